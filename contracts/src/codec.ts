@@ -1,0 +1,205 @@
+/**
+ * The registry codec: Avro in the Confluent wire format (magic byte 0, 4-byte big-endian schema id,
+ * Avro body), schemas held in a Confluent-compatible registry under record-name subjects.
+ *
+ * The registry is consulted to register schemas and to learn writer schemas it has not seen; after
+ * that every id and schema is cached, so a registry outage does not stop encoding or decoding of
+ * known schemas. Decoding resolves the writer's schema into this build's reader schema, so records
+ * written by older and newer producers coexist in a topic (invariant 6).
+ */
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { AVRO_SCHEMAS, EVENT_TYPES, subjectOf, type AnyEvent, type EventOf, type EventType } from './events';
+
+export type CodecErrorCode =
+  | 'NOT_WIRE_FORMAT'
+  | 'UNKNOWN_SCHEMA_ID'
+  | 'UNKNOWN_RECORD'
+  | 'CORRUPT_PAYLOAD'
+  | 'INVALID_RECORD'
+  | 'SCHEMA_NOT_REGISTERED'
+  | 'INCOMPATIBLE_SCHEMA'
+  | 'REGISTRY_UNAVAILABLE';
+
+export class CodecError extends Error {
+  override readonly name = 'CodecError';
+  constructor(
+    readonly code: CodecErrorCode,
+    message: string,
+    /** True when the same input may succeed later (the registry was unreachable). */
+    readonly transient = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface Codec {
+  /** Registers every event schema (idempotent) and caches the ids. Returns subject → id. */
+  register(): Promise<Record<string, number>>;
+  encode<T extends EventType>(type: T, value: EventOf<T>): Buffer;
+  decode(buffer: Buffer): Promise<AnyEvent>;
+  /** The schema id this codec writes `type` with, once registered. */
+  schemaId(type: EventType): number | undefined;
+}
+
+export interface CodecOptions {
+  registryUrl: string;
+  compatibility?: 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
+  /** Injected for tests; defaults to the global fetch. */
+  fetchImpl?: typeof fetch;
+}
+
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
+
+export function createCodec(options: CodecOptions): Codec {
+  const compatibility = options.compatibility ?? 'BACKWARD';
+  const doFetch = options.fetchImpl ?? fetch;
+  const baseUrl = options.registryUrl.replace(/\/+$/, '');
+  const registry = new SchemaRegistry({ host: baseUrl, retry: { retries: 2 } });
+
+  const readerTypes = new Map<EventType, avro.Type>(
+    EVENT_TYPES.map((type) => [type, avro.Type.forSchema(AVRO_SCHEMAS[type] as avro.Schema)]),
+  );
+  const typeByFullName = new Map<string, EventType>(EVENT_TYPES.map((type) => [subjectOf(type), type]));
+  const writeIds = new Map<EventType, number>();
+  /** Per writer schema id: which event it is and how to read it into this build's reader type. */
+  const readers = new Map<number, Promise<{ type: EventType; resolver: avro.Resolver; reader: avro.Type }>>();
+
+  async function setCompatibility(subject: string): Promise<void> {
+    // Apicurio answers GET /config/{subject} with NONE for a subject without a rule, which the
+    // registry client treats as a mismatch; setting the rule first makes registration idempotent.
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}/config/${encodeURIComponent(subject)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ compatibility }),
+      });
+    } catch (error) {
+      throw new CodecError(
+        'REGISTRY_UNAVAILABLE',
+        `schema registry at ${baseUrl} is unreachable: ${String(error)}`,
+        true,
+      );
+    }
+    if (!response.ok) {
+      throw new CodecError(
+        'REGISTRY_UNAVAILABLE',
+        `schema registry refused to set ${compatibility} on ${subject}: HTTP ${response.status} ${await response.text()}`,
+        response.status >= 500,
+      );
+    }
+  }
+
+  async function register(): Promise<Record<string, number>> {
+    const ids: Record<string, number> = {};
+    for (const type of EVENT_TYPES) {
+      const subject = subjectOf(type);
+      await setCompatibility(subject);
+      try {
+        const { id } = await registry.register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(AVRO_SCHEMAS[type]) },
+          { subject, compatibility: COMPATIBILITY[compatibility] },
+        );
+        writeIds.set(type, id);
+        ids[subject] = id;
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 409) {
+          throw new CodecError(
+            'INCOMPATIBLE_SCHEMA',
+            `schema of ${subject} is not ${compatibility}-compatible with the registered versions: add fields with defaults instead of changing them`,
+          );
+        }
+        throw new CodecError(
+          'REGISTRY_UNAVAILABLE',
+          `registering ${subject} failed: ${describe(error)}`,
+          true,
+        );
+      }
+    }
+    return ids;
+  }
+
+  function encode<T extends EventType>(type: T, value: EventOf<T>): Buffer {
+    const id = writeIds.get(type);
+    if (id === undefined) {
+      throw new CodecError(
+        'SCHEMA_NOT_REGISTERED',
+        `${type} has no schema id yet: call codec.register() at start-up`,
+      );
+    }
+    const writer = readerTypes.get(type)!;
+    const invalid: string[] = [];
+    if (!writer.isValid(value, { errorHook: (path) => invalid.push(path.join('.') || '(root)') })) {
+      throw new CodecError(
+        'INVALID_RECORD',
+        `${type} does not match its Avro schema at: ${invalid.join(', ')}`,
+      );
+    }
+    const body = writer.toBuffer(value);
+    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+    out.writeUInt8(MAGIC_BYTE, 0);
+    out.writeUInt32BE(id, 1);
+    body.copy(out, HEADER_BYTES);
+    return out;
+  }
+
+  function readerFor(id: number) {
+    let entry = readers.get(id);
+    if (!entry) {
+      entry = (async () => {
+        let writer: avro.Type;
+        try {
+          writer = (await registry.getSchema(id)) as unknown as avro.Type;
+        } catch (error) {
+          const status = (error as { status?: number }).status;
+          if (status === 404) {
+            throw new CodecError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`);
+          }
+          throw new CodecError(
+            'REGISTRY_UNAVAILABLE',
+            `fetching schema id ${id} failed: ${describe(error)}`,
+            true,
+          );
+        }
+        const type = typeByFullName.get(writer.name ?? '');
+        if (!type) {
+          throw new CodecError(
+            'UNKNOWN_RECORD',
+            `schema id ${id} is ${writer.name ?? 'unnamed'}, not an EventLens event`,
+          );
+        }
+        const reader = readerTypes.get(type)!;
+        return { type, reader, resolver: reader.createResolver(writer) };
+      })();
+      readers.set(id, entry);
+      // A failed lookup is not cached: the registry may be back next time.
+      entry.catch(() => readers.delete(id));
+    }
+    return entry;
+  }
+
+  async function decode(buffer: Buffer): Promise<AnyEvent> {
+    if (!Buffer.isBuffer(buffer) || buffer.length < HEADER_BYTES || buffer.readUInt8(0) !== MAGIC_BYTE) {
+      throw new CodecError(
+        'NOT_WIRE_FORMAT',
+        'value is not in the Confluent wire format (magic byte 0 + schema id)',
+      );
+    }
+    const { type, reader, resolver } = await readerFor(buffer.readUInt32BE(1));
+    try {
+      const value = reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as unknown;
+      return { type, value } as AnyEvent;
+    } catch (error) {
+      throw new CodecError('CORRUPT_PAYLOAD', `${type} body does not decode: ${describe(error)}`);
+    }
+  }
+
+  return { register, encode, decode, schemaId: (type) => writeIds.get(type) };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

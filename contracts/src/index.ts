@@ -1,0 +1,40 @@
+export {
+  TrackEvent,
+  TrackBatch,
+  BatchItem,
+  CreateProject,
+  IssueApiKey,
+  RevokeApiKey,
+  RegisterUser,
+  ApiKeyKind,
+  writeKeyPattern,
+  jsonDepth,
+} from './commands';
+export {
+  AVRO_SCHEMAS,
+  EVENT_SCHEMAS,
+  EVENT_TYPES,
+  AVRO_NAMESPACE,
+  subjectOf,
+  type EventType,
+  type EventOf,
+  type AnyEvent,
+  type EventTracked,
+  type ProjectCreated,
+  type ApiKeyIssued,
+  type ApiKeyRevoked,
+  type UserRegistered,
+  type AvroRecordSchema,
+} from './events';
+export { LIMITS } from './limits';
+export {
+  TOPICS,
+  PROJECTIONS,
+  RETRY_DELAYS_MS,
+  retryTopic,
+  dlqTopic,
+  topicSpecs,
+  type TopicSpec,
+  type ProjectionName,
+} from './topics';
+export { createCodec, CodecError, type Codec, type CodecErrorCode, type CodecOptions } from './codec';

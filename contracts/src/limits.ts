@@ -1,0 +1,17 @@
+/** Input limits, shared by validation, the HTTP layer and the SDK docs. */
+export const LIMITS = {
+  eventNameMaxLength: 200,
+  idMaxLength: 200,
+  urlMaxLength: 2048,
+  metadataMaxBytes: 16 * 1024,
+  metadataMaxDepth: 6,
+  contextMaxKeys: 20,
+  contextValueMaxLength: 500,
+  batchMaxEvents: 500,
+  /** Body limit of POST /v1/batch; POST /v1/events allows the same, a single event never needs more. */
+  requestMaxBytes: 1024 * 1024,
+  projectNameMaxLength: 100,
+  keyNameMaxLength: 100,
+  passwordMinLength: 10,
+  passwordMaxLength: 200,
+} as const;

@@ -1,0 +1,62 @@
+import { safe, type Plugin } from './client.js';
+
+/**
+ * Page tracking: `page_view` when a view starts, `page_leave` with `duration_ms` when it ends, exactly one
+ * leave per view.
+ *
+ * A view starts on load, on an SPA navigation that changes the path, on a restore from the
+ * back-forward cache, and when the tab becomes visible again after its view was closed. It ends when the
+ * page is hidden or left (visibilitychange → hidden, pagehide: the last events a browser reliably fires,
+ * sent with sendBeacon) and on an SPA navigation. No unload/beforeunload listeners: they break the
+ * back-forward cache.
+ */
+export const pageviews: Plugin = (c) => {
+  const w = c.w,
+    d = w.document,
+    l = w.location,
+    h = w.history;
+  let open: unknown, started: number, path: string, url: string;
+
+  // The path, plus the fragment when it is a hash route (#/…, #!/…) rather than an in-page anchor.
+  const current = () => l.pathname + (/^#!?\//.test(l.hash) ? l.hash : '');
+
+  const start = () => {
+    if (open) return;
+    open = 1;
+    // A page opened in a background tab is not being looked at yet: its clock starts when it is shown.
+    started = d.hidden ? 0 : Date.now();
+    path = current();
+    url = l.href;
+    c.send('page_view');
+  };
+
+  const end = (beacon?: unknown) => {
+    if (!open) return;
+    open = 0;
+    c.send('page_leave', { duration_ms: started && Date.now() - started }, beacon, url);
+  };
+
+  const next = () => {
+    end();
+    c.ref = url;
+    start();
+  };
+
+  const navigate = () => current() != path && next();
+
+  for (const m of ['pushState', 'replaceState'] as const) {
+    const original = h[m];
+    h[m] = function (this: History, ...args: Parameters<History['pushState']>) {
+      const result = original.apply(this, args);
+      safe(navigate)();
+      return result;
+    };
+  }
+  c.on(w, 'popstate', navigate);
+  c.on(w, 'hashchange', navigate);
+  c.on(d, 'visibilitychange', () => (d.hidden ? end(1) : open ? (started ||= Date.now()) : start()));
+  c.on(w, 'pagehide', () => end(1));
+  c.on(w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && start());
+  c.pv = next;
+  start();
+};

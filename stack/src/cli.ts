@@ -1,0 +1,203 @@
+/**
+ * The stack's command line (root scripts call it):
+ *   start   the whole stack in the foreground; Ctrl-C stops every child
+ *   up      the same in the background, returning once it is ready (what `npm test` uses)
+ *   down    stops a stack started either way
+ *   reset   stops it and wipes its data (the download cache is kept)
+ *   status  prints whether it runs and where
+ */
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type StackConfig } from './config';
+import { readDevFile } from './devfile';
+import { StackError } from './errors';
+import { dropProvisioned, resolvePostgres } from './postgres';
+import { createdDatabases, markFailed, readState, startStack, stateFile, type StackState } from './stack';
+import { isAlive, killOrphans, lastLines } from './supervisor';
+
+const log = (line: string) => console.log(`eventlens: ${line}`);
+
+function fail(error: unknown): never {
+  if (error instanceof StackError) {
+    console.error(`eventlens: ${error.message}`);
+  } else {
+    console.error(`eventlens: unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.exit(1);
+}
+
+async function start(config: StackConfig, mode: StackState['mode']): Promise<void> {
+  let shuttingDown = false;
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log('stopping…');
+    await stack?.stop();
+    await rm(stateFile(config), { force: true });
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  try {
+    stack = await startStack(config, {
+      mode,
+      log,
+      onChildExit: (child, how) => {
+        void lastLines(child.logFile).then((tail) => {
+          console.error(
+            `eventlens: ${child.name} stopped unexpectedly (${how}); its last lines (${child.logFile}):\n${tail}`,
+          );
+          void shutdown(1);
+        });
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await markFailed(config, mode, message).catch(() => undefined);
+    if (shuttingDown) return;
+    fail(error);
+  }
+  log(`ready in ${(stack.readyInMs / 1000).toFixed(1)} s; details in ${config.devFile}`);
+  for (const [key, value] of Object.entries(stack.dev)) console.log(`  ${key.padEnd(18)} ${value}`);
+  log(mode === 'foreground' ? 'press Ctrl-C to stop' : 'stop with "npm run stack:down"');
+}
+
+async function up(config: StackConfig): Promise<void> {
+  const current = await readState(config);
+  if (current?.state === 'ready') {
+    log(`already running (pid ${current.pid}); details in ${config.devFile}`);
+    return;
+  }
+  if (current?.state === 'starting') {
+    log(`a stack is starting (pid ${current.pid}); waiting for it`);
+  } else {
+    await mkdir(config.logDir, { recursive: true });
+    const logFile = path.join(config.logDir, 'stack.log');
+    const out = openSync(logFile, 'a');
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), 'start', '--background'],
+      {
+        detached: true,
+        stdio: ['ignore', out, out],
+        env: process.env,
+      },
+    );
+    child.unref();
+    log(`starting in the background (pid ${child.pid}, log ${logFile})`);
+  }
+  const deadline = Date.now() + config.readyTimeoutMs + 15 * 60_000; // first run also downloads
+  let seenPid: number | undefined;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const state = await readStateRaw(config);
+    if (state) seenPid = state.pid;
+    if (state?.state === 'ready' && isAlive(state.pid)) {
+      log(`ready in ${((state.readyInMs ?? 0) / 1000).toFixed(1)} s; details in ${config.devFile}`);
+      return;
+    }
+    if (state?.state === 'failed') fail(new StackError('SERVICE_FAILED', state.error ?? 'start-up failed'));
+    if (seenPid !== undefined && !isAlive(seenPid)) {
+      fail(
+        new StackError(
+          'SERVICE_FAILED',
+          `the background stack exited; see ${path.join(config.logDir, 'stack.log')}`,
+        ),
+      );
+    }
+  }
+  fail(new StackError('SERVICE_FAILED', 'the background stack did not become ready in time'));
+}
+
+async function readStateRaw(config: StackConfig): Promise<StackState | undefined> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    return JSON.parse(await readFile(stateFile(config), 'utf8')) as StackState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function down(config: StackConfig): Promise<boolean> {
+  const state = await readState(config);
+  if (state) {
+    process.kill(state.pid, 'SIGTERM');
+    const deadline = Date.now() + 60_000;
+    while (isAlive(state.pid) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+  }
+  const orphans = await killOrphans(config.runDir, config.home);
+  await rm(stateFile(config), { force: true });
+  log(
+    state
+      ? `stopped (pid ${state.pid})`
+      : orphans.length > 0
+        ? `stopped leftovers: ${orphans.join(', ')}`
+        : 'not running',
+  );
+  return Boolean(state);
+}
+
+async function reset(config: StackConfig): Promise<void> {
+  await down(config);
+  const databases = await createdDatabases(config);
+  if (databases.length > 0) {
+    const target = await resolvePostgres({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      privatePort: config.ports.postgres,
+    });
+    try {
+      if (target.source !== 'private server') await dropProvisioned(target, databases);
+    } finally {
+      await target.stop?.();
+    }
+  }
+  await rm(config.dataDir, { recursive: true, force: true });
+  await rm(config.devFile, { force: true });
+  log(
+    `wiped ${config.dataDir}${databases.length > 0 ? ` and databases ${databases.join(', ')}` : ''} (download cache kept)`,
+  );
+}
+
+async function status(config: StackConfig): Promise<void> {
+  const state = await readState(config);
+  if (!state) {
+    log('not running');
+    process.exitCode = 3;
+    return;
+  }
+  log(`${state.state} (pid ${state.pid}, ${state.mode})`);
+  const dev = await readDevFile(config.devFile);
+  if (dev) for (const [key, value] of Object.entries(dev)) console.log(`  ${key.padEnd(18)} ${value}`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      return start(config, rest.includes('--background') ? 'background' : 'foreground');
+    case 'up':
+      return up(config);
+    case 'down':
+      await down(config);
+      return;
+    case 'reset':
+      return reset(config);
+    case 'status':
+      return status(config);
+    default:
+      throw new StackError(
+        'CONFIG_INVALID',
+        `unknown command "${command ?? ''}": use start, up, down, reset or status`,
+      );
+  }
+}
+
+main(process.argv.slice(2)).catch(fail);

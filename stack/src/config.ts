@@ -1,0 +1,111 @@
+/**
+ * Stack configuration, parsed once from the environment. Every port can be overridden, so the
+ * stack never collides with a standard service (Kafka 9092, a registry on 8081, PostgreSQL 5432).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { StackError } from './errors';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const EnvSchema = z.object({
+  EVENTLENS_HOME: z.string().optional(),
+  EVENTLENS_KAFKA_PORT: port.default(19092),
+  EVENTLENS_KAFKA_CONTROLLER_PORT: port.default(19093),
+  EVENTLENS_REGISTRY_PORT: port.default(18081),
+  EVENTLENS_POSTGRES_PORT: port.default(15432),
+  EVENTLENS_INGEST_PORT: port.default(18100),
+  EVENTLENS_QUERY_PORT: port.default(18200),
+  EVENTLENS_CONSOLE_PORT: port.default(18300),
+  EVENTLENS_EVENT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(4),
+  EVENTLENS_EVENTS_RETENTION_MS: z.coerce.number().int().positive().optional(),
+  EVENTLENS_KAFKA_VERSION: z.string().default('3.9.1'),
+  EVENTLENS_REGISTRY_VERSION: z.string().default('3.3.3'),
+  EVENTLENS_KAFKA_HEAP: z.string().default('1g'),
+  EVENTLENS_REGISTRY_HEAP: z.string().default('512m'),
+  EVENTLENS_REGISTRY_JAVA_HOME: z.string().optional(),
+  EVENTLENS_READY_TIMEOUT_S: z.coerce.number().int().positive().default(120),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  JAVA_HOME: z.string().optional(),
+});
+
+export interface StackConfig {
+  repoRoot: string;
+  home: string;
+  cacheDir: string;
+  dataDir: string;
+  logDir: string;
+  runDir: string;
+  devFile: string;
+  ports: {
+    kafka: number;
+    kafkaController: number;
+    registry: number;
+    postgres: number;
+    ingest: number;
+    query: number;
+    console: number;
+  };
+  eventPartitions: number;
+  eventsRetentionMs: number | undefined;
+  kafkaVersion: string;
+  registryVersion: string;
+  kafkaHeap: string;
+  registryHeap: string;
+  registryJavaHome: string | undefined;
+  javaHome: string | undefined;
+  databaseUrl: string | undefined;
+  readyTimeoutMs: number;
+}
+
+/** Which environment variable sets each port, for error messages and the README table. */
+export const PORT_ENV: Record<keyof StackConfig['ports'], string> = {
+  kafka: 'EVENTLENS_KAFKA_PORT',
+  kafkaController: 'EVENTLENS_KAFKA_CONTROLLER_PORT',
+  registry: 'EVENTLENS_REGISTRY_PORT',
+  postgres: 'EVENTLENS_POSTGRES_PORT',
+  ingest: 'EVENTLENS_INGEST_PORT',
+  query: 'EVENTLENS_QUERY_PORT',
+  console: 'EVENTLENS_CONSOLE_PORT',
+};
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new StackError('CONFIG_INVALID', `${issue.path.join('.')} is invalid: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const home = path.resolve(e.EVENTLENS_HOME ?? path.join(REPO_ROOT, '.eventlens'));
+  return {
+    repoRoot: REPO_ROOT,
+    home,
+    cacheDir: path.join(home, 'cache'),
+    dataDir: path.join(home, 'data'),
+    logDir: path.join(home, 'logs'),
+    runDir: path.join(home, 'run'),
+    devFile: path.join(home, 'dev.json'),
+    ports: {
+      kafka: e.EVENTLENS_KAFKA_PORT,
+      kafkaController: e.EVENTLENS_KAFKA_CONTROLLER_PORT,
+      registry: e.EVENTLENS_REGISTRY_PORT,
+      postgres: e.EVENTLENS_POSTGRES_PORT,
+      ingest: e.EVENTLENS_INGEST_PORT,
+      query: e.EVENTLENS_QUERY_PORT,
+      console: e.EVENTLENS_CONSOLE_PORT,
+    },
+    eventPartitions: e.EVENTLENS_EVENT_PARTITIONS,
+    eventsRetentionMs: e.EVENTLENS_EVENTS_RETENTION_MS,
+    kafkaVersion: e.EVENTLENS_KAFKA_VERSION,
+    registryVersion: e.EVENTLENS_REGISTRY_VERSION,
+    kafkaHeap: e.EVENTLENS_KAFKA_HEAP,
+    registryHeap: e.EVENTLENS_REGISTRY_HEAP,
+    registryJavaHome: e.EVENTLENS_REGISTRY_JAVA_HOME,
+    javaHome: e.JAVA_HOME,
+    databaseUrl: e.DATABASE_URL,
+    readyTimeoutMs: e.EVENTLENS_READY_TIMEOUT_S * 1000,
+  };
+}

@@ -1,0 +1,36 @@
+/** `.eventlens/dev.json`: what a user or a script needs next. Fields appear as the stack grows. */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const DevFile = z.object({
+  ingestUrl: z.string().optional(),
+  queryUrl: z.string().optional(),
+  consoleUrl: z.string().optional(),
+  kafkaBrokers: z.string(),
+  registryUrl: z.string(),
+  databaseUrl: z.string(),
+  /** Read-only role of the query side. */
+  readerDatabaseUrl: z.string(),
+  projectId: z.string().optional(),
+  apiKey: z.string().optional(),
+  readKey: z.string().optional(),
+  adminEmail: z.string().optional(),
+  adminPassword: z.string().optional(),
+});
+export type DevFile = z.infer<typeof DevFile>;
+
+export async function writeDevFile(file: string, content: DevFile): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+export async function readDevFile(file: string): Promise<DevFile | undefined> {
+  try {
+    return DevFile.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,37 @@
+import net from 'node:net';
+import { PORT_ENV, type StackConfig } from './config';
+import { StackError } from './errors';
+
+const LABEL: Record<keyof StackConfig['ports'], string> = {
+  kafka: 'Kafka',
+  kafkaController: 'the Kafka controller',
+  registry: 'the schema registry',
+  postgres: 'the private PostgreSQL',
+  ingest: 'the ingestion API',
+  query: 'the query API',
+  console: 'the console',
+};
+
+function isFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Fails before anything starts, so a taken port never leaves half a stack running. */
+export async function assertPortsFree(
+  config: StackConfig,
+  which: Array<keyof StackConfig['ports']>,
+): Promise<void> {
+  for (const name of which) {
+    const port = config.ports[name];
+    if (!(await isFree(port))) {
+      throw new StackError(
+        'PORT_IN_USE',
+        `port ${port} for ${LABEL[name]} is already in use: stop what holds it (ss -ltnp 'sport = :${port}') or set ${PORT_ENV[name]} to a free port`,
+      );
+    }
+  }
+}

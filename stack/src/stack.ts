@@ -1,0 +1,222 @@
+/**
+ * Brings the local stack up in dependency order and tears it down in reverse:
+ * PostgreSQL → (Kafka ‖ schema registry) → topics and schemas → dev.json.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureKafka, ensureRegistry } from './artifacts';
+import type { StackConfig } from './config';
+import { writeDevFile, type DevFile } from './devfile';
+import { StackError } from './errors';
+import { checkMaven, findJava } from './java';
+import { startKafka, waitForKafka } from './kafka';
+import { assertPortsFree } from './ports';
+import { provisionPostgres, redact, resolvePostgres, type PostgresTarget } from './postgres';
+import { ensureTopics, registerSchemas, stackTopics } from './provision';
+import { registryUrl, startRegistry, waitForRegistry } from './registry';
+import { isAlive, killOrphans, Supervisor, type Child } from './supervisor';
+
+export interface StackState {
+  pid: number;
+  mode: 'foreground' | 'background';
+  state: 'starting' | 'ready' | 'failed';
+  error?: string;
+  startedAt: string;
+  readyInMs?: number;
+}
+
+export const stateFile = (config: StackConfig) => path.join(config.runDir, 'stack.json');
+
+export async function readState(config: StackConfig): Promise<StackState | undefined> {
+  try {
+    const state = JSON.parse(await readFile(stateFile(config), 'utf8')) as StackState;
+    return isAlive(state.pid) ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeState(config: StackConfig, state: StackState): Promise<void> {
+  await mkdir(config.runDir, { recursive: true });
+  await writeFile(stateFile(config), JSON.stringify(state, null, 2));
+}
+
+export interface RunningStack {
+  dev: DevFile;
+  postgres: PostgresTarget;
+  supervisor: Supervisor;
+  readyInMs: number;
+  stop(): Promise<void>;
+}
+
+export type Log = (line: string) => void;
+
+/** A child that dies after start-up takes the stack down with a message, rather than half-running. */
+export type OnChildExit = (child: Child, how: string) => void;
+
+export async function startStack(
+  config: StackConfig,
+  options: { mode: StackState['mode']; log: Log; onChildExit: OnChildExit },
+): Promise<RunningStack> {
+  const started = Date.now();
+  const { log } = options;
+  const running = await readState(config);
+  if (running && running.pid !== process.pid) {
+    throw new StackError(
+      'ALREADY_RUNNING',
+      `an EventLens stack is already running from ${config.home} (pid ${running.pid}): use it, or stop it with "npm run stack:down"`,
+    );
+  }
+  await mkdir(config.home, { recursive: true });
+  await writeState(config, {
+    pid: process.pid,
+    mode: options.mode,
+    state: 'starting',
+    startedAt: new Date().toISOString(),
+  });
+  const orphans = await killOrphans(config.runDir, config.home);
+  if (orphans.length > 0) log(`stopped processes left by an earlier run: ${orphans.join(', ')}`);
+
+  await assertPortsFree(config, ['kafka', 'kafkaController', 'registry']);
+  const [kafkaJava, registryJava] = await Promise.all([
+    findJava({ minMajor: 17, preferHomes: [config.javaHome], purpose: 'Kafka', envHint: 'JAVA_HOME' }),
+    findJava({
+      minMajor: 21,
+      preferHomes: [config.registryJavaHome, config.javaHome],
+      purpose: `Apicurio Registry ${config.registryVersion}`,
+      envHint: 'EVENTLENS_REGISTRY_JAVA_HOME',
+    }),
+  ]);
+
+  const pomFile = path.join(config.repoRoot, 'stack', 'maven', 'pom.xml');
+  const artifacts = (async () => {
+    await mkdir(config.cacheDir, { recursive: true });
+    let mavenChecked: Promise<void> | undefined;
+    const needMaven = () => (mavenChecked ??= checkMaven());
+    const [kafkaLibDir, registryJar] = await Promise.all([
+      ensureKafka(config.cacheDir, config.kafkaVersion, pomFile, needMaven),
+      ensureRegistry(config.cacheDir, config.registryVersion, needMaven),
+    ]);
+    return { kafkaLibDir, registryJar };
+  })();
+  const database = (async () => {
+    const target = await resolvePostgres({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      privatePort: config.ports.postgres,
+    });
+    const created = await provisionPostgres(target);
+    await recordCreatedDatabases(config, created);
+    return target;
+  })();
+  // Both must settle before going on, so a failure in one never leaves the other's work orphaned.
+  const [artifactsResult, databaseResult] = await Promise.allSettled([artifacts, database]);
+  if (artifactsResult.status === 'rejected' || databaseResult.status === 'rejected') {
+    if (databaseResult.status === 'fulfilled') await databaseResult.value.stop?.();
+    throw artifactsResult.status === 'rejected'
+      ? artifactsResult.reason
+      : (databaseResult as PromiseRejectedResult).reason;
+  }
+  const { kafkaLibDir, registryJar } = artifactsResult.value;
+  const postgres = databaseResult.value;
+  log(`PostgreSQL: ${postgres.source} ${redact(postgres.databaseUrl)}`);
+
+  const supervisor = new Supervisor(config.logDir, config.runDir, options.onChildExit);
+  const stop = async () => {
+    await supervisor.stopAll();
+    await postgres.stop?.();
+  };
+  try {
+    const brokers = `127.0.0.1:${config.ports.kafka}`;
+    const registry = registryUrl(config.ports.registry);
+    const kafkaChild = await startKafka(
+      {
+        home: config.home,
+        dataDir: config.dataDir,
+        libDir: kafkaLibDir,
+        javaBin: kafkaJava.bin,
+        port: config.ports.kafka,
+        controllerPort: config.ports.kafkaController,
+        heap: config.kafkaHeap,
+      },
+      supervisor,
+    );
+    const registryChild = await startRegistry(
+      {
+        home: config.home,
+        cacheDir: config.cacheDir,
+        jar: registryJar,
+        javaBin: registryJava.bin,
+        port: config.ports.registry,
+        heap: config.registryHeap,
+        databaseUrl: postgres.registryDatabaseUrl,
+      },
+      supervisor,
+    );
+    await Promise.all([
+      waitForKafka(brokers, kafkaChild, config.readyTimeoutMs).then(() =>
+        log(`Kafka ${config.kafkaVersion}: ${brokers} (Java ${kafkaJava.major})`),
+      ),
+      waitForRegistry(registry, registryChild, config.readyTimeoutMs).then(() =>
+        log(`Apicurio Registry ${config.registryVersion}: ${registry} (Java ${registryJava.major})`),
+      ),
+    ]);
+    const created = await ensureTopics(
+      brokers,
+      stackTopics(config.eventPartitions, config.eventsRetentionMs),
+    );
+    if (created.length > 0) log(`created topics: ${created.join(', ')}`);
+    const ids = await registerSchemas(registry);
+    log(`schemas: ${Object.keys(ids).length} subjects registered`);
+    const dev: DevFile = {
+      kafkaBrokers: brokers,
+      registryUrl: registry,
+      databaseUrl: postgres.databaseUrl,
+      readerDatabaseUrl: postgres.readerUrl,
+    };
+    await writeDevFile(config.devFile, dev);
+    const readyInMs = Date.now() - started;
+    await writeState(config, {
+      pid: process.pid,
+      mode: options.mode,
+      state: 'ready',
+      startedAt: new Date(started).toISOString(),
+      readyInMs,
+    });
+    return { dev, postgres, supervisor, readyInMs, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export async function markFailed(
+  config: StackConfig,
+  mode: StackState['mode'],
+  error: string,
+): Promise<void> {
+  await writeState(config, {
+    pid: process.pid,
+    mode,
+    state: 'failed',
+    error,
+    startedAt: new Date().toISOString(),
+  });
+}
+
+const createdFile = (config: StackConfig) => path.join(config.dataDir, 'created-databases.json');
+
+async function recordCreatedDatabases(config: StackConfig, created: string[]): Promise<void> {
+  const all = new Set([...(await createdDatabases(config)), ...created]);
+  await mkdir(config.dataDir, { recursive: true });
+  await writeFile(createdFile(config), JSON.stringify([...all]));
+}
+
+/** Databases this stack created on a server it does not own; `stack:reset` drops exactly these. */
+export async function createdDatabases(config: StackConfig): Promise<string[]> {
+  try {
+    return JSON.parse(await readFile(createdFile(config), 'utf8')) as string[];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Child processes of the stack. Each runs in its own process group (so Ctrl-C reaches the launcher,
+ * which stops children in order) with its output in `.eventlens/logs/<name>.log`, and its pid in
+ * `.eventlens/run/<name>.pid`, so a launcher that was killed outright can have its orphans
+ * stopped by the next start or by `npm run stack:down`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  logFile: string;
+  /** Resolves when the process has exited, with its code or signal. */
+  exited: Promise<string>;
+}
+
+export interface SpawnSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** A marker put on every child's command line, so a pid is only ever killed if it is ours. */
+export function markerArg(home: string): string {
+  return `-Deventlens.home=${home}`;
+}
+
+export class Supervisor {
+  private readonly children: Child[] = [];
+  private stopping = false;
+
+  constructor(
+    private readonly logDir: string,
+    private readonly runDir: string,
+    private readonly onUnexpectedExit: (child: Child, how: string) => void,
+  ) {}
+
+  async spawn(spec: SpawnSpec): Promise<Child> {
+    await mkdir(this.logDir, { recursive: true });
+    await mkdir(this.runDir, { recursive: true });
+    const logFile = path.join(this.logDir, `${spec.name}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    await new Promise((resolve) => log.once('open', resolve));
+    const proc = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    const exited = new Promise<string>((resolve) => {
+      proc.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`));
+      proc.once('error', (error) => resolve(`failed to start: ${error.message}`));
+    });
+    const child: Child = { name: spec.name, process: proc, logFile, exited };
+    this.children.push(child);
+    if (proc.pid) await writeFile(path.join(this.runDir, `${spec.name}.pid`), String(proc.pid));
+    void exited.then(async (how) => {
+      log.end();
+      await rm(path.join(this.runDir, `${spec.name}.pid`), { force: true });
+      if (!this.stopping) this.onUnexpectedExit(child, how);
+    });
+    return child;
+  }
+
+  /** Stops children in reverse start order: SIGTERM, then SIGKILL after the grace period. */
+  async stopAll(graceMs = 20_000): Promise<void> {
+    this.stopping = true;
+    for (const child of [...this.children].reverse()) {
+      await stopProcessGroup(child.process.pid, child.exited, graceMs);
+    }
+  }
+}
+
+async function stopProcessGroup(
+  pid: number | undefined,
+  exited: Promise<unknown>,
+  graceMs: number,
+): Promise<void> {
+  if (!pid) return;
+  if (!signalGroup(pid, 'SIGTERM')) return;
+  const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+  if ((await Promise.race([exited.then(() => 'exited'), timer])) !== 'exited') {
+    signalGroup(pid, 'SIGKILL');
+    await exited;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Kills children left behind by a launcher that died without cleaning up. Returns their names. */
+export async function killOrphans(runDir: string, home: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = (await readdir(runDir)).filter((f) => f.endsWith('.pid'));
+  } catch {
+    return [];
+  }
+  const killed: string[] = [];
+  for (const file of entries) {
+    const pidFile = path.join(runDir, file);
+    const pid = Number((await readFile(pidFile, 'utf8')).trim());
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && commandLine(pid).includes(markerArg(home))) {
+      signalGroup(pid, 'SIGKILL');
+      killed.push(file.replace(/\.pid$/, ''));
+    }
+    await rm(pidFile, { force: true });
+  }
+  return killed;
+}
+
+export async function lastLines(file: string, count = 5): Promise<string> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return text.trimEnd().split('\n').slice(-count).join('\n');
+  } catch {
+    return '';
+  }
+}
