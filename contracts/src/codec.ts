@@ -9,7 +9,15 @@
  */
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import { AVRO_SCHEMAS, EVENT_TYPES, subjectOf, type AnyEvent, type EventOf, type EventType } from './events';
+import {
+  AVRO_SCHEMAS,
+  EVENT_TYPES,
+  subjectOf,
+  type AnyEvent,
+  type AvroRecordSchema,
+  type EventOf,
+  type EventType,
+} from './events';
 
 export type CodecErrorCode =
   | 'NOT_WIRE_FORMAT'
@@ -47,6 +55,10 @@ export interface CodecOptions {
   compatibility?: 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
   /** Injected for tests; defaults to the global fetch. */
   fetchImpl?: typeof fetch;
+  /** Subject naming; defaults to the record-name strategy. Tests pass a prefix to stay isolated. */
+  subjectFor?: (type: EventType) => string;
+  /** Schemas to write with; defaults to this build's. Tests pass changed ones to check evolution. */
+  schemas?: Partial<Record<EventType, AvroRecordSchema>>;
 }
 
 const MAGIC_BYTE = 0;
@@ -57,9 +69,14 @@ export function createCodec(options: CodecOptions): Codec {
   const doFetch = options.fetchImpl ?? fetch;
   const baseUrl = options.registryUrl.replace(/\/+$/, '');
   const registry = new SchemaRegistry({ host: baseUrl, retry: { retries: 2 } });
+  const subjectFor = options.subjectFor ?? subjectOf;
+  const writerSchemas = { ...AVRO_SCHEMAS, ...options.schemas } as Record<EventType, AvroRecordSchema>;
 
   const readerTypes = new Map<EventType, avro.Type>(
     EVENT_TYPES.map((type) => [type, avro.Type.forSchema(AVRO_SCHEMAS[type] as avro.Schema)]),
+  );
+  const writerTypes = new Map<EventType, avro.Type>(
+    EVENT_TYPES.map((type) => [type, avro.Type.forSchema(writerSchemas[type] as avro.Schema)]),
   );
   const typeByFullName = new Map<string, EventType>(EVENT_TYPES.map((type) => [subjectOf(type), type]));
   const writeIds = new Map<EventType, number>();
@@ -95,11 +112,11 @@ export function createCodec(options: CodecOptions): Codec {
   async function register(): Promise<Record<string, number>> {
     const ids: Record<string, number> = {};
     for (const type of EVENT_TYPES) {
-      const subject = subjectOf(type);
+      const subject = subjectFor(type);
       await setCompatibility(subject);
       try {
         const { id } = await registry.register(
-          { type: SchemaType.AVRO, schema: JSON.stringify(AVRO_SCHEMAS[type]) },
+          { type: SchemaType.AVRO, schema: JSON.stringify(writerSchemas[type]) },
           { subject, compatibility: COMPATIBILITY[compatibility] },
         );
         writeIds.set(type, id);
@@ -130,7 +147,7 @@ export function createCodec(options: CodecOptions): Codec {
         `${type} has no schema id yet: call codec.register() at start-up`,
       );
     }
-    const writer = readerTypes.get(type)!;
+    const writer = writerTypes.get(type)!;
     const invalid: string[] = [];
     if (!writer.isValid(value, { errorHook: (path) => invalid.push(path.join('.') || '(root)') })) {
       throw new CodecError(

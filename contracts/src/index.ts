@@ -38,3 +38,13 @@ export {
   type ProjectionName,
 } from './topics';
 export { createCodec, CodecError, type Codec, type CodecErrorCode, type CodecOptions } from './codec';
+export {
+  SESSION_COOKIE,
+  CSRF_HEADER,
+  SESSION_TTL_MS,
+  issueSessionToken,
+  verifySessionToken,
+  type ConsoleSession,
+} from './session';
+export { hashApiKey, generateApiKey, KEY_PREFIX_LENGTH } from './keys';
+export { hashPassword, verifyPassword, type PasswordHashOptions } from './password';

@@ -5,13 +5,16 @@
  *   down    stops a stack started either way
  *   reset   stops it and wipes its data (the download cache is kept)
  *   status  prints whether it runs and where
+ *   fetch   downloads Kafka and Apicurio Registry into the cache, and nothing else (for CI images)
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureKafka, ensureRegistry } from './artifacts';
 import { loadConfig, type StackConfig } from './config';
+import { checkMaven } from './java';
 import { readDevFile } from './devfile';
 import { StackError } from './errors';
 import { dropProvisioned, resolvePostgres } from './postgres';
@@ -57,7 +60,10 @@ async function start(config: StackConfig, mode: StackState['mode']): Promise<voi
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await markFailed(config, mode, message).catch(() => undefined);
+    // The state file belongs to the stack that is already running: leave it alone.
+    if (!(error instanceof StackError && error.code === 'ALREADY_RUNNING')) {
+      await markFailed(config, mode, message).catch(() => undefined);
+    }
     if (shuttingDown) return;
     fail(error);
   }
@@ -177,6 +183,17 @@ async function status(config: StackConfig): Promise<void> {
   if (dev) for (const [key, value] of Object.entries(dev)) console.log(`  ${key.padEnd(18)} ${value}`);
 }
 
+async function fetchArtifacts(config: StackConfig): Promise<void> {
+  await mkdir(config.cacheDir, { recursive: true });
+  const pomFile = path.join(config.repoRoot, 'stack', 'maven', 'pom.xml');
+  const [libDir, jar] = await Promise.all([
+    ensureKafka(config.cacheDir, config.kafkaVersion, pomFile, checkMaven),
+    ensureRegistry(config.cacheDir, config.registryVersion, checkMaven),
+  ]);
+  log(`Kafka ${config.kafkaVersion}: ${libDir}`);
+  log(`Apicurio Registry ${config.registryVersion}: ${jar}`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const config = loadConfig();
@@ -192,10 +209,12 @@ async function main(argv: string[]): Promise<void> {
       return reset(config);
     case 'status':
       return status(config);
+    case 'fetch':
+      return fetchArtifacts(config);
     default:
       throw new StackError(
         'CONFIG_INVALID',
-        `unknown command "${command ?? ''}": use start, up, down, reset or status`,
+        `unknown command "${command ?? ''}": use start, up, down, reset, status or fetch`,
       );
   }
 }

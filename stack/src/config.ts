@@ -11,9 +11,11 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 const EnvSchema = z.object({
   EVENTLENS_HOME: z.string().optional(),
+  EVENTLENS_CACHE_DIR: z.string().optional(),
   EVENTLENS_KAFKA_PORT: port.default(19092),
   EVENTLENS_KAFKA_CONTROLLER_PORT: port.default(19093),
   EVENTLENS_REGISTRY_PORT: port.default(18081),
+  EVENTLENS_REGISTRY_MANAGEMENT_PORT: port.default(18082),
   EVENTLENS_POSTGRES_PORT: port.default(15432),
   EVENTLENS_INGEST_PORT: port.default(18100),
   EVENTLENS_QUERY_PORT: port.default(18200),
@@ -42,6 +44,7 @@ export interface StackConfig {
     kafka: number;
     kafkaController: number;
     registry: number;
+    registryManagement: number;
     postgres: number;
     ingest: number;
     query: number;
@@ -64,6 +67,7 @@ export const PORT_ENV: Record<keyof StackConfig['ports'], string> = {
   kafka: 'EVENTLENS_KAFKA_PORT',
   kafkaController: 'EVENTLENS_KAFKA_CONTROLLER_PORT',
   registry: 'EVENTLENS_REGISTRY_PORT',
+  registryManagement: 'EVENTLENS_REGISTRY_MANAGEMENT_PORT',
   postgres: 'EVENTLENS_POSTGRES_PORT',
   ingest: 'EVENTLENS_INGEST_PORT',
   query: 'EVENTLENS_QUERY_PORT',
@@ -83,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   return {
     repoRoot: REPO_ROOT,
     home,
-    cacheDir: path.join(home, 'cache'),
+    cacheDir: path.resolve(e.EVENTLENS_CACHE_DIR ?? path.join(home, 'cache')),
     dataDir: path.join(home, 'data'),
     logDir: path.join(home, 'logs'),
     runDir: path.join(home, 'run'),
@@ -92,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
       kafka: e.EVENTLENS_KAFKA_PORT,
       kafkaController: e.EVENTLENS_KAFKA_CONTROLLER_PORT,
       registry: e.EVENTLENS_REGISTRY_PORT,
+      registryManagement: e.EVENTLENS_REGISTRY_MANAGEMENT_PORT,
       postgres: e.EVENTLENS_POSTGRES_PORT,
       ingest: e.EVENTLENS_INGEST_PORT,
       query: e.EVENTLENS_QUERY_PORT,

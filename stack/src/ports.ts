@@ -6,6 +6,7 @@ const LABEL: Record<keyof StackConfig['ports'], string> = {
   kafka: 'Kafka',
   kafkaController: 'the Kafka controller',
   registry: 'the schema registry',
+  registryManagement: "the schema registry's management interface",
   postgres: 'the private PostgreSQL',
   ingest: 'the ingestion API',
   query: 'the query API',

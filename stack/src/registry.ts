@@ -13,6 +13,7 @@ export interface RegistryOptions {
   jar: string;
   javaBin: string;
   port: number;
+  managementPort: number;
   heap: string;
   /** postgres://user:password@host:port/db of the registry's own database. */
   databaseUrl: string;
@@ -48,8 +49,9 @@ export async function startRegistry(o: RegistryOptions, supervisor: Supervisor):
       markerArg(o.home),
       `-Dquarkus.http.port=${o.port}`,
       '-Dquarkus.http.host=127.0.0.1',
-      // Its management interface would otherwise listen on 0.0.0.0:9000.
-      '-Dquarkus.management.enabled=false',
+      // The management interface is enabled at build time; keep it off 0.0.0.0:9000.
+      '-Dquarkus.management.host=127.0.0.1',
+      `-Dquarkus.management.port=${o.managementPort}`,
       '-Dquarkus.http.access-log.enabled=false',
       '-jar',
       o.jar,

@@ -77,7 +77,7 @@ export async function startStack(
   const orphans = await killOrphans(config.runDir, config.home);
   if (orphans.length > 0) log(`stopped processes left by an earlier run: ${orphans.join(', ')}`);
 
-  await assertPortsFree(config, ['kafka', 'kafkaController', 'registry']);
+  await assertPortsFree(config, ['kafka', 'kafkaController', 'registry', 'registryManagement']);
   const [kafkaJava, registryJava] = await Promise.all([
     findJava({ minMajor: 17, preferHomes: [config.javaHome], purpose: 'Kafka', envHint: 'JAVA_HOME' }),
     findJava({
@@ -148,6 +148,7 @@ export async function startStack(
         jar: registryJar,
         javaBin: registryJava.bin,
         port: config.ports.registry,
+        managementPort: config.ports.registryManagement,
         heap: config.registryHeap,
         databaseUrl: postgres.registryDatabaseUrl,
       },

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { TrackBatch, TrackEvent, RegisterUser, IssueApiKey, jsonDepth, LIMITS } from './index';
+
+const key = 'el_abcdefghijklmnopqrstuvwx';
+
+function fieldsOf(result: {
+  success: boolean;
+  error?: { issues: Array<{ path: PropertyKey[] }> };
+}): string[] {
+  return (result.error?.issues ?? []).map((i) => i.path.join('.'));
+}
+
+describe('TrackEvent', () => {
+  it('accepts the minimal event: api_key and event_name', () => {
+    expect(TrackEvent.parse({ api_key: key, event_name: 'button_click' })).toEqual({
+      api_key: key,
+      event_name: 'button_click',
+    });
+  });
+
+  it('normalises ISO and epoch-millisecond timestamps to epoch milliseconds', () => {
+    const iso = TrackEvent.parse({ api_key: key, event_name: 'x', timestamp: '2026-11-28T10:00:00.000Z' });
+    const epoch = TrackEvent.parse({ api_key: key, event_name: 'x', timestamp: Date.UTC(2026, 10, 28, 10) });
+    expect(iso.timestamp).toBe(Date.UTC(2026, 10, 28, 10));
+    expect(epoch.timestamp).toBe(iso.timestamp);
+  });
+
+  it('names each bad field', () => {
+    const result = TrackEvent.safeParse({
+      api_key: 'nope',
+      event_name: '',
+      event_id: 'not-a-uuid',
+      timestamp: 'yesterday',
+      metadata: 'text',
+    });
+    expect(result.success).toBe(false);
+    expect(fieldsOf(result).sort()).toEqual(['api_key', 'event_id', 'event_name', 'metadata', 'timestamp']);
+  });
+
+  it('rejects unknown fields by name instead of dropping them', () => {
+    const result = TrackEvent.safeParse({ api_key: key, event_name: 'x', evnt_id: 'typo' });
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toContain('evnt_id');
+  });
+
+  it('rejects metadata nested deeper than the limit', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < LIMITS.metadataMaxDepth; i++) deep = { d: deep };
+    const result = TrackEvent.safeParse({ api_key: key, event_name: 'x', metadata: deep });
+    expect(fieldsOf(result)).toEqual(['metadata']);
+    expect(result.error?.issues[0]?.message).toMatch(/levels deep/);
+  });
+
+  it('rejects metadata over the byte limit', () => {
+    const metadata = { blob: 'x'.repeat(LIMITS.metadataMaxBytes) };
+    expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', metadata }))).toEqual(['metadata']);
+  });
+
+  it('takes SQL and HTML as plain data', () => {
+    const hostile = `'; drop table events; -- <img src=x onerror=alert(1)>`;
+    const parsed = TrackEvent.parse({
+      api_key: key,
+      event_name: hostile,
+      metadata: { note: hostile },
+      url: hostile,
+    });
+    expect(parsed.event_name).toBe(hostile.trim());
+    expect(parsed.metadata).toEqual({ note: hostile });
+  });
+
+  it('measures depth without recursion, so hostile nesting cannot overflow the stack', () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(jsonDepth(deep)).toBe(100_001);
+    expect(jsonDepth('scalar')).toBe(0);
+  });
+});
+
+describe('TrackBatch', () => {
+  it('takes up to the batch limit and names the item at fault', () => {
+    const events = Array.from({ length: LIMITS.batchMaxEvents }, () => ({ event_name: 'e' }));
+    expect(TrackBatch.parse({ api_key: key, events }).events).toHaveLength(LIMITS.batchMaxEvents);
+    expect(
+      fieldsOf(TrackBatch.safeParse({ api_key: key, events: [...events, { event_name: 'e' }] })),
+    ).toEqual(['events']);
+    expect(
+      fieldsOf(TrackBatch.safeParse({ api_key: key, events: [{ event_name: 'ok' }, { event_name: 5 }] })),
+    ).toEqual(['events.1.event_name']);
+    expect(fieldsOf(TrackBatch.safeParse({ api_key: key, events: [] }))).toEqual(['events']);
+  });
+
+  it('does not allow an api_key inside batch items', () => {
+    const result = TrackBatch.safeParse({ api_key: key, events: [{ event_name: 'e', api_key: key }] });
+    expect(result.success).toBe(false);
+  });
+});
+
+describe('admin commands', () => {
+  it('lower-cases emails and enforces the password length', () => {
+    expect(RegisterUser.parse({ email: 'Admin@Example.COM', password: 'long enough pw' }).email).toBe(
+      'admin@example.com',
+    );
+    expect(fieldsOf(RegisterUser.safeParse({ email: 'a@b.co', password: 'short' }))).toEqual(['password']);
+  });
+
+  it('only issues write or read keys', () => {
+    const project_id = '6f1c1b7e-8a1e-4f53-9a51-1d7d3f2f0a11';
+    expect(IssueApiKey.parse({ project_id, kind: 'read' }).kind).toBe('read');
+    expect(fieldsOf(IssueApiKey.safeParse({ project_id, kind: 'admin' }))).toEqual(['kind']);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The codec against the real schema registry of the running stack.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AVRO_SCHEMAS, CodecError, createCodec, subjectOf, type EventTracked } from '../src/index';
+
+// contracts cannot depend on @eventlens/stack (it depends on contracts), so read dev.json directly.
+const home = process.env.EVENTLENS_HOME ?? path.resolve(import.meta.dirname, '../../.eventlens');
+const { registryUrl } = JSON.parse(readFileSync(path.join(home, 'dev.json'), 'utf8')) as {
+  registryUrl: string;
+};
+
+const isolated = () => {
+  const prefix = `test-${randomUUID()}`;
+  return { registryUrl, subjectFor: (type: string) => `${prefix}-${type}` };
+};
+
+const event: EventTracked = {
+  event_id: randomUUID(),
+  project_id: randomUUID(),
+  event_name: 'button_click',
+  session_id: 's-1',
+  user_id: null,
+  anonymous_id: 'anon-1',
+  timestamp: 1_790_000_000_000,
+  received_at: 1_790_000_000_050,
+  url: 'https://example.com/',
+  referrer: null,
+  metadata_json: '{"plan":"pro"}',
+  context: { language: 'en' },
+};
+
+describe('codec with the real registry', () => {
+  it('registers idempotently: the same ids on every start', async () => {
+    const options = isolated();
+    const first = await createCodec(options).register();
+    const second = await createCodec(options).register();
+    expect(second).toEqual(first);
+    expect(Object.keys(first)).toHaveLength(Object.keys(AVRO_SCHEMAS).length);
+  });
+
+  it('writes the Confluent wire format: magic byte 0, the schema id, the Avro body', async () => {
+    const codec = createCodec(isolated());
+    await codec.register();
+    const buffer = codec.encode('EventTracked', event);
+    expect(buffer[0]).toBe(0);
+    expect(buffer.readUInt32BE(1)).toBe(codec.schemaId('EventTracked'));
+    const body = avro.Type.forSchema(AVRO_SCHEMAS.EventTracked as avro.Schema).fromBuffer(buffer.subarray(5));
+    expect({ ...body }).toEqual(event);
+  });
+
+  it('round-trips through decode, and a plain registry client given only the URL decodes it too', async () => {
+    const codec = createCodec({ registryUrl });
+    const ids = await codec.register();
+    expect(ids[subjectOf('EventTracked')]).toBe(codec.schemaId('EventTracked'));
+    const buffer = codec.encode('EventTracked', event);
+    expect(await codec.decode(buffer)).toEqual({
+      type: 'EventTracked',
+      value: expect.objectContaining(event),
+    });
+    const plain = new SchemaRegistry({ host: registryUrl });
+    expect({ ...(await plain.decode(buffer)) }).toEqual(event);
+  });
+
+  it('lists the subjects through the Confluent API', async () => {
+    await createCodec({ registryUrl }).register();
+    const subjects = (await (await fetch(`${registryUrl}/subjects`)).json()) as string[];
+    for (const type of Object.keys(AVRO_SCHEMAS))
+      expect(subjects).toContain(subjectOf(type as 'EventTracked'));
+  });
+
+  it('reads records written with a newer schema into the shape this build knows', async () => {
+    const newer = {
+      ...AVRO_SCHEMAS.EventTracked,
+      fields: [
+        ...AVRO_SCHEMAS.EventTracked.fields,
+        { name: 'country', type: ['null', 'string'], default: null },
+      ],
+    };
+    const options = isolated();
+    await createCodec(options).register();
+    const writer = createCodec({ ...options, schemas: { EventTracked: newer } });
+    await writer.register();
+    const reader = createCodec(options);
+    const decoded = await reader.decode(
+      writer.encode('EventTracked', { ...event, country: 'FR' } as EventTracked),
+    );
+    expect(decoded.type).toBe('EventTracked');
+    expect(decoded.value).toEqual(expect.objectContaining(event));
+    expect(decoded.value).not.toHaveProperty('country');
+  });
+
+  it('refuses an incompatible change with a clear code', async () => {
+    const options = isolated();
+    await createCodec(options).register();
+    const renamed = {
+      ...AVRO_SCHEMAS.ProjectCreated,
+      fields: [...AVRO_SCHEMAS.ProjectCreated.fields, { name: 'owner', type: 'string' }],
+    };
+    const error = await createCodec({ ...options, schemas: { ProjectCreated: renamed } })
+      .register()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CodecError);
+    expect((error as CodecError).code).toBe('INCOMPATIBLE_SCHEMA');
+  });
+
+  it('names what is wrong with records it cannot read', async () => {
+    const codec = createCodec({ registryUrl });
+    await codec.register();
+    const codeOf = (b: Buffer) =>
+      codec.decode(b).then(
+        () => 'decoded',
+        (e: CodecError) => e.code,
+      );
+    expect(await codeOf(Buffer.from('{"json":true}'))).toBe('NOT_WIRE_FORMAT');
+    const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2]);
+    expect(await codeOf(unknownId)).toBe('UNKNOWN_SCHEMA_ID');
+    const truncated = codec.encode('EventTracked', event).subarray(0, 12);
+    expect(await codeOf(truncated)).toBe('CORRUPT_PAYLOAD');
+    // A schema the registry knows that is not an EventLens event.
+    const foreign = await new SchemaRegistry({ host: registryUrl }).register(
+      {
+        type: 'record',
+        name: 'Other',
+        namespace: 'elsewhere',
+        fields: [{ name: 'a', type: 'string' }],
+      } as never,
+      { subject: `test-${randomUUID()}` },
+    );
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(foreign.id, 1);
+    expect(await codeOf(Buffer.concat([header, Buffer.from([2, 0x61])]))).toBe('UNKNOWN_RECORD');
+  });
+
+  it('refuses to encode a value that does not match the schema, naming the field', async () => {
+    const codec = createCodec({ registryUrl });
+    await codec.register();
+    expect(() => codec.encode('EventTracked', { ...event, timestamp: 'soon' as unknown as number })).toThrow(
+      /timestamp/,
+    );
+    expect(() => createCodec({ registryUrl }).encode('EventTracked', event)).toThrow(/register/);
+  });
+
+  describe('when the registry becomes unreachable', () => {
+    // A pass-through proxy in front of the real registry, closed mid-test: the registry itself keeps running.
+    let proxy: http.Server;
+    let proxyUrl: string;
+    beforeAll(async () => {
+      const target = new URL(registryUrl);
+      proxy = http.createServer((req, res) => {
+        const upstream = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+          },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
+        req.pipe(upstream);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}`;
+    });
+    afterAll(() => proxy.close());
+
+    it('keeps encoding and decoding known schemas, and reports unknown ones as transient', async () => {
+      const codec = createCodec({ registryUrl: proxyUrl });
+      await codec.register();
+      const before = codec.encode('EventTracked', event);
+      await codec.decode(before);
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+
+      const after = codec.encode('EventTracked', { ...event, event_name: 'later' });
+      expect((await codec.decode(after)).value).toMatchObject({ event_name: 'later' });
+      const unknown = Buffer.from(before);
+      unknown.writeUInt32BE(codec.schemaId('ProjectCreated')! + 100_000, 1);
+      const error = (await codec.decode(unknown).catch((e: unknown) => e)) as CodecError;
+      expect(error.code).toBe('REGISTRY_UNAVAILABLE');
+      expect(error.transient).toBe(true);
+    });
+  });
+});

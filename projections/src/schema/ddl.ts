@@ -1,0 +1,208 @@
+/**
+ * The read models' tables. The projections own them (and are the only writers); the query side
+ * reads them through a read-only role. Each projection keeps its tables, and its Kafka
+ * checkpoints, in its own PostgreSQL schema: a rebuild fills a fresh schema and swaps it in with
+ * two renames in one transaction, checkpoints included, while the old one keeps serving.
+ *
+ * Times are timestamptz; ids given by clients are text (bounded by the contracts), ids made by
+ * EventLens are uuid.
+ *
+ * ADDITIONS made by the projections package (nothing above was renamed or removed; each is an
+ * `add column if not exists` / `create … if not exists`, so it also upgrades existing schemas):
+ * - `sessions.entry_event_id`, `sessions.exit_event_id` (uuid): the event that set entry_url /
+ *   exit_url. Ties on ts are broken by event id, so the entry and exit URLs are the same whatever
+ *   order the events arrive in (across batches, partitions, retries).
+ * - `sessions.duration_ms` (bigint, generated from last_seen - first_seen): the session duration.
+ * - `dlq_records.generation` (integer, default 0) and the unique index `dlq_records_origin` on
+ *   (projection, original coordinates, generation): a failed record forwarded twice (a worker
+ *   crashed after producing to the retry topic and before committing) is indexed once. The
+ *   generation counts DLQ replays, so a record that fails again after a replay gets a new row.
+ */
+
+/** Live schema names. A rebuild uses `<name>_rebuild` and renames it. */
+export const SCHEMAS = { analytics: 'analytics', admin: 'admin', ops: 'ops' } as const;
+
+const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+export function checkpointsDdl(schema: string): string {
+  return `
+create table if not exists ${q(schema)}.checkpoints (
+  topic        text    not null,
+  partition    integer not null,
+  next_offset  bigint  not null,   -- the offset of the next record to apply
+  updated_at   timestamptz not null default now(),
+  primary key (topic, partition)
+);`;
+}
+
+/** Built from eventlens.events by the `analytics` projection, in one transaction per batch. */
+export function analyticsDdl(schema: string): string {
+  const s = q(schema);
+  return `
+create schema if not exists ${s};
+${checkpointsDdl(schema)}
+
+-- The explorer. One row per (project, event id): a client retry appended twice counts once.
+create table if not exists ${s}.events (
+  project_id    uuid        not null,
+  event_id      uuid        not null,
+  event_name    text        not null,
+  session_id    text,
+  user_id       text,
+  anonymous_id  text,
+  ts            timestamptz not null,  -- when it happened (client clock)
+  received_at   timestamptz not null,  -- when the ingestion API accepted it
+  url           text,
+  referrer      text,
+  metadata      jsonb       not null default '{}',
+  context       jsonb       not null default '{}',
+  primary key (project_id, event_id)
+);
+-- Keyset pagination, latest first: (ts, event_id) is the cursor.
+create index if not exists events_keyset on ${s}.events (project_id, ts desc, event_id desc);
+create index if not exists events_by_name on ${s}.events (project_id, event_name, ts desc, event_id desc);
+create index if not exists events_by_user on ${s}.events (project_id, user_id, ts desc, event_id desc) where user_id is not null;
+create index if not exists events_by_session on ${s}.events (project_id, session_id, ts desc, event_id desc) where session_id is not null;
+
+-- The volume chart: events per minute and event name, derived from rows actually inserted.
+create table if not exists ${s}.volume_minute (
+  project_id  uuid        not null,
+  minute      timestamptz not null,
+  event_name  text        not null,
+  count       bigint      not null,
+  primary key (project_id, minute, event_name)
+);
+
+create table if not exists ${s}.sessions (
+  project_id    uuid        not null,
+  session_id    text        not null,
+  user_id       text,
+  anonymous_id  text,
+  first_seen    timestamptz not null,
+  last_seen     timestamptz not null,
+  event_count   bigint      not null,
+  page_views    bigint      not null default 0,
+  entry_url     text,        -- url of the earliest event (by ts)
+  exit_url      text,        -- url of the latest event (by ts)
+  primary key (project_id, session_id)
+);
+-- Added by the projections (see ADDITIONS at the top of this file).
+alter table ${s}.sessions add column if not exists entry_event_id uuid;
+alter table ${s}.sessions add column if not exists exit_event_id uuid;
+alter table ${s}.sessions add column if not exists duration_ms bigint
+  generated always as ((extract(epoch from (last_seen - first_seen)) * 1000)::bigint) stored;
+create index if not exists sessions_recent on ${s}.sessions (project_id, last_seen desc, session_id desc);
+
+-- Top pages: page_view events per hour and URL path (no query string).
+create table if not exists ${s}.page_views_hour (
+  project_id  uuid        not null,
+  hour        timestamptz not null,
+  path        text        not null,
+  views       bigint      not null,
+  primary key (project_id, hour, path)
+);
+
+-- Unique users per day: user_id when identified, else anonymous_id.
+create table if not exists ${s}.daily_users (
+  project_id  uuid not null,
+  day         date not null,
+  user_key    text not null,
+  primary key (project_id, day, user_key)
+);
+
+-- Per-minute event names, for the explorer's name suggestions and top events.
+create table if not exists ${s}.event_names (
+  project_id  uuid        not null,
+  event_name  text        not null,
+  count       bigint      not null,
+  last_seen   timestamptz not null,
+  primary key (project_id, event_name)
+);`;
+}
+
+/** Built from eventlens.admin by the `admin` projection. */
+export function adminDdl(schema: string): string {
+  const s = q(schema);
+  return `
+create schema if not exists ${s};
+${checkpointsDdl(schema)}
+
+create table if not exists ${s}.projects (
+  project_id  uuid        primary key,
+  name        text        not null,
+  created_at  timestamptz not null,
+  created_by  text
+);
+
+create table if not exists ${s}.api_keys (
+  key_id      uuid        primary key,
+  project_id  uuid        not null,
+  kind        text        not null check (kind in ('write', 'read')),
+  name        text        not null,
+  key_hash    text        not null unique,  -- hex SHA-256; the key itself is never stored
+  key_prefix  text        not null,
+  issued_at   timestamptz not null,
+  revoked_at  timestamptz
+);
+create index if not exists api_keys_by_project on ${s}.api_keys (project_id, issued_at desc);
+
+create table if not exists ${s}.users (
+  user_id        uuid        primary key,
+  email          text        not null unique,
+  name           text,
+  password_hash  text        not null,
+  registered_at  timestamptz not null
+);`;
+}
+
+/**
+ * Operational read models: the DLQ contents (so the console can show failed events) and each
+ * projection's progress (so the query side can report lag without talking to Kafka).
+ */
+export function opsDdl(schema: string): string {
+  const s = q(schema);
+  return `
+create schema if not exists ${s};
+${checkpointsDdl(schema)}
+
+create table if not exists ${s}.dlq_records (
+  projection        text        not null,
+  dlq_partition     integer     not null,
+  dlq_offset        bigint      not null,
+  project_id        uuid,               -- when the record could be attributed to a project
+  original_topic    text        not null,
+  original_partition integer    not null,
+  original_offset   bigint      not null,
+  error_code        text        not null,
+  error_message     text        not null,
+  attempts          integer     not null,
+  failed_at         timestamptz not null,
+  key               text,
+  value_base64      text,               -- the raw record, decodable or not
+  replayed_at       timestamptz,
+  primary key (projection, dlq_partition, dlq_offset)
+);
+create index if not exists dlq_recent on ${s}.dlq_records (projection, failed_at desc);
+-- Added by the projections (see ADDITIONS at the top of this file).
+alter table ${s}.dlq_records add column if not exists generation integer not null default 0;
+create unique index if not exists dlq_records_origin on ${s}.dlq_records
+  (projection, original_topic, original_partition, original_offset, generation);
+
+create table if not exists ${s}.projection_status (
+  projection        text        not null,
+  topic             text        not null,
+  partition         integer     not null,
+  next_offset       bigint      not null,  -- checkpoint
+  high_watermark    bigint      not null,  -- log end offset when last looked
+  last_processed_at timestamptz,
+  updated_at        timestamptz not null default now(),
+  primary key (projection, topic, partition)
+);
+
+create table if not exists ${s}.failure_counts (
+  projection  text    not null,
+  stage       text    not null check (stage in ('retry', 'dlq')),
+  count       bigint  not null,
+  primary key (projection, stage)
+);`;
+}
