@@ -10,12 +10,13 @@ import type { Metadata, Plugin } from './client.js';
 export const autocapture: Plugin = (c) => {
   const d = c.w.document;
 
-  const capture = (el: Element, name: string) => {
+  const capture = (el: Element, name?: string) => {
     if (el.closest('[data-eventlens-ignore]')) return;
-    const m: Metadata = {};
+    const m: Metadata = {},
+      tag = el.localName;
     // data-eventlens-plan="pro" → metadata.plan = "pro"
     for (const a of el.attributes) if (a.name.startsWith('data-eventlens-')) m[a.name.slice(15)] = a.value;
-    m.tag = el.tagName.toLowerCase();
+    m.tag = tag;
     if (el.id) m.id = el.id;
     // Visible text only: never text inside ignored parts, never a field's value (inputs have no text
     // nodes; textarea and select do, so they are skipped). Stops early on huge elements.
@@ -23,17 +24,17 @@ export const autocapture: Plugin = (c) => {
     let text = '',
       n: Node | null;
     while ((n = walk.nextNode()) && text.length < 1e3)
-      if (!n.parentElement!.closest('[data-eventlens-ignore],textarea,select,script,style')) text += n.nodeValue;
+      if (!n.parentElement!.closest('[data-eventlens-ignore],textarea,select')) text += n.nodeValue;
     text = text.replace(/\s+/g, ' ').trim().slice(0, 100);
     if (text) m.text = text;
     const href = (el as HTMLAnchorElement).href;
-    if (m.tag == 'a' && typeof href == 'string') m.href = href;
-    c.send(el.getAttribute('data-eventlens') || name, m);
+    if (tag == 'a' && typeof href == 'string') m.href = href;
+    c.send((el as HTMLElement).dataset.eventlens || name || (tag == 'a' ? 'link_click' : 'button_click'), m);
   };
 
   c.on(d, 'click', (e) => {
     const el = (e.target as Element).closest('button,a,[data-eventlens]');
-    if (el) capture(el, el.tagName.toLowerCase() == 'a' ? 'link_click' : 'button_click');
+    if (el) capture(el);
   });
   c.on(d, 'submit', (e) => capture(e.target as Element, 'form_submit'));
 };

@@ -1,46 +1,64 @@
-import { createClient, safe, type Client, type ClientOptions, type Metadata, type Plugin } from './client.js';
+import {
+  createClient,
+  keys,
+  safe,
+  type Client,
+  type ClientOptions,
+  type Metadata,
+  type Plugin,
+} from './client.js';
 
 export type { Metadata, Plugin } from './client.js';
 
 export interface CoreOptions extends ClientOptions {
+  /** Pass `retry` from `eventlens-js/retry` to keep failed deliveries in localStorage and send them again. */
+  retry?: Plugin | false;
   /** Pass `autocapture` from `eventlens-js/autocapture` to capture clicks and form submissions. */
   autocapture?: Plugin | false;
   /** Pass `pageviews` from `eventlens-js/pageviews` to send page_view / page_leave, also in SPAs. */
   pageviews?: Plugin | false;
 }
 
-/**
+/*
  * `eventlens-js/core`: the same seven functions as `eventlens-js`, but `init` turns on nothing by itself,
- * so an app that only calls `track` ships only the core (see README, "Tree-shaking").
- * One client per page; every function is a no-op before `init`, on a server, and after `optOut`.
+ * so an app that only calls `track` ships only the core (README, "Tree-shaking"). One client per page.
+ * Every function is a no-op before `init` and on a server (no window), and none of them ever throws.
+ * Each is its own export, marked pure, so that a bundle keeps only the ones an app calls.
  */
-let client: Client | undefined;
+let c: Client | undefined;
 
-export const init = safe((options: CoreOptions): void => {
-  const w = typeof window == 'object' ? window : undefined;
-  if (client || !w || !options?.apiKey) return;
-  client = createClient(
-    options,
-    {
-      w,
-      fetch: (url, init) => w.fetch(url, init),
-      beacon: (url, body) => w.navigator.sendBeacon(url, body),
-      local: () => w.localStorage,
-      session: () => w.sessionStorage,
-    },
-    [options.autocapture, options.pageviews],
-  );
+/** Starts the SDK. A second call is ignored. */
+export const init = /* @__PURE__ */ safe((options: CoreOptions): void => {
+  if (c || typeof window != 'object' || !options?.apiKey) return;
+  c = createClient(options, window, [options.retry, options.autocapture, options.pageviews]);
 });
 
-/** Send a custom event. `name`: 1–200 characters; `metadata`: a JSON object. */
-export const track = safe((name: string, metadata?: Metadata): void => client?.track(name, metadata));
-/** Attach a user id (1–200 characters) to this and every later event, kept in localStorage. */
-export const identify = safe((userId: string): void => client?.identify(userId));
-/** Forget the user id, the anonymous id and the session (call it on log-out). */
-export const reset = safe((): void => client?.reset());
-/** Record a page view now (for routers the SDK cannot see, or with page tracking off). */
-export const page = safe((): void => client?.page());
-/** Stop sending anything from this browser, persisted in localStorage; drops the retry queue. */
-export const optOut = safe((): void => client?.optOut());
-/** Undo `optOut`. */
-export const optIn = safe((): void => client?.optIn());
+/** Sends a custom event. `name`: 1–200 characters; `metadata`: a JSON object (anything else is left out). */
+export const track = /* @__PURE__ */ safe((name: string, metadata?: Metadata): void =>
+  c?.send(name, metadata && typeof metadata == 'object' && !Array.isArray(metadata) ? metadata : undefined),
+);
+
+/** Attaches a user id (1–200 characters) to this and every later event; kept in localStorage. */
+export const identify = /* @__PURE__ */ safe((userId: string): void => {
+  userId = String(userId).trim().slice(0, 200);
+  if (c && userId && !c.off()) c.ls.set('el_u', userId);
+});
+
+/** Forgets the user id, the anonymous id and the session (call it on log-out). */
+export const reset = /* @__PURE__ */ safe((): void => {
+  c?.ls.set('el_u');
+  c?.ls.set('el_a');
+  c?.ss.set('el_s');
+});
+
+/** Records a page view now: for a router the SDK cannot see, or with page tracking off. */
+export const page = /* @__PURE__ */ safe((): void => (c?.pv ? c.pv() : c?.send('page_view')));
+
+/** Stops sending anything from this browser (persisted in localStorage) and drops the retry queue. */
+export const optOut = /* @__PURE__ */ safe((): void => {
+  c?.ls.set('el_o', '1');
+  if (c) keys(c.ls).forEach((k) => k.startsWith('el_q:') && c!.ls.set(k));
+});
+
+/** Undoes `optOut`. */
+export const optIn = /* @__PURE__ */ safe((): void => c?.ls.set('el_o'));

@@ -1,12 +1,13 @@
 import { autocapture } from './autocapture.js';
+import { safe } from './client.js';
 import { init as initCore, type CoreOptions } from './core.js';
 import { pageviews } from './pageviews.js';
-import { safe } from './client.js';
+import { retry } from './retry.js';
 
 export { track, identify, reset, page, optOut, optIn } from './core.js';
 export type { Metadata } from './core.js';
 
-export interface InitOptions extends Omit<CoreOptions, 'autocapture' | 'pageviews'> {
+export interface InitOptions extends Omit<CoreOptions, 'autocapture' | 'pageviews' | 'retry'> {
   /** Capture clicks on buttons, links and `[data-eventlens]` elements, and form submissions. Default: true. */
   autocapture?: boolean;
   /** Send page_view and page_leave, on load and on SPA navigations. Default: true. */
@@ -14,13 +15,14 @@ export interface InitOptions extends Omit<CoreOptions, 'autocapture' | 'pageview
 }
 
 /**
- * `eventlens-js`: `init` starts everything (autocapture and page tracking) unless told otherwise.
- * An app that only wants `track` imports from `eventlens-js/core` instead, to leave both out of its bundle.
+ * `eventlens-js`: `init` starts everything (the retry queue, autocapture and page tracking) unless told
+ * otherwise. An app that only wants `track` imports from `eventlens-js/core` and picks plugins itself.
  */
-export const init = safe((options: InitOptions): void =>
+export const init = /* @__PURE__ */ safe((options: InitOptions): void =>
   initCore({
     ...options,
-    autocapture: options.autocapture !== false && autocapture,
-    pageviews: options.pageviews !== false && pageviews,
+    autocapture: options?.autocapture !== false && autocapture,
+    pageviews: options?.pageviews !== false && pageviews,
+    retry,
   }),
 );

@@ -4,20 +4,28 @@
  * Without a data-api-key it waits for `eventlens.init({ … })`.
  */
 import { safe } from './client.js';
-import { init } from './index.js';
-
-export * from './index.js';
+import { identify, init, optIn, optOut, page, reset, track } from './index.js';
 
 safe(() => {
+  (window as unknown as { eventlens: object }).eventlens = {
+    init,
+    track,
+    identify,
+    reset,
+    page,
+    optOut,
+    optIn,
+  };
   const s = (document.currentScript || document.querySelector('script[data-api-key]')) as HTMLScriptElement,
-    a = (name: string) => s.getAttribute('data-' + name),
-    dnt = a('respect-dnt');
+    // data-api-key → apiKey, data-respect-dnt → respectDnt, …
+    d = s.dataset;
   init({
-    apiKey: a('api-key')!,
+    apiKey: d.apiKey!,
     // Default: the origin the script was loaded from.
-    host: a('host') || new URL(s.src).origin,
-    autocapture: a('autocapture') != 'false',
-    pageviews: a('pageviews') != 'false',
-    respectDnt: dnt != null && dnt != 'false',
+    host: d.host || new URL(s.src).origin,
+    autocapture: d.autocapture != 'false',
+    pageviews: d.pageviews != 'false',
+    // Present (data-respect-dnt, data-respect-dnt="true"), and not "false".
+    respectDnt: d.respectDnt != null && d.respectDnt != 'false',
   });
 })();

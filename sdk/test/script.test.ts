@@ -1,0 +1,81 @@
+/**
+ * The script-tag build, dist/eventlens.min.js, run by happy-dom as a page would run it: a <script> tag
+ * with data- attributes, nothing inline. (`npm test` builds dist first.)
+ */
+import { readFileSync } from 'node:fs';
+import { Window } from 'happy-dom';
+import { describe, expect, it } from 'vitest';
+import type * as Index from '../src/index.js';
+import { HOST, KEY, names, network } from './support.js';
+
+const code = readFileSync(new URL('../dist/eventlens.min.js', import.meta.url), 'utf8');
+
+/** A page whose only script is the SDK, with these data- attributes on its tag. */
+const load = (attributes: string, navigator: Record<string, unknown> = {}) => {
+  const w = new Window({
+    url: 'https://shop.example/',
+    settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true },
+  });
+  const net = network();
+  Object.assign(w, { fetch: net.fetch });
+  Object.defineProperty(w.navigator, 'sendBeacon', { value: net.sendBeacon });
+  for (const [k, v] of Object.entries(navigator)) Object.defineProperty(w.navigator, k, { value: v });
+  w.document.write(
+    `<!doctype html><body><button id="b">Buy</button><script ${attributes}>${code}</script></body>`,
+  );
+  const api = (w as unknown as { eventlens: typeof Index }).eventlens;
+  return { w, net, api };
+};
+
+describe('the script tag', () => {
+  it('initialises from data-api-key and data-host and exposes the global eventlens', () => {
+    const { w, net, api } = load(`data-api-key="${KEY}" data-host="${HOST}"`);
+    expect(Object.keys(api).sort()).toEqual([
+      'identify',
+      'init',
+      'optIn',
+      'optOut',
+      'page',
+      'reset',
+      'track',
+    ]);
+    expect(names(net)).toEqual(['page_view']);
+    expect(net.sent[0]!.url).toBe(`${HOST}/v1/events`);
+    expect(net.events()[0]!.api_key).toBe(KEY);
+
+    (w.document.getElementById('b') as unknown as HTMLElement).click();
+    api.track('from_the_global', { ok: true });
+    expect(names(net)).toEqual(['page_view', 'button_click', 'from_the_global']);
+  });
+
+  it('data-autocapture="false" and data-pageviews="false" turn those off', () => {
+    const { w, net, api } = load(
+      `data-api-key="${KEY}" data-host="${HOST}" data-autocapture="false" data-pageviews="false"`,
+    );
+    (w.document.getElementById('b') as unknown as HTMLElement).click();
+    w.history.pushState({}, '', '/next');
+    api.track('only');
+    expect(names(net)).toEqual(['only']);
+  });
+
+  it('data-respect-dnt honours Do Not Track', () => {
+    const { net, api } = load(`data-api-key="${KEY}" data-host="${HOST}" data-respect-dnt`, {
+      doNotTrack: '1',
+    });
+    api.track('nothing');
+    expect(net.sent).toHaveLength(0);
+  });
+
+  it('without data-respect-dnt, Do Not Track is not consulted', () => {
+    const { net } = load(`data-api-key="${KEY}" data-host="${HOST}"`, { doNotTrack: '1' });
+    expect(names(net)).toEqual(['page_view']);
+  });
+
+  it('without data-api-key it waits for eventlens.init', () => {
+    const { net, api } = load('');
+    expect(net.sent).toHaveLength(0);
+    api.init({ apiKey: KEY, host: HOST, pageviews: false });
+    api.track('manual');
+    expect(names(net)).toEqual(['manual']);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Size budgets, measured as the README reports them: gzip level 9 (zlib), after `npm run build`.
+ */
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const gzip = (code: string | Buffer) => gzipSync(code, { level: 9 }).length;
+const sdk = new URL('..', import.meta.url).pathname;
+
+/** What an app's bundler makes of `entry` (resolving `eventlens-js` through the package's exports map). */
+const bundle = async (entry: string) => {
+  const result = await build({
+    stdin: { contents: entry, resolveDir: sdk, loader: 'js' },
+    bundle: true,
+    minify: true,
+    treeShaking: true,
+    format: 'esm',
+    target: 'es2020',
+    write: false,
+  });
+  return result.outputFiles[0]!.text;
+};
+
+describe('size', () => {
+  it('the script-tag build (every default feature, minified IIFE) is at most 2,500 bytes gzipped', () => {
+    const size = gzip(readFileSync(new URL('../dist/eventlens.min.js', import.meta.url)));
+    console.log(`dist/eventlens.min.js: ${size} bytes gzip -9`);
+    expect(size).toBeLessThanOrEqual(2500);
+  });
+
+  it('a track-only import tree-shakes to at most 1,200 bytes gzipped', async () => {
+    const code = await bundle(`import { init, track } from 'eventlens-js/core';
+      init({ apiKey: 'el_0123456789abcdef', host: 'https://ingest.example' });
+      track('signup');`);
+    const size = gzip(code);
+    console.log(`init + track from eventlens-js/core: ${size} bytes gzip -9`);
+    // Tree-shaken for real: none of the plugins, none of the other functions came along.
+    for (const left_out of ['pushState', 'button_click', 'el_l', '/v1/batch', 'el_q:'])
+      expect(code).not.toContain(left_out);
+    expect(size).toBeLessThanOrEqual(1200);
+  });
+
+  it('each plugin only adds its own code to a core bundle', async () => {
+    const base = await bundle(`export { init, track } from 'eventlens-js/core';`);
+    const sizes: Record<string, number> = {};
+    for (const p of ['retry', 'autocapture', 'pageviews']) {
+      const code = await bundle(
+        `export { init, track } from 'eventlens-js/core'; export { ${p} } from 'eventlens-js/${p}';`,
+      );
+      sizes[p] = gzip(code) - gzip(base);
+      expect(sizes[p]).toBeGreaterThan(100);
+      expect(sizes[p]).toBeLessThan(600);
+    }
+    const full = await bundle(`export * from 'eventlens-js';`);
+    console.log(
+      `plugins add (gzip -9): ${JSON.stringify(sizes)}; everything from eventlens-js: ${gzip(full)}`,
+    );
+    expect(full).toContain('pushState');
+    expect(full).toContain('button_click');
+    expect(full).toContain('/v1/batch');
+  });
+});
