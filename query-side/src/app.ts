@@ -1,0 +1,200 @@
+/**
+ * `createApp(deps)`: the HTTP surface of the query side. Everything it talks to comes in as a
+ * parameter (the reader pool, the clock, the session secret), so tests build it against a
+ * private database and main.ts against the real one.
+ */
+import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import { SESSION_COOKIE } from '@eventlens/contracts';
+import { createCallers } from './auth/callers';
+import { authRoutes } from './auth/routes';
+import { createLoginThrottle, type ThrottleOptions } from './auth/throttle';
+import { cors } from './http/cors';
+import { ApiError, describe, errorHandler, type Logger } from './http/errors';
+import { createMetrics } from './http/metrics';
+import { mountRoutes, type AnyRoute } from './http/route';
+import { eventRoutes } from './read-models/events';
+import { opsRoutes } from './read-models/ops';
+import { projectRoutes } from './read-models/projects';
+import { sessionRoutes } from './read-models/sessions';
+import { statsRoutes } from './read-models/stats';
+
+export interface AppDeps {
+  /** A pool of the read-only role (see createReaderDb). */
+  db: Knex;
+  sessionSecret: string;
+  now?: () => number;
+  logger?: Logger;
+  /** Secure flag of the session cookie; `auto` follows req.secure (default). */
+  cookieSecure?: 'auto' | 'always' | 'never';
+  /** Express `trust proxy` (default `loopback`). */
+  trustProxy?: string | boolean | number;
+  /** How long read-key and project lookups are reused, ≤ 1000 ms (default 1000). */
+  keyCacheTtlMs?: number;
+  loginThrottle?: ThrottleOptions;
+  /** Check every success body against its documented schema (tests). */
+  validateResponses?: boolean;
+}
+
+export const silentLogger: Logger = { info: () => undefined, error: () => undefined };
+
+export function createApp(deps: AppDeps): Express {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? silentLogger;
+  const { db } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
+  app.set('query parser', 'simple');
+
+  const metrics = createMetrics(db);
+  app.use(metrics.middleware);
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(cors({ isOpen: (path) => path.startsWith('/v1/') && !path.startsWith('/v1/auth/') }));
+  app.use(cookieParser());
+
+  const callers = createCallers({
+    db,
+    sessionSecret: deps.sessionSecret,
+    now,
+    ...(deps.keyCacheTtlMs !== undefined ? { cacheTtlMs: deps.keyCacheTtlMs } : {}),
+  });
+  const throttle = createLoginThrottle({ now, ...deps.loginThrottle });
+
+  const routes: AnyRoute[] = [
+    ...authRoutes({
+      db,
+      sessionSecret: deps.sessionSecret,
+      throttle,
+      now,
+      cookieSecure: deps.cookieSecure ?? 'auto',
+    }),
+    ...projectRoutes(db),
+    ...eventRoutes(db),
+    ...statsRoutes(db, now),
+    ...sessionRoutes(db),
+    ...opsRoutes(db),
+  ];
+
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'readKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A project's read key: `Authorization: Bearer <read key>`.",
+  });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description:
+      'A console session from POST /v1/auth/login. Project routes then need `project_id` or the X-EventLens-Project header.',
+  });
+
+  registerOperationalPaths(registry);
+
+  const router = express.Router();
+  mountRoutes(router, registry, routes, { callers, validateResponses: deps.validateResponses ?? false });
+
+  let openapi: object | undefined;
+  const document = () =>
+    (openapi ??= new OpenApiGeneratorV3(registry.definitions).generateDocument({
+      openapi: '3.0.3',
+      info: {
+        title: 'EventLens query API',
+        version: '1',
+        description:
+          'Read-only API over the EventLens read models. Errors: `{ error: { code, message, fields? } }`. ' +
+          'Times are UTC; ranges are [from, to).',
+      },
+    }));
+
+  app.get('/healthz', (_req, res) => {
+    res.locals.route = '/healthz';
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    res.locals.route = '/readyz';
+    try {
+      await db.raw('select 1').timeout(2000, { cancel: false });
+      res.json({ status: 'ready', checks: { postgres: 'ok' } });
+    } catch (error) {
+      logger.error('readiness check failed', { dependency: 'postgres', error: describe(error) });
+      res.setHeader('Retry-After', '2');
+      res.status(503).json({ status: 'not_ready', checks: { postgres: 'unavailable' } });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.locals.route = '/metrics';
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.locals.route = '/v1/openapi.json';
+    res.json(document());
+  });
+  app.use(router);
+  app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'no such route')));
+  app.use(errorHandler(logger));
+  return app;
+}
+
+/** The routes outside /v1 that every service has, documented for completeness. */
+function registerOperationalPaths(registry: OpenAPIRegistry): void {
+  const Ready = z.object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.object({ postgres: z.string() }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    tags: ['operations'],
+    summary: 'The process is up',
+    responses: {
+      200: {
+        description: 'Up.',
+        content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
+      },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    tags: ['operations'],
+    summary: 'PostgreSQL answers',
+    responses: {
+      200: { description: 'Ready.', content: { 'application/json': { schema: Ready } } },
+      503: {
+        description: 'A dependency does not answer; `checks` names it.',
+        content: { 'application/json': { schema: Ready } },
+      },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    tags: ['operations'],
+    summary: 'Prometheus metrics',
+    responses: {
+      200: { description: 'Text exposition format.', content: { 'text/plain': { schema: z.string() } } },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/openapi.json',
+    tags: ['operations'],
+    summary: 'This document',
+    responses: {
+      200: {
+        description: 'OpenAPI 3.0 document.',
+        content: { 'application/json': { schema: z.object({}).loose() } },
+      },
+    },
+  });
+}

@@ -1,0 +1,138 @@
+/**
+ * Who is calling, and which project they may read (invariant 5).
+ *
+ * - A read key (`Authorization: Bearer …`) reads exactly its project. Lookups are cached for at
+ *   most `cacheTtlMs` (≤ 1 s), so a revoked key stops working within a second.
+ * - A console session (the `eventlens_session` cookie) belongs to an admin of this self-hosted
+ *   install: it may read any existing project, named by `project_id` or `X-EventLens-Project`.
+ *
+ * A project the caller may not read, or that does not exist, is a 404: existence never leaks.
+ */
+import type { Request } from 'express';
+import type { Knex } from 'knex';
+import { hashApiKey, SESSION_COOKIE, verifySessionToken, type ConsoleSession } from '@eventlens/contracts';
+import { TABLES } from '../db';
+import { invalidField, notFound, unauthorized } from '../http/errors';
+
+export type Caller = { kind: 'read_key'; projectId: string } | { kind: 'console'; session: ConsoleSession };
+
+export const PROJECT_HEADER = 'x-eventlens-project';
+
+export interface CallersOptions {
+  db: Knex;
+  sessionSecret: string;
+  now: () => number;
+  /** How long a key or project lookup is reused; at most 1000 ms. */
+  cacheTtlMs?: number;
+  maxCacheEntries?: number;
+}
+
+export interface Callers {
+  /** The caller of `req`, or a 401. */
+  authenticate(req: Request): Promise<Caller>;
+  /** The project `caller` reads for this request (`requested` from the query or the header), or a 404. */
+  projectOf(caller: Caller, requested: string | undefined): Promise<string>;
+  /** The console session of `req`, or undefined (no cookie, forged or expired). */
+  session(req: Request): ConsoleSession | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A small TTL cache: bounded, and every answer (a hit or a miss) expires. */
+function ttlCache<V>(ttlMs: number, maxEntries: number, now: () => number) {
+  const entries = new Map<string, { value: V; expiresAt: number }>();
+  return {
+    get(key: string): { value: V } | undefined {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (entry.expiresAt <= now()) {
+        entries.delete(key);
+        return undefined;
+      }
+      return { value: entry.value };
+    },
+    set(key: string, value: V): void {
+      if (ttlMs <= 0) return;
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+      entries.set(key, { value, expiresAt: now() + ttlMs });
+    },
+  };
+}
+
+export function createCallers(options: CallersOptions): Callers {
+  const { db, sessionSecret, now } = options;
+  const ttl = Math.min(options.cacheTtlMs ?? 1000, 1000);
+  const max = options.maxCacheEntries ?? 10_000;
+  const keys = ttlCache<string | null>(ttl, max, now);
+  const projects = ttlCache<boolean>(ttl, max, now);
+
+  async function projectOfKey(key: string): Promise<string | null> {
+    const hash = hashApiKey(key);
+    const cached = keys.get(hash);
+    if (cached) return cached.value;
+    const row = await db(TABLES.apiKeys)
+      .first<{ project_id: string } | undefined>('project_id')
+      .where({ key_hash: hash, kind: 'read' })
+      .whereNull('revoked_at');
+    const projectId = row?.project_id ?? null;
+    keys.set(hash, projectId);
+    return projectId;
+  }
+
+  async function projectExists(projectId: string): Promise<boolean> {
+    const cached = projects.get(projectId);
+    if (cached) return cached.value;
+    const row = await db(TABLES.projects).first('project_id').where({ project_id: projectId });
+    projects.set(projectId, row !== undefined);
+    return row !== undefined;
+  }
+
+  function session(req: Request): ConsoleSession | undefined {
+    const token: unknown = req.cookies?.[SESSION_COOKIE];
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return undefined;
+    return verifySessionToken(token, sessionSecret, now());
+  }
+
+  return {
+    session,
+
+    async authenticate(req) {
+      const header = req.get('authorization');
+      if (header !== undefined) {
+        // An Authorization header is answered on its own merits: no falling back to the cookie.
+        const match = /^Bearer +(\S{1,256})\s*$/i.exec(header);
+        if (!match) throw unauthorized('Authorization must be "Bearer <read key>"');
+        const projectId = await projectOfKey(match[1]!);
+        if (!projectId) throw unauthorized('unknown or revoked read key');
+        return { kind: 'read_key', projectId };
+      }
+      const s = session(req);
+      if (s) return { kind: 'console', session: s };
+      if (req.cookies?.[SESSION_COOKIE] !== undefined)
+        throw unauthorized('session expired or invalid: log in again');
+      throw unauthorized('send "Authorization: Bearer <read key>" or log in to the console');
+    },
+
+    async projectOf(caller, requested) {
+      if (requested !== undefined && !UUID.test(requested)) {
+        throw invalidField('project_id', 'must be a project id (UUID)');
+      }
+      if (caller.kind === 'read_key') {
+        // A key reads its own project; naming another one is asking for data it cannot see.
+        if (requested !== undefined && requested.toLowerCase() !== caller.projectId.toLowerCase()) {
+          throw notFound('project');
+        }
+        return caller.projectId;
+      }
+      if (requested === undefined) {
+        throw invalidField(
+          'project_id',
+          `is required with a console session (query parameter project_id or header ${PROJECT_HEADER})`,
+        );
+      }
+      const projectId = requested.toLowerCase();
+      if (!(await projectExists(projectId))) throw notFound('project');
+      return projectId;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The query side's environment, parsed once at start-up. A bad value fails with one line that
+ * names the variable; nothing else in the package reads `process.env`.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const Env = z.object({
+  EVENTLENS_READER_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL of the read-only role'),
+  EVENTLENS_SESSION_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  EVENTLENS_QUERY_PORT: port.default(18200),
+  EVENTLENS_QUERY_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * `auto`: the session cookie is Secure when the request arrived over https (directly or, from a
+   * trusted proxy, by X-Forwarded-Proto). `true`/`false` force it.
+   */
+  EVENTLENS_QUERY_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Express `trust proxy`: which hops may set X-Forwarded-For/-Proto. The console's reverse proxy is local. */
+  EVENTLENS_QUERY_TRUST_PROXY: z.string().min(1).default('loopback'),
+  EVENTLENS_QUERY_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+});
+
+export interface Config {
+  readerDatabaseUrl: string;
+  sessionSecret: string;
+  port: number;
+  host: string;
+  cookieSecure: 'auto' | 'always' | 'never';
+  trustProxy: string | boolean | number;
+  dbPoolMax: number;
+  statementTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const message = env[variable] === undefined ? 'is required' : issue.message;
+    throw new ConfigError(`${variable}: ${message}`);
+  }
+  const e = parsed.data;
+  return {
+    readerDatabaseUrl: e.EVENTLENS_READER_DATABASE_URL,
+    sessionSecret: e.EVENTLENS_SESSION_SECRET,
+    port: e.EVENTLENS_QUERY_PORT,
+    host: e.EVENTLENS_QUERY_HOST,
+    cookieSecure: ({ auto: 'auto', true: 'always', false: 'never' } as const)[
+      e.EVENTLENS_QUERY_COOKIE_SECURE
+    ],
+    trustProxy: parseTrustProxy(e.EVENTLENS_QUERY_TRUST_PROXY),
+    dbPoolMax: e.EVENTLENS_QUERY_DB_POOL_MAX,
+    statementTimeoutMs: e.EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS,
+  };
+}
+
+function parseTrustProxy(value: string): string | boolean | number {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,48 @@
+import { expect, test } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+const base = {
+  EVENTLENS_READER_DATABASE_URL: 'postgres://reader:pw@127.0.0.1:5432/eventlens',
+  EVENTLENS_SESSION_SECRET: 'a-secret-of-enough-length',
+};
+
+test('defaults', () => {
+  expect(loadConfig(base)).toEqual({
+    readerDatabaseUrl: base.EVENTLENS_READER_DATABASE_URL,
+    sessionSecret: base.EVENTLENS_SESSION_SECRET,
+    port: 18200,
+    host: '127.0.0.1',
+    cookieSecure: 'auto',
+    trustProxy: 'loopback',
+    dbPoolMax: 10,
+    statementTimeoutMs: 10_000,
+  });
+});
+
+test('overrides', () => {
+  const config = loadConfig({
+    ...base,
+    EVENTLENS_QUERY_PORT: '9000',
+    EVENTLENS_QUERY_HOST: '0.0.0.0',
+    EVENTLENS_QUERY_COOKIE_SECURE: 'true',
+    EVENTLENS_QUERY_TRUST_PROXY: '1',
+  });
+  expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', cookieSecure: 'always', trustProxy: 1 });
+});
+
+test.each([
+  [{ EVENTLENS_SESSION_SECRET: base.EVENTLENS_SESSION_SECRET }, 'EVENTLENS_READER_DATABASE_URL: is required'],
+  [
+    { ...base, EVENTLENS_SESSION_SECRET: 'short' },
+    'EVENTLENS_SESSION_SECRET: must be at least 16 characters',
+  ],
+  [
+    { ...base, EVENTLENS_READER_DATABASE_URL: 'mysql://x' },
+    'EVENTLENS_READER_DATABASE_URL: must be a postgres:// URL',
+  ],
+  [{ ...base, EVENTLENS_QUERY_PORT: 'eighty' }, 'EVENTLENS_QUERY_PORT:'],
+  [{ ...base, EVENTLENS_QUERY_COOKIE_SECURE: 'yes' }, 'EVENTLENS_QUERY_COOKIE_SECURE:'],
+])('fails with one line naming the variable (%#)', (env, message) => {
+  expect(() => loadConfig(env)).toThrow(ConfigError);
+  expect(() => loadConfig(env)).toThrow(message);
+});

@@ -1,0 +1,77 @@
+/**
+ * The reader's connection pool. It connects with the read-only role, and every session also
+ * starts read-only, in UTC (so day and hour buckets are UTC) and with a statement timeout: the
+ * role is the guarantee, the session settings make a misconfigured role fail loudly too.
+ */
+import knex, { type Knex } from 'knex';
+import type { Logger } from './http/errors';
+
+/** Tables of the read models, as `schema.table`. The projections own them; this package only reads. */
+export const TABLES = {
+  events: 'analytics.events',
+  volumeMinute: 'analytics.volume_minute',
+  sessions: 'analytics.sessions',
+  pageViewsHour: 'analytics.page_views_hour',
+  dailyUsers: 'analytics.daily_users',
+  eventNames: 'analytics.event_names',
+  projects: 'admin.projects',
+  apiKeys: 'admin.api_keys',
+  users: 'admin.users',
+  dlqRecords: 'ops.dlq_records',
+  projectionStatus: 'ops.projection_status',
+  failureCounts: 'ops.failure_counts',
+} as const;
+
+export interface ReaderDbOptions {
+  url: string;
+  poolMax?: number;
+  statementTimeoutMs?: number;
+  /** Where knex's own warnings go (connection errors, pool trouble); by default nowhere. */
+  logger?: Logger;
+}
+
+export function createReaderDb(options: ReaderDbOptions): Knex {
+  const timeout = Math.trunc(options.statementTimeoutMs ?? 10_000);
+  return knex({
+    client: 'pg',
+    connection: {
+      connectionString: options.url,
+      application_name: 'eventlens-query',
+      options: `-c default_transaction_read_only=on -c TimeZone=UTC -c statement_timeout=${timeout}`,
+    },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    acquireConnectionTimeout: 5_000,
+    log: {
+      warn: (message: unknown) => options.logger?.info('knex warning', { message: String(message) }),
+      error: (message: unknown) => options.logger?.error('knex error', { message: String(message) }),
+      deprecate: () => undefined,
+      debug: () => undefined,
+    },
+  });
+}
+
+export interface PoolStats {
+  used: number;
+  free: number;
+  pendingAcquires: number;
+  pendingCreates: number;
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  numPendingCreates(): number;
+}
+
+/** knex keeps its tarn pool on `client.pool`, created lazily; before that every count is zero. */
+export function poolStats(db: Knex): PoolStats {
+  const pool = (db.client as { pool?: TarnPool }).pool;
+  if (!pool) return { used: 0, free: 0, pendingAcquires: 0, pendingCreates: 0 };
+  return {
+    used: pool.numUsed(),
+    free: pool.numFree(),
+    pendingAcquires: pool.numPendingAcquires(),
+    pendingCreates: pool.numPendingCreates(),
+  };
+}

@@ -1,0 +1,97 @@
+/** Projects and their keys (`admin` schema). Key hashes never leave the database. */
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { TABLES } from '../db';
+import { notFound } from '../http/errors';
+import { defineRoute, type AnyRoute } from '../http/route';
+import { Timestamp, Uuid, toIso, toIsoOrNull } from './schemas';
+
+export const Project = z
+  .object({ project_id: Uuid, name: z.string(), created_at: Timestamp, created_by: z.string().nullable() })
+  .meta({ id: 'Project' });
+export const Projects = z.object({ items: z.array(Project) }).meta({ id: 'Projects' });
+
+export const ApiKey = z
+  .object({
+    key_id: Uuid,
+    kind: z.enum(['write', 'read']),
+    name: z.string(),
+    key_prefix: z.string().meta({ description: 'The first characters of the key, to recognise it.' }),
+    issued_at: Timestamp,
+    revoked_at: Timestamp.nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+export const ApiKeys = z.object({ items: z.array(ApiKey) }).meta({ id: 'ApiKeys' });
+
+export const ProjectParams = z.strictObject({ project_id: Uuid.meta({ description: 'The project id.' }) });
+
+interface ProjectRow {
+  project_id: string;
+  name: string;
+  created_at: Date;
+  created_by: string | null;
+}
+
+interface KeyRow {
+  key_id: string;
+  kind: 'write' | 'read';
+  name: string;
+  key_prefix: string;
+  issued_at: Date;
+  revoked_at: Date | null;
+}
+
+export function projectRoutes(db: Knex): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/projects',
+      tag: 'projects',
+      summary: 'Projects this caller can read',
+      description: 'A console session: every project, oldest first. A read key: its own project.',
+      auth: 'caller',
+      response: { status: 200, description: 'The projects.', schema: Projects },
+      async handle({ auth }) {
+        const q = db(TABLES.projects)
+          .select<ProjectRow[]>('project_id', 'name', 'created_at', 'created_by')
+          .orderBy([
+            { column: 'created_at', order: 'asc' },
+            { column: 'project_id', order: 'asc' },
+          ]);
+        if (auth.caller.kind === 'read_key') q.where('project_id', auth.caller.projectId);
+        const rows = await q;
+        return {
+          items: rows.map((r) => ({ ...r, created_at: toIso(r.created_at) })),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/projects/{project_id}/keys',
+      tag: 'projects',
+      summary: "A project's API keys (never the keys or their hashes)",
+      description: 'Console sessions only; newest first, revoked keys included.',
+      auth: 'console',
+      params: ProjectParams,
+      response: { status: 200, description: 'The keys.', schema: ApiKeys },
+      async handle({ params }) {
+        const project = await db(TABLES.projects).first('project_id').where('project_id', params.project_id);
+        if (!project) throw notFound('project');
+        const rows = await db(TABLES.apiKeys)
+          .select<KeyRow[]>('key_id', 'kind', 'name', 'key_prefix', 'issued_at', 'revoked_at')
+          .where('project_id', params.project_id)
+          .orderBy([
+            { column: 'issued_at', order: 'desc' },
+            { column: 'key_id', order: 'desc' },
+          ]);
+        return {
+          items: rows.map((r) => ({
+            ...r,
+            issued_at: toIso(r.issued_at),
+            revoked_at: toIsoOrNull(r.revoked_at),
+          })),
+        };
+      },
+    }),
+  ];
+}

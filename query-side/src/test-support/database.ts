@@ -1,0 +1,74 @@
+/**
+ * A private database per test file: `qtest_<random>` on the shared PostgreSQL, with the read
+ * models' tables from projections' DDL and a read-only role of its own, dropped afterwards.
+ * The shared stack itself is never touched.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { stackForTests } from '@eventlens/stack';
+import { adminDdl, analyticsDdl, opsDdl } from '../../../projections/src/schema/ddl';
+
+export interface TestDatabase {
+  name: string;
+  /** The owner (superuser of the shared server) connected to this database: fixtures write through it. */
+  owner: pg.Pool;
+  ownerUrl: string;
+  /** A role that can only read this database's read models. */
+  readerUrl: string;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string, user?: { name: string; password: string }): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (user) {
+    u.username = user.name;
+    u.password = user.password;
+  }
+  return u.toString();
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const stack = await stackForTests();
+  const name = `qtest_${randomBytes(6).toString('hex')}`;
+  const role = `${name}_reader`;
+  const password = randomBytes(18).toString('hex');
+
+  const admin = new pg.Client({ connectionString: stack.databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+    await admin.query(`create role ${role} login password '${password}'`);
+  } finally {
+    await admin.end();
+  }
+
+  const ownerUrl = withDatabase(stack.databaseUrl, name);
+  const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
+  await owner.query(analyticsDdl('analytics'));
+  await owner.query(adminDdl('admin'));
+  await owner.query(opsDdl('ops'));
+  await owner.query(`
+    revoke all on database ${name} from public;
+    grant connect on database ${name} to ${role};
+    grant usage on schema analytics, admin, ops to ${role};
+    grant select on all tables in schema analytics, admin, ops to ${role};`);
+
+  return {
+    name,
+    owner,
+    ownerUrl,
+    readerUrl: withDatabase(stack.databaseUrl, name, { name: role, password }),
+    async drop() {
+      await owner.end();
+      const a = new pg.Client({ connectionString: stack.databaseUrl });
+      await a.connect();
+      try {
+        await a.query(`drop database if exists ${name} with (force)`);
+        await a.query(`drop role if exists ${role}`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
