@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { hashApiKey, type AnyEvent } from '@eventlens/contracts';
+import { decideIssueKey, decideRegisterUser, decideRevokeKey } from './decide';
+import { createKeyDirectory } from './directory';
+
+const A = '11111111-1111-4111-8111-111111111111';
+const B = '22222222-2222-4222-8222-222222222222';
+const KEY = 'el_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const KEY_ID = '33333333-3333-4333-8333-333333333333';
+
+const project = (project_id: string): AnyEvent => ({
+  type: 'ProjectCreated',
+  value: { project_id, name: project_id, created_at: 1, created_by: null },
+});
+const issued = (): AnyEvent => ({
+  type: 'ApiKeyIssued',
+  value: {
+    key_id: KEY_ID,
+    project_id: A,
+    kind: 'write',
+    name: 'web',
+    key_hash: hashApiKey(KEY),
+    key_prefix: KEY.slice(0, 10),
+    issued_at: 2,
+  },
+});
+const revoked = (project_id = A): AnyEvent => ({
+  type: 'ApiKeyRevoked',
+  value: { key_id: KEY_ID, project_id, revoked_at: 3 },
+});
+
+let ids = 0;
+const deps = { now: () => 1000, newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}` };
+
+describe('key directory', () => {
+  it('finds a write key by its plaintext, and forgets it once revoked', () => {
+    const directory = createKeyDirectory();
+    directory.apply(project(A));
+    directory.apply(issued());
+    expect(directory.keyFor(KEY)).toMatchObject({ key_id: KEY_ID, project_id: A, revoked: false });
+    directory.apply(revoked());
+    expect(directory.keyFor(KEY)?.revoked).toBe(true);
+    expect(directory.keyFor('el_unknownunknownunknown')).toBeUndefined();
+  });
+
+  it('is idempotent, and a revocation stays final when the issue is seen again afterwards', () => {
+    const directory = createKeyDirectory();
+    const events = [project(A), issued(), revoked()];
+    for (const event of events) directory.apply(event);
+    // The tail replays what this instance already applied locally.
+    for (const event of events) directory.apply(event);
+    expect(directory.keyFor(KEY)?.revoked).toBe(true);
+    expect(directory.size()).toEqual({ projects: 1, keys: 1, users: 0 });
+  });
+
+  it('ignores a revocation that names another project', () => {
+    const directory = createKeyDirectory();
+    for (const event of [project(A), project(B), issued(), revoked(B)]) directory.apply(event);
+    expect(directory.keyFor(KEY)?.revoked).toBe(false);
+  });
+});
+
+describe('admin decisions', () => {
+  it('issues a key only in a project that exists, storing its hash and prefix, never the key', () => {
+    const directory = createKeyDirectory();
+    expect(decideIssueKey(directory, { project_id: A, kind: 'write' }, KEY, 'hash', deps)).toMatchObject({
+      kind: 'refuse',
+      error: { code: 'NOT_FOUND' },
+    });
+    directory.apply(project(A));
+    const decision = decideIssueKey(directory, { project_id: A, kind: 'write' }, KEY, 'hash', deps);
+    expect(decision.kind).toBe('append');
+    if (decision.kind !== 'append') return;
+    expect(decision.event).toMatchObject({
+      type: 'ApiKeyIssued',
+      value: {
+        project_id: A,
+        kind: 'write',
+        name: 'write key',
+        key_hash: 'hash',
+        key_prefix: KEY.slice(0, 10),
+      },
+    });
+    expect(JSON.stringify(decision.event)).not.toContain(KEY);
+    expect(decision.response.key).toBe(KEY);
+  });
+
+  it('revokes a key only through its own project (404 otherwise), and a second time changes nothing', () => {
+    const directory = createKeyDirectory();
+    for (const event of [project(A), project(B), issued()]) directory.apply(event);
+    expect(decideRevokeKey(directory, { project_id: B, key_id: KEY_ID }, deps)).toMatchObject({
+      kind: 'refuse',
+      error: { code: 'NOT_FOUND' },
+    });
+    const decision = decideRevokeKey(directory, { project_id: A, key_id: KEY_ID }, deps);
+    expect(decision).toMatchObject({ kind: 'append', event: { type: 'ApiKeyRevoked' } });
+    if (decision.kind === 'append') directory.apply(decision.event);
+    expect(decideRevokeKey(directory, { project_id: A, key_id: KEY_ID }, deps).kind).toBe('nothing-to-do');
+  });
+
+  it('refuses a second user with the same email', () => {
+    const directory = createKeyDirectory();
+    const command = { email: 'ada@example.com', password: 'correct horse battery' };
+    const first = decideRegisterUser(directory, command, 'scrypt$…', deps);
+    expect(first.kind).toBe('append');
+    if (first.kind === 'append') directory.apply(first.event);
+    expect(decideRegisterUser(directory, command, 'scrypt$…', deps)).toMatchObject({
+      kind: 'refuse',
+      error: { code: 'CONFLICT' },
+    });
+  });
+});

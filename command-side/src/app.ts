@@ -1,0 +1,37 @@
+/**
+ * The HTTP application, built from its collaborators: no I/O of its own, so tests build it with
+ * other parameters (another log, a directory fed by hand) and the composition root with real ones.
+ */
+import express, { type Express } from 'express';
+import { adminRouter, type AdminDeps } from './admin/routes';
+import { errorMiddleware, notFoundHandler } from './http/error-middleware';
+import { healthRouter, type ReadinessCheck } from './http/health';
+import type { Metrics } from './http/metrics';
+import { ingestRouter, type IngestDeps } from './ingest/routes';
+import type { Logger } from './logger';
+
+export interface AppDeps {
+  ingest: Omit<IngestDeps, 'onAccepted'>;
+  admin: AdminDeps;
+  metrics: Metrics;
+  checks: () => ReadinessCheck[];
+  logger: Logger;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  app.use(deps.metrics.httpMiddleware);
+  app.use(healthRouter({ checks: deps.checks, registry: deps.metrics.registry }));
+  app.use(ingestRouter({ ...deps.ingest, onAccepted: deps.metrics.acceptedEvents }));
+  app.use(adminRouter(deps.admin));
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

@@ -1,0 +1,96 @@
+/**
+ * Configuration, parsed once from the environment at start-up (CONVENTIONS.md). A bad value fails
+ * with one line naming the variable; nothing else in this package reads `process.env`.
+ */
+import { LIMITS, TOPICS } from '@eventlens/contracts';
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z
+  .object({
+    EVENTLENS_KAFKA_BROKERS: z
+      .string()
+      .trim()
+      .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port]'),
+    EVENTLENS_REGISTRY_URL: z.url({ protocol: /^https?$/ }),
+    EVENTLENS_SESSION_SECRET: z.string().min(16, 'must be at least 16 characters'),
+    EVENTLENS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    EVENTLENS_INGEST_PORT: int(0, 65535).default(18100),
+    /** Loopback by default: expose it on purpose (behind a proxy or with 0.0.0.0). */
+    EVENTLENS_INGEST_HOST: z.string().min(1).default('127.0.0.1'),
+    EVENTLENS_EVENTS_TOPIC: z.string().min(1).default(TOPICS.events),
+    EVENTLENS_ADMIN_TOPIC: z.string().min(1).default(TOPICS.admin),
+    /** Sustained events per second per write key, and the extra events a key may burst above it. */
+    EVENTLENS_RATE_LIMIT_EVENTS_PER_S: int(1, 10_000_000).default(1000),
+    EVENTLENS_RATE_LIMIT_BURST: int(0, 10_000_000).default(2000),
+    /** Group commit: how long an idle producer waits for more requests, and the size of one produce call. */
+    EVENTLENS_GROUP_COMMIT_LINGER_MS: int(0, 50).default(2),
+    EVENTLENS_GROUP_COMMIT_MAX_RECORDS: int(1, 100_000).default(5000),
+    EVENTLENS_GROUP_COMMIT_MAX_BYTES: int(64 * 1024, 16 * 1024 * 1024).default(768 * 1024),
+    /** A request gives up (503) when its records are not acknowledged within this time. */
+    EVENTLENS_APPEND_TIMEOUT_MS: int(100, 120_000).default(5000),
+    EVENTLENS_BREAKER_RESET_MS: int(100, 600_000).default(5000),
+    EVENTLENS_BREAKER_ERROR_PERCENT: int(1, 100).default(50),
+    EVENTLENS_BREAKER_VOLUME: int(1, 10_000).default(5),
+    EVENTLENS_CLIENT_ID: z.string().min(1).default('eventlens-command-side'),
+  })
+  .refine(
+    (e) => e.EVENTLENS_RATE_LIMIT_EVENTS_PER_S + e.EVENTLENS_RATE_LIMIT_BURST >= LIMITS.batchMaxEvents,
+    {
+      path: ['EVENTLENS_RATE_LIMIT_BURST'],
+      message: `plus EVENTLENS_RATE_LIMIT_EVENTS_PER_S must be at least ${LIMITS.batchMaxEvents}, or a full batch could never pass`,
+    },
+  );
+
+export interface CommandSideConfig {
+  kafkaBrokers: string[];
+  registryUrl: string;
+  sessionSecret: string;
+  /** Bearer token for admin commands from scripts; admin by token is off when unset. */
+  adminToken: string | undefined;
+  http: { port: number; host: string };
+  topics: { events: string; admin: string };
+  rateLimit: { eventsPerSecond: number; burst: number };
+  groupCommit: { lingerMs: number; maxRecords: number; maxBytes: number };
+  appendTimeoutMs: number;
+  breaker: { resetTimeoutMs: number; errorThresholdPercentage: number; volumeThreshold: number };
+  clientId: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CommandSideConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = issue.path.join('.');
+    const message =
+      issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message;
+    throw new ConfigError(`${variable} ${message}`);
+  }
+  const e = parsed.data;
+  return {
+    kafkaBrokers: e.EVENTLENS_KAFKA_BROKERS.split(','),
+    registryUrl: e.EVENTLENS_REGISTRY_URL,
+    sessionSecret: e.EVENTLENS_SESSION_SECRET,
+    adminToken: e.EVENTLENS_ADMIN_TOKEN,
+    http: { port: e.EVENTLENS_INGEST_PORT, host: e.EVENTLENS_INGEST_HOST },
+    topics: { events: e.EVENTLENS_EVENTS_TOPIC, admin: e.EVENTLENS_ADMIN_TOPIC },
+    rateLimit: { eventsPerSecond: e.EVENTLENS_RATE_LIMIT_EVENTS_PER_S, burst: e.EVENTLENS_RATE_LIMIT_BURST },
+    groupCommit: {
+      lingerMs: e.EVENTLENS_GROUP_COMMIT_LINGER_MS,
+      maxRecords: e.EVENTLENS_GROUP_COMMIT_MAX_RECORDS,
+      maxBytes: e.EVENTLENS_GROUP_COMMIT_MAX_BYTES,
+    },
+    appendTimeoutMs: e.EVENTLENS_APPEND_TIMEOUT_MS,
+    breaker: {
+      resetTimeoutMs: e.EVENTLENS_BREAKER_RESET_MS,
+      errorThresholdPercentage: e.EVENTLENS_BREAKER_ERROR_PERCENT,
+      volumeThreshold: e.EVENTLENS_BREAKER_VOLUME,
+    },
+    clientId: e.EVENTLENS_CLIENT_ID,
+  };
+}

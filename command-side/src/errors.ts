@@ -1,0 +1,108 @@
+/**
+ * HTTP errors: a stable code, a status, a message a caller can act on, and for validation the
+ * fields at fault. One middleware (`http/error-middleware.ts`) turns anything thrown into this shape.
+ */
+import type { z } from 'zod';
+
+export type ErrorCode =
+  | 'INVALID_JSON'
+  | 'INVALID_FIELD'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'LOG_UNAVAILABLE'
+  | 'NOT_READY'
+  | 'INTERNAL';
+
+export function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'INVALID_JSON':
+    case 'INVALID_FIELD':
+      return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+      return 409;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'INTERNAL':
+      return 500;
+    case 'LOG_UNAVAILABLE':
+    case 'NOT_READY':
+      return 503;
+    default: {
+      const unreachable: never = code;
+      throw new Error(`unknown error code ${String(unreachable)}`);
+    }
+  }
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly options: { fields?: FieldError[]; retryAfterS?: number } = {},
+  ) {
+    super(message);
+    this.status = statusOf(code);
+  }
+}
+
+const MAX_FIELDS = 50;
+
+/** Field errors from Zod issues: the dotted path and Zod's message; an unknown key is named itself. */
+export function fieldErrors(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): FieldError[] {
+  const fields: FieldError[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys)
+        fields.push({ field: dotted([...path, key]), message: 'is not a known field' });
+    } else if (issue.code === 'invalid_union') {
+      const alternatives = [...new Set(issue.errors.flat().map((sub) => sub.message))];
+      fields.push({ field: dotted(path), message: `Invalid input: ${alternatives.join(', or ')}` });
+    } else {
+      fields.push({ field: dotted(path), message: issue.message });
+    }
+  }
+  return fields.slice(0, MAX_FIELDS);
+}
+
+export function invalidFields(fields: FieldError[]): HttpError {
+  const shown = fields.slice(0, 5).map((f) => `${f.field}: ${f.message}`);
+  const more = fields.length > shown.length ? ` (and ${fields.length - shown.length} more)` : '';
+  return new HttpError('INVALID_FIELD', `${shown.join('; ')}${more}`, { fields });
+}
+
+function dotted(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? 'body' : path.map(String).join('.');
+}
+
+/** Parses a request body with a contract schema; a failure is a 400 naming each field at fault. */
+export function validate<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalidFields([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) throw invalidFields(fieldErrors(result.error.issues));
+  return result.data;
+}

@@ -1,0 +1,167 @@
+/** Error mapping, body reading and the admin guard, through a real Express app on a loopback port. */
+import type { AddressInfo } from 'node:net';
+import { CodecError, TrackEvent, issueSessionToken } from '@eventlens/contracts';
+import express, { type Express } from 'express';
+import { afterAll, describe, expect, it } from 'vitest';
+import { adminAuth, readCookie } from '../admin/auth';
+import { HttpError, fieldErrors, validate } from '../errors';
+import { LogError } from '../log/appender';
+import { jsonBody, tooDeep } from './body';
+import { errorMiddleware, toHttpError } from './error-middleware';
+
+const servers: { close(): void }[] = [];
+afterAll(() => servers.forEach((s) => s.close()));
+
+async function serve(app: Express): Promise<string> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('error mapping', () => {
+  it('maps each known failure to its code, status and Retry-After', () => {
+    expect(toHttpError(new LogError('LOG_UNAVAILABLE', 'x', 7))).toMatchObject({
+      code: 'LOG_UNAVAILABLE',
+      status: 503,
+      options: { retryAfterS: 7 },
+    });
+    expect(toHttpError(new LogError('APPEND_TIMEOUT', 'x'))).toMatchObject({
+      status: 503,
+      options: { retryAfterS: 1 },
+    });
+    expect(toHttpError(new CodecError('REGISTRY_UNAVAILABLE', 'x', true))).toMatchObject({
+      code: 'NOT_READY',
+    });
+    expect(
+      toHttpError(Object.assign(new Error('big'), { type: 'entity.too.large', status: 413, limit: 5 })),
+    ).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      status: 413,
+    });
+    expect(toHttpError(new LogError('APPEND_REJECTED', 'x'))).toBeUndefined();
+    expect(toHttpError(new TypeError('bug'))).toBeUndefined();
+  });
+
+  it('names each bad field, an unknown key by its own name, and a failed union by its alternatives', () => {
+    const result = TrackEvent.safeParse({ api_key: 42, event_name: '', extra: 1, timestamp: 'yesterday' });
+    expect(result.success).toBe(false);
+    const fields = fieldErrors(result.error!.issues);
+    expect(fields.map((f) => f.field).sort()).toEqual(['api_key', 'event_name', 'extra', 'timestamp']);
+    expect(fields.find((f) => f.field === 'timestamp')!.message).toMatch(/^Invalid input: .* or /);
+    expect(() => validate(TrackEvent, [1])).toThrow(HttpError);
+  });
+
+  it('answers an unexpected error with a generic 500 and logs it, never a stack trace', async () => {
+    const logged: unknown[] = [];
+    const app = express();
+    app.get('/boom', () => {
+      throw new Error('secret detail at /srv/app.ts:12');
+    });
+    app.use(errorMiddleware({ info: () => {}, warn: () => {}, error: (_m, f) => logged.push(f) }));
+    const response = await fetch(`${await serve(app)}/boom`);
+    const text = await response.text();
+    expect(response.status).toBe(500);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'INTERNAL' } });
+    expect(text).not.toContain('secret');
+    expect(text).not.toContain('.ts');
+    expect(logged).toHaveLength(1);
+  });
+});
+
+describe('JSON bodies', () => {
+  const app = express();
+  app.post('/in', ...jsonBody({ types: ['application/json', 'text/plain'], limitBytes: 100 }), (req, res) => {
+    res.json({ got: req.body as unknown });
+  });
+  app.use(errorMiddleware({ info: () => {}, warn: () => {}, error: () => {} }));
+  const url = serve(app).then((base) => `${base}/in`);
+  const post = async (body: string, contentType?: string) => {
+    const response = await fetch(await url, {
+      method: 'POST',
+      body,
+      headers: contentType ? { 'content-type': contentType } : {},
+    });
+    return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+  };
+
+  it('reads JSON sent as application/json or text/plain', async () => {
+    expect(await post('{"a":1}', 'application/json')).toEqual({ status: 200, body: { got: { a: 1 } } });
+    expect(await post('{"a":1}', 'text/plain;charset=UTF-8')).toEqual({
+      status: 200,
+      body: { got: { a: 1 } },
+    });
+  });
+
+  it('answers 415, 413 and 400 INVALID_JSON with their codes', async () => {
+    expect((await post('{"a":1}', 'application/x-www-form-urlencoded')).body.error?.code).toBe(
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expect((await post('{"a":1}', 'text/plain; charset=latin1')).status).toBe(415);
+    expect(await post(`{"a":"${'x'.repeat(200)}"}`, 'application/json')).toMatchObject({
+      status: 413,
+      body: { error: { code: 'PAYLOAD_TOO_LARGE' } },
+    });
+    expect(await post('{"a":', 'application/json')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'INVALID_JSON' } },
+    });
+    expect(await post('', 'application/json')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'INVALID_JSON' } },
+    });
+  });
+
+  it('finds hostile nesting without recursion', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    // The 11th level down is the first beyond 10: its path has 10 steps.
+    expect(tooDeep({ metadata: deep }, 10)).toEqual(['metadata', ...Array<string>(9).fill('0')]);
+    expect(tooDeep({ metadata: { a: { b: 1 } } }, 3)).toBeUndefined();
+  });
+});
+
+describe('admin guard', () => {
+  const secret = 'a-session-secret-of-some-length';
+  const app = express();
+  app.post(
+    '/admin',
+    adminAuth({ sessionSecret: secret, adminToken: 'an-admin-token-long-enough' }),
+    (_req, res) => {
+      res.json({ ok: true });
+    },
+  );
+  app.use(errorMiddleware({ info: () => {}, warn: () => {}, error: () => {} }));
+  const url = serve(app).then((base) => `${base}/admin`);
+  const status = async (headers: Record<string, string>) =>
+    (await fetch(await url, { method: 'POST', headers })).status;
+  const cookie = `eventlens_session=${issueSessionToken({ user_id: 'u1', email: 'a@b.c' }, secret)}`;
+
+  it('accepts the admin token, or a session cookie with the CSRF header', async () => {
+    expect(await status({ authorization: 'Bearer an-admin-token-long-enough' })).toBe(200);
+    expect(await status({ cookie, 'x-eventlens-csrf': '1' })).toBe(200);
+  });
+
+  it('refuses anything else with 401', async () => {
+    expect(await status({})).toBe(401);
+    expect(await status({ authorization: 'Bearer wrong-token' })).toBe(401);
+    expect(await status({ cookie })).toBe(401);
+    expect(
+      await status({
+        cookie: `eventlens_session=${issueSessionToken({ user_id: 'u', email: 'e' }, 'other-secret-xxxxxxxx')}`,
+        'x-eventlens-csrf': '1',
+      }),
+    ).toBe(401);
+    expect(
+      await status({
+        cookie: `eventlens_session=${issueSessionToken({ user_id: 'u', email: 'e' }, secret, 0)}`,
+        'x-eventlens-csrf': '1',
+      }),
+    ).toBe(401);
+  });
+
+  it('reads a cookie among others', () => {
+    expect(readCookie('a=1; eventlens_session=abc%2Edef; b=2', 'eventlens_session')).toBe('abc.def');
+    expect(readCookie('a=1', 'eventlens_session')).toBeUndefined();
+  });
+});

@@ -1,0 +1,625 @@
+/**
+ * Ingestion against the running stack: what lands in Kafka, in which format, under which key;
+ * every way a request can be wrong; CORS; rate limits; group commit under concurrency.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EVENT_SCHEMAS, LIMITS } from '@eventlens/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  adminClient,
+  collectTopic,
+  createTestTopics,
+  deleteTestTopics,
+  eventIdOf,
+  startCommandSide,
+  testConfig,
+  testStack,
+  type CollectedRecord,
+  type RunningCommandSide,
+  type TestStack,
+} from '../test-support';
+
+let stack: TestStack;
+let topics: { events: string; admin: string };
+let running: RunningCommandSide;
+let events: Awaited<ReturnType<typeof collectTopic>>;
+let projectId: string;
+let key: string;
+let admin: ReturnType<typeof adminClient>;
+
+beforeAll(async () => {
+  stack = await testStack();
+  topics = await createTestTopics(stack);
+  // A small burst so the rate-limit test reaches it; still enough for a full batch.
+  running = await startCommandSide(
+    testConfig(stack, topics, { rateLimit: { eventsPerSecond: 600, burst: 100 } }),
+  );
+  admin = adminClient(running.url);
+  ({ projectId, key } = await admin.projectWithKey('ingest tests'));
+  events = await collectTopic(stack, topics.events);
+});
+
+afterAll(async () => {
+  await events?.stop();
+  await running?.stop();
+  if (topics) await deleteTestTopics(stack, topics);
+});
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${running.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: { accepted?: number; error?: { code: string; message: string; fields?: { field: string }[] } } =
+    {};
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    // asserted by the caller
+  }
+  return { status: response.status, headers: response.headers, text, body: json };
+}
+
+const byEventId = (id: string) => (all: CollectedRecord[]) => all.find((r) => eventIdOf(r) === id);
+
+describe('POST /v1/events', () => {
+  it('answers 202 once the record is in Kafka, in the Confluent wire format, decoding to the EventTracked', async () => {
+    const eventId = randomUUID();
+    const before = Date.now();
+    const response = await post('/v1/events', {
+      api_key: key,
+      event_name: 'button_click',
+      event_id: eventId,
+      session_id: 'session-1',
+      anonymous_id: 'anon-1',
+      user_id: 'user-1',
+      timestamp: '2025-03-04T05:06:07.089Z',
+      url: 'https://example.com/pricing',
+      referrer: 'https://example.com/',
+      metadata: { button: 'buy', price: 12.5, tags: ['a', 'b'] },
+      context: { locale: 'en-GB', screen: '1920x1080' },
+    });
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({ accepted: 1 });
+
+    const record = await events.until(byEventId(eventId));
+    expect(record.value[0]).toBe(0);
+    expect(record.value.readUInt32BE(1)).toBe(stack.codec.schemaId('EventTracked'));
+    expect(record.key).toBe(`${projectId}:session-1`);
+    expect(record.event.type).toBe('EventTracked');
+    const value = EVENT_SCHEMAS.EventTracked.parse({ ...record.event.value });
+    expect(value).toEqual({
+      event_id: eventId,
+      project_id: projectId,
+      event_name: 'button_click',
+      session_id: 'session-1',
+      user_id: 'user-1',
+      anonymous_id: 'anon-1',
+      timestamp: Date.UTC(2025, 2, 4, 5, 6, 7, 89),
+      received_at: value.received_at,
+      url: 'https://example.com/pricing',
+      referrer: 'https://example.com/',
+      metadata_json: '{"button":"buy","price":12.5,"tags":["a","b"]}',
+      context: { locale: 'en-GB', screen: '1920x1080' },
+    });
+    expect(value.received_at).toBeGreaterThanOrEqual(before);
+    expect(value.received_at).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('fills the event id and the timestamp, and keys by anonymous id without a session', async () => {
+    const anonymousId = `anon-${randomUUID()}`;
+    expect(
+      (await post('/v1/events', { api_key: key, event_name: 'page_view', anonymous_id: anonymousId })).status,
+    ).toBe(202);
+    const record = await events.until((all) => all.find((r) => r.key === `${projectId}:${anonymousId}`));
+    const value = EVENT_SCHEMAS.EventTracked.parse({ ...record.event.value });
+    expect(value.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(value.timestamp).toBe(value.received_at);
+    expect(value).toMatchObject({
+      session_id: null,
+      user_id: null,
+      url: null,
+      metadata_json: '{}',
+      context: {},
+    });
+  });
+
+  it('accepts a text/plain body, as navigator.sendBeacon sends it', async () => {
+    const eventId = randomUUID();
+    const response = await post(
+      '/v1/events',
+      JSON.stringify({ api_key: key, event_name: 'page_leave', event_id: eventId }),
+      {
+        'content-type': 'text/plain;charset=UTF-8',
+      },
+    );
+    expect(response.status).toBe(202);
+    expect((await events.until(byEventId(eventId))).event.value).toMatchObject({ event_name: 'page_leave' });
+  });
+
+  it('accepts the key as Authorization: Bearer', async () => {
+    const eventId = randomUUID();
+    const response = await post(
+      '/v1/events',
+      { event_name: 'server_side', event_id: eventId },
+      { authorization: `Bearer ${key}` },
+    );
+    expect(response.status).toBe(202);
+    expect((await events.until(byEventId(eventId))).event.value).toMatchObject({ project_id: projectId });
+  });
+
+  it('takes SQL and HTML as data, verbatim, in every field', async () => {
+    const eventId = randomUUID();
+    const sql = "'; DROP TABLE events; --";
+    const html = '<script>alert("x")</script>';
+    const event = {
+      api_key: key,
+      event_id: eventId,
+      event_name: sql,
+      session_id: html,
+      user_id: "1' OR '1'='1",
+      anonymous_id: '" onmouseover="alert(1)',
+      url: 'javascript:alert(1)//<img src=x onerror=alert(1)>',
+      referrer: "https://x.test/?q=' UNION SELECT password FROM users --",
+      metadata: { [html]: sql, nested: { '<b>': '</b>', 'x; DELETE FROM y': ['\u0000', '😀'] } },
+      context: { [sql]: html },
+    };
+    expect((await post('/v1/events', event)).status).toBe(202);
+    const value = EVENT_SCHEMAS.EventTracked.parse({
+      ...(await events.until(byEventId(eventId))).event.value,
+    });
+    expect(value).toMatchObject({
+      event_name: sql,
+      session_id: html,
+      user_id: event.user_id,
+      anonymous_id: event.anonymous_id,
+      url: event.url,
+      referrer: event.referrer,
+      context: event.context,
+    });
+    expect(JSON.parse(value.metadata_json)).toEqual(event.metadata);
+  });
+
+  it('answers CORS preflights and ingestion responses for any origin, without credentials', async () => {
+    const preflight = await fetch(`${running.url}/v1/events`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+
+    const response = await post(
+      '/v1/events',
+      { api_key: key, event_name: 'cors' },
+      { origin: 'https://shop.example' },
+    );
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    const refused = await post('/v1/events', '{', { origin: 'https://shop.example' });
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+
+    const adminPreflight = await fetch(`${running.url}/v1/admin/projects`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(adminPreflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('POST /v1/batch', () => {
+  it('appends every event, a session in one partition in the order sent', async () => {
+    const session = `s-${randomUUID()}`;
+    const batch = Array.from({ length: 25 }, (_, i) => ({
+      event_name: `step_${i}`,
+      session_id: session,
+      event_id: randomUUID(),
+    }));
+    const response = await post('/v1/batch', { api_key: key, events: batch });
+    expect(response).toMatchObject({ status: 202, body: { accepted: 25 } });
+    const records = await events.until((all) => {
+      const mine = all.filter((r) => r.key === `${projectId}:${session}`);
+      return mine.length === 25 && mine;
+    });
+    expect(new Set(records.map((r) => r.partition)).size).toBe(1);
+    const inOffsetOrder = [...records].sort((a, b) => Number(a.offset) - Number(b.offset));
+    expect(inOffsetOrder.map(eventIdOf)).toEqual(batch.map((e) => e.event_id));
+  });
+
+  it('takes a full batch close to 1 MB of hard-to-compress data in one session', async () => {
+    const session = `big-${randomUUID()}`;
+    const blob = () => randomBytes(1400).toString('base64'); // 1868 characters
+    const batch = Array.from({ length: LIMITS.batchMaxEvents }, () => ({
+      event_name: 'big',
+      session_id: session,
+      metadata: { blob: blob() },
+    }));
+    const body = JSON.stringify({ api_key: key, events: batch });
+    expect(body.length).toBeGreaterThan(950_000);
+    expect(body.length).toBeLessThan(LIMITS.requestMaxBytes);
+    const response = await post('/v1/batch', body);
+    expect(response).toMatchObject({ status: 202, body: { accepted: LIMITS.batchMaxEvents } });
+    await events.until(
+      (all) => all.filter((r) => r.key === `${projectId}:${session}`).length === LIMITS.batchMaxEvents,
+    );
+  });
+});
+
+describe('bad input gets a clear 4xx naming the field, and nothing crashes', () => {
+  const deep = (levels: number): unknown => {
+    let value: unknown = 'bottom';
+    for (let i = 0; i < levels; i++) value = { d: value };
+    return value;
+  };
+  const event = (fields: Record<string, unknown>) => ({ api_key: key, event_name: 'ok', ...fields });
+  const long = (n: number) => 'x'.repeat(n);
+
+  type Case = [
+    name: string,
+    status: number,
+    code: string,
+    field: string | undefined,
+    path: string,
+    body: () => unknown,
+  ];
+  const cases: Case[] = [
+    ['malformed JSON', 400, 'INVALID_JSON', undefined, '/v1/events', () => '{"api_key": "el_'],
+    ['an empty body', 400, 'INVALID_JSON', undefined, '/v1/events', () => ''],
+    ['a JSON array', 400, 'INVALID_FIELD', 'body', '/v1/events', () => [1, 2]],
+    ['a JSON string', 400, 'INVALID_FIELD', 'body', '/v1/events', () => '"hello"'],
+    ['JSON null', 400, 'INVALID_FIELD', 'body', '/v1/events', () => 'null'],
+    ['a missing api_key', 400, 'INVALID_FIELD', 'api_key', '/v1/events', () => ({ event_name: 'x' })],
+    [
+      'a malformed api_key',
+      400,
+      'INVALID_FIELD',
+      'api_key',
+      '/v1/events',
+      () => event({ api_key: 'not-a-key' }),
+    ],
+    [
+      'a read key as api_key',
+      400,
+      'INVALID_FIELD',
+      'api_key',
+      '/v1/events',
+      () => event({ api_key: `elr_${long(30)}` }),
+    ],
+    [
+      'an api_key of the wrong type',
+      400,
+      'INVALID_FIELD',
+      'api_key',
+      '/v1/events',
+      () => event({ api_key: 12 }),
+    ],
+    ['a missing event_name', 400, 'INVALID_FIELD', 'event_name', '/v1/events', () => ({ api_key: key })],
+    [
+      'an empty event_name',
+      400,
+      'INVALID_FIELD',
+      'event_name',
+      '/v1/events',
+      () => event({ event_name: '   ' }),
+    ],
+    [
+      'a numeric event_name',
+      400,
+      'INVALID_FIELD',
+      'event_name',
+      '/v1/events',
+      () => event({ event_name: 42 }),
+    ],
+    [
+      'a huge event_name',
+      400,
+      'INVALID_FIELD',
+      'event_name',
+      '/v1/events',
+      () => event({ event_name: long(100_000) }),
+    ],
+    [
+      'a huge url',
+      400,
+      'INVALID_FIELD',
+      'url',
+      '/v1/events',
+      () => event({ url: long(LIMITS.urlMaxLength + 1) }),
+    ],
+    [
+      'a huge session_id',
+      400,
+      'INVALID_FIELD',
+      'session_id',
+      '/v1/events',
+      () => event({ session_id: long(10_000) }),
+    ],
+    [
+      'an object as user_id',
+      400,
+      'INVALID_FIELD',
+      'user_id',
+      '/v1/events',
+      () => event({ user_id: { id: 1 } }),
+    ],
+    [
+      'an event_id that is no UUID',
+      400,
+      'INVALID_FIELD',
+      'event_id',
+      '/v1/events',
+      () => event({ event_id: 'abc' }),
+    ],
+    [
+      'a timestamp of the wrong type',
+      400,
+      'INVALID_FIELD',
+      'timestamp',
+      '/v1/events',
+      () => event({ timestamp: true }),
+    ],
+    [
+      'a timestamp that is no date',
+      400,
+      'INVALID_FIELD',
+      'timestamp',
+      '/v1/events',
+      () => event({ timestamp: 'yesterday' }),
+    ],
+    [
+      'a timestamp out of range',
+      400,
+      'INVALID_FIELD',
+      'timestamp',
+      '/v1/events',
+      () => event({ timestamp: 86_400_000 }),
+    ],
+    [
+      'metadata that is a string',
+      400,
+      'INVALID_FIELD',
+      'metadata',
+      '/v1/events',
+      () => event({ metadata: 'x' }),
+    ],
+    [
+      'metadata over 16 KB',
+      400,
+      'INVALID_FIELD',
+      'metadata',
+      '/v1/events',
+      () => event({ metadata: { a: long(20_000) } }),
+    ],
+    [
+      'metadata 7 levels deep',
+      400,
+      'INVALID_FIELD',
+      'metadata',
+      '/v1/events',
+      () => event({ metadata: deep(7) }),
+    ],
+    [
+      'metadata 100,000 levels deep',
+      400,
+      'INVALID_FIELD',
+      'metadata',
+      '/v1/events',
+      () =>
+        `{"api_key":"${key}","event_name":"x","metadata":${'{"d":'.repeat(100_000)}1${'}'.repeat(100_000)}}`,
+    ],
+    [
+      'arrays 200,000 levels deep',
+      400,
+      'INVALID_FIELD',
+      'metadata',
+      '/v1/events',
+      () =>
+        `{"api_key":"${key}","event_name":"x","metadata":{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`,
+    ],
+    [
+      'a context value that is a number',
+      400,
+      'INVALID_FIELD',
+      'context.screen',
+      '/v1/events',
+      () => event({ context: { screen: 1 } }),
+    ],
+    [
+      'a context value that is huge',
+      400,
+      'INVALID_FIELD',
+      'context.a',
+      '/v1/events',
+      () => event({ context: { a: long(600) } }),
+    ],
+    ['an unknown field', 400, 'INVALID_FIELD', 'admin', '/v1/events', () => event({ admin: true })],
+    [
+      'a __proto__ field',
+      400,
+      'INVALID_FIELD',
+      '__proto__',
+      '/v1/events',
+      () => `{"api_key":"${key}","event_name":"x","__proto__":{"admin":true}}`,
+    ],
+    [
+      'an unknown write key',
+      401,
+      'UNAUTHORIZED',
+      undefined,
+      '/v1/events',
+      () => event({ api_key: `el_${long(32)}` }),
+    ],
+    [
+      'a body over 1 MB',
+      413,
+      'PAYLOAD_TOO_LARGE',
+      undefined,
+      '/v1/events',
+      () => event({ metadata: { a: long(LIMITS.requestMaxBytes) } }),
+    ],
+    [
+      'a batch without events',
+      400,
+      'INVALID_FIELD',
+      'events',
+      '/v1/batch',
+      () => ({ api_key: key, events: [] }),
+    ],
+    [
+      'a batch whose events are no array',
+      400,
+      'INVALID_FIELD',
+      'events',
+      '/v1/batch',
+      () => ({ api_key: key, events: {} }),
+    ],
+    [
+      'a batch without api_key',
+      400,
+      'INVALID_FIELD',
+      'api_key',
+      '/v1/batch',
+      () => ({ events: [{ event_name: 'x' }] }),
+    ],
+    [
+      'a batch with a bad event',
+      400,
+      'INVALID_FIELD',
+      'events.2.event_name',
+      '/v1/batch',
+      () => ({ api_key: key, events: [{ event_name: 'x' }, { event_name: 'y' }, { name: 'z' }] }),
+    ],
+    [
+      'a batch event with an unknown field',
+      400,
+      'INVALID_FIELD',
+      'events.0.api_key',
+      '/v1/batch',
+      () => ({ api_key: key, events: [{ event_name: 'x', api_key: key }] }),
+    ],
+    [
+      'a batch of 501 events',
+      413,
+      'PAYLOAD_TOO_LARGE',
+      undefined,
+      '/v1/batch',
+      () => ({ api_key: key, events: Array.from({ length: 501 }, () => ({ event_name: 'x' })) }),
+    ],
+    [
+      'a batch over 1 MB',
+      413,
+      'PAYLOAD_TOO_LARGE',
+      undefined,
+      '/v1/batch',
+      () => ({
+        api_key: key,
+        events: Array.from({ length: 100 }, () => ({ event_name: 'x', metadata: { a: long(12_000) } })),
+      }),
+    ],
+  ];
+
+  it.each(cases)('%s → %i %s %s', async (_name, status, code, field, path, body) => {
+    const response = await post(path, body());
+    expect(response.status).toBe(status);
+    expect(response.body.error?.code).toBe(code);
+    expect(response.body.error?.message).toBeTruthy();
+    expect(response.text).not.toMatch(/\bat .+\.(ts|js):\d+/);
+    if (field) {
+      expect(response.body.error?.fields?.map((f) => f.field)).toContain(field);
+      expect(response.body.error?.message).toContain(field);
+    }
+  });
+
+  it('refuses other content types with 415', async () => {
+    const form = await post('/v1/events', `api_key=${key}&event_name=x`, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(form).toMatchObject({ status: 415, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE' } } });
+    const none = await fetch(`${running.url}/v1/events`, {
+      method: 'POST',
+      body: new Uint8Array(Buffer.from('{"a":1}')),
+    });
+    expect(none.status).toBe(415);
+  });
+
+  it('refuses a malformed Authorization header, and a body key that differs from it', async () => {
+    expect((await post('/v1/events', { event_name: 'x' }, { authorization: `Basic ${key}` })).status).toBe(
+      401,
+    );
+    const differs = await post('/v1/events', event({}), { authorization: `Bearer el_${long(20)}` });
+    expect(differs.status).toBe(400);
+    expect(differs.body.error?.fields?.[0]?.field).toBe('api_key');
+  });
+
+  it('still serves after all of it', async () => {
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    expect((await post('/v1/events', event({}))).status).toBe(202);
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 with Retry-After once a key has spent its events per second and its burst', async () => {
+    const { key: limitedKey } = await admin.projectWithKey('rate limited');
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof post>> | undefined;
+    for (let i = 0; i < 6 && !limited; i++) {
+      const response = await post('/v1/batch', {
+        api_key: limitedKey,
+        events: Array.from({ length: 300 }, () => ({ event_name: 'flood' })),
+      });
+      statuses.push(response.status);
+      if (response.status === 429) limited = response;
+    }
+    expect(statuses.slice(0, 2)).toEqual([202, 202]);
+    expect(limited?.body.error?.code).toBe('RATE_LIMITED');
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Other keys are not affected.
+    expect((await post('/v1/events', { api_key: key, event_name: 'unaffected' })).status).toBe(202);
+  });
+});
+
+describe('group commit under concurrency', () => {
+  it('answers many concurrent requests with fewer produce calls, each only after its record is in Kafka', async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${running.url}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+    };
+    const callsBefore = await metric('eventlens_group_commit_appends_count');
+    const appendsBefore = await metric('eventlens_group_commit_appends_sum');
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    const started = performance.now();
+    const responses = await Promise.all(
+      ids.map((id) =>
+        post('/v1/events', { api_key: key, event_name: 'concurrent', event_id: id, session_id: id }),
+      ),
+    );
+    const elapsed = performance.now() - started;
+    expect(responses.every((r) => r.status === 202)).toBe(true);
+    const calls = (await metric('eventlens_group_commit_appends_count')) - callsBefore;
+    const appends = (await metric('eventlens_group_commit_appends_sum')) - appendsBefore;
+    expect(appends).toBe(200);
+    // How many coalesce depends on timing (the client shares this process); some always do.
+    expect(calls).toBeLessThan(200);
+    console.log(`200 concurrent requests: ${elapsed.toFixed(0)} ms, ${calls} produce calls`);
+    const wanted = new Set<string>(ids);
+    await events.until((all) => all.filter((r) => wanted.has(eventIdOf(r) ?? '')).length === 200);
+  });
+
+  it('exposes health, readiness and metrics', async () => {
+    expect(await (await fetch(`${running.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${running.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const text = await (await fetch(`${running.url}/metrics`)).text();
+    expect(text).toContain('eventlens_events_accepted_total');
+    expect(text).toContain('eventlens_produce_duration_seconds_bucket');
+    expect(text).toContain('eventlens_breaker_state 0');
+    expect(text).toMatch(
+      /eventlens_http_requests_total\{route="\/v1\/events",method="POST",status="202"\} \d+/,
+    );
+  });
+});

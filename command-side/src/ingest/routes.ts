@@ -1,0 +1,136 @@
+/**
+ * POST /v1/events and POST /v1/batch: validate, authenticate the write key, rate-limit, append,
+ * and answer 202 only once Kafka has acknowledged every record of the request.
+ */
+import { LIMITS, TrackBatch, TrackEvent, type BatchItem, type Codec } from '@eventlens/contracts';
+import cors from 'cors';
+import { Router, type Request } from 'express';
+import { HttpError, invalidFields, validate } from '../errors';
+import { jsonBody, tooDeep } from '../http/body';
+import type { EventRateLimiter } from '../http/rate-limit';
+import type { KeyDirectory, KeyEntry } from '../admin/directory';
+import type { Appender, LogRecord } from '../log/appender';
+import { recordKey, toEventTracked } from './track';
+
+export interface IngestDeps {
+  directory: Pick<KeyDirectory, 'keyFor'>;
+  appender: Appender;
+  codec: Pick<Codec, 'encode'>;
+  limiter: EventRateLimiter;
+  eventsTopic: string;
+  /** Why writes cannot be decided yet (schemas not registered, key directory catching up), if so. */
+  notReady: () => HttpError | undefined;
+  onAccepted: (count: number) => void;
+  now: () => number;
+  newId: () => string;
+}
+
+/**
+ * Open to every origin, without credentials: a write key is public and identifies the project on
+ * its own. Only the headers a sender needs; a preflight result is cached for a day.
+ */
+const openCors = cors({
+  origin: '*',
+  methods: ['POST'],
+  allowedHeaders: ['Content-Type', 'Authorization'],
+  credentials: false,
+  maxAge: 86_400,
+});
+
+const body = jsonBody({ types: ['application/json', 'text/plain'], limitBytes: LIMITS.requestMaxBytes });
+
+/** Nesting beyond this is refused before validation; up to it, the contract's own depth rule answers. */
+const HOSTILE_DEPTH = LIMITS.metadataMaxDepth + 10;
+
+export function ingestRouter(deps: IngestDeps): Router {
+  const router = Router();
+
+  async function accept(apiKey: string, items: BatchItem[]): Promise<number> {
+    const notReady = deps.notReady();
+    if (notReady) throw notReady;
+    const key = authenticate(apiKey);
+    const decision = await deps.limiter.take(key.key_id, items.length);
+    if (!decision.ok) {
+      throw new HttpError('RATE_LIMITED', `this key sends more than its rate limit of events; slow down`, {
+        retryAfterS: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
+      });
+    }
+    const receivedAt = deps.now();
+    const records: LogRecord[] = items.map((item) => {
+      const event = toEventTracked(item, { projectId: key.project_id, receivedAt, newId: deps.newId });
+      return {
+        topic: deps.eventsTopic,
+        key: recordKey(key.project_id, event),
+        value: deps.codec.encode('EventTracked', event),
+      };
+    });
+    await deps.appender.append(records);
+    deps.onAccepted(records.length);
+    return records.length;
+  }
+
+  function authenticate(apiKey: string): KeyEntry {
+    const key = deps.directory.keyFor(apiKey);
+    if (!key || key.revoked || key.kind !== 'write') {
+      throw new HttpError('UNAUTHORIZED', 'unknown or revoked write key');
+    }
+    return key;
+  }
+
+  router.options(['/v1/events', '/v1/batch'], openCors);
+
+  router.post('/v1/events', openCors, ...body, async (req, res) => {
+    const input = withBearerKey(req);
+    rejectHostileNesting(input, 1);
+    const event = validate(TrackEvent, input);
+    const { api_key, ...item } = event;
+    res.status(202).json({ accepted: await accept(api_key, [item]) });
+  });
+
+  router.post('/v1/batch', openCors, ...body, async (req, res) => {
+    const input = withBearerKey(req);
+    const events = input.events;
+    if (Array.isArray(events) && events.length > LIMITS.batchMaxEvents) {
+      throw new HttpError(
+        'PAYLOAD_TOO_LARGE',
+        `a batch carries at most ${LIMITS.batchMaxEvents} events; this one has ${events.length}`,
+      );
+    }
+    rejectHostileNesting(input, 3);
+    const batch = validate(TrackBatch, input);
+    res.status(202).json({ accepted: await accept(batch.api_key, batch.events) });
+  });
+
+  return router;
+}
+
+/** The body as an object, with the key from `Authorization: Bearer` when the body has none. */
+function withBearerKey(req: Request): Record<string, unknown> {
+  const input: unknown = req.body;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalidFields([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  const fields = input as Record<string, unknown>;
+  const header = req.headers.authorization;
+  if (header === undefined) return fields;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (!bearer) throw new HttpError('UNAUTHORIZED', 'Authorization must be "Bearer <write key>"');
+  if (fields.api_key === undefined) return { ...fields, api_key: bearer };
+  if (fields.api_key !== bearer) {
+    throw invalidFields([{ field: 'api_key', message: 'differs from the key in the Authorization header' }]);
+  }
+  return fields;
+}
+
+/** `prefix`: how deep the event's fields sit (1 in an event body, 3 in events[i] of a batch). */
+function rejectHostileNesting(input: unknown, prefix: number): void {
+  const path = tooDeep(input, prefix + HOSTILE_DEPTH);
+  if (path) {
+    throw invalidFields([
+      {
+        field: path.slice(0, prefix).join('.'),
+        message: `is nested more than ${HOSTILE_DEPTH} levels deep; metadata may nest at most ${LIMITS.metadataMaxDepth}`,
+      },
+    ]);
+  }
+}
