@@ -207,7 +207,8 @@ export function createCodec(options: CodecOptions): Codec {
     }
     const { type, reader, resolver } = await readerFor(buffer.readUInt32BE(1));
     try {
-      const value = reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as unknown;
+      // A plain object, not avsc's record instance (whose prototype methods strict Zod parsing rejects).
+      const value = { ...(reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as object) };
       return { type, value } as AnyEvent;
     } catch (error) {
       throw new CodecError('CORRUPT_PAYLOAD', `${type} body does not decode: ${describe(error)}`);

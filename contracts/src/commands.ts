@@ -8,8 +8,12 @@ import { LIMITS } from './limits';
 const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
 const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
 
-const id = z.string().trim().min(1).max(LIMITS.idMaxLength);
-const url = z.string().max(LIMITS.urlMaxLength);
+/** PostgreSQL text and jsonb cannot hold U+0000: refuse it at the door rather than in a projection. */
+const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+const text = () => z.string().refine((s) => !s.includes('\u0000'), { message: NUL_MESSAGE });
+
+const id = text().trim().min(1).max(LIMITS.idMaxLength);
+const url = text().max(LIMITS.urlMaxLength);
 
 const utf8 = new TextEncoder();
 
@@ -33,7 +37,7 @@ export function jsonDepth(value: unknown): number {
   return max;
 }
 
-export const metadata = z.record(z.string().max(LIMITS.idMaxLength), z.json()).superRefine((value, ctx) => {
+export const metadata = z.record(text().max(LIMITS.idMaxLength), z.json()).superRefine((value, ctx) => {
   const depth = jsonDepth(value);
   if (depth > LIMITS.metadataMaxDepth) {
     ctx.addIssue({
@@ -42,7 +46,16 @@ export const metadata = z.record(z.string().max(LIMITS.idMaxLength), z.json()).s
     });
     return;
   }
-  const bytes = utf8.encode(JSON.stringify(value)).length;
+  let hasNul = false;
+  const json = JSON.stringify(value, (key: string, v: unknown) => {
+    if (key.includes('\u0000') || (typeof v === 'string' && v.includes('\u0000'))) hasNul = true;
+    return v;
+  });
+  if (hasNul) {
+    ctx.addIssue({ code: 'custom', message: NUL_MESSAGE });
+    return;
+  }
+  const bytes = utf8.encode(json).length;
   if (bytes > LIMITS.metadataMaxBytes) {
     ctx.addIssue({
       code: 'custom',
@@ -52,7 +65,7 @@ export const metadata = z.record(z.string().max(LIMITS.idMaxLength), z.json()).s
 });
 
 export const context = z
-  .record(z.string().max(64), z.string().max(LIMITS.contextValueMaxLength))
+  .record(text().max(64), text().max(LIMITS.contextValueMaxLength))
   .refine((value) => Object.keys(value).length <= LIMITS.contextMaxKeys, {
     message: `at most ${LIMITS.contextMaxKeys} keys`,
   });
@@ -69,7 +82,7 @@ export const timestamp = z
 
 /** The fields of one tracked event, shared by TrackEvent and the items of TrackBatch. */
 const eventFields = {
-  event_name: z.string().trim().min(1).max(LIMITS.eventNameMaxLength),
+  event_name: text().trim().min(1).max(LIMITS.eventNameMaxLength),
   metadata: metadata.optional(),
   session_id: id.optional(),
   user_id: id.optional(),

@@ -109,3 +109,26 @@ describe('admin commands', () => {
     expect(fieldsOf(IssueApiKey.safeParse({ project_id, kind: 'admin' }))).toEqual(['kind']);
   });
 });
+
+describe('NUL characters', () => {
+  it('leave the literal text \\u0000 alone', () => {
+    expect(TrackEvent.safeParse({ api_key: key, event_name: 'x', metadata: { k: '\\u0000' } }).success).toBe(
+      true,
+    );
+  });
+
+  it('are refused in every text field and inside metadata, naming the field', () => {
+    const nul = 'a\u0000b';
+    expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: nul }))).toEqual(['event_name']);
+    expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', session_id: nul }))).toEqual([
+      'session_id',
+    ]);
+    expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', url: nul }))).toEqual(['url']);
+    expect(
+      fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', metadata: { k: { v: nul } } })),
+    ).toEqual(['metadata']);
+    expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', context: { lang: nul } }))).toEqual(
+      ['context.lang'],
+    );
+  });
+});

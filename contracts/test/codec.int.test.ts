@@ -193,3 +193,14 @@ describe('codec with the real registry', () => {
     });
   });
 });
+
+describe('decoded values', () => {
+  it('are plain objects that the strict Zod event schemas accept', async () => {
+    const { EVENT_SCHEMAS } = await import('../src/index');
+    const codec = createCodec({ registryUrl });
+    await codec.register();
+    const decoded = await codec.decode(codec.encode('EventTracked', event));
+    expect(Object.getPrototypeOf(decoded.value)).toBe(Object.prototype);
+    expect(EVENT_SCHEMAS.EventTracked.parse(decoded.value)).toEqual(event);
+  });
+});
