@@ -20,6 +20,9 @@ const EnvSchema = z.object({
   EVENTLENS_INGEST_PORT: port.default(18100),
   EVENTLENS_QUERY_PORT: port.default(18200),
   EVENTLENS_CONSOLE_PORT: port.default(18300),
+  EVENTLENS_PROJECTIONS_PORT: port.default(18400),
+  EVENTLENS_ADMIN_EMAIL: z.email().optional(),
+  EVENTLENS_ADMIN_PASSWORD: z.string().min(10).optional(),
   EVENTLENS_EVENT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(4),
   EVENTLENS_EVENTS_RETENTION_MS: z.coerce.number().int().positive().optional(),
   EVENTLENS_KAFKA_VERSION: z.string().default('3.9.1'),
@@ -49,6 +52,7 @@ export interface StackConfig {
     ingest: number;
     query: number;
     console: number;
+    projections: number;
   };
   eventPartitions: number;
   eventsRetentionMs: number | undefined;
@@ -60,6 +64,8 @@ export interface StackConfig {
   javaHome: string | undefined;
   databaseUrl: string | undefined;
   readyTimeoutMs: number;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
 }
 
 /** Which environment variable sets each port, for error messages and the README table. */
@@ -72,6 +78,7 @@ export const PORT_ENV: Record<keyof StackConfig['ports'], string> = {
   ingest: 'EVENTLENS_INGEST_PORT',
   query: 'EVENTLENS_QUERY_PORT',
   console: 'EVENTLENS_CONSOLE_PORT',
+  projections: 'EVENTLENS_PROJECTIONS_PORT',
 };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -101,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
       ingest: e.EVENTLENS_INGEST_PORT,
       query: e.EVENTLENS_QUERY_PORT,
       console: e.EVENTLENS_CONSOLE_PORT,
+      projections: e.EVENTLENS_PROJECTIONS_PORT,
     },
     eventPartitions: e.EVENTLENS_EVENT_PARTITIONS,
     eventsRetentionMs: e.EVENTLENS_EVENTS_RETENTION_MS,
@@ -112,5 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     javaHome: e.JAVA_HOME,
     databaseUrl: e.DATABASE_URL,
     readyTimeoutMs: e.EVENTLENS_READY_TIMEOUT_S * 1000,
+    adminEmail: e.EVENTLENS_ADMIN_EMAIL,
+    adminPassword: e.EVENTLENS_ADMIN_PASSWORD,
   };
 }

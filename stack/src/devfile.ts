@@ -17,6 +17,8 @@ export const DevFile = z.object({
   readKey: z.string().optional(),
   adminEmail: z.string().optional(),
   adminPassword: z.string().optional(),
+  /** Bearer token for admin commands from scripts (`POST /v1/admin/…`). */
+  adminToken: z.string().optional(),
 });
 export type DevFile = z.infer<typeof DevFile>;
 

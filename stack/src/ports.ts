@@ -11,6 +11,7 @@ const LABEL: Record<keyof StackConfig['ports'], string> = {
   ingest: 'the ingestion API',
   query: 'the query API',
   console: 'the console',
+  projections: "the projections' health and metrics",
 };
 
 function isFree(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -2,6 +2,7 @@
  * Brings the local stack up in dependency order and tears it down in reverse:
  * PostgreSQL → (Kafka ‖ schema registry) → topics and schemas → dev.json.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureKafka, ensureRegistry } from './artifacts';
@@ -15,6 +16,31 @@ import { provisionPostgres, redact, resolvePostgres, type PostgresTarget } from 
 import { ensureTopics, registerSchemas, stackTopics } from './provision';
 import { registryUrl, startRegistry, waitForRegistry } from './registry';
 import { isAlive, killOrphans, Supervisor, type Child } from './supervisor';
+import { bootstrap } from './bootstrap';
+import { serviceEnvironment, startService, waitForReady, type ServiceSpec } from './services';
+
+const pkg = (config: StackConfig, name: string) => path.join(config.repoRoot, name);
+
+interface StackSecrets {
+  sessionSecret: string;
+  adminToken: string;
+}
+
+/** Secrets the services share, made on the first start and kept with the data. */
+async function stackSecrets(config: StackConfig): Promise<StackSecrets> {
+  const file = path.join(config.dataDir, 'stack-secrets.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as StackSecrets;
+  } catch {
+    const secrets = {
+      sessionSecret: randomBytes(32).toString('base64url'),
+      adminToken: `ela_${randomBytes(24).toString('base64url')}`,
+    };
+    await mkdir(config.dataDir, { recursive: true });
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    return secrets;
+  }
+}
 
 export interface StackState {
   pid: number;
@@ -77,7 +103,15 @@ export async function startStack(
   const orphans = await killOrphans(config.runDir, config.home);
   if (orphans.length > 0) log(`stopped processes left by an earlier run: ${orphans.join(', ')}`);
 
-  await assertPortsFree(config, ['kafka', 'kafkaController', 'registry', 'registryManagement']);
+  await assertPortsFree(config, [
+    'kafka',
+    'kafkaController',
+    'registry',
+    'registryManagement',
+    'ingest',
+    'query',
+    'projections',
+  ]);
   const [kafkaJava, registryJava] = await Promise.all([
     findJava({ minMajor: 17, preferHomes: [config.javaHome], purpose: 'Kafka', envHint: 'JAVA_HOME' }),
     findJava({
@@ -169,11 +203,57 @@ export async function startStack(
     if (created.length > 0) log(`created topics: ${created.join(', ')}`);
     const ids = await registerSchemas(registry);
     log(`schemas: ${Object.keys(ids).length} subjects registered`);
-    const dev: DevFile = {
+    const secrets = await stackSecrets(config);
+    const env = serviceEnvironment({
       kafkaBrokers: brokers,
       registryUrl: registry,
       databaseUrl: postgres.databaseUrl,
       readerDatabaseUrl: postgres.readerUrl,
+      sessionSecret: secrets.sessionSecret,
+      adminToken: secrets.adminToken,
+      ingestPort: config.ports.ingest,
+      queryPort: config.ports.query,
+      projectionsPort: config.ports.projections,
+    });
+    const ingestUrl = `http://127.0.0.1:${config.ports.ingest}`;
+    const queryUrl = `http://127.0.0.1:${config.ports.query}`;
+    const services: Array<{ spec: ServiceSpec; readyUrl: string }> = [
+      {
+        spec: { name: 'projections', packageDir: pkg(config, 'projections'), port: config.ports.projections },
+        readyUrl: `http://127.0.0.1:${config.ports.projections}/readyz`,
+      },
+      {
+        spec: { name: 'command-side', packageDir: pkg(config, 'command-side'), port: config.ports.ingest },
+        readyUrl: `${ingestUrl}/readyz`,
+      },
+      {
+        spec: { name: 'query-side', packageDir: pkg(config, 'query-side'), port: config.ports.query },
+        readyUrl: `${queryUrl}/readyz`,
+      },
+    ];
+    await Promise.all(
+      services.map(async ({ spec, readyUrl }) => {
+        const child = await startService(spec, env, config.home, supervisor);
+        await waitForReady(readyUrl, child, config.readyTimeoutMs);
+        log(`${spec.name}: ready on port ${spec.port}`);
+      }),
+    );
+    const demo = await bootstrap({
+      dataDir: config.dataDir,
+      ingestUrl,
+      adminToken: secrets.adminToken,
+      adminEmail: config.adminEmail,
+      adminPassword: config.adminPassword,
+    });
+    const dev: DevFile = {
+      ingestUrl,
+      queryUrl,
+      kafkaBrokers: brokers,
+      registryUrl: registry,
+      databaseUrl: postgres.databaseUrl,
+      readerDatabaseUrl: postgres.readerUrl,
+      ...demo,
+      adminToken: secrets.adminToken,
     };
     await writeDevFile(config.devFile, dev);
     const readyInMs = Date.now() - started;
