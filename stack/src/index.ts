@@ -2,3 +2,8 @@ export { loadConfig, PORT_ENV, REPO_ROOT, type StackConfig } from './config';
 export { readDevFile, writeDevFile, DevFile } from './devfile';
 export { stackForTests } from './testing';
 export { StackError, type StackErrorCode } from './errors';
+// Building blocks for tests that need a private component (e.g. a Kafka broker they may stop).
+export { Supervisor } from './supervisor';
+export { startKafka, waitForKafka } from './kafka';
+export { ensureTopics, stackTopics } from './provision';
+export { findJava } from './java';
