@@ -1,0 +1,168 @@
+/**
+ * The running stack's services, as a newcomer uses them: POST with the demo write key, read back
+ * with the demo read key; the record on the log in the Confluent wire format; tenancy and
+ * revocation end to end.
+ */
+import { randomUUID } from 'node:crypto';
+import { createCodec, TOPICS } from '@eventlens/contracts';
+import { stackForTests, type DevFile } from '@eventlens/stack';
+import { Kafka, logLevel } from 'kafkajs';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+let dev: Required<
+  Pick<DevFile, 'ingestUrl' | 'queryUrl' | 'apiKey' | 'readKey' | 'adminToken' | 'projectId'>
+> &
+  DevFile;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${dev.ingestUrl}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+const query = (route: string, key: string) =>
+  fetch(`${dev.queryUrl}${route}`, { headers: { authorization: `Bearer ${key}` } });
+
+async function adminCommand(method: string, route: string, body?: unknown) {
+  const res = await fetch(`${dev.ingestUrl}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${dev.adminToken}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(res.status).toBeLessThan(300);
+  return res.status === 204 ? {} : ((await res.json()) as Record<string, string>);
+}
+
+beforeAll(async () => {
+  const file = await stackForTests();
+  for (const field of ['ingestUrl', 'queryUrl', 'apiKey', 'readKey', 'adminToken', 'projectId'] as const) {
+    if (!file[field])
+      throw new Error(
+        `dev.json has no ${field}: restart the stack ("npm run stack:down && npm run stack:up")`,
+      );
+  }
+  dev = file as typeof dev;
+});
+
+describe('the pipeline end to end', () => {
+  it('POST → on the log in the Confluent wire format → visible through the query API within seconds', async () => {
+    const kafka = new Kafka({
+      clientId: 'e2e',
+      brokers: dev.kafkaBrokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const before = await admin.fetchTopicOffsets(TOPICS.events);
+    await admin.disconnect();
+
+    const eventId = randomUUID();
+    const sessionId = `e2e-${randomUUID()}`;
+    const sent = Date.now();
+    const res = await post('/v1/events', {
+      api_key: dev.apiKey,
+      event_name: 'button_click',
+      event_id: eventId,
+      session_id: sessionId,
+      metadata: { plan: 'pro', html: '<img src=x onerror=alert(1)>' },
+      url: 'https://example.com/pricing?x=1',
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1 });
+
+    const item = await until('the event in the query API', async () => {
+      const r = await query(`/v1/events/${eventId}`, dev.readKey);
+      return r.status === 200 ? ((await r.json()) as Record<string, unknown>) : undefined;
+    });
+    const visibleAfterMs = Date.now() - sent;
+    expect(item).toMatchObject({
+      event_id: eventId,
+      event_name: 'button_click',
+      session_id: sessionId,
+      metadata: { plan: 'pro', html: '<img src=x onerror=alert(1)>' },
+      url: 'https://example.com/pricing?x=1',
+    });
+    expect(visibleAfterMs).toBeLessThan(10_000);
+    const session = await until('the session', async () => {
+      const r = await query(`/v1/sessions/${sessionId}`, dev.readKey);
+      return r.status === 200 ? ((await r.json()) as { session: { event_count: number } }) : undefined;
+    });
+    expect(session.session.event_count).toBe(1);
+
+    // The record itself, read straight off the partition it went to.
+    const codec = createCodec({ registryUrl: dev.registryUrl });
+    const consumer = kafka.consumer({ groupId: `e2e-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.events });
+    let found: { first: number; type: string; projectId: string } | undefined;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const p of before)
+        consumer.seek({ topic: TOPICS.events, partition: p.partition, offset: p.offset });
+    });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const decoded = await codec.decode(message.value!);
+        if (decoded.type === 'EventTracked' && decoded.value.event_id === eventId) {
+          found = { first: message.value![0]!, type: decoded.type, projectId: decoded.value.project_id };
+        }
+      },
+    });
+    await until('the record on the log', async () => found, 30_000);
+    await consumer.disconnect();
+    expect(found).toEqual({ first: 0, type: 'EventTracked', projectId: dev.projectId });
+  });
+
+  it("keeps projects apart: B's read key sees nothing of A and gets 404 for A's event", async () => {
+    const eventId = randomUUID();
+    expect(
+      (await post('/v1/events', { api_key: dev.apiKey, event_name: 'private', event_id: eventId })).status,
+    ).toBe(202);
+    await until('the event for A', async () =>
+      (await query(`/v1/events/${eventId}`, dev.readKey)).status === 200 ? true : undefined,
+    );
+
+    const project = await adminCommand('POST', '/v1/admin/projects', { name: `B ${randomUUID()}` });
+    const readB = await adminCommand('POST', `/v1/admin/projects/${project.project_id}/keys`, {
+      kind: 'read',
+    });
+    const asB = await until('B read key to be known', async () => {
+      const r = await query('/v1/events', readB.key!);
+      return r.status === 200 ? ((await r.json()) as { items: unknown[] }) : undefined;
+    });
+    expect(asB.items).toEqual([]);
+    expect((await query(`/v1/events/${eventId}`, readB.key!)).status).toBe(404);
+  });
+
+  it('refuses a revoked write key within 2 seconds', async () => {
+    const write = await adminCommand('POST', `/v1/admin/projects/${dev.projectId}/keys`, {
+      kind: 'write',
+      name: 'to revoke',
+    });
+    expect((await post('/v1/events', { api_key: write.key, event_name: 'before_revoke' })).status).toBe(202);
+    await adminCommand('DELETE', `/v1/admin/projects/${dev.projectId}/keys/${write.key_id}`);
+    const revokedAt = Date.now();
+    const status = await until(
+      'the key to be refused',
+      async () => {
+        const r = await post('/v1/events', { api_key: write.key, event_name: 'after_revoke' });
+        return r.status === 401 ? r.status : undefined;
+      },
+      5_000,
+    );
+    expect(status).toBe(401);
+    expect(Date.now() - revokedAt).toBeLessThan(2_000);
+  });
+});
