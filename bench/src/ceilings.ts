@@ -28,14 +28,18 @@ export function sampleEvent(projectId: string, i: number, now = Date.now()): Eve
   };
 }
 
-/** kafkajs straight to the broker: pre-encoded records, idempotent producer, acks=all, batches of 1,000. */
+/** kafkajs straight to the broker: pre-encoded records, idempotent producer, acks=all, batches of 5,000. */
 export async function kafkaCeiling(options: {
   brokers: string;
   codec: Codec;
   topic: string;
   events: number;
 }): Promise<{ eventsPerSecond: number }> {
-  const kafka = new Kafka({ clientId: 'bench-ceiling', brokers: [options.brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench-ceiling',
+    brokers: [options.brokers],
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: options.topic, numPartitions: 4 }], waitForLeaders: true });
@@ -48,12 +52,12 @@ export async function kafkaCeiling(options: {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const started = performance.now();
-  for (let i = 0; i < messages.length; i += 1000) {
+  for (let i = 0; i < messages.length; i += 5000) {
     await producer.send({
       topic: options.topic,
       acks: -1,
       compression: CompressionTypes.None,
-      messages: messages.slice(i, i + 1000),
+      messages: messages.slice(i, i + 5000),
     });
   }
   const seconds = (performance.now() - started) / 1000;
@@ -62,7 +66,10 @@ export async function kafkaCeiling(options: {
 }
 
 /** COPY straight into a table shaped like the explorer's, indexes included. */
-export async function copyCeiling(options: { databaseUrl: string; rows: number }): Promise<{ rowsPerSecond: number }> {
+export async function copyCeiling(options: {
+  databaseUrl: string;
+  rows: number;
+}): Promise<{ rowsPerSecond: number }> {
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   const table = `bench_copy_${randomUUID().replaceAll('-', '')}`;
@@ -76,20 +83,22 @@ export async function copyCeiling(options: { databaseUrl: string; rows: number }
     const lines = function* () {
       for (let i = 0; i < options.rows; i++) {
         const e = sampleEvent(projectId, i);
-        yield [
-          e.project_id,
-          e.event_id,
-          e.event_name,
-          e.session_id,
-          e.user_id ?? '\\N',
-          e.anonymous_id,
-          new Date(e.timestamp).toISOString(),
-          new Date(e.received_at).toISOString(),
-          e.url,
-          '\\N',
-          e.metadata_json,
-          JSON.stringify(e.context),
-        ].join('\t') + '\n';
+        yield (
+          [
+            e.project_id,
+            e.event_id,
+            e.event_name,
+            e.session_id,
+            e.user_id ?? '\\N',
+            e.anonymous_id,
+            new Date(e.timestamp).toISOString(),
+            new Date(e.received_at).toISOString(),
+            e.url,
+            '\\N',
+            e.metadata_json,
+            JSON.stringify(e.context),
+          ].join('\t') + '\n'
+        );
       }
     };
     const started = performance.now();
