@@ -11,6 +11,8 @@ export interface ServiceSpec {
   name: string;
   packageDir: string;
   port: number;
+  /** The composition root, relative to the package; `src/main.ts` unless said otherwise. */
+  entry?: string;
 }
 
 export interface ServiceEnv {
@@ -49,7 +51,7 @@ export async function startService(
     name: spec.name,
     command: process.execPath,
     // The marker after the script is an ignored argument that lets `stack:down` recognise the process.
-    args: ['--import', 'tsx', path.join(spec.packageDir, 'src', 'main.ts'), markerArg(home)],
+    args: ['--import', 'tsx', path.join(spec.packageDir, spec.entry ?? 'src/main.ts'), markerArg(home)],
     cwd: spec.packageDir,
     env: { ...env, NODE_ENV: process.env.NODE_ENV ?? 'development' },
   });
@@ -79,4 +81,36 @@ export async function waitForReady(url: string, child: Child, timeoutMs: number)
     'SERVICE_FAILED',
     `${child.name} was not ready at ${url} within ${timeoutMs / 1000}s (${last}); see ${child.logFile}`,
   );
+}
+
+/**
+ * Front-end bundles the services serve (the SDK's script-tag build, the console): built once on a
+ * fresh clone, reused afterwards. Runs while the infrastructure starts.
+ */
+export async function ensureBuilt(repoRoot: string, log: (line: string) => void): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const run = promisify(execFile);
+  const bundles = [
+    { workspace: 'sdk', output: path.join(repoRoot, 'sdk', 'dist', 'eventlens.min.js') },
+    { workspace: 'console', output: path.join(repoRoot, 'console', 'dist', 'index.html') },
+  ];
+  for (const bundle of bundles) {
+    if (existsSync(bundle.output)) continue;
+    log(`building ${bundle.workspace} (first start)…`);
+    try {
+      await run('npm', ['run', '-s', 'build', '-w', bundle.workspace], {
+        cwd: repoRoot,
+        timeout: 10 * 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    } catch (error) {
+      const out = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
+      throw new StackError(
+        'SERVICE_FAILED',
+        `building ${bundle.workspace} failed: ${out.trim().split('\n').slice(-3).join(' ')}`,
+      );
+    }
+  }
 }

@@ -17,7 +17,7 @@ import { ensureTopics, registerSchemas, stackTopics } from './provision';
 import { registryUrl, startRegistry, waitForRegistry } from './registry';
 import { isAlive, killOrphans, Supervisor, type Child } from './supervisor';
 import { bootstrap } from './bootstrap';
-import { serviceEnvironment, startService, waitForReady, type ServiceSpec } from './services';
+import { ensureBuilt, serviceEnvironment, startService, waitForReady, type ServiceSpec } from './services';
 
 const pkg = (config: StackConfig, name: string) => path.join(config.repoRoot, name);
 
@@ -143,13 +143,22 @@ export async function startStack(
     await recordCreatedDatabases(config, created);
     return target;
   })();
-  // Both must settle before going on, so a failure in one never leaves the other's work orphaned.
-  const [artifactsResult, databaseResult] = await Promise.allSettled([artifacts, database]);
-  if (artifactsResult.status === 'rejected' || databaseResult.status === 'rejected') {
+  // After the database answers, so a bad DATABASE_URL fails at once, not after a build.
+  const builds = database.then(() => ensureBuilt(config.repoRoot, log));
+  // All must settle before going on, so a failure in one never leaves the other's work orphaned.
+  const [artifactsResult, databaseResult, buildsResult] = await Promise.allSettled([
+    artifacts,
+    database,
+    builds,
+  ]);
+  if (
+    artifactsResult.status === 'rejected' ||
+    databaseResult.status === 'rejected' ||
+    buildsResult.status === 'rejected'
+  ) {
     if (databaseResult.status === 'fulfilled') await databaseResult.value.stop?.();
-    throw artifactsResult.status === 'rejected'
-      ? artifactsResult.reason
-      : (databaseResult as PromiseRejectedResult).reason;
+    const failed = [artifactsResult, databaseResult, buildsResult].find((r) => r.status === 'rejected');
+    throw (failed as PromiseRejectedResult).reason;
   }
   const { kafkaLibDir, registryJar } = artifactsResult.value;
   const postgres = databaseResult.value;
@@ -245,8 +254,29 @@ export async function startStack(
       adminEmail: config.adminEmail,
       adminPassword: config.adminPassword,
     });
+    // The console serves the SPA, both APIs under one origin, and the SDK demo with the demo write key.
+    const consoleUrl = `http://127.0.0.1:${config.ports.console}`;
+    const consoleChild = await startService(
+      {
+        name: 'console',
+        packageDir: pkg(config, 'console'),
+        port: config.ports.console,
+        entry: 'server/main.ts',
+      },
+      {
+        EVENTLENS_CONSOLE_PORT: String(config.ports.console),
+        EVENTLENS_QUERY_URL: queryUrl,
+        EVENTLENS_INGEST_URL: ingestUrl,
+        EVENTLENS_DEMO_API_KEY: demo.apiKey,
+      },
+      config.home,
+      supervisor,
+    );
+    await waitForReady(`${consoleUrl}/readyz`, consoleChild, config.readyTimeoutMs);
+    log(`console: ready on port ${config.ports.console}; the SDK demo page is ${consoleUrl}/demo/`);
     const dev: DevFile = {
       ingestUrl,
+      consoleUrl,
       queryUrl,
       kafkaBrokers: brokers,
       registryUrl: registry,

@@ -1,0 +1,167 @@
+/**
+ * The console's one origin: the built SPA, both APIs under /api, the SDK's demo page under /demo/,
+ * and health checks. Serving everything from one origin keeps the session cookie first-party
+ * (SameSite=Strict, httpOnly) and spares the browser any CORS.
+ *
+ *   /api/query/*    → query side   (reads, console login)
+ *   /api/command/*  → command side (admin commands; ingestion for snippets on this origin)
+ *   POST /v1/events, /v1/batch → command side (the demo page's SDK sends to this origin's root)
+ *   /demo/, /eventlens.min.js, /demo.js → sdk/serve.js's createDemoHandler
+ *   /config.json    → what the SPA needs to know about this install (the demo write key)
+ *   /healthz, /readyz
+ *   anything else   → dist/, falling back to index.html
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createApiProxy } from './proxy';
+import type { Logger } from './logger';
+import { createStaticHandler } from './static';
+
+/** sdk/serve.js's handler: true when it answered. */
+export type DemoHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export interface ConsoleServerDeps {
+  distDir: string;
+  queryUrl: string;
+  ingestUrl: string;
+  /** The demo page, or why there is none (shown at /demo/). */
+  demo: DemoHandler | { unavailable: string };
+  /** The demo project's write key, public by nature, offered to the Setup view. */
+  demoApiKey: string | undefined;
+  logger: Logger;
+  fetch?: typeof fetch;
+}
+
+export interface ConsoleHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  close(): void;
+}
+
+/** Where ingestion lives on this origin, for snippets pasted into other sites. */
+export const INGEST_PATH = '/api/command';
+
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function stripPrefix(url: string, prefix: string): string {
+  const rest = url.slice(prefix.length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
+  const doFetch = deps.fetch ?? fetch;
+  const query = createApiProxy({ name: 'query API', target: deps.queryUrl, logger: deps.logger });
+  const command = createApiProxy({ name: 'command API', target: deps.ingestUrl, logger: deps.logger });
+  const serveStatic = createStaticHandler({ root: deps.distDir });
+
+  async function check(name: string, url: string): Promise<{ name: string; ok: boolean; detail: string }> {
+    try {
+      const res = await doFetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      return { name, ok: res.ok, detail: res.ok ? 'ok' : `HTTP ${res.status}` };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      return { name, ok: false, detail: cause };
+    }
+  }
+
+  async function readiness(res: ServerResponse): Promise<void> {
+    const checks = await Promise.all([
+      check('query', `${deps.queryUrl}/readyz`),
+      check('command', `${deps.ingestUrl}/readyz`),
+    ]);
+    const failing = checks.filter((c) => !c.ok);
+    const body = { checks: Object.fromEntries(checks.map((c) => [c.name, { ok: c.ok, detail: c.detail }])) };
+    if (failing.length === 0) {
+      json(res, 200, { status: 'ready', ...body });
+      return;
+    }
+    json(
+      res,
+      503,
+      {
+        status: 'not ready',
+        error: {
+          code: 'NOT_READY',
+          message: `not ready: ${failing.map((c) => `${c.name} (${c.detail})`).join(', ')}`,
+        },
+        ...body,
+      },
+      { 'Retry-After': '1' },
+    );
+  }
+
+  function demo(req: IncomingMessage, res: ServerResponse, upstreamUrl: string): void {
+    if ('unavailable' in deps.demo) {
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(`The demo page is unavailable: ${deps.demo.unavailable}\n`);
+      return;
+    }
+    req.url = upstreamUrl;
+    if (!deps.demo(req, res)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('not found\n');
+    }
+  }
+
+  const handler = ((req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const pathname = url.split('?')[0]!;
+
+    if (pathname === '/healthz') return json(res, 200, { status: 'ok' });
+    if (pathname === '/readyz') {
+      void readiness(res);
+      return;
+    }
+    if (pathname === '/api/query' || pathname.startsWith('/api/query/')) {
+      return query.forward(req, res, stripPrefix(url, '/api/query'));
+    }
+    if (pathname === '/api/command' || pathname.startsWith('/api/command/')) {
+      return command.forward(req, res, stripPrefix(url, '/api/command'));
+    }
+    if (
+      (pathname === '/v1/events' || pathname === '/v1/batch') &&
+      (req.method === 'POST' || req.method === 'OPTIONS')
+    ) {
+      return command.forward(req, res, url);
+    }
+    if (pathname.startsWith('/api/')) {
+      return json(res, 404, { error: { code: 'NOT_FOUND', message: `no API under ${pathname}` } });
+    }
+    if (pathname === '/config.json') {
+      return json(res, 200, { demoWriteKey: deps.demoApiKey ?? null, ingestPath: INGEST_PATH });
+    }
+    if (pathname === '/demo') {
+      res.writeHead(308, { Location: `/demo/${url.slice('/demo'.length)}` });
+      res.end();
+      return;
+    }
+    if (pathname.startsWith('/demo/')) return demo(req, res, stripPrefix(url, '/demo'));
+    // The demo page loads its scripts from the root of the origin it is served from.
+    if (pathname === '/eventlens.min.js' || pathname === '/demo.js') return demo(req, res, url);
+
+    serveStatic(req, res, pathname).catch((error: unknown) => {
+      deps.logger.error('static file failed', { path: pathname, error: String(error) });
+      if (!res.headersSent) json(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+      else res.destroy();
+    });
+  }) as ConsoleHandler;
+
+  handler.close = () => {
+    query.close();
+    command.close();
+  };
+  return handler;
+}

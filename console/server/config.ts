@@ -1,0 +1,60 @@
+/**
+ * The console server's environment, parsed once at start-up. A bad value fails with one line that
+ * names the variable; nothing else in the server reads `process.env`.
+ */
+import { z } from 'zod';
+
+const url = (what: string) =>
+  z
+    .string()
+    .url(`must be the http(s) URL of the ${what}`)
+    .refine((s) => /^https?:\/\//.test(s), `must be the http(s) URL of the ${what}`)
+    .transform((s) => s.replace(/\/+$/, ''));
+
+const Env = z.object({
+  EVENTLENS_CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(18300),
+  EVENTLENS_CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
+  EVENTLENS_QUERY_URL: url('query API, e.g. http://127.0.0.1:18200'),
+  EVENTLENS_INGEST_URL: url('ingestion and admin API (command side), e.g. http://127.0.0.1:18100'),
+  /** A project's write key for the demo page (and the Setup view's snippet). Optional. */
+  EVENTLENS_DEMO_API_KEY: z
+    .string()
+    .regex(/^\S{8,256}$/, 'must be a write key (el_…)')
+    .optional(),
+  /** Where the built SPA is; default: console/dist next to this folder. */
+  EVENTLENS_CONSOLE_DIST: z.string().min(1).optional(),
+});
+
+export interface ConsoleConfig {
+  port: number;
+  host: string;
+  queryUrl: string;
+  ingestUrl: string;
+  demoApiKey: string | undefined;
+  distDir: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined>): ConsoleConfig {
+  // An empty variable means "not set", as a shell's `VAR= cmd` suggests.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = Env.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const message = present[variable] === undefined ? 'is required' : issue.message;
+    throw new ConfigError(`${variable}: ${message}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.EVENTLENS_CONSOLE_PORT,
+    host: e.EVENTLENS_CONSOLE_HOST,
+    queryUrl: e.EVENTLENS_QUERY_URL,
+    ingestUrl: e.EVENTLENS_INGEST_URL,
+    demoApiKey: e.EVENTLENS_DEMO_API_KEY,
+    distDir: e.EVENTLENS_CONSOLE_DIST,
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * The console's API: thin typed functions over one `HttpClient`. Reads go to the query side
+ * (/api/query), commands to the command side (/api/command); the console never talks to anything
+ * else. `createApi(createHttpClient(…))` in main.ts; `createApi(fakeClient)` in tests.
+ */
+import type { HttpClient } from './http';
+import type {
+  ApiKey,
+  ConsoleConfig,
+  CreatedProject,
+  DlqRecord,
+  EventFilters,
+  EventItem,
+  EventNames,
+  Interval,
+  IssuedKey,
+  KeyKind,
+  Me,
+  Overview,
+  Page,
+  Pipeline,
+  Project,
+  SessionDetail,
+  SessionItem,
+  TopEvents,
+  TopPages,
+  Volume,
+} from './types';
+
+export const QUERY = '/api/query';
+export const COMMAND = '/api/command';
+export const PROJECT_HEADER = 'x-eventlens-project';
+
+export interface Range {
+  /** Epoch milliseconds. */
+  from: number;
+  to: number;
+}
+
+const enc = encodeURIComponent;
+
+export function createApi(http: HttpClient) {
+  /** Project routes of the query side: the project travels in a header, not in the URL. */
+  const inProject = (projectId: string) => ({ [PROJECT_HEADER]: projectId });
+
+  return {
+    config: () =>
+      http.request<ConsoleConfig>({
+        method: 'GET',
+        path: '/config.json',
+        action: 'Loading the console settings',
+      }),
+
+    auth: {
+      login: (email: string, password: string) =>
+        http.request<Me>({
+          method: 'POST',
+          path: `${QUERY}/v1/auth/login`,
+          body: { email, password },
+          action: 'Logging in',
+          unauthorizedIsAnswer: true,
+        }),
+      logout: () =>
+        http.request<void>({ method: 'POST', path: `${QUERY}/v1/auth/logout`, action: 'Logging out' }),
+      me: () =>
+        http.request<Me>({
+          method: 'GET',
+          path: `${QUERY}/v1/auth/me`,
+          action: 'Checking the session',
+          unauthorizedIsAnswer: true,
+        }),
+    },
+
+    projects: {
+      list: () =>
+        http.request<{ items: Project[] }>({
+          method: 'GET',
+          path: `${QUERY}/v1/projects`,
+          action: 'Loading projects',
+        }),
+      create: (name: string) =>
+        http.request<CreatedProject>({
+          method: 'POST',
+          path: `${COMMAND}/v1/admin/projects`,
+          body: { name },
+          action: 'Creating the project',
+        }),
+    },
+
+    keys: {
+      list: (projectId: string) =>
+        http.request<{ items: ApiKey[] }>({
+          method: 'GET',
+          path: `${QUERY}/v1/projects/${enc(projectId)}/keys`,
+          action: 'Loading API keys',
+        }),
+      issue: (projectId: string, kind: KeyKind, name?: string) =>
+        http.request<IssuedKey>({
+          method: 'POST',
+          path: `${COMMAND}/v1/admin/projects/${enc(projectId)}/keys`,
+          body: name ? { kind, name } : { kind },
+          action: `Creating a ${kind} key`,
+        }),
+      revoke: (projectId: string, keyId: string) =>
+        http.request<void>({
+          method: 'DELETE',
+          path: `${COMMAND}/v1/admin/projects/${enc(projectId)}/keys/${enc(keyId)}`,
+          action: 'Revoking the key',
+        }),
+    },
+
+    stats: {
+      overview: (projectId: string, range: Range, signal?: AbortSignal) =>
+        http.request<Overview>({
+          method: 'GET',
+          path: `${QUERY}/v1/stats/overview`,
+          query: { from: range.from, to: range.to },
+          headers: inProject(projectId),
+          action: 'Loading the counters',
+          ...(signal ? { signal } : {}),
+        }),
+      volume: (
+        projectId: string,
+        params: Range & { interval: Interval; breakdown?: boolean; top?: number },
+        signal?: AbortSignal,
+      ) =>
+        http.request<Volume>({
+          method: 'GET',
+          path: `${QUERY}/v1/stats/volume`,
+          query: {
+            from: params.from,
+            to: params.to,
+            interval: params.interval,
+            breakdown: params.breakdown ? 'event_name' : undefined,
+            top: params.breakdown ? (params.top ?? 5) : undefined,
+          },
+          headers: inProject(projectId),
+          action: 'Loading the event volume',
+          ...(signal ? { signal } : {}),
+        }),
+      topEvents: (projectId: string, range: Range, limit = 10, signal?: AbortSignal) =>
+        http.request<TopEvents>({
+          method: 'GET',
+          path: `${QUERY}/v1/stats/top-events`,
+          query: { from: range.from, to: range.to, limit },
+          headers: inProject(projectId),
+          action: 'Loading the top events',
+          ...(signal ? { signal } : {}),
+        }),
+      topPages: (projectId: string, range: Range, limit = 10, signal?: AbortSignal) =>
+        http.request<TopPages>({
+          method: 'GET',
+          path: `${QUERY}/v1/stats/top-pages`,
+          query: { from: range.from, to: range.to, limit },
+          headers: inProject(projectId),
+          action: 'Loading the top pages',
+          ...(signal ? { signal } : {}),
+        }),
+      eventNames: (projectId: string, prefix?: string, limit = 20) =>
+        http.request<EventNames>({
+          method: 'GET',
+          path: `${QUERY}/v1/event-names`,
+          query: { prefix, limit },
+          headers: inProject(projectId),
+          action: 'Loading event names',
+        }),
+    },
+
+    events: {
+      list: (
+        projectId: string,
+        filters: EventFilters,
+        cursor?: string | null,
+        limit = 50,
+        signal?: AbortSignal,
+      ) =>
+        http.request<Page<EventItem>>({
+          method: 'GET',
+          path: `${QUERY}/v1/events`,
+          query: { ...filters, cursor, limit },
+          headers: inProject(projectId),
+          action: 'Loading events',
+          ...(signal ? { signal } : {}),
+        }),
+      get: (projectId: string, eventId: string) =>
+        http.request<EventItem>({
+          method: 'GET',
+          path: `${QUERY}/v1/events/${enc(eventId)}`,
+          headers: inProject(projectId),
+          action: 'Loading the event',
+        }),
+    },
+
+    sessions: {
+      list: (projectId: string, params: { user_id?: string; cursor?: string | null; limit?: number } = {}) =>
+        http.request<Page<SessionItem>>({
+          method: 'GET',
+          path: `${QUERY}/v1/sessions`,
+          query: { user_id: params.user_id, cursor: params.cursor, limit: params.limit ?? 50 },
+          headers: inProject(projectId),
+          action: 'Loading sessions',
+        }),
+      get: (projectId: string, sessionId: string, cursor?: string | null) =>
+        http.request<SessionDetail>({
+          method: 'GET',
+          path: `${QUERY}/v1/sessions/${enc(sessionId)}`,
+          query: { cursor, limit: 200 },
+          headers: inProject(projectId),
+          action: 'Loading the session',
+        }),
+    },
+
+    pipeline: {
+      status: (signal?: AbortSignal) =>
+        http.request<Pipeline>({
+          method: 'GET',
+          path: `${QUERY}/v1/pipeline`,
+          action: 'Loading the pipeline status',
+          ...(signal ? { signal } : {}),
+        }),
+      dlq: (projectId: string, params: { projection?: string; cursor?: string | null } = {}) =>
+        http.request<Page<DlqRecord>>({
+          method: 'GET',
+          path: `${QUERY}/v1/dlq`,
+          query: { projection: params.projection, cursor: params.cursor, limit: 50 },
+          headers: inProject(projectId),
+          action: 'Loading dead-lettered records',
+        }),
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,213 @@
+/**
+ * The explorer as a user meets it: its state in the URL, cursor pages, the drawer, live mode, and
+ * data that is only ever text.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import type { HttpRequest } from '@/api/http';
+import { apiError, createFakeHttp } from '@/testing/fakeHttp';
+import { event, events, PROJECT_ID } from '@/testing/fixtures';
+import { renderConsole, type Rendered } from '@/testing/render';
+
+const LIST = '/api/query/v1/events';
+const base = `/p/${PROJECT_ID}/events`;
+let r: Rendered | undefined;
+
+afterEach(() => {
+  r?.wrapper.unmount();
+  r = undefined;
+  document.body.replaceChildren();
+});
+
+function pages(first: ReturnType<typeof events>, second: ReturnType<typeof events>) {
+  return (req: HttpRequest) =>
+    req.query?.cursor === 'c2' ? { items: second, next_cursor: null } : { items: first, next_cursor: 'c2' };
+}
+
+describe('explorer', () => {
+  test('asks for the first page with the filters of the URL, in the project of the URL', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(3), next_cursor: null });
+    fake.on('GET', '/api/query/v1/event-names', {
+      items: [{ event_name: 'signup', count: 3, last_seen: '2025-03-01T00:00:00Z' }],
+    });
+    r = await renderConsole(`${base}?event_name=signup&user_id=u-7&from=2025-03-01T00:00:00.000Z`, { fake });
+    // Asked once: by the route, before the view's chunk arrived; the view reuses that request.
+    expect(fake.callsTo('GET', LIST)).toHaveLength(1);
+    const [call] = fake.callsTo('GET', LIST);
+    expect(call?.query).toMatchObject({
+      event_name: 'signup',
+      user_id: 'u-7',
+      from: '2025-03-01T00:00:00.000Z',
+      limit: 50,
+    });
+    expect(call?.query?.cursor).toBeNull();
+    expect(call?.headers).toEqual({ 'x-eventlens-project': PROJECT_ID });
+    expect(r.wrapper.findAll('tbody tr[data-event-id]')).toHaveLength(3);
+    // Known names are suggested.
+    expect(r.wrapper.find('datalist option').attributes('value')).toBe('signup');
+    expect((r.wrapper.find('#f-event-name').element as HTMLInputElement).value).toBe('signup');
+  });
+
+  test('loads the next page with the cursor, never a page number or an offset', async () => {
+    const first = events(50);
+    const second = events(7);
+    const fake = createFakeHttp().on('GET', LIST, pages(first, second));
+    r = await renderConsole(base, { fake });
+    expect(r.wrapper.findAll('tbody tr[data-event-id]')).toHaveLength(50);
+    await r.wrapper.find('.list-footer button').trigger('click');
+    await r.settle();
+    const calls = fake.callsTo('GET', LIST);
+    expect(calls.map((c) => c.query?.cursor)).toEqual([null, 'c2']);
+    expect(calls.every((c) => !('offset' in (c.query ?? {})) && !('page' in (c.query ?? {})))).toBe(true);
+    expect(r.wrapper.findAll('tbody tr[data-event-id]')).toHaveLength(57);
+    expect(r.wrapper.text()).toContain('End of the list: 57 events.');
+  });
+
+  test('applying filters puts them in the URL (a new history entry) and reloads', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(2), next_cursor: null });
+    r = await renderConsole(base, { fake });
+    await r.wrapper.find('#f-event-name').setValue('page_view');
+    await r.wrapper.find('#f-session-id').setValue('s-9');
+    await r.wrapper.find('form.filters').trigger('submit');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'page_view', session_id: 's-9' });
+    expect(fake.callsTo('GET', LIST).at(-1)?.query).toMatchObject({
+      event_name: 'page_view',
+      session_id: 's-9',
+    });
+    // Back: the unfiltered view again, asked again.
+    r.console.router.back();
+    await r.settle();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({});
+    expect(fake.callsTo('GET', LIST).at(-1)?.query?.event_name).toBeUndefined();
+  });
+
+  test('a row opens the drawer with the full event as JSON; Esc closes it and focus returns to the row', async () => {
+    const list = events(3, { metadata: { plan: 'pro', nested: { n: 1 } } });
+    const fake = createFakeHttp().on('GET', LIST, { items: list, next_cursor: null });
+    r = await renderConsole(base, { fake });
+    const button = r.wrapper.findAll('button.row-open')[1]!;
+    (button.element as HTMLElement).focus();
+    await button.trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query.event).toBe(list[1]!.event_id);
+    const dialog = r.wrapper.find('[role="dialog"]');
+    expect(dialog.exists()).toBe(true);
+    expect(dialog.attributes('aria-modal')).toBe('true');
+    expect(dialog.find('[data-testid="metadata"]').text()).toBe(JSON.stringify(list[1]!.metadata, null, 2));
+    expect(dialog.element.contains(document.activeElement)).toBe(true);
+    // Opened from the list: no extra request for the event.
+    expect(fake.callsTo('GET', `${LIST}/:id`)).toHaveLength(0);
+
+    await r.wrapper.find('.drawer').trigger('keydown', { key: 'Escape' });
+    await r.settle();
+    expect(r.wrapper.find('[role="dialog"]').exists()).toBe(false);
+    expect(r.console.router.currentRoute.value.query.event).toBeUndefined();
+    expect(document.activeElement).toBe(button.element);
+  });
+
+  test('Tab stays inside the drawer', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(1), next_cursor: null });
+    r = await renderConsole(base, { fake });
+    await r.wrapper.find('button.row-open').trigger('click');
+    await r.settle();
+    const drawer = r.wrapper.find('.drawer');
+    const focusables = [...drawer.element.querySelectorAll<HTMLElement>('button, [tabindex="0"]')];
+    const first = focusables[0]!;
+    const last = focusables.at(-1)!;
+    expect(first.textContent).toContain('Copy JSON');
+    last.focus();
+    await drawer.trigger('keydown', { key: 'Tab' });
+    expect(document.activeElement).toBe(first);
+    await drawer.trigger('keydown', { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(last);
+  });
+
+  test('a shared link with an event that is not on the first page fetches that event', async () => {
+    const lone = event({ event_name: 'rare' });
+    const fake = createFakeHttp()
+      .on('GET', LIST, { items: events(2), next_cursor: null })
+      .on('GET', `${LIST}/:id`, (_req: HttpRequest, p: Record<string, string>) =>
+        p.id === lone.event_id ? lone : undefined,
+      );
+    r = await renderConsole(`${base}?event=${lone.event_id}`, { fake });
+    expect(fake.callsTo('GET', `${LIST}/:id`)).toHaveLength(1);
+    expect(r.wrapper.find('[role="dialog"] .drawer-title').text()).toBe('rare');
+  });
+
+  test('metadata and names render as text: markup in an event does nothing', async () => {
+    const payload = '<img src=x onerror="window.__pwned=1">';
+    const evil = event({
+      event_name: payload,
+      url: payload,
+      metadata: { html: payload, [payload]: payload },
+    });
+    const fake = createFakeHttp().on('GET', LIST, { items: [evil], next_cursor: null });
+    r = await renderConsole(`${base}?event=${evil.event_id}`, { fake });
+    expect(document.querySelectorAll('img')).toHaveLength(0);
+    expect(r.wrapper.find('button.row-open').text()).toBe(payload);
+    expect(r.wrapper.find('[data-testid="metadata"]').text()).toContain(
+      '"html": "<img src=x onerror=\\"window.__pwned=1\\">"',
+    );
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+
+  test('empty: says so, differently with and without filters', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: [], next_cursor: null });
+    r = await renderConsole(base, { fake });
+    expect(r.wrapper.text()).toContain('No events yet.');
+    await r.console.router.push(`${base}?event_name=nope`);
+    await r.settle();
+    expect(r.wrapper.text()).toContain('No events match these filters.');
+  });
+
+  test('an API error says what failed, and Try again asks again', async () => {
+    let fail = true;
+    const fake = createFakeHttp().on('GET', LIST, () => {
+      if (fail) throw apiError(503, 'READ_MODEL_UNAVAILABLE', 'the read models cannot be queried right now');
+      return { items: events(1), next_cursor: null };
+    });
+    r = await renderConsole(base, { fake });
+    const alert = r.wrapper.find('[role="alert"]');
+    expect(alert.text()).toContain('Loading events failed');
+    expect(alert.text()).toContain('the read models cannot be queried right now');
+    expect(alert.text()).toContain('READ_MODEL_UNAVAILABLE, HTTP 503');
+    fail = false;
+    await alert.find('button').trigger('click');
+    await r.settle();
+    expect(r.wrapper.findAll('tbody tr[data-event-id]')).toHaveLength(1);
+  });
+
+  test('live mode merges new events at the top and keeps the cursor of the end', async () => {
+    const older = events(50);
+    let newest = [...older];
+    const fake = createFakeHttp().on('GET', LIST, (req: HttpRequest) =>
+      req.query?.cursor
+        ? { items: events(3), next_cursor: null }
+        : { items: newest.slice(0, 50), next_cursor: 'c2' },
+    );
+    r = await renderConsole(`${base}?live=1`, { fake });
+    const fresh = event({ event_name: 'just_now', timestamp: '2030-01-01T00:00:00.000Z' });
+    newest = [fresh, ...older];
+    const store = (await import('@/stores/explorer')).useExplorerStore(r.console.pinia);
+    expect(await store.pollNew()).toBe(1);
+    await r.settle();
+    const rows = r.wrapper.findAll('tbody tr[data-event-id]');
+    expect(rows).toHaveLength(51);
+    expect(rows[0]!.attributes('data-event-id')).toBe(fresh.event_id);
+    expect(rows[0]!.classes()).toContain('fresh');
+    expect(store.nextCursor).toBe('c2');
+  });
+
+  test('ArrowDown and ArrowUp move between rows', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(3), next_cursor: null });
+    r = await renderConsole(base, { fake });
+    const buttons = r.wrapper.findAll('button.row-open');
+    (buttons[0]!.element as HTMLElement).focus();
+    await buttons[0]!.trigger('keydown', { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(buttons[1]!.element);
+    await buttons[1]!.trigger('keydown', { key: 'ArrowUp' });
+    expect(document.activeElement).toBe(buttons[0]!.element);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * The explorer's state in the URL, so that a copied link reproduces the view and Back/Forward
+ * move through it: ?event_name=&user_id=&session_id=&from=&to= (ISO), &event=<id> for the open
+ * row, &live=1.
+ */
+import type { LocationQuery, LocationQueryRaw } from 'vue-router';
+import type { EventFilters } from '@/api/types';
+
+export interface ExplorerState {
+  filters: EventFilters;
+  eventId: string | null;
+  live: boolean;
+}
+
+const FILTER_KEYS = ['event_name', 'user_id', 'session_id', 'from', 'to'] as const;
+
+const first = (v: LocationQuery[string] | undefined): string | undefined => {
+  const value = Array.isArray(v) ? v[0] : v;
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+};
+
+const instant = (v: string | undefined) =>
+  v !== undefined && Number.isFinite(Date.parse(v)) ? v : undefined;
+
+export function stateFromQuery(query: LocationQuery): ExplorerState {
+  const filters: EventFilters = {};
+  for (const key of FILTER_KEYS) {
+    const value = key === 'from' || key === 'to' ? instant(first(query[key])) : first(query[key]);
+    if (value !== undefined) filters[key] = value;
+  }
+  return { filters, eventId: first(query.event) ?? null, live: query.live === '1' };
+}
+
+export function stateToQuery(state: ExplorerState): LocationQueryRaw {
+  const query: LocationQueryRaw = {};
+  for (const key of FILTER_KEYS) {
+    const value = state.filters[key];
+    if (value) query[key] = value;
+  }
+  if (state.live) query.live = '1';
+  if (state.eventId) query.event = state.eventId;
+  return query;
+}

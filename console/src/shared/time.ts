@@ -1,0 +1,168 @@
+/**
+ * Time ranges, bucket intervals and formatting in a chosen time zone. Pure functions: the clock is
+ * always a parameter.
+ */
+import type { Interval } from '@/api/types';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+export const PRESETS = {
+  '30m': { label: 'Last 30 minutes', short: '30 min', ms: 30 * MINUTE },
+  '24h': { label: 'Last 24 hours', short: '24 h', ms: DAY },
+  '7d': { label: 'Last 7 days', short: '7 d', ms: 7 * DAY },
+  '30d': { label: 'Last 30 days', short: '30 d', ms: 30 * DAY },
+} as const;
+
+export type Preset = keyof typeof PRESETS;
+
+export const isPreset = (value: unknown): value is Preset => typeof value === 'string' && value in PRESETS;
+
+export type RangeSpec = { kind: 'preset'; preset: Preset } | { kind: 'custom'; from: number; to: number };
+
+export interface Range {
+  from: number;
+  to: number;
+}
+
+export function resolveRange(spec: RangeSpec, now: number): Range {
+  if (spec.kind === 'custom') return { from: spec.from, to: spec.to };
+  return { from: now - PRESETS[spec.preset].ms, to: now };
+}
+
+/** A custom range that ended before `now`: its data can no longer change (late events aside). */
+export function isInThePast(spec: RangeSpec, now: number): boolean {
+  return spec.kind === 'custom' && spec.to <= now;
+}
+
+/** Minute buckets up to 3 hours, hours up to 7 days (168), days beyond. */
+export function intervalFor(range: Range): Interval {
+  const span = range.to - range.from;
+  if (span <= 3 * HOUR) return 'minute';
+  if (span <= 7 * DAY + HOUR) return 'hour';
+  return 'day';
+}
+
+export function sameSpec(a: RangeSpec, b: RangeSpec): boolean {
+  if (a.kind === 'preset' && b.kind === 'preset') return a.preset === b.preset;
+  if (a.kind === 'custom' && b.kind === 'custom') return a.from === b.from && a.to === b.to;
+  return false;
+}
+
+/** 'local' is the browser's zone. */
+export type TimeZoneChoice = string;
+
+export function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export function effectiveZone(choice: TimeZoneChoice): string {
+  return choice === 'local' ? browserTimeZone() : choice;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(zone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${zone}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', ...options });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+const toMs = (value: string | number | Date) =>
+  typeof value === 'number' ? value : new Date(value).getTime();
+
+/** 2025-03-01 14:05:09 in the zone. */
+export function formatDateTime(value: string | number | Date, zone: string, withMs = false): string {
+  const ms = toMs(value);
+  if (Number.isNaN(ms)) return String(value);
+  const p = parts(ms, zone);
+  const base = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+  return withMs ? `${base}.${String(ms % 1000).padStart(3, '0')}` : base;
+}
+
+/** Bucket labels: 14:05 for minutes, 03-01 14:00 for hours, 2025-03-01 for days. */
+export function formatBucket(value: string | number, interval: Interval, zone: string): string {
+  const p = parts(toMs(value), zone);
+  if (interval === 'minute') return `${p.hour}:${p.minute}`;
+  if (interval === 'hour') return `${p.month}-${p.day} ${p.hour}:00`;
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** "3 s ago", "5 min ago", … relative to `now`. */
+export function formatAgo(value: string | number, now: number): string {
+  const s = Math.max(0, Math.round((now - toMs(value)) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+function parts(
+  ms: number,
+  zone: string,
+): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
+  const out: Record<string, string> = {};
+  for (const part of formatter(zone, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(ms)) {
+    out[part.type] = part.value;
+  }
+  return out as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string>;
+}
+
+/** The zone's offset from UTC at `ms`, in milliseconds (Europe/Paris in summer: +2 h). */
+export function zoneOffset(ms: number, zone: string): number {
+  const p = parts(ms, zone);
+  const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/** `YYYY-MM-DDTHH:mm` (a datetime-local input's value) of `ms` in the zone. */
+export function toInputValue(ms: number, zone: string): string {
+  const p = parts(ms, zone);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** The instant a datetime-local value means in the zone, or undefined when it is not one. */
+export function fromInputValue(value: string, zone: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  if (!m) return undefined;
+  const wall = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0));
+  // Two passes settle the offset around a DST change.
+  let guess = wall - zoneOffset(wall, zone);
+  guess = wall - zoneOffset(guess, zone);
+  return Number.isNaN(guess) ? undefined : guess;
+}
+
+/** The zones to offer: UTC, the browser's, and every zone Intl knows. */
+export function timeZones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  const all = intl.supportedValuesOf?.('timeZone') ?? [];
+  return [...new Set(['UTC', browserTimeZone(), ...all])];
+}

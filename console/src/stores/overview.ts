@@ -1,0 +1,163 @@
+/**
+ * The overview's data: counters, event volume, top events and top pages for a project and a range.
+ *
+ * Refresh strategy (called every 5 s by the view, never while the tab is hidden):
+ * - a custom range that ended before the last complete fetch cannot change: no request at all;
+ * - otherwise one cheap request first: the projections' checkpoints (/v1/pipeline). The read models
+ *   change only when a checkpoint moves, so when the checkpoints and the minute are the same as at
+ *   the last fetch, nothing else is asked;
+ * - else the four reads run in parallel, each with its own loading and error state.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { useApi } from '@/api/inject';
+import type { Overview, Pipeline, TopEvents, TopPages, Volume } from '@/api/types';
+import { useClock } from '@/shared/clock';
+import { fill, loadable, reset, type Loadable } from '@/shared/loadable';
+import {
+  MINUTE,
+  intervalFor,
+  isInThePast,
+  resolveRange,
+  sameSpec,
+  type Range,
+  type RangeSpec,
+} from '@/shared/time';
+
+/** A fingerprint of how far every projection has got: equal fingerprints, equal read models. */
+export function changeSignal(pipeline: Pipeline): string {
+  return pipeline.projections
+    .map((p) => `${p.projection}:${p.partitions.reduce((sum, part) => sum + part.next_offset, 0)}`)
+    .join('|');
+}
+
+interface Fetched {
+  projectId: string;
+  spec: RangeSpec;
+  breakdown: boolean;
+  range: Range;
+  /** When the fetch started. */
+  at: number;
+  signal: string | null;
+  complete: boolean;
+}
+
+export const useOverviewStore = defineStore('overview', () => {
+  const api = useApi();
+  const now = useClock();
+
+  const projectId = ref<string | null>(null);
+  const spec = ref<RangeSpec>({ kind: 'preset', preset: '24h' });
+  const breakdown = ref(false);
+
+  const counters = loadable<Overview>();
+  const volume = loadable<Volume>();
+  const topEvents = loadable<TopEvents>();
+  const topPages = loadable<TopPages>();
+
+  const lastFetched = ref<Fetched | null>(null);
+  const lastCheckedAt = ref<number | null>(null);
+  /** Requests made by refresh(), by kind: for tests and the curious. */
+  const requests = ref({ signal: 0, data: 0, skippedPast: 0, skippedUnchanged: 0 });
+  let generation = 0;
+
+  const range = computed(() => lastFetched.value?.range ?? resolveRange(spec.value, now()));
+  const interval = computed(() => intervalFor(range.value));
+
+  function configure(next: { projectId: string; spec: RangeSpec; breakdown: boolean }): void {
+    const changed =
+      next.projectId !== projectId.value ||
+      !sameSpec(next.spec, spec.value) ||
+      next.breakdown !== breakdown.value;
+    projectId.value = next.projectId;
+    spec.value = next.spec;
+    breakdown.value = next.breakdown;
+    if (changed && lastFetched.value?.projectId !== next.projectId) {
+      for (const part of [counters, volume, topEvents, topPages] as Array<Loadable<unknown>>) reset(part);
+    }
+  }
+
+  /** Refetches what can have changed; `force` refetches everything. */
+  async function refresh(force = false): Promise<void> {
+    const project = projectId.value;
+    if (!project) return;
+    const startedAt = now();
+    const mine = ++generation;
+    const last = lastFetched.value;
+    const same =
+      last !== null &&
+      last.complete &&
+      last.projectId === project &&
+      last.breakdown === breakdown.value &&
+      sameSpec(last.spec, spec.value);
+
+    if (!force && same && isInThePast(spec.value, last.at)) {
+      requests.value.skippedPast++;
+      lastCheckedAt.value = startedAt;
+      return;
+    }
+
+    let signal: string | null = null;
+    try {
+      requests.value.signal++;
+      signal = changeSignal(await api.pipeline.status());
+    } catch {
+      signal = null; // no signal: fetch everything
+    }
+    if (mine !== generation) return;
+    const sameMinute = last !== null && Math.floor(last.at / MINUTE) === Math.floor(startedAt / MINUTE);
+    if (
+      !force &&
+      same &&
+      signal !== null &&
+      signal === last.signal &&
+      (sameMinute || spec.value.kind === 'custom')
+    ) {
+      requests.value.skippedUnchanged++;
+      lastCheckedAt.value = startedAt;
+      return;
+    }
+
+    const r = resolveRange(spec.value, startedAt);
+    const withBreakdown = breakdown.value;
+    requests.value.data++;
+    const results = await Promise.all([
+      fill(counters, () => api.stats.overview(project, r), 'Loading the counters'),
+      fill(
+        volume,
+        () => api.stats.volume(project, { ...r, interval: intervalFor(r), breakdown: withBreakdown }),
+        'Loading the event volume',
+      ),
+      fill(topEvents, () => api.stats.topEvents(project, r, 10), 'Loading the top events'),
+      fill(topPages, () => api.stats.topPages(project, r, 10), 'Loading the top pages'),
+    ]);
+    if (mine !== generation) return;
+    lastFetched.value = {
+      projectId: project,
+      spec: spec.value,
+      breakdown: withBreakdown,
+      range: r,
+      at: startedAt,
+      signal,
+      complete: results.every(Boolean),
+    };
+    lastCheckedAt.value = startedAt;
+  }
+
+  return {
+    projectId,
+    spec,
+    breakdown,
+    counters,
+    volume,
+    topEvents,
+    topPages,
+    range,
+    interval,
+    lastFetched,
+    lastCheckedAt,
+    requests,
+    configure,
+    refresh,
+  };
+});

@@ -1,0 +1,89 @@
+/** Pipeline health: each projection's lag, progress and failures, and the dead-lettered records. */
+import { defineStore } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import { useApi } from '@/api/inject';
+import type { ApiError } from '@/api/http';
+import type { DlqRecord, Pipeline } from '@/api/types';
+import { asApiError, fill, loadable, type LoadStatus } from '@/shared/loadable';
+
+export const usePipelineStore = defineStore('pipeline', () => {
+  const api = useApi();
+  const status = loadable<Pipeline>();
+
+  const projectId = ref<string | null>(null);
+  const projection = ref<string>('');
+  const dlq = shallowRef<DlqRecord[]>([]);
+  const dlqCursor = ref<string | null>(null);
+  const dlqStatus = ref<LoadStatus>('idle');
+  const dlqError = ref<ApiError | null>(null);
+  const dlqLoadingMore = ref(false);
+  let generation = 0;
+
+  async function loadStatus(): Promise<void> {
+    await fill(status, () => api.pipeline.status(), 'Loading the pipeline status');
+  }
+
+  async function loadDlq(
+    project: string,
+    onlyProjection = '',
+    options: { quiet?: boolean } = {},
+  ): Promise<void> {
+    const mine = ++generation;
+    projectId.value = project;
+    projection.value = onlyProjection;
+    if (!options.quiet || dlqStatus.value !== 'ready') dlqStatus.value = 'loading';
+    try {
+      const page = await api.pipeline.dlq(project, { projection: onlyProjection || undefined });
+      if (mine !== generation) return;
+      // A quiet refresh keeps the pages already scrolled through.
+      if (options.quiet && dlqStatus.value === 'ready' && dlq.value.length > page.items.length) {
+        const known = new Set(page.items.map(key));
+        dlq.value = [...page.items, ...dlq.value.filter((r) => !known.has(key(r)))];
+      } else {
+        dlq.value = page.items;
+        dlqCursor.value = page.next_cursor;
+      }
+      dlqStatus.value = 'ready';
+      dlqError.value = null;
+    } catch (e) {
+      if (mine !== generation) return;
+      dlqError.value = asApiError(e, 'Loading dead-lettered records');
+      dlqStatus.value = 'error';
+    }
+  }
+
+  async function loadMoreDlq(): Promise<void> {
+    if (!projectId.value || !dlqCursor.value || dlqLoadingMore.value) return;
+    const mine = generation;
+    dlqLoadingMore.value = true;
+    try {
+      const page = await api.pipeline.dlq(projectId.value, {
+        projection: projection.value || undefined,
+        cursor: dlqCursor.value,
+      });
+      if (mine !== generation) return;
+      dlq.value = [...dlq.value, ...page.items];
+      dlqCursor.value = page.next_cursor;
+    } catch (e) {
+      if (mine === generation) dlqError.value = asApiError(e, 'Loading more dead-lettered records');
+    } finally {
+      dlqLoadingMore.value = false;
+    }
+  }
+
+  return {
+    status,
+    projectId,
+    projection,
+    dlq,
+    dlqCursor,
+    dlqStatus,
+    dlqError,
+    dlqLoadingMore,
+    loadStatus,
+    loadDlq,
+    loadMoreDlq,
+  };
+});
+
+export const key = (r: DlqRecord) => `${r.projection}/${r.dlq_partition}/${r.dlq_offset}`;

@@ -1,0 +1,36 @@
+/** Per-browser preferences: the time zone times are shown in. Kept in localStorage. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { browserTimeZone, effectiveZone, isValidTimeZone } from '@/shared/time';
+
+const KEY = 'eventlens.timezone';
+
+function stored(): string {
+  try {
+    const value = localStorage.getItem(KEY);
+    return value && (value === 'local' || isValidTimeZone(value)) ? value : 'local';
+  } catch {
+    return 'local';
+  }
+}
+
+export const usePreferencesStore = defineStore('preferences', () => {
+  /** 'local' (the browser's zone), 'UTC' or an IANA zone. */
+  const timeZoneChoice = ref<string>(stored());
+  const timeZone = computed(() => effectiveZone(timeZoneChoice.value));
+  const timeZoneLabel = computed(() =>
+    timeZoneChoice.value === 'local' ? `${browserTimeZone()} (browser)` : timeZoneChoice.value,
+  );
+
+  function setTimeZone(choice: string): void {
+    if (choice !== 'local' && !isValidTimeZone(choice)) return;
+    timeZoneChoice.value = choice;
+    try {
+      localStorage.setItem(KEY, choice);
+    } catch {
+      // Private mode: the choice lasts as long as the tab.
+    }
+  }
+
+  return { timeZoneChoice, timeZone, timeZoneLabel, setTimeZone };
+});

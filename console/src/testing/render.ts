@@ -1,0 +1,81 @@
+/**
+ * Mounts the whole console (App, router, stores) on a fake HTTP client and a memory history, at
+ * a given URL, logged in unless told otherwise. What a test sees is what a user would.
+ */
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { createMemoryHistory } from 'vue-router';
+import App from '@/App.vue';
+import { createConsole, type Console } from '@/app';
+import type { ChartFactory, ChartOption } from '@/shared/charts/echarts';
+import { CHARTS } from '@/shared/charts/useChart';
+import { createFakeHttp, type FakeHttp } from './fakeHttp';
+import type { Project } from '@/api/types';
+import { project } from './fixtures';
+
+export interface ChartRecorder {
+  factory: ChartFactory;
+  options: ChartOption[];
+  created: number;
+  disposed: number;
+  resized: number;
+}
+
+export function chartRecorder(): ChartRecorder {
+  const rec: ChartRecorder = {
+    options: [],
+    created: 0,
+    disposed: 0,
+    resized: 0,
+    factory: () => {
+      rec.created++;
+      return {
+        setOption: (o) => void rec.options.push(o),
+        resize: () => void rec.resized++,
+        dispose: () => void rec.disposed++,
+      };
+    },
+  };
+  return rec;
+}
+
+export interface Rendered {
+  wrapper: VueWrapper;
+  fake: FakeHttp;
+  console: Console;
+  charts: ChartRecorder;
+  /** Lets every pending request and re-render settle. */
+  settle(): Promise<void>;
+}
+
+export async function renderConsole(
+  url: string,
+  options: { fake?: FakeHttp; loggedIn?: boolean; clock?: () => number; projects?: Project[] } = {},
+): Promise<Rendered> {
+  const fake = options.fake ?? createFakeHttp();
+  if (options.loggedIn ?? true)
+    fake.on('GET', '/api/query/v1/auth/me', { user_id: 'u1', email: 'dev@example.com' }, { fallback: true });
+  // Routes the test registered itself win: these go first.
+  fake.on('GET', '/api/query/v1/projects', { items: options.projects ?? [project()] }, { fallback: true });
+  // The router starts where the memory history is, as a browser's starts at its URL.
+  const history = createMemoryHistory();
+  history.replace(url);
+  const eventlens = createConsole({
+    http: ({ onUnauthorized }) => fake.client(onUnauthorized),
+    history,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const charts = chartRecorder();
+  const wrapper = mount(App, {
+    attachTo: document.body,
+    global: { plugins: [eventlens], provide: { [CHARTS as symbol]: charts.factory } },
+  });
+  await eventlens.router.isReady();
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) {
+      await flushPromises();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  };
+  await settle();
+  return { wrapper, fake, console: eventlens, charts, settle };
+}

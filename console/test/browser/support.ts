@@ -1,0 +1,188 @@
+/**
+ * What the browser tests stand on: the running stack (read from .eventlens/dev.json), this
+ * package's console server started on a free port in front of it, and Debian's Chromium driven by
+ * playwright-core. Anything missing fails with one line that says what to do: never a skip.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const consoleDir = fileURLToPath(new URL('../..', import.meta.url));
+export const artifacts = path.join(consoleDir, 'test-artifacts');
+export const docs = path.join(consoleDir, 'docs');
+
+export interface Stack {
+  ingestUrl: string;
+  queryUrl: string;
+  kafkaBrokers: string;
+  projectId: string;
+  apiKey: string;
+  adminEmail: string;
+  adminPassword: string;
+}
+
+const REQUIRED = [
+  'ingestUrl',
+  'queryUrl',
+  'kafkaBrokers',
+  'projectId',
+  'apiKey',
+  'adminEmail',
+  'adminPassword',
+] as const;
+
+/** The stack's coordinates, or an Error naming what is missing. */
+export async function readStack(): Promise<Stack> {
+  const home = process.env.EVENTLENS_HOME ?? path.join(consoleDir, '..', '.eventlens');
+  const file = path.join(home, 'dev.json');
+  let dev: Record<string, unknown>;
+  try {
+    dev = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new Error(
+      `no running EventLens stack: ${file} is missing (run "npm run stack:up" from the repository root)`,
+    );
+  }
+  const missing = REQUIRED.filter((k) => typeof dev[k] !== 'string' || dev[k] === '');
+  if (missing.length > 0) {
+    throw new Error(`the stack's services are not wired yet: ${file} lacks ${missing.join(', ')}`);
+  }
+  const stack = dev as unknown as Stack;
+  for (const [name, url] of [
+    ['query side', stack.queryUrl],
+    ['command side', stack.ingestUrl],
+  ] as const) {
+    const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (!ok) throw new Error(`the ${name} at ${url} is not ready (GET /readyz): is the stack running?`);
+  }
+  return stack;
+}
+
+export interface ConsoleServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `node --import tsx server/main.ts` on a free port, in front of the stack. */
+export async function startConsole(stack: Stack): Promise<ConsoleServer> {
+  if (!existsSync(path.join(consoleDir, 'dist', 'index.html'))) {
+    throw new Error('console/dist is missing: run "npm run build -w console" (npm test builds it first)');
+  }
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: consoleDir,
+    env: {
+      ...process.env,
+      EVENTLENS_CONSOLE_PORT: '0',
+      EVENTLENS_CONSOLE_HOST: '127.0.0.1',
+      EVENTLENS_QUERY_URL: stack.queryUrl,
+      EVENTLENS_INGEST_URL: stack.ingestUrl,
+      EVENTLENS_DEMO_API_KEY: stack.apiKey,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the console server did not start within 20 s:\n${output}`)),
+      20_000,
+    );
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /"message":"console listening","url":"([^"]+)"/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the console server exited (${code}) before listening:\n${output}`));
+    });
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get update && apt-get install -y chromium`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export async function newContext(browser: Browser, width = 1280, height = 860): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: { width, height },
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    reducedMotion: 'reduce',
+  });
+}
+
+/** Logs in through the form at whatever login page `page` is on (or is sent to). */
+export async function logIn(page: Page, stack: Stack): Promise<void> {
+  await page.waitForURL(/\/login/);
+  await page.getByLabel('Email').fill(stack.adminEmail);
+  await page.getByLabel('Password').fill(stack.adminPassword);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+export async function screenshot(page: Page, name: string, alsoDocs = false): Promise<void> {
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false });
+  if (alsoDocs) {
+    mkdirSync(docs, { recursive: true });
+    await page.screenshot({ path: path.join(docs, `${name}.png`), fullPage: false });
+  }
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails naming what was awaited. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * The console in real Chromium against the running stack, as a developer uses it: log in, send
+ * events through the SDK's demo page, watch them arrive, explore them, share a link, revoke a key,
+ * and find a poison record in the pipeline's health.
+ *
+ * One scenario in order: each step builds on the previous one (the events sent are explored
+ * later). A missing stack or Chromium fails every step with one line.
+ */
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  eventually,
+  launchChromium,
+  logIn,
+  newContext,
+  readStack,
+  screenshot,
+  startConsole,
+  type ConsoleServer,
+  type Stack,
+} from './browser/support';
+
+const marker = `bt-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+const XSS = '<img src=x onerror="window.__pwned=1">';
+const CUSTOM_EVENTS = 55;
+
+let stack: Stack;
+let server: ConsoleServer;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let poison: { partition: number; offset: string };
+let demoSessionId: string;
+let sharedUrl: string;
+
+interface EventItem {
+  event_id: string;
+  event_name: string;
+  session_id: string | null;
+  user_id: string | null;
+  timestamp: string;
+  metadata: Record<string, unknown>;
+}
+
+/** A GET of the query API through the console, with the logged-in context's cookie. */
+async function query<T>(path: string): Promise<T> {
+  const res = await ctx.request.get(`${server.url}/api/query${path}`, {
+    headers: { 'x-eventlens-project': stack.projectId },
+  });
+  if (!res.ok()) throw new Error(`GET ${path}: HTTP ${res.status()} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function produceGarbage(): Promise<{ partition: number; offset: string }> {
+  const kafka = new Kafka({
+    clientId: `console-browser-test-${marker}`,
+    brokers: stack.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    const [meta] = await producer.send({
+      topic: 'eventlens.events',
+      acks: -1,
+      messages: [
+        {
+          key: `${stack.projectId}:${marker}-poison`,
+          value: Buffer.from(`not avro: garbage from ${marker}`),
+        },
+      ],
+    });
+    return { partition: meta!.partition, offset: meta!.baseOffset ?? '?' };
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Why the scenario cannot run (no stack, no Chromium): every step fails with it, none is skipped. */
+let setupError: Error | undefined;
+
+beforeAll(async () => {
+  try {
+    stack = await readStack();
+    browser = await launchChromium();
+    // Early, so that its trip through the retry topics (1 s, 10 s, 60 s) overlaps the other steps.
+    poison = await produceGarbage();
+    server = await startConsole(stack);
+    ctx = await newContext(browser);
+    page = await ctx.newPage();
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  } catch (error) {
+    setupError = error instanceof Error ? error : new Error(String(error));
+  }
+});
+
+function step(name: string, body: () => Promise<void>, timeout?: number): void {
+  test(
+    name,
+    async () => {
+      if (setupError) throw new Error(setupError.message.split('\n')[0]);
+      await body();
+    },
+    timeout,
+  );
+}
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('the console in Chromium, against the running stack', () => {
+  step('logs in, then lands where it was going', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/overview?range=30m`);
+    await page.waitForURL(/\/login\?redirect=/);
+    await screenshot(page, 'login');
+    await logIn(page, stack);
+    expect(new URL(page.url()).pathname).toBe(`/p/${stack.projectId}/overview`);
+    await expect.poll(() => page.locator('.user-email').textContent()).toBe(stack.adminEmail);
+  });
+
+  step('the SDK demo page sends events: clicks, custom events, and one carrying markup', async () => {
+    const demo = await (await newContext(browser)).newPage();
+    await demo.goto(`${server.url}/demo/`);
+    await demo.waitForFunction(
+      () => typeof (window as unknown as { eventlens?: object }).eventlens === 'object',
+    );
+    await demo.evaluate(
+      (id) => (window as unknown as { eventlens: { identify(id: string): void } }).eventlens.identify(id),
+      marker,
+    );
+    for (let i = 0; i < 3; i++) await demo.locator('#add-to-cart').click();
+    await demo.locator('#signup').click();
+    await demo.evaluate(
+      ({ n, xss }) => {
+        const el = (window as unknown as { eventlens: { track(name: string, m: object): void } }).eventlens;
+        for (let i = 0; i < n; i++) el.track('bt_step', { i });
+        el.track('xss_probe', { html: xss, [xss]: xss });
+      },
+      { n: CUSTOM_EVENTS, xss: XSS },
+    );
+    demoSessionId = await demo.evaluate(() => (sessionStorage.getItem('el_s') ?? '').split(' ')[0]!);
+    expect(demoSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const expected = 3 + 1 + CUSTOM_EVENTS + 1;
+    const seen = await eventually(
+      `${expected} events of user ${marker} in the query API`,
+      async () => {
+        const page1 = await query<{ items: EventItem[] }>(`/v1/events?user_id=${marker}&limit=200`);
+        return page1.items.length >= expected ? page1.items : undefined;
+      },
+      60_000,
+    );
+    const click = seen.find((e) => e.event_name === 'button_click')!;
+    expect(click.session_id).toBe(demoSessionId);
+    expect(click.metadata).toMatchObject({ id: 'add-to-cart', text: 'Add to cart', tag: 'button' });
+    await demo.context().close();
+  });
+
+  step('the overview shows the counters and the volume chart with data', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/overview?range=30m`);
+    const chart = page.locator('.chart');
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-total')), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(60);
+    expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
+    // The canvas really has something drawn on it.
+    const inked = await chart
+      .locator('canvas')
+      .first()
+      .evaluate((canvas: HTMLCanvasElement) => {
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+        return n;
+      });
+    expect(inked).toBeGreaterThan(500);
+    expect(
+      Number((await page.locator('[data-kpi="events"] .kpi-value').textContent())!.replace(/,/g, '')),
+    ).toBeGreaterThanOrEqual(60);
+    await page.getByRole('checkbox', { name: 'Break down by event name' }).check();
+    await expect.poll(async () => Number(await chart.getAttribute('data-series'))).toBeGreaterThan(1);
+    await expect.poll(() => page.locator('.toplist').first().textContent()).toContain('bt_step');
+    await screenshot(page, 'overview', true);
+  });
+
+  step(
+    'the explorer: first page fast, filtered, a second page on scroll, a row’s metadata in the drawer',
+    async () => {
+      // Navigation to the explorer: time until the first row shows.
+      const started = Date.now();
+      await page.getByRole('link', { name: 'Events', exact: true }).click();
+      await page.locator('tbody tr[data-event-id]').first().waitFor();
+      const firstPageMs = Date.now() - started;
+      console.log(`explorer: first page shown ${firstPageMs} ms after the click`);
+      expect(firstPageMs).toBeLessThan(1000);
+
+      await page.getByLabel('User id').fill(marker);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.waitForURL((url) => url.searchParams.get('user_id') === marker);
+      const rows = page.locator('tbody tr[data-event-id]');
+      await expect.poll(() => rows.count()).toBe(50);
+      await page.locator('.sentinel').scrollIntoViewIfNeeded();
+      await expect
+        .poll(() => rows.count(), { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(3 + 1 + CUSTOM_EVENTS + 1);
+      await page.getByText(/End of the list: \d+ events\./).waitFor();
+
+      await page.getByLabel('Event name').fill('button_click');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await expect.poll(() => rows.count()).toBe(3);
+      const first = page.locator('button.row-open').first();
+      await first.focus();
+      await page.keyboard.press('Enter');
+      const drawer = page.getByRole('dialog');
+      await drawer.waitFor();
+      const metadata = JSON.parse((await drawer.getByTestId('metadata').textContent())!) as Record<
+        string,
+        unknown
+      >;
+      expect(metadata).toMatchObject({ id: 'add-to-cart', text: 'Add to cart' });
+      expect(await drawer.textContent()).toContain(demoSessionId);
+      await screenshot(page, 'explorer', true);
+      sharedUrl = page.url();
+      expect(new URL(sharedUrl).searchParams.get('event')).toMatch(/^[0-9a-f-]{36}$/);
+
+      // Esc closes the drawer and gives focus back to the row.
+      await page.keyboard.press('Escape');
+      await drawer.waitFor({ state: 'detached' });
+      expect(await page.evaluate(() => document.activeElement?.classList.contains('row-open'))).toBe(true);
+      // Back reopens it, Forward closes it again.
+      await page.goBack();
+      await drawer.waitFor();
+      await page.goForward();
+      await drawer.waitFor({ state: 'detached' });
+    },
+  );
+
+  step('markup in an event renders as text and runs nothing', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/events?user_id=${marker}&event_name=xss_probe`);
+    await page.locator('button.row-open').first().click();
+    const drawer = page.getByRole('dialog');
+    await drawer.waitFor();
+    expect(await drawer.getByTestId('metadata').textContent()).toContain(XSS.replace(/"/g, '\\"'));
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+  });
+
+  step('a copied URL opens the same view in a new browser context', async () => {
+    const other = await newContext(browser);
+    const fresh = await other.newPage();
+    await fresh.goto(sharedUrl);
+    await logIn(fresh, stack);
+    expect(fresh.url()).toBe(sharedUrl);
+    expect(await fresh.getByLabel('User id').inputValue()).toBe(marker);
+    expect(await fresh.getByLabel('Event name').inputValue()).toBe('button_click');
+    await expect.poll(() => fresh.locator('tbody tr[data-event-id]').count()).toBe(3);
+    const drawer = fresh.getByRole('dialog');
+    await drawer.waitFor();
+    const id = new URL(sharedUrl).searchParams.get('event')!;
+    expect(await drawer.textContent()).toContain(id);
+    await other.close();
+  });
+
+  step('sessions: the list, and the demo session’s timeline', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/sessions?user_id=${marker}`);
+    const link = page.getByRole('link', { name: demoSessionId });
+    await link.waitFor({ timeout: 20_000 });
+    await screenshot(page, 'sessions');
+    await link.click();
+    await expect
+      .poll(() => page.locator('.timeline-item').count(), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(60);
+    await screenshot(page, 'session');
+  });
+
+  step('the projects page lists the demo project, and the switcher opens it', async () => {
+    await page.goto(`${server.url}/projects`);
+    await page.locator('tbody tr').first().waitFor();
+    expect(await page.locator('tbody').textContent()).toContain(stack.projectId);
+    await screenshot(page, 'projects');
+    await page.getByLabel('Project', { exact: true }).selectOption(stack.projectId);
+    await page.waitForURL((url) => url.pathname.startsWith(`/p/${stack.projectId}/`));
+  });
+
+  step('setup shows the demo write key in the snippets and that events are arriving', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/setup`);
+    await expect.poll(() => page.locator('.status-card').getAttribute('data-status')).toBe('receiving');
+    expect(await page.getByTestId('write-key').textContent()).toBe(stack.apiKey);
+    expect(await page.locator('pre.code').first().textContent()).toContain(`data-api-key="${stack.apiKey}"`);
+    await screenshot(page, 'setup');
+  });
+
+  step('a revoked write key is refused by ingestion', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/keys`);
+    await page.getByLabel('Name (optional)').fill(`browser test ${marker}`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-key').textContent())!;
+    expect(key).toMatch(/^el_/);
+    const send = () =>
+      ctx.request.post(`${server.url}/api/command/v1/events`, {
+        headers: { 'Content-Type': 'application/json' },
+        data: { api_key: key, event_name: 'key_probe', event_id: crypto.randomUUID(), timestamp: Date.now() },
+      });
+    expect((await send()).status()).toBe(202);
+    await screenshot(page, 'keys');
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    const row = page.locator('tr', { hasText: `browser test ${marker}` });
+    await row.getByRole('button', { name: /^Revoke/ }).click();
+    await row.getByRole('button', { name: /^Yes, revoke/ }).click();
+    await expect.poll(() => row.textContent()).toContain('Revoked');
+    const refused = await eventually('ingestion to refuse the revoked key', async () => {
+      const res = await send();
+      return res.status() === 401 ? res : undefined;
+    });
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+  });
+
+  step('a poison record shows up in pipeline health, dead-lettered with its error', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/pipeline`);
+    await page.locator('[data-testid="projections"]').waitFor();
+    const record = page.locator('[data-testid="dlq-record"]', { hasText: `${marker}-poison` });
+    await eventually(
+      `the poison record (eventlens.events [${poison.partition}] @ ${poison.offset}) in the DLQ`,
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return (await record.count()) > 0 ? true : undefined;
+      },
+      150_000,
+    );
+    expect(await record.textContent()).toContain(`eventlens.events [${poison.partition}] @ ${poison.offset}`);
+    // The analytics worker counts its dead letters when it commits its batch, which can be a
+    // moment after the ops projection has already listed the record: the view polls every 5 s.
+    const dlqCount = page.locator('tr[data-projection="analytics"] [data-testid="dlq-count"]');
+    await expect
+      .poll(async () => Number(await dlqCount.textContent()), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    await record.scrollIntoViewIfNeeded();
+    await screenshot(page, 'pipeline');
+  });
+
+  step('readable at 390 px: no horizontal scrolling on the overview and the explorer', async () => {
+    const phone = await newContext(browser, 390, 844);
+    await phone.addCookies(await ctx.cookies());
+    const p = await phone.newPage();
+    for (const [name, path] of [
+      ['overview-390', `/p/${stack.projectId}/overview?range=30m`],
+      ['explorer-390', `/p/${stack.projectId}/events?user_id=${marker}`],
+    ] as const) {
+      await p.goto(server.url + path);
+      await p
+        .locator(name.startsWith('overview') ? '.chart' : 'tbody tr[data-event-id]')
+        .first()
+        .waitFor();
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await screenshot(p, name);
+    }
+    await phone.close();
+  });
+
+  step('an expired session (cookie gone) returns to the login page, and back', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/events?user_id=${marker}`);
+    await page.locator('tbody tr[data-event-id]').first().waitFor();
+    await ctx.clearCookies();
+    await page.getByLabel('Event name').fill('bt_step');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/\/login\?.*expired=1/);
+    await logIn(page, stack);
+    expect(new URL(page.url()).searchParams.get('event_name')).toBe('bt_step');
+  });
+});
