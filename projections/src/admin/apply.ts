@@ -1,0 +1,116 @@
+/**
+ * Applies admin rows in the caller's transaction: one statement per kind, in the order that keeps
+ * a batch's own history consistent (keys are issued before they are revoked). Every statement is
+ * idempotent by the event's own id. A revocation of a key this schema does not know yet is
+ * refused (KEY_NOT_FOUND), so it goes to the retry topics instead of being lost: by the time it
+ * is retried the issuing record has usually arrived, and a DLQ replay applies both in order.
+ */
+import { ident, type Queryable } from '../db';
+import type { ApplyResult, RowFailure } from '../runtime/projection';
+import type { AdminRow } from './rows';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+type Of<K extends AdminRow['kind']> = Extract<AdminRow, { kind: K }> & { index: number };
+
+export async function applyAdmin(
+  tx: Queryable,
+  schema: string,
+  rows: readonly AdminRow[],
+): Promise<ApplyResult> {
+  const s = ident(schema);
+  const indexed = rows.map((row, index) => ({ ...row, index }));
+  const of = <K extends AdminRow['kind']>(kind: K) => indexed.filter((r): r is Of<K> => r.kind === kind);
+  let applied = 0;
+  const failed: RowFailure[] = [];
+
+  const projects = of('project');
+  if (projects.length > 0) {
+    const result = await tx.query(
+      `insert into ${s}.projects (project_id, name, created_at, created_by)
+       select i, n, c, b from json_to_recordset($1::json) as x(i uuid, n text, c timestamptz, b text)
+       order by i
+       on conflict (project_id) do nothing`,
+      [
+        JSON.stringify(
+          projects.map((r) => ({ i: r.project_id, n: r.name, c: iso(r.created_at), b: r.created_by })),
+        ),
+      ],
+    );
+    applied += result.rowCount ?? 0;
+  }
+
+  const keys = of('key');
+  if (keys.length > 0) {
+    const result = await tx.query(
+      `insert into ${s}.api_keys (key_id, project_id, kind, name, key_hash, key_prefix, issued_at)
+       select i, p, k, n, h, x.f, t
+         from json_to_recordset($1::json) as x(i uuid, p uuid, k text, n text, h text, f text, t timestamptz)
+       order by i
+       on conflict (key_id) do nothing`,
+      [
+        JSON.stringify(
+          keys.map((r) => ({
+            i: r.key_id,
+            p: r.project_id,
+            k: r.key_kind,
+            n: r.name,
+            h: r.key_hash,
+            f: r.key_prefix,
+            t: iso(r.issued_at),
+          })),
+        ),
+      ],
+    );
+    applied += result.rowCount ?? 0;
+  }
+
+  const revocations = of('revocation');
+  if (revocations.length > 0) {
+    // The first revocation wins; a repeated one matches the key and changes nothing.
+    const result = await tx.query<{ key_id: string; project_id: string }>(
+      `update ${s}.api_keys k set revoked_at = coalesce(k.revoked_at, x.t)
+         from json_to_recordset($1::json) as x(i uuid, p uuid, t timestamptz)
+        where k.key_id = x.i and k.project_id = x.p
+       returning k.key_id, k.project_id`,
+      [JSON.stringify(revocations.map((r) => ({ i: r.key_id, p: r.project_id, t: iso(r.revoked_at) })))],
+    );
+    const found = new Set(result.rows.map((r) => `${r.project_id}|${r.key_id}`));
+    for (const r of revocations) {
+      if (found.has(`${r.project_id}|${r.key_id}`)) applied++;
+      else {
+        failed.push({
+          index: r.index,
+          failure: {
+            code: 'KEY_NOT_FOUND',
+            message: `key ${r.key_id} of project ${r.project_id} is not known (yet)`,
+            projectId: r.project_id,
+          },
+        });
+      }
+    }
+  }
+
+  const users = of('user');
+  if (users.length > 0) {
+    const result = await tx.query(
+      `insert into ${s}.users (user_id, email, name, password_hash, registered_at)
+       select i, e, n, h, t from json_to_recordset($1::json) as x(i uuid, e text, n text, h text, t timestamptz)
+       order by i
+       on conflict (user_id) do nothing`,
+      [
+        JSON.stringify(
+          users.map((r) => ({
+            i: r.user_id,
+            e: r.email,
+            n: r.name,
+            h: r.password_hash,
+            t: iso(r.registered_at),
+          })),
+        ),
+      ],
+    );
+    applied += result.rowCount ?? 0;
+  }
+  return { applied, failed };
+}

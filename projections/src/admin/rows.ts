@@ -1,0 +1,108 @@
+/**
+ * From admin events to rows: pure validation and mapping. Admin history has a total order (one
+ * partition); rows keep their kind so `apply` can write each kind with one statement.
+ */
+import type { AnyEvent } from '@eventlens/contracts';
+import { hasNul, isUuid } from '../analytics/rows';
+import { ok, retry, type Outcome } from '../runtime/outcome';
+
+export type AdminRow =
+  | { kind: 'project'; project_id: string; name: string; created_at: number; created_by: string | null }
+  | {
+      kind: 'key';
+      key_id: string;
+      project_id: string;
+      key_kind: 'write' | 'read';
+      name: string;
+      key_hash: string;
+      key_prefix: string;
+      issued_at: number;
+    }
+  | { kind: 'revocation'; key_id: string; project_id: string; revoked_at: number }
+  | {
+      kind: 'user';
+      user_id: string;
+      email: string;
+      name: string | null;
+      password_hash: string;
+      registered_at: number;
+    };
+
+const invalid = (message: string, projectId: string | null = null) =>
+  retry({ code: 'INVALID_EVENT', message, projectId });
+
+function checkIds(ids: Record<string, string>): string | null {
+  for (const [field, value] of Object.entries(ids)) {
+    if (!isUuid(value)) return `${field} is not a uuid: ${value.slice(0, 80)}`;
+  }
+  return null;
+}
+
+export function toAdminRow(event: AnyEvent): Outcome<AdminRow> {
+  const texts = Object.values(event.value).filter((v): v is string => typeof v === 'string');
+  if (texts.some(hasNul)) return invalid('a text field contains a NUL character');
+  switch (event.type) {
+    case 'ProjectCreated': {
+      const v = event.value;
+      const bad = checkIds({ project_id: v.project_id });
+      if (bad) return invalid(bad);
+      return ok({
+        kind: 'project',
+        project_id: v.project_id.toLowerCase(),
+        name: v.name,
+        created_at: v.created_at,
+        created_by: v.created_by,
+      });
+    }
+    case 'ApiKeyIssued': {
+      const v = event.value;
+      const bad = checkIds({ key_id: v.key_id, project_id: v.project_id });
+      if (bad) return invalid(bad, isUuid(v.project_id) ? v.project_id.toLowerCase() : null);
+      return ok({
+        kind: 'key',
+        key_id: v.key_id.toLowerCase(),
+        project_id: v.project_id.toLowerCase(),
+        key_kind: v.kind,
+        name: v.name,
+        key_hash: v.key_hash,
+        key_prefix: v.key_prefix,
+        issued_at: v.issued_at,
+      });
+    }
+    case 'ApiKeyRevoked': {
+      const v = event.value;
+      const bad = checkIds({ key_id: v.key_id, project_id: v.project_id });
+      if (bad) return invalid(bad, isUuid(v.project_id) ? v.project_id.toLowerCase() : null);
+      return ok({
+        kind: 'revocation',
+        key_id: v.key_id.toLowerCase(),
+        project_id: v.project_id.toLowerCase(),
+        revoked_at: v.revoked_at,
+      });
+    }
+    case 'UserRegistered': {
+      const v = event.value;
+      const bad = checkIds({ user_id: v.user_id });
+      if (bad) return invalid(bad);
+      return ok({
+        kind: 'user',
+        user_id: v.user_id.toLowerCase(),
+        email: v.email,
+        name: v.name,
+        password_hash: v.password_hash,
+        registered_at: v.registered_at,
+      });
+    }
+    case 'EventTracked':
+      return retry({
+        code: 'UNEXPECTED_EVENT_TYPE',
+        message: 'EventTracked does not belong on the admin topic',
+      });
+    default:
+      return assertNever(event);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled admin event ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,269 @@
+/**
+ * The aggregates of one batch, computed in memory from the event rows that were actually inserted
+ * (invariant 3: a duplicate event id never reaches this function) and then merged into the tables
+ * with one upsert each. Pure; every list comes sorted by its table's primary key, so concurrent
+ * batches lock rows in the same order and do not deadlock.
+ *
+ * Merging is order-independent, so a batch may arrive in any order relative to another one
+ * (other partitions, retries, replays): counts add up, first/last seen take the min/max, and the
+ * entry/exit URL belong to the event that is first/last by (ts, event_id) — the tie-break makes
+ * the result the same whatever the arrival order.
+ */
+import type { EventRow } from './rows';
+
+export interface VolumeRow {
+  project_id: string;
+  /** Epoch ms of the minute. */
+  minute: number;
+  event_name: string;
+  count: number;
+}
+
+export interface SessionRow {
+  project_id: string;
+  session_id: string;
+  /** Of the latest event (by ts, event_id) that has one. */
+  user_id: string | null;
+  anonymous_id: string | null;
+  first_seen: number;
+  last_seen: number;
+  event_count: number;
+  page_views: number;
+  entry_url: string | null;
+  exit_url: string | null;
+  entry_event_id: string;
+  exit_event_id: string;
+}
+
+export interface PageRow {
+  project_id: string;
+  hour: number;
+  path: string;
+  views: number;
+}
+
+export interface DailyUserRow {
+  project_id: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  user_key: string;
+}
+
+export interface NameRow {
+  project_id: string;
+  event_name: string;
+  count: number;
+  last_seen: number;
+}
+
+export interface Aggregates {
+  volume: VolumeRow[];
+  sessions: SessionRow[];
+  pages: PageRow[];
+  dailyUsers: DailyUserRow[];
+  names: NameRow[];
+}
+
+export const PAGE_VIEW = 'page_view';
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+/**
+ * The path of a URL, without scheme, host, query string or fragment:
+ * `https://a.dev/docs?x=1#top` → `/docs`, `https://a.dev` → `/`, `/pricing?plan=pro` → `/pricing`.
+ */
+export function pagePath(url: string): string {
+  const cut = url.search(/[?#]/);
+  const bare = cut >= 0 ? url.slice(0, cut) : url;
+  const absolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*(.*)$/.exec(bare);
+  const path = absolute ? absolute[1]! : bare;
+  return path === '' ? '/' : path;
+}
+
+/** Who counts as a daily user: the identified user, else the anonymous id, else nobody. */
+export function userKey(row: Pick<EventRow, 'user_id' | 'anonymous_id'>): string | null {
+  return row.user_id ?? row.anonymous_id ?? null;
+}
+
+const DAY = 86_400_000;
+const days = new Map<number, string>();
+
+/** YYYY-MM-DD (UTC) of a timestamp; memoised, a batch spans a few days at most. */
+export function utcDay(ts: number): string {
+  const day = Math.floor(ts / DAY);
+  let text = days.get(day);
+  if (text === undefined) {
+    text = new Date(day * DAY).toISOString().slice(0, 10);
+    if (days.size > 10_000) days.clear();
+    days.set(day, text);
+  }
+  return text;
+}
+
+/** (ts, event_id) order: is `a` earlier than `b`? */
+export function isEarlier(a: { ts: number; id: string }, b: { ts: number; id: string }): boolean {
+  return a.ts < b.ts || (a.ts === b.ts && a.id < b.id);
+}
+
+type SessionState = SessionRow & { userTs: number; userId: string; anonTs: number; anonId: string };
+
+/** A map of maps: keys stay primitives, so no key string is built per row. */
+function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+const maps = <K, V>() => new Map<K, V>();
+
+export function aggregate(rows: readonly EventRow[]): Aggregates {
+  // project → minute → name, project → name, project → hour → path, project → day → user, project → session
+  const volume = new Map<string, Map<number, Map<string, VolumeRow>>>();
+  const names = new Map<string, Map<string, NameRow>>();
+  const pages = new Map<string, Map<number, Map<string, PageRow>>>();
+  const dailyUsers = new Map<string, Map<string, Map<string, DailyUserRow>>>();
+  const sessions = new Map<string, Map<string, SessionState>>();
+
+  for (const row of rows) {
+    const project = row.project_id;
+    const minute = Math.floor(row.ts / MINUTE) * MINUTE;
+    const byName = child(
+      child(volume, project, maps<number, Map<string, VolumeRow>>),
+      minute,
+      maps<string, VolumeRow>,
+    );
+    const v = byName.get(row.event_name);
+    if (v) v.count++;
+    else byName.set(row.event_name, { project_id: project, minute, event_name: row.event_name, count: 1 });
+
+    const projectNames = child(names, project, maps<string, NameRow>);
+    const n = projectNames.get(row.event_name);
+    if (n) {
+      n.count++;
+      if (row.ts > n.last_seen) n.last_seen = row.ts;
+    } else
+      projectNames.set(row.event_name, {
+        project_id: project,
+        event_name: row.event_name,
+        count: 1,
+        last_seen: row.ts,
+      });
+
+    const isPageView = row.event_name === PAGE_VIEW;
+    if (isPageView && row.url !== null) {
+      const hour = Math.floor(row.ts / HOUR) * HOUR;
+      const path = pagePath(row.url);
+      const byPath = child(
+        child(pages, project, maps<number, Map<string, PageRow>>),
+        hour,
+        maps<string, PageRow>,
+      );
+      const p = byPath.get(path);
+      if (p) p.views++;
+      else byPath.set(path, { project_id: project, hour, path, views: 1 });
+    }
+
+    const key = userKey(row);
+    if (key !== null) {
+      const day = utcDay(row.ts);
+      const users = child(
+        child(dailyUsers, project, maps<string, Map<string, DailyUserRow>>),
+        day,
+        maps<string, DailyUserRow>,
+      );
+      if (!users.has(key)) users.set(key, { project_id: project, day, user_key: key });
+    }
+
+    if (row.session_id !== null) {
+      const projectSessions = child(sessions, project, maps<string, SessionState>);
+      const me = { ts: row.ts, id: row.event_id };
+      const s = projectSessions.get(row.session_id);
+      if (!s) {
+        projectSessions.set(row.session_id, {
+          project_id: project,
+          session_id: row.session_id,
+          user_id: row.user_id,
+          anonymous_id: row.anonymous_id,
+          first_seen: row.ts,
+          last_seen: row.ts,
+          event_count: 1,
+          page_views: isPageView ? 1 : 0,
+          entry_url: row.url,
+          exit_url: row.url,
+          entry_event_id: row.event_id,
+          exit_event_id: row.event_id,
+          userTs: row.user_id === null ? -Infinity : row.ts,
+          userId: row.user_id === null ? '' : row.event_id,
+          anonTs: row.anonymous_id === null ? -Infinity : row.ts,
+          anonId: row.anonymous_id === null ? '' : row.event_id,
+        });
+        continue;
+      }
+      s.event_count++;
+      if (isPageView) s.page_views++;
+      if (isEarlier(me, { ts: s.first_seen, id: s.entry_event_id })) {
+        s.first_seen = row.ts;
+        s.entry_url = row.url;
+        s.entry_event_id = row.event_id;
+      }
+      if (isEarlier({ ts: s.last_seen, id: s.exit_event_id }, me)) {
+        s.last_seen = row.ts;
+        s.exit_url = row.url;
+        s.exit_event_id = row.event_id;
+      }
+      if (row.user_id !== null && isEarlier({ ts: s.userTs, id: s.userId }, me)) {
+        s.user_id = row.user_id;
+        s.userTs = row.ts;
+        s.userId = row.event_id;
+      }
+      if (row.anonymous_id !== null && isEarlier({ ts: s.anonTs, id: s.anonId }, me)) {
+        s.anonymous_id = row.anonymous_id;
+        s.anonTs = row.ts;
+        s.anonId = row.event_id;
+      }
+    }
+  }
+
+  return {
+    volume: sortBy(leaves(volume, 3), (r) => [r.project_id, r.minute, r.event_name]),
+    sessions: sortBy(
+      leaves<SessionState>(sessions, 2).map(
+        ({ userTs: _u, userId: _ui, anonTs: _a, anonId: _ai, ...session }) => session,
+      ),
+      (r) => [r.project_id, r.session_id],
+    ),
+    pages: sortBy(leaves(pages, 3), (r) => [r.project_id, r.hour, r.path]),
+    dailyUsers: sortBy(leaves(dailyUsers, 3), (r) => [r.project_id, r.day, r.user_key]),
+    names: sortBy(leaves(names, 2), (r) => [r.project_id, r.event_name]),
+  };
+}
+
+/** The rows at the bottom of a map of maps, `depth` levels deep. */
+function leaves<T>(map: Map<unknown, unknown>, depth: number): T[] {
+  const out: T[] = [];
+  const walk = (node: Map<unknown, unknown>, level: number) => {
+    for (const value of node.values()) {
+      if (level === 1) out.push(value as T);
+      else walk(value as Map<unknown, unknown>, level - 1);
+    }
+  };
+  walk(map, depth);
+  return out;
+}
+
+function sortBy<T>(items: T[], key: (item: T) => (string | number)[]): T[] {
+  return items
+    .map((item) => ({ item, key: key(item) }))
+    .sort((a, b) => {
+      for (let i = 0; i < a.key.length; i++) {
+        const x = a.key[i]!;
+        const y = b.key[i]!;
+        if (x < y) return -1;
+        if (x > y) return 1;
+      }
+      return 0;
+    })
+    .map(({ item }) => item);
+}

@@ -1,0 +1,175 @@
+/**
+ * Applies a batch of event rows to the analytics read models, in the caller's transaction, with
+ * one statement per table: each takes its rows as a single JSON parameter (json_to_recordset),
+ * which keeps the statement text constant and the parameter encoding native (JSON.stringify).
+ *
+ * 1. insert into events … on conflict do nothing returning (project_id, event_id)
+ * 2. aggregate the rows that came back (./aggregate.ts), never the rows that were sent
+ * 3. upsert volume_minute, sessions, page_views_hour, daily_users, event_names
+ */
+import { ident, type Queryable } from '../db';
+import type { ApplyResult } from '../runtime/projection';
+import { aggregate, type Aggregates } from './aggregate';
+import type { EventRow } from './rows';
+
+/**
+ * Timestamps travel as epoch milliseconds (cheaper than ISO text on both sides). The float8
+ * division is exact to the microsecond for every millisecond in range, so nothing is rounded.
+ */
+const ts = (column: string) => `to_timestamp(${column}::float8 / 1000)`;
+
+export async function applyEvents(
+  tx: Queryable,
+  schema: string,
+  rows: readonly EventRow[],
+): Promise<ApplyResult> {
+  if (rows.length === 0) return { applied: 0, failed: [] };
+  const unique = dedupe(rows);
+  const inserted = await insertEvents(tx, schema, unique);
+  await upsertAggregates(tx, schema, aggregate(inserted));
+  return { applied: inserted.length, failed: [] };
+}
+
+/**
+ * First occurrence (lowest offset) wins. Not sorted: two batches only wait on each other's event
+ * rows when they carry the same event id (a client retry split across partitions); the rare
+ * deadlock that could follow is a transient error and the batch is retried.
+ */
+function dedupe(rows: readonly EventRow[]): EventRow[] {
+  const seen = new Set<string>();
+  const unique: EventRow[] = [];
+  for (const row of rows) {
+    const key = row.project_id + row.event_id;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(row);
+  }
+  return unique;
+}
+
+async function insertEvents(tx: Queryable, schema: string, rows: EventRow[]): Promise<EventRow[]> {
+  const s = ident(schema);
+  const payload = rows.map((r) => ({
+    p: r.project_id,
+    e: r.event_id,
+    n: r.event_name,
+    s: r.session_id,
+    u: r.user_id,
+    a: r.anonymous_id,
+    t: r.ts,
+    r: r.received_at,
+    l: r.url,
+    f: r.referrer,
+    m: r.metadata,
+    c: r.context,
+  }));
+  const result = await tx.query<{ project_id: string; event_id: string }>(
+    `insert into ${s}.events
+       (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts, received_at, url, referrer, metadata, context)
+     select p, e, n, s, u, a, ${ts('t')}, ${ts('r')}, l, f, coalesce(m, '{}'), coalesce(c, '{}')
+       from json_to_recordset($1::json) as x(p uuid, e uuid, n text, s text, u text, a text, t bigint,
+                                             r bigint, l text, f text, m jsonb, c jsonb)
+     on conflict do nothing
+     returning project_id, event_id`,
+    [JSON.stringify(payload)],
+  );
+  if (result.rows.length === rows.length) return rows;
+  const inserted = new Set(result.rows.map((r) => r.project_id + r.event_id));
+  return rows.filter((r) => inserted.has(r.project_id + r.event_id));
+}
+
+async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates): Promise<void> {
+  const s = ident(schema);
+  if (agg.volume.length > 0) {
+    await tx.query(
+      `insert into ${s}.volume_minute as t (project_id, minute, event_name, count)
+       select p, ${ts('m')}, n, c from json_to_recordset($1::json) as x(p uuid, m bigint, n text, c bigint)
+       on conflict (project_id, minute, event_name) do update set count = t.count + excluded.count`,
+      [
+        JSON.stringify(
+          agg.volume.map((r) => ({ p: r.project_id, m: r.minute, n: r.event_name, c: r.count })),
+        ),
+      ],
+    );
+  }
+  if (agg.sessions.length > 0) {
+    // `t.*` is the stored row, `excluded.*` this batch's summary. Entry/exit move only to an
+    // event that is strictly earlier/later by (ts, event_id), so arrival order does not matter.
+    await tx.query(
+      `insert into ${s}.sessions as t
+         (project_id, session_id, user_id, anonymous_id, first_seen, last_seen, event_count, page_views,
+          entry_url, exit_url, entry_event_id, exit_event_id)
+       select p, s, u, a, ${ts('f')}, ${ts('l')}, c, v, eu, xu, ei, xi
+         from json_to_recordset($1::json) as x(p uuid, s text, u text, a text, f bigint, l bigint,
+                                               c bigint, v bigint, eu text, xu text, ei uuid, xi uuid)
+       on conflict (project_id, session_id) do update set
+         first_seen = least(t.first_seen, excluded.first_seen),
+         last_seen = greatest(t.last_seen, excluded.last_seen),
+         event_count = t.event_count + excluded.event_count,
+         page_views = t.page_views + excluded.page_views,
+         entry_url = case when (excluded.first_seen, excluded.entry_event_id) < (t.first_seen, t.entry_event_id)
+                          then excluded.entry_url else t.entry_url end,
+         entry_event_id = case when (excluded.first_seen, excluded.entry_event_id) < (t.first_seen, t.entry_event_id)
+                               then excluded.entry_event_id else t.entry_event_id end,
+         exit_url = case when (excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)
+                         then excluded.exit_url else t.exit_url end,
+         exit_event_id = case when (excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)
+                              then excluded.exit_event_id else t.exit_event_id end,
+         user_id = case when excluded.user_id is null then t.user_id
+                        when t.user_id is null then excluded.user_id
+                        when (excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)
+                        then excluded.user_id else t.user_id end,
+         anonymous_id = case when excluded.anonymous_id is null then t.anonymous_id
+                             when t.anonymous_id is null then excluded.anonymous_id
+                             when (excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)
+                             then excluded.anonymous_id else t.anonymous_id end`,
+      [
+        JSON.stringify(
+          agg.sessions.map((r) => ({
+            p: r.project_id,
+            s: r.session_id,
+            u: r.user_id,
+            a: r.anonymous_id,
+            f: r.first_seen,
+            l: r.last_seen,
+            c: r.event_count,
+            v: r.page_views,
+            eu: r.entry_url,
+            xu: r.exit_url,
+            ei: r.entry_event_id,
+            xi: r.exit_event_id,
+          })),
+        ),
+      ],
+    );
+  }
+  if (agg.pages.length > 0) {
+    await tx.query(
+      `insert into ${s}.page_views_hour as t (project_id, hour, path, views)
+       select p, ${ts('h')}, u, v from json_to_recordset($1::json) as x(p uuid, h bigint, u text, v bigint)
+       on conflict (project_id, hour, path) do update set views = t.views + excluded.views`,
+      [JSON.stringify(agg.pages.map((r) => ({ p: r.project_id, h: r.hour, u: r.path, v: r.views })))],
+    );
+  }
+  if (agg.dailyUsers.length > 0) {
+    await tx.query(
+      `insert into ${s}.daily_users (project_id, day, user_key)
+       select p, d, k from json_to_recordset($1::json) as x(p uuid, d date, k text)
+       on conflict do nothing`,
+      [JSON.stringify(agg.dailyUsers.map((r) => ({ p: r.project_id, d: r.day, k: r.user_key })))],
+    );
+  }
+  if (agg.names.length > 0) {
+    await tx.query(
+      `insert into ${s}.event_names as t (project_id, event_name, count, last_seen)
+       select p, n, c, ${ts('l')} from json_to_recordset($1::json) as x(p uuid, n text, c bigint, l bigint)
+       on conflict (project_id, event_name) do update
+         set count = t.count + excluded.count, last_seen = greatest(t.last_seen, excluded.last_seen)`,
+      [
+        JSON.stringify(
+          agg.names.map((r) => ({ p: r.project_id, n: r.event_name, c: r.count, l: r.last_seen })),
+        ),
+      ],
+    );
+  }
+}

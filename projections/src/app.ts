@@ -1,0 +1,79 @@
+/**
+ * HTTP for operators only: /healthz (the process is up), /readyz (PostgreSQL and Kafka answer),
+ * /metrics (Prometheus). Projections serve nothing else (DESIGN: "never serve HTTP beyond health
+ * and metrics").
+ */
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface AppDeps {
+  /** Named dependency checks; each rejects when its dependency does not answer. */
+  checks: Record<string, ReadinessCheck>;
+  registry: Registry;
+  checkTimeoutMs?: number;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const timeoutMs = deps.checkTimeoutMs ?? 2000;
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(deps.checks).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), timeoutMs, `${name} did not answer within ${timeoutMs} ms`);
+          return { name, ok: true as const };
+        } catch (error) {
+          return {
+            name,
+            ok: false as const,
+            message: error instanceof Error ? error.message : String(error),
+          };
+        }
+      }),
+    );
+    const failing = results.filter((r) => !r.ok);
+    if (failing.length === 0) {
+      res.json({ status: 'ready', checks: Object.fromEntries(results.map((r) => [r.name, 'ok'])) });
+      return;
+    }
+    res.status(503).json({
+      error: {
+        code: 'NOT_READY',
+        message: failing.map((r) => `${r.name}: ${'message' in r ? r.message : 'failing'}`).join('; '),
+        fields: failing.map((r) => ({ field: r.name, message: 'message' in r ? r.message : 'failing' })),
+      },
+    });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.set('content-type', deps.registry.contentType);
+    res.send(await deps.registry.metrics());
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such endpoint' } });
+  });
+  return app;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The projections' command line:
+ *   run                      every projection (analytics, admin) and ops
+ *   run <projection>         one of analytics, admin, ops
+ *   dlq:replay <projection>  re-inject the projection's DLQ records (via its first retry topic)
+ *   rebuild <projection>     replay the log into <schema>_rebuild and swap it in [--keep-old]
+ * From the repository root: npm run -w projections projections -- <command>.
+ */
+import { createCodec } from '@eventlens/contracts';
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from './config';
+import { createRuntime, main } from './main';
+import { replayDlq } from './ops/replay';
+import { rebuild } from './rebuild/rebuild';
+import { RUN_TARGETS, migrateAll, type RunTarget } from './service';
+import { PROJECTION_NAMES, topology, type ProjectionName } from './topology';
+
+const USAGE = `usage: projections <command>
+  run [analytics|admin|ops]       run the workers (all when no projection is named)
+  dlq:replay <analytics|admin>    re-inject DLQ records
+  rebuild <analytics|admin> [--keep-old]   rebuild a projection's schema from offset 0 and swap it in`;
+
+class UsageError extends Error {}
+
+function projectionArg(value: string | undefined): ProjectionName {
+  if (!value || !(PROJECTION_NAMES as readonly string[]).includes(value)) {
+    throw new UsageError(`expected a projection (${PROJECTION_NAMES.join(', ')}), got ${value ?? 'nothing'}`);
+  }
+  return value as ProjectionName;
+}
+
+export async function cli(argv: readonly string[]): Promise<void> {
+  const [command, arg, ...flags] = argv;
+  switch (command) {
+    case 'run': {
+      if (arg !== undefined && !(RUN_TARGETS as readonly string[]).includes(arg)) {
+        throw new UsageError(`expected one of ${RUN_TARGETS.join(', ')}, got ${arg}`);
+      }
+      await main(arg === undefined ? undefined : [arg as RunTarget]);
+      return;
+    }
+    case 'dlq:replay': {
+      const projection = projectionArg(arg);
+      const config = loadConfig();
+      const runtime = await createRuntime(config, 'dlq-replay', 'on');
+      try {
+        const t = topology(config);
+        await migrateAll(runtime.pool, t, config.readerRole);
+        const result = await replayDlq({
+          pool: runtime.pool,
+          producer: runtime.producer,
+          opsSchema: t.ops.schema,
+          projection,
+          retryTopic: t.projections[projection].retry[0]!,
+          logger: runtime.logger,
+        });
+        console.log(`replayed ${result.replayed} DLQ record(s) of ${projection}`);
+      } finally {
+        await runtime.close();
+      }
+      return;
+    }
+    case 'rebuild': {
+      const projection = projectionArg(arg);
+      const config = loadConfig();
+      const runtime = await createRuntime(config, 'rebuild');
+      try {
+        const t = topology(config);
+        await migrateAll(runtime.pool, t, config.readerRole);
+        const result = await rebuild({
+          ...runtime,
+          topology: t,
+          projection,
+          codec: createCodec({ registryUrl: config.registryUrl }),
+          keepOld: flags.includes('--keep-old'),
+        });
+        console.log(
+          `rebuilt ${result.schema} in ${Math.round(result.durationMs / 1000)} s`,
+          result.checkpoints,
+        );
+      } finally {
+        await runtime.close();
+      }
+      return;
+    }
+    default:
+      throw new UsageError(command ? `unknown command ${command}` : 'no command given');
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  cli(process.argv.slice(2)).catch((error: unknown) => {
+    if (error instanceof UsageError) console.error(`${error.message}\n${USAGE}`);
+    else console.error(error instanceof Error ? error.message : error);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * Configuration of the projection workers: the environment, parsed once with Zod at start-up and
+ * passed down typed. The only module that reads `process.env` (and only when called).
+ *
+ * Every name that isolates a deployment (topics, consumer groups, PostgreSQL schemas) can be
+ * overridden, so tests run against the shared stack with unique ones.
+ */
+import { RETRY_DELAYS_MS, TOPICS } from '@eventlens/contracts';
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const identifierPrefix = z.string().regex(/^[a-z_][a-z0-9_]*$|^$/, 'lowercase letters, digits and _ only');
+const topicName = z.string().regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only');
+
+const EnvSchema = z
+  .object({
+    EVENTLENS_KAFKA_BROKERS: z.string().min(1),
+    EVENTLENS_REGISTRY_URL: z.url(),
+    EVENTLENS_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    EVENTLENS_READER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** Overrides the role read from EVENTLENS_READER_DATABASE_URL. */
+    EVENTLENS_READER_ROLE: z.string().min(1).optional(),
+    EVENTLENS_PROJECTIONS_PORT: int(0, 65535).default(18400),
+
+    EVENTLENS_EVENTS_TOPIC: topicName.default(TOPICS.events),
+    EVENTLENS_ADMIN_TOPIC: topicName.default(TOPICS.admin),
+    /** Retry and DLQ topics are `<prefix>.<projection>.retry.<n>` and `<prefix>.<projection>.dlq`. */
+    EVENTLENS_FAILURE_TOPIC_PREFIX: topicName.default('eventlens'),
+    /** Consumer groups are `<prefix>.<projection>`, `<prefix>.<projection>.retry` and `<prefix>.ops`. */
+    EVENTLENS_GROUP_PREFIX: topicName.default('eventlens.projections'),
+    /** PostgreSQL schemas are `<prefix>analytics`, `<prefix>admin` and `<prefix>ops`. */
+    EVENTLENS_SCHEMA_PREFIX: identifierPrefix.default(''),
+
+    /** Comma-separated delays of the retry topics, one per topic. */
+    EVENTLENS_RETRY_DELAYS_MS: z
+      .string()
+      .default(RETRY_DELAYS_MS.join(','))
+      .transform((text) => text.split(',').map((part) => Number(part.trim())))
+      .refine(
+        (delays) =>
+          delays.length === RETRY_DELAYS_MS.length && delays.every((d) => Number.isInteger(d) && d >= 0),
+        `must be ${RETRY_DELAYS_MS.length} non-negative integers`,
+      ),
+    EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION: int(1024).default(4 * 1024 * 1024),
+    /** Partitions applied at once by one consumer (one PostgreSQL transaction each). */
+    EVENTLENS_PROJECTIONS_CONCURRENCY: int(1, 64).default(4),
+    EVENTLENS_KAFKA_SESSION_TIMEOUT_MS: int(6000).default(30_000),
+    EVENTLENS_KAFKA_HEARTBEAT_INTERVAL_MS: int(100).default(3000),
+    EVENTLENS_OPS_REFRESH_MS: int(100).default(5000),
+    /** How often a worker compares the stored checkpoints with its own (rebuild swaps, resets). */
+    EVENTLENS_CHECKPOINT_SYNC_MS: int(50).default(2000),
+    EVENTLENS_BACKOFF_MIN_MS: int(1).default(250),
+    EVENTLENS_BACKOFF_MAX_MS: int(1).default(30_000),
+    EVENTLENS_PG_POOL_SIZE: int(1, 200).default(10),
+    /**
+     * `off` is safe here: a batch and its checkpoint commit together, so a commit lost in a
+     * PostgreSQL crash loses both and the batch is re-read from Kafka. See runtime/worker.ts.
+     */
+    EVENTLENS_PG_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
+    EVENTLENS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .refine((env) => env.EVENTLENS_READER_ROLE ?? env.EVENTLENS_READER_DATABASE_URL, {
+    message: 'set EVENTLENS_READER_DATABASE_URL or EVENTLENS_READER_ROLE (the role granted read access)',
+    path: ['EVENTLENS_READER_DATABASE_URL'],
+  });
+
+export interface Config {
+  kafkaBrokers: string[];
+  registryUrl: string;
+  databaseUrl: string;
+  readerRole: string;
+  port: number;
+  topics: { events: string; admin: string; failurePrefix: string };
+  groupPrefix: string;
+  schemaPrefix: string;
+  retryDelaysMs: number[];
+  consumer: {
+    maxBytesPerPartition: number;
+    partitionsConsumedConcurrently: number;
+    sessionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    checkpointSyncMs: number;
+  };
+  opsRefreshMs: number;
+  backoff: { minMs: number; maxMs: number };
+  pg: { poolSize: number; synchronousCommit: 'on' | 'off' };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${issue.path.join('.') || 'environment'} is invalid: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    kafkaBrokers: e.EVENTLENS_KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    registryUrl: e.EVENTLENS_REGISTRY_URL,
+    databaseUrl: e.EVENTLENS_DATABASE_URL,
+    readerRole:
+      e.EVENTLENS_READER_ROLE ?? decodeURIComponent(new URL(e.EVENTLENS_READER_DATABASE_URL!).username),
+    port: e.EVENTLENS_PROJECTIONS_PORT,
+    topics: {
+      events: e.EVENTLENS_EVENTS_TOPIC,
+      admin: e.EVENTLENS_ADMIN_TOPIC,
+      failurePrefix: e.EVENTLENS_FAILURE_TOPIC_PREFIX,
+    },
+    groupPrefix: e.EVENTLENS_GROUP_PREFIX,
+    schemaPrefix: e.EVENTLENS_SCHEMA_PREFIX,
+    retryDelaysMs: e.EVENTLENS_RETRY_DELAYS_MS,
+    consumer: {
+      maxBytesPerPartition: e.EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION,
+      partitionsConsumedConcurrently: e.EVENTLENS_PROJECTIONS_CONCURRENCY,
+      sessionTimeoutMs: e.EVENTLENS_KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: e.EVENTLENS_KAFKA_HEARTBEAT_INTERVAL_MS,
+      checkpointSyncMs: e.EVENTLENS_CHECKPOINT_SYNC_MS,
+    },
+    opsRefreshMs: e.EVENTLENS_OPS_REFRESH_MS,
+    backoff: { minMs: e.EVENTLENS_BACKOFF_MIN_MS, maxMs: e.EVENTLENS_BACKOFF_MAX_MS },
+    pg: { poolSize: e.EVENTLENS_PG_POOL_SIZE, synchronousCommit: e.EVENTLENS_PG_SYNCHRONOUS_COMMIT },
+    logLevel: e.EVENTLENS_LOG_LEVEL,
+  };
+}

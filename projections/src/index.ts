@@ -1,0 +1,10 @@
+/** The projections package's public surface: what the CLI, tests and the bench script use. */
+export { loadConfig, ConfigError, type Config } from './config';
+export { startProjections, migrateAll, RUN_TARGETS, type RunTarget, type Service } from './service';
+export { runProjections } from './main';
+export { createApp } from './app';
+export { rebuild, RebuildError } from './rebuild/rebuild';
+export { replayDlq } from './ops/replay';
+export { topology, allTopics, PROJECTION_NAMES, type Topology, type ProjectionTopology } from './topology';
+export { SCHEMAS, analyticsDdl, adminDdl, opsDdl, checkpointsDdl } from './schema/ddl';
+export { HEADER as FAILURE_HEADERS } from './runtime/headers';

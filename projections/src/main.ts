@@ -1,0 +1,149 @@
+/**
+ * Composition root of the projection workers: builds the collaborators from the config, starts
+ * the HTTP endpoints and the workers, and stops everything on SIGTERM/SIGINT.
+ * `node --import tsx src/main.ts` runs every projection; `src/cli.ts` offers the other commands.
+ */
+import { createCodec } from '@eventlens/contracts';
+import { pathToFileURL } from 'node:url';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { loadConfig, type Config } from './config';
+import { createPool, type Pool } from './db';
+import { createKafka, createProducer, type Kafka, type Producer } from './kafka';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { classifyError } from './runtime/outcome';
+import { backoffDelay } from './runtime/backoff';
+import { startProjections, type RunTarget, type Service } from './service';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  pool: Pool;
+  kafka: Kafka;
+  producer: Producer;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** The collaborators every command needs. */
+export async function createRuntime(
+  config: Config,
+  name: string,
+  synchronousCommit = config.pg.synchronousCommit,
+) {
+  const logger = createLogger(config.logLevel).child({ service: 'projections' });
+  const pool = createPool({
+    url: config.databaseUrl,
+    max: config.pg.poolSize,
+    applicationName: `eventlens-projections-${name}`,
+    synchronousCommit,
+    logger,
+  });
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: `eventlens-projections-${name}`,
+    logger,
+  });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const metrics = createMetrics({ defaultMetrics: true });
+  const runtime: Runtime = {
+    config,
+    logger,
+    pool,
+    kafka,
+    producer,
+    metrics,
+    async close() {
+      await producer.disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+  return runtime;
+}
+
+export async function runProjections(
+  config: Config,
+  run?: readonly RunTarget[],
+): Promise<{ stop(): Promise<void> }> {
+  const runtime = await createRuntime(config, run?.join('-') ?? 'all');
+  const { logger, pool, kafka, metrics } = runtime;
+  const codec = createCodec({ registryUrl: config.registryUrl });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const app = createApp({
+    registry: metrics.registry,
+    checks: {
+      postgres: async () => {
+        await pool.query('select 1');
+      },
+      kafka: async () => {
+        await admin.describeCluster();
+      },
+    },
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, () => resolve(s)).once('error', reject);
+  });
+  logger.info('http listening', { port: (server.address() as AddressInfo).port });
+
+  const started = await startWhenReady(() => startProjections({ ...runtime, codec, run }), config, logger);
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        logger.info('stopping');
+        await started.stop();
+        await admin.disconnect().catch(() => undefined);
+        await new Promise((resolve) => server.close(resolve));
+        await runtime.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * PostgreSQL (or Kafka) may not be up yet when the process starts: wait for it like a worker
+ * waits on a transient error, instead of crashing into a restart loop.
+ */
+async function startWhenReady(
+  start: () => Promise<Service>,
+  config: Config,
+  logger: Logger,
+): Promise<Service> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const outcome = classifyError(error);
+      if (outcome.kind !== 'transient') throw error;
+      const delay = backoffDelay(attempt, config.backoff);
+      logger.warn('start-up failed, retrying', { error: outcome.failure.message, delayMs: delay });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+export async function main(run?: readonly RunTarget[]): Promise<void> {
+  const config = loadConfig();
+  const service = await runProjections(config, run);
+  const shutdown = () => {
+    service.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Keeps ops.projection_status current even when a worker is down or paused: every few seconds it
+ * reads each partition's high watermark from Kafka and its checkpoint from PostgreSQL, so the
+ * query side can report lag without talking to Kafka. Workers also write their row in every
+ * batch transaction (with last_processed_at); this refresher never touches last_processed_at.
+ */
+import { ident, type Pool } from '../db';
+import type { Admin, Kafka } from '../kafka';
+import type { Logger } from '../logger';
+
+export interface StatusTarget {
+  projection: string;
+  schema: string;
+  topics: readonly string[];
+}
+
+export interface StatusRefresher {
+  refresh(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createStatusRefresher(deps: {
+  pool: Pool;
+  kafka: Kafka;
+  opsSchema: string;
+  targets: readonly StatusTarget[];
+  intervalMs: number;
+  logger: Logger;
+}): StatusRefresher {
+  const logger = deps.logger.child({ component: 'ops-status' });
+  const ops = ident(deps.opsSchema);
+  let admin: Admin | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  async function refreshTarget(client: Admin, target: StatusTarget): Promise<void> {
+    const rows: { projection: string; topic: string; partition: number; next: number; high: number }[] = [];
+    const checkpoints = await deps.pool.query<{ topic: string; partition: number; next_offset: string }>(
+      `select topic, partition, next_offset from ${ident(target.schema)}.checkpoints where topic = any($1::text[])`,
+      [target.topics],
+    );
+    const stored = new Map(checkpoints.rows.map((r) => [`${r.topic}|${r.partition}`, Number(r.next_offset)]));
+    for (const topic of target.topics) {
+      for (const offsets of await client.fetchTopicOffsets(topic)) {
+        rows.push({
+          projection: target.projection,
+          topic,
+          partition: offsets.partition,
+          next: stored.get(`${topic}|${offsets.partition}`) ?? Number(offsets.low),
+          high: Number(offsets.high),
+        });
+      }
+    }
+    if (rows.length === 0) return;
+    await deps.pool.query(
+      `insert into ${ops}.projection_status as s (projection, topic, partition, next_offset, high_watermark, updated_at)
+       select projection, topic, partition, next, high, clock_timestamp()
+         from json_to_recordset($1::json) as x(projection text, topic text, partition int, next bigint, high bigint)
+        order by projection, topic, partition
+       on conflict (projection, topic, partition) do update set
+         -- A worker may have committed (and written its row) after we read the checkpoint:
+         -- never move it back. A rebuild swap deletes the rows, so they restart from the truth.
+         next_offset = greatest(s.next_offset, excluded.next_offset),
+         high_watermark = greatest(excluded.high_watermark, excluded.next_offset, s.next_offset),
+         updated_at = excluded.updated_at`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  async function refresh(): Promise<void> {
+    if (!admin) {
+      const client = deps.kafka.admin();
+      await client.connect();
+      admin = client;
+    }
+    for (const target of deps.targets) {
+      try {
+        await refreshTarget(admin, target);
+      } catch (error) {
+        logger.warn('refreshing projection status failed', {
+          projection: target.projection,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = refresh()
+        .catch((error: unknown) =>
+          logger.warn('refreshing projection status failed', {
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        )
+        .finally(schedule);
+    }, deps.intervalMs);
+  }
+
+  return {
+    refresh,
+    start: () => {
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      await admin?.disconnect().catch(() => undefined);
+      admin = undefined;
+    },
+  };
+}
