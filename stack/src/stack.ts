@@ -17,6 +17,7 @@ import { ensureTopics, registerSchemas, stackTopics } from './provision';
 import { registryUrl, startRegistry, waitForRegistry } from './registry';
 import { isAlive, killOrphans, Supervisor, type Child } from './supervisor';
 import { bootstrap } from './bootstrap';
+import { alignWithLog, readClusterId } from './lineage';
 import { ensureBuilt, serviceEnvironment, startService, waitForReady, type ServiceSpec } from './services';
 
 const pkg = (config: StackConfig, name: string) => path.join(config.repoRoot, name);
@@ -205,6 +206,13 @@ export async function startStack(
         log(`Apicurio Registry ${config.registryVersion}: ${registry} (Java ${registryJava.major})`),
       ),
     ]);
+    const clusterId = await readClusterId(path.join(config.dataDir, 'kafka', 'log', 'meta.properties'));
+    const cleared = await alignWithLog({
+      databaseUrl: postgres.databaseUrl,
+      clusterId,
+      ownedByStack: postgres.source !== 'DATABASE_URL',
+    });
+    if (cleared.length > 0) log(`cleared read models built from another Kafka log: ${cleared.join(', ')}`);
     const created = await ensureTopics(
       brokers,
       stackTopics(config.eventPartitions, config.eventsRetentionMs),

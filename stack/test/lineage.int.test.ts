@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alignWithLog } from '../src/lineage';
+import { withDatabase } from '../src/postgres';
+import { stackForTests } from '../src/testing';
+
+describe('read models follow the Kafka log they were built from', () => {
+  let owner: string;
+  let url: string;
+  const name = `lineage_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    owner = (await stackForTests()).databaseUrl;
+    const admin = new pg.Client({ connectionString: owner });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    url = withDatabase(owner, name);
+  });
+
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: owner });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+
+  const schemas = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query<{ nspname: string }>(
+      "select nspname from pg_namespace where nspname in ('analytics', 'ops') order by 1",
+    );
+    await client.end();
+    return rows.map((r) => r.nspname);
+  };
+  const createSchemas = async (...names: string[]) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    for (const n of names) await client.query(`create schema ${n}; create table ${n}.checkpoints (n int)`);
+    await client.end();
+  };
+
+  it('clears read models left by another log in a database the stack owns, and keeps them for the same log', async () => {
+    await createSchemas('analytics', 'ops');
+    expect(await alignWithLog({ databaseUrl: url, clusterId: 'cluster-a', ownedByStack: true })).toEqual([
+      'analytics',
+      'ops',
+    ]);
+    expect(await schemas()).toEqual([]);
+    await createSchemas('analytics');
+    expect(await alignWithLog({ databaseUrl: url, clusterId: 'cluster-a', ownedByStack: true })).toEqual([]);
+    expect(await schemas()).toEqual(['analytics']);
+  });
+
+  it('refuses, naming the schemas, to clear a database given by DATABASE_URL', async () => {
+    await expect(
+      alignWithLog({ databaseUrl: url, clusterId: 'cluster-b', ownedByStack: false }),
+    ).rejects.toThrow(/DATABASE_URL holds read models of another Kafka log \(schemas analytics\)/);
+    expect(await schemas()).toEqual(['analytics']);
+  });
+});
