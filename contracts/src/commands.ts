@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { LIMITS } from './limits';
+import { PROJECTIONS } from './topics';
 
 const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
 const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
@@ -136,3 +137,9 @@ export const RegisterUser = z.strictObject({
   name: z.string().trim().min(1).max(LIMITS.projectNameMaxLength).optional(),
 });
 export type RegisterUser = z.infer<typeof RegisterUser>;
+
+/** Re-inject a projection's DLQ records (the projection comes from the path). */
+export const ReplayDlq = z.strictObject({
+  projection: z.enum(PROJECTIONS),
+});
+export type ReplayDlq = z.infer<typeof ReplayDlq>;

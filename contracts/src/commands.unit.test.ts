@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TrackBatch, TrackEvent, RegisterUser, IssueApiKey, jsonDepth, LIMITS } from './index';
+import { TrackBatch, TrackEvent, RegisterUser, IssueApiKey, ReplayDlq, jsonDepth, LIMITS } from './index';
 
 const key = 'el_abcdefghijklmnopqrstuvwx';
 
@@ -130,5 +130,14 @@ describe('NUL characters', () => {
     expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', context: { lang: nul } }))).toEqual(
       ['context.lang'],
     );
+  });
+});
+
+describe('ReplayDlq', () => {
+  it('accepts a projection that has a DLQ and refuses any other name, naming the field', () => {
+    expect(ReplayDlq.parse({ projection: 'analytics' })).toEqual({ projection: 'analytics' });
+    expect(ReplayDlq.parse({ projection: 'admin' })).toEqual({ projection: 'admin' });
+    expect(fieldsOf(ReplayDlq.safeParse({ projection: 'ops' }))).toEqual(['projection']);
+    expect(fieldsOf(ReplayDlq.safeParse({ projection: 'admin', extra: 1 }))).toEqual(['']);
   });
 });

@@ -76,6 +76,16 @@ export const AVRO_SCHEMAS = {
     { name: 'password_hash', type: 'string', doc: 'scrypt$N$r$p$salt$hash, never the password.' },
     { name: 'registered_at', type: timestampMs },
   ]),
+  DlqReplayRequested: record(
+    'DlqReplayRequested',
+    "An operator asked to re-inject a projection's DLQ records into its first retry topic.",
+    [
+      { name: 'request_id', type: 'string', doc: 'UUID; the ops worker replays once per request id.' },
+      { name: 'projection', type: 'string' },
+      { name: 'requested_at', type: timestampMs },
+      { name: 'requested_by', ...nullable('string'), doc: 'The console user, null for the admin token.' },
+    ],
+  ),
 } as const satisfies Record<string, AvroRecordSchema>;
 
 export type EventType = keyof typeof AVRO_SCHEMAS;
@@ -130,6 +140,12 @@ export const EVENT_SCHEMAS = {
     password_hash: z.string(),
     registered_at: ms,
   }),
+  DlqReplayRequested: z.strictObject({
+    request_id: z.string(),
+    projection: z.string(),
+    requested_at: ms,
+    requested_by: z.string().nullable(),
+  }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventTracked = z.infer<typeof EVENT_SCHEMAS.EventTracked>;
@@ -137,6 +153,7 @@ export type ProjectCreated = z.infer<typeof EVENT_SCHEMAS.ProjectCreated>;
 export type ApiKeyIssued = z.infer<typeof EVENT_SCHEMAS.ApiKeyIssued>;
 export type ApiKeyRevoked = z.infer<typeof EVENT_SCHEMAS.ApiKeyRevoked>;
 export type UserRegistered = z.infer<typeof EVENT_SCHEMAS.UserRegistered>;
+export type DlqReplayRequested = z.infer<typeof EVENT_SCHEMAS.DlqReplayRequested>;
 
 export type EventOf<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]>;
 /** A decoded record: its type (from the writer's schema name) and its value. */

@@ -6,6 +6,7 @@ export {
   IssueApiKey,
   RevokeApiKey,
   RegisterUser,
+  ReplayDlq,
   ApiKeyKind,
   writeKeyPattern,
   jsonDepth,
@@ -24,6 +25,7 @@ export {
   type ApiKeyIssued,
   type ApiKeyRevoked,
   type UserRegistered,
+  type DlqReplayRequested,
   type AvroRecordSchema,
 } from './events';
 export { LIMITS } from './limits';

@@ -4,7 +4,8 @@
  *
  * Per projection (analytics, admin): a worker on the source topic and a retry worker on its
  * retry topics, both writing the projection's schema. `ops`: the DLQ indexer over every
- * projection's DLQ topic, and the status refresher.
+ * projection's DLQ topic, which also acts on DLQ replay requests in the admin topic, and the
+ * status refresher.
  */
 import type { Codec } from '@eventlens/contracts';
 import { createAdminProjection } from './admin';
@@ -14,7 +15,7 @@ import type { Pool } from './db';
 import type { Kafka, Producer } from './kafka';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { createDlqIndexer } from './ops/dlq';
+import { createOpsProjection } from './ops/requests';
 import { createStatusRefresher, type StatusRefresher } from './ops/status';
 import type { Projection } from './runtime/projection';
 import { createRouter } from './runtime/router';
@@ -113,17 +114,28 @@ export async function startProjections(deps: ServiceDeps): Promise<Service> {
       continue;
     }
     const dlqTopics = PROJECTION_NAMES.map((name) => [t.projections[name].dlq, name] as const);
+    const adminTopic = t.projections.admin.source;
+    const opsTopics = [...dlqTopics.map(([topic]) => topic), adminTopic];
     workers.push(
       createWorker({
         name: 'ops',
         kafka: deps.kafka,
         pool: deps.pool,
-        projection: createDlqIndexer({ schema: t.ops.schema, projectionOfTopic: new Map(dlqTopics) }),
+        projection: createOpsProjection({
+          schema: t.ops.schema,
+          codec: deps.codec,
+          producer: deps.producer,
+          logger: deps.logger,
+          projectionOfTopic: new Map(dlqTopics),
+          adminTopic,
+          retryTopicOf: new Map(PROJECTION_NAMES.map((name) => [name, t.projections[name].retry[0]!])),
+          clock: deps.clock,
+        }) as Projection<unknown>,
         schema: t.ops.schema,
         opsSchema: t.ops.schema,
         statusProjection: 'ops',
         groupId: t.ops.group,
-        topics: dlqTopics.map(([topic]) => topic),
+        topics: opsTopics,
         dueGate: false,
         router: null,
         metrics: deps.metrics,
@@ -145,7 +157,7 @@ export async function startProjections(deps: ServiceDeps): Promise<Service> {
           schema: t.projections[name].schema,
           topics: [t.projections[name].source, ...t.projections[name].retry],
         })),
-        { projection: 'ops', schema: t.ops.schema, topics: dlqTopics.map(([topic]) => topic) },
+        { projection: 'ops', schema: t.ops.schema, topics: opsTopics },
       ],
     });
   }

@@ -240,6 +240,72 @@ describe('who may run admin commands', () => {
   });
 });
 
+describe('DLQ replay requests', () => {
+  const replay = (projection: string, headers: Record<string, string>) =>
+    fetch(`${first.url}/v1/admin/projections/${projection}/dlq/replay`, { method: 'POST', headers });
+
+  it('appends DlqReplayRequested to the admin topic and answers 202 with the request id', async () => {
+    const response = await admin.call('POST', '/v1/admin/projections/analytics/dlq/replay');
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      projection: 'analytics',
+      requested_at: expect.any(String),
+    });
+    const record = await adminLog.until((all) =>
+      all.find(
+        (r) => r.event.type === 'DlqReplayRequested' && r.event.value.request_id === response.body.request_id,
+      ),
+    );
+    expect(record.key).toBe('analytics');
+    expect(record.event.value).toEqual({
+      request_id: response.body.request_id,
+      projection: 'analytics',
+      requested_at: Date.parse(response.body.requested_at as string),
+      requested_by: null,
+    });
+  });
+
+  it('records the console user who asked, with a session cookie and the CSRF header', async () => {
+    const userId = randomUUID();
+    const cookie = `eventlens_session=${issueSessionToken({ user_id: userId, email: 'ops@example.com' }, SESSION_SECRET)}`;
+    const response = await replay('admin', { cookie, 'x-eventlens-csrf': '1' });
+    expect(response.status).toBe(202);
+    const { request_id } = (await response.json()) as { request_id: string };
+    const record = await adminLog.until((all) =>
+      all.find((r) => r.event.type === 'DlqReplayRequested' && r.event.value.request_id === request_id),
+    );
+    expect(record.event.value).toMatchObject({ projection: 'admin', requested_by: userId });
+    // The other instance's directory reads the request, ignores it, and keeps following the topic.
+    const { projectId, key } = await admin.projectWithKey('after a replay request');
+    const started = Date.now();
+    while ((await track(second.url, key)) !== 202) {
+      expect(Date.now() - started).toBeLessThan(2000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(second.commandSide.directory.project(projectId)).toBeDefined();
+    expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+  });
+
+  it('answers 404 naming an unknown projection, and 401 without admin rights; nothing is appended', async () => {
+    const before = adminEvents('DlqReplayRequested').length;
+    for (const name of ['ops', 'nope', 'ANALYTICS']) {
+      const response = await admin.call('POST', `/v1/admin/projections/${name}/dlq/replay`);
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({
+        error: { code: 'NOT_FOUND', message: expect.stringContaining(`"${name}"`) },
+      });
+    }
+    const cookie = `eventlens_session=${issueSessionToken({ user_id: 'u', email: 'e@x.y' }, SESSION_SECRET)}`;
+    expect((await replay('analytics', {})).status).toBe(401);
+    expect((await replay('analytics', { cookie })).status).toBe(401);
+    expect((await replay('analytics', { authorization: 'Bearer not-the-admin-token' })).status).toBe(401);
+    const marker = await admin.call('POST', '/v1/admin/projects', { name: 'after refused replays' });
+    await adminLog.until((all) => all.some((r) => r.key === marker.body.project_id));
+    expect(adminEvents('DlqReplayRequested')).toHaveLength(before);
+  });
+});
+
 describe('an instance started later', () => {
   it('reads the admin topic up to its high watermark before it is ready, then knows every key', async () => {
     const live = await admin.projectWithKey('before restart');

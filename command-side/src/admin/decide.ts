@@ -9,6 +9,7 @@ import {
   type CreateProject,
   type IssueApiKey,
   type RegisterUser,
+  type ReplayDlq,
   type RevokeApiKey,
 } from '@eventlens/contracts';
 import { HttpError } from '../errors';
@@ -159,4 +160,37 @@ export function decideRegisterUser(
 
 function notFound(message: string): Decision<never> {
   return { kind: 'refuse', error: new HttpError('NOT_FOUND', message) };
+}
+
+export interface ReplayRequestedView {
+  request_id: string;
+  projection: ReplayDlq['projection'];
+  requested_at: string;
+}
+
+/**
+ * A DLQ replay is a request, not a change of state the command side knows about: it is always
+ * appended (keyed by the projection, so requests for one projection stay in order), and the
+ * projections' ops worker re-injects the records, once per request id.
+ */
+export function decideReplayDlq(
+  command: ReplayDlq,
+  actor: string | null,
+  deps: DecideDeps,
+): Decision<ReplayRequestedView> {
+  const request_id = deps.newId();
+  const requested_at = deps.now();
+  return {
+    kind: 'append',
+    key: command.projection,
+    event: {
+      type: 'DlqReplayRequested',
+      value: { request_id, projection: command.projection, requested_at, requested_by: actor },
+    },
+    response: {
+      request_id,
+      projection: command.projection,
+      requested_at: new Date(requested_at).toISOString(),
+    },
+  };
 }

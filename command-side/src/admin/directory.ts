@@ -70,6 +70,8 @@ export function createKeyDirectory(): KeyDirectory {
         if (!usersByEmail.has(event.value.email)) usersByEmail.set(event.value.email, event.value);
         return;
       case 'EventTracked':
+      case 'DlqReplayRequested':
+        // Not about projects, keys or users: the projections' ops worker acts on replay requests.
         return;
       default: {
         const unreachable: never = event;

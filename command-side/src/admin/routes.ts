@@ -1,14 +1,16 @@
 /**
  * Admin commands, event-sourced into the admin topic: create a project, issue and revoke keys,
- * register console users. Each command is decided against the directory, appended, and applied
- * to the directory once Kafka acknowledges it, so this instance sees its own changes at once.
- * Commands run one at a time per instance, so two of them cannot decide on the same state.
+ * register console users, request a replay of a projection's DLQ. Each command is decided
+ * against the directory, appended, and applied to the directory once Kafka acknowledges it, so
+ * this instance sees its own changes at once. Commands run one at a time per instance, so two of them cannot decide on the same state.
  * Not CORS-open: only the console's own origin (or a script with the admin token) calls these.
  */
 import {
   CreateProject,
   IssueApiKey,
+  PROJECTIONS,
   RegisterUser,
+  ReplayDlq,
   generateApiKey,
   hashApiKey,
   hashPassword,
@@ -27,6 +29,7 @@ import {
   decideCreateProject,
   decideIssueKey,
   decideRegisterUser,
+  decideReplayDlq,
   decideRevokeKey,
   emailTaken,
   type Decision,
@@ -112,7 +115,22 @@ export function adminRouter(deps: AdminDeps): Router {
     res.status(201).json(user);
   });
 
+  // No body: the projection is the whole command. 202: the replay itself happens in the ops worker.
+  router.post('/v1/admin/projections/:projection/dlq/replay', async (req, res) => {
+    const command = replayCommand(req.params.projection);
+    const actor = adminActor(req).userId;
+    res.status(202).json(await serially(() => commit(decideReplayDlq(command, actor, decideDeps))));
+  });
+
   return router;
+}
+
+/** A projection name in the path that names no projection with a DLQ: 404 naming it. */
+function replayCommand(value: string | string[] | undefined): ReplayDlq {
+  const parsed = ReplayDlq.safeParse({ projection: value });
+  if (parsed.success) return parsed.data;
+  const name = typeof value === 'string' ? value.slice(0, 80) : '';
+  throw new HttpError('NOT_FOUND', `no such projection "${name}": one of ${PROJECTIONS.join(', ')}`);
 }
 
 /** An id in the path that is not even a UUID names nothing: 404, like an unknown one. */

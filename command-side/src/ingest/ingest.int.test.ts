@@ -163,7 +163,7 @@ describe('POST /v1/events', () => {
       anonymous_id: '" onmouseover="alert(1)',
       url: 'javascript:alert(1)//<img src=x onerror=alert(1)>',
       referrer: "https://x.test/?q=' UNION SELECT password FROM users --",
-      metadata: { [html]: sql, nested: { '<b>': '</b>', 'x; DELETE FROM y': ['\u0000', '😀'] } },
+      metadata: { [html]: sql, nested: { '<b>': '</b>', 'x; DELETE FROM y': ['\\u0000', '😀'] } },
       context: { [sql]: html },
     };
     expect((await post('/v1/events', event)).status).toBe(202);
@@ -180,6 +180,17 @@ describe('POST /v1/events', () => {
       context: event.context,
     });
     expect(JSON.parse(value.metadata_json)).toEqual(event.metadata);
+  });
+
+  it('refuses a NUL character, which PostgreSQL cannot store, naming the field', async () => {
+    const response = await post('/v1/events', {
+      api_key: key,
+      event_name: 'nul',
+      metadata: { note: 'a\u0000b' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error?.code).toBe('INVALID_FIELD');
+    expect(response.body.error?.fields?.map((f) => f.field)).toEqual(['metadata']);
   });
 
   it('answers CORS preflights and ingestion responses for any origin, without credentials', async () => {

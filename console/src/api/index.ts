@@ -19,6 +19,7 @@ import type {
   Overview,
   Page,
   Pipeline,
+  ReplayRequested,
   Project,
   SessionDetail,
   SessionItem,
@@ -225,6 +226,13 @@ export function createApi(http: HttpClient) {
           query: { projection: params.projection, cursor: params.cursor, limit: 50 },
           headers: inProject(projectId),
           action: 'Loading dead-lettered records',
+        }),
+      /** Asks the command side for a replay; the projections re-inject the records shortly after. */
+      replayDlq: (projection: string) =>
+        http.request<ReplayRequested>({
+          method: 'POST',
+          path: `${COMMAND}/v1/admin/projections/${enc(projection)}/dlq/replay`,
+          action: `Requesting a replay of the ${projection} DLQ`,
         }),
     },
   };

@@ -150,6 +150,13 @@ export interface Pipeline {
   projections: ProjectionStatus[];
 }
 
+/** 202 of the command side's `POST /v1/admin/projections/:projection/dlq/replay`. */
+export interface ReplayRequested {
+  request_id: string;
+  projection: string;
+  requested_at: string;
+}
+
 export interface DlqRecord {
   projection: string;
   dlq_partition: number;

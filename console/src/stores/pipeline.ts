@@ -3,7 +3,7 @@ import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { useApi } from '@/api/inject';
 import type { ApiError } from '@/api/http';
-import type { DlqRecord, Pipeline } from '@/api/types';
+import type { DlqRecord, Pipeline, ReplayRequested } from '@/api/types';
 import { asApiError, fill, loadable, type LoadStatus } from '@/shared/loadable';
 
 export const usePipelineStore = defineStore('pipeline', () => {
@@ -18,6 +18,30 @@ export const usePipelineStore = defineStore('pipeline', () => {
   const dlqError = ref<ApiError | null>(null);
   const dlqLoadingMore = ref(false);
   let generation = 0;
+  /** Per projection: the last replay requested from this tab, or why requesting it failed. */
+  const replays = ref<
+    Record<string, { pending: boolean; requested: ReplayRequested | null; error: ApiError | null }>
+  >({});
+
+  async function requestReplay(name: string): Promise<void> {
+    replays.value[name] = { pending: true, requested: null, error: null };
+    try {
+      const requested = await api.pipeline.replayDlq(name);
+      replays.value[name] = { pending: false, requested, error: null };
+    } catch (e) {
+      replays.value[name] = {
+        pending: false,
+        requested: null,
+        error: asApiError(e, `Requesting a replay of the ${name} DLQ`),
+      };
+      return;
+    }
+    // The ops worker re-injects the records asynchronously: show what is known now, polling does the rest.
+    await Promise.all([
+      loadStatus(),
+      projectId.value ? loadDlq(projectId.value, projection.value, { quiet: true }) : undefined,
+    ]);
+  }
 
   async function loadStatus(): Promise<void> {
     await fill(status, () => api.pipeline.status(), 'Loading the pipeline status');
@@ -83,6 +107,8 @@ export const usePipelineStore = defineStore('pipeline', () => {
     loadStatus,
     loadDlq,
     loadMoreDlq,
+    replays,
+    requestReplay,
   };
 });
 

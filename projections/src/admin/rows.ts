@@ -26,7 +26,9 @@ export type AdminRow =
       name: string | null;
       password_hash: string;
       registered_at: number;
-    };
+    }
+  /** An admin event with nothing for these tables (a DLQ replay request: the ops worker acts on it). */
+  | { kind: 'ignored'; type: AnyEvent['type'] };
 
 const invalid = (message: string, projectId: string | null = null) =>
   retry({ code: 'INVALID_EVENT', message, projectId });
@@ -39,6 +41,8 @@ function checkIds(ids: Record<string, string>): string | null {
 }
 
 export function toAdminRow(event: AnyEvent): Outcome<AdminRow> {
+  // Before the text checks: a record this projection ignores is never sent to its retries.
+  if (event.type === 'DlqReplayRequested') return ok({ kind: 'ignored', type: event.type });
   const texts = Object.values(event.value).filter((v): v is string => typeof v === 'string');
   if (texts.some(hasNul)) return invalid('a text field contains a NUL character');
   switch (event.type) {

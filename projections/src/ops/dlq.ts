@@ -64,7 +64,11 @@ export function createDlqIndexer(deps: {
   };
 }
 
-async function applyDlqRows(tx: Queryable, schema: string, rows: readonly DlqRow[]): Promise<ApplyResult> {
+export async function applyDlqRows(
+  tx: Queryable,
+  schema: string,
+  rows: readonly DlqRow[],
+): Promise<ApplyResult> {
   const s = ident(schema);
   const result = await tx.query<{ projection: string; n: string }>(
     `with inserted as (

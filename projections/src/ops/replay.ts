@@ -9,7 +9,7 @@
  * again next time; re-applying is idempotent and a second failure of the same generation is
  * indexed once.
  */
-import { ident, type Pool } from '../db';
+import { ident, type Queryable } from '../db';
 import type { Producer } from '../kafka';
 import type { Logger } from '../logger';
 import { writeFailureHeaders } from '../runtime/headers';
@@ -17,7 +17,8 @@ import { writeFailureHeaders } from '../runtime/headers';
 export const REPLAYED_FROM_HEADER = 'eventlens-replayed-from';
 
 export interface ReplayDeps {
-  pool: Pool;
+  /** A pool, or the ops worker's batch transaction (replays requested through the admin topic). */
+  pool: Queryable;
   producer: Producer;
   opsSchema: string;
   projection: string;

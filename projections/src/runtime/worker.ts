@@ -63,6 +63,9 @@ export interface WorkerTuning {
   heartbeatIntervalMs: number;
   /** How often the stored checkpoints are compared with what this worker last committed. */
   checkpointSyncMs: number;
+  /** Fetch batching at the broker (see EVENTLENS_PROJECTIONS_FETCH_MIN_BYTES). */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
 }
 
 export interface WorkerOptions<Row> {
@@ -138,7 +141,8 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
     rebalanceTimeout: Math.max(60_000, options.tuning.sessionTimeoutMs),
     maxBytesPerPartition: options.tuning.maxBytesPerPartition,
     maxBytes: options.tuning.maxBytesPerPartition * 4,
-    maxWaitTimeInMs: 500,
+    minBytes: options.tuning.fetchMinBytes ?? 1,
+    maxWaitTimeInMs: options.tuning.fetchMaxWaitMs ?? 500,
     allowAutoTopicCreation: false,
     retry: { retries: 10, restartOnFailure: async () => true },
   });

@@ -17,6 +17,8 @@
  *   (projection, original coordinates, generation): a failed record forwarded twice (a worker
  *   crashed after producing to the retry topic and before committing) is indexed once. The
  *   generation counts DLQ replays, so a record that fails again after a replay gets a new row.
+ * - `dlq_replay_requests` (ops): the `DlqReplayRequested` events of the admin topic the ops worker
+ *   has acted on, one row per request id, written in the transaction that moves its checkpoint.
  */
 
 /** Live schema names. A rebuild uses `<name>_rebuild` and renames it. */
@@ -187,6 +189,16 @@ create index if not exists dlq_recent on ${s}.dlq_records (projection, failed_at
 alter table ${s}.dlq_records add column if not exists generation integer not null default 0;
 create unique index if not exists dlq_records_origin on ${s}.dlq_records
   (projection, original_topic, original_partition, original_offset, generation);
+
+-- Added by the projections: DLQ replays requested through the admin topic, each run once.
+create table if not exists ${s}.dlq_replay_requests (
+  request_id        uuid        primary key,
+  projection        text        not null,
+  requested_at      timestamptz not null,
+  requested_by      text,
+  handled_at        timestamptz not null default now(),
+  replayed          integer     not null default 0
+);
 
 create table if not exists ${s}.projection_status (
   projection        text        not null,

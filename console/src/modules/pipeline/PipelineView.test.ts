@@ -1,6 +1,7 @@
 /** Pipeline health: per-projection status, dead-lettered records with their error, empty and error states. */
 import { afterEach, describe, expect, test } from 'vitest';
-import type { DlqRecord } from '@/api/types';
+import type { HttpRequest } from '@/api/http';
+import type { DlqRecord, Pipeline } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, type Rendered } from '@/testing/render';
@@ -62,6 +63,78 @@ describe('pipeline', () => {
     await r.wrapper.find('#dlq-projection').setValue('admin');
     await r.settle();
     expect(fake.callsTo('GET', '/api/query/v1/dlq').at(-1)?.query).toMatchObject({ projection: 'admin' });
+  });
+
+  test('Replay asks first, then POSTs to the command side, shows the request id and refreshes', async () => {
+    const status = pipeline({ analytics: 120, admin: 9, ops: 3 });
+    status.projections[0]!.dlq_count = 2;
+    status.projections[2]!.dlq_count = 1;
+    let statusCalls = 0;
+    const fake = createFakeHttp()
+      .on('GET', '/api/query/v1/pipeline', (): Pipeline => {
+        statusCalls++;
+        return structuredClone(status);
+      })
+      .on('GET', '/api/query/v1/dlq', { items: [record], next_cursor: null })
+      .on(
+        'POST',
+        '/api/command/v1/admin/projections/:projection/dlq/replay',
+        (_req: HttpRequest, params: Record<string, string>) => ({
+          request_id: '7d1c5a4e-1f2b-4c3d-8e9f-0a1b2c3d4e5f',
+          projection: params.projection,
+          requested_at: '2025-03-01T12:01:00.000Z',
+        }),
+      );
+    r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
+    const replay = r.wrapper.find('[data-testid="replay"]');
+    // Only a projection with a DLQ of its own and dead letters in it offers the button.
+    expect(replay.find('button[aria-label="Replay the analytics DLQ"]').exists()).toBe(true);
+    expect(replay.find('[data-replay="admin"]').isVisible()).toBe(false);
+    expect(replay.find('[data-replay="ops"]').exists()).toBe(false);
+    // The CLI stays as a hint.
+    expect(replay.text()).toContain('npm run projections -- dlq:replay analytics');
+
+    await replay.find('button[aria-label="Replay the analytics DLQ"]').trigger('click');
+    expect(fake.callsTo('POST', '/api/command/v1/admin/projections/:projection/dlq/replay')).toHaveLength(0);
+    const before = { status: statusCalls, dlq: fake.callsTo('GET', '/api/query/v1/dlq').length };
+    await replay
+      .findAll('button')
+      .find((b) => b.text() === 'Yes, replay the analytics DLQ')!
+      .trigger('click');
+    await r.settle();
+    const [call] = fake.callsTo('POST', '/api/command/v1/admin/projections/:projection/dlq/replay');
+    expect(call).toMatchObject({
+      path: '/api/command/v1/admin/projections/analytics/dlq/replay',
+      method: 'POST',
+    });
+    expect(call?.body).toBeUndefined();
+    expect(replay.find('[role="status"]').text()).toContain(
+      'Replay requested (request 7d1c5a4e-1f2b-4c3d-8e9f-0a1b2c3d4e5f)',
+    );
+    expect(statusCalls).toBeGreaterThan(before.status);
+    expect(fake.callsTo('GET', '/api/query/v1/dlq').length).toBeGreaterThan(before.dlq);
+    expect(replay.find('button[aria-label="Replay the analytics DLQ"]').exists()).toBe(true);
+  });
+
+  test('a refused replay says what failed', async () => {
+    const status = pipeline({ analytics: 1 });
+    status.projections[0]!.dlq_count = 1;
+    const fake = createFakeHttp()
+      .on('GET', '/api/query/v1/pipeline', status)
+      .on('GET', '/api/query/v1/dlq', { items: [record], next_cursor: null })
+      .on('POST', '/api/command/v1/admin/projections/:projection/dlq/replay', () => {
+        throw apiError(503, 'LOG_UNAVAILABLE', 'the event log is unavailable');
+      });
+    r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
+    await r.wrapper.find('button[aria-label="Replay the analytics DLQ"]').trigger('click');
+    await r.wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Yes, replay the analytics DLQ')!
+      .trigger('click');
+    await r.settle();
+    expect(r.wrapper.find('[data-replay="analytics"] [role="alert"]').text()).toContain(
+      'Requesting a replay of the analytics DLQ failed',
+    );
   });
 
   test('errors say what failed', async () => {
