@@ -5,7 +5,7 @@
  *
  * 1. insert into events … on conflict do nothing returning (project_id, event_id)
  * 2. aggregate the rows that came back (./aggregate.ts), never the rows that were sent
- * 3. upsert volume_minute, sessions, page_views_hour, daily_users, event_names
+ * 3. upsert sessions and daily_users, then the shared counters: volume_minute, page_views_hour, event_names
  */
 import { ident, type Queryable } from '../db';
 import type { ApplyResult } from '../runtime/projection';
@@ -80,18 +80,9 @@ async function insertEvents(tx: Queryable, schema: string, rows: EventRow[]): Pr
 
 async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates): Promise<void> {
   const s = ident(schema);
-  if (agg.volume.length > 0) {
-    await tx.query(
-      `insert into ${s}.volume_minute as t (project_id, minute, event_name, count)
-       select p, ${ts('m')}, n, c from json_to_recordset($1::json) as x(p uuid, m bigint, n text, c bigint)
-       on conflict (project_id, minute, event_name) do update set count = t.count + excluded.count`,
-      [
-        JSON.stringify(
-          agg.volume.map((r) => ({ p: r.project_id, m: r.minute, n: r.event_name, c: r.count })),
-        ),
-      ],
-    );
-  }
+  // Per-session and per-user rows first; the rows many batches share (a minute's count of a popular
+  // event, a popular page, an event name) last, so their row locks are held for the shortest time
+  // when partitions are applied concurrently.
   if (agg.sessions.length > 0) {
     // `t.*` is the stored row, `excluded.*` this batch's summary. Entry/exit move only to an
     // event that is strictly earlier/later by (ts, event_id), so arrival order does not matter.
@@ -143,20 +134,32 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
       ],
     );
   }
-  if (agg.pages.length > 0) {
-    await tx.query(
-      `insert into ${s}.page_views_hour as t (project_id, hour, path, views)
-       select p, ${ts('h')}, u, v from json_to_recordset($1::json) as x(p uuid, h bigint, u text, v bigint)
-       on conflict (project_id, hour, path) do update set views = t.views + excluded.views`,
-      [JSON.stringify(agg.pages.map((r) => ({ p: r.project_id, h: r.hour, u: r.path, v: r.views })))],
-    );
-  }
   if (agg.dailyUsers.length > 0) {
     await tx.query(
       `insert into ${s}.daily_users (project_id, day, user_key)
        select p, d, k from json_to_recordset($1::json) as x(p uuid, d date, k text)
        on conflict do nothing`,
       [JSON.stringify(agg.dailyUsers.map((r) => ({ p: r.project_id, d: r.day, k: r.user_key })))],
+    );
+  }
+  if (agg.volume.length > 0) {
+    await tx.query(
+      `insert into ${s}.volume_minute as t (project_id, minute, event_name, count)
+       select p, ${ts('m')}, n, c from json_to_recordset($1::json) as x(p uuid, m bigint, n text, c bigint)
+       on conflict (project_id, minute, event_name) do update set count = t.count + excluded.count`,
+      [
+        JSON.stringify(
+          agg.volume.map((r) => ({ p: r.project_id, m: r.minute, n: r.event_name, c: r.count })),
+        ),
+      ],
+    );
+  }
+  if (agg.pages.length > 0) {
+    await tx.query(
+      `insert into ${s}.page_views_hour as t (project_id, hour, path, views)
+       select p, ${ts('h')}, u, v from json_to_recordset($1::json) as x(p uuid, h bigint, u text, v bigint)
+       on conflict (project_id, hour, path) do update set views = t.views + excluded.views`,
+      [JSON.stringify(agg.pages.map((r) => ({ p: r.project_id, h: r.hour, u: r.path, v: r.views })))],
     );
   }
   if (agg.names.length > 0) {
