@@ -55,6 +55,10 @@ async function startScratch(env: Record<string, string>) {
     EVENTLENS_KAFKA_CONTROLLER_PORT: String(await freePort()),
     EVENTLENS_REGISTRY_PORT: String(await freePort()),
     EVENTLENS_REGISTRY_MANAGEMENT_PORT: String(await freePort()),
+    EVENTLENS_INGEST_PORT: String(await freePort()),
+    EVENTLENS_QUERY_PORT: String(await freePort()),
+    EVENTLENS_PROJECTIONS_PORT: String(await freePort()),
+    EVENTLENS_CONSOLE_PORT: String(await freePort()),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start'], {
     cwd: REPO_ROOT,
