@@ -78,9 +78,13 @@ async function up(config: StackConfig): Promise<void> {
     log(`already running (pid ${current.pid}); details in ${config.devFile}`);
     return;
   }
+  // The one process whose state counts: the stack already starting, or the one started here.
+  let owner: number | undefined = current?.pid;
   if (current?.state === 'starting') {
     log(`a stack is starting (pid ${current.pid}); waiting for it`);
   } else {
+    // A state file left by an earlier failed start must not be read as this start's outcome.
+    await rm(stateFile(config), { force: true });
     await mkdir(config.logDir, { recursive: true });
     const logFile = path.join(config.logDir, 'stack.log');
     const out = openSync(logFile, 'a');
@@ -94,20 +98,20 @@ async function up(config: StackConfig): Promise<void> {
       },
     );
     child.unref();
+    owner = child.pid;
     log(`starting in the background (pid ${child.pid}, log ${logFile})`);
   }
   const deadline = Date.now() + config.readyTimeoutMs + 15 * 60_000; // first run also downloads
-  let seenPid: number | undefined;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const state = await readStateRaw(config);
-    if (state) seenPid = state.pid;
+    const raw = await readStateRaw(config);
+    const state = raw?.pid === owner ? raw : undefined;
     if (state?.state === 'ready' && isAlive(state.pid)) {
       log(`ready in ${((state.readyInMs ?? 0) / 1000).toFixed(1)} s; details in ${config.devFile}`);
       return;
     }
     if (state?.state === 'failed') fail(new StackError('SERVICE_FAILED', state.error ?? 'start-up failed'));
-    if (seenPid !== undefined && !isAlive(seenPid)) {
+    if (owner !== undefined && !isAlive(owner)) {
       fail(
         new StackError(
           'SERVICE_FAILED',
