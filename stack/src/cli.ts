@@ -6,6 +6,7 @@
  *   reset   stops it and wipes its data (the download cache is kept)
  *   status  prints whether it runs and where
  *   fetch   downloads Kafka and Apicurio Registry into the cache, and nothing else (for CI images)
+ *   projections <args>  runs the projections CLI (dlq:replay, rebuild, …) against the running stack
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -198,6 +199,29 @@ async function fetchArtifacts(config: StackConfig): Promise<void> {
   log(`Apicurio Registry ${config.registryVersion}: ${jar}`);
 }
 
+/** The projections CLI, configured from dev.json like the services the stack runs. */
+async function projectionsCli(config: StackConfig, args: string[]): Promise<void> {
+  const dev = await readDevFile(config.devFile);
+  if (!dev)
+    throw new StackError('NOT_RUNNING', `no stack in ${config.home}: start it with "npm start" first`);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(config.repoRoot, 'projections', 'src', 'cli.ts'), ...args],
+    {
+      cwd: path.join(config.repoRoot, 'projections'),
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        EVENTLENS_KAFKA_BROKERS: dev.kafkaBrokers,
+        EVENTLENS_REGISTRY_URL: dev.registryUrl,
+        EVENTLENS_DATABASE_URL: dev.databaseUrl,
+        EVENTLENS_READER_DATABASE_URL: dev.readerDatabaseUrl,
+      },
+    },
+  );
+  process.exitCode = await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const config = loadConfig();
@@ -215,10 +239,12 @@ async function main(argv: string[]): Promise<void> {
       return status(config);
     case 'fetch':
       return fetchArtifacts(config);
+    case 'projections':
+      return projectionsCli(config, rest);
     default:
       throw new StackError(
         'CONFIG_INVALID',
-        `unknown command "${command ?? ''}": use start, up, down, reset, status or fetch`,
+        `unknown command "${command ?? ''}": use start, up, down, reset, status, fetch or projections`,
       );
   }
 }
