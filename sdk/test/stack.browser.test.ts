@@ -8,13 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, MISSING } from './chromium';
 // @ts-expect-error plain JS without types, on purpose (not part of the package)
 import { createDemoHandler } from '../serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const MISSING = `${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y chromium\``;
 const DEV_FILE = path.resolve(import.meta.dirname, '../../.eventlens/dev.json');
 
 interface Dev {
@@ -75,20 +74,7 @@ beforeAll(async () => {
     if (!demo(req, res)) res.writeHead(404).end();
   });
   siteOrigin = await listen(site);
-  if (!existsSync(CHROMIUM)) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -4,15 +4,14 @@
  * plays the EventLens API, so CORS applies as it would in production, and records every request with its
  * method so that we can assert that no preflight ever happened.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, MISSING } from './chromium';
 // @ts-expect-error plain JS without types, on purpose (not part of the package)
 import { createDemoHandler } from '../serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'el_browser_0123456789abcdef';
 
 interface Recorded {
@@ -55,8 +54,6 @@ const listen = async (server: Server) => {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 };
 
-const MISSING = `${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y chromium\``;
-
 beforeAll(async () => {
   ingest = createServer(async (req, res) => {
     const body = await read(req);
@@ -95,21 +92,7 @@ beforeAll(async () => {
   siteOrigin = await listen(site);
 
   // No browser, no test: every test then fails with MISSING (see newContext), none is skipped.
-  if (!existsSync(CHROMIUM)) return;
-  // playwright-core launches with a fresh temporary profile; each test also gets a new context.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterEach(async () => {
