@@ -38,32 +38,41 @@ export function jsonDepth(value: unknown): number {
   return max;
 }
 
-export const metadata = z.record(text().max(LIMITS.idMaxLength), z.json()).superRefine((value, ctx) => {
-  const depth = jsonDepth(value);
-  if (depth > LIMITS.metadataMaxDepth) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `nested ${depth} levels deep; at most ${LIMITS.metadataMaxDepth}`,
-    });
-    return;
-  }
-  let hasNul = false;
-  const json = JSON.stringify(value, (key: string, v: unknown) => {
-    if (key.includes('\u0000') || (typeof v === 'string' && v.includes('\u0000'))) hasNul = true;
-    return v;
-  });
-  if (hasNul) {
-    ctx.addIssue({ code: 'custom', message: NUL_MESSAGE });
-    return;
-  }
-  const bytes = utf8.encode(json).length;
-  if (bytes > LIMITS.metadataMaxBytes) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `is ${bytes} bytes as JSON; at most ${LIMITS.metadataMaxBytes}`,
-    });
-  }
-});
+/**
+ * Metadata: any JSON object. Its depth is checked first, without recursion, and only a value that
+ * passes is handed to z.json() (which recurses): hostile nesting gets a 400, not a stack overflow.
+ */
+export const metadata = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    const depth = jsonDepth(value);
+    if (depth > LIMITS.metadataMaxDepth) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `nested ${depth} levels deep; at most ${LIMITS.metadataMaxDepth}`,
+      });
+    }
+  })
+  .pipe(
+    z.record(text().max(LIMITS.idMaxLength), z.json()).superRefine((value, ctx) => {
+      let hasNul = false;
+      const json = JSON.stringify(value, (key: string, v: unknown) => {
+        if (key.includes('\u0000') || (typeof v === 'string' && v.includes('\u0000'))) hasNul = true;
+        return v;
+      });
+      if (hasNul) {
+        ctx.addIssue({ code: 'custom', message: NUL_MESSAGE });
+        return;
+      }
+      const bytes = utf8.encode(json).length;
+      if (bytes > LIMITS.metadataMaxBytes) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is ${bytes} bytes as JSON; at most ${LIMITS.metadataMaxBytes}`,
+        });
+      }
+    }),
+  );
 
 export const context = z
   .record(text().max(64), text().max(LIMITS.contextValueMaxLength))

@@ -51,6 +51,21 @@ describe('TrackEvent', () => {
     expect(result.error?.issues[0]?.message).toMatch(/levels deep/);
   });
 
+  it('refuses hostile nesting with a 400-style issue, not a stack overflow', () => {
+    const objects = JSON.parse(`${'{"d":'.repeat(100_000)}1${'}'.repeat(100_000)}`) as unknown;
+    const arrays = JSON.parse(`{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`) as unknown;
+    for (const hostile of [objects, arrays]) {
+      const result = TrackEvent.safeParse({ api_key: key, event_name: 'x', metadata: hostile });
+      expect(fieldsOf(result)).toEqual(['metadata']);
+      expect(result.error?.issues[0]?.message).toMatch(/levels deep/);
+    }
+    const batch = TrackBatch.safeParse({
+      api_key: key,
+      events: [{ event_name: 'ok' }, { event_name: 'x', metadata: objects }],
+    });
+    expect(fieldsOf(batch)).toEqual(['events.1.metadata']);
+  });
+
   it('rejects metadata over the byte limit', () => {
     const metadata = { blob: 'x'.repeat(LIMITS.metadataMaxBytes) };
     expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', metadata }))).toEqual(['metadata']);

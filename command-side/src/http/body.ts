@@ -52,21 +52,3 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler[] {
 function hasBody(req: { headers: Record<string, unknown> }): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
-
-/**
- * The path of the first value nested deeper than `maxDepth` (a scalar is depth 0, `{}` is 1), or
- * undefined. Iterative, and it stops descending at the limit, so hostile nesting costs nothing
- * and cannot overflow the stack of the recursive validation that follows.
- */
-export function tooDeep(value: unknown, maxDepth: number): string[] | undefined {
-  const stack: Array<[unknown, string[]]> = [[value, []]];
-  while (stack.length > 0) {
-    const [current, path] = stack.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    if (path.length + 1 > maxDepth) return path;
-    for (const [key, child] of Object.entries(current)) {
-      if (child !== null && typeof child === 'object') stack.push([child, [...path, key]]);
-    }
-  }
-  return undefined;
-}

@@ -6,7 +6,7 @@ import { LIMITS, TrackBatch, TrackEvent, type BatchItem, type Codec } from '@eve
 import cors from 'cors';
 import { Router, type Request } from 'express';
 import { HttpError, invalidFields, validate } from '../errors';
-import { jsonBody, tooDeep } from '../http/body';
+import { jsonBody } from '../http/body';
 import type { EventRateLimiter } from '../http/rate-limit';
 import type { KeyDirectory, KeyEntry } from '../admin/directory';
 import type { Appender, LogRecord } from '../log/appender';
@@ -38,9 +38,6 @@ const openCors = cors({
 });
 
 const body = jsonBody({ types: ['application/json', 'text/plain'], limitBytes: LIMITS.requestMaxBytes });
-
-/** Nesting beyond this is refused before validation; up to it, the contract's own depth rule answers. */
-const HOSTILE_DEPTH = LIMITS.metadataMaxDepth + 10;
 
 export function ingestRouter(deps: IngestDeps): Router {
   const router = Router();
@@ -81,7 +78,6 @@ export function ingestRouter(deps: IngestDeps): Router {
 
   router.post('/v1/events', openCors, ...body, async (req, res) => {
     const input = withBearerKey(req);
-    rejectHostileNesting(input, 1);
     const event = validate(TrackEvent, input);
     const { api_key, ...item } = event;
     res.status(202).json({ accepted: await accept(api_key, [item]) });
@@ -96,7 +92,6 @@ export function ingestRouter(deps: IngestDeps): Router {
         `a batch carries at most ${LIMITS.batchMaxEvents} events; this one has ${events.length}`,
       );
     }
-    rejectHostileNesting(input, 3);
     const batch = validate(TrackBatch, input);
     res.status(202).json({ accepted: await accept(batch.api_key, batch.events) });
   });
@@ -120,17 +115,4 @@ function withBearerKey(req: Request): Record<string, unknown> {
     throw invalidFields([{ field: 'api_key', message: 'differs from the key in the Authorization header' }]);
   }
   return fields;
-}
-
-/** `prefix`: how deep the event's fields sit (1 in an event body, 3 in events[i] of a batch). */
-function rejectHostileNesting(input: unknown, prefix: number): void {
-  const path = tooDeep(input, prefix + HOSTILE_DEPTH);
-  if (path) {
-    throw invalidFields([
-      {
-        field: path.slice(0, prefix).join('.'),
-        message: `is nested more than ${HOSTILE_DEPTH} levels deep; metadata may nest at most ${LIMITS.metadataMaxDepth}`,
-      },
-    ]);
-  }
 }
