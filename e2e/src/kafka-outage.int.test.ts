@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createCommandSide, loadConfig, type CommandSide } from '@eventlens/command-side';
 import { createCodec, TOPICS } from '@eventlens/contracts';
 import {
   findJava,
+  freePort,
   loadConfig as loadStackConfig,
   stackForTests,
   startKafka,
@@ -23,14 +23,6 @@ import {
 } from '@eventlens/stack';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

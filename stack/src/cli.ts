@@ -19,7 +19,15 @@ import { checkMaven } from './java';
 import { readDevFile } from './devfile';
 import { StackError } from './errors';
 import { dropProvisioned, resolvePostgres } from './postgres';
-import { createdDatabases, markFailed, readState, startStack, stateFile, type StackState } from './stack';
+import {
+  createdDatabases,
+  markFailed,
+  readState,
+  readStateFile,
+  startStack,
+  stateFile,
+  type StackState,
+} from './stack';
 import { isAlive, killOrphans, lastLines } from './supervisor';
 
 const log = (line: string) => console.log(`eventlens: ${line}`);
@@ -105,7 +113,7 @@ async function up(config: StackConfig): Promise<void> {
   const deadline = Date.now() + config.readyTimeoutMs + 15 * 60_000; // first run also downloads
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const raw = await readStateRaw(config);
+    const raw = await readStateFile(config);
     const state = raw?.pid === owner ? raw : undefined;
     if (state?.state === 'ready' && isAlive(state.pid)) {
       log(`ready in ${((state.readyInMs ?? 0) / 1000).toFixed(1)} s; details in ${config.devFile}`);
@@ -122,15 +130,6 @@ async function up(config: StackConfig): Promise<void> {
     }
   }
   fail(new StackError('SERVICE_FAILED', 'the background stack did not become ready in time'));
-}
-
-async function readStateRaw(config: StackConfig): Promise<StackState | undefined> {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    return JSON.parse(await readFile(stateFile(config), 'utf8')) as StackState;
-  } catch {
-    return undefined;
-  }
 }
 
 async function down(config: StackConfig): Promise<boolean> {

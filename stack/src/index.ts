@@ -7,3 +7,4 @@ export { Supervisor } from './supervisor';
 export { startKafka, waitForKafka } from './kafka';
 export { ensureTopics, stackTopics } from './provision';
 export { findJava } from './java';
+export { freePort } from './ports';

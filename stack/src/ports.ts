@@ -37,3 +37,12 @@ export async function assertPortsFree(
     }
   }
 }
+
+/** A port free on loopback right now, for a private component (tests, the bench). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

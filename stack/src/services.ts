@@ -3,7 +3,10 @@
  * Each is the package's own composition root (`<package>/src/main.ts`), configured through the
  * environment described in docs/CONVENTIONS.md, and is ready when its /readyz answers 200.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { StackError } from './errors';
 import { markerArg, type Child, type Supervisor } from './supervisor';
 
@@ -87,11 +90,9 @@ export async function waitForReady(url: string, child: Child, timeoutMs: number)
  * Front-end bundles the services serve (the SDK's script-tag build, the console): built once on a
  * fresh clone, reused afterwards. Runs while the infrastructure starts.
  */
+const run = promisify(execFile);
+
 export async function ensureBuilt(repoRoot: string, log: (line: string) => void): Promise<void> {
-  const { existsSync } = await import('node:fs');
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
-  const run = promisify(execFile);
   const bundles = [
     { workspace: 'sdk', output: path.join(repoRoot, 'sdk', 'dist', 'eventlens.min.js') },
     { workspace: 'console', output: path.join(repoRoot, 'console', 'dist', 'index.html') },

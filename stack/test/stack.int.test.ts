@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { EVENT_TYPES, PROJECTIONS, subjectOf, topicSpecs } from '@eventlens/contracts';
 import pg from 'pg';
+import { freePort } from '../src/ports';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, REPO_ROOT } from '../src/config';
 import { findJava } from '../src/java';
@@ -21,14 +22,6 @@ import { stackForTests } from '../src/testing';
 const run = promisify(execFile);
 const config = loadConfig();
 const cli = path.join(REPO_ROOT, 'stack', 'src', 'cli.ts');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Processes whose command line carries the marker of a given stack home. */
 async function processesOf(home: string): Promise<string[]> {
