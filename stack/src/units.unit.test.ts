@@ -68,3 +68,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 });
+
+describe('loadSecrets', () => {
+  it('makes every secret once, keeps them, and fills in fields an older file lacks', async () => {
+    const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadSecrets } = await import('./secrets');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'eventlens-secrets-'));
+    try {
+      const first = await loadSecrets(dir);
+      expect(first.adminToken).toMatch(/^ela_/);
+      expect(await loadSecrets(dir)).toEqual(first);
+      await writeFile(path.join(dir, 'secrets.json'), JSON.stringify({ readerPassword: 'kept' }));
+      const upgraded = await loadSecrets(dir);
+      expect(upgraded.readerPassword).toBe('kept');
+      expect(upgraded.sessionSecret.length).toBeGreaterThan(30);
+      expect(JSON.parse(await readFile(path.join(dir, 'secrets.json'), 'utf8'))).toEqual(upgraded);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
