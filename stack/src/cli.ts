@@ -4,7 +4,7 @@
  *   up      the same in the background, returning once it is ready (what `npm test` uses)
  *   down    stops a stack started either way
  *   reset   stops it and wipes its data (the download cache is kept)
- *   status  prints whether it runs and where
+ *   status  prints whether it runs and where (secrets masked; `--show-secrets` prints them)
  *   fetch   downloads Kafka and Apicurio Registry into the cache, and nothing else (for CI images)
  *   projections <args>  runs the projections CLI (dlq:replay, rebuild, …) against the running stack
  */
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureKafka, ensureRegistry } from './artifacts';
 import { loadConfig, type StackConfig } from './config';
 import { checkMaven } from './java';
-import { readDevFile } from './devfile';
+import { describeDevFile, readDevFile } from './devfile';
 import { StackError } from './errors';
 import { dropProvisioned, resolvePostgres } from './postgres';
 import {
@@ -175,7 +175,7 @@ async function reset(config: StackConfig): Promise<void> {
   );
 }
 
-async function status(config: StackConfig): Promise<void> {
+async function status(config: StackConfig, showSecrets: boolean): Promise<void> {
   const state = await readState(config);
   if (!state) {
     log('not running');
@@ -184,7 +184,7 @@ async function status(config: StackConfig): Promise<void> {
   }
   log(`${state.state} (pid ${state.pid}, ${state.mode})`);
   const dev = await readDevFile(config.devFile);
-  if (dev) for (const [key, value] of Object.entries(dev)) console.log(`  ${key.padEnd(18)} ${value}`);
+  if (dev) for (const line of describeDevFile(dev, { showSecrets })) console.log(line);
 }
 
 async function fetchArtifacts(config: StackConfig): Promise<void> {
@@ -235,7 +235,7 @@ async function main(argv: string[]): Promise<void> {
     case 'reset':
       return reset(config);
     case 'status':
-      return status(config);
+      return status(config, rest.includes('--show-secrets'));
     case 'fetch':
       return fetchArtifacts(config);
     case 'projections':

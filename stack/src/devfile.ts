@@ -2,6 +2,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { redact } from './postgres';
 
 export const DevFile = z.object({
   ingestUrl: z.string().optional(),
@@ -35,4 +36,24 @@ export async function readDevFile(file: string): Promise<DevFile | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Fields that grant access on their own: `stack status` shows them only with `--show-secrets`. */
+const SECRET_FIELDS: ReadonlySet<keyof DevFile> = new Set(['readKey', 'adminPassword', 'adminToken']);
+/** Connection strings: their password part is a secret, the rest is what an operator needs to see. */
+const URL_FIELDS: ReadonlySet<keyof DevFile> = new Set(['databaseUrl', 'readerDatabaseUrl']);
+
+/**
+ * The lines `stack status` prints, one `name value` pair each. Secrets (read key, admin password,
+ * admin token, database passwords) are masked unless `showSecrets`; the write key is public by
+ * design (it sits in web pages) and is always shown.
+ */
+export function describeDevFile(dev: DevFile, options: { showSecrets: boolean }): string[] {
+  return Object.entries(dev).map(([key, value]) => {
+    const field = key as keyof DevFile;
+    let shown = String(value);
+    if (!options.showSecrets && SECRET_FIELDS.has(field)) shown = '*** (--show-secrets to print)';
+    else if (!options.showSecrets && URL_FIELDS.has(field)) shown = redact(shown);
+    return `  ${key.padEnd(18)} ${shown}`;
+  });
 }
