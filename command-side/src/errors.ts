@@ -2,6 +2,7 @@
  * HTTP errors: a stable code, a status, a message a caller can act on, and for validation the
  * fields at fault. One middleware (`http/error-middleware.ts`) turns anything thrown into this shape.
  */
+import { formatPath } from '@eventlens/contracts';
 import type { z } from 'zod';
 
 export type ErrorCode =
@@ -93,8 +94,9 @@ export function invalidFields(fields: FieldError[]): HttpError {
   return new HttpError('INVALID_FIELD', `${shown.join('; ')}${more}`, { fields });
 }
 
+/** `events[3].metadata.x`: the same field names as the body parser's (contracts' formatPath). */
 function dotted(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? 'body' : path.map(String).join('.');
+  return formatPath(path);
 }
 
 /** Parses a request body with a contract schema; a failure is a 400 naming each field at fault. */

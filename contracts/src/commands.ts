@@ -1,19 +1,34 @@
 /**
  * Commands: what clients ask the command side to do, validated with Zod.
  * Objects are strict: an unknown field is a 400 that names it, not a silent drop.
+ *
+ * Bodies reach these schemas through `parseJsonExact` (exact.ts), which has already refused what
+ * cannot be stored exactly (lone surrogates, NUL, `__proto__`, inexact numbers) at every depth.
+ * The event schemas check the same rule again where it is cheap (top-level strings, metadata as
+ * one walk), so a value handed to them directly is held to it too. Nothing here trims or rewrites
+ * a value: a string is kept as sent or refused.
  */
 import { z } from 'zod';
+import { checkExact, formatPath, stringProblem, RESERVED_KEY } from './exact';
 import { LIMITS } from './limits';
 import { PROJECTIONS } from './topics';
 
 const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
 const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
 
-/** PostgreSQL text and jsonb cannot hold U+0000: refuse it at the door rather than in a projection. */
-const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
-const text = () => z.string().refine((s) => !s.includes('\u0000'), { message: NUL_MESSAGE });
+/** A string kept exactly as sent: no lone surrogate, no NUL (PostgreSQL text and jsonb cannot hold either). */
+const text = () =>
+  z.string().superRefine((s, ctx) => {
+    const problem = stringProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
-const id = text().trim().min(1).max(LIMITS.idMaxLength);
+/** Blank (empty or only whitespace) is refused; whitespace around a value is kept, never trimmed. */
+const BLANK = /^\s*$/u;
+const notBlank = (s: string) => !BLANK.test(s);
+const NOT_BLANK = { message: 'must not be empty or only whitespace' };
+
+const id = text().max(LIMITS.idMaxLength).refine(notBlank, NOT_BLANK);
 const url = text().max(LIMITS.urlMaxLength);
 
 const utf8 = new TextEncoder();
@@ -38,49 +53,86 @@ export function jsonDepth(value: unknown): number {
   return max;
 }
 
+/** The JSON text of validated metadata, made once by the byte-limit check and reused for the log. */
+const metadataJsonOf = new WeakMap<object, string>();
+
+/** Metadata as the JSON text appended to the log ("{}" when absent); serialised at most once. */
+export function metadataJson(value: Record<string, unknown> | undefined): string {
+  if (value === undefined) return '{}';
+  return metadataJsonOf.get(value) ?? JSON.stringify(value);
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
 /**
- * Metadata: any JSON object. Its depth is checked first, without recursion, and only a value that
- * passes is handed to z.json() (which recurses): hostile nesting gets a 400, not a stack overflow.
+ * Metadata: any JSON object, at most `metadataMaxDepth` deep and `metadataMaxBytes` as JSON. One
+ * iterative walk (hostile nesting gets a 400, not a stack overflow) checks depth and exactness; the
+ * object is kept as it is (never rebuilt key by key, which would lose keys such as `__proto__`).
  */
 export const metadata = z
-  .unknown()
+  .custom<Record<string, unknown>>(isPlainObject, { message: 'must be a JSON object' })
   .superRefine((value, ctx) => {
-    const depth = jsonDepth(value);
-    if (depth > LIMITS.metadataMaxDepth) {
+    const { issues } = checkExact(value, { maxDepth: LIMITS.metadataMaxDepth, maxIssues: 5 });
+    for (const issue of issues) {
+      if (/levels deep$/.test(issue.message)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `nested more than ${LIMITS.metadataMaxDepth} levels deep (at ${formatPath(['metadata', ...issue.path])})`,
+        });
+        return;
+      }
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    }
+    if (issues.length > 0) return;
+    const json = JSON.stringify(value);
+    const bytes = json.length * 3 <= LIMITS.metadataMaxBytes ? json.length : utf8.encode(json).length;
+    if (bytes > LIMITS.metadataMaxBytes) {
       ctx.addIssue({
         code: 'custom',
-        message: `nested ${depth} levels deep; at most ${LIMITS.metadataMaxDepth}`,
+        message: `is ${bytes} bytes as JSON; at most ${LIMITS.metadataMaxBytes}`,
       });
+      return;
+    }
+    metadataJsonOf.set(value, json);
+  });
+
+/** Context keys the server writes: the client's own clock readings (see command-side track.ts). */
+export const SERVER_CONTEXT_KEYS = ['client_timestamp', 'client_sent_at'] as const;
+const reservedContextKeys = new Set<string>([RESERVED_KEY, ...SERVER_CONTEXT_KEYS]);
+
+export const context = z
+  .custom<Record<string, unknown>>(isPlainObject, { message: 'must be a JSON object of strings' })
+  .superRefine((value, ctx) => {
+    for (const key of Object.keys(value)) {
+      if (reservedContextKeys.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message:
+            key === RESERVED_KEY
+              ? 'is a reserved key name (__proto__); rename the key'
+              : 'is reserved: the server writes it (the client clock reading); do not send it',
+        });
+      }
     }
   })
   .pipe(
-    z.record(text().max(LIMITS.idMaxLength), z.json()).superRefine((value, ctx) => {
-      let hasNul = false;
-      const json = JSON.stringify(value, (key: string, v: unknown) => {
-        if (key.includes('\u0000') || (typeof v === 'string' && v.includes('\u0000'))) hasNul = true;
-        return v;
-      });
-      if (hasNul) {
-        ctx.addIssue({ code: 'custom', message: NUL_MESSAGE });
-        return;
-      }
-      const bytes = utf8.encode(json).length;
-      if (bytes > LIMITS.metadataMaxBytes) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `is ${bytes} bytes as JSON; at most ${LIMITS.metadataMaxBytes}`,
-        });
-      }
-    }),
+    z
+      .record(text().max(64), text().max(LIMITS.contextValueMaxLength))
+      .refine((value) => Object.keys(value).length <= LIMITS.contextMaxKeys, {
+        message: `at most ${LIMITS.contextMaxKeys} keys`,
+      }),
   );
 
-export const context = z
-  .record(text().max(64), text().max(LIMITS.contextValueMaxLength))
-  .refine((value) => Object.keys(value).length <= LIMITS.contextMaxKeys, {
-    message: `at most ${LIMITS.contextMaxKeys} keys`,
-  });
-
-/** ISO 8601 date-time or epoch milliseconds, normalised to epoch milliseconds. */
+/**
+ * ISO 8601 date-time (with Z or an offset) or epoch milliseconds, normalised to epoch milliseconds.
+ * Digits below the millisecond in an ISO string are dropped (truncated toward the past): the log
+ * and the read models keep milliseconds.
+ */
 export const timestamp = z
   .union([
     z.number().int().min(EARLIEST_TIMESTAMP_MS).max(LATEST_TIMESTAMP_MS),
@@ -90,21 +142,29 @@ export const timestamp = z
     message: 'must be between 2000-01-01 and 2100-01-01',
   });
 
+/** PostgreSQL returns a uuid in lowercase; an uppercase one would not read back as sent. */
+const eventId = z.uuid().refine((s) => s === s.toLowerCase(), {
+  message: 'must be written in lowercase (it is stored and read back in lowercase)',
+});
+
 /** The fields of one tracked event, shared by TrackEvent and the items of TrackBatch. */
 const eventFields = {
-  event_name: text().trim().min(1).max(LIMITS.eventNameMaxLength),
+  event_name: text().max(LIMITS.eventNameMaxLength).refine(notBlank, NOT_BLANK),
   metadata: metadata.optional(),
   session_id: id.optional(),
   user_id: id.optional(),
   anonymous_id: id.optional(),
-  event_id: z.uuid().optional(),
+  event_id: eventId.optional(),
   timestamp: timestamp.optional(),
   url: url.optional(),
   referrer: url.optional(),
   context: context.optional(),
 };
 
-export const TrackEvent = z.strictObject({ api_key: apiKey, ...eventFields });
+/** When the client sent the request, by its own clock: lets the server correct event timestamps. */
+const sentAt = timestamp.optional();
+
+export const TrackEvent = z.strictObject({ api_key: apiKey, sent_at: sentAt, ...eventFields });
 export type TrackEvent = z.infer<typeof TrackEvent>;
 
 export const BatchItem = z.strictObject(eventFields);
@@ -112,6 +172,7 @@ export type BatchItem = z.infer<typeof BatchItem>;
 
 export const TrackBatch = z.strictObject({
   api_key: apiKey,
+  sent_at: sentAt,
   events: z.array(BatchItem).min(1).max(LIMITS.batchMaxEvents),
 });
 export type TrackBatch = z.infer<typeof TrackBatch>;

@@ -141,7 +141,7 @@ describe('NUL characters', () => {
     expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', url: nul }))).toEqual(['url']);
     expect(
       fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', metadata: { k: { v: nul } } })),
-    ).toEqual(['metadata']);
+    ).toEqual(['metadata.k.v']);
     expect(fieldsOf(TrackEvent.safeParse({ api_key: key, event_name: 'x', context: { lang: nul } }))).toEqual(
       ['context.lang'],
     );

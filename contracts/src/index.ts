@@ -10,7 +10,21 @@ export {
   ApiKeyKind,
   writeKeyPattern,
   jsonDepth,
+  metadataJson,
+  SERVER_CONTEXT_KEYS,
 } from './commands';
+export {
+  parseJsonExact,
+  checkExact,
+  stringProblem,
+  formatPath,
+  EXACT_MESSAGES,
+  RESERVED_KEY,
+  type ExactIssue,
+  type ExactOptions,
+  type ExactParseResult,
+  type PathSegment,
+} from './exact';
 export {
   AVRO_SCHEMAS,
   EVENT_SCHEMAS,

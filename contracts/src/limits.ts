@@ -5,6 +5,8 @@ export const LIMITS = {
   urlMaxLength: 2048,
   metadataMaxBytes: 16 * 1024,
   metadataMaxDepth: 6,
+  /** Nesting any request body may have; the event routes need 3 + metadataMaxDepth. */
+  bodyMaxDepth: 32,
   contextMaxKeys: 20,
   contextValueMaxLength: 500,
   batchMaxEvents: 500,

@@ -4,14 +4,25 @@
  * Content-Length before reading, and while reading when there is none), 400 INVALID_JSON for
  * anything that does not parse. `text/plain` is accepted where asked: it is what
  * `navigator.sendBeacon` sends for a string body, and it needs no CORS preflight.
+ *
+ * Bytes that are not UTF-8 are a 400 INVALID_JSON (decoding would replace them with U+FFFD).
+ * Parsing applies the contracts' exactness rule (`parseJsonExact`) to every body, for every route:
+ * a body whose values could not be stored and read back exactly (a lone surrogate, NUL, the key
+ * `__proto__`, a number a double does not hold, -0, nesting beyond the limit) is a 400 naming each
+ * field; a key repeated with another value is a 400 INVALID_JSON naming the key. Numbers reach the
+ * routes as plain numbers.
  */
+import { isUtf8 } from 'node:buffer';
+import { formatPath, LIMITS, parseJsonExact } from '@eventlens/contracts';
 import express, { type RequestHandler } from 'express';
-import { HttpError } from '../errors';
+import { HttpError, invalidFields } from '../errors';
 
 export interface JsonBodyOptions {
   /** Accepted media types, e.g. ['application/json', 'text/plain']. */
   types: string[];
   limitBytes: number;
+  /** Nesting allowed in the body; `LIMITS.bodyMaxDepth` unless said. */
+  maxDepth?: number;
 }
 
 export function jsonBody(options: JsonBodyOptions): RequestHandler[] {
@@ -37,14 +48,31 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler[] {
     if (!Buffer.isBuffer(raw) || raw.length === 0) {
       return next(new HttpError('INVALID_JSON', 'the request body is empty; send a JSON object'));
     }
+    // toString would turn bytes that are not UTF-8 into U+FFFD: a value altered, not kept.
+    if (!isUtf8(raw)) {
+      return next(
+        new HttpError('INVALID_JSON', 'the body is not valid UTF-8; send JSON text encoded as UTF-8'),
+      );
+    }
     let text = raw.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    try {
-      req.body = JSON.parse(text) as unknown;
-    } catch (error) {
-      return next(new HttpError('INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`));
+    const parsed = parseJsonExact(text, { maxDepth: options.maxDepth ?? LIMITS.bodyMaxDepth });
+    if (parsed.ok) {
+      req.body = parsed.value;
+      return next();
     }
-    next();
+    if ('syntax' in parsed) {
+      const duplicate = /^Duplicate key '(.*)' encountered at position (\d+)$/s.exec(parsed.syntax);
+      const message = duplicate
+        ? `the body repeats the key ${JSON.stringify(duplicate[1])} with different values (at character ${duplicate[2]}); send each key once`
+        : `the body is not valid JSON: ${parsed.syntax}`;
+      return next(new HttpError('INVALID_JSON', message));
+    }
+    next(
+      invalidFields(
+        parsed.issues.map((issue) => ({ field: formatPath(issue.path), message: issue.message })),
+      ),
+    );
   };
   return [accepts, read, parse];
 }

@@ -26,14 +26,15 @@ let events: Awaited<ReturnType<typeof collectTopic>>;
 let projectId: string;
 let key: string;
 let admin: ReturnType<typeof adminClient>;
+let adminToken: string | undefined;
 
 beforeAll(async () => {
   stack = await testStack();
   topics = await createTestTopics(stack);
   // A small burst so the rate-limit test reaches it; still enough for a full batch.
-  running = await startCommandSide(
-    testConfig(stack, topics, { rateLimit: { eventsPerSecond: 600, burst: 100 } }),
-  );
+  const config = testConfig(stack, topics, { rateLimit: { eventsPerSecond: 600, burst: 100 } });
+  adminToken = config.adminToken;
+  running = await startCommandSide(config);
   admin = adminClient(running.url);
   ({ projectId, key } = await admin.projectWithKey('ingest tests'));
   events = await collectTopic(stack, topics.events);
@@ -102,7 +103,12 @@ describe('POST /v1/events', () => {
       url: 'https://example.com/pricing',
       referrer: 'https://example.com/',
       metadata_json: '{"button":"buy","price":12.5,"tags":["a","b"]}',
-      context: { locale: 'en-GB', screen: '1920x1080' },
+      // The client's timestamp as sent, beside the one stored (never later than received_at).
+      context: {
+        locale: 'en-GB',
+        screen: '1920x1080',
+        client_timestamp: String(Date.UTC(2025, 2, 4, 5, 6, 7, 89)),
+      },
     });
     expect(value.received_at).toBeGreaterThanOrEqual(before);
     expect(value.received_at).toBeLessThanOrEqual(Date.now());
@@ -190,7 +196,7 @@ describe('POST /v1/events', () => {
     });
     expect(response.status).toBe(400);
     expect(response.body.error?.code).toBe('INVALID_FIELD');
-    expect(response.body.error?.fields?.map((f) => f.field)).toEqual(['metadata']);
+    expect(response.body.error?.fields?.map((f) => f.field)).toEqual(['metadata.note']);
   });
 
   it('answers CORS preflights and ingestion responses for any origin, without credentials', async () => {
@@ -501,7 +507,7 @@ describe('bad input gets a clear 4xx naming the field, and nothing crashes', () 
       'a batch with a bad event',
       400,
       'INVALID_FIELD',
-      'events.2.event_name',
+      'events[2].event_name',
       '/v1/batch',
       () => ({ api_key: key, events: [{ event_name: 'x' }, { event_name: 'y' }, { name: 'z' }] }),
     ],
@@ -509,7 +515,7 @@ describe('bad input gets a clear 4xx naming the field, and nothing crashes', () 
       'a batch event with an unknown field',
       400,
       'INVALID_FIELD',
-      'events.0.api_key',
+      'events[0].api_key',
       '/v1/batch',
       () => ({ api_key: key, events: [{ event_name: 'x', api_key: key }] }),
     ],
@@ -541,7 +547,9 @@ describe('bad input gets a clear 4xx naming the field, and nothing crashes', () 
     expect(response.body.error?.message).toBeTruthy();
     expect(response.text).not.toMatch(/\bat .+\.(ts|js):\d+/);
     if (field) {
-      expect(response.body.error?.fields?.map((f) => f.field)).toContain(field);
+      // Nesting beyond the body limit is named where it happens: metadata.d.d.…, metadata.a[0][0]….
+      const named = response.body.error?.fields?.map((f) => f.field.replace(/^(metadata)[.[].*$/, '$1'));
+      expect(named).toContain(field);
       expect(response.body.error?.message).toContain(field);
     }
   });
@@ -570,6 +578,225 @@ describe('bad input gets a clear 4xx naming the field, and nothing crashes', () 
   it('still serves after all of it', async () => {
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
     expect((await post('/v1/events', event({}))).status).toBe(202);
+  });
+});
+
+describe('exactly as sent, or refused (invariant 7)', () => {
+  const raw = (fields: string) => `{"api_key":"${key}","event_name":"exact",${fields}}`;
+  const fieldsOf = (response: Awaited<ReturnType<typeof post>>) =>
+    response.body.error?.fields?.map((f) => f.field);
+  async function accepted(body: string) {
+    const eventId = /"event_id":"([^"]+)"/.exec(body)?.[1];
+    const response = await post('/v1/events', body);
+    expect(response.status, response.text).toBe(202);
+    const record = await events.until(byEventId(eventId!));
+    return EVENT_SCHEMAS.EventTracked.parse({ ...record.event.value });
+  }
+
+  it('(a) refuses a lone surrogate in a metadata value, naming the field, instead of a 202 the projection dead-letters', async () => {
+    const response = await post(
+      '/v1/events',
+      `{"api_key":"${key}","event_name":"s","event_id":"${randomUUID()}","metadata":{"text":"ab\\ud83d"}}`,
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.error?.code).toBe('INVALID_FIELD');
+    expect(fieldsOf(response)).toEqual(['metadata.text']);
+    expect(response.body.error?.message).toMatch(/lone UTF-16 surrogate.*send well-formed text/);
+  });
+
+  it('(a) names the field of a batch event at any depth', async () => {
+    const response = await post(
+      '/v1/batch',
+      `{"api_key":"${key}","events":[{"event_name":"ok"},{"event_name":"s","metadata":{"x":[{"y":"\\udc00"}]}}]}`,
+    );
+    expect(response.status).toBe(400);
+    expect(fieldsOf(response)).toEqual(['events[1].metadata.x[0].y']);
+  });
+
+  it.each([
+    ['event_name', '"event_name":"ab\\ud83d"'],
+    ['user_id', '"user_id":"\\ud83d"'],
+    ['url', '"url":"https://x.test/\\ude00"'],
+    ['context.k', '"context":{"k":"\\ud800"}'],
+    ['context["\\ud800"]', '"context":{"\\ud800":"v"}'],
+  ])('(b) refuses a lone surrogate in %s instead of storing U+FFFD', async (field, fields) => {
+    const body = `{"api_key":"${key}",${fields.startsWith('"event_name"') ? '' : '"event_name":"x",'}${fields}}`;
+    const response = await post('/v1/events', body);
+    expect(response.status).toBe(400);
+    expect(fieldsOf(response)).toEqual([field]);
+  });
+
+  it('(b) refuses the key __proto__ at any depth instead of dropping it', async () => {
+    for (const [fields, field] of [
+      ['"metadata":{"__proto__":{"a":1},"plan":"pro"}', 'metadata.__proto__'],
+      ['"metadata":{"a":{"b":[{"__proto__":1}]}}', 'metadata.a.b[0].__proto__'],
+      ['"context":{"__proto__":"x"}', 'context.__proto__'],
+    ] as const) {
+      const response = await post('/v1/events', raw(fields));
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response)).toEqual([field]);
+      expect(response.body.error?.message).toMatch(/reserved key name/);
+    }
+  });
+
+  it('keeps constructor, prototype, empty, long and look-alike keys, and astral text, exactly', async () => {
+    const eventId = randomUUID();
+    const long = 'k'.repeat(1000);
+    const metadata = {
+      constructor: { prototype: ['x'] },
+      prototype: 1,
+      '': '',
+      [long]: 'long',
+      __proto: 'near',
+      toString: '😀\u2028e\u0301',
+      hasOwnProperty: null,
+    };
+    const value = await accepted(raw(`"event_id":"${eventId}","metadata":${JSON.stringify(metadata)}`));
+    expect(JSON.parse(value.metadata_json)).toEqual(metadata);
+  });
+
+  it('(c) keeps whitespace around names and ids, and refuses blank ones', async () => {
+    const eventId = randomUUID();
+    const value = await accepted(
+      `{"api_key":"${key}","event_id":"${eventId}","event_name":" click\\t","user_id":" u1 ","session_id":"\\n s"}`,
+    );
+    expect(value).toMatchObject({ event_name: ' click\t', user_id: ' u1 ', session_id: '\n s' });
+    for (const [fields, field] of [
+      ['"event_name":"  "', 'event_name'],
+      ['"event_name":"x","user_id":"\\t"', 'user_id'],
+      ['"event_name":"x","anonymous_id":""', 'anonymous_id'],
+    ] as const) {
+      const response = await post('/v1/events', `{"api_key":"${key}",${fields}}`);
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response)).toEqual([field]);
+    }
+  });
+
+  it('refuses numbers a double does not hold exactly, and -0; keeps the rest', async () => {
+    for (const [number, message] of [
+      ['12345678901234567890', /send it as a string/],
+      ['1e400', /send it as a string/],
+      ['1e-400', /send it as a string/],
+      ['-0', /send 0/],
+    ] as const) {
+      const response = await post('/v1/events', raw(`"metadata":{"n":{"m":[${number}]}}`));
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response)).toEqual(['metadata.n.m[0]']);
+      expect(response.body.error?.message).toMatch(message);
+    }
+    const eventId = randomUUID();
+    const value = await accepted(
+      raw(`"event_id":"${eventId}","metadata":{"a":9007199254740991,"b":-5e-324,"c":0.1,"d":1.0E2,"e":0}`),
+    );
+    expect(JSON.parse(value.metadata_json)).toEqual({
+      a: 9007199254740991,
+      b: -5e-324,
+      c: 0.1,
+      d: 100,
+      e: 0,
+    });
+  });
+
+  it('refuses a key repeated with another value as invalid JSON naming the key', async () => {
+    const response = await post('/v1/events', raw('"metadata":{"plan":"free","plan":"pro"}'));
+    expect(response.status).toBe(400);
+    expect(response.body.error?.code).toBe('INVALID_JSON');
+    expect(response.body.error?.message).toMatch(/repeats the key "plan"/);
+  });
+
+  it('refuses a body that is not UTF-8 instead of storing U+FFFD', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`{"api_key":"${key}","event_name":"x","metadata":{"a":"`),
+      Buffer.from([0xff, 0xc3]),
+      Buffer.from('"}}'),
+    ]);
+    const response = await fetch(`${running.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(bytes),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'INVALID_JSON',
+      message: expect.stringMatching(/not valid UTF-8/),
+    });
+  });
+
+  it('refuses an uppercase event id, which would read back in lowercase', async () => {
+    const response = await post('/v1/events', raw(`"event_id":"${randomUUID().toUpperCase()}"`));
+    expect(response.status).toBe(400);
+    expect(fieldsOf(response)).toEqual(['event_id']);
+  });
+
+  it('applies the rule to admin bodies too', async () => {
+    const response = await fetch(`${running.url}/v1/admin/projects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: '{"name":"x\\ud83d"}',
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { fields: { field: string }[] } }).error.fields).toEqual([
+      expect.objectContaining({ field: 'name' }),
+    ]);
+  });
+});
+
+describe('client clocks', () => {
+  it('never stores a year-2099 timestamp in the future, and keeps the client readings in context', async () => {
+    const [withoutSentAt, withSentAt] = [randomUUID(), randomUUID()];
+    const in2099 = '2099-06-01T00:00:00.000Z';
+    const before = Date.now();
+    expect(
+      (
+        await post('/v1/events', {
+          api_key: key,
+          event_name: 'clock',
+          event_id: withoutSentAt,
+          timestamp: in2099,
+        })
+      ).status,
+    ).toBe(202);
+    const sentAt = Date.parse(in2099) + 1500; // a client whose clock says 2099, sending 1.5 s after the event
+    expect(
+      (
+        await post('/v1/batch', {
+          api_key: key,
+          sent_at: sentAt,
+          events: [{ event_name: 'clock', event_id: withSentAt, timestamp: in2099, context: { a: 'b' } }],
+        })
+      ).status,
+    ).toBe(202);
+    const plain = EVENT_SCHEMAS.EventTracked.parse({
+      ...(await events.until(byEventId(withoutSentAt))).event.value,
+    });
+    expect(plain.timestamp).toBe(plain.received_at);
+    expect(plain.received_at).toBeGreaterThanOrEqual(before);
+    expect(plain.context).toEqual({ client_timestamp: String(Date.parse(in2099)) });
+    const corrected = EVENT_SCHEMAS.EventTracked.parse({
+      ...(await events.until(byEventId(withSentAt))).event.value,
+    });
+    expect(corrected.timestamp).toBe(corrected.received_at - 1500);
+    expect(corrected.context).toEqual({
+      a: 'b',
+      client_timestamp: String(Date.parse(in2099)),
+      client_sent_at: String(sentAt),
+    });
+  });
+
+  it('refuses the server clock keys from clients, and sent_at inside a batch event', async () => {
+    const own = await post('/v1/events', {
+      api_key: key,
+      event_name: 'x',
+      context: { client_timestamp: '1' },
+    });
+    expect(own.status).toBe(400);
+    expect(own.body.error?.fields?.map((f) => f.field)).toEqual(['context.client_timestamp']);
+    const misplaced = await post('/v1/batch', {
+      api_key: key,
+      events: [{ event_name: 'x', sent_at: Date.now() }],
+    });
+    expect(misplaced.status).toBe(400);
+    expect(misplaced.body.error?.fields?.map((f) => f.field)).toEqual(['events[0].sent_at']);
   });
 });
 

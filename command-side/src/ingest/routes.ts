@@ -1,6 +1,8 @@
 /**
- * POST /v1/events and POST /v1/batch: validate, authenticate the write key, rate-limit, append,
- * and answer 202 only once Kafka has acknowledged every record of the request.
+ * POST /v1/events and POST /v1/batch: parse exactly (a value that could not be read back as sent
+ * is refused, see http/body.ts), validate, authenticate the write key, rate-limit, correct event
+ * times for the client's clock (track.ts), append, and answer 202 only once Kafka has acknowledged
+ * every record of the request.
  */
 import { LIMITS, TrackBatch, TrackEvent, type BatchItem, type Codec } from '@eventlens/contracts';
 import cors from 'cors';
@@ -42,7 +44,7 @@ const body = jsonBody({ types: ['application/json', 'text/plain'], limitBytes: L
 export function ingestRouter(deps: IngestDeps): Router {
   const router = Router();
 
-  async function accept(apiKey: string, items: BatchItem[]): Promise<number> {
+  async function accept(apiKey: string, sentAt: number | undefined, items: BatchItem[]): Promise<number> {
     const notReady = deps.notReady();
     if (notReady) throw notReady;
     const key = authenticate(apiKey);
@@ -54,7 +56,12 @@ export function ingestRouter(deps: IngestDeps): Router {
     }
     const receivedAt = deps.now();
     const records: LogRecord[] = items.map((item) => {
-      const event = toEventTracked(item, { projectId: key.project_id, receivedAt, newId: deps.newId });
+      const event = toEventTracked(item, {
+        projectId: key.project_id,
+        receivedAt,
+        sentAt,
+        newId: deps.newId,
+      });
       return {
         topic: deps.eventsTopic,
         key: recordKey(key.project_id, event),
@@ -79,8 +86,8 @@ export function ingestRouter(deps: IngestDeps): Router {
   router.post('/v1/events', openCors, ...body, async (req, res) => {
     const input = withBearerKey(req);
     const event = validate(TrackEvent, input);
-    const { api_key, ...item } = event;
-    res.status(202).json({ accepted: await accept(api_key, [item]) });
+    const { api_key, sent_at, ...item } = event;
+    res.status(202).json({ accepted: await accept(api_key, sent_at, [item]) });
   });
 
   router.post('/v1/batch', openCors, ...body, async (req, res) => {
@@ -93,7 +100,7 @@ export function ingestRouter(deps: IngestDeps): Router {
       );
     }
     const batch = validate(TrackBatch, input);
-    res.status(202).json({ accepted: await accept(batch.api_key, batch.events) });
+    res.status(202).json({ accepted: await accept(batch.api_key, batch.sent_at, batch.events) });
   });
 
   return router;

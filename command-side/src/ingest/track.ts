@@ -1,5 +1,5 @@
 /** From a validated tracked event to the fact appended to the log: pure, no I/O. */
-import type { BatchItem, EventTracked } from '@eventlens/contracts';
+import { metadataJson, type BatchItem, type EventTracked } from '@eventlens/contracts';
 
 /** Keyed by project and session (or the best stand-in) so a session's events stay in one partition, in order. */
 export function recordKey(
@@ -11,8 +11,49 @@ export function recordKey(
 
 export interface Stamp {
   projectId: string;
+  /** The server's clock when the request arrived, epoch ms. */
   receivedAt: number;
+  /** The request's `sent_at`: the client's clock when it sent the request, epoch ms. */
+  sentAt?: number | undefined;
   newId: () => string;
+}
+
+/**
+ * When the event happened, on the server's clock.
+ *
+ * - Without a client timestamp: the arrival time.
+ * - With `sent_at`, the client's clock offset is removed (a derived timestamp, as Segment and
+ *   Snowplow do): `timestamp + (receivedAt − sentAt)`. The event keeps its age relative to the
+ *   request however old it is (an offline queue may hold events for days), only moved onto the
+ *   server's clock.
+ * - Never later than the arrival time (a clock in the future, or no `sent_at` to correct it).
+ */
+export function derivedTimestamp(
+  clientTimestamp: number | undefined,
+  sentAt: number | undefined,
+  receivedAt: number,
+): number {
+  if (clientTimestamp === undefined) return receivedAt;
+  const corrected = sentAt === undefined ? clientTimestamp : clientTimestamp + (receivedAt - sentAt);
+  return Math.min(corrected, receivedAt);
+}
+
+/**
+ * The context appended: the client's own, plus its clock readings as decimal epoch-ms strings,
+ * `client_timestamp` (the event's timestamp as sent) and `client_sent_at` (the request's
+ * `sent_at`), each when the client sent it. The contract refuses these keys from clients.
+ */
+export function contextOf(
+  item: Pick<BatchItem, 'context' | 'timestamp'>,
+  sentAt: number | undefined,
+): Record<string, string> {
+  const context = item.context ?? {};
+  if (item.timestamp === undefined && sentAt === undefined) return context;
+  return {
+    ...context,
+    ...(item.timestamp === undefined ? {} : { client_timestamp: String(item.timestamp) }),
+    ...(sentAt === undefined ? {} : { client_sent_at: String(sentAt) }),
+  };
 }
 
 export function toEventTracked(item: BatchItem, stamp: Stamp): EventTracked {
@@ -23,11 +64,11 @@ export function toEventTracked(item: BatchItem, stamp: Stamp): EventTracked {
     session_id: item.session_id ?? null,
     user_id: item.user_id ?? null,
     anonymous_id: item.anonymous_id ?? null,
-    timestamp: item.timestamp ?? stamp.receivedAt,
+    timestamp: derivedTimestamp(item.timestamp, stamp.sentAt, stamp.receivedAt),
     received_at: stamp.receivedAt,
     url: item.url ?? null,
     referrer: item.referrer ?? null,
-    metadata_json: JSON.stringify(item.metadata ?? {}),
-    context: item.context ?? {},
+    metadata_json: metadataJson(item.metadata),
+    context: contextOf(item, stamp.sentAt),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrackEvent } from '@eventlens/contracts';
-import { recordKey, toEventTracked } from './track';
+import { contextOf, derivedTimestamp, recordKey, toEventTracked } from './track';
 
 const projectId = '7d8e6c57-7a4e-4d0e-9d43-0b6c0f1b2a10';
 const stamp = { projectId, receivedAt: Date.UTC(2025, 0, 2, 3, 4, 5), newId: () => 'generated-id' };
@@ -59,7 +59,81 @@ describe('TrackEvent → EventTracked', () => {
       url: 'https://example.com/a?b=1',
       referrer: 'https://google.com/',
       metadata_json: '{"plan":"pro","n":3,"nested":{"ok":true}}',
-      context: { locale: 'fr-FR' },
+      context: { locale: 'fr-FR', client_timestamp: String(Date.UTC(2024, 4, 6, 5, 8, 9, 10)) },
+    });
+  });
+
+  it('keeps whitespace, and keys such as constructor, exactly', () => {
+    const { api_key: _key, ...item } = TrackEvent.parse({
+      api_key: 'el_abcdefghijklmnop1234',
+      event_name: ' click ',
+      user_id: ' u ',
+      metadata: JSON.parse('{"constructor":{"prototype":1},"":[-1.5e-7]}') as Record<string, unknown>,
+      context: JSON.parse('{"constructor":"c"}') as Record<string, string>,
+    });
+    const event = toEventTracked(item, stamp);
+    expect(event).toMatchObject({ event_name: ' click ', user_id: ' u ', context: { constructor: 'c' } });
+    expect(JSON.parse(event.metadata_json)).toEqual({ constructor: { prototype: 1 }, '': [-1.5e-7] });
+  });
+});
+
+describe('client clocks', () => {
+  // A plain clock: the server received the request at this instant.
+  const receivedAt = Date.UTC(2026, 5, 1, 12, 0, 0);
+  const minute = 60_000;
+  const day = 86_400_000;
+
+  it('uses the arrival time when the client gives no timestamp', () => {
+    expect(derivedTimestamp(undefined, undefined, receivedAt)).toBe(receivedAt);
+    expect(derivedTimestamp(undefined, receivedAt - day, receivedAt)).toBe(receivedAt);
+  });
+
+  it('removes the client clock offset: timestamp + (received_at - sent_at)', () => {
+    // The client's clock is 5 minutes fast; the event happened 2 s before it sent the request.
+    const sentAt = receivedAt + 5 * minute;
+    expect(derivedTimestamp(sentAt - 2000, sentAt, receivedAt)).toBe(receivedAt - 2000);
+    // 10 minutes slow, and the request took 300 ms on the way: the event moves by both.
+    const slowSent = receivedAt - 10 * minute - 300;
+    expect(derivedTimestamp(slowSent - 1000, slowSent, receivedAt)).toBe(receivedAt - 1000);
+  });
+
+  it('never lands later than the arrival time: a year-2099 clock, with or without sent_at', () => {
+    const in2099 = Date.UTC(2099, 0, 1);
+    expect(derivedTimestamp(in2099, undefined, receivedAt)).toBe(receivedAt);
+    expect(derivedTimestamp(in2099, in2099, receivedAt)).toBe(receivedAt);
+    expect(derivedTimestamp(in2099 + 5000, in2099, receivedAt)).toBe(receivedAt);
+    expect(derivedTimestamp(in2099 - 5000, in2099, receivedAt)).toBe(receivedAt - 5000);
+    expect(derivedTimestamp(receivedAt + 1, undefined, receivedAt)).toBe(receivedAt);
+  });
+
+  it('keeps an old event at its age relative to sent_at, however old (offline queues)', () => {
+    const sentAt = receivedAt - 3 * minute;
+    expect(derivedTimestamp(sentAt - 30 * day, sentAt, receivedAt)).toBe(receivedAt - 30 * day);
+    expect(derivedTimestamp(Date.UTC(2001, 0, 1), undefined, receivedAt)).toBe(Date.UTC(2001, 0, 1));
+  });
+
+  it("keeps the client's readings in context as decimal epoch-ms strings", () => {
+    expect(contextOf({ context: { a: 'b' } }, undefined)).toEqual({ a: 'b' });
+    expect(contextOf({}, undefined)).toEqual({});
+    expect(contextOf({ timestamp: 1_700_000_000_123 }, 1_700_000_000_999)).toEqual({
+      client_timestamp: '1700000000123',
+      client_sent_at: '1700000000999',
+    });
+    expect(contextOf({ context: { a: 'b' } }, 5)).toEqual({ a: 'b', client_sent_at: '5' });
+  });
+
+  it('stamps the derived timestamp and the readings on the event', () => {
+    const { api_key: _key, ...item } = TrackEvent.parse({
+      api_key: 'el_abcdefghijklmnop1234',
+      event_name: 'x',
+      timestamp: '2099-01-01T00:00:00.000Z',
+    });
+    const sentAt = Date.UTC(2099, 0, 1, 0, 0, 3);
+    const event = toEventTracked(item, { ...stamp, sentAt });
+    expect(event.timestamp).toBe(stamp.receivedAt - 3000);
+    expect(event.context).toEqual({
+      client_timestamp: String(Date.UTC(2099, 0, 1)),
+      client_sent_at: String(sentAt),
     });
   });
 });
