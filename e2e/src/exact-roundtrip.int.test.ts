@@ -437,6 +437,92 @@ afterAll(async () => {
   await commandSide?.stop();
 });
 
+async function readBack(eventId: string, timeoutMs = 20_000): Promise<Record<string, unknown> | undefined> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await query(`/v1/events/${eventId}`);
+    if (res.status === 200) return (await res.json()) as Record<string, unknown>;
+    if (Date.now() > end) return undefined;
+    await sleep(150);
+  }
+}
+
+describe('the cases that used to be altered or dead-lettered, through the whole pipeline', () => {
+  it('(a) a lone surrogate in metadata is a 400 naming the field, and nothing is stored', async () => {
+    const eventId = randomUUID();
+    const answer = await send(
+      `{"api_key":${quote(writeKey)},"event_name":"s","event_id":"${eventId}","metadata":{"text":"ab\\ud83d"}}`,
+    );
+    expect(answer).toMatchObject({ status: 400, code: 'INVALID_FIELD', fields: ['metadata.text'] });
+    expect((await query(`/v1/events/${eventId}`)).status).toBe(404);
+  });
+
+  it('keeps constructor, prototype, empty and long keys, whitespace, astral text and edge numbers exactly', async () => {
+    const eventId = randomUUID();
+    const long = 'k'.repeat(2000);
+    const body =
+      `{"api_key":${quote(writeKey)},"event_id":"${eventId}","event_name":" spaced\\u2028name ",` +
+      `"user_id":"\\tu😀","url":"https://x.test/é?q=a\\u0301",` +
+      `"metadata":{"constructor":{"prototype":["\\ud83d\\ude00"]},"prototype":1,"":"",${quote(long)}:true,` +
+      `"n":[9007199254740991,-9007199254740991,5e-324,0.1,1.5e-7,1E2,0,-1.25]},` +
+      `"context":{"constructor":"c","":"","toString":" v "}}`;
+    expect((await send(body)).status).toBe(202);
+    const item = await readBack(eventId);
+    expect(item).toBeDefined();
+    expect(item).toMatchObject({
+      event_name: ' spaced\u2028name ',
+      user_id: '\tu😀',
+      url: 'https://x.test/é?q=a\u0301',
+    });
+    expect(canonical(item!.metadata)).toBe(
+      canonical({
+        constructor: { prototype: ['😀'] },
+        prototype: 1,
+        '': '',
+        [long]: true,
+        n: [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 5e-324, 0.1, 1.5e-7, 100, 0, -1.25],
+      }),
+    );
+    expect(canonical(item!.context)).toBe(canonical({ constructor: 'c', '': '', toString: ' v ' }));
+  });
+
+  it('a year-2099 timestamp does not land in the future; the client reading is kept in context', async () => {
+    const [plain, withSentAt] = [randomUUID(), randomUUID()];
+    const in2099 = Date.UTC(2099, 0, 1);
+    const before = Date.now();
+    expect(
+      (
+        await send(
+          `{"api_key":${quote(writeKey)},"event_name":"clock","event_id":"${plain}","timestamp":${in2099}}`,
+        )
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await send(
+          `{"api_key":${quote(writeKey)},"sent_at":${in2099 + 2000},"event_name":"clock","event_id":"${withSentAt}","timestamp":${in2099}}`,
+        )
+      ).status,
+    ).toBe(202);
+    const first = await readBack(plain);
+    const second = await readBack(withSentAt);
+    const after = Date.now();
+    for (const item of [first, second]) {
+      expect(item).toBeDefined();
+      const timestamp = Date.parse(item!.timestamp as string);
+      expect(timestamp).toBeGreaterThanOrEqual(before - 2000);
+      expect(timestamp).toBeLessThanOrEqual(Date.parse(item!.received_at as string));
+      expect(timestamp).toBeLessThanOrEqual(after);
+    }
+    expect(Date.parse(second!.timestamp as string)).toBe(Date.parse(second!.received_at as string) - 2000);
+    expect(first!.context).toEqual({ client_timestamp: String(in2099) });
+    expect(second!.context).toEqual({
+      client_timestamp: String(in2099),
+      client_sent_at: String(in2099 + 2000),
+    });
+  });
+});
+
 describe('invariant 7 over generated events', () => {
   it('every event is refused with a 400 naming the field, or reads back exactly as sent', async () => {
     const started = Date.now();
