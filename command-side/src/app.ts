@@ -16,12 +16,16 @@ export interface AppDeps {
   metrics: Metrics;
   checks: () => ReadinessCheck[];
   logger: Logger;
+  /** Express `trust proxy`: addresses and ranges of trusted proxies; none when absent or empty. */
+  trustProxy?: string[];
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // req.ip is the connecting address unless that hop is a configured proxy (login throttling).
+  app.set('trust proxy', deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy : false);
   app.set('query parser', 'simple');
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');

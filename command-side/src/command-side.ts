@@ -147,6 +147,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
       codec,
       adminTopic: config.topics.admin,
       auth: { sessionSecret: config.sessionSecret, adminToken: config.adminToken, now },
+      cookieSecure: config.http.cookieSecure,
       notReady,
       now,
       newId,
@@ -154,6 +155,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
     metrics,
     checks,
     logger,
+    trustProxy: config.http.trustProxy,
   });
 
   async function registerSchemas(): Promise<void> {

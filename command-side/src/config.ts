@@ -2,10 +2,35 @@
  * Configuration, parsed once from the environment at start-up (CONVENTIONS.md). A bad value fails
  * with one line naming the variable; nothing else in this package reads `process.env`.
  */
+import { isIP } from 'node:net';
 import { LIMITS, TOPICS } from '@eventlens/contracts';
 import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Express's named ranges, an address, or an address/prefix: what `trust proxy` takes. */
+function isTrustedProxyEntry(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [address, prefix, extra] = entry.split('/');
+  const version = isIP(address ?? '');
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** Comma-separated trusted proxies; empty (the default) trusts none: req.ip is the connecting address. */
+const TrustedProxies = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0),
+  )
+  .refine((entries) => entries.every(isTrustedProxyEntry), {
+    message: 'must list addresses, address/prefix ranges or loopback|linklocal|uniquelocal, comma-separated',
+  });
 
 const EnvSchema = z
   .object({
@@ -19,6 +44,10 @@ const EnvSchema = z
     EVENTLENS_INGEST_PORT: int(0, 65535).default(18100),
     /** Loopback by default: expose it on purpose (behind a proxy or with 0.0.0.0). */
     EVENTLENS_INGEST_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Proxies whose X-Forwarded-For/-Proto are believed (login throttling, the cookie's Secure flag). */
+    EVENTLENS_INGEST_TRUST_PROXY: TrustedProxies,
+    /** `auto`: the session cookie is Secure when the request came over https; `true`/`false` force it. */
+    EVENTLENS_INGEST_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
     EVENTLENS_EVENTS_TOPIC: z.string().min(1).default(TOPICS.events),
     EVENTLENS_ADMIN_TOPIC: z.string().min(1).default(TOPICS.admin),
     /** Sustained events per second per write key, and the extra events a key may burst above it. */
@@ -49,7 +78,13 @@ export interface CommandSideConfig {
   sessionSecret: string;
   /** Bearer token for admin commands from scripts; admin by token is off when unset. */
   adminToken: string | undefined;
-  http: { port: number; host: string };
+  http: {
+    port: number;
+    host: string;
+    /** Express `trust proxy`: the trusted proxies' addresses and ranges; none when absent or empty. */
+    trustProxy?: string[];
+    cookieSecure?: 'auto' | 'always' | 'never';
+  };
   topics: { events: string; admin: string };
   rateLimit: { eventsPerSecond: number; burst: number };
   groupCommit: { lingerMs: number; maxRecords: number; maxBytes: number };
@@ -77,7 +112,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CommandSideCon
     registryUrl: e.EVENTLENS_REGISTRY_URL,
     sessionSecret: e.EVENTLENS_SESSION_SECRET,
     adminToken: e.EVENTLENS_ADMIN_TOKEN,
-    http: { port: e.EVENTLENS_INGEST_PORT, host: e.EVENTLENS_INGEST_HOST },
+    http: {
+      port: e.EVENTLENS_INGEST_PORT,
+      host: e.EVENTLENS_INGEST_HOST,
+      trustProxy: e.EVENTLENS_INGEST_TRUST_PROXY,
+      cookieSecure: ({ auto: 'auto', true: 'always', false: 'never' } as const)[
+        e.EVENTLENS_INGEST_COOKIE_SECURE
+      ],
+    },
     topics: { events: e.EVENTLENS_EVENTS_TOPIC, admin: e.EVENTLENS_ADMIN_TOPIC },
     rateLimit: { eventsPerSecond: e.EVENTLENS_RATE_LIMIT_EVENTS_PER_S, burst: e.EVENTLENS_RATE_LIMIT_BURST },
     groupCommit: {

@@ -33,6 +33,24 @@ describe('configuration', () => {
   });
 });
 
+describe('trusted proxies', () => {
+  it('trusts none by default, and parses a list of addresses, ranges and named ranges', () => {
+    expect(loadConfig(env).http.trustProxy).toEqual([]);
+    expect(
+      loadConfig({ ...env, EVENTLENS_INGEST_TRUST_PROXY: 'loopback, 10.0.0.0/8,::1 ,fd00::/8' }).http
+        .trustProxy,
+    ).toEqual(['loopback', '10.0.0.0/8', '::1', 'fd00::/8']);
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    for (const value of ['everything', '10.0.0.0/33', '300.1.1.1', 'true', '1']) {
+      expect(() => loadConfig({ ...env, EVENTLENS_INGEST_TRUST_PROXY: value })).toThrow(
+        /^EVENTLENS_INGEST_TRUST_PROXY /,
+      );
+    }
+  });
+});
+
 describe('console passwords', () => {
   it('hashes with scrypt in the shared format and verifies', async () => {
     const stored = await hashPassword('correct horse battery staple', { N: 1024 });

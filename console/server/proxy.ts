@@ -1,7 +1,13 @@
 /**
  * A streaming reverse proxy to one upstream API (http-proxy-3): bodies are piped both ways, status
  * codes and Set-Cookie pass through untouched, and X-Forwarded-* tell the upstream the original
- * host and protocol (the query side decides the cookie's Secure flag from them).
+ * client address, host and protocol (the command side throttles logins per address and decides
+ * the cookie's Secure flag from them; the APIs trust this hop, on loopback).
+ *
+ * Forwarding headers the client sent are never passed on: X-Forwarded-For, X-Forwarded-Host,
+ * -Proto, -Port, Forwarded and X-Real-IP are replaced (not appended to) with what this server saw
+ * on the connection. Otherwise a client could name any address it likes and spread a password
+ * spray over as many "clients" as it cares to invent.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyServer } from 'http-proxy-3';
@@ -22,10 +28,36 @@ export interface ApiProxy {
   close(): void;
 }
 
+const FORWARDING_HEADERS = [
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'forwarded',
+  'x-real-ip',
+] as const;
+
+/** Replaces every forwarding header of `req` with the connection's own facts. */
+export function replaceForwardingHeaders(req: IncomingMessage): void {
+  for (const name of FORWARDING_HEADERS) delete req.headers[name];
+  const address = req.socket.remoteAddress ?? 'unknown';
+  const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const host = req.headers.host ?? '';
+  req.headers['x-forwarded-for'] = address;
+  req.headers['x-forwarded-proto'] = proto;
+  req.headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+  if (host) req.headers['x-forwarded-host'] = host;
+  req.headers['x-real-ip'] = address;
+  // RFC 7239: an IPv6 address is quoted and bracketed.
+  const node = address.includes(':') ? `"[${address}]"` : address;
+  req.headers.forwarded = `for=${node};proto=${proto}${host ? `;host="${host.replace(/["\\]/g, '')}"` : ''}`;
+}
+
 export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   const proxy = createProxyServer({
     target: options.target,
-    xfwd: true,
+    // Set by replaceForwardingHeaders instead: xfwd would append to what the client sent.
+    xfwd: false,
     proxyTimeout: options.timeoutMs ?? 30_000,
   });
   proxy.on('error', (error, req, res) => {
@@ -49,6 +81,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
   return {
     forward(req, res, upstreamPath) {
       req.url = upstreamPath;
+      replaceForwardingHeaders(req);
       proxy.web(req, res);
     },
     close() {

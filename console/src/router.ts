@@ -11,6 +11,7 @@ import {
   type Router,
   type RouterHistory,
 } from 'vue-router';
+import { accountRoutes } from '@/modules/account/routes';
 import { authRoutes } from '@/modules/auth/routes';
 import { explorerRoutes } from '@/modules/explorer/routes';
 import { keysRoutes } from '@/modules/keys/routes';
@@ -53,6 +54,7 @@ export function consoleRoutes(): RouteRecordRaw[] {
           meta: { title: 'EventLens' },
         },
         ...projectsRoutes,
+        ...accountRoutes,
         {
           path: 'p/:projectId',
           children: [

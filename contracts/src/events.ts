@@ -86,6 +86,31 @@ export const AVRO_SCHEMAS = {
       { name: 'requested_by', ...nullable('string'), doc: 'The console user, null for the admin token.' },
     ],
   ),
+  ConsoleSessionStarted: record(
+    'ConsoleSessionStarted',
+    'A console user logged in: the session id is carried by the signed session token.',
+    [
+      { name: 'session_id', type: 'string', doc: 'UUID, the `sid` of the token.' },
+      { name: 'user_id', type: 'string' },
+      { name: 'started_at', type: timestampMs },
+      { name: 'expires_at', type: timestampMs, doc: 'When the token expires whatever happens.' },
+      {
+        name: 'user_agent',
+        ...nullable('string'),
+        doc: 'The browser that logged in, cut to 256 characters.',
+      },
+    ],
+  ),
+  ConsoleSessionRevoked: record(
+    'ConsoleSessionRevoked',
+    'A console session that must no longer be accepted (a logout, or revoked from another session).',
+    [
+      { name: 'session_id', type: 'string' },
+      { name: 'user_id', type: 'string' },
+      { name: 'revoked_at', type: timestampMs },
+      { name: 'revoked_by', ...nullable('string'), doc: 'The session that revoked it, null when unknown.' },
+    ],
+  ),
 } as const satisfies Record<string, AvroRecordSchema>;
 
 export type EventType = keyof typeof AVRO_SCHEMAS;
@@ -146,6 +171,19 @@ export const EVENT_SCHEMAS = {
     requested_at: ms,
     requested_by: z.string().nullable(),
   }),
+  ConsoleSessionStarted: z.strictObject({
+    session_id: z.string(),
+    user_id: z.string(),
+    started_at: ms,
+    expires_at: ms,
+    user_agent: z.string().nullable(),
+  }),
+  ConsoleSessionRevoked: z.strictObject({
+    session_id: z.string(),
+    user_id: z.string(),
+    revoked_at: ms,
+    revoked_by: z.string().nullable(),
+  }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventTracked = z.infer<typeof EVENT_SCHEMAS.EventTracked>;
@@ -154,6 +192,8 @@ export type ApiKeyIssued = z.infer<typeof EVENT_SCHEMAS.ApiKeyIssued>;
 export type ApiKeyRevoked = z.infer<typeof EVENT_SCHEMAS.ApiKeyRevoked>;
 export type UserRegistered = z.infer<typeof EVENT_SCHEMAS.UserRegistered>;
 export type DlqReplayRequested = z.infer<typeof EVENT_SCHEMAS.DlqReplayRequested>;
+export type ConsoleSessionStarted = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionStarted>;
+export type ConsoleSessionRevoked = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionRevoked>;
 
 export type EventOf<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]>;
 /** A decoded record: its type (from the writer's schema name) and its value. */

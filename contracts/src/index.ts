@@ -40,6 +40,8 @@ export {
   type ApiKeyRevoked,
   type UserRegistered,
   type DlqReplayRequested,
+  type ConsoleSessionStarted,
+  type ConsoleSessionRevoked,
   type AvroRecordSchema,
 } from './events';
 export { LIMITS } from './limits';
@@ -58,6 +60,7 @@ export {
   SESSION_COOKIE,
   CSRF_HEADER,
   SESSION_TTL_MS,
+  USER_AGENT_MAX,
   issueSessionToken,
   verifySessionToken,
   type ConsoleSession,

@@ -1,37 +1,58 @@
 /**
- * Console sessions: a signed, expiring token carried in an httpOnly cookie. The query side issues
- * it at login and the command side verifies it for admin commands, with the same secret and no
- * shared table. State-changing requests must also carry the CSRF header (a custom header cannot
- * be sent cross-site without a CORS preflight, which the APIs refuse for credentialed origins).
+ * Console sessions: a signed, expiring token carried in an httpOnly cookie. Every token names its
+ * session (`sid`). The command side issues it at login, after appending `ConsoleSessionStarted`
+ * to the admin log; logging out (or revoking the session from another one) appends
+ * `ConsoleSessionRevoked`. Both APIs verify the signature with the same secret and then refuse a
+ * revoked session id: the command side from its in-memory directory of the admin log, the query
+ * side from the `console_sessions` read model. No table is shared.
+ *
+ * State-changing requests must also carry the CSRF header (a custom header cannot be sent
+ * cross-site without a CORS preflight, which the APIs refuse for credentialed origins).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_COOKIE = 'eventlens_session';
 export const CSRF_HEADER = 'x-eventlens-csrf';
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
+/** `user_agent` of ConsoleSessionStarted is cut to this many characters. */
+export const USER_AGENT_MAX = 256;
 
 export interface ConsoleSession {
+  /** The session id: the `session_id` of its ConsoleSessionStarted / ConsoleSessionRevoked. */
+  sid: string;
   user_id: string;
   email: string;
   /** Expiry, epoch milliseconds. */
   exp: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function sign(payload: string, secret: string): string {
   return createHmac('sha256', secret).update(payload).digest('base64url');
 }
 
+/** A token for `session`; without a `sid`, a new random one (tests of routes that only verify). */
 export function issueSessionToken(
-  session: Omit<ConsoleSession, 'exp'>,
+  session: Omit<ConsoleSession, 'exp' | 'sid'> & { sid?: string },
   secret: string,
   now = Date.now(),
   ttlMs = SESSION_TTL_MS,
 ): string {
-  const payload = Buffer.from(JSON.stringify({ ...session, exp: now + ttlMs })).toString('base64url');
+  const body: ConsoleSession = {
+    sid: (session.sid ?? randomUUID()).toLowerCase(),
+    user_id: session.user_id,
+    email: session.email,
+    exp: now + ttlMs,
+  };
+  const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
   return `${payload}.${sign(payload, secret)}`;
 }
 
-/** The session, or undefined when the token is malformed, forged or expired. */
+/**
+ * The session, or undefined when the token is malformed, forged, expired or names no session
+ * (tokens made before sessions had ids). Whether the session was revoked is the caller's check.
+ */
 export function verifySessionToken(
   token: string,
   secret: string,
@@ -46,7 +67,8 @@ export function verifySessionToken(
     const session = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as ConsoleSession;
     if (typeof session.exp !== 'number' || session.exp <= now) return undefined;
     if (typeof session.user_id !== 'string' || typeof session.email !== 'string') return undefined;
-    return session;
+    if (typeof session.sid !== 'string' || !UUID.test(session.sid)) return undefined;
+    return { sid: session.sid, user_id: session.user_id, email: session.email, exp: session.exp };
   } catch {
     return undefined;
   }

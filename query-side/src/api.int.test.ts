@@ -90,8 +90,7 @@ afterAll(async () => {
 /** Every route, with its path parameters filled in for project B's data. */
 const ROUTES: Record<string, { method: string; path: () => string }> = {
   'GET /v1/auth/me': { method: 'GET', path: () => '/v1/auth/me' },
-  'POST /v1/auth/login': { method: 'POST', path: () => '/v1/auth/login' },
-  'POST /v1/auth/logout': { method: 'POST', path: () => '/v1/auth/logout' },
+  'GET /v1/auth/sessions': { method: 'GET', path: () => '/v1/auth/sessions' },
   'GET /v1/projects': { method: 'GET', path: () => '/v1/projects' },
   'GET /v1/projects/{project_id}/keys': { method: 'GET', path: () => `/v1/projects/${t.projectB}/keys` },
   'GET /v1/events': { method: 'GET', path: () => '/v1/events' },
@@ -257,8 +256,7 @@ describe('tenancy on every route', () => {
   /** Routes without project data, and why they need no isolation check here. */
   const exempt: Record<string, string> = {
     'GET /v1/auth/me': 'the caller’s own user',
-    'POST /v1/auth/login': 'no project',
-    'POST /v1/auth/logout': 'no project',
+    'GET /v1/auth/sessions': 'the caller’s own console sessions, no project',
     'GET /v1/projects/{project_id}/keys':
       'console sessions only (admins of the install); read keys get 401, tested below',
     'GET /v1/pipeline': 'install-wide operational status, no per-project rows',

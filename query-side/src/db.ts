@@ -17,6 +17,7 @@ export const TABLES = {
   projects: 'admin.projects',
   apiKeys: 'admin.api_keys',
   users: 'admin.users',
+  consoleSessions: 'admin.console_sessions',
   dlqRecords: 'ops.dlq_records',
   projectionStatus: 'ops.projection_status',
   failureCounts: 'ops.failure_counts',

@@ -41,6 +41,10 @@ export function serviceEnvironment(e: ServiceEnv): Record<string, string> {
     EVENTLENS_INGEST_PORT: String(e.ingestPort),
     EVENTLENS_QUERY_PORT: String(e.queryPort),
     EVENTLENS_PROJECTIONS_PORT: String(e.projectionsPort),
+    // The console server proxies both APIs from loopback and replaces any client-sent forwarding
+    // headers, so that hop (and only it) may name the client's address.
+    EVENTLENS_INGEST_TRUST_PROXY: 'loopback',
+    EVENTLENS_QUERY_TRUST_PROXY: 'loopback',
   };
 }
 

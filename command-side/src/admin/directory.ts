@@ -1,11 +1,16 @@
 /**
- * What the command side knows about projects, keys and users: the admin stream folded into
+ * What the command side knows about projects, keys, users and console sessions: the admin stream folded into
  * memory. Fed by a tail of `eventlens.admin` from offset 0, and by this process's own admin events
  * right after Kafka acknowledges them, so the same event may arrive twice and in either order
- * relative to later ones: every `apply` is idempotent and a revocation is final (a key revoked
- * once stays revoked, whatever arrives after).
+ * relative to later ones: every `apply` is idempotent and a revocation is final (a key or a
+ * console session revoked once stays revoked, whatever arrives after).
+ *
+ * Console sessions are kept while their token can still be presented: a session whose
+ * `expires_at` (or a revocation older than a session's lifetime) lies before the newest start
+ * seen is forgotten, so memory holds about one token lifetime of logins.
  */
 import {
+  SESSION_TTL_MS,
   hashApiKey,
   type AnyEvent,
   type ApiKeyIssued,
@@ -22,6 +27,15 @@ export interface KeyEntry {
   revoked: boolean;
 }
 
+export interface SessionEntry {
+  session_id: string;
+  user_id: string;
+  started_at: number;
+  expires_at: number;
+  user_agent: string | null;
+  revoked: boolean;
+}
+
 export interface KeyDirectory {
   apply(event: AnyEvent): void;
   project(projectId: string): ProjectCreated | undefined;
@@ -29,7 +43,12 @@ export interface KeyDirectory {
   keyFor(apiKey: string): KeyEntry | undefined;
   key(keyId: string): KeyEntry | undefined;
   userByEmail(email: string): UserRegistered | undefined;
-  size(): { projects: number; keys: number; users: number };
+  userById(userId: string): UserRegistered | undefined;
+  /** A console session seen starting, or undefined (unknown, or forgotten after it expired). */
+  session(sessionId: string): SessionEntry | undefined;
+  /** Whether a revocation of this session id has been seen (even before its start). */
+  sessionRevoked(sessionId: string): boolean;
+  size(): { projects: number; keys: number; users: number; sessions: number };
 }
 
 export function createKeyDirectory(): KeyDirectory {
@@ -39,6 +58,19 @@ export function createKeyDirectory(): KeyDirectory {
   /** key id → project id of each revocation seen, kept even when the key itself has not been seen yet. */
   const revoked = new Map<string, string>();
   const usersByEmail = new Map<string, UserRegistered>();
+  const usersById = new Map<string, UserRegistered>();
+  const sessions = new Map<string, SessionEntry>();
+  /** session id → revoked_at of each session revocation seen, kept even before its start is seen. */
+  const revokedSessions = new Map<string, number>();
+  let newestStart = 0;
+
+  /** Forget sessions no token can be presented for any more (log time, not the clock: `apply` stays pure). */
+  function forgetExpired(): void {
+    for (const [id, entry] of sessions) if (entry.expires_at <= newestStart) sessions.delete(id);
+    for (const [id, at] of revokedSessions) {
+      if (at + SESSION_TTL_MS <= newestStart && !sessions.has(id)) revokedSessions.delete(id);
+    }
+  }
 
   function apply(event: AnyEvent): void {
     switch (event.type) {
@@ -68,7 +100,36 @@ export function createKeyDirectory(): KeyDirectory {
       }
       case 'UserRegistered':
         if (!usersByEmail.has(event.value.email)) usersByEmail.set(event.value.email, event.value);
+        if (!usersById.has(event.value.user_id)) usersById.set(event.value.user_id, event.value);
         return;
+      case 'ConsoleSessionStarted': {
+        const { session_id, user_id, started_at, expires_at, user_agent } = event.value;
+        if (started_at > newestStart + 60_000) {
+          newestStart = started_at;
+          forgetExpired();
+        }
+        newestStart = Math.max(newestStart, started_at);
+        if (expires_at <= newestStart || sessions.has(session_id)) return;
+        sessions.set(session_id, {
+          session_id,
+          user_id,
+          started_at,
+          expires_at,
+          user_agent,
+          revoked: revokedSessions.has(session_id),
+        });
+        return;
+      }
+      case 'ConsoleSessionRevoked': {
+        const entry = sessions.get(event.value.session_id);
+        // Only the session's own user can be named in its revocation; another user's record changes nothing.
+        if (entry && entry.user_id !== event.value.user_id) return;
+        if (!revokedSessions.has(event.value.session_id)) {
+          revokedSessions.set(event.value.session_id, event.value.revoked_at);
+        }
+        if (entry) entry.revoked = true;
+        return;
+      }
       case 'EventTracked':
       case 'DlqReplayRequested':
         // Not about projects, keys or users: the projections' ops worker acts on replay requests.
@@ -89,6 +150,14 @@ export function createKeyDirectory(): KeyDirectory {
     },
     key: (id) => keysById.get(id),
     userByEmail: (email) => usersByEmail.get(email.toLowerCase()),
-    size: () => ({ projects: projects.size, keys: keysById.size, users: usersByEmail.size }),
+    userById: (id) => usersById.get(id),
+    session: (id) => sessions.get(id),
+    sessionRevoked: (id) => revokedSessions.has(id),
+    size: () => ({
+      projects: projects.size,
+      keys: keysById.size,
+      users: usersByEmail.size,
+      sessions: sessions.size,
+    }),
   };
 }

@@ -50,7 +50,7 @@ describe('key directory', () => {
     // The tail replays what this instance already applied locally.
     for (const event of events) directory.apply(event);
     expect(directory.keyFor(KEY)?.revoked).toBe(true);
-    expect(directory.size()).toEqual({ projects: 1, keys: 1, users: 0 });
+    expect(directory.size()).toEqual({ projects: 1, keys: 1, users: 0, sessions: 0 });
   });
 
   it('ignores a revocation that names another project', () => {
@@ -108,5 +108,53 @@ describe('admin decisions', () => {
       kind: 'refuse',
       error: { code: 'CONFLICT' },
     });
+  });
+});
+
+describe('console sessions', () => {
+  const USER = '44444444-4444-4444-8444-444444444444';
+  const SID = '55555555-5555-4555-8555-555555555555';
+  const started = (session_id = SID, started_at = 10_000, user_id = USER): AnyEvent => ({
+    type: 'ConsoleSessionStarted',
+    value: { session_id, user_id, started_at, expires_at: started_at + 12 * 3600_000, user_agent: 'test' },
+  });
+  const revokedSession = (session_id = SID, user_id = USER): AnyEvent => ({
+    type: 'ConsoleSessionRevoked',
+    value: { session_id, user_id, revoked_at: 20_000, revoked_by: session_id },
+  });
+
+  it('knows a started session, and a revocation is final whatever order the records arrive in', () => {
+    const inOrder = createKeyDirectory();
+    inOrder.apply(started());
+    expect(inOrder.session(SID)).toMatchObject({ user_id: USER, revoked: false });
+    expect(inOrder.sessionRevoked(SID)).toBe(false);
+    inOrder.apply(revokedSession());
+    inOrder.apply(started());
+    expect(inOrder.sessionRevoked(SID)).toBe(true);
+    expect(inOrder.session(SID)?.revoked).toBe(true);
+
+    const reversed = createKeyDirectory();
+    reversed.apply(revokedSession());
+    expect(reversed.sessionRevoked(SID)).toBe(true);
+    reversed.apply(started());
+    expect(reversed.session(SID)?.revoked).toBe(true);
+  });
+
+  it("ignores a revocation naming another user than the session's", () => {
+    const directory = createKeyDirectory();
+    directory.apply(started());
+    directory.apply(revokedSession(SID, '66666666-6666-4666-8666-666666666666'));
+    expect(directory.sessionRevoked(SID)).toBe(false);
+  });
+
+  it('forgets sessions whose tokens have expired, so memory holds about one token lifetime', () => {
+    const directory = createKeyDirectory();
+    directory.apply(started(SID, 0));
+    directory.apply(revokedSession());
+    const later = '77777777-7777-4777-8777-777777777777';
+    directory.apply(started(later, 13 * 3600_000));
+    expect(directory.session(SID)).toBeUndefined();
+    expect(directory.session(later)).toBeDefined();
+    expect(directory.size().sessions).toBe(1);
   });
 });

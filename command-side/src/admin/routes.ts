@@ -1,6 +1,7 @@
 /**
  * Admin commands, event-sourced into the admin topic: create a project, issue and revoke keys,
- * register console users, request a replay of a projection's DLQ. Each command is decided
+ * register console users, request a replay of a projection's DLQ; and the console's sessions
+ * (log in, log out, revoke a session: `sessions.ts`). Each command is decided
  * against the directory, appended, and applied to the directory once Kafka acknowledges it, so
  * this instance sees its own changes at once. Commands run one at a time per instance, so two of them cannot decide on the same state.
  * Not CORS-open: only the console's own origin (or a script with the admin token) calls these.
@@ -35,6 +36,8 @@ import {
   type Decision,
 } from './decide';
 import type { KeyDirectory } from './directory';
+import { sessionRoutes } from './sessions';
+import type { LoginThrottle, ThrottleOptions } from './throttle';
 
 export interface AdminDeps {
   directory: KeyDirectory;
@@ -47,6 +50,12 @@ export interface AdminDeps {
   newId: () => string;
   generateKey?: (kind: ApiKeyKind) => string;
   hashPassword?: (password: string) => Promise<string>;
+  /** The login throttle, or its options (defaults: see throttle.ts). */
+  loginThrottle?: LoginThrottle | ThrottleOptions;
+  /** Secure flag of the session cookie; `auto` follows req.secure (default). */
+  cookieSecure?: 'auto' | 'always' | 'never';
+  /** How a throttled login waits before it is answered; injected by tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const IssueKeyBody = IssueApiKey.omit({ project_id: true });
@@ -78,7 +87,26 @@ export function adminRouter(deps: AdminDeps): Router {
 
   const ready: RequestHandler = (_req, _res, next) => next(deps.notReady());
 
-  router.use('/v1/admin', adminAuth(deps.auth), ready);
+  const sessions = sessionRoutes({
+    directory: deps.directory,
+    sessionSecret: deps.auth.sessionSecret,
+    now: deps.now,
+    newId: deps.newId,
+    run: (decide) => serially(() => commit(decide())),
+    notReady: deps.notReady,
+    throttle: deps.loginThrottle,
+    cookieSecure: deps.cookieSecure,
+    sleep: deps.sleep,
+  });
+  router.post('/v1/auth/login', ...body, sessions.login);
+  router.post('/v1/auth/logout', sessions.logout);
+  router.post('/v1/auth/sessions/:sessionId/revoke', sessions.revoke);
+
+  router.use(
+    '/v1/admin',
+    adminAuth({ ...deps.auth, isRevoked: (sid) => deps.directory.sessionRevoked(sid) }),
+    ready,
+  );
 
   router.post('/v1/admin/projects', ...body, async (req, res) => {
     const command = validate(CreateProject, req.body);

@@ -7,6 +7,7 @@ import type { HttpClient } from './http';
 import type {
   ApiKey,
   ConsoleConfig,
+  ConsoleSession,
   CreatedProject,
   DlqRecord,
   EventFilters,
@@ -52,23 +53,36 @@ export function createApi(http: HttpClient) {
         action: 'Loading the console settings',
       }),
 
+    /** Logging in and out record the session in the admin log: commands. Reading it: the query side. */
     auth: {
       login: (email: string, password: string) =>
         http.request<Me>({
           method: 'POST',
-          path: `${QUERY}/v1/auth/login`,
+          path: `${COMMAND}/v1/auth/login`,
           body: { email, password },
           action: 'Logging in',
           unauthorizedIsAnswer: true,
         }),
       logout: () =>
-        http.request<void>({ method: 'POST', path: `${QUERY}/v1/auth/logout`, action: 'Logging out' }),
+        http.request<void>({ method: 'POST', path: `${COMMAND}/v1/auth/logout`, action: 'Logging out' }),
       me: () =>
         http.request<Me>({
           method: 'GET',
           path: `${QUERY}/v1/auth/me`,
           action: 'Checking the session',
           unauthorizedIsAnswer: true,
+        }),
+      sessions: () =>
+        http.request<{ items: ConsoleSession[] }>({
+          method: 'GET',
+          path: `${QUERY}/v1/auth/sessions`,
+          action: 'Loading your sessions',
+        }),
+      revokeSession: (sessionId: string) =>
+        http.request<void>({
+          method: 'POST',
+          path: `${COMMAND}/v1/auth/sessions/${enc(sessionId)}/revoke`,
+          action: 'Signing the session out',
         }),
     },
 

@@ -8,6 +8,16 @@ export interface Me {
   email: string;
 }
 
+/** One of the user's active console sessions (query side, GET /v1/auth/sessions). */
+export interface ConsoleSession {
+  session_id: string;
+  started_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  /** The session of this browser. */
+  current: boolean;
+}
+
 export interface Project {
   project_id: string;
   name: string;

@@ -63,6 +63,13 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
+  /** The session was ended from this browser by other means than logout (revoked from the sessions list). */
+  function markLoggedOut(): void {
+    user.value = null;
+    checked.value = true;
+    expired.value = false;
+  }
+
   /** Any API call answered 401: the session is gone. */
   function markExpired(): void {
     if (user.value !== null) expired.value = true;
@@ -70,5 +77,16 @@ export const useSessionStore = defineStore('session', () => {
     checked.value = true;
   }
 
-  return { user, checked, expired, unavailable, isAuthenticated, ensure, login, logout, markExpired };
+  return {
+    user,
+    checked,
+    expired,
+    unavailable,
+    isAuthenticated,
+    ensure,
+    login,
+    logout,
+    markLoggedOut,
+    markExpired,
+  };
 });

@@ -112,5 +112,57 @@ export async function applyAdmin(
     );
     applied += result.rowCount ?? 0;
   }
+
+  const sessions = of('session');
+  if (sessions.length > 0) {
+    // A row made by an earlier revocation gets its start filled in; a repeated start changes nothing.
+    const result = await tx.query(
+      `insert into ${s}.console_sessions as c (session_id, user_id, started_at, expires_at, user_agent)
+       select distinct on (i) i, u, t, e, a
+         from json_to_recordset($1::json) as x(i uuid, u uuid, t timestamptz, e timestamptz, a text)
+       order by i
+       on conflict (session_id) do update
+         set started_at = excluded.started_at, expires_at = excluded.expires_at, user_agent = excluded.user_agent
+         where c.started_at is null and c.user_id = excluded.user_id`,
+      [
+        JSON.stringify(
+          sessions.map((r) => ({
+            i: r.session_id,
+            u: r.user_id,
+            t: iso(r.started_at),
+            e: iso(r.expires_at),
+            a: r.user_agent,
+          })),
+        ),
+      ],
+    );
+    applied += result.rowCount ?? 0;
+  }
+
+  const sessionRevocations = of('session-revocation');
+  if (sessionRevocations.length > 0) {
+    // The first revocation wins; one naming another user than the session's changes nothing.
+    // A revocation before its start keeps the session id refused from the moment it is known.
+    const result = await tx.query(
+      `insert into ${s}.console_sessions as c (session_id, user_id, revoked_at, revoked_by)
+       select distinct on (i) i, u, t, b
+         from json_to_recordset($1::json) as x(i uuid, u uuid, t timestamptz, b text)
+       order by i, t
+       on conflict (session_id) do update
+         set revoked_at = excluded.revoked_at, revoked_by = excluded.revoked_by
+         where c.revoked_at is null and c.user_id = excluded.user_id`,
+      [
+        JSON.stringify(
+          sessionRevocations.map((r) => ({
+            i: r.session_id,
+            u: r.user_id,
+            t: iso(r.revoked_at),
+            b: r.revoked_by,
+          })),
+        ),
+      ],
+    );
+    applied += result.rowCount ?? 0;
+  }
   return { applied, failed };
 }

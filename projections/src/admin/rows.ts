@@ -27,6 +27,21 @@ export type AdminRow =
       password_hash: string;
       registered_at: number;
     }
+  | {
+      kind: 'session';
+      session_id: string;
+      user_id: string;
+      started_at: number;
+      expires_at: number;
+      user_agent: string | null;
+    }
+  | {
+      kind: 'session-revocation';
+      session_id: string;
+      user_id: string;
+      revoked_at: number;
+      revoked_by: string | null;
+    }
   /** An admin event with nothing for these tables (a DLQ replay request: the ops worker acts on it). */
   | { kind: 'ignored'; type: AnyEvent['type'] };
 
@@ -95,6 +110,31 @@ export function toAdminRow(event: AnyEvent): Outcome<AdminRow> {
         name: v.name,
         password_hash: v.password_hash,
         registered_at: v.registered_at,
+      });
+    }
+    case 'ConsoleSessionStarted': {
+      const v = event.value;
+      const bad = checkIds({ session_id: v.session_id, user_id: v.user_id });
+      if (bad) return invalid(bad);
+      return ok({
+        kind: 'session',
+        session_id: v.session_id.toLowerCase(),
+        user_id: v.user_id.toLowerCase(),
+        started_at: v.started_at,
+        expires_at: v.expires_at,
+        user_agent: v.user_agent,
+      });
+    }
+    case 'ConsoleSessionRevoked': {
+      const v = event.value;
+      const bad = checkIds({ session_id: v.session_id, user_id: v.user_id });
+      if (bad) return invalid(bad);
+      return ok({
+        kind: 'session-revocation',
+        session_id: v.session_id.toLowerCase(),
+        user_id: v.user_id.toLowerCase(),
+        revoked_at: v.revoked_at,
+        revoked_by: v.revoked_by,
       });
     }
     case 'EventTracked':

@@ -19,6 +19,10 @@
  *   generation counts DLQ replays, so a record that fails again after a replay gets a new row.
  * - `dlq_replay_requests` (ops): the `DlqReplayRequested` events of the admin topic the ops worker
  *   has acted on, one row per request id, written in the transaction that moves its checkpoint.
+ * - `console_sessions` (admin): console logins (`ConsoleSessionStarted`) and their revocations
+ *   (`ConsoleSessionRevoked`), one row per session id. A revocation that arrives before its start
+ *   makes the row with null start and expiry; the start fills them in. The query side refuses a
+ *   session whose row has `revoked_at`.
  */
 
 /** Live schema names. A rebuild uses `<name>_rebuild` and renames it. */
@@ -154,7 +158,19 @@ create table if not exists ${s}.users (
   name           text,
   password_hash  text        not null,
   registered_at  timestamptz not null
-);`;
+);
+
+-- Added by the projections (see ADDITIONS at the top of this file).
+create table if not exists ${s}.console_sessions (
+  session_id  uuid        primary key,
+  user_id     uuid        not null,
+  started_at  timestamptz,
+  expires_at  timestamptz,
+  user_agent  text,
+  revoked_at  timestamptz,
+  revoked_by  text
+);
+create index if not exists console_sessions_by_user on ${s}.console_sessions (user_id, started_at desc);`;
 }
 
 /**

@@ -2,12 +2,13 @@
  * Given two projects with read keys and a console user, when callers authenticate with a key, a
  * session or nothing, then each sees exactly what it may and nothing else (invariant 5).
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CSRF_HEADER, SESSION_COOKIE } from '@eventlens/contracts';
 import { createTestDatabase, type TestDatabase } from '../test-support/database';
 import { insertKey, insertProject, seedTenants, type Tenants } from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
-import { parseSetCookie, sessionCookie } from '../test-support/session';
+import { sessionCookie } from '../test-support/session';
 
 let tdb: TestDatabase;
 let server: TestServer;
@@ -24,14 +25,6 @@ afterAll(async () => {
   await server?.close();
   await tdb?.drop();
 });
-
-function login(body: unknown, headers: Record<string, string> = {}, target = server) {
-  return fetch(`${target.url}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [CSRF_HEADER]: '1', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
 
 async function errorOf(response: Response) {
   const body = (await response.json()) as { error: { code: string; message: string; fields?: unknown } };
@@ -224,134 +217,124 @@ describe('console sessions', () => {
   });
 });
 
-describe('login, me, logout', () => {
-  test('login sets an httpOnly, SameSite=Strict session cookie that me and the data routes accept', async () => {
-    const response = await login({ email: t.user.email, password: t.user.password });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ user_id: t.user.user_id, email: t.user.email });
-    const cookie = parseSetCookie(response.headers.get('set-cookie'))!;
-    expect(cookie.pair.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
-    expect(cookie.attributes).toEqual(
-      expect.arrayContaining([
-        'httponly',
-        'samesite=strict',
-        'path=/',
-        expect.stringMatching(/^max-age=43200$/),
-      ]),
+describe('me and the active sessions', () => {
+  const user = () => ({ user_id: t.user.user_id, email: t.user.email });
+  const recordSession = async (
+    sid: string,
+    options: { startedAt?: Date; expiresAt?: Date; revoked?: boolean; userId?: string; agent?: string } = {},
+  ) => {
+    const startedAt = options.startedAt ?? new Date();
+    await tdb.owner.query(
+      `insert into admin.console_sessions (session_id, user_id, started_at, expires_at, user_agent, revoked_at)
+       values ($1, $2, $3, $4, $5, $6)`,
+      [
+        sid,
+        options.userId ?? t.user.user_id,
+        startedAt,
+        options.expiresAt ?? new Date(startedAt.getTime() + 12 * 3600_000),
+        options.agent ?? null,
+        options.revoked ? new Date() : null,
+      ],
     );
-    expect(cookie.attributes).not.toContain('secure'); // plain http, no proxy saying otherwise
+  };
 
-    const me = await server.get('/v1/auth/me', { cookie: cookie.pair });
+  test('me answers the session’s user; without a session, or with a read key, a 401', async () => {
+    const me = await server.get('/v1/auth/me', { cookie: sessionCookie(user()) });
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual({ user_id: t.user.user_id, email: t.user.email });
-    expect((await server.get(`/v1/events?project_id=${t.projectB}`, { cookie: cookie.pair })).status).toBe(
-      200,
-    );
-  });
-
-  test('the email is case-insensitive', async () => {
-    const response = await login({ email: t.user.email.toUpperCase(), password: t.user.password });
-    expect(response.status).toBe(200);
-  });
-
-  test('me without a session, or with a read key, is a 401', async () => {
     expect((await server.get('/v1/auth/me')).status).toBe(401);
     expect((await server.get('/v1/auth/me', { key: t.readKeyA })).status).toBe(401);
   });
 
-  test('logout clears the cookie', async () => {
-    const response = await fetch(`${server.url}/v1/auth/logout`, {
-      method: 'POST',
-      headers: { [CSRF_HEADER]: '1', cookie: sessionCookie() },
-    });
-    expect(response.status).toBe(204);
-    const cookie = parseSetCookie(response.headers.get('set-cookie'))!;
-    expect(cookie.pair).toBe(`${SESSION_COOKIE}=`);
-    expect(cookie.attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=strict', 'path=/']));
-    expect(cookie.attributes.some((a) => a.startsWith('expires=thu, 01 jan 1970'))).toBe(true);
-  });
-
-  test('login and logout need the CSRF header', async () => {
-    const response = await login({ email: t.user.email, password: t.user.password }, { [CSRF_HEADER]: '' });
-    expect(response.status).toBe(400);
-    expect((await errorOf(response)).fields).toEqual([{ field: CSRF_HEADER, message: expect.any(String) }]);
-    const logout = await fetch(`${server.url}/v1/auth/logout`, { method: 'POST' });
-    expect(logout.status).toBe(400);
-  });
-
-  test.each([
-    ['a wrong password', { email: 'admin@example.test', password: 'not the password' }, 401, 'UNAUTHORIZED'],
-    ['an unknown email', { email: 'nobody@example.test', password: 'whatever12345' }, 401, 'UNAUTHORIZED'],
-    ['a missing password', { email: 'admin@example.test' }, 400, 'INVALID_FIELD'],
-    ['an unknown field', { email: 'a@b.c', password: 'x', admin: true }, 400, 'INVALID_FIELD'],
-    ['a number for email', { email: 5, password: 'x' }, 400, 'INVALID_FIELD'],
-    ['an array body', [], 400, 'INVALID_FIELD'],
-    ['broken JSON', '{"email": ', 400, 'INVALID_JSON'],
-  ])('%s: %i %s', async (_name, body, status, code) => {
-    const response = await login(body);
-    expect(response.status).toBe(status);
-    expect((await errorOf(response)).code).toBe(code);
-    expect(response.headers.get('set-cookie')).toBeNull();
-  });
-
-  test('a body that is not JSON is a 415; a huge one a 413', async () => {
-    const form = await fetch(`${server.url}/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', [CSRF_HEADER]: '1' },
-      body: 'email=a&password=b',
-    });
-    expect(form.status).toBe(415);
-    expect((await errorOf(form)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const huge = await login({ email: 'a@b.c', password: 'x'.repeat(100_000) });
-    expect(huge.status).toBe(413);
-    expect((await errorOf(huge)).code).toBe('PAYLOAD_TOO_LARGE');
-  });
-
-  test('the cookie is Secure when configured, or behind an https proxy', async () => {
-    const always = await startServer(tdb.readerUrl, { cookieSecure: 'always' });
-    const proxied = await startServer(tdb.readerUrl);
-    try {
-      const a = await login({ email: t.user.email, password: t.user.password }, {}, always);
-      expect(parseSetCookie(a.headers.get('set-cookie'))!.attributes).toContain('secure');
-      // The test client is on loopback, which `trust proxy` trusts by default.
-      const p = await login(
-        { email: t.user.email, password: t.user.password },
-        { 'x-forwarded-proto': 'https' },
-        proxied,
-      );
-      expect(parseSetCookie(p.headers.get('set-cookie'))!.attributes).toContain('secure');
-    } finally {
-      await always.close();
-      await proxied.close();
+  test('a session recorded as revoked is a 401 on every console route, within the cache time', async () => {
+    const sid = randomUUID();
+    await recordSession(sid);
+    const cookie = sessionCookie({ ...user(), sid });
+    expect((await server.get('/v1/auth/me', { cookie })).status).toBe(200);
+    expect((await server.get(`/v1/events?project_id=${t.projectA}`, { cookie })).status).toBe(200);
+    await tdb.owner.query('update admin.console_sessions set revoked_at = now() where session_id = $1', [
+      sid,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (const path of [
+      '/v1/auth/me',
+      '/v1/auth/sessions',
+      `/v1/events?project_id=${t.projectA}`,
+      '/v1/projects',
+    ]) {
+      const response = await server.get(path, { cookie });
+      expect(response.status).toBe(401);
+      expect((await errorOf(response)).message).toContain('revoked');
     }
+    // A revocation recorded before its start (records out of order) is refused as well.
+    const early = randomUUID();
+    await tdb.owner.query(
+      'insert into admin.console_sessions (session_id, user_id, revoked_at) values ($1, $2, now())',
+      [early, t.user.user_id],
+    );
+    expect(
+      (await server.get('/v1/auth/me', { cookie: sessionCookie({ ...user(), sid: early }) })).status,
+    ).toBe(401);
   });
 
-  test('failed logins are throttled per email, then per address, with Retry-After', async () => {
-    const throttled = await startServer(tdb.readerUrl, {
-      loginThrottle: { maxPerEmail: 3, maxPerAddress: 6 },
-    });
-    try {
-      for (let i = 0; i < 3; i++) {
-        expect((await login({ email: t.user.email, password: 'wrong password' }, {}, throttled)).status).toBe(
-          401,
-        );
-      }
-      // Locked: even the right password waits.
-      const locked = await login({ email: t.user.email, password: t.user.password }, {}, throttled);
-      expect(locked.status).toBe(429);
-      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect((await errorOf(locked)).code).toBe('RATE_LIMITED');
+  test('a session not recorded yet (a login of a moment ago) is accepted', async () => {
+    expect((await server.get('/v1/auth/me', { cookie: sessionCookie(user()) })).status).toBe(200);
+  });
 
-      for (let i = 0; i < 3; i++) {
-        expect(
-          (await login({ email: `other${i}@example.test`, password: 'nope' }, {}, throttled)).status,
-        ).toBe(401);
-      }
-      const byAddress = await login({ email: 'fresh@example.test', password: 'nope' }, {}, throttled);
-      expect(byAddress.status).toBe(429);
-    } finally {
-      await throttled.close();
-    }
+  test("lists the user's active sessions, newest first, the current one marked", async () => {
+    const current = randomUUID();
+    const older = randomUUID();
+    const now = Date.now();
+    await recordSession(current, { startedAt: new Date(now - 1000), agent: 'Firefox' });
+    await recordSession(older, { startedAt: new Date(now - 60_000), agent: null as unknown as string });
+    await recordSession(randomUUID(), { startedAt: new Date(now - 30_000), revoked: true });
+    await recordSession(randomUUID(), {
+      startedAt: new Date(now - 13 * 3600_000),
+      expiresAt: new Date(now - 3600_000),
+    });
+    await recordSession(randomUUID(), { userId: randomUUID() });
+    const response = await server.get('/v1/auth/sessions', {
+      cookie: sessionCookie({ ...user(), sid: current }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { items: Array<Record<string, unknown>> };
+    const listed = body.items.filter((i) => i.session_id === current || i.session_id === older);
+    expect(listed).toEqual([
+      {
+        session_id: current,
+        started_at: new Date(now - 1000).toISOString(),
+        expires_at: new Date(now - 1000 + 12 * 3600_000).toISOString(),
+        user_agent: 'Firefox',
+        current: true,
+      },
+      {
+        session_id: older,
+        started_at: new Date(now - 60_000).toISOString(),
+        expires_at: new Date(now - 60_000 + 12 * 3600_000).toISOString(),
+        user_agent: null,
+        current: false,
+      },
+    ]);
+    // Only this user's, only active ones (the revoked, expired and foreign ones are left out).
+    expect(body.items.filter((i) => i.current)).toHaveLength(1);
+    const ids = new Set(body.items.map((i) => i.session_id));
+    const { rows } = await tdb.owner.query<{ session_id: string }>(
+      `select session_id from admin.console_sessions
+        where user_id <> $1 or revoked_at is not null or expires_at <= now()`,
+      [t.user.user_id],
+    );
+    for (const row of rows) expect(ids.has(row.session_id)).toBe(false);
+    expect((await server.get('/v1/auth/sessions', { key: t.readKeyA })).status).toBe(401);
+  });
+
+  test('login and logout are commands: the query side no longer takes them', async () => {
+    const login = await fetch(`${server.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [CSRF_HEADER]: '1' },
+      body: JSON.stringify({ email: t.user.email, password: t.user.password }),
+    });
+    expect(login.status).toBe(404);
+    expect(login.headers.get('set-cookie')).toBeNull();
   });
 });
 

@@ -5,6 +5,10 @@
  *   most `cacheTtlMs` (≤ 1 s), so a revoked key stops working within a second.
  * - A console session (the `eventlens_session` cookie) belongs to an admin of this self-hosted
  *   install: it may read any existing project, named by `project_id` or `X-EventLens-Project`.
+ *   Its token names a session id; a session the admin projection has recorded as revoked
+ *   (`console_sessions.revoked_at`) is a 401 on every route. The lookup is by primary key and
+ *   cached for at most `sessionCacheTtlMs` (≤ 500 ms), so a logout is refused here within the
+ *   projection's lag plus half a second. A session not recorded yet (a login a moment ago) passes.
  *
  * A project the caller may not read, or that does not exist, is a 404: existence never leaks.
  */
@@ -24,6 +28,8 @@ export interface CallersOptions {
   now: () => number;
   /** How long a key or project lookup is reused; at most 1000 ms. */
   cacheTtlMs?: number;
+  /** How long a session's revocation lookup is reused; at most 500 ms (default 250). */
+  sessionCacheTtlMs?: number;
   maxCacheEntries?: number;
 }
 
@@ -32,8 +38,8 @@ export interface Callers {
   authenticate(req: Request): Promise<Caller>;
   /** The project `caller` reads for this request (`requested` from the query or the header), or a 404. */
   projectOf(caller: Caller, requested: string | undefined): Promise<string>;
-  /** The console session of `req`, or undefined (no cookie, forged or expired). */
-  session(req: Request): ConsoleSession | undefined;
+  /** The console session of `req`, or undefined (no cookie, forged, expired or revoked). */
+  session(req: Request): Promise<ConsoleSession | undefined>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,6 +71,7 @@ export function createCallers(options: CallersOptions): Callers {
   const max = options.maxCacheEntries ?? 10_000;
   const keys = ttlCache<string | null>(ttl, max, now);
   const projects = ttlCache<boolean>(ttl, max, now);
+  const revocations = ttlCache<boolean>(Math.min(options.sessionCacheTtlMs ?? 250, 500), max, now);
 
   async function projectOfKey(key: string): Promise<string | null> {
     const hash = hashApiKey(key);
@@ -87,10 +94,23 @@ export function createCallers(options: CallersOptions): Callers {
     return row !== undefined;
   }
 
-  function session(req: Request): ConsoleSession | undefined {
+  async function isRevoked(sessionId: string): Promise<boolean> {
+    const cached = revocations.get(sessionId);
+    if (cached) return cached.value;
+    const row = await db(TABLES.consoleSessions)
+      .first<{ revoked: boolean } | undefined>(db.raw('revoked_at is not null as revoked'))
+      .where({ session_id: sessionId });
+    const revoked = row?.revoked === true;
+    revocations.set(sessionId, revoked);
+    return revoked;
+  }
+
+  async function session(req: Request): Promise<ConsoleSession | undefined> {
     const token: unknown = req.cookies?.[SESSION_COOKIE];
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return undefined;
-    return verifySessionToken(token, sessionSecret, now());
+    const verified = verifySessionToken(token, sessionSecret, now());
+    if (!verified || (await isRevoked(verified.sid))) return undefined;
+    return verified;
   }
 
   return {
@@ -106,10 +126,10 @@ export function createCallers(options: CallersOptions): Callers {
         if (!projectId) throw unauthorized('unknown or revoked read key');
         return { kind: 'read_key', projectId };
       }
-      const s = session(req);
+      const s = await session(req);
       if (s) return { kind: 'console', session: s };
       if (req.cookies?.[SESSION_COOKIE] !== undefined)
-        throw unauthorized('session expired or invalid: log in again');
+        throw unauthorized('session expired, revoked or invalid: log in again');
       throw unauthorized('send "Authorization: Bearer <read key>" or log in to the console');
     },
 

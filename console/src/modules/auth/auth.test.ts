@@ -20,7 +20,7 @@ const anonymous = () =>
 describe('auth', () => {
   test('a page without a session lands on the login page, and logging in returns to it', async () => {
     const fake = anonymous()
-      .on('POST', '/api/query/v1/auth/login', (req: HttpRequest) => {
+      .on('POST', '/api/command/v1/auth/login', (req: HttpRequest) => {
         expect(req.body).toEqual({ email: 'dev@example.com', password: 'pw' });
         fake.on('GET', '/api/query/v1/auth/me', { user_id: 'u1', email: 'dev@example.com' });
         return { user_id: 'u1', email: 'dev@example.com' };
@@ -50,7 +50,7 @@ describe('auth', () => {
   });
 
   test('wrong credentials are said plainly; the login call itself never counts as an expired session', async () => {
-    const fake = anonymous().on('POST', '/api/query/v1/auth/login', () => {
+    const fake = anonymous().on('POST', '/api/command/v1/auth/login', () => {
       throw apiError(401, 'UNAUTHORIZED', 'wrong email or password');
     });
     r = await renderConsole('/login', { fake, loggedIn: false });
@@ -99,13 +99,13 @@ describe('auth', () => {
   });
 
   test('log out clears the session (with the CSRF header) and shows the login page', async () => {
-    const fake = createFakeHttp().on('POST', '/api/query/v1/auth/logout', undefined);
+    const fake = createFakeHttp().on('POST', '/api/command/v1/auth/logout', undefined);
     fake.on('GET', '/api/query/v1/stats/overview', {});
     r = await renderConsole('/projects', { fake });
     const button = r.wrapper.findAll('button').find((b) => b.text() === 'Log out')!;
     await button.trigger('click');
     await r.settle();
-    expect(fake.callsTo('POST', '/api/query/v1/auth/logout')).toHaveLength(1);
+    expect(fake.callsTo('POST', '/api/command/v1/auth/logout')).toHaveLength(1);
     expect(r.console.router.currentRoute.value.name).toBe('login');
   });
 
