@@ -37,7 +37,7 @@ export interface ExactIssue {
 export interface ExactOptions {
   /** Containers nested deeper than this are refused; `{}` at the top is depth 1. */
   maxDepth: number;
-  /** Stop collecting after this many issues (the walk goes on, cheaply, only to convert numbers). */
+  /** Stop after this many issues (20 unless said): the value is refused anyway. */
   maxIssues?: number;
 }
 
@@ -146,7 +146,7 @@ export function checkExact(root: unknown, options: ExactOptions): { value: unkno
   };
 
   const value = visit(root, undefined, undefined);
-  while (stack.length > 0) {
+  while (stack.length > 0 && issues.length < maxIssues) {
     const frame = stack.pop()!;
     const node = frame.node;
     if (Array.isArray(node)) {

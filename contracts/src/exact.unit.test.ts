@@ -136,6 +136,14 @@ describe('nesting', () => {
   });
 });
 
+describe('issues', () => {
+  it('stops after maxIssues', () => {
+    const many = Array.from({ length: 1000 }, () => ['\ud800']);
+    expect(checkExact(many, { maxDepth: 4, maxIssues: 5 }).issues).toHaveLength(5);
+    expect(checkExact(many, { maxDepth: 4 }).issues).toHaveLength(20);
+  });
+});
+
 describe('paths', () => {
   it('formats identifiers with dots, indexes with brackets, other keys JSON-quoted and cut when long', () => {
     expect(formatPath([])).toBe('body');
