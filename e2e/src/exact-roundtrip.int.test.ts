@@ -524,101 +524,105 @@ describe('the cases that used to be altered or dead-lettered, through the whole 
 });
 
 describe('invariant 7 over generated events', () => {
-  it('every event is refused with a 400 naming the field, or reads back exactly as sent', async () => {
-    const started = Date.now();
-    const cases: Case[] = fc
-      .sample(eventCase, { numRuns: RUNS, seed: SEED })
-      .map((c) => ({ ...c, eventId: randomUUID() }));
-    const answers = await pool(cases, (c) => send(bodyOf(c)));
+  it(
+    'every event is refused with a 400 naming the field, or reads back exactly as sent',
+    async () => {
+      const started = Date.now();
+      const cases: Case[] = fc
+        .sample(eventCase, { numRuns: RUNS, seed: SEED })
+        .map((c) => ({ ...c, eventId: randomUUID() }));
+      const answers = await pool(cases, (c) => send(bodyOf(c)));
 
-    const failures: string[] = [];
-    const fail = (c: Case, why: string) => {
-      if (failures.length < 10) failures.push(`${why}\n  body: ${bodyOf(c).replace(writeKey, '<key>')}`);
-    };
-    const accepted: Case[] = [];
-    cases.forEach((c, i) => {
-      const answer = answers[i]!;
-      const predicted = mustRefuse(c);
-      if (answer.status === 202) {
-        if (predicted.size > 0) fail(c, `accepted, but must refuse ${[...predicted].join(', ')}`);
-        else accepted.push(c);
-        return;
-      }
-      if (answer.status !== 400 || answer.fields.length === 0) {
-        fail(
-          c,
-          `answered ${answer.status} ${answer.code ?? ''} ${answer.message ?? ''} without naming a field`,
-        );
-        return;
-      }
-      const unexpected = answer.fields.filter((f) => !predicted.has(f));
-      if (unexpected.length > 0)
-        fail(
-          c,
-          `refused ${unexpected.join(', ')} (${answer.message}); expected ${[...predicted].join(', ') || 'a 202'}`,
-        );
-    });
-
-    // Poll in bulk: page through the project's events until every accepted one is visible.
-    const wanted = new Map(accepted.map((c) => [c.eventId, c]));
-    const seen = new Map<string, Record<string, unknown>>();
-    const deadline = Date.now() + 60_000;
-    while (seen.size < wanted.size && Date.now() < deadline) {
-      let cursor: string | null = null;
-      do {
-        const res = await query(
-          `/v1/events?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        );
-        expect(res.status).toBe(200);
-        const page = (await res.json()) as { items: Record<string, unknown>[]; next_cursor: string | null };
-        for (const item of page.items) {
-          if (wanted.has(item.event_id as string)) seen.set(item.event_id as string, item);
+      const failures: string[] = [];
+      const fail = (c: Case, why: string) => {
+        if (failures.length < 10) failures.push(`${why}\n  body: ${bodyOf(c).replace(writeKey, '<key>')}`);
+      };
+      const accepted: Case[] = [];
+      cases.forEach((c, i) => {
+        const answer = answers[i]!;
+        const predicted = mustRefuse(c);
+        if (answer.status === 202) {
+          if (predicted.size > 0) fail(c, `accepted, but must refuse ${[...predicted].join(', ')}`);
+          else accepted.push(c);
+          return;
         }
-        cursor = page.next_cursor;
-      } while (cursor);
-      if (seen.size < wanted.size) await sleep(250);
-    }
-    // The route the brief names, for every accepted event: GET /v1/events/<id>.
-    const items = await pool(accepted, async (c) => {
-      if (!seen.has(c.eventId)) return undefined;
-      const res = await query(`/v1/events/${c.eventId}`);
-      return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
-    });
-    accepted.forEach((c, i) => {
-      const item = items[i];
-      if (!item) return fail(c, 'accepted (202) but not readable from the query API within 60 s');
-      const sent = {
-        event_name: c.eventName,
-        user_id: c.userId ?? null,
-        url: c.url ?? null,
-        metadata: c.metadata ? expected(c.metadata) : {},
-        context: expected({
-          kind: 'object',
-          entries: (c.context ?? []).map(([k, v]) => [k, { kind: 'string', value: v }]),
-        }),
-      };
-      const read = {
-        event_name: item.event_name,
-        user_id: item.user_id,
-        url: item.url,
-        metadata: item.metadata,
-        context: item.context,
-      };
-      if (canonical(read) !== canonical(sent))
-        fail(c, `read back\n  ${canonical(read)}\n  sent\n  ${canonical(sent)}`);
-    });
+        if (answer.status !== 400 || answer.fields.length === 0) {
+          fail(
+            c,
+            `answered ${answer.status} ${answer.code ?? ''} ${answer.message ?? ''} without naming a field`,
+          );
+          return;
+        }
+        const unexpected = answer.fields.filter((f) => !predicted.has(f));
+        if (unexpected.length > 0)
+          fail(
+            c,
+            `refused ${unexpected.join(', ')} (${answer.message}); expected ${[...predicted].join(', ') || 'a 202'}`,
+          );
+      });
 
-    const refused = cases.length - accepted.length;
-    console.log(
-      `invariant 7 (${commandSide ? 'command side of this tree' : 'running ingestion API'}): ${cases.length} generated events (seed ${SEED}): ${accepted.length} read back exactly, ` +
-        `${refused} refused naming the field, in ${Date.now() - started} ms`,
-    );
-    expect(
-      failures,
-      `seed ${SEED}; replay with EVENTLENS_PROPERTY_SEED=${SEED}\n${failures.join('\n')}`,
-    ).toEqual([]);
-    // The generator must exercise both sides.
-    expect(accepted.length).toBeGreaterThan(RUNS / 10);
-    expect(refused).toBeGreaterThan(RUNS / 10);
-  });
+      // Poll in bulk: page through the project's events until every accepted one is visible.
+      const wanted = new Map(accepted.map((c) => [c.eventId, c]));
+      const seen = new Map<string, Record<string, unknown>>();
+      const deadline = Date.now() + 60_000 + RUNS * 10;
+      while (seen.size < wanted.size && Date.now() < deadline) {
+        let cursor: string | null = null;
+        do {
+          const res = await query(
+            `/v1/events?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          );
+          expect(res.status).toBe(200);
+          const page = (await res.json()) as { items: Record<string, unknown>[]; next_cursor: string | null };
+          for (const item of page.items) {
+            if (wanted.has(item.event_id as string)) seen.set(item.event_id as string, item);
+          }
+          cursor = page.next_cursor;
+        } while (cursor);
+        if (seen.size < wanted.size) await sleep(250);
+      }
+      // The route the brief names, for every accepted event: GET /v1/events/<id>.
+      const items = await pool(accepted, async (c) => {
+        if (!seen.has(c.eventId)) return undefined;
+        const res = await query(`/v1/events/${c.eventId}`);
+        return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
+      });
+      accepted.forEach((c, i) => {
+        const item = items[i];
+        if (!item) return fail(c, 'accepted (202) but not readable from the query API in time');
+        const sent = {
+          event_name: c.eventName,
+          user_id: c.userId ?? null,
+          url: c.url ?? null,
+          metadata: c.metadata ? expected(c.metadata) : {},
+          context: expected({
+            kind: 'object',
+            entries: (c.context ?? []).map(([k, v]) => [k, { kind: 'string', value: v }]),
+          }),
+        };
+        const read = {
+          event_name: item.event_name,
+          user_id: item.user_id,
+          url: item.url,
+          metadata: item.metadata,
+          context: item.context,
+        };
+        if (canonical(read) !== canonical(sent))
+          fail(c, `read back\n  ${canonical(read)}\n  sent\n  ${canonical(sent)}`);
+      });
+
+      const refused = cases.length - accepted.length;
+      console.log(
+        `invariant 7 (${commandSide ? 'command side of this tree' : 'running ingestion API'}): ${cases.length} generated events (seed ${SEED}): ${accepted.length} read back exactly, ` +
+          `${refused} refused naming the field, in ${Date.now() - started} ms`,
+      );
+      expect(
+        failures,
+        `seed ${SEED}; replay with EVENTLENS_PROPERTY_SEED=${SEED}\n${failures.join('\n')}`,
+      ).toEqual([]);
+      // The generator must exercise both sides.
+      expect(accepted.length).toBeGreaterThan(RUNS / 10);
+      expect(refused).toBeGreaterThan(RUNS / 10);
+    },
+    Math.max(180_000, RUNS * 150),
+  );
 });
