@@ -35,6 +35,14 @@ describe('pagePath', () => {
     ['/pricing?plan=pro', '/pricing'],
     ['/blog#comments', '/blog'],
     ['', '/'],
+    // Hash routes (the SDK sends a fragment only with hash routing on): part of the page.
+    ['https://shop.example/app/#/settings', '/app/#/settings'],
+    ['https://shop.example/app/#/billing?tab=2', '/app/#/billing'],
+    ['https://shop.example/app?x=1#/settings', '/app#/settings'],
+    ['https://shop.example#!/team', '/#!/team'],
+    ['https://shop.example/docs#install', '/docs'],
+    ['https://shop.example/docs#', '/docs'],
+    ['/a?next=/b#c', '/a'],
   ])('%s → %s', (url, path) => {
     expect(pagePath(url)).toBe(path);
   });
