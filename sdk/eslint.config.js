@@ -8,7 +8,17 @@ export default [
   ...root,
   {
     files: ['demo/**/*.js'],
-    languageOptions: { globals: readonly(['document', 'window', 'location', 'history']) },
+    languageOptions: {
+      globals: readonly([
+        'document',
+        'window',
+        'location',
+        'history',
+        'URL',
+        'customElements',
+        'HTMLElement',
+      ]),
+    },
   },
   {
     files: ['serve.js', 'scripts/**/*.js'],

@@ -167,3 +167,66 @@ describe('form submissions', () => {
     expect(p.net.sent).toHaveLength(0);
   });
 });
+
+describe('one intent, one event', () => {
+  it('a click on a submit button sends form_submit with the button text, and no button_click', () => {
+    const p = page(`<form id="signup"><input name="email" value="jane@example.com">
+      <button id="go">Sign <b>up</b></button><button type="button" id="other">Show password</button></form>`);
+    p.$('#signup').addEventListener('submit', (e) => e.preventDefault());
+    p.click('#go');
+    p.click('#other');
+    expect(p.events()).toMatchObject([
+      { event_name: 'form_submit', metadata: { tag: 'form', id: 'signup', text: 'Sign up' } },
+      { event_name: 'button_click', metadata: { id: 'other' } },
+    ]);
+    expect(p.net.sent[0]!.body).not.toContain('jane');
+  });
+
+  it('a submission without a submitter (Enter in a lone field, requestSubmit) carries the form text', () => {
+    const p = page(`<form id="f"><label>Search <input name="q" value="secret"></label></form>`);
+    p.$('#f').addEventListener('submit', (e) => e.preventDefault());
+    p.$('#f').dispatchEvent(new p.w.Event('submit', { bubbles: true, cancelable: true }) as unknown as Event);
+    expect(p.events()).toMatchObject([{ event_name: 'form_submit', metadata: { text: 'Search' } }]);
+  });
+
+  it('a submit button marked data-eventlens still sends its own event', () => {
+    const p = page(`<form id="f"><button id="go" data-eventlens="checkout">Pay</button></form>`);
+    p.$('#f').addEventListener('submit', (e) => e.preventDefault());
+    p.click('#go');
+    expect(names(p.net)).toEqual(['checkout', 'form_submit']);
+  });
+});
+
+describe('inside open shadow roots', () => {
+  const shadow = (html: string) => {
+    const p = page(`<my-widget id="host"></my-widget>`);
+    const root = p.$('#host').attachShadow({ mode: 'open' });
+    root.innerHTML = html;
+    const click = (selector: string) =>
+      (root.querySelector(selector) as HTMLElement).dispatchEvent(
+        new p.w.MouseEvent('click', { bubbles: true, cancelable: true, composed: true }) as unknown as Event,
+      );
+    return { ...p, root, click };
+  };
+
+  it('a click on a button sends button_click with its own text and id, not the host', () => {
+    const p = shadow(
+      `<div><button id="buy"><span id="label">Buy now</span></button><p id="plain">x</p></div>`,
+    );
+    p.click('#label');
+    p.click('#plain');
+    expect(p.events()).toMatchObject([
+      { event_name: 'button_click', metadata: { tag: 'button', id: 'buy', text: 'Buy now' } },
+    ]);
+  });
+
+  it('a form submitted by its button sends form_submit', () => {
+    const p = shadow(`<form id="f"><input value="secret"><button id="go">Join</button></form>`);
+    p.root.querySelector('form')!.addEventListener('submit', (e) => e.preventDefault());
+    p.click('#go');
+    expect(p.events()).toMatchObject([
+      { event_name: 'form_submit', metadata: { tag: 'form', id: 'f', text: 'Join' } },
+    ]);
+    expect(p.net.sent[0]!.body).not.toContain('secret');
+  });
+});

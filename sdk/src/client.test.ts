@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ACCEPTED_FIELDS, HOST, KEY, UUID, mapStorage, names, network, tab } from '../test/support.js';
-import { SESSION_TIMEOUT_MS, keys, store, uuid } from './client.js';
+import { KEEPALIVE_BUDGET, SESSION_TIMEOUT_MS, cut, keys, store, uuid } from './client.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
@@ -29,6 +29,7 @@ describe('the event envelope', () => {
       timestamp: Date.now(),
       url: 'https://shop.example/pricing?x=1',
       context: { screen: '1280x720', language: 'en-GB' },
+      sent_at: Date.now(),
     });
     // Absent fields are left out rather than sent as null.
     expect(body).not.toHaveProperty('user_id');
@@ -77,6 +78,41 @@ describe('the event envelope', () => {
     client.send('   ');
     client.send('');
     expect(names(net)).toEqual(['spaced', 'x'.repeat(200)]);
+  });
+
+  it('leaves the fragment out of url and referrer, unless hash routing is on', () => {
+    const off = tab({ url: 'https://app.example/app/#/settings', referrer: 'https://a.example/#x' });
+    off.client.ref = 'https://app.example/app/#/billing';
+    off.client.send('e');
+    expect(off.net.events()[0]).toMatchObject({
+      url: 'https://app.example/app/',
+      referrer: 'https://app.example/app/',
+    });
+    const on = tab({ url: 'https://app.example/app/#/settings', options: { hashRouting: true } });
+    on.client.ref = 'https://app.example/app/#/billing';
+    on.client.send('e');
+    expect(on.net.events()[0]).toMatchObject({
+      url: 'https://app.example/app/#/settings',
+      referrer: 'https://app.example/app/#/billing',
+    });
+  });
+
+  it('cuts every text on a code-point boundary, never leaving half a character', () => {
+    const emoji = '😀'; // two UTF-16 code units
+    const { client, net } = tab({
+      url: 'https://shop.example/?utm_source=' + encodeURIComponent('a' + emoji.repeat(300)),
+    });
+    client.ref = 'https://r.example/' + 'b'.repeat(2029) + emoji.repeat(10); // 2,048th unit: a high surrogate
+    client.send('x'.repeat(199) + emoji);
+    const e = net.events()[0]!;
+    const whole = (s: string) => expect(s).toMatch(/^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/u);
+    expect(e.event_name).toBe('x'.repeat(199));
+    expect(e.context.utm_source).toBe('a' + emoji.repeat(249));
+    expect(e.referrer).toHaveLength(2047);
+    for (const s of [e.event_name, e.context.utm_source!, e.referrer!]) whole(s);
+    expect(cut('ab' + emoji, 3)).toBe('ab');
+    expect(cut('ab' + emoji, 4)).toBe('ab' + emoji);
+    expect(cut('abc', 2)).toBe('ab');
   });
 
   it('keeps url and referrer within the 2,048 characters the API allows', () => {
@@ -244,6 +280,45 @@ describe('delivery', () => {
     expect(throws.net.sent).toMatchObject([{ via: 'fetch', keepalive: true }]);
   });
 
+  it('puts sent_at, the clock at the moment of sending, on every request, beacons included', () => {
+    const { client, net } = tab();
+    client.send('a');
+    vi.advanceTimersByTime(5_000);
+    client.send('b', undefined, true);
+    const [a, b] = net.sent.map((r) => JSON.parse(r.body));
+    expect(a).toMatchObject({ event_name: 'a', sent_at: a.timestamp });
+    expect(b).toMatchObject({ event_name: 'b', sent_at: b.timestamp });
+    expect(b.sent_at - a.sent_at).toBe(5_000);
+    expect(net.sent[1]!.via).toBe('beacon');
+  });
+
+  it('uses keepalive only while the bodies in flight stay within the keepalive budget', async () => {
+    const { client, net } = tab();
+    const release: (() => void)[] = [];
+    const fetch = net.fetch;
+    net.fetch = (url, init) => {
+      const answered = fetch(url, init); // recorded now, answered when released
+      return new Promise<Response>((resolve) => release.push(() => resolve(answered)));
+    };
+    (client.w as { fetch: typeof fetch }).fetch = net.fetch;
+    const big = { blob: 'é'.repeat(7_000) }; // 14,000 bytes in UTF-8, 7,000 characters
+    for (let i = 0; i < 10; i++) client.send('burst', big);
+    const sizes = net.sent.map((r) => new Blob([r.body]).size);
+    let inFlight = 0;
+    net.sent.forEach((r, i) => {
+      if (r.keepalive) inFlight += sizes[i]!;
+    });
+    expect(inFlight).toBeLessThanOrEqual(KEEPALIVE_BUDGET);
+    expect(inFlight).toBeLessThanOrEqual(65_536);
+    expect(net.sent.filter((r) => r.keepalive)).toHaveLength(4);
+    expect(net.sent).toHaveLength(10);
+    // Once those are done, the budget is free again.
+    release.splice(0).forEach((r) => r());
+    await vi.advanceTimersByTimeAsync(0);
+    client.send('after');
+    expect(net.sent.at(-1)).toMatchObject({ keepalive: true });
+  });
+
   it('tells which answers are final and which are worth another try', async () => {
     const { client, net } = tab();
     const outcome = (answer: ReturnType<typeof net.answer>) => {
@@ -298,6 +373,17 @@ describe('privacy', () => {
     const { client, net } = tab({ local: local.storage });
     client.send('e');
     expect(net.sent).toHaveLength(0);
+  });
+
+  it('sends nothing from an automated browser (navigator.webdriver) unless allowAutomation is set', () => {
+    const local = mapStorage();
+    const robot = tab({ navigator: { webdriver: true }, local: local.storage });
+    robot.client.send('e');
+    expect(robot.net.sent).toHaveLength(0);
+    expect(local.data.size).toBe(0);
+    const allowed = tab({ navigator: { webdriver: true }, options: { allowAutomation: true } });
+    allowed.client.send('e');
+    expect(allowed.net.sent).toHaveLength(1);
   });
 
   it('sets no cookie', () => {

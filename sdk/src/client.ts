@@ -15,6 +15,13 @@ export interface ClientOptions {
   host?: string;
   /** Send nothing when the browser says Do Not Track or Global Privacy Control. Default: false. */
   respectDnt?: boolean;
+  /**
+   * Hash routes (`#/…`, `#!/…`) are pages: a change of route is a page view and the URL sent keeps its
+   * fragment. Off (the default): hash changes are not page views and the fragment is left out of the URL.
+   */
+  hashRouting?: boolean;
+  /** Also send from automated browsers (`navigator.webdriver`), which are skipped by default. Default: false. */
+  allowAutomation?: boolean;
 }
 
 /** A JSON object of event details. */
@@ -43,16 +50,19 @@ export interface Client {
   key: string;
   /** Referrer of the current view: document.referrer, then the previous URL after an SPA navigation. */
   ref: string;
-  /** Truthy when nothing may be sent: opted out, or Do Not Track / GPC with `respectDnt`. */
+  /** Truthy when nothing may be sent: opted out, an automated browser, or Do Not Track / GPC with `respectDnt`. */
   off(): unknown;
+  /** The hash-routing switch (`hashRouting`): truthy when `#/…` routes are pages. */
+  h?: unknown;
   /** Sends one event. `beacon`: the page is going away. `url` overrides location.href. */
   send(name: string, metadata?: Metadata, beacon?: unknown, url?: string): void;
   /**
-   * POSTs a body to the ingestion API. Resolves when done with it: delivered (2xx) or refused for good
-   * (400, 401, 413, 415). Rejects when another try is worth it: with the Retry-After seconds (429, 5xx),
-   * or with the network error.
+   * POSTs a JSON object (text, without `api_key`) to the ingestion API, adding `api_key` and `sent_at`
+   * (now). `keepalive` while the keepalive budget allows. Resolves when done with it: delivered (2xx) or
+   * refused for good (400, 401, 413, 415). Rejects when another try is worth it: with the Retry-After
+   * seconds (429, 5xx), or with the network error.
    */
-  post(path: string, body: string, keepalive?: boolean): Promise<void>;
+  post(path: string, json: string): Promise<void>;
   /** addEventListener (capture phase) with the listener wrapped so that it never throws into the page. */
   on(target: Pick<EventTarget, 'addEventListener'>, type: string, listener: (event: Event) => void): void;
   /** Set by the page-tracking plugin: what `page()` does instead of sending a bare page_view. */
@@ -79,6 +89,16 @@ export interface SdkEvent {
 }
 
 export const SESSION_TIMEOUT_MS = 30 * 60_000;
+
+/**
+ * Browsers refuse a keepalive request when the bodies of the page's keepalive requests in flight would
+ * exceed 64 KiB (65,536 bytes; sendBeacon counts too). The client stays under this many bytes, with room
+ * for what others on the page send, and sends the rest without keepalive.
+ */
+export const KEEPALIVE_BUDGET = 6e4;
+
+/** The first `n` characters of `s`, never ending in half a character (a lone surrogate the API refuses). */
+export const cut = (s: string, n: number): string => s.slice(0, n).replace(/[\ud800-\udbff]$/, '');
 
 /** Wraps a function so that nothing it throws reaches its caller: the host page never sees our errors. */
 export const safe =
@@ -151,9 +171,17 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
     context: Record<string, string> = {
       screen: w.screen.width + 'x' + w.screen.height,
       language: nav.language,
-    };
+    },
+    // A URL as sent: with its fragment only when hash routes are pages.
+    page = (u: string) => cut(o.hashRouting ? u : u.split('#')[0]!, 2048);
+  // Bytes of keepalive bodies in flight.
+  let inflight = 0;
   for (const k of ['source', 'medium', 'campaign', 'term', 'content'])
-    if (q.get('utm_' + k)) context['utm_' + k] = q.get('utm_' + k)!.slice(0, 500);
+    if (q.get('utm_' + k)) context['utm_' + k] = cut(q.get('utm_' + k)!, 500);
+
+  /** The request body: api_key and sent_at (the client's clock at this send), then the object's fields. */
+  const wrap = (json: string) =>
+    '{"api_key":' + JSON.stringify(key) + ',"sent_at":' + Date.now() + ',' + json.slice(1);
 
   const c: Client = {
     w,
@@ -161,10 +189,14 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
     ss,
     key,
     ref: w.document.referrer,
-    off: () => ls.get('el_o') || (o.respectDnt && (nav.doNotTrack == '1' || nav.globalPrivacyControl)),
+    h: o.hashRouting,
+    off: () =>
+      ls.get('el_o') ||
+      (nav.webdriver && !o.allowAutomation) ||
+      (o.respectDnt && (nav.doNotTrack == '1' || nav.globalPrivacyControl)),
 
     send: (name, metadata, beacon, url = l.href) => {
-      name = String(name).trim().slice(0, 200);
+      name = cut(String(name).trim(), 200);
       if (!name || c.off()) return;
       const now = Date.now(),
         sid = (ss.get('el_s') || '').split(' '),
@@ -180,26 +212,33 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
           anonymous_id,
           event_id,
           timestamp: now,
-          url: url.slice(0, 2048),
-          referrer: c.ref.slice(0, 2048) || undefined,
+          url: page(url),
+          referrer: page(c.ref) || undefined,
           context,
-        } satisfies SdkEvent),
-        body = '{"api_key":' + JSON.stringify(key) + ',' + event.slice(1);
+        } satisfies SdkEvent);
       ss.set('el_s', session_id + ' ' + now);
       ls.set('el_a', anonymous_id);
-      if (beacon && safe(() => nav.sendBeacon(host + '/v1/events', body))()) return;
+      if (beacon && safe(() => nav.sendBeacon(host + '/v1/events', wrap(event)))()) return;
       // Queue key: timestamp first, so that keys sort oldest first.
-      c.post('/v1/events', body, true).then(
+      c.post('/v1/events', event).then(
         () => c.q?.(),
         (after) => c.q?.(event, now + event_id, after),
       );
     },
 
-    post: (path, body, keepalive) =>
+    post: (path, json) => {
+      const body = wrap(json),
+        size = new Blob([body]).size,
+        keepalive = inflight + size < KEEPALIVE_BUDGET;
+      if (keepalive) inflight += size;
       // A string body goes as text/plain: a "simple" request, so no CORS preflight.
-      w.fetch(host + path, { method: 'POST', body, keepalive }).then((r) => {
-        if (r.status > 499 || r.status == 429) throw +r.headers.get('Retry-After')!;
-      }),
+      return w
+        .fetch(host + path, { method: 'POST', body, keepalive })
+        .finally(() => keepalive && (inflight -= size))
+        .then((r) => {
+          if (r.status > 499 || r.status == 429) throw +r.headers.get('Retry-After')!;
+        });
+    },
 
     on: (target, type, listener) => target.addEventListener(type, safe(listener), true),
   };

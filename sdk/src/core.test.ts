@@ -25,6 +25,8 @@ const open = async (entry: 'index' | 'core' = 'index', keep?: Window): Promise<A
   net = network();
   Object.assign(win, { fetch: net.fetch });
   Object.defineProperty(win.navigator, 'sendBeacon', { value: net.sendBeacon });
+  // happy-dom says it is automated (navigator.webdriver), as a test browser does; a visitor's is not.
+  Object.defineProperty(win.navigator, 'webdriver', { value: false });
   g.window = win;
   vi.resetModules();
   return entry == 'index' ? await import('./index.js') : ((await import('./core.js')) as unknown as Api);

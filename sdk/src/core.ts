@@ -1,5 +1,6 @@
 import {
   createClient,
+  cut,
   keys,
   safe,
   type Client,
@@ -40,7 +41,7 @@ export const track = /* @__PURE__ */ safe((name: string, metadata?: Metadata): v
 
 /** Attaches a user id (1–200 characters) to this and every later event; kept in localStorage. */
 export const identify = /* @__PURE__ */ safe((userId: string): void => {
-  userId = String(userId).trim().slice(0, 200);
+  userId = cut(String(userId).trim(), 200);
   if (c && userId && !c.off()) c.ls.set('el_u', userId);
 });
 

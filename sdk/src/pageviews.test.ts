@@ -11,8 +11,8 @@ afterEach(() => {
 });
 
 /** A page with page tracking on, and helpers that play what a browser does. */
-const page = (url = 'https://shop.example/', referrer?: string) => {
-  const t = tab({ url, referrer, plugins: [pageviews] });
+const page = (url = 'https://shop.example/', referrer?: string, hashRouting?: boolean) => {
+  const t = tab({ url, referrer, plugins: [pageviews], options: { hashRouting } });
   let hidden = false;
   Object.defineProperty(t.document, 'hidden', { configurable: true, get: () => hidden });
   Object.defineProperty(t.document, 'visibilityState', {
@@ -90,8 +90,21 @@ describe('page_view', () => {
     expect(p.events()[2]!.url).toBe('https://shop.example/b');
   });
 
-  it('hash routes (#/…, #!/…) count as paths; in-page anchors do not', () => {
-    const p = page('https://app.example/');
+  it('with hash routing off (the default), a hash change is no page view and the fragment is left out', () => {
+    const p = page('https://app.example/app/#/settings');
+    const original = Object.getPrototypeOf(p.w.history).replaceState as History['replaceState'];
+    original.call(p.w.history, {}, '', '#/billing');
+    p.hashchange();
+    p.popstate();
+    p.w.history.pushState({}, '', '#!/team');
+    expect(names(p.net)).toEqual(['page_view']);
+    expect(p.events()[0]!.url).toBe('https://app.example/app/');
+    p.hide();
+    expect(p.events()[1]).toMatchObject({ event_name: 'page_leave', url: 'https://app.example/app/' });
+  });
+
+  it('with hash routing on, hash routes (#/…, #!/…) count as paths; in-page anchors do not', () => {
+    const p = page('https://app.example/', undefined, true);
     const original = Object.getPrototypeOf(p.w.history).replaceState as History['replaceState'];
     original.call(p.w.history, {}, '', '#pricing');
     p.hashchange();
@@ -102,7 +115,11 @@ describe('page_view', () => {
     original.call(p.w.history, {}, '', '#!/billing');
     p.hashchange();
     expect(names(p.net)).toEqual(['page_view', 'page_leave', 'page_view', 'page_leave', 'page_view']);
-    expect(p.events()[4]!.url).toBe('https://app.example/#!/billing');
+    expect(p.events()[2]!.url).toBe('https://app.example/#/settings');
+    expect(p.events()[4]).toMatchObject({
+      url: 'https://app.example/#!/billing',
+      referrer: 'https://app.example/#/settings',
+    });
   });
 
   it('a page restored from the back-forward cache sends one', () => {

@@ -17,8 +17,9 @@ export const pageviews: Plugin = (c) => {
     h = w.history;
   let open: unknown, started: number, path: string, url: string;
 
-  // The path, plus the fragment when it is a hash route (#/…, #!/…) rather than an in-page anchor.
-  const current = () => l.pathname + (/^#!?\//.test(l.hash) ? l.hash : '');
+  // The path, plus (with hash routing on) the fragment when it is a hash route (#/…, #!/…) rather than
+  // an in-page anchor.
+  const current = () => l.pathname + (c.h && /^#!?\//.test(l.hash) ? l.hash : '');
 
   const start = () => {
     if (open) return;

@@ -8,7 +8,7 @@ import {
   tab,
   type Network,
 } from '../test/support.js';
-import { retry } from './retry.js';
+import { QUEUE_CHARS, retry } from './retry.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
@@ -40,9 +40,11 @@ describe('the retry queue', () => {
     await advance(600); // 3 s + the 250 ms lock settle
     expect(batches(net)).toHaveLength(1);
     const body = JSON.parse(batches(net)[0]!.body);
-    const { api_key, ...event } = original;
-    expect(body).toEqual({ api_key, events: [event] });
-    expect(batches(net)[0]).toMatchObject({ method: 'POST', keepalive: undefined });
+    const { api_key, sent_at, ...event } = original;
+    // A retry is a new send: its own sent_at, while the event keeps its timestamp.
+    expect(body).toEqual({ api_key, sent_at: expect.any(Number), events: [event] });
+    expect(body.sent_at).toBeGreaterThanOrEqual(sent_at + 3_000);
+    expect(event.timestamp).toBe(sent_at);
     await advance(0);
     expect(queueKeys(local.data)).toHaveLength(0);
   });
@@ -169,22 +171,44 @@ describe('the retry queue', () => {
     expect(kept).toContain('e249');
   });
 
-  it('holds at most 64 KiB, dropping the oldest', async () => {
+  it(`holds at most ${QUEUE_CHARS} characters, dropping the oldest`, async () => {
     const local = mapStorage();
     const net = network();
     net.answer = () => ({ status: 503, headers: { 'Retry-After': '3600' } });
     const { client } = tab({ net, local: local.storage, plugins: [retry] });
     for (let i = 0; i < 100; i++) {
-      client.send('e' + i, { blob: 'x'.repeat(2000) });
+      client.send('e' + i, { blob: 'x'.repeat(5000) });
       await advance(1);
     }
     const values = queueKeys(local.data).map((k) => local.data.get(k)!);
     const chars = values.reduce((n, v) => n + v.length, 0);
-    expect(chars).toBeLessThanOrEqual(65_536);
-    expect(chars).toBeGreaterThan(60_000);
+    expect(chars).toBeLessThanOrEqual(QUEUE_CHARS);
+    expect(chars).toBeGreaterThan(QUEUE_CHARS - 6_000);
     const kept = values.map((v) => JSON.parse(v).event_name);
     expect(kept).toContain('e99');
     expect(kept).not.toContain('e0');
+  });
+
+  it('has room for several events of the largest size the API accepts, and drops none of a burst', async () => {
+    const local = mapStorage();
+    const net = network();
+    net.answer = () => new TypeError('Failed to fetch');
+    const { client } = tab({ net, local: local.storage, plugins: [retry] });
+    // The largest event: 16 KiB of metadata as JSON, url and referrer of 2,048, a full context.
+    const largest = { m: 'x'.repeat(16 * 1024 - 8) };
+    expect(JSON.stringify(largest)).toHaveLength(16 * 1024);
+    client.ref = 'https://r.example/' + 'r'.repeat(3000);
+    for (let i = 0; i < 10; i++) client.send('large' + i, largest);
+    await advance(0);
+    expect(queueKeys(local.data)).toHaveLength(10);
+
+    // Ten quick 14 KB events that all fail: every one of them is kept.
+    const other = mapStorage();
+    const burst = tab({ net, local: other.storage, plugins: [retry] });
+    for (let i = 0; i < 10; i++) burst.client.send('burst' + i, { blob: 'y'.repeat(14_000) });
+    await advance(0);
+    const kept = queueKeys(other.data).map((k) => JSON.parse(other.data.get(k)!).event_name);
+    expect(kept.sort()).toEqual(Array.from({ length: 10 }, (_, i) => 'burst' + i));
   });
 
   it('keeps retrying in memory when localStorage is unavailable', async () => {

@@ -3,7 +3,7 @@ import { keys, safe, type Plugin } from './client.js';
 /**
  * The retry queue. An event whose delivery failed in a way worth retrying (network error, 5xx, 429) is
  * kept in localStorage, one key per event (so tabs that add to the queue never overwrite each other),
- * bounded to 200 events and 64 KiB (65,536 characters) with the oldest dropped first, and sent again through
+ * bounded to 200 events and QUEUE_CHARS characters with the oldest dropped first, and sent again through
  * /v1/batch: after a jittered exponential backoff (never sooner than Retry-After), when the browser comes
  * back `online`, after any delivery that went through, and on the next page load.
  *
@@ -16,6 +16,13 @@ import { keys, safe, type Plugin } from './client.js';
  * request), and a tab that finds it taken looks again later. (No `storage` listener is needed: a waiting
  * tab has nothing to do that the holder does not already do.)
  */
+/**
+ * The queue's bound in characters: room for ten events of the largest size the API accepts (16 KiB of
+ * metadata, 2,048-character url and referrer, context), well inside the 5 MB a browser gives an origin's
+ * localStorage. A batch of it stays under the API's 1 MiB request limit.
+ */
+export const QUEUE_CHARS = 3e5;
+
 export const retry: Plugin = (c) => {
   const ls = c.ls,
     tab = '' + Math.random(),
@@ -55,7 +62,7 @@ export const retry: Plugin = (c) => {
         const sending = queued(),
           events = sending.map(ls.get).filter((e) => e);
         if (ls.get('el_l') != lock || !events.length) return (busy = 0);
-        c.post('/v1/batch', '{"api_key":' + JSON.stringify(c.key) + ',"events":[' + events + ']}').then(
+        c.post('/v1/batch', '{"events":[' + events + ']}').then(
           safe(() => {
             // Delivered, or refused for good (a 4xx other than 429): either way, done with these.
             busy = tries = 0;
@@ -80,7 +87,7 @@ export const retry: Plugin = (c) => {
     let chars = 0;
     queued()
       .reverse()
-      .forEach((k, i) => ((chars += (ls.get(k) || '').length) > 65536 || i >= 200) && ls.set(k));
+      .forEach((k, i) => ((chars += (ls.get(k) || '').length) > QUEUE_CHARS || i >= 200) && ls.set(k));
     schedule(after);
   });
   c.on(c.w, 'online', flush);

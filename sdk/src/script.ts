@@ -18,14 +18,17 @@ safe(() => {
   };
   const s = (document.currentScript || document.querySelector('script[data-api-key]')) as HTMLScriptElement,
     // data-api-key → apiKey, data-respect-dnt → respectDnt, …
-    d = s.dataset;
+    d = s.dataset,
+    // A switch: present (data-respect-dnt, data-respect-dnt="true"), and not "false".
+    on = (v?: string) => v != null && v != 'false';
   init({
     apiKey: d.apiKey!,
     // Default: the origin the script was loaded from.
     host: d.host || new URL(s.src).origin,
     autocapture: d.autocapture != 'false',
     pageviews: d.pageviews != 'false',
-    // Present (data-respect-dnt, data-respect-dnt="true"), and not "false".
-    respectDnt: d.respectDnt != null && d.respectDnt != 'false',
+    respectDnt: on(d.respectDnt),
+    hashRouting: on(d.hashRouting),
+    allowAutomation: on(d.allowAutomation),
   });
 })();

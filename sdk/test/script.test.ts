@@ -19,6 +19,8 @@ const load = (attributes: string, navigator: Record<string, unknown> = {}) => {
   const net = network();
   Object.assign(w, { fetch: net.fetch });
   Object.defineProperty(w.navigator, 'sendBeacon', { value: net.sendBeacon });
+  // happy-dom reports itself as automated (navigator.webdriver); a visitor's browser does not.
+  navigator = { webdriver: false, ...navigator };
   for (const [k, v] of Object.entries(navigator)) Object.defineProperty(w.navigator, k, { value: v });
   w.document.write(
     `<!doctype html><body><button id="b">Buy</button><script ${attributes}>${code}</script></body>`,
@@ -77,5 +79,38 @@ describe('the script tag', () => {
     api.init({ apiKey: KEY, host: HOST, pageviews: false });
     api.track('manual');
     expect(names(net)).toEqual(['manual']);
+  });
+
+  it('skips an automated browser unless data-allow-automation is set', () => {
+    const robot = load(`data-api-key="${KEY}" data-host="${HOST}"`, { webdriver: true });
+    robot.api.track('nothing');
+    expect(robot.net.sent).toHaveLength(0);
+    const allowed = load(`data-api-key="${KEY}" data-host="${HOST}" data-allow-automation`, {
+      webdriver: true,
+    });
+    expect(names(allowed.net)).toEqual(['page_view']);
+    const off = load(`data-api-key="${KEY}" data-host="${HOST}" data-allow-automation="false"`, {
+      webdriver: true,
+    });
+    expect(off.net.sent).toHaveLength(0);
+  });
+
+  it('data-hash-routing makes hash routes pages and keeps them in the url; without it the fragment is left out', () => {
+    const on = load(`data-api-key="${KEY}" data-host="${HOST}" data-hash-routing`);
+    on.w.location.hash = '#/settings';
+    on.w.dispatchEvent(new on.w.HashChangeEvent('hashchange'));
+    expect(on.net.events().map((e) => `${e.event_name} ${e.url}`)).toEqual([
+      'page_view https://shop.example/',
+      'page_leave https://shop.example/',
+      'page_view https://shop.example/#/settings',
+    ]);
+    const off = load(`data-api-key="${KEY}" data-host="${HOST}"`);
+    off.w.location.hash = '#/settings';
+    off.w.dispatchEvent(new off.w.HashChangeEvent('hashchange'));
+    off.api.track('here');
+    expect(off.net.events().map((e) => `${e.event_name} ${e.url}`)).toEqual([
+      'page_view https://shop.example/',
+      'here https://shop.example/',
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS without types, on purpose (not part of the package)
-import { createDemoHandler } from '../serve.js';
+import { createDemoHandler, DEMO_PATHS } from '../serve.js';
 
 type Handler = (req: unknown, res: unknown) => boolean;
 const KEY = 'el_demo_0123456789abcdef';
@@ -32,26 +32,65 @@ describe('createDemoHandler', () => {
     expect(csp).toContain('connect-src http://127.0.0.1:4000');
     const html = (await res.text()).replace(/\s+/g, ' ');
     expect(html).toContain(
-      `<script src="/eventlens.min.js" data-api-key="${KEY}" data-host="http://127.0.0.1:4000" defer></script>`,
+      `<script src="/demo/eventlens.min.js" data-api-key="${KEY}" data-host="http://127.0.0.1:4000" data-hash-routing data-allow-automation defer></script>`,
     );
+    expect(html).toContain('<script src="/demo/demo.js" defer></script>');
     expect(html).not.toContain('__EVENTLENS_');
     // What the demo must show: buttons, a link, a form, a plain div, the signup_cta button, SPA links.
     expect(html).toContain('data-eventlens="signup_cta" data-eventlens-plan="pro"');
     for (const part of [
       '<form',
       'id="plain"',
-      '<a id="about" href="/about"',
-      'data-spa',
+      '<a id="about" href="/demo/about"',
+      '<a href="/demo/pricing" data-spa',
+      '<a href="#/settings"',
+      '<a id="external" href="https://example.com/"',
       '<button id="add-to-cart"',
+      '<demo-help',
     ])
       expect(html).toContain(part);
+    // Every link of the site stays under its base.
+    for (const [, href] of html.matchAll(/href="([^"]*)"/g))
+      expect(href).toMatch(/^(\/demo\/|#|https:\/\/example\.com\/)/);
     // No inline script: every <script> has a src.
     expect(html.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
   });
 
-  it("serves the page at the demo's in-app paths too, so that a reload after pushState works", async () => {
-    for (const path of ['/pricing', '/docs', '/about', '/index.html'])
-      expect((await fetch(base + path)).status).toBe(200);
+  it("serves the page at every path, so that a reload after pushState works: 200 at the demo's pages, 404 elsewhere", async () => {
+    const page = await (await fetch(`${base}/`)).text();
+    for (const path of DEMO_PATHS as string[]) {
+      const res = await fetch(base + path + '?x=1');
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe(page);
+    }
+    const missing = await fetch(`${base}/no/such/page`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await missing.text()).toBe(page);
+  });
+
+  it('has a section in the page for each of its pages', () => {
+    const html = readFileSync(new URL('../demo/index.html', import.meta.url), 'utf8');
+    const sections = [...html.matchAll(/<section data-page="([^"]+)"/g)].map((m) => m[1]);
+    const pages = (DEMO_PATHS as string[]).filter((p) => p != '/index.html' && p != '/app/');
+    expect(sections.sort()).toEqual([...pages, '404'].sort());
+  });
+
+  it('mounts at another base, and leaves out data-allow-automation when told to', async () => {
+    const other = createDemoHandler({
+      apiKey: KEY,
+      host: 'http://127.0.0.1:4000',
+      base: '/',
+      allowAutomation: false,
+    }) as Handler;
+    let body = '';
+    const res = { writeHead: () => res, end: (b: string) => (body = b) };
+    expect(other({ method: 'GET', url: '/pricing', headers: {} }, res)).toBe(true);
+    expect(body).toContain('<script src="/eventlens.min.js"');
+    expect(body).toContain('<a href="/pricing" data-spa');
+    expect(body).not.toContain('data-allow-automation');
+    expect(() => createDemoHandler({ apiKey: KEY, host: 'http://x', base: 'demo' })).toThrow(TypeError);
+    expect(() => createDemoHandler({ apiKey: KEY, host: 'http://x', base: '/a"b/' })).toThrow(TypeError);
   });
 
   it('serves dist/eventlens.min.js as JavaScript, revalidated by ETag', async () => {
@@ -82,8 +121,8 @@ describe('createDemoHandler', () => {
     expect(await res.text()).toBe('');
   });
 
-  it('leaves every other request alone (returns false)', async () => {
-    expect(await (await fetch(`${base}/v1/events`)).text()).toBe('not mine');
+  it('leaves every other method alone (returns false)', async () => {
+    expect(await (await fetch(`${base}/v1/events`, { method: 'POST', body: '{}' })).text()).toBe('not mine');
     expect(await (await fetch(`${base}/`, { method: 'POST', body: '{}' })).text()).toBe('not mine');
   });
 

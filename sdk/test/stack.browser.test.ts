@@ -70,7 +70,10 @@ beforeAll(async () => {
   });
   const proxyOrigin = await listen(proxy);
   const demo = createDemoHandler({ apiKey: dev.apiKey, host: proxyOrigin });
+  // Mounted under /demo/ as the console mounts it.
   site = createServer((req, res) => {
+    if (req.url!.startsWith('/demo/')) req.url = req.url!.slice('/demo'.length);
+    else return res.writeHead(404).end();
     if (!demo(req, res)) res.writeHead(404).end();
   });
   siteOrigin = await listen(site);
@@ -118,7 +121,7 @@ describe('the script tag against the real stack', () => {
   it('a button click reaches the query API with the page session id; a plain div click sends nothing', async () => {
     const context = await newContext();
     const page = await context.newPage();
-    await page.goto(`${siteOrigin}/`);
+    await page.goto(`${siteOrigin}/demo/`);
     const sessionId = await sessionIdOf(page);
     await page.click('#plain');
     await page.click('#signup');
@@ -134,11 +137,11 @@ describe('the script tag against the real stack', () => {
   it('pushState, replaceState and back produce one page view per path, and closing the page a page_leave', async () => {
     const context = await newContext();
     const page = await context.newPage();
-    await page.goto(`${siteOrigin}/`);
+    await page.goto(`${siteOrigin}/demo/`);
     const sessionId = await sessionIdOf(page);
-    await page.evaluate(() => history.pushState({}, '', '/pricing'));
-    await page.evaluate(() => history.replaceState({}, '', '/pricing?plan=pro'));
-    await page.evaluate(() => history.replaceState({}, '', '/docs'));
+    await page.evaluate(() => history.pushState({}, '', '/demo/pricing'));
+    await page.evaluate(() => history.replaceState({}, '', '/demo/pricing?plan=pro'));
+    await page.evaluate(() => history.replaceState({}, '', '/demo/docs'));
     await page.goBack();
     await page.waitForTimeout(700);
     await page.close({ runBeforeUnload: true });
@@ -147,7 +150,7 @@ describe('the script tag against the real stack', () => {
       (e) => names(e).filter((n) => n === 'page_leave').length >= 4,
     );
     const views = events.filter((e) => e.event_name === 'page_view').map((e) => new URL(e.url!).pathname);
-    expect(views).toEqual(['/', '/pricing', '/docs', '/']);
+    expect(views).toEqual(['/demo/', '/demo/pricing', '/demo/docs', '/demo/']);
     const leaves = events.filter((e) => e.event_name === 'page_leave');
     expect(leaves.length).toBe(views.length);
     const last = leaves.at(-1)!;
@@ -159,12 +162,12 @@ describe('the script tag against the real stack', () => {
   it('a reload keeps the session, a new tab does not', async () => {
     const context = await newContext();
     const page = await context.newPage();
-    await page.goto(`${siteOrigin}/`);
+    await page.goto(`${siteOrigin}/demo/`);
     const first = await sessionIdOf(page);
     await page.reload();
     expect(await sessionIdOf(page)).toBe(first);
     const other = await context.newPage();
-    await other.goto(`${siteOrigin}/`);
+    await other.goto(`${siteOrigin}/demo/`);
     expect(await sessionIdOf(other)).not.toBe(first);
     await waitForEvents(first, (e) => names(e).filter((n) => n === 'page_view').length >= 2);
     await context.close();
@@ -173,7 +176,7 @@ describe('the script tag against the real stack', () => {
   it('loses nothing and counts nothing twice while ingestion answers 503 for a while', async () => {
     const context = await newContext();
     const page = await context.newPage();
-    await page.goto(`${siteOrigin}/`);
+    await page.goto(`${siteOrigin}/demo/`);
     const sessionId = await sessionIdOf(page);
     await waitForEvents(sessionId, (e) => names(e).includes('page_view'));
     failing = true;

@@ -21,6 +21,7 @@ export const ACCEPTED_FIELDS = [
   'url',
   'referrer',
   'context',
+  'sent_at',
 ];
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -177,7 +178,7 @@ export const tab = (t: TabOptions = {}) => {
   const session = t.session ?? mapStorage().storage;
   const env = {
     fetch: net.fetch,
-    navigator: { language: 'en-GB', sendBeacon: net.sendBeacon, ...t.navigator },
+    navigator: { language: 'en-GB', sendBeacon: net.sendBeacon, webdriver: false, ...t.navigator },
     get localStorage() {
       return typeof local == 'function' ? local() : local;
     },

@@ -1,8 +1,9 @@
 /**
- * The script-tag build in a real browser: Debian's Chromium driven by playwright-core. The demo page is
- * served by sdk/serve.js from one origin; a recording ingestion server on another origin (another port)
- * plays the EventLens API, so CORS applies as it would in production, and records every request with its
- * method so that we can assert that no preflight ever happened.
+ * The script-tag build in a real browser: Debian's Chromium driven by playwright-core. The demo site is
+ * served by sdk/serve.js under /demo/ of one origin, mounted as the console mounts it; a recording
+ * ingestion server on another origin (another port) plays the EventLens API, so CORS applies as it would
+ * in production, and records every request with its method so that we can assert that no preflight ever
+ * happened.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,7 @@ interface Received {
   anonymous_id: string;
   url: string;
   referrer?: string;
+  timestamp: number;
   metadata?: Record<string, unknown>;
   status: number;
   path: string;
@@ -37,6 +39,8 @@ interface Received {
 const requests: Recorded[] = [];
 /** While true, the ingestion server answers 503 with Retry-After: 1, as when Kafka is unavailable. */
 let failing = false;
+/** While true, the ingestion server answers after 500 ms, so that requests pile up in flight. */
+let slow = false;
 
 const read = (req: IncomingMessage) =>
   new Promise<string>((resolve) => {
@@ -57,6 +61,7 @@ const listen = async (server: Server) => {
 beforeAll(async () => {
   ingest = createServer(async (req, res) => {
     const body = await read(req);
+    if (slow) await new Promise((r) => setTimeout(r, 500));
     const cors = { 'Access-Control-Allow-Origin': '*' };
     const status = req.method == 'OPTIONS' ? 204 : failing ? 503 : 202;
     requests.push({
@@ -85,9 +90,24 @@ beforeAll(async () => {
   });
   ingestOrigin = await listen(ingest);
 
-  const demo = createDemoHandler({ apiKey: KEY, host: ingestOrigin });
+  // As the console mounts it: /demo/… with the prefix taken off. /strict/ is the same site without
+  // data-allow-automation, as a visitor's page would be.
+  const mounts = {
+    '/demo/': createDemoHandler({ apiKey: KEY, host: ingestOrigin }),
+    '/strict/': createDemoHandler({
+      apiKey: KEY,
+      host: ingestOrigin,
+      base: '/strict/',
+      allowAutomation: false,
+    }),
+  };
   site = createServer((req, res) => {
-    if (!demo(req, res)) res.writeHead(404).end();
+    for (const [base, demo] of Object.entries(mounts)) {
+      if (!req.url!.startsWith(base)) continue;
+      req.url = req.url!.slice(base.length - 1);
+      if (demo(req, res)) return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Page not found (not the demo)');
   });
   siteOrigin = await listen(site);
 
@@ -96,8 +116,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterEach(async () => {
-  failing = false;
+  failing = slow = false;
   await Promise.all(contexts.splice(0).map((c) => c.close()));
+  // The closed pages' last page_leave arrives now, not during the next test.
+  await sleep(400);
 });
 
 afterAll(async () => {
@@ -112,13 +134,16 @@ const newContext = async () => {
   contexts.push(context);
   return context;
 };
+/** Opens the demo at `path` (relative to /demo/). */
 const openDemo = async (context?: BrowserContext, path = '/') => {
   const page = await (context ?? (await newContext())).newPage();
   const cspViolations: string[] = [];
   page.on('console', (m) => /Content.Security.Policy/i.test(m.text()) && cspViolations.push(m.text()));
-  await page.goto(siteOrigin + path);
+  await page.goto(demo(path));
   return Object.assign(page, { cspViolations });
 };
+/** The absolute URL of a demo page. */
+const demo = (path = '/') => `${siteOrigin}/demo${path}`;
 
 /** Events the server accepted since `from` (an index into `requests`). */
 const accepted = (from = 0): Received[] =>
@@ -184,30 +209,163 @@ describe('in Chromium', () => {
     await page.fill('#email', 'jane.secret@example.com');
     await page.click('#newsletter button');
     const submit = await waitForEvent(from, 'form_submit');
-    expect(submit.metadata).toMatchObject({ tag: 'form', id: 'newsletter' });
+    expect(submit.metadata).toEqual({ tag: 'form', id: 'newsletter', text: 'Subscribe' });
     expect(requests.slice(from).some((r) => r.body.includes('jane.secret'))).toBe(false);
+    await page.waitForTimeout(300);
+    expect(namesSince(from)).toEqual(['page_view', 'form_submit']); // one intent, one event
   });
+
+  it('Enter in a form sends one form_submit, not also the button_click of the synthetic click', async () => {
+    const from = requests.length;
+    const page = await openDemo();
+    await waitForEvent(from, 'page_view');
+    await page.fill('#email', 'jane@example.com');
+    await page.press('#email', 'Enter');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.includes('Thanks'));
+    const submit = await waitForEvent(from, 'form_submit');
+    expect(submit.metadata).toEqual({ tag: 'form', id: 'newsletter', text: 'Subscribe' });
+    await page.waitForTimeout(300);
+    expect(namesSince(from)).toEqual(['page_view', 'form_submit']);
+  });
+
+  it('a button and a form inside an open shadow root are captured', async () => {
+    const from = requests.length;
+    const page = await openDemo();
+    await waitForEvent(from, 'page_view');
+    await page.click('demo-help #chat'); // playwright's CSS pierces open shadow roots
+    const chat = await waitForEvent(from, 'button_click');
+    expect(chat.metadata).toEqual({ tag: 'button', id: 'chat', text: 'Chat with us' });
+    await page.fill('demo-help #phone', '+44 7700 900123');
+    await page.click('demo-help #call');
+    const submit = await waitForEvent(from, 'form_submit');
+    expect(submit.metadata).toEqual({ tag: 'form', id: 'callback', text: 'Call me back' });
+    await page.press('demo-help #phone', 'Enter');
+    await waitFor(
+      'a second form_submit',
+      () => namesSince(from).filter((n) => n == 'form_submit').length == 2,
+    );
+    await page.waitForTimeout(300);
+    expect(namesSince(from)).toEqual(['page_view', 'button_click', 'form_submit', 'form_submit']);
+    expect(requests.slice(from).some((r) => r.body.includes('7700'))).toBe(false);
+  });
+
+  it('ten quick 14 KB events all arrive directly: keepalive only within the in-flight budget', async () => {
+    const from = requests.length;
+    const page = await openDemo();
+    await waitForEvent(from, 'page_view');
+    slow = true; // every request stays in flight for a while
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() == 'error' && errors.push(m.text()));
+    await page.evaluate(() => {
+      const el = (window as unknown as { eventlens: { track(n: string, m: object): void } }).eventlens;
+      for (let i = 0; i < 10; i++) el.track('big', { i, blob: 'x'.repeat(14_000) });
+    });
+    const big = await waitFor('ten big events', () => {
+      const found = accepted(from).filter((e) => e.event_name == 'big');
+      return found.length >= 10 && found;
+    });
+    expect(new Set(big.map((e) => e.metadata!.i)).size).toBe(10);
+    // None was refused by the browser and sent again later from the queue.
+    expect(big.every((e) => e.path == '/v1/events')).toBe(true);
+    await page.waitForTimeout(300);
+    expect(accepted(from).filter((e) => e.event_name == 'big')).toHaveLength(10);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('el_q:')))).toEqual(
+      [],
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it('every request carries sent_at, the clock at the moment it was sent, also from the queue', async () => {
+    const from = requests.length;
+    const page = await openDemo();
+    await waitForEvent(from, 'page_view');
+    failing = true;
+    await page.evaluate(() =>
+      (window as unknown as { eventlens: { track(n: string): void } }).eventlens.track('clocked'),
+    );
+    await waitFor('a refused send', () =>
+      requests.slice(from).some((r) => r.status == 503 && r.body.includes('clocked')),
+    );
+    await sleep(1200);
+    failing = false;
+    const resent = await waitForEvent(from, 'clocked');
+    const [first, last] = [
+      requests.slice(from).find((r) => r.body.includes('clocked'))!,
+      requests.slice(from).findLast((r) => r.body.includes('clocked'))!,
+    ];
+    const [a, b] = [JSON.parse(first.body), JSON.parse(last.body)];
+    expect(last.path).toBe('/v1/batch');
+    expect(a.sent_at).toBeGreaterThanOrEqual(a.timestamp);
+    expect(Math.abs(a.sent_at - first.at)).toBeLessThan(1000);
+    expect(Math.abs(b.sent_at - last.at)).toBeLessThan(1000);
+    expect(b.sent_at - a.sent_at).toBeGreaterThanOrEqual(1000);
+    expect(resent.timestamp).toBe(a.timestamp); // the event keeps its own time
+    for (const r of requests.slice(from)) expect(typeof JSON.parse(r.body).sent_at).toBe('number');
+  }, 30_000);
+
+  it('hash routes are pages with data-hash-routing; an in-page anchor is not', async () => {
+    const from = requests.length;
+    const page = await openDemo(undefined, '/app/#/settings');
+    await waitForEvent(from, 'page_view', (e) => e.url == demo('/app/#/settings'));
+    await page.click('nav.sub a[href="#/billing"]');
+    await waitForEvent(from, 'page_view', (e) => e.url == demo('/app/#/billing'));
+    await page.goBack();
+    await waitForEvent(
+      from,
+      'page_view',
+      (e) => e.url == demo('/app/#/settings') && e.referrer == demo('/app/#/billing'),
+    );
+    await page.click('header a[href="/demo/docs"]');
+    await page.click('a[href="#install"]');
+    await page.waitForTimeout(300);
+    const views = accepted(from).filter((e) => e.event_name.startsWith('page_'));
+    expect(views.map((e) => `${e.event_name} ${e.url.replace(siteOrigin, '')}`)).toEqual([
+      'page_view /demo/app/#/settings',
+      'page_leave /demo/app/#/settings',
+      'page_view /demo/app/#/billing',
+      'page_leave /demo/app/#/billing',
+      'page_view /demo/app/#/settings',
+      'page_leave /demo/app/#/settings',
+      'page_view /demo/docs',
+    ]);
+  });
+
+  it('an automated browser (navigator.webdriver) sends nothing unless the page allows automation', async () => {
+    const from = requests.length;
+    const page = await (await newContext()).newPage();
+    await page.goto(`${siteOrigin}/strict/`);
+    expect(await page.evaluate(() => navigator.webdriver)).toBe(true);
+    await page.click('#add-to-cart');
+    await page.evaluate(() =>
+      (window as unknown as { eventlens: { track(n: string): void } }).eventlens.track('robot'),
+    );
+    await page.waitForTimeout(500);
+    // (Other tests' pages may still deliver their last page_leave: only this site's requests count.)
+    expect(requests.slice(from).filter((r) => r.body.includes('/strict/'))).toEqual([]);
+    expect(
+      await page.evaluate(() => Object.keys(localStorage).length + Object.keys(sessionStorage).length),
+    ).toBe(0);
+    // The same site with data-allow-automation (the demo under /demo/) is counted.
+    await page.goto(demo('/'));
+    await waitForEvent(from, 'page_view', (e) => e.url == demo('/'));
+  }, 30_000);
 
   it('pushState, replaceState and back produce the right page views', async () => {
     const from = requests.length;
     const page = await openDemo();
     await waitForEvent(from, 'page_view');
 
-    await page.click('header a[href="/pricing"]'); // the demo's router: history.pushState
+    await page.click('header a[href="/demo/pricing"]'); // the demo's router: history.pushState
     await waitForEvent(from, 'page_view', (e) => e.url.endsWith('/pricing'));
-    await page.evaluate(() => history.replaceState(null, '', '/pricing?tab=yearly')); // query only: nothing
-    await page.evaluate(() => history.replaceState(null, '', '/docs')); // another path: a pair
+    await page.evaluate(() => history.replaceState(null, '', '/demo/pricing?tab=yearly')); // query only: nothing
+    await page.evaluate(() => history.replaceState(null, '', '/demo/docs')); // another path: a pair
     await waitForEvent(from, 'page_view', (e) => e.url.endsWith('/docs'));
     await page.goBack(); // popstate back to /
-    await waitForEvent(
-      from,
-      'page_view',
-      (e) => e.url == `${siteOrigin}/` && e.referrer == `${siteOrigin}/docs`,
-    );
+    await waitForEvent(from, 'page_view', (e) => e.url == demo('/') && e.referrer == demo('/docs'));
     await page.waitForTimeout(200);
 
     const views = accepted(from).filter((e) => e.event_name.startsWith('page_'));
-    expect(views.map((e) => `${e.event_name} ${e.url.replace(siteOrigin, '')}`)).toEqual([
+    expect(views.map((e) => `${e.event_name} ${e.url.replace(siteOrigin + '/demo', '')}`)).toEqual([
       'page_view /',
       'page_leave /',
       'page_view /pricing',
@@ -223,15 +381,20 @@ describe('in Chromium', () => {
     const from = requests.length;
     const page = await openDemo();
     await waitForEvent(from, 'page_view');
+    // (Another test's page may deliver its last page_leave late: this page's is the one of its session.)
+    const session = await sessionIdOf(page);
     const opened = Date.now();
     await page.waitForTimeout(1200);
     await page.close({ runBeforeUnload: true });
     const closed = Date.now();
-    const leave = await waitForEvent(from, 'page_leave');
+    const leave = await waitForEvent(from, 'page_leave', (e) => e.session_id == session);
     expect(leave.metadata!.duration_ms).toBeGreaterThanOrEqual(1100);
     expect(leave.metadata!.duration_ms).toBeLessThanOrEqual(closed - opened + 1000);
-    expect(leave.url).toBe(`${siteOrigin}/`);
-    expect(accepted(from).filter((e) => e.event_name == 'page_leave')).toHaveLength(1);
+    expect(leave.url).toBe(demo('/'));
+    await sleep(300);
+    expect(
+      accepted(from).filter((e) => e.event_name == 'page_leave' && e.session_id == session),
+    ).toHaveLength(1);
   });
 
   it('a link that leaves the page delivers its link_click and the page_leave', async () => {
@@ -239,9 +402,9 @@ describe('in Chromium', () => {
     const page = await openDemo();
     await waitForEvent(from, 'page_view');
     await page.click('#about'); // a full page load
-    await waitForEvent(from, 'link_click', (e) => e.metadata?.href == `${siteOrigin}/about`);
-    await waitForEvent(from, 'page_leave', (e) => e.url == `${siteOrigin}/`);
-    await waitForEvent(from, 'page_view', (e) => e.url == `${siteOrigin}/about`);
+    await waitForEvent(from, 'link_click', (e) => e.metadata?.href == demo('/about'));
+    await waitForEvent(from, 'page_leave', (e) => e.url == demo('/'));
+    await waitForEvent(from, 'page_view', (e) => e.url == demo('/about'));
   });
 
   it('a reload keeps the session, a new tab does not (and shares the anonymous id)', async () => {
@@ -317,6 +480,78 @@ describe('in Chromium', () => {
       expect(r.contentType).toBe('text/plain;charset=UTF-8');
       expect(JSON.parse(r.body).api_key).toBe(KEY);
     }
+  });
+});
+
+describe('the demo site, under /demo/ as the console serves it', () => {
+  const pages: [string, string][] = [
+    ['/', 'Home'],
+    ['/pricing', 'Pricing'],
+    ['/docs', 'Docs'],
+    ['/about', 'About us'],
+    ['/app/#/settings', 'App: Settings'],
+    ['/app/#/billing', 'App: Billing'],
+    ['/no/such/page', 'Page not found'],
+  ];
+  const heading = (page: Page) => page.locator('h1').textContent();
+
+  it('every page shows its own heading on load and on reload, and sends only its own /demo/ paths', async () => {
+    const from = requests.length;
+    const context = await newContext();
+    const page = await context.newPage();
+    for (const [path, title] of pages) {
+      await page.goto(demo(path));
+      expect(await heading(page), path).toBe(title);
+      await page.reload();
+      expect(await heading(page), `${path} reloaded`).toBe(title);
+      await waitFor(`the page_view of ${path}`, () =>
+        accepted(from).some((e) => e.event_name == 'page_view' && e.url == demo(path)),
+      );
+    }
+    // SPA navigation through the header, then a reload wherever it led.
+    await page.goto(demo('/'));
+    for (const [link, title] of [
+      ['Pricing', 'Pricing'],
+      ['Docs', 'Docs'],
+      ['App', 'App: Settings'],
+      ['Home', 'Home'],
+    ]) {
+      await page.click(`header >> text=${link}`);
+      expect(await heading(page), link).toBe(title);
+      expect(new URL(page.url()).pathname.startsWith('/demo/')).toBe(true);
+      await page.reload();
+      expect(await heading(page), `${link} reloaded`).toBe(title);
+    }
+    await page.goto(demo('/app/#/settings'));
+    await page.click('nav.sub >> text=Billing');
+    expect(await heading(page)).toBe('App: Billing');
+    await page.goBack();
+    expect(await heading(page)).toBe('App: Settings');
+    await page.close({ runBeforeUnload: true });
+    await sleep(300);
+
+    const sent = accepted(from);
+    expect(sent.length).toBeGreaterThan(20);
+    for (const e of sent) {
+      expect(e.url.startsWith(`${siteOrigin}/demo/`), e.url).toBe(true);
+      if (e.referrer) expect(e.referrer.startsWith(`${siteOrigin}/demo/`), e.referrer).toBe(true);
+    }
+    await context.close();
+  }, 60_000);
+
+  it('the full-page link, the outbound link and the custom event work; the guide points to the console', async () => {
+    const from = requests.length;
+    const page = await openDemo();
+    await expect.poll(() => page.locator('ol.tour').textContent()).toContain('Events');
+    await page.click('#custom');
+    await waitForEvent(from, 'demo_custom_event', (e) => e.metadata?.source == 'demo');
+    await page.click('#about');
+    await page.waitForURL(demo('/about'));
+    expect(await heading(page)).toBe('About us');
+    await page.goBack();
+    await page.click('#external');
+    await waitForEvent(from, 'link_click', (e) => e.metadata?.href == 'https://example.com/');
+    expect(page.cspViolations).toEqual([]);
   });
 });
 
