@@ -23,15 +23,27 @@ export type K8sObject = {
 };
 
 export const KUBECTL_MISSING =
-  'kubectl (1.27+, with kustomize v5) is not on PATH: install it, e.g. from https://kubernetes.io/docs/tasks/tools/ or your package manager';
+  'kubectl 1.27+ (kustomize v5 built in) is needed to render k8s/overlays and was not found on PATH: install it (https://kubernetes.io/docs/tasks/tools/) and run the tests again';
 
 export function kubectlError(): string | undefined {
+  let version: string;
   try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'pipe', timeout: 30_000 });
-    return undefined;
+    version = execFileSync('kubectl', ['version', '--client'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
   } catch {
     return KUBECTL_MISSING;
   }
+  // kustomize v5 (kubectl 1.27+) for components, labels and inline patches.
+  const kustomize = /Kustomize Version: v(\d+)/.exec(version);
+  if (!kustomize || Number(kustomize[1]) < 5)
+    return KUBECTL_MISSING.replace(
+      'was not found on PATH',
+      `is older (${version.trim().replace(/\n/g, ', ')})`,
+    );
+  return undefined;
 }
 
 const cache = new Map<Overlay, K8sObject[]>();
