@@ -89,6 +89,12 @@ describe('clicks that carry intent', () => {
     expect(text).toBe('word '.repeat(60).trim().slice(0, 100));
   });
 
+  it('never cuts text in the middle of a character', () => {
+    const p = page(`<button id="b">${'a'.repeat(99)}😀 and more</button>`);
+    p.click('#b');
+    expect(p.events()[0]!.metadata!.text).toBe('a'.repeat(99));
+  });
+
   it('never sends what a visitor typed: no input, textarea or select values', () => {
     const p = page(`
       <div data-eventlens="search_box" id="box">

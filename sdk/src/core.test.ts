@@ -187,6 +187,9 @@ describe('identify and reset', () => {
     api.track('b');
     expect(net.events()[0]).not.toHaveProperty('user_id');
     expect(net.events()[1]!.user_id).toBe('u'.repeat(200));
+    api.identify('u'.repeat(199) + '😀'); // the 200th unit is half an emoji: cut before it
+    api.track('c');
+    expect(net.events()[2]!.user_id).toBe('u'.repeat(199));
   });
 
   it('reset clears both identities and starts a new session', async () => {
