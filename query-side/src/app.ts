@@ -11,8 +11,9 @@ import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-open
 import { SESSION_COOKIE } from '@eventlens/contracts';
 import { createCallers } from './auth/callers';
 import { authRoutes } from './auth/routes';
+import { createLoginThrottle, type ThrottleOptions } from './auth/throttle';
 import { cors } from './http/cors';
-import { ApiError, describe, errorHandler, type Logger } from './http/errors';
+import { ApiError, describeSafely, errorHandler, type Logger } from './http/errors';
 import { createMetrics } from './http/metrics';
 import { mountRoutes, type AnyRoute } from './http/route';
 import { eventRoutes } from './read-models/events';
@@ -33,8 +34,7 @@ export interface AppDeps {
   trustProxy?: string | boolean | number;
   /** How long read-key and project lookups are reused, ≤ 1000 ms (default 1000). */
   keyCacheTtlMs?: number;
-  /** How long a session's revocation lookup is reused, ≤ 500 ms (default 250). */
-  sessionCacheTtlMs?: number;
+  loginThrottle?: ThrottleOptions;
   /** Check every success body against its documented schema (tests). */
   validateResponses?: boolean;
 }
@@ -65,11 +65,17 @@ export function createApp(deps: AppDeps): Express {
     sessionSecret: deps.sessionSecret,
     now,
     ...(deps.keyCacheTtlMs !== undefined ? { cacheTtlMs: deps.keyCacheTtlMs } : {}),
-    ...(deps.sessionCacheTtlMs !== undefined ? { sessionCacheTtlMs: deps.sessionCacheTtlMs } : {}),
   });
+  const throttle = createLoginThrottle({ now, ...deps.loginThrottle });
 
   const routes: AnyRoute[] = [
-    ...authRoutes({ db, now }),
+    ...authRoutes({
+      db,
+      sessionSecret: deps.sessionSecret,
+      throttle,
+      now,
+      cookieSecure: deps.cookieSecure ?? 'auto',
+    }),
     ...projectRoutes(db),
     ...eventRoutes(db),
     ...statsRoutes(db, now),
@@ -88,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
     in: 'cookie',
     name: SESSION_COOKIE,
     description:
-      "A console session from the command side's POST /v1/auth/login (refused once logged out or revoked). Project routes then need `project_id` or the X-EventLens-Project header.",
+      'A console session from POST /v1/auth/login. Project routes then need `project_id` or the X-EventLens-Project header.',
   });
 
   registerOperationalPaths(registry);
@@ -119,7 +125,7 @@ export function createApp(deps: AppDeps): Express {
       await db.raw('select 1').timeout(2000, { cancel: false });
       res.json({ status: 'ready', checks: { postgres: 'ok' } });
     } catch (error) {
-      logger.error('readiness check failed', { dependency: 'postgres', error: describe(error) });
+      logger.error('readiness check failed', { dependency: 'postgres', error: describeSafely(error) });
       res.setHeader('Retry-After', '2');
       res.status(503).json({ status: 'not_ready', checks: { postgres: 'unavailable' } });
     }

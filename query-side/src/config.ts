@@ -3,26 +3,57 @@
  * names the variable; nothing else in the package reads `process.env`.
  */
 import { z } from 'zod';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/server';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const Env = z.object({
-  EVENTLENS_READER_DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL of the read-only role'),
-  EVENTLENS_SESSION_SECRET: z.string().min(16, 'must be at least 16 characters'),
-  EVENTLENS_QUERY_PORT: port.default(18200),
-  EVENTLENS_QUERY_HOST: z.string().min(1).default('127.0.0.1'),
-  /**
-   * `auto`: the session cookie is Secure when the request arrived over https (directly or, from a
-   * trusted proxy, by X-Forwarded-Proto). `true`/`false` force it.
-   */
-  EVENTLENS_QUERY_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-  /** Express `trust proxy`: which hops may set X-Forwarded-For/-Proto. The console's reverse proxy is local. */
-  EVENTLENS_QUERY_TRUST_PROXY: z.string().min(1).default('loopback'),
-  EVENTLENS_QUERY_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
-  EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-});
+const Env = z
+  .object({
+    EVENTLENS_READER_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL of the read-only role'),
+    EVENTLENS_SESSION_SECRET: z.string().min(16, 'must be at least 16 characters'),
+    EVENTLENS_QUERY_PORT: port.default(18200),
+    EVENTLENS_QUERY_HOST: z.string().min(1).default('127.0.0.1'),
+    /**
+     * `auto`: the session cookie is Secure when the request arrived over https (directly or, from a
+     * trusted proxy, by X-Forwarded-Proto). `true`/`false` force it.
+     */
+    EVENTLENS_QUERY_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+    /** Express `trust proxy`: which hops may set X-Forwarded-For/-Proto. The console's reverse proxy is local. */
+    EVENTLENS_QUERY_TRUST_PROXY: z.string().min(1).default('loopback'),
+    EVENTLENS_QUERY_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /** Listener bounds (shared names: every service reads them). A trickled request is cut after these. */
+    EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(120_000)
+      .default(DEFAULT_HTTP_LIMITS.headersTimeoutMs),
+    EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(300_000)
+      .default(DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+    EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
+    EVENTLENS_HTTP_MAX_CONNECTIONS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(DEFAULT_HTTP_LIMITS.maxConnections),
+  })
+  .refine((e) => e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS <= e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS, {
+    path: ['EVENTLENS_HTTP_HEADERS_TIMEOUT_MS'],
+    message: 'must not exceed EVENTLENS_HTTP_REQUEST_TIMEOUT_MS',
+  });
 
 export interface Config {
   readerDatabaseUrl: string;
@@ -33,6 +64,7 @@ export interface Config {
   trustProxy: string | boolean | number;
   dbPoolMax: number;
   statementTimeoutMs: number;
+  http: HttpLimits;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +91,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: parseTrustProxy(e.EVENTLENS_QUERY_TRUST_PROXY),
     dbPoolMax: e.EVENTLENS_QUERY_DB_POOL_MAX,
     statementTimeoutMs: e.EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS,
+    http: {
+      headersTimeoutMs: e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.EVENTLENS_HTTP_MAX_CONNECTIONS,
+    },
   };
 }
 

@@ -16,7 +16,36 @@ test('defaults', () => {
     trustProxy: 'loopback',
     dbPoolMax: 10,
     statementTimeoutMs: 10_000,
+    http: {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1024,
+    },
   });
+});
+
+test('listener bounds', () => {
+  const config = loadConfig({
+    ...base,
+    EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: '2000',
+    EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: '3000',
+    EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
+    EVENTLENS_HTTP_MAX_CONNECTIONS: '50',
+  });
+  expect(config.http).toEqual({
+    headersTimeoutMs: 2000,
+    requestTimeoutMs: 3000,
+    keepAliveTimeoutMs: 1000,
+    maxConnections: 50,
+  });
+  expect(() =>
+    loadConfig({
+      ...base,
+      EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: '5000',
+      EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: '4000',
+    }),
+  ).toThrow('EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: must not exceed EVENTLENS_HTTP_REQUEST_TIMEOUT_MS');
 });
 
 test('overrides', () => {
@@ -42,6 +71,7 @@ test.each([
   ],
   [{ ...base, EVENTLENS_QUERY_PORT: 'eighty' }, 'EVENTLENS_QUERY_PORT:'],
   [{ ...base, EVENTLENS_QUERY_COOKIE_SECURE: 'yes' }, 'EVENTLENS_QUERY_COOKIE_SECURE:'],
+  [{ ...base, EVENTLENS_HTTP_MAX_CONNECTIONS: '0' }, 'EVENTLENS_HTTP_MAX_CONNECTIONS:'],
 ])('fails with one line naming the variable (%#)', (env, message) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);

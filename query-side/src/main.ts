@@ -2,11 +2,11 @@
  * Composition root: config from the environment, the reader pool, the app, and a graceful stop on
  * SIGTERM/SIGINT (stop accepting, let requests in flight finish, close the pool).
  */
-import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createReaderDb } from './db';
 import type { Logger } from './http/errors';
+import { startHttpServer } from './http/server';
 
 const logger: Logger = {
   info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
@@ -41,10 +41,12 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  const { server, address } = await startHttpServer(app, {
+    host: config.host,
+    port: config.port,
+    ...config.http,
   });
-  logger.info('query-side listening', { host: config.host, port: config.port });
+  logger.info('query-side listening', { host: address.address, port: address.port, ...config.http });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -3,12 +3,14 @@
  * Handlers throw `ApiError`; `errorHandler` is the only place that turns anything into a response,
  * so nothing ever answers with a stack trace.
  */
+import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 
 export type ErrorCode =
   | 'INVALID_JSON'
   | 'INVALID_FIELD'
+  | 'INVALID_BODY_ENCODING'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNAUTHORIZED'
@@ -102,17 +104,48 @@ interface HttpishError {
   statusCode?: unknown;
   type?: unknown;
   expose?: unknown;
+  code?: unknown;
 }
 
-function classify(error: unknown): ApiError | undefined {
+/** What body-parser inflates (Node 20 has no zstd); anything else is a 415. */
+export const ACCEPTED_BODY_ENCODINGS = ['identity', 'gzip', 'deflate', 'br'] as const;
+const acceptedEncodings = ACCEPTED_BODY_ENCODINGS.join(', ');
+
+/**
+ * A body that says it is compressed and is not: body-parser passes zlib's error on as a 400 with
+ * no `type` (its own errors all have one). zlib's codes are Z_* (gzip, deflate) and ERR_* (brotli).
+ */
+function isInflateFailure(error: unknown, contentEncoding: string | undefined): boolean {
+  const e = error as HttpishError;
+  if (e?.type !== undefined || Number(e?.status) !== 400) return false;
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity') return false;
+  return typeof e.code === 'string' && /^(Z_|ERR_)/.test(e.code);
+}
+
+function classify(error: unknown, contentEncoding: string | undefined): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof z.ZodError) return fromZodError(error);
   const e = error as HttpishError;
   // body-parser's errors (express.json)
   if (e?.type === 'entity.parse.failed') return new ApiError(400, 'INVALID_JSON', 'body is not valid JSON');
   if (e?.type === 'entity.too.large') return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'body is too large');
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
+  if (e?.type === 'encoding.unsupported') {
+    return new ApiError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `unsupported Content-Encoding; accepted: ${acceptedEncodings}`,
+    );
+  }
+  if (e?.type === 'charset.unsupported') {
+    return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported body charset; send utf-8');
+  }
+  if (isInflateFailure(error, contentEncoding)) {
+    return new ApiError(
+      400,
+      'INVALID_BODY_ENCODING',
+      `the body is not valid ${String(contentEncoding).trim().toLowerCase()} data; accepted Content-Encoding: ${acceptedEncodings}`,
+    );
   }
   const status = Number(e?.status ?? e?.statusCode);
   // Other client errors raised by Express itself (a malformed %-escape in the path, …).
@@ -127,12 +160,33 @@ function classify(error: unknown): ApiError | undefined {
   return undefined;
 }
 
+/** A PostgreSQL error (pg's DatabaseError, passed on by knex): its five-character SQLSTATE. */
+function sqlState(error: unknown): string | undefined {
+  const e = error as { code?: unknown; severity?: unknown };
+  return typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string'
+    ? e.code
+    : undefined;
+}
+
+/**
+ * SQLSTATE class 22 (data exception: a value out of range, a malformed date, invalid text) can
+ * only come from a value a client sent that validation let through: it is the client's mistake,
+ * not the server's. Validation should catch every such value first; this is the net under it.
+ */
+function isClientDataError(error: unknown): boolean {
+  return sqlState(error)?.startsWith('22') ?? false;
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    let apiError = classify(error);
+    let apiError = classify(error, req.headers['content-encoding']);
     if (!apiError) {
-      if (isUnavailable(error)) {
-        logger.error('read models unavailable', { path: req.path, error: describe(error) });
+      if (isClientDataError(error)) {
+        // Never the statement or its values: both may hold what the client sent.
+        logger.info('query refused a parameter', { path: req.path, sqlstate: sqlState(error) });
+        apiError = new ApiError(400, 'INVALID_FIELD', 'a parameter has a value the read models cannot use');
+      } else if (isUnavailable(error)) {
+        logger.error('read models unavailable', { path: req.path, error: describeSafely(error) });
         apiError = new ApiError(
           503,
           'READ_MODEL_UNAVAILABLE',
@@ -141,8 +195,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           2,
         );
       } else {
-        logger.error('unexpected error', { path: req.path, error: describe(error) });
-        apiError = new ApiError(500, 'INTERNAL', 'internal error');
+        const errorId = randomUUID();
+        logger.error('unexpected error', { errorId, path: req.path, error: describeSafely(error) });
+        apiError = new ApiError(500, 'INTERNAL', `internal error (id ${errorId})`);
       }
     }
     if (res.headersSent) {
@@ -160,6 +215,23 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       },
     });
   };
+}
+
+/**
+ * An error for the log without what a query carried: knex prefixes a database error's message
+ * with the statement and its bound values, and PostgreSQL's own message may quote a value. A
+ * database error is logged by its SQLSTATE, severity and the server routine that raised it, with
+ * the stack's frames; any other error as `describe` does.
+ */
+export function describeSafely(error: unknown): string {
+  const state = sqlState(error);
+  if (state === undefined) return describe(error);
+  const e = error as { severity?: unknown; routine?: unknown; stack?: unknown };
+  const frames = typeof e.stack === 'string' ? e.stack.split('\n').filter((l) => /^\s+at /.test(l)) : [];
+  const parts = [`database error ${state}`];
+  if (typeof e.severity === 'string') parts.push(`severity ${e.severity}`);
+  if (typeof e.routine === 'string') parts.push(`routine ${e.routine}`);
+  return [parts.join(', '), ...frames].join('\n');
 }
 
 export function describe(error: unknown): string {
