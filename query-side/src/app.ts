@@ -11,7 +11,6 @@ import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-open
 import { SESSION_COOKIE } from '@eventlens/contracts';
 import { createCallers } from './auth/callers';
 import { authRoutes } from './auth/routes';
-import { createLoginThrottle, type ThrottleOptions } from './auth/throttle';
 import { cors } from './http/cors';
 import { ApiError, describeSafely, errorHandler, type Logger } from './http/errors';
 import { createMetrics } from './http/metrics';
@@ -34,7 +33,8 @@ export interface AppDeps {
   trustProxy?: string | boolean | number;
   /** How long read-key and project lookups are reused, ≤ 1000 ms (default 1000). */
   keyCacheTtlMs?: number;
-  loginThrottle?: ThrottleOptions;
+  /** How long a session's revocation lookup is reused, ≤ 500 ms (default 250). */
+  sessionCacheTtlMs?: number;
   /** Check every success body against its documented schema (tests). */
   validateResponses?: boolean;
 }
@@ -65,17 +65,11 @@ export function createApp(deps: AppDeps): Express {
     sessionSecret: deps.sessionSecret,
     now,
     ...(deps.keyCacheTtlMs !== undefined ? { cacheTtlMs: deps.keyCacheTtlMs } : {}),
+    ...(deps.sessionCacheTtlMs !== undefined ? { sessionCacheTtlMs: deps.sessionCacheTtlMs } : {}),
   });
-  const throttle = createLoginThrottle({ now, ...deps.loginThrottle });
 
   const routes: AnyRoute[] = [
-    ...authRoutes({
-      db,
-      sessionSecret: deps.sessionSecret,
-      throttle,
-      now,
-      cookieSecure: deps.cookieSecure ?? 'auto',
-    }),
+    ...authRoutes({ db, now }),
     ...projectRoutes(db),
     ...eventRoutes(db),
     ...statsRoutes(db, now),
@@ -94,7 +88,7 @@ export function createApp(deps: AppDeps): Express {
     in: 'cookie',
     name: SESSION_COOKIE,
     description:
-      'A console session from POST /v1/auth/login. Project routes then need `project_id` or the X-EventLens-Project header.',
+      "A console session from the command side's POST /v1/auth/login (refused once logged out or revoked). Project routes then need `project_id` or the X-EventLens-Project header.",
   });
 
   registerOperationalPaths(registry);
