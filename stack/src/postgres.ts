@@ -172,14 +172,28 @@ export async function provisionPostgres(target: PostgresTarget): Promise<string[
     for (const db of [dbName, registryDb]) {
       const exists = await admin.query('select 1 from pg_database where datname = $1', [db]);
       if (exists.rowCount === 0) {
-        await admin.query(`create database ${ident(db)}`);
+        // UTF8 whatever the server's template holds: the read models keep every string the API
+        // accepted exactly (invariant 7), which a single-byte encoding cannot.
+        await admin.query(`create database ${ident(db)} encoding 'UTF8' template template0`);
         created.push(db);
       }
+    }
+    const encodings = await admin.query<{ datname: string; encoding: string }>(
+      'select datname, pg_encoding_to_char(encoding) as encoding from pg_database where datname = any($1)',
+      [[dbName, registryDb]],
+    );
+    const notUtf8 = encodings.rows.filter((row) => row.encoding !== 'UTF8');
+    if (notUtf8.length > 0) {
+      throw new StackError(
+        'DATABASE_NOT_UTF8',
+        `database ${notUtf8.map((r) => `${r.datname} is ${r.encoding}`).join(', ')}: EventLens needs UTF8 to keep text exactly; drop it or point DATABASE_URL at a UTF8 database`,
+      );
     }
     const role = await admin.query('select 1 from pg_roles where rolname = $1', [readerName]);
     const verb = role.rowCount === 0 ? 'create' : 'alter';
     await admin.query(`${verb} role ${ident(readerName)} login password ${literal(readerPassword)}`);
   } catch (error) {
+    if (error instanceof StackError) throw error;
     throw new StackError(
       'DATABASE_PROVISION_FAILED',
       `could not create the EventLens databases on ${redact(target.adminUrl)}: ${(error as Error).message}. The user in DATABASE_URL needs CREATEDB and CREATEROLE`,
