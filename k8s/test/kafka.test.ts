@@ -75,6 +75,20 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(count('controller') % 2, 'an odd controller quorum').toBe(1);
     expect(count('controller')).toBe(expected.nodes);
     for (const pool of pools) expect(pool.metadata.labels?.['strimzi.io/cluster']).toBe('eventlens');
+    if (overlay !== 'dev') {
+      for (const pool of pools) {
+        const rule =
+          pool.spec.template?.pod?.affinity?.podAntiAffinity
+            ?.requiredDuringSchedulingIgnoredDuringExecution?.[0];
+        expect(rule?.topologyKey, `${pool.metadata.name}: one node per Kubernetes node`).toBe(
+          'kubernetes.io/hostname',
+        );
+        expect(rule?.labelSelector.matchLabels).toEqual({
+          'strimzi.io/cluster': 'eventlens',
+          'strimzi.io/pool-name': pool.metadata.name,
+        });
+      }
+    }
     const config = kafka.spec.kafka.config;
     expect(config['default.replication.factor']).toBe(expected.rf);
     expect(config['min.insync.replicas']).toBe(expected.minIsr);

@@ -187,6 +187,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay: Overlay) => {
         expect(c.livenessProbe?.httpGet, `${name} liveness`).toBeTruthy();
         expect(c.readinessProbe?.httpGet, `${name} readiness`).toBeTruthy();
       }
+      // Secrets only by reference; a URL carries a password only through $(VAR) from a Secret.
+      for (const v of pod.containers[0].env as EnvVar[]) {
+        if (/SECRET|TOKEN|PASSWORD/.test(v.name))
+          expect(v.valueFrom?.secretKeyRef, `${name} ${v.name}`).toBeTruthy();
+        if (v.value && /:\/\/[^/]*@/.test(v.value))
+          expect(v.value, `${name} ${v.name}`).toMatch(/:\$\([A-Z_]+\)@/);
+      }
       const c = pod.containers[0];
       if (name === 'registry') {
         expect(c.image).toBe(`apicurio/apicurio-registry:${stackConfig({}).registryVersion}`);
