@@ -13,6 +13,7 @@ import { createApp } from './app';
 import type { CommandSideConfig } from './config';
 import { HttpError } from './errors';
 import type { ReadinessCheck } from './http/health';
+import { createHttpServer, DEFAULT_HTTP_LIMITS } from './http/listener';
 import { createMetrics, type Metrics } from './http/metrics';
 import { createEventRateLimiter } from './http/rate-limit';
 import { createBreaker, type GuardedAppender } from './log/breaker';
@@ -40,7 +41,10 @@ export interface CommandSide {
   whenReady(timeoutMs?: number): Promise<void>;
   checks(): ReadinessCheck[];
   /** Listens on the configured host and port (or the ones given; port 0 picks a free one). */
-  listen(port?: number, host?: string): Promise<{ url: string; port: number; host: string }>;
+  listen(
+    port?: number,
+    host?: string,
+  ): Promise<{ url: string; port: number; host: string; address: AddressInfo }>;
   /** Stops taking requests, lets those in flight finish, flushes the group commit and disconnects. */
   stop(): Promise<void>;
 }
@@ -209,19 +213,21 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
   let server: Server | undefined;
 
   function listen(port = config.http.port, host = config.http.host) {
-    return new Promise<{ url: string; port: number; host: string }>((resolve, reject) => {
-      const candidate = app.listen(port, host);
-      candidate.once('error', reject);
-      candidate.once('listening', () => {
-        server = candidate;
-        candidate.off('error', reject);
-        // Longer than a load balancer's idle timeout, so it is always the balancer that closes first.
-        candidate.keepAliveTimeout = 65_000;
-        const actual = (candidate.address() as AddressInfo).port;
-        const shown = host.includes(':') ? `[${host}]` : host;
-        resolve({ url: `http://${shown}:${actual}`, port: actual, host });
-      });
-    });
+    return new Promise<{ url: string; port: number; host: string; address: AddressInfo }>(
+      (resolve, reject) => {
+        // Bounded: slow heads and bodies are cut, idle connections closed, connections capped.
+        const candidate = createHttpServer(app, config.httpLimits ?? DEFAULT_HTTP_LIMITS);
+        candidate.once('error', reject);
+        candidate.listen(port, host);
+        candidate.once('listening', () => {
+          server = candidate;
+          candidate.off('error', reject);
+          const address = candidate.address() as AddressInfo;
+          const shown = host.includes(':') ? `[${host}]` : host;
+          resolve({ url: `http://${shown}:${address.port}`, port: address.port, host, address });
+        });
+      },
+    );
   }
 
   async function stop(): Promise<void> {

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { LIMITS, TOPICS } from '@eventlens/contracts';
 import { z } from 'zod';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/listener';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -63,6 +64,15 @@ const EnvSchema = z
     EVENTLENS_BREAKER_ERROR_PERCENT: int(1, 100).default(50),
     EVENTLENS_BREAKER_VOLUME: int(1, 10_000).default(5),
     EVENTLENS_CLIENT_ID: z.string().min(1).default('eventlens-command-side'),
+    /** Listener bounds (shared names: every service reads them). A trickled request is cut after these. */
+    EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: int(100, 120_000).default(DEFAULT_HTTP_LIMITS.headersTimeoutMs),
+    EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: int(100, 300_000).default(DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+    EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
+    EVENTLENS_HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(DEFAULT_HTTP_LIMITS.maxConnections),
+  })
+  .refine((e) => e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS <= e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS, {
+    path: ['EVENTLENS_HTTP_HEADERS_TIMEOUT_MS'],
+    message: 'must not exceed EVENTLENS_HTTP_REQUEST_TIMEOUT_MS',
   })
   .refine(
     (e) => e.EVENTLENS_RATE_LIMIT_EVENTS_PER_S + e.EVENTLENS_RATE_LIMIT_BURST >= LIMITS.batchMaxEvents,
@@ -91,6 +101,8 @@ export interface CommandSideConfig {
   appendTimeoutMs: number;
   breaker: { resetTimeoutMs: number; errorThresholdPercentage: number; volumeThreshold: number };
   clientId: string;
+  /** Listener bounds; DEFAULT_HTTP_LIMITS when absent. */
+  httpLimits?: HttpLimits;
 }
 
 export class ConfigError extends Error {
@@ -134,5 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CommandSideCon
       volumeThreshold: e.EVENTLENS_BREAKER_VOLUME,
     },
     clientId: e.EVENTLENS_CLIENT_ID,
+    httpLimits: {
+      headersTimeoutMs: e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.EVENTLENS_HTTP_MAX_CONNECTIONS,
+    },
   };
 }

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 export type ErrorCode =
   | 'INVALID_JSON'
   | 'INVALID_FIELD'
+  | 'INVALID_BODY_ENCODING'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNAUTHORIZED'
@@ -22,6 +23,7 @@ export function statusOf(code: ErrorCode): number {
   switch (code) {
     case 'INVALID_JSON':
     case 'INVALID_FIELD':
+    case 'INVALID_BODY_ENCODING':
       return 400;
     case 'UNAUTHORIZED':
       return 401;

@@ -5,13 +5,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CodecError } from '@eventlens/contracts';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { HttpError } from '../errors';
 import { LogError } from '../log/appender';
 import { describeError, type Logger } from '../logger';
 
-/** Maps a thrown value to an HttpError; `undefined` means unexpected (a bug, or a failure nobody named). */
-export function toHttpError(error: unknown): HttpError | undefined {
+/** What the body reader inflates (body-parser; Node 20 has no zstd). Anything else is a 415. */
+export const ACCEPTED_BODY_ENCODINGS = ['identity', 'gzip', 'deflate', 'br'] as const;
+const acceptedEncodings = ACCEPTED_BODY_ENCODINGS.join(', ');
+
+/**
+ * Maps a thrown value to an HttpError; `undefined` means unexpected (a bug, or a failure nobody named).
+ * `req` tells a body that failed to inflate from other unreadable bodies.
+ */
+export function toHttpError(error: unknown, req?: Pick<Request, 'headers'>): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof LogError) {
     switch (error.code) {
@@ -38,12 +45,33 @@ export function toHttpError(error: unknown): HttpError | undefined {
     }
     return undefined;
   }
-  const bodyError = error as { type?: unknown; status?: unknown; limit?: unknown };
+  const bodyError = error as { type?: unknown; status?: unknown; limit?: unknown; code?: unknown };
+  const encoding = String(req?.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  // zlib's error (Z_DATA_ERROR, Z_BUF_ERROR, brotli's ERR_*), passed on by body-parser as a 400
+  // without a `type` (its own errors all have one): the body says it is compressed and is not.
+  if (
+    bodyError?.type === undefined &&
+    bodyError?.status === 400 &&
+    typeof bodyError.code === 'string' &&
+    /^(Z_|ERR_)/.test(bodyError.code) &&
+    encoding !== 'identity'
+  ) {
+    return new HttpError(
+      'INVALID_BODY_ENCODING',
+      `the body is not valid ${encoding} data; accepted Content-Encoding: ${acceptedEncodings}`,
+    );
+  }
   if (typeof bodyError.type === 'string' && typeof bodyError.status === 'number') {
     switch (bodyError.type) {
       case 'entity.too.large':
         return new HttpError('PAYLOAD_TOO_LARGE', `the body is larger than ${String(bodyError.limit)} bytes`);
       case 'encoding.unsupported':
+        return new HttpError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Content-Encoding ${encoding} is not supported; accepted: ${acceptedEncodings}`,
+        );
       case 'charset.unsupported':
         return new HttpError('UNSUPPORTED_MEDIA_TYPE', describeError(error));
       case 'request.aborted':
@@ -61,7 +89,7 @@ export function toHttpError(error: unknown): HttpError | undefined {
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    let mapped = toHttpError(error);
+    let mapped = toHttpError(error, req);
     if (!mapped) {
       const errorId = randomUUID();
       logger.error('request failed', {
