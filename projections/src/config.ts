@@ -7,6 +7,7 @@
  */
 import { RETRY_DELAYS_MS, TOPICS } from '@eventlens/contracts';
 import { z } from 'zod';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './listener';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const identifierPrefix = z.string().regex(/^[a-z_][a-z0-9_]*$|^$/, 'lowercase letters, digits and _ only');
@@ -21,6 +22,13 @@ const EnvSchema = z
     /** Overrides the role read from EVENTLENS_READER_DATABASE_URL. */
     EVENTLENS_READER_ROLE: z.string().min(1).optional(),
     EVENTLENS_PROJECTIONS_PORT: int(0, 65535).default(18400),
+    /** Loopback by default, like every service: expose health and metrics on purpose. */
+    EVENTLENS_PROJECTIONS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Listener bounds (shared names: every service reads them). A trickled request is cut after these. */
+    EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: int(100, 120_000).default(DEFAULT_HTTP_LIMITS.headersTimeoutMs),
+    EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: int(100, 300_000).default(DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+    EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
+    EVENTLENS_HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(DEFAULT_HTTP_LIMITS.maxConnections),
 
     EVENTLENS_EVENTS_TOPIC: topicName.default(TOPICS.events),
     EVENTLENS_ADMIN_TOPIC: topicName.default(TOPICS.admin),
@@ -68,6 +76,10 @@ const EnvSchema = z
   .refine((env) => env.EVENTLENS_READER_ROLE ?? env.EVENTLENS_READER_DATABASE_URL, {
     message: 'set EVENTLENS_READER_DATABASE_URL or EVENTLENS_READER_ROLE (the role granted read access)',
     path: ['EVENTLENS_READER_DATABASE_URL'],
+  })
+  .refine((env) => env.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS <= env.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS, {
+    message: 'must not exceed EVENTLENS_HTTP_REQUEST_TIMEOUT_MS',
+    path: ['EVENTLENS_HTTP_HEADERS_TIMEOUT_MS'],
   });
 
 export interface Config {
@@ -76,6 +88,9 @@ export interface Config {
   databaseUrl: string;
   readerRole: string;
   port: number;
+  /** Where health and metrics listen. */
+  host: string;
+  http: HttpLimits;
   topics: { events: string; admin: string; failurePrefix: string };
   groupPrefix: string;
   schemaPrefix: string;
@@ -113,6 +128,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readerRole:
       e.EVENTLENS_READER_ROLE ?? decodeURIComponent(new URL(e.EVENTLENS_READER_DATABASE_URL!).username),
     port: e.EVENTLENS_PROJECTIONS_PORT,
+    host: e.EVENTLENS_PROJECTIONS_HOST,
+    http: {
+      headersTimeoutMs: e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.EVENTLENS_HTTP_MAX_CONNECTIONS,
+    },
     topics: {
       events: e.EVENTLENS_EVENTS_TOPIC,
       admin: e.EVENTLENS_ADMIN_TOPIC,

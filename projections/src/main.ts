@@ -5,12 +5,11 @@
  */
 import { createCodec } from '@eventlens/contracts';
 import { pathToFileURL } from 'node:url';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { loadConfig, type Config } from './config';
 import { createPool, type Pool } from './db';
 import { createKafka, createProducer, type Kafka, type Producer } from './kafka';
+import { startHttpServer } from './listener';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { classifyError } from './runtime/outcome';
@@ -85,10 +84,12 @@ export async function runProjections(
       },
     },
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, () => resolve(s)).once('error', reject);
+  const { server, address } = await startHttpServer(app, {
+    host: config.host,
+    port: config.port,
+    ...config.http,
   });
-  logger.info('http listening', { port: (server.address() as AddressInfo).port });
+  logger.info('http listening', { host: address.address, port: address.port });
 
   const started = await startWhenReady(() => startProjections({ ...runtime, codec, run }), config, logger);
   let stopping: Promise<void> | undefined;
