@@ -280,6 +280,12 @@ describe('config', () => {
       ingestUrl: 'http://127.0.0.1:18100',
       demoApiKey: undefined,
       distDir: undefined,
+      http: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 20_000,
+        keepAliveTimeoutMs: 5_000,
+        maxConnections: 1024,
+      },
     });
     expect(() => loadConfig({ EVENTLENS_INGEST_URL: 'http://x' })).toThrow(
       'EVENTLENS_QUERY_URL: is required',

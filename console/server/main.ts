@@ -3,10 +3,10 @@
  * Config from the environment (config.ts), the demo page from the SDK, then listen; SIGTERM/SIGINT
  * stop accepting and let requests in flight finish.
  */
-import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createConsoleHandler, type ConsoleHandler, type ConsoleServerDeps, type DemoHandler } from './app';
 import { ConfigError, loadConfig } from './config';
+import { startHttpServer } from './listener';
 import { jsonLogger as logger } from './logger';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -37,17 +37,15 @@ async function main(): Promise<void> {
   const distDir = config.distDir ?? fileURLToPath(new URL('../dist', import.meta.url));
   // Listening first (the port may be 0), handling once the demo page is wired: 503 until then.
   const ready: { handler?: ConsoleHandler } = {};
-  const server = createServer((req, res) => {
-    if (ready.handler) return ready.handler(req, res);
-    res.writeHead(503, { 'Retry-After': '1' }).end();
-  });
-  const listening = new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  await listening;
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  // Bounded: slow heads and bodies are cut, idle connections closed, connections capped.
+  const { server, address } = await startHttpServer(
+    (req, res) => {
+      if (ready.handler) return ready.handler(req, res);
+      res.writeHead(503, { 'Retry-After': '1' }).end();
+    },
+    { host: config.host, port: config.port, ...config.http },
+  );
+  const port = address.port;
   const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // The demo's SDK sends to the origin the page came from: this server, which forwards /v1/events.
   ready.handler = createConsoleHandler({
