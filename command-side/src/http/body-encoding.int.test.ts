@@ -1,6 +1,6 @@
 /**
  * Bodies whose Content-Encoding does not match their bytes, on every route that reads a body
- * (ingestion and admin), against a running instance: a 400 `INVALID_BODY_ENCODING` that says which
+ * (ingestion, admin and console login), against a running instance: a 400 `INVALID_BODY_ENCODING` that says which
  * encodings are accepted, never a 500. A body that really is compressed is still accepted.
  */
 import { gzipSync } from 'node:zlib';
@@ -41,6 +41,7 @@ const ROUTES = () => [
   { path: '/v1/admin/projects', type: 'application/json', admin: true },
   { path: `/v1/admin/projects/${project.projectId}/keys`, type: 'application/json', admin: true },
   { path: '/v1/admin/users', type: 'application/json', admin: true },
+  { path: '/v1/auth/login', type: 'application/json', admin: false },
 ];
 
 function post(path: string, type: string, encoding: string, body: string | Buffer, admin: boolean) {
@@ -49,6 +50,7 @@ function post(path: string, type: string, encoding: string, body: string | Buffe
     headers: {
       'content-type': type,
       'content-encoding': encoding,
+      'x-eventlens-csrf': '1',
       ...(admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {}),
     },
     body,
