@@ -9,6 +9,7 @@ import type { RouteLocationNormalized, Router, RouterHistory } from 'vue-router'
 import { createApi, type Api } from './api';
 import type { ApiError, HttpClient } from './api/http';
 import { API } from './api/inject';
+import { storedSessionHint, withSessionHint, type SessionHint } from './api/sessionHint';
 import { createConsoleRouter, safeRedirect } from './router';
 import { CLOCK, type Clock } from './shared/clock';
 import { useSessionStore } from './stores/session';
@@ -18,6 +19,8 @@ export interface ConsoleOptions {
   http: (hooks: { onUnauthorized: (error: ApiError) => void }) => HttpClient;
   history: RouterHistory;
   clock?: Clock;
+  /** Whether this browser may have a session (default: localStorage; see api/sessionHint.ts). */
+  sessionHint?: SessionHint;
 }
 
 export interface Console {
@@ -42,16 +45,19 @@ export function createConsole(options: ConsoleOptions): Console {
   });
 
   const api = createApi(
-    options.http({
-      // An expired session, from any call: back to the login page, and from there back here.
-      onUnauthorized: () => {
-        useSessionStore(pinia).markExpired();
-        const where = target ?? router.currentRoute.value;
-        if (where.meta.public) return;
-        const redirect = safeRedirect(where.fullPath);
-        void router.push({ name: 'login', query: { ...(redirect ? { redirect } : {}), expired: '1' } });
-      },
-    }),
+    withSessionHint(
+      options.http({
+        // An expired session, from any call: back to the login page, and from there back here.
+        onUnauthorized: () => {
+          useSessionStore(pinia).markExpired();
+          const where = target ?? router.currentRoute.value;
+          if (where.meta.public) return;
+          const redirect = safeRedirect(where.fullPath);
+          void router.push({ name: 'login', query: { ...(redirect ? { redirect } : {}), expired: '1' } });
+        },
+      }),
+      options.sessionHint ?? storedSessionHint(),
+    ),
   );
 
   return {

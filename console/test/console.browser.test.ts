@@ -11,8 +11,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  consoleErrors,
   eventually,
   launchChromium,
+  layoutProblems,
   logIn,
   newContext,
   readStack,
@@ -20,6 +22,7 @@ import {
   startConsole,
   type ConsoleServer,
   type Stack,
+  withinViewportWidth,
 } from './browser/support';
 
 const marker = `bt-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -33,6 +36,8 @@ let ctx: BrowserContext;
 let page: Page;
 let poison: { partition: number; offset: string };
 let demoSessionId: string;
+/** A session of a visitor the site never identified: the console shows its anonymous id. */
+let anonSessionId: string;
 let sharedUrl: string;
 
 interface EventItem {
@@ -113,6 +118,29 @@ afterAll(async () => {
 });
 
 describe('the console in Chromium, against the running stack', () => {
+  step('a cold load of the login page logs no error in the browser console (no /auth/me 401)', async () => {
+    for (const [width, height] of [
+      [1440, 900],
+      [390, 844],
+    ] as const) {
+      const fresh = await newContext(browser, width, height);
+      const p = await fresh.newPage();
+      const errors = consoleErrors(p);
+      const asked: string[] = [];
+      p.on('request', (request) => asked.push(new URL(request.url()).pathname));
+      for (const path of ['/', `/p/${stack.projectId}/overview?range=30m`, '/login']) {
+        await p.goto(server.url + path);
+        await p.waitForURL(/\/login/);
+        await p.getByRole('button', { name: 'Log in' }).waitFor();
+      }
+      await p.waitForLoadState('networkidle');
+      expect(errors, `console errors at ${width}px`).toEqual([]);
+      expect(asked.filter((a) => a.includes('/auth/me'))).toEqual([]);
+      expect(await layoutProblems(p)).toEqual([]);
+      await fresh.close();
+    }
+  });
+
   step('logs in, then lands where it was going', async () => {
     await page.goto(`${server.url}/p/${stack.projectId}/overview?range=30m`);
     await page.waitForURL(/\/login\?redirect=/);
@@ -157,6 +185,22 @@ describe('the console in Chromium, against the running stack', () => {
     expect(click.session_id).toBe(demoSessionId);
     expect(click.metadata).toMatchObject({ id: 'add-to-cart', text: 'Add to cart', tag: 'button' });
     await demo.context().close();
+
+    // A visitor who is never identified: events with an anonymous id only.
+    const anon = await (await newContext(browser)).newPage();
+    await anon.goto(`${server.url}/demo/`);
+    await anon.waitForFunction(
+      () => typeof (window as unknown as { eventlens?: object }).eventlens === 'object',
+    );
+    await anon.locator('#add-to-cart').click();
+    anonSessionId = await anon.evaluate(() => (sessionStorage.getItem('el_s') ?? '').split(' ')[0]!);
+    await eventually('the anonymous visitor’s session in the query API', async () => {
+      const found = await query<{ items: Array<{ session_id: string; user_id: string | null }> }>(
+        `/v1/sessions?limit=100`,
+      );
+      return found.items.some((x) => x.session_id === anonSessionId && x.user_id === null) ? true : undefined;
+    });
+    await anon.context().close();
   });
 
   step('the overview shows the counters and the volume chart with data', async () => {
@@ -341,23 +385,114 @@ describe('the console in Chromium, against the running stack', () => {
     await screenshot(page, 'pipeline');
   });
 
-  step('readable at 390 px: no horizontal scrolling on the overview and the explorer', async () => {
-    const phone = await newContext(browser, 390, 844);
-    await phone.addCookies(await ctx.cookies());
-    const p = await phone.newPage();
-    for (const [name, path] of [
-      ['overview-390', `/p/${stack.projectId}/overview?range=30m`],
-      ['explorer-390', `/p/${stack.projectId}/events?user_id=${marker}`],
-    ] as const) {
-      await p.goto(server.url + path);
-      await p
-        .locator(name.startsWith('overview') ? '.chart' : 'tbody tr[data-event-id]')
-        .first()
-        .waitFor();
-      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-      await screenshot(p, name);
-    }
-    await phone.close();
+  step(
+    'every screen at 1440×900 and 390×844: no sideways scrolling, every tab, numbers and buttons on screen',
+    async () => {
+      const state = await ctx.storageState();
+      const screens: Array<{
+        name: string;
+        path: string;
+        ready: string;
+        check?: (p: Page) => Promise<void>;
+      }> = [
+        { name: 'overview', path: `/p/${stack.projectId}/overview?range=30m`, ready: '.chart canvas' },
+        {
+          name: 'explorer',
+          path: `/p/${stack.projectId}/events?user_id=${marker}`,
+          ready: 'tr[data-event-id]',
+        },
+        {
+          name: 'sessions',
+          path: `/p/${stack.projectId}/sessions`,
+          ready: 'tbody tr',
+          check: async (p) => {
+            const row = p.locator('tbody tr', { has: p.getByRole('link', { name: anonSessionId }) });
+            for (const label of ['Events', 'Page views', 'User']) {
+              const cell = row.locator(`td[data-label="${label}"]`);
+              expect(await cell.isVisible(), label).toBe(true);
+              expect(await withinViewportWidth(p, cell), `${label} on screen`).toBe(true);
+            }
+            expect(Number(await row.locator('td[data-label="Events"]').textContent())).toBeGreaterThan(0);
+            // The anonymous visitor is marked as such; the identified one is not.
+            const anonUser = row.locator('td[data-label="User"]');
+            expect(await anonUser.locator('.badge-anon').textContent()).toBe('anon');
+            expect(await anonUser.locator('[title]').getAttribute('title')).toMatch(/^Anonymous id /);
+            const marked = p.locator('tbody tr', { has: p.getByRole('link', { name: demoSessionId }) });
+            if ((await marked.count()) > 0) {
+              expect(await marked.locator('td[data-label="User"]').textContent()).toContain(marker);
+              expect(await marked.locator('.badge-anon').count()).toBe(0);
+            }
+          },
+        },
+        { name: 'session', path: `/p/${stack.projectId}/sessions/${demoSessionId}`, ready: '.timeline-item' },
+        { name: 'setup', path: `/p/${stack.projectId}/setup`, ready: '.status-card' },
+        {
+          name: 'keys',
+          path: `/p/${stack.projectId}/keys`,
+          ready: 'tbody tr',
+          check: async (p) => {
+            const revoke = p.getByRole('button', { name: /^Revoke/ }).first();
+            expect(await revoke.isVisible()).toBe(true);
+            expect(await withinViewportWidth(p, revoke), 'Revoke on screen').toBe(true);
+          },
+        },
+        {
+          name: 'pipeline',
+          path: `/p/${stack.projectId}/pipeline`,
+          ready: '[data-testid="projections"] tbody tr',
+        },
+        { name: 'projects', path: '/projects', ready: 'tbody tr' },
+      ];
+      for (const [width, height] of [
+        [1440, 900],
+        [390, 844],
+      ] as const) {
+        const c = await newContext(browser, width, height, state);
+        const p = await c.newPage();
+        const errors = consoleErrors(p);
+        for (const screen of screens) {
+          await p.goto(server.url + screen.path);
+          await p.locator(screen.ready).first().waitFor({ timeout: 20_000 });
+          expect(await layoutProblems(p), `${screen.name} at ${width}px`).toEqual([]);
+          if (screen.path.startsWith('/p/')) expect(await p.locator('nav.nav a').count()).toBe(6);
+          await screen.check?.(p);
+          await p.evaluate(() => window.scrollTo(0, 0));
+          await screenshot(p, `${screen.name}-${width}`);
+          if (width === 390 && ['overview', 'sessions', 'keys'].includes(screen.name))
+            await screenshot(p, `after-390-${screen.name}`, true);
+        }
+        expect(errors, `console errors at ${width}px`).toEqual([]);
+        await c.close();
+      }
+    },
+  );
+
+  step('a top page opens the explorer on that page’s page views', async () => {
+    await page.goto(`${server.url}/p/${stack.projectId}/overview?range=30m`);
+    const topPage = page.getByRole('region', { name: 'Top pages' }).getByRole('link', { name: '/demo/' });
+    await topPage.waitFor({ timeout: 20_000 });
+    await topPage.click();
+    await page.waitForURL(
+      (url) => url.pathname.endsWith('/events') && url.searchParams.get('path') === '/demo/',
+    );
+    expect(new URL(page.url()).searchParams.get('event_name')).toBe('page_view');
+    expect(await page.getByLabel('Page path').inputValue()).toBe('/demo/');
+    const rows = page.locator('tbody tr[data-event-id]');
+    await rows.first().waitFor();
+    const pages = await rows.locator('td[data-label="Page"]').allTextContents();
+    expect(pages.length).toBeGreaterThan(0);
+    expect(pages.every((text) => /^\/demo\/(\?|$)/.test(text.trim()))).toBe(true);
+    expect(
+      (await rows.locator('button.row-open').allTextContents()).every((n) => n.trim() === 'page_view'),
+    ).toBe(true);
+  });
+
+  step('an unknown project says so once', async () => {
+    await page.goto(`${server.url}/p/00000000-0000-4000-8000-000000000000/overview`);
+    await page.getByRole('heading', { name: 'Project not found' }).waitFor();
+    await page.waitForTimeout(1000);
+    expect(await page.getByRole('alert').count()).toBe(1);
+    expect(await page.locator('.alert-error').count()).toBe(1);
   });
 
   step('an expired session (cookie gone) returns to the login page, and back', async () => {

@@ -7,7 +7,7 @@ import type { HttpRequest } from '@/api/http';
 import { API } from '@/api/inject';
 import { createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { event, events, PROJECT_ID } from '@/testing/fixtures';
-import { compareEvents, useExplorerStore } from './explorer';
+import { compareEvents, MAX_SCAN_PAGES, useExplorerStore } from './explorer';
 
 function setup(fake: FakeHttp) {
   const app = createApp({});
@@ -85,5 +85,43 @@ describe('explorer store', () => {
     await store.select('00000000-0000-4000-8000-999999999999');
     expect(store.selectedStatus).toBe('error');
     expect(store.selectedError?.message).toContain('Loading the event failed');
+  });
+
+  test('a page filter reads pages until a page of matches, and stops after MAX_SCAN_PAGES', async () => {
+    let served = 0;
+    const fake = createFakeHttp().on('GET', '/api/query/v1/events', () => {
+      served++;
+      // Every page: one event on /docs among others; the log never ends.
+      return {
+        items: [
+          ...events(49, { url: 'https://a.dev/' }),
+          ...events(1, { url: `https://a.dev/docs?page=${served}#top` }),
+        ],
+        next_cursor: `c${served}`,
+      };
+    });
+    const store = setup(fake);
+    await store.load(PROJECT_ID, { path: '/docs' });
+    expect(served).toBe(MAX_SCAN_PAGES);
+    expect(store.items).toHaveLength(MAX_SCAN_PAGES);
+    expect(store.items.every((e) => e.url!.startsWith('https://a.dev/docs'))).toBe(true);
+    expect(store.hasMore).toBe(true);
+    expect(store.isEmpty).toBe(false);
+    await store.loadMore();
+    expect(fake.callsTo('GET', '/api/query/v1/events').at(-1)?.query?.cursor).toBe(
+      `c${MAX_SCAN_PAGES * 2 - 1}`,
+    );
+  });
+
+  test('no match yet but more to read is not "empty": the list offers to read on', async () => {
+    const fake = createFakeHttp().on('GET', '/api/query/v1/events', {
+      items: events(50, { url: 'https://a.dev/' }),
+      next_cursor: 'more',
+    });
+    const store = setup(fake);
+    await store.load(PROJECT_ID, { path: '/docs' });
+    expect(store.items).toHaveLength(0);
+    expect(store.isEmpty).toBe(false);
+    expect(store.hasMore).toBe(true);
   });
 });

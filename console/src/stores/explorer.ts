@@ -9,8 +9,11 @@ import { useApi } from '@/api/inject';
 import type { ApiError } from '@/api/http';
 import type { EventFilters, EventItem } from '@/api/types';
 import { asApiError, type LoadStatus } from '@/shared/loadable';
+import { pagePath } from '@/shared/pagePath';
 
 export const PAGE_SIZE = 50;
+/** With a page filter: at most this many query-side pages are read for one page of matches. */
+export const MAX_SCAN_PAGES = 20;
 
 /** Latest first, event id breaking ties: the order of the query side's keyset. */
 export function compareEvents(a: EventItem, b: EventItem): number {
@@ -20,8 +23,14 @@ export function compareEvents(a: EventItem, b: EventItem): number {
   return a.event_id < b.event_id ? 1 : a.event_id > b.event_id ? -1 : 0;
 }
 
-export function sameFilters(a: EventFilters, b: EventFilters): boolean {
-  const keys: Array<keyof EventFilters> = ['event_name', 'user_id', 'session_id', 'from', 'to'];
+/**
+ * The explorer's filters: the query side's, and `path`, a page (a URL path, as in top pages). The
+ * query side has no page filter: the store matches it in the browser (`fetchPage`), never sends it.
+ */
+export type ExplorerFilters = EventFilters & { path?: string };
+
+export function sameFilters(a: ExplorerFilters, b: ExplorerFilters): boolean {
+  const keys: Array<keyof ExplorerFilters> = ['event_name', 'user_id', 'session_id', 'path', 'from', 'to'];
   return keys.every((k) => (a[k] ?? '') === (b[k] ?? ''));
 }
 
@@ -29,7 +38,7 @@ export const useExplorerStore = defineStore('explorer', () => {
   const api = useApi();
 
   const projectId = ref<string | null>(null);
-  const filters = ref<EventFilters>({});
+  const filters = ref<ExplorerFilters>({});
   const items = shallowRef<EventItem[]>([]);
   const nextCursor = ref<string | null>(null);
   const status = ref<LoadStatus>('idle');
@@ -47,7 +56,34 @@ export const useExplorerStore = defineStore('explorer', () => {
   const names = ref<string[]>([]);
 
   const hasMore = computed(() => nextCursor.value !== null);
-  const isEmpty = computed(() => status.value === 'ready' && items.value.length === 0);
+  /** Nothing shown and nothing more to read (a page filter may need more pages for a first match). */
+  const isEmpty = computed(
+    () => status.value === 'ready' && items.value.length === 0 && nextCursor.value === null,
+  );
+
+  /**
+   * One page for these filters. The query side has no page filter: with `path`, pages are read
+   * (latest first, the same keyset) and kept to the events on that page, until a page's worth
+   * matched, the log's end, or MAX_SCAN_PAGES pages; the cursor continues where reading stopped.
+   */
+  async function fetchPage(
+    project: string,
+    f: ExplorerFilters,
+    cursor: string | null,
+    signal?: AbortSignal,
+  ): Promise<{ items: EventItem[]; next_cursor: string | null }> {
+    const { path, ...sent } = f;
+    if (!path) return api.events.list(project, sent, cursor, PAGE_SIZE, signal);
+    const matched: EventItem[] = [];
+    let next = cursor;
+    for (let read = 0; read < MAX_SCAN_PAGES; read++) {
+      const page = await api.events.list(project, sent, next, PAGE_SIZE, signal);
+      matched.push(...page.items.filter((e) => e.url !== null && pagePath(e.url) === path));
+      next = page.next_cursor;
+      if (next === null || matched.length >= PAGE_SIZE) break;
+    }
+    return { items: matched, next_cursor: next };
+  }
 
   let generation = 0;
   let controller: AbortController | undefined;
@@ -55,7 +91,11 @@ export const useExplorerStore = defineStore('explorer', () => {
   /** Shows the first page for these filters (and drops what was shown for others). */
   let inflight: Promise<void> | undefined;
 
-  async function load(project: string, next: EventFilters, options: { force?: boolean } = {}): Promise<void> {
+  async function load(
+    project: string,
+    next: ExplorerFilters,
+    options: { force?: boolean } = {},
+  ): Promise<void> {
     const same = project === projectId.value && sameFilters(next, filters.value);
     if (!options.force && same && status.value === 'ready') return;
     // Already on its way (the route asked before the view did): the same request serves both.
@@ -64,7 +104,7 @@ export const useExplorerStore = defineStore('explorer', () => {
     return inflight;
   }
 
-  async function fetchFirst(project: string, next: EventFilters): Promise<void> {
+  async function fetchFirst(project: string, next: ExplorerFilters): Promise<void> {
     const mine = ++generation;
     controller?.abort();
     controller = new AbortController();
@@ -77,7 +117,7 @@ export const useExplorerStore = defineStore('explorer', () => {
     nextCursor.value = null;
     fresh.value = new Set();
     try {
-      const page = await api.events.list(project, next, null, PAGE_SIZE, controller.signal);
+      const page = await fetchPage(project, next, null, controller.signal);
       if (mine !== generation) return;
       items.value = page.items;
       nextCursor.value = page.next_cursor;
@@ -99,7 +139,7 @@ export const useExplorerStore = defineStore('explorer', () => {
     loadingMore.value = true;
     moreError.value = null;
     try {
-      const page = await api.events.list(project, filters.value, cursor, PAGE_SIZE);
+      const page = await fetchPage(project, filters.value, cursor);
       if (mine !== generation) return;
       const known = new Set(items.value.map((e) => e.event_id));
       items.value = [...items.value, ...page.items.filter((e) => !known.has(e.event_id))];
@@ -120,7 +160,7 @@ export const useExplorerStore = defineStore('explorer', () => {
     const project = projectId.value;
     if (!project || status.value !== 'ready') return 0;
     const mine = generation;
-    const page = await api.events.list(project, filters.value, null, PAGE_SIZE);
+    const page = await fetchPage(project, filters.value, null);
     if (mine !== generation) return 0;
     const known = new Set(items.value.map((e) => e.event_id));
     const oldest = items.value[items.value.length - 1];

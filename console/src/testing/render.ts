@@ -5,6 +5,7 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { createMemoryHistory } from 'vue-router';
 import App from '@/App.vue';
+import { SESSION_HINT_KEY } from '@/api/sessionHint';
 import { createConsole, type Console } from '@/app';
 import type { ChartFactory, ChartOption } from '@/shared/charts/echarts';
 import { CHARTS } from '@/shared/charts/useChart';
@@ -49,8 +50,20 @@ export interface Rendered {
 
 export async function renderConsole(
   url: string,
-  options: { fake?: FakeHttp; loggedIn?: boolean; clock?: () => number; projects?: Project[] } = {},
+  options: {
+    fake?: FakeHttp;
+    loggedIn?: boolean;
+    clock?: () => number;
+    projects?: Project[];
+    /**
+     * Whether this browser logged in before (api/sessionHint.ts), default true: `/me` is asked and
+     * `loggedIn` (or the test's own route) answers. False: a browser that never logged in.
+     */
+    sessionHint?: boolean;
+  } = {},
 ): Promise<Rendered> {
+  if (options.sessionHint ?? true) localStorage.setItem(SESSION_HINT_KEY, '1');
+  else localStorage.removeItem(SESSION_HINT_KEY);
   const fake = options.fake ?? createFakeHttp();
   if (options.loggedIn ?? true)
     fake.on('GET', '/api/query/v1/auth/me', { user_id: 'u1', email: 'dev@example.com' }, { fallback: true });

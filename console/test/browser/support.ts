@@ -136,8 +136,15 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-export async function newContext(browser: Browser, width = 1280, height = 860): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  width = 1280,
+  height = 860,
+  /** Another context's cookies and localStorage (`context.storageState()`): the same logged-in browser. */
+  storageState?: Awaited<ReturnType<BrowserContext['storageState']>>,
+): Promise<BrowserContext> {
   return browser.newContext({
+    ...(storageState ? { storageState } : {}),
     viewport: { width, height },
     locale: 'en-GB',
     timezoneId: 'UTC',
@@ -161,6 +168,63 @@ export async function screenshot(page: Page, name: string, alsoDocs = false): Pr
     mkdirSync(docs, { recursive: true });
     await page.screenshot({ path: path.join(docs, `${name}.png`), fullPage: false });
   }
+}
+
+/** Errors the page reports in the browser's console (a failed request is one), and uncaught exceptions. */
+export function consoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  return errors;
+}
+
+/**
+ * What makes a screen unusable on a small one: the page scrolling sideways, a box inside it that
+ * scrolls sideways (a table hiding its last columns), or a tab of the tab bar out of sight.
+ */
+export async function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const name = (el: Element) =>
+      `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${Array.from(el.classList)
+        .map((c) => `.${c}`)
+        .join('')}`;
+    const root = document.scrollingElement!;
+    if (root.scrollWidth > innerWidth)
+      problems.push(`the page scrolls sideways: ${root.scrollWidth} > ${innerWidth}`);
+    for (const el of Array.from(document.querySelectorAll('header *, nav *, main *'))) {
+      const overflow = getComputedStyle(el).overflowX;
+      if ((overflow === 'auto' || overflow === 'scroll') && el.scrollWidth > el.clientWidth + 1)
+        problems.push(`${name(el)} scrolls sideways: ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+    const nav = document.querySelector('nav.nav');
+    if (nav) {
+      const frame = nav.getBoundingClientRect();
+      for (const link of Array.from(nav.querySelectorAll('a'))) {
+        const r = link.getBoundingClientRect();
+        const shown =
+          r.width > 0 &&
+          r.left >= Math.max(0, frame.left) - 0.5 &&
+          r.right <= Math.min(innerWidth, frame.right) + 0.5;
+        if (!shown)
+          problems.push(`the tab "${link.textContent?.trim()}" is out of sight (${r.left}–${r.right})`);
+      }
+    }
+    return problems;
+  });
+}
+
+/** Whether the element is on screen across: not cut off left or right of the viewport. */
+export async function withinViewportWidth(
+  page: Page,
+  locator: ReturnType<Page['locator']>,
+): Promise<boolean> {
+  await locator.scrollIntoViewIfNeeded();
+  const box = await locator.boundingBox();
+  const width = await page.evaluate(() => innerWidth);
+  return box !== null && box.width > 0 && box.x >= 0 && box.x + box.width <= width;
 }
 
 /** Polls `probe` until it returns a value (not undefined), or fails naming what was awaited. */

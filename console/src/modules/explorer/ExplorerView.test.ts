@@ -210,4 +210,39 @@ describe('explorer', () => {
     await buttons[1]!.trigger('keydown', { key: 'ArrowUp' });
     expect(document.activeElement).toBe(buttons[0]!.element);
   });
+
+  test('a page in the URL (from a top page) shows that page’s events, matched in the browser', async () => {
+    const onPricing = (n: number) =>
+      events(n, { event_name: 'page_view', url: 'https://shop.example/pricing?plan=pro' });
+    const elsewhere = (n: number) => events(n, { event_name: 'page_view', url: 'https://shop.example/' });
+    const fake = createFakeHttp().on('GET', LIST, (req: HttpRequest) =>
+      req.query?.cursor === 'c2'
+        ? { items: [...onPricing(1), ...elsewhere(10)], next_cursor: null }
+        : { items: [...elsewhere(48), ...onPricing(2)], next_cursor: 'c2' },
+    );
+    fake.on('GET', '/api/query/v1/event-names', { items: [] });
+    r = await renderConsole(`${base}?event_name=page_view&path=/pricing`, { fake });
+    const calls = fake.callsTo('GET', LIST);
+    // The query side has no page filter: never sent; pages are read until the log's end here.
+    expect(calls.map((c) => c.query?.cursor)).toEqual([null, 'c2']);
+    expect(calls.every((c) => c.query?.path === undefined && c.query?.event_name === 'page_view')).toBe(true);
+    expect(r.wrapper.findAll('tbody tr[data-event-id]')).toHaveLength(3);
+    expect((r.wrapper.find('#f-path').element as HTMLInputElement).value).toBe('/pricing');
+    expect(r.wrapper.text()).toContain('End of the list: 3 events.');
+  });
+
+  test('one event is "1 event"; an anonymous visitor is marked "anon" in the User column', async () => {
+    const fake = createFakeHttp().on('GET', LIST, {
+      items: [event({ user_id: null, anonymous_id: '0f8c2b1e-anon-visitor' })],
+      next_cursor: null,
+    });
+    fake.on('GET', '/api/query/v1/event-names', { items: [] });
+    r = await renderConsole(base, { fake });
+    expect(r.wrapper.text()).toContain('End of the list: 1 event.');
+    expect(r.wrapper.text()).not.toContain('1 events');
+    const user = r.wrapper.find('tbody td[data-label="User"]');
+    expect(user.find('.badge-anon').text()).toBe('anon');
+    expect(user.find('.mono').text()).toBe('0f8c2b1e-ano…');
+    expect(user.find('[title]').attributes('title')).toContain('Anonymous id 0f8c2b1e-anon-visitor');
+  });
 });

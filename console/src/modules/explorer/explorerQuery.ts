@@ -1,18 +1,18 @@
 /**
  * The explorer's state in the URL, so that a copied link reproduces the view and Back/Forward
- * move through it: ?event_name=&user_id=&session_id=&from=&to= (ISO), &event=<id> for the open
+ * move through it: ?event_name=&user_id=&session_id=&path=&from=&to= (ISO), &event=<id> for the open
  * row, &live=1.
  */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router';
-import type { EventFilters } from '@/api/types';
+import type { ExplorerFilters } from '@/stores/explorer';
 
 export interface ExplorerState {
-  filters: EventFilters;
+  filters: ExplorerFilters;
   eventId: string | null;
   live: boolean;
 }
 
-const FILTER_KEYS = ['event_name', 'user_id', 'session_id', 'from', 'to'] as const;
+const FILTER_KEYS = ['event_name', 'user_id', 'session_id', 'path', 'from', 'to'] as const;
 
 const first = (v: LocationQuery[string] | undefined): string | undefined => {
   const value = Array.isArray(v) ? v[0] : v;
@@ -23,7 +23,7 @@ const instant = (v: string | undefined) =>
   v !== undefined && Number.isFinite(Date.parse(v)) ? v : undefined;
 
 export function stateFromQuery(query: LocationQuery): ExplorerState {
-  const filters: EventFilters = {};
+  const filters: ExplorerFilters = {};
   for (const key of FILTER_KEYS) {
     const value = key === 'from' || key === 'to' ? instant(first(query[key])) : first(query[key]);
     if (value !== undefined) filters[key] = value;

@@ -106,4 +106,22 @@ describe('API keys', () => {
       'Revoking the key failed: the event log is unavailable; retry later (LOG_UNAVAILABLE, HTTP 503)',
     );
   });
+
+  test('the Revoke button is in its own actions cell (the foot of the phone card), after labelled cells', async () => {
+    const fake = createFakeHttp().on('GET', KEYS, { items: [apiKey()] });
+    r = await renderConsole(`/p/${PROJECT_ID}/keys`, { fake });
+    const row = r.wrapper.find(`tr[data-key-id="${apiKey().key_id}"]`);
+    const cells = row.findAll('td');
+    expect(cells.map((c) => c.attributes('data-label')?.replace(/ \(.+\)$/, '') ?? null)).toEqual([
+      null,
+      'Kind',
+      'Key',
+      'Issued',
+      'Status',
+      null,
+    ]);
+    expect(cells[0]!.classes()).toContain('cell-title');
+    expect(cells[5]!.classes()).toContain('cell-actions');
+    expect(cells[5]!.find('button').text()).toBe('Revoke');
+  });
 });

@@ -132,4 +132,35 @@ describe('overview', () => {
     expect(alert.text()).toContain('interval: minute buckets');
     expect(r.wrapper.find('[data-kpi="events"] .kpi-value').text()).toBe('1,234');
   });
+
+  test('a top page row opens the explorer on that page’s page views, over the same range', async () => {
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?range=24h`, { fake: stack(), clock: () => NOW });
+    const pages = r.wrapper.findAll('.toplist')[1]!;
+    const link = pages.find('a');
+    expect(link.text()).toBe('/pricing');
+    const href = new URL(link.attributes('href')!, 'http://console.test');
+    expect(href.pathname).toBe(`/p/${PROJECT_ID}/events`);
+    expect(Object.fromEntries(href.searchParams)).toEqual({
+      event_name: 'page_view',
+      path: '/pricing',
+      from: new Date(NOW - 24 * 3_600_000).toISOString(),
+    });
+  });
+
+  test('the refresh note joins only the parts that apply: no stray "·" when nothing was checked yet', async () => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    try {
+      r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => NOW });
+      const note = () => r!.wrapper.find('[data-testid="refresh-note"]').text();
+      expect(note()).toBe('auto-refresh paused');
+      await r.wrapper
+        .findAll('button')
+        .find((b) => b.text() === 'Refresh')!
+        .trigger('click');
+      await r.settle();
+      expect(note()).toMatch(/^Checked \d{4}-\d\d-\d\d \d\d:\d\d:\d\d · auto-refresh paused$/);
+    } finally {
+      delete (document as { visibilityState?: unknown }).visibilityState;
+    }
+  });
 });

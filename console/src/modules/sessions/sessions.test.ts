@@ -63,4 +63,59 @@ describe('sessions', () => {
       `/p/${PROJECT_ID}/events?session_id=sess/1&event=${b.event_id}`,
     );
   });
+
+  test('the User column says which id it shows: a user id plain, an anonymous id marked "anon"', async () => {
+    const fake = createFakeHttp().on('GET', '/api/query/v1/sessions', {
+      items: [
+        session({ session_id: 'sess-u', user_id: 'alice@example.com', anonymous_id: 'anon-a' }),
+        session({ session_id: 'sess-a', user_id: null, anonymous_id: 'anon-b' }),
+        session({ session_id: 'sess-n', user_id: null, anonymous_id: null, event_count: 1, page_views: 1 }),
+      ],
+      next_cursor: null,
+    });
+    r = await renderConsole(`/p/${PROJECT_ID}/sessions`, { fake });
+    const user = (i: number) => r!.wrapper.findAll('tbody tr')[i]!.find('td[data-label="User"]');
+    expect(user(0).text()).toBe('alice@example.com');
+    expect(user(0).find('.badge-anon').exists()).toBe(false);
+    expect(user(0).find('[title]').attributes('title')).toBe('User id alice@example.com');
+    expect(user(1).find('.badge-anon').text()).toBe('anon');
+    expect(user(1).find('[title]').attributes('title')).toContain('Anonymous id anon-b');
+    expect(user(1).text()).toContain('anonymous id anon-b');
+    expect(user(2).text()).toBe('—');
+    // Counts keep their noun right: one session, one event.
+    expect(r.wrapper.text()).toContain('End of the list: 3 sessions.');
+    const one = r.wrapper.findAll('tbody tr')[2]!;
+    expect(one.find('td[data-label="Events"]').text()).toBe('1');
+    expect(one.find('td[data-label="Page views"]').text()).toBe('1');
+  });
+
+  test('every column is in the markup with its label, for the phone cards (nothing hidden)', async () => {
+    const fake = createFakeHttp().on('GET', '/api/query/v1/sessions', {
+      items: [session()],
+      next_cursor: null,
+    });
+    r = await renderConsole(`/p/${PROJECT_ID}/sessions`, { fake });
+    expect(r.wrapper.find('.hide-sm').exists()).toBe(false);
+    const cells = r.wrapper.findAll('tbody tr td');
+    expect(cells.map((c) => c.attributes('data-label')?.replace(/ \(.+\)$/, '') ?? null)).toEqual([
+      null, // the session id heads the card
+      'Last active',
+      'Events',
+      'Page views',
+      'Duration',
+      'User',
+      'Entry page',
+    ]);
+    expect(cells[0]!.classes()).toContain('cell-title');
+    expect(r.wrapper.text()).toContain('End of the list: 1 session.');
+  });
+
+  test('one session counts its events and page views with the right noun', async () => {
+    const fake = createFakeHttp().on('GET', '/api/query/v1/sessions/:id', {
+      session: session({ event_count: 1, page_views: 1 }),
+      timeline: { items: [event()], next_cursor: null },
+    });
+    r = await renderConsole(`/p/${PROJECT_ID}/sessions/sess-1`, { fake });
+    expect(r.wrapper.find('.fields').text()).toContain('1 event (1 page view)');
+  });
 });
