@@ -92,7 +92,7 @@ export const SESSION_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * Browsers refuse a keepalive request when the bodies of the page's keepalive requests in flight would
- * exceed 64 KiB (65,536 bytes; sendBeacon counts too). The client stays under this many bytes, with room
+ * exceed 64 KiB (65,536 bytes; Chromium's sendBeacon draws on the same budget). The client stays under this many bytes, with room
  * for what others on the page send, and sends the rest without keepalive.
  */
 export const KEEPALIVE_BUDGET = 6e4;
