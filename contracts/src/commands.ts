@@ -100,8 +100,12 @@ export const metadata = z
     metadataJsonOf.set(value, json);
   });
 
-/** Context keys the server writes: the client's own clock readings (see command-side track.ts). */
-export const SERVER_CONTEXT_KEYS = ['client_timestamp', 'client_sent_at'] as const;
+/**
+ * Context keys the server writes (see command-side track.ts): the client's own clock readings, and
+ * `bot`, the crawler or automation the request's User-Agent was recognised as. Clients may not send them.
+ */
+export const BOT_CONTEXT_KEY = 'bot';
+export const SERVER_CONTEXT_KEYS = ['client_timestamp', 'client_sent_at', BOT_CONTEXT_KEY] as const;
 const reservedContextKeys = new Set<string>([RESERVED_KEY, ...SERVER_CONTEXT_KEYS]);
 
 export const context = z
@@ -115,7 +119,7 @@ export const context = z
           message:
             key === RESERVED_KEY
               ? 'is a reserved key name (__proto__); rename the key'
-              : 'is reserved: the server writes it (the client clock reading); do not send it',
+              : 'is reserved: the server writes it (client clock readings, bot classification); do not send it',
         });
       }
     }

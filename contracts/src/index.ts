@@ -12,6 +12,7 @@ export {
   jsonDepth,
   metadataJson,
   SERVER_CONTEXT_KEYS,
+  BOT_CONTEXT_KEY,
 } from './commands';
 export {
   parseJsonExact,

@@ -146,6 +146,46 @@ describe('the pipeline end to end', () => {
     expect((await query(`/v1/events/${eventId}`, readB.key!)).status).toBe(404);
   });
 
+  it('keeps bot traffic out of the reports: counted apart, still in the explorer', async () => {
+    const project = await adminCommand('POST', '/v1/admin/projects', { name: `bots ${randomUUID()}` });
+    const write = await adminCommand('POST', `/v1/admin/projects/${project.project_id}/keys`, {
+      kind: 'write',
+    });
+    const read = await adminCommand('POST', `/v1/admin/projects/${project.project_id}/keys`, {
+      kind: 'read',
+    });
+    const browser =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+    const sent = [
+      { id: randomUUID(), ua: browser },
+      { id: randomUUID(), ua: browser.replace('Chrome/', 'HeadlessChrome/') },
+    ];
+    for (const { id, ua } of sent) {
+      const body = {
+        api_key: write.key,
+        event_name: 'page_view',
+        event_id: id,
+        url: 'https://site.example/a',
+      };
+      await until('the write key to be known', async () => {
+        const r = await post('/v1/events', body, { 'user-agent': ua });
+        return r.status === 202 ? true : undefined;
+      });
+    }
+    const [person, bot] = await Promise.all(
+      sent.map(({ id }) =>
+        until(`event ${id}`, async () => {
+          const r = await query(`/v1/events/${id}`, read.key!);
+          return r.status === 200 ? ((await r.json()) as { context: Record<string, string> }) : undefined;
+        }),
+      ),
+    );
+    expect(person!.context.bot).toBeUndefined();
+    expect(bot!.context.bot).toMatch(/headless/i);
+    const overview = (await (await query('/v1/stats/overview', read.key!)).json()) as Record<string, number>;
+    expect(overview).toMatchObject({ events: 1, page_views: 1, bot_events: 1 });
+  });
+
   it('refuses a revoked write key within 2 seconds', async () => {
     const write = await adminCommand('POST', `/v1/admin/projects/${dev.projectId}/keys`, {
       kind: 'write',

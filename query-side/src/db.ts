@@ -14,6 +14,7 @@ export const TABLES = {
   pageViewsHour: 'analytics.page_views_hour',
   dailyUsers: 'analytics.daily_users',
   eventNames: 'analytics.event_names',
+  botEventsDay: 'analytics.bot_events_day',
   projects: 'admin.projects',
   apiKeys: 'admin.api_keys',
   users: 'admin.users',

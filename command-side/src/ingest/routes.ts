@@ -12,6 +12,7 @@ import { jsonBody } from '../http/body';
 import type { EventRateLimiter } from '../http/rate-limit';
 import type { KeyDirectory, KeyEntry } from '../admin/directory';
 import type { Appender, LogRecord } from '../log/appender';
+import { botOf } from './bots';
 import { recordKey, toEventTracked } from './track';
 
 export interface IngestDeps {
@@ -44,7 +45,12 @@ const body = jsonBody({ types: ['application/json', 'text/plain'], limitBytes: L
 export function ingestRouter(deps: IngestDeps): Router {
   const router = Router();
 
-  async function accept(apiKey: string, sentAt: number | undefined, items: BatchItem[]): Promise<number> {
+  async function accept(
+    apiKey: string,
+    sentAt: number | undefined,
+    bot: string | undefined,
+    items: BatchItem[],
+  ): Promise<number> {
     const notReady = deps.notReady();
     if (notReady) throw notReady;
     const key = authenticate(apiKey);
@@ -60,6 +66,7 @@ export function ingestRouter(deps: IngestDeps): Router {
         projectId: key.project_id,
         receivedAt,
         sentAt,
+        bot,
         newId: deps.newId,
       });
       return {
@@ -87,7 +94,7 @@ export function ingestRouter(deps: IngestDeps): Router {
     const input = withBearerKey(req);
     const event = validate(TrackEvent, input);
     const { api_key, sent_at, ...item } = event;
-    res.status(202).json({ accepted: await accept(api_key, sent_at, [item]) });
+    res.status(202).json({ accepted: await accept(api_key, sent_at, botOf(req.get('user-agent')), [item]) });
   });
 
   router.post('/v1/batch', openCors, ...body, async (req, res) => {
@@ -100,7 +107,11 @@ export function ingestRouter(deps: IngestDeps): Router {
       );
     }
     const batch = validate(TrackBatch, input);
-    res.status(202).json({ accepted: await accept(batch.api_key, batch.sent_at, batch.events) });
+    res
+      .status(202)
+      .json({
+        accepted: await accept(batch.api_key, batch.sent_at, botOf(req.get('user-agent')), batch.events),
+      });
   });
 
   return router;

@@ -1,5 +1,5 @@
 /** From a validated tracked event to the fact appended to the log: pure, no I/O. */
-import { metadataJson, type BatchItem, type EventTracked } from '@eventlens/contracts';
+import { BOT_CONTEXT_KEY, metadataJson, type BatchItem, type EventTracked } from '@eventlens/contracts';
 
 /** Keyed by project and session (or the best stand-in) so a session's events stay in one partition, in order. */
 export function recordKey(
@@ -15,6 +15,8 @@ export interface Stamp {
   receivedAt: number;
   /** The request's `sent_at`: the client's clock when it sent the request, epoch ms. */
   sentAt?: number | undefined;
+  /** What the request's User-Agent was recognised as (`bots.ts`), when it is bot traffic. */
+  bot?: string | undefined;
   newId: () => string;
 }
 
@@ -41,18 +43,22 @@ export function derivedTimestamp(
 /**
  * The context appended: the client's own, plus its clock readings as decimal epoch-ms strings,
  * `client_timestamp` (the event's timestamp as sent) and `client_sent_at` (the request's
- * `sent_at`), each when the client sent it. The contract refuses these keys from clients.
+ * `sent_at`), each when the client sent it, and `bot` (what the User-Agent was recognised as) for
+ * bot traffic, which the read models keep out of every report. The contract refuses these keys
+ * from clients.
  */
 export function contextOf(
   item: Pick<BatchItem, 'context' | 'timestamp'>,
   sentAt: number | undefined,
+  bot?: string,
 ): Record<string, string> {
   const context = item.context ?? {};
-  if (item.timestamp === undefined && sentAt === undefined) return context;
+  if (item.timestamp === undefined && sentAt === undefined && bot === undefined) return context;
   return {
     ...context,
     ...(item.timestamp === undefined ? {} : { client_timestamp: String(item.timestamp) }),
     ...(sentAt === undefined ? {} : { client_sent_at: String(sentAt) }),
+    ...(bot === undefined ? {} : { [BOT_CONTEXT_KEY]: bot }),
   };
 }
 
@@ -69,6 +75,6 @@ export function toEventTracked(item: BatchItem, stamp: Stamp): EventTracked {
     url: item.url ?? null,
     referrer: item.referrer ?? null,
     metadata_json: metadataJson(item.metadata),
-    context: contextOf(item, stamp.sentAt),
+    context: contextOf(item, stamp.sentAt, stamp.bot),
   };
 }

@@ -115,6 +115,10 @@ describe('client clocks', () => {
   it("keeps the client's readings in context as decimal epoch-ms strings", () => {
     expect(contextOf({ context: { a: 'b' } }, undefined)).toEqual({ a: 'b' });
     expect(contextOf({}, undefined)).toEqual({});
+    expect(contextOf({ context: { a: 'b' } }, undefined, 'HeadlessChrome')).toEqual({
+      a: 'b',
+      bot: 'HeadlessChrome',
+    });
     expect(contextOf({ timestamp: 1_700_000_000_123 }, 1_700_000_000_999)).toEqual({
       client_timestamp: '1700000000123',
       client_sent_at: '1700000000999',

@@ -9,6 +9,7 @@
  * entry/exit URL belong to the event that is first/last by (ts, event_id) — the tie-break makes
  * the result the same whatever the arrival order.
  */
+import { BOT_CONTEXT_KEY } from '@eventlens/contracts';
 import type { EventRow } from './rows';
 
 export interface VolumeRow {
@@ -56,8 +57,17 @@ export interface NameRow {
   last_seen: number;
 }
 
+/** Bot traffic, counted apart per project and UTC day: the reports leave it out (`isBotTraffic`). */
+export interface BotRow {
+  project_id: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  count: number;
+}
+
 export interface Aggregates {
   volume: VolumeRow[];
+  bots: BotRow[];
   sessions: SessionRow[];
   pages: PageRow[];
   dailyUsers: DailyUserRow[];
@@ -86,6 +96,15 @@ export function pagePath(url: string): string {
   const absolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*(.*)$/.exec(bare);
   const path = absolute ? absolute[1]! : bare;
   return (path === '' ? '/' : path) + route;
+}
+
+/**
+ * Bot traffic: the ingestion API marked the event with the context key `bot` (what the request's
+ * User-Agent was recognised as; command-side `ingest/bots.ts`). Such an event stays in the events
+ * table, visible in the explorer, and is left out of every aggregate the reports read.
+ */
+export function isBotTraffic(row: Pick<EventRow, 'context'>): boolean {
+  return Object.hasOwn(row.context, BOT_CONTEXT_KEY);
 }
 
 /** Who counts as a daily user: the identified user, else the anonymous id, else nobody. */
@@ -133,9 +152,18 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
   const pages = new Map<string, Map<number, Map<string, PageRow>>>();
   const dailyUsers = new Map<string, Map<string, Map<string, DailyUserRow>>>();
   const sessions = new Map<string, Map<string, SessionState>>();
+  const bots = new Map<string, Map<string, BotRow>>();
 
   for (const row of rows) {
     const project = row.project_id;
+    if (isBotTraffic(row)) {
+      const day = utcDay(row.ts);
+      const byDay = child(bots, project, maps<string, BotRow>);
+      const b = byDay.get(day);
+      if (b) b.count++;
+      else byDay.set(day, { project_id: project, day, count: 1 });
+      continue;
+    }
     const minute = Math.floor(row.ts / MINUTE) * MINUTE;
     const byName = child(
       child(volume, project, maps<number, Map<string, VolumeRow>>),
@@ -236,6 +264,7 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
 
   return {
     volume: sortBy(leaves(volume, 3), (r) => [r.project_id, r.minute, r.event_name]),
+    bots: sortBy(leaves(bots, 2), (r) => [r.project_id, r.day]),
     sessions: sortBy(
       leaves<SessionState>(sessions, 2).map(
         ({ userTs: _u, userId: _ui, anonTs: _a, anonId: _ai, ...session }) => session,

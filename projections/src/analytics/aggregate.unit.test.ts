@@ -146,6 +146,23 @@ describe('aggregate', () => {
     ]);
   });
 
+  it('given bot traffic, then it is counted apart per day and left out of every report', () => {
+    const result = aggregate([
+      row({ event_name: 'page_view', url: '/pricing', user_id: 'u1', context: { bot: 'Headless' } }),
+      row({ event_name: 'click', session_id: 's2', context: { bot: 'Googlebot', library: 'x' } }),
+      row({ event_name: 'page_view', url: '/docs', ts: T0 + 60_000 }),
+    ]);
+    expect(result.bots).toEqual([{ project_id: P, day: '2026-01-01', count: 2 }]);
+    expect(result.pages.map((p) => p.path)).toEqual(['/docs']);
+    expect(result.sessions.map((s) => s.session_id)).toEqual(['s1']);
+    expect(result.sessions[0]?.event_count).toBe(1);
+    expect(result.dailyUsers.map((u) => u.user_key)).toEqual(['anon-1']);
+    expect(result.names).toEqual([
+      { project_id: P, event_name: 'page_view', count: 1, last_seen: T0 + 60_000 },
+    ]);
+    expect(result.volume.reduce((n, v) => n + v.count, 0)).toBe(1);
+  });
+
   it('leaves events without a session out of the sessions, but not out of the counts', () => {
     const result = aggregate([row({ session_id: null }), row({ session_id: null })]);
     expect(result.sessions).toEqual([]);

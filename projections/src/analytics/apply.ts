@@ -162,6 +162,14 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
       [JSON.stringify(agg.pages.map((r) => ({ p: r.project_id, h: r.hour, u: r.path, v: r.views })))],
     );
   }
+  if (agg.bots.length > 0) {
+    await tx.query(
+      `insert into ${s}.bot_events_day as t (project_id, day, count)
+       select p, d, c from json_to_recordset($1::json) as x(p uuid, d date, c bigint)
+       on conflict (project_id, day) do update set count = t.count + excluded.count`,
+      [JSON.stringify(agg.bots.map((r) => ({ p: r.project_id, d: r.day, c: r.count })))],
+    );
+  }
   if (agg.names.length > 0) {
     await tx.query(
       `insert into ${s}.event_names as t (project_id, event_name, count, last_seen)

@@ -116,6 +116,15 @@ create table if not exists ${s}.daily_users (
   primary key (project_id, day, user_key)
 );
 
+-- Bot traffic (events the ingestion API marked with context.bot), counted apart per UTC day:
+-- every other aggregate leaves it out, so the reports show people only.
+create table if not exists ${s}.bot_events_day (
+  project_id  uuid   not null,
+  day         date   not null,
+  count       bigint not null,
+  primary key (project_id, day)
+);
+
 -- Per-minute event names, for the explorer's name suggestions and top events.
 create table if not exists ${s}.event_names (
   project_id  uuid        not null,

@@ -24,6 +24,7 @@ export interface ReadModels {
   pages: { project_id: string; hour: number; path: string; views: number }[];
   dailyUsers: { project_id: string; day: string; user_key: string }[];
   names: { project_id: string; event_name: string; count: number; last_seen: number }[];
+  bots: { project_id: string; day: string; count: number }[];
 }
 
 const byKey =
@@ -37,7 +38,10 @@ export function expectedReadModels(produced: readonly EventTracked[]): ReadModel
     const key = `${e.project_id}|${e.event_id}`;
     if (!unique.has(key)) unique.set(key, e);
   }
-  const events = [...unique.values()];
+  const all = [...unique.values()];
+  // Bot traffic (context.bot) is in the events table and counted apart; every other model leaves it out.
+  const isBot = (e: EventTracked) => Object.hasOwn(e.context, 'bot');
+  const events = all.filter((e) => !isBot(e));
   const tally = <T>(rows: T[], key: (r: T) => string, make: (r: T) => object) => {
     const out = new Map<string, Record<string, unknown>>();
     for (const r of rows) {
@@ -69,7 +73,7 @@ export function expectedReadModels(produced: readonly EventTracked[]): ReadModel
   }
 
   return {
-    events: events
+    events: all
       .map((e) => ({
         project_id: e.project_id,
         event_id: e.event_id,
@@ -125,6 +129,13 @@ export function expectedReadModels(produced: readonly EventTracked[]): ReadModel
         return { ...row, count: n as number, last_seen: lastSeen };
       })
       .sort(byKey((r) => `${r.project_id}|${r.event_name}`)),
+    bots: tally(
+      all.filter(isBot),
+      (e) => `${e.project_id}|${new Date(e.timestamp).toISOString().slice(0, 10)}`,
+      (e) => ({ project_id: e.project_id, day: new Date(e.timestamp).toISOString().slice(0, 10) }),
+    )
+      .map(({ n, ...r }) => ({ ...r, count: n }) as ReadModels['bots'][number])
+      .sort(byKey((r) => `${r.project_id}|${r.day}`)),
   };
 }
 
@@ -183,5 +194,11 @@ export async function readModels(
       ),
       ['count', 'last_seen'],
     ).sort(byKey((r) => `${r.project_id}|${r.event_name}`)),
+    bots: num(
+      await q<ReadModels['bots'][number]>(
+        `select project_id::text, day::text, count from ${s}.bot_events_day ${where}`,
+      ),
+      ['count'],
+    ).sort(byKey((r) => `${r.project_id}|${r.day}`)),
   };
 }

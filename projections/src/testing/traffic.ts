@@ -40,6 +40,9 @@ export function generateTraffic(options: TrafficOptions): EventTracked[] {
       const identified = random() < 0.5;
       const userId = identified ? `user-${Math.floor(random() * 20)}` : null;
       const anonymousId = `anon-${randomUUID().slice(0, 8)}`;
+      // Every tenth session is a crawler's: the read models count it apart (context.bot).
+      const context: Record<string, string> =
+        s % 10 === 9 ? { library: 'test', bot: 'Headless' } : { library: 'test' };
       let ts = start + Math.floor(random() * 10 * 60_000);
       for (let i = 0; i < options.eventsPerSession; i++) {
         ts += Math.floor(random() * 45_000);
@@ -57,7 +60,7 @@ export function generateTraffic(options: TrafficOptions): EventTracked[] {
           url: `https://shop.example${path}?utm_source=test&i=${i}#section`,
           referrer: null,
           metadata_json: JSON.stringify({ i, plan: random() < 0.5 ? 'pro' : 'free' }),
-          context: { library: 'test' },
+          context,
         });
       }
     }

@@ -86,6 +86,18 @@ beforeAll(async () => {
       [project, at(hour), path, count],
     );
   }
+  const bots: Array<[string, string, number]> = [
+    [A, '2025-03-08', 100], // before the range's first day
+    [A, '2025-03-09', 7],
+    [A, '2025-03-10', 3],
+    [B, '2025-03-10', 40],
+  ];
+  for (const [project, day, count] of bots) {
+    await tdb.owner.query(
+      'insert into analytics.bot_events_day (project_id, day, count) values ($1, $2, $3)',
+      [project, day, count],
+    );
+  }
   const names: Array<[string, string, number]> = [
     [A, 'click', 500],
     [A, 'page_view', 300],
@@ -131,6 +143,7 @@ describe('overview', () => {
       unique_users: 3, // u1, u2, u3 over 03-09 and 03-10
       sessions: 2, // s1, s2
       page_views: 1 + 10 + 4 + 9,
+      bot_events: 7 + 3, // counted apart, over 03-09 and 03-10
     });
   });
 
@@ -139,7 +152,13 @@ describe('overview', () => {
       `/v1/stats/overview?from=${Date.UTC(2025, 2, 10)}&to=2025-03-10T12:00:00%2B00:00`,
       Overview,
     );
-    expect(body).toMatchObject({ events: 1 + 2 + 5 + 3 + 4, unique_users: 2, sessions: 1, page_views: 14 });
+    expect(body).toMatchObject({
+      events: 1 + 2 + 5 + 3 + 4,
+      unique_users: 2,
+      sessions: 1,
+      page_views: 14,
+      bot_events: 3,
+    });
   });
 
   test("B's numbers are B's", async () => {
@@ -148,6 +167,7 @@ describe('overview', () => {
       unique_users: 5,
       sessions: 3,
       page_views: 500,
+      bot_events: 40,
     });
   });
 

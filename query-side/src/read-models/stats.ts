@@ -44,6 +44,14 @@ export const Overview = z
       .number()
       .int()
       .meta({ description: 'Page views in hours overlapping the range (page_views_hour).' }),
+    bot_events: z
+      .number()
+      .int()
+      .meta({
+        description:
+          'Bot traffic (crawlers, automated browsers) over the UTC days the range touches (bot_events_day): ' +
+          'counted apart and left out of every other figure.',
+      }),
   })
   .meta({ id: 'Overview' });
 
@@ -155,8 +163,8 @@ export async function overview(db: Knex, projectId: string, range: Range) {
     const { rows } = await db.raw<{ rows: Array<{ n: string | null }> }>(sql, bindings);
     return toCount(rows[0]?.n);
   };
-  // Four independent counters: run side by side on the pool rather than one after the other.
-  const [events, uniqueUsers, sessions, pageViews] = await Promise.all([
+  // Independent counters: run side by side on the pool rather than one after the other.
+  const [events, uniqueUsers, sessions, pageViews, botEvents] = await Promise.all([
     one(
       `select sum(count) as n from ${TABLES.volumeMinute}
        where project_id = ? and minute >= date_trunc('minute', ?::timestamptz) and minute < ?::timestamptz`,
@@ -179,8 +187,22 @@ export async function overview(db: Knex, projectId: string, range: Range) {
        where project_id = ? and hour >= date_trunc('hour', ?::timestamptz) and hour < ?::timestamptz`,
       [projectId, from, to],
     ),
+    one(
+      `select sum(count) as n from ${TABLES.botEventsDay}
+         where project_id = ? and day >= (?::timestamptz)::date
+           and day <= (?::timestamptz - interval '1 millisecond')::date`,
+      [projectId, from, to],
+    ),
   ]);
-  return { from, to, events, unique_users: uniqueUsers, sessions, page_views: pageViews };
+  return {
+    from,
+    to,
+    events,
+    unique_users: uniqueUsers,
+    sessions,
+    page_views: pageViews,
+    bot_events: botEvents,
+  };
 }
 
 export interface VolumeInput {
