@@ -5,19 +5,22 @@
 import { formatPath } from '@eventlens/contracts';
 import type { z } from 'zod';
 
-export type ErrorCode =
-  | 'INVALID_JSON'
-  | 'INVALID_FIELD'
-  | 'INVALID_BODY_ENCODING'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNAUTHORIZED'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'LOG_UNAVAILABLE'
-  | 'NOT_READY'
-  | 'INTERNAL';
+/** Every code this service answers with (docs/CONVENTIONS.md lists them from here). */
+export const ERROR_CODES = [
+  'INVALID_JSON',
+  'INVALID_FIELD',
+  'INVALID_BODY_ENCODING',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'LOG_UNAVAILABLE',
+  'NOT_READY',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export function statusOf(code: ErrorCode): number {
   switch (code) {

@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApiProxy } from './proxy';
 import type { Logger } from './logger';
 import { createStaticHandler } from './static';
+import { errorBody } from './errors';
 
 /** sdk/serve.js's handler: true when it answered. */
 export type DemoHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -93,10 +94,7 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
       503,
       {
         status: 'not ready',
-        error: {
-          code: 'NOT_READY',
-          message: `not ready: ${failing.map((c) => `${c.name} (${c.detail})`).join(', ')}`,
-        },
+        ...errorBody('NOT_READY', `not ready: ${failing.map((c) => `${c.name} (${c.detail})`).join(', ')}`),
         ...body,
       },
       { 'Retry-After': '1' },
@@ -138,7 +136,7 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
       return command.forward(req, res, url);
     }
     if (pathname.startsWith('/api/')) {
-      return json(res, 404, { error: { code: 'NOT_FOUND', message: `no API under ${pathname}` } });
+      return json(res, 404, errorBody('NOT_FOUND', `no API under ${pathname}`));
     }
     if (pathname === '/config.json') {
       return json(res, 200, { demoWriteKey: deps.demoApiKey ?? null, ingestPath: INGEST_PATH });
@@ -154,7 +152,7 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
 
     serveStatic(req, res, pathname).catch((error: unknown) => {
       deps.logger.error('static file failed', { path: pathname, error: String(error) });
-      if (!res.headersSent) json(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+      if (!res.headersSent) json(res, 500, errorBody('INTERNAL', 'internal error'));
       else res.destroy();
     });
   }) as ConsoleHandler;

@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyServer } from 'http-proxy-3';
 import type { Logger } from './logger';
+import { errorBody } from './errors';
 
 export interface ApiProxyOptions {
   /** What the upstream is, for error messages: "query API". */
@@ -73,9 +74,7 @@ export function createApiProxy(options: ApiProxyOptions): ApiProxy {
     }
     res.writeHead(502, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '2' });
     res.end(
-      JSON.stringify({
-        error: { code: 'UPSTREAM_UNAVAILABLE', message: `the ${options.name} did not answer (${code})` },
-      }),
+      JSON.stringify(errorBody('UPSTREAM_UNAVAILABLE', `the ${options.name} did not answer (${code})`)),
     );
   });
   return {

@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { errorBody } from './errors';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -111,11 +112,7 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
   return async function serveStatic(req, res, pathname) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here` },
-        }),
-      );
+      res.end(JSON.stringify(errorBody('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`)));
       return;
     }
     let decoded: string;

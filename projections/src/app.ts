@@ -5,6 +5,7 @@
  */
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
+import { errorBody } from './errors';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -44,13 +45,13 @@ export function createApp(deps: AppDeps): Express {
       res.json({ status: 'ready', checks: Object.fromEntries(results.map((r) => [r.name, 'ok'])) });
       return;
     }
-    res.status(503).json({
-      error: {
-        code: 'NOT_READY',
-        message: failing.map((r) => `${r.name}: ${'message' in r ? r.message : 'failing'}`).join('; '),
-        fields: failing.map((r) => ({ field: r.name, message: 'message' in r ? r.message : 'failing' })),
-      },
-    });
+    res.status(503).json(
+      errorBody(
+        'NOT_READY',
+        failing.map((r) => `${r.name}: ${'message' in r ? r.message : 'failing'}`).join('; '),
+        failing.map((r) => ({ field: r.name, message: 'message' in r ? r.message : 'failing' })),
+      ),
+    );
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -59,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such endpoint' } });
+    res.status(404).json(errorBody('NOT_FOUND', 'no such endpoint'));
   });
   return app;
 }

@@ -7,17 +7,19 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 
-export type ErrorCode =
-  | 'INVALID_JSON'
-  | 'INVALID_FIELD'
-  | 'INVALID_BODY_ENCODING'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNAUTHORIZED'
-  | 'NOT_FOUND'
-  | 'RATE_LIMITED'
-  | 'READ_MODEL_UNAVAILABLE'
-  | 'INTERNAL';
+/** Every code this service answers with (docs/CONVENTIONS.md lists them from here). */
+export const ERROR_CODES = [
+  'INVALID_JSON',
+  'INVALID_FIELD',
+  'INVALID_BODY_ENCODING',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'READ_MODEL_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface FieldError {
   field: string;
