@@ -4,7 +4,9 @@
  * and arethetypeswrong (types resolve under every TypeScript module resolution, node10 included).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { publint } from 'publint';
 import { describe, expect, it } from 'vitest';
 
@@ -24,6 +26,32 @@ describe('eventlens-js is ready to publish', () => {
     expect(manifest.bugs.url).toMatch(/^https:\/\//);
     expect(manifest.engines.node).toBeDefined();
   });
+
+  it('installs from a clone as the README says: a packed tarball, imported and required by an app', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'eventlens-install-'));
+    try {
+      const [packed] = JSON.parse(
+        execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: sdk, encoding: 'utf8' }),
+      );
+      const app = path.join(dir, 'app');
+      execFileSync('mkdir', [app]);
+      writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+      execFileSync(
+        'npm',
+        ['install', '--offline', '--no-audit', '--no-fund', path.join(dir, packed.filename)],
+        {
+          cwd: app,
+          encoding: 'utf8',
+        },
+      );
+      const run = (code: string) =>
+        execFileSync(process.execPath, ['-e', code], { cwd: app, encoding: 'utf8' });
+      expect(run("import('eventlens-js').then((m) => console.log(typeof m.track))").trim()).toBe('function');
+      expect(run("console.log(typeof require('eventlens-js/core').track)").trim()).toBe('function');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('is clean for publint, strict, on the packed files', async () => {
     const { messages } = await publint({ pkgDir: sdk, strict: true, pack: 'npm' });
