@@ -22,6 +22,7 @@ import {
   startConsole,
   type ConsoleServer,
   type Stack,
+  visitorContext,
   withinViewportWidth,
 } from './browser/support';
 
@@ -151,7 +152,7 @@ describe('the console in Chromium, against the running stack', () => {
   });
 
   step('the SDK demo page sends events: clicks, custom events, and one carrying markup', async () => {
-    const demo = await (await newContext(browser)).newPage();
+    const demo = await (await visitorContext(browser)).newPage();
     await demo.goto(`${server.url}/demo/`);
     await demo.waitForFunction(
       () => typeof (window as unknown as { eventlens?: object }).eventlens === 'object',
@@ -187,7 +188,7 @@ describe('the console in Chromium, against the running stack', () => {
     await demo.context().close();
 
     // A visitor who is never identified: events with an anonymous id only.
-    const anon = await (await newContext(browser)).newPage();
+    const anon = await (await visitorContext(browser)).newPage();
     await anon.goto(`${server.url}/demo/`);
     await anon.waitForFunction(
       () => typeof (window as unknown as { eventlens?: object }).eventlens === 'object',
@@ -455,6 +456,11 @@ describe('the console in Chromium, against the running stack', () => {
           await p.locator(screen.ready).first().waitFor({ timeout: 20_000 });
           expect(await layoutProblems(p), `${screen.name} at ${width}px`).toEqual([]);
           if (screen.path.startsWith('/p/')) expect(await p.locator('nav.nav a').count()).toBe(6);
+          // The account link (an avatar on phones) and Log out stay reachable.
+          for (const control of [p.locator('.user-email'), p.getByRole('button', { name: 'Log out' })]) {
+            expect(await control.isVisible()).toBe(true);
+            expect(await withinViewportWidth(p, control)).toBe(true);
+          }
           await screen.check?.(p);
           await p.evaluate(() => window.scrollTo(0, 0));
           await screenshot(p, `${screen.name}-${width}`);

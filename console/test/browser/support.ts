@@ -152,6 +152,24 @@ export async function newContext(
   });
 }
 
+/**
+ * A context for a visitor of a tracked site: Chromium's own User-Agent without "Headless", since
+ * ingestion marks HeadlessChrome's events as bot traffic, which the reports (sessions, counters,
+ * top pages) leave out. `navigator.webdriver` still says it is automated: the demo page allows it.
+ */
+export async function visitorContext(browser: Browser): Promise<BrowserContext> {
+  const probe = await browser.newPage();
+  const userAgent = (await probe.evaluate(() => navigator.userAgent)).replace('HeadlessChrome/', 'Chrome/');
+  await probe.context().close();
+  return browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    userAgent,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    reducedMotion: 'reduce',
+  });
+}
+
 /** Logs in through the form at whatever login page `page` is on (or is sent to). */
 export async function logIn(page: Page, stack: Stack): Promise<void> {
   await page.waitForURL(/\/login/);

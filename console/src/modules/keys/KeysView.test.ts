@@ -124,4 +124,18 @@ describe('API keys', () => {
     expect(cells[5]!.classes()).toContain('cell-actions');
     expect(cells[5]!.find('button').text()).toBe('Revoke');
   });
+
+  test('active keys come first; a revoked key has an empty actions cell, not a dash', async () => {
+    const revoked = apiKey({
+      key_id: '66666666-6666-4666-8666-666666666666',
+      name: 'old',
+      issued_at: '2025-04-01T10:00:00.000Z',
+      revoked_at: '2025-04-02T10:00:00.000Z',
+    });
+    const fake = createFakeHttp().on('GET', KEYS, { items: [revoked, apiKey()] });
+    r = await renderConsole(`/p/${PROJECT_ID}/keys`, { fake });
+    const rows = r.wrapper.findAll('tbody tr');
+    expect(rows.map((row) => row.find('td').text())).toEqual(['default', 'old']);
+    expect(rows[1]!.find('td.cell-actions').text()).toBe('');
+  });
 });

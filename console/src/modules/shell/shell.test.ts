@@ -34,6 +34,10 @@ describe('shell', () => {
       'Pipeline',
     ]);
     expect(links.find((a) => a.text() === 'API keys')!.attributes('aria-current')).toBe('page');
+    // The account link: the email, drawn as its initial on phones.
+    const account = r.wrapper.find('a.user-email');
+    expect(account.text()).toBe('dev@example.com');
+    expect(account.attributes('data-initial')).toBe('D');
   });
 
   test('an unknown project says so once, instead of one error per part of the screen', async () => {
