@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 import root from '../eslint.config.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'test-artifacts/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'server-dist/**', 'test-artifacts/**', 'coverage/**'] },
   ...root,
   ...pluginVue.configs['flat/recommended'],
   {

@@ -1,6 +1,9 @@
 /**
  * The stack's command line (root scripts call it):
- *   start   the whole stack in the foreground; Ctrl-C stops every child
+ *   start   the whole stack in the foreground; Ctrl-C stops every child. A crashed service is
+ *           restarted with backoff; a crash loop, or Kafka or the registry exiting, stops the stack
+ *           with exit code 1. `--built` (or EVENTLENS_RUN=built) runs the services' `npm run build`
+ *           bundles instead of their TypeScript sources
  *   up      the same in the background, returning once it is ready (what `npm test` uses)
  *   down    stops a stack started either way
  *   reset   stops it and wipes its data (the download cache is kept)
@@ -28,6 +31,8 @@ import {
   stateFile,
   type StackState,
 } from './stack';
+import { restartPolicyFromEnv } from './restart';
+import { runModeFrom, type RunMode } from './services';
 import { isAlive, killOrphans, lastLines } from './supervisor';
 
 const log = (line: string) => console.log(`eventlens: ${line}`);
@@ -41,7 +46,7 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-async function start(config: StackConfig, mode: StackState['mode']): Promise<void> {
+async function start(config: StackConfig, mode: StackState['mode'], run: RunMode): Promise<void> {
   let shuttingDown = false;
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   const shutdown = async (code: number) => {
@@ -58,11 +63,15 @@ async function start(config: StackConfig, mode: StackState['mode']): Promise<voi
     stack = await startStack(config, {
       mode,
       log,
-      onChildExit: (child, how) => {
+      run,
+      restart: restartPolicyFromEnv(),
+      onChildExit: (child, how, reason) => {
         void lastLines(child.logFile).then((tail) => {
-          console.error(
-            `eventlens: ${child.name} stopped unexpectedly (${how}); its last lines (${child.logFile}):\n${tail}`,
-          );
+          const what =
+            reason.kind === 'crash-loop'
+              ? `${child.name} crashed ${reason.crashes} times within ${Math.round(reason.windowMs / 1000)} s (last: ${how}): giving up on it and stopping the stack`
+              : `${child.name} stopped unexpectedly (${how})`;
+          console.error(`eventlens: ${what}; its last lines (${child.logFile}):\n${tail}`);
           void shutdown(1);
         });
       },
@@ -78,10 +87,11 @@ async function start(config: StackConfig, mode: StackState['mode']): Promise<voi
   }
   log(`ready in ${(stack.readyInMs / 1000).toFixed(1)} s; details in ${config.devFile}`);
   for (const [key, value] of Object.entries(stack.dev)) console.log(`  ${key.padEnd(18)} ${value}`);
+  if (run === 'built') log('services run from their built JavaScript (npm run build)');
   log(mode === 'foreground' ? 'press Ctrl-C to stop' : 'stop with "npm run stack:down"');
 }
 
-async function up(config: StackConfig): Promise<void> {
+async function up(config: StackConfig, run: RunMode): Promise<void> {
   const current = await readState(config);
   if (current?.state === 'ready') {
     log(`already running (pid ${current.pid}); details in ${config.devFile}`);
@@ -99,7 +109,13 @@ async function up(config: StackConfig): Promise<void> {
     const out = openSync(logFile, 'a');
     const child = spawn(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), 'start', '--background'],
+      [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        'start',
+        '--background',
+        ...(run === 'built' ? ['--built'] : []),
+      ],
       {
         detached: true,
         stdio: ['ignore', out, out],
@@ -226,9 +242,9 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'start':
-      return start(config, rest.includes('--background') ? 'background' : 'foreground');
+      return start(config, rest.includes('--background') ? 'background' : 'foreground', runModeFrom(rest));
     case 'up':
-      return up(config);
+      return up(config, runModeFrom(rest));
     case 'down':
       await down(config);
       return;

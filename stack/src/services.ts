@@ -1,14 +1,19 @@
 /**
  * The EventLens services, run by the launcher as child processes once the infrastructure is ready.
- * Each is the package's own composition root (`<package>/src/main.ts`), configured through the
- * environment described in docs/CONVENTIONS.md, and is ready when its /readyz answers 200.
+ * Each is the package's own composition root, configured through the environment described in
+ * docs/CONVENTIONS.md, and is ready when its /readyz answers 200. Two ways to run it:
+ *   - source (the default): `node --import tsx <package>/src/main.ts`, no build step;
+ *   - built (`npm start -- --built`, EVENTLENS_RUN=built): `node <package>/dist/main.js`, the bundle
+ *     `npm run build` writes (scripts/build-service.mjs), as production runs it.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { StackError } from './errors';
-import { markerArg, type Child, type Supervisor } from './supervisor';
+import { markerArg, type Child, type RestartOptions, type Supervisor } from './supervisor';
+
+export type RunMode = 'source' | 'built';
 
 export interface ServiceSpec {
   name: string;
@@ -16,6 +21,32 @@ export interface ServiceSpec {
   port: number;
   /** The composition root, relative to the package; `src/main.ts` unless said otherwise. */
   entry?: string;
+  /** Its bundle, relative to the package; `dist/main.js` unless said otherwise. */
+  builtEntry?: string;
+}
+
+/** The service packages and where their entry points are, for both run modes. */
+export const SERVICE_ENTRIES = [
+  { name: 'command-side', entry: 'src/main.ts', builtEntry: 'dist/main.js' },
+  { name: 'projections', entry: 'src/main.ts', builtEntry: 'dist/main.js' },
+  { name: 'query-side', entry: 'src/main.ts', builtEntry: 'dist/main.js' },
+  { name: 'console', entry: 'server/main.ts', builtEntry: 'server-dist/main.js' },
+] as const;
+
+/** EVENTLENS_RUN=built|source, overridden by `--built` on the command line. */
+export function runModeFrom(argv: string[], env: NodeJS.ProcessEnv = process.env): RunMode {
+  if (argv.includes('--built')) return 'built';
+  const value = env.EVENTLENS_RUN ?? 'source';
+  if (value !== 'source' && value !== 'built')
+    throw new StackError('CONFIG_INVALID', `EVENTLENS_RUN must be "source" or "built", not "${value}"`);
+  return value;
+}
+
+/** The command line of a service in a run mode (without the stack's marker). */
+export function serviceCommand(spec: ServiceSpec, mode: RunMode): string[] {
+  return mode === 'built'
+    ? ['--enable-source-maps', path.join(spec.packageDir, spec.builtEntry ?? 'dist/main.js')]
+    : ['--import', 'tsx', path.join(spec.packageDir, spec.entry ?? 'src/main.ts')];
 }
 
 export interface ServiceEnv {
@@ -53,15 +84,23 @@ export async function startService(
   env: Record<string, string>,
   home: string,
   supervisor: Supervisor,
+  options: { mode?: RunMode; restart?: RestartOptions } = {},
 ): Promise<Child> {
-  return supervisor.spawn({
-    name: spec.name,
-    command: process.execPath,
-    // The marker after the script is an ignored argument that lets `stack:down` recognise the process.
-    args: ['--import', 'tsx', path.join(spec.packageDir, spec.entry ?? 'src/main.ts'), markerArg(home)],
-    cwd: spec.packageDir,
-    env: { ...env, NODE_ENV: process.env.NODE_ENV ?? 'development' },
-  });
+  const mode = options.mode ?? 'source';
+  return supervisor.spawn(
+    {
+      name: spec.name,
+      command: process.execPath,
+      // The marker after the script is an ignored argument that lets `stack:down` recognise the process.
+      args: [...serviceCommand(spec, mode), markerArg(home)],
+      cwd: spec.packageDir,
+      env: {
+        ...env,
+        NODE_ENV: process.env.NODE_ENV ?? (mode === 'built' ? 'production' : 'development'),
+      },
+    },
+    options.restart,
+  );
 }
 
 export async function waitForReady(url: string, child: Child, timeoutMs: number): Promise<void> {
@@ -96,7 +135,20 @@ export async function waitForReady(url: string, child: Child, timeoutMs: number)
  */
 const run = promisify(execFile);
 
-export async function ensureBuilt(repoRoot: string, log: (line: string) => void): Promise<void> {
+export async function ensureBuilt(
+  repoRoot: string,
+  log: (line: string) => void,
+  mode: RunMode = 'source',
+): Promise<void> {
+  if (mode === 'built') {
+    // Never built behind the user's back: what runs is what `npm run build` produced.
+    const missing = SERVICE_ENTRIES.filter((s) => !existsSync(path.join(repoRoot, s.name, s.builtEntry)));
+    if (missing.length > 0)
+      throw new StackError(
+        'SERVICE_FAILED',
+        `the built mode runs ${missing.map((s) => `${s.name}/${s.builtEntry}`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} missing: run "npm run build" first`,
+      );
+  }
   const bundles = [
     { workspace: 'sdk', output: path.join(repoRoot, 'sdk', 'dist', 'eventlens.min.js') },
     { workspace: 'console', output: path.join(repoRoot, 'console', 'dist', 'index.html') },

@@ -18,7 +18,16 @@ import { isAlive, killOrphans, Supervisor, type Child } from './supervisor';
 import { bootstrap } from './bootstrap';
 import { loadSecrets } from './secrets';
 import { alignWithLog, readClusterId } from './lineage';
-import { ensureBuilt, serviceEnvironment, startService, waitForReady, type ServiceSpec } from './services';
+import {
+  ensureBuilt,
+  serviceEnvironment,
+  startService,
+  waitForReady,
+  type RunMode,
+  type ServiceSpec,
+} from './services';
+import { RestartPolicy, type RestartPolicyOptions } from './restart';
+import type { ExitReason, RestartOptions } from './supervisor';
 
 const pkg = (config: StackConfig, name: string) => path.join(config.repoRoot, name);
 
@@ -63,12 +72,23 @@ export interface RunningStack {
 
 export type Log = (line: string) => void;
 
-/** A child that dies after start-up takes the stack down with a message, rather than half-running. */
-export type OnChildExit = (child: Child, how: string) => void;
+/**
+ * A child that ends the stack: Kafka or the registry exiting, or a service in a crash loop (a crashed
+ * service is otherwise restarted with backoff). The stack goes down with a message, not half-running.
+ */
+export type OnChildExit = (child: Child, how: string, reason: ExitReason) => void;
 
 export async function startStack(
   config: StackConfig,
-  options: { mode: StackState['mode']; log: Log; onChildExit: OnChildExit },
+  options: {
+    mode: StackState['mode'];
+    log: Log;
+    onChildExit: OnChildExit;
+    /** Services from their TypeScript sources (the default) or from `npm run build`'s bundles. */
+    run?: RunMode;
+    /** Restart crashed services with this policy; without one, any exit ends the stack. */
+    restart?: RestartPolicyOptions;
+  },
 ): Promise<RunningStack> {
   const started = Date.now();
   const { log } = options;
@@ -130,7 +150,7 @@ export async function startStack(
     return target;
   })();
   // After the database answers, so a bad DATABASE_URL fails at once, not after a build.
-  const builds = database.then(() => ensureBuilt(config.repoRoot, log));
+  const builds = database.then(() => ensureBuilt(config.repoRoot, log, options.run));
   // All must settle before going on, so a failure in one never leaves the other's work orphaned.
   const [artifactsResult, databaseResult, buildsResult] = await Promise.allSettled([
     artifacts,
@@ -151,6 +171,17 @@ export async function startStack(
   log(`PostgreSQL: ${postgres.source} ${redact(postgres.databaseUrl)}`);
 
   const supervisor = new Supervisor(config.logDir, config.runDir, options.onChildExit);
+  const serviceRun = (name: string): { mode?: RunMode; restart?: RestartOptions } => ({
+    mode: options.run,
+    ...(options.restart && {
+      restart: {
+        policy: new RestartPolicy(options.restart),
+        onRestarting: (child, how, d) =>
+          log(`${name} stopped (${how}); restart ${d.crashesInWindow} in ${(d.delayMs / 1000).toFixed(1)} s`),
+        onRestarted: (child) => log(`${name} restarted (pid ${child.process.pid})`),
+      },
+    }),
+  });
   const stop = async () => {
     await supervisor.stopAll();
     await postgres.stop?.();
@@ -235,7 +266,7 @@ export async function startStack(
     ];
     await Promise.all(
       services.map(async ({ spec, readyUrl }) => {
-        const child = await startService(spec, env, config.home, supervisor);
+        const child = await startService(spec, env, config.home, supervisor, serviceRun(spec.name));
         await waitForReady(readyUrl, child, config.readyTimeoutMs);
         log(`${spec.name}: ready on port ${spec.port}`);
       }),
@@ -255,6 +286,7 @@ export async function startStack(
         packageDir: pkg(config, 'console'),
         port: config.ports.console,
         entry: 'server/main.ts',
+        builtEntry: 'server-dist/main.js',
       },
       {
         EVENTLENS_CONSOLE_PORT: String(config.ports.console),
@@ -264,6 +296,7 @@ export async function startStack(
       },
       config.home,
       supervisor,
+      serviceRun('console'),
     );
     await waitForReady(`${consoleUrl}/readyz`, consoleChild, config.readyTimeoutMs);
     log(`console: ready on port ${config.ports.console}; the SDK demo page is ${consoleUrl}/demo/`);
