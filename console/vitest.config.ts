@@ -16,6 +16,9 @@ export default defineConfig({
           environment: 'happy-dom',
           include: ['src/**/*.test.ts'],
           restoreMocks: true,
+          // A file's first test mounts the whole app and compiles its views: seconds on a busy
+          // 2-core machine, beyond the 5 s default.
+          testTimeout: 15_000,
         },
       },
       {

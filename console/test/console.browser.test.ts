@@ -443,6 +443,16 @@ describe('the console in Chromium, against the running stack', () => {
           ready: '[data-testid="projections"] tbody tr',
         },
         { name: 'projects', path: '/projects', ready: 'tbody tr' },
+        {
+          name: 'account',
+          path: '/account',
+          ready: 'tbody tr[data-session-id]',
+          check: async (p) => {
+            const signOut = p.getByRole('button', { name: /^Sign out/ }).first();
+            expect(await signOut.isVisible()).toBe(true);
+            expect(await withinViewportWidth(p, signOut), 'Sign out on screen').toBe(true);
+          },
+        },
       ];
       for (const [width, height] of [
         [1440, 900],
