@@ -75,7 +75,8 @@ describe('your sessions', () => {
   test('signing out this browser is a logout: back to the login page', async () => {
     const fake = createFakeHttp()
       .on('GET', '/api/query/v1/auth/sessions', { items: sessions() })
-      .on('POST', '/api/command/v1/auth/sessions/:id/revoke', undefined);
+      .on('POST', '/api/command/v1/auth/sessions/:id/revoke', undefined)
+      .on('POST', '/api/command/v1/auth/logout', undefined);
     r = await renderConsole('/account', { fake });
     await button(CURRENT, 'Sign out this browser').trigger('click');
     await button(CURRENT, 'Confirm sign out').trigger('click');
@@ -83,6 +84,8 @@ describe('your sessions', () => {
       timeout: 5000,
     });
     expect(fake.callsTo('POST', `/api/command/v1/auth/sessions/${CURRENT}/revoke`)).toHaveLength(1);
+    // A logout too: the browser drops its cookie and its session hint, so a cold load asks nothing.
+    expect(fake.callsTo('POST', '/api/command/v1/auth/logout')).toHaveLength(1);
   });
 
   test('a failed revocation is said plainly and the session stays listed', async () => {
