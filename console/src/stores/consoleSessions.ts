@@ -42,7 +42,10 @@ export const useConsoleSessionsStore = defineStore('consoleSessions', () => {
       items.value = items.value.filter((s) => s.session_id !== sessionId);
       // The current session: also log out, so this browser drops its cookie and its session hint
       // (a cold load then asks nothing); the session is already revoked, so a failure changes nothing.
-      if (current) await useSessionStore().logout().catch(() => undefined);
+      if (current)
+        await useSessionStore()
+          .logout()
+          .catch(() => undefined);
       return current;
     } catch (e) {
       revokeError.value = asApiError(e, 'Signing the session out');
