@@ -57,9 +57,17 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
   const now = options.now ?? Date.now;
   const newId = options.newId ?? randomUUID;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
-  const codec: Codec = createCodec({ registryUrl: config.registryUrl });
+  const codec: Codec = createCodec({
+    registryUrl: config.registryUrl,
+    ...(config.registryAuth ? { auth: config.registryAuth } : {}),
+  });
   const directory = createKeyDirectory();
-  const kafkaOptions = { brokers: config.kafkaBrokers, clientId: config.clientId, logger };
+  const kafkaOptions = {
+    brokers: config.kafkaBrokers,
+    clientId: config.clientId,
+    logger,
+    security: config.kafkaSecurity,
+  };
 
   const kafkaLog = createKafkaLog({
     ...kafkaOptions,

@@ -2,8 +2,18 @@
  * Configuration, parsed once from the environment at start-up (CONVENTIONS.md). A bad value fails
  * with one line naming the variable; nothing else in this package reads `process.env`.
  */
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { LIMITS, TOPICS } from '@eventlens/contracts';
+import {
+  CONNECTION_ENV,
+  LIMITS,
+  TOPICS,
+  checkConnectionEnv,
+  kafkaSecurityFrom,
+  registryAuthFrom,
+  type KafkaSecurity,
+  type RegistryAuth,
+} from '@eventlens/contracts';
 import { z } from 'zod';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/listener';
 
@@ -40,6 +50,8 @@ const EnvSchema = z
       .trim()
       .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port]'),
     EVENTLENS_REGISTRY_URL: z.url({ protocol: /^https?$/ }),
+    /** TLS, SASL and registry credentials of an existing Kafka and registry (README, Configuration). */
+    ...CONNECTION_ENV,
     EVENTLENS_SESSION_SECRET: z.string().min(16, 'must be at least 16 characters'),
     EVENTLENS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     EVENTLENS_INGEST_PORT: int(0, 65535).default(18100),
@@ -70,6 +82,7 @@ const EnvSchema = z
     EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
     EVENTLENS_HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(DEFAULT_HTTP_LIMITS.maxConnections),
   })
+  .superRefine(checkConnectionEnv)
   .refine((e) => e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS <= e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS, {
     path: ['EVENTLENS_HTTP_HEADERS_TIMEOUT_MS'],
     message: 'must not exceed EVENTLENS_HTTP_REQUEST_TIMEOUT_MS',
@@ -84,7 +97,11 @@ const EnvSchema = z
 
 export interface CommandSideConfig {
   kafkaBrokers: string[];
+  /** TLS and SASL towards the brokers; plaintext when absent. */
+  kafkaSecurity?: KafkaSecurity;
   registryUrl: string;
+  /** Basic auth towards the registry; none when absent. */
+  registryAuth?: RegistryAuth;
   sessionSecret: string;
   /** Bearer token for admin commands from scripts; admin by token is off when unset. */
   adminToken: string | undefined;
@@ -119,9 +136,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CommandSideCon
     throw new ConfigError(`${variable} ${message}`);
   }
   const e = parsed.data;
+  const registryAuth = registryAuthFrom(e);
   return {
     kafkaBrokers: e.EVENTLENS_KAFKA_BROKERS.split(','),
+    kafkaSecurity: kafkaSecurityFrom(e, (file) => readPem(file, 'EVENTLENS_KAFKA_SSL_CA_FILE')),
     registryUrl: e.EVENTLENS_REGISTRY_URL,
+    ...(registryAuth ? { registryAuth } : {}),
     sessionSecret: e.EVENTLENS_SESSION_SECRET,
     adminToken: e.EVENTLENS_ADMIN_TOKEN,
     http: {
@@ -153,4 +173,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CommandSideCon
       maxConnections: e.EVENTLENS_HTTP_MAX_CONNECTIONS,
     },
   };
+}
+
+/** A PEM file named by a variable, read once at start-up; a missing or unreadable file names the variable. */
+function readPem(file: string, variable: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${variable} cannot be read: ${(error as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(`${variable} is not a PEM file: ${file}`);
+  return text;
 }

@@ -50,8 +50,16 @@ export interface Codec {
   schemaId(type: EventType): number | undefined;
 }
 
+/** HTTP basic credentials of a registry that requires them (EVENTLENS_REGISTRY_USERNAME/_PASSWORD). */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+}
+
 export interface CodecOptions {
   registryUrl: string;
+  /** Basic auth sent with every registry request; none when absent. */
+  auth?: RegistryAuth;
   compatibility?: 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
   /** Injected for tests; defaults to the global fetch. */
   fetchImpl?: typeof fetch;
@@ -68,7 +76,16 @@ export function createCodec(options: CodecOptions): Codec {
   const compatibility = options.compatibility ?? 'BACKWARD';
   const doFetch = options.fetchImpl ?? fetch;
   const baseUrl = options.registryUrl.replace(/\/+$/, '');
-  const registry = new SchemaRegistry({ host: baseUrl, retry: { retries: 2 } });
+  const registry = new SchemaRegistry({
+    host: baseUrl,
+    retry: { retries: 2 },
+    ...(options.auth ? { auth: { username: options.auth.username, password: options.auth.password } } : {}),
+  });
+  const authHeader: Record<string, string> = options.auth
+    ? {
+        authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}`,
+      }
+    : {};
   const subjectFor = options.subjectFor ?? subjectOf;
   const writerSchemas = { ...AVRO_SCHEMAS, ...options.schemas } as Record<EventType, AvroRecordSchema>;
 
@@ -90,7 +107,7 @@ export function createCodec(options: CodecOptions): Codec {
     try {
       response = await doFetch(`${baseUrl}/config/${encodeURIComponent(subject)}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...authHeader },
         body: JSON.stringify({ compatibility }),
       });
     } catch (error) {
@@ -98,6 +115,12 @@ export function createCodec(options: CodecOptions): Codec {
         'REGISTRY_UNAVAILABLE',
         `schema registry at ${baseUrl} is unreachable: ${String(error)}`,
         true,
+      );
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new CodecError(
+        'REGISTRY_UNAVAILABLE',
+        `schema registry at ${baseUrl} refused ${options.auth ? 'the credentials' : 'a request without credentials'} (HTTP ${response.status}): check EVENTLENS_REGISTRY_USERNAME and EVENTLENS_REGISTRY_PASSWORD`,
       );
     }
     if (!response.ok) {

@@ -56,7 +56,22 @@ export {
   type TopicSpec,
   type ProjectionName,
 } from './topics';
-export { createCodec, CodecError, type Codec, type CodecErrorCode, type CodecOptions } from './codec';
+export {
+  createCodec,
+  CodecError,
+  type Codec,
+  type CodecErrorCode,
+  type CodecOptions,
+  type RegistryAuth,
+} from './codec';
+export {
+  CONNECTION_ENV,
+  checkConnectionEnv,
+  kafkaSecurityFrom,
+  registryAuthFrom,
+  kafkaClientOptions,
+  type KafkaSecurity,
+} from './kafka-client';
 export {
   SESSION_COOKIE,
   CSRF_HEADER,

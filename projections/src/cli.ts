@@ -71,7 +71,10 @@ export async function cli(argv: readonly string[]): Promise<void> {
           ...runtime,
           topology: t,
           projection,
-          codec: createCodec({ registryUrl: config.registryUrl }),
+          codec: createCodec({
+            registryUrl: config.registryUrl,
+            ...(config.registryAuth ? { auth: config.registryAuth } : {}),
+          }),
           keepOld: flags.includes('--keep-old'),
         });
         console.log(

@@ -5,7 +5,17 @@
  * Every name that isolates a deployment (topics, consumer groups, PostgreSQL schemas) can be
  * overridden, so tests run against the shared stack with unique ones.
  */
-import { RETRY_DELAYS_MS, TOPICS } from '@eventlens/contracts';
+import { readFileSync } from 'node:fs';
+import {
+  CONNECTION_ENV,
+  RETRY_DELAYS_MS,
+  TOPICS,
+  checkConnectionEnv,
+  kafkaSecurityFrom,
+  registryAuthFrom,
+  type KafkaSecurity,
+  type RegistryAuth,
+} from '@eventlens/contracts';
 import { z } from 'zod';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './listener';
 
@@ -17,6 +27,8 @@ const EnvSchema = z
   .object({
     EVENTLENS_KAFKA_BROKERS: z.string().min(1),
     EVENTLENS_REGISTRY_URL: z.url(),
+    /** TLS, SASL and registry credentials of an existing Kafka and registry (README, Configuration). */
+    ...CONNECTION_ENV,
     EVENTLENS_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
     EVENTLENS_READER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** Overrides the role read from EVENTLENS_READER_DATABASE_URL. */
@@ -73,6 +85,7 @@ const EnvSchema = z
     EVENTLENS_PG_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
     EVENTLENS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
+  .superRefine(checkConnectionEnv)
   .refine((env) => env.EVENTLENS_READER_ROLE ?? env.EVENTLENS_READER_DATABASE_URL, {
     message: 'set EVENTLENS_READER_DATABASE_URL or EVENTLENS_READER_ROLE (the role granted read access)',
     path: ['EVENTLENS_READER_DATABASE_URL'],
@@ -84,7 +97,11 @@ const EnvSchema = z
 
 export interface Config {
   kafkaBrokers: string[];
+  /** TLS and SASL towards the brokers; plaintext when absent. */
+  kafkaSecurity?: KafkaSecurity;
   registryUrl: string;
+  /** Basic auth towards the registry; none when absent. */
+  registryAuth?: RegistryAuth;
   databaseUrl: string;
   readerRole: string;
   port: number;
@@ -121,9 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`${issue.path.join('.') || 'environment'} is invalid: ${issue.message}`);
   }
   const e = parsed.data;
+  const registryAuth = registryAuthFrom(e);
   return {
     kafkaBrokers: e.EVENTLENS_KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    kafkaSecurity: kafkaSecurityFrom(e, readCaFile),
     registryUrl: e.EVENTLENS_REGISTRY_URL,
+    ...(registryAuth ? { registryAuth } : {}),
     databaseUrl: e.EVENTLENS_DATABASE_URL,
     readerRole:
       e.EVENTLENS_READER_ROLE ?? decodeURIComponent(new URL(e.EVENTLENS_READER_DATABASE_URL!).username),
@@ -157,4 +177,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pg: { poolSize: e.EVENTLENS_PG_POOL_SIZE, synchronousCommit: e.EVENTLENS_PG_SYNCHRONOUS_COMMIT },
     logLevel: e.EVENTLENS_LOG_LEVEL,
   };
+}
+
+/** EVENTLENS_KAFKA_SSL_CA_FILE, read once at start-up; a missing or unreadable file names the variable. */
+function readCaFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`EVENTLENS_KAFKA_SSL_CA_FILE cannot be read: ${(error as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN '))
+    throw new ConfigError(`EVENTLENS_KAFKA_SSL_CA_FILE is not a PEM file: ${file}`);
+  return text;
 }

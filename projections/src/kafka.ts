@@ -3,6 +3,7 @@
  * else uses these types, so a KafkaJS-compatible client can replace it here.
  */
 import { Kafka, Partitioners, logLevel, type Batch, type LogEntry, type Producer } from 'kafkajs';
+import { kafkaClientOptions, type KafkaSecurity } from '@eventlens/contracts';
 import type { Logger } from './logger';
 
 export type {
@@ -16,11 +17,18 @@ export type {
   TopicMessages,
 } from 'kafkajs';
 
-export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+export function createKafka(options: {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** TLS and SASL (EVENTLENS_KAFKA_SSL*, EVENTLENS_KAFKA_SASL_*); plaintext when absent. */
+  security?: KafkaSecurity | undefined;
+}): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...kafkaClientOptions(options.security),
     // kafkajs logs rebalances and retries at INFO/WARN/ERROR; only warnings and errors are ours.
     logLevel: logLevel.WARN,
     logCreator:

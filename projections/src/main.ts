@@ -44,6 +44,7 @@ export async function createRuntime(
     brokers: config.kafkaBrokers,
     clientId: `eventlens-projections-${name}`,
     logger,
+    security: config.kafkaSecurity,
   });
   const producer = createProducer(kafka);
   await producer.connect();
@@ -69,7 +70,10 @@ export async function runProjections(
 ): Promise<{ stop(): Promise<void> }> {
   const runtime = await createRuntime(config, run?.join('-') ?? 'all');
   const { logger, pool, kafka, metrics } = runtime;
-  const codec = createCodec({ registryUrl: config.registryUrl });
+  const codec = createCodec({
+    registryUrl: config.registryUrl,
+    ...(config.registryAuth ? { auth: config.registryAuth } : {}),
+  });
 
   const admin = kafka.admin();
   await admin.connect();

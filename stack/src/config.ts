@@ -27,7 +27,12 @@ const EnvSchema = z.object({
   EVENTLENS_EVENTS_RETENTION_MS: z.coerce.number().int().positive().optional(),
   EVENTLENS_KAFKA_VERSION: z.string().default('3.9.1'),
   EVENTLENS_REGISTRY_VERSION: z.string().default('3.3.3'),
-  EVENTLENS_KAFKA_HEAP: z.string().default('1g'),
+  EVENTLENS_KAFKA_NODES: z.enum(['1', '3']).default('1'),
+  /** Per node; 1g for one node, 512m each for three (see kafkaHeapFor). */
+  EVENTLENS_KAFKA_HEAP: z
+    .string()
+    .regex(/^\d+[kmg]$/i, 'must be a JVM size such as 512m or 1g')
+    .optional(),
   EVENTLENS_REGISTRY_HEAP: z.string().default('512m'),
   EVENTLENS_REGISTRY_JAVA_HOME: z.string().optional(),
   EVENTLENS_READY_TIMEOUT_S: z.coerce.number().int().positive().default(120),
@@ -58,6 +63,9 @@ export interface StackConfig {
   eventsRetentionMs: number | undefined;
   kafkaVersion: string;
   registryVersion: string;
+  /** Kafka nodes on this machine: 1 (default) or 3 (a KRaft quorum of three combined nodes). */
+  kafkaNodes: KafkaNodeCount;
+  /** Heap of each Kafka node. */
   kafkaHeap: string;
   registryHeap: string;
   registryJavaHome: string | undefined;
@@ -80,6 +88,37 @@ export const PORT_ENV: Record<keyof StackConfig['ports'], string> = {
   console: 'EVENTLENS_CONSOLE_PORT',
   projections: 'EVENTLENS_PROJECTIONS_PORT',
 };
+
+export type KafkaNodeCount = 1 | 3;
+
+export interface KafkaReplication {
+  /** Replicas of every topic the project creates, and of Kafka's own offsets and transaction topics. */
+  replicationFactor: number;
+  /** Replicas that must hold a record before an acks=all append is acknowledged. */
+  minInsyncReplicas: number;
+}
+
+/**
+ * The one place replication is decided per node count; topics (stack/src/provision.ts) and the
+ * brokers' internal topics (stack/src/kafka.ts) both read it.
+ * Three nodes: every topic has three replicas and needs two in sync, so an acknowledged append
+ * survives the loss of any one node and appends go on while one node is down. That holds for the
+ * retry topics and the DLQ too: a record moved there is no longer pending anywhere else.
+ */
+export function kafkaReplication(nodes: KafkaNodeCount): KafkaReplication {
+  return nodes === 1
+    ? { replicationFactor: 1, minInsyncReplicas: 1 }
+    : { replicationFactor: 3, minInsyncReplicas: 2 };
+}
+
+/**
+ * Heap per Kafka node when EVENTLENS_KAFKA_HEAP is unset: 1g for one node; 512m each for three,
+ * which keeps the cluster near 2 GB with its page cache use on a machine that also runs the
+ * registry, PostgreSQL and the services.
+ */
+export function kafkaHeapFor(nodes: KafkaNodeCount): string {
+  return nodes === 1 ? '1g' : '512m';
+}
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -114,7 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     eventsRetentionMs: e.EVENTLENS_EVENTS_RETENTION_MS,
     kafkaVersion: e.EVENTLENS_KAFKA_VERSION,
     registryVersion: e.EVENTLENS_REGISTRY_VERSION,
-    kafkaHeap: e.EVENTLENS_KAFKA_HEAP,
+    kafkaNodes: Number(e.EVENTLENS_KAFKA_NODES) as KafkaNodeCount,
+    kafkaHeap: e.EVENTLENS_KAFKA_HEAP ?? kafkaHeapFor(Number(e.EVENTLENS_KAFKA_NODES) as KafkaNodeCount),
     registryHeap: e.EVENTLENS_REGISTRY_HEAP,
     registryJavaHome: e.EVENTLENS_REGISTRY_JAVA_HOME,
     javaHome: e.JAVA_HOME,

@@ -9,7 +9,7 @@ import type { StackConfig } from './config';
 import { writeDevFile, type DevFile } from './devfile';
 import { StackError } from './errors';
 import { checkMaven, findJava } from './java';
-import { startKafka, waitForKafka } from './kafka';
+import { kafkaMetaFile, startKafkaCluster, waitForKafka } from './kafka';
 import { assertPortsFree } from './ports';
 import { provisionPostgres, redact, resolvePostgres, type PostgresTarget } from './postgres';
 import { ensureTopics, registerSchemas, stackTopics } from './provision';
@@ -187,10 +187,10 @@ export async function startStack(
     await postgres.stop?.();
   };
   try {
-    const brokers = `127.0.0.1:${config.ports.kafka}`;
     const registry = registryUrl(config.ports.registry);
-    const kafkaChild = await startKafka(
+    const kafka = await startKafkaCluster(
       {
+        count: config.kafkaNodes,
         home: config.home,
         dataDir: config.dataDir,
         libDir: kafkaLibDir,
@@ -214,15 +214,19 @@ export async function startStack(
       },
       supervisor,
     );
+    const nodesLabel = config.kafkaNodes === 1 ? 'one node' : `${config.kafkaNodes} nodes`;
     await Promise.all([
-      waitForKafka(brokers, kafkaChild, config.readyTimeoutMs).then(() =>
-        log(`Kafka ${config.kafkaVersion}: ${brokers} (Java ${kafkaJava.major})`),
+      waitForKafka(kafka.brokers, kafka.children, config.readyTimeoutMs, {
+        expectBrokers: config.kafkaNodes,
+      }).then(() =>
+        log(`Kafka ${config.kafkaVersion}: ${kafka.brokers} (${nodesLabel}, Java ${kafkaJava.major})`),
       ),
       waitForRegistry(registry, registryChild, config.readyTimeoutMs).then(() =>
         log(`Apicurio Registry ${config.registryVersion}: ${registry} (Java ${registryJava.major})`),
       ),
     ]);
-    const clusterId = await readClusterId(path.join(config.dataDir, 'kafka', 'log', 'meta.properties'));
+    const brokers = kafka.brokers;
+    const clusterId = await readClusterId(kafkaMetaFile(config.dataDir, config.kafkaNodes));
     const cleared = await alignWithLog({
       databaseUrl: postgres.databaseUrl,
       clusterId,
@@ -231,7 +235,7 @@ export async function startStack(
     if (cleared.length > 0) log(`cleared read models built from another Kafka log: ${cleared.join(', ')}`);
     const created = await ensureTopics(
       brokers,
-      stackTopics(config.eventPartitions, config.eventsRetentionMs),
+      stackTopics(config.eventPartitions, config.eventsRetentionMs, config.kafkaNodes),
     );
     if (created.length > 0) log(`created topics: ${created.join(', ')}`);
     const ids = await registerSchemas(registry);

@@ -14,6 +14,7 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import { kafkaClientOptions, type KafkaSecurity } from '@eventlens/contracts';
 import { describeError, type Logger } from '../logger';
 import { LogError, recordBytes, type Appender, type LogRecord } from './appender';
 
@@ -26,6 +27,8 @@ export interface KafkaClientOptions {
   requestTimeoutMs?: number;
   /** How connections to brokers are opened (TLS tweaks, or a test that cuts the network). */
   socketFactory?: ISocketFactory;
+  /** TLS and SASL (EVENTLENS_KAFKA_SSL*, EVENTLENS_KAFKA_SASL_*); plaintext when absent. */
+  security?: KafkaSecurity | undefined;
 }
 
 // Limiting the idempotent producer's retries is deliberate (see createKafkaLog); its warning is not news.
@@ -40,6 +43,7 @@ function createKafka(options: KafkaClientOptions): Kafka {
     requestTimeout: options.requestTimeoutMs ?? 5000,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
     logLevel: logLevel.WARN,
+    ...kafkaClientOptions(options.security),
     ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
     logCreator:
       () =>
