@@ -27,6 +27,9 @@ describe('setup', () => {
       `<script src="${location.origin}/eventlens.min.js" data-api-key="${DEMO}" data-host="${location.origin}/api/command" defer></script>`,
     );
     expect(snippets[1]).toContain(`init({ apiKey: '${DEMO}', host: '${location.origin}/api/command' });`);
+    // The package is not on the registry yet: the snippet installs the tarball packed from a clone.
+    expect(snippets[1]).toContain('npm pack -w sdk');
+    expect(snippets[1]).toMatch(/npm install \S+eventlens-js-[\d.]+\.tgz/);
     expect(r.wrapper.find('a[href="/demo/"]').exists()).toBe(true);
   });
 
