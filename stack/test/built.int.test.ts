@@ -132,6 +132,7 @@ describe('a scratch stack running the built JavaScript', () => {
       EVENTLENS_REGISTRY_HEAP: '384m',
       EVENTLENS_EVENT_PARTITIONS: '1',
       EVENTLENS_RESTART_DELAY_MS: '200',
+      EVENTLENS_RESTART_MAX_CRASHES: '3',
       EVENTLENS_RUN: 'built',
     };
     launcher = spawn(process.execPath, ['--import', 'tsx', cli, 'start'], {
@@ -211,6 +212,28 @@ describe('a scratch stack running the built JavaScript', () => {
       });
     }
     console.log(`command-side ready again ${backAfterMs} ms after SIGKILL`);
+  }, 150_000);
+
+  it('a crash loop (here 3 crashes within the window) is reported in one line and stops the stack with exit code 1', async () => {
+    const pidFile = path.join(home, 'run', 'query-side.pid');
+    let pid = Number(await readFile(pidFile, 'utf8'));
+    const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
+    for (let crash = 1; crash <= 3; crash++) {
+      process.kill(pid, 'SIGKILL');
+      if (crash === 3) break;
+      const previous = pid;
+      pid = await until(`query-side restart ${crash}`, 30_000, async () => {
+        const next = Number(await readFile(pidFile, 'utf8'));
+        return next && next !== previous ? next : undefined;
+      });
+    }
+    const code = await Promise.race([exited, sleep(90_000).then(() => 'still running')]);
+    expect(code).toBe(1);
+    const reports = stdout.split('\n').filter((line) => line.includes('giving up'));
+    expect(reports).toEqual([
+      `eventlens: query-side crashed 3 times within 300 s (last: signal SIGKILL): giving up on it and stopping the stack; its last lines (${path.join(home, 'logs', 'query-side.log')}):`,
+    ]);
+    expect(await processesOf(home)).toEqual([]);
   }, 150_000);
 });
 
