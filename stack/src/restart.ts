@@ -62,10 +62,18 @@ export function restartPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Rest
     return value;
   };
   const d = DEFAULT_RESTART_POLICY;
-  return {
+  const options = {
     initialDelayMs: read('EVENTLENS_RESTART_DELAY_MS', d.initialDelayMs),
     maxDelayMs: read('EVENTLENS_RESTART_MAX_DELAY_MS', d.maxDelayMs),
     maxCrashes: read('EVENTLENS_RESTART_MAX_CRASHES', d.maxCrashes),
     windowMs: read('EVENTLENS_RESTART_WINDOW_S', d.windowMs / 1000) * 1000,
   };
+  if (options.maxCrashes < 1)
+    throw new StackError('CONFIG_INVALID', 'EVENTLENS_RESTART_MAX_CRASHES must be at least 1');
+  if (options.maxDelayMs < options.initialDelayMs)
+    throw new StackError(
+      'CONFIG_INVALID',
+      'EVENTLENS_RESTART_MAX_DELAY_MS must not be below EVENTLENS_RESTART_DELAY_MS',
+    );
+  return options;
 }

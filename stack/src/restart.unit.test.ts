@@ -70,6 +70,10 @@ describe('the restart policy', () => {
       restartPolicyFromEnv({ EVENTLENS_RESTART_DELAY_MS: '200', EVENTLENS_RESTART_WINDOW_S: '10' }),
     ).toMatchObject({ initialDelayMs: 200, windowMs: 10_000 });
     expect(() => restartPolicyFromEnv({ EVENTLENS_RESTART_MAX_CRASHES: 'many' })).toThrow(StackError);
+    expect(() => restartPolicyFromEnv({ EVENTLENS_RESTART_MAX_CRASHES: '0' })).toThrow(/at least 1/);
+    expect(() => restartPolicyFromEnv({ EVENTLENS_RESTART_DELAY_MS: '60000' })).toThrow(
+      /EVENTLENS_RESTART_MAX_DELAY_MS/,
+    );
   });
 });
 
