@@ -4,7 +4,7 @@ export { stackForTests } from './testing';
 export { StackError, type StackErrorCode } from './errors';
 // Building blocks for tests that need a private component (e.g. a Kafka broker they may stop).
 export { Supervisor } from './supervisor';
-export { startKafka, waitForKafka } from './kafka';
+export { startKafka, startKafkaCluster, waitForKafka, type KafkaCluster } from './kafka';
 export { ensureTopics, stackTopics } from './provision';
 export { findJava } from './java';
 export { freePort } from './ports';
