@@ -9,6 +9,16 @@ import { loadConfig as stackConfig } from '@eventlens/stack';
 import { describe, expect, it } from 'vitest';
 import { find, K8S_DIR, one, OVERLAYS, REPO_ROOT, render, type K8sObject, type Overlay } from './render';
 
+/** The built entry point a package runs in production: its `start:built` script's file (e.g. dist/main.js). */
+function builtEntry(pkg: string): string {
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, pkg, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const entry = /(\S+\.js)$/.exec(manifest.scripts['start:built'] ?? '')?.[1];
+  if (!entry) throw new Error(`${pkg}/package.json has no start:built script naming its built entry`);
+  return entry;
+}
+
 type EnvVar = {
   name: string;
   value?: string;
@@ -201,7 +211,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay: Overlay) => {
       }
       expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
-      expect(c.command).toEqual(['node', `${name}/dist/main.js`]);
+      expect(c.command).toEqual(['node', `${name}/${builtEntry(name)}`]);
       const image = /^ghcr\.io\/eventlens\/([a-z-]+):([\w.-]+)$/.exec(c.image);
       expect(image?.[1], c.image).toBe(name);
       expect(image?.[2], c.image).not.toBe('latest');
