@@ -2,16 +2,19 @@
  * An existing Kafka that requires SASL, and a registry that requires basic auth, reached through
  * the documented variables (EVENTLENS_KAFKA_SASL_*, EVENTLENS_REGISTRY_USERNAME/_PASSWORD) and the
  * one shared builder of kafkajs options (kafkaClientOptions in contracts).
- * The broker is a private one with a SASL_PLAINTEXT listener (SCRAM-SHA-512 users created when its
- * storage is formatted, PLAIN users in its config); the registry is the shared stack's behind a
+ * The broker is a private one with SASL_PLAINTEXT and SASL_SSL listeners (SCRAM-SHA-512 users created
+ * when its storage is formatted, PLAIN users in its config, a throw-away CA made with openssl for
+ * TLS); the registry is the shared stack's behind a
  * local proxy that demands basic auth. The shared stack is not touched.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { createCommandSide, loadConfig, type CommandSide } from '@eventlens/command-side';
 import { createCodec, kafkaClientOptions, TOPICS, type KafkaSecurity } from '@eventlens/contracts';
 import {
@@ -27,6 +30,65 @@ import {
 } from '@eventlens/stack';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+/** A throw-away CA and a server certificate for 127.0.0.1 signed by it (openssl, one day). */
+async function makeCertificates(dir: string): Promise<{ caFile: string; keystoreFile: string }> {
+  const at = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => run('openssl', args, { cwd: dir, timeout: 30_000 });
+  await openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=eventlens-test-ca',
+  );
+  await openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  );
+  await writeFile(at('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  await openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+  );
+  await openssl('pkcs8', '-topk8', '-nocrypt', '-in', 'server.key', '-out', 'server.pk8');
+  await writeFile(
+    at('keystore.pem'),
+    `${await readFile(at('server.pk8'), 'utf8')}${await readFile(at('server.crt'), 'utf8')}`,
+  );
+  return { caFile: at('ca.pem'), keystoreFile: at('keystore.pem') };
+}
 
 const SCRAM_USER = 'eventlens-scram';
 const SCRAM_PASSWORD = `scram-${randomUUID()}`;
@@ -95,6 +157,8 @@ describe('Kafka with SASL and a registry with basic auth', () => {
   let home: string;
   let supervisor: Supervisor;
   let saslBrokers: string;
+  let tlsBrokers: string;
+  let caFile: string;
   let registry: { url: string; close(): Promise<void> };
   let commandSide: CommandSide | undefined;
 
@@ -106,6 +170,10 @@ describe('Kafka with SASL and a registry with basic auth', () => {
     const ports = { port: await freePort(), controllerPort: await freePort() };
     const saslPort = await freePort();
     saslBrokers = `127.0.0.1:${saslPort}`;
+    const tlsPort = await freePort();
+    tlsBrokers = `127.0.0.1:${tlsPort}`;
+    const certificates = await makeCertificates(home);
+    caFile = certificates.caFile;
     const javaBin = (
       await findJava({
         minMajor: 17,
@@ -126,6 +194,7 @@ describe('Kafka with SASL and a registry with basic auth', () => {
           port: saslPort,
           scramUsers: { [SCRAM_USER]: SCRAM_PASSWORD },
           plainUsers: { [PLAIN_USER]: PLAIN_PASSWORD },
+          tls: { port: tlsPort, keystoreFile: certificates.keystoreFile },
         },
       },
       supervisor,
@@ -210,6 +279,40 @@ describe('Kafka with SASL and a registry with basic auth', () => {
     } finally {
       await consumer.disconnect();
     }
+  });
+
+  it('over TLS (SASL_SSL): the command side trusts the CA of EVENTLENS_KAFKA_SSL_CA_FILE and gets ready (producer and admin tail connected); a client without that CA is refused', async () => {
+    const side = createCommandSide(
+      loadConfig({
+        EVENTLENS_KAFKA_BROKERS: tlsBrokers,
+        EVENTLENS_KAFKA_SSL: 'true',
+        EVENTLENS_KAFKA_SSL_CA_FILE: caFile,
+        EVENTLENS_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        EVENTLENS_KAFKA_SASL_USERNAME: SCRAM_USER,
+        EVENTLENS_KAFKA_SASL_PASSWORD: SCRAM_PASSWORD,
+        EVENTLENS_REGISTRY_URL: registry.url,
+        EVENTLENS_REGISTRY_USERNAME: REGISTRY_USER,
+        EVENTLENS_REGISTRY_PASSWORD: REGISTRY_PASSWORD,
+        EVENTLENS_SESSION_SECRET: 'tls-test-session-secret',
+        EVENTLENS_ADMIN_TOKEN: `test-admin-${randomUUID()}`,
+      }),
+      { defaultMetrics: false },
+    );
+    try {
+      await side.start();
+      await side.whenReady(60_000);
+      const { url } = await side.listen(0, '127.0.0.1');
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      await side.stop();
+    }
+    const untrusting = client(tlsBrokers, {
+      ssl: { rejectUnauthorized: true },
+      sasl: { mechanism: 'scram-sha-512', username: SCRAM_USER, password: SCRAM_PASSWORD },
+    }).producer();
+    await expect(untrusting.connect()).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await untrusting.disconnect().catch(() => undefined);
   });
 
   it('a wrong SCRAM password fails with a clear authentication error', async () => {

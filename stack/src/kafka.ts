@@ -49,6 +49,11 @@ export interface KafkaSaslListener {
   port: number;
   scramUsers?: Record<string, string>;
   plainUsers?: Record<string, string>;
+  /**
+   * The same SASL users over TLS too (SASL_SSL): the listener's port, and a PEM file holding the
+   * server's unencrypted PKCS#8 private key followed by its certificate chain.
+   */
+  tls?: { port: number; keystoreFile: string };
 }
 
 /**
@@ -106,17 +111,28 @@ export function serverProperties(o: {
   const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
   const sasl: string[] = [];
   if (o.sasl) {
-    listeners.push(`SASL_PLAINTEXT://127.0.0.1:${o.sasl.port}`);
-    advertised.push(`SASL_PLAINTEXT://127.0.0.1:${o.sasl.port}`);
-    protocols.push('SASL_PLAINTEXT:SASL_PLAINTEXT');
     const plainUsers = Object.entries(o.sasl.plainUsers ?? {})
       .map(([user, password]) => ` user_${user}=${JSON.stringify(password)}`)
       .join('');
-    sasl.push(
-      'sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN',
-      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
-      `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required${plainUsers};`,
-    );
+    sasl.push('sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN');
+    const saslListeners: Array<[string, number]> = [['SASL_PLAINTEXT', o.sasl.port]];
+    if (o.sasl.tls) {
+      saslListeners.push(['SASL_SSL', o.sasl.tls.port]);
+      sasl.push(
+        'listener.name.sasl_ssl.ssl.keystore.type=PEM',
+        `listener.name.sasl_ssl.ssl.keystore.location=${o.sasl.tls.keystoreFile}`,
+      );
+    }
+    for (const [name, port] of saslListeners) {
+      listeners.push(`${name}://127.0.0.1:${port}`);
+      advertised.push(`${name}://127.0.0.1:${port}`);
+      protocols.push(`${name}:${name}`);
+      const prefix = `listener.name.${name.toLowerCase()}`;
+      sasl.push(
+        `${prefix}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+        `${prefix}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required${plainUsers};`,
+      );
+    }
   }
   return [
     'process.roles=broker,controller',
