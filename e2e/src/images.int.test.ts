@@ -1,0 +1,198 @@
+/**
+ * The container images (Dockerfile, scripts/images/): each service's image, run with podman against the
+ * running stack's Kafka, registry and PostgreSQL (host network, a free port), answers /readyz 200 with a
+ * read-only root filesystem and a tmpfs /tmp, as the non-root user 10001; its HEALTHCHECK passes; SIGTERM
+ * stops it with exit code 0.
+ *
+ * Images built by `bash scripts/images/build.sh --local-base` are reused when their io.eventlens.inputs
+ * label matches the current sources (scripts/images/inputs.sh); otherwise they are rebuilt, from cached
+ * layers where the dependencies did not change. NODE_IMAGE picks another base, as for the script.
+ * Needs podman, buildah, runc and debootstrap (Debian: apt-get install -y podman buildah runc debootstrap).
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, loadConfig, REPO_ROOT, stackForTests } from '@eventlens/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const TAG = process.env.EVENTLENS_IMAGE_TAG ?? 'dev';
+const SERVICES = [
+  { name: 'command-side', portVar: 'EVENTLENS_INGEST_PORT', hostVar: 'EVENTLENS_INGEST_HOST' },
+  { name: 'projections', portVar: 'EVENTLENS_PROJECTIONS_PORT', hostVar: 'EVENTLENS_PROJECTIONS_HOST' },
+  { name: 'query-side', portVar: 'EVENTLENS_QUERY_PORT', hostVar: 'EVENTLENS_QUERY_HOST' },
+  { name: 'console', portVar: 'EVENTLENS_CONSOLE_PORT', hostVar: 'EVENTLENS_CONSOLE_HOST' },
+] as const;
+/** What runs containers on hosts where podman's default runtime (crun) cannot (cgroup v1/hybrid). */
+const PODMAN = ['--runtime', '/usr/sbin/runc', '--cgroup-manager=cgroupfs', '--events-backend=file'];
+const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
+
+const podman = (args: string[], timeout = 60_000) =>
+  run('podman', [...PODMAN, ...args], { timeout, maxBuffer: 16 * 1024 * 1024 });
+
+async function has(tool: string): Promise<boolean> {
+  return run('sh', ['-c', `command -v ${tool}`]).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('the Dockerfile', () => {
+  it('copies the package.json of every workspace into its dependency stages', async () => {
+    const dockerfile = await readFile(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const root = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      workspaces: string[];
+    };
+    const copied = [...dockerfile.matchAll(/^COPY (\S+)\/package\.json \1\/$/gm)].map((m) => m[1]);
+    expect(copied.sort()).toEqual([...root.workspaces].sort());
+  });
+});
+
+describe('container images', () => {
+  const id = randomBytes(3).toString('hex');
+  const containers: string[] = [];
+  const sizes: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const missing = [];
+    for (const tool of ['podman', 'buildah']) if (!(await has(tool))) missing.push(tool);
+    if (missing.length > 0)
+      throw new Error(
+        `${missing.join(' and ')} missing: install with "apt-get install -y podman buildah runc debootstrap" (Debian)`,
+      );
+    const nodeImage =
+      process.env.NODE_IMAGE ?? `localhost/eventlens/node-base:${process.versions.node}-bookworm`;
+    const inputs = (
+      await run('bash', [path.join(REPO_ROOT, 'scripts/images/inputs.sh'), nodeImage])
+    ).stdout.trim();
+    const stale = [];
+    for (const { name } of SERVICES) {
+      const label = await podman([
+        'image',
+        'inspect',
+        '--format',
+        '{{index .Labels "io.eventlens.inputs"}}',
+        `ghcr.io/eventlens/${name}:${TAG}`,
+      ]).then(
+        (r) => r.stdout.trim(),
+        () => '',
+      );
+      if (label !== inputs) stale.push(name);
+    }
+    if (stale.length > 0) {
+      const started = Date.now();
+      console.log(`images: building ${stale.join(', ')} (inputs ${inputs})`);
+      await run('bash', [path.join(REPO_ROOT, 'scripts/images/build.sh'), '--local-base', ...stale], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, NODE_IMAGE: nodeImage },
+        timeout: 30 * 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      console.log(`images: built in ${Math.round((Date.now() - started) / 1000)} s`);
+    } else console.log(`images: reusing the images built from inputs ${inputs}`);
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    for (const name of containers) await podman(['rm', '--force', '--time', '5', name]).catch(() => {});
+    if (Object.keys(sizes).length > 0) console.log('image sizes:', sizes);
+  }, 60_000);
+
+  it.each(SERVICES)(
+    '$name answers /readyz with a read-only root filesystem, as a non-root user',
+    async ({ name, portVar, hostVar }) => {
+      const image = `ghcr.io/eventlens/${name}:${TAG}`;
+      const inspect = async <T>(format: string) =>
+        JSON.parse((await podman(['image', 'inspect', '--format', format, image])).stdout) as T;
+      const config = await inspect<{ User?: string; WorkingDir?: string }>('{{json .Config}}');
+      const healthcheck = await inspect<{ Test?: string[] } | null>('{{json .Config.Healthcheck}}');
+      expect(config.User).toBe('10001:10001');
+      expect(config.WorkingDir).toBe('/app');
+      expect(healthcheck?.Test?.join(' ')).toContain('/healthz');
+      expect(healthcheck?.Test?.[1]).toBe('node');
+      sizes[name] = (
+        await podman(['image', 'inspect', '--format', '{{.Size}}', image]).then((r) =>
+          (Number(r.stdout.trim()) / 1e6).toFixed(0),
+        )
+      ).concat(' MB');
+
+      const dev = await stackForTests();
+      const secrets = JSON.parse(await readFile(path.join(loadConfig().dataDir, 'secrets.json'), 'utf8')) as {
+        sessionSecret: string;
+      };
+      const port = await freePort();
+      const env: Record<string, string | undefined> = {
+        EVENTLENS_KAFKA_BROKERS: dev.kafkaBrokers,
+        EVENTLENS_REGISTRY_URL: dev.registryUrl,
+        EVENTLENS_DATABASE_URL: dev.databaseUrl,
+        EVENTLENS_READER_DATABASE_URL: dev.readerDatabaseUrl,
+        EVENTLENS_SESSION_SECRET: secrets.sessionSecret,
+        EVENTLENS_ADMIN_TOKEN: dev.adminToken,
+        EVENTLENS_QUERY_URL: dev.queryUrl,
+        EVENTLENS_INGEST_URL: dev.ingestUrl,
+        [hostVar]: '127.0.0.1',
+        [portVar]: String(port),
+      };
+      const container = `eventlens-image-test-${name}-${id}`;
+      containers.push(container);
+      const started = Date.now();
+      await podman([
+        'run',
+        '--detach',
+        '--name',
+        container,
+        '--network=host',
+        '--read-only',
+        '--tmpfs',
+        '/tmp:rw,size=64m',
+        ...ULIMITS,
+        ...Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : ['--env', `${k}=${v}`])),
+        image,
+      ]);
+      let ready = false;
+      for (let deadline = Date.now() + 90_000; !ready && Date.now() < deadline;) {
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (!ready) {
+          const state = (await podman(['inspect', '--format', '{{.State.Status}}', container])).stdout.trim();
+          if (state !== 'running') break;
+          await sleep(250);
+        }
+      }
+      const logs = async () => {
+        const out = await podman(['logs', '--tail', '20', container]).catch(() => ({
+          stdout: '',
+          stderr: '',
+        }));
+        return `${out.stdout}${out.stderr}`;
+      };
+      expect(ready, `${name} not ready on port ${port}:\n${await logs()}`).toBe(true);
+      console.log(`${name}: /readyz 200 ${Date.now() - started} ms after podman run`);
+
+      // The process runs as 10001, cannot write its root filesystem, and can write /tmp.
+      const probe = await podman([
+        'exec',
+        container,
+        'node',
+        '-e',
+        `const fs = require('node:fs');
+         let app = 'writable';
+         try { fs.writeFileSync('/app/probe', 'x'); } catch (e) { app = e.code; }
+         fs.writeFileSync('/tmp/probe', 'x');
+         console.log(JSON.stringify({ uid: process.getuid(), app }));`,
+      ]);
+      expect(JSON.parse(probe.stdout)).toEqual({ uid: 10001, app: 'EROFS' });
+      // The image's own HEALTHCHECK command.
+      await podman(['healthcheck', 'run', container]);
+
+      await podman(['stop', '--time', '20', container], 60_000);
+      const exit = (await podman(['inspect', '--format', '{{.State.ExitCode}}', container])).stdout.trim();
+      expect(exit, await logs()).toBe('0');
+    },
+    180_000,
+  );
+});
