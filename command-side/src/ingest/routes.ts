@@ -107,11 +107,9 @@ export function ingestRouter(deps: IngestDeps): Router {
       );
     }
     const batch = validate(TrackBatch, input);
-    res
-      .status(202)
-      .json({
-        accepted: await accept(batch.api_key, batch.sent_at, botOf(req.get('user-agent')), batch.events),
-      });
+    res.status(202).json({
+      accepted: await accept(batch.api_key, batch.sent_at, botOf(req.get('user-agent')), batch.events),
+    });
   });
 
   return router;
