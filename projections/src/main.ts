@@ -135,20 +135,20 @@ async function startWhenReady(
 
 export async function main(run?: readonly RunTarget[]): Promise<void> {
   const config = loadConfig();
-  let service: { stop(): Promise<void> } | undefined;
+  const running: { service?: { stop(): Promise<void> } } = {};
   // Listening from the first moment: a stop that arrives while the workers are still joining their
   // groups (a rebalance can take seconds) must end the process too, not leave it to be killed.
   // Before start-up returns nothing has been applied outside a transaction, so exiting loses nothing.
   const shutdown = () => {
-    if (!service) process.exit(0);
-    service.stop().then(
+    if (!running.service) process.exit(0);
+    running.service.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-  service = await runProjections(config, run);
+  running.service = await runProjections(config, run);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
