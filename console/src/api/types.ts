@@ -87,6 +87,8 @@ export interface Overview {
   unique_users: number;
   sessions: number;
   page_views: number;
+  /** Bot traffic in the range's UTC days, counted apart and left out of every other figure. */
+  bot_events: number;
 }
 
 export type Interval = 'minute' | 'hour' | 'day';

@@ -46,6 +46,7 @@ export function overview(overrides: Partial<Overview> = {}): Overview {
     unique_users: 56,
     sessions: 78,
     page_views: 910,
+    bot_events: 3,
     ...overrides,
   };
 }

@@ -52,6 +52,8 @@ describe('overview', () => {
       `/p/${PROJECT_ID}/events?event_name=%3Cb%3Esignup%3C/b%3E&from=`,
     );
     expect(r.wrapper.text()).toContain('/pricing');
+    // Bot traffic is left out of the counters and said apart.
+    expect(r.wrapper.find('[data-testid="bot-events"]').text()).toContain('Not counted: 3 bot events');
   });
 
   test('a preset goes into the URL and asks for its range with the matching interval', async () => {
