@@ -8,7 +8,8 @@ import { createTestDatabase, type TestDatabase } from '../test-support/database'
 import { seedTenants, type Tenants } from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
 import { sessionCookie } from '../test-support/session';
-import { EventNames, Overview, TopEvents, TopPages, Volume } from './stats';
+import { Overview } from './overview';
+import { EventNames, TopEvents, TopPages, Volume } from './stats';
 
 let tdb: TestDatabase;
 let server: TestServer;

@@ -11,6 +11,7 @@ import { TABLES } from '../db';
 import { invalidField } from '../http/errors';
 import { fromParam, iso, limitParam, resolveRange, textFilter, toParam, type Range } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
+import { Overview, OverviewQuery, overview } from './overview';
 import { Timestamp, toCount, toIso } from './schemas';
 
 const MINUTE_MS = 60_000;
@@ -23,37 +24,6 @@ export type Interval = keyof typeof INTERVAL_MS;
 export const MAX_INTERVALS = 7 * 24 * 60;
 
 const RangeQuery = { from: fromParam, to: toParam };
-
-export const OverviewQuery = z.strictObject(RangeQuery);
-export const Overview = z
-  .object({
-    from: Timestamp,
-    to: Timestamp,
-    events: z
-      .number()
-      .int()
-      .meta({ description: 'Events in minutes overlapping the range (volume_minute).' }),
-    unique_users: z.number().int().meta({
-      description:
-        'Distinct user keys (user_id, else anonymous_id) over the UTC days the range touches (daily_users).',
-    }),
-    sessions: z.number().int().meta({
-      description: 'Sessions active in the range: first_seen < to and last_seen >= from.',
-    }),
-    page_views: z
-      .number()
-      .int()
-      .meta({ description: 'Page views in hours overlapping the range (page_views_hour).' }),
-    bot_events: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'Bot traffic (crawlers, automated browsers) over the UTC days the range touches (bot_events_day): ' +
-          'counted apart and left out of every other figure.',
-      }),
-  })
-  .meta({ id: 'Overview' });
 
 export const VolumeQuery = z.strictObject({
   ...RangeQuery,
@@ -154,55 +124,6 @@ export function bucketStarts(range: Range, interval: Interval): number[] | undef
   const first = floorTo(range.from, step);
   const count = Math.floor((range.to - 1 - first) / step) + 1;
   return Array.from({ length: count }, (_, i) => first + i * step);
-}
-
-export async function overview(db: Knex, projectId: string, range: Range) {
-  const from = iso(range.from);
-  const to = iso(range.to);
-  const one = async (sql: string, bindings: string[]) => {
-    const { rows } = await db.raw<{ rows: Array<{ n: string | null }> }>(sql, bindings);
-    return toCount(rows[0]?.n);
-  };
-  // Independent counters: run side by side on the pool rather than one after the other.
-  const [events, uniqueUsers, sessions, pageViews, botEvents] = await Promise.all([
-    one(
-      `select sum(count) as n from ${TABLES.volumeMinute}
-       where project_id = ? and minute >= date_trunc('minute', ?::timestamptz) and minute < ?::timestamptz`,
-      [projectId, from, to],
-    ),
-    // select distinct (a hash aggregate) is several times faster here than count(distinct) (a sort).
-    one(
-      `select count(*) as n from (select distinct user_key from ${TABLES.dailyUsers}
-         where project_id = ? and day >= (?::timestamptz)::date
-           and day <= (?::timestamptz - interval '1 millisecond')::date) as u`,
-      [projectId, from, to],
-    ),
-    one(
-      `select count(*) as n from ${TABLES.sessions}
-       where project_id = ? and last_seen >= ?::timestamptz and first_seen < ?::timestamptz`,
-      [projectId, from, to],
-    ),
-    one(
-      `select sum(views) as n from ${TABLES.pageViewsHour}
-       where project_id = ? and hour >= date_trunc('hour', ?::timestamptz) and hour < ?::timestamptz`,
-      [projectId, from, to],
-    ),
-    one(
-      `select sum(count) as n from ${TABLES.botEventsDay}
-         where project_id = ? and day >= (?::timestamptz)::date
-           and day <= (?::timestamptz - interval '1 millisecond')::date`,
-      [projectId, from, to],
-    ),
-  ]);
-  return {
-    from,
-    to,
-    events,
-    unique_users: uniqueUsers,
-    sessions,
-    page_views: pageViews,
-    bot_events: botEvents,
-  };
 }
 
 export interface VolumeInput {
