@@ -20,6 +20,7 @@ FROM ${NODE_IMAGE} AS manifests
 WORKDIR /manifests
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
+COPY service-kit/package.json service-kit/
 COPY stack/package.json stack/
 COPY command-side/package.json command-side/
 COPY projections/package.json projections/

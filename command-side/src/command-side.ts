@@ -10,10 +10,10 @@ import { CodecError, EVENT_TYPES, createCodec, type Codec } from '@eventlens/con
 import type { Express } from 'express';
 import { createKeyDirectory, type KeyDirectory } from './admin/directory';
 import { createApp } from './app';
-import type { CommandSideConfig } from './config';
+import { INGEST_HTTP_LIMITS, type CommandSideConfig } from './config';
 import { HttpError } from './errors';
 import type { ReadinessCheck } from './http/health';
-import { createHttpServer, DEFAULT_HTTP_LIMITS } from './http/listener';
+import { createHttpServer } from '@eventlens/service-kit';
 import { createMetrics, type Metrics } from './http/metrics';
 import { createEventRateLimiter } from './http/rate-limit';
 import { createBreaker, type GuardedAppender } from './log/breaker';
@@ -224,7 +224,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
     return new Promise<{ url: string; port: number; host: string; address: AddressInfo }>(
       (resolve, reject) => {
         // Bounded: slow heads and bodies are cut, idle connections closed, connections capped.
-        const candidate = createHttpServer(app, config.httpLimits ?? DEFAULT_HTTP_LIMITS);
+        const candidate = createHttpServer(app, config.httpLimits ?? INGEST_HTTP_LIMITS);
         candidate.once('error', reject);
         candidate.listen(port, host);
         candidate.once('listening', () => {

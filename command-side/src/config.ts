@@ -15,7 +15,10 @@ import {
   type RegistryAuth,
 } from '@eventlens/contracts';
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/listener';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '@eventlens/service-kit';
+
+/** The shared bounds, with keep-alive longer than a load balancer's idle timeout, so the balancer always closes first. */
+export const INGEST_HTTP_LIMITS: HttpLimits = { ...DEFAULT_HTTP_LIMITS, keepAliveTimeoutMs: 65_000 };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -77,10 +80,10 @@ const EnvSchema = z
     EVENTLENS_BREAKER_VOLUME: int(1, 10_000).default(5),
     EVENTLENS_CLIENT_ID: z.string().min(1).default('eventlens-command-side'),
     /** Listener bounds (shared names: every service reads them). A trickled request is cut after these. */
-    EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: int(100, 120_000).default(DEFAULT_HTTP_LIMITS.headersTimeoutMs),
-    EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: int(100, 300_000).default(DEFAULT_HTTP_LIMITS.requestTimeoutMs),
-    EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
-    EVENTLENS_HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(DEFAULT_HTTP_LIMITS.maxConnections),
+    EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: int(100, 120_000).default(INGEST_HTTP_LIMITS.headersTimeoutMs),
+    EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: int(100, 300_000).default(INGEST_HTTP_LIMITS.requestTimeoutMs),
+    EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(INGEST_HTTP_LIMITS.keepAliveTimeoutMs),
+    EVENTLENS_HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(INGEST_HTTP_LIMITS.maxConnections),
   })
   .superRefine(checkConnectionEnv)
   .refine((e) => e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS <= e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS, {
@@ -118,7 +121,7 @@ export interface CommandSideConfig {
   appendTimeoutMs: number;
   breaker: { resetTimeoutMs: number; errorThresholdPercentage: number; volumeThreshold: number };
   clientId: string;
-  /** Listener bounds; DEFAULT_HTTP_LIMITS when absent. */
+  /** Listener bounds; INGEST_HTTP_LIMITS when absent. */
   httpLimits?: HttpLimits;
 }
 

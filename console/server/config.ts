@@ -3,7 +3,7 @@
  * names the variable; nothing else in the server reads `process.env`.
  */
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './listener';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '@eventlens/service-kit';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 

@@ -11,7 +11,12 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleHandler } from './app';
 import { loadConfig } from './config';
-import { checkingIntervalMs, DEFAULT_HTTP_LIMITS, startHttpServer, type HttpLimits } from './listener';
+import {
+  checkingIntervalMs,
+  DEFAULT_HTTP_LIMITS,
+  startHttpServer,
+  type HttpLimits,
+} from '@eventlens/service-kit';
 import { silentLogger } from './logger';
 
 interface Seen {

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { createConsoleHandler, type ConsoleHandler, type ConsoleServerDeps, type DemoHandler } from './app';
 import { ConfigError, loadConfig } from './config';
-import { startHttpServer } from './listener';
+import { startHttpServer } from '@eventlens/service-kit';
 import { jsonLogger as logger } from './logger';
 
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -17,7 +17,7 @@ import {
   type RegistryAuth,
 } from '@eventlens/contracts';
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './listener';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '@eventlens/service-kit';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const identifierPrefix = z.string().regex(/^[a-z_][a-z0-9_]*$|^$/, 'lowercase letters, digits and _ only');

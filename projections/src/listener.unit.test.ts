@@ -9,7 +9,12 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { checkingIntervalMs, DEFAULT_HTTP_LIMITS, startHttpServer, type HttpLimits } from './listener';
+import {
+  checkingIntervalMs,
+  DEFAULT_HTTP_LIMITS,
+  startHttpServer,
+  type HttpLimits,
+} from '@eventlens/service-kit';
 
 const base = {
   EVENTLENS_KAFKA_BROKERS: '127.0.0.1:9',

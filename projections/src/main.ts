@@ -9,7 +9,7 @@ import { createApp } from './app';
 import { loadConfig, type Config } from './config';
 import { createPool, type Pool } from './db';
 import { createKafka, createProducer, type Kafka, type Producer } from './kafka';
-import { startHttpServer } from './listener';
+import { startHttpServer } from '@eventlens/service-kit';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { classifyError } from './runtime/outcome';

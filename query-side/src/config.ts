@@ -3,7 +3,7 @@
  * names the variable; nothing else in the package reads `process.env`.
  */
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/server';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '@eventlens/service-kit';
 
 const port = z.coerce.number().int().min(0).max(65535);
 

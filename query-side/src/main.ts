@@ -6,7 +6,7 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createReaderDb } from './db';
 import type { Logger } from './http/errors';
-import { startHttpServer } from './http/server';
+import { startHttpServer } from '@eventlens/service-kit';
 
 const logger: Logger = {
   info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),

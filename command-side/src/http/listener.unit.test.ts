@@ -7,8 +7,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCommandSide } from '../command-side';
-import { loadConfig } from '../config';
-import { checkingIntervalMs, DEFAULT_HTTP_LIMITS, type HttpLimits } from './listener';
+import { checkingIntervalMs, type HttpLimits } from '@eventlens/service-kit';
+import { INGEST_HTTP_LIMITS as DEFAULT_HTTP_LIMITS, loadConfig } from '../config';
 
 const env = {
   EVENTLENS_KAFKA_BROKERS: '127.0.0.1:9',

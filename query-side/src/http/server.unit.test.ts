@@ -9,7 +9,7 @@ import { afterEach, expect, test } from 'vitest';
 import { createApp, silentLogger } from '../app';
 import { loadConfig } from '../config';
 import { createReaderDb } from '../db';
-import { checkingIntervalMs, startHttpServer, type HttpLimits } from './server';
+import { checkingIntervalMs, startHttpServer, type HttpLimits } from '@eventlens/service-kit';
 
 const env = {
   EVENTLENS_READER_DATABASE_URL: 'postgres://nobody:nothing@127.0.0.1:9/none',

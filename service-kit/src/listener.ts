@@ -1,7 +1,7 @@
 /**
- * The health and metrics listener, bounded like every service's: a client that sends its headers
- * or its body slowly, or keeps an idle connection, is cut off after a configured time, and the
- * number of open connections is capped.
+ * The HTTP listener every service starts, bounded: a client that sends its headers or its body
+ * slowly, or keeps an idle connection, is cut off after a configured time, and the number of open
+ * connections is capped. Each service parses the bounds from EVENTLENS_HTTP_* in its config.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,10 +46,15 @@ export function createHttpServer(handler: RequestListener, limits: HttpLimits): 
   return server;
 }
 
+export interface ListenOptions extends HttpLimits {
+  host: string;
+  port: number;
+}
+
 /** Creates the server and listens on host:port (port 0: any free one); resolves once bound. */
 export async function startHttpServer(
   handler: RequestListener,
-  options: HttpLimits & { host: string; port: number },
+  options: ListenOptions,
 ): Promise<{ server: Server; address: AddressInfo }> {
   const server = createHttpServer(handler, options);
   await new Promise<void>((resolve, reject) => {
