@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, loadConfig, REPO_ROOT, stackForTests } from '@eventlens/stack';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -53,6 +54,7 @@ describe('the Dockerfile', () => {
 
 describe('container images', () => {
   const id = randomBytes(3).toString('hex');
+  const schemaPrefix = `t_${id}_`;
   const containers: string[] = [];
   const sizes: Record<string, string> = {};
 
@@ -97,6 +99,17 @@ describe('container images', () => {
 
   afterAll(async () => {
     for (const name of containers) await podman(['rm', '--force', '--time', '5', name]).catch(() => {});
+    const dev = await stackForTests().catch(() => undefined);
+    if (dev) {
+      const db = new pg.Client({ connectionString: dev.databaseUrl });
+      await db.connect();
+      const schemas = await db.query<{ nspname: string }>(
+        `select nspname from pg_namespace where nspname like $1`,
+        [`${schemaPrefix.replaceAll('_', '\\_')}%`],
+      );
+      for (const { nspname } of schemas.rows) await db.query(`drop schema "${nspname}" cascade`);
+      await db.end();
+    }
     if (Object.keys(sizes).length > 0) console.log('image sizes:', sizes);
   }, 60_000);
 
@@ -134,6 +147,11 @@ describe('container images', () => {
         EVENTLENS_INGEST_URL: dev.ingestUrl,
         [hostVar]: '127.0.0.1',
         [portVar]: String(port),
+        // Its own consumer groups and read-model schemas: joining the stack's groups would take
+        // partitions from the stack's own worker until the container leaves and the group rebalances.
+        ...(name === 'projections'
+          ? { EVENTLENS_GROUP_PREFIX: `test-${id}`, EVENTLENS_SCHEMA_PREFIX: schemaPrefix }
+          : {}),
       };
       const container = `eventlens-image-test-${name}-${id}`;
       containers.push(container);
