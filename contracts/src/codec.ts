@@ -8,6 +8,7 @@
  * written by older and newer producers coexist in a topic (invariant 6).
  */
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { TimeoutMiddleware } from 'mappersmith/middleware/timeout';
 import avro from 'avsc';
 import {
   AVRO_SCHEMAS,
@@ -63,11 +64,20 @@ export interface CodecOptions {
   compatibility?: 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
   /** Injected for tests; defaults to the global fetch. */
   fetchImpl?: typeof fetch;
+  /**
+   * Bound of one registry request in ms (default {@link REGISTRY_REQUEST_TIMEOUT_MS}). A registry that
+   * accepts the connection and never answers is then REGISTRY_UNAVAILABLE (retriable) instead of a
+   * hung start-up or a partition stalled on a schema lookup.
+   */
+  requestTimeoutMs?: number;
   /** Subject naming; defaults to the record-name strategy. Tests pass a prefix to stay isolated. */
   subjectFor?: (type: EventType) => string;
   /** Schemas to write with; defaults to this build's. Tests pass changed ones to check evolution. */
   schemas?: Partial<Record<EventType, AvroRecordSchema>>;
 }
+
+/** 10 s: far above a healthy registry's answer (ms), short enough that a hung one is noticed. */
+export const REGISTRY_REQUEST_TIMEOUT_MS = 10_000;
 
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
@@ -75,10 +85,12 @@ const HEADER_BYTES = 5;
 export function createCodec(options: CodecOptions): Codec {
   const compatibility = options.compatibility ?? 'BACKWARD';
   const doFetch = options.fetchImpl ?? fetch;
+  const timeoutMs = options.requestTimeoutMs ?? REGISTRY_REQUEST_TIMEOUT_MS;
   const baseUrl = options.registryUrl.replace(/\/+$/, '');
   const registry = new SchemaRegistry({
     host: baseUrl,
     retry: { retries: 2 },
+    middlewares: [TimeoutMiddleware(timeoutMs)],
     ...(options.auth ? { auth: { username: options.auth.username, password: options.auth.password } } : {}),
   });
   const authHeader: Record<string, string> = options.auth
@@ -109,6 +121,7 @@ export function createCodec(options: CodecOptions): Codec {
         method: 'PUT',
         headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...authHeader },
         body: JSON.stringify({ compatibility }),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new CodecError(
