@@ -7,3 +7,16 @@ export {
   type HttpLimits,
   type ListenOptions,
 } from './listener';
+export {
+  Counter,
+  createMetricsRegistry,
+  DROPPED_DEFAULT_METRICS,
+  Gauge,
+  Histogram,
+  HTTP_DURATION_BUCKETS_SECONDS,
+  httpMetrics,
+  Registry,
+  sendMetrics,
+  type HttpMetricsOptions,
+  type RegistryOptions,
+} from './metrics';

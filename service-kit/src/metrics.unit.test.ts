@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMetricsRegistry, DROPPED_DEFAULT_METRICS, httpMetrics, sendMetrics } from './metrics';
+
+let server: Server | undefined;
+afterEach(async () => {
+  if (server) await new Promise((resolve) => server!.close(resolve));
+  server = undefined;
+});
+
+async function listen(handler: RequestListener): Promise<string> {
+  server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('createMetricsRegistry', () => {
+  it('collects the default process metrics without the gauges named like counters', async () => {
+    const text = await createMetricsRegistry().metrics();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_active_handles');
+    for (const name of DROPPED_DEFAULT_METRICS) expect(text).not.toContain(`${name} `);
+  });
+
+  it('gives each caller a registry of its own', async () => {
+    const a = createMetricsRegistry({ defaultMetrics: false });
+    const b = createMetricsRegistry({ defaultMetrics: false });
+    httpMetrics(a, { routeOf: () => 'x' });
+    expect(await a.metrics()).toContain('eventlens_http_requests_total');
+    expect(await b.metrics()).toBe('\n');
+  });
+});
+
+describe('httpMetrics', () => {
+  it('counts and times each answered request by its route template, never the raw path', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const observe = httpMetrics(registry, {
+      routeOf: (req) => (req.url?.startsWith('/items/') ? '/items/:id' : 'unmatched'),
+    });
+    const base = await listen((req, res) => {
+      observe(req, res);
+      if (req.url === '/metrics') return void sendMetrics(registry, res);
+      res.statusCode = req.url?.startsWith('/items/') ? 200 : 404;
+      res.end();
+    });
+    await (await fetch(`${base}/items/1`)).arrayBuffer();
+    await (await fetch(`${base}/items/2`)).arrayBuffer();
+    await (await fetch(`${base}/nowhere`, { method: 'POST' })).arrayBuffer();
+
+    const scrape = await fetch(`${base}/metrics`);
+    expect(scrape.headers.get('content-type')).toBe(registry.contentType);
+    const text = await scrape.text();
+    expect(text).toContain('eventlens_http_requests_total{route="/items/:id",method="GET",status="200"} 2');
+    expect(text).toContain('eventlens_http_requests_total{route="unmatched",method="POST",status="404"} 1');
+    expect(text).toContain(
+      'eventlens_http_request_duration_seconds_count{route="/items/:id",method="GET"} 2',
+    );
+    expect(text).not.toContain('/items/1');
+  });
+
+  it('calls next when used as middleware', () => {
+    const observe = httpMetrics(createMetricsRegistry({ defaultMetrics: false }), { routeOf: () => 'r' });
+    let called = 0;
+    const res = { once: () => res } as unknown as Parameters<typeof observe>[1];
+    observe({} as Parameters<typeof observe>[0], res, () => called++);
+    expect(called).toBe(1);
+  });
+});
