@@ -62,7 +62,9 @@ RUN node /opt/images/prune-deps.mjs /app /tmp/bundle.js
 FROM deps AS deps-projections
 RUN --mount=type=cache,target=/root/.npm,sharing=locked sh /opt/images/install-deps.sh projections
 COPY --from=build /src/projections/dist/main.js /tmp/bundle.js
-RUN node /opt/images/prune-deps.mjs /app /tmp/bundle.js
+# The command line (rebuild, dlq:replay) runs from the same image: keep what its bundle imports too.
+COPY --from=build /src/projections/dist/cli.js /tmp/cli.js
+RUN node /opt/images/prune-deps.mjs /app /tmp/bundle.js /tmp/cli.js
 
 FROM deps AS deps-query-side
 RUN --mount=type=cache,target=/root/.npm,sharing=locked sh /opt/images/install-deps.sh query-side

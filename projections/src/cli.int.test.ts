@@ -10,18 +10,31 @@ import { count, createTestEnv, type TestEnv } from './testing/fixture';
 const run = promisify(execFile);
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-describe('the projections command line', () => {
+/**
+ * The same commands from the sources (the development loader) and from the bundle `npm run build`
+ * emits (dist/cli.js, what an image or a Kubernetes Job runs with plain node).
+ */
+describe.each([
+  { form: 'sources', entry: ['--import', 'tsx', 'src/cli.ts'] },
+  { form: 'bundle', entry: ['--enable-source-maps', 'dist/cli.js'] },
+])('the projections command line ($form)', ({ form, entry }) => {
   let env: TestEnv;
   const cli = (args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    run(process.execPath, [...entry, ...args], {
       cwd: packageDir,
       env: { ...process.env, ...env.env },
       timeout: 60_000,
     });
 
   beforeAll(async () => {
+    if (form === 'bundle') {
+      await run(process.execPath, ['../scripts/build-service.mjs', 'src/cli.ts', 'dist/cli.js'], {
+        cwd: packageDir,
+        timeout: 60_000,
+      });
+    }
     env = await createTestEnv();
-  });
+  }, 90_000);
   afterAll(async () => {
     await env?.cleanup();
   });

@@ -7,7 +7,6 @@
  * From the repository root: npm run -w projections projections -- <command>.
  */
 import { createCodec } from '@eventlens/contracts';
-import { pathToFileURL } from 'node:url';
 import { loadConfig } from './config';
 import { createRuntime, main } from './main';
 import { replayDlq } from './ops/replay';
@@ -91,7 +90,9 @@ export async function cli(argv: readonly string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a program (`tsx src/cli.ts` or the `dist/cli.js` bundle), not when imported. The file name,
+// not import.meta.url: the CLI bundle holds main.ts too, and in a bundle every module has its URL.
+if (process.argv[1] && /[/\\]projections[/\\](src|dist)[/\\]cli\.[jt]s$/.test(process.argv[1])) {
   cli(process.argv.slice(2)).catch((error: unknown) => {
     if (error instanceof UsageError) console.error(`${error.message}\n${USAGE}`);
     else console.error(error instanceof Error ? error.message : error);

@@ -4,7 +4,6 @@
  * `node --import tsx src/main.ts` runs every projection; `src/cli.ts` offers the other commands.
  */
 import { createCodec } from '@eventlens/contracts';
-import { pathToFileURL } from 'node:url';
 import { createApp } from './app';
 import { loadConfig, type Config } from './config';
 import { createPool, type Pool } from './db';
@@ -151,7 +150,9 @@ export async function main(run?: readonly RunTarget[]): Promise<void> {
   running.service = await runProjections(config, run);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a program (`tsx src/main.ts` or the `dist/main.js` bundle), not when imported. The file name,
+// not import.meta.url: the CLI bundle holds main.ts too, and in a bundle every module has its URL.
+if (process.argv[1] && /[/\\]projections[/\\](src|dist)[/\\]main\.[jt]s$/.test(process.argv[1])) {
   main().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
