@@ -74,7 +74,18 @@ export interface CodecOptions {
   subjectFor?: (type: EventType) => string;
   /** Schemas to write with; defaults to this build's. Tests pass changed ones to check evolution. */
   schemas?: Partial<Record<EventType, AvroRecordSchema>>;
+  /**
+   * Told of every lookup in the codec's caches, for metrics (contracts depends on no metrics
+   * library: the service passes counters in). A `writer_schema` miss asks the registry.
+   */
+  onCacheLookup?: (lookup: CacheLookup, result: 'hit' | 'miss') => void;
 }
+
+/**
+ * The codec's caches: `schema_id`, the id `encode` writes a type with (a miss: not registered);
+ * `writer_schema`, the schema `decode` reads an id with (a miss: fetched from the registry).
+ */
+export type CacheLookup = 'schema_id' | 'writer_schema';
 
 /** 10 s: far above a healthy registry's answer (ms), short enough that a hung one is noticed. */
 export const REGISTRY_REQUEST_TIMEOUT_MS = 10_000;
@@ -175,8 +186,11 @@ export function createCodec(options: CodecOptions): Codec {
     return ids;
   }
 
+  const onCacheLookup = options.onCacheLookup ?? (() => undefined);
+
   function encode<T extends EventType>(type: T, value: EventOf<T>): Buffer {
     const id = writeIds.get(type);
+    onCacheLookup('schema_id', id === undefined ? 'miss' : 'hit');
     if (id === undefined) {
       throw new CodecError(
         'SCHEMA_NOT_REGISTERED',
@@ -201,6 +215,7 @@ export function createCodec(options: CodecOptions): Codec {
 
   function readerFor(id: number) {
     let entry = readers.get(id);
+    onCacheLookup('writer_schema', entry ? 'hit' : 'miss');
     if (!entry) {
       entry = (async () => {
         let writer: avro.Type;

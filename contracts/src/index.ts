@@ -59,6 +59,7 @@ export {
 export {
   createCodec,
   CodecError,
+  type CacheLookup,
   type Codec,
   type CodecErrorCode,
   type CodecOptions,

@@ -204,3 +204,24 @@ describe('decoded values', () => {
     expect(EVENT_SCHEMAS.EventTracked.parse(decoded.value)).toEqual(event);
   });
 });
+
+describe('cache lookups', () => {
+  it('reports each lookup: a writer schema is fetched once (a miss), then read from the cache (hits)', async () => {
+    const lookups: string[] = [];
+    const codec = createCodec({
+      ...isolated(),
+      onCacheLookup: (lookup, result) => lookups.push(`${lookup}:${result}`),
+    });
+    expect(() => codec.encode('EventTracked', event)).toThrow(CodecError);
+    expect(lookups).toEqual(['schema_id:miss']);
+    await codec.register();
+    const buffer = codec.encode('EventTracked', event);
+    const reader = createCodec({
+      registryUrl,
+      onCacheLookup: (lookup, result) => lookups.push(`${lookup}:${result}`),
+    });
+    await reader.decode(buffer);
+    await reader.decode(buffer);
+    expect(lookups).toEqual(['schema_id:miss', 'schema_id:hit', 'writer_schema:miss', 'writer_schema:hit']);
+  });
+});
