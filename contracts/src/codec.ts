@@ -85,7 +85,8 @@ export interface CodecOptions {
  * The codec's caches: `schema_id`, the id `encode` writes a type with (a miss: not registered);
  * `writer_schema`, the schema `decode` reads an id with (a miss: fetched from the registry).
  */
-export type CacheLookup = 'schema_id' | 'writer_schema';
+export const CACHE_LOOKUPS = ['schema_id', 'writer_schema'] as const;
+export type CacheLookup = (typeof CACHE_LOOKUPS)[number];
 
 /** 10 s: far above a healthy registry's answer (ms), short enough that a hung one is noticed. */
 export const REGISTRY_REQUEST_TIMEOUT_MS = 10_000;

@@ -57,6 +57,7 @@ export {
   type ProjectionName,
 } from './topics';
 export {
+  CACHE_LOOKUPS,
   createCodec,
   CodecError,
   type CacheLookup,

@@ -16,6 +16,7 @@ export {
   HTTP_DURATION_BUCKETS_SECONDS,
   httpMetrics,
   Registry,
+  registryCacheMetrics,
   sendMetrics,
   type HttpMetricsOptions,
   type RegistryOptions,

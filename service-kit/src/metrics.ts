@@ -93,3 +93,32 @@ export async function sendMetrics(registry: Registry, res: ServerResponse): Prom
   res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
   res.end(text);
 }
+
+/**
+ * Counters of a cache in front of the schema registry: `eventlens_registry_cache_hits_total{lookup}`
+ * and `eventlens_registry_cache_misses_total{lookup}` (a miss asks the registry). Every lookup starts
+ * at 0, so the series exist before the first event. Returns the hook the codec calls
+ * (contracts' `onCacheLookup`).
+ */
+export function registryCacheMetrics(
+  registry: Registry,
+  lookups: readonly string[],
+): (lookup: string, result: 'hit' | 'miss') => void {
+  const hits = new Counter({
+    name: 'eventlens_registry_cache_hits_total',
+    help: 'Schema-registry lookups answered from the cache, by lookup (schema_id, writer_schema).',
+    labelNames: ['lookup'] as const,
+    registers: [registry],
+  });
+  const misses = new Counter({
+    name: 'eventlens_registry_cache_misses_total',
+    help: 'Schema-registry lookups not in the cache (writer_schema: fetched from the registry), by lookup.',
+    labelNames: ['lookup'] as const,
+    registers: [registry],
+  });
+  for (const lookup of lookups) {
+    hits.inc({ lookup }, 0);
+    misses.inc({ lookup }, 0);
+  }
+  return (lookup, result) => (result === 'hit' ? hits : misses).inc({ lookup });
+}

@@ -2,7 +2,13 @@ import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetricsRegistry, DROPPED_DEFAULT_METRICS, httpMetrics, sendMetrics } from './metrics';
+import {
+  createMetricsRegistry,
+  DROPPED_DEFAULT_METRICS,
+  httpMetrics,
+  registryCacheMetrics,
+  sendMetrics,
+} from './metrics';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -67,5 +73,19 @@ describe('httpMetrics', () => {
     const res = { once: () => res } as unknown as Parameters<typeof observe>[1];
     observe({} as Parameters<typeof observe>[0], res, () => called++);
     expect(called).toBe(1);
+  });
+});
+
+describe('registryCacheMetrics', () => {
+  it('starts every lookup at 0 and counts hits and misses apart', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const record = registryCacheMetrics(registry, ['schema_id', 'writer_schema']);
+    record('writer_schema', 'miss');
+    record('writer_schema', 'hit');
+    record('writer_schema', 'hit');
+    const text = await registry.metrics();
+    expect(text).toContain('eventlens_registry_cache_hits_total{lookup="schema_id"} 0');
+    expect(text).toContain('eventlens_registry_cache_hits_total{lookup="writer_schema"} 2');
+    expect(text).toContain('eventlens_registry_cache_misses_total{lookup="writer_schema"} 1');
   });
 });
