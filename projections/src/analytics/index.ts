@@ -13,5 +13,6 @@ export function createAnalyticsProjection(deps: { codec: Codec; schema: string }
     prepare: (records) => prepareEvents(deps.codec, records, toRow),
     apply: (tx, rows) => applyEvents(tx, deps.schema, rows),
     projectOf: (row) => row.project_id,
+    receivedAtOf: (row) => row.received_at,
   };
 }

@@ -3,10 +3,13 @@
  * reads each partition's high watermark from Kafka and its checkpoint from PostgreSQL, so the
  * query side can report lag without talking to Kafka. Workers also write their row in every
  * batch transaction (with last_processed_at); this refresher never touches last_processed_at.
+ * It also prunes the throughput and freshness minutes past their retention (ops/activity.ts),
+ * at most once a minute.
  */
 import { ident, type Pool } from '../db';
 import type { Admin, Kafka } from '../kafka';
 import type { Logger } from '../logger';
+import { pruneActivity } from './activity';
 
 export interface StatusTarget {
   projection: string;
@@ -34,6 +37,7 @@ export function createStatusRefresher(deps: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  let prunedAt = 0;
 
   async function refreshTarget(client: Admin, target: StatusTarget): Promise<void> {
     const rows: { projection: string; topic: string; partition: number; next: number; high: number }[] = [];
@@ -84,6 +88,11 @@ export function createStatusRefresher(deps: {
           error: error instanceof Error ? error.message : String(error),
         });
       }
+    }
+    if (Date.now() - prunedAt >= 60_000) {
+      prunedAt = Date.now();
+      const deleted = await pruneActivity(deps.pool, deps.opsSchema);
+      if (deleted > 0) logger.debug('pruned old throughput and freshness minutes', { deleted });
     }
   }
 

@@ -42,6 +42,11 @@ export interface Projection<Row> {
   apply(tx: Queryable, rows: readonly Row[]): Promise<ApplyResult>;
   /** The project a row belongs to, to attribute a failure PostgreSQL found in it. */
   projectOf?(row: Row): string | null;
+  /**
+   * When the row's event was received (epoch ms, e.g. EventTracked's `received_at`), for the
+   * freshness kept in ops (ops/activity.ts). Absent or null: the record's Kafka timestamp.
+   */
+  receivedAtOf?(row: Row): number | null;
 }
 
 /**

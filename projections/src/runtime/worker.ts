@@ -15,8 +15,8 @@
  * - Every few seconds the worker also compares the stored checkpoints of its partitions with the
  *   ones it committed, and seeks to any that went back under it (a rebuild swap, an operator's
  *   reset): an idle partition has no batch transaction to notice that in.
- * - The rows, the new checkpoint and the ops status commit together; a crash anywhere re-reads
- *   the batch from the old checkpoint. Events are inserted with ON CONFLICT DO NOTHING and
+ * - The rows, the new checkpoint, the ops status and the minute's throughput and freshness
+ *   (ops/activity.ts) commit together; a crash anywhere re-reads the batch from the old checkpoint. Events are inserted with ON CONFLICT DO NOTHING and
  *   aggregates derive from the rows actually inserted, so even two workers racing on one
  *   partition count nothing twice.
  *   That is also why `synchronous_commit = off` is safe: a commit lost in a PostgreSQL crash
@@ -55,6 +55,7 @@ import {
 } from '../kafka';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { recordActivity } from '../ops/activity';
 
 export interface WorkerTuning {
   maxBytesPerPartition: number;
@@ -464,6 +465,17 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
             });
           }
         }
+      }
+      if (options.statusProjection !== null) {
+        const refusedAt = new Set(refused.map((r) => r.index));
+        await recordActivity(tx, options.opsSchema, {
+          projection: options.statusProjection,
+          applied,
+          receivedAts: rows.flatMap((row, i) =>
+            refusedAt.has(i) ? [] : [projection.receivedAtOf?.(row) ?? rowRecords[i]!.timestamp],
+          ),
+          now: clock(),
+        });
       }
       await saveProgress(tx, schema, tp, {
         next: lastOffset + 1,

@@ -19,6 +19,9 @@
  *   generation counts DLQ replays, so a record that fails again after a replay gets a new row.
  * - `dlq_replay_requests` (ops): the `DlqReplayRequested` events of the admin topic the ops worker
  *   has acted on, one row per request id, written in the transaction that moves its checkpoint.
+ * - `projection_throughput`, `projection_freshness` (ops): per projection and minute, the rows
+ *   applied and a histogram of their freshness (projected time − received time), written in the
+ *   batch's transaction and pruned after 24 h (see ops/activity.ts).
  * - `console_sessions` (admin): console logins (`ConsoleSessionStarted`) and their revocations
  *   (`ConsoleSessionRevoked`), one row per session id. A revocation that arrives before its start
  *   makes the row with null start and expiry; the start fills them in. The query side refuses a
@@ -234,6 +237,23 @@ create table if not exists ${s}.projection_status (
   last_processed_at timestamptz,
   updated_at        timestamptz not null default now(),
   primary key (projection, topic, partition)
+);
+
+-- Added by the projections: per projection and UTC minute, the rows applied and a log-scale
+-- histogram of their freshness (ops/activity.ts), written in each batch's transaction.
+create table if not exists ${s}.projection_throughput (
+  minute      timestamptz not null,
+  projection  text        not null,
+  applied     bigint      not null,   -- rows that changed the read model
+  primary key (minute, projection)
+);
+create table if not exists ${s}.projection_freshness (
+  minute      timestamptz not null,
+  projection  text        not null,
+  bucket      smallint    not null,   -- DDSketch bucket index: (γ^(bucket-1), γ^bucket] ms
+  value_ms    double precision not null,  -- the bucket's representative freshness, ms
+  count       bigint      not null,
+  primary key (minute, projection, bucket)
 );
 
 create table if not exists ${s}.failure_counts (
