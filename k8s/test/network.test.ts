@@ -16,6 +16,8 @@ const PODS: Record<string, { labels: Labels; port: number; portName?: string }> 
   'command-side': { labels: { 'app.kubernetes.io/name': 'command-side' }, port: 18100, portName: 'http' },
   'query-side': { labels: { 'app.kubernetes.io/name': 'query-side' }, port: 18200, portName: 'http' },
   projections: { labels: { 'app.kubernetes.io/name': 'projections' }, port: 18400, portName: 'http' },
+  // The one-off Job of k8s/jobs/projection-rebuild: it listens on nothing.
+  'projection-rebuild': { labels: { 'app.kubernetes.io/name': 'projection-rebuild' }, port: 0 },
   registry: { labels: { 'app.kubernetes.io/name': 'registry' }, port: 8080, portName: 'http' },
   kafka: { labels: { 'strimzi.io/cluster': 'eventlens', 'strimzi.io/kind': 'Kafka' }, port: 9092 },
   postgres: { labels: { 'cnpg.io/cluster': 'eventlens-pg' }, port: 5432 },
@@ -29,6 +31,9 @@ const ARROWS = [
   'projections → kafka',
   'projections → registry',
   'projections → postgres',
+  'projection-rebuild → kafka',
+  'projection-rebuild → registry',
+  'projection-rebuild → postgres',
   'query-side → postgres',
   'registry → postgres',
 ];
@@ -98,7 +103,14 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('every EventLens pod has both directions locked down, with DNS allowed, and the ingress controller reaches only the front', () => {
     const objects = render(overlay);
     const policies = find(objects, 'NetworkPolicy');
-    for (const name of ['console', 'command-side', 'query-side', 'projections', 'registry']) {
+    for (const name of [
+      'console',
+      'command-side',
+      'query-side',
+      'projections',
+      'projection-rebuild',
+      'registry',
+    ]) {
       const own = policies.filter((p) => matches(p.spec.podSelector, PODS[name]!.labels));
       expect(own.flatMap((p) => p.spec.policyTypes).sort(), name).toEqual(['Egress', 'Ingress']);
       const dns = own.some((p) =>
