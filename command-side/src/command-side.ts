@@ -60,6 +60,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
   const codec: Codec = createCodec({
     registryUrl: config.registryUrl,
     ...(config.registryAuth ? { auth: config.registryAuth } : {}),
+    onCacheLookup: metrics.registryCacheLookup,
   });
   const directory = createKeyDirectory();
   const kafkaOptions = {

@@ -8,6 +8,7 @@ import { CodecError } from '@eventlens/contracts';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { HttpError } from '../errors';
 import { LogError } from '../log/appender';
+import { ERROR_CODE_LOCAL } from './metrics';
 import { describeError, type Logger } from '../logger';
 
 /** What the body reader inflates (body-parser; Node 20 has no zstd). Anything else is a 415. */
@@ -101,6 +102,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       });
       mapped = new HttpError('INTERNAL', `internal error (id ${errorId}); it has been logged`);
     }
+    // For the ingestion refusal counter (http/metrics.ts), which reads it when the answer finishes.
+    res.locals[ERROR_CODE_LOCAL] = mapped.code;
     const { fields, retryAfterS } = mapped.options;
     if (retryAfterS !== undefined) res.set('Retry-After', String(retryAfterS));
     // Do not read the rest of an oversized upload just to throw it away.

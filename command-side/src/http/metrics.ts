@@ -1,73 +1,103 @@
-/** Prometheus metrics of one command-side instance, on a registry of its own (no global state). */
-import type { RequestHandler } from 'express';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+/**
+ * Prometheus metrics of one command-side instance, on a registry of its own (no global state):
+ * the shared HTTP metrics (service-kit), events accepted, ingestion requests refused by reason,
+ * the producer's batches and the breaker around it, the registry codec's cache.
+ */
+import { CACHE_LOOKUPS, type CacheLookup } from '@eventlens/contracts';
+import {
+  Counter,
+  createMetricsRegistry,
+  Gauge,
+  Histogram,
+  httpMetrics,
+  registryCacheMetrics,
+  type Registry,
+} from '@eventlens/service-kit';
+import type { Request, RequestHandler, Response } from 'express';
+import { ERROR_CODES, type ErrorCode } from '../errors';
 import type { BreakerState } from '../log/breaker';
 import type { FlushStats } from '../log/group-commit';
 
 export interface Metrics {
   registry: Registry;
-  /** Counts every answered request by route, method and status. */
+  /** Counts every answered request by route, method and status, and ingestion refusals by reason. */
   httpMiddleware: RequestHandler;
   recordFlush(stats: FlushStats): void;
   setBreakerState(state: BreakerState): void;
   acceptedEvents(count: number): void;
+  /** The codec's `onCacheLookup` hook. */
+  registryCacheLookup(lookup: CacheLookup, result: 'hit' | 'miss'): void;
 }
 
-const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+/** Gauge values of `eventlens_breaker_state`; the alert `EventLensBreakerOpen` fires on 2. */
+export const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** The ingestion routes whose refusals `eventlens_ingest_requests_refused_total` counts. */
+export const INGEST_ROUTES = ['/v1/events', '/v1/batch'] as const;
+
+/** Where the error middleware leaves the code it answered with, for the refusal counter. */
+export const ERROR_CODE_LOCAL = 'errorCode';
+
+/** The matched route pattern, never the raw path: label values must stay few. */
+function routeOf(req: Request): string {
+  return req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+}
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
-  const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const requests = new Counter({
-    name: 'eventlens_http_requests_total',
-    help: 'HTTP requests answered, by route, method and status.',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [registry],
-  });
-  const requestDuration = new Histogram({
-    name: 'eventlens_http_request_duration_seconds',
-    help: 'Time to answer HTTP requests, by route.',
-    labelNames: ['route'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
+  const registry = createMetricsRegistry({ defaultMetrics: options.defaultMetrics });
+  const registers = [registry];
+  const observeHttp = httpMetrics(registry, { routeOf: (req) => routeOf(req as Request) });
   const produceDuration = new Histogram({
     name: 'eventlens_produce_duration_seconds',
     help: 'Duration of one produce call to Kafka (acks=all), by outcome.',
     labelNames: ['outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
+    registers,
   });
   const batchRecords = new Histogram({
     name: 'eventlens_group_commit_records',
     help: 'Records carried by one produce call (group commit batch size).',
     buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
-    registers: [registry],
+    registers,
   });
   const batchAppends = new Histogram({
     name: 'eventlens_group_commit_appends',
     help: 'Requests (appends) coalesced into one produce call.',
     buckets: [1, 2, 5, 10, 25, 50, 100, 250],
-    registers: [registry],
+    registers,
   });
   const breaker = new Gauge({
     name: 'eventlens_breaker_state',
     help: 'Circuit breaker around the Kafka producer: 0 closed, 1 half-open, 2 open.',
-    registers: [registry],
+    registers,
   });
   const accepted = new Counter({
     name: 'eventlens_events_accepted_total',
     help: 'Events acknowledged by Kafka and answered 202.',
-    registers: [registry],
+    registers,
   });
+  const refused = new Counter({
+    name: 'eventlens_ingest_requests_refused_total',
+    help: 'Ingestion requests (POST /v1/events, /v1/batch) answered with an error, by route and reason (the error code).',
+    labelNames: ['route', 'reason'] as const,
+    registers,
+  });
+  // Every reason an ingestion request can be refused with starts at 0: rate() sees the first one.
+  for (const route of INGEST_ROUTES) {
+    for (const reason of ERROR_CODES) {
+      if (reason !== 'NOT_FOUND' && reason !== 'CONFLICT') refused.inc({ route, reason }, 0);
+    }
+  }
+  const registryCacheLookup = registryCacheMetrics(registry, CACHE_LOOKUPS);
 
-  const httpMiddleware: RequestHandler = (req, res, next) => {
-    const stop = requestDuration.startTimer();
-    res.on('finish', () => {
-      // The matched route pattern, never the raw path: label values must stay few.
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      requests.inc({ route, method: req.method, status: String(res.statusCode) });
-      stop({ route });
+  const httpMiddleware: RequestHandler = (req, res: Response, next) => {
+    observeHttp(req, res);
+    res.once('finish', () => {
+      if (res.statusCode < 400) return;
+      const route = routeOf(req);
+      if (!(INGEST_ROUTES as readonly string[]).includes(route)) return;
+      const code = res.locals[ERROR_CODE_LOCAL] as ErrorCode | undefined;
+      refused.inc({ route, reason: code ?? `HTTP_${res.statusCode}` });
     });
     next();
   };
@@ -82,5 +112,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     setBreakerState: (state) => breaker.set(BREAKER_VALUE[state]),
     acceptedEvents: (count) => accepted.inc(count),
+    registryCacheLookup,
   };
 }

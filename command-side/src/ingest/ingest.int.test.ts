@@ -860,4 +860,26 @@ describe('group commit under concurrency', () => {
       /eventlens_http_requests_total\{route="\/v1\/events",method="POST",status="202"\} \d+/,
     );
   });
+
+  it('counts refused ingestion requests by reason, and the codec cache lookups', async () => {
+    const metric = async (series: string) => {
+      const text = await (await fetch(`${running.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return Number(line?.slice(series.length + 1) ?? 'NaN');
+    };
+    const unauthorized = 'eventlens_ingest_requests_refused_total{route="/v1/events",reason="UNAUTHORIZED"}';
+    const invalid = 'eventlens_ingest_requests_refused_total{route="/v1/batch",reason="INVALID_FIELD"}';
+    const hits = 'eventlens_registry_cache_hits_total{lookup="schema_id"}';
+    const unauthorizedBefore = await metric(unauthorized);
+    const invalidBefore = await metric(invalid);
+    const hitsBefore = await metric(hits);
+    expect((await post('/v1/events', { api_key: `el_${'A'.repeat(32)}`, event_name: 'x' })).status).toBe(401);
+    expect((await post('/v1/batch', { api_key: key, events: [{ event_name: '' }] })).status).toBe(400);
+    expect(
+      (await post('/v1/batch', { api_key: key, events: [{ event_name: 'a' }, { event_name: 'b' }] })).status,
+    ).toBe(202);
+    expect(await metric(unauthorized)).toBe(unauthorizedBefore + 1);
+    expect(await metric(invalid)).toBe(invalidBefore + 1);
+    expect(await metric(hits)).toBe(hitsBefore + 2);
+  });
 });
