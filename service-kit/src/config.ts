@@ -1,0 +1,60 @@
+/**
+ * Configuration from the environment, parsed once at start-up with a service's own Zod schema
+ * (docs/CONVENTIONS.md). Every failure is one `ConfigError` whose message is one line naming the
+ * variable: `EVENTLENS_QUERY_PORT: Invalid input: expected number, received NaN`, or
+ * `EVENTLENS_QUERY_URL: is required` when the variable is absent.
+ */
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+
+/** A bad or missing variable; `message` is `VARIABLE: what is wrong`, one line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    /** The variable at fault (`environment` when no single one is). */
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem.replace(/\s*\n\s*/g, ' ')}`);
+  }
+}
+
+export interface ParseEnvOptions {
+  /** An empty variable counts as unset, as a shell's `VAR= cmd` suggests (default false). */
+  emptyIsUnset?: boolean;
+}
+
+/**
+ * Parses `env` with `schema`; the first issue becomes a ConfigError naming its variable (the first
+ * element of the issue's path). Throws only ConfigError.
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  options: ParseEnvOptions = {},
+): z.output<S> {
+  const input = options.emptyIsUnset
+    ? Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+    : env;
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const variable = issue.path.length > 0 ? issue.path.map(String).join('.') : 'environment';
+  const missing = issue.path.length > 0 && input[variable] === undefined && issue.code === 'invalid_type';
+  throw new ConfigError(variable, missing ? 'is required' : issue.message);
+}
+
+/**
+ * A PEM file named by a variable (a CA bundle), read once at start-up. A missing, unreadable or
+ * non-PEM file is a ConfigError naming the variable.
+ */
+export function readPemFile(file: string, variable: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(variable, `cannot be read: ${(error as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(variable, `is not a PEM file: ${file}`);
+  return text;
+}

@@ -1,0 +1,73 @@
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { bodyParserError, createErrorHandler, errorBody } from './http-errors';
+
+describe('errorBody', () => {
+  it('is the shared shape, fields only when given', () => {
+    expect(errorBody('NOT_FOUND', 'no route')).toEqual({ error: { code: 'NOT_FOUND', message: 'no route' } });
+    expect(errorBody('INVALID_FIELD', 'x: bad', [{ field: 'x', message: 'bad' }]).error.fields).toHaveLength(
+      1,
+    );
+  });
+});
+
+describe('bodyParserError', () => {
+  it('maps body-parser failures to the shared codes and ignores anything else', () => {
+    expect(bodyParserError({ type: 'entity.parse.failed', status: 400 }, undefined)?.code).toBe(
+      'INVALID_JSON',
+    );
+    expect(bodyParserError({ type: 'entity.too.large', status: 413, limit: 10 }, undefined)).toMatchObject({
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+    expect(bodyParserError({ type: 'encoding.unsupported', status: 415 }, 'zstd')).toMatchObject({
+      status: 415,
+      message: 'Content-Encoding zstd is not supported; accepted: identity, gzip, deflate, br',
+    });
+    expect(bodyParserError({ status: 400, code: 'Z_DATA_ERROR' }, 'gzip')?.code).toBe(
+      'INVALID_BODY_ENCODING',
+    );
+    expect(bodyParserError({ status: 400, code: 'Z_DATA_ERROR' }, 'identity')).toBeUndefined();
+    expect(bodyParserError(new Error('bug'), undefined)).toBeUndefined();
+  });
+});
+
+describe('createErrorHandler', () => {
+  it('answers known failures in the shared shape and anything else as a 500 with an id, logged', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const app = express();
+    app.get('/known', () => {
+      throw Object.assign(new Error('slow down'), { known: true });
+    });
+    app.get('/bug', () => {
+      throw new Error('secret at /srv/app.ts:12');
+    });
+    app.use(
+      createErrorHandler({
+        classify: (error) =>
+          (error as { known?: boolean }).known
+            ? { status: 429, code: 'RATE_LIMITED', message: 'slow down', retryAfterS: 2 }
+            : undefined,
+        logger: { error: (_message, fields) => void logged.push(fields ?? {}) },
+      }),
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const known = await fetch(`${base}/known`);
+      expect(known.status).toBe(429);
+      expect(known.headers.get('retry-after')).toBe('2');
+      expect(await known.json()).toEqual({ error: { code: 'RATE_LIMITED', message: 'slow down' } });
+      const bug = await fetch(`${base}/bug`);
+      const text = await bug.text();
+      expect(bug.status).toBe(500);
+      expect(text).not.toContain('secret');
+      const id = (JSON.parse(text) as { error: { message: string } }).error.message.match(/id ([\w-]+)/)?.[1];
+      expect(logged).toEqual([expect.objectContaining({ errorId: id, path: '/bug' })]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
