@@ -21,3 +21,55 @@ export {
   type HttpMetricsOptions,
   type RegistryOptions,
 } from './metrics';
+export { ConfigError, parseEnv, readPemFile, type ParseEnvOptions } from './config';
+export {
+  createLogger,
+  describeError,
+  kafkaLogCreator,
+  LOG_ENV,
+  logOptionsFrom,
+  silentLogger,
+  type KafkaLogEntry,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+} from './logger';
+export {
+  healthHandlers,
+  readinessAnswer,
+  runChecks,
+  type CheckResult,
+  type HealthOptions,
+  type ReadinessAnswer,
+  type ReadinessCheck,
+} from './health';
+export { closeServer, onShutdown, type ShutdownOptions } from './shutdown';
+export { retry, type RetryOptions } from './retry';
+export {
+  ACCEPTED_BODY_ENCODINGS,
+  bodyParserError,
+  createErrorHandler,
+  errorBody,
+  sendError,
+  type BodyErrorCode,
+  type ErrorAnswer,
+  type ErrorBody,
+  type ErrorHandlerOptions,
+  type FieldError,
+} from './http-errors';
+export {
+  linkFromHeaders,
+  SpanKind,
+  startTracing,
+  traceHeaders,
+  tracesExporterConfigured,
+  tracingActive,
+  withSpan,
+  type Attributes,
+  type Link,
+  type Span,
+  type SpanOptions,
+  type Tracing,
+} from './tracing';
