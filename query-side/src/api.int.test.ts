@@ -191,7 +191,7 @@ describe('the OpenAPI document', () => {
     );
     expect(params('GET /v1/projects/{project_id}/keys')).toEqual(['path:project_id!']);
     expect(params('GET /v1/projects')).toEqual([]);
-    expect(params('GET /v1/pipeline')).toEqual([]);
+    expect(params('GET /v1/pipeline')).toEqual(['query:minutes']);
 
     const limit = operations()
       .find((o) => o.key === 'GET /v1/events')!

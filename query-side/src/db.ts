@@ -22,6 +22,8 @@ export const TABLES = {
   dlqRecords: 'ops.dlq_records',
   projectionStatus: 'ops.projection_status',
   failureCounts: 'ops.failure_counts',
+  projectionThroughput: 'ops.projection_throughput',
+  projectionFreshness: 'ops.projection_freshness',
 } as const;
 
 export interface ReaderDbOptions {
