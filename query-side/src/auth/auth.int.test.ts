@@ -413,12 +413,12 @@ describe('health and metrics', () => {
     await server.get(`/v1/events/${t.projectA}`, { key: t.readKeyA }); // a 404 on a templated route
     const text = await (await server.get('/metrics')).text();
     expect(text).toMatch(
-      /eventlens_query_http_requests_total\{route="\/v1\/events\/\{event_id\}",method="GET",status="404"\} \d+/,
+      /eventlens_http_requests_total\{route="\/v1\/events\/\{event_id\}",method="GET",status="404"\} \d+/,
     );
     expect(text).toMatch(
-      /eventlens_query_http_requests_total\{route="\/v1\/events",method="GET",status="200"\} \d+/,
+      /eventlens_http_requests_total\{route="\/v1\/events",method="GET",status="200"\} \d+/,
     );
-    expect(text).toContain('eventlens_query_http_request_duration_seconds_bucket');
+    expect(text).toContain('eventlens_http_request_duration_seconds_bucket');
     expect(text).toMatch(/eventlens_query_db_pool_connections\{state="used"\} \d+/);
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).not.toContain(t.projectA); // raw paths never become labels

@@ -1,10 +1,11 @@
 /**
- * Prometheus metrics: default process metrics, requests by route and status, latency, and the
- * reader pool. Each app has its own registry (no global state), so tests can build many apps.
+ * Prometheus metrics: default process metrics, the shared HTTP metrics (service-kit: requests by
+ * route template and status, latency), and the reader pool. Each app has its own registry (no
+ * global state), so tests can build many apps.
  */
+import { createMetricsRegistry, Gauge, httpMetrics, type Registry } from '@eventlens/service-kit';
 import type { RequestHandler } from 'express';
 import type { Knex } from 'knex';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { poolStats } from '../db';
 
 export interface Metrics {
@@ -13,21 +14,13 @@ export interface Metrics {
 }
 
 export function createMetrics(db: Knex): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-
-  const requests = new Counter({
-    name: 'eventlens_query_http_requests_total',
-    help: 'HTTP requests answered, by route template, method and status.',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'eventlens_query_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by route template and method.',
-    labelNames: ['route', 'method'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
+  const registry = createMetricsRegistry();
+  // The route template each handler leaves in res.locals.route (http/route.ts), never the raw path.
+  const middleware = httpMetrics(registry, {
+    routeOf: (_req, res) => {
+      const route = (res as { locals?: { route?: unknown } }).locals?.route;
+      return typeof route === 'string' ? route : 'unmatched';
+    },
   });
   new Gauge({
     name: 'eventlens_query_db_pool_connections',
@@ -42,18 +35,5 @@ export function createMetrics(db: Knex): Metrics {
       this.set({ state: 'pending_create' }, s.pendingCreates);
     },
   });
-
-  const middleware: RequestHandler = (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      // The route template, never the raw path: ids in paths would explode the label set.
-      const route = typeof res.locals.route === 'string' ? res.locals.route : 'unmatched';
-      const method = req.method;
-      requests.inc({ route, method, status: String(res.statusCode) });
-      latency.observe({ route, method }, Number(process.hrtime.bigint() - start) / 1e9);
-    });
-    next();
-  };
-
   return { registry, middleware };
 }
