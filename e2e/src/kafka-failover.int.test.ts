@@ -4,11 +4,14 @@
  * (read models in schemas of their own in the stack's PostgreSQL, the stack's registry); the shared
  * stack's Kafka is not touched.
  *
- * Load: 500 events/s through POST /v1/batch (10 events every 20 ms) for 30 s. At 10 s the node that
- * leads partition 0 of the events topic gets SIGKILL; at 20 s it is started again. Then every event
- * answered 202 must be in the read models exactly once (one row each, and the per-minute counts add
- * up to the rows). The figures (503s, the longest time without a 202, end-to-end latency around the
- * failover) are printed.
+ * Load: 550 events/s offered through POST /v1/batch (11 events every 20 ms) for 30 s, open loop
+ * (load.ts): a request waiting out the append deadline during the outage does not hold back the next
+ * ones, so the offered rate stays put and no tick is skipped. At 10 s the node that leads partition 0
+ * of the events topic gets SIGKILL; at 20 s it is started again. Then every event answered 202 must
+ * be in the read models exactly once (one row each, and the per-minute counts add up to the rows).
+ * The figures are printed: 503s, the longest time without a 202, end-to-end latency around the
+ * failover, and the accepted rate over the whole run and outside the failover window (from the kill
+ * until the last request refused), which is the steady rate the cluster sustains.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -32,14 +35,21 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptedRate, offeredRate, startLoad } from './load';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const LOAD_MS = 30_000;
 const KILL_AT_MS = 10_000;
 const RESTART_AT_MS = 20_000;
-const TICK_MS = 20;
-const EVENTS_PER_TICK = 10;
-const MAX_IN_FLIGHT = 100;
+const INTERVAL_MS = 20;
+/** 11 events every 20 ms: 550 events/s offered, so the steady accepted rate is at least 500. */
+const EVENTS_PER_REQUEST = 11;
+/**
+ * Above requests/s × the longest answer: while the circuit is still closed, a request waits out the
+ * append deadline (EVENTLENS_APPEND_TIMEOUT_MS, 5 s), so 50 requests/s keep about 250 in flight.
+ */
+const MAX_IN_FLIGHT = 600;
+const REQUEST_TIMEOUT_MS = 15_000;
 
 const pct = (sorted: number[], p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
@@ -150,67 +160,25 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
     const projectId = project.project_id!;
     const { key } = await admin(`/v1/admin/projects/${projectId}/keys`, { kind: 'write' });
 
-    const sentAt = new Map<string, number>(); // event id → when its request was sent (ms since start)
-    const accepted = new Set<string>();
-    const statuses = new Map<number, number>();
-    const ok202At: number[] = [];
-    const perSecond: Array<{ ok: number; unavailable: number }> = [];
-    let inFlight = 0;
-    let skippedTicks = 0;
-    let requests = 0;
-    const t0 = performance.now();
-    const now = () => performance.now() - t0;
-
-    const send = async () => {
-      const ids = Array.from({ length: EVENTS_PER_TICK }, () => randomUUID());
-      const at = now();
-      inFlight++;
-      requests++;
-      try {
-        const res = await fetch(`${url}/v1/batch`, {
-          method: 'POST',
-          headers: { 'content-type': 'text/plain' },
-          body: JSON.stringify({
-            api_key: key,
-            events: ids.map((eventId, i) => ({
-              event_name: 'failover_load',
-              event_id: eventId,
-              session_id: `s${i}-${eventId.slice(0, 4)}`,
-            })),
-          }),
-        });
-        await res.arrayBuffer().catch(() => undefined);
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        const second = Math.floor(now() / 1000);
-        const bucket = (perSecond[second] ??= { ok: 0, unavailable: 0 });
-        if (res.status === 202) bucket.ok++;
-        else if (res.status === 503) bucket.unavailable++;
-        if (res.status === 202) {
-          ok202At.push(now());
-          for (const eventId of ids) {
-            accepted.add(eventId);
-            sentAt.set(eventId, at);
-          }
-        }
-      } catch {
-        statuses.set(0, (statuses.get(0) ?? 0) + 1);
-      } finally {
-        inFlight--;
-      }
-    };
-
     // Which node leads partition 0 of the events topic, and when each event became visible.
     const kafka = new Kafka({
       clientId: 'failover-test',
       brokers: cluster.brokers.split(','),
       logLevel: logLevel.NOTHING,
+      connectionTimeout: 1000,
+      requestTimeout: 2000,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
     });
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
-    const metadata = await kafkaAdmin.fetchTopicMetadata({ topics: [TOPICS.events] });
-    await kafkaAdmin.disconnect();
-    const victim = metadata.topics[0]!.partitions.find((p) => p.partitionId === 0)!.leader;
+    const leaderOf0 = async () =>
+      (await kafkaAdmin.fetchTopicMetadata({ topics: [TOPICS.events] })).topics[0]!.partitions.find(
+        (p) => p.partitionId === 0,
+      )!.leader;
+    const victim = await leaderOf0();
 
+    const t0 = performance.now();
+    const now = () => performance.now() - t0;
     const visibleAt = new Map<string, number>();
     let polling = true;
     const poller = (async () => {
@@ -227,8 +195,16 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
 
     let killedAt = NaN;
     let restartedAt = NaN;
-    const events: Promise<void>[] = [];
-    const pending = new Set<Promise<void>>();
+    // When the cluster elected another leader for partition 0 (the controller fences a node that
+    // stopped heartbeating after broker.session.timeout.ms, 9 s by default).
+    let leaderMovedAt = NaN;
+    const leaderWatch = (async () => {
+      while (polling && Number.isNaN(leaderMovedAt)) {
+        const leader = await leaderOf0().catch(() => victim);
+        if (!Number.isNaN(killedAt) && leader !== victim && leader >= 0) leaderMovedAt = now();
+        await sleep(250);
+      }
+    })();
     const faults = (async () => {
       await sleep(KILL_AT_MS);
       const child = cluster.children[victim - 1]!;
@@ -240,27 +216,39 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
       cluster.children[victim - 1] = restarted;
       restartedAt = now();
     })();
-    events.push(faults);
 
-    // Paced by the clock, not by timers: a late tick sends what is due, so the offered load stays 500/s.
-    let due = 0;
-    while (now() < LOAD_MS) {
-      const target = Math.floor(now() / TICK_MS);
-      while (due < target) {
-        due++;
-        if (inFlight >= MAX_IN_FLIGHT) {
-          skippedTicks++;
-          continue;
-        }
-        const p = send();
-        pending.add(p);
-        void p.finally(() => pending.delete(p));
+    // Open loop: the offered rate follows the clock, whatever the answers take (see load.ts).
+    const load = startLoad({
+      url,
+      apiKey: key!,
+      eventName: 'failover_load',
+      eventsPerRequest: EVENTS_PER_REQUEST,
+      intervalMs: INTERVAL_MS,
+      maxInFlight: MAX_IN_FLIGHT,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      now,
+    });
+    await sleep(LOAD_MS);
+    const result = await load.stop();
+    await faults;
+    const { requests } = result;
+
+    const sentAt = new Map<string, number>(); // event id → when its request was sent (ms since start)
+    const accepted = new Set<string>();
+    const statuses = new Map<number, number>();
+    const perSecond: Array<{ ok: number; unavailable: number }> = [];
+    for (const r of requests) {
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      const bucket = (perSecond[Math.floor(r.answeredAt / 1000)] ??= { ok: 0, unavailable: 0 });
+      if (r.status === 202) bucket.ok++;
+      else if (r.status === 503) bucket.unavailable++;
+      if (r.status !== 202) continue;
+      for (const eventId of r.eventIds) {
+        accepted.add(eventId);
+        sentAt.set(eventId, r.sentAt);
       }
-      await sleep(5);
     }
-    await Promise.all([...pending]);
-    await Promise.all(events);
-    const loadEndedAt = now();
+    const ok202At = requests.filter((r) => r.status === 202).map((r) => r.answeredAt);
 
     // Every 202 in the read models, within a bounded wait.
     const deadline = Date.now() + 60_000;
@@ -268,6 +256,8 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
       await sleep(250);
     polling = false;
     await poller;
+    await leaderWatch;
+    await kafkaAdmin.disconnect();
 
     const rows = await db.query<{ rows: string; distinct_ids: string }>(
       `select count(*) as rows, count(distinct event_id) as distinct_ids from "${schemaPrefix}analytics".events where project_id = $1`,
@@ -290,6 +280,18 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
         gapFrom = sorted202[i - 1]!;
       }
     }
+    // The failover window: from the kill until the last request that did not get a 202 was sent (or
+    // the longest time without a 202 ended, if later). Every request sent outside it got a 202.
+    const lastRefusedAt = Math.max(
+      killedAt,
+      ...requests.filter((r) => r.status !== 202 && r.sentAt >= killedAt).map((r) => r.sentAt),
+    );
+    const windowEnd = Math.min(result.stoppedAt, Math.max(lastRefusedAt, gapFrom + longestGap));
+    const outsideMs = killedAt - result.startedAt + (result.stoppedAt - windowEnd);
+    const acceptedOutside =
+      (acceptedRate(requests, result.startedAt, killedAt) * (killedAt - result.startedAt) +
+        acceptedRate(requests, windowEnd, result.stoppedAt) * (result.stoppedAt - windowEnd)) /
+      outsideMs;
     const latency = (from: number, to: number) =>
       [...accepted]
         .filter((e) => sentAt.get(e)! >= from && sentAt.get(e)! < to && visibleAt.has(e))
@@ -301,12 +303,20 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
       victim,
       killedAtMs: Math.round(killedAt),
       restartedAtMs: Math.round(restartedAt),
-      loadMs: Math.round(loadEndedAt),
-      requests,
-      skippedTicks,
+      leaderOf0MovedAtMs: Number.isNaN(leaderMovedAt) ? null : Math.round(leaderMovedAt),
+      loadMs: Math.round(result.stoppedAt - result.startedAt),
+      requests: requests.length,
+      offeredPerSecond: Math.round(offeredRate(requests, result.startedAt, result.stoppedAt)),
+      skippedTicks: result.skippedTicks,
+      peakInFlight: result.peakInFlight,
+      timedOut: requests.filter((r) => r.timedOut).length,
       statuses: Object.fromEntries(statuses),
       acceptedEvents: accepted.size,
-      acceptedPerSecond: Math.round(accepted.size / (loadEndedAt / 1000)),
+      acceptedPerSecondWholeRun: Math.round(acceptedRate(requests, result.startedAt, result.stoppedAt)),
+      failoverWindowMs: [Math.round(killedAt), Math.round(windowEnd)],
+      acceptedPerSecondOutsideFailover: Math.round(acceptedOutside),
+      acceptedPerSecondBeforeKill: Math.round(acceptedRate(requests, result.startedAt, killedAt)),
+      acceptedPerSecondAfterFailover: Math.round(acceptedRate(requests, windowEnd, result.stoppedAt)),
       longestWithout202Ms: Math.round(longestGap),
       longestWithout202FromMs: Math.round(gapFrom),
       e2eBeforeKill: summary(latency(0, killedAt)),
@@ -326,6 +336,9 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
       [...statuses.keys()].every((s) => s === 202 || s === 503),
       JSON.stringify(report.statuses),
     ).toBe(true);
+    // The load generator kept offering its rate throughout, the outage included.
+    expect(result.skippedTicks).toBe(0);
+    expect(report.offeredPerSecond).toBeGreaterThanOrEqual(500);
     expect(missing).toEqual([]);
     expect(report.rows).toBe(report.distinctIds);
     expect(report.countedInVolumeMinute).toBe(report.rows);
