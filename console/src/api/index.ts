@@ -226,10 +226,12 @@ export function createApi(http: HttpClient) {
     },
 
     pipeline: {
-      status: (signal?: AbortSignal) =>
+      /** Lag and failures, and throughput and freshness over the last `minutes` (the server's default: 15). */
+      status: (params: { minutes?: number } = {}, signal?: AbortSignal) =>
         http.request<Pipeline>({
           method: 'GET',
           path: `${QUERY}/v1/pipeline`,
+          query: { minutes: params.minutes },
           action: 'Loading the pipeline status',
           ...(signal ? { signal } : {}),
         }),

@@ -148,6 +148,22 @@ export interface PipelinePartition {
   updated_at: string;
 }
 
+/** Rows a projection applied in the window (duplicates by event id excluded). */
+export interface Throughput {
+  applied: number;
+  /** applied ÷ the window's length in seconds. */
+  per_second: number;
+  /** One entry per minute of the window, oldest first, zero-filled. */
+  per_minute: Array<{ minute: string; applied: number }>;
+}
+
+/** Projected time − received time over the window, ms; percentiles within max(2 %, 1 ms). */
+export interface Freshness {
+  count: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+}
+
 export interface ProjectionStatus {
   projection: string;
   lag: number;
@@ -156,9 +172,13 @@ export interface ProjectionStatus {
   retry_count: number;
   dlq_count: number;
   partitions: PipelinePartition[];
+  throughput: Throughput;
+  freshness: Freshness;
 }
 
 export interface Pipeline {
+  /** What `throughput` and `freshness` cover: the current minute and the `minutes − 1` before it. */
+  window: { minutes: number; from: string; to: string };
   projections: ProjectionStatus[];
 }
 

@@ -1,4 +1,7 @@
-/** Pipeline health: each projection's lag, progress and failures, and the dead-lettered records. */
+/**
+ * Pipeline health: each projection's lag, progress and failures, its throughput and freshness over
+ * the chosen window (`minutes`), and the dead-lettered records.
+ */
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { useApi } from '@/api/inject';
@@ -9,6 +12,8 @@ import { asApiError, fill, loadable, type LoadStatus } from '@/shared/loadable';
 export const usePipelineStore = defineStore('pipeline', () => {
   const api = useApi();
   const status = loadable<Pipeline>();
+  /** The throughput and freshness window, in minutes (the query side allows 1-1440). */
+  const minutes = ref(15);
 
   const projectId = ref<string | null>(null);
   const projection = ref<string>('');
@@ -44,7 +49,13 @@ export const usePipelineStore = defineStore('pipeline', () => {
   }
 
   async function loadStatus(): Promise<void> {
-    await fill(status, () => api.pipeline.status(), 'Loading the pipeline status');
+    await fill(status, () => api.pipeline.status({ minutes: minutes.value }), 'Loading the pipeline status');
+  }
+
+  /** Another window: reloads the status at once (polling keeps it after). */
+  async function setMinutes(value: number): Promise<void> {
+    minutes.value = value;
+    await loadStatus();
   }
 
   async function loadDlq(
@@ -97,6 +108,8 @@ export const usePipelineStore = defineStore('pipeline', () => {
 
   return {
     status,
+    minutes,
+    setMinutes,
     projectId,
     projection,
     dlq,

@@ -68,6 +68,7 @@ export function volume(overrides: Partial<Volume> = {}): Volume {
 
 export function pipeline(offsets: Record<string, number> = { analytics: 10 }): Pipeline {
   return {
+    window: { minutes: 15, from: '2025-03-01T11:46:00.000Z', to: '2025-03-01T12:00:30.000Z' },
     projections: Object.entries(offsets).map(([projection, next]) => ({
       projection,
       lag: 0,
@@ -86,6 +87,15 @@ export function pipeline(offsets: Record<string, number> = { analytics: 10 }): P
           updated_at: '2025-03-01T12:00:00.000Z',
         },
       ],
+      throughput: {
+        applied: 0,
+        per_second: 0,
+        per_minute: Array.from({ length: 15 }, (_, i) => ({
+          minute: new Date(Date.UTC(2025, 2, 1, 11, 46 + i)).toISOString(),
+          applied: 0,
+        })),
+      },
+      freshness: { count: 0, p50_ms: null, p99_ms: null },
     })),
   };
 }

@@ -1,4 +1,7 @@
-/** Pipeline health: per-projection status, dead-lettered records with their error, empty and error states. */
+/**
+ * Pipeline health: per-projection status (lag, freshness, throughput), dead-lettered records with
+ * their error, empty and error states.
+ */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { DlqRecord, Pipeline } from '@/api/types';
@@ -41,17 +44,70 @@ describe('pipeline', () => {
       .on('GET', '/api/query/v1/dlq', { items: [record], next_cursor: null });
     r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
     const row = r.wrapper.find('tr[data-projection="analytics"]');
-    const cells = row.findAll('td').map((c) => c.text());
-    expect(cells[0]).toBe('17');
-    expect(cells[1]).toContain('2025-03-01');
-    expect(cells[2]).toBe('5');
-    expect(cells[3]).toBe('2');
+    const cell = (label: string) => row.find(`td[data-label^="${label}"]`).text();
+    expect(cell('Lag')).toBe('17');
+    expect(cell('Last processed')).toContain('2025-03-01');
+    expect(cell('Retries')).toBe('5');
+    expect(cell('Dead letters')).toBe('2');
+    // Nothing measured in the window: no percentile, no rate.
+    expect(cell('Freshness p50')).toBe('—');
+    expect(cell('Freshness p99')).toBe('—');
+    expect(cell('Throughput')).toBe('0/s');
     const dlq = r.wrapper.find('[data-testid="dlq-record"]');
     expect(dlq.text()).toContain('DECODE_FAILED');
     expect(dlq.text()).toContain('not a Confluent wire-format record: <script>alert(1)</script>');
     expect(document.querySelectorAll('script')).toHaveLength(0);
     expect(dlq.text()).toContain('eventlens.events [2] @ 41');
     expect(r.wrapper.text()).toContain('npm run projections -- dlq:replay analytics');
+  });
+
+  test('shows each projection’s freshness p50/p99 and throughput beside its lag, with a sparkline per minute', async () => {
+    const status = pipeline({ analytics: 120, admin: 9 });
+    const analytics = status.projections[0]!;
+    analytics.lag = 3;
+    analytics.freshness = { count: 480, p50_ms: 87.6, p99_ms: 4210.3 };
+    analytics.throughput.applied = 480;
+    analytics.throughput.per_second = 0.5333;
+    analytics.throughput.per_minute[12]!.applied = 100;
+    analytics.throughput.per_minute[14]!.applied = 380;
+    const fake = createFakeHttp()
+      .on('GET', '/api/query/v1/pipeline', status)
+      .on('GET', '/api/query/v1/dlq', { items: [], next_cursor: null });
+    r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
+    expect(fake.callsTo('GET', '/api/query/v1/pipeline')[0]?.query).toMatchObject({ minutes: 15 });
+    const row = r.wrapper.find('tr[data-projection="analytics"]');
+    const cell = (label: string) => row.find(`td[data-label^="${label}"]`);
+    expect(cell('Lag').text()).toBe('3');
+    expect(cell('Freshness p50').text()).toBe('88 ms');
+    expect(cell('Freshness p99').text()).toBe('4.2 s');
+    expect(cell('Throughput').text()).toBe('0.533/s');
+    expect(cell('Throughput').find('[data-testid="throughput-rate"]').attributes('title')).toBe('480 rows');
+    // The sparkline plots the 15 minutes, oldest first, and says its peak to screen readers.
+    const spark = cell('Throughput').find('[data-testid="throughput-sparkline"]');
+    expect(spark.attributes('data-points')).toBe('0,0,0,0,0,0,0,0,0,0,0,0,100,0,380');
+    expect(spark.attributes('aria-label')).toContain('at most 380 in a minute');
+    const drawn = r.charts.options.map(
+      (o) => (o as { series: Array<{ type: string; data: number[] }> }).series[0]!,
+    );
+    expect(drawn).toContainEqual(
+      expect.objectContaining({ type: 'line', data: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 380] }),
+    );
+    expect(r.wrapper.text()).toContain('over the last 15 min');
+  });
+
+  test('another window asks the query side for it at once', async () => {
+    const fake = createFakeHttp()
+      .on('GET', '/api/query/v1/pipeline', (req: HttpRequest) => {
+        const status = pipeline({ analytics: 1 });
+        status.window.minutes = Number(req.query?.minutes ?? 15);
+        return status;
+      })
+      .on('GET', '/api/query/v1/dlq', { items: [], next_cursor: null });
+    r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
+    await r.wrapper.find('#pipeline-window').setValue('60');
+    await r.settle();
+    expect(fake.callsTo('GET', '/api/query/v1/pipeline').at(-1)?.query).toMatchObject({ minutes: 60 });
+    expect(r.wrapper.text()).toContain('over the last 1 h');
   });
 
   test('filters the DLQ by projection', async () => {
