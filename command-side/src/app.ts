@@ -8,7 +8,7 @@ import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { healthRouter, type ReadinessCheck } from './http/health';
 import type { Metrics } from './http/metrics';
 import { ingestRouter, type IngestDeps } from './ingest/routes';
-import type { Logger } from './logger';
+import type { Logger } from '@eventlens/service-kit';
 
 export interface AppDeps {
   ingest: Omit<IngestDeps, 'onAccepted'>;

@@ -13,13 +13,19 @@ import { createApp } from './app';
 import { INGEST_HTTP_LIMITS, type CommandSideConfig } from './config';
 import { HttpError } from './errors';
 import type { ReadinessCheck } from './http/health';
-import { createHttpServer } from '@eventlens/service-kit';
 import { createMetrics, type Metrics } from './http/metrics';
 import { createEventRateLimiter } from './http/rate-limit';
 import { createBreaker, type GuardedAppender } from './log/breaker';
 import { createGroupCommit } from './log/group-commit';
 import { createKafkaLog, createTopicTail, type KafkaClientOptions } from './log/kafka';
-import { describeError, silentLogger, type Logger } from './logger';
+import {
+  closeServer,
+  createHttpServer,
+  describeError,
+  retry,
+  silentLogger,
+  type Logger,
+} from '@eventlens/service-kit';
 
 export interface CommandSideOptions {
   logger?: Logger;
@@ -109,6 +115,8 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
 
   let registered = false;
   let stopping = false;
+  /** Aborted by stop(): ends the waits for the registry. */
+  const stopped = new AbortController();
 
   const notReady = (): HttpError | undefined => {
     if (!registered)
@@ -172,22 +180,18 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
   });
 
   async function registerSchemas(): Promise<void> {
-    let delay = 200;
-    while (!stopping) {
-      try {
-        const ids = await codec.register();
-        registered = true;
-        logger.info('schemas registered', { ids });
-        return;
-      } catch (error) {
-        if (error instanceof CodecError && !error.transient) throw error;
-        logger.warn('schema registry unavailable; retrying', {
-          error: describeError(error),
-          retryInMs: delay,
-        });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5000);
-      }
+    try {
+      const ids = await retry(() => codec.register(), {
+        signal: stopped.signal,
+        // A schema the registry refuses stays refused; an unreachable registry is waited for.
+        shouldRetry: (error) => !(error instanceof CodecError && !error.transient),
+        onRetry: (error, attempt) =>
+          logger.warn('schema registry unavailable; retrying', { error: describeError(error), attempt }),
+      });
+      registered = true;
+      logger.info('schemas registered', { ids });
+    } catch (error) {
+      if (!stopped.signal.aborted) throw error;
     }
   }
 
@@ -242,14 +246,9 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
   async function stop(): Promise<void> {
     if (stopping) return;
     stopping = true;
-    const current = server;
-    if (current) {
-      const closed = new Promise<void>((resolve) => current.close(() => resolve()));
-      current.closeIdleConnections();
-      const grace = setTimeout(() => current.closeAllConnections(), config.appendTimeoutMs + 1000);
-      await closed;
-      clearTimeout(grace);
-    }
+    stopped.abort(new Error('stopping'));
+    // Requests in flight get their append's deadline to finish.
+    if (server) await closeServer(server, config.appendTimeoutMs + 1000);
     await committer.close();
     breaker.shutdown();
     await Promise.all([kafkaLog.disconnect(), tail.stop()]);

@@ -48,7 +48,7 @@ describe('Kafka TLS and SASL, registry basic auth', () => {
 
   it('fails with one line naming the variable', () => {
     expect(() => loadConfig({ ...base, EVENTLENS_KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
-      /^EVENTLENS_KAFKA_SASL_USERNAME is required with EVENTLENS_KAFKA_SASL_MECHANISM=plain/,
+      /^EVENTLENS_KAFKA_SASL_USERNAME: is required with EVENTLENS_KAFKA_SASL_MECHANISM=plain/,
     );
     expect(() =>
       loadConfig({
@@ -56,14 +56,14 @@ describe('Kafka TLS and SASL, registry basic auth', () => {
         EVENTLENS_KAFKA_SSL: 'true',
         EVENTLENS_KAFKA_SSL_CA_FILE: path.join(dir, 'missing.pem'),
       }),
-    ).toThrow(/^EVENTLENS_KAFKA_SSL_CA_FILE cannot be read/);
+    ).toThrow(/^EVENTLENS_KAFKA_SSL_CA_FILE: cannot be read/);
     expect(() =>
       loadConfig({
         ...base,
         EVENTLENS_KAFKA_SSL: 'true',
         EVENTLENS_KAFKA_SSL_CA_FILE: path.join(dir, 'not.pem'),
       }),
-    ).toThrow(/^EVENTLENS_KAFKA_SSL_CA_FILE is not a PEM file/);
+    ).toThrow(/^EVENTLENS_KAFKA_SSL_CA_FILE: is not a PEM file/);
     expect(() => loadConfig({ ...base, EVENTLENS_REGISTRY_PASSWORD: 'x' })).toThrow(
       /^EVENTLENS_REGISTRY_USERNAME/,
     );

@@ -2,7 +2,6 @@
  * Configuration, parsed once from the environment at start-up (CONVENTIONS.md). A bad value fails
  * with one line naming the variable; nothing else in this package reads `process.env`.
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import {
   CONNECTION_ENV,
@@ -15,7 +14,16 @@ import {
   type RegistryAuth,
 } from '@eventlens/contracts';
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '@eventlens/service-kit';
+import {
+  DEFAULT_HTTP_LIMITS,
+  LOG_ENV,
+  logOptionsFrom,
+  parseEnv,
+  readPemFile,
+  type HttpLimits,
+  type LogFormat,
+  type LogLevel,
+} from '@eventlens/service-kit';
 
 /** The shared bounds, with keep-alive longer than a load balancer's idle timeout, so the balancer always closes first. */
 export const INGEST_HTTP_LIMITS: HttpLimits = { ...DEFAULT_HTTP_LIMITS, keepAliveTimeoutMs: 65_000 };
@@ -84,6 +92,8 @@ const EnvSchema = z
     EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: int(100, 300_000).default(INGEST_HTTP_LIMITS.requestTimeoutMs),
     EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(INGEST_HTTP_LIMITS.keepAliveTimeoutMs),
     EVENTLENS_HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(INGEST_HTTP_LIMITS.maxConnections),
+    /** EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT (service kit). */
+    ...LOG_ENV,
   })
   .superRefine(checkConnectionEnv)
   .refine((e) => e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS <= e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS, {
@@ -123,26 +133,16 @@ export interface CommandSideConfig {
   clientId: string;
   /** Listener bounds; INGEST_HTTP_LIMITS when absent. */
   httpLimits?: HttpLimits;
-}
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  /** The logger's level and format (EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT). */
+  log?: { level: LogLevel; format: LogFormat };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CommandSideConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = issue.path.join('.');
-    const message =
-      issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message;
-    throw new ConfigError(`${variable} ${message}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(EnvSchema, env);
   const registryAuth = registryAuthFrom(e);
   return {
     kafkaBrokers: e.EVENTLENS_KAFKA_BROKERS.split(','),
-    kafkaSecurity: kafkaSecurityFrom(e, (file) => readPem(file, 'EVENTLENS_KAFKA_SSL_CA_FILE')),
+    kafkaSecurity: kafkaSecurityFrom(e, (file) => readPemFile(file, 'EVENTLENS_KAFKA_SSL_CA_FILE')),
     registryUrl: e.EVENTLENS_REGISTRY_URL,
     ...(registryAuth ? { registryAuth } : {}),
     sessionSecret: e.EVENTLENS_SESSION_SECRET,
@@ -175,17 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CommandSideCon
       keepAliveTimeoutMs: e.EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.EVENTLENS_HTTP_MAX_CONNECTIONS,
     },
+    log: logOptionsFrom(e),
   };
-}
-
-/** A PEM file named by a variable, read once at start-up; a missing or unreadable file names the variable. */
-function readPem(file: string, variable: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${variable} cannot be read: ${(error as Error).message}`);
-  }
-  if (!text.includes('-----BEGIN ')) throw new ConfigError(`${variable} is not a PEM file: ${file}`);
-  return text;
 }

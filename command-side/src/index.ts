@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 
 export { createCommandSide, type CommandSide, type CommandSideOptions } from './command-side';
 export { createApp, type AppDeps } from './app';
-export { loadConfig, ConfigError, type CommandSideConfig } from './config';
-export { createJsonLogger, silentLogger, type Logger } from './logger';
+export { loadConfig, type CommandSideConfig } from './config';
+export { ConfigError } from '@eventlens/service-kit';
+export { silentLogger, type Logger } from '@eventlens/service-kit';
 
 /** The entry point, to run the command side as its own process: `node --import tsx <mainEntry>`. */
 export const mainEntry = fileURLToPath(new URL('./main.ts', import.meta.url));

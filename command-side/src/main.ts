@@ -1,43 +1,39 @@
 /**
- * The composition root: configuration from the environment, one command-side instance, HTTP up
- * at once (so /healthz answers and /readyz reports progress), then the dependencies; stops
- * gracefully on SIGTERM / SIGINT.
+ * The composition root: tracing first (when OTEL_* configures an exporter), then configuration from
+ * the environment, one command-side instance, HTTP up at once (so /healthz answers and /readyz
+ * reports progress), then the dependencies; stops gracefully on SIGTERM / SIGINT (service kit).
+ *
+ * The application is imported only after tracing has started, so the instrumentations are in place
+ * before its modules load.
  */
-import { createCommandSide } from './command-side';
-import { ConfigError, loadConfig } from './config';
-import { createJsonLogger, describeError } from './logger';
+import {
+  ConfigError,
+  createLogger,
+  describeError,
+  onShutdown,
+  startTracing,
+  type Logger,
+} from '@eventlens/service-kit';
 
 async function main(): Promise<void> {
-  const logger = createJsonLogger('command-side');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`command-side: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const tracing = await startTracing({ serviceName: 'command-side', env: process.env });
+  const [{ createCommandSide }, { loadConfig }] = await Promise.all([
+    import('./command-side'),
+    import('./config'),
+  ]);
+  const config = loadConfig(process.env);
+  const logger: Logger = createLogger({ service: 'command-side', ...config.log });
   const commandSide = createCommandSide(config, { logger });
   const { url } = await commandSide.listen();
-  logger.info('listening', { url });
+  logger.info('listening', { url, tracing: tracing.enabled });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping', { signal });
-    commandSide.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('stopping failed', { error: describeError(error) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  onShutdown({
+    logger,
+    stop: async () => {
+      await commandSide.stop();
+      await tracing.shutdown();
+    },
+  });
 
   await commandSide.start();
   await commandSide.whenReady(10 * 60_000).then(
@@ -47,6 +43,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`command-side: ${describeError(error)}`);
+  console.error(`command-side: ${error instanceof ConfigError ? error.message : describeError(error)}`);
   process.exit(1);
 });

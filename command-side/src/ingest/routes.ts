@@ -12,6 +12,7 @@ import { jsonBody } from '../http/body';
 import type { EventRateLimiter } from '../http/rate-limit';
 import type { KeyDirectory, KeyEntry } from '../admin/directory';
 import type { Appender, LogRecord } from '../log/appender';
+import { SpanKind, traceHeaders, withSpan } from '@eventlens/service-kit';
 import { botOf } from './bots';
 import { recordKey, toEventTracked } from './track';
 
@@ -61,7 +62,22 @@ export function ingestRouter(deps: IngestDeps): Router {
       });
     }
     const receivedAt = deps.now();
-    const records: LogRecord[] = items.map((item) => {
+    const records: LogRecord[] = withSpan('encode', () => encode(key, items, receivedAt, sentAt, bot), {
+      attributes: { 'messaging.batch.message_count': items.length },
+    });
+    await publish(records);
+    deps.onAccepted(records.length);
+    return records.length;
+  }
+
+  function encode(
+    key: KeyEntry,
+    items: readonly BatchItem[],
+    receivedAt: number,
+    sentAt: number | undefined,
+    bot: string | undefined,
+  ): LogRecord[] {
+    return items.map((item) => {
       const event = toEventTracked(item, {
         projectId: key.project_id,
         receivedAt,
@@ -75,9 +91,30 @@ export function ingestRouter(deps: IngestDeps): Router {
         value: deps.codec.encode('EventTracked', event),
       };
     });
-    await deps.appender.append(records);
-    deps.onAccepted(records.length);
-    return records.length;
+  }
+
+  /**
+   * The produce span of this request's records (OpenTelemetry messaging conventions), its context
+   * in each record's headers so the projections link their batches to it.
+   */
+  function publish(records: LogRecord[]): Promise<void> {
+    return withSpan(
+      `send ${deps.eventsTopic}`,
+      async () => {
+        const headers = traceHeaders();
+        const traced = 'traceparent' in headers ? records.map((record) => ({ ...record, headers })) : records;
+        await deps.appender.append(traced);
+      },
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': deps.eventsTopic,
+          'messaging.batch.message_count': records.length,
+        },
+      },
+    );
   }
 
   function authenticate(apiKey: string): KeyEntry {
@@ -92,7 +129,7 @@ export function ingestRouter(deps: IngestDeps): Router {
 
   router.post('/v1/events', openCors, ...body, async (req, res) => {
     const input = withBearerKey(req);
-    const event = validate(TrackEvent, input);
+    const event = withSpan('validate', () => validate(TrackEvent, input));
     const { api_key, sent_at, ...item } = event;
     res.status(202).json({ accepted: await accept(api_key, sent_at, botOf(req.get('user-agent')), [item]) });
   });
@@ -106,7 +143,7 @@ export function ingestRouter(deps: IngestDeps): Router {
         `a batch carries at most ${LIMITS.batchMaxEvents} events; this one has ${events.length}`,
       );
     }
-    const batch = validate(TrackBatch, input);
+    const batch = withSpan('validate', () => validate(TrackBatch, input));
     res.status(202).json({
       accepted: await accept(batch.api_key, batch.sent_at, botOf(req.get('user-agent')), batch.events),
     });

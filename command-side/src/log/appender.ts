@@ -8,6 +8,8 @@ export interface LogRecord {
   topic: string;
   key: string;
   value: Buffer;
+  /** Record headers: the W3C trace context of the request that appended it, when traced. */
+  headers?: Record<string, string>;
 }
 
 export interface Appender {

@@ -15,7 +15,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { kafkaClientOptions, type KafkaSecurity } from '@eventlens/contracts';
-import { describeError, type Logger } from '../logger';
+import { describeError, retry, type Logger } from '@eventlens/service-kit';
 import { LogError, recordBytes, type Appender, type LogRecord } from './appender';
 
 export interface KafkaClientOptions {
@@ -147,16 +147,8 @@ export function createKafkaLog(options: KafkaLogOptions): KafkaLog {
   let producer: Producer | undefined;
   let connecting: Promise<void> | undefined;
   let closed = false;
-  let wake: (() => void) | undefined;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  /** Aborted by disconnect(): ends the wait between connection attempts. */
+  const closing = new AbortController();
 
   function retire(current: Producer): void {
     void current.disconnect().catch(() => undefined);
@@ -179,31 +171,26 @@ export function createKafkaLog(options: KafkaLogOptions): KafkaLog {
   }
 
   function connect(): Promise<void> {
-    connecting ??= (async () => {
-      let delay = 200;
-      while (!closed) {
-        try {
-          const connected = await connectOnce();
-          if (closed) {
-            retire(connected);
-            return;
-          }
-          producer = connected;
-          logger.info('Kafka producer connected', { brokers: options.brokers });
+    connecting ??= retry(
+      async () => {
+        const connected = await connectOnce();
+        if (closed) {
+          retire(connected);
           return;
-        } catch (error) {
-          if (closed) return;
-          logger.warn('Kafka producer cannot connect; retrying', {
-            error: describeError(error),
-            retryInMs: delay,
-          });
-          await sleep(delay);
-          delay = Math.min(delay * 2, 5000);
         }
-      }
-    })().finally(() => {
-      connecting = undefined;
-    });
+        producer = connected;
+        logger.info('Kafka producer connected', { brokers: options.brokers });
+      },
+      {
+        signal: closing.signal,
+        onRetry: (error, attempt) =>
+          logger.warn('Kafka producer cannot connect; retrying', { error: describeError(error), attempt }),
+      },
+    )
+      .catch(() => undefined) // only when closing: retries are unbounded
+      .finally(() => {
+        connecting = undefined;
+      });
     return connecting;
   }
 
@@ -213,12 +200,17 @@ export function createKafkaLog(options: KafkaLogOptions): KafkaLog {
       if (!closed) void connect();
       throw new LogError('LOG_UNAVAILABLE', 'the Kafka producer is not connected');
     }
-    const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+    const byTopic = new Map<string, { key: string; value: Buffer; headers?: Record<string, string> }[]>();
     let bytes = 0;
     for (const record of records) {
       let messages = byTopic.get(record.topic);
       if (!messages) byTopic.set(record.topic, (messages = []));
-      messages.push({ key: record.key, value: record.value });
+      // Group commit sends many requests' records in one call: each keeps its own trace context.
+      messages.push(
+        record.headers
+          ? { key: record.key, value: record.value, headers: record.headers }
+          : { key: record.key, value: record.value },
+      );
       bytes += recordBytes(record);
     }
     try {
@@ -243,7 +235,7 @@ export function createKafkaLog(options: KafkaLogOptions): KafkaLog {
 
   async function disconnect(): Promise<void> {
     closed = true;
-    wake?.();
+    closing.abort(new Error('closed'));
     // A connection attempt in progress sees `closed` and retires its producer itself.
     const current = producer;
     producer = undefined;
@@ -295,7 +287,8 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
   let running: Promise<void> | undefined;
   let stopped = false;
   let fetchedAt: number | undefined;
-  let wake: (() => void) | undefined;
+  /** Aborted by stop(): ends the wait between start attempts. */
+  const stopping = new AbortController();
 
   function checkCaughtUp(): void {
     if (caughtUp || !target) return;
@@ -374,38 +367,27 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
   }
 
   function start(): Promise<void> {
-    running ??= (async () => {
-      let delay = 200;
-      while (!stopped) {
-        try {
-          await runOnce();
-          logger.info('topic tail running', { topic });
-          return;
-        } catch (error) {
-          logger.warn('topic tail cannot start; retrying', {
-            topic,
-            error: describeError(error),
-            retryInMs: delay,
-          });
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, delay);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          delay = Math.min(delay * 2, 5000);
-        }
-      }
-    })().finally(() => {
-      running = undefined;
-    });
+    running ??= retry(
+      async () => {
+        await runOnce();
+        if (!stopped) logger.info('topic tail running', { topic });
+      },
+      {
+        signal: stopping.signal,
+        onRetry: (error, attempt) =>
+          logger.warn('topic tail cannot start; retrying', { topic, error: describeError(error), attempt }),
+      },
+    )
+      .catch(() => undefined) // only when stopping: retries are unbounded
+      .finally(() => {
+        running = undefined;
+      });
     return running;
   }
 
   async function stop(): Promise<void> {
     stopped = true;
-    wake?.();
+    stopping.abort(new Error('stopped'));
     // A start in progress sees `stopped` and disconnects what it made; do not wait on a hung broker.
     await within(running ?? Promise.resolve(), 5000).catch(() => undefined);
     const current = consumer;

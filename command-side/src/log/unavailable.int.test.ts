@@ -11,7 +11,7 @@ import { createApp } from '../app';
 import { createCommandSide, type CommandSide } from '../command-side';
 import { createMetrics } from '../http/metrics';
 import { createEventRateLimiter } from '../http/rate-limit';
-import { silentLogger } from '../logger';
+import { silentLogger } from '@eventlens/service-kit';
 import { createBreaker } from './breaker';
 import { createGroupCommit } from './group-commit';
 import { createKafkaLog, type KafkaLog } from './kafka';
