@@ -4,7 +4,7 @@
  * and metrics").
  */
 import express, { type Express } from 'express';
-import type { Registry } from 'prom-client';
+import { httpMetrics, sendMetrics, type Registry } from '@eventlens/service-kit';
 import { errorBody } from './errors';
 
 export type ReadinessCheck = () => Promise<void>;
@@ -20,6 +20,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const timeoutMs = deps.checkTimeoutMs ?? 2000;
+  app.use(
+    httpMetrics(deps.registry, { routeOf: (req) => (req as express.Request).route?.path ?? 'unmatched' }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -54,10 +57,7 @@ export function createApp(deps: AppDeps): Express {
     );
   });
 
-  app.get('/metrics', async (_req, res) => {
-    res.set('content-type', deps.registry.contentType);
-    res.send(await deps.registry.metrics());
-  });
+  app.get('/metrics', (_req, res) => void sendMetrics(deps.registry, res));
 
   app.use((_req, res) => {
     res.status(404).json(errorBody('NOT_FOUND', 'no such endpoint'));

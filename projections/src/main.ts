@@ -72,6 +72,7 @@ export async function runProjections(
   const codec = createCodec({
     registryUrl: config.registryUrl,
     ...(config.registryAuth ? { auth: config.registryAuth } : {}),
+    onCacheLookup: metrics.registryCacheLookup,
   });
 
   const admin = kafka.admin();

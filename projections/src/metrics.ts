@@ -1,8 +1,16 @@
 /**
- * Prometheus metrics of the projection workers, on a registry passed in (no global default
- * registry: tests and several workers in one process each get their own).
+ * Prometheus metrics of the projection workers, on a registry of their own from the service kit
+ * (no global default registry: tests and several workers in one process each get their own).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CACHE_LOOKUPS, type CacheLookup } from '@eventlens/contracts';
+import {
+  Counter,
+  createMetricsRegistry,
+  Gauge,
+  Histogram,
+  registryCacheMetrics,
+  type Registry,
+} from '@eventlens/service-kit';
 
 export interface Metrics {
   registry: Registry;
@@ -20,11 +28,29 @@ export interface Metrics {
   pausedPartitions: Gauge<'worker'>;
   /** Seeks back to the PostgreSQL checkpoint because the fetch position was ahead of it. */
   repositions: Counter<'worker'>;
+  /**
+   * Seconds from the ingestion API receiving an event (EventTracked's `received_at`; the Kafka
+   * timestamp for events without one) to its row being committed, per projection.
+   */
+  freshness: Histogram<'projection'>;
+  /** Records in a projection's DLQ not replayed yet (ops.dlq_records), set by the status refresher. */
+  dlqDepth: Gauge<'projection'>;
+  /** Records in a retry topic its retry worker has not applied yet (high watermark − checkpoint). */
+  retryDepth: Gauge<'projection' | 'topic'>;
+  /** The codec's `onCacheLookup` hook. */
+  registryCacheLookup(lookup: CacheLookup, result: 'hit' | 'miss'): void;
 }
 
+/**
+ * Upper bounds of `eventlens_projection_freshness_seconds`: from a batch applied at once (tens of
+ * ms) to an hour behind; the freshness target (monitoring/rules) sits between 5 s and 30 s.
+ */
+export const FRESHNESS_BUCKETS_SECONDS = [
+  0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600,
+];
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
-  const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const registry = createMetricsRegistry({ defaultMetrics: options.defaultMetrics ?? false });
   const registers = [registry];
   return {
     registry,
@@ -78,5 +104,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['worker'],
       registers,
     }),
+    freshness: new Histogram({
+      name: 'eventlens_projection_freshness_seconds',
+      help: 'Time from the ingestion API receiving an event to its row being committed in the read model.',
+      labelNames: ['projection'],
+      buckets: FRESHNESS_BUCKETS_SECONDS,
+      registers,
+    }),
+    dlqDepth: new Gauge({
+      name: 'eventlens_projection_dlq_depth',
+      help: "Records in the projection's DLQ topic that were not replayed yet (indexed in ops.dlq_records).",
+      labelNames: ['projection'],
+      registers,
+    }),
+    retryDepth: new Gauge({
+      name: 'eventlens_projection_retry_depth',
+      help: 'Records in a retry topic not yet applied by the retry worker (high watermark minus checkpoint).',
+      labelNames: ['projection', 'topic'],
+      registers,
+    }),
+    registryCacheLookup: registryCacheMetrics(registry, CACHE_LOOKUPS),
   };
 }

@@ -151,11 +151,14 @@ export async function startProjections(deps: ServiceDeps): Promise<Service> {
       opsSchema: t.ops.schema,
       intervalMs: deps.config.opsRefreshMs,
       logger: deps.logger,
+      depths: deps.metrics,
       targets: [
         ...PROJECTION_NAMES.map((name) => ({
           projection: name,
           schema: t.projections[name].schema,
           topics: [t.projections[name].source, ...t.projections[name].retry],
+          retryTopics: t.projections[name].retry,
+          hasDlq: true,
         })),
         { projection: 'ops', schema: t.ops.schema, topics: opsTopics },
       ],

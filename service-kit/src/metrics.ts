@@ -89,7 +89,15 @@ export function httpMetrics(
 
 /** Answers a scrape: the registry in Prometheus's text format (prom-client's content type). */
 export async function sendMetrics(registry: Registry, res: ServerResponse): Promise<void> {
-  const text = await registry.metrics();
+  let text: string;
+  try {
+    text = await registry.metrics();
+  } catch (error) {
+    // A collect callback failed (e.g. a pool gauge): the scrape fails visibly, the process goes on.
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(`collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return;
+  }
   res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
   res.end(text);
 }

@@ -192,7 +192,8 @@ describe('analytics and admin projections (real Kafka, registry, PostgreSQL)', (
     );
   });
 
-  it('serves /healthz, /readyz and /metrics (lag per partition, batch sizes, apply latency, failures)', async () => {
+  it('serves /healthz, /readyz and /metrics (lag per partition, batch sizes, apply latency, failures, freshness, queue depths)', async () => {
+    await workers.service.refresher!.refresh();
     const app = createApp({
       registry: workers.metrics.registry,
       checks: {
@@ -213,8 +214,25 @@ describe('analytics and admin projections (real Kafka, registry, PostgreSQL)', (
         'eventlens_projection_batch_apply_seconds_bucket',
         'eventlens_projection_records_total{worker="analytics",result="applied"}',
         'eventlens_projection_failures_total{projection="admin",stage="retry"}',
+        'eventlens_registry_cache_hits_total{lookup="writer_schema"}',
       ]) {
         expect(metrics).toContain(name);
+      }
+      const value = (series: string) => {
+        const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
+        return Number(line?.slice(series.length + 1) ?? 'NaN');
+      };
+      // Applied events have freshness samples (these events' received_at lies in the past).
+      expect(value('eventlens_projection_freshness_seconds_count{projection="analytics"}')).toBeGreaterThan(
+        0,
+      );
+      expect(value('eventlens_projection_freshness_seconds_sum{projection="analytics"}')).toBeGreaterThan(0);
+      // The admin record refused by PostgreSQL above sits in the admin DLQ, not replayed.
+      expect(value('eventlens_projection_dlq_depth{projection="admin"}')).toBeGreaterThanOrEqual(1);
+      for (const topic of env.topology.projections.analytics.retry) {
+        expect(
+          value(`eventlens_projection_retry_depth{projection="analytics",topic="${topic}"}`),
+        ).toBeGreaterThanOrEqual(0);
       }
       const missing = await fetch(`${base}/events`);
       expect(missing.status).toBe(404);

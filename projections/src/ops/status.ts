@@ -15,6 +15,16 @@ export interface StatusTarget {
   projection: string;
   schema: string;
   topics: readonly string[];
+  /** Which of `topics` are retry topics, whose depth goes to `eventlens_projection_retry_depth`. */
+  retryTopics?: readonly string[];
+  /** True when the projection has a DLQ, whose depth goes to `eventlens_projection_dlq_depth`. */
+  hasDlq?: boolean;
+}
+
+/** Where the refresher reports queue depths (projections/src/metrics.ts). */
+export interface DepthGauges {
+  dlqDepth: { set(labels: { projection: string }, value: number): void };
+  retryDepth: { set(labels: { projection: string; topic: string }, value: number): void };
 }
 
 export interface StatusRefresher {
@@ -30,6 +40,8 @@ export function createStatusRefresher(deps: {
   targets: readonly StatusTarget[];
   intervalMs: number;
   logger: Logger;
+  /** Retry-topic and DLQ depths, set on every refresh. */
+  depths?: DepthGauges;
 }): StatusRefresher {
   const logger = deps.logger.child({ component: 'ops-status' });
   const ops = ident(deps.opsSchema);
@@ -56,6 +68,12 @@ export function createStatusRefresher(deps: {
           high: Number(offsets.high),
         });
       }
+    }
+    for (const topic of target.retryTopics ?? []) {
+      const depth = rows
+        .filter((row) => row.topic === topic)
+        .reduce((sum, row) => sum + Math.max(0, row.high - row.next), 0);
+      deps.depths?.retryDepth.set({ projection: target.projection, topic }, depth);
     }
     if (rows.length === 0) return;
     await deps.pool.query(
@@ -89,11 +107,26 @@ export function createStatusRefresher(deps: {
         });
       }
     }
+    if (deps.depths) await refreshDlqDepth(deps.depths);
     if (Date.now() - prunedAt >= 60_000) {
       prunedAt = Date.now();
       const deleted = await pruneActivity(deps.pool, deps.opsSchema);
       if (deleted > 0) logger.debug('pruned old throughput and freshness minutes', { deleted });
     }
+  }
+
+  /** DLQ depth: the records the ops indexer holds for each projection that were not replayed yet. */
+  async function refreshDlqDepth(depths: DepthGauges): Promise<void> {
+    const withDlq = deps.targets.filter((t) => t.hasDlq).map((t) => t.projection);
+    if (withDlq.length === 0) return;
+    const counts = await deps.pool.query<{ projection: string; n: string }>(
+      `select projection, count(*) as n from ${ops}.dlq_records
+        where replayed_at is null and projection = any($1::text[])
+        group by projection`,
+      [withDlq],
+    );
+    const byProjection = new Map(counts.rows.map((r) => [r.projection, Number(r.n)]));
+    for (const projection of withDlq) depths.dlqDepth.set({ projection }, byProjection.get(projection) ?? 0);
   }
 
   function schedule(): void {

@@ -121,6 +121,8 @@ type BatchResult =
       retried: number;
       deadLettered: number;
       dropped: number;
+      /** When each row's event was received (epoch ms), for the freshness histogram. */
+      receivedAts: number[];
     }
   | { kind: 'reposition'; offset: number; fetched: number }
   | { kind: 'behind'; next: number };
@@ -371,6 +373,15 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
         if (result.deadLettered) {
           metrics.failures.inc({ projection: projection.name, stage: 'dlq' }, result.deadLettered);
         }
+        if (options.statusProjection !== null) {
+          const projectedAt = clock();
+          for (const receivedAt of result.receivedAts) {
+            metrics.freshness.observe(
+              { projection: options.statusProjection },
+              Math.max(0, projectedAt - receivedAt) / 1000,
+            );
+          }
+        }
         const finished = performance.now();
         metrics.batchSize.observe({ worker }, records.length);
         metrics.batchSeconds.observe({ worker }, (finished - started) / 1000);
@@ -466,14 +477,18 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
           }
         }
       }
+      const refusedAt = new Set(refused.map((r) => r.index));
+      const receivedAts =
+        options.statusProjection === null
+          ? []
+          : rows.flatMap((row, i) =>
+              refusedAt.has(i) ? [] : [projection.receivedAtOf?.(row) ?? rowRecords[i]!.timestamp],
+            );
       if (options.statusProjection !== null) {
-        const refusedAt = new Set(refused.map((r) => r.index));
         await recordActivity(tx, options.opsSchema, {
           projection: options.statusProjection,
           applied,
-          receivedAts: rows.flatMap((row, i) =>
-            refusedAt.has(i) ? [] : [projection.receivedAtOf?.(row) ?? rowRecords[i]!.timestamp],
-          ),
+          receivedAts,
           now: clock(),
         });
       }
@@ -493,6 +508,7 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
         retried,
         deadLettered,
         dropped,
+        receivedAts,
       };
     });
   }
