@@ -7,14 +7,12 @@
  * TLS); the registry is the shared stack's behind a
  * local proxy that demands basic auth. The shared stack is not touched.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { createCommandSide, loadConfig, type CommandSide } from '@eventlens/command-side';
 import { createCodec, kafkaClientOptions, TOPICS, type KafkaSecurity } from '@eventlens/contracts';
 import {
@@ -30,65 +28,8 @@ import {
 } from '@eventlens/stack';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCertificates } from './tls';
 
-const run = promisify(execFile);
-
-/** A throw-away CA and a server certificate for 127.0.0.1 signed by it (openssl, one day). */
-async function makeCertificates(dir: string): Promise<{ caFile: string; keystoreFile: string }> {
-  const at = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => run('openssl', args, { cwd: dir, timeout: 30_000 });
-  await openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=eventlens-test-ca',
-  );
-  await openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=127.0.0.1',
-  );
-  await writeFile(at('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  await openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-  );
-  await openssl('pkcs8', '-topk8', '-nocrypt', '-in', 'server.key', '-out', 'server.pk8');
-  await writeFile(
-    at('keystore.pem'),
-    `${await readFile(at('server.pk8'), 'utf8')}${await readFile(at('server.crt'), 'utf8')}`,
-  );
-  return { caFile: at('ca.pem'), keystoreFile: at('keystore.pem') };
-}
 
 const SCRAM_USER = 'eventlens-scram';
 const SCRAM_PASSWORD = `scram-${randomUUID()}`;

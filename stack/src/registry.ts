@@ -23,12 +23,26 @@ export function registryUrl(port: number): string {
   return `http://127.0.0.1:${port}/apis/ccompat/v7`;
 }
 
+/** The TLS parameters of a libpq URL that PostgreSQL's JDBC driver reads under the same names. */
+const JDBC_TLS_PARAMETERS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey'] as const;
+
+/**
+ * Apicurio Registry's datasource settings from a postgres:// URL. TLS settings in the URL
+ * (`?sslmode=verify-full&sslrootcert=/path/ca.pem`) carry over, so the registry connects to a
+ * PostgreSQL that requires TLS exactly as the services do.
+ */
 export function jdbcEnv(databaseUrl: string): Record<string, string> {
   const u = new URL(databaseUrl);
+  const tls = new URLSearchParams();
+  for (const name of JDBC_TLS_PARAMETERS) {
+    const value = u.searchParams.get(name);
+    if (value !== null) tls.set(name, value);
+  }
+  const query = tls.size > 0 ? `?${tls.toString()}` : '';
   return {
     APICURIO_STORAGE_KIND: 'sql',
     APICURIO_STORAGE_SQL_KIND: 'postgresql',
-    APICURIO_DATASOURCE_URL: `jdbc:postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`,
+    APICURIO_DATASOURCE_URL: `jdbc:postgresql://${u.hostname}:${u.port || 5432}${u.pathname}${query}`,
     APICURIO_DATASOURCE_USERNAME: decodeURIComponent(u.username) || 'postgres',
     APICURIO_DATASOURCE_PASSWORD: decodeURIComponent(u.password) || 'unused',
   };

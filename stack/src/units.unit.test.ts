@@ -52,6 +52,14 @@ describe('connection URLs', () => {
       APICURIO_DATASOURCE_PASSWORD: 'pw',
     });
   });
+
+  it('carries the TLS settings of the URL to the JDBC URL, and nothing else of its query', () => {
+    expect(
+      jdbcEnv(
+        'postgres://reg:pw@db.example:5432/r?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&application_name=x',
+      ).APICURIO_DATASOURCE_URL,
+    ).toBe('jdbc:postgresql://db.example:5432/r?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem');
+  });
 });
 
 describe('loadConfig', () => {
