@@ -172,13 +172,14 @@ export interface ProjectionStatus {
   retry_count: number;
   dlq_count: number;
   partitions: PipelinePartition[];
-  throughput: Throughput;
-  freshness: Freshness;
+  /** Absent from a query side older than these figures (the screen then shows "—"). */
+  throughput?: Throughput;
+  freshness?: Freshness;
 }
 
 export interface Pipeline {
   /** What `throughput` and `freshness` cover: the current minute and the `minutes − 1` before it. */
-  window: { minutes: number; from: string; to: string };
+  window?: { minutes: number; from: string; to: string };
   projections: ProjectionStatus[];
 }
 

@@ -66,10 +66,10 @@ describe('pipeline', () => {
     const analytics = status.projections[0]!;
     analytics.lag = 3;
     analytics.freshness = { count: 480, p50_ms: 87.6, p99_ms: 4210.3 };
-    analytics.throughput.applied = 480;
-    analytics.throughput.per_second = 0.5333;
-    analytics.throughput.per_minute[12]!.applied = 100;
-    analytics.throughput.per_minute[14]!.applied = 380;
+    analytics.throughput!.applied = 480;
+    analytics.throughput!.per_second = 0.5333;
+    analytics.throughput!.per_minute[12]!.applied = 100;
+    analytics.throughput!.per_minute[14]!.applied = 380;
     const fake = createFakeHttp()
       .on('GET', '/api/query/v1/pipeline', status)
       .on('GET', '/api/query/v1/dlq', { items: [], next_cursor: null });
@@ -99,7 +99,7 @@ describe('pipeline', () => {
     const fake = createFakeHttp()
       .on('GET', '/api/query/v1/pipeline', (req: HttpRequest) => {
         const status = pipeline({ analytics: 1 });
-        status.window.minutes = Number(req.query?.minutes ?? 15);
+        status.window!.minutes = Number(req.query?.minutes ?? 15);
         return status;
       })
       .on('GET', '/api/query/v1/dlq', { items: [], next_cursor: null });
@@ -108,6 +108,22 @@ describe('pipeline', () => {
     await r.settle();
     expect(fake.callsTo('GET', '/api/query/v1/pipeline').at(-1)?.query).toMatchObject({ minutes: 60 });
     expect(r.wrapper.text()).toContain('over the last 1 h');
+  });
+
+  test('a query side without these figures yet still shows lag and DLQ, with "—" for the rest', async () => {
+    const status = pipeline({ analytics: 1 });
+    delete status.window;
+    delete status.projections[0]!.throughput;
+    delete status.projections[0]!.freshness;
+    status.projections[0]!.lag = 4;
+    const fake = createFakeHttp()
+      .on('GET', '/api/query/v1/pipeline', status)
+      .on('GET', '/api/query/v1/dlq', { items: [], next_cursor: null });
+    r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
+    const row = r.wrapper.find('tr[data-projection="analytics"]');
+    const cell = (label: string) => row.find(`td[data-label^="${label}"]`).text();
+    expect(cell('Lag')).toBe('4');
+    expect([cell('Freshness p50'), cell('Freshness p99'), cell('Throughput')]).toEqual(['—', '—', '—']);
   });
 
   test('filters the DLQ by projection', async () => {
