@@ -8,7 +8,7 @@
  *   POST /v1/events, /v1/batch → command side (the demo page's SDK sends to this origin's root)
  *   /demo/, /eventlens.min.js, /demo.js → sdk/serve.js's createDemoHandler
  *   /config.json    → what the SPA needs to know about this install (the demo write key)
- *   /healthz, /readyz
+ *   /healthz, /readyz, /metrics (Prometheus)
  *   anything else   → dist/, falling back to index.html
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,6 +16,8 @@ import { createApiProxy } from './proxy';
 import type { Logger } from './logger';
 import { createStaticHandler } from './static';
 import { errorBody } from './errors';
+import { sendMetrics } from '@eventlens/service-kit';
+import type { ConsoleMetrics } from './metrics';
 
 /** sdk/serve.js's handler: true when it answered. */
 export type DemoHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -30,6 +32,8 @@ export interface ConsoleServerDeps {
   demoApiKey: string | undefined;
   logger: Logger;
   fetch?: typeof fetch;
+  /** Counts every request and serves /metrics; no /metrics without it. */
+  metrics?: ConsoleMetrics;
 }
 
 export interface ConsoleHandler {
@@ -117,8 +121,10 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const pathname = url.split('?')[0]!;
+    deps.metrics?.observe(req, res);
 
     if (pathname === '/healthz') return json(res, 200, { status: 'ok' });
+    if (pathname === '/metrics' && deps.metrics) return void sendMetrics(deps.metrics.registry, res);
     if (pathname === '/readyz') {
       void readiness(res);
       return;

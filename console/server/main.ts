@@ -8,6 +8,7 @@ import { createConsoleHandler, type ConsoleHandler, type ConsoleServerDeps, type
 import { ConfigError, loadConfig } from './config';
 import { startHttpServer } from '@eventlens/service-kit';
 import { jsonLogger as logger } from './logger';
+import { createConsoleMetrics } from './metrics';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     demo: await loadDemo(config.demoApiKey, origin),
     demoApiKey: config.demoApiKey,
     logger,
+    metrics: createConsoleMetrics(),
   });
   logger.info('console listening', { url: origin, queryUrl: config.queryUrl, ingestUrl: config.ingestUrl });
 
