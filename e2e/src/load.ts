@@ -26,6 +26,8 @@ export interface LoadOptions {
   timeoutMs: number;
   /** Milliseconds since the test's origin; the same clock as the other figures. */
   now: () => number;
+  /** Called with each request once answered or abandoned (a test watching the read models). */
+  onAnswer?: (request: SentRequest) => void;
 }
 
 export interface SentRequest {
@@ -84,7 +86,9 @@ export function startLoad(options: LoadOptions): Load {
     } catch (error) {
       timedOut = (error as Error).name === 'TimeoutError';
     }
-    requests.push({ sentAt, answeredAt: options.now(), status, timedOut, eventIds });
+    const request: SentRequest = { sentAt, answeredAt: options.now(), status, timedOut, eventIds };
+    requests.push(request);
+    options.onAnswer?.(request);
   };
 
   const loop = (async () => {
