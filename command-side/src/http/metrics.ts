@@ -24,7 +24,7 @@ export interface Metrics {
   httpMiddleware: RequestHandler;
   recordFlush(stats: FlushStats): void;
   setBreakerState(state: BreakerState): void;
-  acceptedEvents(count: number): void;
+  acceptedEvents(count: number, projectId: string): void;
   /** The codec's `onCacheLookup` hook. */
   registryCacheLookup(lookup: CacheLookup, result: 'hit' | 'miss'): void;
 }
@@ -71,9 +71,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     help: 'Circuit breaker around the Kafka producer: 0 closed, 1 half-open, 2 open.',
     registers,
   });
+  // One series per project: what the alert on a project gone silent needs. A self-hosted install
+  // has tens to a few thousand projects, well within what Prometheus holds.
   const accepted = new Counter({
     name: 'eventlens_events_accepted_total',
-    help: 'Events acknowledged by Kafka and answered 202.',
+    help: 'Events acknowledged by Kafka and answered 202, by project.',
+    labelNames: ['project_id'] as const,
     registers,
   });
   const refused = new Counter({
@@ -111,7 +114,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       batchAppends.observe(stats.appends);
     },
     setBreakerState: (state) => breaker.set(BREAKER_VALUE[state]),
-    acceptedEvents: (count) => accepted.inc(count),
+    acceptedEvents: (count, projectId) => accepted.inc({ project_id: projectId }, count),
     registryCacheLookup,
   };
 }

@@ -853,7 +853,7 @@ describe('group commit under concurrency', () => {
     const ready = await fetch(`${running.url}/readyz`);
     expect(ready.status).toBe(200);
     const text = await (await fetch(`${running.url}/metrics`)).text();
-    expect(text).toContain('eventlens_events_accepted_total');
+    expect(text).toMatch(/eventlens_events_accepted_total\{project_id="[0-9a-f-]{36}"\} [1-9]/);
     expect(text).toContain('eventlens_produce_duration_seconds_bucket');
     expect(text).toContain('eventlens_breaker_state 0');
     expect(text).toMatch(

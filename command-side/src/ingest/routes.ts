@@ -24,7 +24,8 @@ export interface IngestDeps {
   eventsTopic: string;
   /** Why writes cannot be decided yet (schemas not registered, key directory catching up), if so. */
   notReady: () => HttpError | undefined;
-  onAccepted: (count: number) => void;
+  /** Called once Kafka has acknowledged a request's records, with their count and project. */
+  onAccepted: (count: number, projectId: string) => void;
   now: () => number;
   newId: () => string;
 }
@@ -66,7 +67,7 @@ export function ingestRouter(deps: IngestDeps): Router {
       attributes: { 'messaging.batch.message_count': items.length },
     });
     await publish(records);
-    deps.onAccepted(records.length);
+    deps.onAccepted(records.length, key.project_id);
     return records.length;
   }
 
