@@ -8,7 +8,7 @@ import { stackForTests } from '@eventlens/stack';
 import { applyEvents } from '../src/analytics/apply';
 import { toEventRow, type EventRow } from '../src/analytics/rows';
 import { createPool } from '../src/db';
-import { silentLogger } from '../src/logger';
+import { silentLogger } from '@eventlens/service-kit';
 import { migrate } from '../src/schema/migrate';
 import { generateTraffic } from '../src/testing/traffic';
 

@@ -5,7 +5,6 @@
  * Every name that isolates a deployment (topics, consumer groups, PostgreSQL schemas) can be
  * overridden, so tests run against the shared stack with unique ones.
  */
-import { readFileSync } from 'node:fs';
 import {
   CONNECTION_ENV,
   RETRY_DELAYS_MS,
@@ -17,7 +16,16 @@ import {
   type RegistryAuth,
 } from '@eventlens/contracts';
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '@eventlens/service-kit';
+import {
+  DEFAULT_HTTP_LIMITS,
+  LOG_ENV,
+  logOptionsFrom,
+  parseEnv,
+  readPemFile,
+  type HttpLimits,
+  type LogFormat,
+  type LogLevel,
+} from '@eventlens/service-kit';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const identifierPrefix = z.string().regex(/^[a-z_][a-z0-9_]*$|^$/, 'lowercase letters, digits and _ only');
@@ -83,7 +91,8 @@ const EnvSchema = z
      * PostgreSQL crash loses both and the batch is re-read from Kafka. See runtime/worker.ts.
      */
     EVENTLENS_PG_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
-    EVENTLENS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT (service kit). */
+    ...LOG_ENV,
   })
   .superRefine(checkConnectionEnv)
   .refine((env) => env.EVENTLENS_READER_ROLE ?? env.EVENTLENS_READER_DATABASE_URL, {
@@ -124,24 +133,16 @@ export interface Config {
   opsRefreshMs: number;
   backoff: { minMs: number; maxMs: number };
   pg: { poolSize: number; synchronousCommit: 'on' | 'off' };
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
-}
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  /** The logger's level and format (EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT). */
+  log: { level: LogLevel; format: LogFormat };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`${issue.path.join('.') || 'environment'} is invalid: ${issue.message}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(EnvSchema, env);
   const registryAuth = registryAuthFrom(e);
   return {
     kafkaBrokers: e.EVENTLENS_KAFKA_BROKERS.split(',').map((b) => b.trim()),
-    kafkaSecurity: kafkaSecurityFrom(e, readCaFile),
+    kafkaSecurity: kafkaSecurityFrom(e, (file) => readPemFile(file, 'EVENTLENS_KAFKA_SSL_CA_FILE')),
     registryUrl: e.EVENTLENS_REGISTRY_URL,
     ...(registryAuth ? { registryAuth } : {}),
     databaseUrl: e.EVENTLENS_DATABASE_URL,
@@ -175,19 +176,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     opsRefreshMs: e.EVENTLENS_OPS_REFRESH_MS,
     backoff: { minMs: e.EVENTLENS_BACKOFF_MIN_MS, maxMs: e.EVENTLENS_BACKOFF_MAX_MS },
     pg: { poolSize: e.EVENTLENS_PG_POOL_SIZE, synchronousCommit: e.EVENTLENS_PG_SYNCHRONOUS_COMMIT },
-    logLevel: e.EVENTLENS_LOG_LEVEL,
+    log: logOptionsFrom(e),
   };
-}
-
-/** EVENTLENS_KAFKA_SSL_CA_FILE, read once at start-up; a missing or unreadable file names the variable. */
-function readCaFile(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`EVENTLENS_KAFKA_SSL_CA_FILE cannot be read: ${(error as Error).message}`);
-  }
-  if (!text.includes('-----BEGIN '))
-    throw new ConfigError(`EVENTLENS_KAFKA_SSL_CA_FILE is not a PEM file: ${file}`);
-  return text;
 }

@@ -4,7 +4,7 @@
  * batch, each taking the batch as one JSON parameter.
  */
 import pg from 'pg';
-import type { Logger } from './logger';
+import type { Logger } from '@eventlens/service-kit';
 
 export type Pool = pg.Pool;
 export type Client = pg.PoolClient;

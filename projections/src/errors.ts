@@ -1,17 +1,7 @@
 /**
  * The codes of the projections' health server (`/readyz`, unknown paths), in the shared error shape
- * (docs/CONVENTIONS.md lists them from here). Failure codes of records (retry, DLQ) are another
- * vocabulary: `runtime/outcome.ts`.
+ * of the service kit (docs/CONVENTIONS.md lists them from here). Failure codes of records (retry,
+ * DLQ) are another vocabulary: `runtime/outcome.ts`.
  */
 export const ERROR_CODES = ['NOT_READY', 'NOT_FOUND'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-/** The shared error body: `{ error: { code, message, fields? } }`. */
-export function errorBody(code: ErrorCode, message: string, fields?: FieldError[]) {
-  return { error: { code, message, ...(fields ? { fields } : {}) } };
-}

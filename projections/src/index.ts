@@ -1,5 +1,6 @@
 /** The projections package's public surface: what the CLI, tests and the bench script use. */
-export { loadConfig, ConfigError, type Config } from './config';
+export { loadConfig, type Config } from './config';
+export { ConfigError } from '@eventlens/service-kit';
 export { startProjections, migrateAll, RUN_TARGETS, type RunTarget, type Service } from './service';
 export { runProjections } from './main';
 export { createApp } from './app';

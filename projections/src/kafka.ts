@@ -2,9 +2,9 @@
  * The one module that imports kafkajs (which is looking for maintainers, kafkajs#1603): everything
  * else uses these types, so a KafkaJS-compatible client can replace it here.
  */
-import { Kafka, Partitioners, logLevel, type Batch, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Batch, type Producer } from 'kafkajs';
 import { kafkaClientOptions, type KafkaSecurity } from '@eventlens/contracts';
-import type { Logger } from './logger';
+import { kafkaLogCreator, type Logger } from '@eventlens/service-kit';
 
 export type {
   Admin,
@@ -24,20 +24,13 @@ export function createKafka(options: {
   /** TLS and SASL (EVENTLENS_KAFKA_SSL*, EVENTLENS_KAFKA_SASL_*); plaintext when absent. */
   security?: KafkaSecurity | undefined;
 }): Kafka {
-  const log = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     ...kafkaClientOptions(options.security),
     // kafkajs logs rebalances and retries at INFO/WARN/ERROR; only warnings and errors are ours.
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
-        const { message, ...fields } = entry;
-        if (level <= logLevel.ERROR) log.error(message, fields);
-        else log.warn(message, fields);
-      },
+    logCreator: kafkaLogCreator(options.logger),
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
   });
 }

@@ -8,11 +8,17 @@ import { createApp } from './app';
 import { loadConfig, type Config } from './config';
 import { createPool, type Pool } from './db';
 import { createKafka, createProducer, type Kafka, type Producer } from './kafka';
-import { startHttpServer } from '@eventlens/service-kit';
-import { createLogger, type Logger } from './logger';
+import {
+  closeServer,
+  createLogger,
+  onShutdown,
+  retry,
+  startHttpServer,
+  startTracing,
+  type Logger,
+} from '@eventlens/service-kit';
 import { createMetrics, type Metrics } from './metrics';
 import { classifyError } from './runtime/outcome';
-import { backoffDelay } from './runtime/backoff';
 import { startProjections, type RunTarget, type Service } from './service';
 
 export interface Runtime {
@@ -31,7 +37,7 @@ export async function createRuntime(
   name: string,
   synchronousCommit = config.pg.synchronousCommit,
 ) {
-  const logger = createLogger(config.logLevel).child({ service: 'projections' });
+  const logger = createLogger({ service: 'projections', ...config.log });
   const pool = createPool({
     url: config.databaseUrl,
     max: config.pg.poolSize,
@@ -103,7 +109,7 @@ export async function runProjections(
         logger.info('stopping');
         await started.stop();
         await admin.disconnect().catch(() => undefined);
-        await new Promise((resolve) => server.close(resolve));
+        await closeServer(server);
         await runtime.close();
       })();
       return stopping;
@@ -120,39 +126,33 @@ async function startWhenReady(
   config: Config,
   logger: Logger,
 ): Promise<Service> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await start();
-    } catch (error) {
-      const outcome = classifyError(error);
-      if (outcome.kind !== 'transient') throw error;
-      const delay = backoffDelay(attempt, config.backoff);
-      logger.warn('start-up failed, retrying', { error: outcome.failure.message, delayMs: delay });
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+  return retry(start, {
+    minMs: config.backoff.minMs,
+    maxMs: config.backoff.maxMs,
+    shouldRetry: (error) => classifyError(error).kind === 'transient',
+    onRetry: (error, attempt) =>
+      logger.warn('start-up failed, retrying', { error: classifyError(error).failure.message, attempt }),
+  });
 }
 
 export async function main(run?: readonly RunTarget[]): Promise<void> {
+  // Before the application's first statement: its PostgreSQL statements are traced under the batches.
+  const tracing = await startTracing({ serviceName: 'projections', env: process.env });
   const config = loadConfig();
   const running: { service?: { stop(): Promise<void> } } = {};
   // Listening from the first moment: a stop that arrives while the workers are still joining their
   // groups (a rebalance can take seconds) must end the process too, not leave it to be killed.
   // Before start-up returns nothing has been applied outside a transaction, so exiting loses nothing.
-  const shutdown = () => {
-    if (!running.service) process.exit(0);
-    running.service.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  onShutdown({
+    logger: createLogger({ service: 'projections', ...config.log }),
+    stop: async () => {
+      await running.service?.stop();
+      await tracing.shutdown();
+    },
+  });
   running.service = await runProjections(config, run);
 }
 
-// Run as a program (`tsx src/main.ts` or the `dist/main.js` bundle), not when imported. The file name,
-// not import.meta.url: the CLI bundle holds main.ts too, and in a bundle every module has its URL.
 if (process.argv[1] && /[/\\]projections[/\\](src|dist)[/\\]main\.[jt]s$/.test(process.argv[1])) {
   main().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);

@@ -13,7 +13,7 @@ import { createAnalyticsProjection } from './analytics';
 import type { Config } from './config';
 import type { Pool } from './db';
 import type { Kafka, Producer } from './kafka';
-import type { Logger } from './logger';
+import type { Logger } from '@eventlens/service-kit';
 import type { Metrics } from './metrics';
 import { createOpsProjection } from './ops/requests';
 import { createStatusRefresher, type StatusRefresher } from './ops/status';

@@ -15,7 +15,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { kafkaClientOptions, type KafkaSecurity } from '@eventlens/contracts';
-import { describeError, retry, type Logger } from '@eventlens/service-kit';
+import { describeError, kafkaLogCreator, retry, type Logger } from '@eventlens/service-kit';
 import { LogError, recordBytes, type Appender, type LogRecord } from './appender';
 
 export interface KafkaClientOptions {
@@ -45,15 +45,12 @@ function createKafka(options: KafkaClientOptions): Kafka {
     logLevel: logLevel.WARN,
     ...kafkaClientOptions(options.security),
     ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
-    logCreator:
-      () =>
-      ({ namespace, level, log }: LogEntry) => {
-        const { message, timestamp: _timestamp, ...extra } = log;
-        if (EXPECTED_WARNINGS.some((w) => message.startsWith(w))) return;
-        const fields = { kafkajs: namespace, ...extra };
-        if (level === logLevel.ERROR) logger.error(`kafkajs: ${message}`, fields);
-        else logger.warn(`kafkajs: ${message}`, fields);
-      },
+    logCreator: () => {
+      const log = kafkaLogCreator(logger)();
+      return (entry: LogEntry) => {
+        if (!EXPECTED_WARNINGS.some((w) => entry.log.message.startsWith(w))) log(entry);
+      };
+    },
   };
   return new Kafka(config);
 }

@@ -206,7 +206,10 @@ describe('analytics and admin projections (real Kafka, registry, PostgreSQL)', (
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', kafka: 'ok' } });
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: { postgres: { ok: true, detail: 'ok' }, kafka: { ok: true, detail: 'ok' } },
+      });
       const metrics = await (await fetch(`${base}/metrics`)).text();
       for (const name of [
         'eventlens_projection_consumer_lag{worker="analytics"',

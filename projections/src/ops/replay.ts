@@ -11,7 +11,7 @@
  */
 import { ident, type Queryable } from '../db';
 import type { Producer } from '../kafka';
-import type { Logger } from '../logger';
+import type { Logger } from '@eventlens/service-kit';
 import { writeFailureHeaders } from '../runtime/headers';
 
 export const REPLAYED_FROM_HEADER = 'eventlens-replayed-from';

@@ -19,7 +19,7 @@ import { PROJECTIONS, type AnyEvent, type Codec, type DlqReplayRequested } from 
 import { isUuid } from '../analytics/rows';
 import { ident, type Queryable } from '../db';
 import type { Producer } from '../kafka';
-import type { Logger } from '../logger';
+import type { Logger } from '@eventlens/service-kit';
 import { ok, retry, type Outcome } from '../runtime/outcome';
 import { prepareEvents, type ApplyResult, type Projection, type SourceRecord } from '../runtime/projection';
 import { applyDlqRows, toDlqRow, type DlqRow } from './dlq';

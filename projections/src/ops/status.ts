@@ -8,7 +8,7 @@
  */
 import { ident, type Pool } from '../db';
 import type { Admin, Kafka } from '../kafka';
-import type { Logger } from '../logger';
+import type { Logger } from '@eventlens/service-kit';
 import { pruneActivity } from './activity';
 
 export interface StatusTarget {

@@ -32,7 +32,7 @@ import type { Codec } from '@eventlens/contracts';
 import type { Config } from '../config';
 import { ident, transaction, type Pool } from '../db';
 import type { Kafka, Producer } from '../kafka';
-import type { Logger } from '../logger';
+import type { Logger } from '@eventlens/service-kit';
 import type { Metrics } from '../metrics';
 import { readCheckpoints, tpKey } from '../runtime/checkpoints';
 import { createRouter } from '../runtime/router';

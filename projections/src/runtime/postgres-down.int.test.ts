@@ -83,7 +83,9 @@ describe('PostgreSQL unavailable (a dedicated database, closed and reopened)', (
     await eventually(async () => (await transient()) >= 3, 20_000);
     const ready = await fetch(`${baseUrl}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { error: { message: string } }).error.message).toMatch(/^postgres: /);
+    expect(((await ready.json()) as { error: { message: string } }).error.message).toMatch(
+      /^not ready: postgres \(/,
+    );
     const worker = workers.service.workers.find((w) => w.state().name === 'analytics')!;
     expect(worker.state().failing).toBeGreaterThan(0);
     expect(worker.state().lastError).toMatch(/^DB_|^ECONN|database/);

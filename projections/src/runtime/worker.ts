@@ -53,7 +53,14 @@ import {
   type Kafka,
   type KafkaMessage,
 } from '../kafka';
-import type { Logger } from '../logger';
+import {
+  linkFromHeaders,
+  SpanKind,
+  tracingActive,
+  withSpan,
+  type Link,
+  type Logger,
+} from '@eventlens/service-kit';
 import type { Metrics } from '../metrics';
 import { recordActivity } from '../ops/activity';
 
@@ -277,6 +284,34 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
       delayMs: delay,
     });
     pauseFor(tp, delay, 'backoff');
+  }
+
+  /**
+   * One span per fetched batch, its statements beneath it, linked to the producer span of each
+   * record (a batch has many parents: OpenTelemetry messaging conventions, links rather than a
+   * parent). Nothing is read from the headers when tracing is off.
+   */
+  function tracedBatch(payload: EachBatchPayload): Promise<void> {
+    if (!tracingActive()) return onBatch(payload);
+    const { batch } = payload;
+    const links = new Map<string, Link>();
+    for (const message of batch.messages) {
+      const link = linkFromHeaders(message.headers);
+      if (link) links.set(link.context.spanId, link);
+    }
+    return withSpan(`process ${batch.topic}`, () => onBatch(payload), {
+      kind: SpanKind.CONSUMER,
+      links: [...links.values()],
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': batch.topic,
+        'messaging.destination.partition.id': String(batch.partition),
+        'messaging.consumer.group.name': options.groupId,
+        'messaging.batch.message_count': batch.messages.length,
+        'eventlens.worker': worker,
+      },
+    });
   }
 
   async function onBatch(payload: EachBatchPayload): Promise<void> {
@@ -563,7 +598,7 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.tuning.partitionsConsumedConcurrently,
-        eachBatch: onBatch,
+        eachBatch: tracedBatch,
       });
       syncTimer = setInterval(() => {
         if (syncing) return;

@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { loadConfig, type Config } from '../config';
 import { createPool, ident, type Pool } from '../db';
 import { createKafka, createProducer, type Admin, type Kafka, type Producer } from '../kafka';
-import { createLogger, silentLogger, type Logger } from '../logger';
+import { createLogger, silentLogger, type Logger } from '@eventlens/service-kit';
 import { createMetrics, type Metrics } from '../metrics';
 import { RUN_TARGETS, startProjections, type RunTarget, type Service, type ServiceDeps } from '../service';
 import { allTopics, topology, type Topology } from '../topology';
@@ -73,7 +73,7 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
   const level = process.env.EVENTLENS_TEST_LOGS;
   const logger =
     level === 'debug' || level === 'info' || level === 'warn' || level === 'error'
-      ? createLogger(level)
+      ? createLogger({ service: 'projections-test', level })
       : silentLogger;
   const pool = createPool({
     url: options.databaseUrl ?? dev.databaseUrl,
