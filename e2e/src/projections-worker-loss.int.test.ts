@@ -93,9 +93,14 @@ describe('a projection worker killed under load, four worker processes in one gr
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { message?: string; worker?: string; assigned?: string[] };
-        if (entry.message !== 'partitions assigned' || entry.worker !== 'analytics') continue;
+        let entry: { message?: string; msg?: string; worker?: string; assigned?: string[] };
+        try {
+          entry = JSON.parse(line) as typeof entry;
+        } catch {
+          continue; // not a log line of ours
+        }
+        const message = entry.message ?? entry.msg;
+        if (message !== 'partitions assigned' || entry.worker !== 'analytics') continue;
         const prefix = `${eventsTopic()}[`;
         worker.partitions = (entry.assigned ?? [])
           .filter((tp) => tp.startsWith(prefix))
