@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TOPICS } from '@eventlens/contracts';
+import { issueSessionToken, SESSION_COOKIE, TOPICS } from '@eventlens/contracts';
 import {
   allTopics,
   analyticsDdl,
@@ -34,6 +34,8 @@ export interface ReadSide {
   sessionSecret: string;
   /** Owner connection of the private database. */
   db: pg.Pool;
+  /** A console session cookie of the user with this email, as the private query side accepts it. */
+  sessionCookie(email: string): Promise<{ name: string; value: string }>;
   stop(): Promise<void>;
 }
 
@@ -168,7 +170,25 @@ export async function startReadSide(): Promise<ReadSide> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
 
-    return { id, dev, queryUrl, sessionSecret, db, stop };
+    return {
+      id,
+      dev,
+      queryUrl,
+      sessionSecret,
+      db,
+      async sessionCookie(email) {
+        const { rows } = await db.query<{ user_id: string }>(
+          'select user_id from admin.users where email = $1',
+          [email],
+        );
+        if (!rows[0]) throw new Error(`no user ${email} in the private read models`);
+        return {
+          name: SESSION_COOKIE,
+          value: issueSessionToken({ user_id: rows[0].user_id, email }, sessionSecret),
+        };
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
