@@ -232,6 +232,10 @@ describe('analytics and admin projections (real Kafka, registry, PostgreSQL)', (
       expect(value('eventlens_projection_freshness_seconds_sum{projection="analytics"}')).toBeGreaterThan(0);
       // The admin record refused by PostgreSQL above sits in the admin DLQ, not replayed.
       expect(value('eventlens_projection_dlq_depth{projection="admin"}')).toBeGreaterThanOrEqual(1);
+      // The refresher sets every partition's lag, also of retry topics no batch came from yet.
+      expect(metrics).toContain(
+        `eventlens_projection_consumer_lag{worker="analytics.retry",topic="${env.topology.projections.analytics.retry[0]}",partition="0"} 0`,
+      );
       for (const topic of env.topology.projections.analytics.retry) {
         expect(
           value(`eventlens_projection_retry_depth{projection="analytics",topic="${topic}"}`),

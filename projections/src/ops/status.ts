@@ -21,8 +21,13 @@ export interface StatusTarget {
   hasDlq?: boolean;
 }
 
-/** Where the refresher reports queue depths (projections/src/metrics.ts). */
+/**
+ * Where the refresher reports queue depths (projections/src/metrics.ts). It also sets the consumer
+ * lag the workers set after each batch (worker `<projection>` for the source topic, `<projection>.retry`
+ * for retry topics): a stalled worker applies no batch, and its lag must still grow.
+ */
 export interface DepthGauges {
+  lag: { set(labels: { worker: string; topic: string; partition: string }, value: number): void };
   dlqDepth: { set(labels: { projection: string }, value: number): void };
   retryDepth: { set(labels: { projection: string; topic: string }, value: number): void };
 }
@@ -69,7 +74,18 @@ export function createStatusRefresher(deps: {
         });
       }
     }
-    for (const topic of target.retryTopics ?? []) {
+    const retryTopics = new Set(target.retryTopics ?? []);
+    for (const row of rows) {
+      deps.depths?.lag.set(
+        {
+          worker: retryTopics.has(row.topic) ? `${target.projection}.retry` : target.projection,
+          topic: row.topic,
+          partition: String(row.partition),
+        },
+        Math.max(0, row.high - row.next),
+      );
+    }
+    for (const topic of retryTopics) {
       const depth = rows
         .filter((row) => row.topic === topic)
         .reduce((sum, row) => sum + Math.max(0, row.high - row.next), 0);
