@@ -21,6 +21,9 @@ const EnvSchema = z.object({
   EVENTLENS_QUERY_PORT: port.default(18200),
   EVENTLENS_CONSOLE_PORT: port.default(18300),
   EVENTLENS_PROJECTIONS_PORT: port.default(18400),
+  EVENTLENS_PROMETHEUS_PORT: port.default(19090),
+  /** 1: also start Prometheus with monitoring/prometheus.yml (stack/src/monitoring.ts). */
+  EVENTLENS_MONITORING: z.enum(['0', '1', '']).default('0'),
   EVENTLENS_ADMIN_EMAIL: z.email().optional(),
   EVENTLENS_ADMIN_PASSWORD: z.string().min(10).optional(),
   EVENTLENS_EVENT_PARTITIONS: z.coerce.number().int().min(1).max(256).default(4),
@@ -58,7 +61,10 @@ export interface StackConfig {
     query: number;
     console: number;
     projections: number;
+    prometheus: number;
   };
+  /** Start Prometheus too (EVENTLENS_MONITORING=1), when it is installed. */
+  monitoring: boolean;
   eventPartitions: number;
   eventsRetentionMs: number | undefined;
   kafkaVersion: string;
@@ -87,6 +93,7 @@ export const PORT_ENV: Record<keyof StackConfig['ports'], string> = {
   query: 'EVENTLENS_QUERY_PORT',
   console: 'EVENTLENS_CONSOLE_PORT',
   projections: 'EVENTLENS_PROJECTIONS_PORT',
+  prometheus: 'EVENTLENS_PROMETHEUS_PORT',
 };
 
 export type KafkaNodeCount = 1 | 3;
@@ -148,7 +155,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
       query: e.EVENTLENS_QUERY_PORT,
       console: e.EVENTLENS_CONSOLE_PORT,
       projections: e.EVENTLENS_PROJECTIONS_PORT,
+      prometheus: e.EVENTLENS_PROMETHEUS_PORT,
     },
+    monitoring: e.EVENTLENS_MONITORING === '1',
     eventPartitions: e.EVENTLENS_EVENT_PARTITIONS,
     eventsRetentionMs: e.EVENTLENS_EVENTS_RETENTION_MS,
     kafkaVersion: e.EVENTLENS_KAFKA_VERSION,

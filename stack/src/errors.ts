@@ -14,7 +14,8 @@ export type StackErrorCode =
   | 'PROVISION_FAILED'
   | 'ALREADY_RUNNING'
   | 'NOT_RUNNING'
-  | 'SERVICE_FAILED';
+  | 'SERVICE_FAILED'
+  | 'MONITORING_FAILED';
 
 export class StackError extends Error {
   override readonly name = 'StackError';

@@ -8,3 +8,15 @@ export { startKafka, startKafkaCluster, waitForKafka, type KafkaCluster } from '
 export { ensureTopics, stackTopics } from './provision';
 export { findJava } from './java';
 export { freePort } from './ports';
+// Prometheus with the shipped monitoring/prometheus.yml (EVENTLENS_MONITORING=1, the monitoring tests).
+export {
+  findPrometheus,
+  localTargets,
+  MONITORING_DIR,
+  prepareMonitoringDir,
+  prometheusArgs,
+  SCRAPE_JOBS,
+  startPrometheus,
+  type ScrapeJob,
+  type ScrapeTargets,
+} from './monitoring';

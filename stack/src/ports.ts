@@ -12,6 +12,7 @@ const LABEL: Record<keyof StackConfig['ports'], string> = {
   query: 'the query API',
   console: 'the console',
   projections: "the projections' health and metrics",
+  prometheus: 'Prometheus (EVENTLENS_MONITORING=1)',
 };
 
 function isFree(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -14,7 +14,8 @@ import { assertPortsFree } from './ports';
 import { provisionPostgres, redact, resolvePostgres, type PostgresTarget } from './postgres';
 import { ensureTopics, registerSchemas, stackTopics } from './provision';
 import { registryUrl, startRegistry, waitForRegistry } from './registry';
-import { isAlive, killOrphans, Supervisor, type Child } from './supervisor';
+import { isAlive, killOrphans, markerArg, Supervisor, type Child } from './supervisor';
+import { findPrometheus, localTargets, startPrometheus } from './monitoring';
 import { bootstrap } from './bootstrap';
 import { loadSecrets } from './secrets';
 import { alignWithLog, readClusterId } from './lineage';
@@ -117,6 +118,7 @@ export async function startStack(
     'ingest',
     'query',
     'projections',
+    ...(config.monitoring ? (['prometheus'] as const) : []),
   ]);
   const [kafkaJava, registryJava] = await Promise.all([
     findJava({ minMajor: 17, preferHomes: [config.javaHome], purpose: 'Kafka', envHint: 'JAVA_HOME' }),
@@ -304,6 +306,7 @@ export async function startStack(
     );
     await waitForReady(`${consoleUrl}/readyz`, consoleChild, config.readyTimeoutMs);
     log(`console: ready on port ${config.ports.console}; the SDK demo page is ${consoleUrl}/demo/`);
+    if (config.monitoring) await startMonitoring(config, supervisor, log);
     const dev: DevFile = {
       ingestUrl,
       consoleUrl,
@@ -329,6 +332,32 @@ export async function startStack(
     await stop();
     throw error;
   }
+}
+
+/**
+ * EVENTLENS_MONITORING=1: Prometheus with monitoring/prometheus.yml, scraping this stack's services.
+ * Optional: without a Prometheus binary the stack starts anyway, with one line saying so.
+ */
+async function startMonitoring(config: StackConfig, supervisor: Supervisor, log: Log): Promise<void> {
+  const bin = await findPrometheus();
+  if (!bin) {
+    log(
+      'monitoring: Prometheus is not installed (apt-get install prometheus, or set EVENTLENS_PROMETHEUS_BIN); starting without it',
+    );
+    return;
+  }
+  const { url } = await startPrometheus(
+    {
+      dir: path.join(config.home, 'monitoring'),
+      port: config.ports.prometheus,
+      targets: localTargets(config.ports),
+      bin,
+      marker: markerArg(config.home),
+    },
+    supervisor,
+    config.readyTimeoutMs,
+  );
+  log(`monitoring: Prometheus ${url} (monitoring/prometheus.yml; dashboards in monitoring/grafana/)`);
 }
 
 export async function markFailed(
