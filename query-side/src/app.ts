@@ -12,6 +12,7 @@ import { SESSION_COOKIE } from '@eventlens/contracts';
 import { createCallers } from './auth/callers';
 import { authRoutes } from './auth/routes';
 import { cors } from './http/cors';
+import { healthHandlers, silentLogger as kitSilentLogger } from '@eventlens/service-kit';
 import { ApiError, describeSafely, errorHandler, type Logger } from './http/errors';
 import { createMetrics } from './http/metrics';
 import { mountRoutes, type AnyRoute } from './http/route';
@@ -39,7 +40,7 @@ export interface AppDeps {
   validateResponses?: boolean;
 }
 
-export const silentLogger: Logger = { info: () => undefined, error: () => undefined };
+export const silentLogger: Logger = kitSilentLogger;
 
 export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? Date.now;
@@ -109,20 +110,26 @@ export function createApp(deps: AppDeps): Express {
       },
     }));
 
-  app.get('/healthz', (_req, res) => {
-    res.locals.route = '/healthz';
-    res.json({ status: 'ok' });
+  const { healthz, readyz } = healthHandlers({
+    checks: {
+      postgres: async () => {
+        try {
+          await db.raw('select 1').timeout(2000, { cancel: false });
+        } catch (error) {
+          // The log has the details; the public answer only says which dependency.
+          logger.error('readiness check failed', { dependency: 'postgres', error: describeSafely(error) });
+          throw new Error('unavailable');
+        }
+      },
+    },
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/healthz', (req, res) => {
+    res.locals.route = '/healthz';
+    healthz(req, res);
+  });
+  app.get('/readyz', (req, res) => {
     res.locals.route = '/readyz';
-    try {
-      await db.raw('select 1').timeout(2000, { cancel: false });
-      res.json({ status: 'ready', checks: { postgres: 'ok' } });
-    } catch (error) {
-      logger.error('readiness check failed', { dependency: 'postgres', error: describeSafely(error) });
-      res.setHeader('Retry-After', '2');
-      res.status(503).json({ status: 'not_ready', checks: { postgres: 'unavailable' } });
-    }
+    readyz(req, res);
   });
   app.get('/metrics', async (_req, res) => {
     res.locals.route = '/metrics';
@@ -142,8 +149,9 @@ export function createApp(deps: AppDeps): Express {
 /** The routes outside /v1 that every service has, documented for completeness. */
 function registerOperationalPaths(registry: OpenAPIRegistry): void {
   const Ready = z.object({
-    status: z.enum(['ready', 'not_ready']),
-    checks: z.object({ postgres: z.string() }),
+    status: z.enum(['ready', 'not ready']),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string() })),
+    error: z.object({ code: z.literal('NOT_READY'), message: z.string() }).optional(),
   });
   registry.registerPath({
     method: 'get',
@@ -165,7 +173,7 @@ function registerOperationalPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'Ready.', content: { 'application/json': { schema: Ready } } },
       503: {
-        description: 'A dependency does not answer; `checks` names it.',
+        description: 'A dependency does not answer; `error.message` and `checks` name it.',
         content: { 'application/json': { schema: Ready } },
       },
     },

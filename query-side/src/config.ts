@@ -3,7 +3,15 @@
  * names the variable; nothing else in the package reads `process.env`.
  */
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '@eventlens/service-kit';
+import {
+  DEFAULT_HTTP_LIMITS,
+  LOG_ENV,
+  logOptionsFrom,
+  parseEnv,
+  type HttpLimits,
+  type LogFormat,
+  type LogLevel,
+} from '@eventlens/service-kit';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -49,6 +57,8 @@ const Env = z
       .min(1)
       .max(1_000_000)
       .default(DEFAULT_HTTP_LIMITS.maxConnections),
+    /** EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT (service kit). */
+    ...LOG_ENV,
   })
   .refine((e) => e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS <= e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS, {
     path: ['EVENTLENS_HTTP_HEADERS_TIMEOUT_MS'],
@@ -65,21 +75,12 @@ export interface Config {
   dbPoolMax: number;
   statementTimeoutMs: number;
   http: HttpLimits;
-}
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  /** The logger's level and format (EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT). */
+  log: { level: LogLevel; format: LogFormat };
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    const message = env[variable] === undefined ? 'is required' : issue.message;
-    throw new ConfigError(`${variable}: ${message}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   return {
     readerDatabaseUrl: e.EVENTLENS_READER_DATABASE_URL,
     sessionSecret: e.EVENTLENS_SESSION_SECRET,
@@ -97,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepAliveTimeoutMs: e.EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.EVENTLENS_HTTP_MAX_CONNECTIONS,
     },
+    log: logOptionsFrom(e),
   };
 }
 

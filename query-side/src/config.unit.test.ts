@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError } from '@eventlens/service-kit';
+import { loadConfig } from './config';
 
 const base = {
   EVENTLENS_READER_DATABASE_URL: 'postgres://reader:pw@127.0.0.1:5432/eventlens',
@@ -22,6 +23,7 @@ test('defaults', () => {
       keepAliveTimeoutMs: 5_000,
       maxConnections: 1024,
     },
+    log: { level: 'info', format: 'json' },
   });
 });
 

@@ -1,4 +1,5 @@
 export { createApp, type AppDeps } from './app';
-export { loadConfig, ConfigError, type Config } from './config';
+export { loadConfig, type Config } from './config';
+export { ConfigError } from '@eventlens/service-kit';
 export { createReaderDb, type ReaderDbOptions } from './db';
 export type { Logger } from './http/errors';

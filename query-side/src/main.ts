@@ -1,31 +1,32 @@
 /**
- * Composition root: config from the environment, the reader pool, the app, and a graceful stop on
- * SIGTERM/SIGINT (stop accepting, let requests in flight finish, close the pool).
+ * Composition root: tracing first (when OTEL_* configures an exporter), config from the
+ * environment, the reader pool, the app, and a graceful stop on SIGTERM/SIGINT (service kit: stop
+ * accepting, let requests in flight finish, close the pool).
+ *
+ * The application is imported only after tracing has started, so the instrumentations are in place
+ * before its modules load.
  */
-import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
-import { createReaderDb } from './db';
-import type { Logger } from './http/errors';
-import { startHttpServer } from '@eventlens/service-kit';
-
-const logger: Logger = {
-  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
-  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
-};
+import {
+  closeServer,
+  ConfigError,
+  createLogger,
+  describeError,
+  onShutdown,
+  startHttpServer,
+  startTracing,
+} from '@eventlens/service-kit';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`query-side: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const tracing = await startTracing({ serviceName: 'query-side', env: process.env });
+  const [{ createApp }, { loadConfig }, { createReaderDb }] = await Promise.all([
+    import('./app'),
+    import('./config'),
+    import('./db'),
+  ]);
+  const config = loadConfig(process.env);
+  const logger = createLogger({ service: 'query-side', ...config.log });
 
   const db = createReaderDb({
     url: config.readerDatabaseUrl,
@@ -46,32 +47,24 @@ async function main(): Promise<void> {
     port: config.port,
     ...config.http,
   });
-  logger.info('query-side listening', { host: address.address, port: address.port, ...config.http });
+  logger.info('query-side listening', {
+    host: address.address,
+    port: address.port,
+    tracing: tracing.enabled,
+    ...config.http,
+  });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('query-side stopping', { signal });
-    const force = setTimeout(() => {
-      server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    server.close(() => {
-      clearTimeout(force);
-      db.destroy().finally(() => {
-        logger.info('query-side stopped');
-        process.exit(0);
-      });
-    });
-    // Keep-alive connections with no request in flight would hold close() open.
-    server.closeIdleConnections();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  onShutdown({
+    logger,
+    stop: async () => {
+      await closeServer(server, SHUTDOWN_GRACE_MS);
+      await db.destroy();
+      await tracing.shutdown();
+    },
+  });
 }
 
 main().catch((error: unknown) => {
-  console.error('query-side failed to start:', error);
+  console.error(`query-side: ${error instanceof ConfigError ? error.message : describeError(error)}`);
   process.exit(1);
 });

@@ -388,7 +388,7 @@ describe('health and metrics', () => {
     expect(await (await server.get('/healthz')).json()).toEqual({ status: 'ok' });
     expect(await (await server.get('/readyz')).json()).toEqual({
       status: 'ready',
-      checks: { postgres: 'ok' },
+      checks: { postgres: { ok: true, detail: 'ok' } },
     });
   });
 
@@ -399,7 +399,12 @@ describe('health and metrics', () => {
     try {
       const ready = await down.get('/readyz');
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'not_ready', checks: { postgres: 'unavailable' } });
+      expect(ready.headers.get('retry-after')).toBe('1');
+      expect(await ready.json()).toEqual({
+        status: 'not ready',
+        error: { code: 'NOT_READY', message: 'not ready: postgres (unavailable)' },
+        checks: { postgres: { ok: false, detail: 'unavailable' } },
+      });
       const data = await down.get('/v1/events', { key: t.readKeyA });
       expect(data.status).toBe(503);
       expect(data.headers.get('retry-after')).toBe('2');

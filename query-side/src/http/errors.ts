@@ -1,11 +1,19 @@
 /**
- * One error shape for every response (docs/CONVENTIONS.md): `{ error: { code, message, fields? } }`.
- * Handlers throw `ApiError`; `errorHandler` is the only place that turns anything into a response,
- * so nothing ever answers with a stack trace.
+ * One error shape for every response (docs/CONVENTIONS.md, the service kit's):
+ * `{ error: { code, message, fields? } }`. Handlers throw `ApiError`; `errorHandler` (on the kit's
+ * handler base) is the only place that turns anything into a response, so nothing ever answers with
+ * a stack trace.
  */
-import { randomUUID } from 'node:crypto';
+import {
+  bodyParserError,
+  createErrorHandler,
+  type FieldError,
+  type Logger as KitLogger,
+} from '@eventlens/service-kit';
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
+
+export type { FieldError };
 
 /** Every code this service answers with (docs/CONVENTIONS.md lists them from here). */
 export const ERROR_CODES = [
@@ -17,14 +25,10 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'NOT_FOUND',
   'READ_MODEL_UNAVAILABLE',
+  'NOT_READY',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -80,10 +84,8 @@ export const ErrorBody = z
     description: 'Every error answer. `code` is a stable string; `fields` names bad inputs.',
   });
 
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+/** What the query side logs with: the kit's logger, or any fake with these two methods. */
+export type Logger = Pick<KitLogger, 'info' | 'error'>;
 
 /** SQLSTATE classes and client errors that mean "the database cannot answer now", not a bug. */
 function isUnavailable(error: unknown): boolean {
@@ -101,54 +103,12 @@ function isUnavailable(error: unknown): boolean {
   );
 }
 
-interface HttpishError {
-  status?: unknown;
-  statusCode?: unknown;
-  type?: unknown;
-  expose?: unknown;
-  code?: unknown;
-}
-
-/** What body-parser inflates (Node 20 has no zstd); anything else is a 415. */
-export const ACCEPTED_BODY_ENCODINGS = ['identity', 'gzip', 'deflate', 'br'] as const;
-const acceptedEncodings = ACCEPTED_BODY_ENCODINGS.join(', ');
-
-/**
- * A body that says it is compressed and is not: body-parser passes zlib's error on as a 400 with
- * no `type` (its own errors all have one). zlib's codes are Z_* (gzip, deflate) and ERR_* (brotli).
- */
-function isInflateFailure(error: unknown, contentEncoding: string | undefined): boolean {
-  const e = error as HttpishError;
-  if (e?.type !== undefined || Number(e?.status) !== 400) return false;
-  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
-  if (encoding === 'identity') return false;
-  return typeof e.code === 'string' && /^(Z_|ERR_)/.test(e.code);
-}
-
 function classify(error: unknown, contentEncoding: string | undefined): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof z.ZodError) return fromZodError(error);
-  const e = error as HttpishError;
-  // body-parser's errors (express.json)
-  if (e?.type === 'entity.parse.failed') return new ApiError(400, 'INVALID_JSON', 'body is not valid JSON');
-  if (e?.type === 'entity.too.large') return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'body is too large');
-  if (e?.type === 'encoding.unsupported') {
-    return new ApiError(
-      415,
-      'UNSUPPORTED_MEDIA_TYPE',
-      `unsupported Content-Encoding; accepted: ${acceptedEncodings}`,
-    );
-  }
-  if (e?.type === 'charset.unsupported') {
-    return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported body charset; send utf-8');
-  }
-  if (isInflateFailure(error, contentEncoding)) {
-    return new ApiError(
-      400,
-      'INVALID_BODY_ENCODING',
-      `the body is not valid ${String(contentEncoding).trim().toLowerCase()} data; accepted Content-Encoding: ${acceptedEncodings}`,
-    );
-  }
+  const body = bodyParserError(error, contentEncoding);
+  if (body) return new ApiError(body.status, body.code, body.message);
+  const e = error as { status?: unknown; statusCode?: unknown };
   const status = Number(e?.status ?? e?.statusCode);
   // Other client errors raised by Express itself (a malformed %-escape in the path, …).
   if (status === 404) return new ApiError(404, 'NOT_FOUND', 'no such route');
@@ -179,44 +139,52 @@ function isClientDataError(error: unknown): boolean {
   return sqlState(error)?.startsWith('22') ?? false;
 }
 
+/** Known failures, and the database's answers that are not bugs (a client's value, an outage). */
+function classifyAll(
+  error: unknown,
+  contentEncoding: string | undefined,
+  logger: Logger,
+): ApiError | undefined {
+  const known = classify(error, contentEncoding);
+  if (known) return known;
+  if (isClientDataError(error)) {
+    // Never the statement or its values: both may hold what the client sent.
+    logger.info('query refused a parameter', { sqlstate: sqlState(error) });
+    return new ApiError(400, 'INVALID_FIELD', 'a parameter has a value the read models cannot use');
+  }
+  if (isUnavailable(error)) {
+    logger.error('read models unavailable', { error: describeSafely(error) });
+    return new ApiError(
+      503,
+      'READ_MODEL_UNAVAILABLE',
+      'the read models cannot be queried right now',
+      undefined,
+      2,
+    );
+  }
+  return undefined;
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, _next) => {
-    let apiError = classify(error, req.headers['content-encoding']);
-    if (!apiError) {
-      if (isClientDataError(error)) {
-        // Never the statement or its values: both may hold what the client sent.
-        logger.info('query refused a parameter', { path: req.path, sqlstate: sqlState(error) });
-        apiError = new ApiError(400, 'INVALID_FIELD', 'a parameter has a value the read models cannot use');
-      } else if (isUnavailable(error)) {
-        logger.error('read models unavailable', { path: req.path, error: describeSafely(error) });
-        apiError = new ApiError(
-          503,
-          'READ_MODEL_UNAVAILABLE',
-          'the read models cannot be queried right now',
-          undefined,
-          2,
-        );
-      } else {
-        const errorId = randomUUID();
-        logger.error('unexpected error', { errorId, path: req.path, error: describeSafely(error) });
-        apiError = new ApiError(500, 'INTERNAL', `internal error (id ${errorId})`);
-      }
-    }
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    if (apiError.retryAfterSeconds !== undefined)
-      res.setHeader('Retry-After', String(apiError.retryAfterSeconds));
-    if (apiError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="eventlens"');
-    res.status(apiError.status).json({
-      error: {
-        code: apiError.code,
-        message: apiError.message,
-        ...(apiError.fields ? { fields: apiError.fields } : {}),
-      },
-    });
-  };
+  return createErrorHandler({
+    classify: (error, req) => {
+      const apiError = classifyAll(error, req.headers['content-encoding'], logger);
+      return (
+        apiError && {
+          status: apiError.status,
+          code: apiError.code,
+          message: apiError.message,
+          fields: apiError.fields,
+          retryAfterS: apiError.retryAfterSeconds,
+        }
+      );
+    },
+    logger,
+    // A database error's message may quote the statement and its values.
+    describe: describeSafely,
+    headers: (answer): Record<string, string> =>
+      answer.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="eventlens"' } : {},
+  });
 }
 
 /**
