@@ -382,6 +382,11 @@ describe('the console in Chromium, against the running stack', () => {
     await expect
       .poll(async () => Number(await dlqCount.textContent()), { timeout: 20_000 })
       .toBeGreaterThan(0);
+    // Freshness and throughput sit beside lag and the DLQ count.
+    const headers = await page.locator('[data-testid="projections"] thead th').allTextContents();
+    expect(headers.map((h) => h.trim())).toEqual(
+      expect.arrayContaining(['Lag', 'Freshness p50', 'Freshness p99', 'Throughput', 'Dead letters']),
+    );
     await record.scrollIntoViewIfNeeded();
     await screenshot(page, 'pipeline');
   });
