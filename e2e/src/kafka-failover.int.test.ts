@@ -337,6 +337,9 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
       skippedTicks: result.skippedTicks,
       peakInFlight: result.peakInFlight,
       timedOut: requests.filter((r) => r.timedOut).length,
+      networkErrors: requests
+        .filter((r) => r.status === 0)
+        .map((r) => `${Math.round(r.sentAt)} ms: ${r.error}`),
       statuses: Object.fromEntries(statuses),
       acceptedEvents: accepted.size,
       acceptedPerSecondWholeRun: Math.round(acceptedRate(requests, result.startedAt, result.stoppedAt)),

@@ -37,6 +37,8 @@ export interface SentRequest {
   /** HTTP status; 0 when no answer came (network error or `timeoutMs`). */
   status: number;
   timedOut: boolean;
+  /** Why no answer came (status 0): the error's code or message, e.g. `UND_ERR_SOCKET`. */
+  error?: string;
   eventIds: string[];
 }
 
@@ -67,6 +69,7 @@ export function startLoad(options: LoadOptions): Load {
     const sentAt = options.now();
     let status = 0;
     let timedOut = false;
+    let error: string | undefined;
     try {
       const res = await fetch(`${options.url}/v1/batch`, {
         method: 'POST',
@@ -83,10 +86,19 @@ export function startLoad(options: LoadOptions): Load {
       });
       await res.arrayBuffer().catch(() => undefined);
       status = res.status;
-    } catch (error) {
-      timedOut = (error as Error).name === 'TimeoutError';
+    } catch (failure) {
+      const { name, message, cause } = failure as Error & { cause?: { code?: string; message?: string } };
+      timedOut = name === 'TimeoutError';
+      error = cause?.code ?? cause?.message ?? message;
     }
-    const request: SentRequest = { sentAt, answeredAt: options.now(), status, timedOut, eventIds };
+    const request: SentRequest = {
+      sentAt,
+      answeredAt: options.now(),
+      status,
+      timedOut,
+      ...(error === undefined ? {} : { error }),
+      eventIds,
+    };
     requests.push(request);
     options.onAnswer?.(request);
   };

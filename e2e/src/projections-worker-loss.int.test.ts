@@ -378,6 +378,9 @@ describe('a projection worker killed under load, four worker processes in one gr
       skippedTicks: result.skippedTicks,
       peakInFlight: result.peakInFlight,
       statuses: Object.fromEntries(statuses),
+      networkErrors: result.requests
+        .filter((r) => r.status === 0)
+        .map((r) => `${Math.round(r.sentAt)} ms: ${r.error}`),
       killedAtMs: Math.round(killedAt),
       reassignedAfterKillMs: reassigned ? Math.round(reassigned.at - killedAt) : null,
       takeoverLoggedAfterKillMs: takenOverBy ? Math.round(takenOverBy.assignedAt.at(-1)! - killedAt) : null,
