@@ -17,7 +17,7 @@ import { createTestDatabase } from '../../query-side/src/test-support/database';
 import { insertProject, insertUser } from '../../query-side/src/test-support/fixtures';
 import { startServer } from '../../query-side/src/test-support/server';
 import { createConsoleHandler } from '../server/app';
-import { silentLogger } from '../server/logger';
+import { silentLogger } from '@eventlens/service-kit';
 import { launchChromium, logIn, newContext } from '../test/browser/support';
 
 const EVENTS = Number(process.env.EVENTLENS_PERF_EVENTS ?? 1_000_000);

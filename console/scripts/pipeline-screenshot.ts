@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startReadSide } from '../../e2e/src/read-side';
 import { createConsoleHandler } from '../server/app';
-import { silentLogger } from '../server/logger';
+import { silentLogger } from '@eventlens/service-kit';
 import { launchChromium, layoutProblems, newContext, screenshot } from '../test/browser/support';
 
 const TRAFFIC_MS = Number(process.env.EVENTLENS_SCREENSHOT_TRAFFIC_MS ?? 150_000);

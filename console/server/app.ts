@@ -13,10 +13,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApiProxy } from './proxy';
-import type { Logger } from './logger';
 import { createStaticHandler } from './static';
 import { errorBody } from './errors';
-import { sendMetrics } from '@eventlens/service-kit';
+import { healthHandlers, sendMetrics, type CheckResult, type Logger } from '@eventlens/service-kit';
 import type { ConsoleMetrics } from './metrics';
 
 /** sdk/serve.js's handler: true when it answered. */
@@ -71,7 +70,7 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
   const command = createApiProxy({ name: 'command API', target: deps.ingestUrl, logger: deps.logger });
   const serveStatic = createStaticHandler({ root: deps.distDir });
 
-  async function check(name: string, url: string): Promise<{ name: string; ok: boolean; detail: string }> {
+  async function check(name: string, url: string): Promise<CheckResult> {
     try {
       const res = await doFetch(url, { signal: AbortSignal.timeout(2000) });
       await res.body?.cancel();
@@ -82,28 +81,11 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
     }
   }
 
-  async function readiness(res: ServerResponse): Promise<void> {
-    const checks = await Promise.all([
-      check('query', `${deps.queryUrl}/readyz`),
-      check('command', `${deps.ingestUrl}/readyz`),
-    ]);
-    const failing = checks.filter((c) => !c.ok);
-    const body = { checks: Object.fromEntries(checks.map((c) => [c.name, { ok: c.ok, detail: c.detail }])) };
-    if (failing.length === 0) {
-      json(res, 200, { status: 'ready', ...body });
-      return;
-    }
-    json(
-      res,
-      503,
-      {
-        status: 'not ready',
-        ...errorBody('NOT_READY', `not ready: ${failing.map((c) => `${c.name} (${c.detail})`).join(', ')}`),
-        ...body,
-      },
-      { 'Retry-After': '1' },
-    );
-  }
+  // The service kit's /healthz and /readyz; ready when both APIs answer their own /readyz.
+  const health = healthHandlers({
+    checks: () =>
+      Promise.all([check('query', `${deps.queryUrl}/readyz`), check('command', `${deps.ingestUrl}/readyz`)]),
+  });
 
   function demo(req: IncomingMessage, res: ServerResponse, upstreamUrl: string): void {
     if ('unavailable' in deps.demo) {
@@ -123,12 +105,9 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
     const pathname = url.split('?')[0]!;
     deps.metrics?.observe(req, res);
 
-    if (pathname === '/healthz') return json(res, 200, { status: 'ok' });
+    if (pathname === '/healthz') return health.healthz(req, res);
     if (pathname === '/metrics' && deps.metrics) return void sendMetrics(deps.metrics.registry, res);
-    if (pathname === '/readyz') {
-      void readiness(res);
-      return;
-    }
+    if (pathname === '/readyz') return health.readyz(req, res);
     if (pathname === '/api/query' || pathname.startsWith('/api/query/')) {
       return query.forward(req, res, stripPrefix(url, '/api/query'));
     }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createConsoleHandler, type ConsoleHandler, type DemoHandler } from './app';
 import { loadConfig } from './config';
-import { silentLogger } from './logger';
+import { silentLogger } from '@eventlens/service-kit';
 
 interface Upstream {
   server: Server;
@@ -286,6 +286,7 @@ describe('config', () => {
         keepAliveTimeoutMs: 5_000,
         maxConnections: 1024,
       },
+      log: { level: 'info', format: 'json' },
     });
     expect(() => loadConfig({ EVENTLENS_INGEST_URL: 'http://x' })).toThrow(
       'EVENTLENS_QUERY_URL: is required',

@@ -3,7 +3,15 @@
  * names the variable; nothing else in the server reads `process.env`.
  */
 import { z } from 'zod';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '@eventlens/service-kit';
+import {
+  DEFAULT_HTTP_LIMITS,
+  LOG_ENV,
+  logOptionsFrom,
+  parseEnv,
+  type HttpLimits,
+  type LogFormat,
+  type LogLevel,
+} from '@eventlens/service-kit';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -32,6 +40,8 @@ const Env = z
     EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: int(100, 300_000).default(DEFAULT_HTTP_LIMITS.requestTimeoutMs),
     EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
     EVENTLENS_HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(DEFAULT_HTTP_LIMITS.maxConnections),
+    /** EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT (service kit). */
+    ...LOG_ENV,
   })
   .refine((e) => e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS <= e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS, {
     path: ['EVENTLENS_HTTP_HEADERS_TIMEOUT_MS'],
@@ -46,23 +56,13 @@ export interface ConsoleConfig {
   demoApiKey: string | undefined;
   distDir: string | undefined;
   http: HttpLimits;
-}
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  /** The logger's level and format (EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT). */
+  log: { level: LogLevel; format: LogFormat };
 }
 
 export function loadConfig(env: Record<string, string | undefined>): ConsoleConfig {
   // An empty variable means "not set", as a shell's `VAR= cmd` suggests.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = Env.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    const message = present[variable] === undefined ? 'is required' : issue.message;
-    throw new ConfigError(`${variable}: ${message}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env, { emptyIsUnset: true });
   return {
     port: e.EVENTLENS_CONSOLE_PORT,
     host: e.EVENTLENS_CONSOLE_HOST,
@@ -76,5 +76,6 @@ export function loadConfig(env: Record<string, string | undefined>): ConsoleConf
       keepAliveTimeoutMs: e.EVENTLENS_HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.EVENTLENS_HTTP_MAX_CONNECTIONS,
     },
+    log: logOptionsFrom(e),
   };
 }

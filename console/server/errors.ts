@@ -1,7 +1,10 @@
 /**
- * The codes the console server answers with itself, in the shared error shape (docs/CONVENTIONS.md
- * lists them from here). What the two APIs answer passes through the proxy unchanged.
+ * The codes the console server answers with itself, in the service kit's shared error shape
+ * (docs/CONVENTIONS.md lists them from here). What the two APIs answer passes through the proxy
+ * unchanged.
  */
+import { errorBody as kitErrorBody } from '@eventlens/service-kit';
+
 export const ERROR_CODES = [
   'NOT_READY',
   'NOT_FOUND',
@@ -11,7 +14,7 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The shared error body: `{ error: { code, message } }`. */
+/** The shared error body: `{ error: { code, message } }`, with this server's codes only. */
 export function errorBody(code: ErrorCode, message: string) {
-  return { error: { code, message } };
+  return kitErrorBody(code, message);
 }

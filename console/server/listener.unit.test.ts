@@ -17,7 +17,7 @@ import {
   startHttpServer,
   type HttpLimits,
 } from '@eventlens/service-kit';
-import { silentLogger } from './logger';
+import { silentLogger } from '@eventlens/service-kit';
 
 interface Seen {
   url: string;

@@ -1,14 +1,20 @@
 /**
  * Composition root of the console server: `node --import tsx console/server/main.ts`.
- * Config from the environment (config.ts), the demo page from the SDK, then listen; SIGTERM/SIGINT
- * stop accepting and let requests in flight finish.
+ * Tracing first (when OTEL_* configures an exporter), config from the environment (config.ts), the
+ * demo page from the SDK, then listen; SIGTERM/SIGINT stop accepting and let requests in flight
+ * finish (service kit).
  */
 import { fileURLToPath } from 'node:url';
-import { createConsoleHandler, type ConsoleHandler, type ConsoleServerDeps, type DemoHandler } from './app';
-import { ConfigError, loadConfig } from './config';
-import { startHttpServer } from '@eventlens/service-kit';
-import { jsonLogger as logger } from './logger';
-import { createConsoleMetrics } from './metrics';
+import {
+  closeServer,
+  ConfigError,
+  createLogger,
+  describeError,
+  onShutdown,
+  startHttpServer,
+  startTracing,
+} from '@eventlens/service-kit';
+import type { ConsoleHandler, ConsoleServerDeps, DemoHandler } from './app';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -25,16 +31,15 @@ async function loadDemo(apiKey: string | undefined, host: string): Promise<Conso
 }
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`console: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const tracing = await startTracing({ serviceName: 'console', env: process.env });
+  // The application after tracing, so the instrumentations are in place before its modules load.
+  const [{ createConsoleHandler }, { loadConfig }, { createConsoleMetrics }] = await Promise.all([
+    import('./app'),
+    import('./config'),
+    import('./metrics'),
+  ]);
+  const config = loadConfig(process.env);
+  const logger = createLogger({ service: 'console', ...config.log });
   const distDir = config.distDir ?? fileURLToPath(new URL('../dist', import.meta.url));
   // Listening first (the port may be 0), handling once the demo page is wired: 503 until then.
   const ready: { handler?: ConsoleHandler } = {};
@@ -60,26 +65,17 @@ async function main(): Promise<void> {
   });
   logger.info('console listening', { url: origin, queryUrl: config.queryUrl, ingestUrl: config.ingestUrl });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('console stopping', { signal });
-    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-    force.unref();
-    server.close(() => {
-      clearTimeout(force);
+  onShutdown({
+    logger,
+    stop: async () => {
+      await closeServer(server, SHUTDOWN_GRACE_MS);
       ready.handler?.close();
-      logger.info('console stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+      await tracing.shutdown();
+    },
+  });
 }
 
 main().catch((error: unknown) => {
-  console.error('console failed to start:', error);
+  console.error(`console: ${error instanceof ConfigError ? error.message : describeError(error)}`);
   process.exit(1);
 });

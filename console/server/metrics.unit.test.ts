@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createConsoleHandler, type ConsoleHandler } from './app';
-import { silentLogger } from './logger';
+import { silentLogger } from '@eventlens/service-kit';
 import { consoleRouteOf, createConsoleMetrics } from './metrics';
 
 describe('consoleRouteOf', () => {

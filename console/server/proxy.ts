@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyServer } from 'http-proxy-3';
-import type { Logger } from './logger';
+import type { Logger } from '@eventlens/service-kit';
 import { errorBody } from './errors';
 
 export interface ApiProxyOptions {

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { silentLogger } from './logger';
+import { silentLogger } from '@eventlens/service-kit';
 import { createApiProxy, type ApiProxy } from './proxy';
 
 let upstream: Server;
