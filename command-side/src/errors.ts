@@ -3,6 +3,7 @@
  * fields at fault. One middleware (`http/error-middleware.ts`) turns anything thrown into this shape.
  */
 import { formatPath } from '@eventlens/contracts';
+import type { FieldError } from '@eventlens/service-kit';
 import type { z } from 'zod';
 
 /** Every code this service answers with (docs/CONVENTIONS.md lists them from here). */
@@ -52,10 +53,8 @@ export function statusOf(code: ErrorCode): number {
   }
 }
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+/** A field at fault: its dotted path and what is wrong (the service kit's shape). */
+export type { FieldError };
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';

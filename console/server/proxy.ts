@@ -18,7 +18,7 @@ export interface ApiProxyOptions {
   /** What the upstream is, for error messages: "query API". */
   name: string;
   target: string;
-  logger: Logger;
+  logger: Pick<Logger, 'info' | 'error'>;
   /** Upstream response timeout (default 30 s). */
   timeoutMs?: number;
 }
