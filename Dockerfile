@@ -31,6 +31,7 @@ COPY bench/package.json bench/
 COPY e2e/package.json e2e/
 COPY docs/package.json docs/
 COPY k8s/package.json k8s/
+COPY monitoring/package.json monitoring/
 
 # ---------------------------------------------------------------------------------------------------
 # Build: every dependency (dev ones included), then `npm run build` of the packages the images hold.
