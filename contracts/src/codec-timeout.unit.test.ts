@@ -14,12 +14,13 @@ let url: string;
 const asked: string[] = [];
 
 beforeAll(async () => {
-  // Answers /config/* at once (so registration reaches the registry client) and nothing else, ever.
+  // Answers /config/* at once with the level the codec sets (so registration reaches the registry
+  // client) and nothing else, ever.
   server = http.createServer((req, res) => {
     asked.push(`${req.method} ${req.url}`);
     if (req.url?.startsWith('/config/')) {
       res.setHeader('content-type', 'application/json');
-      res.end('{"compatibility":"BACKWARD","compatibilityLevel":"BACKWARD"}');
+      res.end('{"compatibility":"FULL_TRANSITIVE","compatibilityLevel":"FULL_TRANSITIVE"}');
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,6 +10,8 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { TimeoutMiddleware } from 'mappersmith/middleware/timeout';
 import avro from 'avsc';
+import { AVRO_HISTORY } from './avro-history.generated';
+import { SUBJECT_COMPATIBILITY, type CompatibilityLevel } from './compatibility';
 import {
   AVRO_SCHEMAS,
   EVENT_TYPES,
@@ -43,7 +45,10 @@ export class CodecError extends Error {
 }
 
 export interface Codec {
-  /** Registers every event schema (idempotent) and caches the ids. Returns subject → id. */
+  /**
+   * Sets each subject's compatibility level and registers every published version of its schema,
+   * oldest first (idempotent), and caches the ids. Returns subject → the id this codec writes with.
+   */
   register(): Promise<Record<string, number>>;
   encode<T extends EventType>(type: T, value: EventOf<T>): Buffer;
   decode(buffer: Buffer): Promise<AnyEvent>;
@@ -61,7 +66,8 @@ export interface CodecOptions {
   registryUrl: string;
   /** Basic auth sent with every registry request; none when absent. */
   auth?: RegistryAuth;
-  compatibility?: 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
+  /** One level for every subject; defaults to each subject's own (`SUBJECT_COMPATIBILITY`). */
+  compatibility?: CompatibilityLevel;
   /** Injected for tests; defaults to the global fetch. */
   fetchImpl?: typeof fetch;
   /**
@@ -72,7 +78,10 @@ export interface CodecOptions {
   requestTimeoutMs?: number;
   /** Subject naming; defaults to the record-name strategy. Tests pass a prefix to stay isolated. */
   subjectFor?: (type: EventType) => string;
-  /** Schemas to write with; defaults to this build's. Tests pass changed ones to check evolution. */
+  /**
+   * Schemas to write with; defaults to this build's latest. Tests pass older or changed ones to check
+   * evolution; a type given here registers only that schema, not its history.
+   */
   schemas?: Partial<Record<EventType, AvroRecordSchema>>;
   /**
    * Told of every lookup in the codec's caches, for metrics (contracts depends on no metrics
@@ -95,7 +104,7 @@ const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
 
 export function createCodec(options: CodecOptions): Codec {
-  const compatibility = options.compatibility ?? 'BACKWARD';
+  const levelOf = (type: EventType) => options.compatibility ?? SUBJECT_COMPATIBILITY[type];
   const doFetch = options.fetchImpl ?? fetch;
   const timeoutMs = options.requestTimeoutMs ?? REGISTRY_REQUEST_TIMEOUT_MS;
   const baseUrl = options.registryUrl.replace(/\/+$/, '');
@@ -124,7 +133,7 @@ export function createCodec(options: CodecOptions): Codec {
   /** Per writer schema id: which event it is and how to read it into this build's reader type. */
   const readers = new Map<number, Promise<{ type: EventType; resolver: avro.Resolver; reader: avro.Type }>>();
 
-  async function setCompatibility(subject: string): Promise<void> {
+  async function setCompatibility(subject: string, compatibility: CompatibilityLevel): Promise<void> {
     // Apicurio answers GET /config/{subject} with NONE for a subject without a rule, which the
     // registry client treats as a mismatch; setting the rule first makes registration idempotent.
     let response: Response;
@@ -161,14 +170,18 @@ export function createCodec(options: CodecOptions): Codec {
     const ids: Record<string, number> = {};
     for (const type of EVENT_TYPES) {
       const subject = subjectFor(type);
-      await setCompatibility(subject);
+      const compatibility = levelOf(type);
+      await setCompatibility(subject, compatibility);
+      const versions = options.schemas?.[type] ? [options.schemas[type]] : AVRO_HISTORY[type];
       try {
-        const { id } = await registry.register(
-          { type: SchemaType.AVRO, schema: JSON.stringify(writerSchemas[type]) },
-          { subject, compatibility: COMPATIBILITY[compatibility] },
-        );
-        writeIds.set(type, id);
-        ids[subject] = id;
+        for (const schema of versions) {
+          const { id } = await registry.register(
+            { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+            { subject, compatibility: COMPATIBILITY[compatibility] },
+          );
+          writeIds.set(type, id);
+          ids[subject] = id;
+        }
       } catch (error) {
         const status = (error as { status?: number }).status;
         if (status === 409) {

@@ -3,14 +3,16 @@
  * schema registry) and as Zod schemas (the TypeScript contract). `events.unit.test.ts` fails when
  * the two disagree, so a field cannot be added to one and forgotten in the other.
  *
- * Evolving a record: add a field with a default (a union with "null" first and default null),
- * never rename or retype one. The registry's BACKWARD check enforces it.
+ * Evolving a record: add a version file with a field that has a default (a union with "null" first
+ * and default null), never rename or retype one (docs/contracts.md). The local check
+ * (`npm run contracts -- check`) and the registry enforce each subject's level (compatibility.ts).
  */
 import { z } from 'zod';
+import { AVRO_HISTORY } from './avro-history.generated';
 
 export const AVRO_NAMESPACE = 'dev.eventlens';
 
-type AvroField = { name: string; type: unknown; default?: unknown; doc?: string };
+type AvroField = { name: string; type: unknown; default?: unknown; doc?: string; aliases?: string[] };
 export type AvroRecordSchema = {
   type: 'record';
   name: string;
@@ -19,99 +21,19 @@ export type AvroRecordSchema = {
   fields: AvroField[];
 };
 
-const nullable = (type: unknown) => ({ type: ['null', type], default: null });
-const timestampMs = { type: 'long', logicalType: 'timestamp-millis' };
+/**
+ * Every Avro contract at its latest published version. The history (every version, oldest first)
+ * is the files `contracts/avro/<Record>/v<n>.avsc`, loaded through the module generated from them.
+ */
+export const AVRO_SCHEMAS = latestOf(AVRO_HISTORY);
 
-const record = (name: string, doc: string, fields: AvroField[]): AvroRecordSchema => ({
-  type: 'record',
-  name,
-  namespace: AVRO_NAMESPACE,
-  doc,
-  fields,
-});
-
-export const AVRO_SCHEMAS = {
-  EventTracked: record('EventTracked', 'One analytics event accepted by the ingestion API.', [
-    { name: 'event_id', type: 'string', doc: 'Client-generated UUID; read models count each id once.' },
-    { name: 'project_id', type: 'string' },
-    { name: 'event_name', type: 'string' },
-    { name: 'session_id', ...nullable('string') },
-    { name: 'user_id', ...nullable('string') },
-    { name: 'anonymous_id', ...nullable('string') },
-    { name: 'timestamp', type: timestampMs, doc: 'When the event happened, as the client says.' },
-    { name: 'received_at', type: timestampMs, doc: 'When the ingestion API accepted it.' },
-    { name: 'url', ...nullable('string') },
-    { name: 'referrer', ...nullable('string') },
-    { name: 'metadata_json', type: 'string', doc: 'The metadata object as JSON text ("{}" when absent).' },
-    { name: 'context', type: { type: 'map', values: 'string' }, default: {} },
-  ]),
-  ProjectCreated: record('ProjectCreated', 'A project, the tenant every event belongs to.', [
-    { name: 'project_id', type: 'string' },
-    { name: 'name', type: 'string' },
-    { name: 'created_at', type: timestampMs },
-    { name: 'created_by', ...nullable('string') },
-  ]),
-  ApiKeyIssued: record('ApiKeyIssued', 'A write or read key. Only its SHA-256 hash is in the log.', [
-    { name: 'key_id', type: 'string' },
-    { name: 'project_id', type: 'string' },
-    { name: 'kind', type: { type: 'enum', name: 'ApiKeyKind', symbols: ['write', 'read'] } },
-    { name: 'name', type: 'string' },
-    { name: 'key_hash', type: 'string', doc: 'Hex SHA-256 of the key.' },
-    {
-      name: 'key_prefix',
-      type: 'string',
-      doc: 'The first characters of the key, to recognise it in a list.',
-    },
-    { name: 'issued_at', type: timestampMs },
-  ]),
-  ApiKeyRevoked: record('ApiKeyRevoked', 'A key that must no longer be accepted.', [
-    { name: 'key_id', type: 'string' },
-    { name: 'project_id', type: 'string' },
-    { name: 'revoked_at', type: timestampMs },
-  ]),
-  UserRegistered: record('UserRegistered', 'A console user.', [
-    { name: 'user_id', type: 'string' },
-    { name: 'email', type: 'string' },
-    { name: 'name', ...nullable('string') },
-    { name: 'password_hash', type: 'string', doc: 'scrypt$N$r$p$salt$hash, never the password.' },
-    { name: 'registered_at', type: timestampMs },
-  ]),
-  DlqReplayRequested: record(
-    'DlqReplayRequested',
-    "An operator asked to re-inject a projection's DLQ records into its first retry topic.",
-    [
-      { name: 'request_id', type: 'string', doc: 'UUID; the ops worker replays once per request id.' },
-      { name: 'projection', type: 'string' },
-      { name: 'requested_at', type: timestampMs },
-      { name: 'requested_by', ...nullable('string'), doc: 'The console user, null for the admin token.' },
-    ],
-  ),
-  ConsoleSessionStarted: record(
-    'ConsoleSessionStarted',
-    'A console user logged in: the session id is carried by the signed session token.',
-    [
-      { name: 'session_id', type: 'string', doc: 'UUID, the `sid` of the token.' },
-      { name: 'user_id', type: 'string' },
-      { name: 'started_at', type: timestampMs },
-      { name: 'expires_at', type: timestampMs, doc: 'When the token expires whatever happens.' },
-      {
-        name: 'user_agent',
-        ...nullable('string'),
-        doc: 'The browser that logged in, cut to 256 characters.',
-      },
-    ],
-  ),
-  ConsoleSessionRevoked: record(
-    'ConsoleSessionRevoked',
-    'A console session that must no longer be accepted (a logout, or revoked from another session).',
-    [
-      { name: 'session_id', type: 'string' },
-      { name: 'user_id', type: 'string' },
-      { name: 'revoked_at', type: timestampMs },
-      { name: 'revoked_by', ...nullable('string'), doc: 'The session that revoked it, null when unknown.' },
-    ],
-  ),
-} as const satisfies Record<string, AvroRecordSchema>;
+function latestOf<H extends Record<string, AvroRecordSchema[]>>(
+  history: H,
+): { [K in keyof H]: AvroRecordSchema } {
+  return Object.fromEntries(
+    Object.entries(history).map(([name, versions]) => [name, versions.at(-1)]),
+  ) as never;
+}
 
 export type EventType = keyof typeof AVRO_SCHEMAS;
 export const EVENT_TYPES = Object.keys(AVRO_SCHEMAS) as EventType[];
@@ -122,6 +44,8 @@ export function subjectOf(type: EventType): string {
 }
 
 const ms = z.number().int();
+/** A field added after v1: nullable, null when absent (its Avro default), so producers may leave it out. */
+const v2 = <T extends z.ZodType>(type: T) => type.nullable().default(null);
 
 export const EVENT_SCHEMAS = {
   EventTracked: z.strictObject({
@@ -137,6 +61,24 @@ export const EVENT_SCHEMAS = {
     referrer: z.string().nullable(),
     metadata_json: z.string(),
     context: z.record(z.string(), z.string()),
+    // v2: typed page context and fields derived from the request; null when unknown or written as v1.
+    page_title: v2(z.string()),
+    utm_source: v2(z.string()),
+    utm_medium: v2(z.string()),
+    utm_campaign: v2(z.string()),
+    utm_term: v2(z.string()),
+    utm_content: v2(z.string()),
+    screen_width: v2(z.number().int()),
+    screen_height: v2(z.number().int()),
+    language: v2(z.string()),
+    time_zone: v2(z.string()),
+    client_sent_at: v2(ms),
+    browser: v2(z.string()),
+    browser_version: v2(z.string()),
+    os: v2(z.string()),
+    os_version: v2(z.string()),
+    device_type: v2(z.string()),
+    country: v2(z.string()),
   }),
   ProjectCreated: z.strictObject({
     project_id: z.string(),
@@ -186,7 +128,8 @@ export const EVENT_SCHEMAS = {
   }),
 } as const satisfies Record<EventType, z.ZodType>;
 
-export type EventTracked = z.infer<typeof EVENT_SCHEMAS.EventTracked>;
+/** An EventTracked as a producer gives it: the fields added after v1 may be left out (they are then null). */
+export type EventTracked = z.input<typeof EVENT_SCHEMAS.EventTracked>;
 export type ProjectCreated = z.infer<typeof EVENT_SCHEMAS.ProjectCreated>;
 export type ApiKeyIssued = z.infer<typeof EVENT_SCHEMAS.ApiKeyIssued>;
 export type ApiKeyRevoked = z.infer<typeof EVENT_SCHEMAS.ApiKeyRevoked>;
@@ -195,6 +138,9 @@ export type DlqReplayRequested = z.infer<typeof EVENT_SCHEMAS.DlqReplayRequested
 export type ConsoleSessionStarted = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionStarted>;
 export type ConsoleSessionRevoked = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionRevoked>;
 
-export type EventOf<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]>;
-/** A decoded record: its type (from the writer's schema name) and its value. */
-export type AnyEvent = { [T in EventType]: { type: T; value: EventOf<T> } }[EventType];
+/** An event as a producer gives it (fields with a default may be left out). */
+export type EventOf<T extends EventType> = z.input<(typeof EVENT_SCHEMAS)[T]>;
+/** A decoded record: its type (from the writer's schema name) and its value, every field present. */
+export type AnyEvent = {
+  [T in EventType]: { type: T; value: z.output<(typeof EVENT_SCHEMAS)[T]> };
+}[EventType];

@@ -45,6 +45,18 @@ export {
   type ConsoleSessionRevoked,
   type AvroRecordSchema,
 } from './events';
+export { AVRO_HISTORY } from './avro-history.generated';
+export {
+  COMPATIBILITY_LEVELS,
+  SUBJECT_COMPATIBILITY,
+  checkVersions,
+  resolutionProblem,
+  rulesOf,
+  type CompatibilityLevel,
+  type Incompatibility,
+  type ResolutionProblem,
+} from './compatibility';
+export { checkAgainstRegistry, type RegistryCheckOptions, type RegistryCheckResult } from './registry-check';
 export { LIMITS } from './limits';
 export {
   TOPICS,
