@@ -28,7 +28,8 @@ import {
 
 export { SpanKind, type Attributes, type Link, type Span };
 
-const TRACER = '@eventlens/service-kit';
+/** A proxy: it delegates to the SDK's tracer once one is registered, a no-op until then. */
+const tracer = trace.getTracer('@eventlens/service-kit');
 let active = false;
 
 export interface Tracing {
@@ -111,7 +112,6 @@ export interface SpanOptions {
  * an error (with the exception recorded) when `fn` throws or rejects. Sync in, sync out.
  */
 export function withSpan<T>(name: string, fn: (span: Span) => T, options: SpanOptions = {}): T {
-  const tracer = trace.getTracer(TRACER);
   const parent = options.parent ?? context.active();
   const span = tracer.startSpan(
     name,
