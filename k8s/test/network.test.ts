@@ -38,8 +38,14 @@ const ARROWS = [
   'registry → postgres',
 ];
 
-const matches = (selector: { matchLabels?: Labels } | undefined, labels: Labels) =>
-  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+type Selector = {
+  matchLabels?: Labels;
+  matchExpressions?: { key: string; operator: 'In'; values: string[] }[];
+};
+
+const matches = (selector: Selector | undefined, labels: Labels) =>
+  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+  (selector?.matchExpressions ?? []).every((e) => e.operator === 'In' && e.values.includes(labels[e.key]!));
 
 /** A peer in the same namespace (no namespaceSelector) selecting these labels. */
 const peerSelects = (peer: Peer, labels: Labels) =>
@@ -111,7 +117,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       'projection-rebuild',
       'registry',
     ]) {
-      const own = policies.filter((p) => matches(p.spec.podSelector, PODS[name]!.labels));
+      // prometheus-scrape (components/monitoring) only opens /metrics to Prometheus: monitoring.test.ts.
+      const own = policies.filter(
+        (p) => p.metadata.name !== 'prometheus-scrape' && matches(p.spec.podSelector, PODS[name]!.labels),
+      );
       expect(own.flatMap((p) => p.spec.policyTypes).sort(), name).toEqual(['Egress', 'Ingress']);
       const dns = own.some((p) =>
         (p.spec.egress as Rule[]).some(

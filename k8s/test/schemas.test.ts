@@ -61,7 +61,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 });
 
 describe('an unknown field fails every validator kind', () => {
-  it('core kinds (kubernetes-models), CloudNativePG and KEDA (@kubernetes-models CRD packages)', async () => {
+  it('core kinds (kubernetes-models), CloudNativePG, KEDA and the Prometheus operator (@kubernetes-models CRD packages)', async () => {
     const objects = render('prod-keda');
     const kinds = new Map(objects.filter((o) => !isStrimzi(o)).map((o) => [`${o.apiVersion} ${o.kind}`, o]));
     expect([...kinds.keys()]).toEqual(
@@ -69,6 +69,8 @@ describe('an unknown field fails every validator kind', () => {
         'apps/v1 Deployment',
         'postgresql.cnpg.io/v1 Cluster',
         'keda.sh/v1alpha1 ScaledObject',
+        'monitoring.coreos.com/v1 ServiceMonitor',
+        'monitoring.coreos.com/v1 PrometheusRule',
       ]),
     );
     for (const [kind, object] of kinds) {

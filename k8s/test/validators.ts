@@ -1,8 +1,9 @@
 /**
  * Schema validation of rendered objects, refusing unknown fields everywhere:
  * - core kinds: the `kubernetes-models` class of the kind (`.validate()`);
- * - CloudNativePG `Cluster` and KEDA `ScaledObject`: the operators' CRD schemas as published in
- *   `@kubernetes-models/cloudnative-pg` and `@kubernetes-models/keda` (same `.validate()`);
+ * - CloudNativePG `Cluster`, KEDA `ScaledObject`, the Prometheus operator's `ServiceMonitor` and
+ *   `PrometheusRule`: the operators' CRD schemas as published in `@kubernetes-models/cloudnative-pg`,
+ *   `@kubernetes-models/keda` and `@kubernetes-models/prometheus-operator` (same `.validate()`);
  * - Strimzi `Kafka`, `KafkaNodePool`, `KafkaTopic`: Strimzi's own model classes (Maven `io.strimzi:api`)
  *   through the small Java program in k8s/validate (strictJava below).
  *
@@ -24,6 +25,8 @@ async function modelFor(apiVersion: string, kind: string): Promise<ModelClass | 
     mod = await import('@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1');
   } else if (apiVersion === 'keda.sh/v1alpha1') {
     mod = await import('@kubernetes-models/keda/keda.sh/v1alpha1');
+  } else if (apiVersion === 'monitoring.coreos.com/v1') {
+    mod = await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1');
   } else if (/^([a-z0-9.]+\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion) && !apiVersion.includes('strimzi')) {
     mod = await import(/* @vite-ignore */ `kubernetes-models/${apiVersion}`).catch(() => ({}));
   } else {
