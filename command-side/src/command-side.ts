@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { CodecError, EVENT_TYPES, createCodec, type Codec } from '@eventlens/contracts';
 import type { Express } from 'express';
 import { createKeyDirectory, type KeyDirectory } from './admin/directory';
+import { openCountryLookup, type CountryLookup } from './ingest/client';
 import { createApp } from './app';
 import { INGEST_HTTP_LIMITS, type CommandSideConfig } from './config';
 import { HttpError } from './errors';
@@ -35,6 +36,8 @@ export interface CommandSideOptions {
   defaultMetrics?: boolean;
   /** How the producer opens broker connections (kafkajs `socketFactory`): TLS options, or a test that cuts them. */
   kafkaSocketFactory?: KafkaClientOptions['socketFactory'];
+  /** The client address's country; defaults to the offline database shipped with the command side. */
+  countryOf?: CountryLookup;
 }
 
 export interface CommandSide {
@@ -158,6 +161,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
       codec,
       limiter: createEventRateLimiter(config.rateLimit),
       eventsTopic: config.topics.events,
+      countryOf: options.countryOf ?? openCountryLookup(),
       notReady,
       now,
       newId,

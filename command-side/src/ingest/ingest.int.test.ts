@@ -65,6 +65,27 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 
 const byEventId = (id: string) => (all: CollectedRecord[]) => all.find((r) => eventIdOf(r) === id);
 
+/** The fields EventTracked v2 added, as a request that tells nothing of them gives them. */
+const V2_UNKNOWN = {
+  page_title: null,
+  utm_source: null,
+  utm_medium: null,
+  utm_campaign: null,
+  utm_term: null,
+  utm_content: null,
+  screen_width: null,
+  screen_height: null,
+  language: null,
+  time_zone: null,
+  client_sent_at: null,
+  browser: null,
+  browser_version: null,
+  os: null,
+  os_version: null,
+  device_type: null,
+  country: null,
+};
+
 describe('POST /v1/events', () => {
   it('answers 202 once the record is in Kafka, in the Confluent wire format, decoding to the EventTracked', async () => {
     const eventId = randomUUID();
@@ -109,6 +130,11 @@ describe('POST /v1/events', () => {
         screen: '1920x1080',
         client_timestamp: String(Date.UTC(2025, 2, 4, 5, 6, 7, 89)),
       },
+      // v2: the screen typed; nothing else known of the page, and the sender (Node's fetch from
+      // loopback) is no browser and in no country.
+      ...V2_UNKNOWN,
+      screen_width: 1920,
+      screen_height: 1080,
     });
     expect(value.received_at).toBeGreaterThanOrEqual(before);
     expect(value.received_at).toBeLessThanOrEqual(Date.now());
@@ -797,6 +823,116 @@ describe('client clocks', () => {
     });
     expect(misplaced.status).toBe(400);
     expect(misplaced.body.error?.fields?.map((f) => f.field)).toEqual(['events[0].sent_at']);
+  });
+});
+
+describe('EventTracked v2', () => {
+  const CHROME =
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+  const IPHONE =
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+  // Behind a proxy: loopback is trusted here, so X-Forwarded-For names the client address.
+  let behindProxy: RunningCommandSide;
+  beforeAll(async () => {
+    behindProxy = await startCommandSide(
+      testConfig(stack, topics, { http: { port: 0, host: '127.0.0.1', trustProxy: ['loopback'] } }),
+    );
+  });
+  afterAll(() => behindProxy?.stop());
+
+  const send = (body: unknown, headers: Record<string, string>) =>
+    fetch(`${behindProxy.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  it('types the page context the SDK sends and derives browser, OS, device and country, never keeping the address', async () => {
+    const eventId = randomUUID();
+    const sentAt = Date.now();
+    const context = {
+      title: 'Pricing – Acme',
+      screen: '1440x900',
+      language: 'fr-FR',
+      time_zone: 'Europe/Paris',
+      utm_source: 'newsletter',
+      utm_medium: 'email',
+      utm_campaign: 'spring',
+      utm_term: 'analytics',
+      utm_content: 'header',
+    };
+    const response = await send(
+      { api_key: key, sent_at: sentAt, event_name: 'page_view', event_id: eventId, context },
+      { 'user-agent': CHROME, 'x-forwarded-for': '81.2.69.142' },
+    );
+    expect(response.status).toBe(202);
+    const record = await events.until(byEventId(eventId));
+    expect(record.event.value).toMatchObject({
+      page_title: 'Pricing – Acme',
+      utm_source: 'newsletter',
+      utm_medium: 'email',
+      utm_campaign: 'spring',
+      utm_term: 'analytics',
+      utm_content: 'header',
+      screen_width: 1440,
+      screen_height: 900,
+      language: 'fr-FR',
+      time_zone: 'Europe/Paris',
+      client_sent_at: sentAt,
+      browser: 'Chrome',
+      browser_version: '124',
+      os: 'Windows',
+      os_version: '10',
+      device_type: 'desktop',
+      country: 'GB',
+      // The v1 fields as before: the context map exactly as sent, plus the client clock reading.
+      context: { ...context, client_sent_at: String(sentAt) },
+    });
+    expect(record.value.includes('81.2.69.142')).toBe(false);
+  });
+
+  it('still accepts what an SDK from before v2 sends, typing what it has', async () => {
+    const eventId = randomUUID();
+    // The body of eventlens-js 0.1: page context as a loose map, no title nor time zone.
+    const response = await send(
+      {
+        api_key: key,
+        sent_at: Date.now(),
+        event_name: 'page_view',
+        event_id: eventId,
+        session_id: 's-old',
+        anonymous_id: 'a-old',
+        timestamp: Date.now(),
+        url: 'https://example.com/?utm_source=ads',
+        context: { screen: '390x844', language: 'en-US', utm_source: 'ads' },
+      },
+      { 'user-agent': IPHONE, 'x-forwarded-for': '2a01:e0a::1' },
+    );
+    expect(response.status).toBe(202);
+    const record = await events.until(byEventId(eventId));
+    expect(record.event.value).toMatchObject({
+      page_title: null,
+      time_zone: null,
+      utm_source: 'ads',
+      screen_width: 390,
+      screen_height: 844,
+      language: 'en-US',
+      browser: 'Mobile Safari',
+      os: 'iOS',
+      device_type: 'mobile',
+      country: 'FR',
+    });
+  });
+
+  it('leaves the sender fields null for a server sending from a private address', async () => {
+    const eventId = randomUUID();
+    const response = await send(
+      { api_key: key, event_name: 'signup', event_id: eventId },
+      { 'user-agent': 'curl/8.5.0', 'x-forwarded-for': '10.0.0.7' },
+    );
+    expect(response.status).toBe(202);
+    const record = await events.until(byEventId(eventId));
+    expect(record.event.value).toMatchObject(V2_UNKNOWN);
   });
 });
 

@@ -14,6 +14,7 @@ import type { KeyDirectory, KeyEntry } from '../admin/directory';
 import type { Appender, LogRecord } from '../log/appender';
 import { SpanKind, traceHeaders, withSpan } from '@eventlens/service-kit';
 import { botOf } from './bots';
+import { userAgentFields, type ClientFields, type CountryLookup } from './client';
 import { recordKey, toEventTracked } from './track';
 
 export interface IngestDeps {
@@ -26,8 +27,16 @@ export interface IngestDeps {
   notReady: () => HttpError | undefined;
   /** Called once Kafka has acknowledged a request's records, with their count and project. */
   onAccepted: (count: number, projectId: string) => void;
+  /** The country of the client address (`client.ts`); the address itself is never kept. None: null. */
+  countryOf?: CountryLookup;
   now: () => number;
   newId: () => string;
+}
+
+/** What the server derives from the request about its sender (never the address itself). */
+interface Sender {
+  bot: string | undefined;
+  client: ClientFields;
 }
 
 /**
@@ -47,10 +56,19 @@ const body = jsonBody({ types: ['application/json', 'text/plain'], limitBytes: L
 export function ingestRouter(deps: IngestDeps): Router {
   const router = Router();
 
+  /** What the request says of its sender: bot or not, browser, OS, device type, country. */
+  function senderOf(req: Request): Sender {
+    const userAgent = req.get('user-agent');
+    return {
+      bot: botOf(userAgent),
+      client: { ...userAgentFields(userAgent), country: deps.countryOf?.(req.ip) ?? null },
+    };
+  }
+
   async function accept(
     apiKey: string,
     sentAt: number | undefined,
-    bot: string | undefined,
+    sender: Sender,
     items: BatchItem[],
   ): Promise<number> {
     const notReady = deps.notReady();
@@ -63,7 +81,7 @@ export function ingestRouter(deps: IngestDeps): Router {
       });
     }
     const receivedAt = deps.now();
-    const records: LogRecord[] = withSpan('encode', () => encode(key, items, receivedAt, sentAt, bot), {
+    const records: LogRecord[] = withSpan('encode', () => encode(key, items, receivedAt, sentAt, sender), {
       attributes: { 'messaging.batch.message_count': items.length },
     });
     await publish(records);
@@ -76,14 +94,14 @@ export function ingestRouter(deps: IngestDeps): Router {
     items: readonly BatchItem[],
     receivedAt: number,
     sentAt: number | undefined,
-    bot: string | undefined,
+    sender: Sender,
   ): LogRecord[] {
     return items.map((item) => {
       const event = toEventTracked(item, {
         projectId: key.project_id,
         receivedAt,
         sentAt,
-        bot,
+        ...sender,
         newId: deps.newId,
       });
       return {
@@ -132,7 +150,7 @@ export function ingestRouter(deps: IngestDeps): Router {
     const input = withBearerKey(req);
     const event = withSpan('validate', () => validate(TrackEvent, input));
     const { api_key, sent_at, ...item } = event;
-    res.status(202).json({ accepted: await accept(api_key, sent_at, botOf(req.get('user-agent')), [item]) });
+    res.status(202).json({ accepted: await accept(api_key, sent_at, senderOf(req), [item]) });
   });
 
   router.post('/v1/batch', openCors, ...body, async (req, res) => {
@@ -146,7 +164,7 @@ export function ingestRouter(deps: IngestDeps): Router {
     }
     const batch = withSpan('validate', () => validate(TrackBatch, input));
     res.status(202).json({
-      accepted: await accept(batch.api_key, batch.sent_at, botOf(req.get('user-agent')), batch.events),
+      accepted: await accept(batch.api_key, batch.sent_at, senderOf(req), batch.events),
     });
   });
 

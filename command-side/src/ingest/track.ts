@@ -1,5 +1,6 @@
 /** From a validated tracked event to the fact appended to the log: pure, no I/O. */
 import { BOT_CONTEXT_KEY, metadataJson, type BatchItem, type EventTracked } from '@eventlens/contracts';
+import type { ClientFields } from './client';
 
 /** Keyed by project and session (or the best stand-in) so a session's events stay in one partition, in order. */
 export function recordKey(
@@ -17,8 +18,61 @@ export interface Stamp {
   sentAt?: number | undefined;
   /** What the request's User-Agent was recognised as (`bots.ts`), when it is bot traffic. */
   bot?: string | undefined;
+  /** What the server derived from the request (`client.ts`): browser, OS, device type, country. */
+  client?: ClientFields | undefined;
   newId: () => string;
 }
+
+/** The typed page context of EventTracked v2 (the fields the client's `context` map carries). */
+export type PageContext = Pick<
+  EventTracked,
+  | 'page_title'
+  | 'utm_source'
+  | 'utm_medium'
+  | 'utm_campaign'
+  | 'utm_term'
+  | 'utm_content'
+  | 'screen_width'
+  | 'screen_height'
+  | 'language'
+  | 'time_zone'
+>;
+
+const SCREEN = /^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$/;
+
+/**
+ * The typed page context read from the client's context map, whose keys the SDK sends (`title`,
+ * `screen` as `<width>x<height>` CSS pixels, `language`, `time_zone`, `utm_source` … `utm_content`).
+ * A key that is absent, or a screen not in that form, gives null: nothing is refused for it (the
+ * context map keeps every value exactly as sent, for v1 readers too). An SDK from before v2 sends
+ * all but `title` and `time_zone` already.
+ */
+export function pageContextOf(context: Record<string, string> | undefined): Required<PageContext> {
+  const c = context ?? {};
+  const at = (key: string) => (Object.hasOwn(c, key) ? c[key]! : null);
+  const screen = SCREEN.exec(at('screen') ?? '');
+  return {
+    page_title: at('title'),
+    utm_source: at('utm_source'),
+    utm_medium: at('utm_medium'),
+    utm_campaign: at('utm_campaign'),
+    utm_term: at('utm_term'),
+    utm_content: at('utm_content'),
+    screen_width: screen ? Number(screen[1]) : null,
+    screen_height: screen ? Number(screen[2]) : null,
+    language: at('language'),
+    time_zone: at('time_zone'),
+  };
+}
+
+const UNKNOWN_CLIENT: ClientFields = {
+  browser: null,
+  browser_version: null,
+  os: null,
+  os_version: null,
+  device_type: null,
+  country: null,
+};
 
 /**
  * When the event happened, on the server's clock.
@@ -62,7 +116,8 @@ export function contextOf(
   };
 }
 
-export function toEventTracked(item: BatchItem, stamp: Stamp): EventTracked {
+/** The EventTracked v2 appended for one accepted event: the v1 fields as before, then the v2 ones. */
+export function toEventTracked(item: BatchItem, stamp: Stamp): Required<EventTracked> {
   return {
     event_id: item.event_id ?? stamp.newId(),
     project_id: stamp.projectId,
@@ -76,5 +131,8 @@ export function toEventTracked(item: BatchItem, stamp: Stamp): EventTracked {
     referrer: item.referrer ?? null,
     metadata_json: metadataJson(item.metadata),
     context: contextOf(item, stamp.sentAt, stamp.bot),
+    ...pageContextOf(item.context),
+    client_sent_at: stamp.sentAt ?? null,
+    ...(stamp.client ?? UNKNOWN_CLIENT),
   };
 }

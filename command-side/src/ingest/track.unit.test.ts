@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrackEvent } from '@eventlens/contracts';
-import { contextOf, derivedTimestamp, recordKey, toEventTracked } from './track';
+import { contextOf, derivedTimestamp, pageContextOf, recordKey, toEventTracked } from './track';
 
 const projectId = '7d8e6c57-7a4e-4d0e-9d43-0b6c0f1b2a10';
 const stamp = { projectId, receivedAt: Date.UTC(2025, 0, 2, 3, 4, 5), newId: () => 'generated-id' };
@@ -33,6 +33,24 @@ describe('TrackEvent → EventTracked', () => {
       referrer: null,
       metadata_json: '{}',
       context: {},
+      // v2: nothing known of the page nor of the sender.
+      page_title: null,
+      utm_source: null,
+      utm_medium: null,
+      utm_campaign: null,
+      utm_term: null,
+      utm_content: null,
+      screen_width: null,
+      screen_height: null,
+      language: null,
+      time_zone: null,
+      client_sent_at: null,
+      browser: null,
+      browser_version: null,
+      os: null,
+      os_version: null,
+      device_type: null,
+      country: null,
     });
   });
 
@@ -139,5 +157,76 @@ describe('client clocks', () => {
       client_timestamp: String(Date.UTC(2099, 0, 1)),
       client_sent_at: String(sentAt),
     });
+    expect(event.client_sent_at).toBe(sentAt);
+  });
+});
+
+describe('EventTracked v2: typed page context and what the server derived', () => {
+  const sdkContext = {
+    title: 'Pricing – Acme',
+    screen: '390x844',
+    language: 'fr-FR',
+    time_zone: 'Europe/Paris',
+    utm_source: 'newsletter',
+    utm_medium: 'email',
+    utm_campaign: 'spring',
+    utm_term: 'analytics',
+    utm_content: 'header link',
+  };
+
+  it('types the page context the SDK sends, and keeps the context map exactly as sent for v1 readers', () => {
+    const { api_key: _key, ...item } = TrackEvent.parse({
+      api_key: 'el_abcdefghijklmnop1234',
+      event_name: 'page_view',
+      context: sdkContext,
+    });
+    const event = toEventTracked(item, stamp);
+    expect(event).toMatchObject({
+      page_title: 'Pricing – Acme',
+      screen_width: 390,
+      screen_height: 844,
+      language: 'fr-FR',
+      time_zone: 'Europe/Paris',
+      utm_source: 'newsletter',
+      utm_medium: 'email',
+      utm_campaign: 'spring',
+      utm_term: 'analytics',
+      utm_content: 'header link',
+    });
+    expect(event.context).toEqual(sdkContext);
+  });
+
+  it('reads what an SDK from before v2 sends (no title, no time zone), and refuses nothing new', () => {
+    expect(pageContextOf({ screen: '1920x1080', language: 'en-US', utm_source: 'x' })).toEqual({
+      page_title: null,
+      utm_source: 'x',
+      utm_medium: null,
+      utm_campaign: null,
+      utm_term: null,
+      utm_content: null,
+      screen_width: 1920,
+      screen_height: 1080,
+      language: 'en-US',
+      time_zone: null,
+    });
+    // A screen in another form stays in the context map only.
+    for (const screen of ['big', '0x10', '1920 x 1080', '1920x1080x2', '123456x1'])
+      expect(pageContextOf({ screen })).toMatchObject({ screen_width: null, screen_height: null });
+    expect(pageContextOf(undefined).page_title).toBeNull();
+    // Only own keys: an inherited name is not a context key.
+    expect(pageContextOf(JSON.parse('{"constructor":"c"}') as Record<string, string>).language).toBeNull();
+  });
+
+  it('stamps the sender fields the request gave, whatever the client sent', () => {
+    const sender = {
+      browser: 'Chrome',
+      browser_version: '124',
+      os: 'Windows',
+      os_version: '10',
+      device_type: 'desktop',
+      country: 'FR',
+    };
+    const event = toEventTracked({ event_name: 'x' }, { ...stamp, client: sender });
+    expect(event).toMatchObject(sender);
   });
 });
