@@ -72,10 +72,24 @@ async function main(): Promise<void> {
     try {
       const context = await newContext(browser);
       await context.addCookies([{ ...(await side.sessionCookie(adminEmail)), url }]);
+      // What a login also leaves: the SPA's hint that this browser has a session (src/api/sessionHint.ts).
+      await context.addInitScript(() => localStorage.setItem('eventlens.signedIn', '1'));
+      // tsx names functions with a `__name` helper; functions sent to page.evaluate need it there too.
+      await context.addInitScript('globalThis.__name = (f) => f');
       const page = await context.newPage();
       await page.goto(`${url}/p/${projectId}/pipeline`);
       const rate = page.locator('tr[data-projection="analytics"] [data-testid="throughput-rate"]');
-      await rate.waitFor({ timeout: 30_000 });
+      await rate.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+        await screenshot(page, 'pipeline-failed');
+        const shown =
+          (await page
+            .locator('main')
+            .textContent()
+            .catch(() => null)) ?? '';
+        throw new Error(
+          `no throughput on ${page.url()} (test-artifacts/pipeline-failed.png): ${shown.slice(0, 300)}\n${String(error)}`,
+        );
+      });
       await page.locator('.sparkline canvas').first().waitFor();
       console.log(
         `analytics: p50 ${await page.locator('tr[data-projection="analytics"] [data-testid="freshness-p50"]').textContent()}, ` +
@@ -86,6 +100,7 @@ async function main(): Promise<void> {
       await screenshot(page, 'pipeline', true);
 
       const phone = await newContext(browser, 390, 844, await context.storageState());
+      await phone.addInitScript('globalThis.__name = (f) => f');
       const small = await phone.newPage();
       await small.goto(`${url}/p/${projectId}/pipeline`);
       await small.locator('tr[data-projection="analytics"] [data-testid="throughput-rate"]').waitFor();
