@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ACCEPTED_FIELDS, HOST, KEY, UUID, mapStorage, names, network, tab } from '../test/support.js';
 import { KEEPALIVE_BUDGET, SESSION_TIMEOUT_MS, cut, keys, store, uuid } from './client.js';
 
+/** The time zone of the machine running the tests, as the browser reports its own. */
+const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
 });
@@ -28,12 +31,25 @@ describe('the event envelope', () => {
       event_id: expect.stringMatching(UUID),
       timestamp: Date.now(),
       url: 'https://shop.example/pricing?x=1',
-      context: { screen: '1280x720', language: 'en-GB' },
+      context: { screen: '1280x720', language: 'en-GB', time_zone: TIME_ZONE, title: '' },
       sent_at: Date.now(),
     });
     // Absent fields are left out rather than sent as null.
     expect(body).not.toHaveProperty('user_id');
     expect(body).not.toHaveProperty('referrer');
+  });
+
+  it('sends the page title as it is at each event (an SPA changes it), cut to what the API accepts', () => {
+    const { client, net, document } = tab();
+    document.title = 'Pricing';
+    client.send('a');
+    document.title = 'Checkout ' + 'x'.repeat(600);
+    client.send('b');
+    expect(net.events().map((e) => e.context.title)).toEqual([
+      'Pricing',
+      ('Checkout ' + 'x'.repeat(600)).slice(0, 500),
+    ]);
+    expect(net.events()[0]!.context.time_zone).toBe(TIME_ZONE);
   });
 
   it('gives every event its own id', () => {
@@ -63,6 +79,8 @@ describe('the event envelope', () => {
       expect(e.context).toEqual({
         screen: '1280x720',
         language: 'en-GB',
+        time_zone: TIME_ZONE,
+        title: '',
         utm_source: 'newsletter',
         utm_medium: 'email',
         utm_campaign: 'spring',

@@ -166,11 +166,13 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
     ss = store(() => w.sessionStorage),
     host = (o.host || '').replace(/\/+$/, ''),
     key = o.apiKey,
-    // Campaign parameters of the landing page (the URL the SDK started on), screen and language.
+    // The page context (EventTracked v2 types these keys): campaign parameters of the landing page
+    // (the URL the SDK started on), screen, language and time zone; the title is read at each event.
     q = new URLSearchParams(l.search),
     context: Record<string, string> = {
       screen: w.screen.width + 'x' + w.screen.height,
       language: nav.language,
+      time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     },
     // A URL as sent: with its fragment only when hash routes are pages.
     page = (u: string) => cut(o.hashRouting ? u : u.split('#')[0]!, 2048);
@@ -198,6 +200,7 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
     send: (name, metadata, beacon, url = l.href) => {
       name = cut(String(name).trim(), 200);
       if (!name || c.off()) return;
+      context.title = cut(w.document.title, 500);
       const now = Date.now(),
         sid = (ss.get('el_s') || '').split(' '),
         // A session ends after 30 minutes without an event.

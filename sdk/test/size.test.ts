@@ -25,14 +25,15 @@ const bundle = async (entry: string) => {
 
 describe('size', () => {
   // 2,412 bytes before client clocks (sent_at), the keepalive budget, code-point cuts, shadow roots, the
-  // submit-button rule, hash routing and the automation switch; they add about 250 (README, "Sizes").
-  it('the script-tag build (every default feature, minified IIFE) is at most 2,700 bytes gzipped', () => {
+  // submit-button rule, hash routing and the automation switch; they add about 250, and the page title
+  // and time zone of EventTracked v2 about 55 (README, "Sizes").
+  it('the script-tag build (every default feature, minified IIFE) is at most 2,750 bytes gzipped', () => {
     const size = gzip(readFileSync(new URL('../dist/eventlens.min.js', import.meta.url)));
     console.log(`dist/eventlens.min.js: ${size} bytes gzip -9`);
-    expect(size).toBeLessThanOrEqual(2700);
+    expect(size).toBeLessThanOrEqual(2750);
   });
 
-  it('a track-only import tree-shakes to at most 1,350 bytes gzipped', async () => {
+  it('a track-only import tree-shakes to at most 1,400 bytes gzipped', async () => {
     const code = await bundle(`import { init, track } from 'eventlens-js/core';
       init({ apiKey: 'el_0123456789abcdef', host: 'https://ingest.example' });
       track('signup');`);
@@ -41,7 +42,7 @@ describe('size', () => {
     // Tree-shaken for real: none of the plugins, none of the other functions came along.
     for (const left_out of ['pushState', 'button_click', 'el_l', '/v1/batch', 'el_q:'])
       expect(code).not.toContain(left_out);
-    expect(size).toBeLessThanOrEqual(1350);
+    expect(size).toBeLessThanOrEqual(1400);
   });
 
   it('each plugin only adds its own code to a core bundle', async () => {
