@@ -13,6 +13,8 @@ import path from 'node:path';
 import type { AvroRecordSchema } from './events';
 
 export const AVRO_DIR = path.resolve(import.meta.dirname, '../avro');
+/** Records of every published version: `fixtures/<Record>/v<n>.json`, values in that version's shape. */
+export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../fixtures');
 export const PUBLISHED_FILE = 'published.sha256';
 export const GENERATED_MODULE = path.resolve(import.meta.dirname, 'avro-history.generated.ts');
 
@@ -60,6 +62,17 @@ export function readHistory(dir = AVRO_DIR): Record<string, VersionFile[]> {
     });
   }
   return history;
+}
+
+/**
+ * The committed fixture of one version of a record: a JSON array of values written in that version's
+ * shape (tests encode them with that version's schema). Throws when the file is missing.
+ */
+export function readFixture(record: string, version: number, dir = FIXTURES_DIR): Record<string, unknown>[] {
+  return JSON.parse(readFileSync(path.join(dir, record, `v${version}.json`), 'utf8')) as Record<
+    string,
+    unknown
+  >[];
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

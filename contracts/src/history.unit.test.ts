@@ -11,7 +11,17 @@ import { generatedModule, localProblems } from './cli';
 import { checkVersions, resolutionProblem, rulesOf, SUBJECT_COMPATIBILITY } from './compatibility';
 import { AVRO_SCHEMAS, EVENT_TYPES, type AvroRecordSchema } from './events';
 import { AVRO_HISTORY } from './avro-history.generated';
-import { AVRO_DIR, lockProblems, readHistory, readPublished, renderPublished, sha256 } from './history-files';
+import {
+  AVRO_DIR,
+  lockProblems,
+  readFixture,
+  readHistory,
+  readPublished,
+  renderPublished,
+  sha256,
+} from './history-files';
+import avro from 'avsc';
+import { EVENT_SCHEMAS } from './events';
 
 const history = readHistory();
 const v1 = AVRO_HISTORY.EventTracked[0]!;
@@ -78,6 +88,30 @@ describe('the history files', () => {
       'ApiKeyRevoked/v3.avsc: versions must be v1..vN without gaps; v2 is missing',
     );
   });
+});
+
+describe('the fixtures of every historical version', () => {
+  const reader = avro.Type.forSchema(AVRO_SCHEMAS.EventTracked as avro.Schema);
+
+  it.each(history.EventTracked!.map((f) => f.version))(
+    'EventTracked v%i: written with that version, read by today’s reader as the contract says',
+    (version) => {
+      const writer = avro.Type.forSchema(AVRO_HISTORY.EventTracked[version - 1]! as avro.Schema);
+      const resolver = reader.createResolver(writer);
+      const values = readFixture('EventTracked', version);
+      expect(values.length).toBeGreaterThan(0);
+      for (const value of values) {
+        // Exactly that version's shape: no field it lacks, none missing.
+        expect(Object.keys(value).sort()).toEqual(
+          AVRO_HISTORY.EventTracked[version - 1]!.fields.map((f) => f.name).sort(),
+        );
+        expect(writer.isValid(value)).toBe(true);
+        const read = { ...(reader.fromBuffer(writer.toBuffer(value), resolver) as object) };
+        // The fields a version lacks read as their defaults (null).
+        expect(read).toEqual(EVENT_SCHEMAS.EventTracked.parse(value));
+      }
+    },
+  );
 });
 
 describe('the local compatibility check', () => {
