@@ -32,6 +32,7 @@ COPY e2e/package.json e2e/
 COPY docs/package.json docs/
 COPY k8s/package.json k8s/
 COPY monitoring/package.json monitoring/
+COPY examples/external-consumer/package.json examples/external-consumer/
 
 # ---------------------------------------------------------------------------------------------------
 # Build: every dependency (dev ones included), then `npm run build` of the packages the images hold.
