@@ -92,7 +92,7 @@ describe('configuration', () => {
         EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: '5000',
         EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: '4000',
       }),
-    ).toThrow(/^EVENTLENS_HTTP_HEADERS_TIMEOUT_MS /);
+    ).toThrow(/^EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: /);
   });
 });
 
