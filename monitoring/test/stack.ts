@@ -55,7 +55,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function sendTraffic(stack: StackUnderTest, events = 5): Promise<string[]> {
   const freshnessCount = 'eventlens_projection_freshness_seconds_count{projection="analytics"}';
   const metrics = () => fetch(`${stack.urls.projections}/metrics`).then((r) => r.text());
-  const before = sample(await metrics(), freshnessCount) || 0;
+  const text = await metrics();
+  // Before the first event is projected the series is absent (0); without its TYPE line the
+  // projections are older than this tree.
+  const before = sample(text, freshnessCount) || 0;
+  if (!text.includes('# TYPE eventlens_projection_freshness_seconds histogram')) {
+    throw new Error(
+      `the projections at ${stack.urls.projections} export no ${freshnessCount}: the running stack predates this tree's metrics; restart it (npm run stack:down && npm run stack:up)`,
+    );
+  }
   const ids = Array.from({ length: events }, () => randomUUID());
   const accepted = await fetch(`${stack.ingestUrl}/v1/batch`, {
     method: 'POST',
