@@ -56,7 +56,13 @@ export {
   type Incompatibility,
   type ResolutionProblem,
 } from './compatibility';
-export { checkAgainstRegistry, type RegistryCheckOptions, type RegistryCheckResult } from './registry-check';
+export {
+  checkAgainstRegistry,
+  describeSubjects,
+  type RegistryCheckOptions,
+  type RegistryCheckResult,
+  type SubjectState,
+} from './registry-check';
 export { LIMITS } from './limits';
 export {
   TOPICS,

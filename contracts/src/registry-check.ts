@@ -108,6 +108,59 @@ export async function checkAgainstRegistry(options: RegistryCheckOptions): Promi
   return { problems, notes };
 }
 
+/** What the registry holds of one record's subject. */
+export interface SubjectState {
+  record: string;
+  subject: string;
+  /** The level the registry enforces on the subject, null when it has none. */
+  level: string | null;
+  /** Registered versions, oldest first, with the schema id records written with each carry. */
+  versions: Array<{ version: number; id: number }>;
+}
+
+/**
+ * What the registry holds for each record (for an operator's view: subjects, versions, their
+ * schema ids and the level). A subject not registered yet has no versions. Throws when the
+ * registry cannot be reached.
+ */
+export async function describeSubjects(options: {
+  registryUrl: string;
+  auth?: RegistryAuth;
+  records: readonly string[];
+  subjectFor: (record: string) => string;
+  fetchImpl?: typeof fetch;
+}): Promise<SubjectState[]> {
+  const doFetch = options.fetchImpl ?? fetch;
+  const base = options.registryUrl.replace(/\/+$/, '');
+  const headers: Record<string, string> = options.auth
+    ? {
+        authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}`,
+      }
+    : {};
+  const get = async (url: string) => {
+    const response = await doFetch(`${base}${url}`, { headers, signal: AbortSignal.timeout(10_000) });
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}`);
+    return (await response.json()) as unknown;
+  };
+  return Promise.all(
+    options.records.map(async (record) => {
+      const subject = options.subjectFor(record);
+      const path = `/subjects/${encodeURIComponent(subject)}`;
+      const numbers = ((await get(`${path}/versions`)) as number[] | undefined) ?? [];
+      const versions = await Promise.all(
+        numbers.map(async (version) => ({
+          version,
+          id: ((await get(`${path}/versions/${version}`)) as { id: number }).id,
+        })),
+      );
+      const config = (await get(`/config/${encodeURIComponent(subject)}`)) as
+        { compatibilityLevel?: string } | undefined;
+      return { record, subject, level: config?.compatibilityLevel ?? null, versions };
+    }),
+  );
+}
+
 /** One line: the field as local resolution explains the registry's refusal, or the registry's words. */
 function registryLine(
   record: string,

@@ -20,6 +20,7 @@ import {
   checkAgainstRegistry,
   checkVersions,
   createCodec,
+  describeSubjects,
   subjectOf,
   type AvroRecordSchema,
   type EventType,
@@ -87,6 +88,29 @@ describe('the codec on the registry', () => {
     const ids = await first.register();
     expect(await createCodec({ registryUrl, subjectFor }).register()).toEqual(ids);
     expect(await get(`/subjects/${subjectFor('EventTracked')}/versions`)).toEqual([1, 2]);
+  });
+
+  it('describes what the registry holds: subjects, versions with their schema ids, the level', async () => {
+    const codec = createCodec({ registryUrl, subjectFor });
+    await codec.register();
+    const [eventTracked, projectCreated] = await describeSubjects({
+      registryUrl,
+      records: ['EventTracked', 'ProjectCreated'],
+      subjectFor,
+    });
+    expect(eventTracked).toEqual({
+      record: 'EventTracked',
+      subject: subjectFor('EventTracked'),
+      level: 'FULL_TRANSITIVE',
+      versions: [
+        { version: 1, id: expect.any(Number) },
+        { version: 2, id: codec.schemaId('EventTracked') },
+      ],
+    });
+    expect(eventTracked!.versions[0]!.id).not.toBe(eventTracked!.versions[1]!.id);
+    expect(projectCreated!.versions).toEqual([{ version: 1, id: codec.schemaId('ProjectCreated') }]);
+    const [missing] = await describeSubjects({ registryUrl, records: ['Nothing'], subjectFor });
+    expect(missing).toEqual({ record: 'Nothing', subject: subjectFor('Nothing'), level: null, versions: [] });
   });
 
   it('the registry check passes the committed history', async () => {
