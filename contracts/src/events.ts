@@ -45,7 +45,7 @@ export function subjectOf(type: EventType): string {
 
 const ms = z.number().int();
 /** A field added after v1: nullable, null when absent (its Avro default), so producers may leave it out. */
-const v2 = <T extends z.ZodType>(type: T) => type.nullable().default(null);
+const added = <T extends z.ZodType>(type: T) => type.nullable().default(null);
 
 export const EVENT_SCHEMAS = {
   EventTracked: z.strictObject({
@@ -62,23 +62,23 @@ export const EVENT_SCHEMAS = {
     metadata_json: z.string(),
     context: z.record(z.string(), z.string()),
     // v2: typed page context and fields derived from the request; null when unknown or written as v1.
-    page_title: v2(z.string()),
-    utm_source: v2(z.string()),
-    utm_medium: v2(z.string()),
-    utm_campaign: v2(z.string()),
-    utm_term: v2(z.string()),
-    utm_content: v2(z.string()),
-    screen_width: v2(z.number().int()),
-    screen_height: v2(z.number().int()),
-    language: v2(z.string()),
-    time_zone: v2(z.string()),
-    client_sent_at: v2(ms),
-    browser: v2(z.string()),
-    browser_version: v2(z.string()),
-    os: v2(z.string()),
-    os_version: v2(z.string()),
-    device_type: v2(z.string()),
-    country: v2(z.string()),
+    page_title: added(z.string()),
+    utm_source: added(z.string()),
+    utm_medium: added(z.string()),
+    utm_campaign: added(z.string()),
+    utm_term: added(z.string()),
+    utm_content: added(z.string()),
+    screen_width: added(z.number().int()),
+    screen_height: added(z.number().int()),
+    language: added(z.string()),
+    time_zone: added(z.string()),
+    client_sent_at: added(ms),
+    browser: added(z.string()),
+    browser_version: added(z.string()),
+    os: added(z.string()),
+    os_version: added(z.string()),
+    device_type: added(z.string()),
+    country: added(z.string()),
   }),
   ProjectCreated: z.strictObject({
     project_id: z.string(),
