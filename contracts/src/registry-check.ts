@@ -1,8 +1,10 @@
 /**
  * The contract check against a running registry (Confluent API): for each subject, the level the
- * registry enforces must be the contract's, and every local version the registry does not hold yet
- * must pass the registry's own compatibility test (`POST /compatibility/subjects/{subject}/versions/{v}`)
- * against the registered versions the level names (every one for a TRANSITIVE level, else the latest).
+ * registry enforces must be the contract's, and every local version must pass the registry's own
+ * compatibility test (`POST /compatibility/subjects/{subject}/versions/{v}`) against the registered
+ * versions the level names (every one for a TRANSITIVE level, else the latest). A version the
+ * registry already holds is asked about too when the level is full (the test is then symmetric, so
+ * it holds for old versions as for new ones); otherwise only the versions not registered yet.
  * Read-only: it never registers nor changes a level.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -77,13 +79,16 @@ export async function checkAgainstRegistry(options: RegistryCheckOptions): Promi
     const rules = rulesOf(level);
     const against = rules.transitive ? registered : registered.slice(-1);
     let checked = 0;
+    let fresh = 0;
     for (const [i, schema] of versions.entries()) {
       // Apicurio finds a schema by its Parsing Canonical Form, which has no defaults nor docs: a
       // version that differs only there is "held" as the old one, yet must still be checked.
       const held = await call('POST', path, { schema: JSON.stringify(schema) });
       const heldSchema = (held.json as { schema?: string } | undefined)?.schema;
-      if (held.status === 200 && heldSchema && isDeepStrictEqual(JSON.parse(heldSchema), schema)) continue;
+      const isHeld = held.status === 200 && heldSchema && isDeepStrictEqual(JSON.parse(heldSchema), schema);
+      if (isHeld && !(rules.backward && rules.forward)) continue;
       checked++;
+      if (!isHeld) fresh++;
       for (const version of against) {
         const answer = await call('POST', `/compatibility${path}/versions/${version}?verbose=true`, {
           schema: JSON.stringify(schema),
@@ -102,7 +107,7 @@ export async function checkAgainstRegistry(options: RegistryCheckOptions): Promi
       }
     }
     notes.push(
-      `${record}: ${subject} holds ${registered.length} version(s) under ${enforced ?? 'no level'}; ${checked} new local version(s) checked by the registry`,
+      `${record}: ${subject} holds ${registered.length} version(s) under ${enforced ?? 'no level'}; ${checked} local version(s) checked by the registry, ${fresh} not registered yet`,
     );
   }
   return { problems, notes };

@@ -122,7 +122,7 @@ describe('the codec on the registry', () => {
     });
     expect(result.problems).toEqual([]);
     expect(result.notes).toContain(
-      `EventTracked: ${subjectFor('EventTracked')} holds 2 version(s) under FULL_TRANSITIVE; 0 new local version(s) checked by the registry`,
+      `EventTracked: ${subjectFor('EventTracked')} holds 2 version(s) under FULL_TRANSITIVE; 2 local version(s) checked by the registry, 0 not registered yet`,
     );
   });
 });
