@@ -9,11 +9,14 @@ import type { ApiError } from '@/api/http';
 import type { DlqRecord, Pipeline, ReplayRequested } from '@/api/types';
 import { asApiError, fill, loadable, type LoadStatus } from '@/shared/loadable';
 
+/** The query side's default window of GET /v1/pipeline, in minutes. */
+export const DEFAULT_WINDOW_MINUTES = 15;
+
 export const usePipelineStore = defineStore('pipeline', () => {
   const api = useApi();
   const status = loadable<Pipeline>();
   /** The throughput and freshness window, in minutes (the query side allows 1-1440). */
-  const minutes = ref(15);
+  const minutes = ref(DEFAULT_WINDOW_MINUTES);
 
   const projectId = ref<string | null>(null);
   const projection = ref<string>('');
@@ -49,7 +52,10 @@ export const usePipelineStore = defineStore('pipeline', () => {
   }
 
   async function loadStatus(): Promise<void> {
-    await fill(status, () => api.pipeline.status({ minutes: minutes.value }), 'Loading the pipeline status');
+    // The default window is the query side's default: not sent, so a query side that predates
+    // the parameter (it refuses unknown ones) still answers lag and DLQ.
+    const asked = minutes.value === DEFAULT_WINDOW_MINUTES ? {} : { minutes: minutes.value };
+    await fill(status, () => api.pipeline.status(asked), 'Loading the pipeline status');
   }
 
   /** Another window: reloads the status at once (polling keeps it after). */

@@ -92,10 +92,12 @@ export async function startConsole(stack: Stack): Promise<ConsoleServer> {
     );
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const m = /"message":"console listening","url":"([^"]+)"/.exec(output);
-      if (m) {
+      // One JSON object a line; the order of its fields is the logger's business.
+      const m = /^\{.*"message":"console listening".*\}$/m.exec(output);
+      const listening = m ? (JSON.parse(m[0]) as { url?: string }).url : undefined;
+      if (listening) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(listening);
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
