@@ -204,6 +204,7 @@ describe('one event, one trace (OTLP export)', () => {
     const produce = await eventually('the produce span', 30_000, () =>
       spans.find((s) => s.kind === KIND.PRODUCER && s.traceId === traceId),
     );
+    expect(request.name).toBe('POST /v1/events');
     expect(produce.name).toBe(`send test.${id}.events`);
     expect(produce.parentSpanId).toBe(request.spanId);
     expect(attribute(produce, 'messaging.destination.name')).toBe(`test.${id}.events`);

@@ -71,6 +71,15 @@ export async function startTracing(options: {
       new HttpInstrumentation({
         // Probes and scrapes are not traffic: no span for them.
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? ''),
+        // The route template Express matched (or a service's own `res.locals.route`) names the span.
+        applyCustomAttributesOnSpan: (span, request, response) => {
+          const route =
+            (request as { route?: { path?: unknown } }).route?.path ??
+            (response as { locals?: { route?: unknown } }).locals?.route;
+          if (typeof route !== 'string' || !('method' in request)) return;
+          span.setAttribute('http.route', route);
+          span.updateName(`${request.method} ${route}`);
+        },
       }),
       new PgInstrumentation({ requireParentSpan: true }),
     ],

@@ -47,5 +47,7 @@ export class LogError extends Error {
 
 /** Bytes a record adds to a produce request, roughly: key, value and per-record overhead. */
 export function recordBytes(record: LogRecord): number {
-  return Buffer.byteLength(record.key) + record.value.length + 64;
+  let headers = 0;
+  for (const [name, value] of Object.entries(record.headers ?? {})) headers += name.length + value.length + 8;
+  return Buffer.byteLength(record.key) + record.value.length + headers + 64;
 }
