@@ -10,7 +10,7 @@
 import { ident, type Queryable } from '../db';
 import type { ApplyResult } from '../runtime/projection';
 import { aggregate, type Aggregates } from './aggregate';
-import type { EventRow } from './rows';
+import { V2_TEXT_FIELDS, type EventRow } from './rows';
 
 /**
  * Timestamps travel as epoch milliseconds (cheaper than ISO text on both sides). The float8
@@ -62,13 +62,18 @@ async function insertEvents(tx: Queryable, schema: string, rows: EventRow[]): Pr
     f: r.referrer,
     m: r.metadata,
     c: r.context,
+    ...r.v2,
   }));
   const result = await tx.query<{ project_id: string; event_id: string }>(
     `insert into ${s}.events
-       (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts, received_at, url, referrer, metadata, context)
-     select p, e, n, s, u, a, ${ts('t')}, ${ts('r')}, l, f, coalesce(m, '{}'), coalesce(c, '{}')
+       (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts, received_at, url, referrer, metadata, context,
+        ${V2_TEXT_FIELDS.join(', ')}, screen_width, screen_height, client_sent_at)
+     select p, e, n, s, u, a, ${ts('t')}, ${ts('r')}, l, f, coalesce(m, '{}'), coalesce(c, '{}'),
+            ${V2_TEXT_FIELDS.join(', ')}, screen_width, screen_height, ${ts('client_sent_at')}
        from json_to_recordset($1::json) as x(p uuid, e uuid, n text, s text, u text, a text, t bigint,
-                                             r bigint, l text, f text, m jsonb, c jsonb)
+                                             r bigint, l text, f text, m jsonb, c jsonb,
+                                             ${V2_TEXT_FIELDS.map((f) => `${f} text`).join(', ')},
+                                             screen_width integer, screen_height integer, client_sent_at bigint)
      on conflict do nothing
      returning project_id, event_id`,
     [JSON.stringify(payload)],

@@ -21,6 +21,47 @@ export interface EventRow {
   referrer: string | null;
   metadata: Record<string, unknown>;
   context: Record<string, string>;
+  /** The EventTracked v2 fields (docs/contracts.md); all null for a record written as v1, absent: null. */
+  v2?: V2Fields;
+}
+
+/** Text columns of `events` that hold EventTracked v2 fields. */
+export const V2_TEXT_FIELDS = [
+  'page_title',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'language',
+  'time_zone',
+  'browser',
+  'browser_version',
+  'os',
+  'os_version',
+  'device_type',
+  'country',
+] as const;
+
+export type V2Fields = Record<(typeof V2_TEXT_FIELDS)[number], string | null> & {
+  screen_width: number | null;
+  screen_height: number | null;
+  /** Epoch ms. */
+  client_sent_at: number | null;
+};
+
+/** The v2 fields of a decoded record (absent in a value built as v1: null). */
+function v2Of(event: EventTracked): V2Fields {
+  const text = Object.fromEntries(V2_TEXT_FIELDS.map((f) => [f, event[f] ?? null])) as Record<
+    (typeof V2_TEXT_FIELDS)[number],
+    string | null
+  >;
+  return {
+    ...text,
+    screen_width: event.screen_width ?? null,
+    screen_height: event.screen_height ?? null,
+    client_sent_at: event.client_sent_at ?? null,
+  };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -64,6 +105,7 @@ export function toEventRow(event: EventTracked): Outcome<EventRow> {
       return invalid(`timestamp out of range: ${ts}`, projectId);
     }
   }
+  const v2 = v2Of(event);
   const texts = [
     event.event_name,
     event.session_id,
@@ -71,6 +113,7 @@ export function toEventRow(event: EventTracked): Outcome<EventRow> {
     event.anonymous_id,
     event.url,
     event.referrer,
+    ...V2_TEXT_FIELDS.map((f) => v2[f]),
   ];
   if (texts.some(hasNul) || Object.entries(event.context).some(([k, v]) => hasNul(k) || hasNul(v))) {
     return invalid('a text field contains a NUL character', projectId);
@@ -101,6 +144,7 @@ export function toEventRow(event: EventTracked): Outcome<EventRow> {
     referrer: event.referrer,
     metadata: metadata as Record<string, unknown>,
     context: event.context,
+    v2,
   });
 }
 

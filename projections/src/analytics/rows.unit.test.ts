@@ -30,12 +30,36 @@ describe('toEventRow', () => {
     });
   });
 
+  it('carries the v2 fields, null for a record written as v1', () => {
+    const v1 = toEventRow(valid);
+    expect(v1.kind === 'ok' && v1.value.v2).toMatchObject({
+      page_title: null,
+      country: null,
+      screen_width: null,
+    });
+    const v2 = toEventRow({
+      ...valid,
+      page_title: 'Home',
+      country: 'FR',
+      screen_width: 390,
+      client_sent_at: 5,
+    });
+    expect(v2.kind === 'ok' && v2.value.v2).toMatchObject({
+      page_title: 'Home',
+      country: 'FR',
+      screen_width: 390,
+      client_sent_at: 5,
+      browser: null,
+    });
+  });
+
   it.each<[string, Partial<EventTracked>]>([
     ['a project id that is not a uuid', { project_id: 'acme' }],
     ['an event id that is not a uuid', { event_id: '42' }],
     ['an empty name', { event_name: '' }],
     ['a NUL in a text field', { url: 'https://a.dev/\u0000' }],
     ['a NUL in the context', { context: { k: 'v\u0000' } }],
+    ['a NUL in a v2 text field', { page_title: 'Home\u0000' }],
     ['metadata that is not JSON', { metadata_json: '{nope' }],
     ['metadata that is not an object', { metadata_json: '[1,2]' }],
     ['an escaped NUL in the metadata', { metadata_json: '{"a":"x\\u0000"}' }],

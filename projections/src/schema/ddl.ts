@@ -72,6 +72,26 @@ create index if not exists events_keyset on ${s}.events (project_id, ts desc, ev
 create index if not exists events_by_name on ${s}.events (project_id, event_name, ts desc, event_id desc);
 create index if not exists events_by_user on ${s}.events (project_id, user_id, ts desc, event_id desc) where user_id is not null;
 create index if not exists events_by_session on ${s}.events (project_id, session_id, ts desc, event_id desc) where session_id is not null;
+-- EventTracked v2 (docs/contracts.md): the typed page context and what the ingestion API derived from
+-- the request; null for records written as v1.
+alter table ${s}.events
+  add column if not exists page_title      text,
+  add column if not exists utm_source      text,
+  add column if not exists utm_medium      text,
+  add column if not exists utm_campaign    text,
+  add column if not exists utm_term        text,
+  add column if not exists utm_content     text,
+  add column if not exists screen_width    integer,
+  add column if not exists screen_height   integer,
+  add column if not exists language        text,
+  add column if not exists time_zone       text,
+  add column if not exists client_sent_at  timestamptz,
+  add column if not exists browser         text,
+  add column if not exists browser_version text,
+  add column if not exists os              text,
+  add column if not exists os_version      text,
+  add column if not exists device_type     text,
+  add column if not exists country         text;
 
 -- The volume chart: events per minute and event name, derived from rows actually inserted.
 create table if not exists ${s}.volume_minute (
