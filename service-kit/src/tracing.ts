@@ -41,6 +41,7 @@ export interface Tracing {
 
 /** Whether these variables configure a trace exporter (and the SDK should start). */
 export function tracesExporterConfigured(env: Record<string, string | undefined>): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
   const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
     .split(',')
     .map((name) => name.trim())

@@ -23,6 +23,7 @@ describe('tracesExporterConfigured', () => {
     expect(
       tracesExporterConfigured({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c' }),
     ).toBe(false);
+    expect(tracesExporterConfigured({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBe(false);
   });
 });
 
