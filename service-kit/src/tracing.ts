@@ -5,9 +5,9 @@
  * set the SDK is not even loaded: spans are the API's no-ops and cost nothing measurable
  * (bench/src/tracing-overhead.ts measures it).
  *
- * `startTracing` runs first in a service's main.ts. Instrumented: HTTP servers and clients
- * (instrumentation-http) and PostgreSQL statements under a span (instrumentation-pg; a statement
- * with no parent span, a poll, is not traced). Both patch shared prototypes, so after starting the
+ * `startTracing` runs first in a service's main.ts. Instrumented: HTTP servers, HTTP clients and
+ * PostgreSQL statements (instrumentation-http, instrumentation-pg); a call out or a statement with no
+ * parent span (a poll, a background registration) is not traced. Both patch shared prototypes, so after starting the
  * SDK the kit requires `http`, `https`, `pg` and `pg-pool` once itself: the patch then applies also
  * to code that imported them before (ES modules, or the esbuild bundle, whose external imports are
  * all evaluated before its first line runs).
@@ -72,6 +72,8 @@ export async function startTracing(options: {
       new HttpInstrumentation({
         // Probes and scrapes are not traffic: no span for them.
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? ''),
+        // A call out (the registry) is traced inside a request or a batch; a background one is not.
+        requireParentforOutgoingSpans: true,
         // The route template Express matched (or a service's own `res.locals.route`) names the span.
         applyCustomAttributesOnSpan: (span, request, response) => {
           const route =
