@@ -117,6 +117,8 @@ export interface ErrorHandlerOptions {
   describe?: (error: unknown) => string;
   /** Extra headers for an answer (WWW-Authenticate on a 401, Connection: close on a 413). */
   headers?: (answer: ErrorAnswer) => Record<string, string>;
+  /** Called with every answer before it is sent (a metrics label, say). */
+  onAnswer?: (answer: ErrorAnswer, res: ServerResponse) => void;
 }
 
 /**
@@ -145,6 +147,7 @@ export function createErrorHandler(options: ErrorHandlerOptions) {
       });
       answer = { status: 500, code: 'INTERNAL', message: `internal error (id ${errorId})` };
     }
+    options.onAnswer?.(answer, res);
     if (res.headersSent) {
       res.destroy();
       return;

@@ -36,6 +36,7 @@ describe('bodyParserError', () => {
 describe('createErrorHandler', () => {
   it('answers known failures in the shared shape and anything else as a 500 with an id, logged', async () => {
     const logged: Record<string, unknown>[] = [];
+    const answered: string[] = [];
     const app = express();
     app.get('/known', () => {
       throw Object.assign(new Error('slow down'), { known: true });
@@ -50,6 +51,7 @@ describe('createErrorHandler', () => {
             ? { status: 429, code: 'RATE_LIMITED', message: 'slow down', retryAfterS: 2 }
             : undefined,
         logger: { error: (_message, fields) => void logged.push(fields ?? {}) },
+        onAnswer: (answer) => void answered.push(answer.code),
       }),
     );
     const server = app.listen(0, '127.0.0.1');
@@ -66,6 +68,7 @@ describe('createErrorHandler', () => {
       expect(text).not.toContain('secret');
       const id = (JSON.parse(text) as { error: { message: string } }).error.message.match(/id ([\w-]+)/)?.[1];
       expect(logged).toEqual([expect.objectContaining({ errorId: id, path: '/bug' })]);
+      expect(answered).toEqual(['RATE_LIMITED', 'INTERNAL']);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
