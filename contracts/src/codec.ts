@@ -264,13 +264,14 @@ export function createCodec(options: CodecOptions): Codec {
   }
 
   async function decode(buffer: Buffer): Promise<AnyEvent> {
-    if (!Buffer.isBuffer(buffer) || buffer.length < HEADER_BYTES || buffer.readUInt8(0) !== MAGIC_BYTE) {
+    const id = writerSchemaIdOf(buffer);
+    if (id === null) {
       throw new CodecError(
         'NOT_WIRE_FORMAT',
         'value is not in the Confluent wire format (magic byte 0 + schema id)',
       );
     }
-    const { type, reader, resolver } = await readerFor(buffer.readUInt32BE(1));
+    const { type, reader, resolver } = await readerFor(id);
     try {
       // A plain object, not avsc's record instance (whose prototype methods strict Zod parsing rejects).
       const value = { ...(reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as object) };
@@ -281,6 +282,17 @@ export function createCodec(options: CodecOptions): Codec {
   }
 
   return { register, encode, decode, schemaId: (type) => writeIds.get(type) };
+}
+
+/**
+ * The writer's schema id of a value in the Confluent wire format (bytes 1-4, big-endian, after the
+ * magic byte 0): the id `decode` reads the value with. Null when the value is not in that format.
+ * Pure and registry-free, for counting the records of each contract version (projections' ops).
+ */
+export function writerSchemaIdOf(buffer: Buffer | null | undefined): number | null {
+  if (!Buffer.isBuffer(buffer) || buffer.length < HEADER_BYTES || buffer.readUInt8(0) !== MAGIC_BYTE)
+    return null;
+  return buffer.readUInt32BE(1);
 }
 
 function describe(error: unknown): string {

@@ -78,6 +78,7 @@ export {
   CACHE_LOOKUPS,
   createCodec,
   CodecError,
+  writerSchemaIdOf,
   type CacheLookup,
   type Codec,
   type CodecErrorCode,

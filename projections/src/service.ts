@@ -5,9 +5,9 @@
  * Per projection (analytics, admin): a worker on the source topic and a retry worker on its
  * retry topics, both writing the projection's schema. `ops`: the DLQ indexer over every
  * projection's DLQ topic, which also acts on DLQ replay requests in the admin topic, and the
- * status refresher.
+ * status refresher (which also keeps the registry's contracts catalog in ops).
  */
-import type { Codec } from '@eventlens/contracts';
+import { describeSubjects, EVENT_TYPES, subjectOf, type Codec, type EventType } from '@eventlens/contracts';
 import { createAdminProjection } from './admin';
 import { createAnalyticsProjection } from './analytics';
 import type { Config } from './config';
@@ -152,6 +152,15 @@ export async function startProjections(deps: ServiceDeps): Promise<Service> {
       intervalMs: deps.config.opsRefreshMs,
       logger: deps.logger,
       depths: deps.metrics,
+      catalog: {
+        describe: () =>
+          describeSubjects({
+            registryUrl: deps.config.registryUrl,
+            ...(deps.config.registryAuth ? { auth: deps.config.registryAuth } : {}),
+            records: EVENT_TYPES,
+            subjectFor: (record) => subjectOf(record as EventType),
+          }),
+      },
       targets: [
         ...PROJECTION_NAMES.map((name) => ({
           projection: name,

@@ -4,12 +4,15 @@
  * query side can report lag without talking to Kafka. Workers also write their row in every
  * batch transaction (with last_processed_at); this refresher never touches last_processed_at.
  * It also prunes the throughput and freshness minutes past their retention (ops/activity.ts),
- * at most once a minute.
+ * at most once a minute, and, given `catalog`, stores the registry's subjects, levels and versions
+ * in ops (ops/contracts.ts) every `catalog.everyMs` (CATALOG_REFRESH_MS by default).
  */
 import { ident, type Pool } from '../db';
 import type { Admin, Kafka } from '../kafka';
 import type { Logger } from '@eventlens/service-kit';
+import type { SubjectState } from '@eventlens/contracts';
 import { pruneActivity } from './activity';
+import { CATALOG_REFRESH_MS, storeCatalog } from './contracts';
 
 export interface StatusTarget {
   projection: string;
@@ -47,6 +50,8 @@ export function createStatusRefresher(deps: {
   logger: Logger;
   /** Retry-topic and DLQ depths, set on every refresh. */
   depths?: DepthGauges;
+  /** What the registry holds (`describeSubjects`), stored in ops now and then; none: not kept. */
+  catalog?: { describe: () => Promise<SubjectState[]>; everyMs?: number };
 }): StatusRefresher {
   const logger = deps.logger.child({ component: 'ops-status' });
   const ops = ident(deps.opsSchema);
@@ -55,6 +60,7 @@ export function createStatusRefresher(deps: {
   let running: Promise<void> | undefined;
   let stopped = false;
   let prunedAt = 0;
+  let cataloguedAt = -Infinity;
 
   async function refreshTarget(client: Admin, target: StatusTarget): Promise<void> {
     const rows: { projection: string; topic: string; partition: number; next: number; high: number }[] = [];
@@ -128,6 +134,18 @@ export function createStatusRefresher(deps: {
       prunedAt = Date.now();
       const deleted = await pruneActivity(deps.pool, deps.opsSchema);
       if (deleted > 0) logger.debug('pruned old throughput and freshness minutes', { deleted });
+    }
+    if (deps.catalog && Date.now() - cataloguedAt >= (deps.catalog.everyMs ?? CATALOG_REFRESH_MS)) {
+      cataloguedAt = Date.now();
+      try {
+        const versions = await storeCatalog(deps.pool, deps.opsSchema, await deps.catalog.describe());
+        logger.debug('stored the contracts catalog', { versions });
+      } catch (error) {
+        // The last catalog stays; the next round tries again.
+        logger.warn('refreshing the contracts catalog failed', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
   }
 

@@ -16,7 +16,7 @@
  *   ones it committed, and seeks to any that went back under it (a rebuild swap, an operator's
  *   reset): an idle partition has no batch transaction to notice that in.
  * - The rows, the new checkpoint, the ops status and the minute's throughput and freshness
- *   (ops/activity.ts) commit together; a crash anywhere re-reads the batch from the old checkpoint. Events are inserted with ON CONFLICT DO NOTHING and
+ *   (ops/activity.ts) and the records per writer schema id (ops/contracts.ts) commit together; a crash anywhere re-reads the batch from the old checkpoint. Events are inserted with ON CONFLICT DO NOTHING and
  *   aggregates derive from the rows actually inserted, so even two workers racing on one
  *   partition count nothing twice.
  *   That is also why `synchronous_commit = off` is safe: a commit lost in a PostgreSQL crash
@@ -63,6 +63,7 @@ import {
 } from '@eventlens/service-kit';
 import type { Metrics } from '../metrics';
 import { recordActivity } from '../ops/activity';
+import { recordSchemaVersions } from '../ops/contracts';
 
 export interface WorkerTuning {
   maxBytesPerPartition: number;
@@ -525,6 +526,10 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
           applied,
           receivedAts,
           now: clock(),
+        });
+        await recordSchemaVersions(tx, options.opsSchema, {
+          projection: options.statusProjection,
+          values: rowRecords.flatMap((record, i) => (refusedAt.has(i) ? [] : [record.value])),
         });
       }
       await saveProgress(tx, schema, tp, {

@@ -22,6 +22,9 @@
  * - `projection_throughput`, `projection_freshness` (ops): per projection and minute, the rows
  *   applied and a histogram of their freshness (projected time − received time), written in the
  *   batch's transaction and pruned after 24 h (see ops/activity.ts).
+ * - `schema_versions_seen`, `contract_subjects`, `contract_versions` (ops): records taken per
+ *   projection and writer schema id, and the registry's subjects, levels and versions (see
+ *   ops/contracts.ts).
  * - `console_sessions` (admin): console logins (`ConsoleSessionStarted`) and their revocations
  *   (`ConsoleSessionRevoked`), one row per session id. A revocation that arrives before its start
  *   makes the row with null start and expiry; the start fills them in. The query side refuses a
@@ -274,6 +277,28 @@ create table if not exists ${s}.projection_freshness (
   value_ms    double precision not null,  -- the bucket's representative freshness, ms
   count       bigint      not null,
   primary key (minute, projection, bucket)
+);
+
+-- Added by the projections: the contracts as the operator sees them (ops/contracts.ts): records
+-- taken per projection and writer schema id (in each batch's transaction), and the registry's
+-- subjects, levels and versions (replaced by the status refresher).
+create table if not exists ${s}.schema_versions_seen (
+  projection  text    not null,
+  schema_id   integer not null,   -- the writer schema id of the records (Confluent wire format)
+  records     bigint  not null,
+  primary key (projection, schema_id)
+);
+create table if not exists ${s}.contract_subjects (
+  record        text        primary key,   -- the Avro record name, e.g. EventTracked
+  subject       text        not null,      -- its registry subject
+  compatibility text,                      -- the level the registry enforces; null: none
+  refreshed_at  timestamptz not null
+);
+create table if not exists ${s}.contract_versions (
+  subject    text    not null,
+  version    integer not null,
+  schema_id  integer not null,
+  primary key (subject, version)
 );
 
 create table if not exists ${s}.failure_counts (
