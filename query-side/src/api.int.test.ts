@@ -103,6 +103,7 @@ const ROUTES: Record<string, { method: string; path: () => string }> = {
   'GET /v1/sessions': { method: 'GET', path: () => '/v1/sessions' },
   'GET /v1/sessions/{session_id}': { method: 'GET', path: () => `/v1/sessions/${SESSION_B}` },
   'GET /v1/pipeline': { method: 'GET', path: () => '/v1/pipeline' },
+  'GET /v1/contracts': { method: 'GET', path: () => '/v1/contracts' },
   'GET /v1/dlq': { method: 'GET', path: () => '/v1/dlq' },
   'GET /healthz': { method: 'GET', path: () => '/healthz' },
   'GET /readyz': { method: 'GET', path: () => '/readyz' },
@@ -260,6 +261,7 @@ describe('tenancy on every route', () => {
     'GET /v1/projects/{project_id}/keys':
       'console sessions only (admins of the install); read keys get 401, tested below',
     'GET /v1/pipeline': 'install-wide operational status, no per-project rows',
+    'GET /v1/contracts': 'install-wide contracts and record counts, no per-project rows',
     'GET /healthz': 'public',
     'GET /readyz': 'public',
     'GET /metrics': 'public',

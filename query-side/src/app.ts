@@ -17,6 +17,7 @@ import { ApiError, describeSafely, errorHandler, type Logger } from './http/erro
 import { createMetrics } from './http/metrics';
 import { mountRoutes, type AnyRoute } from './http/route';
 import { eventRoutes } from './read-models/events';
+import { contractRoutes } from './read-models/contracts';
 import { opsRoutes } from './read-models/ops';
 import { projectRoutes } from './read-models/projects';
 import { sessionRoutes } from './read-models/sessions';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
     ...statsRoutes(db, now),
     ...sessionRoutes(db),
     ...opsRoutes(db),
+    ...contractRoutes(db),
   ];
 
   const registry = new OpenAPIRegistry();

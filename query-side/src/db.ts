@@ -24,6 +24,9 @@ export const TABLES = {
   failureCounts: 'ops.failure_counts',
   projectionThroughput: 'ops.projection_throughput',
   projectionFreshness: 'ops.projection_freshness',
+  schemaVersionsSeen: 'ops.schema_versions_seen',
+  contractSubjects: 'ops.contract_subjects',
+  contractVersions: 'ops.contract_versions',
 } as const;
 
 export interface ReaderDbOptions {
