@@ -8,6 +8,7 @@ import type {
   ApiKey,
   ConsoleConfig,
   ConsoleSession,
+  Contracts,
   CreatedProject,
   DlqRecord,
   EventFilters,
@@ -242,6 +243,13 @@ export function createApi(http: HttpClient) {
           query: { projection: params.projection, cursor: params.cursor, limit: 50 },
           headers: inProject(projectId),
           action: 'Loading dead-lettered records',
+        }),
+      /** Event contracts: subjects, levels, versions and the records each projection took (404 on older query sides). */
+      contracts: () =>
+        http.request<Contracts>({
+          method: 'GET',
+          path: `${QUERY}/v1/contracts`,
+          action: 'Loading the contracts',
         }),
       /** Asks the command side for a replay; the projections re-inject the records shortly after. */
       replayDlq: (projection: string) =>

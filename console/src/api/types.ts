@@ -183,6 +183,28 @@ export interface Pipeline {
   projections: ProjectionStatus[];
 }
 
+/** Records a projection took of one writer schema id (a rebuild counts as `<projection>:rebuild`). */
+export interface SchemaSeen {
+  projection: string;
+  records: number;
+}
+
+/** `GET /v1/contracts` of the query side (absent from older ones: 404). */
+export interface Contracts {
+  /** When the projections last stored the registry's catalog; null before the first time. */
+  refreshed_at: string | null;
+  subjects: Array<{
+    record: string;
+    subject: string;
+    /** The level the registry enforces, e.g. FULL_TRANSITIVE; null: none. */
+    compatibility: string | null;
+    /** Oldest first; empty when the subject is not registered. */
+    versions: Array<{ version: number; schema_id: number; seen: SchemaSeen[] }>;
+  }>;
+  /** Schema ids records were taken of that the stored catalog does not list. */
+  unlisted: Array<{ schema_id: number; seen: SchemaSeen[] }>;
+}
+
 /** 202 of the command side's `POST /v1/admin/projections/:projection/dlq/replay`. */
 export interface ReplayRequested {
   request_id: string;
