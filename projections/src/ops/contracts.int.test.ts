@@ -1,7 +1,7 @@
 /**
  * Given EventTracked records written with v1 and with v2 of the contract (and client retries of
  * some), when the analytics workers apply them, then ops.schema_versions_seen counts the records
- * of each writer schema id; and the ops status refresher keeps the registry's subjects, levels and
+ * of each writer schema id, once also when a batch's transaction fails and is applied again; and the ops status refresher keeps the registry's subjects, levels and
  * versions in ops, readable by the query side's role (real Kafka, registry and PostgreSQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,51 @@ describe('contract versions in ops (real Kafka, registry, PostgreSQL)', () => {
         [id1, 30],
         [id2, 50],
       ]),
+    );
+  });
+
+  it('a batch whose transaction fails after counting counts once when applied again', async () => {
+    const { schema, source } = env.topology.projections.analytics;
+    const seen = async () => {
+      const { rows } = await env.pool.query<{ schema_id: number; records: string }>(
+        `select schema_id, records from ${ops()}.schema_versions_seen where projection = 'analytics'`,
+      );
+      return new Map(rows.map((r) => [r.schema_id, Number(r.records)]));
+    };
+    const before = await seen();
+    // Given the next checkpoint update fails once (SQLSTATE 40001, transient), after the batch's
+    // rows and counts were written in its transaction
+    const s = ident(schema);
+    await env.pool.query(`
+      create sequence ${s}.fail_once;
+      create function ${s}.fail_once() returns trigger language plpgsql as $$
+      begin
+        if nextval('${schema.replaceAll("'", "''")}.fail_once') = 1 then
+          raise exception 'injected failure' using errcode = '40001';
+        end if;
+        return new;
+      end $$;
+      create trigger fail_once before update on ${s}.checkpoints
+        for each row execute function ${s}.fail_once();`);
+    // When 20 more v1 records arrive
+    const events = Array.from({ length: 20 }, () => makeEvent());
+    await env.producer.send({
+      topic: source,
+      acks: -1,
+      messages: events.map((event) => ({
+        key: `${event.project_id}:`,
+        value: writers[0]!.encode('EventTracked', event),
+      })),
+    });
+    await caughtUp(env, schema, source);
+    // Then the failure happened, and v1 grew by exactly 20
+    const fired = await env.pool.query<{ last_value: string }>(`select last_value from ${s}.fail_once`);
+    expect(Number(fired.rows[0]!.last_value)).toBeGreaterThan(1);
+    const id1 = writers[0]!.schemaId('EventTracked')!;
+    const after = await seen();
+    expect(after.get(id1)).toBe(before.get(id1)! + 20);
+    expect([...after.entries()].filter(([id]) => id !== id1)).toEqual(
+      [...before.entries()].filter(([id]) => id !== id1),
     );
   });
 
