@@ -168,9 +168,16 @@ const LOG4J = [
   '',
 ].join('\n');
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid prints). */
-export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid prints).
+ * Like Kafka's own Uuid.randomUuid, never one that starts with "-": StorageTool would read `-t -x…`
+ * as an option and refuse to format (1 id in 64 otherwise).
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export interface KafkaNodeOptions {
@@ -221,7 +228,9 @@ export async function startKafkaNode(o: KafkaNodeOptions, supervisor: Supervisor
     } catch (error) {
       throw new StackError(
         'KAFKA_FAILED',
-        `formatting Kafka storage in ${logDir} failed: ${(error as Error).message.split('\n')[0]}`,
+        `formatting Kafka storage in ${logDir} failed: ${(error as Error).message.split('\n')[0]} ${
+          (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' | ') ?? ''
+        }`.trim(),
       );
     }
   }

@@ -29,6 +29,16 @@ describe('kafka settings', () => {
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(newClusterId()).not.toBe(id);
   });
+
+  it('never makes a cluster id that StorageTool would take for an option (a leading "-")', () => {
+    // 0xf8 encodes to "-" as the first base64url character; the second draw does not.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+    let calls = 0;
+    const id = newClusterId(() => draws[calls++]!);
+    expect(calls).toBe(2);
+    expect(id).toBe(Buffer.alloc(16, 0x01).toString('base64url'));
+    expect(Buffer.alloc(16, 0xf8).toString('base64url').startsWith('-')).toBe(true);
+  });
 });
 
 describe('connection URLs', () => {
