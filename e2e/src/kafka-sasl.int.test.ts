@@ -30,7 +30,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificates } from './tls';
 
-
 const SCRAM_USER = 'eventlens-scram';
 const SCRAM_PASSWORD = `scram-${randomUUID()}`;
 const PLAIN_USER = 'eventlens-plain';
