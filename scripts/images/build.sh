@@ -4,7 +4,8 @@
 # Images are tagged ghcr.io/eventlens/<service>:${EVENTLENS_IMAGE_TAG:-dev}, the names the k8s
 # manifests use, and labelled io.eventlens.inputs with scripts/images/inputs.sh's hash.
 #   NODE_IMAGE=<image>   the base of every stage (default: the Dockerfile's, the official Node image)
-#   --local-base         use the base scripts/images/base.sh makes from Debian's packages, making it
+#   --local-base         use the base scripts/images/base.sh makes from Debian's packages (named by
+#                        NODE_IMAGE when set), making it
 #                        first when missing (for machines that reach no public image registry)
 # Layers are cached (--layers): a rebuild after a source edit reinstalls no dependencies.
 set -euo pipefail
@@ -24,8 +25,10 @@ done
 command -v buildah >/dev/null 2>&1 || {
   echo "images: buildah is missing: apt-get install -y podman buildah runc debootstrap" >&2; exit 1; }
 
-if [ "$local_base" = 1 ] && [ -z "${NODE_IMAGE:-}" ]; then
-  NODE_IMAGE="localhost/eventlens/node-base:$(node -p 'process.versions.node')-bookworm"
+if [ "$local_base" = 1 ]; then
+  # The base made here, under the name NODE_IMAGE gives (the tests pass it) or the default one;
+  # made when missing (a new machine), never pulled: no image registry is assumed.
+  NODE_IMAGE="${NODE_IMAGE:-localhost/eventlens/node-base:$(node -p 'process.versions.node')-bookworm}"
   if ! podman image exists "$NODE_IMAGE" 2>/dev/null; then
     EVENTLENS_BASE_TAG="$NODE_IMAGE" bash scripts/images/base.sh
   fi
