@@ -19,12 +19,19 @@ if (!appDir || bundles.length === 0) {
 const nodeModules = path.join(appDir, 'node_modules');
 
 /** A bare specifier's package name: `a/b` → `a`, `@s/a/b` → `@s/a`. */
-const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 const roots = new Set();
 for (const bundle of bundles) {
   const text = readFileSync(bundle, 'utf8');
-  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"'./][^"']*)["']/g)) {
+  // Imports, requires, and resolves (`createRequire(…).resolve('pkg/data.file')`: a package kept for a file).
+  for (const m of text.matchAll(
+    /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\.resolve\s*\(\s*)["']([^"'./][^"']*)["']/g,
+  )) {
     if (!m[1].startsWith('node:')) roots.add(packageName(m[1]));
   }
 }
@@ -76,4 +83,6 @@ const walk = (modules) => {
 };
 walk(nodeModules);
 for (const entry of readdirSync(appDir)) walk(path.join(appDir, entry, 'node_modules'));
-console.log(`prune-deps: kept ${keep.size} packages (imported: ${[...roots].sort().join(', ')}), removed ${removed}`);
+console.log(
+  `prune-deps: kept ${keep.size} packages (imported: ${[...roots].sort().join(', ')}), removed ${removed}`,
+);
