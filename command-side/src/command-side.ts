@@ -18,7 +18,9 @@ import { createMetrics, type Metrics } from './http/metrics';
 import { createEventRateLimiter } from './http/rate-limit';
 import { createBreaker, type GuardedAppender } from './log/breaker';
 import { createGroupCommit } from './log/group-commit';
-import { createKafkaLog, createTopicTail, type KafkaClientOptions } from './log/kafka';
+import type { KafkaClientOptions } from './log/kafka-client';
+import { createKafkaLog } from './log/kafka-log';
+import { createTopicTail } from './log/topic-tail';
 import {
   closeServer,
   createHttpServer,

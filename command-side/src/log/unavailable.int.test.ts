@@ -14,7 +14,7 @@ import { createEventRateLimiter } from '../http/rate-limit';
 import { silentLogger } from '@eventlens/service-kit';
 import { createBreaker } from './breaker';
 import { createGroupCommit } from './group-commit';
-import { createKafkaLog, type KafkaLog } from './kafka';
+import { createKafkaLog, type KafkaLog } from './kafka-log';
 import type { ISocketFactory } from 'kafkajs';
 import {
   adminClient,

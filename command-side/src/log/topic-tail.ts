@@ -1,0 +1,168 @@
+/**
+ * The read adapter: a consumer that tails a topic from offset 0 (the admin log, for the key
+ * directory), in a consumer group of its own per process.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
+import { describeError, retry } from '@eventlens/service-kit';
+import { createKafka, within, type KafkaClientOptions } from './kafka-client';
+
+export interface TopicTailOptions extends KafkaClientOptions {
+  topic: string;
+  /** Applies one record. Throwing makes kafkajs retry the batch from this record. */
+  onRecord(value: Buffer | null, position: { partition: number; offset: string }): Promise<void> | void;
+  /** Upper bound of the time a new record waits at the broker before it is delivered. */
+  maxWaitMs?: number;
+}
+
+export interface TailProgress {
+  /** Next offset to read, per partition. */
+  position: Record<number, number>;
+  /** High watermark at start: caught up once every partition has read up to it. */
+  target: Record<number, number>;
+}
+
+export interface TopicTail {
+  /** Starts reading from offset 0, retrying with backoff; resolves once the consumer runs. */
+  start(): Promise<void>;
+  caughtUp(): boolean;
+  whenCaughtUp(): Promise<void>;
+  progress(): TailProgress;
+  /** When the consumer last completed a fetch (epoch ms): a tail that stops fetching goes stale. */
+  lastFetchAt(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads a whole topic into memory and keeps following it. Uses a consumer group of its own (a
+ * unique id per process, offsets never committed) so every process reads everything from 0.
+ */
+export function createTopicTail(options: TopicTailOptions): TopicTail {
+  const { logger, topic } = options;
+  const kafka = createKafka(options);
+  const position: Record<number, number> = {};
+  let target: Record<number, number> | undefined;
+  let caughtUp = false;
+  let markCaughtUp!: () => void;
+  const caughtUpPromise = new Promise<void>((resolve) => (markCaughtUp = resolve));
+  let consumer: Consumer | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  let fetchedAt: number | undefined;
+  /** Aborted by stop(): ends the wait between start attempts. */
+  const stopping = new AbortController();
+
+  function checkCaughtUp(): void {
+    if (caughtUp || !target) return;
+    if (Object.entries(target).every(([partition, high]) => (position[Number(partition)] ?? 0) >= high)) {
+      caughtUp = true;
+      markCaughtUp();
+    }
+  }
+
+  async function runOnce(): Promise<void> {
+    if (!target) {
+      const admin = kafka.admin();
+      try {
+        await within(admin.connect(), 5000);
+        const offsets = await within(admin.fetchTopicOffsets(topic), 5000);
+        target = Object.fromEntries(offsets.map((o) => [o.partition, Number(o.high)]));
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+      checkCaughtUp();
+    }
+    const candidate = kafka.consumer({
+      groupId: `${options.clientId}.tail.${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: options.maxWaitMs ?? 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    candidate.on(candidate.events.FETCH, () => {
+      fetchedAt = Date.now();
+    });
+    candidate.on(candidate.events.CRASH, ({ payload }) => {
+      logger.error('topic tail crashed', {
+        topic,
+        error: describeError(payload.error),
+        restart: payload.restart,
+      });
+      // kafkajs restarts the consumer itself when it can; otherwise start over with a new one.
+      if (!payload.restart && consumer === candidate && !stopped) {
+        consumer = undefined;
+        void candidate.disconnect().catch(() => undefined);
+        void start();
+      }
+    });
+    try {
+      await within(candidate.connect(), 5000);
+      await candidate.subscribe({ topic, fromBeginning: true });
+      // Offsets are never committed (every process reads from 0) and only resolved once applied,
+      // so a batch left early on shutdown or rebalance is not skipped. The admin topic is written
+      // without transactions: there are no control records between its last record and the high
+      // watermark, so "caught up" is reached by the records themselves.
+      await candidate.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          for (const message of batch.messages) {
+            if (!isRunning() || isStale()) return;
+            await options.onRecord(message.value, { partition: batch.partition, offset: message.offset });
+            resolveOffset(message.offset);
+            position[batch.partition] = Number(message.offset) + 1;
+          }
+          checkCaughtUp();
+          await heartbeat();
+        },
+      });
+      if (stopped) {
+        await candidate.disconnect().catch(() => undefined);
+        return;
+      }
+      consumer = candidate;
+    } catch (error) {
+      await candidate.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  function start(): Promise<void> {
+    running ??= retry(
+      async () => {
+        await runOnce();
+        if (!stopped) logger.info('topic tail running', { topic });
+      },
+      {
+        signal: stopping.signal,
+        onRetry: (error, attempt) =>
+          logger.warn('topic tail cannot start; retrying', { topic, error: describeError(error), attempt }),
+      },
+    )
+      .catch(() => undefined) // only when stopping: retries are unbounded
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  }
+
+  async function stop(): Promise<void> {
+    stopped = true;
+    stopping.abort(new Error('stopped'));
+    // A start in progress sees `stopped` and disconnects what it made; do not wait on a hung broker.
+    await within(running ?? Promise.resolve(), 5000).catch(() => undefined);
+    const current = consumer;
+    consumer = undefined;
+    await current?.disconnect().catch(() => undefined);
+  }
+
+  return {
+    start,
+    caughtUp: () => caughtUp,
+    whenCaughtUp: () => caughtUpPromise,
+    progress: () => ({ position: { ...position }, target: { ...(target ?? {}) } }),
+    lastFetchAt: () => fetchedAt,
+    stop,
+  };
+}
