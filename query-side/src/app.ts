@@ -18,6 +18,7 @@ import { createMetrics } from './http/metrics';
 import { mountRoutes, type AnyRoute } from './http/route';
 import { eventRoutes } from './read-models/events';
 import { contractRoutes } from './read-models/contracts';
+import { dlqRoutes } from './read-models/dlq';
 import { opsRoutes } from './read-models/ops';
 import { projectRoutes } from './read-models/projects';
 import { sessionRoutes } from './read-models/sessions';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
     ...statsRoutes(db, now),
     ...sessionRoutes(db),
     ...opsRoutes(db),
+    ...dlqRoutes(db),
     ...contractRoutes(db),
   ];
 

@@ -11,7 +11,8 @@ import { seedTenants, type Tenants } from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
 import { sessionCookie } from '../test-support/session';
 import { freshnessHistogram } from '../../../projections/src/ops/activity';
-import { DlqPage, Pipeline } from './ops';
+import { DlqPage } from './dlq';
+import { Pipeline } from './ops';
 
 let tdb: TestDatabase;
 let server: TestServer;
