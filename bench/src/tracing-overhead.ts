@@ -20,12 +20,9 @@ import autocannon from 'autocannon';
 import { traceHeaders, withSpan } from '@eventlens/service-kit';
 import { REPO_ROOT, stackForTests } from '@eventlens/stack';
 import { Kafka, logLevel } from 'kafkajs';
+import { loadTracingConfig, type TracingConfig } from './config';
 import { freePort, runService, waitReady } from './processes';
-
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const RATE = Number(process.env.BENCH_TRACING_RATE ?? 300);
-const log = (line: string) => console.error(`bench: ${line}`);
+import { log } from './support';
 
 /** Tracing off (no OTEL_* variable), on with every request sampled, on with one in ten sampled. */
 const MODES = {
@@ -77,7 +74,7 @@ function offPathCost(): number {
   return (elapsedMs * 1000) / iterations;
 }
 
-async function main(): Promise<void> {
+async function main({ durationS, rounds, rate }: TracingConfig): Promise<void> {
   for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_')) delete process.env[name];
   const dev = await stackForTests();
   const id = randomBytes(4).toString('hex');
@@ -159,8 +156,8 @@ async function main(): Promise<void> {
         url: `${url}/v1/events`,
         method: 'POST',
         connections: 32,
-        overallRate: RATE,
-        duration: DURATION_S,
+        overallRate: rate,
+        duration: durationS,
         headers: { 'content-type': 'text/plain' },
         body,
       });
@@ -183,7 +180,7 @@ async function main(): Promise<void> {
   const runs: { mode: Mode; figures: Figures }[] = [];
   const modes = Object.keys(MODES) as Mode[];
   try {
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       // A different mode goes first each round, so drift on a shared machine falls on each alike.
       for (let i = 0; i < modes.length; i++) {
         const mode = modes[(i + round) % modes.length]!;
@@ -217,7 +214,7 @@ async function main(): Promise<void> {
   const offPath = offPathCost();
   console.log('');
   console.log(
-    `ingestion, POST /v1/events at ${RATE} req/s, ${DURATION_S} s × ${ROUNDS} rounds each (medians)`,
+    `ingestion, POST /v1/events at ${rate} req/s, ${durationS} s × ${rounds} rounds each (medians)`,
   );
   console.log(`| tracing | CPU ms/request | vs off | req/s | p50 ms | p99 ms |`);
   console.log(`|---|---|---|---|---|---|`);
@@ -239,12 +236,15 @@ async function main(): Promise<void> {
   const file = path.join(dir, `tracing-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(
     file,
-    `${JSON.stringify({ durationS: DURATION_S, rate: RATE, rounds: ROUNDS, runs, summaries, offPathMicroseconds: offPath }, null, 2)}\n`,
+    `${JSON.stringify({ durationS, rate, rounds, runs, summaries, offPathMicroseconds: offPath }, null, 2)}\n`,
   );
   log(`saved ${path.relative(REPO_ROOT, file)}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+// The BENCH_* settings are read once, before anything starts (src/config.ts).
+Promise.resolve()
+  .then(() => main(loadTracingConfig(process.env)))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });

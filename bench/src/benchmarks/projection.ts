@@ -1,0 +1,100 @@
+/**
+ * Projection: events/s through the analytics projection process, over `events` records already in
+ * a topic (the ones the Kafka ceiling appended), in schemas, groups and failure topics of its own.
+ * The steady-state rate is taken between 10 % and 90 % of the records, so start-up and the last
+ * poll do not count. Bounded by COPY straight into PostgreSQL (the COPY ceiling).
+ */
+import pg from 'pg';
+import type { DevFile } from '@eventlens/stack';
+import { freePort, runService } from '../processes';
+import type { Row } from '../report';
+import { createTopics, sleep } from '../support';
+
+export interface ProjectionResult {
+  /** Between 10 % and 90 % of the records. */
+  eventsPerSecond: number;
+  /** All the records over the whole run, the process's start-up included. */
+  withStartupEventsPerSecond: number;
+}
+
+/** Polls the projection's checkpoints until every record is applied, for at most 10 minutes. */
+const DEADLINE_MS = 600_000;
+
+/**
+ * Reads topic `source`, which holds `events` records. Throws when the read model does not hold
+ * exactly `events` rows at the end. Drops its schemas (`bench_<id>_*`) afterwards.
+ */
+export async function measureProjection(
+  dev: DevFile,
+  id: string,
+  source: string,
+  events: number,
+): Promise<ProjectionResult> {
+  const prefix = `bench.${id}`;
+  const failureTopics = ['analytics', 'admin'].flatMap((p) => [
+    ...[1, 2, 3].map((n) => ({ topic: `${prefix}.${p}.retry.${n}`, numPartitions: 1 })),
+    { topic: `${prefix}.${p}.dlq`, numPartitions: 1 },
+  ]);
+  await createTopics(dev.kafkaBrokers, failureTopics);
+  const schemaPrefix = `bench_${id}_`;
+  const port = await freePort();
+  const started = performance.now();
+  const service = runService('projections', {
+    EVENTLENS_KAFKA_BROKERS: dev.kafkaBrokers,
+    EVENTLENS_REGISTRY_URL: dev.registryUrl,
+    EVENTLENS_DATABASE_URL: dev.databaseUrl,
+    EVENTLENS_READER_DATABASE_URL: dev.readerDatabaseUrl,
+    EVENTLENS_PROJECTIONS_PORT: String(port),
+    EVENTLENS_EVENTS_TOPIC: source,
+    EVENTLENS_FAILURE_TOPIC_PREFIX: prefix,
+    EVENTLENS_GROUP_PREFIX: prefix,
+    EVENTLENS_SCHEMA_PREFIX: schemaPrefix,
+  });
+  const db = new pg.Client({ connectionString: dev.databaseUrl });
+  await db.connect();
+  try {
+    const samples: Array<{ t: number; n: number }> = [];
+    let applied = 0;
+    const deadline = Date.now() + DEADLINE_MS;
+    while (applied < events && Date.now() < deadline) {
+      await sleep(50);
+      const res = await db
+        .query(
+          `select coalesce(sum(next_offset), 0)::bigint as n from ${schemaPrefix}analytics.checkpoints where topic = $1`,
+          [source],
+        )
+        .catch(() => ({ rows: [{ n: 0 }] }));
+      applied = Number(res.rows[0].n);
+      samples.push({ t: performance.now(), n: applied });
+    }
+    const finished = performance.now();
+    const at = (fraction: number) => samples.find((s) => s.n >= fraction * events)!;
+    const [p10, p90] = [at(0.1), at(0.9)];
+    const rows = Number(
+      (await db.query(`select count(*) from ${schemaPrefix}analytics.events`)).rows[0].count,
+    );
+    if (rows !== events) throw new Error(`projection wrote ${rows} rows for ${events} events`);
+    return {
+      eventsPerSecond: p90.t > p10.t ? (p90.n - p10.n) / ((p90.t - p10.t) / 1000) : NaN,
+      withStartupEventsPerSecond: events / ((finished - started) / 1000),
+    };
+  } finally {
+    await service.stop();
+    for (const schema of ['analytics', 'admin', 'ops'])
+      await db.query(`drop schema if exists ${schemaPrefix}${schema} cascade`);
+    await db.end();
+  }
+}
+
+/** The steady-state figure, against the COPY ceiling (rows/s COPY loaded alone). */
+export function projectionRows(result: ProjectionResult, copyRowsPerSecond: number): Row[] {
+  return [
+    {
+      figure: 'analytics projection',
+      value: result.eventsPerSecond,
+      unit: 'events/s',
+      ceiling: { name: 'COPY direct', value: copyRowsPerSecond },
+      aim: '≥ 20,000',
+    },
+  ];
+}

@@ -1,0 +1,73 @@
+/**
+ * The benchmarks' settings, from BENCH_* environment variables, parsed once by the entry point
+ * with the service kit's `parseEnv` and handed to each benchmark as a typed object: nothing else
+ * in the package reads `process.env` for them. A bad value stops the run before anything starts,
+ * with one line naming the variable (`BENCH_EVENTS: Too small: expected number to be >0`). An
+ * empty variable counts as unset.
+ */
+import { z } from 'zod';
+import { parseEnv } from '@eventlens/service-kit';
+
+/** A whole count above zero. */
+const count = z.coerce.number().int().positive();
+/** Seconds above zero (fractions allowed). */
+const seconds = z.coerce.number().positive();
+
+const BenchEnv = z.object({
+  BENCH_EVENTS: count.default(200_000),
+  BENCH_DURATION_S: seconds.default(10),
+  BENCH_E2E_RATE: count.default(1000),
+  BENCH_EXPLORER_EVENTS: count.default(1_000_000),
+  BENCH_ONLY: z.enum(['e2e']).optional(),
+});
+
+/** `npm run bench` (src/run.ts). */
+export interface BenchConfig {
+  /** Events for the two ceilings and the projection (BENCH_EVENTS, default 200,000). */
+  events: number;
+  /**
+   * Seconds of load: each of ingestion's two autocannon runs, and the end-to-end sender (which
+   * runs at least 5 s) (BENCH_DURATION_S, default 10).
+   */
+  durationS: number;
+  /** Events per second sent end to end through the running services (BENCH_E2E_RATE, default 1,000). */
+  e2eRate: number;
+  /** Events loaded for the explorer's first-page latency (BENCH_EXPLORER_EVENTS, default 1,000,000). */
+  explorerEvents: number;
+  /** `e2e`: only the end-to-end latency, nothing saved (BENCH_ONLY); null: every benchmark. */
+  only: 'e2e' | null;
+}
+
+/** Throws `ConfigError` (service kit) naming the first bad variable. */
+export function loadBenchConfig(env: Record<string, string | undefined>): BenchConfig {
+  const e = parseEnv(BenchEnv, env, { emptyIsUnset: true });
+  return {
+    events: e.BENCH_EVENTS,
+    durationS: e.BENCH_DURATION_S,
+    e2eRate: e.BENCH_E2E_RATE,
+    explorerEvents: e.BENCH_EXPLORER_EVENTS,
+    only: e.BENCH_ONLY ?? null,
+  };
+}
+
+const TracingEnv = z.object({
+  BENCH_DURATION_S: seconds.default(10),
+  BENCH_ROUNDS: count.default(3),
+  BENCH_TRACING_RATE: count.default(300),
+});
+
+/** `npm run -w bench bench:tracing` (src/tracing-overhead.ts). */
+export interface TracingConfig {
+  /** Seconds of each measured run (BENCH_DURATION_S, default 10). */
+  durationS: number;
+  /** Rounds of the three modes (BENCH_ROUNDS, default 3). */
+  rounds: number;
+  /** Requests per second sent in each run (BENCH_TRACING_RATE, default 300). */
+  rate: number;
+}
+
+/** Throws `ConfigError` (service kit) naming the first bad variable. */
+export function loadTracingConfig(env: Record<string, string | undefined>): TracingConfig {
+  const e = parseEnv(TracingEnv, env, { emptyIsUnset: true });
+  return { durationS: e.BENCH_DURATION_S, rounds: e.BENCH_ROUNDS, rate: e.BENCH_TRACING_RATE };
+}
