@@ -5,14 +5,12 @@
  *   dlq:replay <projection>  re-inject the projection's DLQ records (via its first retry topic)
  *   rebuild <projection>     replay the log into <schema>_rebuild and swap it in [--keep-old]
  * From the repository root: npm run -w projections projections -- <command>.
+ * This file only parses the arguments; every command is built by the composition root (service.ts).
  */
-import { createCodec } from '@eventlens/contracts';
 import { loadConfig } from './config';
-import { createRuntime, main } from './main';
-import { replayDlq } from './ops/replay';
-import { rebuild } from './rebuild/rebuild';
-import { RUN_TARGETS, migrateAll, type RunTarget } from './service';
-import { PROJECTION_NAMES, topology, type ProjectionName } from './topology';
+import { main } from './main';
+import { RUN_TARGETS, rebuildCommand, replayDlqCommand, type RunTarget } from './service';
+import { PROJECTION_NAMES, type ProjectionName } from './topology';
 
 const USAGE = `usage: projections <command>
   run [analytics|admin|ops]       run the workers (all when no projection is named)
@@ -40,49 +38,19 @@ export async function cli(argv: readonly string[]): Promise<void> {
     }
     case 'dlq:replay': {
       const projection = projectionArg(arg);
-      const config = loadConfig();
-      const runtime = await createRuntime(config, 'dlq-replay', 'on');
-      try {
-        const t = topology(config);
-        await migrateAll(runtime.pool, t, config.readerRole);
-        const result = await replayDlq({
-          pool: runtime.pool,
-          producer: runtime.producer,
-          opsSchema: t.ops.schema,
-          projection,
-          retryTopic: t.projections[projection].retry[0]!,
-          logger: runtime.logger,
-        });
-        console.log(`replayed ${result.replayed} DLQ record(s) of ${projection}`);
-      } finally {
-        await runtime.close();
-      }
+      const result = await replayDlqCommand(loadConfig(), projection);
+      console.log(`replayed ${result.replayed} DLQ record(s) of ${projection}`);
       return;
     }
     case 'rebuild': {
       const projection = projectionArg(arg);
-      const config = loadConfig();
-      const runtime = await createRuntime(config, 'rebuild');
-      try {
-        const t = topology(config);
-        await migrateAll(runtime.pool, t, config.readerRole);
-        const result = await rebuild({
-          ...runtime,
-          topology: t,
-          projection,
-          codec: createCodec({
-            registryUrl: config.registryUrl,
-            ...(config.registryAuth ? { auth: config.registryAuth } : {}),
-          }),
-          keepOld: flags.includes('--keep-old'),
-        });
-        console.log(
-          `rebuilt ${result.schema} in ${Math.round(result.durationMs / 1000)} s`,
-          result.checkpoints,
-        );
-      } finally {
-        await runtime.close();
-      }
+      const result = await rebuildCommand(loadConfig(), projection, {
+        keepOld: flags.includes('--keep-old'),
+      });
+      console.log(
+        `rebuilt ${result.schema} in ${Math.round(result.durationMs / 1000)} s`,
+        result.checkpoints,
+      );
       return;
     }
     default:

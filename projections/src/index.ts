@@ -1,8 +1,14 @@
 /** The projections package's public surface: what the CLI, tests and the bench script use. */
 export { loadConfig, type Config } from './config';
 export { ConfigError } from '@eventlens/service-kit';
-export { startProjections, migrateAll, RUN_TARGETS, type RunTarget, type Service } from './service';
-export { runProjections } from './main';
+export {
+  startProjections,
+  runProjections,
+  migrateAll,
+  RUN_TARGETS,
+  type RunTarget,
+  type Service,
+} from './service';
 export { createApp } from './app';
 export { rebuild, RebuildError } from './rebuild/rebuild';
 export { replayDlq } from './ops/replay';

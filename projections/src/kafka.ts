@@ -2,12 +2,21 @@
  * The one module that imports kafkajs (which is looking for maintainers, kafkajs#1603): everything
  * else uses these types, so a KafkaJS-compatible client can replace it here.
  */
-import { Kafka, Partitioners, logLevel, type Batch, type Producer } from 'kafkajs';
+import kafkajs, {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Admin,
+  type Batch,
+  type Consumer,
+  type Producer,
+} from 'kafkajs';
 import { kafkaClientOptions, type KafkaSecurity } from '@eventlens/contracts';
 import { kafkaLogCreator, type Logger } from '@eventlens/service-kit';
 
 export type {
   Admin,
+  Batch,
   Consumer,
   EachBatchPayload,
   Kafka,
@@ -49,11 +58,82 @@ export function createProducer(kafka: Kafka): Producer {
   });
 }
 
+/** Consumer settings a worker takes from its configuration (config.ts, `consumer`). */
+export interface ConsumerTuning {
+  maxBytesPerPartition: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** Fetch batching at the broker (see EVENTLENS_PROJECTIONS_FETCH_MIN_BYTES). */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
+}
+
+/**
+ * A consumer for a projection worker. Offsets are never auto-committed by the caller's choice
+ * (`run({ autoCommit: false })`): PostgreSQL holds the checkpoints. The rebalance timeout is at
+ * least a minute so that a batch transaction in flight can finish before the group moves on.
+ */
+export function createConsumer(kafka: Kafka, groupId: string, tuning: ConsumerTuning): Consumer {
+  return kafka.consumer({
+    groupId,
+    sessionTimeout: tuning.sessionTimeoutMs,
+    heartbeatInterval: tuning.heartbeatIntervalMs,
+    rebalanceTimeout: Math.max(60_000, tuning.sessionTimeoutMs),
+    maxBytesPerPartition: tuning.maxBytesPerPartition,
+    maxBytes: tuning.maxBytesPerPartition * 4,
+    minBytes: tuning.fetchMinBytes ?? 1,
+    maxWaitTimeInMs: tuning.fetchMaxWaitMs ?? 500,
+    allowAutoTopicCreation: false,
+    retry: { retries: 10, restartOnFailure: async () => true },
+  });
+}
+
+export interface LogStart {
+  /** The first offset retention kept in a partition (its low watermark). Rejects when Kafka does not answer. */
+  lowWatermark(tp: { topic: string; partition: number }): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Low watermarks through one admin client, connected on first use and kept; a failed connection is
+ * not kept (Kafka may be back at the next call).
+ */
+export function createLogStart(kafka: Kafka): LogStart {
+  let admin: Promise<Admin> | undefined;
+  return {
+    async lowWatermark(tp) {
+      admin ??= (async () => {
+        const client = kafka.admin();
+        await client.connect();
+        return client;
+      })().catch((error: unknown) => {
+        admin = undefined;
+        throw error;
+      });
+      const offsets = await (await admin).fetchTopicOffsets(tp.topic);
+      const entry = offsets.find((o) => o.partition === tp.partition);
+      return Number(entry?.low ?? 0);
+    },
+    async close() {
+      if (admin) await (await admin).disconnect().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Whether an error comes from kafkajs (a broker refused or did not answer). kafkajs's error classes
+ * are only reachable through its default export under Node's ESM loader (its index spreads them
+ * into `module.exports`, which named imports cannot see).
+ */
+export function isKafkaError(error: unknown): boolean {
+  return error instanceof kafkajs.KafkaJSError || error instanceof kafkajs.KafkaJSAggregateError;
+}
+
 /**
  * The offset a batch was fetched from. kafkajs keeps it on every Batch (`fetchedOffset`, used by
  * its own filtering) but does not declare it in its types.
  */
-export function fetchedOffsetOf(batch: Batch): number {
+export function fetchedOffsetOf(batch: Pick<Batch, 'topic' | 'partition'>): number {
   const fetched = (batch as unknown as { fetchedOffset?: string | number }).fetchedOffset;
   if (fetched === undefined)
     throw new Error('this Kafka client does not expose the fetched offset of a batch');

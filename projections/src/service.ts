@@ -1,22 +1,38 @@
 /**
- * Builds and starts the workers of the selected projections from their collaborators. Used by
- * `main.ts` (everything), `cli.ts run <projection>` and the integration tests (unique names).
+ * The projections' composition root: every collaborator is built here, from the parsed config,
+ * and nowhere else. `main.ts` (the workers' process) and `cli.ts` (the other commands) only parse
+ * their arguments and configuration and call one of:
+ * - `runProjections`: the health/metrics listener and the workers of the selected projections;
+ * - `replayDlqCommand`, `rebuildCommand`: the CLI's one-shot commands;
+ * - `startProjections`: the workers alone, from collaborators the caller made (the integration
+ *   tests pass theirs, with unique names).
  *
  * Per projection (analytics, admin): a worker on the source topic and a retry worker on its
  * retry topics, both writing the projection's schema. `ops`: the DLQ indexer over every
  * projection's DLQ topic, which also acts on DLQ replay requests in the admin topic, and the
  * status refresher (which also keeps the registry's contracts catalog in ops).
  */
-import { describeSubjects, EVENT_TYPES, subjectOf, type Codec, type EventType } from '@eventlens/contracts';
+import {
+  createCodec,
+  describeSubjects,
+  EVENT_TYPES,
+  subjectOf,
+  type Codec,
+  type EventType,
+} from '@eventlens/contracts';
+import { closeServer, createLogger, retry, startHttpServer, type Logger } from '@eventlens/service-kit';
 import { createAdminProjection } from './admin';
 import { createAnalyticsProjection } from './analytics';
+import { createApp } from './app';
 import type { Config } from './config';
-import type { Pool } from './db';
-import type { Kafka, Producer } from './kafka';
-import type { Logger } from '@eventlens/service-kit';
-import type { Metrics } from './metrics';
+import { createPool, type Pool } from './db';
+import { createKafka, createProducer, type Kafka, type Producer } from './kafka';
+import { createMetrics, type Metrics } from './metrics';
+import { replayDlq } from './ops/replay';
 import { createOpsProjection } from './ops/requests';
 import { createStatusRefresher, type StatusRefresher } from './ops/status';
+import { rebuild, type RebuildResult } from './rebuild/rebuild';
+import { classifyError } from './runtime/classify';
 import type { Projection } from './runtime/projection';
 import { createRouter } from './runtime/router';
 import { createWorker, type Worker, type WorkerTuning } from './runtime/worker';
@@ -25,6 +41,67 @@ import { PROJECTION_NAMES, topology, type ProjectionName, type Topology } from '
 
 export type RunTarget = ProjectionName | 'ops';
 export const RUN_TARGETS: readonly RunTarget[] = [...PROJECTION_NAMES, 'ops'];
+
+/** The collaborators every command needs: one pool, one Kafka client and producer, metrics, a logger. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  pool: Pool;
+  kafka: Kafka;
+  producer: Producer;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the runtime of one process; `name` goes into the PostgreSQL application name and the Kafka
+ * client id (`eventlens-projections-<name>`). Connects the producer; rejects when Kafka does not
+ * answer.
+ */
+export async function createRuntime(
+  config: Config,
+  name: string,
+  synchronousCommit = config.pg.synchronousCommit,
+): Promise<Runtime> {
+  const logger = createLogger({ service: 'projections', ...config.log });
+  const pool = createPool({
+    url: config.databaseUrl,
+    max: config.pg.poolSize,
+    applicationName: `eventlens-projections-${name}`,
+    synchronousCommit,
+    logger,
+  });
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: `eventlens-projections-${name}`,
+    logger,
+    security: config.kafkaSecurity,
+  });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const metrics = createMetrics({ defaultMetrics: true });
+  return {
+    config,
+    logger,
+    pool,
+    kafka,
+    producer,
+    metrics,
+    async close() {
+      await producer.disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+/** The registry codec of the config (credentials included); with `metrics`, its cache lookups are counted. */
+export function createRegistryCodec(config: Config, metrics?: Metrics): Codec {
+  return createCodec({
+    registryUrl: config.registryUrl,
+    ...(config.registryAuth ? { auth: config.registryAuth } : {}),
+    ...(metrics ? { onCacheLookup: metrics.registryCacheLookup } : {}),
+  });
+}
 
 export interface ServiceDeps {
   config: Config;
@@ -101,6 +178,77 @@ export function projectionWorkers(deps: ServiceDeps, t: Topology, name: Projecti
   ];
 }
 
+/** The topics of the `ops` worker: every projection's DLQ, and the admin topic (replay requests). */
+function opsTopicsOf(t: Topology) {
+  const dlqTopics = PROJECTION_NAMES.map((name) => [t.projections[name].dlq, name] as const);
+  const adminTopic = t.projections.admin.source;
+  return { dlqTopics, adminTopic, all: [...dlqTopics.map(([topic]) => topic), adminTopic] };
+}
+
+/** The DLQ indexer (not started): no router, a DLQ record that fails to index is logged and dropped. */
+function opsWorker(deps: ServiceDeps, t: Topology): Worker {
+  const { dlqTopics, adminTopic, all } = opsTopicsOf(t);
+  return createWorker({
+    name: 'ops',
+    kafka: deps.kafka,
+    pool: deps.pool,
+    projection: createOpsProjection({
+      schema: t.ops.schema,
+      codec: deps.codec,
+      producer: deps.producer,
+      logger: deps.logger,
+      projectionOfTopic: new Map(dlqTopics),
+      adminTopic,
+      retryTopicOf: new Map(PROJECTION_NAMES.map((name) => [name, t.projections[name].retry[0]!])),
+      clock: deps.clock,
+    }) as Projection<unknown>,
+    schema: t.ops.schema,
+    opsSchema: t.ops.schema,
+    statusProjection: 'ops',
+    groupId: t.ops.group,
+    topics: all,
+    dueGate: false,
+    router: null,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    tuning: tuningOf(deps.config),
+    backoff: deps.config.backoff,
+    clock: deps.clock,
+  });
+}
+
+/** The status refresher of every projection and ops (not started). */
+function statusRefresher(deps: ServiceDeps, t: Topology): StatusRefresher {
+  return createStatusRefresher({
+    pool: deps.pool,
+    kafka: deps.kafka,
+    opsSchema: t.ops.schema,
+    intervalMs: deps.config.opsRefreshMs,
+    logger: deps.logger,
+    depths: deps.metrics,
+    catalog: {
+      describe: () =>
+        describeSubjects({
+          registryUrl: deps.config.registryUrl,
+          ...(deps.config.registryAuth ? { auth: deps.config.registryAuth } : {}),
+          records: EVENT_TYPES,
+          subjectFor: (record) => subjectOf(record as EventType),
+        }),
+    },
+    targets: [
+      ...PROJECTION_NAMES.map((name) => ({
+        projection: name,
+        schema: t.projections[name].schema,
+        topics: [t.projections[name].source, ...t.projections[name].retry],
+        retryTopics: t.projections[name].retry,
+        hasDlq: true,
+      })),
+      { projection: 'ops', schema: t.ops.schema, topics: opsTopicsOf(t).all },
+    ],
+  });
+}
+
+/** Migrates every schema, then builds and starts the workers of `deps.run` (default: all). */
 export async function startProjections(deps: ServiceDeps): Promise<Service> {
   const t = topology(deps.config);
   const run = deps.run ?? RUN_TARGETS;
@@ -109,69 +257,12 @@ export async function startProjections(deps: ServiceDeps): Promise<Service> {
   const workers: Worker[] = [];
   let refresher: StatusRefresher | undefined;
   for (const target of run) {
-    if (target !== 'ops') {
+    if (target === 'ops') {
+      workers.push(opsWorker(deps, t));
+      refresher = statusRefresher(deps, t);
+    } else {
       workers.push(...projectionWorkers(deps, t, target));
-      continue;
     }
-    const dlqTopics = PROJECTION_NAMES.map((name) => [t.projections[name].dlq, name] as const);
-    const adminTopic = t.projections.admin.source;
-    const opsTopics = [...dlqTopics.map(([topic]) => topic), adminTopic];
-    workers.push(
-      createWorker({
-        name: 'ops',
-        kafka: deps.kafka,
-        pool: deps.pool,
-        projection: createOpsProjection({
-          schema: t.ops.schema,
-          codec: deps.codec,
-          producer: deps.producer,
-          logger: deps.logger,
-          projectionOfTopic: new Map(dlqTopics),
-          adminTopic,
-          retryTopicOf: new Map(PROJECTION_NAMES.map((name) => [name, t.projections[name].retry[0]!])),
-          clock: deps.clock,
-        }) as Projection<unknown>,
-        schema: t.ops.schema,
-        opsSchema: t.ops.schema,
-        statusProjection: 'ops',
-        groupId: t.ops.group,
-        topics: opsTopics,
-        dueGate: false,
-        router: null,
-        metrics: deps.metrics,
-        logger: deps.logger,
-        tuning: tuningOf(deps.config),
-        backoff: deps.config.backoff,
-        clock: deps.clock,
-      }),
-    );
-    refresher = createStatusRefresher({
-      pool: deps.pool,
-      kafka: deps.kafka,
-      opsSchema: t.ops.schema,
-      intervalMs: deps.config.opsRefreshMs,
-      logger: deps.logger,
-      depths: deps.metrics,
-      catalog: {
-        describe: () =>
-          describeSubjects({
-            registryUrl: deps.config.registryUrl,
-            ...(deps.config.registryAuth ? { auth: deps.config.registryAuth } : {}),
-            records: EVENT_TYPES,
-            subjectFor: (record) => subjectOf(record as EventType),
-          }),
-      },
-      targets: [
-        ...PROJECTION_NAMES.map((name) => ({
-          projection: name,
-          schema: t.projections[name].schema,
-          topics: [t.projections[name].source, ...t.projections[name].retry],
-          retryTopics: t.projections[name].retry,
-          hasDlq: true,
-        })),
-        { projection: 'ops', schema: t.ops.schema, topics: opsTopics },
-      ],
-    });
   }
 
   // Group joins take a round trip or two each: start the workers side by side.
@@ -192,4 +283,118 @@ export async function startProjections(deps: ServiceDeps): Promise<Service> {
       await Promise.allSettled(workers.map((w) => w.stop()));
     },
   };
+}
+
+/**
+ * The workers' process: the runtime, the health and metrics listener (/readyz asks PostgreSQL and
+ * Kafka), then the workers of `run` (default: every projection and ops), started as soon as their
+ * dependencies answer. `stop` stops the workers, the listener and the runtime, once.
+ */
+export async function runProjections(
+  config: Config,
+  run?: readonly RunTarget[],
+): Promise<{ stop(): Promise<void> }> {
+  const runtime = await createRuntime(config, run?.join('-') ?? 'all');
+  const { logger, pool, kafka, metrics } = runtime;
+  const codec = createRegistryCodec(config, metrics);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const app = createApp({
+    registry: metrics.registry,
+    checks: {
+      postgres: async () => {
+        await pool.query('select 1');
+      },
+      kafka: async () => {
+        await admin.describeCluster();
+      },
+    },
+  });
+  const { server, address } = await startHttpServer(app, {
+    host: config.host,
+    port: config.port,
+    ...config.http,
+  });
+  logger.info('http listening', { host: address.address, port: address.port });
+
+  const started = await startWhenReady(() => startProjections({ ...runtime, codec, run }), config, logger);
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        logger.info('stopping');
+        await started.stop();
+        await admin.disconnect().catch(() => undefined);
+        await closeServer(server);
+        await runtime.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * PostgreSQL (or Kafka) may not be up yet when the process starts: wait for it like a worker
+ * waits on a transient error, instead of crashing into a restart loop.
+ */
+async function startWhenReady(
+  start: () => Promise<Service>,
+  config: Config,
+  logger: Logger,
+): Promise<Service> {
+  return retry(start, {
+    minMs: config.backoff.minMs,
+    maxMs: config.backoff.maxMs,
+    shouldRetry: (error) => classifyError(error).kind === 'transient',
+    onRetry: (error, attempt) =>
+      logger.warn('start-up failed, retrying', { error: classifyError(error).failure.message, attempt }),
+  });
+}
+
+/**
+ * `dlq:replay <projection>`: re-injects the projection's DLQ records through its first retry topic.
+ * With synchronous commit on: these writes are not derived from the log, so none may be lost.
+ */
+export async function replayDlqCommand(
+  config: Config,
+  projection: ProjectionName,
+): Promise<{ replayed: number }> {
+  const runtime = await createRuntime(config, 'dlq-replay', 'on');
+  try {
+    const t = topology(config);
+    await migrateAll(runtime.pool, t, config.readerRole);
+    return await replayDlq({
+      pool: runtime.pool,
+      producer: runtime.producer,
+      opsSchema: t.ops.schema,
+      projection,
+      retryTopic: t.projections[projection].retry[0]!,
+      logger: runtime.logger,
+    });
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `rebuild <projection>`: replays the source into a fresh schema and swaps it in (rebuild/rebuild.ts). */
+export async function rebuildCommand(
+  config: Config,
+  projection: ProjectionName,
+  options: { keepOld: boolean },
+): Promise<RebuildResult> {
+  const runtime = await createRuntime(config, 'rebuild');
+  try {
+    const t = topology(config);
+    await migrateAll(runtime.pool, t, config.readerRole);
+    return await rebuild({
+      ...runtime,
+      topology: t,
+      projection,
+      codec: createRegistryCodec(config),
+      keepOld: options.keepOld,
+    });
+  } finally {
+    await runtime.close();
+  }
 }

@@ -30,6 +30,10 @@ export interface Coordinates {
 
 export interface FailureInfo {
   projection: string;
+  /**
+   * A `FailureCode` (outcome.ts) when this version wrote the headers; read back as found, since a
+   * record may have been written by another version (`UNKNOWN` when the header is missing).
+   */
   errorCode: string;
   errorMessage: string;
   attempt: number;

@@ -4,7 +4,8 @@
  */
 import type { Codec, AnyEvent } from '@eventlens/contracts';
 import type { Queryable } from '../db';
-import { classifyHandlerError, type Failure, type Outcome } from './outcome';
+import { classifyHandlerError } from './classify';
+import type { Failure, Outcome } from './outcome';
 
 /** A record as the worker hands it to a projection. */
 export interface SourceRecord {

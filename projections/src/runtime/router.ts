@@ -55,7 +55,20 @@ export function nextStage(
       ? readFailureHeaders(record.headers, self)
       : { attempt: 0, original: self, generation: 0, projectId: null as string | null };
   const next = from + 1;
-  const toDlq = outcome.kind === 'dlq' || next >= options.retryTopics.length;
+  let toDlq: boolean;
+  switch (outcome.kind) {
+    case 'dlq':
+      toDlq = true;
+      break;
+    case 'retry':
+      // From the last retry topic there is nowhere further to retry.
+      toDlq = next >= options.retryTopics.length;
+      break;
+    default: {
+      const _never: never = outcome;
+      throw new Error(`a ${JSON.stringify(_never)} outcome is not forwarded`);
+    }
+  }
   const info: FailureInfo = {
     projection: options.projection,
     errorCode: outcome.failure.code,

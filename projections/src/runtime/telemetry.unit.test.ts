@@ -1,0 +1,89 @@
+import { silentLogger } from '@eventlens/service-kit';
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../metrics';
+import { createBatchTelemetry } from './telemetry';
+
+const tp = { topic: 'events', partition: 2 };
+
+function setup(statusProjection: string | null = 'analytics') {
+  const metrics = createMetrics();
+  let now = 0;
+  const telemetry = createBatchTelemetry({
+    metrics,
+    worker: 'analytics',
+    projection: 'analytics',
+    statusProjection,
+    groupId: 'g',
+    logger: silentLogger,
+    clock: () => 10_000,
+    now: () => now,
+  });
+  const records = async () =>
+    Object.fromEntries((await metrics.records.get()).values.map((v) => [v.labels.result, v.value]));
+  return { telemetry, metrics, records, advance: (ms: number) => (now += ms) };
+}
+
+const result = {
+  kind: 'committed' as const,
+  next: 40,
+  applied: 5,
+  duplicates: 1,
+  skipped: 2,
+  retried: 3,
+  deadLettered: 1,
+  dropped: 0,
+  receivedAts: [9000, 7500],
+};
+
+describe('the metrics of a finished batch', () => {
+  it('counts records by result, failures by stage, and sets the lag from the checkpoint', async () => {
+    const { telemetry, metrics, records } = setup();
+    telemetry.committed(tp, result, { records: 12, highWatermark: 55, started: 0, prepared: 0 });
+    expect(await records()).toEqual({
+      applied: 5,
+      duplicate: 1,
+      skipped: 2,
+      retried: 3,
+      dead_lettered: 1,
+      dropped: 0,
+    });
+    const failures = (await metrics.failures.get()).values.map((v) => [v.labels.stage, v.value]);
+    expect(failures).toEqual([
+      ['retry', 3],
+      ['dlq', 1],
+    ]);
+    expect((await metrics.lag.get()).values).toEqual([
+      { labels: { worker: 'analytics', topic: 'events', partition: '2' }, value: 15 },
+    ]);
+    const size = (await metrics.batchSize.get()).values.find((v) => v.metricName?.endsWith('_sum'));
+    expect(size?.value).toBe(12);
+  });
+
+  it('observes the freshness of every applied row (commit time minus received time, in seconds)', async () => {
+    const { telemetry, metrics } = setup();
+    telemetry.committed(tp, result, { records: 12, highWatermark: 55, started: 0, prepared: 0 });
+    const sum = (await metrics.freshness.get()).values.find((v) => v.metricName?.endsWith('_sum'));
+    expect(sum?.value).toBeCloseTo(1 + 2.5);
+  });
+
+  it('measures no freshness for a worker without a status projection', async () => {
+    const { telemetry, metrics } = setup(null);
+    telemetry.committed(tp, result, { records: 12, highWatermark: 55, started: 0, prepared: 0 });
+    const count = (await metrics.freshness.get()).values.find((v) => v.metricName?.endsWith('_count'));
+    expect(count?.value ?? 0).toBe(0);
+  });
+
+  it('times the batch from its start to now', async () => {
+    const { telemetry, metrics, advance } = setup();
+    advance(250);
+    telemetry.committed(tp, result, { records: 1, highWatermark: 40, started: 0, prepared: 100 });
+    const sum = (await metrics.batchSeconds.get()).values.find((v) => v.metricName?.endsWith('_sum'));
+    expect(sum?.value).toBeCloseTo(0.25);
+  });
+
+  it('a batch below the checkpoint counts its records as skipped', async () => {
+    const { telemetry, records } = setup();
+    telemetry.behind(7);
+    expect(await records()).toEqual({ skipped: 7 });
+  });
+});
