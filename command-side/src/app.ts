@@ -2,11 +2,13 @@
  * The HTTP application, built from its collaborators: no I/O of its own, so tests build it with
  * other parameters (another log, a directory fed by hand) and the composition root with real ones.
  */
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import { adminRouter, type AdminDeps } from './admin/routes';
+import { commandSideDocument, OPENAPI_ROUTE } from './api-document';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware';
 import { healthRouter, type ReadinessCheck } from './http/health';
 import type { Metrics } from './http/metrics';
+import { mount } from './http/openapi';
 import { ingestRouter, type IngestDeps } from './ingest/routes';
 import type { Logger } from '@eventlens/service-kit';
 
@@ -33,6 +35,11 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(deps.metrics.httpMiddleware);
   app.use(healthRouter({ checks: deps.checks, registry: deps.metrics.registry }));
+  const openapi = Router();
+  mount(openapi, OPENAPI_ROUTE, (_req, res) => {
+    res.json(commandSideDocument());
+  });
+  app.use(openapi);
   app.use(ingestRouter({ ...deps.ingest, onAccepted: deps.metrics.acceptedEvents }));
   app.use(adminRouter(deps.admin));
   app.use(notFoundHandler);

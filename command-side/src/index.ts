@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export { createCommandSide, type CommandSide, type CommandSideOptions } from './command-side';
 export { createApp, type AppDeps } from './app';
+export { commandSideDocument } from './api-document';
 export { loadConfig, type CommandSideConfig } from './config';
 export { ConfigError } from '@eventlens/service-kit';
 export { silentLogger, type Logger } from '@eventlens/service-kit';

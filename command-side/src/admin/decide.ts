@@ -1,42 +1,52 @@
 /**
  * Admin commands decided against the directory: pure functions from (state, command) to the event
  * to append, or a refusal. The handler appends the event and then applies it locally.
+ *
+ * A refusal is a domain error: a value with a stable code and the ids it is about, no HTTP status
+ * and no wording; the HTTP layer answers each code in one place (http/domain-errors.ts).
  */
 import {
   KEY_PREFIX_LENGTH,
+  SESSION_TTL_MS,
+  USER_AGENT_MAX,
   type AnyEvent,
-  type ApiKeyKind,
+  type ConsoleSession,
   type CreateProject,
   type IssueApiKey,
   type RegisterUser,
   type ReplayDlq,
   type RevokeApiKey,
 } from '@eventlens/contracts';
-import { HttpError } from '../errors';
 import type { KeyDirectory } from './directory';
+import type { CreatedProject, IssuedKey, RegisteredUser, ReplayRequested } from './views';
 
 export interface DecideDeps {
   now(): number;
   newId(): string;
 }
 
+/** Why a command is refused. A key or session of another owner is "not found": existence does not leak. */
+export type DomainError =
+  | { code: 'PROJECT_NOT_FOUND'; project_id: string }
+  | { code: 'KEY_NOT_FOUND'; project_id: string; key_id: string }
+  | { code: 'EMAIL_TAKEN'; email: string }
+  | { code: 'SESSION_NOT_FOUND'; session_id: string };
+
 /** An event to append (under `key` in the admin topic) and what to answer once it is durable. */
 export type Decision<R> =
   | { kind: 'append'; event: AnyEvent; key: string; response: R }
   | { kind: 'nothing-to-do'; response: R }
-  | { kind: 'refuse'; error: HttpError };
+  | { kind: 'refuse'; error: DomainError };
 
-export interface ProjectView {
-  project_id: string;
-  name: string;
-  created_at: string;
+export function refuse(error: DomainError): Decision<never> {
+  return { kind: 'refuse', error };
 }
 
 export function decideCreateProject(
   command: CreateProject,
   actor: string | null,
   deps: DecideDeps,
-): Decision<ProjectView> {
+): Decision<CreatedProject> {
   const project_id = deps.newId();
   const created_at = deps.now();
   return {
@@ -50,25 +60,16 @@ export function decideCreateProject(
   };
 }
 
-export interface IssuedKeyView {
-  key_id: string;
-  project_id: string;
-  kind: ApiKeyKind;
-  name: string;
-  /** The key itself: shown once, never stored. */
-  key: string;
-  key_prefix: string;
-  issued_at: string;
-}
-
 export function decideIssueKey(
   directory: KeyDirectory,
   command: IssueApiKey,
   key: string,
   hash: string,
   deps: DecideDeps,
-): Decision<IssuedKeyView> {
-  if (!directory.project(command.project_id)) return notFound(`project ${command.project_id} does not exist`);
+): Decision<IssuedKey> {
+  if (!directory.project(command.project_id)) {
+    return refuse({ code: 'PROJECT_NOT_FOUND', project_id: command.project_id });
+  }
   const key_id = deps.newId();
   const issued_at = deps.now();
   const name = command.name ?? `${command.kind} key`;
@@ -109,7 +110,7 @@ export function decideRevokeKey(
   const key = directory.key(command.key_id);
   // A key of another project is "not found" here, not "forbidden": existence does not leak.
   if (!directory.project(command.project_id) || !key || key.project_id !== command.project_id) {
-    return notFound(`key ${command.key_id} does not exist in project ${command.project_id}`);
+    return refuse({ code: 'KEY_NOT_FOUND', project_id: command.project_id, key_id: command.key_id });
   }
   if (key.revoked) return { kind: 'nothing-to-do', response: null };
   return {
@@ -123,17 +124,9 @@ export function decideRevokeKey(
   };
 }
 
-export interface UserView {
-  user_id: string;
-  email: string;
-  name: string | null;
-  registered_at: string;
-}
-
-export function emailTaken(directory: KeyDirectory, email: string): HttpError | undefined {
-  return directory.userByEmail(email)
-    ? new HttpError('CONFLICT', `email ${email} is already registered`)
-    : undefined;
+/** EMAIL_TAKEN when `email` is registered already (the admin router asks before hashing a password). */
+export function emailTaken(directory: KeyDirectory, email: string): DomainError | undefined {
+  return directory.userByEmail(email) ? { code: 'EMAIL_TAKEN', email } : undefined;
 }
 
 export function decideRegisterUser(
@@ -141,9 +134,9 @@ export function decideRegisterUser(
   command: RegisterUser,
   passwordHash: string,
   deps: DecideDeps,
-): Decision<UserView> {
+): Decision<RegisteredUser> {
   const taken = emailTaken(directory, command.email);
-  if (taken) return { kind: 'refuse', error: taken };
+  if (taken) return refuse(taken);
   const user_id = deps.newId();
   const registered_at = deps.now();
   const name = command.name ?? null;
@@ -158,16 +151,6 @@ export function decideRegisterUser(
   };
 }
 
-function notFound(message: string): Decision<never> {
-  return { kind: 'refuse', error: new HttpError('NOT_FOUND', message) };
-}
-
-export interface ReplayRequestedView {
-  request_id: string;
-  projection: ReplayDlq['projection'];
-  requested_at: string;
-}
-
 /**
  * A DLQ replay is a request, not a change of state the command side knows about: it is always
  * appended (keyed by the projection, so requests for one projection stay in order), and the
@@ -177,7 +160,7 @@ export function decideReplayDlq(
   command: ReplayDlq,
   actor: string | null,
   deps: DecideDeps,
-): Decision<ReplayRequestedView> {
+): Decision<ReplayRequested> {
   const request_id = deps.newId();
   const requested_at = deps.now();
   return {
@@ -192,5 +175,53 @@ export function decideReplayDlq(
       projection: command.projection,
       requested_at: new Date(requested_at).toISOString(),
     },
+  };
+}
+
+/** Starting a console session of `user` (after its password was checked): always appended. */
+export function decideStartSession(
+  user: { user_id: string },
+  userAgent: string | undefined,
+  deps: DecideDeps,
+): Decision<{ session_id: string; started_at: number }> {
+  const session_id = deps.newId().toLowerCase();
+  const started_at = deps.now();
+  const event: AnyEvent = {
+    type: 'ConsoleSessionStarted',
+    value: {
+      session_id,
+      user_id: user.user_id,
+      started_at,
+      expires_at: started_at + SESSION_TTL_MS,
+      user_agent: userAgent ? userAgent.slice(0, USER_AGENT_MAX) : null,
+    },
+  };
+  return { kind: 'append', key: user.user_id, event, response: { session_id, started_at } };
+}
+
+/**
+ * Revoking a session of `actor`'s user: idempotent (a revoked one answers the same, with nothing
+ * appended); a session of another user, or one this instance does not know, is not found.
+ */
+export function decideRevokeSession(
+  directory: KeyDirectory,
+  sessionId: string,
+  actor: Pick<ConsoleSession, 'sid' | 'user_id'>,
+  deps: Pick<DecideDeps, 'now'>,
+): Decision<null> {
+  const known = directory.session(sessionId);
+  const own = sessionId === actor.sid;
+  if (!own && (!known || known.user_id !== actor.user_id)) {
+    return refuse({ code: 'SESSION_NOT_FOUND', session_id: sessionId });
+  }
+  if (directory.sessionRevoked(sessionId)) return { kind: 'nothing-to-do', response: null };
+  return {
+    kind: 'append',
+    key: actor.user_id,
+    event: {
+      type: 'ConsoleSessionRevoked',
+      value: { session_id: sessionId, user_id: actor.user_id, revoked_at: deps.now(), revoked_by: actor.sid },
+    },
+    response: null,
   };
 }

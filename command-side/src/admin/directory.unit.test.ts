@@ -63,9 +63,9 @@ describe('key directory', () => {
 describe('admin decisions', () => {
   it('issues a key only in a project that exists, storing its hash and prefix, never the key', () => {
     const directory = createKeyDirectory();
-    expect(decideIssueKey(directory, { project_id: A, kind: 'write' }, KEY, 'hash', deps)).toMatchObject({
+    expect(decideIssueKey(directory, { project_id: A, kind: 'write' }, KEY, 'hash', deps)).toEqual({
       kind: 'refuse',
-      error: { code: 'NOT_FOUND' },
+      error: { code: 'PROJECT_NOT_FOUND', project_id: A },
     });
     directory.apply(project(A));
     const decision = decideIssueKey(directory, { project_id: A, kind: 'write' }, KEY, 'hash', deps);
@@ -88,9 +88,9 @@ describe('admin decisions', () => {
   it('revokes a key only through its own project (404 otherwise), and a second time changes nothing', () => {
     const directory = createKeyDirectory();
     for (const event of [project(A), project(B), issued()]) directory.apply(event);
-    expect(decideRevokeKey(directory, { project_id: B, key_id: KEY_ID }, deps)).toMatchObject({
+    expect(decideRevokeKey(directory, { project_id: B, key_id: KEY_ID }, deps)).toEqual({
       kind: 'refuse',
-      error: { code: 'NOT_FOUND' },
+      error: { code: 'KEY_NOT_FOUND', project_id: B, key_id: KEY_ID },
     });
     const decision = decideRevokeKey(directory, { project_id: A, key_id: KEY_ID }, deps);
     expect(decision).toMatchObject({ kind: 'append', event: { type: 'ApiKeyRevoked' } });
@@ -104,9 +104,9 @@ describe('admin decisions', () => {
     const first = decideRegisterUser(directory, command, 'scrypt$…', deps);
     expect(first.kind).toBe('append');
     if (first.kind === 'append') directory.apply(first.event);
-    expect(decideRegisterUser(directory, command, 'scrypt$…', deps)).toMatchObject({
+    expect(decideRegisterUser(directory, command, 'scrypt$…', deps)).toEqual({
       kind: 'refuse',
-      error: { code: 'CONFLICT' },
+      error: { code: 'EMAIL_TAKEN', email: 'ada@example.com' },
     });
   });
 });

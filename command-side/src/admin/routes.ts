@@ -23,7 +23,8 @@ import {
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { HttpError, validate } from '../errors';
-import { jsonBody } from '../http/body';
+import { httpErrorOf } from '../http/domain-errors';
+import { APPEND_ERRORS, BODY_ERRORS, defineRoute, mount, type RouteDoc } from '../http/openapi';
 import type { Appender } from '../log/appender';
 import { adminActor, adminAuth, type AdminAuthOptions } from './auth';
 import {
@@ -36,8 +37,9 @@ import {
   type Decision,
 } from './decide';
 import type { KeyDirectory } from './directory';
-import { sessionRoutes } from './sessions';
+import { SESSION_ROUTES, sessionRoutes } from './sessions';
 import type { LoginThrottle, ThrottleOptions } from './throttle';
+import { CreatedProject, IssuedKey, RegisteredUser, ReplayRequested } from './views';
 
 export interface AdminDeps {
   directory: KeyDirectory;
@@ -59,8 +61,81 @@ export interface AdminDeps {
 }
 
 const IssueKeyBody = IssueApiKey.omit({ project_id: true });
+/** An id in the path that is not even a UUID names nothing: 404, like an unknown one. */
 const uuid = z.uuid();
-const body = jsonBody({ types: ['application/json'], limitBytes: 64 * 1024 });
+const adminBody = (schema: z.ZodType) => ({ schema, types: ['application/json'], limitBytes: 64 * 1024 });
+
+const ADMIN_ERRORS = {
+  UNAUTHORIZED:
+    'No admin token and no console session, a wrong token, a session logged out or revoked, or a session without the CSRF header.',
+  ...APPEND_ERRORS,
+} as const;
+const adminSecurity = [{ adminToken: [] }, { session: [], csrf: [] }];
+
+export const ADMIN_ROUTES = {
+  createProject: defineRoute({
+    method: 'post',
+    path: '/v1/admin/projects',
+    tag: 'admin',
+    summary: 'Create a project',
+    security: adminSecurity,
+    body: adminBody(CreateProject),
+    responses: { 201: { description: 'Created (ProjectCreated appended).', schema: CreatedProject } },
+    errors: { ...BODY_ERRORS, ...ADMIN_ERRORS },
+  }),
+  issueKey: defineRoute({
+    method: 'post',
+    path: '/v1/admin/projects/{project_id}/keys',
+    tag: 'admin',
+    summary: 'Issue a write or read key',
+    description: 'The answer is the only time the key itself is shown (Cache-Control: no-store).',
+    security: adminSecurity,
+    params: z.object({ project_id: uuid }),
+    body: adminBody(IssueKeyBody),
+    responses: { 201: { description: 'Issued (ApiKeyIssued appended).', schema: IssuedKey } },
+    errors: { ...BODY_ERRORS, ...ADMIN_ERRORS, NOT_FOUND: 'No such project.' },
+  }),
+  revokeKey: defineRoute({
+    method: 'delete',
+    path: '/v1/admin/projects/{project_id}/keys/{key_id}',
+    tag: 'admin',
+    summary: 'Revoke a key',
+    description: 'Idempotent: a key already revoked answers 204 too, with nothing appended.',
+    security: adminSecurity,
+    params: z.object({ project_id: uuid, key_id: uuid }),
+    responses: { 204: { description: 'Revoked (ApiKeyRevoked appended), or already revoked.' } },
+    errors: {
+      ...ADMIN_ERRORS,
+      NOT_FOUND: 'No such project, or no such key in it (a key of another project).',
+    },
+  }),
+  registerUser: defineRoute({
+    method: 'post',
+    path: '/v1/admin/users',
+    tag: 'admin',
+    summary: 'Register a console user',
+    description: 'The email is lowercased: it is the login.',
+    security: adminSecurity,
+    body: adminBody(RegisterUser),
+    responses: { 201: { description: 'Registered (UserRegistered appended).', schema: RegisteredUser } },
+    errors: { ...BODY_ERRORS, ...ADMIN_ERRORS, CONFLICT: 'The email is already registered.' },
+  }),
+  replayDlq: defineRoute({
+    method: 'post',
+    path: '/v1/admin/projections/{projection}/dlq/replay',
+    tag: 'admin',
+    summary: "Request a replay of a projection's dead-lettered records",
+    description:
+      'No body: the projection is the whole command. 202: the projections re-inject the records shortly after, once per request.',
+    security: adminSecurity,
+    params: ReplayDlq,
+    responses: { 202: { description: 'Requested (DlqReplayRequested appended).', schema: ReplayRequested } },
+    errors: {
+      ...ADMIN_ERRORS,
+      NOT_FOUND: `No such projection with a DLQ (one of ${PROJECTIONS.join(', ')}).`,
+    },
+  }),
+} satisfies Record<string, RouteDoc>;
 
 export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -76,7 +151,7 @@ export function adminRouter(deps: AdminDeps): Router {
   }
 
   async function commit<R>(decision: Decision<R>): Promise<R> {
-    if (decision.kind === 'refuse') throw decision.error;
+    if (decision.kind === 'refuse') throw httpErrorOf(decision.error);
     if (decision.kind === 'append') {
       const value = encode(deps.codec, decision.event);
       await deps.appender.append([{ topic: deps.adminTopic, key: decision.key, value }]);
@@ -98,9 +173,9 @@ export function adminRouter(deps: AdminDeps): Router {
     cookieSecure: deps.cookieSecure,
     sleep: deps.sleep,
   });
-  router.post('/v1/auth/login', ...body, sessions.login);
-  router.post('/v1/auth/logout', sessions.logout);
-  router.post('/v1/auth/sessions/:sessionId/revoke', sessions.revoke);
+  mount(router, SESSION_ROUTES.login, sessions.login);
+  mount(router, SESSION_ROUTES.logout, sessions.logout);
+  mount(router, SESSION_ROUTES.revoke, sessions.revoke);
 
   router.use(
     '/v1/admin',
@@ -108,46 +183,52 @@ export function adminRouter(deps: AdminDeps): Router {
     ready,
   );
 
-  router.post('/v1/admin/projects', ...body, async (req, res) => {
+  mount(router, ADMIN_ROUTES.createProject, async (req, res) => {
     const command = validate(CreateProject, req.body);
     const actor = adminActor(req).userId;
-    res.status(201).json(await serially(() => commit(decideCreateProject(command, actor, decideDeps))));
+    const created: CreatedProject = await serially(() =>
+      commit(decideCreateProject(command, actor, decideDeps)),
+    );
+    res.status(201).json(created);
   });
 
-  router.post('/v1/admin/projects/:projectId/keys', ...body, async (req, res) => {
-    const projectId = existingId(req.params.projectId, 'project');
+  mount(router, ADMIN_ROUTES.issueKey, async (req, res) => {
+    const projectId = existingId(req.params.project_id, 'project');
     const input = validate(IssueKeyBody, req.body);
     const command = { ...input, project_id: projectId };
     const key = generateKey(command.kind);
-    const issued = await serially(() =>
+    const issued: IssuedKey = await serially(() =>
       commit(decideIssueKey(deps.directory, command, key, hashApiKey(key), decideDeps)),
     );
     res.status(201).set('Cache-Control', 'no-store').json(issued);
   });
 
-  router.delete('/v1/admin/projects/:projectId/keys/:keyId', async (req, res) => {
-    const project_id = existingId(req.params.projectId, 'project');
-    const key_id = existingId(req.params.keyId, 'key');
+  mount(router, ADMIN_ROUTES.revokeKey, async (req, res) => {
+    const project_id = existingId(req.params.project_id, 'project');
+    const key_id = existingId(req.params.key_id, 'key');
     await serially(() => commit(decideRevokeKey(deps.directory, { project_id, key_id }, decideDeps)));
     res.status(204).end();
   });
 
-  router.post('/v1/admin/users', ...body, async (req, res) => {
+  mount(router, ADMIN_ROUTES.registerUser, async (req, res) => {
     const command = validate(RegisterUser, req.body);
+    // Checked before hashing as well: a taken email costs no hashing.
     const taken = emailTaken(deps.directory, command.email);
-    if (taken) throw taken;
+    if (taken) throw httpErrorOf(taken);
     const passwordHash = await hash(command.password);
-    const user = await serially(() =>
+    const user: RegisteredUser = await serially(() =>
       commit(decideRegisterUser(deps.directory, command, passwordHash, decideDeps)),
     );
     res.status(201).json(user);
   });
 
-  // No body: the projection is the whole command. 202: the replay itself happens in the ops worker.
-  router.post('/v1/admin/projections/:projection/dlq/replay', async (req, res) => {
+  mount(router, ADMIN_ROUTES.replayDlq, async (req, res) => {
     const command = replayCommand(req.params.projection);
     const actor = adminActor(req).userId;
-    res.status(202).json(await serially(() => commit(decideReplayDlq(command, actor, decideDeps))));
+    const requested: ReplayRequested = await serially(() =>
+      commit(decideReplayDlq(command, actor, decideDeps)),
+    );
+    res.status(202).json(requested);
   });
 
   return router;
@@ -161,7 +242,7 @@ function replayCommand(value: string | string[] | undefined): ReplayDlq {
   throw new HttpError('NOT_FOUND', `no such projection "${name}": one of ${PROJECTIONS.join(', ')}`);
 }
 
-/** An id in the path that is not even a UUID names nothing: 404, like an unknown one. */
+/** A path id: lowercased, or a 404 naming `what` when it is not a UUID. */
 function existingId(value: string | string[] | undefined, what: string): string {
   const id = typeof value === 'string' ? value : undefined;
   if (id === undefined || !uuid.safeParse(id).success) throw new HttpError('NOT_FOUND', `no such ${what}`);

@@ -14,25 +14,85 @@ import {
   CSRF_HEADER,
   SESSION_COOKIE,
   SESSION_TTL_MS,
-  USER_AGENT_MAX,
   hashPassword,
   issueSessionToken,
   verifyPassword,
-  type AnyEvent,
-  type ConsoleSession,
 } from '@eventlens/contracts';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { HttpError, validate } from '../errors';
+import { APPEND_ERRORS, BODY_ERRORS, defineRoute, type RouteDoc } from '../http/openapi';
 import { consoleSessionOf, hasCsrfHeader } from './auth';
-import type { Decision } from './decide';
+import { decideRevokeSession, decideStartSession, type Decision } from './decide';
 import type { KeyDirectory } from './directory';
 import { createLoginThrottle, type LoginThrottle, type ThrottleOptions } from './throttle';
+import { LoggedIn } from './views';
 
 export const LoginBody = z.strictObject({
   email: z.string().trim().min(1).max(254),
   password: z.string().min(1).max(200),
 });
+
+const SessionParams = z.object({ session_id: z.uuid() });
+
+const CSRF_MISSING = `The ${CSRF_HEADER} header is missing (\`error.fields\` names it).`;
+
+export const SESSION_ROUTES = {
+  login: defineRoute({
+    method: 'post',
+    path: '/v1/auth/login',
+    tag: 'auth',
+    summary: 'Log in to the console',
+    description:
+      'Appends ConsoleSessionStarted, then sets the session cookie (httpOnly, SameSite=Strict, 12 h). Throttled per address and per (account, address); an account with recent failures waits up to 2 s before the answer.',
+    security: [{ csrf: [] }],
+    body: { schema: LoginBody, types: ['application/json'], limitBytes: 64 * 1024 },
+    responses: {
+      200: {
+        description: 'Logged in.',
+        schema: LoggedIn,
+        headers: z.object({
+          'Set-Cookie': z.string().meta({ description: `The session: \`${SESSION_COOKIE}=<token>\`.` }),
+        }),
+      },
+    },
+    errors: {
+      ...BODY_ERRORS,
+      INVALID_FIELD: `${BODY_ERRORS.INVALID_FIELD} ${CSRF_MISSING}`,
+      UNAUTHORIZED: 'Wrong email or password.',
+      RATE_LIMITED: 'Too many failed logins from this address, or for this account from it (Retry-After).',
+      ...APPEND_ERRORS,
+    },
+  }),
+  logout: defineRoute({
+    method: 'post',
+    path: '/v1/auth/logout',
+    tag: 'auth',
+    summary: 'Log out',
+    description:
+      'Revokes the current session (ConsoleSessionRevoked), if there is one, and clears the cookie.',
+    security: [{ session: [], csrf: [] }, { csrf: [] }],
+    responses: { 204: { description: 'Logged out; the cookie is cleared.' } },
+    errors: { INVALID_FIELD: CSRF_MISSING, ...APPEND_ERRORS },
+  }),
+  revoke: defineRoute({
+    method: 'post',
+    path: '/v1/auth/sessions/{session_id}/revoke',
+    tag: 'auth',
+    summary: "Sign out one of the user's sessions",
+    description:
+      'Idempotent: a session already revoked answers 204 too. Revoking the current one clears its cookie.',
+    security: [{ session: [], csrf: [] }],
+    params: SessionParams,
+    responses: { 204: { description: 'Revoked (ConsoleSessionRevoked appended), or already revoked.' } },
+    errors: {
+      INVALID_FIELD: CSRF_MISSING,
+      UNAUTHORIZED: 'No console session, or one logged out or revoked.',
+      NOT_FOUND: 'No such session of this user.',
+      ...APPEND_ERRORS,
+    },
+  }),
+} satisfies Record<string, RouteDoc>;
 
 export interface SessionRoutesDeps {
   directory: KeyDirectory;
@@ -47,11 +107,6 @@ export interface SessionRoutesDeps {
   cookieSecure?: 'auto' | 'always' | 'never';
   /** Waits before answering a throttled account; injected by tests. */
   sleep?: (ms: number) => Promise<void>;
-}
-
-export interface SessionView {
-  user_id: string;
-  email: string;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -71,53 +126,6 @@ function requireCsrf(req: Request): void {
       ],
     });
   }
-}
-
-export function decideStartSession(
-  user: { user_id: string },
-  userAgent: string | undefined,
-  deps: { now(): number; newId(): string },
-): Decision<{ session_id: string; started_at: number }> {
-  const session_id = deps.newId().toLowerCase();
-  const started_at = deps.now();
-  const event: AnyEvent = {
-    type: 'ConsoleSessionStarted',
-    value: {
-      session_id,
-      user_id: user.user_id,
-      started_at,
-      expires_at: started_at + SESSION_TTL_MS,
-      user_agent: userAgent ? userAgent.slice(0, USER_AGENT_MAX) : null,
-    },
-  };
-  return { kind: 'append', key: user.user_id, event, response: { session_id, started_at } };
-}
-
-/**
- * Revoking a session of `actor`'s user: idempotent (a revoked one answers the same, with nothing
- * appended); a session of another user, or one this instance does not know, is not found.
- */
-export function decideRevokeSession(
-  directory: KeyDirectory,
-  sessionId: string,
-  actor: Pick<ConsoleSession, 'sid' | 'user_id'>,
-  deps: { now(): number },
-): Decision<null> {
-  const known = directory.session(sessionId);
-  const own = sessionId === actor.sid;
-  if (!own && (!known || known.user_id !== actor.user_id)) {
-    return { kind: 'refuse', error: new HttpError('NOT_FOUND', `no session ${sessionId} of this user`) };
-  }
-  if (directory.sessionRevoked(sessionId)) return { kind: 'nothing-to-do', response: null };
-  return {
-    kind: 'append',
-    key: actor.user_id,
-    event: {
-      type: 'ConsoleSessionRevoked',
-      value: { session_id: sessionId, user_id: actor.user_id, revoked_at: deps.now(), revoked_by: actor.sid },
-    },
-    response: null,
-  };
 }
 
 export function sessionRoutes(deps: SessionRoutesDeps) {
@@ -173,9 +181,8 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
       started.started_at,
     );
     res.cookie(SESSION_COOKIE, token, { ...cookieOptions(req), maxAge: SESSION_TTL_MS });
-    res
-      .set('Cache-Control', 'no-store')
-      .json({ user_id: user.user_id, email: user.email } satisfies SessionView);
+    const answer: LoggedIn = { user_id: user.user_id, email: user.email };
+    res.set('Cache-Control', 'no-store').json(answer);
   };
 
   const logout: RequestHandler = async (req, res) => {
@@ -193,9 +200,11 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     const session = current(req);
     if (!session) throw new HttpError('UNAUTHORIZED', 'sign in to the console');
     requireCsrf(req);
-    const raw = req.params.sessionId;
+    const raw = req.params.session_id;
     const id = typeof raw === 'string' ? raw.toLowerCase() : '';
-    if (!z.uuid().safeParse(id).success) throw new HttpError('NOT_FOUND', 'no such session');
+    if (!SessionParams.shape.session_id.safeParse(id).success) {
+      throw new HttpError('NOT_FOUND', 'no such session');
+    }
     ensureReady();
     await deps.run(() => decideRevokeSession(deps.directory, id, session, deps));
     if (id === session.sid) res.clearCookie(SESSION_COOKIE, cookieOptions(req));

@@ -4,11 +4,12 @@
  * times for the client's clock (track.ts), append, and answer 202 only once Kafka has acknowledged
  * every record of the request.
  */
-import { LIMITS, TrackBatch, TrackEvent, type BatchItem, type Codec } from '@eventlens/contracts';
+import { BatchItem, LIMITS, TrackBatch, TrackEvent, type Codec } from '@eventlens/contracts';
 import cors from 'cors';
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import { HttpError, invalidFields, validate } from '../errors';
-import { jsonBody } from '../http/body';
+import { APPEND_ERRORS, BODY_ERRORS, defineRoute, mount, type RouteDoc } from '../http/openapi';
 import type { EventRateLimiter } from '../http/rate-limit';
 import type { KeyDirectory, KeyEntry } from '../admin/directory';
 import type { Appender, LogRecord } from '../log/appender';
@@ -51,7 +52,73 @@ const openCors = cors({
   maxAge: 86_400,
 });
 
-const body = jsonBody({ types: ['application/json', 'text/plain'], limitBytes: LIMITS.requestMaxBytes });
+/**
+ * The contract's two free-form maps are plain-object checks (`z.custom`) that no generator can
+ * describe; their documented shape is registered here, on the contract's own schema instances.
+ */
+z.globalRegistry.add(BatchItem.shape.metadata.unwrap(), {
+  type: 'object',
+  additionalProperties: true,
+  description: `Any JSON object, at most ${LIMITS.metadataMaxDepth} levels deep and ${LIMITS.metadataMaxBytes} bytes as JSON; kept exactly as sent.`,
+});
+z.globalRegistry.add(BatchItem.shape.context.unwrap(), {
+  type: 'object',
+  additionalProperties: { type: 'string', maxLength: LIMITS.contextValueMaxLength },
+  maxProperties: LIMITS.contextMaxKeys,
+  description:
+    "Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's.",
+});
+
+const Accepted = z
+  .object({ accepted: z.number().int().min(1) })
+  .meta({ id: 'Accepted', description: 'How many events Kafka acknowledged: all of the request.' });
+
+/** The key may come from `Authorization: Bearer` instead; the body is then validated with it merged in. */
+const keyOptional = { api_key: true } as const;
+
+const INGEST_ERRORS = {
+  ...BODY_ERRORS,
+  UNAUTHORIZED: 'An unknown or revoked write key, a read key, or an Authorization header not "Bearer <key>".',
+  RATE_LIMITED: 'The key sends more events than its rate limit (Retry-After).',
+  ...APPEND_ERRORS,
+} as const;
+
+const ingestBody = (schema: z.ZodType) => ({
+  schema,
+  // text/plain: what navigator.sendBeacon sends for a string, and it needs no CORS preflight.
+  types: ['application/json', 'text/plain'],
+  limitBytes: LIMITS.requestMaxBytes,
+});
+
+export const INGEST_ROUTES = {
+  event: defineRoute({
+    method: 'post',
+    path: '/v1/events',
+    tag: 'ingestion',
+    summary: 'Track one event',
+    description:
+      "Answered once Kafka has acknowledged the event. Open to every origin (CORS, no credentials). `sent_at`: when the client sent the request, by its clock; event times are moved onto the server's clock by the difference.",
+    security: [{ writeKey: [] }, {}],
+    body: ingestBody(TrackEvent.partial(keyOptional)),
+    responses: { 202: { description: 'Appended: `{accepted: 1}`.', schema: Accepted } },
+    errors: INGEST_ERRORS,
+  }),
+  batch: defineRoute({
+    method: 'post',
+    path: '/v1/batch',
+    tag: 'ingestion',
+    summary: `Track up to ${LIMITS.batchMaxEvents} events`,
+    description:
+      'All or none: answered once Kafka has acknowledged every event of the request. Open to every origin (CORS, no credentials).',
+    security: [{ writeKey: [] }, {}],
+    body: ingestBody(TrackBatch.partial(keyOptional)),
+    responses: { 202: { description: 'Appended: `{accepted: n}`.', schema: Accepted } },
+    errors: {
+      ...INGEST_ERRORS,
+      PAYLOAD_TOO_LARGE: `The body is larger than ${LIMITS.requestMaxBytes} bytes, or carries more than ${LIMITS.batchMaxEvents} events.`,
+    },
+  }),
+} satisfies Record<string, RouteDoc>;
 
 export function ingestRouter(deps: IngestDeps): Router {
   const router = Router();
@@ -144,29 +211,45 @@ export function ingestRouter(deps: IngestDeps): Router {
     return key;
   }
 
-  router.options(['/v1/events', '/v1/batch'], openCors);
+  // CORS preflights of the two routes: answered by the cors middleware, not operations of the API.
+  router.options([INGEST_ROUTES.event.path, INGEST_ROUTES.batch.path], openCors);
 
-  router.post('/v1/events', openCors, ...body, async (req, res) => {
-    const input = withBearerKey(req);
-    const event = withSpan('validate', () => validate(TrackEvent, input));
-    const { api_key, sent_at, ...item } = event;
-    res.status(202).json({ accepted: await accept(api_key, sent_at, senderOf(req), [item]) });
-  });
+  const before = { before: [openCors] };
+  mount(
+    router,
+    INGEST_ROUTES.event,
+    async (req, res) => {
+      const input = withBearerKey(req);
+      const event = withSpan('validate', () => validate(TrackEvent, input));
+      const { api_key, sent_at, ...item } = event;
+      const accepted: z.input<typeof Accepted> = {
+        accepted: await accept(api_key, sent_at, senderOf(req), [item]),
+      };
+      res.status(202).json(accepted);
+    },
+    before,
+  );
 
-  router.post('/v1/batch', openCors, ...body, async (req, res) => {
-    const input = withBearerKey(req);
-    const events = input.events;
-    if (Array.isArray(events) && events.length > LIMITS.batchMaxEvents) {
-      throw new HttpError(
-        'PAYLOAD_TOO_LARGE',
-        `a batch carries at most ${LIMITS.batchMaxEvents} events; this one has ${events.length}`,
-      );
-    }
-    const batch = withSpan('validate', () => validate(TrackBatch, input));
-    res.status(202).json({
-      accepted: await accept(batch.api_key, batch.sent_at, senderOf(req), batch.events),
-    });
-  });
+  mount(
+    router,
+    INGEST_ROUTES.batch,
+    async (req, res) => {
+      const input = withBearerKey(req);
+      const events = input.events;
+      if (Array.isArray(events) && events.length > LIMITS.batchMaxEvents) {
+        throw new HttpError(
+          'PAYLOAD_TOO_LARGE',
+          `a batch carries at most ${LIMITS.batchMaxEvents} events; this one has ${events.length}`,
+        );
+      }
+      const batch = withSpan('validate', () => validate(TrackBatch, input));
+      const accepted: z.input<typeof Accepted> = {
+        accepted: await accept(batch.api_key, batch.sent_at, senderOf(req), batch.events),
+      };
+      res.status(202).json(accepted);
+    },
+    before,
+  );
 
   return router;
 }

@@ -1,0 +1,56 @@
+/**
+ * What the admin commands and the console's login answer, as Zod schemas: the decisions' response
+ * types are inferred from them (decide.ts), and the OpenAPI document renders them (http/openapi.ts),
+ * so the document describes what the handlers send. Times are ISO 8601 strings in UTC.
+ *
+ * The `id`s name the document's components. Zod's registry of ids is one per process and the query
+ * side registers its own (`Project`, `Me`, …) in processes that load both (the console's type
+ * generator), so none of these repeats one of them.
+ */
+import { ApiKeyKind, ReplayDlq } from '@eventlens/contracts';
+import { z } from 'zod';
+
+const uuid = z.uuid();
+const isoTime = z.iso.datetime();
+
+/** 201 of POST /v1/admin/projects. */
+export const CreatedProject = z
+  .object({ project_id: uuid, name: z.string(), created_at: isoTime })
+  .meta({ id: 'CreatedProject', description: 'The project just created (ProjectCreated).' });
+export type CreatedProject = z.infer<typeof CreatedProject>;
+
+/** 201 of POST /v1/admin/projects/{project_id}/keys: the only answer that carries the key itself. */
+export const IssuedKey = z
+  .object({
+    key_id: uuid,
+    project_id: uuid,
+    kind: ApiKeyKind,
+    name: z.string(),
+    key: z.string().meta({ description: 'The key itself: shown once, never stored (only its hash is).' }),
+    key_prefix: z.string().meta({ description: 'Its first characters, which lists of keys show.' }),
+    issued_at: isoTime,
+  })
+  .meta({ id: 'IssuedKey', description: 'The key just issued (ApiKeyIssued).' });
+export type IssuedKey = z.infer<typeof IssuedKey>;
+
+/** 201 of POST /v1/admin/users. */
+export const RegisteredUser = z
+  .object({ user_id: uuid, email: z.string(), name: z.string().nullable(), registered_at: isoTime })
+  .meta({ id: 'RegisteredUser', description: 'The console user just registered (UserRegistered).' });
+export type RegisteredUser = z.infer<typeof RegisteredUser>;
+
+/** 202 of POST /v1/admin/projections/{projection}/dlq/replay. */
+export const ReplayRequested = z
+  .object({ request_id: uuid, projection: ReplayDlq.shape.projection, requested_at: isoTime })
+  .meta({
+    id: 'ReplayRequested',
+    description:
+      'The replay request appended (DlqReplayRequested); the projections re-inject the records shortly after.',
+  });
+export type ReplayRequested = z.infer<typeof ReplayRequested>;
+
+/** 200 of POST /v1/auth/login, with the session cookie. */
+export const LoggedIn = z
+  .object({ user_id: uuid, email: z.string() })
+  .meta({ id: 'LoggedIn', description: 'The user now signed in.' });
+export type LoggedIn = z.infer<typeof LoggedIn>;
