@@ -25,6 +25,7 @@ export const usePipelineStore = defineStore('pipeline', () => {
   const dlqStatus = ref<LoadStatus>('idle');
   const dlqError = ref<ApiError | null>(null);
   const dlqLoadingMore = ref(false);
+  const dlqMoreError = ref<ApiError | null>(null);
   let generation = 0;
   /** Per projection: the last replay requested from this tab, or why requesting it failed. */
   const replays = ref<
@@ -83,6 +84,7 @@ export const usePipelineStore = defineStore('pipeline', () => {
       } else {
         dlq.value = page.items;
         dlqCursor.value = page.next_cursor;
+        dlqMoreError.value = null;
       }
       dlqStatus.value = 'ready';
       dlqError.value = null;
@@ -97,6 +99,7 @@ export const usePipelineStore = defineStore('pipeline', () => {
     if (!projectId.value || !dlqCursor.value || dlqLoadingMore.value) return;
     const mine = generation;
     dlqLoadingMore.value = true;
+    dlqMoreError.value = null;
     try {
       const page = await api.pipeline.dlq(projectId.value, {
         projection: projection.value || undefined,
@@ -106,7 +109,8 @@ export const usePipelineStore = defineStore('pipeline', () => {
       dlq.value = [...dlq.value, ...page.items];
       dlqCursor.value = page.next_cursor;
     } catch (e) {
-      if (mine === generation) dlqError.value = asApiError(e, 'Loading more dead-lettered records');
+      // The records shown stay; the failure shows under them, with "Try again".
+      if (mine === generation) dlqMoreError.value = asApiError(e, 'Loading more dead-lettered records');
     } finally {
       dlqLoadingMore.value = false;
     }
@@ -123,6 +127,7 @@ export const usePipelineStore = defineStore('pipeline', () => {
     dlqStatus,
     dlqError,
     dlqLoadingMore,
+    dlqMoreError,
     loadStatus,
     loadDlq,
     loadMoreDlq,

@@ -24,6 +24,7 @@ export const useSessionsStore = defineStore('sessions', () => {
   const detailStatus = ref<LoadStatus>('idle');
   const detailError = ref<ApiError | null>(null);
   const timelineLoadingMore = ref(false);
+  const timelineMoreError = ref<ApiError | null>(null);
 
   const hasMore = computed(() => nextCursor.value !== null);
   let generation = 0;
@@ -78,6 +79,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     session.value = null;
     timeline.value = [];
     timelineCursor.value = null;
+    timelineMoreError.value = null;
     try {
       const detail = await api.sessions.get(project, sessionId);
       if (mine !== detailGeneration) return;
@@ -96,13 +98,15 @@ export const useSessionsStore = defineStore('sessions', () => {
     if (!session.value || !timelineCursor.value || timelineLoadingMore.value) return;
     const mine = detailGeneration;
     timelineLoadingMore.value = true;
+    timelineMoreError.value = null;
     try {
       const detail = await api.sessions.get(project, session.value.session_id, timelineCursor.value);
       if (mine !== detailGeneration) return;
       timeline.value = [...timeline.value, ...detail.timeline.items];
       timelineCursor.value = detail.timeline.next_cursor;
     } catch (e) {
-      if (mine === detailGeneration) detailError.value = asApiError(e, 'Loading more of the timeline');
+      // The timeline shown stays; the failure shows under it, with "Try again".
+      if (mine === detailGeneration) timelineMoreError.value = asApiError(e, 'Loading more of the timeline');
     } finally {
       timelineLoadingMore.value = false;
     }
@@ -124,6 +128,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     detailStatus,
     detailError,
     timelineLoadingMore,
+    timelineMoreError,
     load,
     loadMore,
     open,

@@ -1,6 +1,6 @@
 /** Sessions: the list with its cursor, and one session's timeline. */
 import { afterEach, describe, expect, test } from 'vitest';
-import type { HttpRequest } from '@/api/http';
+import { ApiError, type HttpRequest } from '@/api/http';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { event, PROJECT_ID, session } from '@/testing/fixtures';
 import { renderConsole, type Rendered } from '@/testing/render';
@@ -117,5 +117,41 @@ describe('sessions', () => {
     });
     r = await renderConsole(`/p/${PROJECT_ID}/sessions/sess-1`, { fake });
     expect(r.wrapper.find('.fields').text()).toContain('1 event (1 page view)');
+  });
+
+  test('a failed next page of the timeline keeps the events shown and says so under them, with Try again', async () => {
+    const first = event({ event_name: 'page_view', timestamp: '2025-03-01T11:00:00.000Z' });
+    const second = event({ event_name: 'button_click', timestamp: '2025-03-01T11:00:42.000Z' });
+    let failNext = true;
+    const fake = createFakeHttp().on(
+      'GET',
+      '/api/query/v1/sessions/:id',
+      (req: HttpRequest, p: Record<string, string>) => {
+        if (req.query?.cursor && failNext) {
+          failNext = false;
+          throw new ApiError(503, 'NOT_READY', 'the read models are not ready');
+        }
+        return {
+          session: session({ session_id: p.id }),
+          timeline: req.query?.cursor
+            ? { items: [second], next_cursor: null }
+            : { items: [first], next_cursor: 'c1' },
+        };
+      },
+    );
+    r = await renderConsole(`/p/${PROJECT_ID}/sessions/sess-1`, { fake });
+    const more = () =>
+      r!.wrapper.findAll('button').find((b) => ['Load more events', 'Try again'].includes(b.text()));
+    await more()!.trigger('click');
+    await r.settle();
+    expect(r.wrapper.findAll('.timeline-item')).toHaveLength(1);
+    expect(r.wrapper.find('[role="alert"]').text()).toContain('the read models are not ready');
+    await r.wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Try again')!
+      .trigger('click');
+    await r.settle();
+    expect(r.wrapper.findAll('.timeline-item')).toHaveLength(2);
+    expect(r.wrapper.find('[role="alert"]').exists()).toBe(false);
   });
 });
