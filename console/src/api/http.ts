@@ -8,7 +8,9 @@
  *   login page and comes back afterwards.
  * - State-changing requests carry the CSRF header the APIs require with a cookie session.
  */
-export const CSRF_HEADER = 'x-eventlens-csrf';
+import { CSRF_HEADER } from './headers.generated';
+
+export { CSRF_HEADER };
 
 export interface FieldError {
   field: string;

@@ -3,6 +3,7 @@
  * (/api/query), commands to the command side (/api/command); the console never talks to anything
  * else. `createApi(createHttpClient(…))` in main.ts; `createApi(fakeClient)` in tests.
  */
+import { PROJECT_HEADER } from './headers.generated';
 import type { HttpClient } from './http';
 import type {
   ApiKey,
@@ -17,6 +18,7 @@ import type {
   Interval,
   IssuedKey,
   KeyKind,
+  LoggedIn,
   Me,
   Overview,
   Page,
@@ -32,7 +34,7 @@ import type {
 
 export const QUERY = '/api/query';
 export const COMMAND = '/api/command';
-export const PROJECT_HEADER = 'x-eventlens-project';
+export { PROJECT_HEADER };
 
 export interface Range {
   /** Epoch milliseconds. */
@@ -57,7 +59,7 @@ export function createApi(http: HttpClient) {
     /** Logging in and out record the session in the admin log: commands. Reading it: the query side. */
     auth: {
       login: (email: string, password: string) =>
-        http.request<Me>({
+        http.request<LoggedIn>({
           method: 'POST',
           path: `${COMMAND}/v1/auth/login`,
           body: { email, password },
