@@ -129,7 +129,7 @@ describe('sessions', () => {
       (req: HttpRequest, p: Record<string, string>) => {
         if (req.query?.cursor && failNext) {
           failNext = false;
-          throw new ApiError(503, 'NOT_READY', 'the read models are not ready');
+          throw new ApiError(503, 'NOT_READY', 'the read models are not ready', 'Loading the session');
         }
         return {
           session: session({ session_id: p.id }),
