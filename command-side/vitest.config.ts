@@ -3,8 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    // Integration files share the running Kafka; one file at a time keeps timings honest.
-    fileParallelism: false,
+    // Files run in parallel: each integration file makes its own topics, consumer groups and projects.
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEventRateLimiter } from './rate-limit';
 
 describe('per-key event rate limit', () => {
@@ -21,11 +21,20 @@ describe('per-key event rate limit', () => {
     expect(await limiter.take('b', 10)).toEqual({ ok: true });
   });
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('refills every second', async () => {
+    // The limiter's memory store reads Date and expires keys with timers: both are faked, so the
+    // second passes without waiting for it.
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     const limiter = createEventRateLimiter({ eventsPerSecond: 5, burst: 0 });
     expect(await limiter.take('a', 5)).toEqual({ ok: true });
     expect((await limiter.take('a', 1)).ok).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 1050));
+    await vi.advanceTimersByTimeAsync(900);
+    expect((await limiter.take('a', 1)).ok).toBe(false);
+    await vi.advanceTimersByTimeAsync(150);
     expect(await limiter.take('a', 5)).toEqual({ ok: true });
   });
 });
