@@ -21,6 +21,7 @@ WORKDIR /manifests
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
 COPY service-kit/package.json service-kit/
+COPY read-model/package.json read-model/
 COPY stack/package.json stack/
 COPY command-side/package.json command-side/
 COPY projections/package.json projections/

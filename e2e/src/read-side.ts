@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { issueSessionToken, SESSION_COOKIE, TOPICS } from '@eventlens/contracts';
 import {
   allTopics,
-  analyticsDdl,
   loadConfig as loadProjectionsConfig,
+  migrate,
   runProjections,
   topology,
 } from '@eventlens/projections';
@@ -124,7 +124,7 @@ export async function startReadSide(): Promise<ReadSide> {
 
     // The events log from its current end: checkpoints there before any worker starts.
     const analytics = t.projections.analytics.schema;
-    await db.query(analyticsDdl(analytics));
+    await migrate(db, { kind: 'analytics', schema: analytics, readerRole: config.readerRole });
     for (const o of await admin.fetchTopicOffsets(TOPICS.events)) {
       await db.query(
         `insert into "${analytics}".checkpoints (topic, partition, next_offset) values ($1, $2, $3)`,

@@ -13,5 +13,5 @@ export { createApp } from './app';
 export { rebuild, RebuildError } from './rebuild/rebuild';
 export { replayDlq } from './ops/replay';
 export { topology, allTopics, PROJECTION_NAMES, type Topology, type ProjectionTopology } from './topology';
-export { SCHEMAS, analyticsDdl, adminDdl, opsDdl, checkpointsDdl } from './schema/ddl';
+export { migrate } from './schema/migrate';
 export { HEADER as FAILURE_HEADERS } from './runtime/headers';

@@ -5,7 +5,7 @@
  */
 import { PROJECTIONS, dlqTopic, retryTopic, type ProjectionName } from '@eventlens/contracts';
 import type { Config } from './config';
-import { SCHEMAS } from './schema/ddl';
+import { SCHEMAS } from '@eventlens/read-model';
 
 export type { ProjectionName };
 export const PROJECTION_NAMES: readonly ProjectionName[] = PROJECTIONS;

@@ -5,8 +5,8 @@
  *   node --import tsx query-side/scripts/seed-1m.ts --database-url postgres://postgres@127.0.0.1:5432/qbench \
  *     [--events 1000000] [--days 30] [--reader-url postgres://reader@…/qbench] [--runs 50]
  *
- * `--database-url` is an owner connection (it creates the read-model tables if missing and writes
- * rows). The app is measured in-process over `--reader-url`, or over the owner URL when none is
+ * `--database-url` is an owner connection (it migrates the read models' schemas, as the projections
+ * would, and writes rows). The app is measured in-process over `--reader-url`, or over the owner URL when none is
  * given (its sessions are read-only either way). Rows are generated inside PostgreSQL
  * (generate_series), then the aggregates are derived from them as the projection would.
  * Prints one JSON report on stdout.
@@ -17,7 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generateApiKey, hashApiKey } from '@eventlens/contracts';
-import { adminDdl, analyticsDdl, opsDdl } from '../../projections/src/schema/ddl';
+import { migrateReadModel, READ_MODEL_KINDS, readerTables } from '@eventlens/read-model';
+import knex from 'knex';
 import { createApp } from '../src/app';
 import { createReaderDb } from '../src/db';
 import { eventsQuery } from '../src/read-models/events';
@@ -49,10 +50,18 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
+/** The read models' schemas (no prefix), migrated as the projections do, readable by the reader's role. */
+async function migrate(readerRole: string) {
+  const db = knex({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
+  try {
+    for (const kind of READ_MODEL_KINDS) await migrateReadModel(db, { kind, schema: kind, readerRole });
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function seed(owner: pg.Pool) {
-  await owner.query(analyticsDdl('analytics'));
-  await owner.query(adminDdl('admin'));
-  await owner.query(opsDdl('ops'));
+  await migrate(decodeURIComponent(new URL(args['reader-url'] ?? databaseUrl!).username));
 
   const projectId = randomUUID();
   const readKey = generateApiKey('read');
@@ -188,7 +197,7 @@ async function measure(readerUrl: string, projectId: string, readKey: string) {
       top_pages_24h: await timed('/v1/stats/top-pages'),
       sessions_first_page: await timed('/v1/sessions?limit=50'),
     };
-    const query = eventsQuery(db, { projectId, limit: 50 }).toSQL();
+    const query = eventsQuery(db, readerTables(), { projectId, limit: 50 }).toSQL();
     const plan = await db.raw(
       `explain (analyze, buffers, format text) ${query.sql}`,
       query.bindings as never[],

@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { SESSION_COOKIE } from '@eventlens/contracts';
+import { readerTables } from '@eventlens/read-model';
 import { createCallers } from './auth/callers';
 import { authRoutes } from './auth/routes';
 import { cors } from './http/cors';
@@ -27,6 +28,8 @@ import { statsRoutes } from './read-models/stats';
 export interface AppDeps {
   /** A pool of the read-only role (see createReaderDb). */
   db: Knex;
+  /** The projections' EVENTLENS_SCHEMA_PREFIX: the read models are in `<prefix>analytics`, … (default none). */
+  schemaPrefix?: string;
   sessionSecret: string;
   now?: () => number;
   logger?: Logger;
@@ -48,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? silentLogger;
   const { db } = deps;
+  const tables = readerTables(deps.schemaPrefix ?? '');
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
@@ -65,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
 
   const callers = createCallers({
     db,
+    tables,
     sessionSecret: deps.sessionSecret,
     now,
     ...(deps.keyCacheTtlMs !== undefined ? { cacheTtlMs: deps.keyCacheTtlMs } : {}),
@@ -72,14 +77,14 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const routes: AnyRoute[] = [
-    ...authRoutes({ db, now }),
-    ...projectRoutes(db),
-    ...eventRoutes(db),
-    ...statsRoutes(db, now),
-    ...sessionRoutes(db),
-    ...opsRoutes(db),
-    ...dlqRoutes(db),
-    ...contractRoutes(db),
+    ...authRoutes({ db, tables, now }),
+    ...projectRoutes(db, tables),
+    ...eventRoutes(db, tables),
+    ...statsRoutes(db, tables, now),
+    ...sessionRoutes(db, tables),
+    ...opsRoutes(db, tables),
+    ...dlqRoutes(db, tables),
+    ...contractRoutes(db, tables),
   ];
 
   const registry = new OpenAPIRegistry();

@@ -3,6 +3,7 @@
  * names the variable; nothing else in the package reads `process.env`.
  */
 import { z } from 'zod';
+import { SCHEMA_PREFIX_PATTERN } from '@eventlens/read-model';
 import {
   DEFAULT_HTTP_LIMITS,
   LOG_ENV,
@@ -32,6 +33,11 @@ const Env = z
     EVENTLENS_QUERY_TRUST_PROXY: z.string().min(1).default('loopback'),
     EVENTLENS_QUERY_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /** The projections' setting, read the same way: the read models are in `<prefix>analytics`, `<prefix>admin`, `<prefix>ops`. */
+    EVENTLENS_SCHEMA_PREFIX: z
+      .string()
+      .regex(SCHEMA_PREFIX_PATTERN, 'lowercase letters, digits and _ only')
+      .default(''),
     /** Listener bounds (shared names: every service reads them). A trickled request is cut after these. */
     EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: z.coerce
       .number()
@@ -74,6 +80,8 @@ export interface Config {
   trustProxy: string | boolean | number;
   dbPoolMax: number;
   statementTimeoutMs: number;
+  /** Prefix of the read models' schemas (EVENTLENS_SCHEMA_PREFIX), as the projections write them. */
+  schemaPrefix: string;
   http: HttpLimits;
   /** The logger's level and format (EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT). */
   log: { level: LogLevel; format: LogFormat };
@@ -92,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: parseTrustProxy(e.EVENTLENS_QUERY_TRUST_PROXY),
     dbPoolMax: e.EVENTLENS_QUERY_DB_POOL_MAX,
     statementTimeoutMs: e.EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS,
+    schemaPrefix: e.EVENTLENS_SCHEMA_PREFIX,
     http: {
       headersTimeoutMs: e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS,

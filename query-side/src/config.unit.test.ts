@@ -17,6 +17,7 @@ test('defaults', () => {
     trustProxy: 'loopback',
     dbPoolMax: 10,
     statementTimeoutMs: 10_000,
+    schemaPrefix: '',
     http: {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 20_000,
@@ -77,4 +78,12 @@ test.each([
 ])('fails with one line naming the variable (%#)', (env, message) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);
+});
+
+test('the schema prefix: the projections’ EVENTLENS_SCHEMA_PREFIX, refused unless a plain identifier prefix', () => {
+  expect(loadConfig({ ...base, EVENTLENS_SCHEMA_PREFIX: 't_1a_' }).schemaPrefix).toBe('t_1a_');
+  for (const bad of ['Staging_', '1x', 'a-b', 'a"b', 'a.b']) {
+    expect(() => loadConfig({ ...base, EVENTLENS_SCHEMA_PREFIX: bad })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, EVENTLENS_SCHEMA_PREFIX: bad })).toThrow(/^EVENTLENS_SCHEMA_PREFIX: /);
+  }
 });

@@ -2,32 +2,12 @@
  * The reader's connection pool. It connects with the read-only role, and every session also
  * starts read-only, in UTC (so day and hour buckets are UTC) and with a statement timeout: the
  * role is the guarantee, the session settings make a misconfigured role fail loudly too.
+ *
+ * The tables it reads are named by the read models' catalog (`@eventlens/read-model`,
+ * `readerTables(schemaPrefix)`), under the projections' EVENTLENS_SCHEMA_PREFIX (config.ts).
  */
 import knex, { type Knex } from 'knex';
 import type { Logger } from './http/errors';
-
-/** Tables of the read models, as `schema.table`. The projections own them; this package only reads. */
-export const TABLES = {
-  events: 'analytics.events',
-  volumeMinute: 'analytics.volume_minute',
-  sessions: 'analytics.sessions',
-  pageViewsHour: 'analytics.page_views_hour',
-  dailyUsers: 'analytics.daily_users',
-  eventNames: 'analytics.event_names',
-  botEventsDay: 'analytics.bot_events_day',
-  projects: 'admin.projects',
-  apiKeys: 'admin.api_keys',
-  users: 'admin.users',
-  consoleSessions: 'admin.console_sessions',
-  dlqRecords: 'ops.dlq_records',
-  projectionStatus: 'ops.projection_status',
-  failureCounts: 'ops.failure_counts',
-  projectionThroughput: 'ops.projection_throughput',
-  projectionFreshness: 'ops.projection_freshness',
-  schemaVersionsSeen: 'ops.schema_versions_seen',
-  contractSubjects: 'ops.contract_subjects',
-  contractVersions: 'ops.contract_versions',
-} as const;
 
 export interface ReaderDbOptions {
   url: string;

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   });
   const app = createApp({
     db,
+    schemaPrefix: config.schemaPrefix,
     sessionSecret: config.sessionSecret,
     logger,
     cookieSecure: config.cookieSecure,

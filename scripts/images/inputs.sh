@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
   echo "NODE_IMAGE=${1:-}"
   git ls-files -co --exclude-standard -z -- Dockerfile .dockerignore package.json package-lock.json \
       scripts/images scripts/build-service.mjs tsconfig.base.json \
-      contracts command-side projections query-side console sdk \
+      contracts service-kit read-model command-side projections query-side console sdk \
     | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
     | LC_ALL=C sort -z | xargs -0 sha256sum
 } | sha256sum | cut -c1-16

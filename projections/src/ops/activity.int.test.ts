@@ -16,7 +16,8 @@ import {
   type InProcess,
   type TestEnv,
 } from '../testing/fixture';
-import { freshnessHistogram, minuteOf, pruneActivity, type FreshnessBucket } from './activity';
+import { freshnessHistogram, minuteOf, type FreshnessBucket } from '@eventlens/read-model';
+import { pruneActivity } from './activity';
 
 /** The workers' fixed clock: half a minute into a minute ten minutes ago (inside the retention). */
 const MINUTE = new Date(minuteOf(Date.now()) - 10 * 60_000);

@@ -37,7 +37,8 @@ import type { Metrics } from '../metrics';
 import { readCheckpoints, tpKey } from '../runtime/checkpoints';
 import { createRouter } from '../runtime/router';
 import { createWorker } from '../runtime/worker';
-import { grantRead, migrate } from '../schema/migrate';
+import { grantRead } from '@eventlens/read-model';
+import { migrate } from '../schema/migrate';
 import { createProjection, tuningOf } from '../service';
 import type { ProjectionName, Topology } from '../topology';
 

@@ -1,38 +1,40 @@
 /**
- * Creates (or upgrades) a projection's schema and makes it readable by the query side's role.
- * Idempotent; concurrent callers (several workers starting at once) serialise on an advisory lock.
+ * Creates or upgrades a projection's schema with the read models' migrations
+ * (`@eventlens/read-model`: the version table inside the schema, one transaction, an advisory lock
+ * per schema, adoption of schemas made before the version table) and makes it readable by the
+ * query side's role.
+ *
+ * The workers use node-postgres directly; knex's migrator needs a knex instance, so each call
+ * opens one connection of its own with the pool's settings (URL, TLS, timeouts, application name)
+ * and closes it when done. Migrations run at start-up and at a rebuild only.
  */
-import { adminDdl, analyticsDdl, opsDdl } from './ddl';
-import { ident, transaction, type Pool, type Queryable } from '../db';
-
-export type SchemaKind = 'analytics' | 'admin' | 'ops';
-
-const DDL: Record<SchemaKind, (schema: string) => string> = {
-  analytics: analyticsDdl,
-  admin: adminDdl,
-  ops: opsDdl,
-};
-
-export async function migrate(
-  pool: Pool,
-  options: { kind: SchemaKind; schema: string; readerRole: string },
-): Promise<void> {
-  await transaction(pool, async (tx) => {
-    await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`eventlens.migrate:${options.schema}`]);
-    await tx.query(DDL[options.kind](options.schema));
-    await grantRead(tx, options.schema, options.readerRole);
-  });
-}
+import knex from 'knex';
+import { migrateReadModel, type MigrateOptions, type MigrateResult } from '@eventlens/read-model';
+import type { Pool } from '../db';
 
 /**
- * The reader role may use the schema and select from every table in it, including tables added
- * later by a migration (default privileges). Grants live on the objects, so they travel with a
- * schema when a rebuild renames it; the swap grants again anyway.
+ * Migrates `options.schema` (of `options.kind`) to the latest migration and grants
+ * `options.readerRole` read access. Resolves with the migrations applied; rejects with the error of
+ * a failed migration (nothing of the call is committed then) or of the connection.
  */
-export async function grantRead(db: Queryable, schema: string, role: string): Promise<void> {
-  const s = ident(schema);
-  const r = ident(role);
-  await db.query(`grant usage on schema ${s} to ${r}`);
-  await db.query(`grant select on all tables in schema ${s} to ${r}`);
-  await db.query(`alter default privileges in schema ${s} grant select on tables to ${r}`);
+export async function migrate(pool: Pool, options: MigrateOptions): Promise<MigrateResult> {
+  // The pool's client settings (its own ones are ignored by a client); no custom type parsers are set.
+  const { types: _types, ...connection } = pool.options;
+  const db = knex({
+    client: 'pg',
+    connection,
+    pool: { min: 0, max: 1 },
+    // Errors reach the caller as rejections; knex's own console output would break JSON logs.
+    log: {
+      warn: () => undefined,
+      error: () => undefined,
+      deprecate: () => undefined,
+      debug: () => undefined,
+    },
+  });
+  try {
+    return await migrateReadModel(db, options);
+  } finally {
+    await db.destroy();
+  }
 }

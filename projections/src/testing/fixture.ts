@@ -2,6 +2,8 @@
  * Integration-test fixture: the shared stack's coordinates with names of our own. Each call makes
  * unique topics (`test.<id>.events`, …), consumer groups (`test-<id>.…`) and PostgreSQL schemas
  * (`t_<id>_analytics`, …), so test files never see each other's data, and cleans them up.
+ * Other packages' tests import it as `@eventlens/projections/testing` (the query side's logout test
+ * runs the admin projection with it).
  */
 import { stackForTests } from '@eventlens/stack';
 import { createCodec, type Codec, type EventTracked } from '@eventlens/contracts';

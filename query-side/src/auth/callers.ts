@@ -15,7 +15,7 @@
 import type { Request } from 'express';
 import type { Knex } from 'knex';
 import { hashApiKey, SESSION_COOKIE, verifySessionToken, type ConsoleSession } from '@eventlens/contracts';
-import { TABLES } from '../db';
+import type { ReaderTables } from '@eventlens/read-model';
 import { invalidField, notFound, unauthorized } from '../http/errors';
 
 export type Caller = { kind: 'read_key'; projectId: string } | { kind: 'console'; session: ConsoleSession };
@@ -24,6 +24,8 @@ export const PROJECT_HEADER = 'x-eventlens-project';
 
 export interface CallersOptions {
   db: Knex;
+  /** The read models' tables (under the schema prefix). */
+  tables: ReaderTables;
   sessionSecret: string;
   now: () => number;
   /** How long a key or project lookup is reused; at most 1000 ms. */
@@ -66,7 +68,7 @@ function ttlCache<V>(ttlMs: number, maxEntries: number, now: () => number) {
 }
 
 export function createCallers(options: CallersOptions): Callers {
-  const { db, sessionSecret, now } = options;
+  const { db, tables, sessionSecret, now } = options;
   const ttl = Math.min(options.cacheTtlMs ?? 1000, 1000);
   const max = options.maxCacheEntries ?? 10_000;
   const keys = ttlCache<string | null>(ttl, max, now);
@@ -77,7 +79,7 @@ export function createCallers(options: CallersOptions): Callers {
     const hash = hashApiKey(key);
     const cached = keys.get(hash);
     if (cached) return cached.value;
-    const row = await db(TABLES.apiKeys)
+    const row = await db(tables.apiKeys)
       .first<{ project_id: string } | undefined>('project_id')
       .where({ key_hash: hash, kind: 'read' })
       .whereNull('revoked_at');
@@ -89,7 +91,7 @@ export function createCallers(options: CallersOptions): Callers {
   async function projectExists(projectId: string): Promise<boolean> {
     const cached = projects.get(projectId);
     if (cached) return cached.value;
-    const row = await db(TABLES.projects).first('project_id').where({ project_id: projectId });
+    const row = await db(tables.projects).first('project_id').where({ project_id: projectId });
     projects.set(projectId, row !== undefined);
     return row !== undefined;
   }
@@ -97,7 +99,7 @@ export function createCallers(options: CallersOptions): Callers {
   async function isRevoked(sessionId: string): Promise<boolean> {
     const cached = revocations.get(sessionId);
     if (cached) return cached.value;
-    const row = await db(TABLES.consoleSessions)
+    const row = await db(tables.consoleSessions)
       .first<{ revoked: boolean } | undefined>(db.raw('revoked_at is not null as revoked'))
       .where({ session_id: sessionId });
     const revoked = row?.revoked === true;

@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '@eventlens/contracts';
-import { TABLES } from '../db';
+import type { ConsoleSessionsRow, ReaderTables } from '@eventlens/read-model';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Timestamp, Uuid, toIso, toIsoOrNull } from '../read-models/schemas';
 
@@ -33,18 +33,19 @@ const MAX_LISTED = 100;
 
 export interface AuthRoutesOptions {
   db: Knex;
+  /** The read models' tables (under the schema prefix). */
+  tables: ReaderTables;
   now: () => number;
 }
 
-interface SessionRow {
-  session_id: string;
+/** Started sessions only (the query asks started_at not null), so their start and expiry are set. */
+type SessionRow = Pick<ConsoleSessionsRow, 'session_id' | 'user_agent'> & {
   started_at: Date;
   expires_at: Date;
-  user_agent: string | null;
-}
+};
 
 export function authRoutes(options: AuthRoutesOptions): AnyRoute[] {
-  const { db } = options;
+  const { db, tables } = options;
   return [
     defineRoute({
       method: 'get',
@@ -72,7 +73,7 @@ export function authRoutes(options: AuthRoutesOptions): AnyRoute[] {
       response: { status: 200, description: 'The active sessions.', schema: ConsoleSessions },
       async handle({ auth }) {
         const { session } = auth.caller;
-        const rows = await db(TABLES.consoleSessions)
+        const rows = await db(tables.consoleSessions)
           .select<SessionRow[]>('session_id', 'started_at', 'expires_at', 'user_agent')
           .where({ user_id: session.user_id })
           .whereNull('revoked_at')

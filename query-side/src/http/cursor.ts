@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { invalidField } from './errors';
 
-/** Column bounds of the read models (projections/src/schema/ddl.ts). */
+/** Column bounds of the read models (@eventlens/read-model, migrations). */
 export const PG_INTEGER_MAX = 2_147_483_647;
 /** bigint columns: JSON numbers are doubles, exact only up to 2^53 − 1 (offsets never get near it). */
 export const PG_BIGINT_SAFE_MAX = Number.MAX_SAFE_INTEGER;

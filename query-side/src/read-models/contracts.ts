@@ -8,7 +8,12 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { TABLES } from '../db';
+import type {
+  ContractSubjectsRow,
+  ContractVersionsRow,
+  ReaderTables,
+  SchemaVersionsSeenRow,
+} from '@eventlens/read-model';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Timestamp, toCount, toIsoOrNull } from './schemas';
 
@@ -55,29 +60,16 @@ export const Contracts = z
 
 type Out = z.input<typeof Contracts>;
 
-export async function contracts(db: Knex): Promise<Out> {
+export async function contracts(db: Knex, tables: ReaderTables): Promise<Out> {
   const [subjects, versions, seen] = await Promise.all([
-    db(TABLES.contractSubjects)
-      .select<Array<{ record: string; subject: string; compatibility: string | null; refreshed_at: Date }>>(
-        'record',
-        'subject',
-        'compatibility',
-        'refreshed_at',
-      )
+    db(tables.contractSubjects)
+      .select<ContractSubjectsRow[]>('record', 'subject', 'compatibility', 'refreshed_at')
       .orderBy('record'),
-    db(TABLES.contractVersions)
-      .select<Array<{ subject: string; version: number; schema_id: number }>>(
-        'subject',
-        'version',
-        'schema_id',
-      )
+    db(tables.contractVersions)
+      .select<ContractVersionsRow[]>('subject', 'version', 'schema_id')
       .orderBy(['subject', 'version']),
-    db(TABLES.schemaVersionsSeen)
-      .select<Array<{ projection: string; schema_id: number; records: string }>>(
-        'projection',
-        'schema_id',
-        'records',
-      )
+    db(tables.schemaVersionsSeen)
+      .select<SchemaVersionsSeenRow[]>('projection', 'schema_id', 'records')
       .orderBy(['schema_id', 'projection']),
   ]);
   const seenById = new Map<number, Out['unlisted'][number]['seen']>();
@@ -110,7 +102,7 @@ export async function contracts(db: Knex): Promise<Out> {
   };
 }
 
-export function contractRoutes(db: Knex): AnyRoute[] {
+export function contractRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -123,7 +115,7 @@ export function contractRoutes(db: Knex): AnyRoute[] {
         'last stored it (every 30 s); the counts are exact up to the last committed batch.',
       auth: 'caller',
       response: { status: 200, description: 'Every event record’s subject and versions.', schema: Contracts },
-      handle: async () => contracts(db),
+      handle: async () => contracts(db, tables),
     }),
   ];
 }

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { TABLES } from '../db';
+import type { DlqRecordsRow, ReaderTables } from '@eventlens/read-model';
 import { cursorTimestampSql, decodeCursor, encodeCursor } from '../http/cursor';
 import { cursorParam, limitParam } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
@@ -41,23 +41,7 @@ export const DlqPage = z
   .object({ items: z.array(DlqRecord), next_cursor: NextCursor })
   .meta({ id: 'DlqPage' });
 
-interface DlqRow {
-  projection: string;
-  dlq_partition: number;
-  dlq_offset: string;
-  project_id: string | null;
-  original_topic: string;
-  original_partition: number;
-  original_offset: string;
-  error_code: string;
-  error_message: string;
-  attempts: number;
-  failed_at: Date;
-  key: string | null;
-  value_base64: string | null;
-  replayed_at: Date | null;
-  failed_at_key: string;
-}
+type DlqRow = Omit<DlqRecordsRow, 'generation'> & { failed_at_key: string };
 
 export interface DlqInput {
   projectId: string;
@@ -68,8 +52,12 @@ export interface DlqInput {
   limit: number;
 }
 
-export async function listDlq(db: Knex, input: DlqInput): Promise<z.input<typeof DlqPage>> {
-  const q = db(TABLES.dlqRecords).select<DlqRow[]>([
+export async function listDlq(
+  db: Knex,
+  tables: ReaderTables,
+  input: DlqInput,
+): Promise<z.input<typeof DlqPage>> {
+  const q = db(tables.dlqRecords).select<DlqRow[]>([
     'projection',
     'dlq_partition',
     'dlq_offset',
@@ -139,7 +127,7 @@ export async function listDlq(db: Knex, input: DlqInput): Promise<z.input<typeof
   };
 }
 
-export function dlqRoutes(db: Knex): AnyRoute[] {
+export function dlqRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -153,7 +141,7 @@ export function dlqRoutes(db: Knex): AnyRoute[] {
       query: DlqQuery,
       response: { status: 200, description: 'A page of DLQ records.', schema: DlqPage },
       handle: async ({ auth, query }) =>
-        listDlq(db, {
+        listDlq(db, tables, {
           projectId: auth.projectId,
           includeUnattributed: auth.caller.kind === 'console',
           limit: query.limit,

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { TABLES } from '../db';
+import type { EventsRow, ReaderTables } from '@eventlens/read-model';
 import { decodeCursor, encodeCursor, cursorTimestampSql } from '../http/cursor';
 import { invalidField, notFound } from '../http/errors';
 import { checkOpenRange, cursorParam, fromParam, iso, limitParam, textFilter, toParam } from '../http/params';
@@ -44,20 +44,8 @@ export const EventsQuery = z.strictObject({
 
 export const EventParams = z.strictObject({ event_id: Uuid.meta({ description: 'The event id.' }) });
 
-export interface EventRow {
-  event_id: string;
-  event_name: string;
-  session_id: string | null;
-  user_id: string | null;
-  anonymous_id: string | null;
-  url: string | null;
-  referrer: string | null;
-  ts: Date;
-  received_at: Date;
-  metadata: Record<string, unknown> | null;
-  context: Record<string, unknown> | null;
-  ts_key: string;
-}
+/** The explorer's columns of analytics.events, and the row's cursor timestamp. */
+export type EventRow = Pick<EventsRow, (typeof EVENT_COLUMNS)[number]> & { ts_key: string };
 
 export const EVENT_COLUMNS = [
   'event_id',
@@ -73,8 +61,8 @@ export const EVENT_COLUMNS = [
   'context',
 ] as const;
 
-export function selectEvents(db: Knex) {
-  return db(TABLES.events).select<EventRow[]>([
+export function selectEvents(db: Knex, tables: ReaderTables) {
+  return db(tables.events).select<EventRow[]>([
     ...EVENT_COLUMNS,
     db.raw(`${cursorTimestampSql('ts')} as ts_key`),
   ]);
@@ -108,8 +96,8 @@ export interface ListEventsInput {
 }
 
 /** The explorer's query (limit + 1 rows, to know whether a next page exists). */
-export function eventsQuery(db: Knex, input: ListEventsInput) {
-  const q = selectEvents(db).where('project_id', input.projectId);
+export function eventsQuery(db: Knex, tables: ReaderTables, input: ListEventsInput) {
+  const q = selectEvents(db, tables).where('project_id', input.projectId);
   if (input.event_name !== undefined) q.where('event_name', input.event_name);
   if (input.user_id !== undefined) q.where('user_id', input.user_id);
   if (input.session_id !== undefined) q.where('session_id', input.session_id);
@@ -127,8 +115,8 @@ export function eventsQuery(db: Knex, input: ListEventsInput) {
     .limit(input.limit + 1);
 }
 
-export async function listEvents(db: Knex, input: ListEventsInput) {
-  const rows = await eventsQuery(db, input);
+export async function listEvents(db: Knex, tables: ReaderTables, input: ListEventsInput) {
+  const rows = await eventsQuery(db, tables, input);
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
@@ -138,7 +126,7 @@ export async function listEvents(db: Knex, input: ListEventsInput) {
   };
 }
 
-export function eventRoutes(db: Knex): AnyRoute[] {
+export function eventRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -154,7 +142,7 @@ export function eventRoutes(db: Knex): AnyRoute[] {
       async handle({ auth, query }) {
         const problem = checkOpenRange(query.from, query.to);
         if (problem) throw invalidField('from', problem);
-        return listEvents(db, { ...query, projectId: auth.projectId });
+        return listEvents(db, tables, { ...query, projectId: auth.projectId });
       },
     }),
     defineRoute({
@@ -166,7 +154,7 @@ export function eventRoutes(db: Knex): AnyRoute[] {
       params: EventParams,
       response: { status: 200, description: 'The event.', schema: EventItem },
       async handle({ auth, params }) {
-        const row = await selectEvents(db)
+        const row = await selectEvents(db, tables)
           .where({ project_id: auth.projectId, event_id: params.event_id })
           .first();
         if (!row) throw notFound('event');

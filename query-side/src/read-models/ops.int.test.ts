@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../test-support/database'
 import { seedTenants, type Tenants } from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
 import { sessionCookie } from '../test-support/session';
-import { freshnessHistogram } from '../../../projections/src/ops/activity';
+import { freshnessHistogram } from '@eventlens/read-model';
 import { DlqPage } from './dlq';
 import { Pipeline } from './ops';
 

@@ -4,7 +4,7 @@
  * the last `minutes` its throughput and freshness (projected time − received time).
  *
  * Freshness comes from ops.projection_freshness, a fixed log-scale histogram per projection and
- * minute (DDSketch's mapping, relative accuracy 2 %; projections/src/ops/activity.ts). The
+ * minute (DDSketch's mapping, relative accuracy 2 %; `@eventlens/read-model`, freshness.ts). The
  * minutes of the window are merged by adding counts, and a quantile is the nearest-rank one: the
  * representative value of the bucket holding the ⌈q·n⌉-th smallest sample. It is within
  * max(2 % of the exact nearest-rank quantile, 1 ms) (up to 30 days). Throughput comes from
@@ -13,7 +13,12 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { TABLES } from '../db';
+import type {
+  FailureCountsRow,
+  ProjectionStatusRow,
+  ProjectionThroughputRow,
+  ReaderTables,
+} from '@eventlens/read-model';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Timestamp, toCount, toIso, toIsoOrNull } from './schemas';
 
@@ -104,16 +109,6 @@ export const Pipeline = z
   })
   .meta({ id: 'Pipeline' });
 
-interface StatusRow {
-  projection: string;
-  topic: string;
-  partition: number;
-  next_offset: string;
-  high_watermark: string;
-  last_processed_at: Date | null;
-  updated_at: Date;
-}
-
 const latest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);
 
 interface WindowRow {
@@ -131,10 +126,10 @@ interface FreshnessRow {
 const MINUTE_MS = 60_000;
 
 /** Merges the window's histograms per projection and reads the nearest-rank p50 and p99 off them. */
-const FRESHNESS_SQL = `
+const freshnessSql = (tables: ReaderTables) => `
 with merged as (
   select projection, bucket, min(value_ms) as value_ms, sum(count) as n
-    from ${TABLES.projectionFreshness}
+    from ${tables.projectionFreshness}
    where minute >= ? and minute < ?
    group by projection, bucket
 ), ranked as (
@@ -151,6 +146,7 @@ select projection, max(total) as count,
 
 export async function pipeline(
   db: Knex,
+  tables: ReaderTables,
   minutes: number = DEFAULT_WINDOW_MINUTES,
 ): Promise<z.input<typeof Pipeline>> {
   const {
@@ -162,8 +158,8 @@ export async function pipeline(
   const start = window!.start.getTime();
   const end = start + minutes * MINUTE_MS;
   const [status, failures, throughput, freshness] = await Promise.all([
-    db(TABLES.projectionStatus)
-      .select<StatusRow[]>(
+    db(tables.projectionStatus)
+      .select<ProjectionStatusRow[]>(
         'projection',
         'topic',
         'partition',
@@ -173,16 +169,12 @@ export async function pipeline(
         'updated_at',
       )
       .orderBy(['projection', 'topic', 'partition']),
-    db(TABLES.failureCounts).select<Array<{ projection: string; stage: 'retry' | 'dlq'; count: string }>>(
-      'projection',
-      'stage',
-      'count',
-    ),
-    db(TABLES.projectionThroughput)
-      .select<Array<{ projection: string; minute: Date; applied: string }>>('projection', 'minute', 'applied')
+    db(tables.failureCounts).select<FailureCountsRow[]>('projection', 'stage', 'count'),
+    db(tables.projectionThroughput)
+      .select<ProjectionThroughputRow[]>('projection', 'minute', 'applied')
       .where('minute', '>=', new Date(start))
       .andWhere('minute', '<', new Date(end)),
-    db.raw<{ rows: FreshnessRow[] }>(FRESHNESS_SQL, [new Date(start), new Date(end)]),
+    db.raw<{ rows: FreshnessRow[] }>(freshnessSql(tables), [new Date(start), new Date(end)]),
   ]);
   const seconds = Math.max(1, (window!.now.getTime() - start) / 1000);
   type Entry = z.input<typeof Pipeline>['projections'][number];
@@ -256,7 +248,7 @@ export async function pipeline(
   };
 }
 
-export function opsRoutes(db: Knex): AnyRoute[] {
+export function opsRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -271,7 +263,7 @@ export function opsRoutes(db: Knex): AnyRoute[] {
       auth: 'caller',
       query: PipelineQuery,
       response: { status: 200, description: 'One entry per projection.', schema: Pipeline },
-      handle: async ({ query }) => pipeline(db, query.minutes),
+      handle: async ({ query }) => pipeline(db, tables, query.minutes),
     }),
   ];
 }

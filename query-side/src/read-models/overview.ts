@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { TABLES } from '../db';
+import type { ReaderTables } from '@eventlens/read-model';
 import { fromParam, iso, toParam, type Range } from '../http/params';
 import { Timestamp, toCount } from './schemas';
 
@@ -39,7 +39,7 @@ export const Overview = z
   })
   .meta({ id: 'Overview' });
 
-export async function overview(db: Knex, projectId: string, range: Range) {
+export async function overview(db: Knex, tables: ReaderTables, projectId: string, range: Range) {
   const from = iso(range.from);
   const to = iso(range.to);
   const one = async (sql: string, bindings: string[]) => {
@@ -49,29 +49,29 @@ export async function overview(db: Knex, projectId: string, range: Range) {
   // Independent counters: run side by side on the pool rather than one after the other.
   const [events, uniqueUsers, sessions, pageViews, botEvents] = await Promise.all([
     one(
-      `select sum(count) as n from ${TABLES.volumeMinute}
+      `select sum(count) as n from ${tables.volumeMinute}
        where project_id = ? and minute >= date_trunc('minute', ?::timestamptz) and minute < ?::timestamptz`,
       [projectId, from, to],
     ),
     // select distinct (a hash aggregate) is several times faster here than count(distinct) (a sort).
     one(
-      `select count(*) as n from (select distinct user_key from ${TABLES.dailyUsers}
+      `select count(*) as n from (select distinct user_key from ${tables.dailyUsers}
          where project_id = ? and day >= (?::timestamptz)::date
            and day <= (?::timestamptz - interval '1 millisecond')::date) as u`,
       [projectId, from, to],
     ),
     one(
-      `select count(*) as n from ${TABLES.sessions}
+      `select count(*) as n from ${tables.sessions}
        where project_id = ? and last_seen >= ?::timestamptz and first_seen < ?::timestamptz`,
       [projectId, from, to],
     ),
     one(
-      `select sum(views) as n from ${TABLES.pageViewsHour}
+      `select sum(views) as n from ${tables.pageViewsHour}
        where project_id = ? and hour >= date_trunc('hour', ?::timestamptz) and hour < ?::timestamptz`,
       [projectId, from, to],
     ),
     one(
-      `select sum(count) as n from ${TABLES.botEventsDay}
+      `select sum(count) as n from ${tables.botEventsDay}
          where project_id = ? and day >= (?::timestamptz)::date
            and day <= (?::timestamptz - interval '1 millisecond')::date`,
       [projectId, from, to],

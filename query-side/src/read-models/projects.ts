@@ -1,7 +1,7 @@
 /** Projects and their keys (`admin` schema). Key hashes never leave the database. */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { TABLES } from '../db';
+import type { ApiKeysRow, ProjectsRow, ReaderTables } from '@eventlens/read-model';
 import { notFound } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Timestamp, Uuid, toIso, toIsoOrNull } from './schemas';
@@ -25,23 +25,11 @@ export const ApiKeys = z.object({ items: z.array(ApiKey) }).meta({ id: 'ApiKeys'
 
 export const ProjectParams = z.strictObject({ project_id: Uuid.meta({ description: 'The project id.' }) });
 
-interface ProjectRow {
-  project_id: string;
-  name: string;
-  created_at: Date;
-  created_by: string | null;
-}
+type ProjectRow = Pick<ProjectsRow, 'project_id' | 'name' | 'created_at' | 'created_by'>;
 
-interface KeyRow {
-  key_id: string;
-  kind: 'write' | 'read';
-  name: string;
-  key_prefix: string;
-  issued_at: Date;
-  revoked_at: Date | null;
-}
+type KeyRow = Pick<ApiKeysRow, 'key_id' | 'kind' | 'name' | 'key_prefix' | 'issued_at' | 'revoked_at'>;
 
-export function projectRoutes(db: Knex): AnyRoute[] {
+export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -52,7 +40,7 @@ export function projectRoutes(db: Knex): AnyRoute[] {
       auth: 'caller',
       response: { status: 200, description: 'The projects.', schema: Projects },
       async handle({ auth }) {
-        const q = db(TABLES.projects)
+        const q = db(tables.projects)
           .select<ProjectRow[]>('project_id', 'name', 'created_at', 'created_by')
           .orderBy([
             { column: 'created_at', order: 'asc' },
@@ -75,9 +63,9 @@ export function projectRoutes(db: Knex): AnyRoute[] {
       params: ProjectParams,
       response: { status: 200, description: 'The keys.', schema: ApiKeys },
       async handle({ params }) {
-        const project = await db(TABLES.projects).first('project_id').where('project_id', params.project_id);
+        const project = await db(tables.projects).first('project_id').where('project_id', params.project_id);
         if (!project) throw notFound('project');
-        const rows = await db(TABLES.apiKeys)
+        const rows = await db(tables.apiKeys)
           .select<KeyRow[]>('key_id', 'kind', 'name', 'key_prefix', 'issued_at', 'revoked_at')
           .where('project_id', params.project_id)
           .orderBy([

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { TABLES } from '../db';
+import type { ReaderTables, SessionsRow } from '@eventlens/read-model';
 import { cursorTimestampSql, decodeCursor, encodeCursor } from '../http/cursor';
 import { invalidField, notFound } from '../http/errors';
 import { checkOpenRange, cursorParam, fromParam, iso, limitParam, textFilter, toParam } from '../http/params';
@@ -59,18 +59,7 @@ export const SessionDetail = z
   })
   .meta({ id: 'SessionDetail' });
 
-interface SessionRow {
-  session_id: string;
-  user_id: string | null;
-  anonymous_id: string | null;
-  first_seen: Date;
-  last_seen: Date;
-  event_count: string;
-  page_views: string;
-  entry_url: string | null;
-  exit_url: string | null;
-  last_seen_key: string;
-}
+type SessionRow = Pick<SessionsRow, (typeof SESSION_COLUMNS)[number]> & { last_seen_key: string };
 
 const SESSION_COLUMNS = [
   'session_id',
@@ -82,10 +71,10 @@ const SESSION_COLUMNS = [
   'page_views',
   'entry_url',
   'exit_url',
-];
+] as const;
 
-function selectSessions(db: Knex) {
-  return db(TABLES.sessions).select<SessionRow[]>([
+function selectSessions(db: Knex, tables: ReaderTables) {
+  return db(tables.sessions).select<SessionRow[]>([
     ...SESSION_COLUMNS,
     db.raw(`${cursorTimestampSql('last_seen')} as last_seen_key`),
   ]);
@@ -106,7 +95,7 @@ function toSessionItem(row: SessionRow): z.input<typeof SessionItem> {
   };
 }
 
-export function sessionRoutes(db: Knex): AnyRoute[] {
+export function sessionRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -122,7 +111,7 @@ export function sessionRoutes(db: Knex): AnyRoute[] {
       async handle({ auth, query }) {
         const problem = checkOpenRange(query.from, query.to);
         if (problem) throw invalidField('from', problem);
-        const q = selectSessions(db).where('project_id', auth.projectId);
+        const q = selectSessions(db, tables).where('project_id', auth.projectId);
         if (query.from !== undefined) q.where('last_seen', '>=', iso(query.from));
         if (query.to !== undefined) q.where('first_seen', '<', iso(query.to));
         if (query.user_id !== undefined) q.where('user_id', query.user_id);
@@ -161,11 +150,14 @@ export function sessionRoutes(db: Knex): AnyRoute[] {
       async handle({ auth, params, query }) {
         // A bad cursor is a 400 whether or not the session exists.
         const after = query.cursor !== undefined ? decodeCursor('timeline', query.cursor) : undefined;
-        const row = await selectSessions(db)
+        const row = await selectSessions(db, tables)
           .where({ project_id: auth.projectId, session_id: params.session_id })
           .first();
         if (!row) throw notFound('session');
-        const q = selectEvents(db).where({ project_id: auth.projectId, session_id: params.session_id });
+        const q = selectEvents(db, tables).where({
+          project_id: auth.projectId,
+          session_id: params.session_id,
+        });
         if (after) q.whereRaw('(ts, event_id) > (?::timestamptz, ?::uuid)', after);
         const events = await q
           .orderBy([

@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { TABLES } from '../db';
+import type { ReaderTables } from '@eventlens/read-model';
 import { invalidField } from '../http/errors';
 import { fromParam, iso, limitParam, resolveRange, textFilter, toParam, type Range } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
@@ -135,7 +135,11 @@ export interface VolumeInput {
   top: number;
 }
 
-export async function volume(db: Knex, input: VolumeInput): Promise<z.input<typeof Volume>> {
+export async function volume(
+  db: Knex,
+  tables: ReaderTables,
+  input: VolumeInput,
+): Promise<z.input<typeof Volume>> {
   const starts = bucketStarts(input.range, input.interval);
   if (!starts) {
     throw invalidField(
@@ -145,7 +149,7 @@ export async function volume(db: Knex, input: VolumeInput): Promise<z.input<type
   }
   const index = new Map(starts.map((start, i) => [start, i]));
   const base = () => {
-    const q = db(TABLES.volumeMinute)
+    const q = db(tables.volumeMinute)
       .where('project_id', input.projectId)
       .where('minute', '>=', iso(starts[0]!))
       .where('minute', '<', iso(input.range.to));
@@ -216,8 +220,14 @@ export async function volume(db: Knex, input: VolumeInput): Promise<z.input<type
   };
 }
 
-export async function topEvents(db: Knex, projectId: string, range: Range, limit: number) {
-  const rows = await db(TABLES.volumeMinute)
+export async function topEvents(
+  db: Knex,
+  tables: ReaderTables,
+  projectId: string,
+  range: Range,
+  limit: number,
+) {
+  const rows = await db(tables.volumeMinute)
     .select<Array<{ event_name: string; count: string }>>('event_name', db.raw('sum(count) as count'))
     .where('project_id', projectId)
     .where('minute', '>=', db.raw("date_trunc('minute', ?::timestamptz)", [iso(range.from)]))
@@ -235,8 +245,14 @@ export async function topEvents(db: Knex, projectId: string, range: Range, limit
   };
 }
 
-export async function topPages(db: Knex, projectId: string, range: Range, limit: number) {
-  const rows = await db(TABLES.pageViewsHour)
+export async function topPages(
+  db: Knex,
+  tables: ReaderTables,
+  projectId: string,
+  range: Range,
+  limit: number,
+) {
+  const rows = await db(tables.pageViewsHour)
     .select<Array<{ path: string; views: string }>>('path', db.raw('sum(views) as views'))
     .where('project_id', projectId)
     .where('hour', '>=', db.raw("date_trunc('hour', ?::timestamptz)", [iso(range.from)]))
@@ -254,8 +270,14 @@ export async function topPages(db: Knex, projectId: string, range: Range, limit:
   };
 }
 
-export async function eventNames(db: Knex, projectId: string, prefix: string | undefined, limit: number) {
-  const q = db(TABLES.eventNames)
+export async function eventNames(
+  db: Knex,
+  tables: ReaderTables,
+  projectId: string,
+  prefix: string | undefined,
+  limit: number,
+) {
+  const q = db(tables.eventNames)
     .select<Array<{ event_name: string; count: string; last_seen: Date }>>('event_name', 'count', 'last_seen')
     .where('project_id', projectId);
   if (prefix) q.whereRaw('starts_with(lower(event_name), lower(?))', [prefix]);
@@ -274,7 +296,7 @@ export async function eventNames(db: Knex, projectId: string, prefix: string | u
   };
 }
 
-export function statsRoutes(db: Knex, now: () => number): AnyRoute[] {
+export function statsRoutes(db: Knex, tables: ReaderTables, now: () => number): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -285,7 +307,7 @@ export function statsRoutes(db: Knex, now: () => number): AnyRoute[] {
       auth: 'project',
       query: OverviewQuery,
       response: { status: 200, description: 'The counters.', schema: Overview },
-      handle: async ({ auth, query }) => overview(db, auth.projectId, rangeOf(query, now())),
+      handle: async ({ auth, query }) => overview(db, tables, auth.projectId, rangeOf(query, now())),
     }),
     defineRoute({
       method: 'get',
@@ -297,7 +319,7 @@ export function statsRoutes(db: Knex, now: () => number): AnyRoute[] {
       query: VolumeQuery,
       response: { status: 200, description: 'The buckets, and the breakdown when asked.', schema: Volume },
       handle: async ({ auth, query }) =>
-        volume(db, {
+        volume(db, tables, {
           projectId: auth.projectId,
           range: rangeOf(query, now()),
           interval: query.interval,
@@ -314,7 +336,8 @@ export function statsRoutes(db: Knex, now: () => number): AnyRoute[] {
       auth: 'project',
       query: TopQuery,
       response: { status: 200, description: 'Names by count, largest first.', schema: TopEvents },
-      handle: async ({ auth, query }) => topEvents(db, auth.projectId, rangeOf(query, now()), query.limit),
+      handle: async ({ auth, query }) =>
+        topEvents(db, tables, auth.projectId, rangeOf(query, now()), query.limit),
     }),
     defineRoute({
       method: 'get',
@@ -324,7 +347,8 @@ export function statsRoutes(db: Knex, now: () => number): AnyRoute[] {
       auth: 'project',
       query: TopQuery,
       response: { status: 200, description: 'Paths by page views, largest first.', schema: TopPages },
-      handle: async ({ auth, query }) => topPages(db, auth.projectId, rangeOf(query, now()), query.limit),
+      handle: async ({ auth, query }) =>
+        topPages(db, tables, auth.projectId, rangeOf(query, now()), query.limit),
     }),
     defineRoute({
       method: 'get',
@@ -335,7 +359,7 @@ export function statsRoutes(db: Knex, now: () => number): AnyRoute[] {
       auth: 'project',
       query: EventNamesQuery,
       response: { status: 200, description: 'Matching names.', schema: EventNames },
-      handle: async ({ auth, query }) => eventNames(db, auth.projectId, query.prefix, query.limit),
+      handle: async ({ auth, query }) => eventNames(db, tables, auth.projectId, query.prefix, query.limit),
     }),
   ];
 }

@@ -1,12 +1,14 @@
 /**
  * A private database per test file: `qtest_<random>` on the shared PostgreSQL, with the read
- * models' tables from projections' DDL and a read-only role of its own, dropped afterwards.
- * The shared stack itself is never touched.
+ * models' schemas migrated as the projections migrate them (`@eventlens/read-model`, no schema
+ * prefix) and a read-only role of its own, dropped afterwards. The shared stack itself is never
+ * touched.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { stackForTests } from '@eventlens/stack';
-import { adminDdl, analyticsDdl, opsDdl } from '../../../projections/src/schema/ddl';
+import knex from 'knex';
+import { migrateReadModel, READ_MODEL_KINDS, schemaNames } from '@eventlens/read-model';
 
 export interface TestDatabase {
   name: string;
@@ -28,7 +30,8 @@ function withDatabase(url: string, database: string, user?: { name: string; pass
   return u.toString();
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `schemaPrefix`: migrate `<prefix>analytics`, … instead (EVENTLENS_SCHEMA_PREFIX; the app's `schemaPrefix`). */
+export async function createTestDatabase(options: { schemaPrefix?: string } = {}): Promise<TestDatabase> {
   const stack = await stackForTests();
   const name = `qtest_${randomBytes(6).toString('hex')}`;
   const role = `${name}_reader`;
@@ -45,14 +48,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
   const ownerUrl = withDatabase(stack.databaseUrl, name);
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
-  await owner.query(analyticsDdl('analytics'));
-  await owner.query(adminDdl('admin'));
-  await owner.query(opsDdl('ops'));
+  const migrator = knex({ client: 'pg', connection: ownerUrl, pool: { min: 0, max: 1 } });
+  try {
+    const schemas = schemaNames(options.schemaPrefix);
+    for (const kind of READ_MODEL_KINDS)
+      await migrateReadModel(migrator, { kind, schema: schemas[kind], readerRole: role });
+  } finally {
+    await migrator.destroy();
+  }
   await owner.query(`
     revoke all on database ${name} from public;
-    grant connect on database ${name} to ${role};
-    grant usage on schema analytics, admin, ops to ${role};
-    grant select on all tables in schema analytics, admin, ops to ${role};`);
+    grant connect on database ${name} to ${role};`);
 
   return {
     name,

@@ -14,7 +14,7 @@ import {
   histogramQuantile,
   minuteOf,
   type FreshnessBucket,
-} from './activity';
+} from './freshness';
 
 /** A small deterministic generator (mulberry32): the same samples on every run. */
 function random(seed: number): () => number {

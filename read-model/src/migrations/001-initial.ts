@@ -1,41 +1,31 @@
 /**
- * The read models' tables. The projections own them (and are the only writers); the query side
- * reads them through a read-only role. Each projection keeps its tables, and its Kafka
- * checkpoints, in its own PostgreSQL schema: a rebuild fills a fresh schema and swaps it in with
- * two renames in one transaction, checkpoints included, while the old one keeps serving.
+ * Migration 001 of every kind: the read models as the `create … if not exists` DDL of the releases
+ * before the version table built them, statement for statement. It stays idempotent on purpose:
+ * run on a schema one of those releases made (which has no version table), it creates what is
+ * missing (`add column if not exists` included, so a schema of an even older release gains the
+ * columns added since) and touches no row; the migrator then records it, and later migrations run
+ * as on a fresh schema. Migrations after this one are plain DDL: the version table runs each once.
  *
  * Times are timestamptz; ids given by clients are text (bounded by the contracts), ids made by
- * EventLens are uuid.
+ * EventLens are uuid. The SQL names its schema only through the `schema` parameter, because a
+ * rebuild migrates `<schema>_rebuild` and renames it into place.
  *
- * ADDITIONS made by the projections package (nothing above was renamed or removed; each is an
- * `add column if not exists` / `create … if not exists`, so it also upgrades existing schemas):
+ * Why some columns exist:
  * - `sessions.entry_event_id`, `sessions.exit_event_id` (uuid): the event that set entry_url /
  *   exit_url. Ties on ts are broken by event id, so the entry and exit URLs are the same whatever
  *   order the events arrive in (across batches, partitions, retries).
- * - `sessions.duration_ms` (bigint, generated from last_seen - first_seen): the session duration.
- * - `dlq_records.generation` (integer, default 0) and the unique index `dlq_records_origin` on
- *   (projection, original coordinates, generation): a failed record forwarded twice (a worker
- *   crashed after producing to the retry topic and before committing) is indexed once. The
- *   generation counts DLQ replays, so a record that fails again after a replay gets a new row.
- * - `dlq_replay_requests` (ops): the `DlqReplayRequested` events of the admin topic the ops worker
- *   has acted on, one row per request id, written in the transaction that moves its checkpoint.
- * - `projection_throughput`, `projection_freshness` (ops): per projection and minute, the rows
- *   applied and a histogram of their freshness (projected time − received time), written in the
- *   batch's transaction and pruned after 24 h (see ops/activity.ts).
- * - `schema_versions_seen`, `contract_subjects`, `contract_versions` (ops): records taken per
- *   projection and writer schema id, and the registry's subjects, levels and versions (see
- *   ops/contracts.ts).
- * - `console_sessions` (admin): console logins (`ConsoleSessionStarted`) and their revocations
- *   (`ConsoleSessionRevoked`), one row per session id. A revocation that arrives before its start
- *   makes the row with null start and expiry; the start fills them in. The query side refuses a
- *   session whose row has `revoked_at`.
+ * - `dlq_records.generation` and the unique index `dlq_records_origin` on (projection, original
+ *   coordinates, generation): a failed record forwarded twice (a worker crashed after producing to
+ *   the retry topic and before committing) is indexed once. The generation counts DLQ replays, so a
+ *   record that fails again after a replay gets a new row.
+ * - `console_sessions.started_at`, `expires_at` nullable: a revocation that arrives before its
+ *   start makes the row with null start and expiry; the start fills them in. The query side
+ *   refuses a session whose row has `revoked_at`.
  */
 
-/** Live schema names. A rebuild uses `<name>_rebuild` and renames it. */
-export const SCHEMAS = { analytics: 'analytics', admin: 'admin', ops: 'ops' } as const;
+import { ident as q } from '../catalog';
 
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
+/** Every schema's Kafka checkpoints, moved in each batch's transaction. */
 export function checkpointsDdl(schema: string): string {
   return `
 create table if not exists ${q(schema)}.checkpoints (
@@ -47,7 +37,7 @@ create table if not exists ${q(schema)}.checkpoints (
 );`;
 }
 
-/** Built from eventlens.events by the `analytics` projection, in one transaction per batch. */
+/** SQL text (several statements): the `analytics` schema, built from eventlens.events in one transaction per batch. */
 export function analyticsDdl(schema: string): string {
   const s = q(schema);
   return `
@@ -118,7 +108,7 @@ create table if not exists ${s}.sessions (
   exit_url      text,        -- url of the latest event (by ts)
   primary key (project_id, session_id)
 );
--- Added by the projections (see ADDITIONS at the top of this file).
+-- The events that set entry_url and exit_url (ties on ts broken by event id), and the duration.
 alter table ${s}.sessions add column if not exists entry_event_id uuid;
 alter table ${s}.sessions add column if not exists exit_event_id uuid;
 alter table ${s}.sessions add column if not exists duration_ms bigint
@@ -161,7 +151,7 @@ create table if not exists ${s}.event_names (
 );`;
 }
 
-/** Built from eventlens.admin by the `admin` projection. */
+/** SQL text (several statements): the `admin` schema, built from eventlens.admin. */
 export function adminDdl(schema: string): string {
   const s = q(schema);
   return `
@@ -195,7 +185,7 @@ create table if not exists ${s}.users (
   registered_at  timestamptz not null
 );
 
--- Added by the projections (see ADDITIONS at the top of this file).
+-- Console logins (ConsoleSessionStarted) and their revocations (ConsoleSessionRevoked), per session id.
 create table if not exists ${s}.console_sessions (
   session_id  uuid        primary key,
   user_id     uuid        not null,
@@ -209,7 +199,7 @@ create index if not exists console_sessions_by_user on ${s}.console_sessions (us
 }
 
 /**
- * Operational read models: the DLQ contents (so the console can show failed events) and each
+ * SQL text (several statements): the operational read models, the DLQ contents (so the console can show failed events) and each
  * projection's progress (so the query side can report lag without talking to Kafka).
  */
 export function opsDdl(schema: string): string {
@@ -236,12 +226,12 @@ create table if not exists ${s}.dlq_records (
   primary key (projection, dlq_partition, dlq_offset)
 );
 create index if not exists dlq_recent on ${s}.dlq_records (projection, failed_at desc);
--- Added by the projections (see ADDITIONS at the top of this file).
+-- A record forwarded twice is indexed once; a replay that fails again makes a new generation.
 alter table ${s}.dlq_records add column if not exists generation integer not null default 0;
 create unique index if not exists dlq_records_origin on ${s}.dlq_records
   (projection, original_topic, original_partition, original_offset, generation);
 
--- Added by the projections: DLQ replays requested through the admin topic, each run once.
+-- DLQ replays requested through the admin topic, each run once (written with the ops checkpoint).
 create table if not exists ${s}.dlq_replay_requests (
   request_id        uuid        primary key,
   projection        text        not null,
@@ -262,8 +252,8 @@ create table if not exists ${s}.projection_status (
   primary key (projection, topic, partition)
 );
 
--- Added by the projections: per projection and UTC minute, the rows applied and a log-scale
--- histogram of their freshness (ops/activity.ts), written in each batch's transaction.
+-- Per projection and UTC minute, the rows applied and a log-scale histogram of their freshness
+-- (freshness.ts), written in each batch's transaction and pruned after 24 h.
 create table if not exists ${s}.projection_throughput (
   minute      timestamptz not null,
   projection  text        not null,
@@ -279,7 +269,7 @@ create table if not exists ${s}.projection_freshness (
   primary key (minute, projection, bucket)
 );
 
--- Added by the projections: the contracts as the operator sees them (ops/contracts.ts): records
+-- The contracts as the operator sees them (projections' ops/contracts.ts): records
 -- taken per projection and writer schema id (in each batch's transaction), and the registry's
 -- subjects, levels and versions (replaced by the status refresher).
 create table if not exists ${s}.schema_versions_seen (

@@ -1,0 +1,141 @@
+/**
+ * The read models' catalog: which PostgreSQL schema each projection kind writes and which tables it
+ * holds. The projections create and write these tables (migrations.ts); the query side reads them
+ * through a read-only role. Both take the names from here, so a table is named in one place.
+ *
+ * Each kind keeps its tables, and its Kafka checkpoints, in a schema of its own,
+ * `<prefix><kind>`: the prefix (EVENTLENS_SCHEMA_PREFIX, empty by default) lets several
+ * deployments or test runs share a database. A rebuild fills `<schema>_rebuild` and renames it into
+ * place, so nothing in a schema may name its own schema (the migrations' version table included).
+ */
+
+/** The projection kinds that own a schema: the two projections of the log, and the operational one. */
+export const READ_MODEL_KINDS = ['analytics', 'admin', 'ops'] as const;
+export type ReadModelKind = (typeof READ_MODEL_KINDS)[number];
+
+/** Live schema names without a prefix. A rebuild uses `<name>_rebuild` and renames it. */
+export const SCHEMAS: Readonly<Record<ReadModelKind, string>> = {
+  analytics: 'analytics',
+  admin: 'admin',
+  ops: 'ops',
+};
+
+/**
+ * What a schema prefix may be: empty, or lowercase letters, digits and `_` starting with a letter
+ * or `_`, so every schema name is a plain PostgreSQL identifier that needs no quoting in SQL text.
+ */
+export const SCHEMA_PREFIX_PATTERN = /^$|^[a-z_][a-z0-9_]*$/;
+
+/** The schema of each kind under a prefix. Throws a RangeError for a prefix SCHEMA_PREFIX_PATTERN refuses. */
+export function schemaNames(prefix = ''): Record<ReadModelKind, string> {
+  if (!SCHEMA_PREFIX_PATTERN.test(prefix))
+    throw new RangeError(`schema prefix ${JSON.stringify(prefix)}: lowercase letters, digits and _ only`);
+  return {
+    analytics: `${prefix}${SCHEMAS.analytics}`,
+    admin: `${prefix}${SCHEMAS.admin}`,
+    ops: `${prefix}${SCHEMAS.ops}`,
+  };
+}
+
+/**
+ * The tables of each kind, by the name code uses for them. Every schema also holds `checkpoints`
+ * (the Kafka positions, written in each batch's transaction) and the migrations' version table.
+ */
+export const TABLES = {
+  analytics: {
+    checkpoints: 'checkpoints',
+    /** One row per (project, event id): the explorer. */
+    events: 'events',
+    /** Events per minute and event name. */
+    volumeMinute: 'volume_minute',
+    sessions: 'sessions',
+    /** page_view events per hour and URL path. */
+    pageViewsHour: 'page_views_hour',
+    /** Unique users per UTC day. */
+    dailyUsers: 'daily_users',
+    /** Bot traffic per UTC day (every other aggregate leaves it out). */
+    botEventsDay: 'bot_events_day',
+    eventNames: 'event_names',
+  },
+  admin: {
+    checkpoints: 'checkpoints',
+    projects: 'projects',
+    apiKeys: 'api_keys',
+    users: 'users',
+    consoleSessions: 'console_sessions',
+  },
+  ops: {
+    checkpoints: 'checkpoints',
+    dlqRecords: 'dlq_records',
+    dlqReplayRequests: 'dlq_replay_requests',
+    projectionStatus: 'projection_status',
+    projectionThroughput: 'projection_throughput',
+    projectionFreshness: 'projection_freshness',
+    schemaVersionsSeen: 'schema_versions_seen',
+    contractSubjects: 'contract_subjects',
+    contractVersions: 'contract_versions',
+    failureCounts: 'failure_counts',
+  },
+} as const satisfies Record<ReadModelKind, Record<string, string>>;
+
+/** The migrations' version table in every schema (knex's migrator; its lock table is `<name>_lock`). */
+export const MIGRATIONS_TABLE = 'schema_migrations';
+
+/** The tables the query side reads, each as `schema.table` under a schema prefix. */
+export interface ReaderTables {
+  events: string;
+  volumeMinute: string;
+  sessions: string;
+  pageViewsHour: string;
+  dailyUsers: string;
+  eventNames: string;
+  botEventsDay: string;
+  projects: string;
+  apiKeys: string;
+  users: string;
+  consoleSessions: string;
+  dlqRecords: string;
+  projectionStatus: string;
+  failureCounts: string;
+  projectionThroughput: string;
+  projectionFreshness: string;
+  schemaVersionsSeen: string;
+  contractSubjects: string;
+  contractVersions: string;
+}
+
+/**
+ * `schema.table` of every table the query side reads, under `prefix` (`readerTables('')` gives
+ * `analytics.events`, …). The names are plain identifiers (schemaNames' rule), so they go into SQL
+ * text and knex table names as they are. Throws a RangeError for a prefix schemaNames refuses.
+ */
+export function readerTables(prefix = ''): ReaderTables {
+  const s = schemaNames(prefix);
+  const { analytics: a, admin: d, ops: o } = TABLES;
+  return {
+    events: `${s.analytics}.${a.events}`,
+    volumeMinute: `${s.analytics}.${a.volumeMinute}`,
+    sessions: `${s.analytics}.${a.sessions}`,
+    pageViewsHour: `${s.analytics}.${a.pageViewsHour}`,
+    dailyUsers: `${s.analytics}.${a.dailyUsers}`,
+    eventNames: `${s.analytics}.${a.eventNames}`,
+    botEventsDay: `${s.analytics}.${a.botEventsDay}`,
+    projects: `${s.admin}.${d.projects}`,
+    apiKeys: `${s.admin}.${d.apiKeys}`,
+    users: `${s.admin}.${d.users}`,
+    consoleSessions: `${s.admin}.${d.consoleSessions}`,
+    dlqRecords: `${s.ops}.${o.dlqRecords}`,
+    projectionStatus: `${s.ops}.${o.projectionStatus}`,
+    failureCounts: `${s.ops}.${o.failureCounts}`,
+    projectionThroughput: `${s.ops}.${o.projectionThroughput}`,
+    projectionFreshness: `${s.ops}.${o.projectionFreshness}`,
+    schemaVersionsSeen: `${s.ops}.${o.schemaVersionsSeen}`,
+    contractSubjects: `${s.ops}.${o.contractSubjects}`,
+    contractVersions: `${s.ops}.${o.contractVersions}`,
+  };
+}
+
+/** A quoted PostgreSQL identifier (for names that did not come through schemaNames: `<schema>_rebuild`, roles). */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

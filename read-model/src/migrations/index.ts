@@ -1,0 +1,47 @@
+/**
+ * The migrations of each kind's schema, in order. The version table of a schema
+ * (`<schema>.schema_migrations`, knex's format: id, name, batch, migration_time) records the names
+ * applied, and `migrateReadModel` (migrate.ts) applies the rest in order.
+ *
+ * Adding a migration: append `{ name, up }` to its kind's list, named `NNN_what` with the next number
+ * (names sort in order and are never renamed once released). `up(db, schema)` runs inside the
+ * migrate transaction with `db` bound to it, and must name the schema only through `schema` (a
+ * rebuild migrates `<schema>_rebuild`). Never edit a released migration: a rename, a drop or a
+ * backfill is a new one. There is no `down`: read models move forward, and a mistake is undone by
+ * another migration or by a rebuild from the log. docs/CONVENTIONS.md, "Read-model migrations".
+ */
+import type { Knex } from 'knex';
+import type { ReadModelKind } from '../catalog';
+import { adminDdl, analyticsDdl, opsDdl } from './001-initial';
+import * as eventsPageViews from './002-events-page-views';
+
+export interface ReadModelMigration {
+  /** `NNN_what`: the name the version table records. */
+  readonly name: string;
+  /** Applies the change to `schema`, inside the migrate transaction (`db` is bound to it). */
+  up(db: Knex, schema: string): Promise<void>;
+}
+
+/**
+ * SQL text as knex's `raw` must be given it to send it unchanged: knex reads each `?` as a
+ * placeholder (the jsonb operators `?`, `?|`, `?&` included), and `\?` is its escape for a literal one.
+ */
+export function escapeForKnex(sql: string): string {
+  return sql.replaceAll('?', '\\?');
+}
+
+/** SQL text of several statements, sent as one simple query. */
+async function runSql(db: Knex, sql: string): Promise<void> {
+  await db.raw(escapeForKnex(sql));
+}
+
+const initial = (ddl: (schema: string) => string): ReadModelMigration => ({
+  name: '001_initial',
+  up: (db, schema) => runSql(db, ddl(schema)),
+});
+
+export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigration[]>> = {
+  analytics: [initial(analyticsDdl), { name: '002_events_page_views', up: eventsPageViews.up }],
+  admin: [initial(adminDdl)],
+  ops: [initial(opsDdl)],
+};
