@@ -13,9 +13,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 // query-side's own test support: the read models' DDL, a read-only role, fixtures, the app.
-import { createTestDatabase } from '../../query-side/src/test-support/database';
-import { insertProject, insertUser } from '../../query-side/src/test-support/fixtures';
-import { startServer } from '../../query-side/src/test-support/server';
+import {
+  createTestDatabase,
+  insertProject,
+  insertUser,
+  startServer,
+} from '@eventlens/query-side/test-support';
 import { createConsoleHandler } from '../server/app';
 import { silentLogger } from '@eventlens/service-kit';
 import { launchChromium, logIn, newContext } from '../test/browser/support';

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startReadSide } from '../../e2e/src/read-side';
+import { startReadSide } from '@eventlens/e2e/read-side';
 import { createConsoleHandler } from '../server/app';
 import { silentLogger } from '@eventlens/service-kit';
 import { launchChromium, layoutProblems, newContext, screenshot } from '../test/browser/support';

@@ -11,13 +11,8 @@ import {
   startCommandSide,
   testConfig,
   type RunningCommandSide,
-} from '../../../command-side/src/test-support';
-import {
-  createTestEnv,
-  startInProcess,
-  type InProcess,
-  type TestEnv,
-} from '../../../projections/src/testing/fixture';
+} from '@eventlens/command-side/test-support';
+import { createTestEnv, startInProcess, type InProcess, type TestEnv } from '@eventlens/projections/testing';
 import { createTestDatabase, type TestDatabase } from '../test-support/database';
 import { startServer, TEST_SECRET, type TestServer } from '../test-support/server';
 
