@@ -1,10 +1,40 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * The fault tests under load: each drives a steady rate against services of its own, kills or stops
+ * a process, and reports throughput and latency figures. Run one at a time, after the other files, so
+ * no other test takes CPU from the rate they measure (or from the rate they must keep offering).
+ */
+const LOAD_TESTS = [
+  'src/kafka-failover.int.test.ts',
+  'src/kafka-outage.int.test.ts',
+  'src/projections-worker-loss.int.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
-    fileParallelism: false,
+    projects: [
+      {
+        extends: true,
+        test: {
+          // Isolated from each other: topics, consumer groups, schemas, projects and keys of their
+          // own, private servers on free ports.
+          name: 'e2e',
+          include: ['src/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...LOAD_TESTS],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'load',
+          include: LOAD_TESTS,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

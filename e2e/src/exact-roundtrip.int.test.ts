@@ -23,6 +23,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createCommandSide, loadConfig, type CommandSide } from '@eventlens/command-side';
 import { formatPath, LIMITS } from '@eventlens/contracts';
 import { stackForTests, type DevFile } from '@eventlens/stack';
+import { eventually } from '@eventlens/stack/eventually';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -373,6 +374,7 @@ async function send(body: string): Promise<Answer> {
       error?: { code: string; message: string; fields?: { field: string }[] };
     };
     if (res.status === 429) {
+      // A client told to slow down waits the Retry-After the server asked for.
       await sleep(1000 * Number(res.headers.get('retry-after') ?? 1));
       continue;
     }
@@ -424,28 +426,28 @@ beforeAll(async () => {
   const project = await admin('POST', '/v1/admin/projects', { name: `exact round trip ${randomUUID()}` });
   writeKey = (await admin('POST', `/v1/admin/projects/${project.project_id}/keys`, { kind: 'write' })).key!;
   readKey = (await admin('POST', `/v1/admin/projects/${project.project_id}/keys`, { kind: 'read' })).key!;
-  const end = Date.now() + 15_000;
-  for (;;) {
-    const probe = await send(`{"api_key":${quote(writeKey)},"event_name":"probe"}`);
-    if (probe.status === 202 && (await query('/v1/events?limit=1')).status === 200) break;
-    if (Date.now() > end) throw new Error('the new project keys were not known within 15 s');
-    await sleep(100);
-  }
+  await eventually(
+    'the new project keys to be known',
+    async () =>
+      (await send(`{"api_key":${quote(writeKey)},"event_name":"probe"}`)).status === 202 &&
+      (await query('/v1/events?limit=1')).status === 200,
+    { timeoutMs: 15_000 },
+  );
 });
 
 afterAll(async () => {
   await commandSide?.stop();
 });
 
-async function readBack(eventId: string, timeoutMs = 20_000): Promise<Record<string, unknown> | undefined> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await query(`/v1/events/${eventId}`);
-    if (res.status === 200) return (await res.json()) as Record<string, unknown>;
-    if (Date.now() > end) return undefined;
-    await sleep(150);
-  }
-}
+const readBack = (eventId: string): Promise<Record<string, unknown>> =>
+  eventually(
+    `event ${eventId} in the query API`,
+    async () => {
+      const res = await query(`/v1/events/${eventId}`);
+      return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 150 },
+  );
 
 describe('the cases that used to be altered or dead-lettered, through the whole pipeline', () => {
   it('(a) a lone surrogate in metadata is a 400 naming the field, and nothing is stored', async () => {
@@ -468,13 +470,12 @@ describe('the cases that used to be altered or dead-lettered, through the whole 
       `"context":{"constructor":"c","":"","toString":" v "}}`;
     expect((await send(body)).status).toBe(202);
     const item = await readBack(eventId);
-    expect(item).toBeDefined();
     expect(item).toMatchObject({
       event_name: ' spaced\u2028name ',
       user_id: '\tu😀',
       url: 'https://x.test/é?q=a\u0301',
     });
-    expect(canonical(item!.metadata)).toBe(
+    expect(canonical(item.metadata)).toBe(
       canonical({
         constructor: { prototype: ['😀'] },
         prototype: 1,
@@ -483,7 +484,7 @@ describe('the cases that used to be altered or dead-lettered, through the whole 
         n: [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 5e-324, 0.1, 1.5e-7, 100, 0, -1.25],
       }),
     );
-    expect(canonical(item!.context)).toBe(canonical({ constructor: 'c', '': '', toString: ' v ' }));
+    expect(canonical(item.context)).toBe(canonical({ constructor: 'c', '': '', toString: ' v ' }));
   });
 
   it('a year-2099 timestamp does not land in the future; the client reading is kept in context', async () => {
@@ -508,15 +509,14 @@ describe('the cases that used to be altered or dead-lettered, through the whole 
     const second = await readBack(withSentAt);
     const after = Date.now();
     for (const item of [first, second]) {
-      expect(item).toBeDefined();
-      const timestamp = Date.parse(item!.timestamp as string);
+      const timestamp = Date.parse(item.timestamp as string);
       expect(timestamp).toBeGreaterThanOrEqual(before - 2000);
-      expect(timestamp).toBeLessThanOrEqual(Date.parse(item!.received_at as string));
+      expect(timestamp).toBeLessThanOrEqual(Date.parse(item.received_at as string));
       expect(timestamp).toBeLessThanOrEqual(after);
     }
-    expect(Date.parse(second!.timestamp as string)).toBe(Date.parse(second!.received_at as string) - 2000);
-    expect(first!.context).toEqual({ client_timestamp: String(in2099) });
-    expect(second!.context).toEqual({
+    expect(Date.parse(second.timestamp as string)).toBe(Date.parse(second.received_at as string) - 2000);
+    expect(first.context).toEqual({ client_timestamp: String(in2099) });
+    expect(second.context).toEqual({
       client_timestamp: String(in2099),
       client_sent_at: String(in2099 + 2000),
     });
@@ -561,25 +561,32 @@ describe('invariant 7 over generated events', () => {
           );
       });
 
-      // Poll in bulk: page through the project's events until every accepted one is visible.
+      // Poll in bulk: page through the project's events until every accepted one is visible. A
+      // timeout is one failure, and the check below names each event that was not readable.
       const wanted = new Map(accepted.map((c) => [c.eventId, c]));
       const seen = new Map<string, Record<string, unknown>>();
-      const deadline = Date.now() + 60_000 + RUNS * 10;
-      while (seen.size < wanted.size && Date.now() < deadline) {
-        let cursor: string | null = null;
-        do {
-          const res = await query(
-            `/v1/events?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-          );
-          expect(res.status).toBe(200);
-          const page = (await res.json()) as { items: Record<string, unknown>[]; next_cursor: string | null };
-          for (const item of page.items) {
-            if (wanted.has(item.event_id as string)) seen.set(item.event_id as string, item);
-          }
-          cursor = page.next_cursor;
-        } while (cursor);
-        if (seen.size < wanted.size) await sleep(250);
-      }
+      await eventually(
+        'every accepted event in the listing',
+        async () => {
+          let cursor: string | null = null;
+          do {
+            const res = await query(
+              `/v1/events?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+            );
+            if (res.status !== 200) throw new Error(`GET /v1/events: ${res.status} ${await res.text()}`);
+            const page = (await res.json()) as {
+              items: Record<string, unknown>[];
+              next_cursor: string | null;
+            };
+            for (const item of page.items) {
+              if (wanted.has(item.event_id as string)) seen.set(item.event_id as string, item);
+            }
+            cursor = page.next_cursor;
+          } while (cursor);
+          return seen.size === wanted.size;
+        },
+        { timeoutMs: 60_000 + RUNS * 10, intervalMs: 250 },
+      ).catch((error: Error) => failures.push(error.message));
       // The route the brief names, for every accepted event: GET /v1/events/<id>.
       const items = await pool(accepted, async (c) => {
         if (!seen.has(c.eventId)) return undefined;

@@ -15,11 +15,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, loadConfig, REPO_ROOT, stackForTests } from '@eventlens/stack';
+import { eventually } from '@eventlens/stack/eventually';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const TAG = process.env.EVENTLENS_IMAGE_TAG ?? 'dev';
 const SERVICES = [
   { name: 'command-side', portVar: 'EVENTLENS_INGEST_PORT', hostVar: 'EVENTLENS_INGEST_HOST' },
@@ -169,18 +169,22 @@ describe('container images', () => {
         ...Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : ['--env', `${k}=${v}`])),
         image,
       ]);
-      let ready = false;
-      for (let deadline = Date.now() + 90_000; !ready && Date.now() < deadline;) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-        if (!ready) {
+      // 'ready', or why not: a container that stopped ends the wait at once.
+      const outcome = await eventually(
+        `${name} /readyz`,
+        async () => {
+          const ready = await fetch(`http://127.0.0.1:${port}/readyz`, {
+            signal: AbortSignal.timeout(2_000),
+          }).then(
+            (r) => r.status === 200,
+            () => false,
+          );
+          if (ready) return 'ready';
           const state = (await podman(['inspect', '--format', '{{.State.Status}}', container])).stdout.trim();
-          if (state !== 'running') break;
-          await sleep(250);
-        }
-      }
+          return state === 'running' ? undefined : `the container is ${state}`;
+        },
+        { timeoutMs: 90_000, intervalMs: 250 },
+      ).catch((error: Error) => error.message);
       const logs = async () => {
         const out = await podman(['logs', '--tail', '20', container]).catch(() => ({
           stdout: '',
@@ -188,7 +192,7 @@ describe('container images', () => {
         }));
         return `${out.stdout}${out.stderr}`;
       };
-      expect(ready, `${name} not ready on port ${port}:\n${await logs()}`).toBe(true);
+      expect(outcome, `${name} not ready on port ${port}:\n${await logs()}`).toBe('ready');
       console.log(`${name}: /readyz 200 ${Date.now() - started} ms after podman run`);
 
       // The process runs as 10001, cannot write its root filesystem, and can write /tmp.

@@ -119,6 +119,7 @@ export function startLoad(options: LoadOptions): Load {
         peakInFlight = Math.max(peakInFlight, pending.size);
         void request.finally(() => pending.delete(request));
       }
+      // The sender's tick (a quarter of the interval): the pace, not a wait for a condition.
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, options.intervalMs / 4)));
     }
   })();

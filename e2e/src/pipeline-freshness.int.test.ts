@@ -7,6 +7,7 @@
  * moment the events were seen).
  */
 import { randomUUID } from 'node:crypto';
+import { eventually } from '@eventlens/stack/eventually';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReadSide, type ReadSide } from './read-side';
 
@@ -22,22 +23,7 @@ interface Pipeline {
   projections: PipelineProjection[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(250);
-  }
-}
+const WAIT = { timeoutMs: 60_000, intervalMs: 250 };
 
 describe('throughput and freshness per projection through the query API', () => {
   let side: ReadSide;
@@ -59,9 +45,7 @@ describe('throughput and freshness per projection through the query API', () => 
 
   it('events POSTed to the stack show up as throughput and freshness of the analytics projection', async () => {
     // Given the private read side knows the stack's read key (the admin log is projected)
-    await until('the read key to be known to the private read side', async () =>
-      (await pipeline(60).catch(() => undefined)) ? true : undefined,
-    );
+    await eventually('the read key to be known to the private read side', () => pipeline(60), WAIT);
 
     // When 40 events are POSTed to the stack's ingestion API
     const sessionId = `freshness-${randomUUID()}`;
@@ -81,27 +65,35 @@ describe('throughput and freshness per projection through the query API', () => 
       });
       expect(res.status).toBe(202);
     }
-    await until('the 40 events in the private read model', async () => {
-      const { rows } = await side.db.query<{ n: string }>(
-        'select count(*) as n from analytics.events where session_id = $1',
-        [sessionId],
-      );
-      return Number(rows[0]!.n) === 40 ? true : undefined;
-    });
+    await eventually(
+      'the 40 events in the private read model',
+      async () => {
+        const { rows } = await side.db.query<{ n: string }>(
+          'select count(*) as n from analytics.events where session_id = $1',
+          [sessionId],
+        );
+        return Number(rows[0]!.n) === 40;
+      },
+      WAIT,
+    );
     const seen = Date.now();
 
     // Then the query API reports them: the rows applied over the window are the rows in the read
     // model (other traffic on the stack may add to both, so they are read until they agree) …
-    const { body, rows } = await until('throughput to match the read model', async () => {
-      const before = await side.db.query<{ n: string }>('select count(*) as n from analytics.events');
-      const answer = await pipeline(60);
-      const after = await side.db.query<{ n: string }>('select count(*) as n from analytics.events');
-      const analytics = answer.projections.find((p) => p.projection === 'analytics');
-      const n = Number(before.rows[0]!.n);
-      return analytics && n === Number(after.rows[0]!.n) && analytics.throughput.applied === n
-        ? { body: answer, rows: n }
-        : undefined;
-    });
+    const { body, rows } = await eventually(
+      'throughput to match the read model',
+      async () => {
+        const before = await side.db.query<{ n: string }>('select count(*) as n from analytics.events');
+        const answer = await pipeline(60);
+        const after = await side.db.query<{ n: string }>('select count(*) as n from analytics.events');
+        const analytics = answer.projections.find((p) => p.projection === 'analytics');
+        const n = Number(before.rows[0]!.n);
+        return analytics && n === Number(after.rows[0]!.n) && analytics.throughput.applied === n
+          ? { body: answer, rows: n }
+          : undefined;
+      },
+      WAIT,
+    );
     const analytics = body.projections.find((p) => p.projection === 'analytics')!;
     expect(rows).toBeGreaterThanOrEqual(40);
     expect(body.window.minutes).toBe(60);

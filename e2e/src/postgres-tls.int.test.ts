@@ -24,6 +24,7 @@ import {
 } from '@eventlens/projections';
 import { createApp, createReaderDb } from '@eventlens/query-side';
 import { freePort, stackForTests } from '@eventlens/stack';
+import { eventually } from '@eventlens/stack/eventually';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Knex } from 'knex';
 import pg from 'pg';
@@ -40,16 +41,6 @@ async function serverBin(): Promise<string> {
     return { stdout: ls };
   });
   return stdout.trim();
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 describe('PostgreSQL over TLS', () => {
@@ -134,18 +125,24 @@ describe('PostgreSQL over TLS', () => {
     const tls = `sslmode=verify-full&sslrootcert=${encodeURIComponent(caFile)}`;
     ownerUrl = `postgres://postgres@127.0.0.1:${port}/eventlens?${tls}`;
     readerUrl = `postgres://eventlens_reader:${readerPassword}@127.0.0.1:${port}/eventlens?${tls}`;
-    await until(`PostgreSQL on ${port}:\n${serverLog}`, 60_000, async () => {
-      const client = new pg.Client({
-        connectionString: `postgres://postgres@127.0.0.1:${port}/postgres?${tls}`,
-      });
-      await client.connect();
-      try {
-        await client.query(`create database eventlens encoding 'UTF8'`);
-        await client.query(`create role eventlens_reader login password '${readerPassword}'`);
-      } finally {
-        await client.end();
-      }
-      return true;
+    await eventually(
+      `PostgreSQL on ${port}`,
+      async () => {
+        const client = new pg.Client({
+          connectionString: `postgres://postgres@127.0.0.1:${port}/postgres?${tls}`,
+        });
+        await client.connect();
+        try {
+          await client.query(`create database eventlens encoding 'UTF8'`);
+          await client.query(`create role eventlens_reader login password '${readerPassword}'`);
+        } finally {
+          await client.end();
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${serverLog}`);
     });
 
     // Topics of this test's own on the stack's Kafka: the projections and the command side use them.
@@ -238,22 +235,30 @@ describe('PostgreSQL over TLS', () => {
     const { key: readKey } = await admin(`/v1/admin/projects/${projectId}/keys`, { kind: 'read' });
 
     const eventId = randomUUID();
-    const sent = await until('the write key to be known', 30_000, async () => {
-      const res = await fetch(`${ingestUrl}/v1/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${writeKey}` },
-        body: JSON.stringify({ event_name: 'tls_check', event_id: eventId, metadata: { over: 'tls' } }),
-      });
-      return res.status === 202 ? res.status : undefined;
-    });
+    const sent = await eventually(
+      'the write key to be known',
+      async () => {
+        const res = await fetch(`${ingestUrl}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${writeKey}` },
+          body: JSON.stringify({ event_name: 'tls_check', event_id: eventId, metadata: { over: 'tls' } }),
+        });
+        return res.status === 202 ? res.status : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     expect(sent).toBe(202);
 
-    const event = await until('the event in the query API', 60_000, async () => {
-      const res = await fetch(`${queryUrl}/v1/events/${eventId}`, {
-        headers: { authorization: `Bearer ${readKey}` },
-      });
-      return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
-    });
+    const event = await eventually(
+      'the event in the query API',
+      async () => {
+        const res = await fetch(`${queryUrl}/v1/events/${eventId}`, {
+          headers: { authorization: `Bearer ${readKey}` },
+        });
+        return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
     expect(event).toMatchObject({ event_id: eventId, event_name: 'tls_check', metadata: { over: 'tls' } });
 
     // Every connection of both services is encrypted (and the server would refuse one that is not).

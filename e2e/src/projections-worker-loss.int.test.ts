@@ -26,6 +26,7 @@ import {
   type Topology,
 } from '@eventlens/projections';
 import { REPO_ROOT, stackForTests } from '@eventlens/stack';
+import { eventually } from '@eventlens/stack/eventually';
 import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,27 +205,29 @@ describe('a projection worker killed under load, four worker processes in one gr
     url = (await commandSide.listen(0, '127.0.0.1')).url;
 
     for (let i = 0; i < WORKERS; i++) workers.push(spawnWorker());
-    // Given four workers that each own one partition (the coordinator's view and their own).
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const view = await describeGroup();
-      const mapped = workers.every((w) => w.partitions.length === 1);
-      if (ownsAll(view, WORKERS) && view.members.every((m) => m.partitions.length === 1) && mapped) break;
-      const dead = workers.find((w) => w.child.exitCode !== null);
-      if (dead) throw new Error(`a worker exited during start-up:\n${dead.output}`);
-      if (Date.now() > deadline) {
-        throw new Error(
-          `four workers did not settle on one partition each: ${JSON.stringify(view)}\n${workers[0]!.output}`,
-        );
-      }
-      await sleep(250);
-    }
+    // Given four workers that each own one partition (the coordinator's view and their own). A
+    // worker that exits ends the wait at once.
+    const settled = await eventually(
+      'four workers on one partition each',
+      async () => {
+        const dead = workers.find((w) => w.child.exitCode !== null);
+        if (dead) return { dead };
+        const view = await describeGroup();
+        const mapped = workers.every((w) => w.partitions.length === 1);
+        if (ownsAll(view, WORKERS) && view.members.every((m) => m.partitions.length === 1) && mapped)
+          return { view };
+        throw new Error(`not yet: ${JSON.stringify(view)}\n${workers[0]!.output}`);
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
+    if (settled.dead) throw new Error(`a worker exited during start-up:\n${settled.dead.output}`);
   }, 180_000);
 
   afterAll(async () => {
     for (const worker of workers) {
       if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
     }
+    // SIGTERM, then SIGKILL for whatever has not stopped within a 15 s grace.
     await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(15_000)]);
     for (const worker of workers) {
       if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
@@ -268,7 +271,8 @@ describe('a projection worker killed under load, four worker processes in one gr
     expect(victim).toBeDefined();
     expect(victimMember).toBeDefined();
 
-    // The coordinator's view, and the checkpoints with the log's end, sampled all along.
+    // The coordinator's view, and the checkpoints with the log's end, sampled all along (every 100 ms:
+    // when the partition moved and when it progressed again are the figures measured).
     const views: GroupView[] = [];
     const progress: Array<{ at: number; checkpoint: number; high: number }> = [];
     let sampling = true;
@@ -303,11 +307,14 @@ describe('a projection worker killed under load, four worker processes in one gr
       now,
     });
 
+    // The timeline is the scenario: the kill at 10 s, the load for 30 s.
     await sleep(KILL_AT_MS - now());
     victim.child.kill('SIGKILL');
     const killedAt = now();
     await victim.exited;
     // A COMMIT the victim sent just before dying may still land: the baseline is taken after that.
+    // Nothing outside says when its database sessions are gone (every worker connects under the same
+    // application name), so this is a grace period, not a wait for a condition.
     await sleep(500);
     const orphanedAt = (await checkpoints()).get(0) ?? 0;
 
@@ -315,18 +322,17 @@ describe('a projection worker killed under load, four worker processes in one gr
     const result = await load.stop();
     const loadStoppedAt = now();
 
-    // Every partition's checkpoint at its end of the log.
-    const deadline = Date.now() + 60_000;
-    let caughtUpAt = NaN;
-    while (Date.now() < deadline) {
-      const offsets = await admin.fetchTopicOffsets(eventsTopic());
-      const stored = await checkpoints();
-      if (offsets.every((o) => Number(o.high) === (stored.get(o.partition) ?? 0))) {
-        caughtUpAt = now();
-        break;
-      }
-      await sleep(200);
-    }
+    // Every partition's checkpoint at its end of the log. A timeout (caughtUpAt NaN) still prints
+    // the figures below before the expectation on it fails.
+    const caughtUpAt = await eventually(
+      "every partition's checkpoint at the end of the log",
+      async () => {
+        const offsets = await admin.fetchTopicOffsets(eventsTopic());
+        const stored = await checkpoints();
+        return offsets.every((o) => Number(o.high) === (stored.get(o.partition) ?? 0)) ? now() : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    ).catch(() => NaN);
     sampling = false;
     await Promise.all(samplers);
     const after = await describeGroup();

@@ -20,6 +20,7 @@ import {
 } from '@eventlens/projections';
 import { startTracing, type Tracing } from '@eventlens/service-kit';
 import { stackForTests } from '@eventlens/stack';
+import { eventually } from '@eventlens/stack/eventually';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,16 +64,6 @@ function startReceiver(spans: OtlpSpan[]): Promise<{ server: Server; url: string
       resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
     ),
   );
-}
-
-async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('one event, one trace (OTLP export)', () => {
@@ -198,11 +189,16 @@ describe('one event, one trace (OTLP export)', () => {
     expect(sent.status).toBe(202);
 
     // The request span continues the caller's trace; validation, encoding and the produce are beneath it.
-    const request = await eventually('the request span', 30_000, () =>
-      spans.find((s) => s.kind === KIND.SERVER && s.traceId === traceId && s.parentSpanId === callerSpanId),
+    const request = await eventually(
+      'the request span',
+      () =>
+        spans.find((s) => s.kind === KIND.SERVER && s.traceId === traceId && s.parentSpanId === callerSpanId),
+      { timeoutMs: 30_000 },
     );
-    const produce = await eventually('the produce span', 30_000, () =>
-      spans.find((s) => s.kind === KIND.PRODUCER && s.traceId === traceId),
+    const produce = await eventually(
+      'the produce span',
+      () => spans.find((s) => s.kind === KIND.PRODUCER && s.traceId === traceId),
+      { timeoutMs: 30_000 },
     );
     expect(request.name).toBe('POST /v1/events');
     expect(produce.name).toBe(`send test.${id}.events`);
@@ -213,12 +209,15 @@ describe('one event, one trace (OTLP export)', () => {
     }
 
     // The batch that applied the event links to the produce span's context, and its INSERT is beneath it.
-    const batch = await eventually('the projection batch span', 60_000, () =>
-      spans.find(
-        (s) =>
-          s.kind === KIND.CONSUMER &&
-          (s.links ?? []).some((l) => l.traceId === traceId && l.spanId === produce.spanId),
-      ),
+    const batch = await eventually(
+      'the projection batch span',
+      () =>
+        spans.find(
+          (s) =>
+            s.kind === KIND.CONSUMER &&
+            (s.links ?? []).some((l) => l.traceId === traceId && l.spanId === produce.spanId),
+        ),
+      { timeoutMs: 60_000 },
     );
     expect(batch.name).toBe(`process test.${id}.events`);
     expect(batch.traceId).not.toBe(traceId); // a batch has many parents: links, not a parent
@@ -233,7 +232,6 @@ describe('one event, one trace (OTLP export)', () => {
     };
     const insert = await eventually(
       'the INSERT into the events read model beneath the batch span',
-      30_000,
       () =>
         spans.find(
           (s) =>
@@ -241,6 +239,7 @@ describe('one event, one trace (OTLP export)', () => {
             /^\s*insert into "?t_[0-9a-f]+_analytics"?\.events\b/i.test(statement(s)) &&
             descendsFromBatch(s),
         ),
+      { timeoutMs: 30_000 },
     );
     expect(attribute(insert, 'db.system.name') ?? attribute(insert, 'db.system')).toBe('postgresql');
   });
