@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // The integration files start Java processes: one at a time on a 2-core machine.
-    fileParallelism: false,
+    // Files run in parallel: each integration file starts its processes in a scratch home of its own,
+    // on free ports, with databases named for the run. Vitest's default of one worker per core but
+    // one keeps a 2-core machine at one file (and its Java processes) at a time.
   },
 });

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, REPO_ROOT } from '../src/config';
 import { readDevFile, type DevFile } from '../src/devfile';
+import { eventually } from '../src/eventually';
 import { freePort } from '../src/ports';
 import { SERVICE_ENTRIES } from '../src/services';
 import { markerArg } from '../src/supervisor';
@@ -20,7 +21,6 @@ import { stackForTests } from '../src/testing';
 const run = promisify(execFile);
 const config = loadConfig();
 const cli = path.join(REPO_ROOT, 'stack', 'src', 'cli.ts');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The bundles, as `npm run build` emits them (without its type check, which lint and build own). */
 beforeAll(async () => {
@@ -33,22 +33,6 @@ beforeAll(async () => {
     ),
   );
 }, 90_000);
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch((error: unknown) => {
-      if (error instanceof Fatal) throw error;
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** A probe's error that ends the wait at once (a process that exited); others mean "not yet". */
-class Fatal extends Error {}
 
 const ready = (url: string) =>
   fetch(url, { signal: AbortSignal.timeout(2_000) }).then((r) => (r.ok ? true : undefined));
@@ -83,10 +67,16 @@ describe('the built entry points', () => {
       let stderr = '';
       child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
       try {
-        await until(`${name} /readyz`, 60_000, async () => {
-          if (child.exitCode !== null) throw new Fatal(`${name} exited: ${stderr}`);
-          return ready(`http://127.0.0.1:${port}/readyz`);
-        });
+        // 'ready', or why not: a process that exited ends the wait at once.
+        const outcome = await eventually(
+          `${name} /readyz`,
+          async () => {
+            if (child.exitCode !== null) return `${name} exited: ${stderr}`;
+            return (await ready(`http://127.0.0.1:${port}/readyz`)) && 'ready';
+          },
+          { timeoutMs: 60_000 },
+        );
+        expect(outcome).toBe('ready');
         console.log(`${name} (built) ready ${Date.now() - started} ms after spawn`);
         const cmdline = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0');
         expect(cmdline).not.toContain('tsx');
@@ -142,12 +132,13 @@ describe('a scratch stack running the built JavaScript', () => {
     });
     launcher.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
     launcher.stderr!.on('data', (c: Buffer) => (stdout += c.toString()));
-    await until('the scratch stack', 240_000, async () => {
-      if (launcher.exitCode !== null) throw new Fatal(`the launcher exited:\n${stdout}`);
-      return /ready in/.test(stdout) ? true : undefined;
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}\n${stdout}`);
-    });
+    // 'ready', or why not: a launcher that exited ends the wait at once.
+    const outcome = await eventually(
+      'the scratch stack',
+      () => (launcher.exitCode !== null ? 'the launcher exited' : /ready in/.test(stdout) && 'ready'),
+      { timeoutMs: 240_000 },
+    ).catch((error: Error) => error.message);
+    if (outcome !== 'ready') throw new Error(`${outcome}\n${stdout}`);
     dev = (await readDevFile(path.join(home, 'dev.json')))!;
   }, 300_000);
 
@@ -190,11 +181,17 @@ describe('a scratch stack running the built JavaScript', () => {
     const killedAt = Date.now();
     process.kill(oldPid, 'SIGKILL');
 
-    const newPid = await until('a new command-side process', 30_000, async () => {
-      const pid = Number(await readFile(pidFile, 'utf8'));
-      return pid && pid !== oldPid ? pid : undefined;
+    const newPid = await eventually(
+      'a new command-side process',
+      async () => {
+        const pid = Number(await readFile(pidFile, 'utf8'));
+        return pid && pid !== oldPid ? pid : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    await eventually('command-side /readyz after the restart', () => ready(`${dev.ingestUrl}/readyz`), {
+      timeoutMs: 60_000,
     });
-    await until('command-side /readyz after the restart', 60_000, () => ready(`${dev.ingestUrl}/readyz`));
     const backAfterMs = Date.now() - killedAt;
     expect(newPid).not.toBe(oldPid);
     expect(stdout).toMatch(/command-side stopped \(signal SIGKILL\); restart 1 in 0\.2 s/);
@@ -204,12 +201,16 @@ describe('a scratch stack running the built JavaScript', () => {
     const after = randomUUID();
     expect((await post(after)).status).toBe(202);
     for (const eventId of [before, after]) {
-      await until(`event ${eventId} in the query API`, 30_000, async () => {
-        const r = await fetch(`${dev.queryUrl}/v1/events/${eventId}`, {
-          headers: { authorization: `Bearer ${dev.readKey}` },
-        });
-        return r.status === 200 ? true : undefined;
-      });
+      await eventually(
+        `event ${eventId} in the query API`,
+        async () => {
+          const r = await fetch(`${dev.queryUrl}/v1/events/${eventId}`, {
+            headers: { authorization: `Bearer ${dev.readKey}` },
+          });
+          return r.status === 200;
+        },
+        { timeoutMs: 30_000 },
+      );
     }
     console.log(`command-side ready again ${backAfterMs} ms after SIGKILL`);
   }, 150_000);
@@ -217,17 +218,22 @@ describe('a scratch stack running the built JavaScript', () => {
   it('a crash loop (here 3 crashes within the window) is reported in one line and stops the stack with exit code 1', async () => {
     const pidFile = path.join(home, 'run', 'query-side.pid');
     let pid = Number(await readFile(pidFile, 'utf8'));
-    const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
+    let code: number | null | undefined;
+    launcher.once('exit', (exitCode) => (code = exitCode));
     for (let crash = 1; crash <= 3; crash++) {
       process.kill(pid, 'SIGKILL');
       if (crash === 3) break;
       const previous = pid;
-      pid = await until(`query-side restart ${crash}`, 30_000, async () => {
-        const next = Number(await readFile(pidFile, 'utf8'));
-        return next && next !== previous ? next : undefined;
-      });
+      pid = await eventually(
+        `query-side restart ${crash}`,
+        async () => {
+          const next = Number(await readFile(pidFile, 'utf8'));
+          return next && next !== previous ? next : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
     }
-    const code = await Promise.race([exited, sleep(90_000).then(() => 'still running')]);
+    await eventually('the launcher to stop', () => code !== undefined, { timeoutMs: 90_000 });
     expect(code).toBe(1);
     const reports = stdout.split('\n').filter((line) => line.includes('giving up'));
     expect(reports).toEqual([

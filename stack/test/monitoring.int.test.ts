@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
+import { eventually } from '../src/eventually';
 import {
   findPrometheus,
   localTargets,
@@ -85,16 +86,19 @@ describe('Prometheus as the launcher starts it', () => {
   });
 
   it("scrapes every job: up is 1 for the stack's services, 0 for a target that answers 500", async () => {
-    const deadline = Date.now() + 30_000;
-    let up: Record<string, string> = {};
-    while (Date.now() < deadline) {
-      const body = (await (await fetch(`${url}/api/v1/query?query=up`)).json()) as {
-        data: { result: { metric: { job: string }; value: [number, string] }[] };
-      };
-      up = Object.fromEntries(body.data.result.map((r) => [r.metric.job, r.value[1]]));
-      if (Object.keys(up).length === SCRAPE_JOBS.length) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const up = await eventually(
+      'a scrape of every job',
+      async () => {
+        const body = (await (await fetch(`${url}/api/v1/query?query=up`)).json()) as {
+          data: { result: { metric: { job: string }; value: [number, string] }[] };
+        };
+        const jobs = Object.fromEntries(body.data.result.map((r) => [r.metric.job, r.value[1]]));
+        if (Object.keys(jobs).length < SCRAPE_JOBS.length)
+          throw new Error(`up so far: ${JSON.stringify(jobs)}`);
+        return jobs;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     expect(up).toEqual({ 'command-side': '1', 'query-side': '1', projections: '1', console: '0' });
   }, 40_000);
 

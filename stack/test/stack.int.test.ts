@@ -14,6 +14,7 @@ import pg from 'pg';
 import { freePort } from '../src/ports';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, REPO_ROOT } from '../src/config';
+import { eventually } from '../src/eventually';
 import { findJava } from '../src/java';
 import { jdbcEnv } from '../src/registry';
 import { markerArg } from '../src/supervisor';
@@ -160,15 +161,10 @@ describe('the running stack', () => {
     );
     try {
       const url = `http://127.0.0.1:${port}/apis/ccompat/v7`;
-      const deadline = Date.now() + 90_000;
-      while (Date.now() < deadline) {
-        const ok = await fetch(`${url}/subjects`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ok) break;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+      await eventually('the second registry', async () => (await fetch(`${url}/subjects`)).ok, {
+        timeoutMs: 90_000,
+        intervalMs: 500,
+      });
       for (const [i, type] of EVENT_TYPES.entries()) {
         const res = await fetch(`${url}/schemas/ids/${ids[i]}`);
         expect(res.status).toBe(200);

@@ -5,7 +5,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { eventually } from '../src/eventually';
 import { RestartPolicy } from '../src/restart';
 import { Supervisor, type Child, type ExitReason } from '../src/supervisor';
 
@@ -32,8 +33,6 @@ const policy = (maxCrashes: number, initialDelayMs = 20) =>
     windowMs: 60_000,
   });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('the supervisor', () => {
   it('restarts a crashing child with a new process each time, and reports the crash loop once', async () => {
     const { home, exits, supervisor } = await scratch();
@@ -51,8 +50,10 @@ describe('the supervisor', () => {
       },
     );
     pids.add(child.process.pid!);
-    const deadline = Date.now() + 20_000;
-    while (exits.length === 0 && Date.now() < deadline) await sleep(20);
+    await eventually('the crash loop to be reported', () => exits.length > 0, {
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    });
     expect(restarts).toEqual([20, 40, 80]);
     expect(pids.size).toBe(4);
     expect(child.restarts).toBe(3);
@@ -67,8 +68,10 @@ describe('the supervisor', () => {
   it('reports a child without a restart policy at its first exit', async () => {
     const { exits, supervisor } = await scratch();
     await supervisor.spawn({ name: 'once', command: process.execPath, args: ['-e', 'process.exit(1)'] });
-    const deadline = Date.now() + 10_000;
-    while (exits.length === 0 && Date.now() < deadline) await sleep(20);
+    await eventually('the exit to be reported', () => exits.length > 0, {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     expect(exits.map((e) => [e.how, e.reason])).toEqual([['exit code 1', { kind: 'exit' }]]);
   });
 
@@ -78,17 +81,24 @@ describe('the supervisor', () => {
       { name: 'long', command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] },
       { policy: policy(5) },
     );
-    let restarted = 0;
-    const crashing = await supervisor.spawn(
-      { name: 'crashing', command: process.execPath, args: ['-e', 'process.exit(2)'] },
-      { policy: policy(5, 5_000), onRestarted: () => (restarted += 1) },
-    );
-    await crashing.exited;
-    await sleep(50);
-    await supervisor.stopAll(2_000);
-    expect(await long.exited).toBe('signal SIGTERM');
-    await sleep(200);
-    expect(restarted).toBe(0);
-    expect(exits).toEqual([]);
+    // The supervisor's timers are fake from here, so the 5 s restart delay can pass at once below.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let restarted = 0;
+      let scheduled!: () => void;
+      const restartPending = new Promise<void>((resolve) => (scheduled = resolve));
+      await supervisor.spawn(
+        { name: 'crashing', command: process.execPath, args: ['-e', 'process.exit(2)'] },
+        { policy: policy(5, 5_000), onRestarting: () => scheduled(), onRestarted: () => (restarted += 1) },
+      );
+      await restartPending; // it crashed, and its restart is due in 5 s
+      await supervisor.stopAll(2_000);
+      expect(await long.exited).toBe('signal SIGTERM');
+      await vi.advanceTimersByTimeAsync(10_000); // past the restart delay
+      expect(restarted).toBe(0);
+      expect(exits).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
