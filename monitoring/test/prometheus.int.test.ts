@@ -22,6 +22,7 @@ import {
   Supervisor,
   type ScrapeTargets,
 } from '@eventlens/stack';
+import { eventually } from '@eventlens/stack/eventually';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricNames, shippedExpressions, withGrafanaIntervals } from '../src/promql';
 import { sendTraffic, stackUnderTest } from './stack';
@@ -33,11 +34,11 @@ interface ApiAnswer<T> {
 }
 type Vector = { metric: Record<string, string>; value: [number, string] }[];
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 let home: string;
 let supervisor: Supervisor;
 let prometheus: string;
+/** When the test traffic had been answered (ms since the epoch): scrapes after it saw all of it. */
+let trafficDoneAt: number;
 const started = performance.now();
 
 async function api<T>(route: string, params: Record<string, string> = {}): Promise<ApiAnswer<T>> {
@@ -49,18 +50,17 @@ async function query(expr: string): Promise<ApiAnswer<{ resultType: string; resu
   return api('/api/v1/query', { query: expr });
 }
 
-/** Polls `expr` until `done` holds for its vector (or 60 s pass), returning the last vector. */
-async function until(expr: string, done: (result: Vector) => boolean): Promise<Vector> {
-  const deadline = Date.now() + 60_000;
-  let result: Vector = [];
-  while (Date.now() < deadline) {
-    const answer = await query(expr);
-    result = answer.data.result;
-    if (done(result)) return result;
-    await sleep(500);
-  }
-  return result;
-}
+/** Polls `expr` until `done` holds for its vector, within 60 s; returns that vector. */
+const until = (expr: string, done: (result: Vector) => boolean): Promise<Vector> =>
+  eventually(
+    expr,
+    async () => {
+      const { data } = await query(expr);
+      if (!done(data.result)) throw new Error(`the last answer: ${JSON.stringify(data.result)}`);
+      return data.result;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 
 beforeAll(async () => {
   const stack = await stackUnderTest();
@@ -79,6 +79,7 @@ beforeAll(async () => {
     )
   ).url;
   await sendTraffic(stack);
+  trafficDoneAt = Date.now();
 }, 120_000);
 
 afterAll(async () => {
@@ -115,9 +116,23 @@ describe('Prometheus scraping the running stack', () => {
   });
 
   it('evaluates every expression of the rules and dashboards; each metric it reads exists', async () => {
-    // Everything the traffic produced has been scraped at least once.
+    // Everything the traffic produced has been scraped at least once: every target's last scrape
+    // began after the traffic was answered.
     await until('eventlens_events_accepted_total', (r) => r.length > 0);
-    await sleep(6_000);
+    await eventually(
+      'a scrape of every target after the traffic',
+      async () => {
+        const { data } = await api<{ activeTargets: { scrapePool: string; lastScrape: string }[] }>(
+          '/api/v1/targets',
+          { state: 'active' },
+        );
+        const behind = data.activeTargets.filter((t) => Date.parse(t.lastScrape) <= trafficDoneAt);
+        if (data.activeTargets.length < SCRAPE_JOBS.length || behind.length > 0)
+          throw new Error(`not scraped since: ${behind.map((t) => t.scrapePool).join(', ') || 'no targets'}`);
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     const expressions = await shippedExpressions();
     expect(expressions.length).toBeGreaterThan(20);
     const metadata = (await api<Record<string, { type: string }[]>>('/api/v1/metadata')).data;

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadConfig, SCRAPE_JOBS, stackForTests, type ScrapeJob } from '@eventlens/stack';
+import { eventually } from '@eventlens/stack/eventually';
 
 export interface StackUnderTest {
   /** Base URL of each job's service: its /metrics is `${url}/metrics`. */
@@ -45,8 +46,6 @@ export function sample(text: string, series: string): number {
   return Number(line?.slice(series.length + 1) ?? 'NaN');
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Sends `events` events in one batch, one refused request (an unknown key), a read through the
  * query API and a request to the console; resolves once the projections committed the events
@@ -80,16 +79,14 @@ export async function sendTraffic(stack: StackUnderTest, events = 5): Promise<st
   });
   if (refused.status !== 401) throw new Error(`a request with an unknown key answered ${refused.status}`);
   await (await fetch(`${stack.urls.console}/config.json`)).arrayBuffer();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (sample(await metrics(), freshnessCount) >= before + events) {
-      const read = await fetch(`${stack.queryUrl}/v1/events/${ids[0]}`, {
-        headers: { authorization: `Bearer ${stack.readKey}` },
-      });
-      await read.arrayBuffer();
-      return ids;
-    }
-    await sleep(250);
-  }
-  throw new Error(`the projections did not commit ${events} events within 60 s (${freshnessCount})`);
+  await eventually(
+    `the projections to commit ${events} events (${freshnessCount})`,
+    async () => sample(await metrics(), freshnessCount) >= before + events,
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  const read = await fetch(`${stack.queryUrl}/v1/events/${ids[0]}`, {
+    headers: { authorization: `Bearer ${stack.readKey}` },
+  });
+  await read.arrayBuffer();
+  return ids;
 }
