@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { retry } from './retry';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('retry', () => {
   it('retries failures until an attempt succeeds, reporting each retry', async () => {
@@ -41,16 +45,26 @@ describe('retry', () => {
   });
 
   it('stops waiting when aborted', async () => {
-    const controller = new AbortController();
+    vi.useFakeTimers();
     const started = Date.now();
-    const attempt = retry(
+    const controller = new AbortController();
+    let settled: string | undefined;
+    void retry(
       async () => {
         throw new Error('down');
       },
       { minMs: 60_000, signal: controller.signal },
+    ).then(
+      () => (settled = 'resolved'),
+      (error: Error) => (settled = error.message),
     );
-    setTimeout(() => controller.abort(new Error('closing')), 20);
-    await expect(attempt).rejects.toThrow('closing');
+    // 20 ms in, the first attempt has failed and the wait of at least 60 s has begun.
+    await vi.advanceTimersByTimeAsync(20);
+    expect(settled).toBeUndefined();
+    controller.abort(new Error('closing'));
+    // Rejected with the abort's reason long before the wait is over (vi.waitFor moves the fake clock
+    // on by its interval at each look).
+    await vi.waitFor(() => expect(settled).toBe('closing'), { timeout: 1_000, interval: 50 });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

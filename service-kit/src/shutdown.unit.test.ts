@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createServer, request } from 'node:http';
+import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from './logger';
@@ -48,7 +48,10 @@ describe('onShutdown', () => {
 
 describe('closeServer', () => {
   it('lets a request in flight finish, then closes', async () => {
-    const server = createServer((_req, res) => setTimeout(() => res.end('done'), 100));
+    // The handler answers only when the test says so: the request is in flight for as long as needed.
+    let arrived!: (res: ServerResponse) => void;
+    const inFlight = new Promise<ServerResponse>((resolve) => (arrived = resolve));
+    const server = createServer((_req, res) => arrived(res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const answer = new Promise<string>((resolve, reject) => {
@@ -60,8 +63,9 @@ describe('closeServer', () => {
         .on('error', reject)
         .end();
     });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const response = await inFlight;
     const closed = closeServer(server, 5_000);
+    response.end('done');
     expect(await answer).toBe('done');
     await closed;
     expect(server.listening).toBe(false);
