@@ -9,7 +9,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, MISSING } from './chromium';
 // @ts-expect-error plain JS without types, on purpose (not part of the package)
 import { createDemoHandler } from '../serve.js';
@@ -37,6 +37,8 @@ let siteOrigin: string;
 const methods: string[] = [];
 /** While true the proxy answers 503 with Retry-After: 1 instead of forwarding, as ingestion does when Kafka is down. */
 let failing = false;
+/** The paths of the requests the proxy answered 503. */
+const refused: string[] = [];
 
 const listen = async (server: Server) => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,6 +55,7 @@ beforeAll(async () => {
   proxy = createServer((req, res) => {
     methods.push(req.method ?? '');
     if (failing) {
+      refused.push(req.url ?? '');
       res
         .writeHead(503, { 'Access-Control-Allow-Origin': '*', 'Retry-After': '1' })
         .end('{"error":{"code":"LOG_UNAVAILABLE"}}');
@@ -101,20 +104,21 @@ async function sessionEvents(sessionId: string): Promise<StoredEvent[]> {
   return ((await res.json()) as { items: StoredEvent[] }).items.reverse();
 }
 
-async function waitForEvents(
+/** Polls the query API (vi.waitFor) until the session's events satisfy `done`; returns them. */
+const waitForEvents = (
   sessionId: string,
   done: (events: StoredEvent[]) => boolean,
   timeoutMs = 20_000,
-): Promise<StoredEvent[]> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const events = await sessionEvents(sessionId);
-    if (done(events)) return events;
-    if (Date.now() > end)
-      throw new Error(`timed out; the query API has: ${events.map((e) => e.event_name).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+): Promise<StoredEvent[]> =>
+  vi.waitFor(
+    async () => {
+      const events = await sessionEvents(sessionId);
+      if (!done(events))
+        throw new Error(`timed out; the query API has: ${events.map((e) => e.event_name).join(', ')}`);
+      return events;
+    },
+    { timeout: timeoutMs, interval: 250 },
+  );
 const names = (events: StoredEvent[]) => events.map((e) => e.event_name);
 
 describe('the script tag against the real stack', () => {
@@ -143,7 +147,7 @@ describe('the script tag against the real stack', () => {
     await page.evaluate(() => history.replaceState({}, '', '/demo/pricing?plan=pro'));
     await page.evaluate(() => history.replaceState({}, '', '/demo/docs'));
     await page.goBack();
-    await page.waitForTimeout(700);
+    await page.waitForTimeout(700); // the time on the last page, which its page_leave reports
     await page.close({ runBeforeUnload: true });
     const events = await waitForEvents(
       sessionId,
@@ -187,7 +191,8 @@ describe('the script tag against the real stack', () => {
         name,
       );
     }
-    await page.waitForTimeout(1_500);
+    // The outage outlasts a retry of the queue: a /v1/batch is refused too.
+    await vi.waitFor(() => expect(refused).toContain('/v1/batch'), { timeout: 10_000, interval: 50 });
     failing = false;
     const events = await waitForEvents(sessionId, (e) => tracked.every((n) => names(e).includes(n)), 40_000);
     for (const name of tracked) expect(names(events).filter((n) => n === name)).toEqual([name]);

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, MISSING } from './chromium';
 // @ts-expect-error plain JS without types, on purpose (not part of the package)
 import { createDemoHandler } from '../serve.js';
@@ -118,7 +118,8 @@ beforeAll(async () => {
 afterEach(async () => {
   failing = slow = false;
   await Promise.all(contexts.splice(0).map((c) => c.close()));
-  // The closed pages' last page_leave arrives now, not during the next test.
+  // The closed pages' last page_leave arrives now, not during the next test. (A quiet period: no
+  // request says it was the last one.)
   await sleep(400);
 });
 
@@ -154,19 +155,24 @@ const accepted = (from = 0): Received[] =>
     return events.map((e: Received) => ({ ...e, status: r.status, path: r.path }));
   });
 
-const waitFor = async <T>(
+/**
+ * Polls `probe` (vi.waitFor) until it gives a value other than undefined or false. What is awaited is
+ * polled for; the few fixed waits left (`page.waitForTimeout`, `sleep`) are quiet periods before a
+ * check that nothing more was sent, which only time can show, or the time a page is kept open.
+ */
+const waitFor = <T>(
   what: string,
-  probe: () => T | undefined | false,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 10_000,
-): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found) return found;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+): Promise<T> =>
+  vi.waitFor(
+    async () => {
+      const found = await probe();
+      if (found === undefined || found === false) throw new Error(`timed out waiting for ${what}`);
+      return found;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 const waitForEvent = (from: number, name: string, also: (e: Received) => boolean = () => true) =>
   waitFor(name, () => accepted(from).find((e) => e.event_name == name && also(e)));
 const sessionIdOf = async (page: Page) =>
@@ -286,6 +292,8 @@ describe('in Chromium', () => {
     await waitFor('a refused send', () =>
       requests.slice(from).some((r) => r.status == 503 && r.body.includes('clocked')),
     );
+    // Real time has to pass (the scenario, not a wait for something): the resend, which any delivery
+    // may trigger, must leave more than a second after the first send for their clocks to differ.
     await sleep(1200);
     failing = false;
     const resent = await waitForEvent(from, 'clocked');
@@ -317,7 +325,8 @@ describe('in Chromium', () => {
     );
     await page.click('header a[href="/demo/docs"]');
     await page.click('a[href="#install"]');
-    await page.waitForTimeout(300);
+    await waitForEvent(from, 'page_view', (e) => e.url == demo('/docs'));
+    await page.waitForTimeout(300); // the in-page anchor must send nothing
     const views = accepted(from).filter((e) => e.event_name.startsWith('page_'));
     expect(views.map((e) => `${e.event_name} ${e.url.replace(siteOrigin, '')}`)).toEqual([
       'page_view /demo/app/#/settings',
@@ -384,7 +393,7 @@ describe('in Chromium', () => {
     // (Another test's page may deliver its last page_leave late: this page's is the one of its session.)
     const session = await sessionIdOf(page);
     const opened = Date.now();
-    await page.waitForTimeout(1200);
+    await page.waitForTimeout(1200); // the time on the page that duration_ms must report
     await page.close({ runBeforeUnload: true });
     const closed = Date.now();
     const leave = await waitForEvent(from, 'page_leave', (e) => e.session_id == session);
@@ -442,14 +451,17 @@ describe('in Chromium', () => {
         `outage_${i}`,
       );
       clicked.push(`outage_${i}`);
-      await page.waitForTimeout(150);
+      await waitFor(`the refused send of outage_${i}`, () =>
+        requests.slice(from).some((r) => r.status == 503 && r.body.includes(`"outage_${i}"`)),
+      );
     }
     await waitFor('the failures to be queued', () =>
-      a.evaluate(
-        () => Object.keys(localStorage).filter((k) => k.startsWith('el_q:')).length >= 12 || undefined,
-      ),
+      a.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('el_q:')).length >= 12),
     );
-    await sleep(1500);
+    // The outage outlasts a retry of the queue: a /v1/batch is refused too.
+    await waitFor('a refused retry of the queue', () =>
+      requests.slice(from).some((r) => r.status == 503 && r.path == '/v1/batch'),
+    );
     failing = false;
 
     await waitFor(
@@ -459,10 +471,7 @@ describe('in Chromium', () => {
     );
     await waitFor(
       'an empty queue',
-      () =>
-        a.evaluate(
-          () => Object.keys(localStorage).filter((k) => k.startsWith('el_q:')).length == 0 || undefined,
-        ),
+      () => a.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('el_q:')).length == 0),
       15_000,
     );
     const ids = accepted(from).map((e) => e.event_id);
@@ -527,8 +536,14 @@ describe('the demo site, under /demo/ as the console serves it', () => {
     expect(await heading(page)).toBe('App: Billing');
     await page.goBack();
     expect(await heading(page)).toBe('App: Settings');
+    const session = await sessionIdOf(page);
+    const beforeClose = requests.length;
     await page.close({ runBeforeUnload: true });
-    await sleep(300);
+    await waitFor('the page_leave of the closed page', () =>
+      accepted(beforeClose).some(
+        (e) => e.event_name == 'page_leave' && e.session_id == session && e.url == demo('/app/#/settings'),
+      ),
+    );
 
     const sent = accepted(from);
     expect(sent.length).toBeGreaterThan(20);
