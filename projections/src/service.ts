@@ -8,9 +8,9 @@
  *   tests pass theirs, with unique names).
  *
  * Per projection (analytics, admin): a worker on the source topic and a retry worker on its
- * retry topics, both writing the projection's schema. `ops`: the DLQ indexer over every
- * projection's DLQ topic, which also acts on DLQ replay requests in the admin topic, and the
- * status refresher (which also keeps the registry's contracts catalog in ops).
+ * retry topics, both writing the projection's schema. `ops`: a reactor (ops/reactor.ts),
+ * not a projection: it indexes every projection's DLQ topic and acts on DLQ replay requests in the
+ * admin topic by producing to Kafka; and the status refresher (which also keeps the registry's contracts catalog in ops).
  */
 import {
   createCodec,
@@ -21,21 +21,20 @@ import {
   type EventType,
 } from '@eventlens/contracts';
 import { closeServer, createLogger, retry, startHttpServer, type Logger } from '@eventlens/service-kit';
-import { createAdminProjection } from './admin';
-import { createAnalyticsProjection } from './analytics';
 import { createApp } from './app';
 import type { Config } from './config';
 import { createPool, type Pool } from './db';
 import { createKafka, createProducer, type Kafka, type Producer } from './kafka';
 import { createMetrics, type Metrics } from './metrics';
+import { createProjection } from './projections';
 import { replayDlq } from './ops/replay';
-import { createOpsProjection } from './ops/requests';
+import { createOpsReactor } from './ops/reactor';
 import { createStatusRefresher, type StatusRefresher } from './ops/status';
 import { rebuild, type RebuildResult } from './rebuild/rebuild';
 import { classifyError } from './runtime/classify';
 import type { Projection } from './runtime/projection';
 import { createRouter } from './runtime/router';
-import { createWorker, type Worker, type WorkerTuning } from './runtime/worker';
+import { createWorker, type Worker } from './runtime/worker';
 import { migrate } from './schema/migrate';
 import { PROJECTION_NAMES, topology, type ProjectionName, type Topology } from './topology';
 
@@ -122,30 +121,12 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export function createProjection(
-  name: ProjectionName,
-  deps: { codec: Codec; schema: string },
-): Projection<unknown> {
-  switch (name) {
-    case 'analytics':
-      return createAnalyticsProjection(deps) as Projection<unknown>;
-    case 'admin':
-      return createAdminProjection(deps) as Projection<unknown>;
-    default:
-      throw new Error(`unknown projection ${name satisfies never}`);
-  }
-}
-
 /** Creates or upgrades every schema (cheap and idempotent), so any subset can run. */
 export async function migrateAll(pool: Pool, t: Topology, readerRole: string): Promise<void> {
   for (const name of PROJECTION_NAMES) {
     await migrate(pool, { kind: name, schema: t.projections[name].schema, readerRole });
   }
   await migrate(pool, { kind: 'ops', schema: t.ops.schema, readerRole });
-}
-
-export function tuningOf(config: Config): WorkerTuning {
-  return config.consumer;
 }
 
 /** The source and retry workers of one projection (not started). */
@@ -168,7 +149,7 @@ export function projectionWorkers(deps: ServiceDeps, t: Topology, name: Projecti
     }),
     metrics: deps.metrics,
     logger: deps.logger,
-    tuning: tuningOf(deps.config),
+    tuning: deps.config.consumer,
     backoff: deps.config.backoff,
     clock: deps.clock,
   };
@@ -192,7 +173,7 @@ function opsWorker(deps: ServiceDeps, t: Topology): Worker {
     name: 'ops',
     kafka: deps.kafka,
     pool: deps.pool,
-    projection: createOpsProjection({
+    projection: createOpsReactor({
       schema: t.ops.schema,
       codec: deps.codec,
       producer: deps.producer,
@@ -211,7 +192,7 @@ function opsWorker(deps: ServiceDeps, t: Topology): Worker {
     router: null,
     metrics: deps.metrics,
     logger: deps.logger,
-    tuning: tuningOf(deps.config),
+    tuning: deps.config.consumer,
     backoff: deps.config.backoff,
     clock: deps.clock,
   });

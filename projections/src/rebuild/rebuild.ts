@@ -39,7 +39,7 @@ import { createRouter } from '../runtime/router';
 import { createWorker } from '../runtime/worker';
 import { grantRead } from '@eventlens/read-model';
 import { migrate } from '../schema/migrate';
-import { createProjection, tuningOf } from '../service';
+import { createProjection } from '../projections';
 import type { ProjectionName, Topology } from '../topology';
 
 export class RebuildError extends Error {
@@ -133,7 +133,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
       }),
       metrics: deps.metrics,
       logger: deps.logger,
-      tuning: tuningOf(deps.config),
+      tuning: deps.config.consumer,
       backoff: deps.config.backoff,
     });
     await worker.start();

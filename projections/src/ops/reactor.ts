@@ -1,7 +1,10 @@
 /**
- * The `ops` worker's projection: besides indexing every projection's DLQ topic (ops/dlq.ts), it
- * follows the admin topic and acts on `DlqReplayRequested` (appended by the command side for the
- * console's "Replay" button) by running `replayDlq` for that projection.
+ * The `ops` reactor. It runs in the worker loop like a projection (a batch and its checkpoints in
+ * one PostgreSQL transaction) but it is not one: besides indexing every projection's DLQ topic
+ * into ops tables (ops/dlq.ts), it follows the admin topic and acts on `DlqReplayRequested`
+ * (appended by the command side for the console's "Replay" button) by running `replayDlq` for that
+ * projection, which produces to Kafka. Its effects reach beyond its schema, so it is never rebuilt
+ * from offset 0 (that would replay every request again); its tables are an index of the DLQs.
  *
  * Once per request id: the request id is inserted into ops.dlq_replay_requests and the DLQ
  * records are selected, re-injected (produced with acks = all) and marked `replayed_at` in the
@@ -25,10 +28,10 @@ import { prepareEvents, type ApplyResult, type Projection, type SourceRecord } f
 import { applyDlqRows, toDlqRow, type DlqRow } from './dlq';
 import { replayDlq } from './replay';
 
-export type OpsRow =
+export type OpsAction =
   { kind: 'dlq'; row: DlqRow } | { kind: 'replay'; request: DlqReplayRequested } | { kind: 'ignored' };
 
-export interface OpsProjectionDeps {
+export interface OpsReactorDeps {
   schema: string;
   codec: Codec;
   producer: Producer;
@@ -43,7 +46,7 @@ export interface OpsProjectionDeps {
 }
 
 /** Pure: an admin event to what the ops worker does with it. */
-export function toOpsRow(event: AnyEvent, retryTopicOf: ReadonlyMap<string, string>): Outcome<OpsRow> {
+export function toOpsAction(event: AnyEvent, retryTopicOf: ReadonlyMap<string, string>): Outcome<OpsAction> {
   if (event.type !== 'DlqReplayRequested') return ok({ kind: 'ignored' });
   const { request_id, projection } = event.value;
   if (!isUuid(request_id)) {
@@ -58,15 +61,17 @@ export function toOpsRow(event: AnyEvent, retryTopicOf: ReadonlyMap<string, stri
   return ok({ kind: 'replay', request: { ...event.value, request_id: request_id.toLowerCase() } });
 }
 
-export function createOpsProjection(deps: OpsProjectionDeps): Projection<OpsRow> {
+export function createOpsReactor(deps: OpsReactorDeps): Projection<OpsAction> {
   return {
     name: 'ops',
     async prepare(records) {
       const admin: SourceRecord[] = [];
       for (const record of records) if (record.topic === deps.adminTopic) admin.push(record);
-      const decoded = await prepareEvents(deps.codec, admin, (event) => toOpsRow(event, deps.retryTopicOf));
+      const decoded = await prepareEvents(deps.codec, admin, (event) =>
+        toOpsAction(event, deps.retryTopicOf),
+      );
       let next = 0;
-      return records.map((record): Outcome<OpsRow> =>
+      return records.map((record): Outcome<OpsAction> =>
         record.topic === deps.adminTopic
           ? decoded[next++]!
           : ok({ kind: 'dlq', row: toDlqRow(record, deps.projectionOfTopic) }),
@@ -79,8 +84,8 @@ export function createOpsProjection(deps: OpsProjectionDeps): Projection<OpsRow>
 
 async function applyOpsRows(
   tx: Queryable,
-  deps: OpsProjectionDeps,
-  rows: readonly OpsRow[],
+  deps: OpsReactorDeps,
+  rows: readonly OpsAction[],
 ): Promise<ApplyResult> {
   let applied = 0;
   const dlqRows = rows.flatMap((r) => (r.kind === 'dlq' ? [r.row] : []));
@@ -95,7 +100,7 @@ async function applyOpsRows(
 /** Runs one replay request in the caller's transaction; false when its id was handled before. */
 async function replayRequested(
   tx: Queryable,
-  deps: OpsProjectionDeps,
+  deps: OpsReactorDeps,
   request: DlqReplayRequested,
 ): Promise<boolean> {
   const s = ident(deps.schema);

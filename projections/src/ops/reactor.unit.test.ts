@@ -1,6 +1,6 @@
 import type { AnyEvent } from '@eventlens/contracts';
 import { describe, expect, it } from 'vitest';
-import { toOpsRow } from './requests';
+import { toOpsAction } from './reactor';
 
 const retryTopicOf = new Map([
   ['analytics', 'eventlens.analytics.retry.1'],
@@ -17,9 +17,9 @@ const request = (value: Partial<{ request_id: string; projection: string }> = {}
   },
 });
 
-describe('toOpsRow', () => {
+describe('toOpsAction', () => {
   it('turns a replay request into a replay, with the request id in lower case', () => {
-    expect(toOpsRow(request(), retryTopicOf)).toEqual({
+    expect(toOpsAction(request(), retryTopicOf)).toEqual({
       kind: 'ok',
       value: {
         kind: 'replay',
@@ -38,15 +38,15 @@ describe('toOpsRow', () => {
       type: 'ProjectCreated',
       value: { project_id: 'p', name: 'n', created_at: 0, created_by: null },
     };
-    expect(toOpsRow(created, retryTopicOf)).toEqual({ kind: 'ok', value: { kind: 'ignored' } });
+    expect(toOpsAction(created, retryTopicOf)).toEqual({ kind: 'ok', value: { kind: 'ignored' } });
   });
 
   it('refuses a request it cannot act on, naming why', () => {
-    expect(toOpsRow(request({ projection: 'ops' }), retryTopicOf)).toMatchObject({
+    expect(toOpsAction(request({ projection: 'ops' }), retryTopicOf)).toMatchObject({
       kind: 'retry',
       failure: { code: 'UNKNOWN_PROJECTION', message: expect.stringContaining('"ops"') },
     });
-    expect(toOpsRow(request({ request_id: 'nope' }), retryTopicOf)).toMatchObject({
+    expect(toOpsAction(request({ request_id: 'nope' }), retryTopicOf)).toMatchObject({
       kind: 'retry',
       failure: { code: 'INVALID_EVENT' },
     });
