@@ -1,11 +1,38 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * The tests under load: worker processes of their own, a steady produce load, and kills whose
+ * timing matters (the session timeout, a batch transaction open at the kill). One at a time, after
+ * the other files, so no other test takes CPU from the workers they watch.
+ */
+const LOAD_TESTS = ['src/runtime/crash.int.test.ts', 'src/runtime/rebalance.int.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // Integration files spawn workers and share the stack's two cores: one file at a time.
-    fileParallelism: false,
+    projects: [
+      {
+        extends: true,
+        test: {
+          // Isolated from each other: topics, consumer groups and schemas (or a database) of their
+          // own through the fixture. They mostly wait on Kafka and PostgreSQL, so two at a time,
+          // although vitest's default on a 2-core machine is one.
+          name: 'projections',
+          include: ['src/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...LOAD_TESTS],
+          maxWorkers: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'load',
+          include: LOAD_TESTS,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -9,7 +10,6 @@ import {
   caughtUp,
   count,
   createTestEnv,
-  eventually,
   makeEvent,
   produceEvents,
   startInProcess,
@@ -183,12 +183,14 @@ describe('analytics and admin projections (real Kafka, registry, PostgreSQL)', (
     );
     expect(users.rows).toEqual([{ user_id: user, name: 'Ada' }]);
     await eventually(
+      'the duplicate user in the DLQ as DB_23505',
       async () =>
         (await count(
           env.pool,
           `select count(*) as n from ${ident(env.topology.ops.schema)}.dlq_records
             where projection = 'admin' and error_code = 'DB_23505'`,
         )) === 1,
+      { timeoutMs: 30_000 },
     );
   });
 

@@ -5,6 +5,7 @@
  * versions in ops, readable by the query side's role (real Kafka, registry and PostgreSQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import pg from 'pg';
 import {
   AVRO_HISTORY,
@@ -19,7 +20,6 @@ import { ident } from '../db';
 import {
   caughtUp,
   createTestEnv,
-  eventually,
   makeEvent,
   startInProcess,
   type InProcess,
@@ -155,7 +155,11 @@ describe('contract versions in ops (real Kafka, registry, PostgreSQL)', () => {
         }));
       };
       const sorted = [...expected].sort((a, b) => (a.record < b.record ? -1 : 1));
-      await eventually(async () => (await read()).length === EVENT_TYPES.length);
+      await eventually(
+        'every subject stored in ops',
+        async () => (await read()).length === EVENT_TYPES.length,
+        { timeoutMs: 30_000 },
+      );
       expect(await read()).toEqual(sorted);
       const tracked = sorted.find((s) => s.record === 'EventTracked')!;
       expect(tracked.level).toBe('FULL_TRANSITIVE');

@@ -5,12 +5,12 @@
 import type { DlqReplayRequested } from '@eventlens/contracts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { ident } from '../db';
 import {
   caughtUp,
   count,
   createTestEnv,
-  eventually,
   startInProcess,
   type InProcess,
   type TestEnv,
@@ -75,19 +75,23 @@ describe('DlqReplayRequested in the admin topic (real Kafka, registry, PostgreSQ
     const admin = env.topology.projections.admin;
     // A revocation before its key: KEY_NOT_FOUND on every attempt, so it ends in the DLQ.
     await append(revocation(firstKey));
-    await eventually(async () => (await dlqCount('replayed_at is null')) === 1);
+    await eventually('the revocation in the DLQ', async () => (await dlqCount('replayed_at is null')) === 1, {
+      timeoutMs: 30_000,
+    });
     // The cause is fixed (the key's issue arrives), then someone presses "Replay".
     await append(issue(firstKey));
     await caughtUp(env, admin.schema, admin.source);
     await append(request({ request_id: requestId }));
 
     await eventually(
+      'the replayed revocation applied',
       async () =>
         (await count(
           env.pool,
           `select count(*) as n from ${ident(admin.schema)}.api_keys where key_id = $1 and revoked_at is not null`,
           [firstKey],
         )) === 1,
+      { timeoutMs: 30_000 },
     );
     expect(await dlqCount('replayed_at is null')).toBe(0);
     expect(
@@ -106,7 +110,11 @@ describe('DlqReplayRequested in the admin topic (real Kafka, registry, PostgreSQ
   it('runs each request id once, drops a request it cannot act on, and keeps the admin partition flowing', async () => {
     // A second poison record reaches the DLQ.
     await append(revocation(secondKey));
-    await eventually(async () => (await dlqCount('replayed_at is null')) === 1);
+    await eventually(
+      'the second revocation in the DLQ',
+      async () => (await dlqCount('replayed_at is null')) === 1,
+      { timeoutMs: 30_000 },
+    );
 
     // The same request again (appended twice), and one naming no projection: nothing is replayed.
     await append(request({ request_id: requestId }), request({ projection: 'ops' }));
@@ -120,7 +128,11 @@ describe('DlqReplayRequested in the admin topic (real Kafka, registry, PostgreSQ
 
     // A new request replays it; still poison, it walks the retries back to the DLQ as generation 1.
     await append(request());
-    await eventually(async () => (await dlqCount('generation = 1')) === 1);
+    await eventually(
+      'the replayed record back in the DLQ as generation 1',
+      async () => (await dlqCount('generation = 1')) === 1,
+      { timeoutMs: 30_000 },
+    );
     expect(await dlqCount('generation = 0 and replayed_at is null')).toBe(0);
     expect(await dlqCount('generation = 1 and replayed_at is null')).toBe(1);
     expect(

@@ -51,6 +51,7 @@ describe('rebuild <projection> (real Kafka, registry, PostgreSQL)', () => {
         } catch (error) {
           readerErrors.push((error as Error).message);
         }
+        // The pace of the readers' load, not a wait for a condition: it reads until the test says stop.
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();

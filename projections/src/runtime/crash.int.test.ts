@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { ident } from '../db';
 import { expectedReadModels, readModels } from '../testing/expected';
 import {
   caughtUp,
   count,
   createTestEnv,
-  eventually,
   killSpawned,
   spawnWorker,
   startLoad,
   type TestEnv,
 } from '../testing/fixture';
 
+/** A random moment to die at: the scenario, not a wait for a condition. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('kill -9 mid-batch under load (worker processes, real Kafka and PostgreSQL)', () => {
@@ -51,11 +52,16 @@ describe('kill -9 mid-batch under load (worker processes, real Kafka and Postgre
       for (let kill = 0; kill < 4; kill++) {
         // Each life applies something (it joined, sought to the checkpoints and committed)…
         const before = await applied();
-        await eventually(async () => (await applied()) > before, 30_000, 50);
+        await eventually('the worker applying a batch', async () => (await applied()) > before, {
+          timeoutMs: 30_000,
+          intervalMs: 50,
+        });
         await sleep(Math.random() * 1500);
-        // …and dies, preferably with a batch transaction open.
-        const deadline = Date.now() + 2000;
-        while (Date.now() < deadline && (await inTransaction()) === 0) await sleep(2);
+        // …and dies, preferably with a batch transaction open (waited for up to 2 s, else it dies anyway).
+        await eventually('a batch transaction open', async () => (await inTransaction()) > 0, {
+          timeoutMs: 2000,
+          intervalMs: 2,
+        }).catch(() => undefined);
         if ((await inTransaction()) > 0) killedInTransaction++;
         await worker.kill('SIGKILL');
         worker = spawnWorker(env);

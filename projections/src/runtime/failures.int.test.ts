@@ -1,6 +1,7 @@
 import type { EventTracked } from '@eventlens/contracts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { ident } from '../db';
 import { replayDlq } from '../ops/replay';
 import { expectedReadModels, readModels } from '../testing/expected';
@@ -8,7 +9,6 @@ import {
   caughtUp,
   count,
   createTestEnv,
-  eventually,
   makeEvent,
   startInProcess,
   type InProcess,
@@ -111,11 +111,13 @@ describe('a bad record never stops a partition (real Kafka, registry, PostgreSQL
     // After retry.1..3 the four poison records are in the DLQ and indexed in ops.dlq_records.
     const ops = ident(env.topology.ops.schema);
     await eventually(
+      'the four poison records indexed in ops.dlq_records',
       async () =>
         (await count(
           env.pool,
           `select count(*) as n from ${ops}.dlq_records where projection = 'analytics'`,
         )) === 4,
+      { timeoutMs: 30_000 },
     );
     const { rows } = await env.pool.query(
       `select error_code, error_message, original_topic, original_partition, original_offset::int, attempts,
@@ -162,7 +164,7 @@ describe('a bad record never stops a partition (real Kafka, registry, PostgreSQL
       },
     });
     try {
-      await eventually(async () => seen.length >= 4);
+      await eventually('four records read from the DLQ topic', () => seen.length >= 4, { timeoutMs: 30_000 });
     } finally {
       await consumer.disconnect();
     }
@@ -199,9 +201,11 @@ describe('a bad record never stops a partition (real Kafka, registry, PostgreSQL
       ],
     });
     await eventually(
+      'the early revocation in the DLQ',
       async () =>
         (await count(env.pool, `select count(*) as n from ${ops}.dlq_records where projection = 'admin'`)) ===
         1,
+      { timeoutMs: 30_000 },
     );
     expect(
       (await env.pool.query(`select error_code from ${ops}.dlq_records where projection = 'admin'`)).rows,
@@ -238,12 +242,14 @@ describe('a bad record never stops a partition (real Kafka, registry, PostgreSQL
       });
     expect(await replay('admin')).toEqual({ replayed: 1 });
     await eventually(
+      'the replayed revocation applied',
       async () =>
         (await count(
           env.pool,
           `select count(*) as n from ${ident(admin.schema)}.api_keys where key_id = $1 and revoked_at is not null`,
           [keyId],
         )) === 1,
+      { timeoutMs: 30_000 },
     );
     expect(
       await count(
@@ -256,11 +262,13 @@ describe('a bad record never stops a partition (real Kafka, registry, PostgreSQL
     expect(await replay('analytics')).toEqual({ replayed: 4 });
     expect(await replay('analytics')).toEqual({ replayed: 0 });
     await eventually(
+      'the replayed poison back in the DLQ as generation 1',
       async () =>
         (await count(
           env.pool,
           `select count(*) as n from ${ops}.dlq_records where projection = 'analytics' and generation = 1`,
         )) === 4,
+      { timeoutMs: 30_000 },
     );
     expect(
       await count(

@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { createApp } from '../app';
 import { ident } from '../db';
 import { expectedReadModels, readModels } from '../testing/expected';
 import {
   caughtUp,
   createTestEnv,
-  eventually,
   makeEvent,
   produceEvents,
   startInProcess,
@@ -80,7 +80,9 @@ describe('PostgreSQL unavailable (a dedicated database, closed and reopened)', (
     // The workers notice, pause and back off; readiness says which dependency is missing
     const transient = async () =>
       (await workers.metrics.transientErrors.get()).values.reduce((sum, v) => sum + v.value, 0);
-    await eventually(async () => (await transient()) >= 3, 20_000);
+    await eventually('the workers retrying PostgreSQL three times', async () => (await transient()) >= 3, {
+      timeoutMs: 20_000,
+    });
     const ready = await fetch(`${baseUrl}/readyz`);
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { error: { message: string } }).error.message).toMatch(
@@ -89,7 +91,8 @@ describe('PostgreSQL unavailable (a dedicated database, closed and reopened)', (
     const worker = workers.service.workers.find((w) => w.state().name === 'analytics')!;
     expect(worker.state().failing).toBeGreaterThan(0);
     expect(worker.state().lastError).toMatch(/^DB_|^ECONN|database/);
-    // A few seconds of outage: the consumer keeps heartbeating, so it keeps its partitions
+    // A few seconds of outage: the consumer keeps heartbeating, so it keeps its partitions. The
+    // wait is the scenario (an outage that lasts while the workers keep retrying), not a poll.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const [group] = (await env.admin.describeGroups([env.topology.projections.analytics.group])).groups;
     expect(group).toMatchObject({ state: 'Stable', members: [expect.anything()] });

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { ident } from '../db';
 import { expectedReadModels, readModels } from '../testing/expected';
 import {
   caughtUp,
   count,
   createTestEnv,
-  eventually,
   killSpawned,
   spawnWorker,
   startLoad,
@@ -45,23 +45,31 @@ describe('several worker processes in one group (real Kafka and PostgreSQL)', ()
     let third;
     try {
       // Given two workers that split the four partitions between them
-      await eventually(async () => (await members()) === 2, 40_000);
+      await eventually('a stable group of two workers', async () => (await members()) === 2, {
+        timeoutMs: 40_000,
+      });
       const started = new Date();
       await eventually(
+        'all four partitions processing',
         async () => (await lastProcessed()).filter((r) => r.at > started).length === 4,
-        30_000,
+        { timeoutMs: 30_000 },
       );
 
       // When a third one joins, and then one of the first two dies without a goodbye
       third = spawnWorker(env);
-      await eventually(async () => (await members()) === 3, 40_000);
+      await eventually('a stable group of three workers', async () => (await members()) === 3, {
+        timeoutMs: 40_000,
+      });
       await first.kill('SIGKILL');
       // (its partitions move once its session times out)
-      await eventually(async () => (await members()) === 2, 40_000);
+      await eventually('a stable group of the two survivors', async () => (await members()) === 2, {
+        timeoutMs: 40_000,
+      });
       const afterKill = new Date();
       await eventually(
+        'all four partitions processing after the kill',
         async () => (await lastProcessed()).filter((r) => r.at > afterKill).length === 4,
-        30_000,
+        { timeoutMs: 30_000 },
       );
     } finally {
       produced = await load.stop();

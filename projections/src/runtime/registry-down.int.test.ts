@@ -3,13 +3,13 @@ import { stackForTests } from '@eventlens/stack';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { ident } from '../db';
 import { expectedReadModels, readModels } from '../testing/expected';
 import {
   caughtUp,
   count,
   createTestEnv,
-  eventually,
   produceEvents,
   startInProcess,
   type InProcess,
@@ -69,7 +69,9 @@ describe('schema registry unavailable (through a proxy the test controls)', () =
       (await workers.metrics.transientErrors.get()).values
         .filter((v) => v.labels.code === 'REGISTRY_UNAVAILABLE')
         .reduce((sum, v) => sum + v.value, 0);
-    await eventually(async () => (await transient()) >= 3, 30_000);
+    await eventually('the workers retrying the registry three times', async () => (await transient()) >= 3, {
+      timeoutMs: 30_000,
+    });
     expect(
       await count(env.pool, `select coalesce(sum(next_offset), 0) as n from ${ident(schema)}.checkpoints`),
     ).toBe(0);

@@ -3,9 +3,11 @@
  * unique topics (`test.<id>.events`, …), consumer groups (`test-<id>.…`) and PostgreSQL schemas
  * (`t_<id>_analytics`, …), so test files never see each other's data, and cleans them up.
  * Other packages' tests import it as `@eventlens/projections/testing` (the query side's logout test
- * runs the admin projection with it).
+ * runs the admin projection with it). Its waits use the shared `eventually` of `@eventlens/stack`,
+ * which needs vitest's runner: a script outside vitest polls `behind` itself instead of `caughtUp`.
  */
 import { stackForTests } from '@eventlens/stack';
+import { eventually } from '@eventlens/stack/eventually';
 import { createCodec, type Codec, type EventTracked } from '@eventlens/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -181,23 +183,28 @@ export async function produceEvents(env: TestEnv, events: readonly EventTracked[
   }
 }
 
-/** Polls `check` until it returns true (or throws the last failure after `timeoutMs`). */
-export async function eventually(
-  check: () => Promise<boolean>,
-  timeoutMs = 30_000,
-  intervalMs = 200,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 export async function count(pool: Pool | pg.Client, sql: string, values: unknown[] = []): Promise<number> {
   const result = await pool.query<{ n: string }>(sql, values);
   return Number(result.rows[0]?.n ?? 0);
+}
+
+/**
+ * The partitions of `topic` whose checkpoint in `schema` is short of the log's end, each as
+ * "partition <n> at <next offset> of <high watermark>"; empty when the schema has caught up (an
+ * empty partition counts as caught up, a missing checkpoints table as offset 0).
+ */
+export async function behind(env: TestEnv, schema: string, topic: string): Promise<string[]> {
+  const offsets = await env.admin.fetchTopicOffsets(topic);
+  const { rows } = await env.pool
+    .query<{ partition: number; next_offset: string }>(
+      `select partition, next_offset from ${ident(schema)}.checkpoints where topic = $1`,
+      [topic],
+    )
+    .catch(() => ({ rows: [] as { partition: number; next_offset: string }[] }));
+  const stored = new Map(rows.map((r) => [r.partition, Number(r.next_offset)]));
+  return offsets
+    .filter((o) => Number(o.high) !== 0 && stored.get(o.partition) !== Number(o.high))
+    .map((o) => `partition ${o.partition} at ${stored.get(o.partition) ?? 0} of ${o.high}`);
 }
 
 /** Waits until the schema's checkpoints reached the end of every partition of `topic`. */
@@ -207,17 +214,15 @@ export async function caughtUp(
   topic: string,
   timeoutMs = 60_000,
 ): Promise<void> {
-  await eventually(async () => {
-    const offsets = await env.admin.fetchTopicOffsets(topic);
-    const { rows } = await env.pool
-      .query<{ partition: number; next_offset: string }>(
-        `select partition, next_offset from ${ident(schema)}.checkpoints where topic = $1`,
-        [topic],
-      )
-      .catch(() => ({ rows: [] as { partition: number; next_offset: string }[] }));
-    const stored = new Map(rows.map((r) => [r.partition, Number(r.next_offset)]));
-    return offsets.every((o) => Number(o.high) === 0 || stored.get(o.partition) === Number(o.high));
-  }, timeoutMs);
+  await eventually(
+    `${schema} caught up with ${topic}`,
+    async () => {
+      const lagging = await behind(env, schema, topic);
+      if (lagging.length > 0) throw new Error(lagging.join(', '));
+      return true;
+    },
+    { timeoutMs },
+  );
 }
 
 export interface InProcess {
