@@ -5,6 +5,7 @@
  * logout gets a 401 from a query route and from an admin command within 2 s.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { CSRF_HEADER, SESSION_COOKIE } from '@eventlens/contracts';
 import {
   adminClient,
@@ -63,15 +64,6 @@ const post = (path: string, cookie: string, body?: unknown) =>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - started;
-}
-
 describe('logout', () => {
   test('a cookie copied before logout is refused by a query route and an admin command within 2 s', async () => {
     const login = await post('/v1/auth/login', '', user);
@@ -86,17 +78,30 @@ describe('logout', () => {
     expect(await createProject()).toBe(201);
 
     // Once projected, the session is listed as the current one.
-    await eventually(async () => {
-      const response = await query.get('/v1/auth/sessions', { cookie: copied });
-      const body = (await response.json()) as { items: Array<{ current: boolean }> };
-      return body.items.some((s) => s.current);
-    }, 10_000);
+    await eventually(
+      'the session listed as the current one',
+      async () => {
+        const response = await query.get('/v1/auth/sessions', { cookie: copied });
+        const body = (await response.json()) as { items: Array<{ current: boolean }> };
+        return body.items.some((s) => s.current);
+      },
+      { timeoutMs: 10_000, intervalMs: 25 },
+    );
 
     const logout = await post('/v1/auth/logout', copied);
     expect(logout.status).toBe(204);
+    const loggedOutAt = performance.now();
+    /** Milliseconds from the logout until `refused` holds (reported, the bound is the timeout). */
+    const refusedAfter = async (what: string, refused: () => Promise<boolean>) => {
+      await eventually(what, refused, { timeoutMs: 2000, intervalMs: 25 });
+      return Math.round(performance.now() - loggedOutAt);
+    };
     const [queryMs, commandMs] = await Promise.all([
-      eventually(async () => (await projects()) === 401, 2000),
-      eventually(async () => (await createProject()) === 401, 2000),
+      refusedAfter('a query route refusing the copied cookie', async () => (await projects()) === 401),
+      refusedAfter(
+        'an admin command refusing the copied cookie',
+        async () => (await createProject()) === 401,
+      ),
     ]);
     console.log(`copied cookie refused after logout: query side ${queryMs} ms, command side ${commandMs} ms`);
     expect((await query.get('/v1/auth/me', { cookie: copied })).status).toBe(401);
