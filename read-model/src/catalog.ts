@@ -48,6 +48,7 @@ export const TABLES = {
     events: 'events',
     /** Events per minute and event name. */
     volumeMinute: 'volume_minute',
+    /** One row per session: the visits, with their entry event's attributes (source, UTM, device, country). */
     sessions: 'sessions',
     /** page_view events per hour and URL path. */
     pageViewsHour: 'page_views_hour',

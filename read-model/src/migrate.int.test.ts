@@ -82,6 +82,27 @@ async function contents(schema: string): Promise<Record<string, unknown[]>> {
   return out;
 }
 
+/**
+ * `after` with only the columns each table had in `before`, rows in one order: a later migration may
+ * add columns (with their defaults, analytics 003), and every value that was there must still be there.
+ */
+function columnsOf(
+  after: Record<string, unknown[]>,
+  before: Record<string, unknown[]>,
+): Record<string, unknown[]> {
+  return Object.fromEntries(
+    Object.entries(after).map(([table, rows]) => {
+      const first = before[table]?.[0] as Record<string, unknown> | undefined;
+      if (!first) return [table, rows];
+      const keep = Object.keys(first);
+      const picked = rows.map((r) =>
+        Object.fromEntries(keep.map((k) => [k, (r as Record<string, unknown>)[k]])),
+      );
+      return [table, picked.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))];
+    }),
+  );
+}
+
 describe.each(READ_MODEL_KINDS)('a fresh %s schema', (kind) => {
   const schema = `${prefix}fresh_${kind}`;
 
@@ -127,7 +148,7 @@ describe('a schema made before the version table', () => {
 
     expect(await migrateReadModel(db, { kind, schema, readerRole })).toEqual({ applied: ALL(kind) });
     expect(await recorded(schema)).toEqual(ALL(kind));
-    expect(await contents(schema)).toEqual(before);
+    expect(columnsOf(await contents(schema), before)).toEqual(columnsOf(before, before));
     expect(await migrateReadModel(db, { kind, schema, readerRole })).toEqual({ applied: [] });
   });
 

@@ -49,7 +49,11 @@ export interface VolumeMinuteRow {
   count: string;
 }
 
-/** analytics.sessions. */
+/**
+ * analytics.sessions: one row per visit (a session id of a project). The visit attributes (from
+ * entry_path to country) are the entry event's; docs/DESIGN.md, "Visits". Null for rows written
+ * before migration 003 until a rebuild.
+ */
 export interface SessionsRow {
   project_id: string;
   session_id: string;
@@ -67,6 +71,30 @@ export interface SessionsRow {
   exit_event_id: string | null;
   /** last_seen − first_seen in ms (a generated column). */
   duration_ms: string | null;
+  /** Path of entry_url (no query string, no in-page anchor; as page_views_hour's `path`). */
+  entry_path: string | null;
+  /** Path of exit_url. */
+  exit_path: string | null;
+  /** The entry event's referrer as sent. */
+  entry_referrer: string | null;
+  /** Source name: `utm_source` (known ones named as the table names them), else the referrer's site, else `Direct / None`. */
+  source: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  browser: string | null;
+  os: string | null;
+  device_type: string | null;
+  /** ISO 3166-1 alpha-2. */
+  country: string | null;
+  /** Bot traffic makes no visit (it is counted in bot_events_day), so false on every row. */
+  is_bot: boolean;
+  /** Events other than page_view and page_leave. */
+  engagement_events: string;
+  /** page_views = 1 and engagement_events = 0 (a generated column). */
+  bounced: boolean;
 }
 
 /** analytics.page_views_hour: page_view events per UTC hour and URL path. */

@@ -7,10 +7,16 @@
  * Merging is order-independent, so a batch may arrive in any order relative to another one
  * (other partitions, retries, replays): counts add up, first/last seen take the min/max, and the
  * entry/exit URL belong to the event that is first/last by (ts, event_id) — the tie-break makes
- * the result the same whatever the arrival order.
+ * the result the same whatever the arrival order. A session is a visit: its attributes (source,
+ * UTM values, browser, OS, device, country, entry path and referrer) are the entry event's, so they
+ * move with the entry when a later batch brings an earlier event (./visits.ts; docs/DESIGN.md, "Visits").
  */
 import { BOT_CONTEXT_KEY } from '@eventlens/contracts';
 import type { EventRow } from './rows';
+import { pagePath } from './pages';
+import { visitOf, type VisitFields } from './visits';
+
+export { pagePath };
 
 export interface VolumeRow {
   project_id: string;
@@ -20,7 +26,7 @@ export interface VolumeRow {
   count: number;
 }
 
-export interface SessionRow {
+export interface SessionCounts {
   project_id: string;
   session_id: string;
   /** Of the latest event (by ts, event_id) that has one. */
@@ -34,7 +40,16 @@ export interface SessionRow {
   exit_url: string | null;
   entry_event_id: string;
   exit_event_id: string;
+  /** Events other than `page_view` and `page_leave` (`isEngagement`). */
+  engagement_events: number;
 }
+
+/** A session as the visit it is: the counts above, and the entry event's attributes. */
+export type SessionRow = SessionCounts &
+  VisitFields & {
+    /** Path of exit_url (`pagePath`), null when it has no URL. */
+    exit_path: string | null;
+  };
 
 export interface PageRow {
   project_id: string;
@@ -75,28 +90,19 @@ export interface Aggregates {
 }
 
 export const PAGE_VIEW = 'page_view';
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
+/** Sent by the SDK when a page is left (sdk/src/pageviews.ts): the end of a view, not an interaction. */
+export const PAGE_LEAVE = 'page_leave';
 
 /**
- * The page a URL is: its path, without scheme, host or query string, plus its hash route when the
- * fragment is one (`#/…` or `#!/…`, up to the fragment's own `?`); any other fragment is an in-page
- * anchor and is left out. The SDK sends a fragment only with hash routing on (sdk/README.md, "Hash
- * routes"), so this is where that rule lives on the server:
- * `https://a.dev/docs?x=1#top` → `/docs`, `https://a.dev` → `/`, `/pricing?plan=pro` → `/pricing`,
- * `https://a.dev/app/#/settings?tab=2` → `/app/#/settings`, `https://a.dev/#!/billing` → `/#!/billing`.
+ * An engagement event: anything the visitor did besides viewing and leaving pages (a click, a
+ * signup, any custom event). A visit with one page view and no engagement event is a bounce (the
+ * `bounced` column); page_leave does not count, since the SDK sends it for every view.
  */
-export function pagePath(url: string): string {
-  const hash = url.indexOf('#');
-  const fragment = hash >= 0 ? url.slice(hash) : '';
-  const route = /^#!?\//.test(fragment) ? fragment.split('?')[0]! : '';
-  const beforeHash = hash >= 0 ? url.slice(0, hash) : url;
-  const query = beforeHash.indexOf('?');
-  const bare = query >= 0 ? beforeHash.slice(0, query) : beforeHash;
-  const absolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*(.*)$/.exec(bare);
-  const path = absolute ? absolute[1]! : bare;
-  return (path === '' ? '/' : path) + route;
+export function isEngagement(eventName: string): boolean {
+  return eventName !== PAGE_VIEW && eventName !== PAGE_LEAVE;
 }
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
 /**
  * Bot traffic: the ingestion API marked the event with the context key `bot` (what the request's
@@ -132,7 +138,15 @@ export function isEarlier(a: { ts: number; id: string }, b: { ts: number; id: st
   return a.ts < b.ts || (a.ts === b.ts && a.id < b.id);
 }
 
-type SessionState = SessionRow & { userTs: number; userId: string; anonTs: number; anonId: string };
+type SessionState = SessionCounts & {
+  userTs: number;
+  userId: string;
+  anonTs: number;
+  anonId: string;
+  /** The events that are entry and exit so far: the visit's attributes are derived from them once, at the end. */
+  entry: EventRow;
+  exit: EventRow;
+};
 
 /** A map of maps: keys stay primitives, so no key string is built per row. */
 function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
@@ -230,6 +244,9 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
           exit_url: row.url,
           entry_event_id: row.event_id,
           exit_event_id: row.event_id,
+          engagement_events: isEngagement(row.event_name) ? 1 : 0,
+          entry: row,
+          exit: row,
           userTs: row.user_id === null ? -Infinity : row.ts,
           userId: row.user_id === null ? '' : row.event_id,
           anonTs: row.anonymous_id === null ? -Infinity : row.ts,
@@ -239,15 +256,18 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
       }
       s.event_count++;
       if (isPageView) s.page_views++;
+      if (isEngagement(row.event_name)) s.engagement_events++;
       if (isEarlier(me, { ts: s.first_seen, id: s.entry_event_id })) {
         s.first_seen = row.ts;
         s.entry_url = row.url;
         s.entry_event_id = row.event_id;
+        s.entry = row;
       }
       if (isEarlier({ ts: s.last_seen, id: s.exit_event_id }, me)) {
         s.last_seen = row.ts;
         s.exit_url = row.url;
         s.exit_event_id = row.event_id;
+        s.exit = row;
       }
       if (row.user_id !== null && isEarlier({ ts: s.userTs, id: s.userId }, me)) {
         s.user_id = row.user_id;
@@ -265,15 +285,43 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
   return {
     volume: sortBy(leaves(volume, 3), (r) => [r.project_id, r.minute, r.event_name]),
     bots: sortBy(leaves(bots, 2), (r) => [r.project_id, r.day]),
-    sessions: sortBy(
-      leaves<SessionState>(sessions, 2).map(
-        ({ userTs: _u, userId: _ui, anonTs: _a, anonId: _ai, ...session }) => session,
-      ),
-      (r) => [r.project_id, r.session_id],
-    ),
+    sessions: sortBy(leaves<SessionState>(sessions, 2).map(sessionRow), (r) => [r.project_id, r.session_id]),
     pages: sortBy(leaves(pages, 3), (r) => [r.project_id, r.hour, r.path]),
     dailyUsers: sortBy(leaves(dailyUsers, 3), (r) => [r.project_id, r.day, r.user_key]),
     names: sortBy(leaves(names, 2), (r) => [r.project_id, r.event_name]),
+  };
+}
+
+/** The row of a session's state: its counts, exit path and visit attributes, written out (no spread: it is hot). */
+function sessionRow(s: SessionState): SessionRow {
+  const visit = visitOf(s.entry);
+  return {
+    project_id: s.project_id,
+    session_id: s.session_id,
+    user_id: s.user_id,
+    anonymous_id: s.anonymous_id,
+    first_seen: s.first_seen,
+    last_seen: s.last_seen,
+    event_count: s.event_count,
+    page_views: s.page_views,
+    entry_url: s.entry_url,
+    exit_url: s.exit_url,
+    entry_event_id: s.entry_event_id,
+    exit_event_id: s.exit_event_id,
+    engagement_events: s.engagement_events,
+    exit_path: s.exit.url === null ? null : pagePath(s.exit.url),
+    entry_path: visit.entry_path,
+    entry_referrer: visit.entry_referrer,
+    source: visit.source,
+    utm_source: visit.utm_source,
+    utm_medium: visit.utm_medium,
+    utm_campaign: visit.utm_campaign,
+    utm_term: visit.utm_term,
+    utm_content: visit.utm_content,
+    browser: visit.browser,
+    os: visit.os,
+    device_type: visit.device_type,
+    country: visit.country,
   };
 }
 

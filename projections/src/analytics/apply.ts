@@ -5,18 +5,23 @@
  *
  * 1. insert into events … on conflict do nothing returning (project_id, event_id)
  * 2. aggregate the rows that came back (./aggregate.ts), never the rows that were sent
- * 3. upsert sessions and daily_users, then the shared counters: volume_minute, page_views_hour, event_names
+ * 3. upsert sessions (the visits, with their entry event's attributes) and daily_users, then the
+ *    shared counters: volume_minute, page_views_hour, event_names
  */
 import { ident, type Queryable } from '../db';
 import type { ApplyResult } from '../runtime/projection';
 import { aggregate, type Aggregates } from './aggregate';
 import { V2_TEXT_FIELDS, type EventRow } from './rows';
+import { VISIT_TEXT_FIELDS } from './visits';
 
 /**
  * Timestamps travel as epoch milliseconds (cheaper than ISO text on both sides). The float8
  * division is exact to the microsecond for every millisecond in range, so nothing is rounded.
  */
 const ts = (column: string) => `to_timestamp(${column}::float8 / 1000)`;
+
+/** The columns of `sessions` that hold the entry event's visit attributes (./visits.ts), besides entry_url. */
+const ENTRY_COLUMNS = ['entry_path', 'entry_referrer', 'source', ...VISIT_TEXT_FIELDS] as const;
 
 export async function applyEvents(
   tx: Queryable,
@@ -90,51 +95,70 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
   // when partitions are applied concurrently.
   if (agg.sessions.length > 0) {
     // `t.*` is the stored row, `excluded.*` this batch's summary. Entry/exit move only to an
-    // event that is strictly earlier/later by (ts, event_id), so arrival order does not matter.
+    // event that is strictly earlier/later by (ts, event_id), so arrival order does not matter;
+    // the visit's attributes are the entry event's, so they move with entry_event_id, all together.
+    const entryEarlier = `(excluded.first_seen, excluded.entry_event_id) < (t.first_seen, t.entry_event_id)`;
+    const exitLater = `(excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)`;
+    const take = (when: string, column: string) =>
+      `${column} = case when ${when} then excluded.${column} else t.${column} end`;
     await tx.query(
       `insert into ${s}.sessions as t
          (project_id, session_id, user_id, anonymous_id, first_seen, last_seen, event_count, page_views,
-          entry_url, exit_url, entry_event_id, exit_event_id)
-       select p, s, u, a, ${ts('f')}, ${ts('l')}, c, v, eu, xu, ei, xi
+          entry_url, exit_url, entry_event_id, exit_event_id, engagement_events, exit_path,
+          ${ENTRY_COLUMNS.join(', ')})
+       select p, s, u, a, ${ts('f')}, ${ts('l')}, c, v, eu, xu, ei, xi, g, exit_path, ${ENTRY_COLUMNS.join(', ')}
          from json_to_recordset($1::json) as x(p uuid, s text, u text, a text, f bigint, l bigint,
-                                               c bigint, v bigint, eu text, xu text, ei uuid, xi uuid)
+                                               c bigint, v bigint, eu text, xu text, ei uuid, xi uuid,
+                                               g bigint, exit_path text,
+                                               ${ENTRY_COLUMNS.map((c) => `${c} text`).join(', ')})
        on conflict (project_id, session_id) do update set
          first_seen = least(t.first_seen, excluded.first_seen),
          last_seen = greatest(t.last_seen, excluded.last_seen),
          event_count = t.event_count + excluded.event_count,
          page_views = t.page_views + excluded.page_views,
-         entry_url = case when (excluded.first_seen, excluded.entry_event_id) < (t.first_seen, t.entry_event_id)
-                          then excluded.entry_url else t.entry_url end,
-         entry_event_id = case when (excluded.first_seen, excluded.entry_event_id) < (t.first_seen, t.entry_event_id)
-                               then excluded.entry_event_id else t.entry_event_id end,
-         exit_url = case when (excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)
-                         then excluded.exit_url else t.exit_url end,
-         exit_event_id = case when (excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)
-                              then excluded.exit_event_id else t.exit_event_id end,
+         engagement_events = t.engagement_events + excluded.engagement_events,
+         ${['entry_url', 'entry_event_id', ...ENTRY_COLUMNS].map((c) => take(entryEarlier, c)).join(',\n         ')},
+         ${['exit_url', 'exit_event_id', 'exit_path'].map((c) => take(exitLater, c)).join(',\n         ')},
          user_id = case when excluded.user_id is null then t.user_id
                         when t.user_id is null then excluded.user_id
-                        when (excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)
-                        then excluded.user_id else t.user_id end,
+                        when ${exitLater} then excluded.user_id else t.user_id end,
          anonymous_id = case when excluded.anonymous_id is null then t.anonymous_id
                              when t.anonymous_id is null then excluded.anonymous_id
-                             when (excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)
-                             then excluded.anonymous_id else t.anonymous_id end`,
+                             when ${exitLater} then excluded.anonymous_id else t.anonymous_id end`,
       [
         JSON.stringify(
-          agg.sessions.map((r) => ({
-            p: r.project_id,
-            s: r.session_id,
-            u: r.user_id,
-            a: r.anonymous_id,
-            f: r.first_seen,
-            l: r.last_seen,
-            c: r.event_count,
-            v: r.page_views,
-            eu: r.entry_url,
-            xu: r.exit_url,
-            ei: r.entry_event_id,
-            xi: r.exit_event_id,
-          })),
+          agg.sessions.map(
+            (r) =>
+              ({
+                p: r.project_id,
+                s: r.session_id,
+                u: r.user_id,
+                a: r.anonymous_id,
+                f: r.first_seen,
+                l: r.last_seen,
+                c: r.event_count,
+                v: r.page_views,
+                eu: r.entry_url,
+                xu: r.exit_url,
+                ei: r.entry_event_id,
+                xi: r.exit_event_id,
+                g: r.engagement_events,
+                exit_path: r.exit_path,
+                // ENTRY_COLUMNS, written out: a spread of a built object costs several µs per row.
+                entry_path: r.entry_path,
+                entry_referrer: r.entry_referrer,
+                source: r.source,
+                utm_source: r.utm_source,
+                utm_medium: r.utm_medium,
+                utm_campaign: r.utm_campaign,
+                utm_term: r.utm_term,
+                utm_content: r.utm_content,
+                browser: r.browser,
+                os: r.os,
+                device_type: r.device_type,
+                country: r.country,
+              }) satisfies Record<(typeof ENTRY_COLUMNS)[number], string | null> & Record<string, unknown>,
+          ),
         ),
       ],
     );

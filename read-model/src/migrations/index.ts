@@ -14,6 +14,7 @@ import type { Knex } from 'knex';
 import type { ReadModelKind } from '../catalog';
 import { adminDdl, analyticsDdl, opsDdl } from './001-initial';
 import * as eventsPageViews from './002-events-page-views';
+import * as visits from './003-visits';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -41,7 +42,11 @@ const initial = (ddl: (schema: string) => string): ReadModelMigration => ({
 });
 
 export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigration[]>> = {
-  analytics: [initial(analyticsDdl), { name: '002_events_page_views', up: eventsPageViews.up }],
+  analytics: [
+    initial(analyticsDdl),
+    { name: '002_events_page_views', up: eventsPageViews.up },
+    { name: '003_visits', up: visits.up },
+  ],
   admin: [initial(adminDdl)],
   ops: [initial(opsDdl)],
 };
