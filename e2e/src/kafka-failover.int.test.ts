@@ -15,7 +15,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createCommandSide, loadConfig, type CommandSide } from '@eventlens/command-side';
@@ -25,6 +24,7 @@ import {
   ensureTopics,
   findJava,
   loadConfig as loadStackConfig,
+  freePortRun,
   stackForTests,
   stackTopics,
   startKafkaCluster,
@@ -53,25 +53,6 @@ const EVENTS_PER_REQUEST = 11;
  */
 const MAX_IN_FLIGHT = 2000;
 const REQUEST_TIMEOUT_MS = 30_000;
-
-/**
- * `count` consecutive free ports (node i takes base + 2i and base + 2i + 1), below Linux's ephemeral
- * range (32768 and up): a port picked there can be taken by any outgoing connection before Kafka binds it.
- */
-async function freePortRun(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 21_000 + 2 * Math.floor(Math.random() * 5_000);
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports between 21000 and 31000`);
-}
 
 const pct = (sorted: number[], p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;

@@ -12,7 +12,7 @@ import { createCommandSide, loadConfig, type CommandSide } from '@eventlens/comm
 import { createCodec, TOPICS } from '@eventlens/contracts';
 import {
   findJava,
-  freePort,
+  freePortRun,
   loadConfig as loadStackConfig,
   stackForTests,
   startKafka,
@@ -60,7 +60,9 @@ describe('Kafka stopped under load', () => {
     const dev = await stackForTests();
     home = await mkdtemp(path.join(os.tmpdir(), 'eventlens-outage-'));
     supervisor = new Supervisor(path.join(home, 'logs'), path.join(home, 'run'), () => undefined);
-    ports = { port: await freePort(), controllerPort: await freePort() };
+    // Below the ephemeral range: the broker binds its port again after the outage.
+    const base = await freePortRun(2);
+    ports = { port: base, controllerPort: base + 1 };
     brokers = `127.0.0.1:${ports.port}`;
     javaBin = (
       await findJava({

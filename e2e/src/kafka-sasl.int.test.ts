@@ -18,7 +18,7 @@ import { createCodec, kafkaClientOptions, TOPICS, type KafkaSecurity } from '@ev
 import {
   ensureTopics,
   findJava,
-  freePort,
+  freePortRun,
   loadConfig as loadStackConfig,
   stackForTests,
   stackTopics,
@@ -107,10 +107,12 @@ describe('Kafka with SASL and a registry with basic auth', () => {
     registry = await basicAuthRegistry(dev.registryUrl);
     home = await mkdtemp(path.join(os.tmpdir(), 'eventlens-sasl-'));
     supervisor = new Supervisor(path.join(home, 'logs'), path.join(home, 'run'), () => undefined);
-    const ports = { port: await freePort(), controllerPort: await freePort() };
-    const saslPort = await freePort();
+    // Four listeners of one broker, below the ephemeral range (stack's freePortRun says why).
+    const base = await freePortRun(4);
+    const ports = { port: base, controllerPort: base + 1 };
+    const saslPort = base + 2;
     saslBrokers = `127.0.0.1:${saslPort}`;
-    const tlsPort = await freePort();
+    const tlsPort = base + 3;
     tlsBrokers = `127.0.0.1:${tlsPort}`;
     const certificates = await makeCertificates(home);
     caFile = certificates.caFile;

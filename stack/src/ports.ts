@@ -47,3 +47,22 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/**
+ * `count` consecutive ports free on loopback right now, below Linux's ephemeral range (32768 and
+ * up), for a private component that binds several (a Kafka node's broker and controller ports, the
+ * nodes of a cluster) or binds again after a restart. A port picked in the ephemeral range, as
+ * `freePort` does, can be taken by any outgoing connection of a test running beside it before the
+ * component binds it; below that range only a listener can take it.
+ *
+ * @returns the first port of the run (base, base + 1, …, base + count − 1), between 21000 and 31000.
+ * @throws Error when 50 random runs were all partly taken.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 21_000 + 2 * Math.floor(Math.random() * 5_000);
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if ((await Promise.all(ports.map((port) => isFree(port)))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports between 21000 and 31000`);
+}

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaReplication, loadConfig } from '../src/config';
 import { findJava } from '../src/java';
 import { startKafkaCluster, waitForKafka, type KafkaCluster } from '../src/kafka';
-import { freePort } from '../src/ports';
+import { freePortRun } from '../src/ports';
 import { ensureTopics, stackTopics } from '../src/provision';
 import { Supervisor } from '../src/supervisor';
 
@@ -23,12 +23,6 @@ const run = promisify(execFile);
 const config = loadConfig();
 
 /** Two consecutive free ports n times over would be luck; a free base with its neighbours checked by the cluster is enough. */
-async function basePorts(): Promise<{ port: number; controllerPort: number }> {
-  for (;;) {
-    const port = await freePort();
-    if (port < 60_000) return { port, controllerPort: port + 1 };
-  }
-}
 
 describe('a three-node Kafka cluster', () => {
   let home: string;
@@ -50,7 +44,7 @@ describe('a three-node Kafka cluster', () => {
         dataDir: path.join(home, 'data'),
         libDir: path.join(config.cacheDir, `kafka-${config.kafkaVersion}`, 'lib'),
         javaBin,
-        ...(await basePorts()),
+        ...(await freePortRun(6).then((port) => ({ port, controllerPort: port + 1 }))),
         heap: '512m',
       },
       supervisor,
