@@ -109,6 +109,7 @@ const ROUTES: Record<string, { method: string; path: () => string }> = {
   'GET /readyz': { method: 'GET', path: () => '/readyz' },
   'GET /metrics': { method: 'GET', path: () => '/metrics' },
   'GET /v1/openapi.json': { method: 'GET', path: () => '/v1/openapi.json' },
+  'POST /api/v2/query': { method: 'POST', path: () => '/api/v2/query' },
 };
 
 const operations = () =>
@@ -266,6 +267,8 @@ describe('tenancy on every route', () => {
     'GET /readyz': 'public',
     'GET /metrics': 'public',
     'GET /v1/openapi.json': 'public',
+    'POST /api/v2/query':
+      'a POST naming its project in the body (site_id): tenancy in stats/stats-api.int.test.ts',
   };
 
   test('every route is either checked or exempt with a reason', () => {

@@ -24,6 +24,7 @@ import { opsRoutes } from './read-models/ops';
 import { projectRoutes } from './read-models/projects';
 import { sessionRoutes } from './read-models/sessions';
 import { statsRoutes } from './read-models/stats';
+import { plausibleErrors, statsApiRoutes } from './stats/api';
 
 export interface AppDeps {
   /** A pool of the read-only role (see createReaderDb). */
@@ -105,6 +106,13 @@ export function createApp(deps: AppDeps): Express {
 
   const router = express.Router();
   mountRoutes(router, registry, routes, { callers, validateResponses: deps.validateResponses ?? false });
+  // The Stats API answers its clients' mistakes in Plausible's error shape (stats/api.ts).
+  const statsApi = express.Router();
+  mountRoutes(statsApi, registry, statsApiRoutes({ db, tables, callers, now }), {
+    callers,
+    validateResponses: deps.validateResponses ?? false,
+  });
+  statsApi.use('/api/v2/query', plausibleErrors());
 
   let openapi: object | undefined;
   const document = () =>
@@ -149,6 +157,7 @@ export function createApp(deps: AppDeps): Express {
     res.locals.route = '/v1/openapi.json';
     res.json(document());
   });
+  app.use(statsApi);
   app.use(router);
   app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'no such route')));
   app.use(errorHandler(logger));

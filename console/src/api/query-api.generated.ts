@@ -1437,6 +1437,94 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v2/query': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Stats API (Plausible Stats API v2)
+     * @description Metrics over a date range, grouped by dimensions, narrowed by filters: Plausible’s Stats API v2, with `site_id` the project id and a read key as the Bearer token. Errors are `{ "error": "<message>" }`. See docs/stats-api.md for the differences.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['StatsQuery'];
+        };
+      };
+      responses: {
+        /** @description The rows, and the query as run. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsResult'];
+          };
+        };
+        /** @description The body is invalid or asks for something EventLens does not compute; `error` names the field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsError'];
+          };
+        };
+        /** @description No credentials, an unknown or revoked read key, or an expired session. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsError'];
+          };
+        };
+        /** @description `site_id` is not a project this caller may read (another project’s, or none). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsError'];
+          };
+        };
+        /** @description The body is not application/json. */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsError'];
+          };
+        };
+        /** @description PostgreSQL cannot answer right now (Retry-After). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1831,6 +1919,77 @@ export interface components {
           records: number;
         }[];
       }[];
+    };
+    StatsResult: {
+      results: {
+        /** @description In the order of the query’s metrics. */
+        metrics: number[];
+        /** @description In the order of the query’s dimensions. */
+        dimensions: string[];
+      }[];
+      meta: {
+        time_labels?: string[];
+        total_rows?: number;
+      };
+      /** @description The query as EventLens ran it, defaults filled in. */
+      query: {
+        site_id: string;
+        metrics: string[];
+        /** @description The resolved range, both ends included. */
+        date_range: string[];
+        dimensions: string[];
+        filters: unknown[][];
+        order_by: (string | ('asc' | 'desc'))[][];
+        include: {
+          time_labels: boolean;
+          total_rows: boolean;
+          imports: boolean;
+        };
+        pagination: {
+          limit: number;
+          offset: number;
+        };
+        timezone: string;
+      };
+    };
+    /** @description Plausible’s error shape: one message, naming the field. */
+    StatsError: {
+      /** @example metrics.0: unknown metric 'visitorz' */
+      error: string;
+    };
+    StatsQuery: {
+      /**
+       * Format: uuid
+       * @description The project id.
+       */
+      site_id: string;
+      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage. */
+      metrics: string[];
+      /**
+       * @description A preset (day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.
+       * @example 7d
+       */
+      date_range: string | string[];
+      /** @description Group by: time:hour|day|week|month, event:page, event:name, visit:source, … */
+      dimensions?: string[];
+      filters?: unknown[][];
+      /** @description Pairs `[metric or dimension, "asc"|"desc"]`, each one of the query’s. */
+      order_by?: (string | ('asc' | 'desc'))[][];
+      include?: {
+        time_labels?: boolean;
+        total_rows?: boolean;
+        /** @description Accepted for compatibility: nothing is imported. */
+        imports?: boolean;
+      };
+      pagination?: {
+        limit?: number;
+        offset?: number;
+      };
+      /**
+       * @description EventLens extension: the IANA time zone of date ranges and time buckets (default UTC). Plausible uses the site’s zone.
+       * @example Europe/Berlin
+       */
+      timezone?: string;
     };
   };
   responses: never;

@@ -66,6 +66,8 @@ export interface RouteSpec<
   response: { status: 200 | 204; description: string; schema?: R };
   /** Statuses besides the common ones (400/401/404/503 are added from the route's shape). */
   errors?: Record<number, string>;
+  /** The body of its 4xx answers when not ErrorBody (the Stats API answers Plausible's shape). */
+  errorSchema?: z.ZodType;
   handle(input: HandlerInput<A, Q, P, B>): Promise<z.input<R> | undefined>;
 }
 
@@ -82,6 +84,7 @@ export interface AnyRoute {
   body?: z.ZodType;
   response: { status: 200 | 204; description: string; schema?: z.ZodType };
   errors?: Record<number, string>;
+  errorSchema?: z.ZodType;
   handle(input: HandlerInput<AuthMode, AnyObject, AnyObject, z.ZodType>): Promise<unknown>;
 }
 
@@ -226,9 +229,13 @@ export function mountRoutes(
 }
 
 function openApiPath(route: AnyRoute, query: AnyObject, params: AnyObject): RouteConfig {
-  const error = (description: string) => ({
+  const error = (description: string, status?: number) => ({
     description,
-    content: { 'application/json': { schema: ErrorBody } },
+    content: {
+      'application/json': {
+        schema: status !== undefined && status < 500 ? (route.errorSchema ?? ErrorBody) : ErrorBody,
+      },
+    },
   });
   const responses: RouteConfig['responses'] = {
     [route.response.status]: route.response.schema
@@ -243,14 +250,15 @@ function openApiPath(route: AnyRoute, query: AnyObject, params: AnyObject): Rout
   if (hasInput)
     responses[400] = error(
       'A parameter is invalid; `error.fields` names it. Unknown query parameters are refused too.',
+      400,
     );
   if (route.auth !== 'public')
-    responses[401] = error('No credentials, an unknown or revoked read key, or an expired session.');
+    responses[401] = error('No credentials, an unknown or revoked read key, or an expired session.', 401);
   if (route.auth === 'project' || route.path.includes('{')) {
-    responses[404] = error('Not found, or it belongs to a project this caller cannot read.');
+    responses[404] = error('Not found, or it belongs to a project this caller cannot read.', 404);
   }
   for (const [status, description] of Object.entries(route.errors ?? {}))
-    responses[Number(status)] = error(description);
+    responses[Number(status)] = error(description, Number(status));
   if (route.auth !== 'public') responses[503] = error('PostgreSQL cannot answer right now (Retry-After).');
 
   const security: Array<Record<string, string[]>> =

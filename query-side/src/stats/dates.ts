@@ -1,0 +1,226 @@
+/**
+ * Calendar arithmetic of the Stats API: a `date_range` becomes local dates of the query's IANA time
+ * zone, and the instants PostgreSQL returned become labels in that zone.
+ *
+ * Turning a local date into an instant (the start of a day in a zone, which moves with daylight
+ * saving time) is left to PostgreSQL (`date::timestamp at time zone tz`, see plan.ts), the same
+ * tz database that buckets the rows; here only the other direction is needed, an instant's wall
+ * clock in a zone, which `Intl.DateTimeFormat` answers. Everything here is pure: "today" comes in
+ * as a parameter.
+ */
+
+/** A calendar date, `YYYY-MM-DD`. */
+export type LocalDate = string;
+
+/**
+ * What a `date_range` means, before the zone turns it into instants:
+ * - `dates`: the local days `first` … `last`, both included (Plausible's presets and date pairs);
+ * - `instants`: two ISO 8601 date-times with offsets, `to` included (Plausible's datetime pairs);
+ * - `all`: from the start of the local day of the project's first event to the end of `last`.
+ */
+export type Period =
+  | { kind: 'dates'; first: LocalDate; last: LocalDate }
+  | { kind: 'instants'; from: string; to: string }
+  | { kind: 'all'; last: LocalDate };
+
+/** The presets Plausible's Stats API v2 documents, minus the realtime ones (see docs/stats-api.md). */
+export const DATE_RANGE_PRESETS = [
+  'day',
+  '7d',
+  '28d',
+  '30d',
+  '91d',
+  'month',
+  '6mo',
+  '12mo',
+  'year',
+  'all',
+] as const;
+export type DateRangePreset = (typeof DATE_RANGE_PRESETS)[number];
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A date-time with seconds optional, fractions optional, and a zone that is `Z` or ±hh:mm. */
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const DAY_MS = 86_400_000;
+
+function dayMs(date: LocalDate): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return Date.UTC(y, m - 1, d);
+}
+
+function fromDayMs(ms: number): LocalDate {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** True for a real calendar date between 0001-01-01 and 9999-12-31 (2024-02-30 is not one). */
+export function isLocalDate(text: string): boolean {
+  const m = DATE.exec(text);
+  if (!m) return false;
+  const [, y, mo, d] = m.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+/** True for an ISO 8601 date-time with a zone whose parts are real (no 25:00, no Feb 30). */
+export function isZonedDateTime(text: string): boolean {
+  if (!DATETIME.test(text) || !isLocalDate(text.slice(0, 10))) return false;
+  const [h, mi, s] = [
+    Number(text.slice(11, 13)),
+    Number(text.slice(14, 16)),
+    Number(text.slice(17, 19) || 0),
+  ];
+  return h < 24 && mi < 60 && s < 60 && !Number.isNaN(Date.parse(text));
+}
+
+export function addDays(date: LocalDate, days: number): LocalDate {
+  return fromDayMs(dayMs(date) + days * DAY_MS);
+}
+
+/** The first day of the month `months` after the month of `date` (negative: before). */
+export function monthStart(date: LocalDate, months = 0): LocalDate {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  return fromDayMs(Date.UTC(y, m - 1 + months, 1));
+}
+
+export function monthEnd(date: LocalDate): LocalDate {
+  return addDays(monthStart(date, 1), -1);
+}
+
+/** Monday of the ISO week holding `date` (PostgreSQL's `date_trunc('week', …)`). */
+export function weekStart(date: LocalDate): LocalDate {
+  const weekday = (new Date(dayMs(date)).getUTCDay() + 6) % 7; // Monday = 0
+  return addDays(date, -weekday);
+}
+
+/**
+ * A `date_range` as local dates, `today` being the current date in the query's zone. The presets
+ * are Plausible's (lib/plausible/stats/filters/query_parser.ex, parse_time_range): `day` is today;
+ * `7d` today and the 6 days before; `28d`/`91d` likewise; `30d` today and the 30 days before (as
+ * Plausible counts it); `month`, `year` the whole current month or year; `6mo`/`12mo` the current
+ * month and the 5/11 before, whole; `all` up to today. A pair of dates is both days included; a pair
+ * of date-times is taken as given. Returns an error message for anything else.
+ */
+export function resolvePeriod(range: string | readonly string[], today: LocalDate): Period | string {
+  if (typeof range === 'string') {
+    switch (range) {
+      case 'day':
+        return { kind: 'dates', first: today, last: today };
+      case '7d':
+        return { kind: 'dates', first: addDays(today, -6), last: today };
+      case '28d':
+        return { kind: 'dates', first: addDays(today, -27), last: today };
+      case '30d':
+        return { kind: 'dates', first: addDays(today, -30), last: today };
+      case '91d':
+        return { kind: 'dates', first: addDays(today, -90), last: today };
+      case 'month':
+        return { kind: 'dates', first: monthStart(today), last: monthEnd(today) };
+      case '6mo':
+        return { kind: 'dates', first: monthStart(today, -5), last: monthEnd(today) };
+      case '12mo':
+        return { kind: 'dates', first: monthStart(today, -11), last: monthEnd(today) };
+      case 'year':
+        return { kind: 'dates', first: `${today.slice(0, 4)}-01-01`, last: `${today.slice(0, 4)}-12-31` };
+      case 'all':
+        return { kind: 'all', last: today };
+      default:
+        return `'${range}' is not one of ${DATE_RANGE_PRESETS.join(', ')} nor a [from, to] pair`;
+    }
+  }
+  if (range.length !== 2) return 'a pair must have exactly two elements, [from, to]';
+  const [from, to] = range as [string, string];
+  if (isLocalDate(from) && isLocalDate(to)) {
+    return from <= to ? { kind: 'dates', first: from, last: to } : 'from must not be after to';
+  }
+  if (isZonedDateTime(from) && isZonedDateTime(to)) {
+    return Date.parse(from) <= Date.parse(to) ? { kind: 'instants', from, to } : 'from must not be after to';
+  }
+  return 'a pair must be two dates (YYYY-MM-DD) or two ISO 8601 date-times with an offset';
+}
+
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
+
+/**
+ * True for a time zone name both Intl and PostgreSQL read as an IANA zone: `Area/Location` (or
+ * `UTC`). Offsets like `+05:30` are refused: PostgreSQL reads a bare offset POSIX-style, with the
+ * opposite sign.
+ */
+export function isTimeZone(name: string): boolean {
+  if (!ZONE_NAME.test(name) || /^[+-]|^(?:GMT|UTC)[+-]/i.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'longOffset',
+    });
+    if (formatters.size > 500) formatters.clear();
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The wall clock of `instant` in `timeZone`: `YYYY-MM-DDTHH:MM:SS` and the offset `+05:30`. */
+export function wallClock(instant: Date, timeZone: string): { local: string; offset: string } {
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
+  const gmt = parts.timeZoneName ?? 'GMT';
+  const offset = gmt === 'GMT' ? '+00:00' : gmt.slice(3);
+  return {
+    local: `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`,
+    offset,
+  };
+}
+
+/** Today's date in `timeZone` at `nowMs`. */
+export function localToday(nowMs: number, timeZone: string): LocalDate {
+  return wallClock(new Date(nowMs), timeZone).local.slice(0, 10);
+}
+
+/** `instant` as Plausible echoes a range bound: `2024-01-01T00:00:00+05:30`. */
+export function zonedIso(instant: Date, timeZone: string): string {
+  const { local, offset } = wallClock(instant, timeZone);
+  return `${local}${offset}`;
+}
+
+export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
+
+/**
+ * Every bucket label of `unit` from the one holding the local day `first` to the one holding the
+ * local day `last`, in the format the rows' time dimensions use (`2024-01-01`, hours
+ * `2024-01-01 13:00:00`). Hours are wall-clock hours: 24 a day, so a skipped hour (clocks forward)
+ * is a label without rows and a repeated hour (clocks back) is one label for both.
+ */
+export function timeLabels(unit: TimeUnit, first: LocalDate, last: LocalDate): string[] {
+  const labels: string[] = [];
+  if (unit === 'month') {
+    for (let d = monthStart(first); d <= last; d = monthStart(d, 1)) labels.push(d);
+  } else if (unit === 'week') {
+    for (let d = weekStart(first); d <= last; d = addDays(d, 7)) labels.push(d);
+  } else {
+    for (let d = first; d <= last; d = addDays(d, 1)) {
+      if (unit === 'day') labels.push(d);
+      else for (let h = 0; h < 24; h++) labels.push(`${d} ${String(h).padStart(2, '0')}:00:00`);
+    }
+  }
+  return labels;
+}

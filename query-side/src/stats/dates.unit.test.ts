@@ -1,0 +1,135 @@
+import { describe, expect, test } from 'vitest';
+import {
+  addDays,
+  isLocalDate,
+  isTimeZone,
+  isZonedDateTime,
+  localToday,
+  monthEnd,
+  monthStart,
+  resolvePeriod,
+  timeLabels,
+  wallClock,
+  weekStart,
+  zonedIso,
+} from './dates';
+
+describe('calendar arithmetic', () => {
+  test('days and months cross month, year and leap-day boundaries', () => {
+    expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
+    expect(addDays('2024-03-01', -1)).toBe('2024-02-29');
+    expect(addDays('2023-12-31', 1)).toBe('2024-01-01');
+    expect(monthStart('2024-03-17')).toBe('2024-03-01');
+    expect(monthStart('2024-03-17', -5)).toBe('2023-10-01');
+    expect(monthStart('2024-12-05', 1)).toBe('2025-01-01');
+    expect(monthEnd('2024-02-10')).toBe('2024-02-29');
+    expect(monthEnd('2023-02-10')).toBe('2023-02-28');
+  });
+
+  test('a week starts on Monday, as date_trunc(week) does', () => {
+    expect(weekStart('2024-03-10')).toBe('2024-03-04'); // a Sunday
+    expect(weekStart('2024-03-11')).toBe('2024-03-11'); // a Monday
+    expect(weekStart('2024-01-03')).toBe('2024-01-01');
+  });
+
+  test('dates and date-times are checked part by part', () => {
+    expect(isLocalDate('2024-02-29')).toBe(true);
+    expect(isLocalDate('2023-02-29')).toBe(false);
+    expect(isLocalDate('2024-13-01')).toBe(false);
+    expect(isLocalDate('24-01-01')).toBe(false);
+    expect(isZonedDateTime('2024-01-01T10:00:00+05:30')).toBe(true);
+    expect(isZonedDateTime('2024-01-01T10:00:00.123Z')).toBe(true);
+    expect(isZonedDateTime('2024-01-01T10:00:00')).toBe(false); // no zone
+    expect(isZonedDateTime('2024-01-01T25:00:00Z')).toBe(false);
+    expect(isZonedDateTime('2024-02-30T10:00:00Z')).toBe(false);
+  });
+});
+
+describe('resolvePeriod: Plausible presets in the zone’s today', () => {
+  const today = '2024-03-15';
+  test.each([
+    ['day', '2024-03-15', '2024-03-15'],
+    ['7d', '2024-03-09', '2024-03-15'],
+    ['28d', '2024-02-17', '2024-03-15'],
+    ['30d', '2024-02-14', '2024-03-15'],
+    ['91d', '2023-12-16', '2024-03-15'],
+    ['month', '2024-03-01', '2024-03-31'],
+    ['6mo', '2023-10-01', '2024-03-31'],
+    ['12mo', '2023-04-01', '2024-03-31'],
+    ['year', '2024-01-01', '2024-12-31'],
+  ])('%s is %s … %s', (preset, first, last) => {
+    expect(resolvePeriod(preset, today)).toEqual({ kind: 'dates', first, last });
+  });
+
+  test('all ends today; pairs of dates or date-times are taken as given', () => {
+    expect(resolvePeriod('all', today)).toEqual({ kind: 'all', last: today });
+    expect(resolvePeriod(['2024-01-01', '2024-01-31'], today)).toEqual({
+      kind: 'dates',
+      first: '2024-01-01',
+      last: '2024-01-31',
+    });
+    expect(resolvePeriod(['2024-01-01T00:00:00Z', '2024-01-01T12:00:00+05:30'], today)).toEqual({
+      kind: 'instants',
+      from: '2024-01-01T00:00:00Z',
+      to: '2024-01-01T12:00:00+05:30',
+    });
+  });
+
+  test('anything else is a message', () => {
+    expect(resolvePeriod('realtime', today)).toMatch(/'realtime' is not one of/);
+    expect(resolvePeriod(['2024-02-01', '2024-01-01'], today)).toBe('from must not be after to');
+    expect(resolvePeriod(['2024-01-01'], today)).toMatch(/exactly two/);
+    expect(resolvePeriod(['2024-01-01', '2024-01-02T00:00:00Z'], today)).toMatch(/two dates/);
+  });
+});
+
+describe('time zones', () => {
+  test('IANA names (aliases too) pass; offsets and unknown names do not', () => {
+    expect(isTimeZone('UTC')).toBe(true);
+    expect(isTimeZone('Asia/Kolkata')).toBe(true);
+    expect(isTimeZone('America/Argentina/Buenos_Aires')).toBe(true);
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
+    expect(isTimeZone('+05:30')).toBe(false);
+    expect(isTimeZone('UTC+5')).toBe(false);
+    expect(isTimeZone("UTC'; drop table x; --")).toBe(false);
+  });
+
+  test('wall clock and offsets, half-hour zones and both sides of a clock change', () => {
+    expect(wallClock(new Date('2024-01-01T18:29:59Z'), 'Asia/Kolkata')).toEqual({
+      local: '2024-01-01T23:59:59',
+      offset: '+05:30',
+    });
+    expect(localToday(Date.parse('2024-01-01T18:30:00Z'), 'Asia/Kolkata')).toBe('2024-01-02');
+    expect(zonedIso(new Date('2024-03-10T06:59:59Z'), 'America/New_York')).toBe('2024-03-10T01:59:59-05:00');
+    expect(zonedIso(new Date('2024-03-10T07:00:00Z'), 'America/New_York')).toBe('2024-03-10T03:00:00-04:00');
+    expect(zonedIso(new Date('2024-03-10T07:00:00Z'), 'UTC')).toBe('2024-03-10T07:00:00+00:00');
+  });
+});
+
+describe('timeLabels', () => {
+  test('days, weeks (Mondays) and months from the first day’s bucket to the last day’s', () => {
+    expect(timeLabels('day', '2024-02-27', '2024-03-01')).toEqual([
+      '2024-02-27',
+      '2024-02-28',
+      '2024-02-29',
+      '2024-03-01',
+    ]);
+    expect(timeLabels('week', '2024-03-06', '2024-03-18')).toEqual([
+      '2024-03-04',
+      '2024-03-11',
+      '2024-03-18',
+    ]);
+    expect(timeLabels('month', '2023-11-15', '2024-01-02')).toEqual([
+      '2023-11-01',
+      '2023-12-01',
+      '2024-01-01',
+    ]);
+  });
+
+  test('hours are 24 wall-clock hours a day', () => {
+    const hours = timeLabels('hour', '2024-03-10', '2024-03-10');
+    expect(hours).toHaveLength(24);
+    expect(hours[0]).toBe('2024-03-10 00:00:00');
+    expect(hours[23]).toBe('2024-03-10 23:00:00');
+  });
+});

@@ -1,0 +1,226 @@
+import { describe, expect, test } from 'vitest';
+import { planQuery } from './plan';
+import { parseQuery, QueryError, StatsRequest, type StatsQuery } from './query';
+
+const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };
+
+/** A request through the schema and the parser, today being 2024-03-15 in every zone. */
+function parsed(body: Record<string, unknown>): StatsQuery {
+  const request = StatsRequest.parse({ site_id: PROJECT, metrics: ['visitors'], date_range: '7d', ...body });
+  return parseQuery(request, PROJECT, () => '2024-03-15');
+}
+
+function parseError(body: Record<string, unknown>): string {
+  try {
+    parsed(body);
+  } catch (error) {
+    if (error instanceof QueryError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a QueryError');
+}
+
+const placeholders = (sql: string) => sql.split('?').length - 1;
+
+describe('parseQuery', () => {
+  test('defaults: UTC, no dimensions or filters, Plausible’s page of 10 000', () => {
+    expect(parsed({})).toEqual({
+      projectId: PROJECT,
+      metrics: ['visitors'],
+      dimensions: [],
+      filters: [],
+      orderBy: [],
+      limit: 10_000,
+      offset: 0,
+      period: { kind: 'dates', first: '2024-03-09', last: '2024-03-15' },
+      timeZone: 'UTC',
+      include: { timeLabels: false, totalRows: false },
+    });
+  });
+
+  test('filters become a tree; modifiers are read', () => {
+    expect(
+      parsed({
+        filters: [
+          [
+            'or',
+            [
+              ['is', 'event:page', ['/a']],
+              ['not', ['contains', 'visit:source', ['goo'], { case_sensitive: false }]],
+            ],
+          ],
+        ],
+      }).filters,
+    ).toEqual([
+      {
+        op: 'or',
+        filters: [
+          { op: 'is', dimension: 'event:page', values: ['/a'], caseSensitive: true },
+          {
+            op: 'not',
+            filter: { op: 'contains', dimension: 'visit:source', values: ['goo'], caseSensitive: false },
+          },
+        ],
+      },
+    ]);
+  });
+
+  test('the zone’s today is asked for the zone of the request', () => {
+    const zones: string[] = [];
+    const request = StatsRequest.parse({
+      site_id: PROJECT,
+      metrics: ['visitors'],
+      date_range: 'day',
+      timezone: 'Asia/Kolkata',
+    });
+    parseQuery(request, PROJECT, (tz) => {
+      zones.push(tz);
+      return '2024-01-02';
+    });
+    expect(zones).toEqual(['Asia/Kolkata']);
+  });
+
+  test.each([
+    [{ metrics: ['visitors', 'visitors'] }, 'metrics: must not repeat a metric'],
+    [{ metrics: ['time_on_page'] }, "metrics.0: 'time_on_page' is not supported by EventLens"],
+    [{ dimensions: ['time:day', 'time:hour'] }, 'dimensions: at most one time dimension'],
+    [{ dimensions: ['time'] }, "dimensions.0: 'time' is not supported: name time:hour, time:day, …"],
+    [{ dimensions: ['event:props:'] }, "dimensions.0: unknown or unsupported dimension 'event:props:'"],
+    [{ filters: [['and', []]] }, 'filters.0: must be ["and", [filter, …]] with at least one filter'],
+    [
+      { filters: [['not', ['is', 'event:goal', ['x']]]] },
+      "filters.0.1.1: unknown or unsupported dimension 'event:goal'",
+    ],
+    [
+      { filters: [['is', 'event:page', ['/a'], { case: true }]] },
+      'filters.0.3: the only modifier is {"case_sensitive": boolean}',
+    ],
+    [{ filters: [['is', 'event:page', [1]]] }, 'filters.0.2: must be 1 to 100 strings'],
+    [{ timezone: '+05:30' }, "timezone: '+05:30' is not an IANA time zone name"],
+  ])('%j: %s', (body, message) => {
+    expect(parseError(body)).toBe(message);
+  });
+});
+
+describe('planQuery', () => {
+  test('event metrics: one statement over events, bots left out with migration 002’s predicate', () => {
+    const plan = planQuery(parsed({ metrics: ['visitors', 'pageviews', 'events'] }), TABLES);
+    expect(plan.sql).toContain(`from "analytics"."events" e cross join bounds where e.project_id = ?::uuid`);
+    expect(plan.sql).toContain("(e.context ->> 'bot') is null");
+    expect(plan.sql).toContain('count(distinct coalesce(e.user_id, e.anonymous_id)) as visitors');
+    expect(plan.sql).not.toContain('"analytics"."sessions"');
+    expect(plan.metricColumns).toEqual(['m_visitors', 'm_pageviews', 'm_events']);
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+    // The range's ends are the zone's midnights, computed by PostgreSQL.
+    expect(plan.sql).toContain(
+      'select (?::date)::timestamp at time zone ?::text as lo, (?::date + 1)::timestamp',
+    );
+    expect(plan.bindings.slice(0, 4)).toEqual(['2024-03-09', 'UTC', '2024-03-15', 'UTC']);
+  });
+
+  test('page views alone: the whole partial-index predicate, so events_page_views can serve it', () => {
+    const plan = planQuery(parsed({ metrics: ['pageviews'] }), TABLES);
+    expect(plan.sql).toContain("(e.context ->> 'bot') is null and e.event_name = 'page_view'");
+    expect(planQuery(parsed({ metrics: ['pageviews', 'events'] }), TABLES).sql).not.toContain(
+      "and e.event_name = 'page_view'",
+    );
+  });
+
+  test('values the client sent are bindings, never SQL text', () => {
+    const evil = "x'); drop table analytics.events; --";
+    const plan = planQuery(
+      parsed({
+        metrics: ['events'],
+        dimensions: [`event:props:${evil}`],
+        filters: [
+          ['contains', 'event:page', [evil]],
+          ['is', `event:props:${evil}`, [evil]],
+        ],
+        timezone: 'America/New_York',
+      }),
+      TABLES,
+    );
+    expect(plan.sql).not.toContain('drop table');
+    expect(plan.sql).not.toContain('America/New_York');
+    expect(plan.bindings).toContain(evil); // the property key and the is value
+    expect(plan.bindings).toContainEqual([`%${evil}%`]);
+    expect(plan.bindings).toContain('America/New_York');
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('LIKE wildcards in a contains value are literal', () => {
+    const plan = planQuery(parsed({ filters: [['contains', 'event:page', ['50%_off\\']]] }), TABLES);
+    expect(plan.bindings).toContainEqual(['%50\\%\\_off\\\\%']);
+  });
+
+  test('time buckets are date_trunc in the zone, formatted as Plausible labels them', () => {
+    const plan = planQuery(parsed({ dimensions: ['time:hour'], timezone: 'Asia/Kolkata' }), TABLES);
+    expect(plan.sql).toContain(
+      "to_char(date_trunc('hour', e.ts at time zone ?::text), 'YYYY-MM-DD HH24:MI:SS') as d0",
+    );
+    expect(plan.sql).toContain('row_number() over (order by d0 asc) as ord');
+  });
+
+  test('visit metrics: sessions started in the range, not bots; event filters as exists', () => {
+    const plan = planQuery(
+      parsed({
+        metrics: ['visits', 'bounce_rate'],
+        filters: [['is_not', 'event:page', ['/a']]],
+      }),
+      TABLES,
+    );
+    expect(plan.sql).toContain(
+      'from "analytics"."sessions" s cross join bounds where s.project_id = ?::uuid',
+    );
+    expect(plan.sql).toContain('s.first_seen >= bounds.lo and s.first_seen < bounds.hi and not s.is_bot');
+    expect(plan.sql).toContain(
+      `(not exists (select 1 from "analytics"."events" x where x.project_id = s.project_id and x.session_id = s.session_id and (x.context ->> 'bot') is null and `,
+    );
+    expect(plan.sql).not.toContain(' ev as ');
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('visit dimensions of event metrics are the visit’s: sessions joined by session id', () => {
+    const plan = planQuery(parsed({ metrics: ['pageviews'], dimensions: ['visit:source'] }), TABLES);
+    expect(plan.sql).toContain(
+      'left join "analytics"."sessions" es on es.project_id = e.project_id and es.session_id = e.session_id',
+    );
+    expect(plan.sql).toContain('es.source as d0');
+  });
+
+  test('a visit metric by an event dimension is refused, naming dimensions', () => {
+    expect(() => planQuery(parsed({ metrics: ['visits'], dimensions: ['event:name'] }), TABLES)).toThrow(
+      new QueryError('dimensions', 'visit metrics (visits) cannot be broken down by event:name'),
+    );
+  });
+
+  test('order: explicit, else the time dimension ascending or the first metric descending; dimensions break ties', () => {
+    expect(
+      planQuery(parsed({ metrics: ['events', 'visitors'], dimensions: ['event:name'] }), TABLES).sql,
+    ).toContain('order by m_events desc, d0 asc nulls last');
+    expect(
+      planQuery(
+        parsed({ metrics: ['events'], dimensions: ['event:name'], order_by: [['event:name', 'desc']] }),
+        TABLES,
+      ).sql,
+    ).toContain('row_number() over (order by d0 desc nulls last) as ord');
+  });
+
+  test('all: from the project’s first human event', () => {
+    const plan = planQuery(parsed({ date_range: 'all' }), TABLES);
+    expect(plan.sql).toContain('min(e.ts)');
+    expect(plan.bindings).toContain(PROJECT);
+  });
+
+  test('date-time pairs include their end', () => {
+    const plan = planQuery(
+      parsed({ date_range: ['2024-01-01T00:00:00Z', '2024-01-01T12:00:00+05:30'] }),
+      TABLES,
+    );
+    expect(plan.sql).toContain(
+      "select ?::timestamptz as lo, ?::timestamptz + interval '1 microsecond' as hi",
+    );
+    expect(plan.bindings.slice(0, 2)).toEqual(['2024-01-01T00:00:00Z', '2024-01-01T12:00:00+05:30']);
+  });
+});

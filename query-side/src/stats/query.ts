@@ -1,0 +1,297 @@
+/**
+ * The Stats API request (Plausible's Stats API v2 body, `POST /api/v2/query`): its Zod schema (the
+ * shapes, documented in the OpenAPI document) and `parseQuery`, which checks the names (metrics,
+ * dimensions, filters, order_by) against what EventLens implements and answers a message naming the
+ * field for anything else.
+ */
+import { z } from 'zod';
+import { isTimeZone, resolvePeriod, type LocalDate, type Period } from './dates';
+
+export const METRICS = [
+  'visitors',
+  'visits',
+  'pageviews',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+  'events',
+  'percentage',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** Plausible metrics EventLens does not compute (named in the 400). */
+const UNSUPPORTED_METRICS = [
+  'scroll_depth',
+  'time_on_page',
+  'conversion_rate',
+  'group_conversion_rate',
+  'average_revenue',
+  'total_revenue',
+  'exit_rate',
+];
+
+export const TIME_DIMENSIONS = ['time:hour', 'time:day', 'time:week', 'time:month'] as const;
+export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
+
+/** Dimensions of an event (from analytics.events). `event:props:<key>` is one too. */
+export const EVENT_DIMENSIONS = ['event:page', 'event:name', 'event:hostname'] as const;
+/** Dimensions of a visit (from analytics.sessions, also for event metrics: the event's visit). */
+export const VISIT_DIMENSIONS = [
+  'visit:source',
+  'visit:referrer',
+  'visit:entry_page',
+  'visit:exit_page',
+  'visit:utm_source',
+  'visit:utm_medium',
+  'visit:utm_campaign',
+  'visit:utm_term',
+  'visit:utm_content',
+  'visit:browser',
+  'visit:os',
+  'visit:device',
+  'visit:country',
+] as const;
+
+export type PropertyDimension =
+  (typeof EVENT_DIMENSIONS)[number] | (typeof VISIT_DIMENSIONS)[number] | `event:props:${string}`;
+export type Dimension = TimeDimension | PropertyDimension;
+
+export const FILTER_OPERATORS = [
+  'is',
+  'is_not',
+  'contains',
+  'contains_not',
+  'matches',
+  'matches_not',
+] as const;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export type Filter =
+  | { op: FilterOperator; dimension: PropertyDimension; values: string[]; caseSensitive: boolean }
+  | { op: 'and' | 'or'; filters: Filter[] }
+  | { op: 'not'; filter: Filter };
+
+export interface StatsQuery {
+  projectId: string;
+  metrics: Metric[];
+  dimensions: Dimension[];
+  filters: Filter[];
+  /** Explicit order, each a metric or dimension of the query; empty: the default order. */
+  orderBy: Array<{ key: Metric | Dimension; direction: 'asc' | 'desc' }>;
+  limit: number;
+  offset: number;
+  period: Period;
+  timeZone: string;
+  include: { timeLabels: boolean; totalRows: boolean };
+}
+
+/** Plausible's default page size (query_parser.ex, @default_pagination), also the largest. */
+export const MAX_LIMIT = 10_000;
+const MAX_FILTER_DEPTH = 6;
+const MAX_FILTER_VALUES = 100;
+
+const FilterJson = z.array(z.unknown()).meta({
+  description:
+    'A filter: `[operator, dimension, [values…], {case_sensitive?}]` with operator is, is_not, contains, contains_not, matches, matches_not; or `["and"|"or", [filters…]]`, `["not", filter]`.',
+  example: ['is', 'event:page', ['/pricing']],
+});
+
+export const StatsRequest = z
+  .strictObject({
+    site_id: z.guid().meta({ format: 'uuid', description: 'The project id.' }),
+    metrics: z
+      .array(z.string().max(100))
+      .min(1)
+      .max(METRICS.length)
+      .meta({ description: `Any of ${METRICS.join(', ')}.` }),
+    date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
+      description:
+        'A preset (day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.',
+      example: '7d',
+    }),
+    dimensions: z
+      .array(z.string().max(200))
+      .max(4)
+      .optional()
+      .meta({ description: 'Group by: time:hour|day|week|month, event:page, event:name, visit:source, …' }),
+    filters: z.array(FilterJson).max(30).optional(),
+    order_by: z
+      .array(z.tuple([z.string().max(200), z.enum(['asc', 'desc'])]))
+      .max(8)
+      .optional()
+      .meta({ description: 'Pairs `[metric or dimension, "asc"|"desc"]`, each one of the query’s.' }),
+    include: z
+      .strictObject({
+        time_labels: z.boolean().optional(),
+        total_rows: z.boolean().optional(),
+        imports: z
+          .boolean()
+          .optional()
+          .meta({ description: 'Accepted for compatibility: nothing is imported.' }),
+      })
+      .optional(),
+    pagination: z
+      .strictObject({
+        limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
+        offset: z.number().int().min(0).max(1_000_000).optional(),
+      })
+      .optional(),
+    timezone: z.string().max(64).optional().meta({
+      description:
+        'EventLens extension: the IANA time zone of date ranges and time buckets (default UTC). Plausible uses the site’s zone.',
+      example: 'Europe/Berlin',
+    }),
+  })
+  .meta({ id: 'StatsQuery' });
+export type StatsRequest = z.output<typeof StatsRequest>;
+
+export const StatsResponse = z
+  .object({
+    results: z.array(
+      z.object({
+        metrics: z.array(z.number()).meta({ description: 'In the order of the query’s metrics.' }),
+        dimensions: z.array(z.string()).meta({ description: 'In the order of the query’s dimensions.' }),
+      }),
+    ),
+    meta: z.object({
+      time_labels: z.array(z.string()).optional(),
+      total_rows: z.number().int().optional(),
+    }),
+    query: z
+      .object({
+        site_id: z.string(),
+        metrics: z.array(z.string()),
+        date_range: z.array(z.string()).meta({ description: 'The resolved range, both ends included.' }),
+        dimensions: z.array(z.string()),
+        filters: z.array(z.array(z.unknown())),
+        order_by: z.array(z.tuple([z.string(), z.enum(['asc', 'desc'])])),
+        include: z.object({ time_labels: z.boolean(), total_rows: z.boolean(), imports: z.boolean() }),
+        pagination: z.object({ limit: z.number().int(), offset: z.number().int() }),
+        timezone: z.string(),
+      })
+      .meta({ description: 'The query as EventLens ran it, defaults filled in.' }),
+  })
+  .meta({ id: 'StatsResult' });
+export type StatsResponse = z.input<typeof StatsResponse>;
+
+/** A request that passed the schema but names something EventLens does not have. */
+export class QueryError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+function parseDimension(name: string, field: string, allowTime: boolean): Dimension {
+  if ((TIME_DIMENSIONS as readonly string[]).includes(name)) {
+    if (!allowTime) throw new QueryError(field, `${name} cannot be filtered on: use date_range`);
+    return name as TimeDimension;
+  }
+  if (
+    (EVENT_DIMENSIONS as readonly string[]).includes(name) ||
+    (VISIT_DIMENSIONS as readonly string[]).includes(name)
+  )
+    return name as Dimension;
+  if (name.startsWith('event:props:') && name.length > 'event:props:'.length) return name as Dimension;
+  if (name === 'time') throw new QueryError(field, "'time' is not supported: name time:hour, time:day, …");
+  throw new QueryError(field, `unknown or unsupported dimension '${name}'`);
+}
+
+function parseFilter(raw: unknown, field: string, depth: number): Filter {
+  if (depth > MAX_FILTER_DEPTH) throw new QueryError(field, `filters nest at most ${MAX_FILTER_DEPTH} deep`);
+  if (!Array.isArray(raw) || typeof raw[0] !== 'string') throw new QueryError(field, 'must be [operator, …]');
+  const op = raw[0];
+  if (op === 'and' || op === 'or') {
+    const list: unknown = raw[1];
+    if (raw.length !== 2 || !Array.isArray(list) || list.length === 0)
+      throw new QueryError(field, `must be ["${op}", [filter, …]] with at least one filter`);
+    return { op, filters: list.map((f, i) => parseFilter(f, `${field}.1.${i}`, depth + 1)) };
+  }
+  if (op === 'not') {
+    if (raw.length !== 2) throw new QueryError(field, 'must be ["not", filter]');
+    return { op, filter: parseFilter(raw[1], `${field}.1`, depth + 1) };
+  }
+  if (!(FILTER_OPERATORS as readonly string[]).includes(op)) {
+    throw new QueryError(`${field}.0`, `unknown or unsupported operator '${op}'`);
+  }
+  if (raw.length < 3 || raw.length > 4)
+    throw new QueryError(field, 'must be [operator, dimension, [values…]]');
+  if (typeof raw[1] !== 'string') throw new QueryError(`${field}.1`, 'must be a dimension name');
+  const dimension = parseDimension(raw[1], `${field}.1`, false) as PropertyDimension;
+  const values: unknown = raw[2];
+  if (
+    !Array.isArray(values) ||
+    values.length === 0 ||
+    values.length > MAX_FILTER_VALUES ||
+    !values.every((v) => typeof v === 'string' && v.length <= 2048)
+  ) {
+    throw new QueryError(`${field}.2`, `must be 1 to ${MAX_FILTER_VALUES} strings`);
+  }
+  let caseSensitive = true;
+  if (raw.length === 4) {
+    const modifiers: unknown = raw[3];
+    const keys = modifiers && typeof modifiers === 'object' ? Object.keys(modifiers) : ['?'];
+    const value = (modifiers as { case_sensitive?: unknown } | null)?.case_sensitive;
+    if (keys.some((k) => k !== 'case_sensitive') || (value !== undefined && typeof value !== 'boolean'))
+      throw new QueryError(`${field}.3`, 'the only modifier is {"case_sensitive": boolean}');
+    caseSensitive = value !== false;
+  }
+  return { op: op as FilterOperator, dimension, values: values as string[], caseSensitive };
+}
+
+/**
+ * The request as a query the planner runs, or a `QueryError` naming the field. `today` is today's
+ * date in the request's zone, computed by the caller (localToday), so this stays pure.
+ */
+export function parseQuery(
+  body: StatsRequest,
+  projectId: string,
+  todayIn: (timeZone: string) => LocalDate,
+): StatsQuery {
+  const timeZone = body.timezone ?? 'UTC';
+  if (!isTimeZone(timeZone)) throw new QueryError('timezone', `'${timeZone}' is not an IANA time zone name`);
+
+  const metrics = body.metrics.map((name, i): Metric => {
+    if ((METRICS as readonly string[]).includes(name)) return name as Metric;
+    if (UNSUPPORTED_METRICS.includes(name))
+      throw new QueryError(`metrics.${i}`, `'${name}' is not supported by EventLens`);
+    throw new QueryError(`metrics.${i}`, `unknown metric '${name}'`);
+  });
+  if (new Set(metrics).size !== metrics.length) throw new QueryError('metrics', 'must not repeat a metric');
+
+  const dimensions = (body.dimensions ?? []).map((name, i) => parseDimension(name, `dimensions.${i}`, true));
+  if (new Set(dimensions).size !== dimensions.length)
+    throw new QueryError('dimensions', 'must not repeat a dimension');
+  if (dimensions.filter((d) => d.startsWith('time:')).length > 1)
+    throw new QueryError('dimensions', 'at most one time dimension');
+
+  const filters = (body.filters ?? []).map((f, i) => parseFilter(f, `filters.${i}`, 0));
+
+  const orderBy = (body.order_by ?? []).map(([key, direction], i) => {
+    if (!(metrics as string[]).includes(key) && !(dimensions as string[]).includes(key))
+      throw new QueryError(`order_by.${i}`, `'${key}' is not a metric or dimension of this query`);
+    return { key: key as Metric | Dimension, direction };
+  });
+
+  const period = resolvePeriod(body.date_range, todayIn(timeZone));
+  if (typeof period === 'string') throw new QueryError('date_range', period);
+
+  const timeLabels = body.include?.time_labels ?? false;
+  if (timeLabels && !dimensions.some((d) => d.startsWith('time:')))
+    throw new QueryError('include.time_labels', 'needs a time dimension');
+
+  return {
+    projectId,
+    metrics,
+    dimensions,
+    filters,
+    orderBy,
+    limit: body.pagination?.limit ?? MAX_LIMIT,
+    offset: body.pagination?.offset ?? 0,
+    period,
+    timeZone,
+    include: { timeLabels, totalRows: body.include?.total_rows ?? false },
+  };
+}

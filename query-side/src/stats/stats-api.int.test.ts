@@ -1,0 +1,813 @@
+/**
+ * Given known events of two projects in a private database, when clients POST Plausible Stats API
+ * v2 queries to /api/v2/query, then every metric is the exact count of the matching human events,
+ * days and hours are the chosen zone's (a +05:30 day boundary, New York's 23 h and 25 h days), bots
+ * and the other project never count, filters, ordering and pagination behave as Plausible
+ * documents, and mistakes are 400/401/404 with `{ "error": "<message naming the field>" }`.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../test-support/database';
+import { insertEvents, seedTenants, type EventFixture, type Tenants } from '../test-support/fixtures';
+import { startServer, type TestServer } from '../test-support/server';
+import { sessionCookie } from '../test-support/session';
+import { planQuery } from './plan';
+import { parseQuery, StatsRequest } from './query';
+
+let tdb: TestDatabase;
+let server: TestServer;
+let t: Tenants;
+
+/** "Now" for the presets: noon UTC on New York's 25-hour day. */
+const NOW = Date.parse('2024-11-03T12:00:00Z');
+
+/** A success or an error body, as the tests read them. */
+interface Answer {
+  results: Array<{ dimensions: string[]; metrics: number[] }>;
+  meta: { time_labels?: string[]; total_rows?: number };
+  query: Record<string, unknown> & { date_range: string[] };
+  error: string;
+}
+
+/** POSTs `body` with `key` as the Bearer token (null: no Authorization header). */
+async function query(body: unknown, key: string | null = t.readKeyA) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(`${server.url}/api/v2/query`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Answer };
+}
+
+const rows = (body: Pick<Answer, 'results'>) => body.results.map((r) => [...r.dimensions, ...r.metrics]);
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  t = await seedTenants(tdb.owner);
+  server = await startServer(tdb.readerUrl, { now: () => NOW });
+  const A = t.projectA;
+  const day = (time: string) => new Date(`2024-01-10T${time}Z`);
+  const events: EventFixture[] = [
+    // 2024-01-10 (UTC): three visitors, one of them anonymous.
+    {
+      project_id: A,
+      session_id: 's1',
+      user_id: 'u1',
+      event_name: 'page_view',
+      ts: day('09:00:00'),
+      url: 'https://site.test/a?x=1',
+    },
+    {
+      project_id: A,
+      session_id: 's1',
+      user_id: 'u1',
+      event_name: 'page_view',
+      ts: day('09:01:00'),
+      url: 'https://site.test/a',
+    },
+    {
+      project_id: A,
+      session_id: 's1',
+      user_id: 'u1',
+      event_name: 'page_view',
+      ts: day('09:02:00'),
+      url: 'https://site.test/b#top',
+    },
+    {
+      project_id: A,
+      session_id: 's1',
+      user_id: 'u1',
+      event_name: 'click',
+      ts: day('09:03:00'),
+      url: 'https://site.test/b',
+      metadata: { button: 'buy' },
+    },
+    {
+      project_id: A,
+      session_id: 's2',
+      user_id: 'u2',
+      event_name: 'page_view',
+      ts: day('10:00:00'),
+      url: '/a',
+    },
+    {
+      project_id: A,
+      session_id: 's2',
+      user_id: 'u2',
+      event_name: 'page_view',
+      ts: day('10:05:00'),
+      url: 'https://site.test/pricing',
+    },
+    {
+      project_id: A,
+      session_id: 's3',
+      anonymous_id: 'a3',
+      event_name: 'page_view',
+      ts: day('11:00:00'),
+      url: '/blog/post-1',
+    },
+    {
+      project_id: A,
+      session_id: 's3',
+      anonymous_id: 'a3',
+      event_name: 'signup',
+      ts: day('11:10:00'),
+      url: '/blog/post-1',
+      metadata: { plan: 'pro' },
+    },
+    // A crawler on /a, and project B on /a: neither ever counts for A.
+    {
+      project_id: A,
+      session_id: 's9',
+      user_id: 'u9',
+      event_name: 'page_view',
+      ts: day('12:00:00'),
+      url: '/a',
+      context: { bot: 'crawler' },
+    },
+    { project_id: t.projectB, user_id: 'b1', event_name: 'page_view', ts: day('12:00:00'), url: '/a' },
+
+    // Asia/Kolkata (+05:30): 18:29:59Z is 23:59:59 on the 1st, 18:30Z midnight on the 2nd.
+    {
+      project_id: A,
+      user_id: 'k1',
+      event_name: 'page_view',
+      ts: new Date('2024-01-01T18:29:59Z'),
+      url: '/k',
+    },
+    {
+      project_id: A,
+      user_id: 'k2',
+      event_name: 'page_view',
+      ts: new Date('2024-01-01T18:30:00Z'),
+      url: '/k',
+    },
+
+    // America/New_York, clocks forward on 2024-03-10 (a 23-hour day, 05:00Z to 04:00Z).
+    ...['2024-03-10T04:59:59Z', '2024-03-10T05:00:00Z', '2024-03-11T03:59:59Z', '2024-03-11T04:30:00Z'].map(
+      (iso): EventFixture => ({
+        project_id: A,
+        user_id: 'n1',
+        event_name: 'page_view',
+        ts: new Date(iso),
+        url: '/n',
+      }),
+    ),
+    // Clocks back on 2024-11-03 (a 25-hour day, 04:00Z to 05:00Z the next day); 05:30Z and 06:30Z
+    // are both 01:30 on the wall clock.
+    ...[
+      '2024-11-03T03:59:59Z',
+      '2024-11-03T04:00:00Z',
+      '2024-11-03T05:30:00Z',
+      '2024-11-03T06:30:00Z',
+      '2024-11-04T04:30:00Z',
+      '2024-11-04T05:00:00Z',
+    ].map((iso): EventFixture => ({
+      project_id: A,
+      user_id: 'n2',
+      event_name: 'page_view',
+      ts: new Date(iso),
+      url: '/n',
+    })),
+  ];
+  await insertEvents(
+    tdb.owner,
+    events.map((e) => ({ ...e, session_id: e.session_id ?? randomUUID() })),
+  );
+  // The visits of 2024-01-10, as the projection would write them (analytics 003): s1-s3 are the
+  // events' above; s4 a one-page bounce of u2 at 20:00Z (01:30 the next day in Kolkata); s9 a bot's.
+  const visits: Visit[] = [
+    {
+      session_id: 's1',
+      user_id: 'u1',
+      first: '09:00:00',
+      last: '09:03:00',
+      page_views: 3,
+      engagement: 1,
+      entry: '/a',
+      exit: '/b',
+      source: 'Google',
+      utm_source: 'google',
+      device: 'Desktop',
+      country: 'DE',
+    },
+    {
+      session_id: 's2',
+      user_id: 'u2',
+      first: '10:00:00',
+      last: '10:05:00',
+      page_views: 2,
+      engagement: 0,
+      entry: '/a',
+      exit: '/pricing',
+      source: 'Direct / None',
+      device: 'Desktop',
+      country: 'US',
+    },
+    {
+      session_id: 's3',
+      anonymous_id: 'a3',
+      first: '11:00:00',
+      last: '11:10:00',
+      page_views: 1,
+      engagement: 1,
+      entry: '/blog/post-1',
+      exit: '/blog/post-1',
+      source: 'Google',
+      utm_source: 'google',
+      device: 'Mobile',
+      country: 'US',
+    },
+    {
+      session_id: 's4',
+      user_id: 'u2',
+      first: '20:00:00',
+      last: '20:00:00',
+      page_views: 1,
+      engagement: 0,
+      entry: '/pricing',
+      exit: '/pricing',
+      source: 'Direct / None',
+      device: 'Desktop',
+      country: 'US',
+    },
+    {
+      session_id: 's9',
+      user_id: 'u9',
+      first: '12:00:00',
+      last: '12:00:00',
+      page_views: 1,
+      engagement: 0,
+      entry: '/a',
+      exit: '/a',
+      source: 'Direct / None',
+      device: 'Desktop',
+      country: 'US',
+      is_bot: true,
+    },
+  ];
+  for (const v of visits) await insertVisit(A, v);
+  await insertVisit(t.projectB, {
+    session_id: 'sb',
+    user_id: 'b1',
+    first: '12:00:00',
+    last: '12:00:00',
+    page_views: 1,
+    engagement: 0,
+    entry: '/a',
+    exit: '/a',
+    source: 'Google',
+    device: 'Desktop',
+    country: 'US',
+  });
+});
+
+interface Visit {
+  session_id: string;
+  user_id?: string;
+  anonymous_id?: string;
+  /** Times on 2024-01-10, UTC. */
+  first: string;
+  last: string;
+  page_views: number;
+  engagement: number;
+  entry: string;
+  exit: string;
+  source: string;
+  utm_source?: string;
+  device: string;
+  country: string;
+  is_bot?: boolean;
+}
+
+async function insertVisit(projectId: string, v: Visit): Promise<void> {
+  await tdb.owner.query(
+    `insert into analytics.sessions (project_id, session_id, user_id, anonymous_id, first_seen, last_seen,
+       event_count, page_views, entry_url, exit_url, entry_path, exit_path, source, utm_source, device_type,
+       country, is_bot, engagement_events)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+    [
+      projectId,
+      v.session_id,
+      v.user_id ?? null,
+      v.anonymous_id ?? null,
+      new Date(`2024-01-10T${v.first}Z`),
+      new Date(`2024-01-10T${v.last}Z`),
+      v.page_views + v.engagement,
+      v.page_views,
+      `https://site.test${v.entry}`,
+      `https://site.test${v.exit}`,
+      v.entry,
+      v.exit,
+      v.source,
+      v.utm_source ?? null,
+      v.device,
+      v.country,
+      v.is_bot ?? false,
+      v.engagement,
+    ],
+  );
+}
+
+afterAll(async () => {
+  expect(server?.errors ?? []).toEqual([]);
+  await server?.close();
+  await tdb?.drop();
+});
+
+const JAN_10 = ['2024-01-10', '2024-01-10'];
+
+describe('metrics', () => {
+  test('visitors, pageviews and events over a day are exact; bots and project B left out', async () => {
+    const { status, body } = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'pageviews', 'events'],
+      date_range: JAN_10,
+    });
+    expect(status).toBe(200);
+    expect(body.results).toEqual([{ metrics: [3, 6, 8], dimensions: [] }]);
+    expect(body.meta).toEqual({});
+    expect(body.query).toMatchObject({
+      site_id: t.projectA,
+      metrics: ['visitors', 'pageviews', 'events'],
+      date_range: ['2024-01-10T00:00:00+00:00', '2024-01-10T23:59:59+00:00'],
+      dimensions: [],
+      filters: [],
+      pagination: { limit: 10000, offset: 0 },
+      timezone: 'UTC',
+    });
+  });
+
+  test('an empty range answers one row of zeros', async () => {
+    const { body } = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'pageviews'],
+      date_range: ['2023-01-01', '2023-01-31'],
+    });
+    expect(body.results).toEqual([{ metrics: [0, 0], dimensions: [] }]);
+  });
+
+  test('a pair of date-times includes both ends', async () => {
+    const { body } = await query({
+      site_id: t.projectA,
+      metrics: ['events'],
+      date_range: ['2024-01-10T09:01:00Z', '2024-01-10T10:00:00+00:00'],
+    });
+    expect(body.results[0]!.metrics).toEqual([4]); // 09:01, 09:02, 09:03, 10:00
+  });
+
+  test('percentage is each row’s share of all visitors, one decimal', async () => {
+    const { body } = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'events', 'percentage'],
+      date_range: JAN_10,
+      dimensions: ['event:name'],
+    });
+    expect(rows(body)).toEqual([
+      ['page_view', 3, 6, 100],
+      ['click', 1, 1, 33.3],
+      ['signup', 1, 1, 33.3],
+    ]);
+  });
+});
+
+describe('visit metrics (analytics.sessions)', () => {
+  test('visits, bounce rate, visit duration and views per visit: exact, bots left out', async () => {
+    const { status, body } = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration', 'views_per_visit'],
+      date_range: JAN_10,
+    });
+    expect(status).toBe(200);
+    // s1-s4: s4 bounced (1 of 4), durations 180, 300, 600, 0 s, page views 3 + 2 + 1 + 1.
+    expect(body.results).toEqual([{ metrics: [3, 4, 25, 270, 1.75], dimensions: [] }]);
+  });
+
+  test('by source: event metrics by each event’s visit, visit metrics by the visit', async () => {
+    const { body } = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'visits', 'bounce_rate', 'pageviews'],
+      date_range: JAN_10,
+      dimensions: ['visit:source'],
+    });
+    expect(rows(body)).toEqual([
+      ['Google', 2, 2, 0, 4],
+      ['Direct / None', 1, 2, 50, 2],
+    ]);
+  });
+
+  test('by entry page and by device', async () => {
+    const entry = await query({
+      site_id: t.projectA,
+      metrics: ['visits', 'visit_duration'],
+      date_range: JAN_10,
+      dimensions: ['visit:entry_page'],
+    });
+    expect(rows(entry.body)).toEqual([
+      ['/a', 2, 240],
+      ['/blog/post-1', 1, 600],
+      ['/pricing', 1, 0],
+    ]);
+    const device = await query({
+      site_id: t.projectA,
+      metrics: ['visitors'],
+      date_range: JAN_10,
+      dimensions: ['visit:device'],
+    });
+    expect(rows(device.body)).toEqual([
+      ['Desktop', 2],
+      ['Mobile', 1],
+    ]);
+  });
+
+  test('filters: a visit property on both sides, an event property as "has such an event"', async () => {
+    const us = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'visits'],
+      date_range: JAN_10,
+      filters: [['is', 'visit:country', ['US']]],
+    });
+    expect(us.body.results[0]!.metrics).toEqual([2, 3]);
+    const pricing = await query({
+      site_id: t.projectA,
+      metrics: ['visits'],
+      date_range: JAN_10,
+      filters: [['is', 'event:page', ['/pricing']]],
+    });
+    expect(pricing.body.results[0]!.metrics).toEqual([1]); // s2 (s4 has no event here)
+    const notA = await query({
+      site_id: t.projectA,
+      metrics: ['visits'],
+      date_range: JAN_10,
+      filters: [['is_not', 'event:page', ['/a']]],
+    });
+    expect(notA.body.results[0]!.metrics).toEqual([2]); // s3, s4
+  });
+
+  test('a visit counts on the day it starts, in the zone; a day with visits but no events shows 0 page views', async () => {
+    const { body } = await query({
+      site_id: t.projectA,
+      metrics: ['visits', 'pageviews'],
+      date_range: ['2024-01-10', '2024-01-11'],
+      dimensions: ['time:day'],
+      timezone: 'Asia/Kolkata',
+    });
+    expect(rows(body)).toEqual([
+      ['2024-01-10', 3, 6],
+      ['2024-01-11', 1, 0],
+    ]);
+  });
+
+  test('a visit metric by an event dimension is a 400', async () => {
+    const { status, body } = await query({
+      site_id: t.projectA,
+      metrics: ['visits'],
+      date_range: JAN_10,
+      dimensions: ['event:page'],
+    });
+    expect(status).toBe(400);
+    expect(body.error).toMatch(/^dimensions: visit metrics \(visits\) cannot be broken down by event:page/);
+  });
+});
+
+describe('breakdowns, order and pagination', () => {
+  test('by page: the URL path, visitors descending then the page', async () => {
+    const { body } = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'pageviews', 'events'],
+      date_range: JAN_10,
+      dimensions: ['event:page'],
+    });
+    expect(rows(body)).toEqual([
+      ['/a', 2, 3, 3],
+      ['/b', 1, 1, 2],
+      ['/blog/post-1', 1, 1, 2],
+      ['/pricing', 1, 1, 1],
+    ]);
+  });
+
+  test('order_by and pagination, with total_rows', async () => {
+    const ordered = await query({
+      site_id: t.projectA,
+      metrics: ['pageviews'],
+      date_range: JAN_10,
+      dimensions: ['event:page'],
+      order_by: [
+        ['pageviews', 'asc'],
+        ['event:page', 'desc'],
+      ],
+    });
+    expect(rows(ordered.body)).toEqual([
+      ['/pricing', 1],
+      ['/blog/post-1', 1],
+      ['/b', 1],
+      ['/a', 3],
+    ]);
+    const page = await query({
+      site_id: t.projectA,
+      metrics: ['visitors'],
+      date_range: JAN_10,
+      dimensions: ['event:page'],
+      pagination: { limit: 2, offset: 1 },
+      include: { total_rows: true },
+    });
+    expect(rows(page.body)).toEqual([
+      ['/b', 1],
+      ['/blog/post-1', 1],
+    ]);
+    expect(page.body.meta).toEqual({ total_rows: 4 });
+    const past = await query({
+      site_id: t.projectA,
+      metrics: ['visitors'],
+      date_range: JAN_10,
+      dimensions: ['event:page'],
+      pagination: { limit: 2, offset: 10 },
+      include: { total_rows: true },
+    });
+    expect(past.body.results).toEqual([]);
+    expect(past.body.meta).toEqual({ total_rows: 0 });
+  });
+
+  test('custom properties and host names; an event without the property is (none)', async () => {
+    const props = await query({
+      site_id: t.projectA,
+      metrics: ['events'],
+      date_range: JAN_10,
+      dimensions: ['event:props:plan'],
+    });
+    expect(rows(props.body)).toEqual([
+      ['(none)', 7],
+      ['pro', 1],
+    ]);
+    const hosts = await query({
+      site_id: t.projectA,
+      metrics: ['events'],
+      date_range: JAN_10,
+      dimensions: ['event:hostname'],
+      filters: [['is_not', 'event:hostname', ['other.test']]],
+    });
+    expect(rows(hosts.body)).toEqual([
+      ['site.test', 5],
+      ['(none)', 3],
+    ]);
+  });
+});
+
+describe('filters', () => {
+  const aggregate = async (filters: unknown[]) =>
+    (
+      await query({
+        site_id: t.projectA,
+        metrics: ['visitors', 'pageviews', 'events'],
+        date_range: JAN_10,
+        filters,
+      })
+    ).body.results[0]!.metrics;
+
+  test('is, is_not, contains (case-sensitive unless asked), matches', async () => {
+    expect(await aggregate([['is', 'event:page', ['/a']]])).toEqual([2, 3, 3]);
+    expect(await aggregate([['is', 'event:page', ['/a', '/pricing']]])).toEqual([2, 4, 4]);
+    expect(await aggregate([['is_not', 'event:page', ['/a']]])).toEqual([3, 3, 5]);
+    expect(await aggregate([['contains', 'event:page', ['blog']]])).toEqual([1, 1, 2]);
+    expect(await aggregate([['contains', 'event:page', ['BLOG']]])).toEqual([0, 0, 0]);
+    expect(await aggregate([['contains', 'event:page', ['BLOG'], { case_sensitive: false }]])).toEqual([
+      1, 1, 2,
+    ]);
+    expect(await aggregate([['contains', 'event:page', ['%']]])).toEqual([0, 0, 0]); // a literal %
+    expect(await aggregate([['contains_not', 'event:page', ['blog']]])).toEqual([2, 5, 6]);
+    expect(await aggregate([['matches', 'event:page', ['^/(a|b)$']]])).toEqual([2, 4, 5]);
+    expect(await aggregate([['is', 'event:props:button', ['buy']]])).toEqual([1, 0, 1]);
+  });
+
+  test('and, or, not; several top-level filters all apply', async () => {
+    expect(
+      await aggregate([
+        [
+          'or',
+          [
+            ['is', 'event:page', ['/a']],
+            ['is', 'event:name', ['signup']],
+          ],
+        ],
+      ]),
+    ).toEqual([3, 3, 4]);
+    expect(await aggregate([['not', ['is', 'event:name', ['page_view']]]])).toEqual([2, 0, 2]);
+    expect(
+      await aggregate([
+        ['is', 'event:name', ['page_view']],
+        ['contains', 'event:page', ['/b']],
+      ]),
+    ).toEqual([2, 2, 2]); // /b and /blog/post-1
+    expect(
+      await aggregate([
+        [
+          'and',
+          [
+            ['is', 'event:name', ['page_view']],
+            ['not', ['is', 'event:page', ['/a']]],
+          ],
+        ],
+      ]),
+    ).toEqual([3, 3, 3]);
+  });
+});
+
+describe('the viewer’s time zone', () => {
+  test('Asia/Kolkata (+05:30): the day changes at 18:30 UTC', async () => {
+    const body = {
+      site_id: t.projectA,
+      metrics: ['visitors'],
+      date_range: ['2024-01-01', '2024-01-02'],
+      dimensions: ['time:day'],
+      filters: [['is', 'event:page', ['/k']]],
+    };
+    expect(rows((await query({ ...body, timezone: 'Asia/Kolkata' })).body)).toEqual([
+      ['2024-01-01', 1],
+      ['2024-01-02', 1],
+    ]);
+    const utc = await query(body);
+    expect(rows(utc.body)).toEqual([['2024-01-01', 2]]);
+    const kolkata = await query({
+      ...body,
+      timezone: 'Asia/Kolkata',
+      date_range: ['2024-01-02', '2024-01-02'],
+    });
+    expect(kolkata.body.query.date_range).toEqual(['2024-01-02T00:00:00+05:30', '2024-01-02T23:59:59+05:30']);
+    expect(rows(kolkata.body)).toEqual([['2024-01-02', 1]]);
+  });
+
+  test('America/New_York: the 23-hour day of 2024-03-10', async () => {
+    const { body } = await query({
+      site_id: t.projectA,
+      metrics: ['pageviews'],
+      date_range: ['2024-03-09', '2024-03-11'],
+      dimensions: ['time:day'],
+      filters: [['is', 'event:page', ['/n']]],
+      timezone: 'America/New_York',
+      include: { time_labels: true },
+    });
+    expect(rows(body)).toEqual([
+      ['2024-03-09', 1],
+      ['2024-03-10', 2],
+      ['2024-03-11', 1],
+    ]);
+    expect(body.meta.time_labels).toEqual(['2024-03-09', '2024-03-10', '2024-03-11']);
+    expect(body.query.date_range).toEqual(['2024-03-09T00:00:00-05:00', '2024-03-11T23:59:59-04:00']);
+  });
+
+  test('America/New_York: the 25-hour day of 2024-11-03, by day and by wall-clock hour', async () => {
+    const base = {
+      site_id: t.projectA,
+      metrics: ['pageviews'],
+      filters: [['is', 'event:page', ['/n']]],
+      timezone: 'America/New_York',
+    };
+    const days = await query({ ...base, date_range: ['2024-11-02', '2024-11-04'], dimensions: ['time:day'] });
+    expect(rows(days.body)).toEqual([
+      ['2024-11-02', 1],
+      ['2024-11-03', 4],
+      ['2024-11-04', 1],
+    ]);
+    // `day` is today in the zone: NOW is 2024-11-03 07:00 in New York.
+    const today = await query({
+      ...base,
+      date_range: 'day',
+      dimensions: ['time:hour'],
+      include: { time_labels: true },
+    });
+    expect(today.body.query.date_range).toEqual(['2024-11-03T00:00:00-04:00', '2024-11-03T23:59:59-05:00']);
+    expect(rows(today.body)).toEqual([
+      ['2024-11-03 00:00:00', 1],
+      ['2024-11-03 01:00:00', 2],
+      ['2024-11-03 23:00:00', 1],
+    ]);
+    expect(today.body.meta.time_labels).toHaveLength(24);
+  });
+
+  test('weeks start on Monday and months on the 1st, in the zone', async () => {
+    const base = {
+      site_id: t.projectA,
+      metrics: ['pageviews'],
+      date_range: ['2024-10-28', '2024-11-10'],
+      filters: [['is', 'event:page', ['/n']]],
+      timezone: 'America/New_York',
+    };
+    expect(rows((await query({ ...base, dimensions: ['time:week'] })).body)).toEqual([
+      ['2024-10-28', 5], // Nov 2 (Saturday) and the four of Sunday Nov 3
+      ['2024-11-04', 1],
+    ]);
+    expect(rows((await query({ ...base, dimensions: ['time:month'] })).body)).toEqual([['2024-11-01', 6]]);
+  });
+});
+
+describe('the plan PostgreSQL runs', () => {
+  test('page views alone can be served by the partial index of human page views (migration 002)', async () => {
+    const request = StatsRequest.parse({
+      site_id: t.projectA,
+      metrics: ['pageviews'],
+      date_range: JAN_10,
+      dimensions: ['time:hour'],
+    });
+    const plan = planQuery(
+      parseQuery(request, t.projectA, () => '2024-01-10'),
+      {
+        events: 'analytics.events',
+        sessions: 'analytics.sessions',
+      },
+    );
+    const client = await tdb.owner.connect();
+    try {
+      await client.query('begin');
+      // On a table this small a sequential scan is cheaper: take it away to see whether the index qualifies.
+      await client.query('set local enable_seqscan = off');
+      // knex.raw's placeholders as node-postgres's ($1, …): the SQL text has no other `?`.
+      let n = 0;
+      const numbered = plan.sql.replace(/\?/g, () => `$${++n}`);
+      const explained = await client.query(`explain ${numbered}`, plan.bindings);
+      const text = explained.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+      expect(text).toContain('events_page_views');
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
+});
+
+describe('auth and errors', () => {
+  test('a read key of another project is a 404; no key a 401; both in Plausible’s shape', async () => {
+    const other = await query({ site_id: t.projectA, metrics: ['visitors'], date_range: 'day' }, t.readKeyB);
+    expect(other).toEqual({ status: 404, body: { error: 'project not found' } });
+    const own = await query({ site_id: t.projectB, metrics: ['events'], date_range: JAN_10 }, t.readKeyB);
+    expect(own.body.results).toEqual([{ metrics: [1], dimensions: [] }]); // B's one event, none of A's
+    const missing = await query({ site_id: randomUUID(), metrics: ['visitors'], date_range: 'day' });
+    expect(missing.status).toBe(404);
+    const none = await query({ site_id: t.projectA, metrics: ['visitors'], date_range: 'day' }, null);
+    expect(none.status).toBe(401);
+    expect(typeof none.body.error).toBe('string');
+    const revoked = await query(
+      { site_id: t.projectA, metrics: ['visitors'], date_range: 'day' },
+      t.revokedKeyA,
+    );
+    expect(revoked.status).toBe(401);
+  });
+
+  test('a console session may read a project by site_id', async () => {
+    const cookie = sessionCookie({ user_id: t.user.user_id, email: t.user.email }, NOW);
+    const res = await fetch(`${server.url}/api/v2/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ site_id: t.projectA, metrics: ['events'], date_range: JAN_10 }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Answer).results).toEqual([{ metrics: [8], dimensions: [] }]);
+  });
+
+  test.each([
+    [{ metrics: ['visitorz'] }, /^metrics\.0: unknown metric 'visitorz'/],
+    [{ metrics: ['scroll_depth'] }, /^metrics\.0: 'scroll_depth' is not supported/],
+    [{ dimensions: ['visit:city'] }, /^dimensions\.0: unknown or unsupported dimension/],
+    [{ date_range: 'realtime' }, /^date_range: /],
+    [{ date_range: ['2024-01-02', '2024-01-01'] }, /^date_range: from must not be after to/],
+    [{ filters: [['is', 'time:day', ['2024-01-01']]] }, /^filters\.0\.1: /],
+    [{ filters: [['equals', 'event:page', ['/a']]] }, /^filters\.0\.0: unknown or unsupported operator/],
+    [{ filters: [['is', 'event:page', '/a']] }, /^filters\.0\.2: /],
+    [{ order_by: [['events', 'desc']] }, /^order_by\.0: 'events' is not a metric or dimension/],
+    [{ timezone: 'Mars/Olympus' }, /^timezone: /],
+    [{ include: { time_labels: true } }, /^include\.time_labels: needs a time dimension/],
+    [{ pagination: { limit: 0 } }, /^pagination\.limit: /],
+    [{ site: 'x' }, /site: unknown parameter/],
+  ])('%j is a 400 naming the field', async (change, message) => {
+    const { status, body } = await query({
+      site_id: t.projectA,
+      metrics: ['visitors'],
+      date_range: '7d',
+      ...change,
+    });
+    expect(status).toBe(400);
+    expect(Object.keys(body)).toEqual(['error']);
+    expect(body.error).toMatch(message);
+  });
+
+  test('a regular expression PostgreSQL cannot compile is a 400 naming filters', async () => {
+    const { status, body } = await query({
+      site_id: t.projectA,
+      metrics: ['events'],
+      date_range: JAN_10,
+      filters: [['matches', 'event:page', ['(unclosed']]],
+    });
+    expect(status).toBe(400);
+    expect(body.error).toMatch(/^filters: /);
+  });
+
+  test('a body that is not JSON is a 400 in the same shape', async () => {
+    const res = await fetch(`${server.url}/api/v2/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.readKeyA}` },
+      body: '{"site_id":',
+    });
+    expect(res.status).toBe(400);
+    expect(typeof ((await res.json()) as { error: unknown }).error).toBe('string');
+  });
+});
