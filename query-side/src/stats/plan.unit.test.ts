@@ -1,6 +1,17 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { planQuery } from './plan';
-import { parseQuery, QueryError, StatsRequest, type StatsQuery } from './query';
+import {
+  EVENT_DIMENSIONS,
+  FILTER_OPERATORS,
+  METRICS,
+  parseQuery,
+  QueryError,
+  StatsRequest,
+  TIME_DIMENSIONS,
+  VISIT_DIMENSIONS,
+  type StatsQuery,
+} from './query';
 
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };
@@ -222,5 +233,73 @@ describe('planQuery', () => {
       "select ?::timestamptz as lo, ?::timestamptz + interval '1 microsecond' as hi",
     );
     expect(plan.bindings.slice(0, 2)).toEqual(['2024-01-01T00:00:00Z', '2024-01-01T12:00:00+05:30']);
+  });
+});
+
+describe('planQuery over any query it accepts', () => {
+  const text = fc.string({ maxLength: 12 });
+  const propertyDimension = fc.oneof(
+    fc.constantFrom(...EVENT_DIMENSIONS, ...VISIT_DIMENSIONS),
+    text.filter((k) => k.length > 0).map((k) => `event:props:${k}`),
+  );
+  const leaf = fc.tuple(
+    fc.constantFrom(...FILTER_OPERATORS),
+    propertyDimension,
+    fc.array(text, { minLength: 1, maxLength: 3 }),
+  );
+  const filter = fc.letrec((tie) => ({
+    f: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      leaf,
+      fc.tuple(fc.constantFrom('and', 'or'), fc.array(tie('f'), { minLength: 1, maxLength: 3 })),
+      fc.tuple(fc.constant('not'), tie('f')),
+    ),
+  })).f;
+  const request = fc.record({
+    metrics: fc.uniqueArray(fc.constantFrom(...METRICS), { minLength: 1 }),
+    dimensions: fc.tuple(
+      fc.option(fc.constantFrom(...TIME_DIMENSIONS), { nil: undefined }),
+      fc.uniqueArray(fc.constantFrom(...VISIT_DIMENSIONS), { maxLength: 2 }),
+      fc.uniqueArray(
+        propertyDimension.filter((d) => d.startsWith('event:')),
+        { maxLength: 1 },
+      ),
+    ),
+    filters: fc.array(filter, { maxLength: 3 }),
+    date_range: fc.constantFrom('day', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all'),
+    timezone: fc.constantFrom('UTC', 'Asia/Kolkata', 'America/New_York', 'Australia/Lord_Howe'),
+  });
+
+  test('one placeholder per binding, the zone only a binding, a column per metric and dimension', () => {
+    fc.assert(
+      fc.property(request, (r) => {
+        const dimensions = [
+          ...(r.dimensions[0] ? [r.dimensions[0]] : []),
+          ...r.dimensions[1],
+          ...r.dimensions[2],
+        ];
+        let q: StatsQuery;
+        try {
+          q = parsed({ ...r, dimensions });
+        } catch (error) {
+          if (error instanceof QueryError) return; // a nesting too deep: refused before planning
+          throw error;
+        }
+        let plan;
+        try {
+          plan = planQuery(q, TABLES);
+        } catch (error) {
+          // Only the documented refusal: a visit metric by an event dimension.
+          expect(error).toBeInstanceOf(QueryError);
+          expect((error as QueryError).field).toBe('dimensions');
+          return;
+        }
+        expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+        expect(plan.sql).not.toContain(q.timeZone === 'UTC' ? "'UTC'" : q.timeZone);
+        expect(plan.metricColumns).toHaveLength(q.metrics.length);
+        expect(plan.dimensionColumns).toHaveLength(q.dimensions.length);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

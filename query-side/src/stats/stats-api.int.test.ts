@@ -530,6 +530,22 @@ describe('breakdowns, order and pagination', () => {
     expect(past.body.meta).toEqual({ total_rows: 0 });
   });
 
+  test('pages of one row, one after another, are the unpaginated rows in order', async () => {
+    const body = {
+      site_id: t.projectA,
+      metrics: ['visitors', 'events'],
+      date_range: JAN_10,
+      dimensions: ['event:name', 'event:page'],
+    };
+    const all = rows((await query(body)).body);
+    expect(all.length).toBe(6);
+    const paged = [];
+    for (let offset = 0; offset < all.length + 1; offset++) {
+      paged.push(...rows((await query({ ...body, pagination: { limit: 1, offset } })).body));
+    }
+    expect(paged).toEqual(all);
+  });
+
   test('custom properties and host names; an event without the property is (none)', async () => {
     const props = await query({
       site_id: t.projectA,
