@@ -1966,7 +1966,7 @@ export interface components {
       /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage. */
       metrics: string[];
       /**
-       * @description A preset (day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.
+       * @description A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.
        * @example 7d
        */
       date_range: string | string[];

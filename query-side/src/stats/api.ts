@@ -15,7 +15,7 @@ import { bodyParserError } from '@eventlens/service-kit';
 import type { Callers } from '../auth/callers';
 import { ApiError, fromZodError } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
-import { localToday, timeLabels, wallClock, zonedIso, type TimeUnit } from './dates';
+import { timeLabels, wallClock, zonedIso, type TimeUnit } from './dates';
 import { planQuery, type StatsTables } from './plan';
 import { parseQuery, QueryError, StatsRequest, StatsResponse, type StatsQuery } from './query';
 
@@ -108,7 +108,7 @@ export function statsApiRoutes(deps: {
         const projectId = await callers.projectOf(auth.caller, body.site_id);
         let q: StatsQuery;
         try {
-          q = parseQuery(body, projectId, (tz) => localToday(now(), tz));
+          q = parseQuery(body, projectId, now());
           return await runQuery(db, { events: tables.events, sessions: tables.sessions }, q, body);
         } catch (error) {
           if (error instanceof QueryError) throw new ApiError(400, 'INVALID_FIELD', error.message);

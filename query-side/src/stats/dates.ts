@@ -23,8 +23,11 @@ export type Period =
   | { kind: 'instants'; from: string; to: string }
   | { kind: 'all'; last: LocalDate };
 
-/** The presets Plausible's Stats API v2 documents, minus the realtime ones (see docs/stats-api.md). */
+/** The presets of Plausible's Stats API v2. */
 export const DATE_RANGE_PRESETS = [
+  'realtime',
+  '30m',
+  '24h',
   'day',
   '7d',
   '28d',
@@ -93,16 +96,33 @@ export function weekStart(date: LocalDate): LocalDate {
 }
 
 /**
- * A `date_range` as local dates, `today` being the current date in the query's zone. The presets
- * are Plausible's (lib/plausible/stats/filters/query_parser.ex, parse_time_range): `day` is today;
+ * A `date_range` as local dates, `today` being the current date in the query's zone and `nowMs` the
+ * current instant. The presets are Plausible's (lib/plausible/stats/filters/query_parser.ex,
+ * parse_time_range): `realtime` and `30m` the last 5 and 30 minutes (to 5 s after now, as
+ * Plausible), `24h` the last 24 hours; `day` is today;
  * `7d` today and the 6 days before; `28d`/`91d` likewise; `30d` today and the 30 days before (as
  * Plausible counts it); `month`, `year` the whole current month or year; `6mo`/`12mo` the current
  * month and the 5/11 before, whole; `all` up to today. A pair of dates is both days included; a pair
  * of date-times is taken as given. Returns an error message for anything else.
  */
-export function resolvePeriod(range: string | readonly string[], today: LocalDate): Period | string {
+export function resolvePeriod(
+  range: string | readonly string[],
+  today: LocalDate,
+  nowMs: number,
+): Period | string {
+  const last = (minutes: number, afterMs: number): Period => ({
+    kind: 'instants',
+    from: new Date(nowMs - minutes * 60_000).toISOString(),
+    to: new Date(nowMs + afterMs).toISOString(),
+  });
   if (typeof range === 'string') {
     switch (range) {
+      case 'realtime':
+        return last(5, 5000);
+      case '30m':
+        return last(30, 5000);
+      case '24h':
+        return last(24 * 60, 0);
       case 'day':
         return { kind: 'dates', first: today, last: today };
       case '7d':

@@ -47,6 +47,7 @@ describe('calendar arithmetic', () => {
 
 describe('resolvePeriod: Plausible presets in the zone’s today', () => {
   const today = '2024-03-15';
+  const NOW = Date.parse('2024-03-15T12:00:00Z');
   test.each([
     ['day', '2024-03-15', '2024-03-15'],
     ['7d', '2024-03-09', '2024-03-15'],
@@ -58,28 +59,46 @@ describe('resolvePeriod: Plausible presets in the zone’s today', () => {
     ['12mo', '2023-04-01', '2024-03-31'],
     ['year', '2024-01-01', '2024-12-31'],
   ])('%s is %s … %s', (preset, first, last) => {
-    expect(resolvePeriod(preset, today)).toEqual({ kind: 'dates', first, last });
+    expect(resolvePeriod(preset, today, NOW)).toEqual({ kind: 'dates', first, last });
   });
 
   test('all ends today; pairs of dates or date-times are taken as given', () => {
-    expect(resolvePeriod('all', today)).toEqual({ kind: 'all', last: today });
-    expect(resolvePeriod(['2024-01-01', '2024-01-31'], today)).toEqual({
+    expect(resolvePeriod('all', today, NOW)).toEqual({ kind: 'all', last: today });
+    expect(resolvePeriod(['2024-01-01', '2024-01-31'], today, NOW)).toEqual({
       kind: 'dates',
       first: '2024-01-01',
       last: '2024-01-31',
     });
-    expect(resolvePeriod(['2024-01-01T00:00:00Z', '2024-01-01T12:00:00+05:30'], today)).toEqual({
+    expect(resolvePeriod(['2024-01-01T00:00:00Z', '2024-01-01T12:00:00+05:30'], today, NOW)).toEqual({
       kind: 'instants',
       from: '2024-01-01T00:00:00Z',
       to: '2024-01-01T12:00:00+05:30',
     });
   });
 
+  test('realtime, 30m and 24h are the last minutes or hours before now', () => {
+    expect(resolvePeriod('realtime', today, NOW)).toEqual({
+      kind: 'instants',
+      from: '2024-03-15T11:55:00.000Z',
+      to: '2024-03-15T12:00:05.000Z',
+    });
+    expect(resolvePeriod('30m', today, NOW)).toEqual({
+      kind: 'instants',
+      from: '2024-03-15T11:30:00.000Z',
+      to: '2024-03-15T12:00:05.000Z',
+    });
+    expect(resolvePeriod('24h', today, NOW)).toEqual({
+      kind: 'instants',
+      from: '2024-03-14T12:00:00.000Z',
+      to: '2024-03-15T12:00:00.000Z',
+    });
+  });
+
   test('anything else is a message', () => {
-    expect(resolvePeriod('realtime', today)).toMatch(/'realtime' is not one of/);
-    expect(resolvePeriod(['2024-02-01', '2024-01-01'], today)).toBe('from must not be after to');
-    expect(resolvePeriod(['2024-01-01'], today)).toMatch(/exactly two/);
-    expect(resolvePeriod(['2024-01-01', '2024-01-02T00:00:00Z'], today)).toMatch(/two dates/);
+    expect(resolvePeriod('1h', today, NOW)).toMatch(/'1h' is not one of/);
+    expect(resolvePeriod(['2024-02-01', '2024-01-01'], today, NOW)).toBe('from must not be after to');
+    expect(resolvePeriod(['2024-01-01'], today, NOW)).toMatch(/exactly two/);
+    expect(resolvePeriod(['2024-01-01', '2024-01-02T00:00:00Z'], today, NOW)).toMatch(/two dates/);
   });
 });
 

@@ -16,10 +16,13 @@ import {
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };
 
-/** A request through the schema and the parser, today being 2024-03-15 in every zone. */
+/** Noon UTC: 2024-03-15 in every zone of these tests. */
+const NOW = Date.parse('2024-03-15T12:00:00Z');
+
+/** A request through the schema and the parser. */
 function parsed(body: Record<string, unknown>): StatsQuery {
   const request = StatsRequest.parse({ site_id: PROJECT, metrics: ['visitors'], date_range: '7d', ...body });
-  return parseQuery(request, PROJECT, () => '2024-03-15');
+  return parseQuery(request, PROJECT, NOW);
 }
 
 function parseError(body: Record<string, unknown>): string {
@@ -77,19 +80,21 @@ describe('parseQuery', () => {
     ]);
   });
 
-  test('the zone’s today is asked for the zone of the request', () => {
-    const zones: string[] = [];
-    const request = StatsRequest.parse({
-      site_id: PROJECT,
-      metrics: ['visitors'],
-      date_range: 'day',
-      timezone: 'Asia/Kolkata',
+  test('presets start from today in the request’s zone', () => {
+    const body = { site_id: PROJECT, metrics: ['visitors'], date_range: 'day' };
+    const at = Date.parse('2024-01-01T18:30:00Z'); // midnight in Kolkata, still the 1st in UTC
+    expect(parseQuery(StatsRequest.parse({ ...body, timezone: 'Asia/Kolkata' }), PROJECT, at).period).toEqual(
+      {
+        kind: 'dates',
+        first: '2024-01-02',
+        last: '2024-01-02',
+      },
+    );
+    expect(parseQuery(StatsRequest.parse(body), PROJECT, at).period).toEqual({
+      kind: 'dates',
+      first: '2024-01-01',
+      last: '2024-01-01',
     });
-    parseQuery(request, PROJECT, (tz) => {
-      zones.push(tz);
-      return '2024-01-02';
-    });
-    expect(zones).toEqual(['Asia/Kolkata']);
   });
 
   test.each([

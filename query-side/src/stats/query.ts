@@ -5,7 +5,7 @@
  * field for anything else.
  */
 import { z } from 'zod';
-import { isTimeZone, resolvePeriod, type LocalDate, type Period } from './dates';
+import { isTimeZone, localToday, resolvePeriod, type Period } from './dates';
 
 export const METRICS = [
   'visitors',
@@ -106,7 +106,7 @@ export const StatsRequest = z
       .meta({ description: `Any of ${METRICS.join(', ')}.` }),
     date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
       description:
-        'A preset (day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.',
+        'A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.',
       example: '7d',
     }),
     dimensions: z
@@ -242,14 +242,10 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
 }
 
 /**
- * The request as a query the planner runs, or a `QueryError` naming the field. `today` is today's
- * date in the request's zone, computed by the caller (localToday), so this stays pure.
+ * The request as a query the planner runs, or a `QueryError` naming the field. `nowMs` is the
+ * current instant (the app's clock), so this stays pure; relative ranges start from it.
  */
-export function parseQuery(
-  body: StatsRequest,
-  projectId: string,
-  todayIn: (timeZone: string) => LocalDate,
-): StatsQuery {
+export function parseQuery(body: StatsRequest, projectId: string, nowMs: number): StatsQuery {
   const timeZone = body.timezone ?? 'UTC';
   if (!isTimeZone(timeZone)) throw new QueryError('timezone', `'${timeZone}' is not an IANA time zone name`);
 
@@ -275,7 +271,7 @@ export function parseQuery(
     return { key: key as Metric | Dimension, direction };
   });
 
-  const period = resolvePeriod(body.date_range, todayIn(timeZone));
+  const period = resolvePeriod(body.date_range, localToday(nowMs, timeZone), nowMs);
   if (typeof period === 'string') throw new QueryError('date_range', period);
 
   const timeLabels = body.include?.time_labels ?? false;

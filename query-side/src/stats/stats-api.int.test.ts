@@ -702,6 +702,14 @@ describe('the viewer’s time zone', () => {
     expect(today.body.meta.time_labels).toHaveLength(24);
   });
 
+  test('24h and realtime end now', async () => {
+    const base = { site_id: t.projectA, metrics: ['pageviews'], filters: [['is', 'event:page', ['/n']]] };
+    const day = await query({ ...base, date_range: '24h', timezone: 'America/New_York' });
+    expect(day.body.results[0]!.metrics).toEqual([4]); // 2024-11-03 03:59:59Z … 06:30Z; the 4th is ahead
+    expect(day.body.query.date_range).toEqual(['2024-11-02T08:00:00-04:00', '2024-11-03T07:00:00-05:00']);
+    expect((await query({ ...base, date_range: 'realtime' })).body.results[0]!.metrics).toEqual([0]);
+  });
+
   test('weeks start on Monday and months on the 1st, in the zone', async () => {
     const base = {
       site_id: t.projectA,
@@ -726,13 +734,10 @@ describe('the plan PostgreSQL runs', () => {
       date_range: JAN_10,
       dimensions: ['time:hour'],
     });
-    const plan = planQuery(
-      parseQuery(request, t.projectA, () => '2024-01-10'),
-      {
-        events: 'analytics.events',
-        sessions: 'analytics.sessions',
-      },
-    );
+    const plan = planQuery(parseQuery(request, t.projectA, NOW), {
+      events: 'analytics.events',
+      sessions: 'analytics.sessions',
+    });
     const client = await tdb.owner.connect();
     try {
       await client.query('begin');
@@ -784,7 +789,7 @@ describe('auth and errors', () => {
     [{ metrics: ['visitorz'] }, /^metrics\.0: unknown metric 'visitorz'/],
     [{ metrics: ['scroll_depth'] }, /^metrics\.0: 'scroll_depth' is not supported/],
     [{ dimensions: ['visit:city'] }, /^dimensions\.0: unknown or unsupported dimension/],
-    [{ date_range: 'realtime' }, /^date_range: /],
+    [{ date_range: '1h' }, /^date_range: '1h' is not one of/],
     [{ date_range: ['2024-01-02', '2024-01-01'] }, /^date_range: from must not be after to/],
     [{ filters: [['is', 'time:day', ['2024-01-01']]] }, /^filters\.0\.1: /],
     [{ filters: [['equals', 'event:page', ['/a']]] }, /^filters\.0\.0: unknown or unsupported operator/],
