@@ -48,6 +48,15 @@ export async function createTestDatabase(options: { schemaPrefix?: string } = {}
 
   const ownerUrl = withDatabase(stack.databaseUrl, name);
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
+  // pool.end() resolves before its connections have closed ('remove' comes when one has): drop()
+  // waits for the last, so that the forced drop never terminates a connection still saying goodbye
+  // (an uncaught 57P01 in the test file).
+  let open = 0;
+  let lastClosed: () => void = () => undefined;
+  owner.on('connect', () => void open++);
+  owner.on('remove', () => {
+    if (--open === 0) lastClosed();
+  });
   const migrator = knex({ client: 'pg', connection: ownerUrl, pool: { min: 0, max: 1 } });
   try {
     const schemas = schemaNames(options.schemaPrefix);
@@ -66,7 +75,9 @@ export async function createTestDatabase(options: { schemaPrefix?: string } = {}
     ownerUrl,
     readerUrl: withDatabase(stack.databaseUrl, name, { name: role, password }),
     async drop() {
+      const closed = new Promise<void>((resolve) => (open === 0 ? resolve() : (lastClosed = resolve)));
       await owner.end();
+      await closed;
       const a = new pg.Client({ connectionString: stack.databaseUrl });
       await a.connect();
       try {
