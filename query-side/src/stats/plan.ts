@@ -9,7 +9,8 @@
  *   from `analytics.sessions` joined by session id.
  * - Visit metrics (visits, bounce_rate, visit_duration, views_per_visit) come from
  *   `analytics.sessions` (`not is_bot`); a visit counts in the range where it starts (first_seen).
- *   An `event:*` filter on them keeps the visits with a matching event (`exists`).
+ *   An `event:*` filter on them keeps the visits with a matching event (`exists`); an `event:*`
+ *   dimension groups a visit under every value its events in the range have.
  * - Visitor identity is `coalesce(user_id, anonymous_id)`.
  * - Time buckets are PostgreSQL's `date_trunc(unit, ts at time zone $tz)`, and the range's
  *   instants are `local_date::timestamp at time zone $tz`: the tz database decides every day's
@@ -19,7 +20,6 @@
  * parameter (`?`, knex.raw), never SQL text.
  */
 import type { Dimension, Filter, Metric, PropertyDimension, StatsQuery, TimeDimension } from './query';
-import { QueryError } from './query';
 
 export interface StatsTables {
   /** Qualified, trusted identifiers from the read-model catalog (readerTables). */
@@ -226,8 +226,7 @@ function boundsSql(q: StatsQuery, b: Binder, tables: StatsTables): string {
 /**
  * The statement for `q`. Its rows: `lo`, `hi` (the range's instants, on every row) and, when the
  * page has rows, `d0…` (dimension values, text), `m_<metric>` (numbers as text), `total_rows` and
- * `ord`. An empty page is one row with only `lo` and `hi`. Throws a QueryError for a combination
- * EventLens does not compute (a visit metric by an event dimension).
+ * `ord`. An empty page is one row with only `lo` and `hi`.
  */
 export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const b = new Binder();
@@ -237,15 +236,6 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   // percentage is the share of visitors: the events side runs for it too.
   const eventSide = eventMetrics.length > 0 || wantsPercentage;
   const visitSide = visitMetrics.length > 0;
-
-  if (visitSide) {
-    const eventDimension = q.dimensions.find(isEventDimension);
-    if (eventDimension)
-      throw new QueryError(
-        'dimensions',
-        `visit metrics (${visitMetrics.join(', ')}) cannot be broken down by ${eventDimension}`,
-      );
-  }
 
   const dimensionColumns = q.dimensions.map((_, i) => `d${i}`);
   const metricColumns = q.metrics.map((m) => `m_${m}`);
@@ -283,10 +273,25 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   }
 
   if (visitSide) {
-    const dims = q.dimensions.map((d, i) => `${dimensionSql(d, 'visits', q, b)} as d${i}`);
+    // An event dimension of a visit: each value its events in the range have (a visit with pages
+    // /a and /b counts for both), from a join on the distinct (session, values) of those events.
+    const eventDimensions = q.dimensions.flatMap((d, i) => (isEventDimension(d) ? [{ d, i }] : []));
+    const dims = q.dimensions.map((d, i) =>
+      isEventDimension(d) ? `xe.d${i} as d${i}` : `${dimensionSql(d, 'visits', q, b)} as d${i}`,
+    );
     const metrics = visitMetrics.map(
       (m) => `${VISIT_METRIC_SQL[m as keyof typeof VISIT_METRIC_SQL]} as ${m}`,
     );
+    // Built after `dims` and before `where`: bindings follow the order of the SQL text.
+    const join =
+      eventDimensions.length === 0
+        ? ''
+        : ` join (select distinct x.session_id, ${eventDimensions
+            .map(({ d, i }) => `${eventSql(d as PropertyDimension, 'x', b)} as d${i}`)
+            .join(
+              ', ',
+            )} from ${tables.events} x cross join bounds where x.project_id = ${b.bind(q.projectId, 'uuid')}` +
+          ` and x.ts >= bounds.lo and x.ts < bounds.hi and (x.context ->> 'bot') is null) xe on xe.session_id = s.session_id`;
     const where = [
       `s.project_id = ${b.bind(q.projectId, 'uuid')}`,
       's.first_seen >= bounds.lo',
@@ -295,7 +300,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       ...q.filters.map((f) => filterSql(f, 'visits', q, b, tables.events)),
     ];
     ctes.push(
-      `vi as (select ${[...dims, ...metrics].join(', ')} from ${tables.sessions} s cross join bounds where ${where.join(' and ')}${groupBy})`,
+      `vi as (select ${[...dims, ...metrics].join(', ')} from ${tables.sessions} s${join} cross join bounds where ${where.join(' and ')}${groupBy})`,
     );
   }
 

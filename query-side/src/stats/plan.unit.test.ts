@@ -205,10 +205,12 @@ describe('planQuery', () => {
     expect(plan.sql).toContain('es.source as d0');
   });
 
-  test('a visit metric by an event dimension is refused, naming dimensions', () => {
-    expect(() => planQuery(parsed({ metrics: ['visits'], dimensions: ['event:name'] }), TABLES)).toThrow(
-      new QueryError('dimensions', 'visit metrics (visits) cannot be broken down by event:name'),
+  test('visit metrics by an event dimension: the visits joined to the distinct values of their events', () => {
+    const plan = planQuery(parsed({ metrics: ['visits'], dimensions: ['event:name'] }), TABLES);
+    expect(plan.sql).toContain(
+      `from "analytics"."sessions" s join (select distinct x.session_id, x.event_name as d0 from "analytics"."events" x cross join bounds where x.project_id = ?::uuid and x.ts >= bounds.lo and x.ts < bounds.hi and (x.context ->> 'bot') is null) xe on xe.session_id = s.session_id`,
     );
+    expect(plan.sql).toContain('select xe.d0 as d0, count(*) as visits');
   });
 
   test('order: explicit, else the time dimension ascending or the first metric descending; dimensions break ties', () => {
@@ -290,15 +292,7 @@ describe('planQuery over any query it accepts', () => {
           if (error instanceof QueryError) return; // a nesting too deep: refused before planning
           throw error;
         }
-        let plan;
-        try {
-          plan = planQuery(q, TABLES);
-        } catch (error) {
-          // Only the documented refusal: a visit metric by an event dimension.
-          expect(error).toBeInstanceOf(QueryError);
-          expect((error as QueryError).field).toBe('dimensions');
-          return;
-        }
+        const plan = planQuery(q, TABLES);
         expect(placeholders(plan.sql)).toBe(plan.bindings.length);
         expect(plan.sql).not.toContain(q.timeZone === 'UTC' ? "'UTC'" : q.timeZone);
         expect(plan.metricColumns).toHaveLength(q.metrics.length);

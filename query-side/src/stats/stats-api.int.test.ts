@@ -460,15 +460,32 @@ describe('visit metrics (analytics.sessions)', () => {
     ]);
   });
 
-  test('a visit metric by an event dimension is a 400', async () => {
-    const { status, body } = await query({
+  test('visit metrics by an event dimension: a visit counts under every page (name) it had', async () => {
+    const pages = await query({
       site_id: t.projectA,
-      metrics: ['visits'],
+      metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'],
       date_range: JAN_10,
       dimensions: ['event:page'],
     });
-    expect(status).toBe(400);
-    expect(body.error).toMatch(/^dimensions: visit metrics \(visits\) cannot be broken down by event:page/);
+    // s1 had /a and /b, s2 /a and /pricing, s3 /blog/post-1; s4 no event, the bot's s9 none counted.
+    expect(rows(pages.body)).toEqual([
+      ['/a', 2, 2, 0, 240],
+      ['/b', 1, 1, 0, 180],
+      ['/blog/post-1', 1, 1, 0, 600],
+      ['/pricing', 1, 1, 0, 300],
+    ]);
+    const names = await query({
+      site_id: t.projectA,
+      metrics: ['visits', 'views_per_visit'],
+      date_range: JAN_10,
+      dimensions: ['event:name', 'visit:device'],
+    });
+    expect(rows(names.body)).toEqual([
+      ['page_view', 'Desktop', 2, 2.5],
+      ['click', 'Desktop', 1, 3],
+      ['page_view', 'Mobile', 1, 1],
+      ['signup', 'Mobile', 1, 1],
+    ]);
   });
 });
 
