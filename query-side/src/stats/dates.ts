@@ -227,15 +227,17 @@ export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
 /**
  * Every bucket label of `unit` from the one holding the local day `first` to the one holding the
  * local day `last`, in the format the rows' time dimensions use (`2024-01-01`, hours
- * `2024-01-01 13:00:00`). Hours are wall-clock hours: 24 a day, so a skipped hour (clocks forward)
- * is a label without rows and a repeated hour (clocks back) is one label for both.
+ * `2024-01-01 13:00:00`; a week the Monday it starts on, the first week `first`). Hours are
+ * wall-clock hours: 24 a day, so a skipped hour (clocks forward) is a label without rows and a
+ * repeated hour (clocks back) is one label for both.
  */
 export function timeLabels(unit: TimeUnit, first: LocalDate, last: LocalDate): string[] {
   const labels: string[] = [];
   if (unit === 'month') {
     for (let d = monthStart(first); d <= last; d = monthStart(d, 1)) labels.push(d);
   } else if (unit === 'week') {
-    for (let d = weekStart(first); d <= last; d = addDays(d, 7)) labels.push(d);
+    // The first week starts on the first day (Plausible's weekstart_not_before), the rest on Mondays.
+    for (let d = first; d <= last; d = addDays(weekStart(d), 7)) labels.push(d);
   } else {
     for (let d = first; d <= last; d = addDays(d, 1)) {
       if (unit === 'day') labels.push(d);

@@ -126,18 +126,20 @@ describe('time zones', () => {
 });
 
 describe('timeLabels', () => {
-  test('days, weeks (Mondays) and months from the first day’s bucket to the last day’s', () => {
+  test('days, weeks and months from the first day’s bucket to the last day’s', () => {
     expect(timeLabels('day', '2024-02-27', '2024-03-01')).toEqual([
       '2024-02-27',
       '2024-02-28',
       '2024-02-29',
       '2024-03-01',
     ]);
+    // A week is its Monday, except a first week cut by the range: its first day (as Plausible).
     expect(timeLabels('week', '2024-03-06', '2024-03-18')).toEqual([
-      '2024-03-04',
+      '2024-03-06',
       '2024-03-11',
       '2024-03-18',
     ]);
+    expect(timeLabels('week', '2024-03-04', '2024-03-11')).toEqual(['2024-03-04', '2024-03-11']);
     expect(timeLabels('month', '2023-11-15', '2024-01-02')).toEqual([
       '2023-11-01',
       '2023-12-01',

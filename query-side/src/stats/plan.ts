@@ -120,9 +120,16 @@ function eventSql(dimension: PropertyDimension, alias: string, b: Binder): strin
   return undefined;
 }
 
+/**
+ * A time bucket's label. A week is the Monday it starts on, or the range's first day when the range
+ * starts mid-week (Plausible's `weekstart_not_before`); `bounds` is in the FROM of every side.
+ */
 function timeSql(dimension: TimeDimension, column: string, timeZone: string, b: Binder): string {
   const { unit, format } = TIME_FORMAT[dimension];
-  return `to_char(date_trunc('${unit}', ${column} at time zone ${b.bind(timeZone, 'text')}), '${format}')`;
+  const bucket = `date_trunc('${unit}', ${column} at time zone ${b.bind(timeZone, 'text')})`;
+  if (dimension !== 'time:week') return `to_char(${bucket}, '${format}')`;
+  const firstDay = `date_trunc('day', bounds.lo at time zone ${b.bind(timeZone, 'text')})`;
+  return `to_char(greatest(${bucket}, ${firstDay}), '${format}')`;
 }
 
 type Side = 'events' | 'visits';

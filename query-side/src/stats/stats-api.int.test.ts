@@ -739,6 +739,18 @@ describe('the viewer’s time zone', () => {
       ['2024-10-28', 5], // Nov 2 (Saturday) and the four of Sunday Nov 3
       ['2024-11-04', 1],
     ]);
+    // A range starting mid-week: its first week is labelled with its first day, as Plausible does.
+    const midWeek = await query({
+      ...base,
+      date_range: ['2024-11-02', '2024-11-10'],
+      dimensions: ['time:week'],
+      include: { time_labels: true },
+    });
+    expect(rows(midWeek.body)).toEqual([
+      ['2024-11-02', 5],
+      ['2024-11-04', 1],
+    ]);
+    expect(midWeek.body.meta.time_labels).toEqual(['2024-11-02', '2024-11-04']);
     expect(rows((await query({ ...base, dimensions: ['time:month'] })).body)).toEqual([['2024-11-01', 6]]);
   });
 });
