@@ -113,14 +113,18 @@ export function statsApiRoutes(deps: {
         } catch (error) {
           if (error instanceof QueryError) throw new ApiError(400, 'INVALID_FIELD', error.message);
           // SQLSTATE class 22 (data exception) can only come from a value the client sent that the
-          // checks let through: in practice a `matches` pattern PostgreSQL cannot compile.
-          const sqlState = (error as { code?: unknown; severity?: unknown }).code;
-          if (typeof sqlState === 'string' && sqlState.startsWith('22') && 'severity' in (error as object))
+          // checks let through: a `matches` pattern PostgreSQL cannot compile (2201B), or a zone
+          // Intl knows and this PostgreSQL's tz database does not.
+          const e = error as { code?: unknown; severity?: unknown };
+          if (typeof e.severity === 'string' && typeof e.code === 'string' && e.code.startsWith('22')) {
             throw new ApiError(
               400,
               'INVALID_FIELD',
-              'filters: a value cannot be used (an invalid regular expression?)',
+              e.code === '2201B'
+                ? 'filters: a regular expression PostgreSQL cannot compile'
+                : 'timezone, filters: a value PostgreSQL cannot use',
             );
+          }
           throw error;
         }
       },

@@ -219,10 +219,11 @@ function boundsSql(q: StatsQuery, b: Binder, tables: StatsTables): string {
     return `select ${b.bind(p.from, 'timestamptz')} as lo, ${b.bind(p.to, 'timestamptz')} + interval '1 microsecond' as hi`;
   }
   // `all`: from the local day of the project's first human event (an empty project: an empty range).
-  const hi = `(${b.bind(p.last, 'date')} + 1)::timestamp at time zone ${b.bind(q.timeZone, 'text')}`;
+  // Bound in the order they appear in the text.
   const tz1 = b.bind(q.timeZone, 'text');
   const tz2 = b.bind(q.timeZone, 'text');
   const project = b.bind(q.projectId, 'uuid');
+  const hi = `(${b.bind(p.last, 'date')} + 1)::timestamp at time zone ${b.bind(q.timeZone, 'text')}`;
   return (
     `select coalesce((select date_trunc('day', min(e.ts) at time zone ${tz1}) at time zone ${tz2}` +
     ` from ${tables.events} e where e.project_id = ${project} and (e.context ->> 'bot') is null), h.hi) as lo, h.hi` +

@@ -273,7 +273,10 @@ describe('planQuery over any query it accepts', () => {
       ),
     ),
     filters: fc.array(filter, { maxLength: 3 }),
-    date_range: fc.constantFrom('day', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all'),
+    date_range: fc.constantFrom('24h', 'day', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all', [
+      '2024-01-01',
+      '2024-01-31',
+    ]),
     timezone: fc.constantFrom('UTC', 'Asia/Kolkata', 'America/New_York', 'Australia/Lord_Howe'),
   });
 
@@ -294,6 +297,17 @@ describe('planQuery over any query it accepts', () => {
         }
         const plan = planQuery(q, TABLES);
         expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+        // Each binding has the type its placeholder casts to: bindings follow the text's order.
+        const casts = [...plan.sql.matchAll(/\?(?:::([a-z[\]]+))?/g)].map((m) => m[1]);
+        casts.forEach((cast, i) => {
+          const value = plan.bindings[i];
+          if (cast === 'uuid') expect(value).toBe(PROJECT);
+          else if (cast === 'date') expect(value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+          else if (cast === 'bigint') expect(typeof value).toBe('number');
+          else if (cast === 'text[]') expect(Array.isArray(value)).toBe(true);
+          else expect(typeof value).toBe('string');
+          if (value === q.timeZone) expect(cast).toBe('text');
+        });
         expect(plan.sql).not.toContain(q.timeZone === 'UTC' ? "'UTC'" : q.timeZone);
         expect(plan.metricColumns).toHaveLength(q.metrics.length);
         expect(plan.dimensionColumns).toHaveLength(q.dimensions.length);
