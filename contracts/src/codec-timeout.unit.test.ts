@@ -56,7 +56,21 @@ describe('registry request timeout', () => {
   });
 
   it('a hung registry fails registration and a schema lookup as REGISTRY_UNAVAILABLE', async () => {
-    const codec = createCodec({ registryUrl: url, requestTimeoutMs: 200 });
+    // The codec's own PUT /config is answered without the network, so that under a loaded machine
+    // it cannot be the request that times out: the one under test is the registry client's.
+    const codec = createCodec({
+      registryUrl: url,
+      requestTimeoutMs: 1_000,
+      fetchImpl: (input, init) =>
+        String(input).includes('/config/')
+          ? Promise.resolve(
+              new Response('{"compatibility":"FULL_TRANSITIVE"}', {
+                status: 200,
+                headers: { 'content-type': 'application/json' },
+              }),
+            )
+          : fetch(input, init),
+    });
     const registering = await failure(codec.register());
     expect(registering.error.code).toBe('REGISTRY_UNAVAILABLE');
     expect(registering.error.message).toMatch(/registering/);
