@@ -110,6 +110,7 @@ const ROUTES: Record<string, { method: string; path: () => string }> = {
   'GET /metrics': { method: 'GET', path: () => '/metrics' },
   'GET /v1/openapi.json': { method: 'GET', path: () => '/v1/openapi.json' },
   'POST /api/v2/query': { method: 'POST', path: () => '/api/v2/query' },
+  'POST /api/v2/funnel': { method: 'POST', path: () => '/api/v2/funnel' },
 };
 
 const operations = () =>
@@ -269,6 +270,8 @@ describe('tenancy on every route', () => {
     'GET /v1/openapi.json': 'public',
     'POST /api/v2/query':
       'a POST naming its project in the body (site_id): tenancy in stats/stats-api.int.test.ts',
+    'POST /api/v2/funnel':
+      'a POST naming its project in the body (site_id): tenancy in stats/stats-compare-funnel.int.test.ts',
   };
 
   test('every route is either checked or exempt with a reason', () => {

@@ -112,7 +112,7 @@ export function createApp(deps: AppDeps): Express {
     callers,
     validateResponses: deps.validateResponses ?? false,
   });
-  statsApi.use('/api/v2/query', plausibleErrors());
+  statsApi.use(['/api/v2/query', '/api/v2/funnel'], plausibleErrors());
 
   let openapi: object | undefined;
   const document = () =>

@@ -1525,6 +1525,94 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v2/funnel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Funnel (EventLens extension of the Stats API)
+     * @description Ordered steps within a visit — pages, page patterns, events — and how many visitors reached each, with the drop-off from the step before, over a date range and filters as the Stats API’s. A visit completes step n when its events match steps 1 … n in that order. See docs/stats-api.md.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['FunnelQuery'];
+        };
+      };
+      responses: {
+        /** @description Each step’s figures, in order. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['FunnelResult'];
+          };
+        };
+        /** @description The body is invalid; `error` names the field. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsError'];
+          };
+        };
+        /** @description No credentials, an unknown or revoked read key, or an expired session. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsError'];
+          };
+        };
+        /** @description `site_id` is not a project this caller may read (another project’s, or none). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsError'];
+          };
+        };
+        /** @description The body is not application/json. */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['StatsError'];
+          };
+        };
+        /** @description PostgreSQL cannot answer right now (Retry-After). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1926,10 +2014,21 @@ export interface components {
         metrics: number[];
         /** @description In the order of the query’s dimensions. */
         dimensions: string[];
+        /** @description With include.comparisons. */
+        comparison?: {
+          /** @description The compared row’s: a time dimension is its bucket in that period. */
+          dimensions: string[];
+          /** @description The metrics over the compared period (0: no rows). */
+          metrics: number[];
+          /** @description Per metric: the change in percent, rounded (0 → n is 100, 0 → 0 is 0); bounce_rate the difference in points, null when the compared rate is 0. */
+          change: (number | null)[];
+        };
       }[];
       meta: {
         time_labels?: string[];
         total_rows?: number;
+        /** @description EventLens extension: the compared period as run, both ends included. */
+        comparison_date_range?: string[];
       };
       /** @description The query as EventLens ran it, defaults filled in. */
       query: {
@@ -1944,6 +2043,10 @@ export interface components {
           time_labels: boolean;
           total_rows: boolean;
           imports: boolean;
+          comparisons?: {
+            mode: string;
+            date_range?: string[];
+          };
         };
         pagination: {
           limit: number;
@@ -1970,7 +2073,7 @@ export interface components {
        * @example 7d
        */
       date_range: string | string[];
-      /** @description Group by: time:hour|day|week|month, event:page, event:name, visit:source, … */
+      /** @description Group by: time:minute|hour|day|week|month, event:page, event:name, visit:source, … */
       dimensions?: string[];
       filters?: unknown[][];
       /** @description Pairs `[metric or dimension, "asc"|"desc"]`, each one of the query’s. */
@@ -1978,6 +2081,18 @@ export interface components {
       include?: {
         time_labels?: boolean;
         total_rows?: boolean;
+        /**
+         * @description Each row gets `comparison: {dimensions, metrics, change}` for the same dimension values over the previous period, the same days a year (365 days) earlier, or a custom pair of dates. Needs a date_range of whole days.
+         * @example {
+         *       "mode": "previous_period"
+         *     }
+         */
+        comparisons?: {
+          /** @enum {string} */
+          mode: 'previous_period' | 'year_over_year' | 'custom';
+          /** @description With mode custom: two dates, both included. */
+          date_range?: string[];
+        };
         /** @description Accepted for compatibility: nothing is imported. */
         imports?: boolean;
       };
@@ -1990,6 +2105,55 @@ export interface components {
        * @example Europe/Berlin
        */
       timezone?: string;
+    };
+    FunnelResult: {
+      steps: {
+        /** @description The step’s page, pattern or event name. */
+        label: string;
+        /** @description Visitors with a visit that completed this step. */
+        visitors: number;
+        /** @description Visits that completed this step. */
+        visits: number;
+        /** @description Visitors as % of step 1’s, two decimals (step 1: 100, or 0 when none). */
+        conversion_rate: number;
+        /** @description Visitors of the previous step who did not reach this one. */
+        drop_off: number;
+        /** @description drop_off as % of the previous step’s visitors, two decimals. */
+        drop_off_rate: number;
+      }[];
+      query: {
+        site_id: string;
+        /** @description The resolved range, both ends included. */
+        date_range: string[];
+        timezone: string;
+      };
+    };
+    FunnelQuery: {
+      /**
+       * Format: uuid
+       * @description The project id.
+       */
+      site_id: string;
+      /**
+       * @description As the Stats API’s (a preset or a `[from, to]` pair), in `timezone`.
+       * @example 7d
+       */
+      date_range: string | string[];
+      /** @description An IANA zone (default UTC). */
+      timezone?: string;
+      /** @description As the Stats API’s; they select visits, as for visit metrics. */
+      filters?: unknown[][];
+      steps: (
+        | {
+            page: string;
+          }
+        | {
+            page_pattern: string;
+          }
+        | {
+            event: string;
+          }
+      )[];
     };
   };
   responses: never;

@@ -1,5 +1,6 @@
 /**
- * `POST /api/v2/query`: the Stats API, compatible with Plausible's Stats API v2 (docs/stats-api.md).
+ * `POST /api/v2/query`: the Stats API, compatible with Plausible's Stats API v2, and `POST /api/v2/funnel`,
+ * EventLens's funnels over the same engine (docs/stats-api.md).
  * A read key (`Authorization: Bearer <read key>`) reads its own project, named by `site_id`; a
  * console session may name any project. Another project's id, or one that does not exist, is a 404.
  *
@@ -15,8 +16,10 @@ import { bodyParserError } from '@eventlens/service-kit';
 import type { Callers } from '../auth/callers';
 import { ApiError, fromZodError } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
-import { timeLabels, wallClock, zonedIso, type TimeUnit } from './dates';
+import { attachComparisons, comparisonQuery, type ResultRow } from './compare';
+import { minuteLabels, timeLabels, wallClock, zonedIso, type TimeUnit } from './dates';
 import { planQuery, type StatsTables } from './plan';
+import { FunnelRequest, FunnelResponse, funnelSteps, parseFunnel, planFunnel } from './funnel';
 import { parseQuery, QueryError, StatsRequest, StatsResponse, type StatsQuery } from './query';
 
 export const PlausibleError = z
@@ -30,39 +33,71 @@ interface Row {
   [column: string]: unknown;
 }
 
-/** Runs `q` and shapes the answer as Plausible's Stats API v2 does. */
-export async function runQuery(db: Knex, tables: StatsTables, q: StatsQuery, request: StatsRequest) {
+/** The rows of `q`'s statement: the range's instants, and the page with SQL's values. */
+async function execute(db: Knex, tables: StatsTables, q: StatsQuery) {
   const plan = planQuery(q, tables);
   const { rows } = await db.raw<{ rows: Row[] }>(plan.sql, plan.bindings as Knex.RawBinding[]);
   const first = rows[0]!;
   const page = rows.filter((r) => r.total_rows !== null);
-  const results = page.map((r) => ({
+  const raw = page.map((r) =>
+    plan.dimensionColumns.map((c) => (r[c] === null || r[c] === undefined ? null : String(r[c]))),
+  );
+  const results = page.map((r, n): ResultRow => ({
     // Every metric is coalesced to 0 in SQL; bigint and numeric arrive as text.
     metrics: plan.metricColumns.map((c) => Number(r[c])),
-    dimensions: plan.dimensionColumns.map((c, i) => {
-      const value = r[c];
-      if (value !== null && value !== undefined) return String(value);
-      return q.dimensions[i] === 'visit:source' ? 'Direct / None' : '(none)';
-    }),
+    dimensions: raw[n]!.map(
+      (value, i) => value ?? (q.dimensions[i] === 'visit:source' ? 'Direct / None' : '(none)'),
+    ),
   }));
+  const totalRows = page.length > 0 ? Number(page[0]!.total_rows) : 0;
+  return { lo: new Date(first.lo), hi: new Date(first.hi), raw, results, totalRows };
+}
+
+/** Every bucket of `q`'s time dimension over the instants [lo, hi), as `time_labels` lists them. */
+function bucketLabels(q: StatsQuery, lo: Date, hi: Date): string[] {
+  const unit = q.dimensions.find((d) => d.startsWith('time:'))!.slice('time:'.length) as TimeUnit;
+  if (unit === 'minute') return minuteLabels(lo, hi, q.timeZone);
+  const firstDay = wallClock(lo, q.timeZone).local.slice(0, 10);
+  const lastDay = wallClock(new Date(Math.max(lo.getTime(), hi.getTime() - 1)), q.timeZone).local.slice(
+    0,
+    10,
+  );
+  return timeLabels(unit, firstDay, lastDay);
+}
+
+/**
+ * Runs `q` and shapes the answer as Plausible's Stats API v2 does. With `include.comparisons` a
+ * second statement runs the query over the compared period (compare.ts).
+ */
+export async function runQuery(db: Knex, tables: StatsTables, q: StatsQuery, request: StatsRequest) {
+  const main = await execute(db, tables, q);
+  const { lo, hi } = main;
+  const hasTime = q.dimensions.some((d) => d.startsWith('time:'));
 
   // Both ends included, as Plausible echoes them: the last instant is a second before `hi` for
   // whole days, `to` itself for a pair of date-times.
-  const lo = new Date(first.lo);
-  const hi = new Date(first.hi);
   const last = q.period.kind === 'instants' ? new Date(q.period.to) : new Date(hi.getTime() - 1000);
-  const meta: { time_labels?: string[]; total_rows?: number } = {};
-  if (q.include.timeLabels) {
-    const time = q.dimensions.find((d) => d.startsWith('time:'))!;
-    const firstDay = wallClock(lo, q.timeZone).local.slice(0, 10);
-    const lastDay = wallClock(new Date(Math.max(lo.getTime(), hi.getTime() - 1)), q.timeZone).local.slice(
-      0,
-      10,
-    );
-    meta.time_labels = timeLabels(time.slice('time:'.length) as TimeUnit, firstDay, lastDay);
-  }
-  if (q.include.totalRows) meta.total_rows = page.length > 0 ? Number(page[0]!.total_rows) : 0;
+  const meta: { time_labels?: string[]; total_rows?: number; comparison_date_range?: string[] } = {};
+  if (q.include.timeLabels) meta.time_labels = bucketLabels(q, lo, hi);
+  if (q.include.totalRows) meta.total_rows = main.totalRows;
 
+  let results: ResultRow[] = main.results;
+  if (q.include.comparison) {
+    const compared = await execute(db, tables, comparisonQuery(q, main.raw));
+    results = attachComparisons(
+      q,
+      main.results,
+      compared.results,
+      hasTime ? bucketLabels(q, lo, hi) : [],
+      hasTime ? bucketLabels(q, compared.lo, compared.hi) : [],
+    );
+    meta.comparison_date_range = [
+      zonedIso(compared.lo, q.timeZone),
+      zonedIso(new Date(compared.hi.getTime() - 1000), q.timeZone),
+    ];
+  }
+
+  const comparisons = request.include?.comparisons;
   return {
     results,
     meta,
@@ -73,11 +108,49 @@ export async function runQuery(db: Knex, tables: StatsTables, q: StatsQuery, req
       dimensions: request.dimensions ?? [],
       filters: (request.filters ?? []) as unknown[][],
       order_by: q.orderBy.map(({ key, direction }) => [key, direction] as [string, 'asc' | 'desc']),
-      include: { time_labels: q.include.timeLabels, total_rows: q.include.totalRows, imports: false },
+      include: {
+        time_labels: q.include.timeLabels,
+        total_rows: q.include.totalRows,
+        imports: false,
+        ...(comparisons ? { comparisons } : {}),
+      },
       pagination: { limit: q.limit, offset: q.offset },
       timezone: q.timeZone,
     },
   };
+}
+
+interface FunnelRow {
+  lo: Date;
+  hi: Date;
+  step: number;
+  visitors: string;
+  visits: string;
+}
+
+/**
+ * Runs `work`, turning a client's mistake into a 400: a `QueryError`, or a PostgreSQL data
+ * exception (SQLSTATE class 22), which only a value the client sent that the checks let through can
+ * cause — a `matches` pattern PostgreSQL cannot compile (2201B), or a zone Intl knows and this
+ * PostgreSQL's tz database does not.
+ */
+async function clientErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof QueryError) throw new ApiError(400, 'INVALID_FIELD', error.message);
+    const e = error as { code?: unknown; severity?: unknown };
+    if (typeof e.severity === 'string' && typeof e.code === 'string' && e.code.startsWith('22')) {
+      throw new ApiError(
+        400,
+        'INVALID_FIELD',
+        e.code === '2201B'
+          ? 'filters: a regular expression PostgreSQL cannot compile'
+          : 'timezone, filters: a value PostgreSQL cannot use',
+      );
+    }
+    throw error;
+  }
 }
 
 export function statsApiRoutes(deps: {
@@ -87,6 +160,7 @@ export function statsApiRoutes(deps: {
   now: () => number;
 }): AnyRoute[] {
   const { db, tables, callers, now } = deps;
+  const statsTables: StatsTables = { events: tables.events, sessions: tables.sessions };
   return [
     defineRoute({
       method: 'post',
@@ -106,27 +180,47 @@ export function statsApiRoutes(deps: {
       response: { status: 200, description: 'The rows, and the query as run.', schema: StatsResponse },
       async handle({ auth, body }) {
         const projectId = await callers.projectOf(auth.caller, body.site_id);
-        let q: StatsQuery;
-        try {
-          q = parseQuery(body, projectId, now());
-          return await runQuery(db, { events: tables.events, sessions: tables.sessions }, q, body);
-        } catch (error) {
-          if (error instanceof QueryError) throw new ApiError(400, 'INVALID_FIELD', error.message);
-          // SQLSTATE class 22 (data exception) can only come from a value the client sent that the
-          // checks let through: a `matches` pattern PostgreSQL cannot compile (2201B), or a zone
-          // Intl knows and this PostgreSQL's tz database does not.
-          const e = error as { code?: unknown; severity?: unknown };
-          if (typeof e.severity === 'string' && typeof e.code === 'string' && e.code.startsWith('22')) {
-            throw new ApiError(
-              400,
-              'INVALID_FIELD',
-              e.code === '2201B'
-                ? 'filters: a regular expression PostgreSQL cannot compile'
-                : 'timezone, filters: a value PostgreSQL cannot use',
-            );
-          }
-          throw error;
-        }
+        return clientErrors(() => runQuery(db, statsTables, parseQuery(body, projectId, now()), body));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v2/funnel',
+      tag: 'stats-api',
+      summary: 'Funnel (EventLens extension of the Stats API)',
+      description:
+        'Ordered steps within a visit — pages, page patterns, events — and how many visitors reached each, with the drop-off from the step before, over a date range and filters as the Stats API’s. A visit completes step n when its events match steps 1 … n in that order. See docs/stats-api.md.',
+      auth: 'caller',
+      body: FunnelRequest,
+      errorSchema: PlausibleError,
+      errors: {
+        400: 'The body is invalid; `error` names the field.',
+        404: '`site_id` is not a project this caller may read (another project’s, or none).',
+        415: 'The body is not application/json.',
+      },
+      response: { status: 200, description: 'Each step’s figures, in order.', schema: FunnelResponse },
+      async handle({ auth, body }) {
+        const projectId = await callers.projectOf(auth.caller, body.site_id);
+        return clientErrors(async () => {
+          const funnel = parseFunnel(body, projectId, now());
+          const plan = planFunnel(funnel, statsTables);
+          const { rows } = await db.raw<{ rows: FunnelRow[] }>(plan.sql, plan.bindings as Knex.RawBinding[]);
+          const lo = new Date(rows[0]!.lo);
+          const hi = new Date(rows[0]!.hi);
+          const period = funnel.query.period;
+          const last = period.kind === 'instants' ? new Date(period.to) : new Date(hi.getTime() - 1000);
+          return {
+            steps: funnelSteps(
+              funnel.steps,
+              rows.map((r) => ({ visitors: Number(r.visitors), visits: Number(r.visits) })),
+            ),
+            query: {
+              site_id: projectId,
+              date_range: [zonedIso(lo, funnel.query.timeZone), zonedIso(last, funnel.query.timeZone)],
+              timezone: funnel.query.timeZone,
+            },
+          };
+        });
       },
     }),
   ];

@@ -222,7 +222,64 @@ export function zonedIso(instant: Date, timeZone: string): string {
   return `${local}${offset}`;
 }
 
-export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
+export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month';
+
+/** Days from `a` to `b` (negative when `b` is before `a`). */
+export function daysBetween(a: LocalDate, b: LocalDate): number {
+  return Math.round((dayMs(b) - dayMs(a)) / DAY_MS);
+}
+
+export type ComparisonMode = 'previous_period' | 'year_over_year' | 'custom';
+
+/**
+ * The period a query's `include.comparisons` compares with, as Plausible computes it
+ * (lib/plausible/stats/comparisons.ex, get_comparison_date_range), in local days of the query's
+ * zone:
+ * - `previous_period`: the range's last day capped at `today`, then both ends shifted back by the
+ *   number of days from the first day to that last day, plus one (a 7-day range: the 7 days before);
+ * - `year_over_year`: both ends 365 days back (Plausible's `Date.add(-365)`: after a 29 February,
+ *   one weekday later), the last day capped at `today` first;
+ * - `custom`: the given pair of dates.
+ * Only a range of whole days has one (Plausible refuses `realtime` and `all`); returns an error
+ * message otherwise.
+ */
+export function comparisonPeriod(
+  period: Period,
+  today: LocalDate,
+  mode: ComparisonMode,
+  custom?: readonly string[],
+): Period | string {
+  if (mode === 'custom') {
+    if (!custom || custom.length !== 2 || !custom.every(isLocalDate))
+      return 'a custom comparison needs date_range: two dates (YYYY-MM-DD)';
+    const [first, last] = custom as [string, string];
+    return first <= last ? { kind: 'dates', first, last } : 'from must not be after to';
+  }
+  if (custom !== undefined) return `date_range is only for the custom mode`;
+  if (period.kind !== 'dates')
+    return 'comparisons need a date_range of whole days (not realtime, 30m, 24h, date-times or all)';
+  const last = period.last < today ? period.last : today;
+  if (last < period.first) return 'the range starts after today: there is nothing to compare yet';
+  if (mode === 'year_over_year')
+    return { kind: 'dates', first: addDays(period.first, -365), last: addDays(last, -365) };
+  const shift = daysBetween(last, period.first) - 1;
+  return { kind: 'dates', first: addDays(period.first, shift), last: addDays(last, shift) };
+}
+
+/**
+ * Every minute label from the instant `lo` up to, excluding, `hi`, on the wall clock of
+ * `timeZone` (`2024-01-01 13:05:00`, the format of `time:minute`). A repeated wall-clock minute
+ * (clocks back) is one label, as its rows are one bucket.
+ */
+export function minuteLabels(lo: Date, hi: Date, timeZone: string): string[] {
+  const labels = new Set<string>();
+  const start = Math.floor(lo.getTime() / 60_000) * 60_000;
+  for (let ms = start; ms < hi.getTime(); ms += 60_000) {
+    const { local } = wallClock(new Date(ms), timeZone);
+    labels.add(`${local.slice(0, 10)} ${local.slice(11, 16)}:00`);
+  }
+  return [...labels];
+}
 
 /**
  * Every bucket label of `unit` from the one holding the local day `first` to the one holding the
@@ -231,7 +288,7 @@ export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
  * wall-clock hours: 24 a day, so a skipped hour (clocks forward) is a label without rows and a
  * repeated hour (clocks back) is one label for both.
  */
-export function timeLabels(unit: TimeUnit, first: LocalDate, last: LocalDate): string[] {
+export function timeLabels(unit: Exclude<TimeUnit, 'minute'>, first: LocalDate, last: LocalDate): string[] {
   const labels: string[] = [];
   if (unit === 'month') {
     for (let d = monthStart(first); d <= last; d = monthStart(d, 1)) labels.push(d);

@@ -74,6 +74,7 @@ const VISIT_COLUMNS: Record<string, string> = {
 };
 
 const TIME_FORMAT: Record<TimeDimension, { unit: string; format: string }> = {
+  'time:minute': { unit: 'minute', format: 'YYYY-MM-DD HH24:MI:SS' },
   'time:hour': { unit: 'hour', format: 'YYYY-MM-DD HH24:MI:SS' },
   'time:day': { unit: 'day', format: 'YYYY-MM-DD' },
   'time:week': { unit: 'week', format: 'YYYY-MM-DD' },
@@ -90,7 +91,7 @@ const PAGE_HASH_ROUTE = '^[^#]*(#!?/[^?]*)';
 /** The host of an absolute URL, without user info or port. */
 const HOSTNAME = '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)';
 
-class Binder {
+export class Binder {
   readonly bindings: unknown[] = [];
   /** A placeholder for `value` (knex.raw's `?`), cast when PostgreSQL cannot infer the type. */
   bind(value: unknown, cast?: string): string {
@@ -103,7 +104,7 @@ const isTime = (d: Dimension): d is TimeDimension => d.startsWith('time:');
 const isEventDimension = (d: Dimension) => d.startsWith('event:');
 
 /** A property dimension over an events row aliased `alias`, or undefined for a visit dimension. */
-function eventSql(dimension: PropertyDimension, alias: string, b: Binder): string | undefined {
+export function eventSql(dimension: PropertyDimension, alias: string, b: Binder): string | undefined {
   if (dimension === 'event:name') return `${alias}.event_name`;
   if (dimension === 'event:page') {
     const u = `${alias}.url`;
@@ -177,7 +178,7 @@ function positiveSql(
  * visit has such an event (Plausible's meaning): `exists` for the positive operators, `not exists`
  * for the negated ones.
  */
-function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, events: string): string {
+export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, events: string): string {
   if ('filters' in filter)
     return `(${filter.filters.map((f) => filterSql(f, side, q, b, events)).join(` ${filter.op} `)})`;
   if ('filter' in filter) return `(not coalesce(${filterSql(filter.filter, side, q, b, events)}, false))`;
@@ -206,7 +207,7 @@ function usesVisitDimension(q: StatsQuery): boolean {
   return q.dimensions.some((d) => d.startsWith('visit:')) || q.filters.some(inFilter);
 }
 
-function boundsSql(q: StatsQuery, b: Binder, tables: StatsTables): string {
+export function boundsSql(q: StatsQuery, b: Binder, tables: StatsTables): string {
   const p = q.period;
   if (p.kind === 'dates') {
     return (

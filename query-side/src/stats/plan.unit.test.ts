@@ -49,7 +49,7 @@ describe('parseQuery', () => {
       offset: 0,
       period: { kind: 'dates', first: '2024-03-09', last: '2024-03-15' },
       timeZone: 'UTC',
-      include: { timeLabels: false, totalRows: false },
+      include: { timeLabels: false, totalRows: false, comparison: null },
     });
   });
 

@@ -5,7 +5,15 @@
  * field for anything else.
  */
 import { z } from 'zod';
-import { isTimeZone, localToday, resolvePeriod, type Period } from './dates';
+import {
+  comparisonPeriod,
+  daysBetween,
+  isTimeZone,
+  localToday,
+  resolvePeriod,
+  type ComparisonMode,
+  type Period,
+} from './dates';
 
 export const METRICS = [
   'visitors',
@@ -30,7 +38,7 @@ const UNSUPPORTED_METRICS = [
   'exit_rate',
 ];
 
-export const TIME_DIMENSIONS = ['time:hour', 'time:day', 'time:week', 'time:month'] as const;
+export const TIME_DIMENSIONS = ['time:minute', 'time:hour', 'time:day', 'time:week', 'time:month'] as const;
 export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 
 /** Dimensions of an event (from analytics.events). `event:props:<key>` is one too. */
@@ -82,8 +90,16 @@ export interface StatsQuery {
   offset: number;
   period: Period;
   timeZone: string;
-  include: { timeLabels: boolean; totalRows: boolean };
+  include: {
+    timeLabels: boolean;
+    totalRows: boolean;
+    /** `include.comparisons`: the mode and the period compared with; null without. */
+    comparison: { mode: ComparisonMode; period: Period } | null;
+  };
 }
+
+/** The longest range `time:minute` buckets: 2 days, 2,880 labels. */
+export const MAX_MINUTE_RANGE_MS = 2 * 86_400_000;
 
 /** Plausible's default page size (query_parser.ex, @default_pagination), also the largest. */
 export const MAX_LIMIT = 10_000;
@@ -109,11 +125,9 @@ export const StatsRequest = z
         'A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.',
       example: '7d',
     }),
-    dimensions: z
-      .array(z.string().max(200))
-      .max(4)
-      .optional()
-      .meta({ description: 'Group by: time:hour|day|week|month, event:page, event:name, visit:source, …' }),
+    dimensions: z.array(z.string().max(200)).max(4).optional().meta({
+      description: 'Group by: time:minute|hour|day|week|month, event:page, event:name, visit:source, …',
+    }),
     filters: z.array(FilterJson).max(30).optional(),
     order_by: z
       .array(z.tuple([z.string().max(200), z.enum(['asc', 'desc'])]))
@@ -124,6 +138,21 @@ export const StatsRequest = z
       .strictObject({
         time_labels: z.boolean().optional(),
         total_rows: z.boolean().optional(),
+        comparisons: z
+          .strictObject({
+            mode: z.enum(['previous_period', 'year_over_year', 'custom']),
+            date_range: z
+              .array(z.string().max(40))
+              .max(2)
+              .optional()
+              .meta({ description: 'With mode custom: two dates, both included.' }),
+          })
+          .optional()
+          .meta({
+            description:
+              'Each row gets `comparison: {dimensions, metrics, change}` for the same dimension values over the previous period, the same days a year (365 days) earlier, or a custom pair of dates. Needs a date_range of whole days.',
+            example: { mode: 'previous_period' },
+          }),
         imports: z
           .boolean()
           .optional()
@@ -151,11 +180,30 @@ export const StatsResponse = z
       z.object({
         metrics: z.array(z.number()).meta({ description: 'In the order of the query’s metrics.' }),
         dimensions: z.array(z.string()).meta({ description: 'In the order of the query’s dimensions.' }),
+        comparison: z
+          .object({
+            dimensions: z
+              .array(z.string())
+              .meta({ description: 'The compared row’s: a time dimension is its bucket in that period.' }),
+            metrics: z
+              .array(z.number())
+              .meta({ description: 'The metrics over the compared period (0: no rows).' }),
+            change: z.array(z.number().nullable()).meta({
+              description:
+                'Per metric: the change in percent, rounded (0 → n is 100, 0 → 0 is 0); bounce_rate the difference in points, null when the compared rate is 0.',
+            }),
+          })
+          .optional()
+          .meta({ description: 'With include.comparisons.' }),
       }),
     ),
     meta: z.object({
       time_labels: z.array(z.string()).optional(),
       total_rows: z.number().int().optional(),
+      comparison_date_range: z
+        .array(z.string())
+        .optional()
+        .meta({ description: 'EventLens extension: the compared period as run, both ends included.' }),
     }),
     query: z
       .object({
@@ -165,7 +213,12 @@ export const StatsResponse = z
         dimensions: z.array(z.string()),
         filters: z.array(z.array(z.unknown())),
         order_by: z.array(z.tuple([z.string(), z.enum(['asc', 'desc'])])),
-        include: z.object({ time_labels: z.boolean(), total_rows: z.boolean(), imports: z.boolean() }),
+        include: z.object({
+          time_labels: z.boolean(),
+          total_rows: z.boolean(),
+          imports: z.boolean(),
+          comparisons: z.object({ mode: z.string(), date_range: z.array(z.string()).optional() }).optional(),
+        }),
         pagination: z.object({ limit: z.number().int(), offset: z.number().int() }),
         timezone: z.string(),
       })
@@ -274,6 +327,27 @@ export function parseQuery(body: StatsRequest, projectId: string, nowMs: number)
   const period = resolvePeriod(body.date_range, localToday(nowMs, timeZone), nowMs);
   if (typeof period === 'string') throw new QueryError('date_range', period);
 
+  if (dimensions.includes('time:minute')) {
+    const tooLong =
+      period.kind === 'all' ||
+      (period.kind === 'dates' && daysBetween(period.first, period.last) >= 2) ||
+      (period.kind === 'instants' && Date.parse(period.to) - Date.parse(period.from) > MAX_MINUTE_RANGE_MS);
+    if (tooLong) throw new QueryError('dimensions', 'time:minute needs a date_range of at most 2 days');
+  }
+
+  let comparison: StatsQuery['include']['comparison'] = null;
+  const comparisons = body.include?.comparisons;
+  if (comparisons) {
+    const compared = comparisonPeriod(
+      period,
+      localToday(nowMs, timeZone),
+      comparisons.mode,
+      comparisons.date_range,
+    );
+    if (typeof compared === 'string') throw new QueryError('include.comparisons', compared);
+    comparison = { mode: comparisons.mode, period: compared };
+  }
+
   const timeLabels = body.include?.time_labels ?? false;
   if (timeLabels && !dimensions.some((d) => d.startsWith('time:')))
     throw new QueryError('include.time_labels', 'needs a time dimension');
@@ -288,6 +362,6 @@ export function parseQuery(body: StatsRequest, projectId: string, nowMs: number)
     offset: body.pagination?.offset ?? 0,
     period,
     timeZone,
-    include: { timeLabels, totalRows: body.include?.total_rows ?? false },
+    include: { timeLabels, totalRows: body.include?.total_rows ?? false, comparison },
   };
 }

@@ -1,0 +1,268 @@
+import { describe, expect, test } from 'vitest';
+import { attachComparisons, change, comparisonQuery } from './compare';
+import { comparisonPeriod, minuteLabels } from './dates';
+import { planQuery } from './plan';
+import { parseQuery, QueryError, StatsRequest, type StatsQuery } from './query';
+
+const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };
+/** Noon UTC on Friday 2024-03-15. */
+const NOW = Date.parse('2024-03-15T12:00:00Z');
+
+function parsed(body: Record<string, unknown>): StatsQuery {
+  const request = StatsRequest.parse({ site_id: PROJECT, metrics: ['visitors'], date_range: '7d', ...body });
+  return parseQuery(request, PROJECT, NOW);
+}
+
+function parseError(body: Record<string, unknown>): string {
+  try {
+    parsed(body);
+  } catch (error) {
+    if (error instanceof QueryError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a QueryError');
+}
+
+describe('comparisonPeriod (Plausible comparisons.ex)', () => {
+  const today = '2024-03-15';
+  test('previous_period: the same number of days just before', () => {
+    expect(
+      comparisonPeriod({ kind: 'dates', first: '2024-03-09', last: '2024-03-15' }, today, 'previous_period'),
+    ).toEqual({
+      kind: 'dates',
+      first: '2024-03-02',
+      last: '2024-03-08',
+    });
+  });
+  test('previous_period of this month: the days so far, as Plausible caps the range at today', () => {
+    // Plausible's test: month of 2023-03-02 compares with 2023-02-27 … 2023-02-28.
+    expect(
+      comparisonPeriod(
+        { kind: 'dates', first: '2023-03-01', last: '2023-03-31' },
+        '2023-03-02',
+        'previous_period',
+      ),
+    ).toEqual({ kind: 'dates', first: '2023-02-27', last: '2023-02-28' });
+  });
+  test('previous_period of a past month: the days before it, as many', () => {
+    expect(
+      comparisonPeriod(
+        { kind: 'dates', first: '2023-02-01', last: '2023-02-28' },
+        '2023-03-01',
+        'previous_period',
+      ),
+    ).toEqual({ kind: 'dates', first: '2023-01-04', last: '2023-01-31' });
+  });
+  test('year_over_year: 365 days back, the last day capped at today', () => {
+    expect(
+      comparisonPeriod(
+        { kind: 'dates', first: '2023-02-01', last: '2023-02-28' },
+        '2023-03-01',
+        'year_over_year',
+      ),
+    ).toEqual({ kind: 'dates', first: '2022-02-01', last: '2022-02-28' });
+    expect(
+      comparisonPeriod({ kind: 'dates', first: '2024-03-01', last: '2024-03-31' }, today, 'year_over_year'),
+    ).toEqual({
+      kind: 'dates',
+      first: '2023-03-02', // 2024 is a leap year: 365 days back is one day later
+      last: '2023-03-16',
+    });
+  });
+  test('custom: the given dates; errors name what is wrong', () => {
+    const p = { kind: 'dates' as const, first: '2024-03-09', last: '2024-03-15' };
+    expect(comparisonPeriod(p, today, 'custom', ['2024-01-01', '2024-01-07'])).toEqual({
+      kind: 'dates',
+      first: '2024-01-01',
+      last: '2024-01-07',
+    });
+    expect(comparisonPeriod(p, today, 'custom')).toMatch(/two dates/);
+    expect(comparisonPeriod(p, today, 'custom', ['2024-01-07', '2024-01-01'])).toMatch(/after/);
+    expect(comparisonPeriod(p, today, 'previous_period', ['2024-01-01', '2024-01-07'])).toMatch(/custom/);
+    expect(comparisonPeriod({ kind: 'all', last: today }, today, 'previous_period')).toMatch(/whole days/);
+    expect(
+      comparisonPeriod(
+        { kind: 'instants', from: '2024-03-15T11:55:00Z', to: '2024-03-15T12:00:05Z' },
+        today,
+        'year_over_year',
+      ),
+    ).toMatch(/whole days/);
+  });
+});
+
+describe('parseQuery: comparisons and minutes', () => {
+  test('include.comparisons resolves the compared period in the query’s zone', () => {
+    const q = parsed({ include: { comparisons: { mode: 'previous_period' } }, timezone: 'America/New_York' });
+    expect(q.include.comparison).toEqual({
+      mode: 'previous_period',
+      period: { kind: 'dates', first: '2024-03-02', last: '2024-03-08' },
+    });
+  });
+  test('refusals name include.comparisons', () => {
+    expect(
+      parseError({ date_range: 'realtime', include: { comparisons: { mode: 'previous_period' } } }),
+    ).toMatch(/^include\.comparisons: comparisons need a date_range of whole days/);
+    expect(() => parsed({ include: { comparisons: { mode: 'last_week' } } })).toThrow();
+    expect(() =>
+      parsed({ include: { comparisons: { mode: 'previous_period', match_day_of_week: true } } }),
+    ).toThrow();
+  });
+  test('time:minute for ranges up to 2 days, refused beyond', () => {
+    expect(parsed({ date_range: 'realtime', dimensions: ['time:minute'] }).dimensions).toEqual([
+      'time:minute',
+    ]);
+    expect(parsed({ date_range: 'day', dimensions: ['time:minute'] }).dimensions).toEqual(['time:minute']);
+    expect(parseError({ date_range: '7d', dimensions: ['time:minute'] })).toBe(
+      'dimensions: time:minute needs a date_range of at most 2 days',
+    );
+    expect(parseError({ date_range: 'all', dimensions: ['time:minute'] })).toMatch(
+      /^dimensions: time:minute/,
+    );
+  });
+  test('time:minute buckets by the zone’s wall-clock minute', () => {
+    const plan = planQuery(parsed({ date_range: 'realtime', dimensions: ['time:minute'] }), TABLES);
+    expect(plan.sql).toContain(
+      "to_char(date_trunc('minute', e.ts at time zone ?::text), 'YYYY-MM-DD HH24:MI:SS')",
+    );
+  });
+});
+
+describe('minuteLabels', () => {
+  test('every wall-clock minute of [lo, hi), in the zone', () => {
+    expect(
+      minuteLabels(new Date('2024-03-15T11:55:00Z'), new Date('2024-03-15T11:58:00Z'), 'Asia/Kolkata'),
+    ).toEqual(['2024-03-15 17:25:00', '2024-03-15 17:26:00', '2024-03-15 17:27:00']);
+  });
+  test('a minute started before lo is its first label; clocks back repeat no label', () => {
+    expect(minuteLabels(new Date('2024-03-15T11:55:30Z'), new Date('2024-03-15T11:56:05Z'), 'UTC')).toEqual([
+      '2024-03-15 11:55:00',
+      '2024-03-15 11:56:00',
+    ]);
+    // New York, 2024-11-03: 05:59Z is 01:59 EDT, 06:00Z is 01:00 EST … 06:59Z 01:59 again.
+    const labels = minuteLabels(
+      new Date('2024-11-03T05:00:00Z'),
+      new Date('2024-11-03T07:00:00Z'),
+      'America/New_York',
+    );
+    expect(labels).toHaveLength(60);
+    expect(labels[0]).toBe('2024-11-03 01:00:00');
+  });
+});
+
+describe('change (Plausible Compare.calculate_change)', () => {
+  test('percentage change, rounded half away from zero', () => {
+    expect(change('visitors', 4, 5)).toBe(25);
+    expect(change('visitors', 8, 7)).toBe(-13); // -12.5
+    expect(change('visitors', 3, 1)).toBe(-67);
+    expect(change('pageviews', 0, 5)).toBe(100);
+    expect(change('pageviews', 0, 0)).toBe(0);
+    expect(change('views_per_visit', 2, 2.5)).toBe(25);
+  });
+  test('bounce_rate: the difference in points, null from 0', () => {
+    expect(change('bounce_rate', 40, 55)).toBe(15);
+    expect(change('bounce_rate', 60, 50)).toBe(-10);
+    expect(change('bounce_rate', 0, 50)).toBeNull();
+  });
+});
+
+describe('comparisonQuery', () => {
+  const compare = { include: { comparisons: { mode: 'previous_period' } } };
+  test('the compared period, every row, only the page’s values of the property dimensions', () => {
+    const q = parsed({
+      ...compare,
+      dimensions: ['time:day', 'event:page'],
+      pagination: { limit: 2, offset: 4 },
+    });
+    const c = comparisonQuery(q, [
+      ['2024-03-09', '/a'],
+      ['2024-03-10', '/b'],
+      ['2024-03-11', '/a'],
+    ]);
+    expect(c.period).toEqual({ kind: 'dates', first: '2024-03-02', last: '2024-03-08' });
+    expect(c.offset).toBe(0);
+    expect(c.limit).toBeGreaterThan(1_000_000);
+    expect(c.include.comparison).toBeNull();
+    expect(c.filters).toEqual([
+      { op: 'is', dimension: 'event:page', values: ['/a', '/b'], caseSensitive: true },
+    ]);
+  });
+  test('two property dimensions: one `and` per distinct pair', () => {
+    const q = parsed({ ...compare, dimensions: ['visit:source', 'event:page'] });
+    const c = comparisonQuery(q, [
+      ['Google', '/a'],
+      ['Google', '/a'],
+      ['Bing', '/b'],
+    ]);
+    expect(c.filters).toHaveLength(1);
+    expect(c.filters[0]).toMatchObject({ op: 'or', filters: [{ op: 'and' }, { op: 'and' }] });
+  });
+  test('unfiltered with a missing value on the page, with percentage, or with only a time dimension', () => {
+    expect(
+      comparisonQuery(parsed({ ...compare, dimensions: ['event:page'] }), [['/a'], [null]]).filters,
+    ).toEqual([]);
+    expect(
+      comparisonQuery(
+        parsed({ ...compare, metrics: ['visitors', 'percentage'], dimensions: ['event:page'] }),
+        [['/a']],
+      ).filters,
+    ).toEqual([]);
+    expect(
+      comparisonQuery(parsed({ ...compare, dimensions: ['time:day'] }), [['2024-03-09']]).filters,
+    ).toEqual([]);
+  });
+});
+
+describe('attachComparisons', () => {
+  test('time buckets map by position; a missing compared row is zeros', () => {
+    const q = parsed({
+      metrics: ['visitors', 'bounce_rate'],
+      dimensions: ['time:day'],
+      include: { comparisons: { mode: 'previous_period' } },
+    });
+    const rows = attachComparisons(
+      q,
+      [
+        { dimensions: ['2024-03-14'], metrics: [4, 50] },
+        { dimensions: ['2024-03-15'], metrics: [2, 0] },
+      ],
+      [{ dimensions: ['2024-03-12'], metrics: [2, 25] }],
+      ['2024-03-14', '2024-03-15'],
+      ['2024-03-12', '2024-03-13'],
+    );
+    expect(rows).toEqual([
+      {
+        dimensions: ['2024-03-14'],
+        metrics: [4, 50],
+        comparison: { dimensions: ['2024-03-12'], metrics: [2, 25], change: [100, 25] },
+      },
+      {
+        dimensions: ['2024-03-15'],
+        metrics: [2, 0],
+        comparison: { dimensions: ['2024-03-13'], metrics: [0, 0], change: [100, null] },
+      },
+    ]);
+  });
+  test('property dimensions match by value; no dimensions compare the one row', () => {
+    const q = parsed({ dimensions: ['event:page'], include: { comparisons: { mode: 'year_over_year' } } });
+    const rows = attachComparisons(
+      q,
+      [{ dimensions: ['/a'], metrics: [3] }],
+      [
+        { dimensions: ['/b'], metrics: [9] },
+        { dimensions: ['/a'], metrics: [4] },
+      ],
+      [],
+      [],
+    );
+    expect(rows[0]!.comparison).toEqual({ dimensions: ['/a'], metrics: [4], change: [-25] });
+    const total = attachComparisons(
+      parsed({}),
+      [{ dimensions: [], metrics: [6] }],
+      [{ dimensions: [], metrics: [3] }],
+      [],
+      [],
+    );
+    expect(total[0]!.comparison.change).toEqual([100]);
+  });
+});

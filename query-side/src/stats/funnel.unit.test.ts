@@ -1,0 +1,100 @@
+import { describe, expect, test } from 'vitest';
+import { FunnelRequest, funnelSteps, parseFunnel, patternRegex, planFunnel } from './funnel';
+import { QueryError } from './query';
+
+const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };
+const NOW = Date.parse('2024-03-15T12:00:00Z');
+
+const request = (body: Record<string, unknown>) =>
+  FunnelRequest.parse({
+    site_id: PROJECT,
+    date_range: '7d',
+    steps: [{ page: '/pricing' }, { event: 'signup' }],
+    ...body,
+  });
+
+describe('FunnelRequest', () => {
+  test('2 to 8 steps, each exactly one of page, page_pattern, event', () => {
+    expect(() => request({ steps: [{ page: '/a' }] })).toThrow();
+    expect(() => request({ steps: Array.from({ length: 9 }, () => ({ page: '/a' })) })).toThrow();
+    expect(() => request({ steps: [{ page: '/a', event: 'x' }, { page: '/b' }] })).toThrow();
+    expect(() => request({ steps: [{ goal: '/a' }, { page: '/b' }] })).toThrow();
+    expect(() => request({ metrics: ['visitors'] })).toThrow();
+  });
+});
+
+describe('patternRegex (wildcards of page goals)', () => {
+  const matches = (pattern: string, path: string) => new RegExp(patternRegex(pattern)).test(path);
+  test('** any characters, * any but /, the rest literal and anchored', () => {
+    expect(matches('/blog/**', '/blog/2024/post')).toBe(true);
+    expect(matches('/blog/*', '/blog/post')).toBe(true);
+    expect(matches('/blog/*', '/blog/2024/post')).toBe(false);
+    expect(matches('/blog/*', '/en/blog/post')).toBe(false);
+    expect(matches('/a.b', '/axb')).toBe(false);
+    expect(matches('/a.b', '/a.b')).toBe(true);
+    expect(matches('/p(1)', '/p(1)')).toBe(true);
+  });
+});
+
+describe('parseFunnel and planFunnel', () => {
+  test('errors name the field, as the Stats API’s', () => {
+    expect(() => parseFunnel(request({ date_range: 'fortnight' }), PROJECT, NOW)).toThrow(QueryError);
+    expect(() => parseFunnel(request({ filters: [['is', 'time:day', ['x']]] }), PROJECT, NOW)).toThrow(
+      /^filters\.0\.1: time:day cannot be filtered on/,
+    );
+  });
+  test('one placeholder per binding, one CTE per step, values never in the SQL', () => {
+    const evil = "x'); drop table analytics.events; --";
+    const funnel = parseFunnel(
+      request({
+        timezone: 'America/New_York',
+        filters: [['is', 'visit:source', [evil]]],
+        steps: [{ page: evil }, { page_pattern: '/blog/**' }, { event: evil }],
+      }),
+      PROJECT,
+      NOW,
+    );
+    const plan = planFunnel(funnel, TABLES);
+    expect(plan.sql.split('?').length - 1).toBe(plan.bindings.length);
+    expect(plan.sql).not.toContain(evil);
+    expect(plan.sql).not.toContain('America/New_York');
+    expect(plan.bindings).toContain(evil);
+    expect(plan.bindings).toContain('^/blog/.*$');
+    expect(plan.sql).toContain('array_agg(seq) filter (where s3) as a3');
+    expect(plan.sql).toContain('min(x) as k3 from unnest(v.a3) x where x > l2.k2');
+    expect(plan.sql).toContain("(e.context ->> 'bot') is null");
+  });
+});
+
+describe('funnelSteps', () => {
+  const steps = [{ page: '/' }, { page_pattern: '/blog/**' }, { event: 'signup' }];
+  test('conversion from step 1, drop-off from the step before, two decimals', () => {
+    expect(
+      funnelSteps(steps, [
+        { visitors: 3, visits: 4 },
+        { visitors: 2, visits: 2 },
+        { visitors: 1, visits: 1 },
+      ]),
+    ).toEqual([
+      { label: '/', visitors: 3, visits: 4, conversion_rate: 100, drop_off: 0, drop_off_rate: 0 },
+      {
+        label: '/blog/**',
+        visitors: 2,
+        visits: 2,
+        conversion_rate: 66.67,
+        drop_off: 1,
+        drop_off_rate: 33.33,
+      },
+      { label: 'signup', visitors: 1, visits: 1, conversion_rate: 33.33, drop_off: 1, drop_off_rate: 50 },
+    ]);
+  });
+  test('nobody entering: zeros, no division by zero', () => {
+    const none = { visitors: 0, visits: 0 };
+    expect(funnelSteps(steps, [none, none, none]).map((s) => [s.conversion_rate, s.drop_off_rate])).toEqual([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+});
