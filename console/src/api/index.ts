@@ -27,6 +27,8 @@ import type {
   Project,
   SessionDetail,
   SessionItem,
+  StatsQuery,
+  StatsResult,
   TopEvents,
   TopPages,
   Volume,
@@ -128,6 +130,19 @@ export function createApi(http: HttpClient) {
     },
 
     stats: {
+      /**
+       * The Stats API (POST /api/v2/query, docs/stats-api.md): metrics over a range, grouped and
+       * bucketed in `body.timezone`, exact from the raw rows. The console session authorises it; a
+       * refused query is a 400 naming the field.
+       */
+      query: (body: StatsQuery, signal?: AbortSignal, action = 'Querying the statistics') =>
+        http.request<StatsResult>({
+          method: 'POST',
+          path: `${QUERY}/api/v2/query`,
+          body,
+          action,
+          ...(signal ? { signal } : {}),
+        }),
       overview: (projectId: string, range: Range, signal?: AbortSignal) =>
         http.request<Overview>({
           method: 'GET',

@@ -32,6 +32,10 @@ export type Contracts = Query['Contracts'];
 /** Records a projection took of one writer schema id (a rebuild counts as `<projection>:rebuild`). */
 export type SchemaSeen = Contracts['unlisted'][number]['seen'][number];
 export type DlqRecord = Query['DlqRecord'];
+/** POST /api/v2/query (the Stats API, docs/stats-api.md): the request and its answer. */
+export type StatsQuery = Query['StatsQuery'];
+export type StatsResult = Query['StatsResult'];
+export type StatsRow = StatsResult['results'][number];
 
 /** A page of a cursor-paginated list (events, sessions, dead-lettered records). */
 export interface Page<T> {

@@ -3,6 +3,7 @@
  * always a parameter.
  */
 import type { Interval } from '@/api/types';
+import { currentZoneName, currentZoneNames } from './timeZones';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -53,8 +54,9 @@ export function sameSpec(a: RangeSpec, b: RangeSpec): boolean {
 /** 'local' is the browser's zone. */
 export type TimeZoneChoice = string;
 
+/** The browser's zone by its current IANA name (Chromium says `Asia/Calcutta`: `Asia/Kolkata`). */
 export function browserTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return currentZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
 }
 
 export function effectiveZone(choice: TimeZoneChoice): string {
@@ -160,9 +162,20 @@ export function fromInputValue(value: string, zone: string): number | undefined 
   return Number.isNaN(guess) ? undefined : guess;
 }
 
-/** The zones to offer: UTC, the browser's, and every zone Intl knows. */
+/** The zones to offer: UTC and every zone Intl knows, by current IANA names (shared/timeZones.ts). */
 export function timeZones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  const all = intl.supportedValuesOf?.('timeZone') ?? [];
-  return [...new Set(['UTC', browserTimeZone(), ...all])];
+  return currentZoneNames([browserTimeZone()]);
+}
+
+/**
+ * A bucket label from the Stats API's time dimension, which is the bucket's wall-clock start in the
+ * query's zone (`2025-03-01 14:00:00`, `2025-03-01`): 03-01 14:00 for hours, 2025-03-01 for days,
+ * weeks and months. Shown as sent, so the label is the bucket, in half-hour zones and on DST days.
+ */
+export function formatStatsBucket(value: string, unit: 'hour' | 'day' | 'week' | 'month'): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?/.exec(value);
+  if (!m) return value;
+  if (unit === 'hour') return `${m[2]}-${m[3]} ${m[4] ?? '00'}:${m[5] ?? '00'}`;
+  if (unit === 'month') return `${m[1]}-${m[2]}`;
+  return `${m[1]}-${m[2]}-${m[3]}`;
 }

@@ -8,6 +8,8 @@ import { createApp } from 'vue';
 import { createApi } from '@/api';
 import { API } from '@/api/inject';
 import { CLOCK } from '@/shared/clock';
+import type { HttpRequest } from '@/api/http';
+import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
 import { changeSignal, useOverviewStore } from './overview';
@@ -15,6 +17,26 @@ import { changeSignal, useOverviewStore } from './overview';
 let fake: FakeHttp;
 let now: number;
 let offsets: number;
+
+/**
+ * The Stats API: a chart query (a time dimension) gets two buckets; a KPI query its row, 10 times
+ * the range's start hour for the visitors, so the current and previous periods differ.
+ */
+function statsAnswer(req: HttpRequest) {
+  const body = req.body as StatsQuery;
+  const dims = body.dimensions ?? [];
+  const base = { meta: {}, query: {} };
+  if (dims.length > 0) {
+    return {
+      ...base,
+      results: [{ metrics: [4], dimensions: ['2025-03-01 16:00:00'] }],
+      meta: { time_labels: ['2025-03-01 16:00:00', '2025-03-01 17:00:00', '2025-03-01 18:00:00'] },
+    };
+  }
+  const hour = new Date((body.date_range as string[])[0]!).getUTCHours();
+  return { ...base, results: [{ metrics: [hour * 10, 5, 9, 1.8, 40, 61, 20], dimensions: [] }] };
+}
+const statsCalls = () => fake.callsTo('POST', '/api/query/api/v2/query').map((c) => c.body as StatsQuery);
 
 function setup() {
   fake = createFakeHttp()
@@ -26,7 +48,8 @@ function setup() {
       to: '',
       items: [{ event_name: 'button_click', count: 3 }],
     })
-    .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] });
+    .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] })
+    .on('POST', '/api/query/api/v2/query', statsAnswer);
   const app = createApp({});
   app.provide(API, createApi(fake.client()));
   app.provide(CLOCK, () => now);
@@ -59,6 +82,54 @@ describe('overview refresh', () => {
       top: 5,
     });
     expect(volumeCall.headers).toEqual({ 'x-eventlens-project': PROJECT_ID });
+    // The KPIs: the range and the 30 minutes before it, both from the Stats API.
+    expect(statsCalls().map((b) => b.date_range)).toEqual([
+      [new Date(now - 30 * 60_000).toISOString(), new Date(now).toISOString()],
+      [new Date(now - 60 * 60_000).toISOString(), new Date(now - 30 * 60_000 - 1).toISOString()],
+    ]);
+    expect(store.kpis.data?.current.visitors).toBe(110);
+    expect(store.kpis.data?.previous.visitors).toBe(110);
+    expect(store.kpis.data?.current.visit_duration).toBe(61);
+  });
+
+  test('hours and days are the Stats API’s buckets, in the configured zone', async () => {
+    const store = setup();
+    store.configure({
+      projectId: PROJECT_ID,
+      spec: { kind: 'preset', preset: '24h' },
+      breakdown: false,
+      timeZone: 'Asia/Kolkata',
+    });
+    await store.refresh();
+    expect(fake.callsTo('GET', '/api/query/v1/stats/volume')).toHaveLength(0);
+    const chart = statsCalls().find((b) => b.dimensions)!;
+    expect(chart).toMatchObject({
+      site_id: PROJECT_ID,
+      metrics: ['events'],
+      dimensions: ['time:hour'],
+      include: { time_labels: true },
+      timezone: 'Asia/Kolkata',
+    });
+    expect(statsCalls().every((b) => b.timezone === 'Asia/Kolkata')).toBe(true);
+    // 24 hours to 17:30 India time: the 18:00 bucket of the local day is after the range.
+    expect(store.volume.data?.labels).toEqual(['03-01 16:00', '03-01 17:00']);
+    expect(store.volume.data?.series).toEqual([{ name: 'Events', data: [4, 0] }]);
+    // The previous 24 hours started at 12:00 the day before: visitors 120 then, 120 now.
+    expect(store.kpis.data?.previous.visitors).toBe(120);
+  });
+
+  test('changing the time zone asks again at once, in the new zone', async () => {
+    const store = setup();
+    const spec = { kind: 'preset' as const, preset: '7d' as const };
+    store.configure({ projectId: PROJECT_ID, spec, breakdown: false, timeZone: 'UTC' });
+    await store.refresh();
+    store.configure({ projectId: PROJECT_ID, spec, breakdown: false, timeZone: 'America/New_York' });
+    await store.refresh();
+    expect(dataCalls()).toBe(2);
+    expect(statsCalls().map((b) => b.timezone)).toEqual([
+      ...Array(3).fill('UTC'),
+      ...Array(3).fill('America/New_York'),
+    ]);
   });
 
   test('nothing changed (same checkpoints, same minute): only the cheap signal is asked', async () => {
@@ -120,10 +191,11 @@ describe('overview refresh', () => {
     store.configure({ projectId: PROJECT_ID, spec: { kind: 'preset', preset: '7d' }, breakdown: true });
     await store.refresh();
     expect(dataCalls()).toBe(3);
-    expect(fake.callsTo('GET', '/api/query/v1/stats/volume').map((c) => c.query?.interval)).toEqual([
-      'hour',
-      'hour',
-      'hour',
+    // Hour buckets (24 h and 7 d), now the Stats API's, by event name with the breakdown.
+    expect(statsCalls().flatMap((b) => (b.dimensions ? [b.dimensions] : []))).toEqual([
+      ['time:hour'],
+      ['time:hour'],
+      ['time:hour', 'event:name'],
     ]);
   });
 

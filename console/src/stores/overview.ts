@@ -1,5 +1,7 @@
 /**
- * The overview's data: counters, event volume, top events and top pages for a project and a range.
+ * The overview's data for a project, a range and a time zone: the KPI row and the volume chart from
+ * the Stats API (exact, days and buckets in the zone; the KPIs with the previous period of equal
+ * length, a second query, for the deltas), top events and top pages, and the bot events left out.
  *
  * Refresh strategy (called every 5 s by the view, never while the tab is hidden):
  * - a custom range that ended before the last complete fetch cannot change: no request at all;
@@ -11,7 +13,17 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '@/api/inject';
-import type { Overview, Pipeline, TopEvents, TopPages, Volume } from '@/api/types';
+import type { Overview, Pipeline, TopEvents, TopPages } from '@/api/types';
+import {
+  chartFromStats,
+  chartFromVolume,
+  chartQuery,
+  kpiQuery,
+  kpiValues,
+  previousRange,
+  type ChartData,
+  type Kpis,
+} from '@/modules/overview/stats';
 import { useClock } from '@/shared/clock';
 import { fill, loadable, reset, type Loadable } from '@/shared/loadable';
 import {
@@ -35,6 +47,7 @@ interface Fetched {
   projectId: string;
   spec: RangeSpec;
   breakdown: boolean;
+  timeZone: string;
   range: Range;
   /** When the fetch started. */
   at: number;
@@ -49,9 +62,12 @@ export const useOverviewStore = defineStore('overview', () => {
   const projectId = ref<string | null>(null);
   const spec = ref<RangeSpec>({ kind: 'preset', preset: '24h' });
   const breakdown = ref(false);
+  const timeZone = ref('UTC');
 
+  /** GET /v1/stats/overview: only its `bot_events` is shown (the KPIs are the Stats API's). */
   const counters = loadable<Overview>();
-  const volume = loadable<Volume>();
+  const kpis = loadable<Kpis>();
+  const volume = loadable<ChartData>();
   const topEvents = loadable<TopEvents>();
   const topPages = loadable<TopPages>();
 
@@ -64,7 +80,13 @@ export const useOverviewStore = defineStore('overview', () => {
   const range = computed(() => lastFetched.value?.range ?? resolveRange(spec.value, now()));
   const interval = computed(() => intervalFor(range.value));
 
-  function configure(next: { projectId: string; spec: RangeSpec; breakdown: boolean }): void {
+  /** `timeZone`: the IANA zone the Stats API counts days and buckets in (default UTC). */
+  function configure(next: {
+    projectId: string;
+    spec: RangeSpec;
+    breakdown: boolean;
+    timeZone?: string;
+  }): void {
     const changed =
       next.projectId !== projectId.value ||
       !sameSpec(next.spec, spec.value) ||
@@ -72,8 +94,10 @@ export const useOverviewStore = defineStore('overview', () => {
     projectId.value = next.projectId;
     spec.value = next.spec;
     breakdown.value = next.breakdown;
+    timeZone.value = next.timeZone ?? 'UTC';
     if (changed && lastFetched.value?.projectId !== next.projectId) {
-      for (const part of [counters, volume, topEvents, topPages] as Array<Loadable<unknown>>) reset(part);
+      for (const part of [counters, kpis, volume, topEvents, topPages] as Array<Loadable<unknown>>)
+        reset(part);
     }
   }
 
@@ -89,6 +113,7 @@ export const useOverviewStore = defineStore('overview', () => {
       last.complete &&
       last.projectId === project &&
       last.breakdown === breakdown.value &&
+      last.timeZone === timeZone.value &&
       sameSpec(last.spec, spec.value);
 
     if (!force && same && isInThePast(spec.value, last.at)) {
@@ -120,12 +145,45 @@ export const useOverviewStore = defineStore('overview', () => {
 
     const r = resolveRange(spec.value, startedAt);
     const withBreakdown = breakdown.value;
+    const zone = timeZone.value;
+    const unit = intervalFor(r);
     requests.value.data++;
     const results = await Promise.all([
-      fill(counters, () => api.stats.overview(project, r), 'Loading the counters'),
+      fill(counters, () => api.stats.overview(project, r), 'Loading the bot events'),
+      fill(
+        kpis,
+        async () => {
+          const [current, previous] = await Promise.all([
+            api.stats.query(kpiQuery(project, r, zone), undefined, 'Loading the counters'),
+            api.stats.query(
+              kpiQuery(project, previousRange(r), zone),
+              undefined,
+              'Loading the previous period',
+            ),
+          ]);
+          return { current: kpiValues(current), previous: kpiValues(previous) };
+        },
+        'Loading the counters',
+      ),
       fill(
         volume,
-        () => api.stats.volume(project, { ...r, interval: intervalFor(r), breakdown: withBreakdown }),
+        async () =>
+          unit === 'minute'
+            ? chartFromVolume(
+                await api.stats.volume(project, { ...r, interval: unit, breakdown: withBreakdown }),
+                zone,
+              )
+            : chartFromStats(
+                await api.stats.query(
+                  chartQuery(project, r, zone, unit, withBreakdown),
+                  undefined,
+                  'Loading the event volume',
+                ),
+                unit,
+                r,
+                zone,
+                withBreakdown,
+              ),
         'Loading the event volume',
       ),
       fill(topEvents, () => api.stats.topEvents(project, r, 10), 'Loading the top events'),
@@ -136,6 +194,7 @@ export const useOverviewStore = defineStore('overview', () => {
       projectId: project,
       spec: spec.value,
       breakdown: withBreakdown,
+      timeZone: zone,
       range: r,
       at: startedAt,
       signal,
@@ -148,7 +207,9 @@ export const useOverviewStore = defineStore('overview', () => {
     projectId,
     spec,
     breakdown,
+    timeZone,
     counters,
+    kpis,
     volume,
     topEvents,
     topPages,

@@ -2,13 +2,15 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { browserTimeZone, effectiveZone, isValidTimeZone } from '@/shared/time';
+import { currentZoneName } from '@/shared/timeZones';
 
 const KEY = 'eventlens.timezone';
 
 function stored(): string {
   try {
     const value = localStorage.getItem(KEY);
-    return value && (value === 'local' || isValidTimeZone(value)) ? value : 'local';
+    // A name stored before the list used current names (Asia/Calcutta) reads as its current one.
+    return value && (value === 'local' || isValidTimeZone(value)) ? currentZoneName(value) : 'local';
   } catch {
     return 'local';
   }
@@ -22,11 +24,12 @@ export const usePreferencesStore = defineStore('preferences', () => {
     timeZoneChoice.value === 'local' ? `${browserTimeZone()} (browser)` : timeZoneChoice.value,
   );
 
+  /** 'local', or a zone name (an old one is stored by its current name); anything else is ignored. */
   function setTimeZone(choice: string): void {
     if (choice !== 'local' && !isValidTimeZone(choice)) return;
-    timeZoneChoice.value = choice;
+    timeZoneChoice.value = choice === 'local' ? choice : currentZoneName(choice);
     try {
-      localStorage.setItem(KEY, choice);
+      localStorage.setItem(KEY, timeZoneChoice.value);
     } catch {
       // Private mode: the choice lasts as long as the tab.
     }

@@ -1,5 +1,10 @@
-/** The overview page: KPIs, the chart's data, the range and breakdown in the URL, errors per part. */
+/**
+ * The overview page: the KPI row with its deltas, the chart's data (the Stats API's, in the chosen
+ * zone), the range and breakdown in the URL, the time zone picker, errors per part.
+ */
 import { afterEach, describe, expect, test } from 'vitest';
+import type { HttpRequest } from '@/api/http';
+import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
 import { renderConsole, type Rendered } from '@/testing/render';
@@ -12,9 +17,36 @@ afterEach(() => {
 });
 
 const NOW = Date.UTC(2025, 2, 1, 12, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** KPI rows: this range's (starting 24 h before NOW) and any other's (the previous period). */
+const CURRENT = [12, 15, 30, 2, 40, 95, 50];
+const PREVIOUS = [10, 15, 40, 2.5, 43, 60, 0];
+
+/** The Stats API: KPI rows, and events per hour as 3, 5, 0 (the 0 only in the time labels). */
+function statsAnswer(req: HttpRequest) {
+  const body = req.body as StatsQuery;
+  const query = { timezone: body.timezone };
+  if (body.dimensions) {
+    return {
+      results: [
+        { metrics: [3], dimensions: ['2025-03-01 09:00:00'] },
+        { metrics: [5], dimensions: ['2025-03-01 10:00:00'] },
+      ],
+      meta: { time_labels: ['2025-03-01 09:00:00', '2025-03-01 10:00:00', '2025-03-01 11:00:00'] },
+      query,
+    };
+  }
+  const current = (body.date_range as string[])[0] === iso(NOW - 24 * 3_600_000);
+  return { results: [{ metrics: current ? CURRENT : PREVIOUS, dimensions: [] }], meta: {}, query };
+}
+
+const statsCalls = (fake: ReturnType<typeof stack>) =>
+  fake.callsTo('POST', '/api/query/api/v2/query').map((c) => c.body as StatsQuery);
 
 function stack() {
   return createFakeHttp()
+    .on('POST', '/api/query/api/v2/query', statsAnswer)
     .on('GET', '/api/query/v1/pipeline', pipeline())
     .on('GET', '/api/query/v1/stats/overview', overview())
     .on('GET', '/api/query/v1/stats/volume', volume())
@@ -31,14 +63,14 @@ function stack() {
 }
 
 describe('overview', () => {
-  test('shows the four counters, the volume chart, top events (linking to the explorer) and top pages', async () => {
+  test('shows the KPI row, the volume chart, top events (linking to the explorer) and top pages', async () => {
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => NOW });
     const kpi = (k: string) => r!.wrapper.find(`[data-kpi="${k}"] .kpi-value`).text();
-    expect([kpi('events'), kpi('unique_users'), kpi('sessions'), kpi('page_views')]).toEqual([
-      '1,234',
-      '56',
-      '78',
-      '910',
+    expect([kpi('visitors'), kpi('visits'), kpi('pageviews'), kpi('events')]).toEqual([
+      '12',
+      '15',
+      '30',
+      '50',
     ]);
     const chart = r.wrapper.find('.chart');
     expect(chart.attributes('data-total')).toBe('8');
@@ -71,6 +103,105 @@ describe('overview', () => {
     });
   });
 
+  test('the KPI row: seven Stats API metrics, each with its change against the previous period', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    const cards = r.wrapper
+      .findAll('[data-kpi]')
+      .map((c) => [
+        c.attributes('data-kpi'),
+        c.find('.kpi-value').text(),
+        c.find('.kpi-delta [aria-hidden="true"]').text(),
+      ]);
+    expect(cards).toEqual([
+      ['visitors', '12', '↑ 20%'],
+      ['visits', '15', 'no change'],
+      ['pageviews', '30', '↓ 25%'],
+      ['views_per_visit', '2.00', '↓ 20%'],
+      ['bounce_rate', '40%', '↓ 3 pts'],
+      ['visit_duration', '1 min 35 s', '↑ 58%'],
+      ['events', '50', 'new'],
+    ]);
+    // Less bounce is good news, fewer page views is not.
+    expect(r.wrapper.find('[data-kpi="bounce_rate"] .kpi-delta').classes()).toContain('good');
+    expect(r.wrapper.find('[data-kpi="pageviews"] .kpi-delta').classes()).toContain('bad');
+    expect(r.wrapper.find('[data-kpi="visitors"] .visually-hidden').text()).toBe(
+      'up 20% on the previous period (10)',
+    );
+    // The range and the 24 hours before it, same metrics, same zone.
+    const kpiCalls = statsCalls(fake).filter((b) => !b.dimensions);
+    expect(kpiCalls.map((b) => b.date_range)).toEqual([
+      [iso(NOW - 24 * 3_600_000), iso(NOW)],
+      [iso(NOW - 48 * 3_600_000), iso(NOW - 24 * 3_600_000 - 1)],
+    ]);
+    expect(kpiCalls[0]!.metrics).toEqual(kpiCalls[1]!.metrics);
+    expect(r.wrapper.text()).toContain('changes against the 24 hours before it');
+  });
+
+  test('the chart’s buckets are the Stats API’s, labelled as it sent them, in the chosen zone', async () => {
+    localStorage.setItem('eventlens.timezone', 'Asia/Kolkata');
+    try {
+      const fake = stack();
+      r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+      expect(statsCalls(fake).every((b) => b.timezone === 'Asia/Kolkata')).toBe(true);
+      const option = r.charts.options.at(-1)! as { xAxis: { data: string[] } };
+      expect(option.xAxis.data).toEqual(['03-01 09:00', '03-01 10:00', '03-01 11:00']);
+      expect(r.wrapper.text()).toContain('Buckets are hours in Asia/Kolkata.');
+    } finally {
+      localStorage.clear();
+    }
+  });
+
+  test('the time zone picker: current names only, searchable, the browser’s zone by default', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    const input = r.wrapper.find('#tz-select');
+    const browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect((input.element as HTMLInputElement).value).toBe(browser);
+    expect(r.wrapper.find('label[for="tz-select"]').text()).toBe('Time zone');
+    const options = r.wrapper.findAll('#tz-select-list option').map((o) => o.attributes('value'));
+    expect(options).toContain('Asia/Kolkata');
+    expect(options).toContain('Europe/Kyiv');
+    expect(options).not.toContain('Asia/Calcutta');
+    expect(options).not.toContain('Europe/Kiev');
+
+    // Typed in any case, it is taken as soon as it is a name of the list, and asked in at once.
+    await input.setValue('asia/kolkata');
+    await r.settle();
+    expect(localStorage.getItem('eventlens.timezone')).toBe('Asia/Kolkata');
+    expect(statsCalls(fake).at(-1)!.timezone).toBe('Asia/Kolkata');
+    expect((input.element as HTMLInputElement).value).toBe('Asia/Kolkata');
+
+    // Not a zone: said, and nothing changes.
+    await input.setValue('Mars/Olympus');
+    await input.trigger('change');
+    expect(r.wrapper.find('#tz-select-error').text()).toContain('“Mars/Olympus” is not a time zone');
+    expect(input.attributes('aria-invalid')).toBe('true');
+    expect(localStorage.getItem('eventlens.timezone')).toBe('Asia/Kolkata');
+
+    // Back to following the browser.
+    await r.wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Browser zone')!
+      .trigger('click');
+    await r.settle();
+    expect(localStorage.getItem('eventlens.timezone')).toBe('local');
+    expect((input.element as HTMLInputElement).value).toBe(browser);
+    localStorage.clear();
+  });
+
+  test('a zone stored under its retired name reads as its current one', async () => {
+    localStorage.setItem('eventlens.timezone', 'Asia/Calcutta');
+    try {
+      const fake = stack();
+      r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+      expect((r.wrapper.find('#tz-select').element as HTMLInputElement).value).toBe('Asia/Kolkata');
+      expect(statsCalls(fake)[0]!.timezone).toBe('Asia/Kolkata');
+    } finally {
+      localStorage.clear();
+    }
+  });
+
   test('the breakdown by event name stacks a series per name, from the URL', async () => {
     const fake = stack().on(
       'GET',
@@ -85,7 +216,9 @@ describe('overview', () => {
         },
       }),
     );
-    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    // 30 minutes: minute buckets, which come from /v1/stats/volume (the Stats API's hours and days
+    // by event name are in stores/overview.test.ts and stats.test.ts).
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?range=30m`, { fake, clock: () => NOW });
     await r.wrapper.find('.card-head input[type="checkbox"]').setValue(true);
     await r.settle();
     expect(r.console.router.currentRoute.value.query.breakdown).toBe('1');
@@ -121,18 +254,17 @@ describe('overview', () => {
   });
 
   test('one failing part shows its error; the others still show their data', async () => {
-    const fake = stack().on('GET', '/api/query/v1/stats/volume', () => {
-      throw apiError(
-        400,
-        'INVALID_FIELD',
-        'interval: minute buckets over this range would be more than 10080',
-      );
+    const fake = stack().on('POST', '/api/query/api/v2/query', (req: HttpRequest) => {
+      if ((req.body as StatsQuery).dimensions) {
+        throw apiError(400, 'HTTP_400', "timezone: 'Mars/Olympus' is not an IANA time zone name");
+      }
+      return statsAnswer(req);
     });
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
     const alert = r.wrapper.find('[role="alert"]');
     expect(alert.text()).toContain('Loading the event volume failed');
-    expect(alert.text()).toContain('interval: minute buckets');
-    expect(r.wrapper.find('[data-kpi="events"] .kpi-value').text()).toBe('1,234');
+    expect(alert.text()).toContain('timezone: ');
+    expect(r.wrapper.find('[data-kpi="events"] .kpi-value').text()).toBe('50');
   });
 
   test('a top page row opens the explorer on that page’s page views, over the same range', async () => {

@@ -1,0 +1,232 @@
+/**
+ * The overview's questions to the Stats API (POST /api/v2/query, docs/stats-api.md) and what its
+ * answers become on screen: the KPI row with its deltas against the previous period, and the
+ * volume chart's buckets. Pure functions; the store (stores/overview.ts) sends the queries.
+ */
+import type { StatsQuery, StatsResult, Volume } from '@/api/types';
+import type { Range } from '@/shared/time';
+import { formatBucket, formatDateTime, formatDuration, formatStatsBucket } from '@/shared/time';
+
+/** The KPI row's metrics, in the order of the query and of the cards. */
+export const KPI_METRICS = [
+  'visitors',
+  'visits',
+  'pageviews',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+  'events',
+] as const;
+export type KpiMetric = (typeof KPI_METRICS)[number];
+
+export const KPI_LABELS: Record<KpiMetric, string> = {
+  visitors: 'Visitors',
+  visits: 'Visits',
+  pageviews: 'Page views',
+  views_per_visit: 'Views per visit',
+  bounce_rate: 'Bounce rate',
+  visit_duration: 'Visit duration',
+  events: 'Events',
+};
+
+/** The KPI values of the range and of the previous period of equal length, by metric. */
+export interface Kpis {
+  current: Record<KpiMetric, number>;
+  previous: Record<KpiMetric, number>;
+}
+
+/**
+ * A range as the Stats API's `date_range`: two instants, both included by the API. Epoch
+ * milliseconds become ISO 8601 in UTC; the API then counts days and buckets in `timezone`.
+ */
+export function dateRange(range: Range): [string, string] {
+  return [new Date(range.from).toISOString(), new Date(range.to).toISOString()];
+}
+
+/**
+ * The period before `range`, of the same length, ending 1 ms before it starts (the API includes
+ * both ends, so the two periods share no instant): Plausible's "previous period", asked as a second
+ * query because the API's `include.comparisons` takes only whole local days, and these are instants.
+ */
+export function previousRange(range: Range): Range {
+  return { from: range.from - (range.to - range.from), to: range.from - 1 };
+}
+
+export function kpiQuery(projectId: string, range: Range, timeZone: string): StatsQuery {
+  return {
+    site_id: projectId,
+    metrics: [...KPI_METRICS],
+    date_range: dateRange(range),
+    timezone: timeZone,
+  };
+}
+
+/** The one row of a query without dimensions, by metric (zeros when the API sent no row). */
+export function kpiValues(result: StatsResult): Record<KpiMetric, number> {
+  const row = result.results[0]?.metrics ?? [];
+  return Object.fromEntries(KPI_METRICS.map((m, i) => [m, row[i] ?? 0])) as Record<KpiMetric, number>;
+}
+
+const number = new Intl.NumberFormat('en');
+const decimals = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** A KPI's value as shown: counts grouped, views per visit with 2 decimals, %, a duration. */
+export function formatKpi(metric: KpiMetric, value: number): string {
+  if (metric === 'views_per_visit') return decimals.format(value);
+  if (metric === 'bounce_rate') return `${number.format(value)}%`;
+  if (metric === 'visit_duration') return formatDuration(value * 1000);
+  return number.format(value);
+}
+
+export interface Delta {
+  direction: 'up' | 'down' | 'flat';
+  /** "↑ 12%", "↓ 3 pts", "new" (from zero), "no change". */
+  text: string;
+  /** For screen readers: "up 12% on the previous period". */
+  label: string;
+  /** Whether the change is good news: more of everything, but less bounce. Null when flat. */
+  good: boolean | null;
+}
+
+/**
+ * The change against the previous period: a relative change in whole percent, except the bounce
+ * rate, itself a percentage, whose change is in percentage points (as Plausible shows it). From
+ * zero to something there is no percentage: "new".
+ */
+export function delta(metric: KpiMetric, current: number, previous: number): Delta {
+  const direction = current > previous ? 'up' : current < previous ? 'down' : 'flat';
+  const good = direction === 'flat' ? null : (direction === 'up') !== (metric === 'bounce_rate');
+  if (direction === 'flat') {
+    return { direction, text: 'no change', label: 'no change on the previous period', good };
+  }
+  const arrow = direction === 'up' ? '↑' : '↓';
+  let amount: string;
+  if (metric === 'bounce_rate') {
+    const points = Math.abs(current - previous);
+    amount = `${number.format(points)} ${points === 1 ? 'pt' : 'pts'}`;
+  } else if (previous === 0) {
+    return { direction, text: 'new', label: 'up from none in the previous period', good };
+  } else {
+    amount = `${number.format(Math.round((Math.abs(current - previous) / previous) * 100))}%`;
+  }
+  return {
+    direction,
+    text: `${arrow} ${amount}`,
+    label: `${direction} ${amount} on the previous period`,
+    good,
+  };
+}
+
+/** The chart's data, whichever API bucketed it: a label per bucket, a series per event name. */
+export interface ChartData {
+  unit: 'minute' | 'hour' | 'day' | 'week' | 'month';
+  labels: string[];
+  series: Array<{ name: string; data: number[] }>;
+  from: number;
+  to: number;
+  /** Whether the series are a breakdown by event name (stacked). */
+  breakdown: boolean;
+}
+
+export type StatsUnit = 'hour' | 'day' | 'week' | 'month';
+
+/** Events per bucket, with `time_labels` so empty buckets show; by event name with the breakdown. */
+export function chartQuery(
+  projectId: string,
+  range: Range,
+  timeZone: string,
+  unit: StatsUnit,
+  breakdown: boolean,
+): StatsQuery {
+  return {
+    site_id: projectId,
+    metrics: ['events'],
+    date_range: dateRange(range),
+    dimensions: breakdown ? [`time:${unit}`, 'event:name'] : [`time:${unit}`],
+    include: { time_labels: true },
+    timezone: timeZone,
+  };
+}
+
+/**
+ * The Stats API's rows as chart series over its `time_labels` (every bucket of the range's local
+ * days, in the query's zone), less the buckets wholly outside the range. With the breakdown: the `top` names by total, each its series, the rest "Other",
+ * as GET /v1/stats/volume does.
+ */
+export function chartFromStats(
+  result: StatsResult,
+  unit: StatsUnit,
+  range: Range,
+  timeZone: string,
+  breakdown: boolean,
+  top = 5,
+): ChartData {
+  const labelled = result.meta.time_labels ?? [...new Set(result.results.map((r) => r.dimensions[0]!))];
+  const buckets = overlapping(labelled, range, timeZone);
+  const index = new Map(buckets.map((b, i) => [b, i]));
+  const labels = buckets.map((b) => formatStatsBucket(b, unit));
+  const base = { unit, labels, from: range.from, to: range.to, breakdown };
+  if (!breakdown) {
+    const data = buckets.map(() => 0);
+    for (const row of result.results) {
+      const i = index.get(row.dimensions[0]!);
+      if (i !== undefined) data[i] = row.metrics[0] ?? 0;
+    }
+    return { ...base, series: [{ name: 'Events', data }] };
+  }
+  const byName = new Map<string, number[]>();
+  for (const row of result.results) {
+    const i = index.get(row.dimensions[0]!);
+    if (i === undefined) continue;
+    const name = row.dimensions[1]!;
+    let data = byName.get(name);
+    if (!data) byName.set(name, (data = buckets.map(() => 0)));
+    data[i]! += row.metrics[0] ?? 0;
+  }
+  const sum = (d: number[]) => d.reduce((a, b) => a + b, 0);
+  const ranked = [...byName].sort((a, b) => sum(b[1]) - sum(a[1]) || a[0].localeCompare(b[0]));
+  const series = ranked.slice(0, top).map(([name, data]) => ({ name, data }));
+  const rest = ranked.slice(top);
+  if (rest.length > 0) {
+    series.push({ name: 'Other', data: buckets.map((_, i) => sum(rest.map(([, d]) => d[i]!))) });
+  }
+  return { ...base, series };
+}
+
+/**
+ * The buckets that overlap the range: `time_labels` covers whole local days (as Plausible's), a
+ * range of instants need not. A bucket overlaps when it starts no later than the range's end and
+ * the next bucket starts after the range's start; both compared as the zone's wall-clock times,
+ * which sort as text (`2025-03-01` < `2025-03-01 10:00:00` < `2025-03-02`).
+ */
+function overlapping(labels: string[], range: Range, timeZone: string): string[] {
+  const from = formatDateTime(range.from, timeZone);
+  const to = formatDateTime(range.to, timeZone);
+  return labels.filter((label, i) => {
+    const next = labels[i + 1];
+    return label <= to && (next === undefined || next > from);
+  });
+}
+
+/**
+ * Minute buckets come from GET /v1/stats/volume: a UTC minute is a minute of every zone (offsets
+ * are whole minutes), so its labels in the zone are its buckets too.
+ */
+export function chartFromVolume(volume: Volume, timeZone: string): ChartData {
+  const labels = volume.buckets.map((b) => formatBucket(b.start, volume.interval, timeZone));
+  const b = volume.breakdown;
+  const series = b
+    ? [
+        ...b.series.map((s) => ({ name: s.event_name, data: s.counts })),
+        ...(b.other.total > 0 ? [{ name: 'Other', data: b.other.counts }] : []),
+      ]
+    : [{ name: 'Events', data: volume.buckets.map((x) => x.count) }];
+  return {
+    unit: volume.interval,
+    labels,
+    series,
+    from: Date.parse(volume.from),
+    to: Date.parse(volume.to),
+    breakdown: b !== null,
+  };
+}
