@@ -62,6 +62,20 @@ describe('http client', () => {
     expect((error as ApiError).fields).toEqual([{ field: 'limit', message: 'too big' }]);
   });
 
+  test("the Stats API's Plausible-shaped error, a string naming the field, is the message", async () => {
+    const { fetch } = recordingFetch(() => json(400, { error: 'metrics: unknown metric "visitorz"' }));
+    const http = createHttpClient({ fetch });
+    const error = await http
+      .request({ method: 'POST', path: '/api/query/api/v2/query', body: {}, action: 'Loading the KPIs' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'HTTP_400',
+      detail: 'metrics: unknown metric "visitorz"',
+    });
+  });
+
   test('a non-JSON error (a proxy page) and an unreachable server still say what failed', async () => {
     const html = createHttpClient({
       fetch: recordingFetch(

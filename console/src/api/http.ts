@@ -74,7 +74,8 @@ export function buildQuery(query: Record<string, QueryValue> | undefined): strin
 }
 
 interface ErrorBody {
-  error?: { code?: unknown; message?: unknown; fields?: unknown };
+  /** EventLens's shape is an object; the Stats API answers Plausible's, a string naming the field. */
+  error?: { code?: unknown; message?: unknown; fields?: unknown } | string;
 }
 
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
@@ -108,7 +109,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         body = undefined;
       }
       if (!response.ok) {
-        const e = (body as ErrorBody | undefined)?.error;
+        const raw = (body as ErrorBody | undefined)?.error;
+        const e = typeof raw === 'string' ? { message: raw } : raw;
         const error = new ApiError(
           response.status,
           typeof e?.code === 'string' ? e.code : `HTTP_${response.status}`,
