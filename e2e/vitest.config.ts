@@ -24,6 +24,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['src/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...LOAD_TESTS],
+          // Two at a time (vitest's default on 2 cores is one): the image test mostly waits on
+          // buildah and podman, and the other files on the services.
+          maxWorkers: 2,
         },
       },
       {
