@@ -167,6 +167,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
       notReady,
       now,
       newId,
+      visitorSecret: config.sessionSecret,
     },
     admin: {
       directory,

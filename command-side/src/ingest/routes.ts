@@ -4,6 +4,7 @@
  * times for the client's clock (track.ts), append, and answer 202 only once Kafka has acknowledged
  * every record of the request.
  */
+import { randomBytes } from 'node:crypto';
 import { BatchItem, LIMITS, TrackBatch, TrackEvent, type Codec } from '@eventlens/contracts';
 import cors from 'cors';
 import { Router, type Request } from 'express';
@@ -16,6 +17,7 @@ import type { Appender, LogRecord } from '../log/appender';
 import { SpanKind, traceHeaders, withSpan } from '@eventlens/service-kit';
 import { botOf } from './bots';
 import { userAgentFields, type ClientFields, type CountryLookup } from './client';
+import { PlausibleEvent, readPlausibleEvent, toBatchItem, visitorOf } from './plausible';
 import { recordKey, toEventTracked } from './track';
 
 export interface IngestDeps {
@@ -32,6 +34,12 @@ export interface IngestDeps {
   countryOf?: CountryLookup;
   now: () => number;
   newId: () => string;
+  /**
+   * The secret the daily salt of POST /api/event's visitor ids is derived from (plausible.ts
+   * `visitorOf`); the service passes EVENTLENS_SESSION_SECRET. Absent (tests of other routes): a
+   * random one for this process, so ids would differ between instances.
+   */
+  visitorSecret?: string;
 }
 
 /** What the server derives from the request about its sender (never the address itself). */
@@ -118,10 +126,26 @@ export const INGEST_ROUTES = {
       PAYLOAD_TOO_LARGE: `The body is larger than ${LIMITS.requestMaxBytes} bytes, or carries more than ${LIMITS.batchMaxEvents} events.`,
     },
   }),
+  plausible: defineRoute({
+    method: 'post',
+    path: '/api/event',
+    tag: 'ingestion',
+    summary: "Track one event sent in Plausible's Events API format",
+    description:
+      "For sites switching from Plausible (docs/plausible.md): its script pointed here with `data-api`, `data-domain` set to the project's write key. The visitor and visit are derived on the server from the client address and User-Agent with a daily salt (the address is never kept); `pageview` is appended as `page_view`, `props` as `metadata`. Open to every origin (CORS, no credentials). A retried request counts twice: Plausible sends no event id.",
+    security: [],
+    body: ingestBody(PlausibleEvent),
+    responses: { 202: { description: 'Appended: `{accepted: 1}`.', schema: Accepted } },
+    errors: {
+      ...INGEST_ERRORS,
+      UNAUTHORIZED: '`domain` is not a write key of a project (unknown, revoked, or a read key).',
+    },
+  }),
 } satisfies Record<string, RouteDoc>;
 
 export function ingestRouter(deps: IngestDeps): Router {
   const router = Router();
+  const visitorSecret = deps.visitorSecret ?? randomBytes(32).toString('hex');
 
   /** What the request says of its sender: bot or not, browser, OS, device type, country. */
   function senderOf(req: Request): Sender {
@@ -136,18 +160,19 @@ export function ingestRouter(deps: IngestDeps): Router {
     apiKey: string,
     sentAt: number | undefined,
     sender: Sender,
-    items: BatchItem[],
+    events: BatchItem[] | ((key: KeyEntry, receivedAt: number) => BatchItem),
   ): Promise<number> {
     const notReady = deps.notReady();
     if (notReady) throw notReady;
     const key = authenticate(apiKey);
-    const decision = await deps.limiter.take(key.key_id, items.length);
+    const decision = await deps.limiter.take(key.key_id, Array.isArray(events) ? events.length : 1);
     if (!decision.ok) {
       throw new HttpError('RATE_LIMITED', `this key sends more than its rate limit of events; slow down`, {
         retryAfterS: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
       });
     }
     const receivedAt = deps.now();
+    const items = Array.isArray(events) ? events : [events(key, receivedAt)];
     const records: LogRecord[] = withSpan('encode', () => encode(key, items, receivedAt, sentAt, sender), {
       attributes: { 'messaging.batch.message_count': items.length },
     });
@@ -211,8 +236,11 @@ export function ingestRouter(deps: IngestDeps): Router {
     return key;
   }
 
-  // CORS preflights of the two routes: answered by the cors middleware, not operations of the API.
-  router.options([INGEST_ROUTES.event.path, INGEST_ROUTES.batch.path], openCors);
+  // CORS preflights of the routes: answered by the cors middleware, not operations of the API.
+  router.options(
+    [INGEST_ROUTES.event.path, INGEST_ROUTES.batch.path, INGEST_ROUTES.plausible.path],
+    openCors,
+  );
 
   const before = { before: [openCors] };
   mount(
@@ -245,6 +273,29 @@ export function ingestRouter(deps: IngestDeps): Router {
       const batch = withSpan('validate', () => validate(TrackBatch, input));
       const accepted: z.input<typeof Accepted> = {
         accepted: await accept(batch.api_key, batch.sent_at, senderOf(req), batch.events),
+      };
+      res.status(202).json(accepted);
+    },
+    before,
+  );
+
+  // Plausible's payload: the project from `domain` (a write key), the visitor and visit derived from
+  // the request at the time it is received (plausible.ts).
+  mount(
+    router,
+    INGEST_ROUTES.plausible,
+    async (req, res) => {
+      const event = withSpan('validate', () => readPlausibleEvent(req.body));
+      const sender = senderOf(req);
+      const userAgent = req.get('user-agent');
+      const accepted: z.input<typeof Accepted> = {
+        accepted: await accept(event.domain, undefined, sender, (key, receivedAt) =>
+          toBatchItem(
+            event,
+            visitorOf(visitorSecret, receivedAt, key.project_id, req.ip, userAgent),
+            deps.newId,
+          ),
+        ),
       };
       res.status(202).json(accepted);
     },

@@ -497,6 +497,118 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/event': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Track one event sent in Plausible's Events API format
+     * @description For sites switching from Plausible (docs/plausible.md): its script pointed here with `data-api`, `data-domain` set to the project's write key. The visitor and visit are derived on the server from the client address and User-Agent with a daily salt (the address is never kept); `pageview` is appended as `page_view`, `props` as `metadata`. Open to every origin (CORS, no credentials). A retried request counts twice: Plausible sends no event id.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['PlausibleEvent'];
+          'text/plain': components['schemas']['PlausibleEvent'];
+        };
+      };
+      responses: {
+        /** @description Appended: `{accepted: 1}`. */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Accepted'];
+          };
+        };
+        /**
+         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         *
+         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *
+         *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
+         */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `UNAUTHORIZED`: `domain` is not a write key of a project (unknown, revoked, or a read key). */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the limit. */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `UNSUPPORTED_MEDIA_TYPE`: Another Content-Type, a charset other than utf-8, or an unknown Content-Encoding. */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `RATE_LIMITED`: The key sends more events than its rate limit (Retry-After). */
+        429: {
+          headers: {
+            /** @description Seconds to wait before retrying. */
+            'Retry-After': number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /**
+         * @description `LOG_UNAVAILABLE`: Kafka does not acknowledge, or the circuit around it is open (Retry-After).
+         *
+         *     `NOT_READY`: The schemas are not registered yet, the directory of projects and keys has not caught up, or the service is stopping (Retry-After).
+         */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying. */
+            'Retry-After': number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/auth/login': {
     parameters: {
       query?: never;
@@ -1261,6 +1373,22 @@ export interface components {
           message: string;
         }[];
       };
+    };
+    /** @description Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones; others are ignored. */
+    PlausibleEvent: {
+      name: string;
+      url: string;
+      domain: string;
+      referrer?: string | null;
+      /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent. */
+      props?: {
+        [key: string]: unknown;
+      };
+      interactive?: boolean;
+      revenue?: {
+        amount: number | string;
+        currency: string;
+      } | null;
     };
     /** @description The user now signed in. */
     LoggedIn: {

@@ -1,0 +1,184 @@
+/**
+ * POST /api/event: Plausible's Events API (https://plausible.io/docs/events-api), so a site running
+ * Plausible's script can send to EventLens by pointing the script at it (docs/plausible.md). Pure:
+ * reading the payload, deriving the visitor and visit, mapping to the contract's event. The route
+ * itself is mounted with the other ingestion routes (routes.ts) and shares their write-key check,
+ * rate limit, bot classification and append.
+ *
+ * Plausible's script sends short keys (`n`, `u`, `d`, `r`, `p`, `i`, `$`) as `text/plain`; its
+ * Events API documents the long ones (`name`, `url`, `domain`, `referrer`, `props`, `interactive`,
+ * `revenue`). Both are read; the script's older `m`/`meta` (props as a JSON string) too. Other keys
+ * (`w` the viewport width, `h` hash mode, `v` the script version, `sd`/`e` of engagement events)
+ * are ignored, as Plausible ignores what it does not know.
+ */
+import { createHmac } from 'node:crypto';
+import { BatchItem, LIMITS, parseJsonExact } from '@eventlens/contracts';
+import { z } from 'zod';
+import { invalidFields, type FieldError } from '../errors';
+
+/** The fields as Plausible names them, each with its short alias(es) — the first one present is read. */
+const ALIASES = {
+  name: ['name', 'n'],
+  url: ['url', 'u'],
+  domain: ['domain', 'd'],
+  referrer: ['referrer', 'r'],
+  props: ['props', 'p', 'meta', 'm'],
+  interactive: ['interactive', 'i'],
+  revenue: ['revenue', '$'],
+} as const;
+
+const item = BatchItem.shape;
+
+/** A Plausible event as read (long names). Rules of the contract's own fields where they meet it. */
+export const PlausibleEvent = z
+  .object({
+    name: item.event_name,
+    url: item.url.unwrap(),
+    /** The project's write key: EventLens has no per-project domains to look a site up by yet. */
+    domain: z.string().min(1, 'is required: the project write key (data-domain="el_…")'),
+    /** The script sends `null` (and a browser may give "") when there is none. */
+    referrer: item.referrer.unwrap().nullish(),
+    props: item.metadata.unwrap().nullish(),
+    interactive: z.boolean().optional(),
+    revenue: z
+      .strictObject({
+        amount: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal number')]),
+        currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code (EUR)'),
+      })
+      .nullish(),
+  })
+  .meta({
+    id: 'PlausibleEvent',
+    description:
+      "Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones; others are ignored.",
+  });
+export type PlausibleEvent = z.infer<typeof PlausibleEvent>;
+
+/**
+ * The payload read into long names, validated. A failure is a 400 INVALID_FIELD naming each field
+ * as the request spelled it (`n`, not `name`). Props sent as a JSON string (`m`, older scripts) are
+ * parsed with the contracts' exactness rule.
+ */
+export function readPlausibleEvent(body: unknown): PlausibleEvent {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalidFields([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  const fields = body as Record<string, unknown>;
+  const input: Record<string, unknown> = {};
+  const sentAs: Record<string, string> = {};
+  const errors: FieldError[] = [];
+  for (const [field, keys] of Object.entries(ALIASES)) {
+    const key = keys.find((k) => Object.hasOwn(fields, k) && fields[k] !== undefined);
+    if (key === undefined) continue;
+    sentAs[field] = key;
+    let value = fields[key];
+    if (field === 'props' && typeof value === 'string') {
+      const parsed = parseJsonExact(value, { maxDepth: LIMITS.metadataMaxDepth + 1 });
+      if (!parsed.ok) {
+        errors.push({ field: key, message: 'must be a JSON object, or JSON text of one' });
+        continue;
+      }
+      value = parsed.value;
+    }
+    input[field] = value;
+  }
+  const result = PlausibleEvent.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const [first, ...rest] = issue.path;
+      const head = typeof first === 'string' ? (sentAs[first] ?? first) : 'body';
+      const tail = rest.map((segment) =>
+        typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`,
+      );
+      errors.push({ field: head + tail.join(''), message: issue.message });
+    }
+  }
+  if (errors.length > 0) throw invalidFields(errors);
+  return result.data!;
+}
+
+/** The visitor and the visit Plausible's script does not send, derived on the server (`visitorOf`). */
+export interface Visitor {
+  anonymousId: string;
+  sessionId: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD of an epoch-ms time, in UTC: the day a salt is for. */
+export function utcDay(at: number): string {
+  return new Date(Math.floor(at / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Plausible's unique-visitor counting without cookies (its data policy): a hash of a daily salt,
+ * the site, the client address and the User-Agent; the address is never stored. Here the site is
+ * the project, the salt of a UTC day is HMAC-SHA256(secret, "plausible-visitor-salt:<day>") —
+ * derived, not random, so every instance computes the same one without sharing state — and
+ *
+ * - `anonymousId` = `pv_` + 32 hex of HMAC-SHA256(salt, "visitor\n<project>\n<address>\n<User-Agent>"):
+ *   the same for the same address and browser all day, different the next day (a returning
+ *   visitor is a new one each day, as in Plausible);
+ * - `sessionId` = `ps_` + 32 hex of HMAC-SHA256(salt, "visit\n" + the same): one visit per visitor
+ *   and UTC day. Stateless on purpose: Plausible ends a visit after 30 minutes of inactivity, which
+ *   needs the last-seen time of every visitor shared by all instances; a per-process map would split
+ *   one visit across instances behind a load balancer.
+ */
+export function visitorOf(
+  secret: string,
+  at: number,
+  projectId: string,
+  address: string | undefined,
+  userAgent: string | undefined,
+): Visitor {
+  const salt = createHmac('sha256', secret)
+    .update(`plausible-visitor-salt:${utcDay(at)}`)
+    .digest();
+  const who = `${projectId}\n${address ?? ''}\n${userAgent ?? ''}`;
+  const hash = (purpose: string) =>
+    createHmac('sha256', salt).update(`${purpose}\n${who}`).digest('hex').slice(0, 32);
+  return { anonymousId: `pv_${hash('visitor')}`, sessionId: `ps_${hash('visit')}` };
+}
+
+/** Plausible's page view, and the engagement event its newer script sends when a page is hidden or left. */
+const NAMES: Record<string, string> = { pageview: 'page_view', engagement: 'page_leave' };
+
+const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
+
+/**
+ * The contract's event for a Plausible one:
+ *
+ * - `pageview` → `page_view`; `engagement` (time on page, sent as the page is left) → `page_leave`,
+ *   the SDK's own end-of-view event, which the read models do not count as an interaction; any
+ *   other name is kept as the custom event's name.
+ * - `url`, `referrer` as sent (`null` or "" is none); `props` → `metadata`, exactly as sent.
+ * - `interactive: false` → the context marker `interactive: "false"`, kept with the event (see
+ *   docs/plausible.md for how the reports treat it). `revenue` → context `revenue_amount`,
+ *   `revenue_currency`.
+ * - `utm_*` of the URL's query → the context keys the SDK sends them under, so the reports' sources
+ *   read the same for both senders.
+ * - `event_id`: a random uuid — Plausible sends none, so a retried request counts twice.
+ */
+export function toBatchItem(event: PlausibleEvent, visitor: Visitor, newId: () => string): BatchItem {
+  const context: Record<string, string> = {};
+  const query = URL.canParse(event.url) ? new URL(event.url).searchParams : undefined;
+  for (const key of UTM_KEYS) {
+    const value = query?.get(key);
+    if (value) context[key] = value.slice(0, LIMITS.contextValueMaxLength);
+  }
+  if (event.interactive === false) context.interactive = 'false';
+  if (event.revenue) {
+    context.revenue_amount = String(event.revenue.amount);
+    context.revenue_currency = event.revenue.currency;
+  }
+  return {
+    event_name: NAMES[event.name] ?? event.name,
+    event_id: newId(),
+    anonymous_id: visitor.anonymousId,
+    session_id: visitor.sessionId,
+    url: event.url,
+    ...(event.referrer ? { referrer: event.referrer } : {}),
+    ...(event.props ? { metadata: event.props } : {}),
+    ...(Object.keys(context).length > 0 ? { context } : {}),
+  };
+}

@@ -1,0 +1,191 @@
+import { BatchItem } from '@eventlens/contracts';
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../errors';
+import { readPlausibleEvent, toBatchItem, utcDay, visitorOf, type Visitor } from './plausible';
+
+const KEY = 'el_abcdefghijklmnop0123';
+const SECRET = 'a-secret-of-at-least-16-characters';
+const VISITOR: Visitor = { anonymousId: 'pv_1', sessionId: 'ps_1' };
+const DAY = 86_400_000;
+const NOON = Date.parse('2026-03-04T12:00:00Z');
+
+function refusal(body: unknown): { code: string; fields: string[] } {
+  try {
+    readPlausibleEvent(body);
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return { code: error.code, fields: (error.options.fields ?? []).map((f) => f.field) };
+  }
+  throw new Error('accepted');
+}
+
+describe('readPlausibleEvent', () => {
+  it("reads the script's short keys as the Events API's long ones", () => {
+    expect(
+      readPlausibleEvent({
+        n: 'Signup',
+        u: 'https://example.com/a',
+        d: KEY,
+        r: null,
+        p: { plan: 'pro', seats: 3, trial: false },
+        i: false,
+        w: 1280,
+        h: 1,
+        v: 12,
+      }),
+    ).toEqual({
+      name: 'Signup',
+      url: 'https://example.com/a',
+      domain: KEY,
+      referrer: null,
+      props: { plan: 'pro', seats: 3, trial: false },
+      interactive: false,
+    });
+  });
+
+  it('reads the long keys, and props sent as JSON text (m, older scripts)', () => {
+    expect(
+      readPlausibleEvent({
+        name: 'pageview',
+        url: 'https://example.com/',
+        domain: KEY,
+        referrer: 'https://search.example/',
+        m: '{"author":"Ada","n":1.5}',
+        revenue: { amount: '12.50', currency: 'EUR' },
+      }),
+    ).toEqual({
+      name: 'pageview',
+      url: 'https://example.com/',
+      domain: KEY,
+      referrer: 'https://search.example/',
+      props: { author: 'Ada', n: 1.5 },
+      revenue: { amount: '12.50', currency: 'EUR' },
+    });
+  });
+
+  it('refuses with 400 INVALID_FIELD naming each field as the request spelled it', () => {
+    expect(refusal({ u: 'https://example.com/', d: KEY })).toEqual({
+      code: 'INVALID_FIELD',
+      fields: ['name'],
+    });
+    expect(refusal({ n: 'pageview', d: KEY })).toEqual({ code: 'INVALID_FIELD', fields: ['url'] });
+    expect(refusal({ n: 'pageview', u: 'https://example.com/' })).toEqual({
+      code: 'INVALID_FIELD',
+      fields: ['domain'],
+    });
+    expect(refusal({ n: '  ', u: 'https://example.com/', d: KEY })).toEqual({
+      code: 'INVALID_FIELD',
+      fields: ['n'],
+    });
+    expect(refusal({ n: 'x', u: 'https://example.com/', d: KEY, p: 'not json' })).toEqual({
+      code: 'INVALID_FIELD',
+      fields: ['p'],
+    });
+    expect(refusal({ n: 'x', u: 'https://example.com/', d: KEY, props: [1] })).toEqual({
+      code: 'INVALID_FIELD',
+      fields: ['props'],
+    });
+    expect(refusal({ name: 'x', url: 'https://example.com/', domain: KEY, interactive: 'no' })).toEqual({
+      code: 'INVALID_FIELD',
+      fields: ['interactive'],
+    });
+    expect(
+      refusal({ name: 'x', url: 'https://example.com/', domain: KEY, $: { amount: 1, currency: 'euro' } }),
+    ).toEqual({ code: 'INVALID_FIELD', fields: ['$.currency'] });
+    expect(refusal([])).toEqual({ code: 'INVALID_FIELD', fields: ['body'] });
+  });
+});
+
+describe('toBatchItem', () => {
+  const ids = () => 'b1c4a3e2-0d1f-4b7e-9a52-3c9f1e7d2a10';
+
+  it('maps a pageview to page_view with the derived visitor and visit, valid for the contract', () => {
+    const item = toBatchItem(
+      {
+        name: 'pageview',
+        url: 'https://example.com/p?utm_source=news&utm_campaign=spring&x=1',
+        domain: KEY,
+        referrer: 'https://search.example/',
+      },
+      VISITOR,
+      ids,
+    );
+    expect(item).toEqual({
+      event_name: 'page_view',
+      event_id: ids(),
+      anonymous_id: 'pv_1',
+      session_id: 'ps_1',
+      url: 'https://example.com/p?utm_source=news&utm_campaign=spring&x=1',
+      referrer: 'https://search.example/',
+      context: { utm_source: 'news', utm_campaign: 'spring' },
+    });
+    expect(BatchItem.safeParse(item).success).toBe(true);
+  });
+
+  it('keeps custom names and props exactly; marks non-interactive events and revenue in the context', () => {
+    const props = { plan: 'pro', seats: 3, trial: false };
+    const item = toBatchItem(
+      {
+        name: 'Signup',
+        url: 'https://example.com/',
+        domain: KEY,
+        referrer: null,
+        props,
+        interactive: false,
+        revenue: { amount: 12.5, currency: 'EUR' },
+      },
+      VISITOR,
+      ids,
+    );
+    expect(item.event_name).toBe('Signup');
+    expect(item.metadata).toBe(props);
+    expect(item).not.toHaveProperty('referrer');
+    expect(item.context).toEqual({ interactive: 'false', revenue_amount: '12.5', revenue_currency: 'EUR' });
+    expect(BatchItem.safeParse(item).success).toBe(true);
+  });
+
+  it("maps the newer script's engagement event to page_leave; interactive true adds no marker", () => {
+    const item = toBatchItem(
+      { name: 'engagement', url: 'https://example.com/', domain: KEY, interactive: true },
+      VISITOR,
+      ids,
+    );
+    expect(item.event_name).toBe('page_leave');
+    expect(item).not.toHaveProperty('context');
+  });
+});
+
+describe('visitorOf', () => {
+  const ua = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0';
+
+  it('is stable for one project, address and User-Agent within a UTC day', () => {
+    const morning = visitorOf(SECRET, Date.parse('2026-03-04T00:00:00Z'), 'p1', '203.0.113.7', ua);
+    const night = visitorOf(SECRET, Date.parse('2026-03-04T23:59:59.999Z'), 'p1', '203.0.113.7', ua);
+    expect(night).toEqual(morning);
+    expect(morning.anonymousId).toMatch(/^pv_[0-9a-f]{32}$/);
+    expect(morning.sessionId).toMatch(/^ps_[0-9a-f]{32}$/);
+    expect(morning.sessionId.slice(3)).not.toBe(morning.anonymousId.slice(3));
+  });
+
+  it('differs across days, addresses, User-Agents, projects and secrets', () => {
+    const base = visitorOf(SECRET, NOON, 'p1', '203.0.113.7', ua).anonymousId;
+    const others = [
+      visitorOf(SECRET, NOON + DAY, 'p1', '203.0.113.7', ua),
+      visitorOf(SECRET, NOON, 'p1', '203.0.113.8', ua),
+      visitorOf(SECRET, NOON, 'p1', '203.0.113.7', `${ua} x`),
+      visitorOf(SECRET, NOON, 'p2', '203.0.113.7', ua),
+      visitorOf(`${SECRET}!`, NOON, 'p1', '203.0.113.7', ua),
+    ].map((v) => v.anonymousId);
+    expect(new Set([base, ...others]).size).toBe(6);
+  });
+
+  it('never carries the address', () => {
+    const { anonymousId, sessionId } = visitorOf(SECRET, NOON, 'p1', '203.0.113.7', ua);
+    expect(`${anonymousId}${sessionId}`).not.toContain('203.0.113.7');
+  });
+
+  it('names the UTC day', () => {
+    expect(utcDay(Date.parse('2026-03-04T23:59:59.999Z'))).toBe('2026-03-04');
+    expect(utcDay(Date.parse('2026-03-05T00:00:00Z'))).toBe('2026-03-05');
+  });
+});
