@@ -14,6 +14,7 @@ import {
 import { accountRoutes } from '@/modules/account/routes';
 import { authRoutes } from '@/modules/auth/routes';
 import { explorerRoutes } from '@/modules/explorer/routes';
+import { funnelsRoutes } from '@/modules/funnels/routes';
 import { keysRoutes } from '@/modules/keys/routes';
 import { overviewRoutes } from '@/modules/overview/routes';
 import { pipelineRoutes } from '@/modules/pipeline/routes';
@@ -61,6 +62,7 @@ export function consoleRoutes(): RouteRecordRaw[] {
             { path: '', redirect: (to) => ({ name: 'overview', params: to.params }) },
             ...overviewRoutes,
             ...explorerRoutes,
+            ...funnelsRoutes,
             ...sessionsRoutes,
             ...setupRoutes,
             ...keysRoutes,

@@ -15,6 +15,8 @@ import type {
   EventFilters,
   EventItem,
   EventNames,
+  FunnelQuery,
+  FunnelResult,
   Interval,
   IssuedKey,
   KeyKind,
@@ -141,6 +143,18 @@ export function createApi(http: HttpClient) {
           path: `${QUERY}/api/v2/query`,
           body,
           action,
+          ...(signal ? { signal } : {}),
+        }),
+      /**
+       * A funnel (POST /api/v2/funnel, docs/stats-api.md): visitors whose visit went through the
+       * steps in order, per step, with conversion and drop-off. A refused funnel is a 400 naming the field.
+       */
+      funnel: (body: FunnelQuery, signal?: AbortSignal) =>
+        http.request<FunnelResult>({
+          method: 'POST',
+          path: `${QUERY}/api/v2/funnel`,
+          body,
+          action: 'Running the funnel',
           ...(signal ? { signal } : {}),
         }),
       overview: (projectId: string, range: Range, signal?: AbortSignal) =>

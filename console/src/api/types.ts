@@ -36,6 +36,10 @@ export type DlqRecord = Query['DlqRecord'];
 export type StatsQuery = Query['StatsQuery'];
 export type StatsResult = Query['StatsResult'];
 export type StatsRow = StatsResult['results'][number];
+/** POST /api/v2/funnel (docs/stats-api.md): 2–8 steps within a visit, visitors and drop-off per step. */
+export type FunnelQuery = Query['FunnelQuery'];
+export type FunnelStep = FunnelQuery['steps'][number];
+export type FunnelResult = Query['FunnelResult'];
 
 /** A page of a cursor-paginated list (events, sessions, dead-lettered records). */
 export interface Page<T> {

@@ -24,6 +24,7 @@ import {
   type ChartData,
   type Kpis,
 } from '@/modules/overview/stats';
+import type { Filter } from '@/modules/overview/filters';
 import { useClock } from '@/shared/clock';
 import { fill, loadable, reset, type Loadable } from '@/shared/loadable';
 import {
@@ -48,6 +49,7 @@ interface Fetched {
   spec: RangeSpec;
   breakdown: boolean;
   timeZone: string;
+  filters: string;
   range: Range;
   /** When the fetch started. */
   at: number;
@@ -63,6 +65,9 @@ export const useOverviewStore = defineStore('overview', () => {
   const spec = ref<RangeSpec>({ kind: 'preset', preset: '24h' });
   const breakdown = ref(false);
   const timeZone = ref('UTC');
+  /** The dashboard's `is` filters (modules/overview/filters.ts): the KPIs and the chart honour them. */
+  const filters = ref<Filter[]>([]);
+  const filterKey = () => JSON.stringify(filters.value);
 
   /** GET /v1/stats/overview: only its `bot_events` is shown (the KPIs are the Stats API's). */
   const counters = loadable<Overview>();
@@ -86,7 +91,9 @@ export const useOverviewStore = defineStore('overview', () => {
     spec: RangeSpec;
     breakdown: boolean;
     timeZone?: string;
+    filters?: Filter[];
   }): void {
+    filters.value = next.filters ?? [];
     const changed =
       next.projectId !== projectId.value ||
       !sameSpec(next.spec, spec.value) ||
@@ -114,6 +121,7 @@ export const useOverviewStore = defineStore('overview', () => {
       last.projectId === project &&
       last.breakdown === breakdown.value &&
       last.timeZone === timeZone.value &&
+      last.filters === filterKey() &&
       sameSpec(last.spec, spec.value);
 
     if (!force && same && isInThePast(spec.value, last.at)) {
@@ -146,6 +154,7 @@ export const useOverviewStore = defineStore('overview', () => {
     const r = resolveRange(spec.value, startedAt);
     const withBreakdown = breakdown.value;
     const zone = timeZone.value;
+    const narrowed = filters.value;
     const unit = intervalFor(r);
     requests.value.data++;
     const results = await Promise.all([
@@ -154,9 +163,9 @@ export const useOverviewStore = defineStore('overview', () => {
         kpis,
         async () => {
           const [current, previous] = await Promise.all([
-            api.stats.query(kpiQuery(project, r, zone), undefined, 'Loading the counters'),
+            api.stats.query(kpiQuery(project, r, zone, narrowed), undefined, 'Loading the counters'),
             api.stats.query(
-              kpiQuery(project, previousRange(r), zone),
+              kpiQuery(project, previousRange(r), zone, narrowed),
               undefined,
               'Loading the previous period',
             ),
@@ -168,14 +177,14 @@ export const useOverviewStore = defineStore('overview', () => {
       fill(
         volume,
         async () =>
-          unit === 'minute'
+          unit === 'minute' && narrowed.length === 0
             ? chartFromVolume(
                 await api.stats.volume(project, { ...r, interval: unit, breakdown: withBreakdown }),
                 zone,
               )
             : chartFromStats(
                 await api.stats.query(
-                  chartQuery(project, r, zone, unit, withBreakdown),
+                  chartQuery(project, r, zone, unit, withBreakdown, narrowed),
                   undefined,
                   'Loading the event volume',
                 ),
@@ -195,6 +204,7 @@ export const useOverviewStore = defineStore('overview', () => {
       spec: spec.value,
       breakdown: withBreakdown,
       timeZone: zone,
+      filters: JSON.stringify(narrowed),
       range: r,
       at: startedAt,
       signal,
@@ -208,6 +218,7 @@ export const useOverviewStore = defineStore('overview', () => {
     spec,
     breakdown,
     timeZone,
+    filters,
     counters,
     kpis,
     volume,

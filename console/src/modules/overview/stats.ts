@@ -6,6 +6,7 @@
 import type { StatsQuery, StatsResult, Volume } from '@/api/types';
 import type { Range } from '@/shared/time';
 import { formatBucket, formatDateTime, formatDuration, formatStatsBucket } from '@/shared/time';
+import { statsFilters, type Filter } from './filters';
 
 /** The KPI row's metrics, in the order of the query and of the cards. */
 export const KPI_METRICS = [
@@ -52,11 +53,18 @@ export function previousRange(range: Range): Range {
   return { from: range.from - (range.to - range.from), to: range.from - 1 };
 }
 
-export function kpiQuery(projectId: string, range: Range, timeZone: string): StatsQuery {
+/** The KPI row's query; `filters` (the dashboard's, modules/overview/filters.ts) narrow it. */
+export function kpiQuery(
+  projectId: string,
+  range: Range,
+  timeZone: string,
+  filters: readonly Filter[] = [],
+): StatsQuery {
   return {
     site_id: projectId,
     metrics: [...KPI_METRICS],
     date_range: dateRange(range),
+    ...(filters.length > 0 ? { filters: statsFilters(filters) } : {}),
     timezone: timeZone,
   };
 }
@@ -128,21 +136,30 @@ export interface ChartData {
   breakdown: boolean;
 }
 
-export type StatsUnit = 'hour' | 'day' | 'week' | 'month';
+/**
+ * The Stats API's buckets the chart asks for. Minutes only with filters: unfiltered minute buckets
+ * come from GET /v1/stats/volume (cheaper, from the read models), which cannot filter.
+ */
+export type StatsUnit = 'minute' | 'hour' | 'day' | 'week' | 'month';
 
-/** Events per bucket, with `time_labels` so empty buckets show; by event name with the breakdown. */
+/**
+ * Events per bucket, with `time_labels` so empty buckets show; by event name with the breakdown;
+ * narrowed by `filters`.
+ */
 export function chartQuery(
   projectId: string,
   range: Range,
   timeZone: string,
   unit: StatsUnit,
   breakdown: boolean,
+  filters: readonly Filter[] = [],
 ): StatsQuery {
   return {
     site_id: projectId,
     metrics: ['events'],
     date_range: dateRange(range),
     dimensions: breakdown ? [`time:${unit}`, 'event:name'] : [`time:${unit}`],
+    ...(filters.length > 0 ? { filters: statsFilters(filters) } : {}),
     include: { time_labels: true },
     timezone: timeZone,
   };
@@ -164,7 +181,8 @@ export function chartFromStats(
   const labelled = result.meta.time_labels ?? [...new Set(result.results.map((r) => r.dimensions[0]!))];
   const buckets = overlapping(labelled, range, timeZone);
   const index = new Map(buckets.map((b, i) => [b, i]));
-  const labels = buckets.map((b) => formatStatsBucket(b, unit));
+  // A minute's label reads as an hour's does: month-day and wall-clock hh:mm.
+  const labels = buckets.map((b) => formatStatsBucket(b, unit === 'minute' ? 'hour' : unit));
   const base = { unit, labels, from: range.from, to: range.to, breakdown };
   if (!breakdown) {
     const data = buckets.map(() => 0);

@@ -28,6 +28,7 @@ describe('shell', () => {
     expect(links.map((a) => a.text())).toEqual([
       'Overview',
       'Events',
+      'Funnels',
       'Sessions',
       'Setup',
       'API keys',

@@ -1,0 +1,146 @@
+/**
+ * The Funnels screen: steps edited and kept in the URL, POST /api/v2/funnel with them, visitors,
+ * conversion and drop-off per step, the API's refusal shown, and CSV.
+ */
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import type { FunnelQuery } from '@/api/types';
+import { apiError, createFakeHttp } from '@/testing/fakeHttp';
+import { PROJECT_ID } from '@/testing/fixtures';
+import { renderConsole, type Rendered } from '@/testing/render';
+import { funnelFromQuery, funnelToQuery, stepsProblem } from './funnel';
+
+let r: Rendered | undefined;
+afterEach(() => {
+  r?.wrapper.unmount();
+  r = undefined;
+  document.body.replaceChildren();
+});
+
+const RESULT = {
+  steps: [
+    { label: '/', visitors: 10, visits: 12, conversion_rate: 100, drop_off: 0, drop_off_rate: 0 },
+    { label: '/pricing*', visitors: 4, visits: 5, conversion_rate: 40, drop_off: 6, drop_off_rate: 60 },
+    { label: '=signup', visitors: 1, visits: 1, conversion_rate: 10, drop_off: 3, drop_off_rate: 75 },
+  ],
+  query: { site_id: PROJECT_ID, date_range: ['2025-02-01', '2025-03-02'], timezone: 'UTC' },
+};
+
+const funnelCalls = (r: Rendered) =>
+  r.fake.callsTo('POST', '/api/query/api/v2/funnel').map((c) => c.body as FunnelQuery);
+
+describe('funnels', () => {
+  test('steps and range round-trip through the URL; 2–8 steps, none empty', () => {
+    const state = {
+      steps: [
+        { kind: 'page' as const, value: '/' },
+        { kind: 'page_pattern' as const, value: '/blog/**' },
+        { kind: 'event' as const, value: 'sign:up' },
+      ],
+      range: '7d' as const,
+    };
+    expect(funnelFromQuery(funnelToQuery(state) as Record<string, string[]>)).toEqual(state);
+    expect(funnelFromQuery({ step: ['bogus:x', 'event:a'], range: 'forever' })).toEqual({
+      steps: [{ kind: 'event', value: 'a' }],
+      range: '30d',
+    });
+    expect(stepsProblem(state.steps.slice(0, 1))).toBe('A funnel has at least 2 steps.');
+    expect(stepsProblem([...state.steps, { kind: 'page', value: ' ' }])).toBe('Step 4 is empty.');
+    expect(stepsProblem(Array(9).fill(state.steps[0]))).toBe('A funnel has at most 8 steps.');
+    expect(stepsProblem(state.steps)).toBeNull();
+  });
+
+  test('a link with steps runs at once: visitors, conversion and drop-off per step', async () => {
+    const fake = createFakeHttp().on('POST', '/api/query/api/v2/funnel', RESULT);
+    r = await renderConsole(
+      `/p/${PROJECT_ID}/funnels?step=page:/&step=${encodeURIComponent('page_pattern:/pricing*')}&step=event:signup&range=7d`,
+      { fake },
+    );
+    expect(funnelCalls(r)).toEqual([
+      {
+        site_id: PROJECT_ID,
+        date_range: '7d',
+        timezone: expect.any(String),
+        steps: [{ page: '/' }, { page_pattern: '/pricing*' }, { event: 'signup' }],
+      },
+    ]);
+    const rows = r.wrapper
+      .findAll('[data-testid="funnel-result"] tbody tr')
+      .map((tr) => tr.findAll('th, td').map((c) => c.text()));
+    expect(rows).toEqual([
+      ['1. /', '10', '12', '100%', '0', '0%'],
+      ['2. /pricing*', '4', '5', '40%', '6', '60%'],
+      ['3. =signup', '1', '1', '10%', '3', '75%'],
+    ]);
+    expect(r.wrapper.find('nav.nav a[aria-current="page"]').text()).toBe('Funnels');
+  });
+
+  test('editing: add and remove steps, the empty step refused before asking, then run with the URL updated', async () => {
+    const fake = createFakeHttp().on('POST', '/api/query/api/v2/funnel', RESULT);
+    r = await renderConsole(`/p/${PROJECT_ID}/funnels`, { fake });
+    expect(funnelCalls(r)).toHaveLength(0);
+    expect(r.wrapper.findAll('.funnel-step')).toHaveLength(2);
+    await r.wrapper.find('[data-testid="run-funnel"]').trigger('submit');
+    await r.settle();
+    expect(r.wrapper.find('[role="alert"]').text()).toBe('Step 2 is empty.');
+    expect(funnelCalls(r)).toHaveLength(0);
+
+    await r.wrapper.find('[data-testid="step-value-2"]').setValue('signup');
+    const add = r.wrapper.findAll('button').find((b) => b.text() === 'Add a step')!;
+    await add.trigger('click');
+    await r.wrapper.find('[data-testid="step-kind-3"]').setValue('page_pattern');
+    await r.wrapper.find('[data-testid="step-value-3"]').setValue('/thanks/**');
+    await r.wrapper.find('[data-testid="funnel-range"]').setValue('91d');
+    await r.wrapper.find('form').trigger('submit');
+    await r.settle();
+    expect(funnelCalls(r).at(-1)).toMatchObject({
+      date_range: '91d',
+      steps: [{ page: '/' }, { event: 'signup' }, { page_pattern: '/thanks/**' }],
+    });
+    expect(r.console.router.currentRoute.value.query).toMatchObject({
+      step: ['page:/', 'event:signup', 'page_pattern:/thanks/**'],
+      range: '91d',
+    });
+
+    for (let i = 0; i < 6; i++) await add.trigger('click');
+    expect(r.wrapper.findAll('.funnel-step')).toHaveLength(8);
+    expect(add.attributes('disabled')).toBeDefined();
+    await r.wrapper.find('[aria-label="Remove step 1"]').trigger('click');
+    expect(r.wrapper.findAll('.funnel-step')).toHaveLength(7);
+  });
+
+  test('the API’s refusal is shown as its message', async () => {
+    const fake = createFakeHttp().on('POST', '/api/query/api/v2/funnel', () => {
+      throw apiError(400, 'BAD_REQUEST', "steps.1.page_pattern: '***' is not a pattern");
+    });
+    r = await renderConsole(`/p/${PROJECT_ID}/funnels?step=page:/&step=page_pattern:***`, { fake });
+    expect(r.wrapper.text()).toContain("steps.1.page_pattern: '***' is not a pattern");
+  });
+
+  test('"CSV" exports the steps, formula-like labels escaped', async () => {
+    const fake = createFakeHttp().on('POST', '/api/query/api/v2/funnel', RESULT);
+    r = await renderConsole(`/p/${PROJECT_ID}/funnels?step=page:/&step=event:signup`, { fake });
+    const blobs: Blob[] = [];
+    const names: string[] = [];
+    const createObjectURL = URL.createObjectURL;
+    URL.createObjectURL = (blob: Blob) => (blobs.push(blob), 'blob:test');
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      names.push(this.download);
+    };
+    try {
+      await r.wrapper.find('[data-testid="csv"]').trigger('click');
+      // papaparse is loaded on the first export.
+      await vi.waitFor(() => expect(names).toHaveLength(1));
+    } finally {
+      URL.createObjectURL = createObjectURL;
+      HTMLAnchorElement.prototype.click = click;
+    }
+    expect(names).toEqual(['eventlens-funnel-30d.csv']);
+    expect((await blobs[0]!.text()).split('\r\n')).toEqual([
+      'Step,Label,Visitors,Visits,Conversion rate,Drop-off,Drop-off rate',
+      '1,/,10,12,100,0,0',
+      '2,/pricing*,4,5,40,6,60',
+      "3,'=signup,1,1,10,3,75",
+    ]);
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * The dashboard's panels under the Overview: top-N lists by dimension from the Stats API, tabs,
+ * "More", filters from a row's click (chips, in the URL, applied to the KPIs, the chart and every
+ * panel), the explorer links, and CSV.
+ */
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import type { HttpRequest } from '@/api/http';
+import type { StatsQuery } from '@/api/types';
+import { createFakeHttp } from '@/testing/fakeHttp';
+import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
+import { renderConsole, type Rendered } from '@/testing/render';
+
+let r: Rendered | undefined;
+afterEach(() => {
+  r?.wrapper.unmount();
+  r = undefined;
+  document.body.replaceChildren();
+});
+
+const NOW = Date.UTC(2025, 2, 1, 12, 0, 0);
+
+/** Per dimension, its values and visitors; `more` beyond the first page of pages. */
+const VALUES: Record<string, Array<[string, number]>> = {
+  'event:page': [
+    ['/', 8],
+    ['/pricing', 4],
+    ...Array.from({ length: 10 }, (_, i): [string, number] => [`/docs/${i}`, 1]),
+  ],
+  'visit:entry_page': [['/landing', 6]],
+  'visit:source': [['Google', 5]],
+  'visit:country': [['DE', 3]],
+};
+
+function statsAnswer(req: HttpRequest) {
+  const body = req.body as StatsQuery;
+  const query = { timezone: body.timezone };
+  const dimension = body.dimensions?.[0];
+  if (!dimension) {
+    const visitors = body.filters ? 4 : 12;
+    return { results: [{ metrics: [visitors, 15, 30, 2, 40, 95, 50], dimensions: [] }], meta: {}, query };
+  }
+  if (dimension.startsWith('time:')) return { results: [], meta: { time_labels: [] }, query };
+  const all = VALUES[dimension] ?? [];
+  const limit = body.pagination?.limit ?? 10_000;
+  return {
+    results: all
+      .slice(0, limit)
+      .map(([value, visitors]) => ({ metrics: [visitors, visitors * 5], dimensions: [value] })),
+    meta: { total_rows: all.length },
+    query,
+  };
+}
+
+function stack() {
+  return createFakeHttp()
+    .on('POST', '/api/query/api/v2/query', statsAnswer)
+    .on('GET', '/api/query/v1/pipeline', pipeline())
+    .on('GET', '/api/query/v1/stats/overview', overview())
+    .on('GET', '/api/query/v1/stats/top-events', { from: '', to: '', items: [] })
+    .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] });
+}
+
+const statsCalls = (fake: ReturnType<typeof stack>) =>
+  fake.callsTo('POST', '/api/query/api/v2/query').map((c) => c.body as StatsQuery);
+const panel = (id: string) => r!.wrapper.find(`[data-panel="${id}"]`);
+const rowValues = (id: string) =>
+  panel(id)
+    .findAll('[data-testid="panel-row"]')
+    .map((b) => b.text());
+
+describe('dashboard panels', () => {
+  test('each panel lists its top values by visitors, with their percentage, for the Overview’s range and zone', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    expect(r.wrapper.findAll('[data-panel]').map((p) => p.find('h2').text())).toEqual([
+      'Pages',
+      'Sources',
+      'UTM',
+      'Devices',
+      'Countries',
+    ]);
+    expect(rowValues('pages').slice(0, 2)).toEqual(['/', '/pricing']);
+    expect(rowValues('pages')).toHaveLength(10);
+    expect(panel('pages').text()).toContain('40%');
+    expect(rowValues('countries')).toEqual(['DE']);
+    expect(panel('utm').text()).toContain('No visitors in this range.');
+    const pages = statsCalls(fake).find((b) => b.dimensions?.[0] === 'event:page')!;
+    expect(pages).toMatchObject({
+      site_id: PROJECT_ID,
+      metrics: ['visitors', 'percentage'],
+      date_range: [new Date(NOW - 24 * 3_600_000).toISOString(), new Date(NOW).toISOString()],
+      order_by: [
+        ['visitors', 'desc'],
+        ['event:page', 'asc'],
+      ],
+      include: { total_rows: true },
+      pagination: { limit: 10, offset: 0 },
+    });
+    expect(pages.filters).toBeUndefined();
+  });
+
+  test('tabs ask for their dimension; "More" asks for ten more rows', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    const more = panel('pages')
+      .findAll('button')
+      .find((b) => b.text().startsWith('More'))!;
+    expect(more.text()).toBe('More (2 left)');
+    await more.trigger('click');
+    await r.settle();
+    expect(rowValues('pages')).toHaveLength(12);
+    expect(statsCalls(fake).at(-1)!.pagination).toEqual({ limit: 20, offset: 0 });
+    expect(
+      panel('pages')
+        .findAll('button')
+        .some((b) => b.text().startsWith('More')),
+    ).toBe(false);
+
+    await panel('pages').find('[data-dimension="visit:entry_page"]').trigger('click');
+    await r.settle();
+    expect(statsCalls(fake).at(-1)!.dimensions).toEqual(['visit:entry_page']);
+    expect(rowValues('pages')).toEqual(['/landing']);
+    expect(panel('pages').find('[data-dimension="visit:entry_page"]').attributes('aria-pressed')).toBe(
+      'true',
+    );
+  });
+
+  test('a row’s click filters everything; the chip is in the URL and removing it unfilters', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('12');
+    const before = statsCalls(fake).length;
+    await panel('sources').find('[data-testid="panel-row"]').trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query.filter).toEqual(['visit:source=Google']);
+    const chip = r.wrapper.find('[data-testid="filter-chip"]');
+    expect(chip.text()).toContain('Source is Google');
+    // The KPIs (both periods), the chart and all five panels asked again, each with the filter.
+    const after = statsCalls(fake).slice(before);
+    expect(after.length).toBe(2 + 1 + 5);
+    expect(after.every((b) => JSON.stringify(b.filters) === '[["is","visit:source",["Google"]]]')).toBe(true);
+    expect(after.some((b) => b.dimensions?.[0] === 'time:hour')).toBe(true);
+    expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('4');
+    expect(r.wrapper.find('[data-testid="unfiltered-note"]').exists()).toBe(true);
+
+    await chip.trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query.filter).toBeUndefined();
+    expect(r.wrapper.find('[data-testid="filter-chip"]').exists()).toBe(false);
+    expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('12');
+    expect(statsCalls(fake).at(-1)!.filters).toBeUndefined();
+  });
+
+  test('filters in the URL apply from the first request; with short ranges the chart asks the Stats API by minute', async () => {
+    const fake = stack();
+    r = await renderConsole(
+      `/p/${PROJECT_ID}/overview?range=30m&filter=${encodeURIComponent('event:page=/pricing')}&filter=${encodeURIComponent('visit:country=DE')}`,
+      { fake, clock: () => NOW },
+    );
+    expect(r.wrapper.findAll('[data-testid="filter-chip"]').map((c) => c.text())).toEqual([
+      'Page is /pricing ×',
+      'Country is DE ×',
+    ]);
+    const expected = [
+      ['is', 'event:page', ['/pricing']],
+      ['is', 'visit:country', ['DE']],
+    ];
+    expect(statsCalls(fake).every((b) => JSON.stringify(b.filters) === JSON.stringify(expected))).toBe(true);
+    // GET /v1/stats/volume cannot filter: the minute buckets come from the Stats API.
+    expect(fake.callsTo('GET', '/api/query/v1/stats/volume')).toHaveLength(0);
+    expect(statsCalls(fake).some((b) => b.dimensions?.[0] === 'time:minute')).toBe(true);
+    await r.wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Clear all')!
+      .trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query.filter).toBeUndefined();
+  });
+
+  test('rows link to the explorer: a page’s page views; other dimensions the range only', async () => {
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => NOW });
+    const page = new URL(
+      panel('pages').findAll('[data-testid="panel-explore"]')[1]!.attributes('href')!,
+      'http://x',
+    );
+    expect(page.pathname).toBe(`/p/${PROJECT_ID}/events`);
+    expect(Object.fromEntries(page.searchParams)).toEqual({
+      event_name: 'page_view',
+      path: '/pricing',
+      from: new Date(NOW - 24 * 3_600_000).toISOString(),
+    });
+    const source = new URL(
+      panel('sources').find('[data-testid="panel-explore"]').attributes('href')!,
+      'http://x',
+    );
+    expect(Object.fromEntries(source.searchParams)).toEqual({
+      from: new Date(NOW - 24 * 3_600_000).toISOString(),
+    });
+  });
+
+  test('"CSV" exports a panel’s rows and the KPI row as files', async () => {
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => NOW });
+    const files: Array<{ name: string; text: string }> = [];
+    const created: Blob[] = [];
+    const createObjectURL = URL.createObjectURL;
+    URL.createObjectURL = (blob: Blob) => {
+      created.push(blob);
+      return `blob:test/${created.length}`;
+    };
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      files.push({ name: this.download, text: this.href });
+    };
+    try {
+      await panel('countries').find('[data-testid="csv"]').trigger('click');
+      // papaparse is loaded on the first export.
+      await vi.waitFor(() => expect(files).toHaveLength(1));
+      await r.wrapper.find('.kpi-actions [data-testid="csv"]').trigger('click');
+      await vi.waitFor(() => expect(files).toHaveLength(2));
+    } finally {
+      URL.createObjectURL = createObjectURL;
+      HTMLAnchorElement.prototype.click = click;
+    }
+    expect(files.map((f) => f.name)).toEqual([
+      'eventlens-countries-countries-2025-02-28-12-00-2025-03-01-12-00.csv',
+      'eventlens-key-figures-2025-02-28-12-00-2025-03-01-12-00.csv',
+    ]);
+    expect(await created[0]!.text()).toBe('Country,Visitors,Percentage\r\nDE,3,15');
+    const kpis = (await created[1]!.text()).split('\r\n');
+    expect(kpis[0]).toBe('Metric,This period,Previous period');
+    expect(kpis[1]).toBe('Visitors,12,12');
+  });
+});
