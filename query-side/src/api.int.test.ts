@@ -95,6 +95,7 @@ const ROUTES: Record<string, { method: string; path: () => string }> = {
   'GET /v1/projects/{project_id}/keys': { method: 'GET', path: () => `/v1/projects/${t.projectB}/keys` },
   'GET /v1/events': { method: 'GET', path: () => '/v1/events' },
   'GET /v1/events/{event_id}': { method: 'GET', path: () => `/v1/events/${eventB}` },
+  'GET /v1/events.csv': { method: 'GET', path: () => '/v1/events.csv' },
   'GET /v1/stats/overview': { method: 'GET', path: () => '/v1/stats/overview' },
   'GET /v1/stats/volume': { method: 'GET', path: () => '/v1/stats/volume' },
   'GET /v1/stats/top-events': { method: 'GET', path: () => '/v1/stats/top-events' },
@@ -243,6 +244,8 @@ describe('tenancy on every route', () => {
     },
     'GET /v1/events': async (r) => expect(await r.json()).toEqual({ items: [], next_cursor: null }),
     'GET /v1/events/{event_id}': async (r) => expect(r.status).toBe(404),
+    'GET /v1/events.csv': async (r) =>
+      expect((await r.text()).split('\r\n')).toEqual([expect.stringMatching(/^event_id,/), '']),
     'GET /v1/stats/overview': async (r) =>
       expect(await r.json()).toMatchObject({ events: 0, unique_users: 0, sessions: 0, page_views: 0 }),
     'GET /v1/stats/volume': async (r) => {
@@ -367,7 +370,9 @@ describe('bad input', () => {
           expect([200, 400, 404], `${url} → ${response.status} ${text.slice(0, 200)}`).toContain(
             response.status,
           );
-          expect(response.headers.get('content-type')).toContain('application/json');
+          // The media type the document gives for this status (JSON, or the CSV export's text/csv).
+          const documented = Object.keys(op.responses[String(response.status)]?.content ?? {})[0];
+          expect(response.headers.get('content-type')).toContain(documented ?? 'application/json');
           expect(text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
           if (response.status === 400) {
             const body = JSON.parse(text) as { error: { code: string; fields: Array<{ field: string }> } };

@@ -18,6 +18,7 @@ import { ApiError, describeSafely, errorHandler, type Logger } from './http/erro
 import { createMetrics } from './http/metrics';
 import { mountRoutes, type AnyRoute } from './http/route';
 import { eventRoutes } from './read-models/events';
+import { exportRoutes } from './read-models/export';
 import { contractRoutes } from './read-models/contracts';
 import { dlqRoutes } from './read-models/dlq';
 import { opsRoutes } from './read-models/ops';
@@ -44,9 +45,14 @@ export interface AppDeps {
   sessionCacheTtlMs?: number;
   /** Check every success body against its documented schema (tests). */
   validateResponses?: boolean;
+  /** Bound of one CSV export (statement, idle transaction, wall clock), ms (default 600 000; config.ts). */
+  exportTimeoutMs?: number;
 }
 
 export const silentLogger: Logger = kitSilentLogger;
+
+/** EVENTLENS_QUERY_EXPORT_TIMEOUT_MS's default (config.ts). */
+export const DEFAULT_EXPORT_TIMEOUT_MS = 600_000;
 
 export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? Date.now;
@@ -81,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
     ...authRoutes({ db, tables, now }),
     ...projectRoutes(db, tables),
     ...eventRoutes(db, tables),
+    ...exportRoutes(db, tables, { timeoutMs: deps.exportTimeoutMs ?? DEFAULT_EXPORT_TIMEOUT_MS, logger }),
     ...statsRoutes(db, tables, now),
     ...sessionRoutes(db, tables),
     ...opsRoutes(db, tables),

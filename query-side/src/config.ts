@@ -33,6 +33,12 @@ const Env = z
     EVENTLENS_QUERY_TRUST_PROXY: z.string().min(1).default('loopback'),
     EVENTLENS_QUERY_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /**
+     * One CSV export's bound (GET /v1/events.csv): its statement timeout, idle-in-transaction timeout
+     * and wall-clock limit. Longer than the pool's statement timeout, which is sized for one page of
+     * the explorer, and still bounded, so no client holds a reader connection forever.
+     */
+    EVENTLENS_QUERY_EXPORT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(600_000),
     /** The projections' setting, read the same way: the read models are in `<prefix>analytics`, `<prefix>admin`, `<prefix>ops`. */
     EVENTLENS_SCHEMA_PREFIX: z
       .string()
@@ -80,6 +86,8 @@ export interface Config {
   trustProxy: string | boolean | number;
   dbPoolMax: number;
   statementTimeoutMs: number;
+  /** Bound of one CSV export, ms (EVENTLENS_QUERY_EXPORT_TIMEOUT_MS). */
+  exportTimeoutMs: number;
   /** Prefix of the read models' schemas (EVENTLENS_SCHEMA_PREFIX), as the projections write them. */
   schemaPrefix: string;
   http: HttpLimits;
@@ -100,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: parseTrustProxy(e.EVENTLENS_QUERY_TRUST_PROXY),
     dbPoolMax: e.EVENTLENS_QUERY_DB_POOL_MAX,
     statementTimeoutMs: e.EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS,
+    exportTimeoutMs: e.EVENTLENS_QUERY_EXPORT_TIMEOUT_MS,
     schemaPrefix: e.EVENTLENS_SCHEMA_PREFIX,
     http: {
       headersTimeoutMs: e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS,

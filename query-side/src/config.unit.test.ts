@@ -17,6 +17,7 @@ test('defaults', () => {
     trustProxy: 'loopback',
     dbPoolMax: 10,
     statementTimeoutMs: 10_000,
+    exportTimeoutMs: 600_000,
     schemaPrefix: '',
     http: {
       headersTimeoutMs: 10_000,
@@ -26,6 +27,14 @@ test('defaults', () => {
     },
     log: { level: 'info', format: 'json' },
   });
+});
+
+test('the export timeout is parsed and bounded', () => {
+  expect(loadConfig({ ...base, EVENTLENS_QUERY_EXPORT_TIMEOUT_MS: '120000' }).exportTimeoutMs).toBe(120_000);
+  expect(() => loadConfig({ ...base, EVENTLENS_QUERY_EXPORT_TIMEOUT_MS: '0' })).toThrow(ConfigError);
+  expect(() => loadConfig({ ...base, EVENTLENS_QUERY_EXPORT_TIMEOUT_MS: '7200000' })).toThrow(
+    /EVENTLENS_QUERY_EXPORT_TIMEOUT_MS/,
+  );
 });
 
 test('listener bounds', () => {

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     logger,
     cookieSecure: config.cookieSecure,
     trustProxy: config.trustProxy,
+    exportTimeoutMs: config.exportTimeoutMs,
   });
 
   const { server, address } = await startHttpServer(app, {

@@ -614,6 +614,99 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/events.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export events as CSV, latest first
+     * @description Every event matching the filters (those of GET /v1/events, without paging), as RFC 4180 CSV (UTF-8, CRLF, a header row), streamed. Columns: event_id, event_name, timestamp, received_at, session_id, user_id, anonymous_id, url, referrer, page_title, utm_source, utm_medium, utm_campaign, utm_term, utm_content, screen_width, screen_height, language, time_zone, client_sent_at, browser, browser_version, os, os_version, device_type, country, metadata, context; times are ISO 8601 UTC, metadata and context are JSON text, an absent value is an empty cell. Text cells that start with = + - @, a tab or a carriage return get a leading single quote unless `raw` is true (CSV injection). Errors before the first byte are the usual JSON error; a failure after it aborts the transfer. One export is bounded by EVENTLENS_QUERY_EXPORT_TIMEOUT_MS.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only events with this exact name. */
+          event_name?: string;
+          /** @description Only events of this user id. */
+          user_id?: string;
+          /** @description Only events of this session id. */
+          session_id?: string;
+          /** @description Start of the range, inclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
+          from?: string;
+          /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
+          to?: string;
+          /** @description true or 1: cells exactly as stored. By default a text cell that starts with = + - @, a tab or a carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula. */
+          raw?: '0' | '1' | 'true' | 'false';
+          /** @description Console sessions: the project to read (or send the X-EventLens-Project header). Read keys: may be omitted; another project than the key’s answers 404. */
+          project_id?: string;
+        };
+        header?: {
+          /** @description Console sessions: the project to read. */
+          'x-eventlens-project'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The CSV document, as an attachment named events-<project>-<from>-<to>.csv (an open end is `start` / `now`). */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+          };
+        };
+        /** @description A parameter is invalid; `error.fields` names it. Unknown query parameters are refused too. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No credentials, an unknown or revoked read key, or an expired session. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or it belongs to a project this caller cannot read. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description PostgreSQL cannot answer right now (Retry-After). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/stats/overview': {
     parameters: {
       query?: never;

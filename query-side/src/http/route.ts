@@ -62,8 +62,11 @@ export interface RouteSpec<
   query?: Q;
   params?: P;
   body?: B;
-  /** The success answer. Without a schema the route answers 204 with no body. */
-  response: { status: 200 | 204; description: string; schema?: R };
+  /**
+   * The success answer. Without a schema the route answers 204 with no body. With `mediaType`
+   * (other than JSON) the handler writes the response itself, e.g. a stream, and returns undefined.
+   */
+  response: { status: 200 | 204; description: string; schema?: R; mediaType?: string };
   /** Statuses besides the common ones (400/401/404/503 are added from the route's shape). */
   errors?: Record<number, string>;
   /** The body of its 4xx answers when not ErrorBody (the Stats API answers Plausible's shape). */
@@ -82,7 +85,7 @@ export interface AnyRoute {
   query?: AnyObject;
   params?: AnyObject;
   body?: z.ZodType;
-  response: { status: 200 | 204; description: string; schema?: z.ZodType };
+  response: { status: 200 | 204; description: string; schema?: z.ZodType; mediaType?: string };
   errors?: Record<number, string>;
   errorSchema?: z.ZodType;
   handle(input: HandlerInput<AuthMode, AnyObject, AnyObject, z.ZodType>): Promise<unknown>;
@@ -206,6 +209,7 @@ export function mountRoutes(
         auth.projectId = await options.callers.projectOf(auth.caller as Caller, fromQuery ?? fromHeader);
       }
       const body = await route.handle(input as HandlerInput<AuthMode, AnyObject, AnyObject, z.ZodType>);
+      if (route.response.mediaType) return;
       if (route.response.status === 204 || !route.response.schema) {
         res.status(204).end();
         return;
@@ -241,7 +245,7 @@ function openApiPath(route: AnyRoute, query: AnyObject, params: AnyObject): Rout
     [route.response.status]: route.response.schema
       ? {
           description: route.response.description,
-          content: { 'application/json': { schema: route.response.schema } },
+          content: { [route.response.mediaType ?? 'application/json']: { schema: route.response.schema } },
         }
       : { description: route.response.description },
   };

@@ -95,14 +95,23 @@ export interface ListEventsInput {
   to?: number;
 }
 
-/** The explorer's query (limit + 1 rows, to know whether a next page exists). */
-export function eventsQuery(db: Knex, tables: ReaderTables, input: ListEventsInput) {
-  const q = selectEvents(db, tables).where('project_id', input.projectId);
+/** The explorer's filters (tenancy first), shared by the list and the CSV export (export.ts). */
+export type EventFilters = Omit<ListEventsInput, 'limit' | 'cursor'>;
+
+/** Adds the caller's project and the filters to a query over analytics.events; ts is [from, to). */
+export function whereEventFilters<Q extends Knex.QueryBuilder>(q: Q, input: EventFilters): Q {
+  q.where('project_id', input.projectId);
   if (input.event_name !== undefined) q.where('event_name', input.event_name);
   if (input.user_id !== undefined) q.where('user_id', input.user_id);
   if (input.session_id !== undefined) q.where('session_id', input.session_id);
   if (input.from !== undefined) q.where('ts', '>=', iso(input.from));
   if (input.to !== undefined) q.where('ts', '<', iso(input.to));
+  return q;
+}
+
+/** The explorer's query (limit + 1 rows, to know whether a next page exists). */
+export function eventsQuery(db: Knex, tables: ReaderTables, input: ListEventsInput) {
+  const q = whereEventFilters(selectEvents(db, tables), input);
   if (input.cursor !== undefined) {
     const [ts, id] = decodeCursor('events', input.cursor);
     q.whereRaw('(ts, event_id) < (?::timestamptz, ?::uuid)', [ts, id]);

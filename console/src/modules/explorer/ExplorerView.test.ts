@@ -245,4 +245,32 @@ describe('explorer', () => {
     expect(user.find('.mono').text()).toBe('0f8c2b1e-ano…');
     expect(user.find('[title]').attributes('title')).toContain('Anonymous id 0f8c2b1e-anon-visitor');
   });
+
+  test('"Download CSV" links the streamed export with the filters of the URL and the project, not the page filter', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(2), next_cursor: null });
+    fake.on('GET', '/api/query/v1/event-names', { items: [] });
+    r = await renderConsole(
+      `${base}?event_name=sign%20up&session_id=s-1&from=2025-03-01T00:00:00.000Z&to=2025-03-02T00:00:00.000Z`,
+      { fake },
+    );
+    const link = r.wrapper.find('a[data-testid="events-csv"]');
+    expect(link.text()).toBe('Download CSV');
+    expect(link.attributes('download')).toBeDefined();
+    const href = new URL(link.attributes('href')!, 'http://console.test');
+    expect(href.pathname).toBe('/api/query/v1/events.csv');
+    expect(Object.fromEntries(href.searchParams)).toEqual({
+      project_id: PROJECT_ID,
+      event_name: 'sign up',
+      session_id: 's-1',
+      from: '2025-03-01T00:00:00.000Z',
+      to: '2025-03-02T00:00:00.000Z',
+    });
+    expect(r.wrapper.text()).not.toContain('the page filter is applied in this view only');
+
+    r.wrapper.unmount();
+    r = await renderConsole(`${base}?path=/pricing`, { fake });
+    const paged = new URL(r.wrapper.find('a[data-testid="events-csv"]').attributes('href')!, 'http://x.test');
+    expect(Object.fromEntries(paged.searchParams)).toEqual({ project_id: PROJECT_ID });
+    expect(r.wrapper.text()).toContain('the page filter is applied in this view only');
+  });
 });

@@ -4,6 +4,7 @@
  * row, &live=1.
  */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router';
+import { QUERY } from '@/api';
 import type { ExplorerFilters } from '@/stores/explorer';
 
 export interface ExplorerState {
@@ -40,4 +41,21 @@ export function stateToQuery(state: ExplorerState): LocationQueryRaw {
   if (state.live) query.live = '1';
   if (state.eventId) query.event = state.eventId;
   return query;
+}
+
+/** The filters GET /v1/events.csv applies: the query side's (`path` is matched in the browser only). */
+const EXPORT_KEYS = ['event_name', 'user_id', 'session_id', 'from', 'to'] as const;
+
+/**
+ * The "Download CSV" link: the query side's streamed export (GET /v1/events.csv) through this
+ * origin's proxy, with the explorer's filters and the project (a plain link carries the session
+ * cookie but no X-EventLens-Project header, so the project goes in `project_id`).
+ */
+export function csvExportHref(projectId: string, filters: ExplorerFilters): string {
+  const params = new URLSearchParams({ project_id: projectId });
+  for (const key of EXPORT_KEYS) {
+    const value = filters[key];
+    if (value) params.set(key, value);
+  }
+  return `${QUERY}/v1/events.csv?${params.toString()}`;
 }
