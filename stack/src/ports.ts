@@ -39,30 +39,34 @@ export async function assertPortsFree(
   }
 }
 
-/** A port free on loopback right now, for a private component (tests, the bench). */
+/**
+ * Ports for private components (tests, the bench) come from below Linux's ephemeral range (32768
+ * and up, /proc/sys/net/ipv4/ip_local_port_range). A port the OS hands out as free in that range
+ * (listening on port 0) can be taken by any outgoing connection of a test running beside it before
+ * the component binds it — a JVM binds seconds later, a restarted broker binds again — and the
+ * component then dies at start-up. Below that range only a listener can take a port, and a
+ * listener is what `isFree` checks for.
+ */
+const LOW = 21_000;
+const HIGH = 32_000;
+
+/** A port free on loopback right now, below the ephemeral range (see above). */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return freePortRun(1);
 }
 
 /**
- * `count` consecutive ports free on loopback right now, below Linux's ephemeral range (32768 and
- * up), for a private component that binds several (a Kafka node's broker and controller ports, the
- * nodes of a cluster) or binds again after a restart. A port picked in the ephemeral range, as
- * `freePort` does, can be taken by any outgoing connection of a test running beside it before the
- * component binds it; below that range only a listener can take it.
+ * `count` consecutive ports free on loopback right now, below the ephemeral range (see above), for a
+ * component that binds several (a Kafka node's broker and controller ports, the nodes of a cluster).
  *
- * @returns the first port of the run (base, base + 1, …, base + count − 1), between 21000 and 31000.
+ * @returns the first port of the run (base, base + 1, …, base + count − 1), between 21000 and 32000.
  * @throws Error when 50 random runs were all partly taken.
  */
 export async function freePortRun(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 21_000 + 2 * Math.floor(Math.random() * 5_000);
+    const base = LOW + Math.floor(Math.random() * (HIGH - LOW - count));
     const ports = Array.from({ length: count }, (_, i) => base + i);
     if ((await Promise.all(ports.map((port) => isFree(port)))).every(Boolean)) return base;
   }
-  throw new Error(`no ${count} consecutive free ports between 21000 and 31000`);
+  throw new Error(`no ${count} consecutive free ports between ${LOW} and ${HIGH}`);
 }

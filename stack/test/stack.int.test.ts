@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { EVENT_TYPES, PROJECTIONS, subjectOf, topicSpecs } from '@eventlens/contracts';
 import pg from 'pg';
-import { freePort } from '../src/ports';
+import { freePort, freePortRun } from '../src/ports';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, REPO_ROOT } from '../src/config';
 import { eventually } from '../src/eventually';
@@ -138,8 +138,10 @@ describe('the running stack', () => {
     });
     const cache = await readdir(config.cacheDir);
     const registryDir = cache.find((d) => d.startsWith('apicurio-registry-'))!;
-    const port = await freePort();
-    const managementPort = await freePort();
+    // Below the ephemeral range: the registry binds seconds later, after the JVM starts, and a port
+    // picked among the ephemeral ones may by then be another test's outgoing connection.
+    const port = await freePortRun(2);
+    const managementPort = port + 1;
     const registryDb = new URL(dev.databaseUrl);
     registryDb.pathname = `${registryDb.pathname}_registry`;
     const second = spawn(
@@ -161,10 +163,16 @@ describe('the running stack', () => {
     );
     try {
       const url = `http://127.0.0.1:${port}/apis/ccompat/v7`;
-      await eventually('the second registry', async () => (await fetch(`${url}/subjects`)).ok, {
-        timeoutMs: 90_000,
-        intervalMs: 500,
-      });
+      let exited: number | null = null;
+      second.once('exit', (code) => (exited = code ?? -1));
+      await eventually(
+        'the second registry',
+        async () => {
+          if (exited !== null) throw new Error(`the second registry exited with code ${exited}`);
+          return (await fetch(`${url}/subjects`)).ok;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
       for (const [i, type] of EVENT_TYPES.entries()) {
         const res = await fetch(`${url}/schemas/ids/${ids[i]}`);
         expect(res.status).toBe(200);

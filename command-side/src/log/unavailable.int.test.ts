@@ -12,6 +12,7 @@ import { createCommandSide, type CommandSide } from '../command-side';
 import { createMetrics } from '../http/metrics';
 import { createEventRateLimiter } from '../http/rate-limit';
 import { silentLogger } from '@eventlens/service-kit';
+import type { Appender } from './appender';
 import { createBreaker } from './breaker';
 import { createGroupCommit } from './group-commit';
 import { createKafkaLog, type KafkaLog } from './kafka-log';
@@ -55,6 +56,7 @@ describe('a producer whose broker is unreachable', () => {
   let kafkaLog: KafkaLog;
   let url: string;
   let close: () => Promise<void>;
+  let appendsReachingKafka = 0;
 
   beforeAll(async () => {
     // The same pieces as createCommandSide, with the directory fed by hand and a dead broker.
@@ -88,7 +90,14 @@ describe('a producer whose broker is unreachable', () => {
       maxBytes: 768 * 1024,
       timeoutMs: 5000,
     });
-    const breaker = createBreaker(committer, {
+    // Counts the appends that get past the breaker: once it is open, none should.
+    const counted: Appender = {
+      append: (records) => {
+        appendsReachingKafka++;
+        return committer.append(records);
+      },
+    };
+    const breaker = createBreaker(counted, {
       resetTimeoutMs: 5000,
       errorThresholdPercentage: 50,
       volumeThreshold: 5,
@@ -133,7 +142,7 @@ describe('a producer whose broker is unreachable', () => {
 
   afterAll(() => close?.());
 
-  it('answers 503 with Retry-After quickly, and once the circuit is open in under 100 ms', async () => {
+  it('answers 503 with Retry-After quickly, and once the circuit is open without trying Kafka', async () => {
     const answers = [];
     for (let i = 0; i < 12; i++) answers.push(await postEvent(url, key));
     console.log(`while down: ${answers.map((a) => `${a.status}/${a.ms.toFixed(0)}ms`).join(' ')}`);
@@ -143,8 +152,9 @@ describe('a producer whose broker is unreachable', () => {
       expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
       expect(answer.ms).toBeLessThan(1000);
     }
-    // The circuit opens after 5 failures: from then on the answer does not involve Kafka at all.
-    for (const answer of answers.slice(6)) expect(answer.ms).toBeLessThan(100);
+    // The circuit opens after 5 failures: from then on the answer does not involve Kafka at all
+    // (counted, rather than timed: a stopwatch under a loaded machine says nothing about Kafka).
+    expect(appendsReachingKafka).toBeLessThanOrEqual(6);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('eventlens_breaker_state 2');
     expect(metrics).not.toMatch(/eventlens_events_accepted_total\{[^}]*\} [1-9]/);
@@ -167,9 +177,10 @@ describe('a producer whose broker is unreachable', () => {
 describe('an instance started while Kafka is unreachable', () => {
   let commandSide: CommandSide;
   let url: string;
+  let config: ReturnType<typeof testConfig>;
 
   beforeAll(async () => {
-    const config = testConfig(
+    config = testConfig(
       { brokers: [`127.0.0.1:${await deadPort()}`], registryUrl: stack.registryUrl },
       { events: 'never.events', admin: 'never.admin' },
     );
@@ -200,7 +211,8 @@ describe('an instance started while Kafka is unreachable', () => {
   it('refuses events with 503 and Retry-After at once rather than guessing about keys', async () => {
     const answer = await postEvent(url, generateApiKey('write'));
     expect(answer).toMatchObject({ status: 503, code: 'NOT_READY', retryAfter: '1' });
-    expect(answer.ms).toBeLessThan(100);
+    // "At once": refused before an append is tried, so without waiting out the append deadline.
+    expect(answer.ms).toBeLessThan(config.appendTimeoutMs);
   });
 });
 
