@@ -53,7 +53,7 @@ describe('kill -9 mid-batch under load (worker processes, real Kafka and Postgre
         // Each life applies something (it joined, sought to the checkpoints and committed)…
         const before = await applied();
         await eventually('the worker applying a batch', async () => (await applied()) > before, {
-          timeoutMs: 30_000,
+          timeoutMs: 90_000,
           intervalMs: 50,
         });
         await sleep(Math.random() * 1500);
