@@ -40,6 +40,8 @@ let demoSessionId: string;
 /** A session of a visitor the site never identified: the console shows its anonymous id. */
 let anonSessionId: string;
 let sharedUrl: string;
+/** The past range of the time-zone step, holding exactly its four events. */
+let tzRange: { from: number; to: number };
 
 interface EventItem {
   event_id: string;
@@ -261,6 +263,7 @@ describe('the console in Chromium, against the running stack', () => {
       expect(sent.status).toBe(202);
       const from = ist(9, 30);
       const to = ist(13, 30);
+      tzRange = { from, to };
       // The projections are asynchronous: wait until the Stats API (through the console's proxy, as
       // the page asks it) counts both visits, then look at the page once.
       await eventually('the four events and two visits in the Stats API', async () => {
@@ -317,6 +320,30 @@ describe('the console in Chromium, against the running stack', () => {
       await expect.poll(() => zone.inputValue()).toBe('UTC');
     },
   );
+
+  step('the Pages panel lists the pages sent, and clicking one filters the KPIs', async () => {
+    const { from, to } = tzRange;
+    await page.goto(
+      `${server.url}/p/${stack.projectId}/overview?range=custom&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+    );
+    const pages = page.getByRole('region', { name: 'Pages', exact: true });
+    const rows = pages.getByTestId('panel-row');
+    const listed = () => rows.allTextContents().then((t) => t.map((x) => x.trim()).sort());
+    // The custom event has no page: the Stats API's "(none)" row.
+    await expect.poll(listed).toEqual(['(none)', '/', '/cart']);
+    const kpi = (k: string) => page.locator(`[data-kpi="${k}"] .kpi-value`).textContent();
+    await expect.poll(() => kpi('visitors')).toBe('2');
+    await rows.filter({ hasText: '/cart' }).click();
+    await page.waitForURL((url) => url.searchParams.get('filter') === 'event:page=/cart');
+    await expect.poll(() => page.getByTestId('filter-chip').textContent()).toContain('Page is /cart');
+    // Only visitor a saw /cart: one visitor, one visit; its page views are of that page.
+    await expect.poll(() => kpi('visitors')).toBe('1');
+    expect(await kpi('visits')).toBe('1');
+    await expect.poll(listed).toEqual(['/cart']);
+    await page.getByTestId('filter-chip').click();
+    await expect.poll(() => kpi('visitors')).toBe('2');
+    expect(new URL(page.url()).searchParams.has('filter')).toBe(false);
+  });
 
   step(
     'the explorer: first page fast, filtered, a second page on scroll, a row’s metadata in the drawer',
@@ -557,7 +584,7 @@ describe('the console in Chromium, against the running stack', () => {
           await p.goto(server.url + screen.path);
           await p.locator(screen.ready).first().waitFor({ timeout: 20_000 });
           expect(await layoutProblems(p), `${screen.name} at ${width}px`).toEqual([]);
-          if (screen.path.startsWith('/p/')) expect(await p.locator('nav.nav a').count()).toBe(6);
+          if (screen.path.startsWith('/p/')) expect(await p.locator('nav.nav a').count()).toBe(7);
           // The account link (an avatar on phones) and Log out stay reachable.
           for (const control of [p.locator('.user-email'), p.getByRole('button', { name: 'Log out' })]) {
             expect(await control.isVisible()).toBe(true);
