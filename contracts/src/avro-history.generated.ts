@@ -468,6 +468,46 @@ export const AVRO_HISTORY = {
       ],
     },
   ],
+  ProjectSettingsChanged: [
+    {
+      type: 'record',
+      name: 'ProjectSettingsChanged',
+      namespace: 'dev.eventlens',
+      doc: "A project's settings, replaced whole: every record carries all of them, so the latest one per project is the state.",
+      fields: [
+        {
+          name: 'project_id',
+          type: 'string',
+        },
+        {
+          name: 'time_zone',
+          type: 'string',
+          doc: "Canonical IANA zone name (e.g. Asia/Kolkata): the default zone of the project's reports.",
+        },
+        {
+          name: 'domains',
+          type: {
+            type: 'array',
+            items: 'string',
+          },
+          doc: 'Lowercase host names the project declares; each belongs to one project only. May be empty.',
+        },
+        {
+          name: 'changed_at',
+          type: {
+            type: 'long',
+            logicalType: 'timestamp-millis',
+          },
+        },
+        {
+          name: 'changed_by',
+          type: ['null', 'string'],
+          default: null,
+          doc: 'The console user, null for the admin token.',
+        },
+      ],
+    },
+  ],
   UserRegistered: [
     {
       type: 'record',

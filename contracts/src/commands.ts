@@ -217,3 +217,62 @@ export const ReplayDlq = z.strictObject({
   projection: z.enum(PROJECTIONS),
 });
 export type ReplayDlq = z.infer<typeof ReplayDlq>;
+
+/**
+ * Single-segment names and the country folders of the IANA tz database's `backward` file: retired
+ * aliases kept for old systems (`US/Eastern`, `EST`, `Japan`). `UTC` and `Etc/UTC` are kept; the
+ * other `Etc/` zones (`Etc/GMT+5`, five hours *behind* GMT) are refused for their inverted signs.
+ */
+const RETIRED_ZONE = /^(?:US|Canada|Mexico|Brazil|Chile|SystemV)\/|^Etc\/(?!UTC$)|^(?!UTC$)[^/]+$/;
+/** IANA spelling: each segment starts with an uppercase letter (`America/Port-au-Prince`). */
+const ZONE_SPELLING = /^[A-Z][A-Za-z0-9_+-]*(?:\/[A-Z][A-Za-z0-9_+-]*){0,2}$/;
+
+/**
+ * True for a canonical IANA zone name as written in the tz database (`Asia/Kolkata`, `UTC`) that this
+ * runtime's Intl (ICU's tz data) knows. Refused rather than mapped: a name in another case
+ * (`asia/kolkata`), an offset (`+05:30`, read with the opposite sign by PostgreSQL's POSIX rules),
+ * and the retired aliases recognisable by their shape (`US/Eastern`, `EST`, `Japan`; `Etc/GMT+5`).
+ * Area/Location links (`Asia/Calcutta`) are accepted: Intl and PostgreSQL read them as the zone they
+ * link to, and telling them apart needs the tz database's link table, which Intl does not expose.
+ */
+export function isCanonicalTimeZone(name: string): boolean {
+  if (!ZONE_SPELLING.test(name) || RETIRED_ZONE.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const TimeZoneName = z.string().max(64).refine(isCanonicalTimeZone, {
+  message:
+    'must be a canonical IANA time zone name such as Europe/Berlin or UTC (no offsets, no retired aliases such as US/Eastern, exact case)',
+});
+
+/** A DNS label: letters, digits and hyphens, not at either end (RFC 1123), lowercase. */
+const HOSTNAME =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * A host name a project declares (`example.com`, `shop.example.co.uk`): lowercased, then at least two
+ * RFC 1123 labels; no scheme, port, path or trailing dot. Internationalised names are given in their
+ * ASCII form (`xn--…`), as the Host header carries them.
+ */
+export const Hostname = z
+  .string()
+  .max(253)
+  .transform((s) => s.toLowerCase())
+  .refine((s) => HOSTNAME.test(s), {
+    message: 'must be a host name such as example.com: no scheme, port, path or trailing dot',
+  });
+
+/** The whole settings of a project (PUT replaces them all; the project comes from the path). */
+export const ProjectSettings = z.strictObject({
+  time_zone: TimeZoneName,
+  domains: z
+    .array(Hostname)
+    .max(LIMITS.projectDomainsMax)
+    .refine((list) => new Set(list).size === list.length, { message: 'must not repeat a domain' }),
+});
+export type ProjectSettings = z.infer<typeof ProjectSettings>;

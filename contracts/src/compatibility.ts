@@ -36,6 +36,7 @@ export const SUBJECT_COMPATIBILITY: Record<EventType, CompatibilityLevel> = {
   DlqReplayRequested: 'FULL_TRANSITIVE',
   ConsoleSessionStarted: 'FULL_TRANSITIVE',
   ConsoleSessionRevoked: 'FULL_TRANSITIVE',
+  ProjectSettingsChanged: 'FULL_TRANSITIVE',
 };
 
 /**

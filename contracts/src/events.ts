@@ -126,6 +126,15 @@ export const EVENT_SCHEMAS = {
     revoked_at: ms,
     revoked_by: z.string().nullable(),
   }),
+  // Full replacement: each record carries every setting, so the latest record of a project is its state.
+  // Goals and excluded address ranges come as later versions' fields with defaults (docs/contracts.md).
+  ProjectSettingsChanged: z.strictObject({
+    project_id: z.string(),
+    time_zone: z.string(),
+    domains: z.array(z.string()),
+    changed_at: ms,
+    changed_by: z.string().nullable(),
+  }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 /** An EventTracked as a producer gives it: the fields added after v1 may be left out (they are then null). */
@@ -137,6 +146,7 @@ export type UserRegistered = z.infer<typeof EVENT_SCHEMAS.UserRegistered>;
 export type DlqReplayRequested = z.infer<typeof EVENT_SCHEMAS.DlqReplayRequested>;
 export type ConsoleSessionStarted = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionStarted>;
 export type ConsoleSessionRevoked = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionRevoked>;
+export type ProjectSettingsChanged = z.infer<typeof EVENT_SCHEMAS.ProjectSettingsChanged>;
 
 /** An event as a producer gives it (fields with a default may be left out). */
 export type EventOf<T extends EventType> = z.input<(typeof EVENT_SCHEMAS)[T]>;

@@ -30,6 +30,10 @@ function avroShape(type: unknown): Shape {
   if (t.type === 'long' && t.logicalType === 'timestamp-millis') return { type: 'integer', nullable: false };
   if (t.type === 'map' && t.values === 'string') return { type: 'map<string>', nullable: false };
   if (t.type === 'enum') return { type: 'enum', nullable: false, symbols: t.symbols };
+  if (t.type === 'array') {
+    const items = (t as { items?: unknown }).items;
+    return { type: `array<${avroShape(items).type}>`, nullable: false };
+  }
   throw new Error(`unsupported Avro type ${JSON.stringify(type)}`);
 }
 
@@ -46,6 +50,9 @@ function jsonShape(schema: Record<string, unknown>): Shape {
     return { ...jsonShape({ ...schema, type: nonNull[0] }), nullable: types.includes('null') };
   }
   if (Array.isArray(schema.enum)) return { type: 'enum', nullable: false, symbols: schema.enum as string[] };
+  if (schema.type === 'array') {
+    return { type: `array<${jsonShape(schema.items as Record<string, unknown>).type}>`, nullable: false };
+  }
   if (schema.type === 'object') {
     const values = schema.additionalProperties as { type?: string };
     return { type: `map<${values.type}>`, nullable: false };

@@ -16,4 +16,6 @@ export const LIMITS = {
   keyNameMaxLength: 100,
   passwordMinLength: 10,
   passwordMaxLength: 200,
+  /** Domains one project may declare (its settings). */
+  projectDomainsMax: 20,
 } as const;

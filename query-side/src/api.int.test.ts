@@ -93,6 +93,10 @@ const ROUTES: Record<string, { method: string; path: () => string }> = {
   'GET /v1/auth/sessions': { method: 'GET', path: () => '/v1/auth/sessions' },
   'GET /v1/projects': { method: 'GET', path: () => '/v1/projects' },
   'GET /v1/projects/{project_id}/keys': { method: 'GET', path: () => `/v1/projects/${t.projectB}/keys` },
+  'GET /v1/projects/{project_id}/settings': {
+    method: 'GET',
+    path: () => `/v1/projects/${t.projectB}/settings`,
+  },
   'GET /v1/events': { method: 'GET', path: () => '/v1/events' },
   'GET /v1/events/{event_id}': { method: 'GET', path: () => `/v1/events/${eventB}` },
   'GET /v1/events.csv': { method: 'GET', path: () => '/v1/events.csv' },
@@ -265,6 +269,8 @@ describe('tenancy on every route', () => {
     'GET /v1/auth/sessions': 'the caller’s own console sessions, no project',
     'GET /v1/projects/{project_id}/keys':
       'console sessions only (admins of the install); read keys get 401, tested below',
+    'GET /v1/projects/{project_id}/settings':
+      'the path names the project (any for a session); another project’s for a read key is a 404: stats/settings.int.test.ts',
     'GET /v1/pipeline': 'install-wide operational status, no per-project rows',
     'GET /v1/contracts': 'install-wide contracts and record counts, no per-project rows',
     'GET /healthz': 'public',

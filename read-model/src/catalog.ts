@@ -64,6 +64,8 @@ export const TABLES = {
     apiKeys: 'api_keys',
     users: 'users',
     consoleSessions: 'console_sessions',
+    /** One row per project whose settings were set: its default time zone and declared domains. */
+    projectSettings: 'project_settings',
   },
   ops: {
     checkpoints: 'checkpoints',
@@ -95,6 +97,7 @@ export interface ReaderTables {
   apiKeys: string;
   users: string;
   consoleSessions: string;
+  projectSettings: string;
   dlqRecords: string;
   projectionStatus: string;
   failureCounts: string;
@@ -125,6 +128,7 @@ export function readerTables(prefix = ''): ReaderTables {
     apiKeys: `${s.admin}.${d.apiKeys}`,
     users: `${s.admin}.${d.users}`,
     consoleSessions: `${s.admin}.${d.consoleSessions}`,
+    projectSettings: `${s.admin}.${d.projectSettings}`,
     dlqRecords: `${s.ops}.${o.dlqRecords}`,
     projectionStatus: `${s.ops}.${o.projectionStatus}`,
     failureCounts: `${s.ops}.${o.failureCounts}`,

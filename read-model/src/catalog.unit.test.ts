@@ -36,7 +36,7 @@ describe('the tables the query side reads', () => {
     }
   });
 
-  test('are the 19 it read before the catalog, by the same keys', () => {
+  test('are the 19 it read before the catalog, by the same keys, and admin.project_settings', () => {
     expect(readerTables()).toEqual({
       events: 'analytics.events',
       volumeMinute: 'analytics.volume_minute',
@@ -49,6 +49,7 @@ describe('the tables the query side reads', () => {
       apiKeys: 'admin.api_keys',
       users: 'admin.users',
       consoleSessions: 'admin.console_sessions',
+      projectSettings: 'admin.project_settings',
       dlqRecords: 'ops.dlq_records',
       projectionStatus: 'ops.projection_status',
       failureCounts: 'ops.failure_counts',

@@ -167,6 +167,14 @@ export interface ConsoleSessionsRow {
   revoked_by: string | null;
 }
 
+/** admin.project_settings: the latest ProjectSettingsChanged of a project; none, the defaults (UTC, no domains). */
+export interface ProjectSettingsRow {
+  project_id: string;
+  time_zone: string;
+  domains: string[];
+  updated_at: Date;
+}
+
 /** ops.dlq_records: one row per DLQ record (and replay generation). */
 export interface DlqRecordsRow {
   projection: string;

@@ -13,12 +13,19 @@ import {
   type ConsoleSession,
   type CreateProject,
   type IssueApiKey,
+  type ProjectSettings,
   type RegisterUser,
   type ReplayDlq,
   type RevokeApiKey,
 } from '@eventlens/contracts';
 import type { KeyDirectory } from './directory';
-import type { CreatedProject, IssuedKey, RegisteredUser, ReplayRequested } from './views';
+import type {
+  CreatedProject,
+  IssuedKey,
+  ProjectSettingsView,
+  RegisteredUser,
+  ReplayRequested,
+} from './views';
 
 export interface DecideDeps {
   now(): number;
@@ -30,7 +37,9 @@ export type DomainError =
   | { code: 'PROJECT_NOT_FOUND'; project_id: string }
   | { code: 'KEY_NOT_FOUND'; project_id: string; key_id: string }
   | { code: 'EMAIL_TAKEN'; email: string }
-  | { code: 'SESSION_NOT_FOUND'; session_id: string };
+  | { code: 'SESSION_NOT_FOUND'; session_id: string }
+  /** The domain is declared by another project (which one is not said: existence does not leak). */
+  | { code: 'DOMAIN_TAKEN'; project_id: string; domain: string };
 
 /** An event to append (under `key` in the admin topic) and what to answer once it is durable. */
 export type Decision<R> =
@@ -223,5 +232,62 @@ export function decideRevokeSession(
       value: { session_id: sessionId, user_id: actor.user_id, revoked_at: deps.now(), revoked_by: actor.sid },
     },
     response: null,
+  };
+}
+
+/**
+ * Replacing a project's settings (time zone, declared domains) as a whole. Refused when the project
+ * does not exist, or a domain is declared by another project (the first one named). Settings equal
+ * to the current ones append nothing; the answer is the same either way.
+ */
+export function decideChangeSettings(
+  directory: KeyDirectory,
+  projectId: string,
+  command: ProjectSettings,
+  actor: string | null,
+  deps: Pick<DecideDeps, 'now'>,
+): Decision<ProjectSettingsView> {
+  if (!directory.project(projectId)) return refuse({ code: 'PROJECT_NOT_FOUND', project_id: projectId });
+  for (const domain of command.domains) {
+    const owner = directory.domainOwner(domain);
+    if (owner !== undefined && owner !== projectId) {
+      return refuse({ code: 'DOMAIN_TAKEN', project_id: projectId, domain });
+    }
+  }
+  const current = directory.settings(projectId);
+  if (
+    current &&
+    current.time_zone === command.time_zone &&
+    current.domains.length === command.domains.length &&
+    current.domains.every((d, i) => d === command.domains[i])
+  ) {
+    return { kind: 'nothing-to-do', response: settingsView(current) };
+  }
+  const value = {
+    project_id: projectId,
+    time_zone: command.time_zone,
+    domains: command.domains,
+    changed_at: deps.now(),
+    changed_by: actor,
+  };
+  return {
+    kind: 'append',
+    key: projectId,
+    event: { type: 'ProjectSettingsChanged', value },
+    response: settingsView(value),
+  };
+}
+
+function settingsView(value: {
+  project_id: string;
+  time_zone: string;
+  domains: string[];
+  changed_at: number;
+}): ProjectSettingsView {
+  return {
+    project_id: value.project_id,
+    time_zone: value.time_zone,
+    domains: [...value.domains],
+    updated_at: new Date(value.changed_at).toISOString(),
   };
 }

@@ -15,6 +15,7 @@ import {
   type AnyEvent,
   type ApiKeyIssued,
   type ProjectCreated,
+  type ProjectSettingsChanged,
   type UserRegistered,
 } from '@eventlens/contracts';
 
@@ -39,6 +40,10 @@ export interface SessionEntry {
 export interface KeyDirectory {
   apply(event: AnyEvent): void;
   project(projectId: string): ProjectCreated | undefined;
+  /** The latest settings of a project, or undefined when none were ever set (the defaults apply). */
+  settings(projectId: string): ProjectSettingsChanged | undefined;
+  /** The project that declares `domain` (lowercase), or undefined. */
+  domainOwner(domain: string): string | undefined;
   /** The key with this plaintext, whatever its state. */
   keyFor(apiKey: string): KeyEntry | undefined;
   key(keyId: string): KeyEntry | undefined;
@@ -63,6 +68,22 @@ export function createKeyDirectory(): KeyDirectory {
   /** session id → revoked_at of each session revocation seen, kept even before its start is seen. */
   const revokedSessions = new Map<string, number>();
   let newestStart = 0;
+  const settings = new Map<string, ProjectSettingsChanged>();
+  /** domain → the project that declares it: the first to claim it keeps it until it lets it go. */
+  const domainOwners = new Map<string, string>();
+
+  function applySettings(value: ProjectSettingsChanged): void {
+    const current = settings.get(value.project_id);
+    // A record older than the one applied (this instance's own, then the tail's copy of an earlier
+    // one) changes nothing: settings are replaced whole, the latest wins.
+    if (current && value.changed_at < current.changed_at) return;
+    settings.set(value.project_id, value);
+    for (const [domain, owner] of domainOwners) {
+      if (owner === value.project_id && !value.domains.includes(domain)) domainOwners.delete(domain);
+    }
+    for (const domain of value.domains)
+      if (!domainOwners.has(domain)) domainOwners.set(domain, value.project_id);
+  }
 
   /** Forget sessions no token can be presented for any more (log time, not the clock: `apply` stays pure). */
   function forgetExpired(): void {
@@ -130,6 +151,9 @@ export function createKeyDirectory(): KeyDirectory {
         if (entry) entry.revoked = true;
         return;
       }
+      case 'ProjectSettingsChanged':
+        applySettings(event.value);
+        return;
       case 'EventTracked':
       case 'DlqReplayRequested':
         // Not about projects, keys or users: the projections' ops worker acts on replay requests.
@@ -144,6 +168,8 @@ export function createKeyDirectory(): KeyDirectory {
   return {
     apply,
     project: (id) => projects.get(id),
+    settings: (id) => settings.get(id),
+    domainOwner: (domain) => domainOwners.get(domain),
     keyFor: (apiKey) => {
       const id = keyIdByHash.get(hashApiKey(apiKey));
       return id === undefined ? undefined : keysById.get(id);

@@ -1,6 +1,6 @@
 /**
  * Admin commands, event-sourced into the admin topic: create a project, issue and revoke keys,
- * register console users, request a replay of a projection's DLQ; and the console's sessions
+ * replace a project's settings, register console users, request a replay of a projection's DLQ; and the console's sessions
  * (log in, log out, revoke a session: `sessions.ts`). Each command is decided
  * against the directory, appended, and applied to the directory once Kafka acknowledges it, so
  * this instance sees its own changes at once. Commands run one at a time per instance, so two of them cannot decide on the same state.
@@ -10,6 +10,7 @@ import {
   CreateProject,
   IssueApiKey,
   PROJECTIONS,
+  ProjectSettings,
   RegisterUser,
   ReplayDlq,
   generateApiKey,
@@ -28,6 +29,7 @@ import { APPEND_ERRORS, BODY_ERRORS, defineRoute, mount, type RouteDoc } from '.
 import type { Appender } from '../log/appender';
 import { adminActor, adminAuth, type AdminAuthOptions } from './auth';
 import {
+  decideChangeSettings,
   decideCreateProject,
   decideIssueKey,
   decideRegisterUser,
@@ -39,7 +41,7 @@ import {
 import type { KeyDirectory } from './directory';
 import { SESSION_ROUTES, sessionRoutes } from './sessions';
 import type { LoginThrottle, ThrottleOptions } from './throttle';
-import { CreatedProject, IssuedKey, RegisteredUser, ReplayRequested } from './views';
+import { CreatedProject, IssuedKey, ProjectSettingsView, RegisteredUser, ReplayRequested } from './views';
 
 export interface AdminDeps {
   directory: KeyDirectory;
@@ -107,6 +109,29 @@ export const ADMIN_ROUTES = {
     errors: {
       ...ADMIN_ERRORS,
       NOT_FOUND: 'No such project, or no such key in it (a key of another project).',
+    },
+  }),
+  changeSettings: defineRoute({
+    method: 'put',
+    path: '/v1/admin/projects/{project_id}/settings',
+    tag: 'admin',
+    summary: "Replace a project's settings: its time zone and declared domains",
+    description:
+      'The whole settings each time (a field left out is not kept). `time_zone` is the default zone of the project’s reports, a canonical IANA name (`Asia/Kolkata`, `UTC`; offsets, another case and retired aliases such as `US/Eastern` are refused). `domains` are host names (lowercased; no scheme, port or path; at most 20) the Stats API accepts as `site_id`; a domain belongs to one project only. Idempotent: the same settings again answer 200 with nothing appended.',
+    security: adminSecurity,
+    params: z.object({ project_id: uuid }),
+    body: adminBody(ProjectSettings),
+    responses: {
+      200: {
+        description: 'The settings now (ProjectSettingsChanged appended).',
+        schema: ProjectSettingsView,
+      },
+    },
+    errors: {
+      ...BODY_ERRORS,
+      ...ADMIN_ERRORS,
+      NOT_FOUND: 'No such project.',
+      CONFLICT: 'A domain is declared by another project; the message names it.',
     },
   }),
   registerUser: defineRoute({
@@ -208,6 +233,16 @@ export function adminRouter(deps: AdminDeps): Router {
     const key_id = existingId(req.params.key_id, 'key');
     await serially(() => commit(decideRevokeKey(deps.directory, { project_id, key_id }, decideDeps)));
     res.status(204).end();
+  });
+
+  mount(router, ADMIN_ROUTES.changeSettings, async (req, res) => {
+    const projectId = existingId(req.params.project_id, 'project');
+    const command = validate(ProjectSettings, req.body);
+    const actor = adminActor(req).userId;
+    const settings: ProjectSettingsView = await serially(() =>
+      commit(decideChangeSettings(deps.directory, projectId, command, actor, decideDeps)),
+    );
+    res.status(200).json(settings);
   });
 
   mount(router, ADMIN_ROUTES.registerUser, async (req, res) => {

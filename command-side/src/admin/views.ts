@@ -49,6 +49,23 @@ export const ReplayRequested = z
   });
 export type ReplayRequested = z.infer<typeof ReplayRequested>;
 
+/** 200 of PUT /v1/admin/projects/{project_id}/settings. */
+export const ProjectSettingsView = z
+  .object({
+    project_id: uuid,
+    time_zone: z
+      .string()
+      .meta({ description: 'The IANA zone of the project’s reports.', example: 'Asia/Kolkata' }),
+    domains: z.array(z.string()).meta({ description: 'The host names the project declares, lowercase.' }),
+    updated_at: isoTime,
+  })
+  .meta({
+    id: 'ChangedProjectSettings',
+    description:
+      'The project’s settings now (ProjectSettingsChanged appended, unless they were already these).',
+  });
+export type ProjectSettingsView = z.infer<typeof ProjectSettingsView>;
+
 /** 200 of POST /v1/auth/login, with the session cookie. */
 export const LoggedIn = z
   .object({ user_id: uuid, email: z.string() })

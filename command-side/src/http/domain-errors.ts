@@ -5,7 +5,7 @@
 import type { DomainError } from '../admin/decide';
 import { HttpError } from '../errors';
 
-/** 404 NOT_FOUND for what does not exist (or is another owner's), 409 CONFLICT for a taken email. */
+/** 404 NOT_FOUND for what does not exist (or is another owner's), 409 CONFLICT for a taken email or domain. */
 export function httpErrorOf(error: DomainError): HttpError {
   switch (error.code) {
     case 'PROJECT_NOT_FOUND':
@@ -16,6 +16,8 @@ export function httpErrorOf(error: DomainError): HttpError {
       return new HttpError('CONFLICT', `email ${error.email} is already registered`);
     case 'SESSION_NOT_FOUND':
       return new HttpError('NOT_FOUND', `no session ${error.session_id} of this user`);
+    case 'DOMAIN_TAKEN':
+      return new HttpError('CONFLICT', `domain ${error.domain} is declared by another project`);
     default: {
       const unreachable: never = error;
       throw new Error(`unknown domain error ${JSON.stringify(unreachable)}`);

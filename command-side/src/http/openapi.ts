@@ -30,7 +30,7 @@ export interface ResponseDoc {
 }
 
 export interface RouteDoc {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI form, e.g. `/v1/admin/projects/{project_id}/keys`; Express gets `:project_id`. */
   path: string;
   tag: 'ingestion' | 'admin' | 'auth' | 'operations';

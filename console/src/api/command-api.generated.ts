@@ -1154,6 +1154,129 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/admin/projects/{project_id}/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Replace a project's settings: its time zone and declared domains
+     * @description The whole settings each time (a field left out is not kept). `time_zone` is the default zone of the project’s reports, a canonical IANA name (`Asia/Kolkata`, `UTC`; offsets, another case and retired aliases such as `US/Eastern` are refused). `domains` are host names (lowercased; no scheme, port or path; at most 20) the Stats API accepts as `site_id`; a domain belongs to one project only. Idempotent: the same settings again answer 200 with nothing appended.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          project_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            time_zone: string;
+            domains: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description The settings now (ProjectSettingsChanged appended). */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ChangedProjectSettings'];
+          };
+        };
+        /**
+         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         *
+         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *
+         *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
+         */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `UNAUTHORIZED`: No admin token and no console session, a wrong token, a session logged out or revoked, or a session without the CSRF header. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `NOT_FOUND`: No such project. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `CONFLICT`: A domain is declared by another project; the message names it. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the limit. */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `UNSUPPORTED_MEDIA_TYPE`: Another Content-Type, a charset other than utf-8, or an unknown Content-Encoding. */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /**
+         * @description `LOG_UNAVAILABLE`: Kafka does not acknowledge, or the circuit around it is open (Retry-After).
+         *
+         *     `NOT_READY`: The schemas are not registered yet, the directory of projects and keys has not caught up, or the service is stopping (Retry-After).
+         */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying. */
+            'Retry-After': number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/admin/users': {
     parameters: {
       query?: never;
@@ -1419,6 +1542,20 @@ export interface components {
       key_prefix: string;
       /** Format: date-time */
       issued_at: string;
+    };
+    /** @description The project’s settings now (ProjectSettingsChanged appended, unless they were already these). */
+    ChangedProjectSettings: {
+      /** Format: uuid */
+      project_id: string;
+      /**
+       * @description The IANA zone of the project’s reports.
+       * @example Asia/Kolkata
+       */
+      time_zone: string;
+      /** @description The host names the project declares, lowercase. */
+      domains: string[];
+      /** Format: date-time */
+      updated_at: string;
     };
     /** @description The console user just registered (UserRegistered). */
     RegisteredUser: {

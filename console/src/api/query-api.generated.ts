@@ -360,6 +360,84 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/projects/{project_id}/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A project's settings: its default time zone and declared domains
+     * @description A read key of the project, or a console session. A project whose settings were never set answers the defaults (UTC, no domains). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The project id. */
+          project_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The settings. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ProjectSettings'];
+          };
+        };
+        /** @description A parameter is invalid; `error.fields` names it. Unknown query parameters are refused too. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No credentials, an unknown or revoked read key, or an expired session. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or it belongs to a project this caller cannot read. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description PostgreSQL cannot answer right now (Retry-After). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/projects/{project_id}/keys': {
     parameters: {
       query?: never;
@@ -1541,7 +1619,7 @@ export interface paths {
     put?: never;
     /**
      * Stats API (Plausible Stats API v2)
-     * @description Metrics over a date range, grouped by dimensions, narrowed by filters: Plausible’s Stats API v2, with `site_id` the project id and a read key as the Bearer token. Errors are `{ "error": "<message>" }`. See docs/stats-api.md for the differences.
+     * @description Metrics over a date range, grouped by dimensions, narrowed by filters: Plausible’s Stats API v2, with `site_id` the project id or a domain it declares, the project’s time zone by default, and a read key as the Bearer token. Errors are `{ "error": "<message>" }`. See docs/stats-api.md for the differences.
      */
     post: {
       parameters: {
@@ -1583,7 +1661,7 @@ export interface paths {
             'application/json': components['schemas']['StatsError'];
           };
         };
-        /** @description `site_id` is not a project this caller may read (another project’s, or none). */
+        /** @description `site_id` is not a project (or a domain of one) this caller may read: another project’s, or none. */
         404: {
           headers: {
             [name: string]: unknown;
@@ -1671,7 +1749,7 @@ export interface paths {
             'application/json': components['schemas']['StatsError'];
           };
         };
-        /** @description `site_id` is not a project this caller may read (another project’s, or none). */
+        /** @description `site_id` is not a project (or a domain of one) this caller may read: another project’s, or none. */
         404: {
           headers: {
             [name: string]: unknown;
@@ -1760,6 +1838,22 @@ export interface components {
        */
       created_at: string;
       created_by: string | null;
+    };
+    ProjectSettings: {
+      /** Format: uuid */
+      project_id: string;
+      /**
+       * @description The default IANA zone of the project’s reports (the Stats API’s without `timezone`).
+       * @example Asia/Kolkata
+       */
+      time_zone: string;
+      /** @description The host names the project declares; the Stats API takes each as `site_id`. */
+      domains: string[];
+      /**
+       * Format: date-time
+       * @description When they were last changed; null: never set.
+       */
+      updated_at: string | null;
     };
     ApiKeys: {
       items: components['schemas']['ApiKey'][];
@@ -2155,8 +2249,8 @@ export interface components {
     };
     StatsQuery: {
       /**
-       * Format: uuid
-       * @description The project id.
+       * @description The project id, or a domain the project declares in its settings (e.g. `example.com`).
+       * @example example.com
        */
       site_id: string;
       /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage. */
@@ -2194,7 +2288,7 @@ export interface components {
         offset?: number;
       };
       /**
-       * @description EventLens extension: the IANA time zone of date ranges and time buckets (default UTC). Plausible uses the site’s zone.
+       * @description The IANA time zone of date ranges and time buckets; without it, the project’s zone (its settings; UTC when none).
        * @example Europe/Berlin
        */
       timezone?: string;
@@ -2223,8 +2317,8 @@ export interface components {
     };
     FunnelQuery: {
       /**
-       * Format: uuid
-       * @description The project id.
+       * @description The project id, or a domain the project declares in its settings (e.g. `example.com`).
+       * @example example.com
        */
       site_id: string;
       /**
@@ -2232,7 +2326,7 @@ export interface components {
        * @example 7d
        */
       date_range: string | string[];
-      /** @description An IANA zone (default UTC). */
+      /** @description An IANA zone (default: the project’s zone, UTC when it has none). */
       timezone?: string;
       /** @description As the Stats API’s; they select visits, as for visit metrics. */
       filters?: unknown[][];

@@ -42,6 +42,13 @@ export type AdminRow =
       revoked_at: number;
       revoked_by: string | null;
     }
+  | {
+      kind: 'settings';
+      project_id: string;
+      time_zone: string;
+      domains: string[];
+      changed_at: number;
+    }
   /** An admin event with nothing for these tables (a DLQ replay request: the ops worker acts on it). */
   | { kind: 'ignored'; type: AnyEvent['type'] };
 
@@ -58,7 +65,9 @@ function checkIds(ids: Record<string, string>): string | null {
 export function toAdminRow(event: AnyEvent): Outcome<AdminRow> {
   // Before the text checks: a record this projection ignores is never sent to its retries.
   if (event.type === 'DlqReplayRequested') return ok({ kind: 'ignored', type: event.type });
-  const texts = Object.values(event.value).filter((v): v is string => typeof v === 'string');
+  const texts = Object.values(event.value)
+    .flatMap((v) => (Array.isArray(v) ? v : [v]))
+    .filter((v): v is string => typeof v === 'string');
   if (texts.some(hasNul)) return invalid('a text field contains a NUL character');
   switch (event.type) {
     case 'ProjectCreated': {
@@ -135,6 +144,19 @@ export function toAdminRow(event: AnyEvent): Outcome<AdminRow> {
         user_id: v.user_id.toLowerCase(),
         revoked_at: v.revoked_at,
         revoked_by: v.revoked_by,
+      });
+    }
+    case 'ProjectSettingsChanged': {
+      const v = event.value;
+      const bad = checkIds({ project_id: v.project_id });
+      if (bad) return invalid(bad);
+      // The command side validated and lowercased them; kept as written, in the order given.
+      return ok({
+        kind: 'settings',
+        project_id: v.project_id.toLowerCase(),
+        time_zone: v.time_zone,
+        domains: v.domains,
+        changed_at: v.changed_at,
       });
     }
     case 'EventTracked':

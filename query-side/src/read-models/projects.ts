@@ -1,7 +1,7 @@
-/** Projects and their keys (`admin` schema). Key hashes never leave the database. */
+/** Projects, their keys and settings (`admin` schema). Key hashes never leave the database. */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { ApiKeysRow, ProjectsRow, ReaderTables } from '@eventlens/read-model';
+import type { ApiKeysRow, ProjectSettingsRow, ProjectsRow, ReaderTables } from '@eventlens/read-model';
 import { notFound } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Timestamp, Uuid, toIso, toIsoOrNull } from './schemas';
@@ -22,6 +22,20 @@ export const ApiKey = z
   })
   .meta({ id: 'ApiKey' });
 export const ApiKeys = z.object({ items: z.array(ApiKey) }).meta({ id: 'ApiKeys' });
+
+export const ProjectSettings = z
+  .object({
+    project_id: Uuid,
+    time_zone: z.string().meta({
+      description: 'The default IANA zone of the project’s reports (the Stats API’s without `timezone`).',
+      example: 'Asia/Kolkata',
+    }),
+    domains: z
+      .array(z.string())
+      .meta({ description: 'The host names the project declares; the Stats API takes each as `site_id`.' }),
+    updated_at: Timestamp.nullable().meta({ description: 'When they were last changed; null: never set.' }),
+  })
+  .meta({ id: 'ProjectSettings' });
 
 export const ProjectParams = z.strictObject({ project_id: Uuid.meta({ description: 'The project id.' }) });
 
@@ -50,6 +64,40 @@ export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
         const rows = await q;
         return {
           items: rows.map((r) => ({ ...r, created_at: toIso(r.created_at) })),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/projects/{project_id}/settings',
+      tag: 'projects',
+      summary: "A project's settings: its default time zone and declared domains",
+      description:
+        'A read key of the project, or a console session. A project whose settings were never set answers the defaults (UTC, no domains). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side.',
+      auth: 'caller',
+      params: ProjectParams,
+      response: { status: 200, description: 'The settings.', schema: ProjectSettings },
+      async handle({ auth, params }) {
+        // A key reads its own project's settings only; another project's is "not found".
+        if (
+          auth.caller.kind === 'read_key' &&
+          auth.caller.projectId.toLowerCase() !== params.project_id.toLowerCase()
+        )
+          throw notFound('project');
+        const project = await db(tables.projects).first('project_id').where('project_id', params.project_id);
+        if (!project) throw notFound('project');
+        const row = await db(tables.projectSettings)
+          .first<Pick<ProjectSettingsRow, 'time_zone' | 'domains' | 'updated_at'> | undefined>(
+            'time_zone',
+            'domains',
+            'updated_at',
+          )
+          .where('project_id', params.project_id);
+        return {
+          project_id: project.project_id as string,
+          time_zone: row?.time_zone ?? 'UTC',
+          domains: row?.domains ?? [],
+          updated_at: row ? toIso(row.updated_at) : null,
         };
       },
     }),

@@ -1,8 +1,9 @@
 /**
  * `POST /api/v2/query`: the Stats API, compatible with Plausible's Stats API v2, and `POST /api/v2/funnel`,
  * EventLens's funnels over the same engine (docs/stats-api.md).
- * A read key (`Authorization: Bearer <read key>`) reads its own project, named by `site_id`; a
- * console session may name any project. Another project's id, or one that does not exist, is a 404.
+ * A read key (`Authorization: Bearer <read key>`) reads its own project, named by `site_id` (its id
+ * or a domain it declares); a console session may name any project. Another project's id or domain,
+ * or one that does not exist, is a 404. Without `timezone` a request is in the project's zone.
  *
  * Errors answer Plausible's shape, `{ "error": "<message>" }` (the message names the field), with
  * the statuses the rest of the query API uses; `plausibleErrors` is the error handler of the router
@@ -13,7 +14,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { ReaderTables } from '@eventlens/read-model';
 import { bodyParserError } from '@eventlens/service-kit';
-import type { Callers } from '../auth/callers';
+import type { Caller, Callers } from '../auth/callers';
 import { ApiError, fromZodError } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { attachComparisons, comparisonQuery, type ResultRow } from './compare';
@@ -21,6 +22,7 @@ import { minuteLabels, timeLabels, wallClock, zonedIso, type TimeUnit } from './
 import { planQuery, type StatsTables } from './plan';
 import { FunnelRequest, FunnelResponse, funnelSteps, parseFunnel, planFunnel } from './funnel';
 import { parseQuery, QueryError, StatsRequest, StatsResponse, type StatsQuery } from './query';
+import { projectTimeZone, resolveSite } from './site';
 
 export const PlausibleError = z
   .object({ error: z.string().meta({ example: "metrics.0: unknown metric 'visitorz'" }) })
@@ -161,6 +163,13 @@ export function statsApiRoutes(deps: {
 }): AnyRoute[] {
   const { db, tables, callers, now } = deps;
   const statsTables: StatsTables = { events: tables.events, sessions: tables.sessions };
+  /** The project `site_id` names, checked against the caller, and the request's zone (the project's by default). */
+  async function siteOf<T extends { site_id: string; timezone?: string }>(caller: Caller, body: T) {
+    const site = await resolveSite(db, tables.projectSettings, body.site_id);
+    const projectId = await callers.projectOf(caller, site);
+    const timezone = body.timezone ?? (await projectTimeZone(db, tables.projectSettings, projectId));
+    return { projectId, body: { ...body, timezone } };
+  }
   return [
     defineRoute({
       method: 'post',
@@ -168,18 +177,18 @@ export function statsApiRoutes(deps: {
       tag: 'stats-api',
       summary: 'Stats API (Plausible Stats API v2)',
       description:
-        'Metrics over a date range, grouped by dimensions, narrowed by filters: Plausible’s Stats API v2, with `site_id` the project id and a read key as the Bearer token. Errors are `{ "error": "<message>" }`. See docs/stats-api.md for the differences.',
+        'Metrics over a date range, grouped by dimensions, narrowed by filters: Plausible’s Stats API v2, with `site_id` the project id or a domain it declares, the project’s time zone by default, and a read key as the Bearer token. Errors are `{ "error": "<message>" }`. See docs/stats-api.md for the differences.',
       auth: 'caller',
       body: StatsRequest,
       errorSchema: PlausibleError,
       errors: {
         400: 'The body is invalid or asks for something EventLens does not compute; `error` names the field.',
-        404: '`site_id` is not a project this caller may read (another project’s, or none).',
+        404: '`site_id` is not a project (or a domain of one) this caller may read: another project’s, or none.',
         415: 'The body is not application/json.',
       },
       response: { status: 200, description: 'The rows, and the query as run.', schema: StatsResponse },
-      async handle({ auth, body }) {
-        const projectId = await callers.projectOf(auth.caller, body.site_id);
+      async handle({ auth, body: sent }) {
+        const { projectId, body } = await siteOf(auth.caller, sent);
         return clientErrors(() => runQuery(db, statsTables, parseQuery(body, projectId, now()), body));
       },
     }),
@@ -195,12 +204,12 @@ export function statsApiRoutes(deps: {
       errorSchema: PlausibleError,
       errors: {
         400: 'The body is invalid; `error` names the field.',
-        404: '`site_id` is not a project this caller may read (another project’s, or none).',
+        404: '`site_id` is not a project (or a domain of one) this caller may read: another project’s, or none.',
         415: 'The body is not application/json.',
       },
       response: { status: 200, description: 'Each step’s figures, in order.', schema: FunnelResponse },
-      async handle({ auth, body }) {
-        const projectId = await callers.projectOf(auth.caller, body.site_id);
+      async handle({ auth, body: sent }) {
+        const { projectId, body } = await siteOf(auth.caller, sent);
         return clientErrors(async () => {
           const funnel = parseFunnel(body, projectId, now());
           const plan = planFunnel(funnel, statsTables);

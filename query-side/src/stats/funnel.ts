@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { Binder, boundsSql, eventSql, filterSql, type StatsTables } from './plan';
 import { parseQuery, type StatsQuery, type StatsRequest } from './query';
+import { SiteId } from './site';
 
 export const MAX_STEPS = 8;
 
@@ -31,12 +32,16 @@ export type Step = z.output<typeof Step>;
 
 export const FunnelRequest = z
   .strictObject({
-    site_id: z.guid().meta({ format: 'uuid', description: 'The project id.' }),
+    site_id: SiteId,
     date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
       description: 'As the Stats API’s (a preset or a `[from, to]` pair), in `timezone`.',
       example: '7d',
     }),
-    timezone: z.string().max(64).optional().meta({ description: 'An IANA zone (default UTC).' }),
+    timezone: z
+      .string()
+      .max(64)
+      .optional()
+      .meta({ description: 'An IANA zone (default: the project’s zone, UTC when it has none).' }),
     filters: z.array(z.array(z.unknown())).max(30).optional().meta({
       description: 'As the Stats API’s; they select visits, as for visit metrics.',
     }),

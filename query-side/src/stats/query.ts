@@ -14,6 +14,7 @@ import {
   type ComparisonMode,
   type Period,
 } from './dates';
+import { SiteId } from './site';
 
 export const METRICS = [
   'visitors',
@@ -114,7 +115,7 @@ const FilterJson = z.array(z.unknown()).meta({
 
 export const StatsRequest = z
   .strictObject({
-    site_id: z.guid().meta({ format: 'uuid', description: 'The project id.' }),
+    site_id: SiteId,
     metrics: z
       .array(z.string().max(100))
       .min(1)
@@ -167,7 +168,7 @@ export const StatsRequest = z
       .optional(),
     timezone: z.string().max(64).optional().meta({
       description:
-        'EventLens extension: the IANA time zone of date ranges and time buckets (default UTC). Plausible uses the site’s zone.',
+        'The IANA time zone of date ranges and time buckets; without it, the project’s zone (its settings; UTC when none).',
       example: 'Europe/Berlin',
     }),
   })

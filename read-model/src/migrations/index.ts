@@ -3,8 +3,8 @@
  * (`<schema>.schema_migrations`, knex's format: id, name, batch, migration_time) records the names
  * applied, and `migrateReadModel` (migrate.ts) applies the rest in order.
  *
- * Adding a migration: append `{ name, up }` to its kind's list, named `NNN_what` with the next number
- * (names sort in order and are never renamed once released). `up(db, schema)` runs inside the
+ * Adding a migration: append `{ name, up }` to its kind's list, named `NNN_what` with the kind's next
+ * number (names sort in order and are never renamed once released); files are numbered across kinds. `up(db, schema)` runs inside the
  * migrate transaction with `db` bound to it, and must name the schema only through `schema` (a
  * rebuild migrates `<schema>_rebuild`). Never edit a released migration: a rename, a drop or a
  * backfill is a new one. There is no `down`: read models move forward, and a mistake is undone by
@@ -15,6 +15,7 @@ import type { ReadModelKind } from '../catalog';
 import { adminDdl, analyticsDdl, opsDdl } from './001-initial';
 import * as eventsPageViews from './002-events-page-views';
 import * as visits from './003-visits';
+import * as projectSettings from './004-admin-project-settings';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -47,6 +48,6 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '002_events_page_views', up: eventsPageViews.up },
     { name: '003_visits', up: visits.up },
   ],
-  admin: [initial(adminDdl)],
+  admin: [initial(adminDdl), { name: '002_project_settings', up: projectSettings.up }],
   ops: [initial(opsDdl)],
 };

@@ -1,0 +1,165 @@
+/**
+ * Project settings against the running stack: PUT replaces a project's time zone and domains with
+ * one ProjectSettingsChanged in the admin topic; a domain belongs to one project, on every instance.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
+import {
+  adminClient,
+  collectTopic,
+  createTestTopics,
+  deleteTestTopics,
+  startCommandSide,
+  testConfig,
+  testStack,
+  type RunningCommandSide,
+  type TestStack,
+} from '../test-support';
+
+let stack: TestStack;
+let topics: { events: string; admin: string };
+let first: RunningCommandSide;
+let second: RunningCommandSide;
+let admin: ReturnType<typeof adminClient>;
+let other: ReturnType<typeof adminClient>;
+let adminLog: Awaited<ReturnType<typeof collectTopic>>;
+
+beforeAll(async () => {
+  stack = await testStack();
+  topics = await createTestTopics(stack);
+  [first, second] = await Promise.all([
+    startCommandSide(testConfig(stack, topics)),
+    startCommandSide(testConfig(stack, topics)),
+  ]);
+  admin = adminClient(first.url);
+  other = adminClient(second.url);
+  adminLog = await collectTopic(stack, topics.admin);
+});
+
+afterAll(async () => {
+  await adminLog?.stop();
+  await Promise.all([first?.stop(), second?.stop()]);
+  if (topics) await deleteTestTopics(stack, topics);
+});
+
+const settingsOf = (projectId: string) =>
+  adminLog.records.filter(
+    (r) => r.event.type === 'ProjectSettingsChanged' && r.event.value.project_id === projectId,
+  );
+
+describe('PUT /v1/admin/projects/{project_id}/settings', () => {
+  it('appends the whole settings once, and the same settings again append nothing', async () => {
+    const { projectId } = await admin.projectWithKey('settings');
+    const domain = `${randomUUID().slice(0, 8)}.example.com`;
+    const put = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'Asia/Kolkata',
+      domains: [domain.toUpperCase()],
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ project_id: projectId, time_zone: 'Asia/Kolkata', domains: [domain] });
+
+    const record = await adminLog.until((all) =>
+      all.find((r) => r.event.type === 'ProjectSettingsChanged' && r.event.value.project_id === projectId),
+    );
+    expect(record.key).toBe(projectId);
+    expect(record.event.value).toMatchObject({
+      time_zone: 'Asia/Kolkata',
+      domains: [domain],
+      changed_by: null,
+    });
+
+    const again = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'Asia/Kolkata',
+      domains: [domain],
+    });
+    expect(again).toEqual(put);
+    // A later record proves the log was read past the repeated PUT: still one settings record.
+    const marker = await admin.call('POST', '/v1/admin/projects', { name: 'marker' });
+    await adminLog.until((all) =>
+      all.find(
+        (r) => r.event.type === 'ProjectCreated' && r.event.value.project_id === marker.body.project_id,
+      ),
+    );
+    expect(settingsOf(projectId)).toHaveLength(1);
+  });
+
+  it('answers 409 naming a domain another project declares, on another instance too; nothing is appended', async () => {
+    const a = await admin.projectWithKey('owner');
+    const b = await admin.projectWithKey('claimant');
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    expect(
+      (
+        await admin.call('PUT', `/v1/admin/projects/${a.projectId}/settings`, {
+          time_zone: 'UTC',
+          domains: [domain],
+        })
+      ).status,
+    ).toBe(200);
+
+    const conflict = await admin.call('PUT', `/v1/admin/projects/${b.projectId}/settings`, {
+      time_zone: 'UTC',
+      domains: ['free.example.net', domain],
+    });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect((conflict.body.error as { message: string }).message).toContain(domain);
+    expect((conflict.body.error as { message: string }).message).not.toContain(a.projectId);
+
+    // The second instance learns the owner from the admin topic.
+    await eventually(
+      'the other instance refusing the declared domain',
+      async () =>
+        (
+          await other.call('PUT', `/v1/admin/projects/${b.projectId}/settings`, {
+            time_zone: 'UTC',
+            domains: [domain],
+          })
+        ).status === 409,
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
+
+    // Once the owner lets it go, the other project may declare it.
+    expect(
+      (
+        await admin.call('PUT', `/v1/admin/projects/${a.projectId}/settings`, {
+          time_zone: 'UTC',
+          domains: [],
+        })
+      ).status,
+    ).toBe(200);
+    const taken = await admin.call('PUT', `/v1/admin/projects/${b.projectId}/settings`, {
+      time_zone: 'Europe/Berlin',
+      domains: [domain],
+    });
+    expect(taken.status).toBe(200);
+    expect(settingsOf(b.projectId).length).toBeLessThanOrEqual(1);
+  });
+
+  it('answers 404 for a project that does not exist and 400 naming each bad field', async () => {
+    const missing = await admin.call('PUT', `/v1/admin/projects/${randomUUID()}/settings`, {
+      time_zone: 'UTC',
+      domains: [],
+    });
+    expect(missing.status).toBe(404);
+
+    const { projectId } = await admin.projectWithKey('invalid settings');
+    const invalid = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'US/Eastern',
+      domains: ['https://example.com/'],
+    });
+    expect(invalid.status).toBe(400);
+    const fields = (invalid.body.error as { fields: Array<{ field: string }> }).fields.map((f) => f.field);
+    expect(fields.sort()).toEqual(['domains[0]', 'time_zone']);
+  });
+
+  it('needs admin rights: 401 without them', async () => {
+    const { projectId } = await admin.projectWithKey('no rights');
+    const response = await fetch(`${first.url}/v1/admin/projects/${projectId}/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ time_zone: 'UTC', domains: [] }),
+    });
+    expect(response.status).toBe(401);
+  });
+});
