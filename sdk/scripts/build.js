@@ -38,7 +38,7 @@ const [script] = await Promise.all([
     tsconfigRaw: { compilerOptions: { alwaysStrict: false } },
     // The client's internal property names, shortened: safe because this bundle holds every module that
     // uses them and none of them is the name of a browser API the SDK calls. Add a name here only if so.
-    mangleProps: /^(ls|ss|ref|off|send|post|on|pv|q|mem|open|key|h)$/,
+    mangleProps: /^(ls|ss|ref|off|send|post|pv|q|mem|open|key|h)$/,
   }),
   build({ entryPoints: modules, outdir: dist, format: 'esm', target }),
   build({ entryPoints: modules, outdir: `${dist}/cjs`, format: 'cjs', target }),

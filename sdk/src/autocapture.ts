@@ -1,4 +1,4 @@
-import { cut, safe, type Metadata, type Plugin } from './client.js';
+import { cut, on, safe, type Metadata, type Plugin } from './client.js';
 
 /**
  * Autocapture: clicks that carry intent, and form submissions.
@@ -49,6 +49,6 @@ export const autocapture: Plugin = (c) => {
     if (el && !(el.form && el.type == 'submit' && !el.dataset.eventlens)) capture(el);
   };
   d.addEventListener('submit', submit, true);
-  c.on(d, 'click', watch);
-  c.on(d, 'focusin', watch);
+  on(d, 'click', watch);
+  on(d, 'focusin', watch);
 };

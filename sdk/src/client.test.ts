@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ACCEPTED_FIELDS, HOST, KEY, UUID, mapStorage, names, network, tab } from '../test/support.js';
-import { KEEPALIVE_BUDGET, SESSION_TIMEOUT_MS, cut, keys, store, uuid } from './client.js';
+import { KEEPALIVE_BUDGET, SESSION_TIMEOUT_MS, cut, keys, on, store, uuid } from './client.js';
 
 /** The time zone of the machine running the tests, as the browser reports its own. */
 const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -393,6 +393,21 @@ describe('privacy', () => {
     expect(net.sent).toHaveLength(0);
   });
 
+  it('sends nothing while the visitor\'s eventlens_ignore or plausible_ignore is "true", and again once removed', () => {
+    const local = mapStorage();
+    const { client, net } = tab({ local: local.storage });
+    for (const flag of ['eventlens_ignore', 'plausible_ignore']) {
+      local.data.set(flag, 'true');
+      client.send('while ' + flag);
+      expect(net.sent).toHaveLength(0);
+      local.data.delete(flag);
+    }
+    // Only "true" is the switch, as in Plausible's script.
+    local.data.set('eventlens_ignore', 'false');
+    client.send('resumed');
+    expect(names(net)).toEqual(['resumed']);
+  });
+
   it('sends nothing from an automated browser (navigator.webdriver) unless allowAutomation is set', () => {
     const local = mapStorage();
     const robot = tab({ navigator: { webdriver: true }, local: local.storage });
@@ -413,9 +428,9 @@ describe('privacy', () => {
 
 describe('listeners', () => {
   it('never let an error escape into the page', () => {
-    const { client, w } = tab();
+    const { w } = tab();
     const seen: string[] = [];
-    client.on(w as unknown as Window, 'custom', () => {
+    on(w as unknown as Window, 'custom', () => {
       seen.push('ran');
       throw new Error('boom');
     });
@@ -429,7 +444,7 @@ describe('listeners', () => {
       throw new TypeError('fetch is not a function');
     };
     const { client, w } = tab({ net });
-    client.on(w as unknown as Window, 'go', () => client.send('e'));
+    on(w as unknown as Window, 'go', () => client.send('e'));
     expect(() => w.dispatchEvent(new w.Event('go'))).not.toThrow();
   });
 });

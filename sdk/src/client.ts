@@ -50,7 +50,10 @@ export interface Client {
   key: string;
   /** Referrer of the current view: document.referrer, then the previous URL after an SPA navigation. */
   ref: string;
-  /** Truthy when nothing may be sent: opted out, an automated browser, or Do Not Track / GPC with `respectDnt`. */
+  /**
+   * Truthy when nothing may be sent: opted out (`optOut`, or `eventlens_ignore` / `plausible_ignore` set
+   * to "true" in localStorage), an automated browser, or Do Not Track / GPC with `respectDnt`.
+   */
   off(): unknown;
   /** The hash-routing switch (`hashRouting`): truthy when `#/…` routes are pages. */
   h?: unknown;
@@ -63,8 +66,6 @@ export interface Client {
    * seconds (429, 5xx), or with the network error.
    */
   post(path: string, json: string): Promise<void>;
-  /** addEventListener (capture phase) with the listener wrapped so that it never throws into the page. */
-  on(target: Pick<EventTarget, 'addEventListener'>, type: string, listener: (event: Event) => void): void;
   /** Set by the page-tracking plugin: what `page()` does instead of sending a bare page_view. */
   pv?: () => void;
   /**
@@ -141,6 +142,16 @@ export const store = (open: () => Storage) => {
   };
 };
 
+/**
+ * addEventListener (capture phase) with the listener wrapped so that it never throws into the page. Only
+ * plugins listen: its own export, so that a track-only bundle leaves it out.
+ */
+export const on = (
+  target: Pick<EventTarget, 'addEventListener'>,
+  type: string,
+  listener: (event: Event) => void,
+): void => target.addEventListener(type, safe(listener), true);
+
 /** The keys of a store: storage and memory. Its own function, so that a track-only bundle leaves it out. */
 export const keys = (s: Store): string[] => {
   const keys = Object.keys(s.mem);
@@ -194,6 +205,10 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
     h: o.hashRouting,
     off: () =>
       ls.get('el_o') ||
+      // The visitor's own switch, set by hand in the console (README, "Opting out"); Plausible's too,
+      // so a visitor who opted out of a site's Plausible stays out when the site switches.
+      ls.get('eventlens_ignore') == 'true' ||
+      ls.get('plausible_ignore') == 'true' ||
       (nav.webdriver && !o.allowAutomation) ||
       (o.respectDnt && (nav.doNotTrack == '1' || nav.globalPrivacyControl)),
 
@@ -242,8 +257,6 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
           if (r.status > 499 || r.status == 429) throw +r.headers.get('Retry-After')!;
         });
     },
-
-    on: (target, type, listener) => target.addEventListener(type, safe(listener), true),
   };
   plugins.forEach((p) => p && p(c));
   return c;

@@ -1,4 +1,4 @@
-import { safe, type Plugin } from './client.js';
+import { on, safe, type Plugin } from './client.js';
 
 /**
  * Page tracking: `page_view` when a view starts, `page_leave` with `duration_ms` when it ends, exactly one
@@ -53,11 +53,11 @@ export const pageviews: Plugin = (c) => {
       return result;
     };
   }
-  c.on(w, 'popstate', navigate);
-  c.on(w, 'hashchange', navigate);
-  c.on(d, 'visibilitychange', () => (d.hidden ? end(1) : open ? (started ||= Date.now()) : start()));
-  c.on(w, 'pagehide', () => end(1));
-  c.on(w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && start());
+  on(w, 'popstate', navigate);
+  on(w, 'hashchange', navigate);
+  on(d, 'visibilitychange', () => (d.hidden ? end(1) : open ? (started ||= Date.now()) : start()));
+  on(w, 'pagehide', () => end(1));
+  on(w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && start());
   c.pv = next;
   start();
 };

@@ -1,4 +1,4 @@
-import { keys, safe, type Plugin } from './client.js';
+import { keys, on, safe, type Plugin } from './client.js';
 
 /**
  * The retry queue. An event whose delivery failed in a way worth retrying (network error, 5xx, 429) is
@@ -90,6 +90,6 @@ export const retry: Plugin = (c) => {
       .forEach((k, i) => ((chars += (ls.get(k) || '').length) > QUEUE_CHARS || i >= 200) && ls.set(k));
     schedule(after);
   });
-  c.on(c.w, 'online', flush);
+  on(c.w, 'online', flush);
   flush();
 };

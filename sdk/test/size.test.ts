@@ -26,7 +26,8 @@ const bundle = async (entry: string) => {
 describe('size', () => {
   // 2,412 bytes before client clocks (sent_at), the keepalive budget, code-point cuts, shadow roots, the
   // submit-button rule, hash routing and the automation switch; they add about 250, and the page title
-  // and time zone of EventTracked v2 about 55 (README, "Sizes").
+  // and time zone of EventTracked v2 about 55, the visitor's localStorage switches (eventlens_ignore,
+  // plausible_ignore) about 23 (README, "Sizes").
   it('the script-tag build (every default feature, minified IIFE) is at most 2,750 bytes gzipped', () => {
     const size = gzip(readFileSync(new URL('../dist/eventlens.min.js', import.meta.url)));
     console.log(`dist/eventlens.min.js: ${size} bytes gzip -9`);
