@@ -158,23 +158,6 @@ export function resolvePeriod(
   return 'a pair must be two dates (YYYY-MM-DD) or two ISO 8601 date-times with an offset';
 }
 
-const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
-
-/**
- * True for a time zone name both Intl and PostgreSQL read as an IANA zone: `Area/Location` (or
- * `UTC`). Offsets like `+05:30` are refused: PostgreSQL reads a bare offset POSIX-style, with the
- * opposite sign.
- */
-export function isTimeZone(name: string): boolean {
-  if (!ZONE_NAME.test(name) || /^[+-]|^(?:GMT|UTC)[+-]/i.test(name)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);

@@ -1,8 +1,8 @@
+import { isCanonicalTimeZone as isTimeZone } from '@eventlens/contracts';
 import { describe, expect, test } from 'vitest';
 import {
   addDays,
   isLocalDate,
-  isTimeZone,
   isZonedDateTime,
   localToday,
   monthEnd,

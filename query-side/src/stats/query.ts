@@ -4,11 +4,11 @@
  * dimensions, filters, order_by) against what EventLens implements and answers a message naming the
  * field for anything else.
  */
+import { isCanonicalTimeZone } from '@eventlens/contracts';
 import { z } from 'zod';
 import {
   comparisonPeriod,
   daysBetween,
-  isTimeZone,
   localToday,
   resolvePeriod,
   type ComparisonMode,
@@ -301,7 +301,9 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
  */
 export function parseQuery(body: StatsRequest, projectId: string, nowMs: number): StatsQuery {
   const timeZone = body.timezone ?? 'UTC';
-  if (!isTimeZone(timeZone)) throw new QueryError('timezone', `'${timeZone}' is not an IANA time zone name`);
+  // The same rule as a project's default zone (contracts, TimeZoneName).
+  if (!isCanonicalTimeZone(timeZone))
+    throw new QueryError('timezone', `'${timeZone}' is not an IANA time zone name`);
 
   const metrics = body.metrics.map((name, i): Metric => {
     if ((METRICS as readonly string[]).includes(name)) return name as Metric;
