@@ -144,3 +144,13 @@ export function readerTables(prefix = ''): ReaderTables {
 export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/**
+ * The SQL condition "not bot traffic" on `analytics.events` rows named `alias`:
+ * `(alias.context ->> 'bot') is null`. It is the predicate of migration 002's partial index
+ * (`events_page_views`), and PostgreSQL uses that index only for a query that repeats it, so every
+ * report writes it with this function rather than by hand.
+ */
+export function humanEvents(alias: string): string {
+  return `(${alias}.context ->> 'bot') is null`;
+}

@@ -7,6 +7,7 @@ export {
   ident,
   MIGRATIONS_TABLE,
   READ_MODEL_KINDS,
+  humanEvents,
   readerTables,
   SCHEMA_PREFIX_PATTERN,
   schemaNames,

@@ -11,6 +11,7 @@
  * select visits as they do for visit metrics (`visit:*` the visit's own, `event:*` a visit with such
  * an event).
  */
+import { humanEvents } from '@eventlens/read-model';
 import { z } from 'zod';
 import { Binder, boundsSql, eventSql, filterSql, type StatsTables } from './plan';
 import { parseQuery, type StatsQuery, type StatsRequest } from './query';
@@ -145,7 +146,7 @@ export function planFunnel(funnel: Funnel, tables: StatsTables): FunnelPlan {
     `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
     'e.ts >= bounds.lo',
     'e.ts < bounds.hi',
-    "(e.context ->> 'bot') is null",
+    humanEvents('e'),
     'not s.is_bot',
     ...q.filters.map((f) => filterSql(f, 'visits', q, b, tables.events)),
   ];

@@ -19,6 +19,7 @@
  * Names map to SQL through the fixed tables below; every value the client sent is a bound
  * parameter (`?`, knex.raw), never SQL text.
  */
+import { humanEvents } from '@eventlens/read-model';
 import type { Dimension, Filter, Metric, PropertyDimension, StatsQuery, TimeDimension } from './query';
 
 export interface StatsTables {
@@ -189,7 +190,7 @@ export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, 
     const predicate = positiveSql(positive, expr, filter.values, filter.caseSensitive, b);
     return (
       `(${negated ? 'not ' : ''}exists (select 1 from ${events} x where x.project_id = s.project_id` +
-      ` and x.session_id = s.session_id and (x.context ->> 'bot') is null and ${predicate}))`
+      ` and x.session_id = s.session_id and ${humanEvents('x')} and ${predicate}))`
     );
   }
   const expr = dimensionSql(filter.dimension, side, q, b)!;
@@ -227,7 +228,7 @@ export function boundsSql(q: StatsQuery, b: Binder, tables: StatsTables): string
   const hi = `(${b.bind(p.last, 'date')} + 1)::timestamp at time zone ${b.bind(q.timeZone, 'text')}`;
   return (
     `select coalesce((select date_trunc('day', min(e.ts) at time zone ${tz1}) at time zone ${tz2}` +
-    ` from ${tables.events} e where e.project_id = ${project} and (e.context ->> 'bot') is null), h.hi) as lo, h.hi` +
+    ` from ${tables.events} e where e.project_id = ${project} and ${humanEvents('e')}), h.hi) as lo, h.hi` +
     ` from (select ${hi} as hi) h`
   );
 }
@@ -258,7 +259,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
       'e.ts >= bounds.lo',
       'e.ts < bounds.hi',
-      "(e.context ->> 'bot') is null",
+      humanEvents('e'),
       extraWhere,
       ...q.filters.map((f) => filterSql(f, 'events', q, b, tables.events)),
     ].filter((w) => w !== '');
@@ -300,7 +301,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
             .join(
               ', ',
             )} from ${tables.events} x cross join bounds where x.project_id = ${b.bind(q.projectId, 'uuid')}` +
-          ` and x.ts >= bounds.lo and x.ts < bounds.hi and (x.context ->> 'bot') is null) xe on xe.session_id = s.session_id`;
+          ` and x.ts >= bounds.lo and x.ts < bounds.hi and ${humanEvents('x')}) xe on xe.session_id = s.session_id`;
     const where = [
       `s.project_id = ${b.bind(q.projectId, 'uuid')}`,
       's.first_seen >= bounds.lo',
