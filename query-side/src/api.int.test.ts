@@ -165,6 +165,7 @@ describe('the OpenAPI document', () => {
         'query:session_id',
         'query:from',
         'query:to',
+        'query:filters',
         ...project,
       ].sort(),
     );

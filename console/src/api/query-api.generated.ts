@@ -525,7 +525,7 @@ export interface paths {
     };
     /**
      * List events, latest first
-     * @description Keyset pagination on (timestamp, event_id), newest first. Without from/to the list is not windowed. `limit` above 200 is a 400, not a clamp.
+     * @description Keyset pagination on (timestamp, event_id), newest first. Without from/to the list is not windowed. `limit` above 200 is a 400, not a clamp. `filters` takes the Stats API’s filters on any report dimension (docs/stats-api.md); every event is listed, bot traffic included, unless a filter leaves it out.
      */
     get: {
       parameters: {
@@ -544,6 +544,8 @@ export interface paths {
           from?: string;
           /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
           to?: string;
+          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
+          filters?: string;
           /** @description Console sessions: the project to read (or send the X-EventLens-Project header). Read keys: may be omitted; another project than the key’s answers 404. */
           project_id?: string;
         };
@@ -701,7 +703,7 @@ export interface paths {
     };
     /**
      * Export events as CSV, latest first
-     * @description Every event matching the filters (those of GET /v1/events, without paging), as RFC 4180 CSV (UTF-8, CRLF, a header row), streamed. Columns: event_id, event_name, timestamp, received_at, session_id, user_id, anonymous_id, url, referrer, page_title, utm_source, utm_medium, utm_campaign, utm_term, utm_content, screen_width, screen_height, language, time_zone, client_sent_at, browser, browser_version, os, os_version, device_type, country, metadata, context; times are ISO 8601 UTC, metadata and context are JSON text, an absent value is an empty cell. Text cells that start with = + - @, a tab or a carriage return get a leading single quote unless `raw` is true (CSV injection). Errors before the first byte are the usual JSON error; a failure after it aborts the transfer. One export is bounded by EVENTLENS_QUERY_EXPORT_TIMEOUT_MS.
+     * @description Every event matching the filters (those of GET /v1/events, `filters` included, without paging), as RFC 4180 CSV (UTF-8, CRLF, a header row), streamed. Columns: event_id, event_name, timestamp, received_at, session_id, user_id, anonymous_id, url, referrer, page_title, utm_source, utm_medium, utm_campaign, utm_term, utm_content, screen_width, screen_height, language, time_zone, client_sent_at, browser, browser_version, os, os_version, device_type, country, metadata, context; times are ISO 8601 UTC, metadata and context are JSON text, an absent value is an empty cell. Text cells that start with = + - @, a tab or a carriage return get a leading single quote unless `raw` is true (CSV injection). Errors before the first byte are the usual JSON error; a failure after it aborts the transfer. One export is bounded by EVENTLENS_QUERY_EXPORT_TIMEOUT_MS.
      */
     get: {
       parameters: {
@@ -716,6 +718,8 @@ export interface paths {
           from?: string;
           /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
           to?: string;
+          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
+          filters?: string;
           /** @description true or 1: cells exactly as stored. By default a text cell that starts with = + - @, a tab or a carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula. */
           raw?: '0' | '1' | 'true' | 'false';
           /** @description Console sessions: the project to read (or send the X-EventLens-Project header). Read keys: may be omitted; another project than the key’s answers 404. */

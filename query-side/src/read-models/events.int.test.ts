@@ -1,15 +1,26 @@
 /**
  * Given a few hundred events in two projects, when the explorer pages through them with and without
  * filters, then every row of the caller's project comes exactly once, latest first, and nothing of
- * the other project ever does.
+ * the other project ever does. Given a known set of visits and events in a third project, the
+ * Stats API's filters (`filters`) list exactly the matching events, bots included unless a filter
+ * leaves them out, page by keyset, ride the keyset index, and a bad filter is a 400 naming it.
  */
 import { randomUUID } from 'node:crypto';
+import knex from 'knex';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test-support/database';
-import { insertEvents, seedTenants, type EventFixture, type Tenants } from '../test-support/fixtures';
+import {
+  insertEvents,
+  insertKey,
+  insertProject,
+  seedTenants,
+  type EventFixture,
+  type Tenants,
+} from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
 import { sessionCookie } from '../test-support/session';
-import { EventsPage } from './events';
+import { readerTables } from '@eventlens/read-model';
+import { EventsPage, eventsQuery, parseEventFilters } from './events';
 
 let tdb: TestDatabase;
 let server: TestServer;
@@ -214,5 +225,315 @@ describe('tenancy', () => {
     expect(ids.some((id) => idsB.includes(id))).toBe(false);
     const b = await walk('limit=200', { key: t.readKeyB });
     expect(new Set(b.ids)).toEqual(new Set(idsB));
+  });
+});
+
+/**
+ * Project C: three visits and the events the projection would have made them from, a bot's events
+ * (no visit: bots make none), a server-side event without a session, and in project B a visit
+ * with the same session id as one of C's (the join must not cross projects).
+ */
+const C_DAY = Date.UTC(2025, 4, 1, 9);
+const at = (minute: number) => new Date(C_DAY + minute * 60_000);
+interface KnownEvent {
+  id: string;
+  name: string;
+  session: string | null;
+  url: string | null;
+  minute: number;
+  bot?: boolean;
+  metadata?: Record<string, unknown>;
+}
+const known: KnownEvent[] = [
+  {
+    id: 'c0000000-0000-4000-8000-000000000001',
+    name: 'page_view',
+    session: 'v1',
+    url: 'https://c.test/',
+    minute: 0,
+  },
+  {
+    id: 'c0000000-0000-4000-8000-000000000002',
+    name: 'page_view',
+    session: 'v1',
+    url: 'https://c.test/blog/a',
+    minute: 1,
+  },
+  {
+    id: 'c0000000-0000-4000-8000-000000000003',
+    name: 'click',
+    session: 'v1',
+    url: 'https://c.test/blog/a#top',
+    minute: 2,
+  },
+  {
+    id: 'c0000000-0000-4000-8000-000000000004',
+    name: 'page_view',
+    session: 'v2',
+    url: 'https://c.test/pricing',
+    minute: 3,
+  },
+  {
+    id: 'c0000000-0000-4000-8000-000000000005',
+    name: 'signup',
+    session: 'v2',
+    url: 'https://c.test/pricing?plan=pro',
+    minute: 4,
+    metadata: { plan: 'pro' },
+  },
+  {
+    id: 'c0000000-0000-4000-8000-000000000006',
+    name: 'page_view',
+    session: 'v3',
+    url: 'https://c.test/blog/b?x=1',
+    minute: 5,
+  },
+  {
+    id: 'c0000000-0000-4000-8000-000000000007',
+    name: 'page_view',
+    session: 'bot-1',
+    url: 'https://c.test/blog/a',
+    minute: 6,
+    bot: true,
+  },
+  {
+    id: 'c0000000-0000-4000-8000-000000000008',
+    name: 'purchase',
+    session: null,
+    url: null,
+    minute: 7,
+    metadata: { plan: 'team' },
+  },
+];
+/** Visits of C: v1 from Google in Germany on Firefox, v2 direct from the US on Chrome, v3 from Google in the US. */
+const visits = [
+  {
+    session: 'v1',
+    source: 'Google',
+    browser: 'Firefox',
+    country: 'DE',
+    utm_campaign: 'spring',
+    entry: '/',
+    exit: '/blog/a',
+  },
+  {
+    session: 'v2',
+    source: 'Direct / None',
+    browser: 'Chrome',
+    country: 'US',
+    utm_campaign: null,
+    entry: '/pricing',
+    exit: '/pricing',
+  },
+  {
+    session: 'v3',
+    source: 'Google',
+    browser: 'Chrome',
+    country: 'US',
+    utm_campaign: null,
+    entry: '/blog/b',
+    exit: '/blog/b',
+  },
+];
+let projectC: string;
+let readKeyC: string;
+
+async function insertVisit(projectId: string, v: (typeof visits)[number], first: Date): Promise<void> {
+  await tdb.owner.query(
+    `insert into analytics.sessions (project_id, session_id, first_seen, last_seen, event_count, page_views,
+       entry_path, exit_path, source, utm_campaign, browser, country)
+     values ($1, $2, $3, $3, 1, 1, $4, $5, $6, $7, $8, $9)`,
+    [projectId, v.session, first, v.entry, v.exit, v.source, v.utm_campaign, v.browser, v.country],
+  );
+}
+
+beforeAll(async () => {
+  projectC = await insertProject(tdb.owner, 'Project C');
+  readKeyC = (await insertKey(tdb.owner, projectC, 'read')).key;
+  await insertEvents(
+    tdb.owner,
+    known.map((e) => ({
+      project_id: projectC,
+      event_id: e.id,
+      event_name: e.name,
+      session_id: e.session,
+      anonymous_id: 'anon-c',
+      url: e.url,
+      ts: at(e.minute),
+      metadata: e.metadata ?? {},
+      context: (e.bot ? { bot: 'crawler' } : {}) as Record<string, string>,
+    })),
+  );
+  for (const v of visits) await insertVisit(projectC, v, at(0));
+  // Project B has a visit v2 from Google: C's v2 stays Direct.
+  await insertVisit(t.projectB, { ...visits[1]!, source: 'Google' }, at(0));
+});
+
+const ids = (...n: number[]) => n.map((i) => known[i - 1]!.id);
+
+async function walkC(filters: unknown, extra = '', limit = 2) {
+  const q = `filters=${encodeURIComponent(JSON.stringify(filters))}&limit=${limit}${extra}`;
+  return (await walk(q, { key: readKeyC })).ids;
+}
+
+describe('Stats API filters (filters=)', () => {
+  test.each([
+    [
+      'a visit dimension: the events of visits from Google, no bot',
+      [['is', 'visit:source', ['Google']]],
+      ids(6, 3, 2, 1),
+    ],
+    [
+      'is_not on a visit dimension: events without such a visit, bots and server-side ones too',
+      [['is_not', 'visit:source', ['Google']]],
+      ids(8, 7, 5, 4),
+    ],
+    [
+      'a page (the path as the reports have it), bots included',
+      [['contains', 'event:page', ['/blog']]],
+      ids(7, 6, 3, 2),
+    ],
+    ['a page exactly: no query string, no anchor', [['is', 'event:page', ['/pricing']]], ids(5, 4)],
+    [
+      'two filters: both apply',
+      [
+        ['is', 'visit:browser', ['Chrome']],
+        ['is', 'event:name', ['page_view']],
+      ],
+      ids(6, 4),
+    ],
+    [
+      'or',
+      [
+        [
+          'or',
+          [
+            ['is', 'visit:country', ['DE']],
+            ['is', 'event:name', ['signup']],
+          ],
+        ],
+      ],
+      ids(5, 3, 2, 1),
+    ],
+    ['not', [['not', ['is', 'event:name', ['page_view']]]], ids(8, 5, 3)],
+    [
+      'and inside not',
+      [
+        [
+          'not',
+          [
+            'and',
+            [
+              ['is', 'visit:country', ['US']],
+              ['is', 'event:name', ['page_view']],
+            ],
+          ],
+        ],
+      ],
+      ids(8, 7, 5, 3, 2, 1),
+    ],
+    ['a metadata key', [['is', 'event:props:plan', ['pro', 'team']]], ids(8, 5)],
+    ['case-insensitive', [['is', 'visit:browser', ['firefox'], { case_sensitive: false }]], ids(3, 2, 1)],
+    ['matches', [['matches', 'visit:utm_campaign', ['^spr']]], ids(3, 2, 1)],
+    ['nothing', [['is', 'visit:country', ['FR']]], []],
+    ['an empty list: no filter', [], ids(8, 7, 6, 5, 4, 3, 2, 1)],
+  ])('%s, paged by 2', async (_name, filters, expected) => {
+    expect(await walkC(filters)).toEqual(expected);
+  });
+
+  test('with the other parameters: event name and a time range', async () => {
+    const range = `&from=${at(1).toISOString()}&to=${at(6).toISOString()}&event_name=page_view`;
+    expect(await walkC([['is', 'visit:source', ['Google']]], range)).toEqual(ids(6, 2));
+  });
+
+  test('a console session reading C sees the same; another project’s key is a 404', async () => {
+    const filters = encodeURIComponent(JSON.stringify([['is', 'visit:source', ['Google']]]));
+    const page = await server.get(`/v1/events?project_id=${projectC}&filters=${filters}`, {
+      cookie: sessionCookie(),
+    });
+    expect(EventsPage.parse(await page.json()).items.map((e) => e.event_id)).toEqual(ids(6, 3, 2, 1));
+    const other = await server.get(`/v1/events?project_id=${projectC}&filters=${filters}`, {
+      key: t.readKeyA,
+    });
+    expect(other.status).toBe(404);
+  });
+
+  test.each([
+    ['not JSON', 'garbage', 'filters', /must be JSON/],
+    ['not a list', '{"a":1}', 'filters', /must be a list of filters/],
+    ['a filter that is no list', '[["is","event:name",["x"]], "visit:source"]', 'filters[1]', /Stats API/],
+    [
+      'an unknown dimension',
+      '[["is","visit:sorce",["Google"]]]',
+      'filters[0][1]',
+      /unknown or unsupported dimension 'visit:sorce'; use one of event:page, .*visit:source/,
+    ],
+    [
+      'values that are no list',
+      '[["is","event:page",["/"]],["is","visit:source","Google"]]',
+      'filters[1][2]',
+      /must be 1 to 100 strings/,
+    ],
+    ['an unknown operator', '[["equals","event:page",["/"]]]', 'filters[0][0]', /use is, is_not, contains/],
+    ['a time dimension', '[["is","time:day",["2025-05-01"]]]', 'filters[0][1]', /cannot be filtered on/],
+    [
+      'a nested mistake',
+      '[["or",[["is","event:name",["a"]],["is","visit:x",["y"]]]]]',
+      'filters[0][1][1][1]',
+      /unknown or unsupported dimension/,
+    ],
+    [
+      'more than 30',
+      JSON.stringify(Array.from({ length: 31 }, () => ['is', 'event:name', ['a']])),
+      'filters',
+      /Too big/,
+    ],
+    [
+      'a regular expression PostgreSQL cannot compile',
+      '[["matches","event:page",["("]]]',
+      'filters',
+      /regular expression/,
+    ],
+  ])('%s is a 400 naming the filter and the fix', async (_name, text, field, message) => {
+    const response = await server.get(`/v1/events?filters=${encodeURIComponent(text)}`, { key: readKeyC });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as {
+      error: { code: string; fields: Array<{ field: string; message: string }> };
+    };
+    expect(body.error.code).toBe('INVALID_FIELD');
+    expect(body.error.fields.map((f) => f.field)).toEqual([field]);
+    expect(body.error.fields[0]!.message).toMatch(message);
+  });
+
+  test('a filtered page rides the keyset index, and a visit filter looks visits up by key', async () => {
+    const filters = parseEventFilters(
+      JSON.stringify([
+        ['is', 'visit:source', ['Google']],
+        ['contains', 'event:page', ['/blog']],
+      ]),
+      projectC,
+    );
+    const { sql, bindings } = eventsQuery(knex({ client: 'pg' }), readerTables(), {
+      projectId: projectC,
+      limit: 50,
+      filters: filters!,
+    })
+      .toSQL()
+      .toNative();
+    const client = await tdb.owner.connect();
+    try {
+      await client.query('begin');
+      // A small table would be read whole whatever its indexes: ask what the planner can do.
+      await client.query('set local enable_seqscan = off');
+      await client.query('set local enable_sort = off');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, bindings as unknown[]);
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/Index Scan using events_keyset on events e/);
+      expect(plan).toMatch(/Index Scan using sessions_pkey on sessions es/);
+      expect(plan).not.toMatch(/Sort/);
+      await client.query('rollback');
+    } finally {
+      client.release();
+    }
   });
 });

@@ -1,15 +1,38 @@
 /**
  * The explorer over `analytics.events`: latest first, keyset pagination on (ts, event_id) so the
- * first page and the thousandth cost the same, and every query rides an index of ddl.ts
- * (`events_keyset`, or `events_by_name` / `events_by_user` / `events_by_session` when filtered).
+ * first page and the thousandth cost the same, and every query rides an index of the read model's
+ * migrations (`events_keyset`, or `events_by_name` / `events_by_user` / `events_by_session` when
+ * filtered).
+ *
+ * Besides event name, user, session and time, the explorer takes the Stats API's filters
+ * (`filters`: the JSON of `[["is", "visit:source", ["Google"]], …]`, docs/stats-api.md, Filters),
+ * parsed by the Stats API's own request parser (stats/query.ts) and compiled to SQL by its own
+ * compiler (`filterSql` of stats/plan.ts, side `events`), so a filter means the same rows here as
+ * in every report. A `visit:*` filter reads the event's visit: `analytics.sessions` joined by
+ * (project, session) — a primary-key lookup per row walked in keyset order, which keeps the order
+ * served by the index.
+ *
+ * Bot traffic is listed like any other event (the explorer shows what was received); a filter on a
+ * `visit:*` dimension keeps only events with a visit, and bot events make none (docs/DESIGN.md,
+ * Visits), so `is` on a visit dimension never lists a bot's event while `is_not` does.
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { EventsRow, ReaderTables } from '@eventlens/read-model';
 import { decodeCursor, encodeCursor, cursorTimestampSql } from '../http/cursor';
-import { invalidField, notFound } from '../http/errors';
+import { invalidField, notFound, type ApiError } from '../http/errors';
 import { checkOpenRange, cursorParam, fromParam, iso, limitParam, textFilter, toParam } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
+import { Binder, filterSql } from '../stats/plan';
+import {
+  EVENT_DIMENSIONS,
+  parseQuery,
+  QueryError,
+  StatsRequest,
+  VISIT_DIMENSIONS,
+  type Filter,
+  type StatsQuery,
+} from '../stats/query';
 import { JsonObject, NextCursor, Timestamp, Uuid, toIso } from './schemas';
 
 export const EventItem = z
@@ -32,6 +55,16 @@ export const EventsPage = z
   .object({ items: z.array(EventItem), next_cursor: NextCursor })
   .meta({ id: 'EventsPage' });
 
+/** The longest `filters` parameter: the Stats API's body limit is 16 KB; a URL is smaller. */
+export const MAX_FILTERS_PARAM = 8000;
+
+/** `filters`: the Stats API's filter language, as JSON text in one query parameter. */
+export const filtersParam = z.string().min(1).max(MAX_FILTERS_PARAM).optional().meta({
+  description:
+    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit).',
+  example: '[["is","visit:source",["Google"]],["contains","event:page",["/blog"]]]',
+});
+
 export const EventsQuery = z.strictObject({
   cursor: cursorParam,
   limit: limitParam(50),
@@ -40,7 +73,56 @@ export const EventsQuery = z.strictObject({
   session_id: textFilter('Only events of this session id.'),
   from: fromParam,
   to: toParam,
+  filters: filtersParam,
 });
+
+/** `filters.1.1` (the Stats API's path) as this parameter names it: `filters[1][1]`. */
+const bracketed = (field: string) => field.replace(/\.(\d+)/g, '[$1]');
+
+const EXAMPLE = '[["is","visit:source",["Google"]],["contains","event:page",["/blog"]]]';
+const DIMENSIONS = [...EVENT_DIMENSIONS, 'event:props:<key>', ...VISIT_DIMENSIONS].join(', ');
+
+/** What to do about a refused filter, after what is wrong with it. */
+function fix(message: string): string {
+  if (/dimension|filtered on/.test(message)) return `${message}; use one of ${DIMENSIONS}`;
+  if (/operator/.test(message))
+    return `${message}; use is, is_not, contains, contains_not, matches, matches_not, or and/or/not`;
+  return `${message}; write filters as in the Stats API, e.g. ${EXAMPLE}`;
+}
+
+/**
+ * The parsed `filters` parameter: the Stats API's filters (its parser, so they mean what they mean
+ * in every report), with the query they belong to (the compiler reads its zone), or undefined when
+ * absent or `[]`. A 400 naming the filter (`filters[1][1]`) and the fix otherwise.
+ */
+export function parseEventFilters(text: string | undefined, projectId: string): StatsQuery | undefined {
+  if (text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalidField('filters', `must be JSON: a list of Stats API filters, e.g. ${EXAMPLE}`);
+  }
+  const shape = StatsRequest.shape.filters.safeParse(json);
+  if (!shape.success) {
+    const issue = shape.error.issues[0]!;
+    const field = bracketed(['filters', ...issue.path].join('.'));
+    throw invalidField(field, fix(Array.isArray(json) ? issue.message : 'must be a list of filters'));
+  }
+  if (!shape.data || shape.data.length === 0) return undefined;
+  try {
+    // The Stats API's parser reads a whole request: these filters, over any range (unused here).
+    return parseQuery(
+      { site_id: projectId, metrics: ['events'], date_range: 'day', filters: shape.data },
+      projectId,
+      Date.now(),
+    );
+  } catch (error) {
+    if (!(error instanceof QueryError)) throw error;
+    const message = error.message.slice(error.field.length + 2);
+    throw invalidField(bracketed(error.field), fix(message));
+  }
+}
 
 export const EventParams = z.strictObject({ event_id: Uuid.meta({ description: 'The event id.' }) });
 
@@ -61,10 +143,11 @@ export const EVENT_COLUMNS = [
   'context',
 ] as const;
 
+/** The explorer's columns of `analytics.events` aliased `e`, which the Stats API's compiler names it. */
 export function selectEvents(db: Knex, tables: ReaderTables) {
-  return db(tables.events).select<EventRow[]>([
-    ...EVENT_COLUMNS,
-    db.raw(`${cursorTimestampSql('ts')} as ts_key`),
+  return db({ e: tables.events }).select<EventRow[]>([
+    ...EVENT_COLUMNS.map((c) => `e.${c}`),
+    db.raw(`${cursorTimestampSql('e.ts')} as ts_key`),
   ]);
 }
 
@@ -93,39 +176,87 @@ export interface ListEventsInput {
   session_id?: string;
   from?: number;
   to?: number;
+  /** Stats API filters (parseEventFilters), all of which apply. */
+  filters?: StatsQuery;
 }
 
 /** The explorer's filters (tenancy first), shared by the list and the CSV export (export.ts). */
 export type EventFilters = Omit<ListEventsInput, 'limit' | 'cursor'>;
 
-/** Adds the caller's project and the filters to a query over analytics.events; ts is [from, to). */
-export function whereEventFilters<Q extends Knex.QueryBuilder>(q: Q, input: EventFilters): Q {
-  q.where('project_id', input.projectId);
-  if (input.event_name !== undefined) q.where('event_name', input.event_name);
-  if (input.user_id !== undefined) q.where('user_id', input.user_id);
-  if (input.session_id !== undefined) q.where('session_id', input.session_id);
-  if (input.from !== undefined) q.where('ts', '>=', iso(input.from));
-  if (input.to !== undefined) q.where('ts', '<', iso(input.to));
+function readsVisit(filter: Filter): boolean {
+  if ('filters' in filter) return filter.filters.some(readsVisit);
+  if ('filter' in filter) return readsVisit(filter.filter);
+  return filter.dimension.startsWith('visit:');
+}
+
+/**
+ * Adds the caller's project and the filters to a query over analytics.events aliased `e`
+ * (selectEvents); ts is [from, to). The Stats API's filters are its compiler's SQL, every value
+ * a bound parameter; a `visit:*` filter left-joins the event's visit as `es`, as the compiler
+ * expects (no visit: every visit value is null, so `is` fails and `is_not` passes).
+ */
+export function whereEventFilters<Q extends Knex.QueryBuilder>(
+  q: Q,
+  tables: ReaderTables,
+  input: EventFilters,
+): Q {
+  q.where('e.project_id', input.projectId);
+  if (input.event_name !== undefined) q.where('e.event_name', input.event_name);
+  if (input.user_id !== undefined) q.where('e.user_id', input.user_id);
+  if (input.session_id !== undefined) q.where('e.session_id', input.session_id);
+  if (input.from !== undefined) q.where('e.ts', '>=', iso(input.from));
+  if (input.to !== undefined) q.where('e.ts', '<', iso(input.to));
+  const stats = input.filters;
+  if (stats && stats.filters.length > 0) {
+    if (stats.filters.some(readsVisit)) {
+      q.leftJoin({ es: tables.sessions }, function on() {
+        this.on('es.project_id', '=', 'e.project_id').andOn('es.session_id', '=', 'e.session_id');
+      });
+    }
+    const b = new Binder();
+    const sql = stats.filters.map((f) => filterSql(f, 'events', stats, b, tables.events)).join(' and ');
+    q.whereRaw(sql, b.bindings as Knex.RawBinding[]);
+  }
   return q;
 }
 
+/** Latest first, event id breaking ties: the keyset's order. */
+export const NEWEST_FIRST = [
+  { column: 'e.ts', order: 'desc' },
+  { column: 'e.event_id', order: 'desc' },
+] as const;
+
 /** The explorer's query (limit + 1 rows, to know whether a next page exists). */
 export function eventsQuery(db: Knex, tables: ReaderTables, input: ListEventsInput) {
-  const q = whereEventFilters(selectEvents(db, tables), input);
+  const q = whereEventFilters(selectEvents(db, tables), tables, input);
   if (input.cursor !== undefined) {
     const [ts, id] = decodeCursor('events', input.cursor);
-    q.whereRaw('(ts, event_id) < (?::timestamptz, ?::uuid)', [ts, id]);
+    q.whereRaw('(e.ts, e.event_id) < (?::timestamptz, ?::uuid)', [ts, id]);
   }
-  return q
-    .orderBy([
-      { column: 'ts', order: 'desc' },
-      { column: 'event_id', order: 'desc' },
-    ])
-    .limit(input.limit + 1);
+  return q.orderBy([...NEWEST_FIRST]).limit(input.limit + 1);
+}
+
+/**
+ * A `matches` filter's pattern that PostgreSQL cannot compile (SQLSTATE 2201B) is the client's
+ * mistake: a 400 naming `filters`, as the Stats API answers it.
+ */
+export function regexError(error: unknown): ApiError | undefined {
+  const e = error as { code?: unknown; severity?: unknown };
+  if (e?.code === '2201B' && typeof e.severity === 'string')
+    return invalidField(
+      'filters',
+      'a regular expression PostgreSQL cannot compile; fix the matches/matches_not pattern (PostgreSQL syntax)',
+    );
+  return undefined;
 }
 
 export async function listEvents(db: Knex, tables: ReaderTables, input: ListEventsInput) {
-  const rows = await eventsQuery(db, tables, input);
+  let rows: EventRow[];
+  try {
+    rows = await eventsQuery(db, tables, input);
+  } catch (error) {
+    throw regexError(error) ?? error;
+  }
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
@@ -144,14 +275,21 @@ export function eventRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
       summary: 'List events, latest first',
       description:
         'Keyset pagination on (timestamp, event_id), newest first. Without from/to the list is not windowed. ' +
-        '`limit` above 200 is a 400, not a clamp.',
+        '`limit` above 200 is a 400, not a clamp. `filters` takes the Stats API’s filters on any report dimension ' +
+        '(docs/stats-api.md); every event is listed, bot traffic included, unless a filter leaves it out.',
       auth: 'project',
       query: EventsQuery,
       response: { status: 200, description: 'A page of events.', schema: EventsPage },
       async handle({ auth, query }) {
         const problem = checkOpenRange(query.from, query.to);
         if (problem) throw invalidField('from', problem);
-        return listEvents(db, tables, { ...query, projectId: auth.projectId });
+        const { filters, ...rest } = query;
+        const parsed = parseEventFilters(filters, auth.projectId);
+        return listEvents(db, tables, {
+          ...rest,
+          projectId: auth.projectId,
+          ...(parsed ? { filters: parsed } : {}),
+        });
       },
     }),
     defineRoute({
@@ -164,7 +302,7 @@ export function eventRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
       response: { status: 200, description: 'The event.', schema: EventItem },
       async handle({ auth, params }) {
         const row = await selectEvents(db, tables)
-          .where({ project_id: auth.projectId, event_id: params.event_id })
+          .where({ 'e.project_id': auth.projectId, 'e.event_id': params.event_id })
           .first();
         if (!row) throw notFound('event');
         return toEventItem(row);

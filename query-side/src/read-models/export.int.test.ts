@@ -1,7 +1,7 @@
 /**
  * Given events in two projects (a few with every kind of awkward text, and 120 000 seeded server
  * side), when GET /v1/events.csv exports them, then the CSV is exactly RFC 4180 with the explorer's
- * filters and tenancy, the whole export streams with a heap far smaller than the file, and a client
+ * filters (the Stats API's `filters` too) and tenancy, the whole export streams with a heap far smaller than the file, and a client
  * that goes away (or an export past its timeout) gives its connection back.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -96,6 +96,17 @@ beforeAll(async () => {
     [t.projectA, BIG_ROWS],
   );
   await tdb.owner.query('analyze analytics.events');
+  // Visits: A's s-1 came from Google; B's s-1 (the same session id) from Twitter.
+  for (const [project, source] of [
+    [t.projectA, 'Google'],
+    [t.projectB, 'Twitter'],
+  ] as const) {
+    await tdb.owner.query(
+      `insert into analytics.sessions (project_id, session_id, first_seen, last_seen, event_count, source)
+       values ($1, 's-1', '2025-06-01T10:00:01Z', '2025-06-01T10:00:02Z', 2, $2)`,
+      [project, source],
+    );
+  }
 });
 
 afterAll(async () => {
@@ -179,6 +190,57 @@ describe('filters and tenancy', () => {
     expect(
       await ids(await server.get(`/v1/events.csv?from=2025-06-01T10:00:01Z&to=2025-06-01T10:00:02Z`, key)),
     ).toEqual([ID2]);
+  });
+
+  test('the Stats API filters narrow the CSV as they narrow the explorer', async () => {
+    const key = { key: t.readKeyA };
+    const csv = (filters: unknown) =>
+      server.get(`/v1/events.csv?${SMALL}&filters=${encodeURIComponent(JSON.stringify(filters))}`, key);
+    const list = async (filters: unknown) => {
+      const res = await server.get(
+        `/v1/events?${SMALL}&filters=${encodeURIComponent(JSON.stringify(filters))}`,
+        key,
+      );
+      return ((await res.json()) as { items: Array<{ event_id: string }> }).items.map((e) => e.event_id);
+    };
+    const cases: Array<[unknown, string[]]> = [
+      [[['is', 'visit:source', ['Google']]], [ID3, ID2]],
+      [[['is_not', 'visit:source', ['Google']]], [ID1]],
+      // B's visit of the same session id is B's: never joined to A's events.
+      [[['is', 'visit:source', ['Twitter']]], []],
+      [[['is', 'event:page', ['/']]], [ID3]],
+      [
+        [
+          [
+            'or',
+            [
+              ['is', 'event:name', ['page_view']],
+              ['contains', 'event:props:note', ['line2']],
+            ],
+          ],
+        ],
+        [ID3, ID1],
+      ],
+    ];
+    for (const [filters, expected] of cases) {
+      expect(await ids(await csv(filters))).toEqual(expected);
+      expect(await list(filters)).toEqual(expected);
+    }
+  });
+
+  test('a bad filter is a JSON 400 naming it, before the first byte', async () => {
+    const key = { key: t.readKeyA };
+    for (const [text, field] of [
+      ['[["is","visit:sorce",["Google"]]]', 'filters[0][1]'],
+      ['[["matches","event:page",["("]]]', 'filters'],
+      ['nope', 'filters'],
+    ]) {
+      const res = await server.get(`/v1/events.csv?filters=${encodeURIComponent(text!)}`, key);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect((await errorOf(res)).error.fields?.map((f) => f.field)).toEqual([field]);
+    }
+    await expectReleased();
   });
 
   test("another project's events never appear; its key cannot name project A", async () => {

@@ -30,7 +30,14 @@ import type { EventsRow, ReaderTables } from '@eventlens/read-model';
 import { invalidField, type Logger } from '../http/errors';
 import { checkOpenRange, fromParam, textFilter, toParam } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
-import { whereEventFilters, type EventFilters } from './events';
+import {
+  filtersParam,
+  NEWEST_FIRST,
+  parseEventFilters,
+  regexError,
+  whereEventFilters,
+  type EventFilters,
+} from './events';
 import { toIso, toIsoOrNull } from './schemas';
 
 /** Rows fetched per round trip of the cursor: small enough for a flat heap, large enough to be fast. */
@@ -70,7 +77,8 @@ export const CSV_COLUMNS = [
 
 type ExportRow = Pick<EventsRow, Exclude<(typeof CSV_COLUMNS)[number], 'timestamp'> | 'ts'>;
 
-const SELECTED: Array<keyof ExportRow> = CSV_COLUMNS.map((c) => (c === 'timestamp' ? 'ts' : c));
+/** The columns of `analytics.events` (aliased `e`, as the explorer's query names it) in CSV order. */
+const SELECTED: string[] = CSV_COLUMNS.map((c) => `e.${c === 'timestamp' ? 'ts' : c}`);
 
 export const ExportQuery = z.strictObject({
   event_name: textFilter('Only events with this exact name.'),
@@ -78,6 +86,7 @@ export const ExportQuery = z.strictObject({
   session_id: textFilter('Only events of this session id.'),
   from: fromParam,
   to: toParam,
+  filters: filtersParam,
   raw: z
     .enum(['true', 'false', '1', '0'])
     .optional()
@@ -176,7 +185,7 @@ export function exportRoutes(db: Knex, tables: ReaderTables, options: ExportOpti
       tag: 'explorer',
       summary: 'Export events as CSV, latest first',
       description:
-        'Every event matching the filters (those of GET /v1/events, without paging), as RFC 4180 CSV (UTF-8, CRLF, a header row), streamed. ' +
+        'Every event matching the filters (those of GET /v1/events, `filters` included, without paging), as RFC 4180 CSV (UTF-8, CRLF, a header row), streamed. ' +
         'Columns: ' +
         CSV_COLUMNS.join(', ') +
         '; times are ISO 8601 UTC, metadata and context are JSON text, an absent value is an empty cell. ' +
@@ -195,13 +204,15 @@ export function exportRoutes(db: Knex, tables: ReaderTables, options: ExportOpti
       async handle({ auth, query, req, res }) {
         const problem = checkOpenRange(query.from, query.to);
         if (problem) throw invalidField('from', problem);
-        const { raw, ...filters } = query;
-        const input: EventFilters = { ...filters, projectId: auth.projectId };
-        const { sql, bindings } = whereEventFilters(db(tables.events).select(SELECTED), input)
-          .orderBy([
-            { column: 'ts', order: 'desc' },
-            { column: 'event_id', order: 'desc' },
-          ])
+        const { raw, filters, ...rest } = query;
+        const parsed = parseEventFilters(filters, auth.projectId);
+        const input: EventFilters = {
+          ...rest,
+          projectId: auth.projectId,
+          ...(parsed ? { filters: parsed } : {}),
+        };
+        const { sql, bindings } = whereEventFilters(db({ e: tables.events }).select(SELECTED), tables, input)
+          .orderBy([...NEWEST_FIRST])
           .toSQL()
           .toNative();
 
@@ -249,7 +260,8 @@ export function exportRoutes(db: Knex, tables: ReaderTables, options: ExportOpti
             res.destroy();
             return undefined;
           }
-          throw error;
+          // Before the first byte (the first fetch compiles the filters): a 400 naming `filters`.
+          throw (res.headersSent ? undefined : regexError(error)) ?? error;
         } finally {
           req.socket.off('close', onClientClose);
           rows?.destroy();
