@@ -1,0 +1,516 @@
+/**
+ * Issue 14's acceptance test: a fresh project fed a known set of visits (test/browser/known-visits.ts:
+ * visitors, bounces, sources, devices, countries, funnel drop-offs, across New York's clock change
+ * and around midnight in India, +05:30) through the real ingestion API gets exactly the answers
+ * written there by hand, from the Stats API (POST /api/v2/query and /api/v2/funnel, with the
+ * project's read key) and in the console in Chromium (the Overview's KPI row, chart and panels in
+ * the chosen zone and a custom range, and the Funnels screen).
+ *
+ * One scenario in order against the running stack: the set is sent first, then read back.
+ * `KNOWN_VISITS_SUNDAY=2026-03-08` runs it around another clock change than the latest one (by
+ * default the set lies in the week of the latest; see the fixture).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  CONSOLE_KPIS,
+  addDays,
+  anchorAt,
+  answersFor,
+  knownEvents,
+  type Anchor,
+  type Answers,
+  type KnownEvent,
+  type Row,
+} from './browser/known-visits';
+import {
+  consoleDir,
+  eventually,
+  launchChromium,
+  logIn,
+  newContext,
+  readStack,
+  screenshot,
+  startConsole,
+  type ConsoleServer,
+  type Stack,
+} from './browser/support';
+
+const NEW_YORK = 'America/New_York';
+const KOLKATA = 'Asia/Kolkata';
+const run = `kv-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+let stack: Stack;
+let adminToken: string;
+let anchor: Anchor;
+let answers: Answers;
+let events: KnownEvent[];
+let project: { id: string; writeKey: string; readKey: string };
+let server: ConsoleServer;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+
+/** New York's (and India's) local date `n` days after the Sunday of the clock change. */
+const day = (n: number) => addDays(anchor.sunday, n);
+
+/** The stack's admin token: .eventlens/dev.json, where readStack() found the rest. */
+function readAdminToken(): string {
+  const home = process.env.EVENTLENS_HOME ?? path.join(consoleDir, '..', '.eventlens');
+  const dev = JSON.parse(readFileSync(path.join(home, 'dev.json'), 'utf8')) as { adminToken?: unknown };
+  if (typeof dev.adminToken !== 'string' || dev.adminToken === '')
+    throw new Error(`${home}/dev.json has no adminToken: is the stack's command side wired?`);
+  return dev.adminToken;
+}
+
+/** An admin API call on the command side, with the admin token. */
+async function admin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${stack.ingestUrl}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** One event through POST /v1/events, from the visitor's browser and address (loopback is a trusted proxy). */
+function send(event: KnownEvent): Promise<Response> {
+  return fetch(`${stack.ingestUrl}/v1/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': event.visitor.userAgent,
+      'x-forwarded-for': event.visitor.address,
+    },
+    body: JSON.stringify({ api_key: project.writeKey, ...event.body }),
+  });
+}
+
+interface StatsAnswer {
+  results: Array<{ dimensions: string[]; metrics: number[] }>;
+  meta: { time_labels?: string[] };
+  query: { metrics: string[]; dimensions: string[]; timezone: string };
+}
+
+async function post<T>(route: string, body: Record<string, unknown>): Promise<T> {
+  const res = await fetch(`${stack.queryUrl}${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${project.readKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ site_id: project.id, ...body }),
+  });
+  const text = await res.text();
+  if (res.status !== 200)
+    throw new Error(`POST ${route} ${JSON.stringify(body)}: HTTP ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** The answer's rows by name: `visit:source` is `source`, `time:day` is `day`, metrics as named. */
+async function query(body: Record<string, unknown>): Promise<{ rows: Row[]; answer: StatsAnswer }> {
+  const answer = await post<StatsAnswer>('/api/v2/query', body);
+  const dims = answer.query.dimensions.map((d) => d.slice(d.indexOf(':') + 1));
+  const rows = answer.results.map((r) => {
+    const row: Row = {};
+    dims.forEach((d, i) => (row[d] = r.dimensions[i]!));
+    answer.query.metrics.forEach((m, i) => (row[m] = r.metrics[i]!));
+    return row;
+  });
+  return { rows, answer };
+}
+
+/** The rows as a set: equal rows whatever order ties came in (their order is the database's collation). */
+const unordered = (rows: readonly Row[]) =>
+  rows.map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)))).sort();
+
+/** A breakdown: exactly the expected rows, ordered by `metric` descending. */
+function expectBreakdown(rows: Row[], expected: readonly Row[], metric = 'visitors'): void {
+  expect(unordered(rows)).toEqual(unordered(expected));
+  const values = rows.map((r) => Number(r[metric]));
+  expect(values).toEqual([...values].sort((a, b) => b - a));
+}
+
+/** Why the scenario cannot run (no stack, no Chromium): every step fails with it, none is skipped. */
+let setupError: Error | undefined;
+
+beforeAll(async () => {
+  try {
+    stack = await readStack();
+    adminToken = readAdminToken();
+    anchor = anchorAt(Date.now(), process.env.KNOWN_VISITS_SUNDAY);
+    answers = answersFor(anchor);
+    browser = await launchChromium();
+    server = await startConsole(stack);
+    ctx = await newContext(browser);
+    page = await ctx.newPage();
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    console.log(`known visits around New York's clock change of ${anchor.sunday} (${anchor.kind})`);
+  } catch (error) {
+    setupError = error instanceof Error ? error : new Error(String(error));
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+function step(name: string, body: () => Promise<void>, timeout?: number): void {
+  test(
+    name,
+    async () => {
+      if (setupError) throw new Error(setupError.message.split('\n')[0]);
+      await body();
+    },
+    timeout,
+  );
+}
+
+describe('a known set of visits gets exactly its answers, from the Stats API and in the console', () => {
+  step('a fresh project with a write and a read key is fed the set through the ingestion API', async () => {
+    const created = await admin('POST', '/v1/admin/projects', { name: `known visits ${run}` });
+    const id = created.project_id as string;
+    const write = await admin('POST', `/v1/admin/projects/${id}/keys`, {
+      kind: 'write',
+      name: 'known visits',
+    });
+    const read = await admin('POST', `/v1/admin/projects/${id}/keys`, { kind: 'read', name: 'known visits' });
+    project = { id, writeKey: write.key as string, readKey: read.key as string };
+    // The project's own zone: the Stats API's default when a query names none.
+    await admin('PUT', `/v1/admin/projects/${id}/settings`, { time_zone: NEW_YORK, domains: [] });
+
+    events = knownEvents(anchor, run, randomUUID);
+    // The command side learns of the new key from the admin log: a 401 until then appends nothing.
+    await eventually('the ingestion API to accept the new write key', async () => {
+      const res = await send(events[0]!);
+      if (res.status === 202) return true;
+      if (res.status !== 401) throw new Error(`HTTP ${res.status} ${await res.text()}`);
+      return undefined;
+    });
+    for (const event of events.slice(1)) {
+      const res = await send(event);
+      expect(res.status, `${JSON.stringify(event.body)}: ${await res.text()}`).toBe(202);
+    }
+
+    // Every event sent (the bot's too: the explorer lists bot traffic) is in the read models, whose
+    // visits the analytics projection writes in the same transaction as the events.
+    const sent = new Set(events.map((e) => e.body.event_id as string));
+    await eventually(
+      `the ${sent.size} events sent in the query API`,
+      async () => {
+        const res = await fetch(`${stack.queryUrl}/v1/events?limit=200`, {
+          headers: { authorization: `Bearer ${project.readKey}` },
+        });
+        if (!res.ok) throw new Error(`GET /v1/events: HTTP ${res.status} ${await res.text()}`);
+        const listed = ((await res.json()) as { items: Array<{ event_id: string }> }).items;
+        return listed.filter((e) => sent.has(e.event_id)).length === sent.size ? true : undefined;
+      },
+      60_000,
+    );
+  });
+
+  step(
+    'Stats API: visitors, visits, page views, events, bounce rate, visit duration, views per visit',
+    async () => {
+      const metrics = Object.keys(answers.totals);
+      const totals = (zone: string | undefined, to: number) =>
+        query({ metrics, date_range: [day(-3), day(to)], ...(zone ? { timezone: zone } : {}) });
+      for (const [zone, to] of [
+        [NEW_YORK, 1],
+        [KOLKATA, 2],
+        ['UTC', 2],
+      ] as const) {
+        expect((await totals(zone, to)).rows, zone).toEqual([answers.totals]);
+      }
+      // No zone named: the project's (New York), the same days.
+      const byDefault = await totals(undefined, 1);
+      expect(byDefault.answer.query.timezone).toBe(NEW_YORK);
+      expect(byDefault.rows).toEqual([answers.totals]);
+      // The week before holds nothing.
+      const before = await query({ metrics, date_range: [day(-10), day(-4)], timezone: NEW_YORK });
+      expect(before.rows).toEqual([Object.fromEntries(metrics.map((m) => [m, 0]))]);
+    },
+  );
+
+  step('Stats API: sources, devices, countries, pages, entry and exit pages, UTM, event names', async () => {
+    const breakdown = (dimension: string, metrics: string[]) =>
+      query({ metrics, dimensions: [dimension], date_range: [day(-3), day(1)], timezone: NEW_YORK }).then(
+        (r) => r.rows,
+      );
+    const cases: Array<[string, string[], readonly Row[]]> = [
+      [
+        'visit:source',
+        ['visitors', 'visits', 'bounce_rate', 'visit_duration', 'percentage'],
+        answers.sources,
+      ],
+      ['visit:device', ['visitors', 'visits', 'percentage'], answers.devices],
+      ['visit:browser', ['visitors', 'percentage'], answers.browsers],
+      ['visit:os', ['visitors', 'percentage'], answers.operatingSystems],
+      ['visit:country', ['visitors', 'visits', 'percentage'], answers.countries],
+      ['event:page', ['visitors', 'pageviews', 'events', 'percentage'], answers.pages],
+      ['visit:entry_page', ['visitors', 'visits', 'percentage'], answers.entryPages],
+      ['visit:exit_page', ['visitors', 'visits', 'percentage'], answers.exitPages],
+      ['visit:utm_medium', ['visitors', 'percentage'], answers.utmMedium],
+      ['visit:utm_source', ['visitors', 'percentage'], answers.utmSource],
+      ['visit:utm_campaign', ['visitors', 'percentage'], answers.utmCampaign],
+      ['event:name', ['events'], answers.eventNames],
+    ];
+    for (const [dimension, metrics, expected] of cases) {
+      const rows = await breakdown(dimension, metrics);
+      try {
+        expectBreakdown(rows, expected, metrics[0]);
+      } catch (error) {
+        throw new Error(`${dimension} by ${metrics.join(', ')}: ${(error as Error).message}`);
+      }
+    }
+  });
+
+  step('Stats API: New York’s days across the clock change, and the hours of its day', async () => {
+    const days = await query({
+      metrics: ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate'],
+      dimensions: ['time:day'],
+      date_range: [day(-3), day(1)],
+      timezone: NEW_YORK,
+    });
+    expect(days.rows).toEqual(answers.newYorkDays);
+
+    const hours = await query({
+      metrics: ['events', 'visitors', 'visits'],
+      dimensions: ['time:hour'],
+      date_range: [day(0), day(0)],
+      timezone: NEW_YORK,
+      include: { time_labels: true },
+    });
+    expect(hours.rows).toEqual(answers.newYorkChangeDay.hours);
+
+    const changeDay = await query({
+      metrics: Object.keys(answers.newYorkChangeDayTotals),
+      date_range: [day(0), day(0)],
+      timezone: NEW_YORK,
+    });
+    expect(changeDay.rows).toEqual([answers.newYorkChangeDayTotals]);
+
+    // Every bucket of the day, with or without rows: its wall-clock hours, as many as it has.
+    expect(hours.answer.meta.time_labels).toEqual(answers.newYorkChangeDay.labels);
+  });
+
+  step('Stats API: India’s days and its midnight hours (+05:30), and the same instants in UTC', async () => {
+    const kolkata = await query({
+      metrics: ['visitors', 'visits', 'pageviews', 'events'],
+      dimensions: ['time:day'],
+      date_range: [day(-3), day(2)],
+      timezone: KOLKATA,
+    });
+    expect(kolkata.rows).toEqual(answers.kolkataDays);
+    const utc = await query({
+      metrics: ['visits', 'events'],
+      dimensions: ['time:day'],
+      date_range: [day(-3), day(2)],
+      timezone: 'UTC',
+    });
+    expect(utc.rows).toEqual(answers.utcDays);
+
+    const midnight = answers.kolkataMidnight;
+    const hours = (timezone: string) =>
+      query({ metrics: ['events'], dimensions: ['time:hour'], date_range: midnight.range, timezone }).then(
+        (r) => r.rows,
+      );
+    expect(await hours(KOLKATA)).toEqual(midnight.kolkata);
+    expect(await hours('UTC')).toEqual(midnight.utc);
+  });
+
+  step('Stats API: the funnel / → /pricing → /signup and its drop-offs', async () => {
+    const funnel = (steps: unknown[]) =>
+      post<{ steps: unknown[] }>('/api/v2/funnel', {
+        date_range: [day(-3), day(1)],
+        timezone: NEW_YORK,
+        steps,
+      }).then((r) => r.steps);
+    expect(await funnel([{ page: '/' }, { page: '/pricing' }, { page: '/signup' }])).toEqual(answers.funnel);
+    expect(
+      await funnel([{ page: '/' }, { page_pattern: '/pricing*' }, { event: 'signup_completed' }]),
+    ).toEqual(answers.funnelByPatternAndEvent);
+  });
+
+  // ---- The console, in Chromium: the same answers on screen. ----
+
+  const kpis = () =>
+    page.evaluate(() =>
+      Object.fromEntries(
+        Array.from(document.querySelectorAll('[data-kpi]'), (card) => [
+          card.getAttribute('data-kpi'),
+          card.querySelector('.kpi-value')?.textContent?.trim(),
+        ]),
+      ),
+    );
+
+  /** The chart as its table ("Show as a table"): "<bucket> <events>" a row. */
+  async function chartRows(): Promise<string[]> {
+    const details = page.locator('details.chart-table');
+    if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+    return details
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent!.trim()).join(' ')));
+  }
+
+  /** A panel's rows as shown, by its column headers: `{ Page: '/', Visitors: '7', '%': '77.8%' }`. */
+  function panelRows(panel: Locator): Promise<Row[]> {
+    return panel.locator('table').evaluate((table) => {
+      const headers = Array.from(table.querySelectorAll('thead th'), (th) => th.textContent!.trim());
+      return Array.from(table.querySelectorAll('tbody tr'), (tr) =>
+        Object.fromEntries(
+          Array.from(tr.children, (cell, i) => [headers[i]!, cell.textContent!.trim()]).filter(
+            ([header]) => header !== 'Explorer',
+          ),
+        ),
+      );
+    });
+  }
+
+  /** An answer's rows as a panel shows them: the value, its visitors and their percentage. */
+  const shown = (column: string, key: string, rows: readonly Row[]): Row[] =>
+    rows.map((r) => ({ [column]: String(r[key]), Visitors: String(r.visitors), '%': `${r.percentage}%` }));
+
+  async function chooseZone(zone: string): Promise<void> {
+    await page.getByLabel('Time zone').fill(zone);
+    await expect.poll(() => page.getByLabel('Time zone').inputValue()).toBe(zone);
+  }
+
+  /** A custom range typed in the chosen zone, as a user does: Custom, From, To, Apply. */
+  async function chooseRange(from: string, to: string): Promise<void> {
+    const form = page.locator('#custom-range');
+    if (!(await form.isVisible())) await page.getByRole('button', { name: 'Custom', exact: true }).click();
+    await form.getByLabel('From').fill(from);
+    await form.getByLabel('To', { exact: true }).fill(to);
+    await form.getByRole('button', { name: 'Apply' }).click();
+  }
+
+  step(
+    'console: log in, choose the project, New York and a custom range: the KPIs and the days',
+    async () => {
+      await page.goto(`${server.url}/projects`);
+      await logIn(page, stack);
+      const switcher = page.getByLabel('Project', { exact: true });
+      await switcher.locator(`option[value="${project.id}"]`).waitFor({ state: 'attached' });
+      await switcher.selectOption(project.id);
+      await page.waitForURL((url) => url.pathname === `/p/${project.id}/overview`);
+
+      await chooseZone(NEW_YORK);
+      await chooseRange(`${day(-4)}T00:00`, `${day(4)}T23:59`);
+      await page.waitForURL((url) => url.searchParams.get('range') === 'custom');
+      await expect.poll(() => page.getByText(`Buckets are days in ${NEW_YORK}.`).count()).toBe(1);
+      await expect.poll(kpis).toEqual(CONSOLE_KPIS.totals);
+      // Nothing in the nine days before: every count is new.
+      expect(await page.locator('[data-kpi="visitors"] .kpi-delta').textContent()).toContain('new');
+
+      const perDay = new Map(answers.newYorkDays.map((d) => [d.day, d.events]));
+      const expectedDays = Array.from({ length: 9 }, (_, i) => day(i - 4)).map(
+        (d) => `${d} ${perDay.get(d) ?? 0}`,
+      );
+      await expect.poll(chartRows).toEqual(expectedDays);
+      await screenshot(page, 'known-visits-new-york');
+    },
+  );
+
+  step(
+    'console: the panels (pages, sources, UTM, devices, countries) show the answers’ visitors',
+    async () => {
+      const panel = (id: string) => page.locator(`[data-panel="${id}"]`);
+      const cases: Array<[string, string | null, string, string, readonly Row[]]> = [
+        ['pages', null, 'Page', 'page', answers.pages],
+        ['pages', 'visit:entry_page', 'Page', 'entry_page', answers.entryPages],
+        ['pages', 'visit:exit_page', 'Page', 'exit_page', answers.exitPages],
+        ['sources', null, 'Source', 'source', answers.sources],
+        ['utm', null, 'Value', 'utm_medium', answers.utmMedium],
+        ['utm', 'visit:utm_source', 'Value', 'utm_source', answers.utmSource],
+        ['utm', 'visit:utm_campaign', 'Value', 'utm_campaign', answers.utmCampaign],
+        ['devices', null, 'Device', 'browser', answers.browsers],
+        ['devices', 'visit:os', 'Device', 'os', answers.operatingSystems],
+        ['devices', 'visit:device', 'Device', 'device', answers.devices],
+        ['countries', null, 'Country', 'country', answers.countries],
+      ];
+      for (const [id, tab, column, key, expected] of cases) {
+        if (tab) await panel(id).locator(`button[data-dimension="${tab}"]`).click();
+        const want = unordered(shown(column, key, expected));
+        await expect
+          .poll(() => panelRows(panel(id)).then(unordered), { message: `${id} ${tab ?? ''}` })
+          .toEqual(want);
+        const visitors = (await panelRows(panel(id))).map((r) => Number(r.Visitors));
+        expect(visitors).toEqual([...visitors].sort((a, b) => b - a));
+      }
+      await page.locator('[data-testid="panels"]').scrollIntoViewIfNeeded();
+      await screenshot(page, 'known-visits-panels');
+    },
+  );
+
+  step(
+    'console: the day of the clock change by New York’s hours, the repeated (or skipped) hour as it is',
+    async () => {
+      await chooseRange(`${day(0)}T00:00`, `${day(0)}T23:59`);
+      await expect.poll(() => page.getByText(`Buckets are hours in ${NEW_YORK}.`).count()).toBe(1);
+      await expect.poll(kpis).toEqual(CONSOLE_KPIS.changeDay);
+      const perHour = new Map(answers.newYorkChangeDay.hours.map((h) => [h.hour, h.events]));
+      // A bucket `2026-11-01 01:00:00` is labelled `11-01 01:00`.
+      const expectedHours = answers.newYorkChangeDay.labels.map(
+        (h) => `${h.slice(5, 16)} ${perHour.get(h) ?? 0}`,
+      );
+      await expect.poll(chartRows).toEqual(expectedHours);
+      await screenshot(page, 'known-visits-change-day');
+    },
+  );
+
+  step('console: India’s zone, the same range in its days', async () => {
+    await chooseZone(KOLKATA);
+    await chooseRange(`${day(-4)}T00:00`, `${day(4)}T23:59`);
+    await expect.poll(() => page.getByText(`Buckets are days in ${KOLKATA}.`).count()).toBe(1);
+    await expect.poll(kpis).toEqual(CONSOLE_KPIS.totals);
+    const perDay = new Map(answers.kolkataDays.map((d) => [d.day, d.events]));
+    const expectedDays = Array.from({ length: 9 }, (_, i) => day(i - 4)).map(
+      (d) => `${d} ${perDay.get(d) ?? 0}`,
+    );
+    await expect.poll(chartRows).toEqual(expectedDays);
+    await screenshot(page, 'known-visits-kolkata');
+  });
+
+  step('console: the Funnels screen shows the drop-offs', async () => {
+    await page.getByRole('link', { name: 'Funnels', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === `/p/${project.id}/funnels`);
+    await page.getByRole('button', { name: 'Add a step' }).click();
+    const steps = ['/', '/pricing', '/signup'];
+    for (const [i, value] of steps.entries()) {
+      await page.getByTestId(`step-kind-${i + 1}`).selectOption('page');
+      await page.getByTestId(`step-value-${i + 1}`).fill(value);
+    }
+    // The screen's ranges are presets counted from today: 12 months reaches the latest clock change.
+    await page.getByTestId('funnel-range').selectOption('12mo');
+    await page.getByTestId('run-funnel').click();
+    const rows = page.locator('[data-testid="funnel-result"] tbody tr');
+    const read = () =>
+      rows.evaluateAll((trs) =>
+        trs.map((tr) => ({
+          label: tr.children[0]!.textContent!.trim(),
+          ...Object.fromEntries(
+            Array.from(tr.querySelectorAll('td[data-label]'), (td) => [
+              td.getAttribute('data-label'),
+              td.textContent!.trim(),
+            ]),
+          ),
+        })),
+      );
+    const pct = (n: number) => `${n}%`;
+    await expect.poll(read).toEqual(
+      answers.funnel.map((s, i) => ({
+        label: `${i + 1}. ${s.label}`,
+        Visitors: String(s.visitors),
+        Visits: String(s.visits),
+        Conversion: pct(s.conversion_rate),
+        'Drop-off': String(s.drop_off),
+        'Drop-off rate': pct(s.drop_off_rate),
+      })),
+    );
+    await screenshot(page, 'known-visits-funnel');
+  });
+});
