@@ -507,6 +507,85 @@ export const AVRO_HISTORY = {
         },
       ],
     },
+    {
+      type: 'record',
+      name: 'ProjectSettingsChanged',
+      namespace: 'dev.eventlens',
+      doc: "A project's settings, replaced whole: every record carries all of them, so the latest one per project is the state.",
+      fields: [
+        {
+          name: 'project_id',
+          type: 'string',
+        },
+        {
+          name: 'time_zone',
+          type: 'string',
+          doc: "Canonical IANA zone name (e.g. Asia/Kolkata): the default zone of the project's reports.",
+        },
+        {
+          name: 'domains',
+          type: {
+            type: 'array',
+            items: 'string',
+          },
+          doc: 'Lowercase host names the project declares; each belongs to one project only. May be empty.',
+        },
+        {
+          name: 'changed_at',
+          type: {
+            type: 'long',
+            logicalType: 'timestamp-millis',
+          },
+        },
+        {
+          name: 'changed_by',
+          type: ['null', 'string'],
+          default: null,
+          doc: 'The console user, null for the admin token.',
+        },
+        {
+          name: 'goals',
+          type: {
+            type: 'array',
+            items: {
+              type: 'record',
+              name: 'ProjectGoal',
+              doc: 'A goal: reached by an event of `event_name`, or by a page_view whose path matches `page_path`; exactly one of the two is set.',
+              fields: [
+                {
+                  name: 'name',
+                  type: 'string',
+                  doc: "The goal's display name, unique in the project (compared without case); the Stats API's event:goal value.",
+                },
+                {
+                  name: 'event_name',
+                  type: ['null', 'string'],
+                  default: null,
+                  doc: "A custom event's name: each event of that name reaches the goal.",
+                },
+                {
+                  name: 'page_path',
+                  type: ['null', 'string'],
+                  default: null,
+                  doc: 'A path pattern: `*` any characters but `/`, `**` any characters, the rest literal, matched against the whole path of a page_view.',
+                },
+              ],
+            },
+          },
+          default: [],
+          doc: "Added in v2. The project's goals, in the order given. Empty for a v1 record.",
+        },
+        {
+          name: 'excluded_address_ranges',
+          type: {
+            type: 'array',
+            items: 'string',
+          },
+          default: [],
+          doc: 'Added in v2. The client address ranges whose traffic the project excludes from its reports (its own offices, its monitoring), as normalised CIDR: 203.0.113.0/24, 2001:db8::/32, a single address as /32 or /128. Empty for a v1 record.',
+        },
+      ],
+    },
   ],
   UserRegistered: [
     {

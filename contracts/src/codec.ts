@@ -128,6 +128,15 @@ export function createCodec(options: CodecOptions): Codec {
   const writerTypes = new Map<EventType, avro.Type>(
     EVENT_TYPES.map((type) => [type, avro.Type.forSchema(writerSchemas[type] as avro.Schema)]),
   );
+  /** Per type, the reader's fields that are lists of records (avsc gives their items classes of its own). */
+  const recordLists = new Map<EventType, string[]>(
+    EVENT_TYPES.map((type) => [
+      type,
+      AVRO_SCHEMAS[type].fields
+        .filter((f) => (f.type as { type?: string; items?: { type?: string } }).items?.type === 'record')
+        .map((f) => f.name),
+    ]),
+  );
   const typeByFullName = new Map<string, EventType>(EVENT_TYPES.map((type) => [subjectOf(type), type]));
   const writeIds = new Map<EventType, number>();
   /** Per writer schema id: which event it is and how to read it into this build's reader type. */
@@ -273,8 +282,15 @@ export function createCodec(options: CodecOptions): Codec {
     }
     const { type, reader, resolver } = await readerFor(id);
     try {
-      // A plain object, not avsc's record instance (whose prototype methods strict Zod parsing rejects).
-      const value = { ...(reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as object) };
+      // A plain object, not avsc's record instance (whose prototype methods strict Zod parsing rejects);
+      // so are the items of a list of records (ProjectSettingsChanged's goals).
+      const value = { ...(reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as object) } as Record<
+        string,
+        unknown
+      >;
+      for (const field of recordLists.get(type)!) {
+        value[field] = (value[field] as object[]).map((item) => ({ ...item }));
+      }
       return { type, value } as AnyEvent;
     } catch (error) {
       throw new CodecError('CORRUPT_PAYLOAD', `${type} body does not decode: ${describe(error)}`);

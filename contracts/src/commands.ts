@@ -9,6 +9,7 @@
  * a value: a string is kept as sent or refused.
  */
 import { z } from 'zod';
+import { ADDRESS_RANGE_MAX_LENGTH, normaliseAddressRange } from './address-ranges';
 import { checkExact, formatPath, stringProblem, RESERVED_KEY } from './exact';
 import { LIMITS } from './limits';
 import { PROJECTIONS } from './topics';
@@ -267,12 +268,145 @@ export const Hostname = z
     message: 'must be a host name such as example.com: no scheme, port, path or trailing dot',
   });
 
-/** The whole settings of a project (PUT replaces them all; the project comes from the path). */
+const eventName = text().max(LIMITS.eventNameMaxLength).refine(notBlank, NOT_BLANK);
+
+/**
+ * A page goal's path pattern: a path as the Stats API's `event:page` has it (starting with `/`, no
+ * query string, which `event:page` never holds), with Plausible's wildcards `*` (any characters but
+ * `/`) and `**` (any characters); goals.ts has the rule.
+ */
+const pagePath = text()
+  .max(LIMITS.goalPagePathMaxLength)
+  .superRefine((s, ctx) => {
+    if (!s.startsWith('/'))
+      ctx.addIssue({ code: 'custom', message: 'must start with / (a path such as /pricing or /blog/**)' });
+    else if (s.includes('?'))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not hold a query string (?…): goals match the path alone, as event:page has it',
+      });
+  });
+
+/** A goal as the command gives it: a display name and exactly one of its two kinds. */
+export type ProjectGoal = { name: string; event_name: string } | { name: string; page_path: string };
+
+/**
+ * A goal (ProjectSettingsChanged v2): `name`, the display name (1–120 characters, the Stats API's
+ * `event:goal` value), and exactly one of `event_name` (reached by each event of that name) or
+ * `page_path` (reached by each page_view whose path matches the pattern).
+ */
+export const Goal = z
+  .strictObject({
+    name: text().min(1).max(LIMITS.goalNameMaxLength).refine(notBlank, NOT_BLANK),
+    event_name: eventName.optional(),
+    page_path: pagePath.optional(),
+  })
+  .superRefine((goal, ctx) => {
+    if ((goal.event_name === undefined) === (goal.page_path === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          goal.event_name === undefined
+            ? 'needs event_name (a custom event that reaches the goal) or page_path (a page path pattern such as /thank-you or /blog/**)'
+            : 'has both event_name and page_path: a goal is one or the other; keep one',
+      });
+    }
+  })
+  .transform((goal): ProjectGoal =>
+    goal.event_name !== undefined
+      ? { name: goal.name, event_name: goal.event_name }
+      : { name: goal.name, page_path: goal.page_path! },
+  );
+
+/**
+ * An issue at `[index, field]` (`[index]` without a field) for each item whose `key` was seen at
+ * an earlier index of `list`; an undefined key is skipped.
+ */
+function repeats<T>(
+  list: readonly T[],
+  key: (item: T) => string | undefined,
+  ctx: z.core.$RefinementCtx,
+  message: string,
+  field?: string,
+): void {
+  const seen = new Set<string>();
+  list.forEach((item, index) => {
+    const k = key(item);
+    if (k === undefined) return;
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', path: field ? [index, field] : [index], message });
+    seen.add(k);
+  });
+}
+
+/** A project's goals: names unique without regard to case, each event and each pattern once. */
+export const Goals = z
+  .array(Goal)
+  .max(LIMITS.projectGoalsMax)
+  .superRefine((goals, ctx) => {
+    repeats(
+      goals,
+      (g) => g.name.toLowerCase(),
+      ctx,
+      'repeats the name of an earlier goal (names are compared without case): give each goal its own',
+      'name',
+    );
+    repeats(
+      goals,
+      (g) => ('event_name' in g ? g.event_name : undefined),
+      ctx,
+      'repeats the event_name of an earlier goal: one goal per event',
+      'event_name',
+    );
+    repeats(
+      goals,
+      (g) => ('page_path' in g ? g.page_path : undefined),
+      ctx,
+      'repeats the page_path of an earlier goal: one goal per pattern',
+      'page_path',
+    );
+  });
+
+/**
+ * A client address range a project excludes (address-ranges.ts): CIDR, IPv4 or IPv6, a single
+ * address as itself; normalised (`2001:DB8:0:0::/32` → `2001:db8::/32`, `198.51.100.7` →
+ * `198.51.100.7/32`), or refused with the fix (address bits past the prefix, leading zeros…).
+ */
+export const AddressRange = z
+  .string()
+  .max(ADDRESS_RANGE_MAX_LENGTH)
+  .transform((s, ctx) => {
+    const result = normaliseAddressRange(s);
+    if (result.ok) return result.range;
+    ctx.addIssue({ code: 'custom', message: result.problem });
+    return z.NEVER;
+  });
+
+/**
+ * The whole settings of a project (PUT replaces them all; the project comes from the path).
+ * `goals` and `excluded_address_ranges` may be left out, and then are empty: the body is the whole
+ * settings, so a PUT without them removes the goals and ranges the project had (send back what
+ * GET /v1/projects/{id}/settings answered to keep them).
+ */
 export const ProjectSettings = z.strictObject({
   time_zone: TimeZoneName,
   domains: z
     .array(Hostname)
     .max(LIMITS.projectDomainsMax)
     .refine((list) => new Set(list).size === list.length, { message: 'must not repeat a domain' }),
+  goals: Goals.default([]),
+  excluded_address_ranges: z
+    .array(AddressRange)
+    .max(LIMITS.excludedAddressRangesMax)
+    .superRefine((list, ctx) =>
+      repeats(
+        list,
+        (range) => range,
+        ctx,
+        'repeats an earlier range (once normalised): give each range once',
+      ),
+    )
+    .default([]),
 });
-export type ProjectSettings = z.infer<typeof ProjectSettings>;
+export type ProjectSettings = z.output<typeof ProjectSettings>;
+/** The body as a client sends it: `goals` and `excluded_address_ranges` may be left out. */
+export type ProjectSettingsInput = z.input<typeof ProjectSettings>;

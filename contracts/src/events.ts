@@ -127,13 +127,23 @@ export const EVENT_SCHEMAS = {
     revoked_by: z.string().nullable(),
   }),
   // Full replacement: each record carries every setting, so the latest record of a project is its state.
-  // Goals and excluded address ranges come as later versions' fields with defaults (docs/contracts.md).
   ProjectSettingsChanged: z.strictObject({
     project_id: z.string(),
     time_zone: z.string(),
     domains: z.array(z.string()),
     changed_at: ms,
     changed_by: z.string().nullable(),
+    // v2: lists, empty when absent (their Avro default) and for records written as v1.
+    goals: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          event_name: added(z.string()),
+          page_path: added(z.string()),
+        }),
+      )
+      .default([]),
+    excluded_address_ranges: z.array(z.string()).default([]),
   }),
 } as const satisfies Record<EventType, z.ZodType>;
 
@@ -147,6 +157,8 @@ export type DlqReplayRequested = z.infer<typeof EVENT_SCHEMAS.DlqReplayRequested
 export type ConsoleSessionStarted = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionStarted>;
 export type ConsoleSessionRevoked = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionRevoked>;
 export type ProjectSettingsChanged = z.infer<typeof EVENT_SCHEMAS.ProjectSettingsChanged>;
+/** A goal as ProjectSettingsChanged v2 carries it: exactly one of `event_name` and `page_path` is set. */
+export type ProjectGoalRecord = ProjectSettingsChanged['goals'][number];
 
 /** An event as a producer gives it (fields with a default may be left out). */
 export type EventOf<T extends EventType> = z.input<(typeof EVENT_SCHEMAS)[T]>;

@@ -9,6 +9,12 @@ import { AVRO_SCHEMAS, EVENT_SCHEMAS, EVENT_TYPES, subjectOf, type EventType } f
 
 type Shape = { type: string; nullable: boolean; symbols?: string[] };
 
+/** A record's fields as one string, in name order: `record{a:string,b:string?}` (? for nullable). */
+function recordShape(fields: Array<[string, Shape]>): string {
+  const sorted = [...fields].sort(([a], [b]) => (a < b ? -1 : 1));
+  return `record{${sorted.map(([name, f]) => `${name}:${f.type}${f.nullable ? '?' : ''}`).join(',')}}`;
+}
+
 /** Avro field type → a neutral shape. */
 function avroShape(type: unknown): Shape {
   if (Array.isArray(type)) {
@@ -27,6 +33,10 @@ function avroShape(type: unknown): Shape {
     return { type: map[type], nullable: false };
   }
   const t = type as { type: string; values?: string; symbols?: string[]; logicalType?: string };
+  if (t.type === 'record') {
+    const fields = (type as { fields: Array<{ name: string; type: unknown }> }).fields;
+    return { type: recordShape(fields.map((f) => [f.name, avroShape(f.type)])), nullable: false };
+  }
   if (t.type === 'long' && t.logicalType === 'timestamp-millis') return { type: 'integer', nullable: false };
   if (t.type === 'map' && t.values === 'string') return { type: 'map<string>', nullable: false };
   if (t.type === 'enum') return { type: 'enum', nullable: false, symbols: t.symbols };
@@ -52,6 +62,13 @@ function jsonShape(schema: Record<string, unknown>): Shape {
   if (Array.isArray(schema.enum)) return { type: 'enum', nullable: false, symbols: schema.enum as string[] };
   if (schema.type === 'array') {
     return { type: `array<${jsonShape(schema.items as Record<string, unknown>).type}>`, nullable: false };
+  }
+  if (schema.type === 'object' && schema.properties) {
+    const properties = schema.properties as Record<string, Record<string, unknown>>;
+    return {
+      type: recordShape(Object.entries(properties).map(([name, p]) => [name, jsonShape(p)])),
+      nullable: false,
+    };
   }
   if (schema.type === 'object') {
     const values = schema.additionalProperties as { type?: string };
@@ -86,6 +103,17 @@ describe.each(EVENT_TYPES)('%s', (type: EventType) => {
       if (Array.isArray(field.type) && field.type.includes('null')) {
         expect({ field: field.name, default: field.default }).toEqual({ field: field.name, default: null });
       }
+    }
+  });
+
+  it('gives every list field a default in both, the same one (fields after v1 need it)', () => {
+    for (const field of avroSchema.fields) {
+      const t = field.type as { type?: string };
+      if (t.type !== 'array' || !('default' in field)) continue;
+      expect({ field: field.name, default: json.properties[field.name]!.default }).toEqual({
+        field: field.name,
+        default: field.default,
+      });
     }
   });
 

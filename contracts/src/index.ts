@@ -8,12 +8,17 @@ export {
   RegisterUser,
   ReplayDlq,
   ProjectSettings,
+  Goal,
+  Goals,
+  AddressRange,
   TimeZoneName,
   Hostname,
   isCanonicalTimeZone,
   ApiKeyKind,
   writeKeyPattern,
   jsonDepth,
+  type ProjectGoal,
+  type ProjectSettingsInput,
   metadataJson,
   SERVER_CONTEXT_KEYS,
   BOT_CONTEXT_KEY,
@@ -42,6 +47,7 @@ export {
   type EventTracked,
   type ProjectCreated,
   type ProjectSettingsChanged,
+  type ProjectGoalRecord,
   type ApiKeyIssued,
   type ApiKeyRevoked,
   type UserRegistered,
@@ -69,6 +75,14 @@ export {
   type SubjectState,
 } from './registry-check';
 export { LIMITS } from './limits';
+export { pagePatternRegex, matchesPagePattern } from './goals';
+export {
+  ADDRESS_RANGE_MAX_LENGTH,
+  compileAddressRanges,
+  normaliseAddressRange,
+  type AddressRangeResult,
+  type AddressRanges,
+} from './address-ranges';
 export {
   TOPICS,
   PROJECTIONS,

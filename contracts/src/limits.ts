@@ -18,4 +18,10 @@ export const LIMITS = {
   passwordMaxLength: 200,
   /** Domains one project may declare (its settings). */
   projectDomainsMax: 20,
+  /** Goals one project may have, and the length of a goal's name and page path pattern. */
+  projectGoalsMax: 50,
+  goalNameMaxLength: 120,
+  goalPagePathMaxLength: 2048,
+  /** Client address ranges one project may exclude from its reports. */
+  excludedAddressRangesMax: 50,
 } as const;

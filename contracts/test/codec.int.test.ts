@@ -10,6 +10,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AVRO_HISTORY,
   AVRO_SCHEMAS,
   CodecError,
   createCodec,
@@ -211,6 +212,32 @@ describe('decoded values', () => {
     expect(Object.getPrototypeOf(decoded.value)).toBe(Object.prototype);
     expect(EVENT_SCHEMAS.EventTracked.parse(decoded.value)).toEqual(readBack);
     expect(decoded.value).toEqual(readBack);
+  });
+
+  it('hold plain objects in a list of records too (ProjectSettingsChanged v2 goals), and read v1 as empty lists', async () => {
+    const codec = createCodec({ registryUrl });
+    await codec.register();
+    const settings = {
+      project_id: '6d1f0a3e-2b7c-4e55-8f6a-1c2d3e4f5a60',
+      time_zone: 'UTC',
+      domains: [],
+      changed_at: 1_767_261_600_000,
+      changed_by: null,
+      goals: [{ name: 'Signup', event_name: 'signup', page_path: null }],
+      excluded_address_ranges: ['203.0.113.0/24'],
+    };
+    const decoded = await codec.decode(codec.encode('ProjectSettingsChanged', settings));
+    expect(decoded.value).toStrictEqual(settings);
+    expect(EVENT_SCHEMAS.ProjectSettingsChanged.parse(decoded.value)).toEqual(settings);
+
+    const v1 = createCodec({
+      registryUrl,
+      schemas: { ProjectSettingsChanged: AVRO_HISTORY.ProjectSettingsChanged[0]! },
+    });
+    await v1.register();
+    const { goals: _goals, excluded_address_ranges: _ranges, ...v1Value } = settings;
+    const read = await codec.decode(v1.encode('ProjectSettingsChanged', v1Value));
+    expect(read.value).toStrictEqual({ ...v1Value, goals: [], excluded_address_ranges: [] });
   });
 });
 
