@@ -13,7 +13,10 @@ import {
   type ConsoleSession,
   type CreateProject,
   type IssueApiKey,
+  type ProjectGoal,
+  type ProjectGoalRecord,
   type ProjectSettings,
+  type ProjectSettingsChanged,
   type RegisterUser,
   type ReplayDlq,
   type RevokeApiKey,
@@ -236,9 +239,10 @@ export function decideRevokeSession(
 }
 
 /**
- * Replacing a project's settings (time zone, declared domains) as a whole. Refused when the project
- * does not exist, or a domain is declared by another project (the first one named). Settings equal
- * to the current ones append nothing; the answer is the same either way.
+ * Replacing a project's settings (time zone, declared domains, goals, excluded address ranges) as a
+ * whole: a ProjectSettingsChanged v2 carrying all of them. Refused when the project does not exist,
+ * or a domain is declared by another project (the first one named). Settings equal to the current
+ * ones (lists in the same order) append nothing; the answer is the same either way.
  */
 export function decideChangeSettings(
   directory: KeyDirectory,
@@ -254,21 +258,25 @@ export function decideChangeSettings(
       return refuse({ code: 'DOMAIN_TAKEN', project_id: projectId, domain });
     }
   }
+  const goals = command.goals.map(goalRecord);
   const current = directory.settings(projectId);
   if (
     current &&
     current.time_zone === command.time_zone &&
-    current.domains.length === command.domains.length &&
-    current.domains.every((d, i) => d === command.domains[i])
+    sameList(current.domains, command.domains) &&
+    sameList(current.excluded_address_ranges, command.excluded_address_ranges) &&
+    sameList(current.goals.map(goalKey), goals.map(goalKey))
   ) {
     return { kind: 'nothing-to-do', response: settingsView(current) };
   }
-  const value = {
+  const value: ProjectSettingsChanged = {
     project_id: projectId,
     time_zone: command.time_zone,
     domains: command.domains,
     changed_at: deps.now(),
     changed_by: actor,
+    goals,
+    excluded_address_ranges: command.excluded_address_ranges,
   };
   return {
     kind: 'append',
@@ -278,16 +286,33 @@ export function decideChangeSettings(
   };
 }
 
-function settingsView(value: {
-  project_id: string;
-  time_zone: string;
-  domains: string[];
-  changed_at: number;
-}): ProjectSettingsView {
+/** A goal of the command as the record carries it: the kind it is not, null. */
+function goalRecord(goal: ProjectGoal): ProjectGoalRecord {
+  return 'event_name' in goal
+    ? { name: goal.name, event_name: goal.event_name, page_path: null }
+    : { name: goal.name, event_name: null, page_path: goal.page_path };
+}
+
+/** A goal of a record as the API shows it: its name and its one kind. */
+function goalView(goal: ProjectGoalRecord): ProjectGoal {
+  return goal.event_name !== null
+    ? { name: goal.name, event_name: goal.event_name }
+    : { name: goal.name, page_path: goal.page_path ?? '' };
+}
+
+const goalKey = (goal: ProjectGoalRecord) => JSON.stringify([goal.name, goal.event_name, goal.page_path]);
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function settingsView(value: ProjectSettingsChanged): ProjectSettingsView {
   return {
     project_id: value.project_id,
     time_zone: value.time_zone,
     domains: [...value.domains],
+    goals: value.goals.map(goalView),
+    excluded_address_ranges: [...value.excluded_address_ranges],
     updated_at: new Date(value.changed_at).toISOString(),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * What the command side knows about projects, keys, users and console sessions: the admin stream folded into
+ * What the command side knows about projects (their settings: declared domains, excluded address
+ * ranges), keys, users and console sessions: the admin stream folded into
  * memory. Fed by a tail of `eventlens.admin` from offset 0, and by this process's own admin events
  * right after Kafka acknowledges them, so the same event may arrive twice and in either order
  * relative to later ones: every `apply` is idempotent and a revocation is final (a key or a
@@ -11,7 +12,9 @@
  */
 import {
   SESSION_TTL_MS,
+  compileAddressRanges,
   hashApiKey,
+  type AddressRanges,
   type AnyEvent,
   type ApiKeyIssued,
   type ProjectCreated,
@@ -44,6 +47,13 @@ export interface KeyDirectory {
   settings(projectId: string): ProjectSettingsChanged | undefined;
   /** The project that declares `domain` (lowercase), or undefined. */
   domainOwner(domain: string): string | undefined;
+  /**
+   * The client address ranges a project excludes from its reports (its latest settings'
+   * `excluded_address_ranges`, normalised CIDR), ready for matching: `excludedRanges(id).contains(ip)`
+   * says whether an event received from `ip` is the project's own traffic. None for a project
+   * without settings or ranges. The object is replaced, not changed, when the settings change.
+   */
+  excludedRanges(projectId: string): AddressRanges;
   /** The key with this plaintext, whatever its state. */
   keyFor(apiKey: string): KeyEntry | undefined;
   key(keyId: string): KeyEntry | undefined;
@@ -71,6 +81,9 @@ export function createKeyDirectory(): KeyDirectory {
   const settings = new Map<string, ProjectSettingsChanged>();
   /** domain → the project that declares it: the first to claim it keeps it until it lets it go. */
   const domainOwners = new Map<string, string>();
+  /** project → its excluded ranges, compiled once per settings record (only projects that have some). */
+  const excluded = new Map<string, AddressRanges>();
+  const noRanges = compileAddressRanges([]);
 
   function applySettings(value: ProjectSettingsChanged): void {
     const current = settings.get(value.project_id);
@@ -78,6 +91,11 @@ export function createKeyDirectory(): KeyDirectory {
     // one) changes nothing: settings are replaced whole, the latest wins.
     if (current && value.changed_at < current.changed_at) return;
     settings.set(value.project_id, value);
+    if (value.excluded_address_ranges.length > 0) {
+      excluded.set(value.project_id, compileAddressRanges(value.excluded_address_ranges));
+    } else {
+      excluded.delete(value.project_id);
+    }
     for (const [domain, owner] of domainOwners) {
       if (owner === value.project_id && !value.domains.includes(domain)) domainOwners.delete(domain);
     }
@@ -170,6 +188,7 @@ export function createKeyDirectory(): KeyDirectory {
     project: (id) => projects.get(id),
     settings: (id) => settings.get(id),
     domainOwner: (domain) => domainOwners.get(domain),
+    excludedRanges: (id) => excluded.get(id) ?? noRanges,
     keyFor: (apiKey) => {
       const id = keyIdByHash.get(hashApiKey(apiKey));
       return id === undefined ? undefined : keysById.get(id);

@@ -115,9 +115,10 @@ export const ADMIN_ROUTES = {
     method: 'put',
     path: '/v1/admin/projects/{project_id}/settings',
     tag: 'admin',
-    summary: "Replace a project's settings: its time zone and declared domains",
+    summary:
+      "Replace a project's settings: its time zone, declared domains, goals and excluded address ranges",
     description:
-      'The whole settings each time (a field left out is not kept). `time_zone` is the default zone of the project’s reports, a canonical IANA name (`Asia/Kolkata`, `UTC`; offsets, another case and retired aliases such as `US/Eastern` are refused). `domains` are host names (lowercased; no scheme, port or path; at most 20) the Stats API accepts as `site_id`; a domain belongs to one project only. Idempotent: the same settings again answer 200 with nothing appended.',
+      'The whole settings each time: a field left out is not kept (`goals` and `excluded_address_ranges` may be left out and are then empty, removing those the project had; send back what GET /v1/projects/{project_id}/settings answers to keep them). `time_zone` is the default zone of the project’s reports, a canonical IANA name (`Asia/Kolkata`, `UTC`; offsets, another case and retired aliases such as `US/Eastern` are refused). `domains` are host names (lowercased; no scheme, port or path; at most 20) the Stats API accepts as `site_id`; a domain belongs to one project only. `goals` (at most 50) are the Stats API’s `event:goal` values: each `{"name", "event_name"}` (reached by each event of that name) or `{"name", "page_path"}` (reached by each page_view whose path matches: `*` any characters but `/`, `**` any characters); names are unique without regard to case, and an event or a pattern belongs to one goal. `excluded_address_ranges` (at most 50) are the client addresses whose traffic the project excludes, CIDR (`203.0.113.0/24`, `2001:db8::/32`) or single addresses, answered normalised (`198.51.100.7` → `198.51.100.7/32`); address bits past the prefix are refused with the range meant. Idempotent: the same settings again answer 200 with nothing appended.',
     security: adminSecurity,
     params: z.object({ project_id: uuid }),
     body: adminBody(ProjectSettings),

@@ -1,8 +1,10 @@
 /**
- * Project settings against the running stack: PUT replaces a project's time zone and domains with
- * one ProjectSettingsChanged in the admin topic; a domain belongs to one project, on every instance.
+ * Project settings against the running stack: PUT replaces a project's time zone, domains, goals and
+ * excluded address ranges with one ProjectSettingsChanged (v2) in the admin topic; a domain belongs
+ * to one project, on every instance; every instance learns a project's excluded ranges from the log.
  */
 import { randomUUID } from 'node:crypto';
+import { writerSchemaIdOf } from '@eventlens/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@eventlens/stack/eventually';
 import {
@@ -151,6 +153,83 @@ describe('PUT /v1/admin/projects/{project_id}/settings', () => {
     expect(invalid.status).toBe(400);
     const fields = (invalid.body.error as { fields: Array<{ field: string }> }).fields.map((f) => f.field);
     expect(fields.sort()).toEqual(['domains[0]', 'time_zone']);
+  });
+
+  it('writes goals and normalised ranges in v2, and a PUT leaving them out removes them', async () => {
+    const { projectId } = await admin.projectWithKey('goals');
+    const put = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'UTC',
+      domains: [],
+      goals: [
+        { name: 'Signup', event_name: 'signup' },
+        { name: 'Any blog post', page_path: '/blog/**' },
+      ],
+      excluded_address_ranges: ['203.0.113.0/24', '2001:DB8:0::/32', '198.51.100.7'],
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({
+      goals: [
+        { name: 'Signup', event_name: 'signup' },
+        { name: 'Any blog post', page_path: '/blog/**' },
+      ],
+      excluded_address_ranges: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7/32'],
+    });
+
+    const record = await adminLog.until((all) =>
+      all.find((r) => r.event.type === 'ProjectSettingsChanged' && r.event.value.project_id === projectId),
+    );
+    expect(record.event.value).toMatchObject({
+      goals: [
+        { name: 'Signup', event_name: 'signup', page_path: null },
+        { name: 'Any blog post', event_name: null, page_path: '/blog/**' },
+      ],
+      excluded_address_ranges: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7/32'],
+    });
+    // Written with the latest schema, v2 (the id the codec registered it under).
+    expect(writerSchemaIdOf(record.value)).toBe(stack.codec.schemaId('ProjectSettingsChanged'));
+
+    // The other instance learns the ranges from the admin topic.
+    await eventually(
+      'the other instance knowing the excluded ranges',
+      () => second.commandSide.directory.excludedRanges(projectId).contains('198.51.100.7'),
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
+    expect(second.commandSide.directory.excludedRanges(projectId).contains('203.0.113.200')).toBe(true);
+    expect(second.commandSide.directory.excludedRanges(projectId).contains('198.51.100.8')).toBe(false);
+
+    const cleared = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'UTC',
+      domains: [],
+    });
+    expect(cleared.body).toMatchObject({ goals: [], excluded_address_ranges: [] });
+    await eventually(
+      'the other instance forgetting the ranges',
+      () => !second.commandSide.directory.excludedRanges(projectId).contains('198.51.100.7'),
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
+  });
+
+  it('answers 400 naming each bad goal and range field, with the fix', async () => {
+    const { projectId } = await admin.projectWithKey('bad goals');
+    const invalid = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'UTC',
+      domains: [],
+      goals: [
+        { name: 'Signup', event_name: 'signup' },
+        { name: 'signup', event_name: 'other' },
+        { name: 'Pricing', page_path: 'pricing' },
+        { name: 'Neither' },
+      ],
+      excluded_address_ranges: ['10.0.0.0/8', '203.0.113.7/24'],
+    });
+    expect(invalid.status).toBe(400);
+    const fields = (invalid.body.error as { fields: Array<{ field: string; message: string }> }).fields;
+    expect(Object.fromEntries(fields.map((f) => [f.field, f.message]))).toEqual({
+      'goals[1].name': expect.stringContaining('repeats the name of an earlier goal'),
+      'goals[2].page_path': expect.stringContaining('must start with /'),
+      'goals[3]': expect.stringContaining('needs event_name'),
+      'excluded_address_ranges[1]': expect.stringContaining('the range is 203.0.113.0/24'),
+    });
   });
 
   it('needs admin rights: 401 without them', async () => {

@@ -49,6 +49,20 @@ export const ReplayRequested = z
   });
 export type ReplayRequested = z.infer<typeof ReplayRequested>;
 
+/** A goal as the settings answer it: its name and exactly one of its two kinds. */
+const SettingsGoal = z.union([
+  z.object({
+    name: z.string(),
+    event_name: z.string().meta({ description: 'Reached by each event of this name.' }),
+  }),
+  z.object({
+    name: z.string(),
+    page_path: z.string().meta({
+      description: 'Reached by each page_view whose path matches: `*` any characters but `/`, `**` any.',
+    }),
+  }),
+]);
+
 /** 200 of PUT /v1/admin/projects/{project_id}/settings. */
 export const ProjectSettingsView = z
   .object({
@@ -57,6 +71,12 @@ export const ProjectSettingsView = z
       .string()
       .meta({ description: 'The IANA zone of the project’s reports.', example: 'Asia/Kolkata' }),
     domains: z.array(z.string()).meta({ description: 'The host names the project declares, lowercase.' }),
+    goals: z.array(SettingsGoal).meta({ description: 'The project’s goals, in the order given.' }),
+    excluded_address_ranges: z.array(z.string()).meta({
+      description:
+        'The client address ranges whose traffic the project excludes, as normalised CIDR (a single address /32 or /128).',
+      example: ['203.0.113.0/24', '2001:db8::/32'],
+    }),
     updated_at: isoTime,
   })
   .meta({
