@@ -16,6 +16,7 @@ import { adminDdl, analyticsDdl, opsDdl } from './001-initial';
 import * as eventsPageViews from './002-events-page-views';
 import * as visits from './003-visits';
 import * as projectSettings from './004-admin-project-settings';
+import * as goals from './005-admin-goals';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -48,6 +49,10 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '002_events_page_views', up: eventsPageViews.up },
     { name: '003_visits', up: visits.up },
   ],
-  admin: [initial(adminDdl), { name: '002_project_settings', up: projectSettings.up }],
+  admin: [
+    initial(adminDdl),
+    { name: '002_project_settings', up: projectSettings.up },
+    { name: '003_goals', up: goals.up },
+  ],
   ops: [initial(opsDdl)],
 };
