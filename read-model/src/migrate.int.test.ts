@@ -9,7 +9,8 @@
  * - the version table travels with a renamed schema (a rebuild's swap);
  * - a migration that fails leaves nothing behind;
  * - migration 002's index serves the report query it was made for, and accepts the longest
- *   utm_source the API accepts.
+ *   utm_source the API accepts;
+ * - admin 003 gives the settings rows of an older schema empty goals and ranges.
  */
 import { randomBytes } from 'node:crypto';
 import knex, { type Knex } from 'knex';
@@ -259,6 +260,55 @@ describe('admin 002: project settings', () => {
       ['b.example'],
     );
     expect(found.rows).toEqual([{ project_id: project }]);
+  });
+});
+
+describe('admin 003: goals and excluded address ranges', () => {
+  it('gives a schema at admin 002 the two lists, empty for the rows it holds, and keeps them in order', async () => {
+    const schema = `${prefix}goals_admin`;
+    const s = ident(schema);
+    await migrateReadModel(db, { kind: 'admin', schema, readerRole });
+    // As a release before 003 left it: the columns absent, 003 not recorded, a settings row.
+    await owner.query(
+      `alter table ${s}.project_settings drop column goals, drop column excluded_address_ranges;
+       delete from ${s}.${MIGRATIONS_TABLE} where name = '003_goals'`,
+    );
+    const project = '8a1f6f5e-8a55-4e4b-9a4c-0d6f2a6c1b03';
+    await owner.query(
+      `insert into ${s}.project_settings (project_id, time_zone, domains, updated_at)
+       values ($1, 'Asia/Kolkata', '{a.example}', '2025-01-01T00:00:00Z')`,
+      [project],
+    );
+
+    expect(await migrateReadModel(db, { kind: 'admin', schema, readerRole })).toEqual({
+      applied: ['003_goals'],
+    });
+    const before = await owner.query(
+      `select time_zone, domains, goals, excluded_address_ranges from ${s}.project_settings`,
+    );
+    expect(before.rows).toEqual([
+      { time_zone: 'Asia/Kolkata', domains: ['a.example'], goals: [], excluded_address_ranges: [] },
+    ]);
+
+    const goals = [
+      { name: 'Signup', event_name: 'signup' },
+      { name: 'Blog', page_path: '/blog/**' },
+    ];
+    await owner.query(
+      `update ${s}.project_settings set goals = $2::jsonb, excluded_address_ranges = $3 where project_id = $1`,
+      [project, JSON.stringify(goals), ['203.0.113.0/24', '2001:db8::/32']],
+    );
+    const reader = new pg.Client({ connectionString: readerUrl });
+    await reader.connect();
+    try {
+      const { rows } = await reader.query(
+        `select goals, excluded_address_ranges from ${s}.project_settings where project_id = $1`,
+        [project],
+      );
+      expect(rows).toEqual([{ goals, excluded_address_ranges: ['203.0.113.0/24', '2001:db8::/32'] }]);
+    } finally {
+      await reader.end();
+    }
   });
 });
 

@@ -167,11 +167,25 @@ export interface ConsoleSessionsRow {
   revoked_by: string | null;
 }
 
-/** admin.project_settings: the latest ProjectSettingsChanged of a project; none, the defaults (UTC, no domains). */
+/**
+ * A goal in admin.project_settings.goals, as the API shows it: its display name and exactly one of
+ * `event_name` (reached by each event of that name) and `page_path` (reached by each page_view whose
+ * path matches the pattern: `*` any characters but `/`, `**` any; contracts' pagePatternRegex).
+ */
+export type ProjectGoalRow = { name: string; event_name: string } | { name: string; page_path: string };
+
+/**
+ * admin.project_settings: the latest ProjectSettingsChanged of a project; none, the defaults (UTC,
+ * no domains, no goals, no excluded ranges).
+ */
 export interface ProjectSettingsRow {
   project_id: string;
   time_zone: string;
   domains: string[];
+  /** In the order given (jsonb; admin migration 003). */
+  goals: ProjectGoalRow[];
+  /** Normalised CIDR (`203.0.113.0/24`, `2001:db8::/32`, `198.51.100.7/32`). */
+  excluded_address_ranges: string[];
   updated_at: Date;
 }
 
