@@ -171,21 +171,28 @@ export async function applyAdmin(
     // the newest (then the last in the log), and a row only moves forward in changed_at, so a record
     // read again (a retry, a replay) changes nothing. The same rule as the command side's directory.
     const result = await tx.query(
-      `insert into ${s}.project_settings as p (project_id, time_zone, domains, updated_at)
-       select distinct on (i) i, z, array(select json_array_elements_text(d)), t
-         from json_to_recordset($1::json) as x(i uuid, z text, d json, t timestamptz, n int)
+      `insert into ${s}.project_settings as p
+         (project_id, time_zone, domains, goals, excluded_address_ranges, updated_at)
+       select distinct on (i) i, z, array(select json_array_elements_text(d)), g,
+              array(select json_array_elements_text(r)), t
+         from json_to_recordset($1::json) as x(i uuid, z text, d json, g jsonb, r json, t timestamptz, n int)
        order by i, t desc, n desc
        on conflict (project_id) do update
-         set time_zone = excluded.time_zone, domains = excluded.domains, updated_at = excluded.updated_at
+         set time_zone = excluded.time_zone, domains = excluded.domains, goals = excluded.goals,
+             excluded_address_ranges = excluded.excluded_address_ranges, updated_at = excluded.updated_at
          where p.updated_at < excluded.updated_at
             or (p.updated_at = excluded.updated_at
-                and (p.time_zone, p.domains) is distinct from (excluded.time_zone, excluded.domains))`,
+                and (p.time_zone, p.domains, p.goals, p.excluded_address_ranges)
+                    is distinct from
+                    (excluded.time_zone, excluded.domains, excluded.goals, excluded.excluded_address_ranges))`,
       [
         JSON.stringify(
           settings.map((r) => ({
             i: r.project_id,
             z: r.time_zone,
             d: r.domains,
+            g: r.goals,
+            r: r.excluded_address_ranges,
             t: iso(r.changed_at),
             n: r.index,
           })),

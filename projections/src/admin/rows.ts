@@ -3,6 +3,7 @@
  * partition); rows keep their kind so `apply` can write each kind with one statement.
  */
 import type { AnyEvent } from '@eventlens/contracts';
+import type { ProjectGoalRow } from '@eventlens/read-model';
 import { hasNul, isUuid } from '../analytics/rows';
 import { ok, retry, type Outcome } from '../runtime/outcome';
 
@@ -47,6 +48,9 @@ export type AdminRow =
       project_id: string;
       time_zone: string;
       domains: string[];
+      /** As the API shows them (read-model ProjectGoalRow): the name and the goal's one kind. */
+      goals: ProjectGoalRow[];
+      excluded_address_ranges: string[];
       changed_at: number;
     }
   /** An admin event with nothing for these tables (a DLQ replay request: the ops worker acts on it). */
@@ -65,8 +69,10 @@ function checkIds(ids: Record<string, string>): string | null {
 export function toAdminRow(event: AnyEvent): Outcome<AdminRow> {
   // Before the text checks: a record this projection ignores is never sent to its retries.
   if (event.type === 'DlqReplayRequested') return ok({ kind: 'ignored', type: event.type });
+  // Every string of the record, also inside lists and their records (a goal's name and pattern).
   const texts = Object.values(event.value)
     .flatMap((v) => (Array.isArray(v) ? v : [v]))
+    .flatMap((v) => (v !== null && typeof v === 'object' ? Object.values(v) : [v]))
     .filter((v): v is string => typeof v === 'string');
   if (texts.some(hasNul)) return invalid('a text field contains a NUL character');
   switch (event.type) {
@@ -150,12 +156,26 @@ export function toAdminRow(event: AnyEvent): Outcome<AdminRow> {
       const v = event.value;
       const bad = checkIds({ project_id: v.project_id });
       if (bad) return invalid(bad);
-      // The command side validated and lowercased them; kept as written, in the order given.
+      // The command side validated and normalised them; kept as written, in the order given. A v1
+      // record reads with no goals and no ranges (v2's defaults), which is what it meant.
+      const goals: ProjectGoalRow[] = [];
+      for (const [i, goal] of v.goals.entries()) {
+        if ((goal.event_name === null) === (goal.page_path === null)) {
+          return invalid(`goals[${i}] must have exactly one of event_name and page_path`, v.project_id);
+        }
+        goals.push(
+          goal.event_name !== null
+            ? { name: goal.name, event_name: goal.event_name }
+            : { name: goal.name, page_path: goal.page_path! },
+        );
+      }
       return ok({
         kind: 'settings',
         project_id: v.project_id.toLowerCase(),
         time_zone: v.time_zone,
         domains: v.domains,
+        goals,
+        excluded_address_ranges: v.excluded_address_ranges,
         changed_at: v.changed_at,
       });
     }
