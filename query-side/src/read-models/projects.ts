@@ -23,6 +23,23 @@ export const ApiKey = z
   .meta({ id: 'ApiKey' });
 export const ApiKeys = z.object({ items: z.array(ApiKey) }).meta({ id: 'ApiKeys' });
 
+export const ProjectGoal = z
+  .union([
+    z.object({
+      name: z.string().meta({ description: 'The goal’s name: its `event:goal` value in the Stats API.' }),
+      event_name: z.string().meta({ description: 'Reached by each event of this name.' }),
+    }),
+    z.object({
+      name: z.string().meta({ description: 'The goal’s name: its `event:goal` value in the Stats API.' }),
+      page_path: z.string().meta({
+        description:
+          'Reached by each page_view whose path (as `event:page` has it) matches: `*` any characters but `/`, `**` any characters, the rest literal.',
+        example: '/blog/**',
+      }),
+    }),
+  ])
+  .meta({ id: 'ProjectGoal', description: 'A goal: an event, or page views matching a path pattern.' });
+
 export const ProjectSettings = z
   .object({
     project_id: Uuid,
@@ -33,6 +50,12 @@ export const ProjectSettings = z
     domains: z
       .array(z.string())
       .meta({ description: 'The host names the project declares; the Stats API takes each as `site_id`.' }),
+    goals: z.array(ProjectGoal).meta({ description: 'The project’s goals, in the order given.' }),
+    excluded_address_ranges: z.array(z.string()).meta({
+      description:
+        'The client address ranges whose traffic the project excludes from its reports, normalised CIDR.',
+      example: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7/32'],
+    }),
     updated_at: Timestamp.nullable().meta({ description: 'When they were last changed; null: never set.' }),
   })
   .meta({ id: 'ProjectSettings' });
@@ -71,9 +94,10 @@ export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
       method: 'get',
       path: '/v1/projects/{project_id}/settings',
       tag: 'projects',
-      summary: "A project's settings: its default time zone and declared domains",
+      summary:
+        "A project's settings: its default time zone, declared domains, goals and excluded address ranges",
       description:
-        'A read key of the project, or a console session. A project whose settings were never set answers the defaults (UTC, no domains). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side.',
+        'A read key of the project, or a console session. A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.',
       auth: 'caller',
       params: ProjectParams,
       response: { status: 200, description: 'The settings.', schema: ProjectSettings },
@@ -87,16 +111,20 @@ export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
         const project = await db(tables.projects).first('project_id').where('project_id', params.project_id);
         if (!project) throw notFound('project');
         const row = await db(tables.projectSettings)
-          .first<Pick<ProjectSettingsRow, 'time_zone' | 'domains' | 'updated_at'> | undefined>(
-            'time_zone',
-            'domains',
-            'updated_at',
-          )
+          .first<
+            | Pick<
+                ProjectSettingsRow,
+                'time_zone' | 'domains' | 'goals' | 'excluded_address_ranges' | 'updated_at'
+              >
+            | undefined
+          >('time_zone', 'domains', 'goals', 'excluded_address_ranges', 'updated_at')
           .where('project_id', params.project_id);
         return {
           project_id: project.project_id as string,
           time_zone: row?.time_zone ?? 'UTC',
           domains: row?.domains ?? [],
+          goals: row?.goals ?? [],
+          excluded_address_ranges: row?.excluded_address_ranges ?? [],
           updated_at: row ? toIso(row.updated_at) : null,
         };
       },

@@ -21,8 +21,8 @@ import { attachComparisons, comparisonQuery, type ResultRow } from './compare';
 import { minuteLabels, timeLabels, wallClock, zonedIso, type TimeUnit } from './dates';
 import { planQuery, type StatsTables } from './plan';
 import { FunnelRequest, FunnelResponse, funnelSteps, parseFunnel, planFunnel } from './funnel';
-import { parseQuery, QueryError, StatsRequest, StatsResponse, type StatsQuery } from './query';
-import { projectTimeZone, resolveSite } from './site';
+import { mentionsGoals, parseQuery, QueryError, StatsRequest, StatsResponse, type StatsQuery } from './query';
+import { projectDefaults, resolveSite } from './site';
 
 export const PlausibleError = z
   .object({ error: z.string().meta({ example: "metrics.0: unknown metric 'visitorz'" }) })
@@ -163,12 +163,23 @@ export function statsApiRoutes(deps: {
 }): AnyRoute[] {
   const { db, tables, callers, now } = deps;
   const statsTables: StatsTables = { events: tables.events, sessions: tables.sessions };
-  /** The project `site_id` names, checked against the caller, and the request's zone (the project's by default). */
-  async function siteOf<T extends { site_id: string; timezone?: string }>(caller: Caller, body: T) {
+  /**
+   * The project `site_id` names, checked against the caller; the request's zone (the project's by
+   * default) and, when the request names `event:goal`, the project's goals: one read of its
+   * settings, only when either is needed.
+   */
+  async function siteOf<
+    T extends { site_id: string; timezone?: string; dimensions?: unknown; filters?: unknown },
+  >(caller: Caller, body: T) {
     const site = await resolveSite(db, tables.projectSettings, body.site_id);
     const projectId = await callers.projectOf(caller, site);
-    const timezone = body.timezone ?? (await projectTimeZone(db, tables.projectSettings, projectId));
-    return { projectId, body: { ...body, timezone } };
+    const wantsGoals = mentionsGoals(body);
+    const defaults =
+      body.timezone === undefined || wantsGoals
+        ? await projectDefaults(db, tables.projectSettings, projectId)
+        : undefined;
+    const timezone = body.timezone ?? defaults!.timeZone;
+    return { projectId, goals: defaults?.goals ?? [], body: { ...body, timezone } };
   }
   return [
     defineRoute({
@@ -188,8 +199,8 @@ export function statsApiRoutes(deps: {
       },
       response: { status: 200, description: 'The rows, and the query as run.', schema: StatsResponse },
       async handle({ auth, body: sent }) {
-        const { projectId, body } = await siteOf(auth.caller, sent);
-        return clientErrors(() => runQuery(db, statsTables, parseQuery(body, projectId, now()), body));
+        const { projectId, goals, body } = await siteOf(auth.caller, sent);
+        return clientErrors(() => runQuery(db, statsTables, parseQuery(body, projectId, now(), goals), body));
       },
     }),
     defineRoute({
@@ -209,9 +220,9 @@ export function statsApiRoutes(deps: {
       },
       response: { status: 200, description: 'Each step’s figures, in order.', schema: FunnelResponse },
       async handle({ auth, body: sent }) {
-        const { projectId, body } = await siteOf(auth.caller, sent);
+        const { projectId, goals, body } = await siteOf(auth.caller, sent);
         return clientErrors(async () => {
-          const funnel = parseFunnel(body, projectId, now());
+          const funnel = parseFunnel(body, projectId, now(), goals);
           const plan = planFunnel(funnel, statsTables);
           const { rows } = await db.raw<{ rows: FunnelRow[] }>(plan.sql, plan.bindings as Knex.RawBinding[]);
           const lo = new Date(rows[0]!.lo);

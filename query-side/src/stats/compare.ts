@@ -25,11 +25,13 @@ const roundHalfAway = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
 
 /**
  * The change of `metric` from `old` (the compared period) to `now`, as Plausible's
- * `Compare.calculate_change`: `bounce_rate` is the difference in percentage points, null when the
- * old rate is 0; every other metric the percentage change rounded to a whole number, 100 from 0 to
+ * `Compare.calculate_change`: `conversion_rate` is the difference in percentage points, one
+ * decimal; `bounce_rate` the difference in points, null when the old rate is 0; every other metric
+ * (`group_conversion_rate` too) the percentage change rounded to a whole number, 100 from 0 to
  * anything more, 0 from 0 to 0.
  */
 export function change(metric: Metric, old: number, now: number): number | null {
+  if (metric === 'conversion_rate') return Math.round((now - old) * 10) / 10;
   if (metric === 'bounce_rate') return old > 0 ? now - old : null;
   if (old === 0) return now > 0 ? 100 : 0;
   return roundHalfAway(((now - old) / old) * 100);
@@ -40,7 +42,8 @@ export function change(metric: Metric, old: number, now: number): number | null 
  * page has property dimensions — only the page's dimension values, as Plausible's
  * `add_comparison_filters` does, so the second statement reads no more groups than the page shows.
  * A page holding a missing value (`(none)`, SQL null, which `is` cannot name) or a query with
- * `percentage` (whose total would shrink with the filter) is compared unfiltered.
+ * `percentage` or `conversion_rate` (whose totals, over all rows, would shrink with the filter) is
+ * compared unfiltered.
  *
  * `rawPage` holds the page's dimension values as SQL returned them (null for missing).
  */
@@ -59,6 +62,7 @@ export function comparisonQuery(q: StatsQuery, rawPage: Array<Array<string | nul
     properties.length > 0 &&
     rawPage.length > 0 &&
     !q.metrics.includes('percentage') &&
+    !q.metrics.includes('conversion_rate') &&
     rawPage.every((row) => properties.every(({ i }) => row[i] !== null));
   if (!restrict) return base;
   const is = (d: string, values: string[]): Filter => ({

@@ -164,6 +164,13 @@ describe('change (Plausible Compare.calculate_change)', () => {
     expect(change('bounce_rate', 60, 50)).toBe(-10);
     expect(change('bounce_rate', 0, 50)).toBeNull();
   });
+  test('conversion_rate: the difference in points, one decimal, from 0 too; group_conversion_rate in percent', () => {
+    expect(change('conversion_rate', 25, 33.3)).toBe(8.3);
+    expect(change('conversion_rate', 33.3, 25)).toBe(-8.3);
+    expect(change('conversion_rate', 0, 12.5)).toBe(12.5);
+    expect(change('conversion_rate', 40, 40)).toBe(0);
+    expect(change('group_conversion_rate', 25, 50)).toBe(100);
+  });
 });
 
 describe('comparisonQuery', () => {
@@ -210,6 +217,17 @@ describe('comparisonQuery', () => {
     expect(
       comparisonQuery(parsed({ ...compare, dimensions: ['time:day'] }), [['2024-03-09']]).filters,
     ).toEqual([]);
+  });
+  test('unfiltered with conversion_rate (its total is over every row); group_conversion_rate narrows', () => {
+    const goalFilter = { filters: [['is', 'event:goal', ['Signup']]], dimensions: ['visit:source'] };
+    expect(
+      comparisonQuery(parsed({ ...compare, ...goalFilter, metrics: ['conversion_rate'] }), [['Google']])
+        .filters,
+    ).toHaveLength(1);
+    expect(
+      comparisonQuery(parsed({ ...compare, ...goalFilter, metrics: ['group_conversion_rate'] }), [['Google']])
+        .filters,
+    ).toHaveLength(2);
   });
 });
 

@@ -11,9 +11,10 @@
  * select visits as they do for visit metrics (`visit:*` the visit's own, `event:*` a visit with such
  * an event).
  */
-import { humanEvents } from '@eventlens/read-model';
+import { pagePatternRegex } from '@eventlens/contracts';
+import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
 import { z } from 'zod';
-import { Binder, boundsSql, eventSql, filterSql, type StatsTables } from './plan';
+import { Binder, boundsSql, eventSql, filterSql, goalsCte, usesGoals, type StatsTables } from './plan';
 import { parseQuery, type StatsQuery, type StatsRequest } from './query';
 import { SiteId } from './site';
 
@@ -79,18 +80,6 @@ export const FunnelResponse = z
   .meta({ id: 'FunnelResult' });
 export type FunnelResponse = z.input<typeof FunnelResponse>;
 
-/**
- * A wildcard page pattern as a PostgreSQL regular expression, anchored: `**` any characters, `*`
- * any but `/` (Plausible's page goal wildcards), everything else literal.
- */
-export function patternRegex(pattern: string): string {
-  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `^${pattern
-    .split('**')
-    .map((part) => part.split('*').map(literal).join('[^/]*'))
-    .join('.*')}$`;
-}
-
 export function stepLabel(step: Step): string {
   return 'page' in step ? step.page : 'page_pattern' in step ? step.page_pattern : step.event;
 }
@@ -100,8 +89,16 @@ export interface Funnel {
   steps: Step[];
 }
 
-/** The request as a funnel, or a `QueryError` naming the field (the Stats API's parser checks the rest). */
-export function parseFunnel(body: FunnelRequest, projectId: string, nowMs: number): Funnel {
+/**
+ * The request as a funnel, or a `QueryError` naming the field (the Stats API's parser checks the
+ * rest). `goals`: the project's, for `event:goal` filters.
+ */
+export function parseFunnel(
+  body: FunnelRequest,
+  projectId: string,
+  nowMs: number,
+  goals: readonly ProjectGoalRow[] = [],
+): Funnel {
   const request: StatsRequest = {
     site_id: body.site_id,
     metrics: ['visits'],
@@ -109,7 +106,7 @@ export function parseFunnel(body: FunnelRequest, projectId: string, nowMs: numbe
     ...(body.timezone === undefined ? {} : { timezone: body.timezone }),
     ...(body.filters === undefined ? {} : { filters: body.filters }),
   };
-  return { query: parseQuery(request, projectId, nowMs), steps: body.steps };
+  return { query: parseQuery(request, projectId, nowMs, goals), steps: body.steps };
 }
 
 export interface FunnelPlan {
@@ -133,13 +130,15 @@ export function planFunnel(funnel: Funnel, tables: StatsTables): FunnelPlan {
   const { query: q, steps } = funnel;
   const b = new Binder();
   const bounds = `bounds as (${boundsSql(q, b, tables)})`;
+  // Before the steps: bindings follow the SQL text, and the goals CTE comes right after bounds.
+  const goals = usesGoals(q) ? [goalsCte(q, b)] : [];
   const matches = steps.map((step, k) => {
     if ('event' in step) return `(e.event_name = ${b.bind(step.event, 'text')}) as s${k + 1}`;
     const page = eventSql('event:page', 'e', b)!;
     const test =
       'page' in step
         ? `${page} = ${b.bind(step.page, 'text')}`
-        : `${page} ~ ${b.bind(patternRegex(step.page_pattern), 'text')}`;
+        : `${page} ~ ${b.bind(pagePatternRegex(step.page_pattern), 'text')}`;
     return `(e.event_name = 'page_view' and coalesce(${test}, false)) as s${k + 1}`;
   });
   const where = [
@@ -167,7 +166,7 @@ export function planFunnel(funnel: Funnel, tables: StatsTables): FunnelPlan {
       : ` cross join lateral (select min(x) as k${k + 1} from unnest(v.a${k + 1}) x where x > l${k}.k${k}) l${k + 1}`,
   );
   const reached = `r as (select v.visitor, ${steps.map((_, k) => `l${k + 1}.k${k + 1}`).join(', ')} from v${laterals.join('')})`;
-  const ctes = [bounds, m, v, reached];
+  const ctes = [bounds, ...goals, m, v, reached];
   const counts = steps
     .map(
       (_, k) =>

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FunnelRequest, funnelSteps, parseFunnel, patternRegex, planFunnel } from './funnel';
+import { FunnelRequest, funnelSteps, parseFunnel, planFunnel } from './funnel';
 import { QueryError } from './query';
 
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
@@ -21,19 +21,6 @@ describe('FunnelRequest', () => {
     expect(() => request({ steps: [{ page: '/a', event: 'x' }, { page: '/b' }] })).toThrow();
     expect(() => request({ steps: [{ goal: '/a' }, { page: '/b' }] })).toThrow();
     expect(() => request({ metrics: ['visitors'] })).toThrow();
-  });
-});
-
-describe('patternRegex (wildcards of page goals)', () => {
-  const matches = (pattern: string, path: string) => new RegExp(patternRegex(pattern)).test(path);
-  test('** any characters, * any but /, the rest literal and anchored', () => {
-    expect(matches('/blog/**', '/blog/2024/post')).toBe(true);
-    expect(matches('/blog/*', '/blog/post')).toBe(true);
-    expect(matches('/blog/*', '/blog/2024/post')).toBe(false);
-    expect(matches('/blog/*', '/en/blog/post')).toBe(false);
-    expect(matches('/a.b', '/axb')).toBe(false);
-    expect(matches('/a.b', '/a.b')).toBe(true);
-    expect(matches('/p(1)', '/p(1)')).toBe(true);
   });
 });
 
@@ -64,6 +51,21 @@ describe('parseFunnel and planFunnel', () => {
     expect(plan.sql).toContain('array_agg(seq) filter (where s3) as a3');
     expect(plan.sql).toContain('min(x) as k3 from unnest(v.a3) x where x > l2.k2');
     expect(plan.sql).toContain("(e.context ->> 'bot') is null");
+    expect(plan.sql).not.toContain('goals as');
+  });
+
+  test('an event:goal filter selects visits reaching the goal, from the project’s goals', () => {
+    const funnel = parseFunnel(request({ filters: [['is', 'event:goal', ['Signup']]] }), PROJECT, NOW, [
+      { name: 'Signup', event_name: 'signup' },
+      { name: 'Blog', page_path: '/blog/**' },
+    ]);
+    const plan = planFunnel(funnel, TABLES);
+    expect(plan.sql.split('?').length - 1).toBe(plan.bindings.length);
+    expect(plan.sql).toMatch(/^with bounds as \(.*\), goals as \(select \* from unnest\(/);
+    expect(plan.bindings).toContainEqual(['Signup', 'Blog']);
+    expect(plan.bindings).toContainEqual(['signup', null]);
+    expect(plan.bindings).toContainEqual([null, '^/blog/.*$']);
+    expect(plan.sql).toContain('exists (select 1 from goals fg where fg.name = any(?::text[])');
   });
 });
 

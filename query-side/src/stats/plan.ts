@@ -12,6 +12,14 @@
  *   An `event:*` filter on them keeps the visits with a matching event (`exists`); an `event:*`
  *   dimension groups a visit under every value its events in the range have.
  * - Visitor identity is `coalesce(user_id, anonymous_id)`.
+ * - Goals (the project's, from its settings) are a CTE `goals(name, event_name, page_regex)` of
+ *   bound arrays. An event reaches a goal when it is an event of its `event_name`, or a page_view
+ *   whose page matches its `page_regex` (contracts' pagePatternRegex). `event:goal` as a dimension
+ *   joins each event to every goal it reaches (`eg`); as a filter it keeps the events reaching a
+ *   goal whose name passes the operator (`exists` over `goals`). `conversion_rate` divides a row's
+ *   visitors by the visitors of the whole range with the other filters (the top-level `event:goal`
+ *   and `event:props:*` filters left out, as Plausible does), `group_conversion_rate` by those of
+ *   the row's own values of the dimensions other than `event:goal`.
  * - Time buckets are PostgreSQL's `date_trunc(unit, ts at time zone $tz)`, and the range's
  *   instants are `local_date::timestamp at time zone $tz`: the tz database decides every day's
  *   length (23 h and 25 h on the days clocks change, +05:30 zones included).
@@ -19,8 +27,17 @@
  * Names map to SQL through the fixed tables below; every value the client sent is a bound
  * parameter (`?`, knex.raw), never SQL text.
  */
+import { pagePatternRegex } from '@eventlens/contracts';
 import { humanEvents } from '@eventlens/read-model';
-import type { Dimension, Filter, Metric, PropertyDimension, StatsQuery, TimeDimension } from './query';
+import {
+  filterNames,
+  type Dimension,
+  type Filter,
+  type Metric,
+  type PropertyDimension,
+  type StatsQuery,
+  type TimeDimension,
+} from './query';
 
 export interface StatsTables {
   /** Qualified, trusted identifiers from the read-model catalog (readerTables). */
@@ -103,8 +120,61 @@ export class Binder {
 
 const isTime = (d: Dimension): d is TimeDimension => d.startsWith('time:');
 const isEventDimension = (d: Dimension) => d.startsWith('event:');
+const GOAL: PropertyDimension = 'event:goal';
 
-/** A property dimension over an events row aliased `alias`, or undefined for a visit dimension. */
+/** Whether the query needs the project's goals: `event:goal` as a dimension or in a filter. */
+export function usesGoals(q: StatsQuery): boolean {
+  return q.dimensions.includes(GOAL) || q.filters.some((f) => filterNames(f, GOAL));
+}
+
+/**
+ * The goals CTE: one row per goal of the project, `name`, `event_name` (null for a page goal) and
+ * `page_regex` (the page pattern as a regular expression; null for an event goal), from three bound
+ * arrays in the goals' order.
+ */
+export function goalsCte(q: StatsQuery, b: Binder): string {
+  const names = q.goals.map((g) => g.name);
+  const events = q.goals.map((g) => ('event_name' in g ? g.event_name : null));
+  const regexes = q.goals.map((g) => ('page_path' in g ? pagePatternRegex(g.page_path) : null));
+  return (
+    `goals as (select * from unnest(${b.bind(names, 'text[]')}, ${b.bind(events, 'text[]')},` +
+    ` ${b.bind(regexes, 'text[]')}) as g(name, event_name, page_regex))`
+  );
+}
+
+/** Whether the events row `alias` reaches the goal row `goal` (an event of its name, or a matching page view). */
+function reachesSql(alias: string, goal: string, b: Binder): string {
+  const page = eventSql('event:page', alias, b)!;
+  return (
+    `(case when ${goal}.event_name is not null then ${alias}.event_name = ${goal}.event_name` +
+    ` else ${alias}.event_name = 'page_view' and coalesce(${page} ~ ${goal}.page_regex, false) end)`
+  );
+}
+
+/**
+ * The goals an `event:goal` dimension groups by, as a join condition on the goal row `goal` beside
+ * `reaches`: with top-level `event:goal` filters, only the goals they name (Plausible's
+ * `matching_toplevel_filters`), so a filter on one goal shows that goal's row alone.
+ */
+function goalJoinSql(q: StatsQuery, alias: string, goal: string, b: Binder): string {
+  const conditions = [reachesSql(alias, goal, b)];
+  for (const f of q.filters) {
+    if (!('dimension' in f) || f.dimension !== GOAL) continue;
+    const positive = NEGATED[f.op] ?? (f.op as 'is' | 'contains' | 'matches');
+    const named = positiveSql(positive, `${goal}.name`, f.values, f.caseSensitive, b);
+    conditions.push(f.op in NEGATED ? `not coalesce(${named}, false)` : named);
+  }
+  return conditions.join(' and ');
+}
+
+/** The top-level filters a conversion rate's denominator keeps: all but `event:goal` and `event:props:*`. */
+function totalsFilters(q: StatsQuery): Filter[] {
+  return q.filters.filter(
+    (f) => !('dimension' in f) || (f.dimension !== GOAL && !f.dimension.startsWith('event:props:')),
+  );
+}
+
+/** A property dimension over an events row aliased `alias`, or undefined for a visit dimension or `event:goal`. */
 export function eventSql(dimension: PropertyDimension, alias: string, b: Binder): string | undefined {
   if (dimension === 'event:name') return `${alias}.event_name`;
   if (dimension === 'event:page') {
@@ -136,10 +206,14 @@ function timeSql(dimension: TimeDimension, column: string, timeZone: string, b: 
 
 type Side = 'events' | 'visits';
 
-/** A dimension's SQL on a side: events `e` (its visit `es`), or visits `s`. Undefined: not there. */
+/**
+ * A dimension's SQL on a side: events `e` (its visit `es`, the goal it reaches `eg`), or visits `s`.
+ * Undefined: not there.
+ */
 function dimensionSql(dimension: Dimension, side: Side, q: StatsQuery, b: Binder): string | undefined {
   if (isTime(dimension))
     return timeSql(dimension, side === 'events' ? 'e.ts' : 's.first_seen', q.timeZone, b);
+  if (dimension === GOAL) return side === 'events' ? 'eg.name' : undefined;
   if (isEventDimension(dimension)) return side === 'events' ? eventSql(dimension, 'e', b) : undefined;
   return `${side === 'events' ? 'es' : 's'}.${VISIT_COLUMNS[dimension]}`;
 }
@@ -185,9 +259,19 @@ export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, 
   if ('filter' in filter) return `(not coalesce(${filterSql(filter.filter, side, q, b, events)}, false))`;
   const positive = NEGATED[filter.op] ?? (filter.op as 'is' | 'contains' | 'matches');
   const negated = filter.op in NEGATED;
+  // An event "is" a goal when it reaches a goal whose name passes the operator (none: no event is).
+  const goalPredicate = (alias: string) =>
+    `exists (select 1 from goals fg where ${positiveSql(positive, 'fg.name', filter.values, filter.caseSensitive, b)}` +
+    ` and ${reachesSql(alias, 'fg', b)})`;
+  if (side === 'events' && filter.dimension === GOAL) {
+    const predicate = goalPredicate('e');
+    return negated ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
+  }
   if (side === 'visits' && isEventDimension(filter.dimension)) {
-    const expr = eventSql(filter.dimension, 'x', b)!;
-    const predicate = positiveSql(positive, expr, filter.values, filter.caseSensitive, b);
+    const predicate =
+      filter.dimension === GOAL
+        ? goalPredicate('x')
+        : positiveSql(positive, eventSql(filter.dimension, 'x', b)!, filter.values, filter.caseSensitive, b);
     return (
       `(${negated ? 'not ' : ''}exists (select 1 from ${events} x where x.project_id = s.project_id` +
       ` and x.session_id = s.session_id and ${humanEvents('x')} and ${predicate}))`
@@ -243,48 +327,74 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const eventMetrics = q.metrics.filter((m) => EVENT_METRICS.has(m));
   const visitMetrics = q.metrics.filter((m) => VISIT_METRICS.has(m));
   const wantsPercentage = q.metrics.includes('percentage');
-  // percentage is the share of visitors: the events side runs for it too.
-  const eventSide = eventMetrics.length > 0 || wantsPercentage;
+  const wantsConversion = q.metrics.includes('conversion_rate');
+  const wantsGroupConversion = q.metrics.includes('group_conversion_rate');
+  // percentage and the conversion rates divide visitors: the events side runs for them too.
+  const needsVisitors =
+    eventMetrics.includes('visitors') || wantsPercentage || wantsConversion || wantsGroupConversion;
+  const eventSide = eventMetrics.length > 0 || needsVisitors;
   const visitSide = visitMetrics.length > 0;
+  const goalDimension = q.dimensions.includes(GOAL);
 
   const dimensionColumns = q.dimensions.map((_, i) => `d${i}`);
   const metricColumns = q.metrics.map((m) => `m_${m}`);
   const ctes: string[] = [`bounds as (${boundsSql(q, b, tables)})`];
+  if (usesGoals(q)) ctes.push(goalsCte(q, b));
 
-  const eventsFrom = (extraWhere: string) => {
-    const join = usesVisitDimension(q)
+  /** FROM and WHERE over events `e`: with `goalJoin`, joined to each goal it reaches (`eg`). */
+  const eventsFrom = (extraWhere: string, filters: Filter[] = q.filters, goalJoin = false) => {
+    const visits = usesVisitDimension(q)
       ? ` left join ${tables.sessions} es on es.project_id = e.project_id and es.session_id = e.session_id`
       : '';
+    const goals = goalJoin ? ` join goals eg on ${goalJoinSql(q, 'e', 'eg', b)}` : '';
     const where = [
       `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
       'e.ts >= bounds.lo',
       'e.ts < bounds.hi',
       humanEvents('e'),
       extraWhere,
-      ...q.filters.map((f) => filterSql(f, 'events', q, b, tables.events)),
+      ...filters.map((f) => filterSql(f, 'events', q, b, tables.events)),
     ].filter((w) => w !== '');
-    return ` from ${tables.events} e${join} cross join bounds where ${where.join(' and ')}`;
+    return ` from ${tables.events} e${visits}${goals} cross join bounds where ${where.join(' and ')}`;
   };
   // Only page views asked for: the partial index's whole predicate, so it can serve the query.
   const pageViewsOnly =
-    eventMetrics.length > 0 && eventMetrics.every((m) => m === 'pageviews') && !wantsPercentage;
+    eventMetrics.length > 0 && eventMetrics.every((m) => m === 'pageviews') && !needsVisitors;
   const pageViewPredicate = pageViewsOnly ? "e.event_name = 'page_view'" : '';
 
   const groupBy = q.dimensions.length > 0 ? ` group by ${q.dimensions.map((_, i) => i + 1).join(', ')}` : '';
+  const evColumns = (['visitors', 'pageviews', 'events'] as const).filter(
+    (m) => eventMetrics.includes(m) || (m === 'visitors' && needsVisitors),
+  );
 
   if (eventSide) {
     const dims = q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
-    const metrics = (['visitors', 'pageviews', 'events'] as const)
-      .filter((m) => eventMetrics.includes(m) || (m === 'visitors' && wantsPercentage))
-      .map((m) => `${EVENT_METRIC_SQL[m]} as ${m}`);
-    ctes.push(`ev as (select ${[...dims, ...metrics].join(', ')}${eventsFrom(pageViewPredicate)}${groupBy})`);
+    const metrics = evColumns.map((m) => `${EVENT_METRIC_SQL[m]} as ${m}`);
+    ctes.push(
+      `ev as (select ${[...dims, ...metrics].join(', ')}${eventsFrom(pageViewPredicate, q.filters, goalDimension)}${groupBy})`,
+    );
     if (wantsPercentage)
       ctes.push(`total as (select ${EVENT_METRIC_SQL.visitors} as visitors${eventsFrom('')})`);
+    // The denominators of the conversion rates: visitors without the goal (and property) filters,
+    // of the whole range (conversion_rate) or of each value of the other dimensions (group_…).
+    if (wantsConversion)
+      ctes.push(
+        `crt as (select ${EVENT_METRIC_SQL.visitors} as visitors${eventsFrom('', totalsFilters(q))})`,
+      );
+    if (wantsGroupConversion) {
+      const others = q.dimensions.flatMap((d, i) => (d === GOAL ? [] : [{ d, i }]));
+      const dims = others.map(({ d, i }) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
+      const by = others.length > 0 ? ` group by ${others.map((_, k) => k + 1).join(', ')}` : '';
+      ctes.push(
+        `gt as (select ${[...dims, `${EVENT_METRIC_SQL.visitors} as visitors`].join(', ')}${eventsFrom('', totalsFilters(q))}${by})`,
+      );
+    }
   }
 
   if (visitSide) {
     // An event dimension of a visit: each value its events in the range have (a visit with pages
-    // /a and /b counts for both), from a join on the distinct (session, values) of those events.
+    // /a and /b counts for both; one reaching two goals, for both), from a join on the distinct
+    // (session, values) of those events.
     const eventDimensions = q.dimensions.flatMap((d, i) => (isEventDimension(d) ? [{ d, i }] : []));
     const dims = q.dimensions.map((d, i) =>
       isEventDimension(d) ? `xe.d${i} as d${i}` : `${dimensionSql(d, 'visits', q, b)} as d${i}`,
@@ -292,16 +402,19 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     const metrics = visitMetrics.map(
       (m) => `${VISIT_METRIC_SQL[m as keyof typeof VISIT_METRIC_SQL]} as ${m}`,
     );
-    // Built after `dims` and before `where`: bindings follow the order of the SQL text.
-    const join =
-      eventDimensions.length === 0
-        ? ''
-        : ` join (select distinct x.session_id, ${eventDimensions
-            .map(({ d, i }) => `${eventSql(d as PropertyDimension, 'x', b)} as d${i}`)
-            .join(
-              ', ',
-            )} from ${tables.events} x cross join bounds where x.project_id = ${b.bind(q.projectId, 'uuid')}` +
-          ` and x.ts >= bounds.lo and x.ts < bounds.hi and ${humanEvents('x')}) xe on xe.session_id = s.session_id`;
+    // Built after `dims` and before `where`, each part in the order of the SQL text: bindings
+    // follow that order.
+    let join = '';
+    if (eventDimensions.length > 0) {
+      const values = eventDimensions
+        .map(({ d, i }) => `${d === GOAL ? 'xg.name' : eventSql(d as PropertyDimension, 'x', b)} as d${i}`)
+        .join(', ');
+      const goals = goalDimension ? ` join goals xg on ${goalJoinSql(q, 'x', 'xg', b)}` : '';
+      join =
+        ` join (select distinct x.session_id, ${values} from ${tables.events} x${goals} cross join bounds` +
+        ` where x.project_id = ${b.bind(q.projectId, 'uuid')} and x.ts >= bounds.lo and x.ts < bounds.hi` +
+        ` and ${humanEvents('x')}) xe on xe.session_id = s.session_id`;
+    }
     const where = [
       `s.project_id = ${b.bind(q.projectId, 'uuid')}`,
       's.first_seen >= bounds.lo',
@@ -317,9 +430,6 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   // One row per dimension value present on either side, the other side's metrics 0. A union and a
   // group by, not a full join: a full join needs a hash- or merge-joinable condition, and dimension
   // values may be null (`is not distinct from` is neither). Each side has at most one row per value.
-  const evColumns = (['visitors', 'pageviews', 'events'] as const).filter(
-    (m) => eventMetrics.includes(m) || (m === 'visitors' && wantsPercentage),
-  );
   const viColumns = visitMetrics;
   const branch = (name: 'ev' | 'vi') =>
     `select ${[
@@ -329,20 +439,37 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     ].join(', ')} from ${name}`;
   const branches = [...(eventSide ? [branch('ev')] : []), ...(visitSide ? [branch('vi')] : [])];
   ctes.push(`u as (${branches.join(' union all ')})`);
-  const metricSelect = q.metrics.map((m) =>
-    m === 'percentage'
-      ? 'coalesce(round(100.0 * max(u.visitors) / nullif(max(total.visitors), 0), 1), 0) as m_percentage'
-      : `coalesce(max(u.${m}), 0) as m_${m}`,
-  );
+  const rate = (whole: string) => `coalesce(round(100.0 * max(u.visitors) / nullif(${whole}, 0), 1), 0)`;
+  const metricSelect = q.metrics.flatMap((m) => {
+    if (m === 'percentage') return [`${rate('max(total.visitors)')} as m_percentage`];
+    if (m === 'conversion_rate') return [`${rate('max(crt.visitors)')} as m_conversion_rate`];
+    // Divided once the rows are grouped (below): its numerator, the row's visitors, meanwhile.
+    if (m === 'group_conversion_rate') return ['coalesce(max(u.visitors), 0) as x_visitors'];
+    return [`coalesce(max(u.${m}), 0) as m_${m}`];
+  });
+  const totals = [...(wantsPercentage ? ['total'] : []), ...(wantsConversion ? ['crt'] : [])];
   ctes.push(
     `j as (select ${[...dimensionColumns.map((d) => `u.${d}`), ...metricSelect].join(', ')} from u` +
-      `${wantsPercentage ? ' cross join total' : ''}${groupBy})`,
+      `${totals.map((t) => ` cross join ${t}`).join('')}${groupBy})`,
   );
+  let rows = 'j';
+  if (wantsGroupConversion) {
+    // Each row with the visitors of its values of the other dimensions; matched on their JSON text,
+    // which tells a missing value (null) from any text and can be hash-joined.
+    const others = dimensionColumns.filter((_, i) => q.dimensions[i] !== GOAL);
+    const key = (alias: string) => `json_build_array(${others.map((d) => `${alias}.${d}`).join(', ')})::text`;
+    const on = others.length > 0 ? `${key('j')} = ${key('gt')}` : 'true';
+    ctes.push(
+      `jg as (select j.*, coalesce(round(100.0 * j.x_visitors / nullif(gt.visitors, 0), 1), 0) as m_group_conversion_rate` +
+        ` from j left join gt on ${on})`,
+    );
+    rows = 'jg';
+  }
 
   const order = orderSql(q, dimensionColumns);
   ctes.push(
-    `page as (select j.*, count(*) over () as total_rows, row_number() over (order by ${order}) as ord` +
-      ` from j order by ${order} limit ${b.bind(q.limit, 'bigint')} offset ${b.bind(q.offset, 'bigint')})`,
+    `page as (select ${rows}.*, count(*) over () as total_rows, row_number() over (order by ${order}) as ord` +
+      ` from ${rows} order by ${order} limit ${b.bind(q.limit, 'bigint')} offset ${b.bind(q.offset, 'bigint')})`,
   );
   const sql = `with ${ctes.join(', ')} select bounds.lo, bounds.hi, page.* from bounds left join page on true order by page.ord`;
   return { sql, bindings: b.bindings, dimensionColumns, metricColumns };

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { ProjectGoalRow } from '@eventlens/read-model';
 import { describe, expect, test } from 'vitest';
 import { planQuery } from './plan';
 import {
@@ -19,10 +20,16 @@ const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."session
 /** Noon UTC: 2024-03-15 in every zone of these tests. */
 const NOW = Date.parse('2024-03-15T12:00:00Z');
 
+/** The project's goals in these tests: an event goal and a page goal. */
+const GOALS: ProjectGoalRow[] = [
+  { name: 'Signup', event_name: 'signup' },
+  { name: 'Blog', page_path: '/blog/**' },
+];
+
 /** A request through the schema and the parser. */
-function parsed(body: Record<string, unknown>): StatsQuery {
+function parsed(body: Record<string, unknown>, goals: ProjectGoalRow[] = []): StatsQuery {
   const request = StatsRequest.parse({ site_id: PROJECT, metrics: ['visitors'], date_range: '7d', ...body });
-  return parseQuery(request, PROJECT, NOW);
+  return parseQuery(request, PROJECT, NOW, goals);
 }
 
 function parseError(body: Record<string, unknown>): string {
@@ -41,6 +48,7 @@ describe('parseQuery', () => {
   test('defaults: UTC, no dimensions or filters, Plausible’s page of 10 000', () => {
     expect(parsed({})).toEqual({
       projectId: PROJECT,
+      goals: [],
       metrics: ['visitors'],
       dimensions: [],
       filters: [],
@@ -105,8 +113,16 @@ describe('parseQuery', () => {
     [{ dimensions: ['event:props:'] }, "dimensions.0: unknown or unsupported dimension 'event:props:'"],
     [{ filters: [['and', []]] }, 'filters.0: must be ["and", [filter, …]] with at least one filter'],
     [
-      { filters: [['not', ['is', 'event:goal', ['x']]]] },
-      "filters.0.1.1: unknown or unsupported dimension 'event:goal'",
+      { filters: [['not', ['is', 'visit:city', ['x']]]] },
+      "filters.0.1.1: unknown or unsupported dimension 'visit:city'",
+    ],
+    [
+      { metrics: ['visitors', 'conversion_rate'], dimensions: ['visit:source'] },
+      'metrics.1: conversion_rate needs an event:goal filter or dimension (the goal to convert to), e.g. "filters": [["is", "event:goal", ["Signup"]]]',
+    ],
+    [
+      { metrics: ['group_conversion_rate'], filters: [['is', 'event:page', ['/a']]] },
+      'metrics.0: group_conversion_rate needs an event:goal filter or dimension (the goal to convert to), e.g. "filters": [["is", "event:goal", ["Signup"]]]',
     ],
     [
       { filters: [['is', 'event:page', ['/a'], { case: true }]] },
@@ -243,6 +259,109 @@ describe('planQuery', () => {
   });
 });
 
+describe('planQuery with goals', () => {
+  test('the goals are one CTE of bound arrays, each kind null in the other’s column', () => {
+    const plan = planQuery(parsed({ metrics: ['visitors'], dimensions: ['event:goal'] }, GOALS), TABLES);
+    expect(plan.sql).toContain(
+      'goals as (select * from unnest(?::text[], ?::text[], ?::text[]) as g(name, event_name, page_regex))',
+    );
+    expect(plan.bindings).toContainEqual(['Signup', 'Blog']);
+    expect(plan.bindings).toContainEqual(['signup', null]);
+    expect(plan.bindings).toContainEqual([null, '^/blog/.*$']);
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('event:goal as a dimension joins each event to each goal it reaches; top-level goal filters narrow the goals', () => {
+    const plan = planQuery(
+      parsed(
+        {
+          metrics: ['visitors', 'events'],
+          dimensions: ['event:goal'],
+          filters: [['is_not', 'event:goal', ['Blog']]],
+        },
+        GOALS,
+      ),
+      TABLES,
+    );
+    expect(plan.sql).toContain(
+      'join goals eg on (case when eg.event_name is not null then e.event_name = eg.event_name',
+    );
+    expect(plan.sql).toContain("else e.event_name = 'page_view' and coalesce(");
+    expect(plan.sql).toContain('and not coalesce(eg.name = any(?::text[]), false) cross join bounds');
+    expect(plan.sql).toContain('eg.name as d0');
+    expect(plan.sql).toContain(
+      '(not coalesce(exists (select 1 from goals fg where fg.name = any(?::text[]) and',
+    );
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('no goal named: no goals CTE and no join', () => {
+    const plan = planQuery(parsed({ metrics: ['visitors'], dimensions: ['event:name'] }, GOALS), TABLES);
+    expect(plan.sql).not.toContain('goals');
+    expect(plan.bindings).not.toContainEqual(['Signup', 'Blog']);
+  });
+
+  test('conversion_rate: the row’s visitors over all visitors without the goal and property filters', () => {
+    const plan = planQuery(
+      parsed(
+        {
+          metrics: ['conversion_rate'],
+          filters: [
+            ['is', 'event:goal', ['Signup']],
+            ['is', 'event:props:plan', ['pro']],
+            ['is', 'visit:source', ['Google']],
+          ],
+        },
+        GOALS,
+      ),
+      TABLES,
+    );
+    const crt = /crt as \((.*?)\), u as/.exec(plan.sql)![1]!;
+    expect(crt).toContain('es.source = any(?::text[])');
+    expect(crt).not.toContain('goals');
+    expect(crt).not.toContain('metadata ->> ?::text');
+    expect(plan.sql).toContain(
+      'coalesce(round(100.0 * max(u.visitors) / nullif(max(crt.visitors), 0), 1), 0) as m_conversion_rate',
+    );
+    expect(plan.sql).toContain('from u cross join crt');
+    expect(plan.metricColumns).toEqual(['m_conversion_rate']);
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('group_conversion_rate: each row over the visitors of its values of the other dimensions', () => {
+    const plan = planQuery(
+      parsed(
+        {
+          metrics: ['visitors', 'group_conversion_rate'],
+          dimensions: ['event:goal', 'visit:source'],
+        },
+        GOALS,
+      ),
+      TABLES,
+    );
+    expect(plan.sql).toContain('gt as (select es.source as d1, count(distinct');
+    expect(plan.sql).toContain('group by 1)');
+    expect(plan.sql).toContain(
+      'from j left join gt on json_build_array(j.d1)::text = json_build_array(gt.d1)::text)',
+    );
+    expect(plan.sql).toContain('page as (select jg.*');
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+    // Without other dimensions, the group is the whole range.
+    expect(
+      planQuery(parsed({ metrics: ['group_conversion_rate'], dimensions: ['event:goal'] }, GOALS), TABLES)
+        .sql,
+    ).toContain('from j left join gt on true)');
+  });
+
+  test('visit metrics by event:goal: the visits joined to the goals their events reached', () => {
+    const plan = planQuery(parsed({ metrics: ['visits'], dimensions: ['event:goal'] }, GOALS), TABLES);
+    expect(plan.sql).toContain(
+      `join (select distinct x.session_id, xg.name as d0 from "analytics"."events" x join goals xg on (case when xg.event_name is not null then x.event_name = xg.event_name`,
+    );
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+});
+
 describe('planQuery over any query it accepts', () => {
   const text = fc.string({ maxLength: 12 });
   const propertyDimension = fc.oneof(
@@ -290,7 +409,7 @@ describe('planQuery over any query it accepts', () => {
         ];
         let q: StatsQuery;
         try {
-          q = parsed({ ...r, dimensions });
+          q = parsed({ ...r, dimensions }, GOALS);
         } catch (error) {
           if (error instanceof QueryError) return; // a nesting too deep: refused before planning
           throw error;
@@ -305,6 +424,7 @@ describe('planQuery over any query it accepts', () => {
           else if (cast === 'date') expect(value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
           else if (cast === 'bigint') expect(typeof value).toBe('number');
           else if (cast === 'text[]') expect(Array.isArray(value)).toBe(true);
+          else if (value === null) expect.fail(`a null binding cast to ${cast}`);
           else expect(typeof value).toBe('string');
           if (value === q.timeZone) expect(cast).toBe('text');
         });

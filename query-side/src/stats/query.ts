@@ -5,6 +5,7 @@
  * field for anything else.
  */
 import { isCanonicalTimeZone } from '@eventlens/contracts';
+import type { ProjectGoalRow } from '@eventlens/read-model';
 import { z } from 'zod';
 import {
   comparisonPeriod,
@@ -25,25 +26,26 @@ export const METRICS = [
   'visit_duration',
   'events',
   'percentage',
+  'conversion_rate',
+  'group_conversion_rate',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
+/** The metrics that divide by the visitors a goal could have had: they need `event:goal`. */
+export const CONVERSION_METRICS: readonly Metric[] = ['conversion_rate', 'group_conversion_rate'];
+
 /** Plausible metrics EventLens does not compute (named in the 400). */
-const UNSUPPORTED_METRICS = [
-  'scroll_depth',
-  'time_on_page',
-  'conversion_rate',
-  'group_conversion_rate',
-  'average_revenue',
-  'total_revenue',
-  'exit_rate',
-];
+const UNSUPPORTED_METRICS = ['scroll_depth', 'time_on_page', 'average_revenue', 'total_revenue', 'exit_rate'];
 
 export const TIME_DIMENSIONS = ['time:minute', 'time:hour', 'time:day', 'time:week', 'time:month'] as const;
 export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 
-/** Dimensions of an event (from analytics.events). `event:props:<key>` is one too. */
-export const EVENT_DIMENSIONS = ['event:page', 'event:name', 'event:hostname'] as const;
+/**
+ * Dimensions of an event (from analytics.events). `event:props:<key>` is one too. `event:goal` is
+ * the name of each of the project's goals the event reaches (its settings; an event reaching none
+ * has no `event:goal` row).
+ */
+export const EVENT_DIMENSIONS = ['event:page', 'event:name', 'event:hostname', 'event:goal'] as const;
 /** Dimensions of a visit (from analytics.sessions, also for event metrics: the event's visit). */
 export const VISIT_DIMENSIONS = [
   'visit:source',
@@ -82,6 +84,8 @@ export type Filter =
 
 export interface StatsQuery {
   projectId: string;
+  /** The project's goals (admin.project_settings), for `event:goal`; empty when the query names none. */
+  goals: readonly ProjectGoalRow[];
   metrics: Metric[];
   dimensions: Dimension[];
   filters: Filter[];
@@ -120,14 +124,17 @@ export const StatsRequest = z
       .array(z.string().max(100))
       .min(1)
       .max(METRICS.length)
-      .meta({ description: `Any of ${METRICS.join(', ')}.` }),
+      .meta({
+        description: `Any of ${METRICS.join(', ')}. conversion_rate and group_conversion_rate need an event:goal filter or dimension.`,
+      }),
     date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
       description:
         'A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.',
       example: '7d',
     }),
     dimensions: z.array(z.string().max(200)).max(4).optional().meta({
-      description: 'Group by: time:minute|hour|day|week|month, event:page, event:name, visit:source, …',
+      description:
+        'Group by: time:minute|hour|day|week|month, event:page, event:name, event:goal (the project’s goals), visit:source, …',
     }),
     filters: z.array(FilterJson).max(30).optional(),
     order_by: z
@@ -295,11 +302,33 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
   return { op: op as FilterOperator, dimension, values: values as string[], caseSensitive };
 }
 
+/** Whether `filter` names `dimension` anywhere in its tree. */
+export function filterNames(filter: Filter, dimension: PropertyDimension): boolean {
+  if ('filters' in filter) return filter.filters.some((f) => filterNames(f, dimension));
+  if ('filter' in filter) return filterNames(filter.filter, dimension);
+  return filter.dimension === dimension;
+}
+
+/**
+ * Whether a request names `event:goal` (a dimension or a filter), so that its project's goals must
+ * be read before it is planned. A look at the raw body, before parsing: a false positive only reads
+ * the goals for nothing.
+ */
+export function mentionsGoals(body: { dimensions?: unknown; filters?: unknown }): boolean {
+  return JSON.stringify([body.dimensions ?? [], body.filters ?? []]).includes('"event:goal"');
+}
+
 /**
  * The request as a query the planner runs, or a `QueryError` naming the field. `nowMs` is the
- * current instant (the app's clock), so this stays pure; relative ranges start from it.
+ * current instant (the app's clock), so this stays pure; relative ranges start from it. `goals` are
+ * the project's (its settings), which `event:goal` names; a goal name no goal has matches nothing.
  */
-export function parseQuery(body: StatsRequest, projectId: string, nowMs: number): StatsQuery {
+export function parseQuery(
+  body: StatsRequest,
+  projectId: string,
+  nowMs: number,
+  goals: readonly ProjectGoalRow[] = [],
+): StatsQuery {
   const timeZone = body.timezone ?? 'UTC';
   // The same rule as a project's default zone (contracts, TimeZoneName).
   if (!isCanonicalTimeZone(timeZone))
@@ -320,6 +349,16 @@ export function parseQuery(body: StatsRequest, projectId: string, nowMs: number)
     throw new QueryError('dimensions', 'at most one time dimension');
 
   const filters = (body.filters ?? []).map((f, i) => parseFilter(f, `filters.${i}`, 0));
+
+  // As Plausible: a conversion rate is of a goal, named by a dimension or a filter.
+  const goalNamed = dimensions.includes('event:goal') || filters.some((f) => filterNames(f, 'event:goal'));
+  metrics.forEach((metric, i) => {
+    if (CONVERSION_METRICS.includes(metric) && !goalNamed)
+      throw new QueryError(
+        `metrics.${i}`,
+        `${metric} needs an event:goal filter or dimension (the goal to convert to), e.g. "filters": [["is", "event:goal", ["Signup"]]]`,
+      );
+  });
 
   const orderBy = (body.order_by ?? []).map(([key, direction], i) => {
     if (!(metrics as string[]).includes(key) && !(dimensions as string[]).includes(key))
@@ -357,6 +396,7 @@ export function parseQuery(body: StatsRequest, projectId: string, nowMs: number)
 
   return {
     projectId,
+    goals,
     metrics,
     dimensions,
     filters,

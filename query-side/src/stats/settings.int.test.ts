@@ -1,6 +1,6 @@
 /**
  * Project settings on the query side, over rows the admin projection writes (admin.project_settings):
- * GET /v1/projects/{id}/settings, the Stats API's default zone (a request without `timezone` is in
+ * GET /v1/projects/{id}/settings (goals and excluded ranges included), the Stats API's default zone (a request without `timezone` is in
  * the project's zone: Asia/Kolkata's day changes at 18:30 UTC) and `site_id` given as a declared
  * domain, with the same tenancy as an id (another project's domain is a 404).
  */
@@ -42,10 +42,18 @@ beforeAll(async () => {
   const projectId = await insertProject(tdb.owner, 'No settings');
   unset = { projectId, readKey: (await insertKey(tdb.owner, projectId, 'read')).key };
   await tdb.owner.query(
-    `insert into admin.project_settings (project_id, time_zone, domains, updated_at)
-     values ($1, 'Asia/Kolkata', '{shop.example,www.shop.example}', '2024-01-01T00:00:00Z'),
-            ($2, 'Europe/Berlin', '{other.example}', '2024-01-01T00:00:00Z')`,
-    [t.projectA, t.projectB],
+    `insert into admin.project_settings (project_id, time_zone, domains, goals, excluded_address_ranges, updated_at)
+     values ($1, 'Asia/Kolkata', '{shop.example,www.shop.example}', $3::jsonb, '{203.0.113.0/24,2001:db8::/32}',
+             '2024-01-01T00:00:00Z'),
+            ($2, 'Europe/Berlin', '{other.example}', '[]', '{}', '2024-01-01T00:00:00Z')`,
+    [
+      t.projectA,
+      t.projectB,
+      JSON.stringify([
+        { name: 'Signup', event_name: 'signup' },
+        { name: 'Blog', page_path: '/blog/**' },
+      ]),
+    ],
   );
   // 18:29:59Z is 23:59:59 on the 1st in Kolkata, 18:30Z midnight on the 2nd; both the 1st in UTC.
   await insertEvents(tdb.owner, [
@@ -90,6 +98,11 @@ describe('GET /v1/projects/{project_id}/settings', () => {
         project_id: t.projectA,
         time_zone: 'Asia/Kolkata',
         domains: ['shop.example', 'www.shop.example'],
+        goals: [
+          { name: 'Signup', event_name: 'signup' },
+          { name: 'Blog', page_path: '/blog/**' },
+        ],
+        excluded_address_ranges: ['203.0.113.0/24', '2001:db8::/32'],
         updated_at: '2024-01-01T00:00:00.000Z',
       },
     });
@@ -105,6 +118,8 @@ describe('GET /v1/projects/{project_id}/settings', () => {
       project_id: unset.projectId,
       time_zone: 'UTC',
       domains: [],
+      goals: [],
+      excluded_address_ranges: [],
       updated_at: null,
     });
     expect((await get(`/v1/projects/${t.projectB}/settings`, { cookie })).body).toMatchObject({

@@ -1,6 +1,7 @@
 /**
- * The project a Stats API request is about, and its default time zone, from the admin read model's
- * `project_settings` (the latest ProjectSettingsChanged of each project; docs/stats-api.md).
+ * The project a Stats API request is about, its default time zone and its goals, from the admin
+ * read model's `project_settings` (the latest ProjectSettingsChanged of each project; the query
+ * side's reader role reads the admin schema; docs/stats-api.md).
  *
  * `site_id` is the project id, or a domain the project declares (Plausible's sites are named by
  * their domain). A domain resolves to a project id here; the caller's tenancy is then checked on
@@ -9,7 +10,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { ProjectSettingsRow } from '@eventlens/read-model';
+import type { ProjectGoalRow, ProjectSettingsRow } from '@eventlens/read-model';
 import { notFound } from '../http/errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,8 +41,20 @@ export async function resolveSite(db: Knex, projectSettings: string, siteId: str
 
 /** The project's default time zone: its settings', else UTC. */
 export async function projectTimeZone(db: Knex, projectSettings: string, projectId: string): Promise<string> {
+  return (await projectDefaults(db, projectSettings, projectId)).timeZone;
+}
+
+/**
+ * What a Stats API request takes from the project's settings, in one read: its default time zone
+ * (UTC without settings) and its goals (none without settings), which `event:goal` names.
+ */
+export async function projectDefaults(
+  db: Knex,
+  projectSettings: string,
+  projectId: string,
+): Promise<{ timeZone: string; goals: ProjectGoalRow[] }> {
   const row = await db(projectSettings)
-    .first<Pick<ProjectSettingsRow, 'time_zone'> | undefined>('time_zone')
+    .first<Pick<ProjectSettingsRow, 'time_zone' | 'goals'> | undefined>('time_zone', 'goals')
     .where('project_id', projectId);
-  return row?.time_zone ?? DEFAULT_TIME_ZONE;
+  return { timeZone: row?.time_zone ?? DEFAULT_TIME_ZONE, goals: row?.goals ?? [] };
 }
