@@ -1163,8 +1163,8 @@ export interface paths {
     };
     get?: never;
     /**
-     * Replace a project's settings: its time zone and declared domains
-     * @description The whole settings each time (a field left out is not kept). `time_zone` is the default zone of the project’s reports, a canonical IANA name (`Asia/Kolkata`, `UTC`; offsets, another case and retired aliases such as `US/Eastern` are refused). `domains` are host names (lowercased; no scheme, port or path; at most 20) the Stats API accepts as `site_id`; a domain belongs to one project only. Idempotent: the same settings again answer 200 with nothing appended.
+     * Replace a project's settings: its time zone, declared domains, goals and excluded address ranges
+     * @description The whole settings each time: a field left out is not kept (`goals` and `excluded_address_ranges` may be left out and are then empty, removing those the project had; send back what GET /v1/projects/{project_id}/settings answers to keep them). `time_zone` is the default zone of the project’s reports, a canonical IANA name (`Asia/Kolkata`, `UTC`; offsets, another case and retired aliases such as `US/Eastern` are refused). `domains` are host names (lowercased; no scheme, port or path; at most 20) the Stats API accepts as `site_id`; a domain belongs to one project only. `goals` (at most 50) are the Stats API’s `event:goal` values: each `{"name", "event_name"}` (reached by each event of that name) or `{"name", "page_path"}` (reached by each page_view whose path matches: `*` any characters but `/`, `**` any characters); names are unique without regard to case, and an event or a pattern belongs to one goal. `excluded_address_ranges` (at most 50) are the client addresses whose traffic the project excludes, CIDR (`203.0.113.0/24`, `2001:db8::/32`) or single addresses, answered normalised (`198.51.100.7` → `198.51.100.7/32`); address bits past the prefix are refused with the range meant. Idempotent: the same settings again answer 200 with nothing appended.
      */
     put: {
       parameters: {
@@ -1180,6 +1180,14 @@ export interface paths {
           'application/json': {
             time_zone: string;
             domains: string[];
+            /** @default [] */
+            goals?: {
+              name: string;
+              event_name?: string;
+              page_path?: string;
+            }[];
+            /** @default [] */
+            excluded_address_ranges?: string[];
           };
         };
       };
@@ -1554,6 +1562,27 @@ export interface components {
       time_zone: string;
       /** @description The host names the project declares, lowercase. */
       domains: string[];
+      /** @description The project’s goals, in the order given. */
+      goals: (
+        | {
+            name: string;
+            /** @description Reached by each event of this name. */
+            event_name: string;
+          }
+        | {
+            name: string;
+            /** @description Reached by each page_view whose path matches: `*` any characters but `/`, `**` any. */
+            page_path: string;
+          }
+      )[];
+      /**
+       * @description The client address ranges whose traffic the project excludes, as normalised CIDR (a single address /32 or /128).
+       * @example [
+       *       "203.0.113.0/24",
+       *       "2001:db8::/32"
+       *     ]
+       */
+      excluded_address_ranges: string[];
       /** Format: date-time */
       updated_at: string;
     };

@@ -368,8 +368,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * A project's settings: its default time zone and declared domains
-     * @description A read key of the project, or a console session. A project whose settings were never set answers the defaults (UTC, no domains). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side.
+     * A project's settings: its default time zone, declared domains, goals and excluded address ranges
+     * @description A read key of the project, or a console session. A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.
      */
     get: {
       parameters: {
@@ -1853,12 +1853,40 @@ export interface components {
       time_zone: string;
       /** @description The host names the project declares; the Stats API takes each as `site_id`. */
       domains: string[];
+      /** @description The project’s goals, in the order given. */
+      goals: components['schemas']['ProjectGoal'][];
+      /**
+       * @description The client address ranges whose traffic the project excludes from its reports, normalised CIDR.
+       * @example [
+       *       "203.0.113.0/24",
+       *       "2001:db8::/32",
+       *       "198.51.100.7/32"
+       *     ]
+       */
+      excluded_address_ranges: string[];
       /**
        * Format: date-time
        * @description When they were last changed; null: never set.
        */
       updated_at: string | null;
     };
+    /** @description A goal: an event, or page views matching a path pattern. */
+    ProjectGoal:
+      | {
+          /** @description The goal’s name: its `event:goal` value in the Stats API. */
+          name: string;
+          /** @description Reached by each event of this name. */
+          event_name: string;
+        }
+      | {
+          /** @description The goal’s name: its `event:goal` value in the Stats API. */
+          name: string;
+          /**
+           * @description Reached by each page_view whose path (as `event:page` has it) matches: `*` any characters but `/`, `**` any characters, the rest literal.
+           * @example /blog/**
+           */
+          page_path: string;
+        };
     ApiKeys: {
       items: components['schemas']['ApiKey'][];
     };
@@ -2257,14 +2285,14 @@ export interface components {
        * @example example.com
        */
       site_id: string;
-      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage. */
+      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage, conversion_rate, group_conversion_rate. conversion_rate and group_conversion_rate need an event:goal filter or dimension. */
       metrics: string[];
       /**
        * @description A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.
        * @example 7d
        */
       date_range: string | string[];
-      /** @description Group by: time:minute|hour|day|week|month, event:page, event:name, visit:source, … */
+      /** @description Group by: time:minute|hour|day|week|month, event:page, event:name, event:goal (the project’s goals), visit:source, … */
       dimensions?: string[];
       filters?: unknown[][];
       /** @description Pairs `[metric or dimension, "asc"|"desc"]`, each one of the query’s. */
