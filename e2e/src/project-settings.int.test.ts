@@ -4,7 +4,9 @@
  * ProjectSettingsChanged on the admin topic → the admin projection's project_settings → the query
  * side's GET /v1/projects/{id}/settings and its Stats API, which then runs in the project's zone
  * (Asia/Kolkata's day changes at 18:30 UTC) and takes a declared domain as site_id. A domain
- * declared by one project is refused to another (409).
+ * declared by one project is refused to another (409). Goals and excluded address ranges (v2) go
+ * the same way: the query side answers them as set (ranges normalised), the Stats API counts each
+ * goal's conversions, and a PUT without them removes them.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -138,6 +140,96 @@ describe('project settings from the command side to the Stats API', () => {
 
     const utc = await stats({ site_id: domain, ...byDay, timezone: 'UTC' }, readKey);
     expect(rows(utc.body)).toEqual([['2025-03-01', 2]]);
+    expect(querySide.errors).toEqual([]);
+  });
+
+  it('goals and excluded ranges set by PUT: answered by the query side, goals counted by the Stats API, removed by a PUT without them', async () => {
+    const { projectId, key: writeKey } = await admin.projectWithKey('goals chain');
+    const read = await admin.call('POST', `/v1/admin/projects/${projectId}/keys`, { kind: 'read' });
+    const readKey = read.body.key as string;
+
+    // Three visitors on 2025-03-03: two sign up, one views pricing, one reads a blog post.
+    const event = (anonymous_id: string, event_name: string, url: string, minute: number) => ({
+      event_name,
+      anonymous_id,
+      session_id: `s-${anonymous_id}`,
+      timestamp: `2025-03-03T10:0${minute}:00Z`,
+      url: `https://site.test${url}`,
+    });
+    const sent = await fetch(`${commandSide.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        api_key: writeKey,
+        events: [
+          event('a1', 'page_view', '/pricing', 0),
+          event('a1', 'signup', '/pricing', 1),
+          event('a2', 'page_view', '/blog/hello', 2),
+          event('a2', 'signup', '/blog/hello', 3),
+          event('a3', 'page_view', '/blog/2025/deep', 4),
+        ],
+      }),
+    });
+    expect(sent.status).toBe(202);
+
+    const goals = [
+      { name: 'Signup', event_name: 'signup' },
+      { name: 'Pricing', page_path: '/pricing' },
+      { name: 'Blog post', page_path: '/blog/*' },
+    ];
+    const put = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'UTC',
+      domains: [],
+      goals,
+      excluded_address_ranges: ['203.0.113.0/24', '2001:DB8::/32', '198.51.100.7'],
+    });
+    expect(put.status).toBe(200);
+    await caughtUpAll();
+
+    const settings = await eventually(
+      'the goals on the query side',
+      async () => {
+        const res = await querySide.get(`/v1/projects/${projectId}/settings`, { key: readKey });
+        const body = res.status === 200 ? ((await res.json()) as { goals: unknown[] }) : undefined;
+        return body && body.goals.length > 0 ? body : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    expect(settings).toMatchObject({
+      goals,
+      excluded_address_ranges: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7/32'],
+    });
+
+    const byGoal = {
+      site_id: projectId,
+      metrics: ['visitors', 'events', 'conversion_rate'],
+      date_range: ['2025-03-03', '2025-03-03'],
+      dimensions: ['event:goal'],
+    };
+    const converted = await eventually(
+      'the events projected',
+      async () => {
+        const res = await stats(byGoal, readKey);
+        return res.status === 200 && rows(res.body).length === 3 ? res : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    // a3's /blog/2025/deep is not a blog post: `*` stops at /.
+    expect(rows(converted.body)).toEqual([
+      ['Signup', 2, 2, 66.7],
+      ['Blog post', 1, 1, 33.3],
+      ['Pricing', 1, 1, 33.3],
+    ]);
+
+    const cleared = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'UTC',
+      domains: [],
+    });
+    expect(cleared.body).toMatchObject({ goals: [], excluded_address_ranges: [] });
+    await caughtUpAll();
+    const after = await querySide.get(`/v1/projects/${projectId}/settings`, { key: readKey });
+    expect(await after.json()).toMatchObject({ goals: [], excluded_address_ranges: [] });
+    expect(rows((await stats(byGoal, readKey)).body)).toEqual([]);
     expect(querySide.errors).toEqual([]);
   });
 });
