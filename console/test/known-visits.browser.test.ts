@@ -1,22 +1,37 @@
 /**
  * Issue 14's acceptance test: a fresh project fed a known set of visits (test/browser/known-visits.ts:
- * visitors, bounces, sources, devices, countries, funnel drop-offs, across New York's clock change
- * and around midnight in India, +05:30) through the real ingestion API gets exactly the answers
- * written there by hand, from the Stats API (POST /api/v2/query and /api/v2/funnel, with the
- * project's read key) and in the console in Chromium (the Overview's KPI row, chart and panels in
- * the chosen zone and a custom range, and the Funnels screen).
+ * visitors, bounces, sources, devices, countries, goal conversions, funnel drop-offs, across New
+ * York's clock change and around midnight in India, +05:30) through the real ingestion API gets
+ * exactly the answers written there by hand, from the Stats API (POST /api/v2/query and
+ * /api/v2/funnel, with the project's read key) and in the console in Chromium (the Overview's KPI
+ * row, chart and panels in the chosen zone and a custom range, and the Funnels screen).
  *
- * One scenario in order against the running stack: the set is sent first, then read back.
- * `KNOWN_VISITS_SUNDAY=2026-03-08` runs it around another clock change than the latest one (by
- * default the set lies in the week of the latest; see the fixture).
+ * The services are this work tree's, started here beside the running stack (its Kafka, registry and
+ * PostgreSQL) on topics and schemas of their own, as e2e's project-settings test runs them: the
+ * command side and the query side in this process, the projections' workers too, and the console's
+ * server in front of them. So the test reads what the code does now (goals in the project settings
+ * need a command side, an admin projection and a query side that know them), not what the stack's
+ * long-running services were started with.
+ *
+ * One scenario in order: the set is sent first, then read back. `KNOWN_VISITS_SUNDAY=2026-03-08`
+ * runs it around another clock change than the latest one (see the fixture).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import {
+  ADMIN_TOKEN,
+  SESSION_SECRET,
+  startCommandSide,
+  testConfig,
+  testStack,
+  type RunningCommandSide,
+} from '@eventlens/command-side/test-support';
+import { createTestEnv, startInProcess, type InProcess, type TestEnv } from '@eventlens/projections/testing';
+import { startServer, type TestServer } from '@eventlens/query-side/test-support';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   CONSOLE_KPIS,
+  GOALS,
   addDays,
   anchorAt,
   answersFor,
@@ -27,12 +42,10 @@ import {
   type Row,
 } from './browser/known-visits';
 import {
-  consoleDir,
   eventually,
   launchChromium,
   logIn,
   newContext,
-  readStack,
   screenshot,
   startConsole,
   type ConsoleServer,
@@ -43,8 +56,12 @@ const NEW_YORK = 'America/New_York';
 const KOLKATA = 'Asia/Kolkata';
 const run = `kv-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
+let env: TestEnv;
+let workers: InProcess;
+let commandSide: RunningCommandSide;
+let querySide: TestServer;
+/** The private services as the console and logIn() take them, with the console user. */
 let stack: Stack;
-let adminToken: string;
 let anchor: Anchor;
 let answers: Answers;
 let events: KnownEvent[];
@@ -57,20 +74,11 @@ let page: Page;
 /** New York's (and India's) local date `n` days after the Sunday of the clock change. */
 const day = (n: number) => addDays(anchor.sunday, n);
 
-/** The stack's admin token: .eventlens/dev.json, where readStack() found the rest. */
-function readAdminToken(): string {
-  const home = process.env.EVENTLENS_HOME ?? path.join(consoleDir, '..', '.eventlens');
-  const dev = JSON.parse(readFileSync(path.join(home, 'dev.json'), 'utf8')) as { adminToken?: unknown };
-  if (typeof dev.adminToken !== 'string' || dev.adminToken === '')
-    throw new Error(`${home}/dev.json has no adminToken: is the stack's command side wired?`);
-  return dev.adminToken;
-}
-
-/** An admin API call on the command side, with the admin token. */
+/** An admin API call on the private command side, with its admin token. */
 async function admin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${stack.ingestUrl}${route}`, {
+  const res = await fetch(`${commandSide.url}${route}`, {
     method,
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -80,7 +88,7 @@ async function admin(method: string, route: string, body?: unknown): Promise<Rec
 
 /** One event through POST /v1/events, from the visitor's browser and address (loopback is a trusted proxy). */
 function send(event: KnownEvent): Promise<Response> {
-  return fetch(`${stack.ingestUrl}/v1/events`, {
+  return fetch(`${commandSide.url}/v1/events`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -98,7 +106,7 @@ interface StatsAnswer {
 }
 
 async function post<T>(route: string, body: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${stack.queryUrl}${route}`, {
+  const res = await fetch(`${querySide.url}${route}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${project.readKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ site_id: project.id, ...body }),
@@ -107,6 +115,13 @@ async function post<T>(route: string, body: Record<string, unknown>): Promise<T>
   if (res.status !== 200)
     throw new Error(`POST ${route} ${JSON.stringify(body)}: HTTP ${res.status} ${text}`);
   return JSON.parse(text) as T;
+}
+
+/** A GET of the query API with the read key. */
+async function get<T>(route: string): Promise<T> {
+  const res = await querySide.get(route, { key: project.readKey });
+  if (!res.ok) throw new Error(`GET ${route}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
 }
 
 /** The answer's rows by name: `visit:source` is `source`, `time:day` is `day`, metrics as named. */
@@ -138,16 +153,51 @@ let setupError: Error | undefined;
 
 beforeAll(async () => {
   try {
-    stack = await readStack();
-    adminToken = readAdminToken();
     anchor = anchorAt(Date.now(), process.env.KNOWN_VISITS_SUNDAY);
     answers = answersFor(anchor);
+    console.log(`known visits around New York's clock change of ${anchor.sunday} (${anchor.kind})`);
+
+    env = await createTestEnv();
+    workers = await startInProcess(env);
+    commandSide = await startCommandSide(
+      testConfig(
+        await testStack(),
+        { events: env.topology.projections.analytics.source, admin: env.topology.projections.admin.source },
+        // As the stack's: the loopback hop is a trusted proxy, so X-Forwarded-For names each
+        // visitor's address (its country), and the console's proxy names the browser's.
+        { http: { port: 0, host: '127.0.0.1', trustProxy: ['loopback'] } },
+      ),
+    );
+    querySide = await startServer(env.readerUrl, {
+      schemaPrefix: env.config.schemaPrefix,
+      sessionSecret: SESSION_SECRET,
+    });
+
+    const created = await admin('POST', '/v1/admin/projects', { name: `known visits ${run}` });
+    const id = created.project_id as string;
+    const write = await admin('POST', `/v1/admin/projects/${id}/keys`, {
+      kind: 'write',
+      name: 'known visits',
+    });
+    const read = await admin('POST', `/v1/admin/projects/${id}/keys`, { kind: 'read', name: 'known visits' });
+    project = { id, writeKey: write.key as string, readKey: read.key as string };
+    const user = { email: `${run}@known-visits.test`, password: randomBytes(12).toString('hex') };
+    await admin('POST', '/v1/admin/users', user);
+    stack = {
+      ingestUrl: commandSide.url,
+      queryUrl: querySide.url,
+      kafkaBrokers: env.config.kafkaBrokers.join(','),
+      projectId: id,
+      apiKey: project.writeKey,
+      adminEmail: user.email,
+      adminPassword: user.password,
+    };
+
     browser = await launchChromium();
     server = await startConsole(stack);
     ctx = await newContext(browser);
     page = await ctx.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-    console.log(`known visits around New York's clock change of ${anchor.sunday} (${anchor.kind})`);
   } catch (error) {
     setupError = error instanceof Error ? error : new Error(String(error));
   }
@@ -156,6 +206,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await querySide?.close();
+  await commandSide?.stop();
+  await workers?.stop();
+  await env?.cleanup();
 });
 
 function step(name: string, body: () => Promise<void>, timeout?: number): void {
@@ -170,17 +224,13 @@ function step(name: string, body: () => Promise<void>, timeout?: number): void {
 }
 
 describe('a known set of visits gets exactly its answers, from the Stats API and in the console', () => {
-  step('a fresh project with a write and a read key is fed the set through the ingestion API', async () => {
-    const created = await admin('POST', '/v1/admin/projects', { name: `known visits ${run}` });
-    const id = created.project_id as string;
-    const write = await admin('POST', `/v1/admin/projects/${id}/keys`, {
-      kind: 'write',
-      name: 'known visits',
+  step('a fresh project with its zone and goals is fed the set through the ingestion API', async () => {
+    // The project's own zone (the Stats API's default when a query names none) and its goals.
+    await admin('PUT', `/v1/admin/projects/${project.id}/settings`, {
+      time_zone: NEW_YORK,
+      domains: [],
+      goals: GOALS,
     });
-    const read = await admin('POST', `/v1/admin/projects/${id}/keys`, { kind: 'read', name: 'known visits' });
-    project = { id, writeKey: write.key as string, readKey: read.key as string };
-    // The project's own zone: the Stats API's default when a query names none.
-    await admin('PUT', `/v1/admin/projects/${id}/settings`, { time_zone: NEW_YORK, domains: [] });
 
     events = knownEvents(anchor, run, randomUUID);
     // The command side learns of the new key from the admin log: a 401 until then appends nothing.
@@ -196,20 +246,23 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
     }
 
     // Every event sent (the bot's too: the explorer lists bot traffic) is in the read models, whose
-    // visits the analytics projection writes in the same transaction as the events.
+    // visits the analytics projection writes in the same transaction as the events; and the
+    // settings are the query side's.
     const sent = new Set(events.map((e) => e.body.event_id as string));
     await eventually(
       `the ${sent.size} events sent in the query API`,
       async () => {
-        const res = await fetch(`${stack.queryUrl}/v1/events?limit=200`, {
-          headers: { authorization: `Bearer ${project.readKey}` },
-        });
-        if (!res.ok) throw new Error(`GET /v1/events: HTTP ${res.status} ${await res.text()}`);
-        const listed = ((await res.json()) as { items: Array<{ event_id: string }> }).items;
+        const listed = (await get<{ items: Array<{ event_id: string }> }>('/v1/events?limit=200')).items;
         return listed.filter((e) => sent.has(e.event_id)).length === sent.size ? true : undefined;
       },
       60_000,
     );
+    await eventually('the project’s settings in the query API', async () => {
+      const settings = await get<{ time_zone: string; goals: unknown[] }>(
+        `/v1/projects/${project.id}/settings`,
+      );
+      return settings.time_zone === NEW_YORK && settings.goals.length === GOALS.length ? true : undefined;
+    });
   });
 
   step(
@@ -333,6 +386,46 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
     expect(
       await funnel([{ page: '/' }, { page_pattern: '/pricing*' }, { event: 'signup_completed' }]),
     ).toEqual(answers.funnelByPatternAndEvent);
+  });
+
+  step('Stats API: goal conversions (an event, a page, a page pattern; one nobody reached)', async () => {
+    const range = { date_range: [day(-3), day(1)], timezone: NEW_YORK };
+    const byGoal = await query({
+      ...range,
+      metrics: ['visitors', 'events', 'visits', 'conversion_rate'],
+      dimensions: ['event:goal'],
+    });
+    expectBreakdown(byGoal.rows, answers.goals);
+
+    const sawPricing = await query({
+      ...range,
+      metrics: ['visitors', 'visits', 'bounce_rate', 'conversion_rate'],
+      filters: [['is', 'event:goal', ['Saw pricing']]],
+    });
+    expect(sawPricing.rows).toEqual([answers.sawPricingVisits]);
+
+    const bySource = await query({
+      ...range,
+      metrics: ['visitors', 'group_conversion_rate', 'conversion_rate'],
+      dimensions: ['visit:source'],
+      filters: [['is', 'event:goal', ['Signed up']]],
+    });
+    expectBreakdown(bySource.rows, answers.signedUpBySource);
+
+    const byCountry = await query({
+      ...range,
+      metrics: ['visitors', 'group_conversion_rate'],
+      dimensions: ['visit:country'],
+      filters: [['is', 'event:goal', ['Saw pricing']]],
+    });
+    expectBreakdown(byCountry.rows, answers.sawPricingByCountry);
+
+    const funnel = await post<{ steps: unknown[] }>('/api/v2/funnel', {
+      ...range,
+      filters: [['is', 'event:goal', ['Signed up']]],
+      steps: [{ page: '/' }, { page: '/pricing' }, { page: '/signup' }],
+    });
+    expect(funnel.steps).toEqual(answers.funnelOfSignups);
   });
 
   // ---- The console, in Chromium: the same answers on screen. ----

@@ -53,9 +53,23 @@
  *
  * A bounce is one page view and no engagement event; page_leave is no engagement (V10 bounces,
  * V6 with its click does not). Custom events carry the page they happened on.
+ *
+ * The project's goals (`GOALS`): the event signup_completed, the page /pricing, the pattern /blog/*
+ * and an event nobody sends.
  */
 
 export const SITE = 'https://shop.example';
+
+/**
+ * The project's goals (PUT /v1/admin/projects/{id}/settings): a goal is reached by each event of
+ * its name, or by each page view whose path matches its pattern (`*` any characters but `/`).
+ */
+export const GOALS = [
+  { name: 'Signed up', event_name: 'signup_completed' },
+  { name: 'Saw pricing', page_path: '/pricing' },
+  { name: 'Read the blog', page_path: '/blog/*' },
+  { name: 'Purchased', event_name: 'purchase' },
+];
 
 export type ClockChange = 'fall' | 'spring';
 
@@ -510,6 +524,44 @@ export function answersFor(anchor: Anchor) {
         drop_off_rate: 42.86,
       },
       { label: '/signup', visitors: 2, visits: 2, conversion_rate: 28.57, drop_off: 2, drop_off_rate: 50 },
+    ],
+    /**
+     * Goals: converters (visitors), completions (events), the visits that reached each, and
+     * converters as % of all 9 visitors, one decimal. Signed up: V1 (a), V9 (h). Saw pricing: the
+     * page views of /pricing in V1 V3 V7 V8 V9 (/pricing?plan=pro) V11, by a c f g h i (V11's click
+     * on /pricing is no page view). Read the blog: V4's two posts, by d. Purchased: nobody, no row.
+     */
+    goals: [
+      { goal: 'Saw pricing', visitors: 6, events: 6, visits: 6, conversion_rate: 66.7 },
+      { goal: 'Signed up', visitors: 2, events: 2, visits: 2, conversion_rate: 22.2 },
+      { goal: 'Read the blog', visitors: 1, events: 2, visits: 1, conversion_rate: 11.1 },
+    ],
+    /** The visits that saw pricing (a goal filter on visit metrics): V8 of those 6 bounced, 16.7 → 17. */
+    sawPricingVisits: { visitors: 6, visits: 6, bounce_rate: 17, conversion_rate: 66.7 },
+    /**
+     * Signed up by source: Google's visitors are a and g, one signed up (50 %); Facebook's only h
+     * (100 %); conversion_rate stays of all 9 visitors.
+     */
+    signedUpBySource: [
+      { source: 'Facebook', visitors: 1, group_conversion_rate: 100, conversion_rate: 11.1 },
+      { source: 'Google', visitors: 1, group_conversion_rate: 50, conversion_rate: 11.1 },
+    ],
+    /**
+     * Saw pricing by country: FR h of b h, IN i of d i (50 %); US c g, GB a, (none) f, all theirs
+     * (100 %); DE's e never saw it (no row).
+     */
+    sawPricingByCountry: [
+      { country: 'US', visitors: 2, group_conversion_rate: 100 },
+      { country: '(none)', visitors: 1, group_conversion_rate: 100 },
+      { country: 'FR', visitors: 1, group_conversion_rate: 50 },
+      { country: 'GB', visitors: 1, group_conversion_rate: 100 },
+      { country: 'IN', visitors: 1, group_conversion_rate: 50 },
+    ],
+    /** The funnel over the visits that signed up (V1, V9): nobody drops off. */
+    funnelOfSignups: [
+      { label: '/', visitors: 2, visits: 2, conversion_rate: 100, drop_off: 0, drop_off_rate: 0 },
+      { label: '/pricing', visitors: 2, visits: 2, conversion_rate: 100, drop_off: 0, drop_off_rate: 0 },
+      { label: '/signup', visitors: 2, visits: 2, conversion_rate: 100, drop_off: 0, drop_off_rate: 0 },
     ],
     /** The same visits through a pattern and an event: /pricing* matches /pricing; V1 and V9 signed up after it. */
     funnelByPatternAndEvent: [
