@@ -56,6 +56,11 @@ export const TABLES = {
     dailyUsers: 'daily_users',
     /** Bot traffic per UTC day (every other aggregate leaves it out). */
     botEventsDay: 'bot_events_day',
+    /**
+     * The events of a project's excluded address ranges per UTC day (`context.excluded`; every other
+     * aggregate leaves them out). Analytics migration 004 (file 007).
+     */
+    excludedEventsDay: 'excluded_events_day',
     eventNames: 'event_names',
   },
   admin: {
@@ -93,6 +98,7 @@ export interface ReaderTables {
   dailyUsers: string;
   eventNames: string;
   botEventsDay: string;
+  excludedEventsDay: string;
   projects: string;
   apiKeys: string;
   users: string;
@@ -124,6 +130,7 @@ export function readerTables(prefix = ''): ReaderTables {
     dailyUsers: `${s.analytics}.${a.dailyUsers}`,
     eventNames: `${s.analytics}.${a.eventNames}`,
     botEventsDay: `${s.analytics}.${a.botEventsDay}`,
+    excludedEventsDay: `${s.analytics}.${a.excludedEventsDay}`,
     projects: `${s.admin}.${d.projects}`,
     apiKeys: `${s.admin}.${d.apiKeys}`,
     users: `${s.admin}.${d.users}`,
@@ -146,11 +153,22 @@ export function ident(name: string): string {
 }
 
 /**
- * The SQL condition "not bot traffic" on `analytics.events` rows named `alias`:
- * `(alias.context ->> 'bot') is null`. It is the predicate of migration 002's partial index
- * (`events_page_views`), and PostgreSQL uses that index only for a query that repeats it, so every
- * report writes it with this function rather than by hand.
+ * The context key the ingestion API writes on an event received from an address its project
+ * excludes (its settings' `excluded_address_ranges`), with the value `address`: the project's own
+ * traffic, kept on the log and in `events` (the explorer lists it), left out of every report and
+ * counted apart (`excluded_events_day`). Like `bot` (contracts' BOT_CONTEXT_KEY), the key's
+ * presence is what counts, whatever its value. docs/DESIGN.md, "Bots and excluded traffic".
+ */
+export const EXCLUDED_CONTEXT_KEY = 'excluded';
+
+/**
+ * The SQL condition "counted in the reports" on `analytics.events` rows named `alias`: neither bot
+ * traffic nor traffic from an excluded address range, as one parenthesised condition,
+ * `((alias.context ->> 'bot') is null and (alias.context ->> 'excluded') is null)`. It is the
+ * predicate of the partial index `events_page_views` (migration 002, recreated with the second
+ * condition by analytics 004, file 007), and PostgreSQL uses a partial index only for a query whose
+ * conditions imply its predicate, so every report writes it with this function rather than by hand.
  */
 export function humanEvents(alias: string): string {
-  return `(${alias}.context ->> 'bot') is null`;
+  return `((${alias}.context ->> 'bot') is null and (${alias}.context ->> '${EXCLUDED_CONTEXT_KEY}') is null)`;
 }

@@ -36,7 +36,7 @@ describe('the tables the query side reads', () => {
     }
   });
 
-  test('are the 19 it read before the catalog, by the same keys, and admin.project_settings', () => {
+  test('are the 19 it read before the catalog, by the same keys, admin.project_settings and analytics.excluded_events_day', () => {
     expect(readerTables()).toEqual({
       events: 'analytics.events',
       volumeMinute: 'analytics.volume_minute',
@@ -45,6 +45,7 @@ describe('the tables the query side reads', () => {
       dailyUsers: 'analytics.daily_users',
       eventNames: 'analytics.event_names',
       botEventsDay: 'analytics.bot_events_day',
+      excludedEventsDay: 'analytics.excluded_events_day',
       projects: 'admin.projects',
       apiKeys: 'admin.api_keys',
       users: 'admin.users',

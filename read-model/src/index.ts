@@ -7,6 +7,7 @@ export {
   ident,
   MIGRATIONS_TABLE,
   READ_MODEL_KINDS,
+  EXCLUDED_CONTEXT_KEY,
   humanEvents,
   readerTables,
   SCHEMA_PREFIX_PATTERN,

@@ -119,6 +119,13 @@ export interface BotEventsDayRow {
   count: string;
 }
 
+/** analytics.excluded_events_day: the events of a project's excluded address ranges per UTC day. */
+export interface ExcludedEventsDayRow {
+  project_id: string;
+  day: Date;
+  count: string;
+}
+
 /** analytics.event_names. */
 export interface EventNamesRow {
   project_id: string;
