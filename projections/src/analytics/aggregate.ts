@@ -12,6 +12,7 @@
  * move with the entry when a later batch brings an earlier event (./visits.ts; docs/DESIGN.md, "Visits").
  */
 import { BOT_CONTEXT_KEY } from '@eventlens/contracts';
+import { EXCLUDED_CONTEXT_KEY } from '@eventlens/read-model';
 import type { EventRow } from './rows';
 import { pagePath } from './pages';
 import { visitOf, type VisitFields } from './visits';
@@ -40,7 +41,7 @@ export interface SessionCounts {
   exit_url: string | null;
   entry_event_id: string;
   exit_event_id: string;
-  /** Events other than `page_view` and `page_leave` (`isEngagement`). */
+  /** Events other than `page_view` and `page_leave`, and not marked non-interactive (`isEngagement`). */
   engagement_events: number;
 }
 
@@ -72,7 +73,11 @@ export interface NameRow {
   last_seen: number;
 }
 
-/** Bot traffic, counted apart per project and UTC day: the reports leave it out (`isBotTraffic`). */
+/**
+ * Events counted apart per project and UTC day, left out of every report: bot traffic
+ * (`isBotTraffic`, bot_events_day) or a project's excluded traffic (`isExcludedTraffic`,
+ * excluded_events_day).
+ */
 export interface BotRow {
   project_id: string;
   /** YYYY-MM-DD, UTC. */
@@ -83,6 +88,8 @@ export interface BotRow {
 export interface Aggregates {
   volume: VolumeRow[];
   bots: BotRow[];
+  /** Events from the project's excluded address ranges that are not bot traffic (those count as bots). */
+  excluded: BotRow[];
   sessions: SessionRow[];
   pages: PageRow[];
   dailyUsers: DailyUserRow[];
@@ -94,12 +101,26 @@ export const PAGE_VIEW = 'page_view';
 export const PAGE_LEAVE = 'page_leave';
 
 /**
- * An engagement event: anything the visitor did besides viewing and leaving pages (a click, a
- * signup, any custom event). A visit with one page view and no engagement event is a bounce (the
- * `bounced` column); page_leave does not count, since the SDK sends it for every view.
+ * The context key and value that say an event is no interaction: what the ingestion API's
+ * `POST /api/event` writes for Plausible's `interactive: false` (command-side ingest/plausible.ts),
+ * and any sender may set on its own events.
  */
-export function isEngagement(eventName: string): boolean {
-  return eventName !== PAGE_VIEW && eventName !== PAGE_LEAVE;
+export const INTERACTIVE_CONTEXT_KEY = 'interactive';
+export const NOT_INTERACTIVE = 'false';
+
+/**
+ * An engagement event: anything the visitor did besides viewing and leaving pages (a click, a
+ * signup, any custom event), unless it is marked non-interactive (context `interactive: "false"`,
+ * Plausible's `interactive: false`: a video autoplaying, a scroll depth sent by a script). A visit
+ * with one page view and no engagement event is a bounce (the `bounced` column), as in Plausible;
+ * page_leave does not count, since the SDK sends it for every view. docs/DESIGN.md, "Visits".
+ */
+export function isEngagement(row: Pick<EventRow, 'event_name' | 'context'>): boolean {
+  return (
+    row.event_name !== PAGE_VIEW &&
+    row.event_name !== PAGE_LEAVE &&
+    row.context[INTERACTIVE_CONTEXT_KEY] !== NOT_INTERACTIVE
+  );
 }
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -111,6 +132,17 @@ const HOUR = 3_600_000;
  */
 export function isBotTraffic(row: Pick<EventRow, 'context'>): boolean {
   return Object.hasOwn(row.context, BOT_CONTEXT_KEY);
+}
+
+/**
+ * A project's own traffic: the ingestion API marked the event with the context key `excluded`
+ * (`address`: it came from one of the project's excluded address ranges, command-side
+ * `ingest/routes.ts`). Like bot traffic it stays in the events table, visible in the explorer, and
+ * is left out of every aggregate the reports read; it is counted apart in `excluded`. An event that
+ * is both is counted as bot traffic, so every event left out is counted once.
+ */
+export function isExcludedTraffic(row: Pick<EventRow, 'context'>): boolean {
+  return Object.hasOwn(row.context, EXCLUDED_CONTEXT_KEY);
 }
 
 /** Who counts as a daily user: the identified user, else the anonymous id, else nobody. */
@@ -167,12 +199,14 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
   const dailyUsers = new Map<string, Map<string, Map<string, DailyUserRow>>>();
   const sessions = new Map<string, Map<string, SessionState>>();
   const bots = new Map<string, Map<string, BotRow>>();
+  const excluded = new Map<string, Map<string, BotRow>>();
 
   for (const row of rows) {
     const project = row.project_id;
-    if (isBotTraffic(row)) {
+    const apart = isBotTraffic(row) ? bots : isExcludedTraffic(row) ? excluded : undefined;
+    if (apart !== undefined) {
       const day = utcDay(row.ts);
-      const byDay = child(bots, project, maps<string, BotRow>);
+      const byDay = child(apart, project, maps<string, BotRow>);
       const b = byDay.get(day);
       if (b) b.count++;
       else byDay.set(day, { project_id: project, day, count: 1 });
@@ -244,7 +278,7 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
           exit_url: row.url,
           entry_event_id: row.event_id,
           exit_event_id: row.event_id,
-          engagement_events: isEngagement(row.event_name) ? 1 : 0,
+          engagement_events: isEngagement(row) ? 1 : 0,
           entry: row,
           exit: row,
           userTs: row.user_id === null ? -Infinity : row.ts,
@@ -256,7 +290,7 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
       }
       s.event_count++;
       if (isPageView) s.page_views++;
-      if (isEngagement(row.event_name)) s.engagement_events++;
+      if (isEngagement(row)) s.engagement_events++;
       if (isEarlier(me, { ts: s.first_seen, id: s.entry_event_id })) {
         s.first_seen = row.ts;
         s.entry_url = row.url;
@@ -285,6 +319,7 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
   return {
     volume: sortBy(leaves(volume, 3), (r) => [r.project_id, r.minute, r.event_name]),
     bots: sortBy(leaves(bots, 2), (r) => [r.project_id, r.day]),
+    excluded: sortBy(leaves(excluded, 2), (r) => [r.project_id, r.day]),
     sessions: sortBy(leaves<SessionState>(sessions, 2).map(sessionRow), (r) => [r.project_id, r.session_id]),
     pages: sortBy(leaves(pages, 3), (r) => [r.project_id, r.hour, r.path]),
     dailyUsers: sortBy(leaves(dailyUsers, 3), (r) => [r.project_id, r.day, r.user_key]),

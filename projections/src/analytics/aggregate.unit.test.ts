@@ -163,6 +163,38 @@ describe('aggregate', () => {
     expect(result.volume.reduce((n, v) => n + v.count, 0)).toBe(1);
   });
 
+  it('given excluded traffic, then it is counted apart per day and left out of every report', () => {
+    const result = aggregate([
+      row({ event_name: 'page_view', url: '/pricing', user_id: 'u1', context: { excluded: 'address' } }),
+      row({
+        event_name: 'click',
+        session_id: 's2',
+        ts: T0 + 60_000,
+        context: { excluded: 'address', x: 'y' },
+      }),
+      row({ event_name: 'page_view', url: '/docs', ts: T0 + 60_000 }),
+    ]);
+    expect(result.excluded).toEqual([
+      { project_id: P, day: '2026-01-01', count: 1 },
+      { project_id: P, day: '2026-01-02', count: 1 },
+    ]);
+    expect(result.bots).toEqual([]);
+    expect(result.pages.map((p) => p.path)).toEqual(['/docs']);
+    expect(result.sessions.map((s) => [s.session_id, s.event_count])).toEqual([['s1', 1]]);
+    expect(result.dailyUsers.map((u) => u.user_key)).toEqual(['anon-1']);
+    expect(result.names).toEqual([
+      { project_id: P, event_name: 'page_view', count: 1, last_seen: T0 + 60_000 },
+    ]);
+    expect(result.volume.reduce((n, v) => n + v.count, 0)).toBe(1);
+  });
+
+  it('counts an event that is both bot and excluded traffic once, as a bot', () => {
+    const result = aggregate([row({ context: { bot: 'Headless', excluded: 'address' } })]);
+    expect(result.bots).toEqual([{ project_id: P, day: '2026-01-01', count: 1 }]);
+    expect(result.excluded).toEqual([]);
+    expect(result.sessions).toEqual([]);
+  });
+
   it('leaves events without a session out of the sessions, but not out of the counts', () => {
     const result = aggregate([row({ session_id: null }), row({ session_id: null })]);
     expect(result.sessions).toEqual([]);

@@ -6,7 +6,8 @@
  * 1. insert into events … on conflict do nothing returning (project_id, event_id)
  * 2. aggregate the rows that came back (./aggregate.ts), never the rows that were sent
  * 3. upsert sessions (the visits, with their entry event's attributes) and daily_users, then the
- *    shared counters: volume_minute, page_views_hour, event_names
+ *    shared counters: volume_minute, page_views_hour, bot_events_day, excluded_events_day,
+ *    event_names
  */
 import { ident, type Queryable } from '../db';
 import type { ApplyResult } from '../runtime/projection';
@@ -191,12 +192,16 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
       [JSON.stringify(agg.pages.map((r) => ({ p: r.project_id, h: r.hour, u: r.path, v: r.views })))],
     );
   }
-  if (agg.bots.length > 0) {
+  for (const [table, rows] of [
+    ['bot_events_day', agg.bots],
+    ['excluded_events_day', agg.excluded],
+  ] as const) {
+    if (rows.length === 0) continue;
     await tx.query(
-      `insert into ${s}.bot_events_day as t (project_id, day, count)
+      `insert into ${s}.${table} as t (project_id, day, count)
        select p, d, c from json_to_recordset($1::json) as x(p uuid, d date, c bigint)
        on conflict (project_id, day) do update set count = t.count + excluded.count`,
-      [JSON.stringify(agg.bots.map((r) => ({ p: r.project_id, d: r.day, c: r.count })))],
+      [JSON.stringify(rows.map((r) => ({ p: r.project_id, d: r.day, c: r.count })))],
     );
   }
   if (agg.names.length > 0) {

@@ -1,7 +1,9 @@
 /**
  * Visits (analytics.sessions with migration 003's columns) against the real stack: Kafka, the
  * registry and PostgreSQL. A known set of visits gives exactly the expected bounce, entry, exit,
- * source, UTM values, device and country; a visit whose events come out of order across two
+ * source, UTM values, device and country (a visit whose only other events are non-interactive
+ * bounces; traffic from an excluded address makes no visit and is counted apart per day); a visit
+ * whose events come out of order across two
  * batches gives the same row as one that came in order; a replayed record counts once; a rebuild
  * from offset 0 gives the same rows.
  */
@@ -77,6 +79,8 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
   const c = event(project, 'c-direct');
   const d = event(project, 'd-engaged');
   const e = event(project, 'e-bot');
+  const f = event(project, 'f-quiet');
+  const g = event(project, 'g-own');
   const firefoxDe = { browser: 'Firefox', os: 'Linux', device_type: 'desktop', country: 'DE' };
   const known: EventTracked[] = [
     // A bounce from a search engine: one page view, then its page_leave.
@@ -105,6 +109,12 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
     d(3, '/blog/post', { event_name: 'signup' }),
     // A crawler's visit makes no row.
     e(0, '/', { context: { bot: 'Googlebot' }, referrer: 'https://www.google.com/' }),
+    // One page view and a non-interactive event (Plausible's interactive: false): a bounce.
+    f(0, '/video'),
+    f(8, '/video', { event_name: 'Video Autoplay', context: { interactive: 'false' } }),
+    // The project's own traffic (an excluded address) makes no row, even with an interaction.
+    g(0, '/admin', { context: { excluded: 'address' } }),
+    g(2, '/admin', { event_name: 'click', context: { excluded: 'address' } }),
   ];
 
   it('builds each visit exactly: bounce, entry and exit, source, UTM values, device, country', async () => {
@@ -202,7 +212,44 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
         device_type: null,
         country: null,
       },
+      {
+        session_id: 'f-quiet',
+        first_seen: T0,
+        last_seen: T0 + 8_000,
+        duration_ms: 8_000,
+        event_count: 2,
+        page_views: 1,
+        engagement_events: 0,
+        bounced: true,
+        entry_url: `${SITE}/video`,
+        exit_url: `${SITE}/video`,
+        entry_path: '/video',
+        exit_path: '/video',
+        entry_referrer: null,
+        source: 'Direct / None',
+        ...common,
+        ...noTerm,
+        browser: null,
+        os: null,
+        device_type: null,
+        country: null,
+      },
     ]);
+    const apart = async (table: string) =>
+      (
+        await env.pool.query(
+          `select day::text, count::float8 as count from ${ident(schema)}.${table} where project_id = $1`,
+          [project],
+        )
+      ).rows;
+    expect(await apart('bot_events_day')).toEqual([{ day: '2026-06-01', count: 1 }]);
+    expect(await apart('excluded_events_day')).toEqual([{ day: '2026-06-01', count: 2 }]);
+    // Both stay in the events table, which the explorer lists.
+    const { rows } = await env.pool.query(
+      `select count(*)::float8 as n from ${ident(schema)}.events where project_id = $1 and context ? 'excluded'`,
+      [project],
+    );
+    expect(rows).toEqual([{ n: 2 }]);
   });
 
   it('counts a replayed record once', async () => {
@@ -282,7 +329,7 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
       `select project_id::text, entry_event_id::text, exit_event_id::text, ${VISIT}
          from ${ident(schema)}.sessions order by project_id, session_id`,
     );
-    expect(before.length).toBe(6);
+    expect(before.length).toBe(7);
     // Vandalise the live visits: the rebuild must derive every column from the log again.
     await env.pool.query(
       `update ${ident(schema)}.sessions set source = 'vandalised', utm_campaign = null, country = 'ZZ',

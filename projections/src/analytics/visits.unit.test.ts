@@ -133,12 +133,40 @@ describe('sourceOf', () => {
 });
 
 describe('visits', () => {
-  it('counts engagement: every event but page_view and page_leave', () => {
-    expect(['page_view', 'page_leave', 'click', 'signup'].map(isEngagement)).toEqual([
+  it('counts engagement: every event but page_view and page_leave, unless marked non-interactive', () => {
+    const of = (event_name: string, context: Record<string, string> = {}) =>
+      isEngagement({ event_name, context });
+    expect(['page_view', 'page_leave', 'click', 'signup'].map((name) => of(name))).toEqual([
       false,
       false,
       true,
       true,
+    ]);
+    expect(of('Video Play', { interactive: 'false' })).toBe(false);
+    // Only the marker Plausible's interactive: false becomes; any other value is an interaction.
+    expect(of('Video Play', { interactive: 'true' })).toBe(true);
+    expect(of('Video Play', { interactive: 'False' })).toBe(true);
+  });
+
+  it('bounces a visit of one page view and only non-interactive events, as Plausible does', () => {
+    const result = aggregate([
+      row({ session_id: 'quiet', ts: T0 }),
+      row({ session_id: 'quiet', ts: T0 + 1, event_name: 'Scroll Depth', context: { interactive: 'false' } }),
+      row({ session_id: 'quiet', ts: T0 + 2, event_name: 'page_leave' }),
+      row({ session_id: 'engaged', ts: T0 }),
+      row({
+        session_id: 'engaged',
+        ts: T0 + 1,
+        event_name: 'Scroll Depth',
+        context: { interactive: 'false' },
+      }),
+      row({ session_id: 'engaged', ts: T0 + 2, event_name: 'Signup' }),
+    ]);
+    expect(
+      result.sessions.map((s) => [s.session_id, s.page_views, s.engagement_events, s.event_count]),
+    ).toEqual([
+      ['engaged', 1, 1, 3],
+      ['quiet', 1, 0, 3],
     ]);
   });
 
@@ -199,6 +227,18 @@ describe('visits', () => {
         event_count: 4,
       }),
     ]);
+  });
+
+  it('leaves excluded traffic out: no visit from it, and it counts in no visit', () => {
+    const result = aggregate([
+      row({ session_id: 'own', context: { excluded: 'address' } }),
+      row({ session_id: 'v1', ts: T0 + 1, context: { excluded: 'address' }, event_name: 'click' }),
+      row({ session_id: 'v1', ts: T0 + 2 }),
+    ]);
+    expect(
+      result.sessions.map((s) => [s.session_id, s.engagement_events, s.page_views, s.event_count]),
+    ).toEqual([['v1', 0, 1, 1]]);
+    expect(result.excluded).toEqual([{ project_id: P, day: '2026-03-01', count: 2 }]);
   });
 
   it('leaves bot traffic out: a visit is made of human events only', () => {
