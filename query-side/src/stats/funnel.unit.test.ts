@@ -1,3 +1,4 @@
+import { humanEvents } from '@eventlens/read-model';
 import { describe, expect, test } from 'vitest';
 import { FunnelRequest, funnelSteps, parseFunnel, planFunnel } from './funnel';
 import { QueryError } from './query';
@@ -50,7 +51,7 @@ describe('parseFunnel and planFunnel', () => {
     expect(plan.bindings).toContain('^/blog/.*$');
     expect(plan.sql).toContain('array_agg(seq) filter (where s3) as a3');
     expect(plan.sql).toContain('min(x) as k3 from unnest(v.a3) x where x > l2.k2');
-    expect(plan.sql).toContain("(e.context ->> 'bot') is null");
+    expect(plan.sql).toContain(humanEvents('e'));
     expect(plan.sql).not.toContain('goals as');
   });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ProjectGoalRow } from '@eventlens/read-model';
+import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
 import { describe, expect, test } from 'vitest';
 import { planQuery } from './plan';
 import {
@@ -139,7 +139,7 @@ describe('planQuery', () => {
   test('event metrics: one statement over events, bots left out with migration 002’s predicate', () => {
     const plan = planQuery(parsed({ metrics: ['visitors', 'pageviews', 'events'] }), TABLES);
     expect(plan.sql).toContain(`from "analytics"."events" e cross join bounds where e.project_id = ?::uuid`);
-    expect(plan.sql).toContain("(e.context ->> 'bot') is null");
+    expect(plan.sql).toContain(humanEvents('e'));
     expect(plan.sql).toContain('count(distinct coalesce(e.user_id, e.anonymous_id)) as visitors');
     expect(plan.sql).not.toContain('"analytics"."sessions"');
     expect(plan.metricColumns).toEqual(['m_visitors', 'm_pageviews', 'm_events']);
@@ -153,7 +153,7 @@ describe('planQuery', () => {
 
   test('page views alone: the whole partial-index predicate, so events_page_views can serve it', () => {
     const plan = planQuery(parsed({ metrics: ['pageviews'] }), TABLES);
-    expect(plan.sql).toContain("(e.context ->> 'bot') is null and e.event_name = 'page_view'");
+    expect(plan.sql).toContain(`${humanEvents('e')} and e.event_name = 'page_view'`);
     expect(planQuery(parsed({ metrics: ['pageviews', 'events'] }), TABLES).sql).not.toContain(
       "and e.event_name = 'page_view'",
     );
@@ -207,7 +207,7 @@ describe('planQuery', () => {
     );
     expect(plan.sql).toContain('s.first_seen >= bounds.lo and s.first_seen < bounds.hi and not s.is_bot');
     expect(plan.sql).toContain(
-      `(not exists (select 1 from "analytics"."events" x where x.project_id = s.project_id and x.session_id = s.session_id and (x.context ->> 'bot') is null and `,
+      `(not exists (select 1 from "analytics"."events" x where x.project_id = s.project_id and x.session_id = s.session_id and ${humanEvents('x')} and `,
     );
     expect(plan.sql).not.toContain(' ev as ');
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
@@ -224,7 +224,7 @@ describe('planQuery', () => {
   test('visit metrics by an event dimension: the visits joined to the distinct values of their events', () => {
     const plan = planQuery(parsed({ metrics: ['visits'], dimensions: ['event:name'] }), TABLES);
     expect(plan.sql).toContain(
-      `from "analytics"."sessions" s join (select distinct x.session_id, x.event_name as d0 from "analytics"."events" x cross join bounds where x.project_id = ?::uuid and x.ts >= bounds.lo and x.ts < bounds.hi and (x.context ->> 'bot') is null) xe on xe.session_id = s.session_id`,
+      `from "analytics"."sessions" s join (select distinct x.session_id, x.event_name as d0 from "analytics"."events" x cross join bounds where x.project_id = ?::uuid and x.ts >= bounds.lo and x.ts < bounds.hi and ${humanEvents('x')}) xe on xe.session_id = s.session_id`,
     );
     expect(plan.sql).toContain('select xe.d0 as d0, count(*) as visits');
   });
