@@ -207,29 +207,82 @@ describe('POST /api/event', () => {
     expect(notJson.body.error?.code).toBe('INVALID_JSON');
   });
 
-  it('answers a domain that is not a write key exactly as /v1/events answers an unknown key', async () => {
+  it('answers an unknown key as domain exactly as /v1/events answers it', async () => {
     const unknown = 'el_unknownunknownunknown0';
     const plausible = await send({ ...pageview(), d: unknown });
     const ours = await send({ api_key: unknown, event_name: 'page_view' }, { path: '/v1/events' });
     expect(plausible.status).toBe(401);
     expect(plausible).toEqual({ ...ours, headers: plausible.headers });
-    const siteDomain = await send({ ...pageview(), d: 'shop.example' });
-    expect(siteDomain.status).toBe(401);
-    expect(siteDomain.body.error?.code).toBe('UNAUTHORIZED');
   });
 
-  it("answers 429 with Retry-After once the key's rate limit is spent, as /v1/events does", async () => {
-    const { key: ownKey } = await admin.projectWithKey('plausible rate limit');
-    const statuses: number[] = [];
-    let retryAfter: string | null = null;
-    for (let i = 0; i < 40 && !statuses.includes(429); i++) {
-      const response = await send({ ...pageview(), d: ownKey });
-      statuses.push(response.status);
-      if (response.status === 429) retryAfter = response.headers.get('retry-after');
-    }
-    expect(statuses[0]).toBe(202);
-    expect(statuses.at(-1)).toBe(429);
-    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  it("takes a domain the project declares as its site, as Plausible's script sends it", async () => {
+    const { projectId: site, key: siteKey } = await admin.projectWithKey('plausible by domain');
+    const domain = `site-${randomUUID().slice(0, 8)}.example`;
+    const put = await admin.call('PUT', `/v1/admin/projects/${site}/settings`, {
+      time_zone: 'UTC',
+      domains: [domain],
+    });
+    expect(put.status).toBe(200);
+    const before = issued.length;
+    const response = await send({ ...pageview(), d: domain.toUpperCase() });
+    expect(response).toMatchObject({ status: 202, body: { accepted: 1 } });
+    const record = await events.until((all: CollectedRecord[]) =>
+      all.find((r) => r.event.type === 'EventTracked' && r.event.value.event_id === issued[before]),
+    );
+    expect(record.event.value).toMatchObject({ project_id: site, event_name: 'page_view' });
+    // The same visitor by domain as by the project's write key: the site is the project either way.
+    const byKey = await send({ ...pageview(), d: siteKey });
+    expect(byKey.status).toBe(202);
+    const again = await events.until((all: CollectedRecord[]) =>
+      all.find((r) => r.event.type === 'EventTracked' && r.event.value.event_id === issued[before + 1]),
+    );
+    const ids = (r: CollectedRecord) =>
+      r.event.type === 'EventTracked' ? [r.event.value.anonymous_id, r.event.value.session_id] : [];
+    expect(ids(again)).toEqual(ids(record));
+  });
+
+  it('refuses a domain no project declares with a 400 naming the field as sent and the fix', async () => {
+    const undeclared = await send({ ...pageview(), d: 'undeclared.example' });
+    expect(undeclared.status).toBe(400);
+    expect(undeclared.body.error?.code).toBe('INVALID_FIELD');
+    expect(undeclared.body.error?.fields).toEqual([
+      { field: 'd', message: expect.stringContaining("add it to the project's settings (domains") },
+    ]);
+    const long = await send({ name: 'pageview', url: 'https://x.example/', domain: 'undeclared.example' });
+    expect(long.body.error?.fields?.map((f) => f.field)).toEqual(['domain']);
+  });
+
+  it("answers 429 with Retry-After once the key's rate limit is spent, as /v1/events does; a declared domain has its own", async () => {
+    const { projectId: own, key: ownKey } = await admin.projectWithKey('plausible rate limit');
+    const domain = `limited-${randomUUID().slice(0, 8)}.example`;
+    const put = await admin.call('PUT', `/v1/admin/projects/${own}/settings`, {
+      time_zone: 'UTC',
+      domains: [domain],
+    });
+    expect(put.status).toBe(200);
+    const spend = async (d: string) => {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      let message: string | undefined;
+      for (let i = 0; i < 40 && !statuses.includes(429); i++) {
+        const response = await send({ ...pageview(), d });
+        statuses.push(response.status);
+        if (response.status === 429) {
+          retryAfter = response.headers.get('retry-after');
+          message = response.body.error?.message;
+        }
+      }
+      return { statuses, retryAfter, message };
+    };
+    const byKey = await spend(ownKey);
+    expect(byKey.statuses[0]).toBe(202);
+    expect(byKey.statuses.at(-1)).toBe(429);
+    expect(Number(byKey.retryAfter)).toBeGreaterThanOrEqual(1);
+    // The key's bucket is spent; the domain's is not, and is spent the same way.
+    const byDomain = await spend(domain);
+    expect(byDomain.statuses[0]).toBe(202);
+    expect(byDomain.statuses.at(-1)).toBe(429);
+    expect(byDomain.message).toContain('this domain sends more than its rate limit');
   });
 
   it('answers the CORS preflight of a sender that asks for one', async () => {

@@ -1,9 +1,10 @@
 /**
  * POST /api/event: Plausible's Events API (https://plausible.io/docs/events-api), so a site running
  * Plausible's script can send to EventLens by pointing the script at it (docs/plausible.md). Pure:
- * reading the payload, deriving the visitor and visit, mapping to the contract's event. The route
- * itself is mounted with the other ingestion routes (routes.ts) and shares their write-key check,
- * rate limit, bot classification and append.
+ * reading the payload, finding the project its `domain` names (a declared domain or a write key),
+ * deriving the visitor and visit, mapping to the contract's event. The route itself is mounted with
+ * the other ingestion routes (routes.ts) and shares their write-key check, rate limit, bot
+ * classification, excluded address ranges and append.
  *
  * Plausible's script sends short keys (`n`, `u`, `d`, `r`, `p`, `i`, `$`) as `text/plain`; its
  * Events API documents the long ones (`name`, `url`, `domain`, `referrer`, `props`, `interactive`,
@@ -14,6 +15,7 @@
 import { createHmac } from 'node:crypto';
 import { BatchItem, LIMITS, parseJsonExact } from '@eventlens/contracts';
 import { z } from 'zod';
+import type { KeyDirectory } from '../admin/directory';
 import { invalidFields, type FieldError } from '../errors';
 
 /** The fields as Plausible names them, each with its short alias(es) — the first one present is read. */
@@ -34,8 +36,10 @@ export const PlausibleEvent = z
   .object({
     name: item.event_name,
     url: item.url.unwrap(),
-    /** The project's write key: EventLens has no per-project domains to look a site up by yet. */
-    domain: z.string().min(1, 'is required: the project write key (data-domain="el_…")'),
+    /** A domain the project declares in its settings, or the project's write key (`siteOf`). */
+    domain: z
+      .string()
+      .min(1, 'is required: a domain the project declares (data-domain="example.com"), or its write key'),
     /** The script sends `null` (and a browser may give "") when there is none. */
     referrer: item.referrer.unwrap().nullish(),
     props: item.metadata.unwrap().nullish(),
@@ -95,6 +99,44 @@ export function readPlausibleEvent(body: unknown): PlausibleEvent {
   }
   if (errors.length > 0) throw invalidFields(errors);
   return result.data!;
+}
+
+/** The key `body` sent `field` under (`d` for `domain` from the script), or the long name if none. */
+export function sentAs(body: unknown, field: keyof typeof ALIASES): string {
+  if (body === null || typeof body !== 'object') return field;
+  const fields = body as Record<string, unknown>;
+  return ALIASES[field].find((k) => Object.hasOwn(fields, k) && fields[k] !== undefined) ?? field;
+}
+
+/** Who an event's `domain` names: a write key (checked as every ingestion route checks one) or a declared domain's project. */
+export type Site = { by: 'key'; apiKey: string } | { by: 'domain'; domain: string; projectId: string };
+
+/** A write key's or a read key's form (contracts' `generateApiKey`): never a host name, which has no `_`. */
+const KEY_FORM = /^elr?_/;
+
+/**
+ * The project `domain` names, as Plausible finds a site by its domain:
+ *
+ * - a value in a key's form (`el_…`, `elr_…`) is a key, for the caller to authenticate (401 for an
+ *   unknown, revoked or read key, as `/v1/events` answers);
+ * - otherwise a host name some project declares in its settings (`domains`, compared in lowercase
+ *   as they are stored), looked up in the directory: that project's;
+ * - otherwise a 400 INVALID_FIELD naming the field as sent (`field`: `d` or `domain`) and the fix.
+ *   Plausible's comma-separated list of several sites (`data-domain="a.com,b.com"`) gets a message
+ *   of its own: an event goes to one project.
+ *
+ * A declared domain is the project's public identity, as the write key is: it lets a sender append
+ * events to that project and nothing more (docs/plausible.md, "Which project an event goes to").
+ */
+export function siteOf(domain: string, field: string, directory: Pick<KeyDirectory, 'domainOwner'>): Site {
+  if (KEY_FORM.test(domain)) return { by: 'key', apiKey: domain };
+  const host = domain.toLowerCase();
+  const projectId = directory.domainOwner(host);
+  if (projectId !== undefined) return { by: 'domain', domain: host, projectId };
+  const message = domain.includes(',')
+    ? `names several sites (${JSON.stringify(domain)}); an event goes to one project: set data-domain to one domain the project declares, or to its write key`
+    : `${JSON.stringify(domain)} is no domain a project declares: add it to the project's settings (domains, PUT /v1/admin/projects/{project_id}/settings), or send the project's write key (el_…)`;
+  throw invalidFields([{ field, message }]);
 }
 
 /** The visitor and the visit Plausible's script does not send, derived on the server (`visitorOf`). */

@@ -1,7 +1,15 @@
 import { BatchItem } from '@eventlens/contracts';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../errors';
-import { readPlausibleEvent, toBatchItem, utcDay, visitorOf, type Visitor } from './plausible';
+import {
+  readPlausibleEvent,
+  sentAs,
+  siteOf,
+  toBatchItem,
+  utcDay,
+  visitorOf,
+  type Visitor,
+} from './plausible';
 
 const KEY = 'el_abcdefghijklmnop0123';
 const SECRET = 'a-secret-of-at-least-16-characters';
@@ -187,5 +195,59 @@ describe('visitorOf', () => {
   it('names the UTC day', () => {
     expect(utcDay(Date.parse('2026-03-04T23:59:59.999Z'))).toBe('2026-03-04');
     expect(utcDay(Date.parse('2026-03-05T00:00:00Z'))).toBe('2026-03-05');
+  });
+});
+
+describe('siteOf: the project a domain names', () => {
+  const PROJECT = '4f3e2d1c-0b9a-4876-9543-210fedcba987';
+  const directory = { domainOwner: (domain: string) => (domain === 'shop.example' ? PROJECT : undefined) };
+  const refused = (domain: string, field = 'd') => {
+    try {
+      siteOf(domain, field, directory);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      return { status: error.status, code: error.code, fields: error.options.fields };
+    }
+    throw new Error('accepted');
+  };
+
+  it("finds a declared domain's project, without regard to case", () => {
+    expect(siteOf('shop.example', 'd', directory)).toEqual({
+      by: 'domain',
+      domain: 'shop.example',
+      projectId: PROJECT,
+    });
+    expect(siteOf('Shop.Example', 'd', directory)).toEqual({
+      by: 'domain',
+      domain: 'shop.example',
+      projectId: PROJECT,
+    });
+  });
+
+  it('leaves a value in a key form to the key check, known or not (a 401 there, as /v1/events)', () => {
+    expect(siteOf(KEY, 'd', directory)).toEqual({ by: 'key', apiKey: KEY });
+    expect(siteOf('elr_readkey', 'domain', directory)).toEqual({ by: 'key', apiKey: 'elr_readkey' });
+  });
+
+  it('refuses an undeclared domain with a 400 naming the field as sent and the fix', () => {
+    const other = refused('other.example');
+    expect(other).toMatchObject({ status: 400, code: 'INVALID_FIELD' });
+    expect(other.fields).toEqual([
+      {
+        field: 'd',
+        message: expect.stringContaining(
+          "add it to the project's settings (domains, PUT /v1/admin/projects/{project_id}/settings)",
+        ),
+      },
+    ]);
+    expect(refused('www.shop.example', 'domain').fields?.[0]?.field).toBe('domain');
+    expect(refused('shop.example,other.example').fields?.[0]?.message).toContain('names several sites');
+  });
+
+  it('names the field as the request spelled it', () => {
+    expect(sentAs({ d: 'x' }, 'domain')).toBe('d');
+    expect(sentAs({ domain: 'x' }, 'domain')).toBe('domain');
+    expect(sentAs({}, 'domain')).toBe('domain');
+    expect(sentAs('text', 'domain')).toBe('domain');
   });
 });

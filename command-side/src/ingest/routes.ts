@@ -1,8 +1,9 @@
 /**
- * POST /v1/events and POST /v1/batch: parse exactly (a value that could not be read back as sent
- * is refused, see http/body.ts), validate, authenticate the write key, rate-limit, correct event
- * times for the client's clock (track.ts), append, and answer 202 only once Kafka has acknowledged
- * every record of the request.
+ * POST /v1/events, POST /v1/batch and POST /api/event: parse exactly (a value that could not be
+ * read back as sent is refused, see http/body.ts), validate, find the project (the write key, or for
+ * /api/event a declared domain too), rate-limit, correct event times for the client's clock
+ * (track.ts), mark bot traffic (bots.ts) and the project's own traffic (excluded.ts), append, and
+ * answer 202 only once Kafka has acknowledged every record of the request.
  */
 import { randomBytes } from 'node:crypto';
 import { BatchItem, LIMITS, TrackBatch, TrackEvent, type Codec } from '@eventlens/contracts';
@@ -17,11 +18,13 @@ import type { Appender, LogRecord } from '../log/appender';
 import { SpanKind, traceHeaders, withSpan } from '@eventlens/service-kit';
 import { botOf } from './bots';
 import { userAgentFields, type ClientFields, type CountryLookup } from './client';
-import { PlausibleEvent, readPlausibleEvent, toBatchItem, visitorOf } from './plausible';
-import { recordKey, toEventTracked } from './track';
+import { exclusionOf } from './excluded';
+import { PlausibleEvent, readPlausibleEvent, sentAs, siteOf, toBatchItem, visitorOf } from './plausible';
+import { recordKey, toEventTracked, type Stamp } from './track';
 
 export interface IngestDeps {
-  directory: Pick<KeyDirectory, 'keyFor'>;
+  /** Keys, declared domains (POST /api/event) and excluded address ranges, as the admin log has them. */
+  directory: Pick<KeyDirectory, 'keyFor' | 'domainOwner' | 'excludedRanges'>;
   appender: Appender;
   codec: Pick<Codec, 'encode'>;
   limiter: EventRateLimiter;
@@ -42,10 +45,19 @@ export interface IngestDeps {
   visitorSecret?: string;
 }
 
-/** What the server derives from the request about its sender (never the address itself). */
+/** What the server derives from the request about its sender (the address only to match it, never kept). */
 interface Sender {
   bot: string | undefined;
   client: ClientFields;
+  /** `req.ip`, matched against the project's excluded ranges once the project is known. */
+  address: string | undefined;
+}
+
+/** The project a request writes to, and the rate limit's bucket it draws on. */
+interface Writer {
+  projectId: string;
+  /** A write key's id, or `domain:<host>` for events addressed by a declared domain. */
+  limitKey: string;
 }
 
 /**
@@ -74,7 +86,7 @@ z.globalRegistry.add(BatchItem.shape.context.unwrap(), {
   additionalProperties: { type: 'string', maxLength: LIMITS.contextValueMaxLength },
   maxProperties: LIMITS.contextMaxKeys,
   description:
-    "Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's.",
+    'Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server\'s; so is `excluded` (`address`: sent from one of the project\'s excluded address ranges), which leaves the event out of the reports whoever set it. `interactive: "false"` marks an event that is no interaction (it does not keep a visit from bouncing).',
 });
 
 const Accepted = z
@@ -132,13 +144,18 @@ export const INGEST_ROUTES = {
     tag: 'ingestion',
     summary: "Track one event sent in Plausible's Events API format",
     description:
-      "For sites switching from Plausible (docs/plausible.md): its script pointed here with `data-api`, `data-domain` set to the project's write key. The visitor and visit are derived on the server from the client address and User-Agent with a daily salt (the address is never kept); `pageview` is appended as `page_view`, `props` as `metadata`. Open to every origin (CORS, no credentials). A retried request counts twice: Plausible sends no event id.",
+      'For sites switching from Plausible (docs/plausible.md): its script pointed here with `data-api`, `data-domain` a domain the project declares in its settings (or its write key). The visitor and visit are derived on the server from the client address and User-Agent with a daily salt (the address is never kept); `pageview` is appended as `page_view`, `props` as `metadata`. Open to every origin (CORS, no credentials). A retried request counts twice: Plausible sends no event id.',
     security: [],
     body: ingestBody(PlausibleEvent),
     responses: { 202: { description: 'Appended: `{accepted: 1}`.', schema: Accepted } },
     errors: {
       ...INGEST_ERRORS,
-      UNAUTHORIZED: '`domain` is not a write key of a project (unknown, revoked, or a read key).',
+      INVALID_FIELD:
+        'A field is missing, invalid, or could not be stored and read back exactly (named as sent: `n`, `d`…); or `domain` is neither a key nor a domain a project declares (the message says how to declare it).',
+      UNAUTHORIZED:
+        "`domain` has a key's form (`el_…`) but is no write key of a project (unknown, revoked, or a read key).",
+      RATE_LIMITED:
+        'The write key, or the declared domain, sends more events than its rate limit (Retry-After).',
     },
   }),
 } satisfies Record<string, RouteDoc>;
@@ -147,58 +164,59 @@ export function ingestRouter(deps: IngestDeps): Router {
   const router = Router();
   const visitorSecret = deps.visitorSecret ?? randomBytes(32).toString('hex');
 
-  /** What the request says of its sender: bot or not, browser, OS, device type, country. */
+  /** What the request says of its sender: bot or not, browser, OS, device type, country, address. */
   function senderOf(req: Request): Sender {
     const userAgent = req.get('user-agent');
     return {
       bot: botOf(userAgent),
       client: { ...userAgentFields(userAgent), country: deps.countryOf?.(req.ip) ?? null },
+      address: req.ip,
     };
   }
 
+  /**
+   * `writer` finds the project (it may throw a 401 or 400), after the readiness check: before the
+   * directory has read the admin log, an unknown key or domain may only be one it has not read yet.
+   */
   async function accept(
-    apiKey: string,
+    writer: () => Writer,
     sentAt: number | undefined,
     sender: Sender,
-    events: BatchItem[] | ((key: KeyEntry, receivedAt: number) => BatchItem),
+    events: BatchItem[] | ((projectId: string, receivedAt: number) => BatchItem),
   ): Promise<number> {
     const notReady = deps.notReady();
     if (notReady) throw notReady;
-    const key = authenticate(apiKey);
-    const decision = await deps.limiter.take(key.key_id, Array.isArray(events) ? events.length : 1);
+    const { projectId, limitKey } = writer();
+    const decision = await deps.limiter.take(limitKey, Array.isArray(events) ? events.length : 1);
     if (!decision.ok) {
-      throw new HttpError('RATE_LIMITED', `this key sends more than its rate limit of events; slow down`, {
+      const who = limitKey.startsWith('domain:') ? 'domain' : 'key';
+      throw new HttpError('RATE_LIMITED', `this ${who} sends more than its rate limit of events; slow down`, {
         retryAfterS: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
       });
     }
     const receivedAt = deps.now();
-    const items = Array.isArray(events) ? events : [events(key, receivedAt)];
-    const records: LogRecord[] = withSpan('encode', () => encode(key, items, receivedAt, sentAt, sender), {
+    const items = Array.isArray(events) ? events : [events(projectId, receivedAt)];
+    // The project's ranges as this instance knows them now (the directory follows the admin log).
+    const excluded = exclusionOf(deps.directory.excludedRanges(projectId), sender.address);
+    const stamp = { projectId, sentAt, bot: sender.bot, client: sender.client, excluded };
+    const records: LogRecord[] = withSpan('encode', () => encode(stamp, items, receivedAt), {
       attributes: { 'messaging.batch.message_count': items.length },
     });
     await publish(records);
-    deps.onAccepted(records.length, key.project_id);
+    deps.onAccepted(records.length, projectId);
     return records.length;
   }
 
   function encode(
-    key: KeyEntry,
+    stamp: Omit<Stamp, 'receivedAt' | 'newId'>,
     items: readonly BatchItem[],
     receivedAt: number,
-    sentAt: number | undefined,
-    sender: Sender,
   ): LogRecord[] {
     return items.map((item) => {
-      const event = toEventTracked(item, {
-        projectId: key.project_id,
-        receivedAt,
-        sentAt,
-        ...sender,
-        newId: deps.newId,
-      });
+      const event = toEventTracked(item, { ...stamp, receivedAt, newId: deps.newId });
       return {
         topic: deps.eventsTopic,
-        key: recordKey(key.project_id, event),
+        key: recordKey(stamp.projectId, event),
         value: deps.codec.encode('EventTracked', event),
       };
     });
@@ -236,6 +254,12 @@ export function ingestRouter(deps: IngestDeps): Router {
     return key;
   }
 
+  /** The writer of a write key: its project, and the key's own rate limit. */
+  function byKey(apiKey: string): Writer {
+    const key = authenticate(apiKey);
+    return { projectId: key.project_id, limitKey: key.key_id };
+  }
+
   // CORS preflights of the routes: answered by the cors middleware, not operations of the API.
   router.options(
     [INGEST_ROUTES.event.path, INGEST_ROUTES.batch.path, INGEST_ROUTES.plausible.path],
@@ -251,7 +275,7 @@ export function ingestRouter(deps: IngestDeps): Router {
       const event = withSpan('validate', () => validate(TrackEvent, input));
       const { api_key, sent_at, ...item } = event;
       const accepted: z.input<typeof Accepted> = {
-        accepted: await accept(api_key, sent_at, senderOf(req), [item]),
+        accepted: await accept(() => byKey(api_key), sent_at, senderOf(req), [item]),
       };
       res.status(202).json(accepted);
     },
@@ -272,15 +296,16 @@ export function ingestRouter(deps: IngestDeps): Router {
       }
       const batch = withSpan('validate', () => validate(TrackBatch, input));
       const accepted: z.input<typeof Accepted> = {
-        accepted: await accept(batch.api_key, batch.sent_at, senderOf(req), batch.events),
+        accepted: await accept(() => byKey(batch.api_key), batch.sent_at, senderOf(req), batch.events),
       };
       res.status(202).json(accepted);
     },
     before,
   );
 
-  // Plausible's payload: the project from `domain` (a write key), the visitor and visit derived from
-  // the request at the time it is received (plausible.ts).
+  // Plausible's payload: the project from `domain` (a declared domain, or a write key), the visitor
+  // and visit derived from the request at the time it is received (plausible.ts). A declared
+  // domain draws on a rate limit of its own, as large as a key's.
   mount(
     router,
     INGEST_ROUTES.plausible,
@@ -288,13 +313,15 @@ export function ingestRouter(deps: IngestDeps): Router {
       const event = withSpan('validate', () => readPlausibleEvent(req.body));
       const sender = senderOf(req);
       const userAgent = req.get('user-agent');
+      const writer = (): Writer => {
+        const site = siteOf(event.domain, sentAs(req.body, 'domain'), deps.directory);
+        return site.by === 'key'
+          ? byKey(site.apiKey)
+          : { projectId: site.projectId, limitKey: `domain:${site.domain}` };
+      };
       const accepted: z.input<typeof Accepted> = {
-        accepted: await accept(event.domain, undefined, sender, (key, receivedAt) =>
-          toBatchItem(
-            event,
-            visitorOf(visitorSecret, receivedAt, key.project_id, req.ip, userAgent),
-            deps.newId,
-          ),
+        accepted: await accept(writer, undefined, sender, (projectId, receivedAt) =>
+          toBatchItem(event, visitorOf(visitorSecret, receivedAt, projectId, req.ip, userAgent), deps.newId),
         ),
       };
       res.status(202).json(accepted);

@@ -1,6 +1,7 @@
 /** From a validated tracked event to the fact appended to the log: pure, no I/O. */
 import { BOT_CONTEXT_KEY, metadataJson, type BatchItem, type EventTracked } from '@eventlens/contracts';
 import type { ClientFields } from './client';
+import { EXCLUDED_CONTEXT_KEY } from './excluded';
 
 /** Keyed by project and session (or the best stand-in) so a session's events stay in one partition, in order. */
 export function recordKey(
@@ -18,6 +19,8 @@ export interface Stamp {
   sentAt?: number | undefined;
   /** What the request's User-Agent was recognised as (`bots.ts`), when it is bot traffic. */
   bot?: string | undefined;
+  /** Why the event is the project's own traffic (`excluded.ts`: `address`), when it is. */
+  excluded?: string | undefined;
   /** What the server derived from the request (`client.ts`): browser, OS, device type, country. */
   client?: ClientFields | undefined;
   newId: () => string;
@@ -97,22 +100,30 @@ export function derivedTimestamp(
 /**
  * The context appended: the client's own, plus its clock readings as decimal epoch-ms strings,
  * `client_timestamp` (the event's timestamp as sent) and `client_sent_at` (the request's
- * `sent_at`), each when the client sent it, and `bot` (what the User-Agent was recognised as) for
- * bot traffic, which the read models keep out of every report. The contract refuses these keys
- * from clients.
+ * `sent_at`), each when the client sent it, `bot` (what the User-Agent was recognised as) for
+ * bot traffic, and `excluded` (`address`) for traffic from the project's excluded address ranges;
+ * the read models keep the last two out of every report. The contract refuses the first three
+ * keys from clients. It does not refuse `excluded` (yet): a value the client sent is kept exactly,
+ * never overwritten, and the event is left out of the reports either way (the read side reads the
+ * key's presence).
  */
 export function contextOf(
   item: Pick<BatchItem, 'context' | 'timestamp'>,
   sentAt: number | undefined,
   bot?: string,
+  excluded?: string,
 ): Record<string, string> {
   const context = item.context ?? {};
-  if (item.timestamp === undefined && sentAt === undefined && bot === undefined) return context;
+  const markExcluded = excluded !== undefined && !Object.hasOwn(context, EXCLUDED_CONTEXT_KEY);
+  if (item.timestamp === undefined && sentAt === undefined && bot === undefined && !markExcluded) {
+    return context;
+  }
   return {
     ...context,
     ...(item.timestamp === undefined ? {} : { client_timestamp: String(item.timestamp) }),
     ...(sentAt === undefined ? {} : { client_sent_at: String(sentAt) }),
     ...(bot === undefined ? {} : { [BOT_CONTEXT_KEY]: bot }),
+    ...(markExcluded ? { [EXCLUDED_CONTEXT_KEY]: excluded } : {}),
   };
 }
 
@@ -130,7 +141,7 @@ export function toEventTracked(item: BatchItem, stamp: Stamp): Required<EventTra
     url: item.url ?? null,
     referrer: item.referrer ?? null,
     metadata_json: metadataJson(item.metadata),
-    context: contextOf(item, stamp.sentAt, stamp.bot),
+    context: contextOf(item, stamp.sentAt, stamp.bot, stamp.excluded),
     ...pageContextOf(item.context),
     client_sent_at: stamp.sentAt ?? null,
     ...(stamp.client ?? UNKNOWN_CLIENT),

@@ -142,6 +142,10 @@ describe('client clocks', () => {
       client_sent_at: '1700000000999',
     });
     expect(contextOf({ context: { a: 'b' } }, 5)).toEqual({ a: 'b', client_sent_at: '5' });
+    expect(contextOf({ context: { a: 'b' } }, undefined, undefined, 'address')).toEqual({
+      a: 'b',
+      excluded: 'address',
+    });
   });
 
   it('stamps the derived timestamp and the readings on the event', () => {

@@ -227,7 +227,7 @@ export interface paths {
             timestamp?: number | string;
             url?: string;
             referrer?: string;
-            /** @description Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's. */
+            /** @description Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's; so is `excluded` (`address`: sent from one of the project's excluded address ranges), which leaves the event out of the reports whoever set it. `interactive: "false"` marks an event that is no interaction (it does not keep a visit from bouncing). */
             context?: {
               [key: string]: string;
             };
@@ -248,7 +248,7 @@ export interface paths {
             timestamp?: number | string;
             url?: string;
             referrer?: string;
-            /** @description Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's. */
+            /** @description Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's; so is `excluded` (`address`: sent from one of the project's excluded address ranges), which leaves the event out of the reports whoever set it. `interactive: "false"` marks an event that is no interaction (it does not keep a visit from bouncing). */
             context?: {
               [key: string]: string;
             };
@@ -380,7 +380,7 @@ export interface paths {
               timestamp?: number | string;
               url?: string;
               referrer?: string;
-              /** @description Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's. */
+              /** @description Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's; so is `excluded` (`address`: sent from one of the project's excluded address ranges), which leaves the event out of the reports whoever set it. `interactive: "false"` marks an event that is no interaction (it does not keep a visit from bouncing). */
               context?: {
                 [key: string]: string;
               };
@@ -403,7 +403,7 @@ export interface paths {
               timestamp?: number | string;
               url?: string;
               referrer?: string;
-              /** @description Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's. */
+              /** @description Page context, strings only (keys at most 64 characters). `client_timestamp`, `client_sent_at` and `bot` are the server's; so is `excluded` (`address`: sent from one of the project's excluded address ranges), which leaves the event out of the reports whoever set it. `interactive: "false"` marks an event that is no interaction (it does not keep a visit from bouncing). */
               context?: {
                 [key: string]: string;
               };
@@ -508,7 +508,7 @@ export interface paths {
     put?: never;
     /**
      * Track one event sent in Plausible's Events API format
-     * @description For sites switching from Plausible (docs/plausible.md): its script pointed here with `data-api`, `data-domain` set to the project's write key. The visitor and visit are derived on the server from the client address and User-Agent with a daily salt (the address is never kept); `pageview` is appended as `page_view`, `props` as `metadata`. Open to every origin (CORS, no credentials). A retried request counts twice: Plausible sends no event id.
+     * @description For sites switching from Plausible (docs/plausible.md): its script pointed here with `data-api`, `data-domain` a domain the project declares in its settings (or its write key). The visitor and visit are derived on the server from the client address and User-Agent with a daily salt (the address is never kept); `pageview` is appended as `page_view`, `props` as `metadata`. Open to every origin (CORS, no credentials). A retried request counts twice: Plausible sends no event id.
      */
     post: {
       parameters: {
@@ -536,7 +536,7 @@ export interface paths {
         /**
          * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *     `INVALID_FIELD`: A field is missing, invalid, or could not be stored and read back exactly (named as sent: `n`, `d`…); or `domain` is neither a key nor a domain a project declares (the message says how to declare it).
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -548,7 +548,7 @@ export interface paths {
             'application/json': components['schemas']['ErrorBody'];
           };
         };
-        /** @description `UNAUTHORIZED`: `domain` is not a write key of a project (unknown, revoked, or a read key). */
+        /** @description `UNAUTHORIZED`: `domain` has a key's form (`el_…`) but is no write key of a project (unknown, revoked, or a read key). */
         401: {
           headers: {
             [name: string]: unknown;
@@ -575,7 +575,7 @@ export interface paths {
             'application/json': components['schemas']['ErrorBody'];
           };
         };
-        /** @description `RATE_LIMITED`: The key sends more events than its rate limit (Retry-After). */
+        /** @description `RATE_LIMITED`: The write key, or the declared domain, sends more events than its rate limit (Retry-After). */
         429: {
           headers: {
             /** @description Seconds to wait before retrying. */
