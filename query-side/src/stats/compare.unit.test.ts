@@ -11,7 +11,7 @@ const NOW = Date.parse('2024-03-15T12:00:00Z');
 
 function parsed(body: Record<string, unknown>): StatsQuery {
   const request = StatsRequest.parse({ site_id: PROJECT, metrics: ['visitors'], date_range: '7d', ...body });
-  return parseQuery(request, PROJECT, NOW);
+  return parseQuery(request, PROJECT, NOW, []);
 }
 
 function parseError(body: Record<string, unknown>): string {

@@ -14,7 +14,7 @@
 import { pagePatternRegex } from '@eventlens/contracts';
 import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
 import { z } from 'zod';
-import { Binder, boundsSql, eventSql, filterSql, goalsCte, usesGoals, type StatsTables } from './plan';
+import { Binder, boundsSql, eventSql, filterSql, type StatsTables } from './plan';
 import { parseQuery, type StatsQuery, type StatsRequest } from './query';
 import { SiteId } from './site';
 
@@ -130,8 +130,6 @@ export function planFunnel(funnel: Funnel, tables: StatsTables): FunnelPlan {
   const { query: q, steps } = funnel;
   const b = new Binder();
   const bounds = `bounds as (${boundsSql(q, b, tables)})`;
-  // Before the steps: bindings follow the SQL text, and the goals CTE comes right after bounds.
-  const goals = usesGoals(q) ? [goalsCte(q, b)] : [];
   const matches = steps.map((step, k) => {
     if ('event' in step) return `(e.event_name = ${b.bind(step.event, 'text')}) as s${k + 1}`;
     const page = eventSql('event:page', 'e', b)!;
@@ -166,7 +164,7 @@ export function planFunnel(funnel: Funnel, tables: StatsTables): FunnelPlan {
       : ` cross join lateral (select min(x) as k${k + 1} from unnest(v.a${k + 1}) x where x > l${k}.k${k}) l${k + 1}`,
   );
   const reached = `r as (select v.visitor, ${steps.map((_, k) => `l${k + 1}.k${k + 1}`).join(', ')} from v${laterals.join('')})`;
-  const ctes = [bounds, ...goals, m, v, reached];
+  const ctes = [bounds, m, v, reached];
   const counts = steps
     .map(
       (_, k) =>

@@ -52,7 +52,7 @@ describe('parseFunnel and planFunnel', () => {
     expect(plan.sql).toContain('array_agg(seq) filter (where s3) as a3');
     expect(plan.sql).toContain('min(x) as k3 from unnest(v.a3) x where x > l2.k2');
     expect(plan.sql).toContain(humanEvents('e'));
-    expect(plan.sql).not.toContain('goals as');
+    expect(plan.sql).not.toContain('unnest(?::text[]');
   });
 
   test('an event:goal filter selects visits reaching the goal, from the project’s goals', () => {
@@ -62,11 +62,12 @@ describe('parseFunnel and planFunnel', () => {
     ]);
     const plan = planFunnel(funnel, TABLES);
     expect(plan.sql.split('?').length - 1).toBe(plan.bindings.length);
-    expect(plan.sql).toMatch(/^with bounds as \(.*\), goals as \(select \* from unnest\(/);
     expect(plan.bindings).toContainEqual(['Signup', 'Blog']);
     expect(plan.bindings).toContainEqual(['signup', null]);
     expect(plan.bindings).toContainEqual([null, '^/blog/.*$']);
-    expect(plan.sql).toContain('exists (select 1 from goals fg where fg.name = any(?::text[])');
+    expect(plan.sql).toContain(
+      'exists (select 1 from unnest(?::text[], ?::text[], ?::text[]) as fg(name, event_name, page_regex) where fg.name = any(?::text[])',
+    );
   });
 });
 

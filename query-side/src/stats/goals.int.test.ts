@@ -9,7 +9,8 @@
  *   it names; a name no goal has matches nothing; `is_not` keeps the rest;
  * - with a `visit:source` breakdown, `group_conversion_rate` divides by each source's visitors;
  * - a comparison with the previous period gives conversion_rate's change in points;
- * - bots and other projects count nowhere; conversion rates without a goal are a 400.
+ * - bots and other projects count nowhere; conversion rates without a goal are a 400, and so is an
+ *   `event:goal` filter where the project's goals are not read (the explorer).
  */
 import type { ProjectGoalRow } from '@eventlens/read-model';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -328,5 +329,14 @@ describe('refusals', () => {
     const res = await query({ metrics: ['visitors', 'conversion_rate'], dimensions: ['visit:source'] });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/^metrics\.1: conversion_rate needs an event:goal filter or dimension/);
+  });
+
+  test('the explorer, which does not read the goals, answers an event:goal filter with a 400 naming it', async () => {
+    const filters = encodeURIComponent(JSON.stringify([['is', 'event:goal', ['Signup']]]));
+    const res = await server.get(`/v1/events?project_id=${t.projectA}&filters=${filters}`, {
+      key: t.readKeyA,
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain('event:goal is not available here');
   });
 });

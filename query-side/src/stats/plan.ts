@@ -12,14 +12,16 @@
  *   An `event:*` filter on them keeps the visits with a matching event (`exists`); an `event:*`
  *   dimension groups a visit under every value its events in the range have.
  * - Visitor identity is `coalesce(user_id, anonymous_id)`.
- * - Goals (the project's, from its settings) are a CTE `goals(name, event_name, page_regex)` of
- *   bound arrays. An event reaches a goal when it is an event of its `event_name`, or a page_view
- *   whose page matches its `page_regex` (contracts' pagePatternRegex). `event:goal` as a dimension
- *   joins each event to every goal it reaches (`eg`); as a filter it keeps the events reaching a
- *   goal whose name passes the operator (`exists` over `goals`). `conversion_rate` divides a row's
- *   visitors by the visitors of the whole range with the other filters (the top-level `event:goal`
- *   and `event:props:*` filters left out, as Plausible does), `group_conversion_rate` by those of
- *   the row's own values of the dimensions other than `event:goal`.
+ * - Goals (the project's, from its settings) are rows `(name, event_name, page_regex)` of three
+ *   bound arrays (`unnest`), written where they are used, so a filter stands on its own (the
+ *   explorer compiles filters without this planner's statement). An event reaches a goal when it is
+ *   an event of its `event_name`, or a page_view whose page matches its `page_regex` (contracts'
+ *   pagePatternRegex). `event:goal` as a dimension joins each event to every goal it reaches (`eg`);
+ *   as a filter it keeps the events reaching a goal whose name passes the operator (`exists`).
+ *   `conversion_rate` divides a row's visitors by the visitors of the whole range with the other
+ *   filters (the top-level `event:goal` and `event:props:*` filters left out, as Plausible does),
+ *   `group_conversion_rate` by those of the row's own values of the dimensions other than
+ *   `event:goal`.
  * - Time buckets are PostgreSQL's `date_trunc(unit, ts at time zone $tz)`, and the range's
  *   instants are `local_date::timestamp at time zone $tz`: the tz database decides every day's
  *   length (23 h and 25 h on the days clocks change, +05:30 zones included).
@@ -30,7 +32,6 @@
 import { pagePatternRegex } from '@eventlens/contracts';
 import { humanEvents } from '@eventlens/read-model';
 import {
-  filterNames,
   type Dimension,
   type Filter,
   type Metric,
@@ -122,23 +123,18 @@ const isTime = (d: Dimension): d is TimeDimension => d.startsWith('time:');
 const isEventDimension = (d: Dimension) => d.startsWith('event:');
 const GOAL: PropertyDimension = 'event:goal';
 
-/** Whether the query needs the project's goals: `event:goal` as a dimension or in a filter. */
-export function usesGoals(q: StatsQuery): boolean {
-  return q.dimensions.includes(GOAL) || q.filters.some((f) => filterNames(f, GOAL));
-}
-
 /**
- * The goals CTE: one row per goal of the project, `name`, `event_name` (null for a page goal) and
+ * The project's goals as rows aliased `alias`: `name`, `event_name` (null for a page goal) and
  * `page_regex` (the page pattern as a regular expression; null for an event goal), from three bound
  * arrays in the goals' order.
  */
-export function goalsCte(q: StatsQuery, b: Binder): string {
+function goalsSql(q: StatsQuery, alias: string, b: Binder): string {
   const names = q.goals.map((g) => g.name);
   const events = q.goals.map((g) => ('event_name' in g ? g.event_name : null));
   const regexes = q.goals.map((g) => ('page_path' in g ? pagePatternRegex(g.page_path) : null));
   return (
-    `goals as (select * from unnest(${b.bind(names, 'text[]')}, ${b.bind(events, 'text[]')},` +
-    ` ${b.bind(regexes, 'text[]')}) as g(name, event_name, page_regex))`
+    `unnest(${b.bind(names, 'text[]')}, ${b.bind(events, 'text[]')}, ${b.bind(regexes, 'text[]')})` +
+    ` as ${alias}(name, event_name, page_regex)`
   );
 }
 
@@ -261,7 +257,7 @@ export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, 
   const negated = filter.op in NEGATED;
   // An event "is" a goal when it reaches a goal whose name passes the operator (none: no event is).
   const goalPredicate = (alias: string) =>
-    `exists (select 1 from goals fg where ${positiveSql(positive, 'fg.name', filter.values, filter.caseSensitive, b)}` +
+    `exists (select 1 from ${goalsSql(q, 'fg', b)} where ${positiveSql(positive, 'fg.name', filter.values, filter.caseSensitive, b)}` +
     ` and ${reachesSql(alias, 'fg', b)})`;
   if (side === 'events' && filter.dimension === GOAL) {
     const predicate = goalPredicate('e');
@@ -339,14 +335,13 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const dimensionColumns = q.dimensions.map((_, i) => `d${i}`);
   const metricColumns = q.metrics.map((m) => `m_${m}`);
   const ctes: string[] = [`bounds as (${boundsSql(q, b, tables)})`];
-  if (usesGoals(q)) ctes.push(goalsCte(q, b));
 
   /** FROM and WHERE over events `e`: with `goalJoin`, joined to each goal it reaches (`eg`). */
   const eventsFrom = (extraWhere: string, filters: Filter[] = q.filters, goalJoin = false) => {
     const visits = usesVisitDimension(q)
       ? ` left join ${tables.sessions} es on es.project_id = e.project_id and es.session_id = e.session_id`
       : '';
-    const goals = goalJoin ? ` join goals eg on ${goalJoinSql(q, 'e', 'eg', b)}` : '';
+    const goals = goalJoin ? ` join ${goalsSql(q, 'eg', b)} on ${goalJoinSql(q, 'e', 'eg', b)}` : '';
     const where = [
       `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
       'e.ts >= bounds.lo',
@@ -409,7 +404,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       const values = eventDimensions
         .map(({ d, i }) => `${d === GOAL ? 'xg.name' : eventSql(d as PropertyDimension, 'x', b)} as d${i}`)
         .join(', ');
-      const goals = goalDimension ? ` join goals xg on ${goalJoinSql(q, 'x', 'xg', b)}` : '';
+      const goals = goalDimension ? ` join ${goalsSql(q, 'xg', b)} on ${goalJoinSql(q, 'x', 'xg', b)}` : '';
       join =
         ` join (select distinct x.session_id, ${values} from ${tables.events} x${goals} cross join bounds` +
         ` where x.project_id = ${b.bind(q.projectId, 'uuid')} and x.ts >= bounds.lo and x.ts < bounds.hi` +

@@ -260,10 +260,10 @@ describe('planQuery', () => {
 });
 
 describe('planQuery with goals', () => {
-  test('the goals are one CTE of bound arrays, each kind null in the other’s column', () => {
+  test('the goals are rows of bound arrays, each kind null in the other’s column', () => {
     const plan = planQuery(parsed({ metrics: ['visitors'], dimensions: ['event:goal'] }, GOALS), TABLES);
     expect(plan.sql).toContain(
-      'goals as (select * from unnest(?::text[], ?::text[], ?::text[]) as g(name, event_name, page_regex))',
+      'join unnest(?::text[], ?::text[], ?::text[]) as eg(name, event_name, page_regex) on',
     );
     expect(plan.bindings).toContainEqual(['Signup', 'Blog']);
     expect(plan.bindings).toContainEqual(['signup', null]);
@@ -284,21 +284,42 @@ describe('planQuery with goals', () => {
       TABLES,
     );
     expect(plan.sql).toContain(
-      'join goals eg on (case when eg.event_name is not null then e.event_name = eg.event_name',
+      'as eg(name, event_name, page_regex) on (case when eg.event_name is not null then e.event_name = eg.event_name',
     );
     expect(plan.sql).toContain("else e.event_name = 'page_view' and coalesce(");
     expect(plan.sql).toContain('and not coalesce(eg.name = any(?::text[]), false) cross join bounds');
     expect(plan.sql).toContain('eg.name as d0');
     expect(plan.sql).toContain(
-      '(not coalesce(exists (select 1 from goals fg where fg.name = any(?::text[]) and',
+      '(not coalesce(exists (select 1 from unnest(?::text[], ?::text[], ?::text[]) as fg(name, event_name, page_regex) where fg.name = any(?::text[]) and',
     );
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
   });
 
-  test('no goal named: no goals CTE and no join', () => {
+  test('no goal named: no goals bound, no join', () => {
     const plan = planQuery(parsed({ metrics: ['visitors'], dimensions: ['event:name'] }, GOALS), TABLES);
-    expect(plan.sql).not.toContain('goals');
+    expect(plan.sql).not.toContain('unnest');
     expect(plan.bindings).not.toContainEqual(['Signup', 'Blog']);
+  });
+
+  test('a caller that does not give the goals cannot name event:goal: a QueryError naming the field', () => {
+    const request = (body: Record<string, unknown>) =>
+      StatsRequest.parse({ site_id: PROJECT, metrics: ['visitors'], date_range: '7d', ...body });
+    expect(() =>
+      parseQuery(
+        request({
+          filters: [
+            ['is', 'event:page', ['/a']],
+            ['not', ['is', 'event:goal', ['Signup']]],
+          ],
+        }),
+        PROJECT,
+        NOW,
+      ),
+    ).toThrow(/^filters\.1: event:goal is not available here/);
+    expect(() => parseQuery(request({ dimensions: ['time:day', 'event:goal'] }), PROJECT, NOW)).toThrow(
+      /^dimensions\.1: event:goal is not available here/,
+    );
+    expect(parseQuery(request({ dimensions: ['event:goal'] }), PROJECT, NOW, []).goals).toEqual([]);
   });
 
   test('conversion_rate: the row’s visitors over all visitors without the goal and property filters', () => {
@@ -318,7 +339,7 @@ describe('planQuery with goals', () => {
     );
     const crt = /crt as \((.*?)\), u as/.exec(plan.sql)![1]!;
     expect(crt).toContain('es.source = any(?::text[])');
-    expect(crt).not.toContain('goals');
+    expect(crt).not.toContain('unnest');
     expect(crt).not.toContain('metadata ->> ?::text');
     expect(plan.sql).toContain(
       'coalesce(round(100.0 * max(u.visitors) / nullif(max(crt.visitors), 0), 1), 0) as m_conversion_rate',
@@ -356,7 +377,7 @@ describe('planQuery with goals', () => {
   test('visit metrics by event:goal: the visits joined to the goals their events reached', () => {
     const plan = planQuery(parsed({ metrics: ['visits'], dimensions: ['event:goal'] }, GOALS), TABLES);
     expect(plan.sql).toContain(
-      `join (select distinct x.session_id, xg.name as d0 from "analytics"."events" x join goals xg on (case when xg.event_name is not null then x.event_name = xg.event_name`,
+      `join (select distinct x.session_id, xg.name as d0 from "analytics"."events" x join unnest(?::text[], ?::text[], ?::text[]) as xg(name, event_name, page_regex) on (case when xg.event_name is not null then x.event_name = xg.event_name`,
     );
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
   });

@@ -322,12 +322,14 @@ export function mentionsGoals(body: { dimensions?: unknown; filters?: unknown })
  * The request as a query the planner runs, or a `QueryError` naming the field. `nowMs` is the
  * current instant (the app's clock), so this stays pure; relative ranges start from it. `goals` are
  * the project's (its settings), which `event:goal` names; a goal name no goal has matches nothing.
+ * A caller that does not give them (a route that does not read the settings) gets a `QueryError`
+ * for a request naming `event:goal`, rather than answers in which no goal exists.
  */
 export function parseQuery(
   body: StatsRequest,
   projectId: string,
   nowMs: number,
-  goals: readonly ProjectGoalRow[] = [],
+  goals?: readonly ProjectGoalRow[],
 ): StatsQuery {
   const timeZone = body.timezone ?? 'UTC';
   // The same rule as a project's default zone (contracts, TimeZoneName).
@@ -352,6 +354,13 @@ export function parseQuery(
 
   // As Plausible: a conversion rate is of a goal, named by a dimension or a filter.
   const goalNamed = dimensions.includes('event:goal') || filters.some((f) => filterNames(f, 'event:goal'));
+  if (goalNamed && goals === undefined) {
+    const i = filters.findIndex((f) => filterNames(f, 'event:goal'));
+    throw new QueryError(
+      i >= 0 ? `filters.${i}` : `dimensions.${dimensions.indexOf('event:goal')}`,
+      "event:goal is not available here (this route does not read the project's goals): name the goal's event with event:name, or its pages with event:page",
+    );
+  }
   metrics.forEach((metric, i) => {
     if (CONVERSION_METRICS.includes(metric) && !goalNamed)
       throw new QueryError(
@@ -396,7 +405,7 @@ export function parseQuery(
 
   return {
     projectId,
-    goals,
+    goals: goals ?? [],
     metrics,
     dimensions,
     filters,
