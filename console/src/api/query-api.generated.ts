@@ -1961,6 +1961,8 @@ export interface components {
       page_views: number;
       /** @description Bot traffic (crawlers, automated browsers) over the UTC days the range touches (bot_events_day): counted apart and left out of every other figure. */
       bot_events: number;
+      /** @description The project's own traffic: events received from its excluded address ranges (settings' `excluded_address_ranges`, marked `context.excluded` at ingestion) over the UTC days the range touches (excluded_events_day): counted apart and left out of every other figure. An event that is also bot traffic counts in bot_events only. */
+      excluded_events: number;
     };
     Volume: {
       /**

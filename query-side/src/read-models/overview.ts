@@ -1,6 +1,7 @@
 /**
  * The overview's counters over the aggregate read models: events, unique users, sessions, page views,
- * and bot traffic counted apart. Each counter keeps its own table's resolution (see stats.ts).
+ * and what every report leaves out, counted apart: bot traffic and the project's own traffic (from
+ * its excluded address ranges). Each counter keeps its own table's resolution (see stats.ts).
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -36,6 +37,16 @@ export const Overview = z
           'Bot traffic (crawlers, automated browsers) over the UTC days the range touches (bot_events_day): ' +
           'counted apart and left out of every other figure.',
       }),
+    excluded_events: z
+      .number()
+      .int()
+      .meta({
+        description:
+          "The project's own traffic: events received from its excluded address ranges (settings' " +
+          '`excluded_address_ranges`, marked `context.excluded` at ingestion) over the UTC days the range ' +
+          'touches (excluded_events_day): counted apart and left out of every other figure. An event that is ' +
+          'also bot traffic counts in bot_events only.',
+      }),
   })
   .meta({ id: 'Overview' });
 
@@ -47,7 +58,14 @@ export async function overview(db: Knex, tables: ReaderTables, projectId: string
     return toCount(rows[0]?.n);
   };
   // Independent counters: run side by side on the pool rather than one after the other.
-  const [events, uniqueUsers, sessions, pageViews, botEvents] = await Promise.all([
+  const apart = (table: string) =>
+    one(
+      `select sum(count) as n from ${table}
+         where project_id = ? and day >= (?::timestamptz)::date
+           and day <= (?::timestamptz - interval '1 millisecond')::date`,
+      [projectId, from, to],
+    );
+  const [events, uniqueUsers, sessions, pageViews, botEvents, excludedEvents] = await Promise.all([
     one(
       `select sum(count) as n from ${tables.volumeMinute}
        where project_id = ? and minute >= date_trunc('minute', ?::timestamptz) and minute < ?::timestamptz`,
@@ -70,12 +88,8 @@ export async function overview(db: Knex, tables: ReaderTables, projectId: string
        where project_id = ? and hour >= date_trunc('hour', ?::timestamptz) and hour < ?::timestamptz`,
       [projectId, from, to],
     ),
-    one(
-      `select sum(count) as n from ${tables.botEventsDay}
-         where project_id = ? and day >= (?::timestamptz)::date
-           and day <= (?::timestamptz - interval '1 millisecond')::date`,
-      [projectId, from, to],
-    ),
+    apart(tables.botEventsDay),
+    apart(tables.excludedEventsDay),
   ]);
   return {
     from,
@@ -85,5 +99,6 @@ export async function overview(db: Knex, tables: ReaderTables, projectId: string
     sessions,
     page_views: pageViews,
     bot_events: botEvents,
+    excluded_events: excludedEvents,
   };
 }

@@ -99,6 +99,17 @@ beforeAll(async () => {
       [project, day, count],
     );
   }
+  const excluded: Array<[string, string, number]> = [
+    [A, '2025-03-08', 50], // before the range's first day
+    [A, '2025-03-10', 12],
+    [B, '2025-03-09', 8],
+  ];
+  for (const [project, day, count] of excluded) {
+    await tdb.owner.query(
+      'insert into analytics.excluded_events_day (project_id, day, count) values ($1, $2, $3)',
+      [project, day, count],
+    );
+  }
   const names: Array<[string, string, number]> = [
     [A, 'click', 500],
     [A, 'page_view', 300],
@@ -145,6 +156,7 @@ describe('overview', () => {
       sessions: 2, // s1, s2
       page_views: 1 + 10 + 4 + 9,
       bot_events: 7 + 3, // counted apart, over 03-09 and 03-10
+      excluded_events: 12, // the project's own traffic, counted apart the same way
     });
   });
 
@@ -159,6 +171,7 @@ describe('overview', () => {
       sessions: 1,
       page_views: 14,
       bot_events: 3,
+      excluded_events: 12,
     });
   });
 
@@ -169,6 +182,7 @@ describe('overview', () => {
       sessions: 3,
       page_views: 500,
       bot_events: 40,
+      excluded_events: 8,
     });
   });
 
