@@ -17,6 +17,7 @@ import * as eventsPageViews from './002-events-page-views';
 import * as visits from './003-visits';
 import * as projectSettings from './004-admin-project-settings';
 import * as goals from './005-admin-goals';
+import * as reportIndexes from './006-report-indexes';
 import * as excludedEvents from './007-excluded-events';
 
 export interface ReadModelMigration {
@@ -50,6 +51,7 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '002_events_page_views', up: eventsPageViews.up },
     { name: '003_visits', up: visits.up },
     { name: '004_excluded_events', up: excludedEvents.up },
+    { name: '005_report_indexes', up: reportIndexes.up },
   ],
   admin: [
     initial(adminDdl),
