@@ -64,7 +64,7 @@ function bucketLabels(q: StatsQuery, lo: Date, hi: Date): string[] {
     0,
     10,
   );
-  return timeLabels(unit, firstDay, lastDay);
+  return timeLabels(unit, firstDay, lastDay, q.timeZone);
 }
 
 /**

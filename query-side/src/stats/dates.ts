@@ -265,13 +265,41 @@ export function minuteLabels(lo: Date, hi: Date, timeZone: string): string[] {
 }
 
 /**
+ * The wall-clock hours that exist on the local day `day` in `timeZone`, as `time:hour` labels
+ * (`2024-01-01 13:00:00`): 24, but 23 on the day clocks go forward (the skipped hour never happens
+ * there, so it is no bucket and no label) and still 24 on the day they go back (the repeated hour is
+ * one bucket). Only a day whose offset changes is scanned, every 15 minutes (offsets are whole
+ * quarter hours: Asia/Kathmandu +05:45).
+ */
+export function hoursOfDay(day: LocalDate, timeZone: string): string[] {
+  const all = Array.from({ length: 24 }, (_, h) => `${day} ${String(h).padStart(2, '0')}:00:00`);
+  // Any instant of the local day lies within 14 hours of the UTC day (offsets are -12:00…+14:00).
+  const lo = Date.parse(`${day}T00:00:00Z`) - 14 * 3_600_000;
+  const hi = Date.parse(`${addDays(day, 1)}T00:00:00Z`) + 14 * 3_600_000;
+  const same = (a: number, b: number) =>
+    wallClock(new Date(a), timeZone).offset === wallClock(new Date(b), timeZone).offset;
+  if (same(lo, hi) && same(lo, (lo + hi) / 2)) return all;
+  const seen = new Set<string>();
+  for (let ms = lo; ms < hi; ms += 15 * 60_000) {
+    const { local } = wallClock(new Date(ms), timeZone);
+    if (local.startsWith(day)) seen.add(`${day} ${local.slice(11, 13)}:00:00`);
+  }
+  return all.filter((label) => seen.has(label));
+}
+
+/**
  * Every bucket label of `unit` from the one holding the local day `first` to the one holding the
  * local day `last`, in the format the rows' time dimensions use (`2024-01-01`, hours
- * `2024-01-01 13:00:00`; a week the Monday it starts on, the first week `first`). Hours are
- * wall-clock hours: 24 a day, so a skipped hour (clocks forward) is a label without rows and a
- * repeated hour (clocks back) is one label for both.
+ * `2024-01-01 13:00:00`; a week the Monday it starts on, the first week `first`). Hours are the
+ * wall-clock hours that exist in `timeZone` (hoursOfDay): a skipped hour (clocks forward) has no
+ * label, a repeated hour (clocks back) is one label for both.
  */
-export function timeLabels(unit: Exclude<TimeUnit, 'minute'>, first: LocalDate, last: LocalDate): string[] {
+export function timeLabels(
+  unit: Exclude<TimeUnit, 'minute'>,
+  first: LocalDate,
+  last: LocalDate,
+  timeZone: string,
+): string[] {
   const labels: string[] = [];
   if (unit === 'month') {
     for (let d = monthStart(first); d <= last; d = monthStart(d, 1)) labels.push(d);
@@ -281,7 +309,7 @@ export function timeLabels(unit: Exclude<TimeUnit, 'minute'>, first: LocalDate, 
   } else {
     for (let d = first; d <= last; d = addDays(d, 1)) {
       if (unit === 'day') labels.push(d);
-      else for (let h = 0; h < 24; h++) labels.push(`${d} ${String(h).padStart(2, '0')}:00:00`);
+      else labels.push(...hoursOfDay(d, timeZone));
     }
   }
   return labels;

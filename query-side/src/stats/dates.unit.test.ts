@@ -127,30 +127,44 @@ describe('time zones', () => {
 
 describe('timeLabels', () => {
   test('days, weeks and months from the first day’s bucket to the last day’s', () => {
-    expect(timeLabels('day', '2024-02-27', '2024-03-01')).toEqual([
+    expect(timeLabels('day', '2024-02-27', '2024-03-01', 'UTC')).toEqual([
       '2024-02-27',
       '2024-02-28',
       '2024-02-29',
       '2024-03-01',
     ]);
     // A week is its Monday, except a first week cut by the range: its first day (as Plausible).
-    expect(timeLabels('week', '2024-03-06', '2024-03-18')).toEqual([
+    expect(timeLabels('week', '2024-03-06', '2024-03-18', 'UTC')).toEqual([
       '2024-03-06',
       '2024-03-11',
       '2024-03-18',
     ]);
-    expect(timeLabels('week', '2024-03-04', '2024-03-11')).toEqual(['2024-03-04', '2024-03-11']);
-    expect(timeLabels('month', '2023-11-15', '2024-01-02')).toEqual([
+    expect(timeLabels('week', '2024-03-04', '2024-03-11', 'UTC')).toEqual(['2024-03-04', '2024-03-11']);
+    expect(timeLabels('month', '2023-11-15', '2024-01-02', 'UTC')).toEqual([
       '2023-11-01',
       '2023-12-01',
       '2024-01-01',
     ]);
   });
 
-  test('hours are 24 wall-clock hours a day', () => {
-    const hours = timeLabels('hour', '2024-03-10', '2024-03-10');
-    expect(hours).toHaveLength(24);
-    expect(hours[0]).toBe('2024-03-10 00:00:00');
-    expect(hours[23]).toBe('2024-03-10 23:00:00');
+  test('hours are the wall-clock hours that exist: 23 on the day clocks go forward, 24 when they go back', () => {
+    const plain = timeLabels('hour', '2024-03-09', '2024-03-09', 'America/New_York');
+    expect(plain).toHaveLength(24);
+    expect(plain[0]).toBe('2024-03-09 00:00:00');
+    expect(plain[23]).toBe('2024-03-09 23:00:00');
+    // 2024-03-10 02:00 never happens in New York (01:59:59 EST is followed by 03:00:00 EDT).
+    const forward = timeLabels('hour', '2024-03-10', '2024-03-10', 'America/New_York');
+    expect(forward).toHaveLength(23);
+    expect(forward).not.toContain('2024-03-10 02:00:00');
+    expect(forward.slice(1, 3)).toEqual(['2024-03-10 01:00:00', '2024-03-10 03:00:00']);
+    // 2024-11-03 01:00 happens twice: one label, as it is one bucket.
+    const back = timeLabels('hour', '2024-11-03', '2024-11-03', 'America/New_York');
+    expect(back).toHaveLength(24);
+    expect(new Set(back).size).toBe(24);
+    // A half-hour zone and a zone without clock changes keep 24.
+    expect(timeLabels('hour', '2024-03-10', '2024-03-10', 'Asia/Kolkata')).toHaveLength(24);
+    // Lord Howe moves its clocks by 30 minutes: no whole hour is skipped.
+    expect(timeLabels('hour', '2024-10-06', '2024-10-06', 'Australia/Lord_Howe')).toHaveLength(24);
+    expect(timeLabels('hour', '2024-03-09', '2024-03-10', 'America/New_York')).toHaveLength(47);
   });
 });
