@@ -18,7 +18,15 @@ const BenchEnv = z.object({
   BENCH_DURATION_S: seconds.default(10),
   BENCH_E2E_RATE: count.default(1000),
   BENCH_EXPLORER_EVENTS: count.default(1_000_000),
-  BENCH_ONLY: z.enum(['e2e']).optional(),
+  BENCH_REPORTS_EVENTS: count.default(10_000_000),
+  BENCH_REPORTS_DAYS: count.default(183),
+  BENCH_REPORTS_RUNS: count.default(40),
+  BENCH_REPORTS_BUDGET_S: seconds.default(15),
+  BENCH_REPORTS_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'a database name: lower-case letters, digits and _')
+    .optional(),
+  BENCH_ONLY: z.enum(['e2e', 'reports']).optional(),
 });
 
 /** `npm run bench` (src/run.ts). */
@@ -34,8 +42,27 @@ export interface BenchConfig {
   e2eRate: number;
   /** Events loaded for the explorer's first-page latency (BENCH_EXPLORER_EVENTS, default 1,000,000). */
   explorerEvents: number;
-  /** `e2e`: only the end-to-end latency, nothing saved (BENCH_ONLY); null: every benchmark. */
-  only: 'e2e' | null;
+  /** Events of the reports' one project, bots included (BENCH_REPORTS_EVENTS, default 10,000,000). */
+  reportsEvents: number;
+  /** Days of traffic they span, ending now (BENCH_REPORTS_DAYS, default 183: six months). */
+  reportsDays: number;
+  /** Timed requests per report, and bare runs of its SQL (BENCH_REPORTS_RUNS, default 40). */
+  reportsRuns: number;
+  /**
+   * Seconds after which a report's requests (and then its bare SQL) stop early, at no fewer than 3
+   * runs (BENCH_REPORTS_BUDGET_S, default 15).
+   */
+  reportsBudgetS: number;
+  /**
+   * A database seeded earlier by bench/scripts/seed-reports.ts, measured as it is: nothing seeded,
+   * nothing dropped (BENCH_REPORTS_DATABASE); null: a new one, dropped afterwards.
+   */
+  reportsDatabase: string | null;
+  /**
+   * `e2e`: only the end-to-end latency, nothing saved; `reports`: only the reports, saved (BENCH_ONLY);
+   * null: every benchmark.
+   */
+  only: 'e2e' | 'reports' | null;
 }
 
 /** Throws `ConfigError` (service kit) naming the first bad variable. */
@@ -46,6 +73,11 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     durationS: e.BENCH_DURATION_S,
     e2eRate: e.BENCH_E2E_RATE,
     explorerEvents: e.BENCH_EXPLORER_EVENTS,
+    reportsEvents: e.BENCH_REPORTS_EVENTS,
+    reportsDays: e.BENCH_REPORTS_DAYS,
+    reportsRuns: e.BENCH_REPORTS_RUNS,
+    reportsBudgetS: e.BENCH_REPORTS_BUDGET_S,
+    reportsDatabase: e.BENCH_REPORTS_DATABASE ?? null,
     only: e.BENCH_ONLY ?? null,
   };
 }

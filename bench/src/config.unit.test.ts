@@ -4,12 +4,17 @@ import { describe, expect, test } from 'vitest';
 import { loadBenchConfig, loadTracingConfig } from './config';
 
 describe('loadBenchConfig', () => {
-  test('defaults: 200,000 events, 10 s, 1,000 events/s end to end, 1,000,000 explorer events, everything', () => {
+  test('defaults: 200,000 events, 10 s, 1,000 events/s end to end, 1,000,000 explorer events, reports at 10,000,000 over 183 days, everything', () => {
     expect(loadBenchConfig({})).toEqual({
       events: 200_000,
       durationS: 10,
       e2eRate: 1000,
       explorerEvents: 1_000_000,
+      reportsEvents: 10_000_000,
+      reportsDays: 183,
+      reportsRuns: 40,
+      reportsBudgetS: 15,
+      reportsDatabase: null,
       only: null,
     });
   });
@@ -21,9 +26,29 @@ describe('loadBenchConfig', () => {
         BENCH_DURATION_S: '2.5',
         BENCH_E2E_RATE: '300',
         BENCH_EXPLORER_EVENTS: '20000',
+        BENCH_REPORTS_EVENTS: '100000',
+        BENCH_REPORTS_DAYS: '30',
+        BENCH_REPORTS_RUNS: '10',
+        BENCH_REPORTS_BUDGET_S: '2.5',
+        BENCH_REPORTS_DATABASE: 'reports_10m',
         BENCH_ONLY: 'e2e',
       }),
-    ).toEqual({ events: 5000, durationS: 2.5, e2eRate: 300, explorerEvents: 20_000, only: 'e2e' });
+    ).toEqual({
+      events: 5000,
+      durationS: 2.5,
+      e2eRate: 300,
+      explorerEvents: 20_000,
+      reportsEvents: 100_000,
+      reportsDays: 30,
+      reportsRuns: 10,
+      reportsBudgetS: 2.5,
+      reportsDatabase: 'reports_10m',
+      only: 'e2e',
+    });
+  });
+
+  test('BENCH_ONLY=reports runs the reports alone', () => {
+    expect(loadBenchConfig({ BENCH_ONLY: 'reports' }).only).toBe('reports');
   });
 
   test('an empty variable is unset (`BENCH_EVENTS= npm run bench` keeps the default)', () => {
@@ -47,6 +72,11 @@ describe('loadBenchConfig', () => {
     ['BENCH_E2E_RATE', '0'],
     ['BENCH_EXPLORER_EVENTS', '1e3.5'],
     ['BENCH_ONLY', 'ingestion'],
+    ['BENCH_REPORTS_EVENTS', '0'],
+    ['BENCH_REPORTS_DAYS', '1.5'],
+    ['BENCH_REPORTS_RUNS', 'all'],
+    ['BENCH_REPORTS_BUDGET_S', '-1'],
+    ['BENCH_REPORTS_DATABASE', 'x; drop database eventlens'],
   ])('%s=%s is refused with one line naming it', (variable, value) => {
     let thrown: unknown;
     try {

@@ -36,3 +36,35 @@ export function formatTable(rows: Row[]): string[] {
 export function printTable(rows: Row[]): void {
   for (const line of formatTable(rows)) console.log(line);
 }
+
+/** One report of the reports benchmark (benchmarks/reports.ts), milliseconds. */
+export interface ReportFigures {
+  name: string;
+  runs: number;
+  p50: number;
+  p95: number;
+  sqlP95: number;
+}
+
+/**
+ * The reports' table, Markdown-shaped: report, runs, p50 and p95 over HTTP, the bare SQL's p95 in
+ * the same run, and whether the p95 is within `aimMs` (`yes`, or `no` with the factor above it).
+ */
+export function formatReportsTable(reports: readonly ReportFigures[], aimMs: number): string[] {
+  const ms = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+  const lines = reports.map((r) => [
+    r.name,
+    String(r.runs),
+    ms(r.p50),
+    ms(r.p95),
+    ms(r.sqlP95),
+    r.p95 <= aimMs ? 'yes' : `no (${(r.p95 / aimMs).toFixed(1)}×)`,
+  ]);
+  const header = ['report', 'runs', 'p50 ms', 'p95 ms', 'bare SQL p95 ms', `p95 ≤ ${aimMs} ms`];
+  const right = [false, true, true, true, true, false];
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: string[]) =>
+    `| ${cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (right[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [row(header), rule, ...lines.map(row)];
+}

@@ -1,6 +1,6 @@
 /** The printed table's shape, and the percentile the end-to-end figures use. */
 import { describe, expect, test } from 'vitest';
-import { formatTable, type Row } from './report';
+import { formatReportsTable, formatTable, type Row } from './report';
 import { percentile } from './support';
 
 describe('formatTable', () => {
@@ -44,5 +44,26 @@ describe('percentile', () => {
     expect(percentile(sorted, 0)).toBe(10);
     expect(percentile([7], 0.99)).toBe(7);
     expect(percentile([], 0.5)).toBeNaN();
+  });
+});
+
+describe('formatReportsTable', () => {
+  test('report, runs, p50, p95, bare SQL p95, and whether the p95 is within the aim (else by how much)', () => {
+    expect(
+      formatReportsTable(
+        [
+          { name: 'KPI row 7d', runs: 40, p50: 12.34, p95: 20.01, sqlP95: 9.5 },
+          { name: 'event:page, 30d, top 10', runs: 5, p50: 1234.5, p95: 1500, sqlP95: 1490 },
+          { name: 'exactly at the aim', runs: 40, p50: 40, p95: 50, sqlP95: 48 },
+        ],
+        50,
+      ),
+    ).toEqual([
+      '| report                  | runs | p50 ms | p95 ms | bare SQL p95 ms | p95 ≤ 50 ms |',
+      '|-------------------------|-----:|-------:|-------:|----------------:|-------------|',
+      '| KPI row 7d              |   40 |   12.3 |   20.0 |             9.5 | yes         |',
+      '| event:page, 30d, top 10 |    5 |  1,235 |  1,500 |           1,490 | no (30.0×)  |',
+      '| exactly at the aim      |   40 |   40.0 |   50.0 |            48.0 | yes         |',
+    ]);
   });
 });

@@ -8,7 +8,9 @@
  * end-to-end latency (a project named "bench <time>").
  *
  * This file composes the benchmarks (src/benchmarks/: ingestion, projection, end-to-end latency,
- * explorer reads) in that order; their settings are read once, here, from BENCH_* (src/config.ts).
+ * explorer reads, reports at 10 million events) in that order; their settings are read once, here,
+ * from BENCH_* (src/config.ts). `BENCH_ONLY=e2e` runs the end-to-end latency alone (nothing saved),
+ * `BENCH_ONLY=reports` the reports alone (saved).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,9 +22,10 @@ import { describeEndToEnd, endToEndRows, measureEndToEnd } from './benchmarks/en
 import { explorerRows, measureExplorer } from './benchmarks/explorer';
 import { describeIngestion, ingestionRows, measureIngestion } from './benchmarks/ingestion';
 import { measureProjection, projectionRows } from './benchmarks/projection';
+import { AIM_MS, measureReports, reportsRows, type ReportsResult } from './benchmarks/reports';
 import { copyCeiling, kafkaCeiling } from './ceilings';
 import { loadBenchConfig, type BenchConfig } from './config';
-import { printTable, type Row } from './report';
+import { formatReportsTable, printTable, type Row } from './report';
 import { deleteTopics, log, withServices } from './support';
 
 async function main(config: BenchConfig): Promise<void> {
@@ -38,6 +41,13 @@ async function main(config: BenchConfig): Promise<void> {
     const e2e = await measureEndToEnd(stack, config);
     log(describeEndToEnd(e2e));
     printTable(endToEndRows(e2e));
+    return;
+  }
+  if (config.only === 'reports') {
+    log(`reports: every report at ${config.reportsEvents} events (seeding takes minutes)`);
+    const reports = await measureReports(dev, config);
+    printReports(reports);
+    await save({ at: new Date().toISOString(), machine, rows: reportsRows(reports), details: { reports } });
     return;
   }
   try {
@@ -70,21 +80,36 @@ async function main(config: BenchConfig): Promise<void> {
     const ex = await measureExplorer(dev, config);
     rows.push(...explorerRows(ex));
 
-    const result = {
+    log(`reports: every report at ${config.reportsEvents} events (seeding takes minutes)`);
+    const reports = await measureReports(dev, config);
+    rows.push(...reportsRows(reports));
+
+    printTable(rows);
+    printReports(reports);
+    await save({
       at: new Date().toISOString(),
       machine,
       events: config.events,
       rows,
-      details: { kafka, copy, ingest, proj, e2e, ex },
-    };
-    printTable(rows);
-    await mkdir(path.join(REPO_ROOT, 'bench', 'results'), { recursive: true });
-    const file = path.join(REPO_ROOT, 'bench', 'results', `${result.at.replaceAll(':', '-')}.json`);
-    await writeFile(file, JSON.stringify(result, null, 2));
-    log(`saved ${path.relative(REPO_ROOT, file)}`);
+      details: { kafka, copy, ingest, proj, e2e, ex, reports },
+    });
   } finally {
     await deleteTopics(dev.kafkaBrokers, `bench.${id}.`);
   }
+}
+
+/** The reports' own table (report, p50, p95, bare SQL p95, within the aim), after the run's table. */
+function printReports(reports: ReportsResult): void {
+  console.log('');
+  for (const line of formatReportsTable(reports.reports, AIM_MS)) console.log(line);
+}
+
+/** Saves a run as bench/results/<time>.json. */
+async function save(result: { at: string } & Record<string, unknown>): Promise<void> {
+  await mkdir(path.join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+  const file = path.join(REPO_ROOT, 'bench', 'results', `${result.at.replaceAll(':', '-')}.json`);
+  await writeFile(file, JSON.stringify(result, null, 2));
+  log(`saved ${path.relative(REPO_ROOT, file)}`);
 }
 
 // The one read of the environment: before anything starts, so a bad value costs nothing.

@@ -1,0 +1,542 @@
+/**
+ * A web site's traffic, as the analytics projection would have stored it: rows of
+ * `analytics.events` and the matching visits of `analytics.sessions` (docs/DESIGN.md, "Visits"),
+ * for the reports benchmark (../benchmarks/reports.ts). Pure: it yields rows; ./load.ts copies them.
+ *
+ * The shape, meant to look like a real site's months:
+ * - **Visitors**: each visit is a returning visitor's with probability 0.5 (recent visitors more
+ *   often), else a new one's; 12% of visitors are signed in (`user_id`), every visitor has an
+ *   `anonymous_id` (a v4 UUID, as the SDK makes). A visitor keeps one device and one country.
+ * - **Time**: a daily rhythm (UTC: night at a fifth of the afternoon peak), a weekly one (weekends
+ *   at 60%), and growth (the last day has 1.8× the first day's traffic).
+ * - **Visits**: 1 page view, then another with probability 0.5, then 0.6 each; per page view a
+ *   `page_leave` (85%) and engagement events (30%: one or two, names on a long tail); gaps of 45 s
+ *   on average. Bounce follows (one page view, no engagement), as the projection computes it.
+ * - **Pages** (20,000), **referring sites** (30,000), **UTM campaigns** (300), **countries** (60) on
+ *   Zipf tails; sources as the projection names them (projections/src/analytics/sources.ts): 45%
+ *   direct, search engines, social sites, and other sites named by their host; 8% of visits come
+ *   with UTM values. One page view in 2,000 has a 3 KB query string (URLs may be 6 KB).
+ * - **Bots**: `botShare` of the events carry `context.bot`; as the projection does, they make no
+ *   visit.
+ *
+ * The count is exact: `events` rows in all, humans first up to their share, bots filling the rest.
+ */
+import { randomUUID } from 'node:crypto';
+import { exponential, seededRandom, weighted, zipf, type Random } from './random';
+
+export type Cell = string | number | boolean | null;
+
+/** The columns of each events row, in order (read-model migration 001, EventTracked v2). */
+export const EVENT_COLUMNS = [
+  'project_id',
+  'event_id',
+  'event_name',
+  'session_id',
+  'user_id',
+  'anonymous_id',
+  'ts',
+  'received_at',
+  'url',
+  'referrer',
+  'metadata',
+  'context',
+  'page_title',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'screen_width',
+  'screen_height',
+  'language',
+  'client_sent_at',
+  'browser',
+  'browser_version',
+  'os',
+  'os_version',
+  'device_type',
+  'country',
+] as const;
+
+/** The columns of each sessions row, in order (migrations 001 and 003; duration and bounce are generated). */
+export const VISIT_COLUMNS = [
+  'project_id',
+  'session_id',
+  'user_id',
+  'anonymous_id',
+  'first_seen',
+  'last_seen',
+  'event_count',
+  'page_views',
+  'engagement_events',
+  'entry_url',
+  'exit_url',
+  'entry_event_id',
+  'exit_event_id',
+  'entry_path',
+  'exit_path',
+  'entry_referrer',
+  'source',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'browser',
+  'os',
+  'device_type',
+  'country',
+  'is_bot',
+] as const;
+
+const col = <T extends readonly string[]>(columns: T) =>
+  Object.fromEntries(columns.map((c, i) => [c, i])) as Record<T[number], number>;
+/** Index of each events column in a row. */
+export const E = col(EVENT_COLUMNS);
+/** Index of each sessions column in a row. */
+export const V = col(VISIT_COLUMNS);
+
+export const SITE = 'https://www.example.com';
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+// --- The site -------------------------------------------------------------------------------
+
+const HEAD_PAGES = [
+  '/',
+  '/pricing',
+  '/docs',
+  '/blog',
+  '/features',
+  '/signup',
+  '/login',
+  '/docs/getting-started',
+  '/about',
+  '/changelog',
+  '/integrations',
+  '/docs/api',
+  '/contact',
+  '/customers',
+  '/security',
+  '/careers',
+];
+const PAGE_KINDS = ['/blog/post-', '/docs/guide-', '/customers/story-', '/integrations/tool-'];
+
+/** 20,000 paths: the head pages, then a long tail of posts, guides, stories and integrations. */
+export const PAGES: readonly string[] = [
+  ...HEAD_PAGES,
+  ...Array.from(
+    { length: 20_000 - HEAD_PAGES.length },
+    (_, k) => `${PAGE_KINDS[k % PAGE_KINDS.length]}${k + 1}`,
+  ),
+];
+
+/** A referrer kind: what share of visits it brings, its URLs, and the source the projection names. */
+interface Referral {
+  share: number;
+  url: (random: Random) => string;
+  source: string;
+}
+const fixed = (url: string) => () => url;
+const REFERRALS: Referral[] = [
+  { share: 16, url: fixed('https://www.google.com/'), source: 'Google' },
+  { share: 4, url: fixed('https://www.google.de/'), source: 'Google' },
+  { share: 2, url: fixed('https://www.google.co.uk/'), source: 'Google' },
+  { share: 3, url: fixed('https://www.bing.com/'), source: 'Bing' },
+  { share: 2, url: fixed('https://duckduckgo.com/'), source: 'DuckDuckGo' },
+  { share: 1, url: fixed('https://search.yahoo.com/'), source: 'Yahoo!' },
+  { share: 1, url: fixed('https://www.ecosia.org/'), source: 'Ecosia' },
+  { share: 1, url: fixed('https://search.brave.com/'), source: 'Brave Search' },
+  { share: 3, url: (r) => `https://t.co/${Math.floor(r() * 1e6).toString(36)}`, source: 'Twitter' },
+  {
+    share: 3,
+    url: (r) => `https://www.reddit.com/r/webdev/comments/${Math.floor(r() * 5e4).toString(36)}/`,
+    source: 'Reddit',
+  },
+  {
+    share: 2,
+    url: (r) => `https://news.ycombinator.com/item?id=${40_000_000 + Math.floor(r() * 300)}`,
+    source: 'Hacker News',
+  },
+  { share: 2, url: fixed('https://www.linkedin.com/'), source: 'LinkedIn' },
+  { share: 1, url: fixed('https://l.facebook.com/'), source: 'Facebook' },
+  {
+    share: 1,
+    url: (r) => `https://github.com/org${Math.floor(r() * 200)}/repo${Math.floor(r() * 50)}`,
+    source: 'GitHub',
+  },
+  { share: 1, url: fixed('https://www.youtube.com/'), source: 'YouTube' },
+];
+const DIRECT_SHARE = 45;
+const OTHER_SITES_SHARE = 12;
+/** Other referring sites: 30,000 hosts on a Zipf tail, each named by its host (without `www.`). */
+const OTHER_SITES = 30_000;
+const otherHost = (k: number) => `site${k + 1}.example.org`;
+
+const referralKind = weighted([DIRECT_SHARE, OTHER_SITES_SHARE, ...REFERRALS.map((r) => r.share)]);
+const otherSite = zipf(OTHER_SITES, 1.0);
+
+/** UTM-tagged visits: `utm_source` is the source (the projection's rule 1; known names as the table names them). */
+const UTM_SOURCES: Array<{ value: string; source: string; medium: string }> = [
+  { value: 'newsletter', source: 'newsletter', medium: 'email' },
+  { value: 'twitter', source: 'Twitter', medium: 'social' },
+  { value: 'google', source: 'Google', medium: 'cpc' },
+  { value: 'linkedin', source: 'LinkedIn', medium: 'social' },
+  ...Array.from({ length: 40 }, (_, k) => ({
+    value: `partner-${k + 1}`,
+    source: `partner-${k + 1}`,
+    medium: 'referral',
+  })),
+];
+const utmSource = zipf(UTM_SOURCES.length, 1.1);
+const campaign = zipf(300, 1.1);
+
+/** Client profiles as ua-parser-js names them, with their share of visitors. */
+const PROFILES = [
+  { w: 30, browser: 'Chrome', bv: '126.0', os: 'Windows', ov: '10', device: 'desktop', sw: 1920, sh: 1080 },
+  { w: 12, browser: 'Chrome', bv: '126.0', os: 'macOS', ov: '14.5', device: 'desktop', sw: 1440, sh: 900 },
+  { w: 8, browser: 'Safari', bv: '17.5', os: 'macOS', ov: '14.5', device: 'desktop', sw: 1512, sh: 982 },
+  { w: 18, browser: 'Mobile Safari', bv: '17.5', os: 'iOS', ov: '17.5', device: 'mobile', sw: 390, sh: 844 },
+  { w: 14, browser: 'Chrome', bv: '126.0', os: 'Android', ov: '14', device: 'mobile', sw: 412, sh: 915 },
+  { w: 5, browser: 'Firefox', bv: '127.0', os: 'Windows', ov: '10', device: 'desktop', sw: 1920, sh: 1080 },
+  { w: 6, browser: 'Edge', bv: '126.0', os: 'Windows', ov: '10', device: 'desktop', sw: 1536, sh: 864 },
+  {
+    w: 2,
+    browser: 'Samsung Internet',
+    bv: '25.0',
+    os: 'Android',
+    ov: '14',
+    device: 'mobile',
+    sw: 384,
+    sh: 854,
+  },
+  { w: 2, browser: 'Mobile Safari', bv: '17.5', os: 'iOS', ov: '17.5', device: 'tablet', sw: 820, sh: 1180 },
+  { w: 2, browser: 'Firefox', bv: '127.0', os: 'Linux', ov: null, device: 'desktop', sw: 2560, sh: 1440 },
+  { w: 1, browser: 'Opera', bv: '111.0', os: 'Windows', ov: '11', device: 'desktop', sw: 1366, sh: 768 },
+];
+const profile = weighted(PROFILES.map((p) => p.w));
+
+const COUNTRIES =
+  'US DE GB IN FR CA BR NL ES IT PL AU SE JP CH RU TR UA MX KR AT BE ID SG CZ DK NO FI PT IL AR VN CN IE NZ RO HU ZA PH TW HK GR NG CO PK BD EG MY TH CL SK BG HR RS LT EE LV SI KE'.split(
+    ' ',
+  );
+const country = zipf(COUNTRIES.length, 1.0);
+const LANGUAGES: Record<string, string> = { DE: 'de-DE', FR: 'fr-FR', BR: 'pt-BR', ES: 'es-ES', JP: 'ja-JP' };
+
+/** Engagement events: a long tail of names, the first ones common. */
+const ENGAGEMENT = [
+  'click',
+  'outbound_link',
+  'search',
+  'signup',
+  'file_download',
+  'copy_code',
+  'video_play',
+  'form_submit',
+  'add_to_cart',
+  'login',
+  'checkout',
+  'share',
+  ...Array.from({ length: 28 }, (_, k) => `feature_${k + 1}`),
+];
+const engagement = zipf(ENGAGEMENT.length, 1.2);
+const element = zipf(300, 1.1);
+const PLANS = ['free', 'pro', 'team'];
+const plan = weighted([70, 25, 5]);
+
+const BOTS = ['Googlebot', 'bingbot', 'AhrefsBot', 'SemrushBot', 'GPTBot', 'YandexBot'];
+const bot = weighted([40, 20, 15, 10, 10, 5]);
+
+/** Relative traffic per UTC hour: lowest before dawn in Europe, highest in the afternoon. */
+export const HOURLY = [
+  20, 17, 15, 14, 15, 20, 30, 45, 62, 75, 84, 90, 95, 98, 100, 99, 95, 88, 78, 66, 54, 43, 33, 25,
+];
+const hour = weighted(HOURLY);
+/** Relative traffic per weekday (0 = Sunday). */
+export const WEEKLY = [0.6, 1, 1, 1, 1, 0.95, 0.6];
+
+// --- The generator --------------------------------------------------------------------------
+
+export interface TrafficOptions {
+  projectId: string;
+  /** Rows of analytics.events in all, bots included. */
+  events: number;
+  /** The first instant (inclusive) and the last (exclusive) of the traffic, epoch ms. */
+  from: number;
+  to: number;
+  /** The share of events marked as bot traffic (default 0.03). */
+  botShare?: number;
+  /** The seed of the shape (default 1). */
+  seed?: number;
+}
+
+/** A UTC day of traffic: its events and the visits that start in it. */
+export interface TrafficDay {
+  day: string;
+  events: Cell[][];
+  visits: Cell[][];
+}
+
+/** Every day's weight: the weekly rhythm, growth, and the part of the day inside [from, to). */
+export function dayWeights(from: number, to: number): Array<{ start: number; end: number; weight: number }> {
+  const days: Array<{ start: number; end: number; weight: number }> = [];
+  const first = Math.floor(from / DAY_MS) * DAY_MS;
+  const span = Math.max(1, to - from);
+  for (let day = first; day < to; day += DAY_MS) {
+    const start = Math.max(day, from);
+    const end = Math.min(day + DAY_MS, to);
+    const share = (end - start) / DAY_MS;
+    const growth = 1 + (0.8 * (start - from)) / span;
+    days.push({ start, end, weight: share * WEEKLY[new Date(day).getUTCDay()]! * growth });
+  }
+  return days;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `path` as a URL of the site, sometimes with a query string (3 KB in one page view of 2,000). */
+function pageUrl(random: Random, path: string): string {
+  const u = random();
+  if (u < 0.0005) return `${SITE}${path}?state=${'x'.repeat(3000)}`;
+  if (u < 0.07) return `${SITE}${path}?ref=nav`;
+  if (u < 0.1) return `${SITE}${path}?q=${Math.floor(random() * 1000)}`;
+  return `${SITE}${path}`;
+}
+
+interface Visitors {
+  anonymous: string[];
+  user: Array<string | null>;
+  profile: number[];
+  country: number[];
+}
+
+/**
+ * The traffic, one UTC day at a time (a day's rows fit in memory; the caller copies each before
+ * asking for the next). Visits are generated in order of their start within a day.
+ */
+export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
+  const { projectId, events: total, from, to } = options;
+  if (!(to > from)) throw new Error('traffic: `to` must be after `from`');
+  const random = seededRandom(options.seed ?? 1);
+  const botTotal = Math.round(total * (options.botShare ?? 0.03));
+  const humanTotal = total - botTotal;
+  const days = dayWeights(from, to);
+  const weightSum = days.reduce((a, d) => a + d.weight, 0);
+  const visitors: Visitors = { anonymous: [], user: [], profile: [], country: [] };
+  let humans = 0;
+  let bots = 0;
+  let cumulative = 0;
+  const page = zipf(PAGES.length, 1.05);
+
+  const pickVisitor = (): number => {
+    const n = visitors.anonymous.length;
+    if (n > 0 && random() < 0.5) return n - 1 - Math.floor(n * random() ** 2);
+    visitors.anonymous.push(randomUUID());
+    visitors.user.push(random() < 0.12 ? `user_${n + 1}` : null);
+    visitors.profile.push(profile(random));
+    visitors.country.push(country(random));
+    return n;
+  };
+
+  /** A moment of the day [start, end), by the hourly rhythm. */
+  const momentIn = (start: number, end: number): number => {
+    const day = Math.floor(start / DAY_MS) * DAY_MS;
+    for (let tries = 0; tries < 50; tries++) {
+      const t = day + hour(random) * HOUR_MS + Math.floor(random() * HOUR_MS);
+      if (t >= start && t < end) return t;
+    }
+    return start + Math.floor(random() * (end - start));
+  };
+
+  for (let d = 0; d < days.length; d++) {
+    const { start, end, weight } = days[d]!;
+    cumulative += weight;
+    const last = d === days.length - 1;
+    const humanGoal = last ? humanTotal : Math.round((humanTotal * cumulative) / weightSum);
+    const botGoal = last ? total - humanGoal : Math.round((botTotal * cumulative) / weightSum);
+    const visits: Array<{ start: number; events: Cell[][]; visit: Cell[] }> = [];
+    while (humans < humanGoal) {
+      const v = visit(momentIn(start, end), humanGoal - humans);
+      humans += v.events.length;
+      visits.push(v);
+    }
+    visits.sort((a, b) => a.start - b.start);
+    const dayEvents = visits.flatMap((v) => v.events);
+    // Bots: page views at any hour, of any page, in sessions no visit is made of.
+    let botSession = randomUUID();
+    const botAnonymous = randomUUID();
+    const botEnd = last ? total - humans : botGoal;
+    for (; bots < botEnd; bots++) {
+      if (random() < 0.2) botSession = randomUUID();
+      const ts = start + Math.floor(random() * (end - start));
+      const row: Cell[] = new Array(EVENT_COLUMNS.length).fill(null);
+      row[E.project_id] = projectId;
+      row[E.event_id] = randomUUID();
+      row[E.event_name] = 'page_view';
+      row[E.session_id] = botSession;
+      row[E.anonymous_id] = botAnonymous;
+      row[E.ts] = iso(ts);
+      row[E.received_at] = iso(ts + 80);
+      row[E.url] = `${SITE}${PAGES[Math.floor(random() * PAGES.length)]}`;
+      row[E.metadata] = '{}';
+      row[E.context] = JSON.stringify({ bot: BOTS[bot(random)] });
+      dayEvents.push(row);
+    }
+    yield { day: iso(start).slice(0, 10), events: dayEvents, visits: visits.map((v) => v.visit) };
+  }
+
+  /** One visit starting at `t0`, of at most `budget` events (and none at or after `to`). */
+  function visit(t0: number, budget: number) {
+    const who = pickVisitor();
+    const client = PROFILES[visitors.profile[who]!]!;
+    const countryCode = COUNTRIES[visitors.country[who]!]!;
+    const sessionId = randomUUID();
+    const userId = visitors.user[who]!;
+    const anonymousId = visitors.anonymous[who]!;
+    const language = LANGUAGES[countryCode] ?? 'en-US';
+    const context = JSON.stringify({ locale: language });
+
+    // Where the visit came from: UTM values (8%), else a referrer (or none).
+    let referrer: string | null = null;
+    let source = 'Direct / None';
+    let utm: {
+      source: string;
+      medium: string;
+      campaign: string;
+      term: string | null;
+      content: string | null;
+    } | null = null;
+    if (random() < 0.08) {
+      const u = UTM_SOURCES[utmSource(random)]!;
+      utm = {
+        source: u.value,
+        medium: u.medium,
+        campaign: `campaign-${campaign(random) + 1}`,
+        term: random() < 0.2 ? `term-${Math.floor(random() * 50)}` : null,
+        content: random() < 0.3 ? `variant-${Math.floor(random() * 4)}` : null,
+      };
+      source = u.source;
+    }
+    const kind = referralKind(random);
+    if (kind === 1) {
+      const k = otherSite(random);
+      referrer = `https://${k % 3 === 0 ? 'www.' : ''}${otherHost(k)}/posts/${Math.floor(random() * 100)}`;
+      if (!utm) source = otherHost(k);
+    } else if (kind >= 2) {
+      const r = REFERRALS[kind - 2]!;
+      referrer = r.url(random);
+      if (!utm) source = r.source;
+    }
+
+    const rows: Cell[][] = [];
+    let pageViews = 0;
+    let engagements = 0;
+    let t = t0;
+    let previousUrl: string | null = null;
+    const event = (name: string, url: string, ref: string | null, metadata: string, entryUtm: boolean) => {
+      const row: Cell[] = new Array(EVENT_COLUMNS.length).fill(null);
+      row[E.project_id] = projectId;
+      row[E.event_id] = randomUUID();
+      row[E.event_name] = name;
+      row[E.session_id] = sessionId;
+      row[E.user_id] = userId;
+      row[E.anonymous_id] = anonymousId;
+      row[E.ts] = iso(t);
+      row[E.received_at] = iso(t + 50 + Math.floor(random() * 400));
+      row[E.client_sent_at] = iso(t + 20);
+      row[E.url] = url;
+      row[E.referrer] = ref;
+      row[E.metadata] = metadata;
+      row[E.context] = context;
+      row[E.page_title] = `${url.slice(SITE.length).split('?')[0]} · Example`;
+      if (entryUtm && utm) {
+        row[E.utm_source] = utm.source;
+        row[E.utm_medium] = utm.medium;
+        row[E.utm_campaign] = utm.campaign;
+        row[E.utm_term] = utm.term;
+        row[E.utm_content] = utm.content;
+      }
+      row[E.screen_width] = client.sw;
+      row[E.screen_height] = client.sh;
+      row[E.language] = language;
+      row[E.browser] = client.browser;
+      row[E.browser_version] = client.bv;
+      row[E.os] = client.os;
+      row[E.os_version] = client.ov;
+      row[E.device_type] = client.device;
+      row[E.country] = countryCode;
+      rows.push(row);
+    };
+    for (;;) {
+      if (rows.length >= budget || t >= to) break;
+      const path = PAGES[page(random)]!;
+      let url = pageUrl(random, path);
+      if (pageViews === 0 && utm) {
+        const q = `utm_source=${utm.source}&utm_medium=${utm.medium}&utm_campaign=${utm.campaign}`;
+        url = `${SITE}${path}?${q}`;
+      }
+      event('page_view', url, pageViews === 0 ? referrer : previousUrl, '{}', pageViews === 0);
+      pageViews++;
+      const dwell = Math.min(30 * 60_000, Math.max(1000, exponential(random, 45_000)));
+      const leaveAt = t + dwell;
+      if (random() < 0.3) {
+        const n = random() < 0.7 ? 1 : 2;
+        for (let i = 0; i < n && rows.length < budget; i++) {
+          t += 1 + Math.floor(random() * (dwell / 3));
+          if (t >= to) break;
+          const metadata = JSON.stringify({
+            element: `el-${element(random) + 1}`,
+            plan: PLANS[plan(random)],
+          });
+          event(ENGAGEMENT[engagement(random)]!, url, previousUrl, metadata, false);
+          engagements++;
+        }
+      }
+      t = Math.max(t + 1, leaveAt);
+      if (random() < 0.85 && rows.length < budget && t < to)
+        event('page_leave', url, previousUrl, '{}', false);
+      previousUrl = url;
+      const more = pageViews === 1 ? 0.5 : 0.6;
+      if (random() >= more || pageViews >= 40) break;
+      t += 500 + Math.floor(random() * 3000);
+    }
+
+    const first = rows[0]!;
+    const lastRow = rows[rows.length - 1]!;
+    const v: Cell[] = new Array(VISIT_COLUMNS.length).fill(null);
+    v[V.project_id] = projectId;
+    v[V.session_id] = sessionId;
+    v[V.user_id] = userId;
+    v[V.anonymous_id] = anonymousId;
+    v[V.first_seen] = first[E.ts]!;
+    v[V.last_seen] = lastRow[E.ts]!;
+    v[V.event_count] = rows.length;
+    v[V.page_views] = pageViews;
+    v[V.engagement_events] = engagements;
+    v[V.entry_url] = first[E.url]!;
+    v[V.exit_url] = lastRow[E.url]!;
+    v[V.entry_event_id] = first[E.event_id]!;
+    v[V.exit_event_id] = lastRow[E.event_id]!;
+    v[V.entry_path] = pathOf(first[E.url] as string);
+    v[V.exit_path] = pathOf(lastRow[E.url] as string);
+    v[V.entry_referrer] = referrer;
+    v[V.source] = source;
+    v[V.utm_source] = utm?.source ?? null;
+    v[V.utm_medium] = utm?.medium ?? null;
+    v[V.utm_campaign] = utm?.campaign ?? null;
+    v[V.utm_term] = utm?.term ?? null;
+    v[V.utm_content] = utm?.content ?? null;
+    v[V.browser] = client.browser;
+    v[V.os] = client.os;
+    v[V.device_type] = client.device;
+    v[V.country] = countryCode;
+    v[V.is_bot] = false;
+    return { start: t0, events: rows, visit: v };
+  }
+}
+
+/** The path of one of the site's URLs (no query string), as the projection's pagePath gives it. */
+export function pathOf(url: string): string {
+  const path = url.slice(SITE.length).split('?')[0]!;
+  return path === '' ? '/' : path;
+}
