@@ -587,6 +587,84 @@ export const AVRO_HISTORY = {
       ],
     },
   ],
+  PublicLinkCreated: [
+    {
+      type: 'record',
+      name: 'PublicLinkCreated',
+      namespace: 'dev.eventlens',
+      doc: "A revocable link that shows a project's dashboard read-only to anyone holding it. Only the SHA-256 hash of its token is in the log, never the token.",
+      fields: [
+        {
+          name: 'link_id',
+          type: 'string',
+        },
+        {
+          name: 'project_id',
+          type: 'string',
+        },
+        {
+          name: 'token_hash',
+          type: 'string',
+          doc: "Hex SHA-256 of the link's token (els_…).",
+        },
+        {
+          name: 'token_prefix',
+          type: 'string',
+          doc: 'The first characters of the token, to recognise the link in a list.',
+        },
+        {
+          name: 'password_hash',
+          type: ['null', 'string'],
+          default: null,
+          doc: "The scrypt hash of the link's password (scrypt$N$r$p$salt$hash), null for a link without one.",
+        },
+        {
+          name: 'created_at',
+          type: {
+            type: 'long',
+            logicalType: 'timestamp-millis',
+          },
+        },
+        {
+          name: 'created_by',
+          type: ['null', 'string'],
+          default: null,
+          doc: 'The console user who created it, null for the admin token.',
+        },
+      ],
+    },
+  ],
+  PublicLinkRevoked: [
+    {
+      type: 'record',
+      name: 'PublicLinkRevoked',
+      namespace: 'dev.eventlens',
+      doc: 'A public dashboard link that must no longer be accepted.',
+      fields: [
+        {
+          name: 'link_id',
+          type: 'string',
+        },
+        {
+          name: 'project_id',
+          type: 'string',
+        },
+        {
+          name: 'revoked_at',
+          type: {
+            type: 'long',
+            logicalType: 'timestamp-millis',
+          },
+        },
+        {
+          name: 'revoked_by',
+          type: ['null', 'string'],
+          default: null,
+          doc: 'The console user who revoked it, null for the admin token.',
+        },
+      ],
+    },
+  ],
   UserRegistered: [
     {
       type: 'record',

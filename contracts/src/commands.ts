@@ -203,6 +203,20 @@ export const RevokeApiKey = z.strictObject({
 });
 export type RevokeApiKey = z.infer<typeof RevokeApiKey>;
 
+/**
+ * A public dashboard link of a project (the project comes from the path): optionally a password
+ * (8–200 characters) that whoever opens the link must give. The token is made by the command side.
+ */
+export const CreatePublicLink = z.strictObject({
+  password: z
+    .string()
+    .min(LIMITS.publicLinkPasswordMinLength)
+    .max(LIMITS.passwordMaxLength)
+    .optional()
+    .meta({ description: 'Asked of whoever opens the link (8–200 characters); none: anyone with the link.' }),
+});
+export type CreatePublicLink = z.infer<typeof CreatePublicLink>;
+
 export const RegisterUser = z.strictObject({
   email: z
     .email()

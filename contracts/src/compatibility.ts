@@ -37,6 +37,8 @@ export const SUBJECT_COMPATIBILITY: Record<EventType, CompatibilityLevel> = {
   ConsoleSessionStarted: 'FULL_TRANSITIVE',
   ConsoleSessionRevoked: 'FULL_TRANSITIVE',
   ProjectSettingsChanged: 'FULL_TRANSITIVE',
+  PublicLinkCreated: 'FULL_TRANSITIVE',
+  PublicLinkRevoked: 'FULL_TRANSITIVE',
 };
 
 /**

@@ -145,6 +145,22 @@ export const EVENT_SCHEMAS = {
       .default([]),
     excluded_address_ranges: z.array(z.string()).default([]),
   }),
+  // A public dashboard link: the token's hash and prefix only, never the token (share.ts).
+  PublicLinkCreated: z.strictObject({
+    link_id: z.string(),
+    project_id: z.string(),
+    token_hash: z.string(),
+    token_prefix: z.string(),
+    password_hash: z.string().nullable(),
+    created_at: ms,
+    created_by: z.string().nullable(),
+  }),
+  PublicLinkRevoked: z.strictObject({
+    link_id: z.string(),
+    project_id: z.string(),
+    revoked_at: ms,
+    revoked_by: z.string().nullable(),
+  }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 /** An EventTracked as a producer gives it: the fields added after v1 may be left out (they are then null). */
@@ -157,6 +173,8 @@ export type DlqReplayRequested = z.infer<typeof EVENT_SCHEMAS.DlqReplayRequested
 export type ConsoleSessionStarted = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionStarted>;
 export type ConsoleSessionRevoked = z.infer<typeof EVENT_SCHEMAS.ConsoleSessionRevoked>;
 export type ProjectSettingsChanged = z.infer<typeof EVENT_SCHEMAS.ProjectSettingsChanged>;
+export type PublicLinkCreated = z.infer<typeof EVENT_SCHEMAS.PublicLinkCreated>;
+export type PublicLinkRevoked = z.infer<typeof EVENT_SCHEMAS.PublicLinkRevoked>;
 /** A goal as ProjectSettingsChanged v2 carries it: exactly one of `event_name` and `page_path` is set. */
 export type ProjectGoalRecord = ProjectSettingsChanged['goals'][number];
 

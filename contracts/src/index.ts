@@ -5,6 +5,7 @@ export {
   CreateProject,
   IssueApiKey,
   RevokeApiKey,
+  CreatePublicLink,
   RegisterUser,
   ReplayDlq,
   ProjectSettings,
@@ -54,6 +55,8 @@ export {
   type DlqReplayRequested,
   type ConsoleSessionStarted,
   type ConsoleSessionRevoked,
+  type PublicLinkCreated,
+  type PublicLinkRevoked,
   type AvroRecordSchema,
 } from './events';
 export { AVRO_HISTORY } from './avro-history.generated';
@@ -120,6 +123,18 @@ export {
   issueSessionToken,
   verifySessionToken,
   type ConsoleSession,
+  type TokenPurpose,
 } from './session';
+export {
+  SHARE_AUTH_SCHEME,
+  SHARE_GRANT_TTL_MS,
+  SHARE_TOKEN_PATTERN,
+  SHARE_TOKEN_PREFIX_LENGTH,
+  generateShareToken,
+  hashShareToken,
+  issueShareGrant,
+  verifyShareGrant,
+  type ShareGrant,
+} from './share';
 export { hashApiKey, generateApiKey, KEY_PREFIX_LENGTH } from './keys';
 export { hashPassword, verifyPassword, type PasswordHashOptions } from './password';

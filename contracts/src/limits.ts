@@ -16,6 +16,8 @@ export const LIMITS = {
   keyNameMaxLength: 100,
   passwordMinLength: 10,
   passwordMaxLength: 200,
+  /** A public dashboard link's optional password (its maximum is passwordMaxLength). */
+  publicLinkPasswordMinLength: 8,
   /** Domains one project may declare (its settings). */
   projectDomainsMax: 20,
   /** Goals one project may have, and the length of a goal's name and page path pattern. */

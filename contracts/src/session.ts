@@ -28,8 +28,42 @@ export interface ConsoleSession {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function sign(payload: string, secret: string): string {
-  return createHmac('sha256', secret).update(payload).digest('base64url');
+/**
+ * What a token signed with the session secret is for. Each purpose signs different bytes, so a token
+ * of one is never accepted as a token of another (a public dashboard's grant is no console session,
+ * and no console session is a grant): console sessions sign the payload alone (as every session
+ * token issued before purposes existed), any other purpose signs `eventlens.<purpose>.` before it.
+ * A payload is base64url, which holds no `.`, so no two purposes ever sign the same bytes.
+ */
+export type TokenPurpose = 'console-session' | 'share-grant';
+
+function sign(payload: string, secret: string, purpose: TokenPurpose): string {
+  const mac = createHmac('sha256', secret);
+  if (purpose !== 'console-session') mac.update(`eventlens.${purpose}.`);
+  return mac.update(payload).digest('base64url');
+}
+
+/** `<payload>.<signature>`: `body` as base64url JSON, signed with `secret` for `purpose`. */
+export function signToken(body: object, secret: string, purpose: TokenPurpose): string {
+  const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
+  return `${payload}.${sign(payload, secret, purpose)}`;
+}
+
+/**
+ * The JSON body of a token signed with `secret` for `purpose`, or undefined when it is malformed or
+ * its signature is not that purpose's (compared in constant time). Its fields are the caller's check.
+ */
+export function verifiedTokenBody(token: string, secret: string, purpose: TokenPurpose): unknown {
+  const [payload, signature, extra] = token.split('.');
+  if (!payload || !signature || extra !== undefined) return undefined;
+  const expected = Buffer.from(sign(payload, secret, purpose));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A token for `session`; without a `sid`, a new random one (tests of routes that only verify). */
@@ -45,8 +79,7 @@ export function issueSessionToken(
     email: session.email,
     exp: now + ttlMs,
   };
-  const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
-  return `${payload}.${sign(payload, secret)}`;
+  return signToken(body, secret, 'console-session');
 }
 
 /**
@@ -58,18 +91,11 @@ export function verifySessionToken(
   secret: string,
   now = Date.now(),
 ): ConsoleSession | undefined {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) return undefined;
-  const expected = Buffer.from(sign(payload, secret));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-  try {
-    const session = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as ConsoleSession;
-    if (typeof session.exp !== 'number' || session.exp <= now) return undefined;
-    if (typeof session.user_id !== 'string' || typeof session.email !== 'string') return undefined;
-    if (typeof session.sid !== 'string' || !UUID.test(session.sid)) return undefined;
-    return { sid: session.sid, user_id: session.user_id, email: session.email, exp: session.exp };
-  } catch {
-    return undefined;
-  }
+  const body = verifiedTokenBody(token, secret, 'console-session');
+  if (body === null || typeof body !== 'object') return undefined;
+  const session = body as Partial<ConsoleSession>;
+  if (typeof session.exp !== 'number' || session.exp <= now) return undefined;
+  if (typeof session.user_id !== 'string' || typeof session.email !== 'string') return undefined;
+  if (typeof session.sid !== 'string' || !UUID.test(session.sid)) return undefined;
+  return { sid: session.sid, user_id: session.user_id, email: session.email, exp: session.exp };
 }
