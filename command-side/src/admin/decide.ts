@@ -20,10 +20,12 @@ import {
   type RegisterUser,
   type ReplayDlq,
   type RevokeApiKey,
+  SHARE_TOKEN_PREFIX_LENGTH,
 } from '@eventlens/contracts';
 import type { KeyDirectory } from './directory';
 import type {
   CreatedProject,
+  CreatedPublicLink,
   IssuedKey,
   ProjectSettingsView,
   RegisteredUser,
@@ -41,6 +43,7 @@ export type DomainError =
   | { code: 'KEY_NOT_FOUND'; project_id: string; key_id: string }
   | { code: 'EMAIL_TAKEN'; email: string }
   | { code: 'SESSION_NOT_FOUND'; session_id: string }
+  | { code: 'PUBLIC_LINK_NOT_FOUND'; project_id: string; link_id: string }
   /** The domain is declared by another project (which one is not said: existence does not leak). */
   | { code: 'DOMAIN_TAKEN'; project_id: string; domain: string };
 
@@ -131,6 +134,73 @@ export function decideRevokeKey(
     event: {
       type: 'ApiKeyRevoked',
       value: { key_id: command.key_id, project_id: command.project_id, revoked_at: deps.now() },
+    },
+    response: null,
+  };
+}
+
+/**
+ * A public dashboard link of an existing project: its token (made by the caller, shown once) is
+ * kept as its hash and prefix, its password (when it has one) as its scrypt hash.
+ */
+export function decideCreatePublicLink(
+  directory: KeyDirectory,
+  link: { project_id: string; token: string; token_hash: string; password_hash: string | null },
+  actor: string | null,
+  deps: DecideDeps,
+): Decision<CreatedPublicLink> {
+  if (!directory.project(link.project_id)) {
+    return refuse({ code: 'PROJECT_NOT_FOUND', project_id: link.project_id });
+  }
+  const link_id = deps.newId();
+  const created_at = deps.now();
+  const token_prefix = link.token.slice(0, SHARE_TOKEN_PREFIX_LENGTH);
+  return {
+    kind: 'append',
+    key: link.project_id,
+    event: {
+      type: 'PublicLinkCreated',
+      value: {
+        link_id,
+        project_id: link.project_id,
+        token_hash: link.token_hash,
+        token_prefix,
+        password_hash: link.password_hash,
+        created_at,
+        created_by: actor,
+      },
+    },
+    response: {
+      link_id,
+      project_id: link.project_id,
+      token: link.token,
+      token_prefix,
+      path: `/share/${link.token}`,
+      has_password: link.password_hash !== null,
+      created_at: new Date(created_at).toISOString(),
+    },
+  };
+}
+
+/** Revoking a link is idempotent: one already revoked answers the same, with nothing appended. */
+export function decideRevokePublicLink(
+  directory: KeyDirectory,
+  command: { project_id: string; link_id: string },
+  actor: string | null,
+  deps: Pick<DecideDeps, 'now'>,
+): Decision<null> {
+  const link = directory.publicLink(command.link_id);
+  // A link of another project is "not found" here, not "forbidden": existence does not leak.
+  if (!directory.project(command.project_id) || !link || link.project_id !== command.project_id) {
+    return refuse({ code: 'PUBLIC_LINK_NOT_FOUND', ...command });
+  }
+  if (link.revoked) return { kind: 'nothing-to-do', response: null };
+  return {
+    kind: 'append',
+    key: command.project_id,
+    event: {
+      type: 'PublicLinkRevoked',
+      value: { ...command, revoked_at: deps.now(), revoked_by: actor },
     },
     response: null,
   };

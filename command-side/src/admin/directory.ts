@@ -6,6 +6,9 @@
  * relative to later ones: every `apply` is idempotent and a revocation is final (a key or a
  * console session revoked once stays revoked, whatever arrives after).
  *
+ * Public dashboard links are known by id (their project, whether revoked): the command side revokes
+ * them; the query side checks their tokens and passwords from its read model.
+ *
  * Console sessions are kept while their token can still be presented: a session whose
  * `expires_at` (or a revocation older than a session's lifetime) lies before the newest start
  * seen is forgotten, so memory holds about one token lifetime of logins.
@@ -40,6 +43,12 @@ export interface SessionEntry {
   revoked: boolean;
 }
 
+export interface PublicLinkEntry {
+  link_id: string;
+  project_id: string;
+  revoked: boolean;
+}
+
 export interface KeyDirectory {
   apply(event: AnyEvent): void;
   project(projectId: string): ProjectCreated | undefined;
@@ -59,11 +68,13 @@ export interface KeyDirectory {
   key(keyId: string): KeyEntry | undefined;
   userByEmail(email: string): UserRegistered | undefined;
   userById(userId: string): UserRegistered | undefined;
+  /** A public dashboard link seen created, whatever its state. */
+  publicLink(linkId: string): PublicLinkEntry | undefined;
   /** A console session seen starting, or undefined (unknown, or forgotten after it expired). */
   session(sessionId: string): SessionEntry | undefined;
   /** Whether a revocation of this session id has been seen (even before its start). */
   sessionRevoked(sessionId: string): boolean;
-  size(): { projects: number; keys: number; users: number; sessions: number };
+  size(): { projects: number; keys: number; users: number; sessions: number; publicLinks: number };
 }
 
 export function createKeyDirectory(): KeyDirectory {
@@ -84,6 +95,9 @@ export function createKeyDirectory(): KeyDirectory {
   /** project → its excluded ranges, compiled once per settings record (only projects that have some). */
   const excluded = new Map<string, AddressRanges>();
   const noRanges = compileAddressRanges([]);
+  const publicLinks = new Map<string, PublicLinkEntry>();
+  /** link id → project id of each link revocation seen, kept even when the link has not been seen yet. */
+  const revokedLinks = new Map<string, string>();
 
   function applySettings(value: ProjectSettingsChanged): void {
     const current = settings.get(value.project_id);
@@ -172,6 +186,20 @@ export function createKeyDirectory(): KeyDirectory {
       case 'ProjectSettingsChanged':
         applySettings(event.value);
         return;
+      case 'PublicLinkCreated': {
+        const { link_id, project_id } = event.value;
+        if (publicLinks.has(link_id)) return;
+        publicLinks.set(link_id, { link_id, project_id, revoked: revokedLinks.get(link_id) === project_id });
+        return;
+      }
+      case 'PublicLinkRevoked': {
+        const link = publicLinks.get(event.value.link_id);
+        // Only the owning project can revoke a link; a record naming another project changes nothing.
+        if (link && link.project_id !== event.value.project_id) return;
+        revokedLinks.set(event.value.link_id, event.value.project_id);
+        if (link) link.revoked = true;
+        return;
+      }
       case 'EventTracked':
       case 'DlqReplayRequested':
         // Not about projects, keys or users: the projections' ops worker acts on replay requests.
@@ -198,11 +226,13 @@ export function createKeyDirectory(): KeyDirectory {
     userById: (id) => usersById.get(id),
     session: (id) => sessions.get(id),
     sessionRevoked: (id) => revokedSessions.has(id),
+    publicLink: (id) => publicLinks.get(id),
     size: () => ({
       projects: projects.size,
       keys: keysById.size,
       users: usersByEmail.size,
       sessions: sessions.size,
+      publicLinks: publicLinks.size,
     }),
   };
 }

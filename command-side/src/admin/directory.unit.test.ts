@@ -50,7 +50,7 @@ describe('key directory', () => {
     // The tail replays what this instance already applied locally.
     for (const event of events) directory.apply(event);
     expect(directory.keyFor(KEY)?.revoked).toBe(true);
-    expect(directory.size()).toEqual({ projects: 1, keys: 1, users: 0, sessions: 0 });
+    expect(directory.size()).toEqual({ projects: 1, keys: 1, users: 0, sessions: 0, publicLinks: 0 });
   });
 
   it('ignores a revocation that names another project', () => {
@@ -156,5 +156,50 @@ describe('console sessions', () => {
     expect(directory.session(SID)).toBeUndefined();
     expect(directory.session(later)).toBeDefined();
     expect(directory.size().sessions).toBe(1);
+  });
+});
+
+describe('public links in the directory', () => {
+  const LINK = '44444444-4444-4444-8444-444444444444';
+  const created = (project_id = A): AnyEvent => ({
+    type: 'PublicLinkCreated',
+    value: {
+      link_id: LINK,
+      project_id,
+      token_hash: 'ab'.repeat(32),
+      token_prefix: 'els_abcdef',
+      password_hash: null,
+      created_at: 1,
+      created_by: null,
+    },
+  });
+  const linkRevoked = (project_id = A): AnyEvent => ({
+    type: 'PublicLinkRevoked',
+    value: { link_id: LINK, project_id, revoked_at: 2, revoked_by: null },
+  });
+
+  it('knows a link by id, and a revocation is final whatever order the records come in', () => {
+    const directory = createKeyDirectory();
+    directory.apply(project(A));
+    directory.apply(created());
+    expect(directory.publicLink(LINK)).toEqual({ link_id: LINK, project_id: A, revoked: false });
+    directory.apply(linkRevoked());
+    directory.apply(created());
+    expect(directory.publicLink(LINK)?.revoked).toBe(true);
+
+    const early = createKeyDirectory();
+    early.apply(linkRevoked());
+    early.apply(created());
+    expect(early.publicLink(LINK)?.revoked).toBe(true);
+    expect(early.size().publicLinks).toBe(1);
+  });
+
+  it('ignores a revocation that names another project', () => {
+    const directory = createKeyDirectory();
+    for (const event of [created(A), linkRevoked(B)]) directory.apply(event);
+    expect(directory.publicLink(LINK)?.revoked).toBe(false);
+    const early = createKeyDirectory();
+    for (const event of [linkRevoked(B), created(A)]) early.apply(event);
+    expect(early.publicLink(LINK)?.revoked).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Admin commands, event-sourced into the admin topic: create a project, issue and revoke keys,
- * replace a project's settings, register console users, request a replay of a projection's DLQ; and the console's sessions
+ * create and revoke public dashboard links, replace a project's settings, register console users, request a replay of a projection's DLQ; and the console's sessions
  * (log in, log out, revoke a session: `sessions.ts`). Each command is decided
  * against the directory, appended, and applied to the directory once Kafka acknowledges it, so
  * this instance sees its own changes at once. Commands run one at a time per instance, so two of them cannot decide on the same state.
@@ -8,14 +8,17 @@
  */
 import {
   CreateProject,
+  CreatePublicLink,
   IssueApiKey,
   PROJECTIONS,
   ProjectSettings,
   RegisterUser,
   ReplayDlq,
   generateApiKey,
+  generateShareToken,
   hashApiKey,
   hashPassword,
+  hashShareToken,
   type AnyEvent,
   type ApiKeyKind,
   type Codec,
@@ -31,17 +34,26 @@ import { adminActor, adminAuth, type AdminAuthOptions } from './auth';
 import {
   decideChangeSettings,
   decideCreateProject,
+  decideCreatePublicLink,
   decideIssueKey,
   decideRegisterUser,
   decideReplayDlq,
   decideRevokeKey,
+  decideRevokePublicLink,
   emailTaken,
   type Decision,
 } from './decide';
 import type { KeyDirectory } from './directory';
 import { SESSION_ROUTES, sessionRoutes } from './sessions';
 import type { LoginThrottle, ThrottleOptions } from './throttle';
-import { CreatedProject, IssuedKey, ProjectSettingsView, RegisteredUser, ReplayRequested } from './views';
+import {
+  CreatedProject,
+  CreatedPublicLink,
+  IssuedKey,
+  ProjectSettingsView,
+  RegisteredUser,
+  ReplayRequested,
+} from './views';
 
 export interface AdminDeps {
   directory: KeyDirectory;
@@ -53,6 +65,8 @@ export interface AdminDeps {
   now: () => number;
   newId: () => string;
   generateKey?: (kind: ApiKeyKind) => string;
+  /** Makes a public link's token (default: contracts' generateShareToken). */
+  generateShareToken?: () => string;
   hashPassword?: (password: string) => Promise<string>;
   /** The login throttle, or its options (defaults: see throttle.ts). */
   loginThrottle?: LoginThrottle | ThrottleOptions;
@@ -111,6 +125,36 @@ export const ADMIN_ROUTES = {
       NOT_FOUND: 'No such project, or no such key in it (a key of another project).',
     },
   }),
+  createPublicLink: defineRoute({
+    method: 'post',
+    path: '/v1/admin/projects/{project_id}/public-links',
+    tag: 'admin',
+    summary: "Create a public link to a project's dashboard (read-only, revocable)",
+    description:
+      'Anyone holding the link sees the project’s dashboard read-only, and nothing else of the console or the API, until it is revoked. The body is `{}`, or `{"password": "…"}` (8–200 characters) for a link that asks for it. The answer is the only time the token is shown (Cache-Control: no-store): the link is the console’s origin followed by `path` (`/share/<token>`). The query side exchanges the token (and password) for a short-lived grant: POST /v1/share/session there.',
+    security: adminSecurity,
+    params: z.object({ project_id: uuid }),
+    body: adminBody(CreatePublicLink),
+    responses: {
+      201: { description: 'Created (PublicLinkCreated appended).', schema: CreatedPublicLink },
+    },
+    errors: { ...BODY_ERRORS, ...ADMIN_ERRORS, NOT_FOUND: 'No such project.' },
+  }),
+  revokePublicLink: defineRoute({
+    method: 'delete',
+    path: '/v1/admin/projects/{project_id}/public-links/{link_id}',
+    tag: 'admin',
+    summary: 'Revoke a public dashboard link',
+    description:
+      'The link and every grant made from it stop working on the query side within about a second. Idempotent: a link already revoked answers 204 too, with nothing appended.',
+    security: adminSecurity,
+    params: z.object({ project_id: uuid, link_id: uuid }),
+    responses: { 204: { description: 'Revoked (PublicLinkRevoked appended), or already revoked.' } },
+    errors: {
+      ...ADMIN_ERRORS,
+      NOT_FOUND: 'No such project, or no such link in it (a link of another project).',
+    },
+  }),
   changeSettings: defineRoute({
     method: 'put',
     path: '/v1/admin/projects/{project_id}/settings',
@@ -166,6 +210,7 @@ export const ADMIN_ROUTES = {
 export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
   const generateKey = deps.generateKey ?? generateApiKey;
+  const generateToken = deps.generateShareToken ?? generateShareToken;
   const hash = deps.hashPassword ?? ((password: string) => hashPassword(password));
   const decideDeps = { now: deps.now, newId: deps.newId };
 
@@ -233,6 +278,39 @@ export function adminRouter(deps: AdminDeps): Router {
     const project_id = existingId(req.params.project_id, 'project');
     const key_id = existingId(req.params.key_id, 'key');
     await serially(() => commit(decideRevokeKey(deps.directory, { project_id, key_id }, decideDeps)));
+    res.status(204).end();
+  });
+
+  mount(router, ADMIN_ROUTES.createPublicLink, async (req, res) => {
+    const project_id = existingId(req.params.project_id, 'project');
+    const { password } = validate(CreatePublicLink, req.body);
+    const actor = adminActor(req).userId;
+    // Checked before hashing as well: a link of no project costs no hashing.
+    if (!deps.directory.project(project_id)) {
+      throw httpErrorOf({ code: 'PROJECT_NOT_FOUND', project_id });
+    }
+    const password_hash = password === undefined ? null : await hash(password);
+    const token = generateToken();
+    const created: CreatedPublicLink = await serially(() =>
+      commit(
+        decideCreatePublicLink(
+          deps.directory,
+          { project_id, token, token_hash: hashShareToken(token), password_hash },
+          actor,
+          decideDeps,
+        ),
+      ),
+    );
+    res.status(201).set('Cache-Control', 'no-store').json(created);
+  });
+
+  mount(router, ADMIN_ROUTES.revokePublicLink, async (req, res) => {
+    const project_id = existingId(req.params.project_id, 'project');
+    const link_id = existingId(req.params.link_id, 'public link');
+    const actor = adminActor(req).userId;
+    await serially(() =>
+      commit(decideRevokePublicLink(deps.directory, { project_id, link_id }, actor, decideDeps)),
+    );
     res.status(204).end();
   });
 

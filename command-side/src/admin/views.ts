@@ -33,6 +33,28 @@ export const IssuedKey = z
   .meta({ id: 'IssuedKey', description: 'The key just issued (ApiKeyIssued).' });
 export type IssuedKey = z.infer<typeof IssuedKey>;
 
+/** 201 of POST /v1/admin/projects/{project_id}/public-links: the only answer that carries the token. */
+export const CreatedPublicLink = z
+  .object({
+    link_id: uuid,
+    project_id: uuid,
+    token: z.string().meta({
+      description: 'The link’s token (`els_…`): shown once, never stored (only its hash is).',
+      example: 'els_3q2-7wEXAMPLEtokenEXAMPLEtoken0',
+    }),
+    token_prefix: z.string().meta({ description: 'Its first characters, which lists of links show.' }),
+    path: z.string().meta({
+      description: 'The console’s path of the public dashboard, `/share/<token>`, on the console’s origin.',
+    }),
+    has_password: z.boolean().meta({ description: 'Whether opening the link asks for a password.' }),
+    created_at: isoTime,
+  })
+  .meta({
+    id: 'CreatedPublicLink',
+    description: 'The public dashboard link just created (PublicLinkCreated).',
+  });
+export type CreatedPublicLink = z.infer<typeof CreatedPublicLink>;
+
 /** 201 of POST /v1/admin/users. */
 export const RegisteredUser = z
   .object({ user_id: uuid, email: z.string(), name: z.string().nullable(), registered_at: isoTime })

@@ -16,6 +16,11 @@ export function httpErrorOf(error: DomainError): HttpError {
       return new HttpError('CONFLICT', `email ${error.email} is already registered`);
     case 'SESSION_NOT_FOUND':
       return new HttpError('NOT_FOUND', `no session ${error.session_id} of this user`);
+    case 'PUBLIC_LINK_NOT_FOUND':
+      return new HttpError(
+        'NOT_FOUND',
+        `public link ${error.link_id} does not exist in project ${error.project_id}`,
+      );
     case 'DOMAIN_TAKEN':
       return new HttpError('CONFLICT', `domain ${error.domain} is declared by another project`);
     default: {
