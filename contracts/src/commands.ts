@@ -102,11 +102,20 @@ export const metadata = z
   });
 
 /**
- * Context keys the server writes (see command-side track.ts): the client's own clock readings, and
- * `bot`, the crawler or automation the request's User-Agent was recognised as. Clients may not send them.
+ * Context keys the server writes (see command-side track.ts): the client's own clock readings,
+ * `bot`, the crawler or automation the request's User-Agent was recognised as, and `excluded`,
+ * `"address"` on an event received from one of its project's excluded address ranges (the read
+ * side leaves both out of every report: read-model's humanEvents). Clients may not send them: a
+ * client's own `bot` or `excluded` would hide its events from the reports.
  */
 export const BOT_CONTEXT_KEY = 'bot';
-export const SERVER_CONTEXT_KEYS = ['client_timestamp', 'client_sent_at', BOT_CONTEXT_KEY] as const;
+export const EXCLUDED_CONTEXT_KEY = 'excluded';
+export const SERVER_CONTEXT_KEYS = [
+  'client_timestamp',
+  'client_sent_at',
+  BOT_CONTEXT_KEY,
+  EXCLUDED_CONTEXT_KEY,
+] as const;
 const reservedContextKeys = new Set<string>([RESERVED_KEY, ...SERVER_CONTEXT_KEYS]);
 
 export const context = z
@@ -120,7 +129,7 @@ export const context = z
           message:
             key === RESERVED_KEY
               ? 'is a reserved key name (__proto__); rename the key'
-              : 'is reserved: the server writes it (client clock readings, bot classification); do not send it',
+              : 'is reserved: the server writes it (client clock readings, bot and excluded-traffic marks); do not send it',
         });
       }
     }

@@ -188,7 +188,7 @@ describe('the event contract holds values handed to it directly to the same rule
       context: JSON.parse('{"__proto__":"x"}') as Record<string, string>,
     });
     expect(proto.error?.issues.map((i) => i.path.join('.'))).toEqual(['context.__proto__']);
-    for (const reserved of ['client_timestamp', 'client_sent_at']) {
+    for (const reserved of ['client_timestamp', 'client_sent_at', 'bot', 'excluded']) {
       const result = TrackEvent.safeParse({ api_key: key, event_name: 'x', context: { [reserved]: '1' } });
       expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual([`context.${reserved}`]);
     }

@@ -22,6 +22,7 @@ export {
   type ProjectSettingsInput,
   metadataJson,
   SERVER_CONTEXT_KEYS,
+  EXCLUDED_CONTEXT_KEY,
   BOT_CONTEXT_KEY,
 } from './commands';
 export {

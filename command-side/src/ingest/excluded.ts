@@ -18,10 +18,9 @@ import type { AddressRanges } from '@eventlens/contracts';
 
 /**
  * The context key the server writes (read-model's EXCLUDED_CONTEXT_KEY: the read side checks the
- * key's presence). Not yet among the contract's reserved keys: a client's own `excluded` value is
- * kept as sent (track.ts `contextOf`), and leaves its event out of the reports the same way.
+ * key's presence); one of the contract's reserved keys, so a client cannot send it (a 400).
  */
-export const EXCLUDED_CONTEXT_KEY = 'excluded';
+export { EXCLUDED_CONTEXT_KEY } from '@eventlens/contracts';
 
 /** Why the event is excluded: it came from one of the project's excluded address ranges. */
 export const EXCLUDED_BY_ADDRESS = 'address';

@@ -1,4 +1,4 @@
-import { compileAddressRanges } from '@eventlens/contracts';
+import { compileAddressRanges, TrackEvent } from '@eventlens/contracts';
 import { describe, expect, it } from 'vitest';
 import { exclusionOf } from './excluded';
 import { contextOf, toEventTracked } from './track';
@@ -44,10 +44,17 @@ describe('the excluded mark on the event', () => {
     });
   });
 
-  it("keeps a client's own excluded value exactly: the event is left out of the reports either way", () => {
-    expect(contextOf({ context: { excluded: 'staging' } }, undefined, undefined, 'address')).toEqual({
-      excluded: 'staging',
+  it('marks whatever else the context holds: a client cannot send the key itself (the contract refuses it)', () => {
+    expect(contextOf({ context: { plan: 'pro' } }, undefined, undefined, 'address')).toEqual({
+      plan: 'pro',
+      excluded: 'address',
     });
-    expect(contextOf({ context: { excluded: 'staging' } }, undefined)).toEqual({ excluded: 'staging' });
+    expect(
+      TrackEvent.safeParse({
+        api_key: 'el_0123456789abcdefghijklmnopqrstuv',
+        event_name: 'x',
+        context: { excluded: 'staging' },
+      }).error?.issues.map((i) => i.path.join('.')),
+    ).toEqual(['context.excluded']);
   });
 });

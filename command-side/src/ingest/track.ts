@@ -102,10 +102,8 @@ export function derivedTimestamp(
  * `client_timestamp` (the event's timestamp as sent) and `client_sent_at` (the request's
  * `sent_at`), each when the client sent it, `bot` (what the User-Agent was recognised as) for
  * bot traffic, and `excluded` (`address`) for traffic from the project's excluded address ranges;
- * the read models keep the last two out of every report. The contract refuses the first three
- * keys from clients. It does not refuse `excluded` (yet): a value the client sent is kept exactly,
- * never overwritten, and the event is left out of the reports either way (the read side reads the
- * key's presence).
+ * the read models keep the last two out of every report. The contract refuses all four keys from
+ * clients (SERVER_CONTEXT_KEYS), so each is the server's own.
  */
 export function contextOf(
   item: Pick<BatchItem, 'context' | 'timestamp'>,
@@ -114,8 +112,7 @@ export function contextOf(
   excluded?: string,
 ): Record<string, string> {
   const context = item.context ?? {};
-  const markExcluded = excluded !== undefined && !Object.hasOwn(context, EXCLUDED_CONTEXT_KEY);
-  if (item.timestamp === undefined && sentAt === undefined && bot === undefined && !markExcluded) {
+  if (item.timestamp === undefined && sentAt === undefined && bot === undefined && excluded === undefined) {
     return context;
   }
   return {
@@ -123,7 +120,7 @@ export function contextOf(
     ...(item.timestamp === undefined ? {} : { client_timestamp: String(item.timestamp) }),
     ...(sentAt === undefined ? {} : { client_sent_at: String(sentAt) }),
     ...(bot === undefined ? {} : { [BOT_CONTEXT_KEY]: bot }),
-    ...(markExcluded ? { [EXCLUDED_CONTEXT_KEY]: excluded } : {}),
+    ...(excluded === undefined ? {} : { [EXCLUDED_CONTEXT_KEY]: excluded }),
   };
 }
 
