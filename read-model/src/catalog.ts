@@ -71,6 +71,8 @@ export const TABLES = {
     consoleSessions: 'console_sessions',
     /** One row per project whose settings were set: its default time zone and declared domains. */
     projectSettings: 'project_settings',
+    /** One row per public dashboard link (admin migration 004, file 008): its token's hash, revoked or not. */
+    publicLinks: 'public_links',
   },
   ops: {
     checkpoints: 'checkpoints',
@@ -104,6 +106,7 @@ export interface ReaderTables {
   users: string;
   consoleSessions: string;
   projectSettings: string;
+  publicLinks: string;
   dlqRecords: string;
   projectionStatus: string;
   failureCounts: string;
@@ -136,6 +139,7 @@ export function readerTables(prefix = ''): ReaderTables {
     users: `${s.admin}.${d.users}`,
     consoleSessions: `${s.admin}.${d.consoleSessions}`,
     projectSettings: `${s.admin}.${d.projectSettings}`,
+    publicLinks: `${s.admin}.${d.publicLinks}`,
     dlqRecords: `${s.ops}.${o.dlqRecords}`,
     projectionStatus: `${s.ops}.${o.projectionStatus}`,
     failureCounts: `${s.ops}.${o.failureCounts}`,

@@ -51,6 +51,7 @@ describe('the tables the query side reads', () => {
       users: 'admin.users',
       consoleSessions: 'admin.console_sessions',
       projectSettings: 'admin.project_settings',
+      publicLinks: 'admin.public_links',
       dlqRecords: 'ops.dlq_records',
       projectionStatus: 'ops.projection_status',
       failureCounts: 'ops.failure_counts',

@@ -196,6 +196,22 @@ export interface ProjectSettingsRow {
   updated_at: Date;
 }
 
+/** admin.public_links: one row per public dashboard link (admin migration 004). */
+export interface PublicLinksRow {
+  link_id: string;
+  project_id: string;
+  /** Hex SHA-256 of the link's token (the token is never stored). */
+  token_hash: string;
+  token_prefix: string;
+  /** contracts' scrypt format, or null for a link without a password. */
+  password_hash: string | null;
+  created_at: Date;
+  /** The console user who created it, null for the admin token. */
+  created_by: string | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+
 /** ops.dlq_records: one row per DLQ record (and replay generation). */
 export interface DlqRecordsRow {
   projection: string;

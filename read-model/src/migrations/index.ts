@@ -19,6 +19,7 @@ import * as projectSettings from './004-admin-project-settings';
 import * as goals from './005-admin-goals';
 import * as reportIndexes from './006-report-indexes';
 import * as excludedEvents from './007-excluded-events';
+import * as publicLinks from './008-admin-public-links';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -57,6 +58,7 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     initial(adminDdl),
     { name: '002_project_settings', up: projectSettings.up },
     { name: '003_goals', up: goals.up },
+    { name: '004_public_links', up: publicLinks.up },
   ],
   ops: [initial(opsDdl)],
 };
