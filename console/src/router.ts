@@ -20,7 +20,9 @@ import { overviewRoutes } from '@/modules/overview/routes';
 import { pipelineRoutes } from '@/modules/pipeline/routes';
 import { projectsRoutes } from '@/modules/projects/routes';
 import { sessionsRoutes } from '@/modules/sessions/routes';
+import { settingsRoutes } from '@/modules/settings/routes';
 import { setupRoutes } from '@/modules/setup/routes';
+import { useProjectSettingsStore } from '@/stores/projectSettings';
 import { useProjectsStore } from '@/stores/projects';
 import { useSessionStore } from '@/stores/session';
 
@@ -67,6 +69,7 @@ export function consoleRoutes(): RouteRecordRaw[] {
             ...setupRoutes,
             ...keysRoutes,
             ...pipelineRoutes,
+            ...settingsRoutes,
           ],
         },
         {
@@ -98,7 +101,11 @@ export function createConsoleRouter(options: { history: RouterHistory; pinia: Pi
       return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
     }
     const projectId = to.params.projectId;
-    if (typeof projectId === 'string') useProjectsStore(options.pinia).select(projectId);
+    if (typeof projectId === 'string') {
+      useProjectsStore(options.pinia).select(projectId);
+      // Its default time zone; screens that count in it (the Overview, Funnels) wait for it.
+      void useProjectSettingsStore(options.pinia).load(projectId);
+    }
     return true;
   });
 

@@ -1154,6 +1154,193 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/admin/projects/{project_id}/public-links': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create a public link to a project's dashboard (read-only, revocable)
+     * @description Anyone holding the link sees the project’s dashboard read-only, and nothing else of the console or the API, until it is revoked. The body is `{}`, or `{"password": "…"}` (8–200 characters) for a link that asks for it. The answer is the only time the token is shown (Cache-Control: no-store): the link is the console’s origin followed by `path` (`/share/<token>`). The query side exchanges the token (and password) for a short-lived grant: POST /v1/share/session there.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          project_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Asked of whoever opens the link (8–200 characters); none: anyone with the link. */
+            password?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Created (PublicLinkCreated appended). */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CreatedPublicLink'];
+          };
+        };
+        /**
+         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         *
+         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *
+         *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
+         */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `UNAUTHORIZED`: No admin token and no console session, a wrong token, a session logged out or revoked, or a session without the CSRF header. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `NOT_FOUND`: No such project. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `PAYLOAD_TOO_LARGE`: The body is larger than the limit. */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `UNSUPPORTED_MEDIA_TYPE`: Another Content-Type, a charset other than utf-8, or an unknown Content-Encoding. */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /**
+         * @description `LOG_UNAVAILABLE`: Kafka does not acknowledge, or the circuit around it is open (Retry-After).
+         *
+         *     `NOT_READY`: The schemas are not registered yet, the directory of projects and keys has not caught up, or the service is stopping (Retry-After).
+         */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying. */
+            'Retry-After': number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/projects/{project_id}/public-links/{link_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a public dashboard link
+     * @description The link and every grant made from it stop working on the query side within about a second. Idempotent: a link already revoked answers 204 too, with nothing appended.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          project_id: string;
+          link_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked (PublicLinkRevoked appended), or already revoked. */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description `UNAUTHORIZED`: No admin token and no console session, a wrong token, a session logged out or revoked, or a session without the CSRF header. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description `NOT_FOUND`: No such project, or no such link in it (a link of another project). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /**
+         * @description `LOG_UNAVAILABLE`: Kafka does not acknowledge, or the circuit around it is open (Retry-After).
+         *
+         *     `NOT_READY`: The schemas are not registered yet, the directory of projects and keys has not caught up, or the service is stopping (Retry-After).
+         */
+        503: {
+          headers: {
+            /** @description Seconds to wait before retrying. */
+            'Retry-After': number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/admin/projects/{project_id}/settings': {
     parameters: {
       query?: never;
@@ -1550,6 +1737,26 @@ export interface components {
       key_prefix: string;
       /** Format: date-time */
       issued_at: string;
+    };
+    /** @description The public dashboard link just created (PublicLinkCreated). */
+    CreatedPublicLink: {
+      /** Format: uuid */
+      link_id: string;
+      /** Format: uuid */
+      project_id: string;
+      /**
+       * @description The link’s token (`els_…`): shown once, never stored (only its hash is).
+       * @example els_3q2-7wEXAMPLEtokenEXAMPLEtoken0
+       */
+      token: string;
+      /** @description Its first characters, which lists of links show. */
+      token_prefix: string;
+      /** @description The console’s path of the public dashboard, `/share/<token>`, on the console’s origin. */
+      path: string;
+      /** @description Whether opening the link asks for a password. */
+      has_password: boolean;
+      /** Format: date-time */
+      created_at: string;
     };
     /** @description The project’s settings now (ProjectSettingsChanged appended, unless they were already these). */
     ChangedProjectSettings: {

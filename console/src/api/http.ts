@@ -37,7 +37,7 @@ export class ApiError extends Error {
 export type QueryValue = string | number | boolean | null | undefined;
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path on this origin, e.g. `/api/query/v1/events`. */
   path: string;
   query?: Record<string, QueryValue>;

@@ -7,6 +7,7 @@ import { PROJECT_HEADER } from './headers.generated';
 import type { HttpClient } from './http';
 import type {
   ApiKey,
+  ChangedProjectSettings,
   ConsoleConfig,
   ConsoleSession,
   Contracts,
@@ -27,6 +28,7 @@ import type {
   Pipeline,
   ReplayRequested,
   Project,
+  ReadSettings,
   SessionDetail,
   SessionItem,
   StatsQuery,
@@ -106,6 +108,26 @@ export function createApi(http: HttpClient) {
           path: `${COMMAND}/v1/admin/projects`,
           body: { name },
           action: 'Creating the project',
+        }),
+    },
+
+    /**
+     * A project's settings: read from the query side (the admin projection's project_settings),
+     * replaced whole on the command side (ProjectSettingsChanged): send back every field read.
+     */
+    settings: {
+      get: (projectId: string) =>
+        http.request<ReadSettings>({
+          method: 'GET',
+          path: `${QUERY}/v1/projects/${enc(projectId)}/settings`,
+          action: 'Loading the project settings',
+        }),
+      save: (projectId: string, body: Record<string, unknown>) =>
+        http.request<ChangedProjectSettings & Record<string, unknown>>({
+          method: 'PUT',
+          path: `${COMMAND}/v1/admin/projects/${enc(projectId)}/settings`,
+          body,
+          action: 'Saving the project settings',
         }),
     },
 

@@ -4,7 +4,7 @@
  * so a change of either API changes them, and the type check finds every use. Times are ISO 8601
  * strings in UTC.
  */
-import type { components as CommandComponents } from './command-api.generated';
+import type { components as CommandComponents, paths as CommandPaths } from './command-api.generated';
 import type { components as QueryComponents, paths as QueryPaths } from './query-api.generated';
 
 type Query = QueryComponents['schemas'];
@@ -32,6 +32,11 @@ export type Contracts = Query['Contracts'];
 /** Records a projection took of one writer schema id (a rebuild counts as `<projection>:rebuild`). */
 export type SchemaSeen = Contracts['unlisted'][number]['seen'][number];
 export type DlqRecord = Query['DlqRecord'];
+/**
+ * GET /v1/projects/{project_id}/settings: the project's default zone and declared domains (and,
+ * from ProjectSettingsChanged v2 on, its goals and excluded address ranges: `ReadSettings`).
+ */
+export type ProjectSettings = Query['ProjectSettings'];
 /** POST /api/v2/query (the Stats API, docs/stats-api.md): the request and its answer. */
 export type StatsQuery = Query['StatsQuery'];
 export type StatsResult = Query['StatsResult'];
@@ -47,10 +52,13 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-/** The filters of GET /v1/events the explorer sets (`from`, `to`: epoch milliseconds or ISO). */
+/**
+ * The filters of GET /v1/events the explorer sets (`from`, `to`: epoch milliseconds or ISO;
+ * `filters`: the Stats API's filters as JSON).
+ */
 export type EventFilters = Pick<
   NonNullable<QueryPaths['/v1/events']['get']['parameters']['query']>,
-  'event_name' | 'user_id' | 'session_id' | 'from' | 'to'
+  'event_name' | 'user_id' | 'session_id' | 'from' | 'to' | 'filters'
 >;
 
 type GeneratedProjectionStatus = Query['Pipeline']['projections'][number];
@@ -73,6 +81,23 @@ export type CreatedProject = Command['CreatedProject'];
 /** The answer to issuing a key: the only time the key itself is shown. */
 export type IssuedKey = Command['IssuedKey'];
 export type ReplayRequested = Command['ReplayRequested'];
+
+/** PUT /v1/admin/projects/{project_id}/settings: the whole settings (a field left out is not kept). */
+export type SettingsBody =
+  CommandPaths['/v1/admin/projects/{project_id}/settings']['put']['requestBody']['content']['application/json'];
+export type ChangedProjectSettings = Command['ChangedProjectSettings'];
+
+/** A goal (ProjectSettingsChanged v2): a name and an event name or a page path pattern. */
+export type GoalSetting = Query['ProjectGoal'];
+
+/**
+ * The settings as read, with whatever else a newer query side sends: the settings screen sends
+ * every field back, so a PUT never drops one it does not show. `goals` and
+ * `excluded_address_ranges` are optional here: a query side older than ProjectSettingsChanged v2
+ * sends neither, and the screen then shows and sends neither.
+ */
+export type ReadSettings = Omit<ProjectSettings, 'goals' | 'excluded_address_ranges'> &
+  Partial<Pick<ProjectSettings, 'goals' | 'excluded_address_ranges'>> & { [field: string]: unknown };
 
 /** /config.json of the console's own server (console/server), which neither API document covers. */
 export interface ConsoleConfig {

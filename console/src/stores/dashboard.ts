@@ -10,7 +10,7 @@
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import { useApi } from '@/api/inject';
-import type { Filter } from '@/modules/overview/filters';
+import type { Filter } from '@/shared/filters';
 import {
   PAGE_SIZE,
   PANELS,

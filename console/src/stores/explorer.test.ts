@@ -7,7 +7,7 @@ import type { HttpRequest } from '@/api/http';
 import { API } from '@/api/inject';
 import { createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { event, events, PROJECT_ID } from '@/testing/fixtures';
-import { compareEvents, MAX_SCAN_PAGES, useExplorerStore } from './explorer';
+import { compareEvents, sameFilters, useExplorerStore } from './explorer';
 
 function setup(fake: FakeHttp) {
   const app = createApp({});
@@ -87,41 +87,46 @@ describe('explorer store', () => {
     expect(store.selectedError?.message).toContain('Loading the event failed');
   });
 
-  test('a page filter reads pages until a page of matches, and stops after MAX_SCAN_PAGES', async () => {
-    let served = 0;
-    const fake = createFakeHttp().on('GET', '/api/query/v1/events', () => {
-      served++;
-      // Every page: one event on /docs among others; the log never ends.
-      return {
-        items: [
-          ...events(49, { url: 'https://a.dev/' }),
-          ...events(1, { url: `https://a.dev/docs?page=${served}#top` }),
-        ],
-        next_cursor: `c${served}`,
-      };
-    });
-    const store = setup(fake);
-    await store.load(PROJECT_ID, { path: '/docs' });
-    expect(served).toBe(MAX_SCAN_PAGES);
-    expect(store.items).toHaveLength(MAX_SCAN_PAGES);
-    expect(store.items.every((e) => e.url!.startsWith('https://a.dev/docs'))).toBe(true);
-    expect(store.hasMore).toBe(true);
-    expect(store.isEmpty).toBe(false);
-    await store.loadMore();
-    expect(fake.callsTo('GET', '/api/query/v1/events').at(-1)?.query?.cursor).toBe(
-      `c${MAX_SCAN_PAGES * 2 - 1}`,
+  test('report filters go to the query side as the Stats API filters JSON, on every page', async () => {
+    const fake = createFakeHttp().on('GET', '/api/query/v1/events', (req: HttpRequest) =>
+      req.query?.cursor === 'c2'
+        ? { items: events(1), next_cursor: null }
+        : { items: events(50), next_cursor: 'c2' },
     );
+    const store = setup(fake);
+    const filters = {
+      event_name: 'page_view',
+      filters: [
+        { dimension: 'event:page', op: 'is' as const, value: '/docs' },
+        { dimension: 'visit:source', op: 'is_not' as const, value: 'Google' },
+      ],
+    };
+    await store.load(PROJECT_ID, filters);
+    await store.loadMore();
+    const calls = fake.callsTo('GET', '/api/query/v1/events');
+    expect(calls.map((c) => c.query?.filters)).toEqual([
+      '[["is","event:page",["/docs"]],["is_not","visit:source",["Google"]]]',
+      '[["is","event:page",["/docs"]],["is_not","visit:source",["Google"]]]',
+    ]);
+    expect(calls.every((c) => c.query?.event_name === 'page_view')).toBe(true);
+    expect(store.items).toHaveLength(51);
+    // The same filters again: nothing asked; other report filters: asked again.
+    await store.load(PROJECT_ID, { ...filters, filters: [...filters.filters] });
+    expect(fake.callsTo('GET', '/api/query/v1/events')).toHaveLength(2);
+    await store.load(PROJECT_ID, { ...filters, filters: filters.filters.slice(0, 1) });
+    expect(fake.callsTo('GET', '/api/query/v1/events')).toHaveLength(3);
+    expect(fake.calls.at(-1)?.query?.filters).toBe('[["is","event:page",["/docs"]]]');
   });
 
-  test('no match yet but more to read is not "empty": the list offers to read on', async () => {
-    const fake = createFakeHttp().on('GET', '/api/query/v1/events', {
-      items: events(50, { url: 'https://a.dev/' }),
-      next_cursor: 'more',
-    });
+  test('without report filters no `filters` parameter is sent; sameFilters compares them too', async () => {
+    const fake = createFakeHttp().on('GET', '/api/query/v1/events', { items: [], next_cursor: null });
     const store = setup(fake);
-    await store.load(PROJECT_ID, { path: '/docs' });
-    expect(store.items).toHaveLength(0);
-    expect(store.isEmpty).toBe(false);
-    expect(store.hasMore).toBe(true);
+    await store.load(PROJECT_ID, { user_id: 'u', filters: [] });
+    expect(fake.calls.at(-1)?.query).not.toHaveProperty('filters');
+    expect(store.isEmpty).toBe(true);
+    const page = { dimension: 'event:page', op: 'is' as const, value: '/a' };
+    expect(sameFilters({ filters: [page] }, { filters: [{ ...page }] })).toBe(true);
+    expect(sameFilters({ filters: [page] }, { filters: [{ ...page, op: 'is_not' }] })).toBe(false);
+    expect(sameFilters({}, { filters: [] })).toBe(true);
   });
 });

@@ -8,12 +8,10 @@ import { computed, ref, shallowRef } from 'vue';
 import { useApi } from '@/api/inject';
 import type { ApiError } from '@/api/http';
 import type { EventFilters, EventItem } from '@/api/types';
+import { statsFilters, type Filter } from '@/shared/filters';
 import { asApiError, type LoadStatus } from '@/shared/loadable';
-import { pagePath } from '@/shared/pagePath';
 
 export const PAGE_SIZE = 50;
-/** With a page filter: at most this many query-side pages are read for one page of matches. */
-export const MAX_SCAN_PAGES = 20;
 
 /** Latest first, event id breaking ties: the order of the query side's keyset. */
 export function compareEvents(a: EventItem, b: EventItem): number {
@@ -24,14 +22,24 @@ export function compareEvents(a: EventItem, b: EventItem): number {
 }
 
 /**
- * The explorer's filters: the query side's, and `path`, a page (a URL path, as in top pages). The
- * query side has no page filter: the store matches it in the browser (`fetchPage`), never sends it.
+ * The explorer's filters: GET /v1/events's own (event name, user, session, range), and report
+ * filters on any dimension (shared/filters.ts), sent as the Stats API's `filters`, which the query
+ * side compiles as the reports do (a page is `event:page`, a source the event's visit's).
  */
-export type ExplorerFilters = EventFilters & { path?: string };
+export type ExplorerFilters = Omit<EventFilters, 'filters'> & { filters?: Filter[] };
+
+/** GET /v1/events's (and /v1/events.csv's) parameters for these filters: report filters as JSON. */
+export function eventParams(f: ExplorerFilters): EventFilters {
+  const { filters, ...rest } = f;
+  return filters && filters.length > 0 ? { ...rest, filters: JSON.stringify(statsFilters(filters)) } : rest;
+}
 
 export function sameFilters(a: ExplorerFilters, b: ExplorerFilters): boolean {
-  const keys: Array<keyof ExplorerFilters> = ['event_name', 'user_id', 'session_id', 'path', 'from', 'to'];
-  return keys.every((k) => (a[k] ?? '') === (b[k] ?? ''));
+  const keys = ['event_name', 'user_id', 'session_id', 'from', 'to'] as const;
+  return (
+    keys.every((k) => (a[k] ?? '') === (b[k] ?? '')) &&
+    JSON.stringify(a.filters ?? []) === JSON.stringify(b.filters ?? [])
+  );
 }
 
 export const useExplorerStore = defineStore('explorer', () => {
@@ -56,33 +64,19 @@ export const useExplorerStore = defineStore('explorer', () => {
   const names = ref<string[]>([]);
 
   const hasMore = computed(() => nextCursor.value !== null);
-  /** Nothing shown and nothing more to read (a page filter may need more pages for a first match). */
+  /** Nothing shown and nothing more to read. */
   const isEmpty = computed(
     () => status.value === 'ready' && items.value.length === 0 && nextCursor.value === null,
   );
 
-  /**
-   * One page for these filters. The query side has no page filter: with `path`, pages are read
-   * (latest first, the same keyset) and kept to the events on that page, until a page's worth
-   * matched, the log's end, or MAX_SCAN_PAGES pages; the cursor continues where reading stopped.
-   */
-  async function fetchPage(
+  /** One page for these filters, after `cursor` (the query side's keyset). */
+  function fetchPage(
     project: string,
     f: ExplorerFilters,
     cursor: string | null,
     signal?: AbortSignal,
   ): Promise<{ items: EventItem[]; next_cursor: string | null }> {
-    const { path, ...sent } = f;
-    if (!path) return api.events.list(project, sent, cursor, PAGE_SIZE, signal);
-    const matched: EventItem[] = [];
-    let next = cursor;
-    for (let read = 0; read < MAX_SCAN_PAGES; read++) {
-      const page = await api.events.list(project, sent, next, PAGE_SIZE, signal);
-      matched.push(...page.items.filter((e) => e.url !== null && pagePath(e.url) === path));
-      next = page.next_cursor;
-      if (next === null || matched.length >= PAGE_SIZE) break;
-    }
-    return { items: matched, next_cursor: next };
+    return api.events.list(project, eventParams(f), cursor, PAGE_SIZE, signal);
   }
 
   let generation = 0;
@@ -109,7 +103,7 @@ export const useExplorerStore = defineStore('explorer', () => {
     controller?.abort();
     controller = new AbortController();
     projectId.value = project;
-    filters.value = { ...next };
+    filters.value = { ...next, ...(next.filters ? { filters: [...next.filters] } : {}) };
     status.value = 'loading';
     error.value = null;
     moreError.value = null;

@@ -24,7 +24,7 @@ import {
   type ChartData,
   type Kpis,
 } from '@/modules/overview/stats';
-import type { Filter } from '@/modules/overview/filters';
+import type { Filter } from '@/shared/filters';
 import { useClock } from '@/shared/clock';
 import { fill, loadable, reset, type Loadable } from '@/shared/loadable';
 import {
@@ -65,7 +65,7 @@ export const useOverviewStore = defineStore('overview', () => {
   const spec = ref<RangeSpec>({ kind: 'preset', preset: '24h' });
   const breakdown = ref(false);
   const timeZone = ref('UTC');
-  /** The dashboard's `is` filters (modules/overview/filters.ts): the KPIs and the chart honour them. */
+  /** The dashboard's filters (shared/filters.ts): the KPIs and the chart honour them. */
   const filters = ref<Filter[]>([]);
   const filterKey = () => JSON.stringify(filters.value);
 

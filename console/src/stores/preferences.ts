@@ -1,33 +1,55 @@
-/** Per-browser preferences: the time zone times are shown in. Kept in localStorage. */
+/**
+ * Per-browser preferences: the time zone times are shown and counted in. Kept in localStorage.
+ *
+ * The choice is `project` (the default: the project's own zone, from its settings, or the
+ * browser's while the project has none), `local` (the browser's zone) or a zone name.
+ */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { browserTimeZone, effectiveZone, isValidTimeZone } from '@/shared/time';
 import { currentZoneName } from '@/shared/timeZones';
+import { useProjectSettingsStore } from './projectSettings';
+import { useProjectsStore } from './projects';
 
 const KEY = 'eventlens.timezone';
+
+/** Follow the project's zone (the browser's while the project has none). */
+export const PROJECT_ZONE = 'project';
 
 function stored(): string {
   try {
     const value = localStorage.getItem(KEY);
+    if (value === 'local' || value === PROJECT_ZONE) return value;
     // A name stored before the list used current names (Asia/Calcutta) reads as its current one.
-    return value && (value === 'local' || isValidTimeZone(value)) ? currentZoneName(value) : 'local';
+    return value && isValidTimeZone(value) ? currentZoneName(value) : PROJECT_ZONE;
   } catch {
-    return 'local';
+    return PROJECT_ZONE;
   }
 }
 
 export const usePreferencesStore = defineStore('preferences', () => {
-  /** 'local' (the browser's zone), 'UTC' or an IANA zone. */
-  const timeZoneChoice = ref<string>(stored());
-  const timeZone = computed(() => effectiveZone(timeZoneChoice.value));
-  const timeZoneLabel = computed(() =>
-    timeZoneChoice.value === 'local' ? `${browserTimeZone()} (browser)` : timeZoneChoice.value,
-  );
+  const settings = useProjectSettingsStore();
+  const projects = useProjectsStore();
 
-  /** 'local', or a zone name (an old one is stored by its current name); anything else is ignored. */
+  /** 'project', 'local' (the browser's zone), 'UTC' or an IANA zone. */
+  const timeZoneChoice = ref<string>(stored());
+  /** The project's own zone (null: it set none), for the project being looked at. */
+  const projectZone = computed(() => settings.zoneOf(projects.currentId));
+  const timeZone = computed(() =>
+    timeZoneChoice.value === PROJECT_ZONE
+      ? (projectZone.value ?? browserTimeZone())
+      : effectiveZone(timeZoneChoice.value),
+  );
+  const timeZoneLabel = computed(() => {
+    if (timeZoneChoice.value === PROJECT_ZONE)
+      return projectZone.value ? `${projectZone.value} (project)` : `${browserTimeZone()} (browser)`;
+    return timeZoneChoice.value === 'local' ? `${browserTimeZone()} (browser)` : timeZoneChoice.value;
+  });
+
+  /** 'project', 'local', or a zone name (an old one is stored by its current name); anything else is ignored. */
   function setTimeZone(choice: string): void {
-    if (choice !== 'local' && !isValidTimeZone(choice)) return;
-    timeZoneChoice.value = choice === 'local' ? choice : currentZoneName(choice);
+    if (choice !== 'local' && choice !== PROJECT_ZONE && !isValidTimeZone(choice)) return;
+    timeZoneChoice.value = choice === 'local' || choice === PROJECT_ZONE ? choice : currentZoneName(choice);
     try {
       localStorage.setItem(KEY, timeZoneChoice.value);
     } catch {
@@ -35,5 +57,5 @@ export const usePreferencesStore = defineStore('preferences', () => {
     }
   }
 
-  return { timeZoneChoice, timeZone, timeZoneLabel, setTimeZone };
+  return { timeZoneChoice, projectZone, timeZone, timeZoneLabel, setTimeZone };
 });

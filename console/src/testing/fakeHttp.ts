@@ -30,8 +30,14 @@ export interface FakeHttp {
   client(onUnauthorized?: (error: ApiError) => void): HttpClient;
 }
 
-export function apiError(status: number, code: string, message: string, action = 'Loading'): ApiError {
-  return new ApiError(status, code, message, action);
+export function apiError(
+  status: number,
+  code: string,
+  message: string,
+  action = 'Loading',
+  fields: Array<{ field: string; message: string }> = [],
+): ApiError {
+  return new ApiError(status, code, message, action, fields);
 }
 
 export function createFakeHttp(): FakeHttp {
@@ -77,7 +83,7 @@ export function createFakeHttp(): FakeHttp {
               if (error instanceof ApiError && error.status === 401 && !req.unauthorizedIsAnswer)
                 onUnauthorized?.(error);
               if (error instanceof ApiError)
-                throw new ApiError(error.status, error.code, error.detail, req.action);
+                throw new ApiError(error.status, error.code, error.detail, req.action, error.fields);
               throw error;
             }
           }

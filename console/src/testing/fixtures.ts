@@ -47,6 +47,7 @@ export function overview(overrides: Partial<Overview> = {}): Overview {
     sessions: 78,
     page_views: 910,
     bot_events: 3,
+    excluded_events: 0,
     ...overrides,
   };
 }

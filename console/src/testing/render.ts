@@ -7,7 +7,7 @@ import { createMemoryHistory } from 'vue-router';
 import App from '@/App.vue';
 import { SESSION_HINT_KEY } from '@/api/sessionHint';
 import { createConsole, type Console } from '@/app';
-import type { ChartFactory, ChartOption } from '@/shared/charts/echarts';
+import type { ChartClick, ChartFactory, ChartOption } from '@/shared/charts/echarts';
 import { CHARTS } from '@/shared/charts/useChart';
 import { createFakeHttp, type FakeHttp } from './fakeHttp';
 import type { Project } from '@/api/types';
@@ -19,9 +19,12 @@ export interface ChartRecorder {
   created: number;
   disposed: number;
   resized: number;
+  /** Clicks a bar of the latest chart, as ECharts would report it. */
+  click(click: ChartClick): void;
 }
 
 export function chartRecorder(): ChartRecorder {
+  let handlers: Array<(click: ChartClick) => void> = [];
   const rec: ChartRecorder = {
     options: [],
     created: 0,
@@ -29,12 +32,15 @@ export function chartRecorder(): ChartRecorder {
     resized: 0,
     factory: () => {
       rec.created++;
+      handlers = [];
       return {
         setOption: (o) => void rec.options.push(o),
         resize: () => void rec.resized++,
         dispose: () => void rec.disposed++,
+        on: (_event, handler) => void handlers.push(handler),
       };
     },
+    click: (click) => handlers.forEach((h) => h(click)),
   };
   return rec;
 }
@@ -69,6 +75,20 @@ export async function renderConsole(
     fake.on('GET', '/api/query/v1/auth/me', { user_id: 'u1', email: 'dev@example.com' }, { fallback: true });
   // Routes the test registered itself win: these go first.
   fake.on('GET', '/api/query/v1/projects', { items: options.projects ?? [project()] }, { fallback: true });
+  // A project that never set its settings: the defaults the query side answers.
+  fake.on(
+    'GET',
+    '/api/query/v1/projects/:id/settings',
+    (_req: unknown, p: Record<string, string>) => ({
+      project_id: p.id,
+      time_zone: 'UTC',
+      domains: [],
+      goals: [],
+      excluded_address_ranges: [],
+      updated_at: null,
+    }),
+    { fallback: true },
+  );
   // The router starts where the memory history is, as a browser's starts at its URL.
   const history = createMemoryHistory();
   history.replace(url);

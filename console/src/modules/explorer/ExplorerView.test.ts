@@ -2,7 +2,7 @@
  * The explorer as a user meets it: its state in the URL, cursor pages, the drawer, live mode, and
  * data that is only ever text.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { event, events, PROJECT_ID } from '@/testing/fixtures';
@@ -211,24 +211,116 @@ describe('explorer', () => {
     expect(document.activeElement).toBe(buttons[0]!.element);
   });
 
-  test('a page in the URL (from a top page) shows that page’s events, matched in the browser', async () => {
-    const onPricing = (n: number) =>
-      events(n, { event_name: 'page_view', url: 'https://shop.example/pricing?plan=pro' });
-    const elsewhere = (n: number) => events(n, { event_name: 'page_view', url: 'https://shop.example/' });
-    const fake = createFakeHttp().on('GET', LIST, (req: HttpRequest) =>
-      req.query?.cursor === 'c2'
-        ? { items: [...onPricing(1), ...elsewhere(10)], next_cursor: null }
-        : { items: [...elsewhere(48), ...onPricing(2)], next_cursor: 'c2' },
+  test('report filters in the URL are chips and go to the query side as the Stats API filters', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(3), next_cursor: null });
+    fake.on('GET', '/api/query/v1/event-names', { items: [] });
+    r = await renderConsole(
+      `${base}?event_name=page_view&filter=visit:source=Google&filter=event:page~/blog&filter=visit:country!~`,
+      { fake },
     );
+    const calls = fake.callsTo('GET', LIST);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.query).toMatchObject({ event_name: 'page_view' });
+    expect(JSON.parse(String(calls[0]?.query?.filters))).toEqual([
+      ['is', 'visit:source', ['Google']],
+      ['contains', 'event:page', ['/blog']],
+      ['contains_not', 'visit:country', ['']],
+    ]);
+    const chips = () => r!.wrapper.findAll('[data-testid="filter-chip"]');
+    expect(chips().map((c) => c.text())).toEqual([
+      'Source is Google ×',
+      'Page contains /blog ×',
+      'Country is (none) ×',
+    ]);
+    expect(chips()[0]!.attributes('aria-label')).toBe('Remove the filter Source is Google');
+
+    // A chip removed: out of the URL (a new history entry), asked again without it.
+    await chips()[1]!.trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({
+      event_name: 'page_view',
+      filter: ['visit:source=Google', 'visit:country!~'],
+    });
+    expect(JSON.parse(String(fake.callsTo('GET', LIST).at(-1)?.query?.filters))).toEqual([
+      ['is', 'visit:source', ['Google']],
+      ['contains_not', 'visit:country', ['']],
+    ]);
+    // Back: the chip again, asked again.
+    r.console.router.back();
+    await vi.waitFor(() => expect(chips()).toHaveLength(3));
+    expect(JSON.parse(String(fake.callsTo('GET', LIST).at(-1)?.query?.filters))).toHaveLength(3);
+    // "Clear all" drops every report filter, keeping the others.
+    await r.wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Clear all')!
+      .trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'page_view' });
+    expect(fake.callsTo('GET', LIST).at(-1)?.query).not.toHaveProperty('filters');
+  });
+
+  test('"Add filter" puts a report filter in the URL; applying the form keeps it', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(1), next_cursor: null });
+    fake.on('GET', '/api/query/v1/event-names', { items: [] });
+    r = await renderConsole(base, { fake });
+    await r.wrapper.find('#af-dimension').setValue('visit:browser');
+    await r.wrapper.find('#af-op').setValue('is_not');
+    await r.wrapper.find('#af-value').setValue('Firefox');
+    await r.wrapper.find('form.add-filter').trigger('submit');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({ filter: ['visit:browser!=Firefox'] });
+    // A metadata key, and a missing value refused before asking.
+    await r.wrapper.find('#af-dimension').setValue('event:props:');
+    await r.wrapper.find('#af-key').setValue('plan');
+    await r.wrapper.find('#af-op').setValue('is');
+    await r.wrapper.find('form.add-filter').trigger('submit');
+    expect(r.wrapper.find('form.add-filter [role="alert"]').text()).toBe('Enter a value to filter by.');
+    await r.wrapper.find('#af-value').setValue('pro');
+    await r.wrapper.find('form.add-filter').trigger('submit');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query.filter).toEqual([
+      'visit:browser!=Firefox',
+      'event:props:plan=pro',
+    ]);
+    expect(r.wrapper.findAll('[data-testid="filter-chip"]').map((c) => c.text())).toEqual([
+      'Browser is not Firefox ×',
+      'Property plan is pro ×',
+    ]);
+    await r.wrapper.find('#f-user-id').setValue('u-1');
+    await r.wrapper.find('form.filters').trigger('submit');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({
+      user_id: 'u-1',
+      filter: ['visit:browser!=Firefox', 'event:props:plan=pro'],
+    });
+    // "Clear" clears everything.
+    await r.wrapper
+      .findAll('form.filters button')
+      .find((b) => b.text() === 'Clear')!
+      .trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({});
+  });
+
+  test('an old link’s page (`path=`) reads as a page filter', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(1), next_cursor: null });
     fake.on('GET', '/api/query/v1/event-names', { items: [] });
     r = await renderConsole(`${base}?event_name=page_view&path=/pricing`, { fake });
-    const calls = fake.callsTo('GET', LIST);
-    // The query side has no page filter: never sent; pages are read until the log's end here.
-    expect(calls.map((c) => c.query?.cursor)).toEqual([null, 'c2']);
-    expect(calls.every((c) => c.query?.path === undefined && c.query?.event_name === 'page_view')).toBe(true);
-    expect(r.wrapper.findAll('tbody tr[data-event-id]')).toHaveLength(3);
-    expect((r.wrapper.find('#f-path').element as HTMLInputElement).value).toBe('/pricing');
-    expect(r.wrapper.text()).toContain('End of the list: 3 events.');
+    const call = fake.callsTo('GET', LIST)[0]!;
+    expect(call.query?.path).toBeUndefined();
+    expect(JSON.parse(String(call.query?.filters))).toEqual([['is', 'event:page', ['/pricing']]]);
+    expect(r.wrapper.find('[data-testid="filter-chip"]').text()).toBe('Page is /pricing ×');
+  });
+
+  test('the query side’s refusal of a filter is shown as its message', async () => {
+    const fake = createFakeHttp().on('GET', LIST, () => {
+      throw apiError(400, 'INVALID_FIELD', "filters[0][1]: unknown or unsupported dimension 'visit:x'");
+    });
+    fake.on('GET', '/api/query/v1/event-names', { items: [] });
+    r = await renderConsole(`${base}?filter=visit:os=Linux`, { fake });
+    expect(r.wrapper.find('[role="alert"]').text()).toContain(
+      "filters[0][1]: unknown or unsupported dimension 'visit:x'",
+    );
   });
 
   test('one event is "1 event"; an anonymous visitor is marked "anon" in the User column', async () => {
@@ -246,11 +338,11 @@ describe('explorer', () => {
     expect(user.find('[title]').attributes('title')).toContain('Anonymous id 0f8c2b1e-anon-visitor');
   });
 
-  test('"Download CSV" links the streamed export with the filters of the URL and the project, not the page filter', async () => {
+  test('"Download CSV" links the streamed export with every filter of the URL and the project', async () => {
     const fake = createFakeHttp().on('GET', LIST, { items: events(2), next_cursor: null });
     fake.on('GET', '/api/query/v1/event-names', { items: [] });
     r = await renderConsole(
-      `${base}?event_name=sign%20up&session_id=s-1&from=2025-03-01T00:00:00.000Z&to=2025-03-02T00:00:00.000Z`,
+      `${base}?event_name=sign%20up&session_id=s-1&from=2025-03-01T00:00:00.000Z&to=2025-03-02T00:00:00.000Z&filter=visit:source=Google&filter=event:page=/a%26b`,
       { fake },
     );
     const link = r.wrapper.find('a[data-testid="events-csv"]');
@@ -264,13 +356,14 @@ describe('explorer', () => {
       session_id: 's-1',
       from: '2025-03-01T00:00:00.000Z',
       to: '2025-03-02T00:00:00.000Z',
+      filters: '[["is","visit:source",["Google"]],["is","event:page",["/a&b"]]]',
     });
-    expect(r.wrapper.text()).not.toContain('the page filter is applied in this view only');
+    // The same filters as the list asked with.
+    expect(fake.callsTo('GET', LIST)[0]?.query?.filters).toBe(href.searchParams.get('filters'));
 
     r.wrapper.unmount();
-    r = await renderConsole(`${base}?path=/pricing`, { fake });
-    const paged = new URL(r.wrapper.find('a[data-testid="events-csv"]').attributes('href')!, 'http://x.test');
-    expect(Object.fromEntries(paged.searchParams)).toEqual({ project_id: PROJECT_ID });
-    expect(r.wrapper.text()).toContain('the page filter is applied in this view only');
+    r = await renderConsole(base, { fake });
+    const plain = new URL(r.wrapper.find('a[data-testid="events-csv"]').attributes('href')!, 'http://x.test');
+    expect(Object.fromEntries(plain.searchParams)).toEqual({ project_id: PROJECT_ID });
   });
 });

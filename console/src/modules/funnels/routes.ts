@@ -1,4 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
+import { useProjectSettingsStore } from '@/stores/projectSettings';
 
 export const funnelsRoutes: RouteRecordRaw[] = [
   {
@@ -6,5 +7,9 @@ export const funnelsRoutes: RouteRecordRaw[] = [
     name: 'funnels',
     component: () => import('./FunnelsView.vue'),
     meta: { title: 'Funnels' },
+    // Counted in the project's zone by default: its settings first (a failure: the browser's zone).
+    beforeEnter: async (to) => {
+      await useProjectSettingsStore().load(String(to.params.projectId));
+    },
   },
 ];

@@ -177,25 +177,29 @@ describe('dashboard panels', () => {
     expect(r.console.router.currentRoute.value.query.filter).toBeUndefined();
   });
 
-  test('rows link to the explorer: a page’s page views; other dimensions the range only', async () => {
-    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => NOW });
-    const page = new URL(
-      panel('pages').findAll('[data-testid="panel-explore"]')[1]!.attributes('href')!,
-      'http://x',
-    );
-    expect(page.pathname).toBe(`/p/${PROJECT_ID}/events`);
-    expect(Object.fromEntries(page.searchParams)).toEqual({
-      event_name: 'page_view',
-      path: '/pricing',
-      from: new Date(NOW - 24 * 3_600_000).toISOString(),
+  test('a row’s "Events" opens the explorer filtered to its value, the range and the active filters', async () => {
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?filter=visit:country=DE`, {
+      fake: stack(),
+      clock: () => NOW,
     });
-    const source = new URL(
-      panel('sources').find('[data-testid="panel-explore"]').attributes('href')!,
-      'http://x',
-    );
-    expect(Object.fromEntries(source.searchParams)).toEqual({
-      from: new Date(NOW - 24 * 3_600_000).toISOString(),
-    });
+    const from = new Date(NOW - 24 * 3_600_000).toISOString();
+    const href = (id: string, n = 0) => {
+      const url = new URL(
+        panel(id).findAll('[data-testid="panel-explore"]')[n]!.attributes('href')!,
+        'http://x',
+      );
+      expect(url.pathname).toBe(`/p/${PROJECT_ID}/events`);
+      return { ...Object.fromEntries(url.searchParams), filter: url.searchParams.getAll('filter') };
+    };
+    // A preset range: from its start, open at the end (events arriving later show too).
+    expect(href('pages', 1)).toEqual({ from, filter: ['visit:country=DE', 'event:page=/pricing'] });
+    expect(href('sources')).toEqual({ from, filter: ['visit:country=DE', 'visit:source=Google'] });
+    // The row of the filter's own dimension replaces it.
+    expect(href('countries')).toEqual({ from, filter: ['visit:country=DE'] });
+    // Another tab: its own dimension.
+    await panel('pages').find('[data-dimension="visit:entry_page"]').trigger('click');
+    await r.settle();
+    expect(href('pages')).toEqual({ from, filter: ['visit:country=DE', 'visit:entry_page=/landing'] });
   });
 
   test('"CSV" exports a panel’s rows and the KPI row as files', async () => {

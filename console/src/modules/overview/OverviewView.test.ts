@@ -85,7 +85,25 @@ describe('overview', () => {
     );
     expect(r.wrapper.text()).toContain('/pricing');
     // Bot traffic is left out of the counters and said apart.
-    expect(r.wrapper.find('[data-testid="bot-events"]').text()).toContain('Not counted: 3 bot events');
+    expect(r.wrapper.find('[data-testid="bot-events"]').text()).toBe(
+      'Not counted: 3 bot events (crawlers and automated browsers) in these days.',
+    );
+  });
+
+  test('the project’s own traffic (its excluded addresses) is said apart beside the bots', async () => {
+    const fake = stack().on(
+      'GET',
+      '/api/query/v1/stats/overview',
+      overview({ bot_events: 0, excluded_events: 4 }),
+    );
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    expect(r.wrapper.find('[data-testid="bot-events"]').text()).toBe(
+      'Not counted: 4 events from the project’s excluded addresses in these days.',
+    );
+    r.wrapper.unmount();
+    const none = stack().on('GET', '/api/query/v1/stats/overview', overview({ bot_events: 0 }));
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: none, clock: () => NOW });
+    expect(r.wrapper.find('[data-testid="bot-events"]').exists()).toBe(false);
   });
 
   test('a preset goes into the URL and asks for its range with the matching interval', async () => {
@@ -276,7 +294,7 @@ describe('overview', () => {
     expect(href.pathname).toBe(`/p/${PROJECT_ID}/events`);
     expect(Object.fromEntries(href.searchParams)).toEqual({
       event_name: 'page_view',
-      path: '/pricing',
+      filter: 'event:page=/pricing',
       from: new Date(NOW - 24 * 3_600_000).toISOString(),
     });
   });

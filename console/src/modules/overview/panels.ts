@@ -5,7 +5,7 @@
  */
 import type { StatsQuery, StatsResult } from '@/api/types';
 import type { Range } from '@/shared/time';
-import { statsFilters, type Filter } from './filters';
+import { statsFilters, type Filter } from '@/shared/filters';
 import { dateRange } from './stats';
 
 export interface PanelTab {
@@ -127,16 +127,4 @@ export function panelData(dimension: string, result: StatsResult): PanelData {
     percentage: r.metrics[1] ?? 0,
   }));
   return { dimension, rows, total: result.meta.total_rows ?? rows.length };
-}
-
-/**
- * The explorer's filters for a panel's row, as far as the explorer can filter (GET /v1/events:
- * event name, user, session, time, and the page of a page view): a page's page views; for every
- * other dimension only the range (the explorer has no source, UTM, device or country filter).
- */
-export function explorerFilterFor(dimension: string, value: string): { event_name?: string; path?: string } {
-  if (dimension === 'event:page' || dimension === 'visit:entry_page' || dimension === 'visit:exit_page')
-    return { event_name: 'page_view', path: value };
-  if (dimension === 'event:name') return { event_name: value };
-  return {};
 }

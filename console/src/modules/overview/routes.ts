@@ -1,4 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
+import { useProjectSettingsStore } from '@/stores/projectSettings';
 
 export const overviewRoutes: RouteRecordRaw[] = [
   {
@@ -6,5 +7,9 @@ export const overviewRoutes: RouteRecordRaw[] = [
     name: 'overview',
     component: () => import('./OverviewView.vue'),
     meta: { title: 'Overview' },
+    // Counted in the project's zone by default: its settings first (a failure: the browser's zone).
+    beforeEnter: async (to) => {
+      await useProjectSettingsStore().load(String(to.params.projectId));
+    },
   },
 ];

@@ -5,8 +5,16 @@
  */
 import type { StatsQuery, StatsResult, Volume } from '@/api/types';
 import type { Range } from '@/shared/time';
-import { formatBucket, formatDateTime, formatDuration, formatStatsBucket } from '@/shared/time';
-import { statsFilters, type Filter } from './filters';
+import { statsFilters, type Filter } from '@/shared/filters';
+import {
+  formatBucket,
+  formatDateTime,
+  formatDuration,
+  formatStatsBucket,
+  fromInputValue,
+  HOUR,
+  toInputValue,
+} from '@/shared/time';
 
 /** The KPI row's metrics, in the order of the query and of the cards. */
 export const KPI_METRICS = [
@@ -53,7 +61,7 @@ export function previousRange(range: Range): Range {
   return { from: range.from - (range.to - range.from), to: range.from - 1 };
 }
 
-/** The KPI row's query; `filters` (the dashboard's, modules/overview/filters.ts) narrow it. */
+/** The KPI row's query; `filters` (the dashboard's, shared/filters.ts) narrow it. */
 export function kpiQuery(
   projectId: string,
   range: Range,
@@ -129,6 +137,8 @@ export function delta(metric: KpiMetric, current: number, previous: number): Del
 export interface ChartData {
   unit: 'minute' | 'hour' | 'day' | 'week' | 'month';
   labels: string[];
+  /** Where each bucket starts (epoch ms): a bucket ends where the next starts, the last at `to`. */
+  starts: number[];
   series: Array<{ name: string; data: number[] }>;
   from: number;
   to: number;
@@ -183,7 +193,8 @@ export function chartFromStats(
   const index = new Map(buckets.map((b, i) => [b, i]));
   // A minute's label reads as an hour's does: month-day and wall-clock hh:mm.
   const labels = buckets.map((b) => formatStatsBucket(b, unit === 'minute' ? 'hour' : unit));
-  const base = { unit, labels, from: range.from, to: range.to, breakdown };
+  const starts = buckets.map((b) => wallClockStart(b, timeZone) ?? range.from);
+  const base = { unit, labels, starts, from: range.from, to: range.to, breakdown };
   if (!breakdown) {
     const data = buckets.map(() => 0);
     for (const row of result.results) {
@@ -209,6 +220,18 @@ export function chartFromStats(
     series.push({ name: 'Other', data: buckets.map((_, i) => sum(rest.map(([, d]) => d[i]!))) });
   }
   return { ...base, series };
+}
+
+/**
+ * The instant a bucket's wall-clock start (`2025-03-01 10:00:00`, `2025-03-01`) is in the zone; on
+ * the day clocks go back, the first of the repeated hour's two instants.
+ */
+export function wallClockStart(label: string, timeZone: string): number | undefined {
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(label) ? `${label}T00:00` : label.replace(' ', 'T');
+  const at = fromInputValue(text, timeZone);
+  if (at === undefined) return undefined;
+  const hourEarlier = at - HOUR;
+  return toInputValue(hourEarlier, timeZone) === toInputValue(at, timeZone) ? hourEarlier : at;
 }
 
 /**
@@ -242,6 +265,7 @@ export function chartFromVolume(volume: Volume, timeZone: string): ChartData {
   return {
     unit: volume.interval,
     labels,
+    starts: volume.buckets.map((x) => Date.parse(x.start)),
     series,
     from: Date.parse(volume.from),
     to: Date.parse(volume.to),

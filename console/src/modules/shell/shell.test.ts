@@ -33,6 +33,7 @@ describe('shell', () => {
       'Setup',
       'API keys',
       'Pipeline',
+      'Settings',
     ]);
     expect(links.find((a) => a.text() === 'API keys')!.attributes('aria-current')).toBe('page');
     // The account link: the email, drawn as its initial on phones.

@@ -17,11 +17,19 @@ export type ChartOption = ComposeOption<
 
 export type ChartTheme = 'light' | 'dark';
 
+/** A click on a bar: its bucket's index and its series' name. */
+export interface ChartClick {
+  dataIndex: number;
+  seriesName?: string;
+}
+
 /** What useChart needs from a chart: ECharts' instance, or a test's recorder. */
 export interface ChartInstance {
   setOption(option: ChartOption, opts?: { notMerge?: boolean }): void;
   resize(): void;
   dispose(): void;
+  /** ECharts' event API; only `click` on a series is listened to. */
+  on(event: 'click', handler: (params: ChartClick) => void): void;
 }
 
 export type ChartFactory = (el: HTMLElement, theme: ChartTheme) => ChartInstance;
@@ -61,5 +69,18 @@ function register(): void {
 export const echartsFactory: ChartFactory = (el, theme) => {
   register();
   const chart: ECharts = init(el, `eventlens-${theme}`, { renderer: 'canvas' });
-  return chart;
+  return {
+    setOption: (option, opts) => chart.setOption(option, opts),
+    resize: () => chart.resize(),
+    dispose: () => chart.dispose(),
+    on: (event, handler) =>
+      chart.on(event, (params) => {
+        const p = params as { dataIndex?: unknown; seriesName?: unknown };
+        if (typeof p.dataIndex !== 'number') return;
+        handler({
+          dataIndex: p.dataIndex,
+          ...(typeof p.seriesName === 'string' ? { seriesName: p.seriesName } : {}),
+        });
+      }),
+  };
 };

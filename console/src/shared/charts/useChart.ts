@@ -8,6 +8,7 @@
 import { inject, onBeforeUnmount, onMounted, ref, shallowRef, watch, type InjectionKey, type Ref } from 'vue';
 import {
   echartsFactory,
+  type ChartClick,
   type ChartFactory,
   type ChartInstance,
   type ChartOption,
@@ -26,9 +27,11 @@ export function usePreferredTheme(): Ref<ChartTheme> {
   return theme;
 }
 
+/** `onClick`: called with the bar clicked (its bucket's index and series). */
 export function useChart(
   el: Ref<HTMLElement | null | undefined>,
   theme: Ref<ChartTheme> = usePreferredTheme(),
+  onClick?: (click: ChartClick) => void,
 ) {
   const factory = inject(CHARTS, echartsFactory);
   const chart = shallowRef<ChartInstance>();
@@ -39,6 +42,7 @@ export function useChart(
     if (!el.value) return;
     chart.value?.dispose();
     chart.value = factory(el.value, theme.value);
+    if (onClick) chart.value.on('click', onClick);
     if (last) chart.value.setOption(last, { notMerge: true });
   }
 

@@ -1,0 +1,96 @@
+/**
+ * Drill-down: from any number on the dashboard to the explorer, showing the events behind it. The
+ * explorer gets the dashboard's range, its active filters and the clicked thing's own filter, all
+ * in its URL (explorerQuery.ts), so the link is shareable and Back returns to the dashboard:
+ *
+ * - a panel's row (page, entry/exit page, source, referrer, UTM value, browser, OS, device,
+ *   country): `is` that value (`rowFilter`: the "(none)" row is the missing value), replacing a
+ *   dashboard filter of the same dimension;
+ * - a KPI: its range and filters (page views: the `page_view` events);
+ * - a bucket of the time series: that bucket within the range (and its event name with the
+ *   breakdown, but for "Other");
+ * - a top event: its name; a top page: its page views.
+ *
+ * A preset range ("last 24 hours") opens the explorer from its start with no end, so events that
+ * arrive later show too; a custom range and a bucket give both ends. Pure functions.
+ */
+import type { RouteLocationRaw } from 'vue-router';
+import { filtersToQuery, rowFilter, withFilter, type Filter } from '@/shared/filters';
+import type { Range } from '@/shared/time';
+import type { ChartData, KpiMetric } from './stats';
+
+export interface DrillScope {
+  projectId: string;
+  /** The dashboard's range as it was fetched. */
+  range: Range;
+  /** A preset: the explorer's range is left open at the end. */
+  openEnd: boolean;
+  /** The dashboard's active filters. */
+  filters: readonly Filter[];
+}
+
+interface Narrowing {
+  filter?: Filter;
+  event_name?: string;
+  /** A part of the range (a bucket): both ends are set. */
+  within?: Range;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function explorerLink(scope: DrillScope, narrowing: Narrowing = {}): RouteLocationRaw {
+  const filters = narrowing.filter ? withFilter(scope.filters, narrowing.filter) : [...scope.filters];
+  const range = narrowing.within ?? scope.range;
+  const closed = narrowing.within !== undefined || !scope.openEnd;
+  return {
+    name: 'explorer',
+    params: { projectId: scope.projectId },
+    query: {
+      ...(narrowing.event_name !== undefined ? { event_name: narrowing.event_name } : {}),
+      from: iso(range.from),
+      ...(closed ? { to: iso(range.to) } : {}),
+      ...(filters.length > 0 ? { filter: filtersToQuery(filters) } : {}),
+    },
+  };
+}
+
+/** A panel's row: the events with that value (`dimension` is the panel tab's). */
+export function panelRowLink(scope: DrillScope, dimension: string, value: string): RouteLocationRaw {
+  return explorerLink(scope, { filter: rowFilter(dimension, value) });
+}
+
+/** A KPI: the events of the range with the filters; page views are the page_view events. */
+export function kpiLink(scope: DrillScope, metric: KpiMetric): RouteLocationRaw {
+  return explorerLink(scope, metric === 'pageviews' ? { event_name: 'page_view' } : {});
+}
+
+/** Where bucket `index` of the chart starts and ends, within the range. */
+export function bucketRange(chart: ChartData, index: number): Range {
+  const start = chart.starts[index] ?? chart.from;
+  const next = chart.starts[index + 1] ?? chart.to;
+  return { from: Math.max(start, chart.from), to: Math.min(next, chart.to) };
+}
+
+/** A bucket of the time series, and with the breakdown the series' event name ("Other": all). */
+export function bucketLink(
+  scope: DrillScope,
+  chart: ChartData,
+  index: number,
+  series?: string,
+): RouteLocationRaw {
+  const name = chart.breakdown && series !== undefined && series !== 'Other' ? series : undefined;
+  return explorerLink(scope, {
+    within: bucketRange(chart, index),
+    ...(name !== undefined ? { event_name: name } : {}),
+  });
+}
+
+/** A top event's events. */
+export function eventNameLink(scope: DrillScope, name: string): RouteLocationRaw {
+  return explorerLink(scope, { event_name: name });
+}
+
+/** A top page's page views (top pages count the page views of each path). */
+export function topPageLink(scope: DrillScope, path: string): RouteLocationRaw {
+  return explorerLink(scope, { event_name: 'page_view', filter: rowFilter('event:page', path) });
+}
