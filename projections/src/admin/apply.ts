@@ -1,9 +1,10 @@
 /**
  * Applies admin rows in the caller's transaction: one statement per kind, in the order that keeps
- * a batch's own history consistent (keys are issued before they are revoked). Every statement is
- * idempotent by the event's own id. A revocation of a key this schema does not know yet is
- * refused (KEY_NOT_FOUND), so it goes to the retry topics instead of being lost: by the time it
- * is retried the issuing record has usually arrived, and a DLQ replay applies both in order.
+ * a batch's own history consistent (keys are issued before they are revoked, public links created
+ * before they are revoked). Every statement is idempotent by the event's own id. A revocation of a
+ * key or a public link this schema does not know yet is refused (KEY_NOT_FOUND: a link's token is a
+ * key to its dashboard), so it goes to the retry topics instead of being lost: by the time it is
+ * retried the creating record has usually arrived, and a DLQ replay applies both in order.
  */
 import { ident, type Queryable } from '../db';
 import type { ApplyResult, RowFailure } from '../runtime/projection';
@@ -163,6 +164,71 @@ export async function applyAdmin(
       ],
     );
     applied += result.rowCount ?? 0;
+  }
+
+  const links = of('public-link');
+  if (links.length > 0) {
+    const result = await tx.query(
+      `insert into ${s}.public_links
+         (link_id, project_id, token_hash, token_prefix, password_hash, created_at, created_by)
+       select i, p, h, f, w, t, b
+         from json_to_recordset($1::json) as x(i uuid, p uuid, h text, f text, w text, t timestamptz, b text)
+       order by i
+       on conflict (link_id) do nothing`,
+      [
+        JSON.stringify(
+          links.map((r) => ({
+            i: r.link_id,
+            p: r.project_id,
+            h: r.token_hash,
+            f: r.token_prefix,
+            w: r.password_hash,
+            t: iso(r.created_at),
+            b: r.created_by,
+          })),
+        ),
+      ],
+    );
+    applied += result.rowCount ?? 0;
+  }
+
+  const linkRevocations = of('public-link-revocation');
+  if (linkRevocations.length > 0) {
+    // The first revocation wins; a repeated one matches the link and changes nothing. One naming
+    // another project than the link's matches nothing and is refused like an unknown link.
+    const result = await tx.query<{ link_id: string; project_id: string }>(
+      `update ${s}.public_links l
+          set revoked_at = coalesce(l.revoked_at, x.t),
+              revoked_by = case when l.revoked_at is null then x.b else l.revoked_by end
+         from (select distinct on (i) * from json_to_recordset($1::json) as r(i uuid, p uuid, t timestamptz, b text)
+                order by i, t) x
+        where l.link_id = x.i and l.project_id = x.p
+       returning l.link_id, l.project_id`,
+      [
+        JSON.stringify(
+          linkRevocations.map((r) => ({
+            i: r.link_id,
+            p: r.project_id,
+            t: iso(r.revoked_at),
+            b: r.revoked_by,
+          })),
+        ),
+      ],
+    );
+    const found = new Set(result.rows.map((r) => `${r.project_id}|${r.link_id}`));
+    for (const r of linkRevocations) {
+      if (found.has(`${r.project_id}|${r.link_id}`)) applied++;
+      else {
+        failed.push({
+          index: r.index,
+          failure: {
+            code: 'KEY_NOT_FOUND',
+            message: `public link ${r.link_id} of project ${r.project_id} is not known (yet)`,
+            projectId: r.project_id,
+          },
+        });
+      }
+    }
   }
 
   const settings = of('settings');

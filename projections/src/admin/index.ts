@@ -1,4 +1,4 @@
-/** The `admin` projection: eventlens.admin → projects, api_keys, users, console_sessions, project_settings. */
+/** The `admin` projection: eventlens.admin → projects, api_keys, users, console_sessions, project_settings, public_links. */
 import type { Codec } from '@eventlens/contracts';
 import { prepareEvents, type Projection } from '../runtime/projection';
 import { applyAdmin } from './apply';

@@ -53,6 +53,23 @@ export type AdminRow =
       excluded_address_ranges: string[];
       changed_at: number;
     }
+  | {
+      kind: 'public-link';
+      link_id: string;
+      project_id: string;
+      token_hash: string;
+      token_prefix: string;
+      password_hash: string | null;
+      created_at: number;
+      created_by: string | null;
+    }
+  | {
+      kind: 'public-link-revocation';
+      link_id: string;
+      project_id: string;
+      revoked_at: number;
+      revoked_by: string | null;
+    }
   /** An admin event with nothing for these tables (a DLQ replay request: the ops worker acts on it). */
   | { kind: 'ignored'; type: AnyEvent['type'] };
 
@@ -177,6 +194,36 @@ export function toAdminRow(event: AnyEvent): Outcome<AdminRow> {
         goals,
         excluded_address_ranges: v.excluded_address_ranges,
         changed_at: v.changed_at,
+      });
+    }
+    case 'PublicLinkCreated': {
+      const v = event.value;
+      const bad = checkIds({ link_id: v.link_id, project_id: v.project_id });
+      if (bad) return invalid(bad, isUuid(v.project_id) ? v.project_id.toLowerCase() : null);
+      if (!/^[0-9a-f]{64}$/.test(v.token_hash)) {
+        return invalid('token_hash is not a hex SHA-256', v.project_id.toLowerCase());
+      }
+      return ok({
+        kind: 'public-link',
+        link_id: v.link_id.toLowerCase(),
+        project_id: v.project_id.toLowerCase(),
+        token_hash: v.token_hash,
+        token_prefix: v.token_prefix,
+        password_hash: v.password_hash,
+        created_at: v.created_at,
+        created_by: v.created_by,
+      });
+    }
+    case 'PublicLinkRevoked': {
+      const v = event.value;
+      const bad = checkIds({ link_id: v.link_id, project_id: v.project_id });
+      if (bad) return invalid(bad, isUuid(v.project_id) ? v.project_id.toLowerCase() : null);
+      return ok({
+        kind: 'public-link-revocation',
+        link_id: v.link_id.toLowerCase(),
+        project_id: v.project_id.toLowerCase(),
+        revoked_at: v.revoked_at,
+        revoked_by: v.revoked_by,
       });
     }
     case 'EventTracked':
