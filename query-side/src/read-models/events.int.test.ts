@@ -489,6 +489,12 @@ describe('Stats API filters (filters=)', () => {
       /Too big/,
     ],
     [
+      'a goal (the explorer does not read the project’s goals)',
+      '[["is","event:name",["a"]],["is","event:goal",["Signup"]]]',
+      'filters[1]',
+      /^event:goal is not available here .*name the goal's event with event:name/,
+    ],
+    [
       'a regular expression PostgreSQL cannot compile',
       '[["matches","event:page",["("]]]',
       'filters',

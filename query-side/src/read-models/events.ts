@@ -82,12 +82,18 @@ const bracketed = (field: string) => field.replace(/\.(\d+)/g, '[$1]');
 const EXAMPLE = '[["is","visit:source",["Google"]],["contains","event:page",["/blog"]]]';
 const DIMENSIONS = [...EVENT_DIMENSIONS, 'event:props:<key>', ...VISIT_DIMENSIONS].join(', ');
 
-/** What to do about a refused filter, after what is wrong with it. */
+/**
+ * What to do about a refused filter, after what is wrong with it: the dimensions, the operators,
+ * or the filters' shape; a message that already says what to do (the parser's for event:goal) is
+ * left as it is.
+ */
 function fix(message: string): string {
   if (/dimension|filtered on/.test(message)) return `${message}; use one of ${DIMENSIONS}`;
   if (/operator/.test(message))
     return `${message}; use is, is_not, contains, contains_not, matches, matches_not, or and/or/not`;
-  return `${message}; write filters as in the Stats API, e.g. ${EXAMPLE}`;
+  if (/^(must|invalid|too|expected)/i.test(message))
+    return `${message}; write filters as in the Stats API, e.g. ${EXAMPLE}`;
+  return message;
 }
 
 /**
