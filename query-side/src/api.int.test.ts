@@ -93,6 +93,11 @@ const ROUTES: Record<string, { method: string; path: () => string }> = {
   'GET /v1/auth/sessions': { method: 'GET', path: () => '/v1/auth/sessions' },
   'GET /v1/projects': { method: 'GET', path: () => '/v1/projects' },
   'GET /v1/projects/{project_id}/keys': { method: 'GET', path: () => `/v1/projects/${t.projectB}/keys` },
+  'GET /v1/projects/{project_id}/public-links': {
+    method: 'GET',
+    path: () => `/v1/projects/${t.projectB}/public-links`,
+  },
+  'POST /v1/share/session': { method: 'POST', path: () => '/v1/share/session' },
   'GET /v1/projects/{project_id}/settings': {
     method: 'GET',
     path: () => `/v1/projects/${t.projectB}/settings`,
@@ -223,7 +228,7 @@ describe('the OpenAPI document', () => {
     const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(10);
     for (const ref of refs) expect(Object.keys(doc.components.schemas), ref).toContain(ref);
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['readKey', 'session']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['readKey', 'session', 'share']);
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining([
         'Event',
@@ -270,6 +275,10 @@ describe('tenancy on every route', () => {
     'GET /v1/auth/sessions': 'the caller’s own console sessions, no project',
     'GET /v1/projects/{project_id}/keys':
       'console sessions only (admins of the install); read keys get 401, tested below',
+    'GET /v1/projects/{project_id}/public-links':
+      'console sessions only (admins of the install); read keys get 401, and grants 403: auth/share.int.test.ts',
+    'POST /v1/share/session':
+      'public: a link token names its project; exchanges and what a grant reads in auth/share.int.test.ts',
     'GET /v1/projects/{project_id}/settings':
       'the path names the project (any for a session); another project’s for a read key is a 404: stats/settings.int.test.ts',
     'GET /v1/pipeline': 'install-wide operational status, no per-project rows',

@@ -8,10 +8,11 @@ import cookieParser from 'cookie-parser';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
-import { SESSION_COOKIE } from '@eventlens/contracts';
+import { SESSION_COOKIE, SHARE_AUTH_SCHEME } from '@eventlens/contracts';
 import { readerTables } from '@eventlens/read-model';
 import { createCallers } from './auth/callers';
 import { authRoutes } from './auth/routes';
+import { createShareThrottle, shareRoutes, type ShareThrottleOptions } from './auth/share';
 import { cors } from './http/cors';
 import { healthHandlers, silentLogger as kitSilentLogger } from '@eventlens/service-kit';
 import { ApiError, describeSafely, errorHandler, type Logger } from './http/errors';
@@ -47,6 +48,10 @@ export interface AppDeps {
   validateResponses?: boolean;
   /** Bound of one CSV export (statement, idle transaction, wall clock), ms (default 600 000; config.ts). */
   exportTimeoutMs?: number;
+  /** The throttle of public links' passwords (auth/share.ts; its defaults when unset). */
+  shareThrottle?: ShareThrottleOptions;
+  /** How a throttled public-link exchange waits before it is answered; injected by tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export const silentLogger: Logger = kitSilentLogger;
@@ -85,6 +90,14 @@ export function createApp(deps: AppDeps): Express {
 
   const routes: AnyRoute[] = [
     ...authRoutes({ db, tables, now }),
+    ...shareRoutes({
+      db,
+      tables,
+      sessionSecret: deps.sessionSecret,
+      now,
+      throttle: createShareThrottle(deps.shareThrottle),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    }),
     ...projectRoutes(db, tables),
     ...eventRoutes(db, tables),
     ...exportRoutes(db, tables, { timeoutMs: deps.exportTimeoutMs ?? DEFAULT_EXPORT_TIMEOUT_MS, logger }),
@@ -107,6 +120,12 @@ export function createApp(deps: AppDeps): Express {
     name: SESSION_COOKIE,
     description:
       "A console session from the command side's POST /v1/auth/login (refused once logged out or revoked). Project routes then need `project_id` or the X-EventLens-Project header.",
+  });
+
+  registry.registerComponent('securitySchemes', 'share', {
+    type: 'http',
+    scheme: SHARE_AUTH_SCHEME,
+    description: `A public dashboard's grant from POST /v1/share/session: \`Authorization: ${SHARE_AUTH_SCHEME} <grant>\`. Accepted only by the dashboard's routes (the Stats API, its funnel, the project's settings), for the link's project, until the grant expires or the link is revoked.`,
   });
 
   registerOperationalPaths(registry);

@@ -10,15 +10,38 @@
  *   cached for at most `sessionCacheTtlMs` (≤ 500 ms), so a logout is refused here within the
  *   projection's lag plus half a second. A session not recorded yet (a login a moment ago) passes.
  *
+ * - A public dashboard's grant (`Authorization: Share …`, from POST /v1/share/session; share.ts)
+ *   reads its link's project, and only on the routes of SHARE_ROUTES (http/route.ts answers 403 on
+ *   any other). Its signature and expiry are checked first, then that the link is not revoked
+ *   (`public_links.revoked_at`), a lookup by primary key cached for at most `cacheTtlMs` (≤ 1 s) as
+ *   keys are: a revoked link stops within a second, a grant in hand included.
+ *
  * A project the caller may not read, or that does not exist, is a 404: existence never leaks.
  */
 import type { Request } from 'express';
 import type { Knex } from 'knex';
-import { hashApiKey, SESSION_COOKIE, verifySessionToken, type ConsoleSession } from '@eventlens/contracts';
+import {
+  hashApiKey,
+  SESSION_COOKIE,
+  SHARE_AUTH_SCHEME,
+  verifySessionToken,
+  verifyShareGrant,
+  type ConsoleSession,
+} from '@eventlens/contracts';
 import type { ReaderTables } from '@eventlens/read-model';
 import { invalidField, notFound, unauthorized } from '../http/errors';
+import { shareGrantOf } from './share-access';
 
-export type Caller = { kind: 'read_key'; projectId: string } | { kind: 'console'; session: ConsoleSession };
+export type Caller =
+  | { kind: 'read_key'; projectId: string }
+  | { kind: 'console'; session: ConsoleSession }
+  /** A public dashboard link's grant: its project, on the routes of SHARE_ROUTES only. */
+  | { kind: 'share'; projectId: string; linkId: string };
+
+/** The one project a read key or a grant may read; undefined for a console session (any project). */
+export function boundProject(caller: Caller): string | undefined {
+  return caller.kind === 'console' ? undefined : caller.projectId;
+}
 
 export const PROJECT_HEADER = 'x-eventlens-project';
 
@@ -74,6 +97,20 @@ export function createCallers(options: CallersOptions): Callers {
   const keys = ttlCache<string | null>(ttl, max, now);
   const projects = ttlCache<boolean>(ttl, max, now);
   const revocations = ttlCache<boolean>(Math.min(options.sessionCacheTtlMs ?? 250, 500), max, now);
+  const liveLinks = ttlCache<boolean>(ttl, max, now);
+
+  /** Whether the link is known, of `projectId`, and not revoked. */
+  async function linkIsLive(linkId: string, projectId: string): Promise<boolean> {
+    const cacheKey = `${linkId}|${projectId}`;
+    const cached = liveLinks.get(cacheKey);
+    if (cached) return cached.value;
+    const row = await db(tables.publicLinks)
+      .first('link_id')
+      .where({ link_id: linkId, project_id: projectId })
+      .whereNull('revoked_at');
+    liveLinks.set(cacheKey, row !== undefined);
+    return row !== undefined;
+  }
 
   async function projectOfKey(key: string): Promise<string | null> {
     const hash = hashApiKey(key);
@@ -122,8 +159,19 @@ export function createCallers(options: CallersOptions): Callers {
       const header = req.get('authorization');
       if (header !== undefined) {
         // An Authorization header is answered on its own merits: no falling back to the cookie.
+        const grant = shareGrantOf(header);
+        if (grant !== undefined) {
+          const verified = verifyShareGrant(grant, sessionSecret, now());
+          if (!verified) throw unauthorized('public dashboard grant expired or invalid: open the link again');
+          if (!(await linkIsLive(verified.link_id, verified.project_id)))
+            throw unauthorized('this public dashboard link was revoked');
+          return { kind: 'share', projectId: verified.project_id, linkId: verified.link_id };
+        }
         const match = /^Bearer +(\S{1,256})\s*$/i.exec(header);
-        if (!match) throw unauthorized('Authorization must be "Bearer <read key>"');
+        if (!match)
+          throw unauthorized(
+            `Authorization must be "Bearer <read key>" (or "${SHARE_AUTH_SCHEME} <grant>" of a public dashboard)`,
+          );
         const projectId = await projectOfKey(match[1]!);
         if (!projectId) throw unauthorized('unknown or revoked read key');
         return { kind: 'read_key', projectId };
@@ -139,12 +187,13 @@ export function createCallers(options: CallersOptions): Callers {
       if (requested !== undefined && !UUID.test(requested)) {
         throw invalidField('project_id', 'must be a project id (UUID)');
       }
-      if (caller.kind === 'read_key') {
-        // A key reads its own project; naming another one is asking for data it cannot see.
-        if (requested !== undefined && requested.toLowerCase() !== caller.projectId.toLowerCase()) {
+      const bound = boundProject(caller);
+      if (bound !== undefined) {
+        // A key (or a grant) reads its own project; naming another one is asking for data it cannot see.
+        if (requested !== undefined && requested.toLowerCase() !== bound.toLowerCase()) {
           throw notFound('project');
         }
-        return caller.projectId;
+        return bound;
       }
       if (requested === undefined) {
         throw invalidField(

@@ -23,7 +23,9 @@ export const ERROR_CODES = [
   'UNSUPPORTED_MEDIA_TYPE',
   'PAYLOAD_TOO_LARGE',
   'UNAUTHORIZED',
+  'FORBIDDEN',
   'NOT_FOUND',
+  'RATE_LIMITED',
   'READ_MODEL_UNAVAILABLE',
   'NOT_READY',
   'INTERNAL',
@@ -53,6 +55,11 @@ export function notFound(what: string): ApiError {
 
 export function unauthorized(message: string): ApiError {
   return new ApiError(401, 'UNAUTHORIZED', message);
+}
+
+/** Authenticated, but this caller may not call this route (a public dashboard's grant, auth/share.ts). */
+export function forbidden(message: string): ApiError {
+  return new ApiError(403, 'FORBIDDEN', message);
 }
 
 /** A Zod failure as a 400 naming each field (an unknown parameter is named too). */

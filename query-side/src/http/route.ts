@@ -9,13 +9,17 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import { z } from 'zod';
 import type { Caller, Callers } from '../auth/callers';
 import { PROJECT_HEADER } from '../auth/callers';
-import { ApiError, ErrorBody, fromZodError, invalidField, unauthorized } from './errors';
+import { shareMayCall } from '../auth/share-access';
+import { ApiError, ErrorBody, fromZodError, forbidden, invalidField, unauthorized } from './errors';
 
 /**
  * - `public`: no credentials.
  * - `caller`: a read key or a console session.
  * - `project`: a read key (its project) or a console session naming a project.
  * - `console`: a console session only.
+ *
+ * A public dashboard's grant (auth/share.ts) is a caller too, of one project, but only on the routes
+ * SHARE_ROUTES lists: on any other route that is not `public` it is answered 403.
  */
 export type AuthMode = 'public' | 'caller' | 'project' | 'console';
 
@@ -183,6 +187,9 @@ export function mountRoutes(
       let auth: Record<string, unknown> = {};
       if (route.auth !== 'public') {
         const caller = await options.callers.authenticate(req);
+        if (caller.kind === 'share' && !shareMayCall(route.method, route.path)) {
+          throw forbidden('a public dashboard link reads its dashboard only: this route is not part of it');
+        }
         if (route.auth === 'console' && caller.kind !== 'console') {
           throw unauthorized('this route needs a console session, not a read key');
         }
@@ -263,6 +270,9 @@ function openApiPath(route: AnyRoute, query: AnyObject, params: AnyObject): Rout
   }
   for (const [status, description] of Object.entries(route.errors ?? {}))
     responses[Number(status)] = error(description, Number(status));
+  const shared = route.auth !== 'public' && shareMayCall(route.method, route.path);
+  if (route.auth !== 'public' && !shared)
+    responses[403] = error('A public dashboard’s grant: this route is not part of the dashboard.', 403);
   if (route.auth !== 'public') responses[503] = error('PostgreSQL cannot answer right now (Retry-After).');
 
   const security: Array<Record<string, string[]>> =
@@ -270,7 +280,7 @@ function openApiPath(route: AnyRoute, query: AnyObject, params: AnyObject): Rout
       ? []
       : route.auth === 'console'
         ? [{ session: [] }]
-        : [{ readKey: [] }, { session: [] }];
+        : [{ readKey: [] }, { session: [] }, ...(shared ? [{ share: [] }] : [])];
   return {
     method: route.method,
     path: route.path,

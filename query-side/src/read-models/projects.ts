@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { ApiKeysRow, ProjectSettingsRow, ProjectsRow, ReaderTables } from '@eventlens/read-model';
+import { boundProject } from '../auth/callers';
 import { notFound } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Timestamp, Uuid, toIso, toIsoOrNull } from './schemas';
@@ -97,16 +98,15 @@ export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
       summary:
         "A project's settings: its default time zone, declared domains, goals and excluded address ranges",
       description:
-        'A read key of the project, or a console session. A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.',
+        'A read key of the project, a public dashboard’s grant of the project (its default zone), or a console session. A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.',
       auth: 'caller',
       params: ProjectParams,
       response: { status: 200, description: 'The settings.', schema: ProjectSettings },
       async handle({ auth, params }) {
-        // A key reads its own project's settings only; another project's is "not found".
-        if (
-          auth.caller.kind === 'read_key' &&
-          auth.caller.projectId.toLowerCase() !== params.project_id.toLowerCase()
-        )
+        // A key (or a public dashboard's grant) reads its own project's settings only; another
+        // project's is "not found".
+        const bound = boundProject(auth.caller);
+        if (bound !== undefined && bound.toLowerCase() !== params.project_id.toLowerCase())
           throw notFound('project');
         const project = await db(tables.projects).first('project_id').where('project_id', params.project_id);
         if (!project) throw notFound('project');
