@@ -4,6 +4,9 @@
  * the other project ever does. Given a known set of visits and events in a third project, the
  * Stats API's filters (`filters`) list exactly the matching events, bots included unless a filter
  * leaves them out, page by keyset, ride the keyset index, and a bad filter is a 400 naming it.
+ * Given that project's goals (an event goal, a page goal, a page pattern goal and one nobody
+ * reaches) in its settings, an `event:goal` filter lists exactly the events reaching the goals it
+ * names (`is_not`: the rest), as the Stats API counts its completions.
  */
 import { randomUUID } from 'node:crypto';
 import knex from 'knex';
@@ -20,7 +23,7 @@ import {
 import { startServer, type TestServer } from '../test-support/server';
 import { sessionCookie } from '../test-support/session';
 import { readerTables } from '@eventlens/read-model';
-import { EventsPage, eventsQuery, parseEventFilters } from './events';
+import { EventsPage, eventFilterQuery, eventsQuery, parseEventFilters } from './events';
 
 let tdb: TestDatabase;
 let server: TestServer;
@@ -367,7 +370,30 @@ beforeAll(async () => {
   for (const v of visits) await insertVisit(projectC, v, at(0));
   // Project B has a visit v2 from Google: C's v2 stays Direct.
   await insertVisit(t.projectB, { ...visits[1]!, source: 'Google' }, at(0));
+  // C's goals; B has a goal of the same name reached by other events (the goals are the caller's).
+  await tdb.owner.query(
+    `insert into admin.project_settings (project_id, time_zone, domains, goals, updated_at)
+     values ($1, 'UTC', '{}', $2::jsonb, now()), ($3, 'UTC', '{}', $4::jsonb, now())`,
+    [
+      projectC,
+      JSON.stringify(GOALS_C),
+      t.projectB,
+      JSON.stringify([{ name: 'Signed up', event_name: 'page_view' }]),
+    ],
+  );
 });
+
+/**
+ * C's goals: the event `signup` (event 5), the page /pricing (event 4's page view; event 5 happened
+ * on /pricing?plan=pro but is no page view), the pattern /blog/* (the page views 2, 6 and the bot's
+ * 7; event 3 is a click on /blog/a), and an event nobody sends.
+ */
+const GOALS_C = [
+  { name: 'Signed up', event_name: 'signup' },
+  { name: 'Saw pricing', page_path: '/pricing' },
+  { name: 'Read the blog', page_path: '/blog/*' },
+  { name: 'Purchased', event_name: 'checkout' },
+];
 
 const ids = (...n: number[]) => n.map((i) => known[i - 1]!.id);
 
@@ -488,12 +514,7 @@ describe('Stats API filters (filters=)', () => {
       'filters',
       /Too big/,
     ],
-    [
-      'a goal (the explorer does not read the project’s goals)',
-      '[["is","event:name",["a"]],["is","event:goal",["Signup"]]]',
-      'filters[1]',
-      /^event:goal is not available here .*name the goal's event with event:name/,
-    ],
+    ['a goal filter without values', '[["is","event:goal",[]]]', 'filters[0][2]', /must be 1 to 100 strings/],
     [
       'a regular expression PostgreSQL cannot compile',
       '[["matches","event:page",["("]]]',
@@ -516,13 +537,13 @@ describe('Stats API filters (filters=)', () => {
       JSON.stringify([
         ['is', 'visit:source', ['Google']],
         ['contains', 'event:page', ['/blog']],
+        ['is_not', 'event:goal', ['Signed up']],
       ]),
-      projectC,
     );
     const { sql, bindings } = eventsQuery(knex({ client: 'pg' }), readerTables(), {
       projectId: projectC,
       limit: 50,
-      filters: filters!,
+      filters: eventFilterQuery(projectC, filters!, GOALS_C),
     })
       .toSQL()
       .toNative();
@@ -541,5 +562,96 @@ describe('Stats API filters (filters=)', () => {
     } finally {
       client.release();
     }
+  });
+});
+
+describe('goal filters (event:goal, the project’s goals)', () => {
+  test.each([
+    ['an event goal: its events', [['is', 'event:goal', ['Signed up']]], ids(5)],
+    ['a page goal: the page views of that page only', [['is', 'event:goal', ['Saw pricing']]], ids(4)],
+    [
+      'a page pattern goal: the page views matching it, the bot’s too (the explorer lists bots)',
+      [['is', 'event:goal', ['Read the blog']]],
+      ids(7, 6, 2),
+    ],
+    [
+      'is_not a goal: every event reaching none of the named goals',
+      [['is_not', 'event:goal', ['Read the blog']]],
+      ids(8, 5, 4, 3, 1),
+    ],
+    ['is_not two goals', [['is_not', 'event:goal', ['Read the blog', 'Signed up']]], ids(8, 4, 3, 1)],
+    ['is two goals: either', [['is', 'event:goal', ['Signed up', 'Saw pricing']]], ids(5, 4)],
+    ['contains, on the goal names', [['contains', 'event:goal', ['blog']]], ids(7, 6, 2)],
+    ['case-insensitive names', [['is', 'event:goal', ['signed UP'], { case_sensitive: false }]], ids(5)],
+    ['a goal nobody reached: nothing', [['is', 'event:goal', ['Purchased']]], []],
+    ['a name no goal has: nothing (not a 400), as in the Stats API', [['is', 'event:goal', ['Nope']]], []],
+    [
+      'with a visit filter: both apply (the bot has no visit)',
+      [
+        ['is', 'event:goal', ['Read the blog']],
+        ['is', 'visit:source', ['Google']],
+      ],
+      ids(6, 2),
+    ],
+    [
+      'inside not and or',
+      [
+        [
+          'not',
+          [
+            'or',
+            [
+              ['is', 'event:goal', ['Read the blog']],
+              ['is', 'event:name', ['page_view']],
+            ],
+          ],
+        ],
+      ],
+      ids(8, 5, 3),
+    ],
+  ])('%s, paged by 2', async (_name, filters, expected) => {
+    expect(await walkC(filters)).toEqual(expected);
+  });
+
+  test('the goals are the project’s: another project’s goal of the same name counts nothing here', async () => {
+    // B's "Signed up" is every page view; C's is the signup event alone.
+    expect(await walkC([['is', 'event:goal', ['Signed up']]], '', 50)).toEqual(ids(5));
+  });
+
+  test('a project without settings has no goals: a goal filter matches nothing, is_not everything', async () => {
+    const filters = (f: unknown) => encodeURIComponent(JSON.stringify(f));
+    const is = await server.get(`/v1/events?filters=${filters([['is', 'event:goal', ['Signed up']]])}`, {
+      key: t.readKeyA,
+    });
+    expect(is.status).toBe(200);
+    expect(EventsPage.parse(await is.json()).items).toEqual([]);
+    const isNot = await server.get(
+      `/v1/events?limit=200&filters=${filters([['is_not', 'event:goal', ['Signed up']]])}`,
+      { key: t.readKeyA },
+    );
+    expect(EventsPage.parse(await isNot.json()).items).toHaveLength(200);
+  });
+
+  test('the events of a goal are those the Stats API counts as its completions, bots aside', async () => {
+    const res = await fetch(`${server.url}/api/v2/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${readKeyC}` },
+      body: JSON.stringify({
+        site_id: projectC,
+        metrics: ['events'],
+        dimensions: ['event:goal'],
+        date_range: [at(0).toISOString(), at(10).toISOString()],
+      }),
+    });
+    const answer = (await res.json()) as { results: Array<{ dimensions: string[]; metrics: number[] }> };
+    const completions = Object.fromEntries(answer.results.map((r) => [r.dimensions[0], r.metrics[0]]));
+    const human = new Set(known.filter((e) => !e.bot).map((e) => e.id));
+    const listed: Record<string, number> = {};
+    for (const goal of GOALS_C) {
+      const events = (await walkC([['is', 'event:goal', [goal.name]]], '', 50)).filter((id) => human.has(id));
+      if (events.length > 0) listed[goal.name] = events.length;
+    }
+    expect(listed).toEqual(completions);
+    expect(listed).toEqual({ 'Signed up': 1, 'Saw pricing': 1, 'Read the blog': 2 });
   });
 });

@@ -6,11 +6,14 @@
  *
  * Besides event name, user, session and time, the explorer takes the Stats API's filters
  * (`filters`: the JSON of `[["is", "visit:source", ["Google"]], …]`, docs/stats-api.md, Filters),
- * parsed by the Stats API's own request parser (stats/query.ts) and compiled to SQL by its own
- * compiler (`filterSql` of stats/plan.ts, side `events`), so a filter means the same rows here as
- * in every report. A `visit:*` filter reads the event's visit: `analytics.sessions` joined by
- * (project, session) — a primary-key lookup per row walked in keyset order, which keeps the order
- * served by the index.
+ * parsed by the Stats API's own filter parser (`parseFilters` of stats/query.ts) and compiled to SQL
+ * by its own compiler (`filterSql` of stats/plan.ts, side `events`), so a filter means the same rows
+ * here as in every report. A `visit:*` filter reads the event's visit: `analytics.sessions` joined
+ * by (project, session) — a primary-key lookup per row walked in keyset order, which keeps the
+ * order served by the index. An `event:goal` filter is of the project's goals, read from its
+ * settings (`projectDefaults` of stats/site.ts, as the Stats API reads them) only when a filter
+ * names one: the events that reach a goal so named, exactly those the Stats API counts as the
+ * goal's completions (bots aside: the explorer lists them).
  *
  * Bot traffic is listed like any other event (the explorer shows what was received); a filter on a
  * `visit:*` dimension keeps only events with a visit, and bot events make none (docs/DESIGN.md,
@@ -18,21 +21,23 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { EventsRow, ReaderTables } from '@eventlens/read-model';
+import type { EventsRow, ProjectGoalRow, ReaderTables } from '@eventlens/read-model';
 import { decodeCursor, encodeCursor, cursorTimestampSql } from '../http/cursor';
 import { invalidField, notFound, type ApiError } from '../http/errors';
 import { checkOpenRange, cursorParam, fromParam, iso, limitParam, textFilter, toParam } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
-import { Binder, filterSql } from '../stats/plan';
+import { Binder, filterSql, usesVisitDimension } from '../stats/plan';
 import {
   EVENT_DIMENSIONS,
-  parseQuery,
+  filterNames,
+  parseFilters,
   QueryError,
   StatsRequest,
   VISIT_DIMENSIONS,
   type Filter,
   type StatsQuery,
 } from '../stats/query';
+import { projectDefaults } from '../stats/site';
 import { JsonObject, NextCursor, Timestamp, Uuid, toIso } from './schemas';
 
 export const EventItem = z
@@ -61,7 +66,7 @@ export const MAX_FILTERS_PARAM = 8000;
 /** `filters`: the Stats API's filter language, as JSON text in one query parameter. */
 export const filtersParam = z.string().min(1).max(MAX_FILTERS_PARAM).optional().meta({
   description:
-    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit).',
+    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit).',
   example: '[["is","visit:source",["Google"]],["contains","event:page",["/blog"]]]',
 });
 
@@ -84,8 +89,7 @@ const DIMENSIONS = [...EVENT_DIMENSIONS, 'event:props:<key>', ...VISIT_DIMENSION
 
 /**
  * What to do about a refused filter, after what is wrong with it: the dimensions, the operators,
- * or the filters' shape; a message that already says what to do (the parser's for event:goal) is
- * left as it is.
+ * or the filters' shape; any other message is left as it is.
  */
 function fix(message: string): string {
   if (/dimension|filtered on/.test(message)) return `${message}; use one of ${DIMENSIONS}`;
@@ -97,11 +101,12 @@ function fix(message: string): string {
 }
 
 /**
- * The parsed `filters` parameter: the Stats API's filters (its parser, so they mean what they mean
- * in every report), with the query they belong to (the compiler reads its zone), or undefined when
- * absent or `[]`. A 400 naming the filter (`filters[1][1]`) and the fix otherwise.
+ * The `filters` parameter parsed by the Stats API's filter parser (so they mean what they mean in
+ * every report), or undefined when absent or `[]`; a 400 naming the filter (`filters[1][1]`) and the
+ * fix otherwise. Reads nothing: an `event:goal` filter needs the project's goals besides
+ * (`eventFilterQuery`).
  */
-export function parseEventFilters(text: string | undefined, projectId: string): StatsQuery | undefined {
+export function parseEventFilters(text: string | undefined): Filter[] | undefined {
   if (text === undefined) return undefined;
   let json: unknown;
   try {
@@ -117,17 +122,60 @@ export function parseEventFilters(text: string | undefined, projectId: string): 
   }
   if (!shape.data || shape.data.length === 0) return undefined;
   try {
-    // The Stats API's parser reads a whole request: these filters, over any range (unused here).
-    return parseQuery(
-      { site_id: projectId, metrics: ['events'], date_range: 'day', filters: shape.data },
-      projectId,
-      Date.now(),
-    );
+    return parseFilters(shape.data);
   } catch (error) {
     if (!(error instanceof QueryError)) throw error;
     const message = error.message.slice(error.field.length + 2);
     throw invalidField(bracketed(error.field), fix(message));
   }
+}
+
+/** Whether any of `filters` names `event:goal`, so that the project's goals must be read. */
+export const namesGoals = (filters: readonly Filter[]) => filters.some((f) => filterNames(f, 'event:goal'));
+
+/**
+ * Parsed filters as the query the Stats API's compiler reads (`filterSql`): the caller's project,
+ * its goals (which `event:goal` names) and the filters. Nothing else of a query (metrics, range,
+ * zone) reaches a filter's SQL: they are left empty.
+ */
+export function eventFilterQuery(
+  projectId: string,
+  filters: Filter[],
+  goals: readonly ProjectGoalRow[] = [],
+): StatsQuery {
+  return {
+    projectId,
+    goals,
+    metrics: [],
+    dimensions: [],
+    filters,
+    orderBy: [],
+    limit: 0,
+    offset: 0,
+    period: { kind: 'instants', from: '', to: '' },
+    timeZone: 'UTC',
+    include: { timeLabels: false, totalRows: false, comparison: null },
+  };
+}
+
+/**
+ * What both explorer routes make of `filters`: parsed first (a malformed filter is a 400 before
+ * anything is read), then, when one names `event:goal`, the project's goals from its settings
+ * (none without settings: a goal name then matches nothing, as in the Stats API). Undefined
+ * without filters.
+ */
+export async function resolveEventFilters(
+  db: Knex,
+  tables: ReaderTables,
+  text: string | undefined,
+  projectId: string,
+): Promise<StatsQuery | undefined> {
+  const filters = parseEventFilters(text);
+  if (!filters) return undefined;
+  const goals = namesGoals(filters)
+    ? (await projectDefaults(db, tables.projectSettings, projectId)).goals
+    : [];
+  return eventFilterQuery(projectId, filters, goals);
 }
 
 export const EventParams = z.strictObject({ event_id: Uuid.meta({ description: 'The event id.' }) });
@@ -182,18 +230,12 @@ export interface ListEventsInput {
   session_id?: string;
   from?: number;
   to?: number;
-  /** Stats API filters (parseEventFilters), all of which apply. */
+  /** Stats API filters (resolveEventFilters), all of which apply. */
   filters?: StatsQuery;
 }
 
 /** The explorer's filters (tenancy first), shared by the list and the CSV export (export.ts). */
 export type EventFilters = Omit<ListEventsInput, 'limit' | 'cursor'>;
-
-function readsVisit(filter: Filter): boolean {
-  if ('filters' in filter) return filter.filters.some(readsVisit);
-  if ('filter' in filter) return readsVisit(filter.filter);
-  return filter.dimension.startsWith('visit:');
-}
 
 /**
  * Adds the caller's project and the filters to a query over analytics.events aliased `e`
@@ -214,7 +256,7 @@ export function whereEventFilters<Q extends Knex.QueryBuilder>(
   if (input.to !== undefined) q.where('e.ts', '<', iso(input.to));
   const stats = input.filters;
   if (stats && stats.filters.length > 0) {
-    if (stats.filters.some(readsVisit)) {
+    if (usesVisitDimension(stats)) {
       q.leftJoin({ es: tables.sessions }, function on() {
         this.on('es.project_id', '=', 'e.project_id').andOn('es.session_id', '=', 'e.session_id');
       });
@@ -290,7 +332,7 @@ export function eventRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
         const problem = checkOpenRange(query.from, query.to);
         if (problem) throw invalidField('from', problem);
         const { filters, ...rest } = query;
-        const parsed = parseEventFilters(filters, auth.projectId);
+        const parsed = await resolveEventFilters(db, tables, filters, auth.projectId);
         return listEvents(db, tables, {
           ...rest,
           projectId: auth.projectId,

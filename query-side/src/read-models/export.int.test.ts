@@ -1,7 +1,7 @@
 /**
  * Given events in two projects (a few with every kind of awkward text, and 120 000 seeded server
  * side), when GET /v1/events.csv exports them, then the CSV is exactly RFC 4180 with the explorer's
- * filters (the Stats API's `filters` too) and tenancy, the whole export streams with a heap far smaller than the file, and a client
+ * filters (the Stats API's `filters` too, goals included) and tenancy, the whole export streams with a heap far smaller than the file, and a client
  * that goes away (or an export past its timeout) gives its connection back.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -96,6 +96,19 @@ beforeAll(async () => {
     [t.projectA, BIG_ROWS],
   );
   await tdb.owner.query('analyze analytics.events');
+  // A's goals: two event goals and a page pattern no page view of A reaches (ID1 has no URL).
+  await tdb.owner.query(
+    `insert into admin.project_settings (project_id, time_zone, domains, goals, updated_at)
+     values ($1, 'UTC', '{}', $2::jsonb, now())`,
+    [
+      t.projectA,
+      JSON.stringify([
+        { name: 'Signed up', event_name: 'sign,up' },
+        { name: 'Coffee', event_name: 'café ☕' },
+        { name: 'Any page', page_path: '/**' },
+      ]),
+    ],
+  );
   // Visits: A's s-1 came from Google; B's s-1 (the same session id) from Twitter.
   for (const [project, source] of [
     [t.projectA, 'Google'],
@@ -209,6 +222,12 @@ describe('filters and tenancy', () => {
       // B's visit of the same session id is B's: never joined to A's events.
       [[['is', 'visit:source', ['Twitter']]], []],
       [[['is', 'event:page', ['/']]], [ID3]],
+      // The project's goals, by name.
+      [[['is', 'event:goal', ['Signed up']]], [ID3]],
+      [[['is_not', 'event:goal', ['Signed up']]], [ID2, ID1]],
+      [[['is', 'event:goal', ['Coffee', 'Signed up']]], [ID3, ID2]],
+      [[['is', 'event:goal', ['Any page']]], []],
+      [[['is_not', 'event:goal', ['Any page']]], [ID3, ID2, ID1]],
       [
         [
           [

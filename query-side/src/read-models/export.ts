@@ -33,8 +33,8 @@ import { defineRoute, type AnyRoute } from '../http/route';
 import {
   filtersParam,
   NEWEST_FIRST,
-  parseEventFilters,
   regexError,
+  resolveEventFilters,
   whereEventFilters,
   type EventFilters,
 } from './events';
@@ -205,7 +205,7 @@ export function exportRoutes(db: Knex, tables: ReaderTables, options: ExportOpti
         const problem = checkOpenRange(query.from, query.to);
         if (problem) throw invalidField('from', problem);
         const { raw, filters, ...rest } = query;
-        const parsed = parseEventFilters(filters, auth.projectId);
+        const parsed = await resolveEventFilters(db, tables, filters, auth.projectId);
         const input: EventFilters = {
           ...rest,
           projectId: auth.projectId,

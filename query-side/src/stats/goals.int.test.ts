@@ -9,8 +9,8 @@
  *   it names; a name no goal has matches nothing; `is_not` keeps the rest;
  * - with a `visit:source` breakdown, `group_conversion_rate` divides by each source's visitors;
  * - a comparison with the previous period gives conversion_rate's change in points;
- * - bots and other projects count nowhere; conversion rates without a goal are a 400, and so is an
- *   `event:goal` filter where the project's goals are not read (the explorer).
+ * - bots and other projects count nowhere; conversion rates without a goal are a 400;
+ * - the explorer reads the same goals: its `event:goal` filter lists the events reaching the goal.
  */
 import type { ProjectGoalRow } from '@eventlens/read-model';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -330,13 +330,25 @@ describe('refusals', () => {
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/^metrics\.1: conversion_rate needs an event:goal filter or dimension/);
   });
+});
 
-  test('the explorer, which does not read the goals, answers an event:goal filter with a 400 naming it', async () => {
-    const filters = encodeURIComponent(JSON.stringify([['is', 'event:goal', ['Signup']]]));
-    const res = await server.get(`/v1/events?project_id=${t.projectA}&filters=${filters}`, {
+describe('the explorer', () => {
+  test('reads the project’s goals: an event:goal filter lists the page views reaching the goal', async () => {
+    const filters = encodeURIComponent(JSON.stringify([['is', 'event:goal', ['Pricing']]]));
+    const range = 'from=2024-02-01T00:00:00Z&to=2024-02-02T00:00:00Z';
+    const res = await server.get(`/v1/events?project_id=${t.projectA}&${range}&filters=${filters}`, {
       key: t.readKeyA,
     });
-    expect(res.status).toBe(400);
-    expect(JSON.stringify(await res.json())).toContain('event:goal is not available here');
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as {
+      items: Array<{ event_name: string; url: string; context: Record<string, unknown> }>;
+    };
+    // The two the Stats API counts (s1's /pricing, s5's /pricing?plan=pro) and the crawler's, which
+    // the explorer lists as it lists every bot event.
+    expect(items.map((e) => [e.event_name, e.url, e.context.bot ?? null])).toEqual([
+      ['page_view', 'https://site.test/pricing', 'crawler'],
+      ['page_view', 'https://site.test/pricing?plan=pro', null],
+      ['page_view', 'https://site.test/pricing', null],
+    ]);
   });
 });

@@ -278,7 +278,11 @@ export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, 
   return negated ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
 }
 
-function usesVisitDimension(q: StatsQuery): boolean {
+/**
+ * Whether `q` reads a `visit:*` dimension (as a dimension, or anywhere in a filter's tree), so that
+ * its events need their visit joined as `es`. The explorer asks it of its filters too.
+ */
+export function usesVisitDimension(q: Pick<StatsQuery, 'dimensions' | 'filters'>): boolean {
   const inFilter = (f: Filter): boolean =>
     'filters' in f
       ? f.filters.some(inFilter)

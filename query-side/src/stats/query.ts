@@ -302,6 +302,17 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
   return { op: op as FilterOperator, dimension, values: values as string[], caseSensitive };
 }
 
+/**
+ * A request's `filters` (the JSON of `[operator, dimension, [values…]]`, `["and"|"or", […]]`,
+ * `["not", filter]`) as the compiler takes them (plan.ts, `filterSql`), or a `QueryError` naming the
+ * one at fault by its path from `field` (`filters.1.1`). Names are checked against what EventLens
+ * implements; `event:goal` is accepted here, and means something only to a caller that has the
+ * project's goals (parseQuery's `goals`).
+ */
+export function parseFilters(raw: readonly unknown[], field = 'filters'): Filter[] {
+  return raw.map((f, i) => parseFilter(f, `${field}.${i}`, 0));
+}
+
 /** Whether `filter` names `dimension` anywhere in its tree. */
 export function filterNames(filter: Filter, dimension: PropertyDimension): boolean {
   if ('filters' in filter) return filter.filters.some((f) => filterNames(f, dimension));
@@ -350,7 +361,7 @@ export function parseQuery(
   if (dimensions.filter((d) => d.startsWith('time:')).length > 1)
     throw new QueryError('dimensions', 'at most one time dimension');
 
-  const filters = (body.filters ?? []).map((f, i) => parseFilter(f, `filters.${i}`, 0));
+  const filters = parseFilters(body.filters ?? []);
 
   // As Plausible: a conversion rate is of a goal, named by a dimension or a filter.
   const goalNamed = dimensions.includes('event:goal') || filters.some((f) => filterNames(f, 'event:goal'));
