@@ -1,7 +1,8 @@
 /**
  * Routes: every screen is lazy-loaded from its module. The guard sends anyone without a session to
  * the login page with a `redirect` back; the project being looked at is part of every URL under
- * /p/:projectId, so a copied link opens the same project.
+ * /p/:projectId, so a copied link opens the same project. A public dashboard (/share/:token) is
+ * outside the shell and the guard: it needs no session and shows nothing else of the console.
  */
 import type { Pinia } from 'pinia';
 import {
@@ -21,6 +22,7 @@ import { pipelineRoutes } from '@/modules/pipeline/routes';
 import { projectsRoutes } from '@/modules/projects/routes';
 import { sessionsRoutes } from '@/modules/sessions/routes';
 import { settingsRoutes } from '@/modules/settings/routes';
+import { shareRoutes } from '@/modules/share/routes';
 import { setupRoutes } from '@/modules/setup/routes';
 import { useProjectSettingsStore } from '@/stores/projectSettings';
 import { useProjectsStore } from '@/stores/projects';
@@ -46,6 +48,7 @@ export function safeRedirect(value: unknown): string | undefined {
 export function consoleRoutes(): RouteRecordRaw[] {
   return [
     ...authRoutes,
+    ...shareRoutes,
     {
       path: '/',
       component: () => import('@/modules/shell/AppShell.vue'),

@@ -12,6 +12,7 @@ import type {
   ConsoleSession,
   Contracts,
   CreatedProject,
+  CreatedPublicLink,
   DlqRecord,
   EventFilters,
   EventItem,
@@ -28,6 +29,7 @@ import type {
   Pipeline,
   ReplayRequested,
   Project,
+  PublicLink,
   ReadSettings,
   SessionDetail,
   SessionItem,
@@ -153,11 +155,38 @@ export function createApi(http: HttpClient) {
         }),
     },
 
+    /**
+     * A project's public dashboard links (read-only, revocable; modules/share): listed by the query
+     * side (never their tokens), created and revoked on the command side. A new link's token is
+     * shown once, in the answer that creates it.
+     */
+    publicLinks: {
+      list: (projectId: string) =>
+        http.request<{ items: PublicLink[] }>({
+          method: 'GET',
+          path: `${QUERY}/v1/projects/${enc(projectId)}/public-links`,
+          action: 'Loading the public dashboard links',
+        }),
+      create: (projectId: string, password?: string) =>
+        http.request<CreatedPublicLink>({
+          method: 'POST',
+          path: `${COMMAND}/v1/admin/projects/${enc(projectId)}/public-links`,
+          body: password ? { password } : {},
+          action: 'Creating the public dashboard link',
+        }),
+      revoke: (projectId: string, linkId: string) =>
+        http.request<void>({
+          method: 'DELETE',
+          path: `${COMMAND}/v1/admin/projects/${enc(projectId)}/public-links/${enc(linkId)}`,
+          action: 'Revoking the public dashboard link',
+        }),
+    },
+
     stats: {
       /**
        * The Stats API (POST /api/v2/query, docs/stats-api.md): metrics over a range, grouped and
-       * bucketed in `body.timezone`, exact from the raw rows. The console session authorises it; a
-       * refused query is a 400 naming the field.
+       * bucketed in `body.timezone`, exact from the raw rows. The console session authorises it (on
+       * a public dashboard, its grant: modules/share); a refused query is a 400 naming the field.
        */
       query: (body: StatsQuery, signal?: AbortSignal, action = 'Querying the statistics') =>
         http.request<StatsResult>({

@@ -227,6 +227,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description PostgreSQL cannot answer right now (Retry-After). */
         503: {
           headers: {
@@ -277,6 +286,181 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description PostgreSQL cannot answer right now (Retry-After). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/share/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Exchange a public dashboard link for a grant
+     * @description The token of a link made with the command side's POST /v1/admin/projects/{project_id}/public-links, and its password when it has one, for a grant of an hour: send it as `Authorization: Share <grant>` to POST /api/v2/query, POST /api/v2/funnel and GET /v1/projects/{project_id}/settings of that project, and to nothing else (403). A request that already carries a valid grant of the link renews it without the password. A link without a password needs none. 401 names `password` when one is needed or wrong; wrong passwords are throttled per address and per link and address (429 with Retry-After), and slowed per link.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ShareSessionRequest'];
+        };
+      };
+      responses: {
+        /** @description A grant for the link’s dashboard. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ShareSession'];
+          };
+        };
+        /** @description A parameter is invalid; `error.fields` names it. Unknown query parameters are refused too. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The link has a password and none was sent, or a wrong one: `error.fields` names `password`. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No link has this token, or it was revoked; the message says which. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong passwords from this address (Retry-After). */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/projects/{project_id}/public-links': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A project's public dashboard links (never their tokens, hashes or passwords)
+     * @description Console sessions only; newest first, revoked links included. Created and revoked with the command side's POST and DELETE /v1/admin/projects/{project_id}/public-links.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The project id. */
+          project_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The links. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['PublicLinks'];
+          };
+        };
+        /** @description A parameter is invalid; `error.fields` names it. Unknown query parameters are refused too. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No credentials, an unknown or revoked read key, or an expired session. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or it belongs to a project this caller cannot read. */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -341,6 +525,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description PostgreSQL cannot answer right now (Retry-After). */
         503: {
           headers: {
@@ -369,7 +562,7 @@ export interface paths {
     };
     /**
      * A project's settings: its default time zone, declared domains, goals and excluded address ranges
-     * @description A read key of the project, or a console session. A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.
+     * @description A read key of the project, a public dashboard’s grant of the project (its default zone), or a console session. A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.
      */
     get: {
       parameters: {
@@ -488,6 +681,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description Not found, or it belongs to a project this caller cannot read. */
         404: {
           headers: {
@@ -544,7 +746,7 @@ export interface paths {
           from?: string;
           /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
           to?: string;
-          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
+          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
           filters?: string;
           /** @description Console sessions: the project to read (or send the X-EventLens-Project header). Read keys: may be omitted; another project than the key’s answers 404. */
           project_id?: string;
@@ -578,6 +780,15 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -666,6 +877,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description Not found, or it belongs to a project this caller cannot read. */
         404: {
           headers: {
@@ -718,7 +938,7 @@ export interface paths {
           from?: string;
           /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
           to?: string;
-          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
+          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
           filters?: string;
           /** @description true or 1: cells exactly as stored. By default a text cell that starts with = + - @, a tab or a carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula. */
           raw?: '0' | '1' | 'true' | 'false';
@@ -754,6 +974,15 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -839,6 +1068,15 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -939,6 +1177,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description Not found, or it belongs to a project this caller cannot read. */
         404: {
           headers: {
@@ -1016,6 +1263,15 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -1107,6 +1363,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description Not found, or it belongs to a project this caller cannot read. */
         404: {
           headers: {
@@ -1185,6 +1450,15 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -1283,6 +1557,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description Not found, or it belongs to a project this caller cannot read. */
         404: {
           headers: {
@@ -1371,6 +1654,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description Not found, or it belongs to a project this caller cannot read. */
         404: {
           headers: {
@@ -1442,6 +1734,15 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -1527,6 +1828,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
         /** @description Not found, or it belongs to a project this caller cannot read. */
         404: {
           headers: {
@@ -1586,6 +1896,15 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -1828,6 +2147,49 @@ export interface components {
       user_agent: string | null;
       /** @description The session of this request. */
       current: boolean;
+    };
+    ShareSession: {
+      /** @description Send it as `Authorization: Share <grant>` to the dashboard's routes until it expires. */
+      grant: string;
+      /**
+       * Format: uuid
+       * @description The project whose dashboard the link shows.
+       */
+      project_id: string;
+      /** Format: uuid */
+      link_id: string;
+      /**
+       * Format: date-time
+       * @description When the grant stops being accepted (an hour from now).
+       */
+      expires_at: string;
+    };
+    ShareSessionRequest: {
+      token: string;
+      /** @description The link’s password, when it has one. */
+      password?: string;
+    };
+    PublicLinks: {
+      items: components['schemas']['PublicLink'][];
+    };
+    PublicLink: {
+      /** Format: uuid */
+      link_id: string;
+      /** @description The first characters of its token, to recognise it. */
+      token_prefix: string;
+      has_password: boolean;
+      /**
+       * Format: date-time
+       * @description ISO 8601, UTC, millisecond precision.
+       */
+      created_at: string;
+      /** @description The console user who created it; null: the admin token. */
+      created_by: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601, UTC, millisecond precision.
+       */
+      revoked_at: string | null;
     };
     Projects: {
       items: components['schemas']['Project'][];

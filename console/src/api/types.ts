@@ -45,6 +45,10 @@ export type StatsRow = StatsResult['results'][number];
 export type FunnelQuery = Query['FunnelQuery'];
 export type FunnelStep = FunnelQuery['steps'][number];
 export type FunnelResult = Query['FunnelResult'];
+/** A project's public dashboard link as listed (GET /v1/projects/{project_id}/public-links): no token. */
+export type PublicLink = Query['PublicLink'];
+/** POST /v1/share/session: a link's token (and password) exchanged for an hour's grant. */
+export type ShareSession = Query['ShareSession'];
 
 /** A page of a cursor-paginated list (events, sessions, dead-lettered records). */
 export interface Page<T> {
@@ -81,6 +85,8 @@ export type CreatedProject = Command['CreatedProject'];
 /** The answer to issuing a key: the only time the key itself is shown. */
 export type IssuedKey = Command['IssuedKey'];
 export type ReplayRequested = Command['ReplayRequested'];
+/** The answer to creating a public dashboard link: the only time its token (and path) is shown. */
+export type CreatedPublicLink = Command['CreatedPublicLink'];
 
 /** PUT /v1/admin/projects/{project_id}/settings: the whole settings (a field left out is not kept). */
 export type SettingsBody =
