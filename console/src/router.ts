@@ -16,6 +16,7 @@ import { accountRoutes } from '@/modules/account/routes';
 import { authRoutes } from '@/modules/auth/routes';
 import { explorerRoutes } from '@/modules/explorer/routes';
 import { funnelsRoutes } from '@/modules/funnels/routes';
+import { goalsRoutes } from '@/modules/goals/routes';
 import { keysRoutes } from '@/modules/keys/routes';
 import { overviewRoutes } from '@/modules/overview/routes';
 import { pipelineRoutes } from '@/modules/pipeline/routes';
@@ -67,6 +68,7 @@ export function consoleRoutes(): RouteRecordRaw[] {
             { path: '', redirect: (to) => ({ name: 'overview', params: to.params }) },
             ...overviewRoutes,
             ...explorerRoutes,
+            ...goalsRoutes,
             ...funnelsRoutes,
             ...sessionsRoutes,
             ...setupRoutes,

@@ -563,6 +563,11 @@ describe('the console in Chromium, against the running stack', () => {
           ready: '[data-testid="projections"] tbody tr',
         },
         { name: 'settings', path: `/p/${stack.projectId}/settings`, ready: '#settings-time-zone' },
+        {
+          name: 'goals',
+          path: `/p/${stack.projectId}/goals`,
+          ready: '[data-testid="goals-table"], [data-testid="no-goals"]',
+        },
         { name: 'projects', path: '/projects', ready: 'tbody tr' },
         {
           name: 'account',
@@ -586,7 +591,7 @@ describe('the console in Chromium, against the running stack', () => {
           await p.goto(server.url + screen.path);
           await p.locator(screen.ready).first().waitFor({ timeout: 20_000 });
           expect(await layoutProblems(p), `${screen.name} at ${width}px`).toEqual([]);
-          if (screen.path.startsWith('/p/')) expect(await p.locator('nav.nav a').count()).toBe(8);
+          if (screen.path.startsWith('/p/')) expect(await p.locator('nav.nav a').count()).toBe(9);
           // The account link (an avatar on phones) and Log out stay reachable.
           for (const control of [p.locator('.user-email'), p.getByRole('button', { name: 'Log out' })]) {
             expect(await control.isVisible()).toBe(true);

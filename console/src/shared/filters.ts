@@ -30,6 +30,8 @@ export const DIMENSION_LABELS: Record<string, string> = {
   'event:page': 'Page',
   'event:name': 'Event',
   'event:hostname': 'Host',
+  // The project's goals by name (docs/stats-api.md, Goals); the explorer reads them too.
+  'event:goal': 'Goal',
   'visit:entry_page': 'Entry page',
   'visit:exit_page': 'Exit page',
   'visit:source': 'Source',

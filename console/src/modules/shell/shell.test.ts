@@ -28,6 +28,7 @@ describe('shell', () => {
     expect(links.map((a) => a.text())).toEqual([
       'Overview',
       'Events',
+      'Goals',
       'Funnels',
       'Sessions',
       'Setup',
