@@ -7,25 +7,15 @@
  * screen does not edit (goals) kept.
  *
  * The explorer's report filters (`filters` on GET /v1/events) and the settings' goals need this
- * work tree's services, so they run here beside the stack (its Kafka, registry and PostgreSQL) on
- * topics and schemas of their own, as known-visits.browser.test.ts runs them: the command side and
- * the query side in this process, the projections' workers too, the console's server in front.
+ * work tree's services, so they run beside the stack (browser/private-stack.ts), the console's
+ * server in front.
  *
  * One scenario in order. A missing stack or Chromium fails every step with one line.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  ADMIN_TOKEN,
-  SESSION_SECRET,
-  startCommandSide,
-  testConfig,
-  testStack,
-  type RunningCommandSide,
-} from '@eventlens/command-side/test-support';
-import { createTestEnv, startInProcess, type InProcess, type TestEnv } from '@eventlens/projections/testing';
-import { startServer, type TestServer } from '@eventlens/query-side/test-support';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startPrivateStack, type PrivateStack } from './browser/private-stack';
 import {
   eventually,
   launchChromium,
@@ -34,42 +24,17 @@ import {
   screenshot,
   startConsole,
   type ConsoleServer,
-  type Stack,
 } from './browser/support';
 
 const run = `dd-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 
-let env: TestEnv;
-let workers: InProcess;
-let commandSide: RunningCommandSide;
-let querySide: TestServer;
-let stack: Stack;
-let project: { id: string; writeKey: string; readKey: string };
+let services: PrivateStack;
 let server: ConsoleServer;
 let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
-
-/** An admin API call on the private command side, with its admin token. */
-async function admin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${commandSide.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
-/** A GET of the private query API with the project's read key. */
-async function get<T>(route: string): Promise<T> {
-  const res = await querySide.get(route, { key: project.readKey });
-  if (!res.ok) throw new Error(`GET ${route}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 /**
  * The known set, on a past morning (UTC): visit a from Google views / and /pricing and clicks on
@@ -129,37 +94,9 @@ let setupError: Error | undefined;
 
 beforeAll(async () => {
   try {
-    env = await createTestEnv();
-    workers = await startInProcess(env);
-    commandSide = await startCommandSide(
-      testConfig(
-        await testStack(),
-        { events: env.topology.projections.analytics.source, admin: env.topology.projections.admin.source },
-        { http: { port: 0, host: '127.0.0.1', trustProxy: ['loopback'] } },
-      ),
-    );
-    querySide = await startServer(env.readerUrl, {
-      schemaPrefix: env.config.schemaPrefix,
-      sessionSecret: SESSION_SECRET,
-    });
-    const created = await admin('POST', '/v1/admin/projects', { name: `drill-down ${run}` });
-    const id = created.project_id as string;
-    const write = await admin('POST', `/v1/admin/projects/${id}/keys`, { kind: 'write', name: 'drill' });
-    const read = await admin('POST', `/v1/admin/projects/${id}/keys`, { kind: 'read', name: 'drill' });
-    project = { id, writeKey: write.key as string, readKey: read.key as string };
-    const user = { email: `${run}@drill-down.test`, password: randomBytes(12).toString('hex') };
-    await admin('POST', '/v1/admin/users', user);
-    stack = {
-      ingestUrl: commandSide.url,
-      queryUrl: querySide.url,
-      kafkaBrokers: env.config.kafkaBrokers.join(','),
-      projectId: id,
-      apiKey: project.writeKey,
-      adminEmail: user.email,
-      adminPassword: user.password,
-    };
+    services = await startPrivateStack(`drill-down ${run}`);
     browser = await launchChromium();
-    server = await startConsole(stack);
+    server = await startConsole(services.stack);
     ctx = await newContext(browser);
     page = await ctx.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
@@ -171,10 +108,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  await querySide?.close();
-  await commandSide?.stop();
-  await workers?.stop();
-  await env?.cleanup();
+  await services?.stop();
 });
 
 function step(name: string, body: () => Promise<void>, timeout?: number): void {
@@ -197,39 +131,17 @@ const listed = () =>
 describe('drill-down into the explorer, and the settings screen, on this work tree’s services', () => {
   step('the known set reaches the read models, and the user logs in', async () => {
     sent = knownSet();
-    // The command side learns of the new key from the admin log: a 401 until then appends nothing.
-    await eventually('the ingestion API to accept the new write key', async () => {
-      const res = await fetch(`${commandSide.url}/v1/batch`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${project.writeKey}`,
-          // An ordinary browser's: ingestion leaves bots (a client without one) out of the reports.
-          'user-agent': CHROME,
-        },
-        body: JSON.stringify({ events: sent }),
-      });
-      if (res.status === 202) return true;
-      if (res.status !== 401) throw new Error(`HTTP ${res.status} ${await res.text()}`);
-      return undefined;
-    });
-    const ids = new Set(sent.map((e) => e.event_id));
-    await eventually(
-      `the ${ids.size} events in the query API`,
-      async () => {
-        const items = (await get<{ items: Array<{ event_id: string }> }>('/v1/events?limit=200')).items;
-        return items.filter((e) => ids.has(e.event_id)).length === ids.size ? true : undefined;
-      },
-      60_000,
-    );
-    await page.goto(`${server.url}/p/${project.id}/overview`);
-    await logIn(page, stack);
+    // An ordinary browser's User-Agent: ingestion leaves bots (a client without one) out of the reports.
+    await services.untilAccepted(() => services.sendBatch(sent, { 'user-agent': CHROME }));
+    await services.untilListed(new Set(sent.map((e) => e.event_id)));
+    await page.goto(`${server.url}/p/${services.project.id}/overview`);
+    await logIn(page, services.stack);
   });
 
   step(
     'a panel’s row opens the explorer on exactly its events, with the range and the dashboard’s filters as chips',
     async () => {
-      await page.goto(`${server.url}/p/${project.id}/overview?range=custom&from=${FROM}&to=${TO}`);
+      await page.goto(`${server.url}/p/${services.project.id}/overview?range=custom&from=${FROM}&to=${TO}`);
       // The dashboard narrowed to /pricing first: a click on its row in the Pages panel.
       const pages = page.getByRole('region', { name: 'Pages', exact: true });
       await pages.getByTestId('panel-row').filter({ hasText: '/pricing' }).click();
@@ -282,7 +194,7 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
   );
 
   step('a KPI and a top page open their events: the page views of the range, of that page', async () => {
-    await page.goto(`${server.url}/p/${project.id}/overview?range=custom&from=${FROM}&to=${TO}`);
+    await page.goto(`${server.url}/p/${services.project.id}/overview?range=custom&from=${FROM}&to=${TO}`);
     const pageViews = page.locator('[data-kpi="pageviews"]');
     await expect.poll(() => pageViews.locator('.kpi-value').textContent()).toBe('5');
     await pageViews.getByTestId('kpi-explore').click();
@@ -307,7 +219,7 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
     async () => {
       // Goals set elsewhere (the admin API): the screen must send them back.
       const goals = [{ name: 'Clicked the CTA', event_name: 'cta_click' }];
-      await admin('PUT', `/v1/admin/projects/${project.id}/settings`, {
+      await services.admin('PUT', `/v1/admin/projects/${services.project.id}/settings`, {
         time_zone: 'UTC',
         domains: [],
         goals,
@@ -319,7 +231,7 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
       });
 
       await eventually('the goal on the settings screen', async () => {
-        await page.goto(`${server.url}/p/${project.id}/settings`);
+        await page.goto(`${server.url}/p/${services.project.id}/settings`);
         await page.getByLabel('Default time zone').waitFor();
         return (await page.getByTestId('goal-row').count()) === 1 ? true : undefined;
       });
@@ -343,8 +255,8 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
 
       // Read back from the query side: the zone, the domain, and the goals the screen sent back.
       await eventually('the saved settings on the query side', async () => {
-        const settings = await get<{ time_zone: string; domains: string[]; goals: unknown[] }>(
-          `/v1/projects/${project.id}/settings`,
+        const settings = await services.get<{ time_zone: string; domains: string[]; goals: unknown[] }>(
+          `/v1/projects/${services.project.id}/settings`,
         );
         return settings.time_zone === 'Asia/Kolkata' ? settings : undefined;
       }).then((settings) => {
@@ -353,7 +265,7 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
       });
       // A new tab reads it from the query side as well; a viewer's own pick still wins, until "Project zone".
       const other = await ctx.newPage();
-      await other.goto(`${server.url}/p/${project.id}/overview?range=24h`);
+      await other.goto(`${server.url}/p/${services.project.id}/overview?range=24h`);
       await expect.poll(() => other.getByLabel('Time zone').inputValue()).toBe('Asia/Kolkata');
       await other.getByLabel('Time zone').fill('Europe/Berlin');
       await expect.poll(() => other.getByText('Buckets are hours in Europe/Berlin.').count()).toBe(1);

@@ -6,27 +6,15 @@
  * /api/v2/funnel, with the project's read key) and in the console in Chromium (the Overview's KPI
  * row, chart and panels in the chosen zone and a custom range, and the Funnels screen).
  *
- * The services are this work tree's, started here beside the running stack (its Kafka, registry and
- * PostgreSQL) on topics and schemas of their own, as e2e's project-settings test runs them: the
- * command side and the query side in this process, the projections' workers too, and the console's
- * server in front of them. So the test reads what the code does now (goals in the project settings
- * need a command side, an admin projection and a query side that know them), not what the stack's
- * long-running services were started with.
+ * The services are this work tree's, started beside the running stack (browser/private-stack.ts),
+ * with the console's server in front of them. So the test reads what the code does now (goals in
+ * the project settings need a command side, an admin projection and a query side that know them),
+ * not what the stack's long-running services were started with.
  *
  * One scenario in order: the set is sent first, then read back. `KNOWN_VISITS_SUNDAY=2026-03-08`
  * runs it around another clock change than the latest one (see the fixture).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  ADMIN_TOKEN,
-  SESSION_SECRET,
-  startCommandSide,
-  testConfig,
-  testStack,
-  type RunningCommandSide,
-} from '@eventlens/command-side/test-support';
-import { createTestEnv, startInProcess, type InProcess, type TestEnv } from '@eventlens/projections/testing';
-import { startServer, type TestServer } from '@eventlens/query-side/test-support';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -41,6 +29,7 @@ import {
   type KnownEvent,
   type Row,
 } from './browser/known-visits';
+import { startPrivateStack, type PrivateStack } from './browser/private-stack';
 import {
   eventually,
   launchChromium,
@@ -49,23 +38,16 @@ import {
   screenshot,
   startConsole,
   type ConsoleServer,
-  type Stack,
 } from './browser/support';
 
 const NEW_YORK = 'America/New_York';
 const KOLKATA = 'Asia/Kolkata';
 const run = `kv-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
-let env: TestEnv;
-let workers: InProcess;
-let commandSide: RunningCommandSide;
-let querySide: TestServer;
-/** The private services as the console and logIn() take them, with the console user. */
-let stack: Stack;
+let services: PrivateStack;
 let anchor: Anchor;
 let answers: Answers;
 let events: KnownEvent[];
-let project: { id: string; writeKey: string; readKey: string };
 let server: ConsoleServer;
 let browser: Browser;
 let ctx: BrowserContext;
@@ -74,59 +56,15 @@ let page: Page;
 /** New York's (and India's) local date `n` days after the Sunday of the clock change. */
 const day = (n: number) => addDays(anchor.sunday, n);
 
-/** An admin API call on the private command side, with its admin token. */
-async function admin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${commandSide.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
-/** One event through POST /v1/events, from the visitor's browser and address (loopback is a trusted proxy). */
-function send(event: KnownEvent): Promise<Response> {
-  return fetch(`${commandSide.url}/v1/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': event.visitor.userAgent,
-      'x-forwarded-for': event.visitor.address,
-    },
-    body: JSON.stringify({ api_key: project.writeKey, ...event.body }),
-  });
-}
-
 interface StatsAnswer {
   results: Array<{ dimensions: string[]; metrics: number[] }>;
   meta: { time_labels?: string[] };
   query: { metrics: string[]; dimensions: string[]; timezone: string };
 }
 
-async function post<T>(route: string, body: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${querySide.url}${route}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${project.readKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ site_id: project.id, ...body }),
-  });
-  const text = await res.text();
-  if (res.status !== 200)
-    throw new Error(`POST ${route} ${JSON.stringify(body)}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
-/** A GET of the query API with the read key. */
-async function get<T>(route: string): Promise<T> {
-  const res = await querySide.get(route, { key: project.readKey });
-  if (!res.ok) throw new Error(`GET ${route}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 /** The answer's rows by name: `visit:source` is `source`, `time:day` is `day`, metrics as named. */
 async function query(body: Record<string, unknown>): Promise<{ rows: Row[]; answer: StatsAnswer }> {
-  const answer = await post<StatsAnswer>('/api/v2/query', body);
+  const answer = await services.post<StatsAnswer>('/api/v2/query', body);
   const dims = answer.query.dimensions.map((d) => d.slice(d.indexOf(':') + 1));
   const rows = answer.results.map((r) => {
     const row: Row = {};
@@ -157,44 +95,9 @@ beforeAll(async () => {
     answers = answersFor(anchor);
     console.log(`known visits around New York's clock change of ${anchor.sunday} (${anchor.kind})`);
 
-    env = await createTestEnv();
-    workers = await startInProcess(env);
-    commandSide = await startCommandSide(
-      testConfig(
-        await testStack(),
-        { events: env.topology.projections.analytics.source, admin: env.topology.projections.admin.source },
-        // As the stack's: the loopback hop is a trusted proxy, so X-Forwarded-For names each
-        // visitor's address (its country), and the console's proxy names the browser's.
-        { http: { port: 0, host: '127.0.0.1', trustProxy: ['loopback'] } },
-      ),
-    );
-    querySide = await startServer(env.readerUrl, {
-      schemaPrefix: env.config.schemaPrefix,
-      sessionSecret: SESSION_SECRET,
-    });
-
-    const created = await admin('POST', '/v1/admin/projects', { name: `known visits ${run}` });
-    const id = created.project_id as string;
-    const write = await admin('POST', `/v1/admin/projects/${id}/keys`, {
-      kind: 'write',
-      name: 'known visits',
-    });
-    const read = await admin('POST', `/v1/admin/projects/${id}/keys`, { kind: 'read', name: 'known visits' });
-    project = { id, writeKey: write.key as string, readKey: read.key as string };
-    const user = { email: `${run}@known-visits.test`, password: randomBytes(12).toString('hex') };
-    await admin('POST', '/v1/admin/users', user);
-    stack = {
-      ingestUrl: commandSide.url,
-      queryUrl: querySide.url,
-      kafkaBrokers: env.config.kafkaBrokers.join(','),
-      projectId: id,
-      apiKey: project.writeKey,
-      adminEmail: user.email,
-      adminPassword: user.password,
-    };
-
+    services = await startPrivateStack(`known visits ${run}`);
     browser = await launchChromium();
-    server = await startConsole(stack);
+    server = await startConsole(services.stack);
     ctx = await newContext(browser);
     page = await ctx.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
@@ -206,10 +109,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  await querySide?.close();
-  await commandSide?.stop();
-  await workers?.stop();
-  await env?.cleanup();
+  await services?.stop();
 });
 
 function step(name: string, body: () => Promise<void>, timeout?: number): void {
@@ -226,40 +126,20 @@ function step(name: string, body: () => Promise<void>, timeout?: number): void {
 describe('a known set of visits gets exactly its answers, from the Stats API and in the console', () => {
   step('a fresh project with its zone and goals is fed the set through the ingestion API', async () => {
     // The project's own zone (the Stats API's default when a query names none) and its goals.
-    await admin('PUT', `/v1/admin/projects/${project.id}/settings`, {
+    await services.admin('PUT', `/v1/admin/projects/${services.project.id}/settings`, {
       time_zone: NEW_YORK,
       domains: [],
       goals: GOALS,
     });
 
     events = knownEvents(anchor, run, randomUUID);
-    // The command side learns of the new key from the admin log: a 401 until then appends nothing.
-    await eventually('the ingestion API to accept the new write key', async () => {
-      const res = await send(events[0]!);
-      if (res.status === 202) return true;
-      if (res.status !== 401) throw new Error(`HTTP ${res.status} ${await res.text()}`);
-      return undefined;
-    });
-    for (const event of events.slice(1)) {
-      const res = await send(event);
-      expect(res.status, `${JSON.stringify(event.body)}: ${await res.text()}`).toBe(202);
-    }
-
-    // Every event sent (the bot's too: the explorer lists bot traffic) is in the read models, whose
-    // visits the analytics projection writes in the same transaction as the events; and the
-    // settings are the query side's.
-    const sent = new Set(events.map((e) => e.body.event_id as string));
-    await eventually(
-      `the ${sent.size} events sent in the query API`,
-      async () => {
-        const listed = (await get<{ items: Array<{ event_id: string }> }>('/v1/events?limit=200')).items;
-        return listed.filter((e) => sent.has(e.event_id)).length === sent.size ? true : undefined;
-      },
-      60_000,
-    );
+    // The command side learns of the new key from the admin log; then every event sent (the bot's
+    // too: the explorer lists bot traffic) is in the read models, whose visits the analytics
+    // projection writes in the same transaction as the events; and the settings are the query side's.
+    await services.sendAll(events);
     await eventually('the project’s settings in the query API', async () => {
-      const settings = await get<{ time_zone: string; goals: unknown[] }>(
-        `/v1/projects/${project.id}/settings`,
+      const settings = await services.get<{ time_zone: string; goals: unknown[] }>(
+        `/v1/projects/${services.project.id}/settings`,
       );
       return settings.time_zone === NEW_YORK && settings.goals.length === GOALS.length ? true : undefined;
     });
@@ -377,11 +257,13 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
 
   step('Stats API: the funnel / → /pricing → /signup and its drop-offs', async () => {
     const funnel = (steps: unknown[]) =>
-      post<{ steps: unknown[] }>('/api/v2/funnel', {
-        date_range: [day(-3), day(1)],
-        timezone: NEW_YORK,
-        steps,
-      }).then((r) => r.steps);
+      services
+        .post<{ steps: unknown[] }>('/api/v2/funnel', {
+          date_range: [day(-3), day(1)],
+          timezone: NEW_YORK,
+          steps,
+        })
+        .then((r) => r.steps);
     expect(await funnel([{ page: '/' }, { page: '/pricing' }, { page: '/signup' }])).toEqual(answers.funnel);
     expect(
       await funnel([{ page: '/' }, { page_pattern: '/pricing*' }, { event: 'signup_completed' }]),
@@ -420,7 +302,7 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
     });
     expectBreakdown(byCountry.rows, answers.sawPricingByCountry);
 
-    const funnel = await post<{ steps: unknown[] }>('/api/v2/funnel', {
+    const funnel = await services.post<{ steps: unknown[] }>('/api/v2/funnel', {
       ...range,
       filters: [['is', 'event:goal', ['Signed up']]],
       steps: [{ page: '/' }, { page: '/pricing' }, { page: '/signup' }],
@@ -485,11 +367,11 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
     'console: log in, choose the project, New York and a custom range: the KPIs and the days',
     async () => {
       await page.goto(`${server.url}/projects`);
-      await logIn(page, stack);
+      await logIn(page, services.stack);
       const switcher = page.getByLabel('Project', { exact: true });
-      await switcher.locator(`option[value="${project.id}"]`).waitFor({ state: 'attached' });
-      await switcher.selectOption(project.id);
-      await page.waitForURL((url) => url.pathname === `/p/${project.id}/overview`);
+      await switcher.locator(`option[value="${services.project.id}"]`).waitFor({ state: 'attached' });
+      await switcher.selectOption(services.project.id);
+      await page.waitForURL((url) => url.pathname === `/p/${services.project.id}/overview`);
 
       await chooseZone(NEW_YORK);
       await chooseRange(`${day(-4)}T00:00`, `${day(4)}T23:59`);
@@ -570,7 +452,7 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
 
   step('console: the Funnels screen shows the drop-offs', async () => {
     await page.getByRole('link', { name: 'Funnels', exact: true }).click();
-    await page.waitForURL((url) => url.pathname === `/p/${project.id}/funnels`);
+    await page.waitForURL((url) => url.pathname === `/p/${services.project.id}/funnels`);
     await page.getByRole('button', { name: 'Add a step' }).click();
     const steps = ['/', '/pricing', '/signup'];
     for (const [i, value] of steps.entries()) {

@@ -7,25 +7,15 @@
  * revoked, a reload says the dashboard is no longer shared.
  *
  * Public links need this work tree's services (the contracts, the admin projection, the query
- * side's grants), so they run here beside the stack (its Kafka, registry and PostgreSQL) on topics
- * and schemas of their own, as known-visits.browser.test.ts runs them: the command side and the
- * query side in this process, the projections' workers too, the console's server in front.
+ * side's grants), so they run beside the stack (browser/private-stack.ts), the console's server in
+ * front.
  *
  * One scenario in order. A missing stack or Chromium fails every step with one line.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  ADMIN_TOKEN,
-  SESSION_SECRET,
-  startCommandSide,
-  testConfig,
-  testStack,
-  type RunningCommandSide,
-} from '@eventlens/command-side/test-support';
-import { createTestEnv, startInProcess, type InProcess, type TestEnv } from '@eventlens/projections/testing';
-import { startServer, type TestServer } from '@eventlens/query-side/test-support';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startPrivateStack, type PrivateStack } from './browser/private-stack';
 import {
   consoleErrors,
   eventually,
@@ -34,7 +24,6 @@ import {
   screenshot,
   startConsole,
   type ConsoleServer,
-  type Stack,
 } from './browser/support';
 
 const run = `pd-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -42,12 +31,7 @@ const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 const PASSWORD = `viewers ${randomBytes(4).toString('hex')}`;
 
-let env: TestEnv;
-let workers: InProcess;
-let commandSide: RunningCommandSide;
-let querySide: TestServer;
-let stack: Stack;
-let project: { id: string; writeKey: string; readKey: string };
+let services: PrivateStack;
 let link: { link_id: string; token: string; path: string };
 let server: ConsoleServer;
 let browser: Browser;
@@ -56,18 +40,6 @@ let page: Page;
 /** Every request the page made to the APIs, as `METHOD /api/…path`. */
 const apiRequests: string[] = [];
 let pageErrors: string[] = [];
-
-/** An admin API call on the private command side, with its admin token. */
-async function admin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${commandSide.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
 
 /**
  * The visits: two visitors, one with two page views in one visit, one with a single page view (a
@@ -84,36 +56,10 @@ let setupError: Error | undefined;
 
 beforeAll(async () => {
   try {
-    env = await createTestEnv();
-    workers = await startInProcess(env);
-    commandSide = await startCommandSide(
-      testConfig(
-        await testStack(),
-        { events: env.topology.projections.analytics.source, admin: env.topology.projections.admin.source },
-        { http: { port: 0, host: '127.0.0.1', trustProxy: ['loopback'] } },
-      ),
-    );
-    querySide = await startServer(env.readerUrl, {
-      schemaPrefix: env.config.schemaPrefix,
-      sessionSecret: SESSION_SECRET,
-    });
-    const created = await admin('POST', '/v1/admin/projects', { name: `public dashboard ${run}` });
-    const id = created.project_id as string;
-    const write = await admin('POST', `/v1/admin/projects/${id}/keys`, { kind: 'write', name: run });
-    const read = await admin('POST', `/v1/admin/projects/${id}/keys`, { kind: 'read', name: run });
-    project = { id, writeKey: write.key as string, readKey: read.key as string };
-    stack = {
-      ingestUrl: commandSide.url,
-      queryUrl: querySide.url,
-      kafkaBrokers: env.config.kafkaBrokers.join(','),
-      projectId: id,
-      apiKey: project.writeKey,
-      // No console user: the public dashboard is opened without one.
-      adminEmail: `${run}@public-dashboard.test`,
-      adminPassword: randomBytes(12).toString('hex'),
-    };
+    // The browser never logs in: the public dashboard is opened without a console session.
+    services = await startPrivateStack(`public dashboard ${run}`);
     browser = await launchChromium();
-    server = await startConsole(stack);
+    server = await startConsole(services.stack);
     ctx = await newContext(browser);
     page = await ctx.newPage();
     pageErrors = consoleErrors(page);
@@ -129,10 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  await querySide?.close();
-  await commandSide?.stop();
-  await workers?.stop();
-  await env?.cleanup();
+  await services?.stop();
 });
 
 function step(name: string, body: () => Promise<void>, timeout?: number): void {
@@ -148,7 +91,7 @@ function step(name: string, body: () => Promise<void>, timeout?: number): void {
 
 /** POST /v1/share/session on the private query side, as the console's proxy would forward it. */
 async function exchange(body: Record<string, unknown>): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${querySide.url}/v1/share/session`, {
+  const res = await fetch(`${services.querySide.url}/v1/share/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -160,36 +103,24 @@ const kpi = (metric: string) => page.locator(`[data-kpi="${metric}"] .kpi-value`
 
 describe('a public dashboard link, with a password, in Chromium', () => {
   step('the project gets its visits through the ingestion API, and a link with a password', async () => {
+    // A browser's User-Agent (ingestion leaves bots out of the reports), and an address of its own.
+    const visitor = { userAgent: CHROME, address: '198.51.100.9' };
     const events = VISITS.flatMap((v) =>
       v.paths.map((p) => ({
-        api_key: project.writeKey,
-        event_id: randomUUID(),
-        event_name: 'page_view',
-        session_id: v.session,
-        anonymous_id: v.anonymous,
-        url: `https://shop.example${p}`,
+        visitor,
+        body: {
+          event_id: randomUUID(),
+          event_name: 'page_view',
+          session_id: v.session,
+          anonymous_id: v.anonymous,
+          url: `https://shop.example${p}`,
+        },
       })),
     );
-    // The command side learns of the new key from the admin log: a 401 until then appends nothing.
-    const send = (event: Record<string, unknown>) =>
-      fetch(`${commandSide.url}/v1/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': CHROME,
-          'x-forwarded-for': '198.51.100.9',
-        },
-        body: JSON.stringify(event),
-      });
-    await eventually('the ingestion API to accept the new write key', async () => {
-      const res = await send(events[0]!);
-      if (res.status === 202) return true;
-      if (res.status !== 401) throw new Error(`HTTP ${res.status} ${await res.text()}`);
-      return undefined;
-    });
-    for (const event of events.slice(1)) expect((await send(event)).status).toBe(202);
+    await services.untilAccepted(() => services.send(events[0]!));
+    for (const event of events.slice(1)) expect((await services.send(event)).status).toBe(202);
 
-    const created = await admin('POST', `/v1/admin/projects/${project.id}/public-links`, {
+    const created = await services.admin('POST', `/v1/admin/projects/${services.project.id}/public-links`, {
       password: PASSWORD,
     });
     link = created as typeof link;
@@ -207,12 +138,10 @@ describe('a public dashboard link, with a password, in Chromium', () => {
     await eventually(
       'the visits in the Stats API',
       async () => {
-        const res = await fetch(`${querySide.url}/api/v2/query`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${project.readKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ site_id: project.id, metrics: ['visits', 'pageviews'], date_range: '7d' }),
+        const answer = await services.post<{ results: Array<{ metrics: number[] }> }>('/api/v2/query', {
+          metrics: ['visits', 'pageviews'],
+          date_range: '7d',
         });
-        const answer = (await res.json()) as { results: Array<{ metrics: number[] }> };
         return answer.results[0]?.metrics.join(',') === '2,3' ? true : undefined;
       },
       60_000,
@@ -264,7 +193,7 @@ describe('a public dashboard link, with a password, in Chromium', () => {
       const allowed = new Set([
         'POST /api/query/v1/share/session',
         'POST /api/query/api/v2/query',
-        `GET /api/query/v1/projects/${project.id}/settings`,
+        `GET /api/query/v1/projects/${services.project.id}/settings`,
       ]);
       expect(apiRequests.length).toBeGreaterThan(5);
       expect([...new Set(apiRequests)].filter((r) => !allowed.has(r))).toEqual([]);
@@ -274,7 +203,7 @@ describe('a public dashboard link, with a password, in Chromium', () => {
   );
 
   step('once the link is revoked, a reload says the dashboard is no longer shared', async () => {
-    await admin('DELETE', `/v1/admin/projects/${project.id}/public-links/${link.link_id}`);
+    await services.admin('DELETE', `/v1/admin/projects/${services.project.id}/public-links/${link.link_id}`);
     await eventually('the reloaded page saying the link is gone', async () => {
       await page.reload();
       const gone = page.locator('[data-testid="share-gone"]');
