@@ -54,3 +54,21 @@ export function reset<T>(target: Loadable<T>): void {
   target.error = null;
   target.refreshing = false;
 }
+
+/** Runs a fetch, keeping its answer only while no later call of the same function has started. */
+export type Latest = <T>(fetch: () => Promise<T>) => Promise<T>;
+
+/**
+ * One report's "latest answer wins": each call runs `fetch`; an answer that arrives after a later
+ * call started is dropped, thrown as an AbortError, which `fill` ignores. A failure is thrown as it
+ * is, whichever call it belongs to.
+ */
+export function latest(): Latest {
+  let generation = 0;
+  return async (fetch) => {
+    const mine = ++generation;
+    const answer = await fetch();
+    if (mine !== generation) throw new DOMException('superseded', 'AbortError');
+    return answer;
+  };
+}

@@ -2,6 +2,8 @@
  * The overview's data for a project, a range and a time zone: the KPI row and the volume chart from
  * the Stats API (exact, days and buckets in the zone; the KPIs with the previous period of equal
  * length, a second query, for the deltas), top events and top pages, and the bot events left out.
+ * The Stats API's reports are asked as modules/overview/reports.ts asks them, also for a public
+ * dashboard; the rest (top lists, bot counters, unfiltered minute buckets) are the read models'.
  *
  * Refresh strategy (called every 5 s by the view, never while the tab is hidden):
  * - a custom range that ended before the last complete fetch cannot change: no request at all;
@@ -14,16 +16,8 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '@/api/inject';
 import type { Overview, Pipeline, TopEvents, TopPages } from '@/api/types';
-import {
-  chartFromStats,
-  chartFromVolume,
-  chartQuery,
-  kpiQuery,
-  kpiValues,
-  previousRange,
-  type ChartData,
-  type Kpis,
-} from '@/modules/overview/stats';
+import { fetchKpis, fetchVolume, type ReportScope } from '@/modules/overview/reports';
+import { chartFromVolume, type ChartData, type Kpis } from '@/modules/overview/stats';
 import type { Filter } from '@/shared/filters';
 import { useClock } from '@/shared/clock';
 import { fill, loadable, reset, type Loadable } from '@/shared/loadable';
@@ -156,24 +150,11 @@ export const useOverviewStore = defineStore('overview', () => {
     const zone = timeZone.value;
     const narrowed = filters.value;
     const unit = intervalFor(r);
+    const scope: ReportScope = { projectId: project, range: r, timeZone: zone, filters: narrowed };
     requests.value.data++;
     const results = await Promise.all([
       fill(counters, () => api.stats.overview(project, r), 'Loading the bot events'),
-      fill(
-        kpis,
-        async () => {
-          const [current, previous] = await Promise.all([
-            api.stats.query(kpiQuery(project, r, zone, narrowed), undefined, 'Loading the counters'),
-            api.stats.query(
-              kpiQuery(project, previousRange(r), zone, narrowed),
-              undefined,
-              'Loading the previous period',
-            ),
-          ]);
-          return { current: kpiValues(current), previous: kpiValues(previous) };
-        },
-        'Loading the counters',
-      ),
+      fill(kpis, () => fetchKpis(api, scope), 'Loading the counters'),
       fill(
         volume,
         async () =>
@@ -182,17 +163,7 @@ export const useOverviewStore = defineStore('overview', () => {
                 await api.stats.volume(project, { ...r, interval: unit, breakdown: withBreakdown }),
                 zone,
               )
-            : chartFromStats(
-                await api.stats.query(
-                  chartQuery(project, r, zone, unit, withBreakdown, narrowed),
-                  undefined,
-                  'Loading the event volume',
-                ),
-                unit,
-                r,
-                zone,
-                withBreakdown,
-              ),
+            : fetchVolume(api, scope, unit, withBreakdown),
         'Loading the event volume',
       ),
       fill(topEvents, () => api.stats.topEvents(project, r, 10), 'Loading the top events'),

@@ -1,0 +1,139 @@
+/**
+ * The dashboard's reports asked of the Stats API (POST /api/v2/query) over the client they are
+ * given: the console's (the Overview, stores/overview.ts and stores/dashboard.ts; the Goals screen)
+ * or a public dashboard's, bound to its grant (modules/share/SharedDashboard.vue). The questions and
+ * the shapes of their answers are stats.ts's and panels.ts's.
+ */
+import { reactive, ref } from 'vue';
+import type { Api } from '@/api';
+import type { StatsQuery, StatsResult } from '@/api/types';
+import type { Filter } from '@/shared/filters';
+import { fill, latest, loadable, reset, type Loadable } from '@/shared/loadable';
+import type { Range } from '@/shared/time';
+import { PAGE_SIZE, PANELS, panelData, panelQuery, type PanelData, type PanelId } from './panels';
+import {
+  chartFromStats,
+  chartQuery,
+  kpiQuery,
+  kpiValues,
+  previousRange,
+  type ChartData,
+  type Kpis,
+  type StatsUnit,
+} from './stats';
+
+/** What a report counts over: the project, the range as resolved when asked, the zone, the filters. */
+export interface ReportScope {
+  projectId: string;
+  range: Range;
+  timeZone: string;
+  filters: readonly Filter[];
+}
+
+/**
+ * `query` over `range` and over the previous period of equal length (stats.ts, `previousRange`),
+ * asked in parallel: the answers of this period and of the one before.
+ */
+export function withPreviousPeriod(
+  api: Api,
+  range: Range,
+  query: (range: Range) => StatsQuery,
+  action: string,
+): Promise<[StatsResult, StatsResult]> {
+  return Promise.all([
+    api.stats.query(query(range), undefined, action),
+    api.stats.query(query(previousRange(range)), undefined, 'Loading the previous period'),
+  ]);
+}
+
+/** The KPI row of `scope`, with the previous period's figures for the deltas. */
+export async function fetchKpis(api: Api, scope: ReportScope): Promise<Kpis> {
+  const [current, previous] = await withPreviousPeriod(
+    api,
+    scope.range,
+    (range) => kpiQuery(scope.projectId, range, scope.timeZone, scope.filters),
+    'Loading the counters',
+  );
+  return { current: kpiValues(current), previous: kpiValues(previous) };
+}
+
+/** The event volume of `scope` in `unit` buckets, by event name with `breakdown`. */
+export async function fetchVolume(
+  api: Api,
+  scope: ReportScope,
+  unit: StatsUnit,
+  breakdown: boolean,
+): Promise<ChartData> {
+  const { projectId, range, timeZone, filters } = scope;
+  const result = await api.stats.query(
+    chartQuery(projectId, range, timeZone, unit, breakdown, filters),
+    undefined,
+    'Loading the event volume',
+  );
+  return chartFromStats(result, unit, range, timeZone, breakdown);
+}
+
+/** One panel: its chosen tab, how many rows it shows, and its data. */
+export interface PanelState {
+  tab: number;
+  limit: number;
+  data: Loadable<PanelData>;
+}
+
+/**
+ * The dashboard's panels (panels.ts) over `api`, for the scope of the last `refresh`: a new tab or
+ * "More" asks for that panel alone, and an older answer for a panel is dropped.
+ */
+export function usePanels(api: Api) {
+  const scope = ref<ReportScope | null>(null);
+  const panels = reactive(
+    Object.fromEntries(
+      PANELS.map((p) => [p.id, { tab: 0, limit: PAGE_SIZE, data: loadable<PanelData>() }]),
+    ) as Record<PanelId, PanelState>,
+  );
+  const latestOf = Object.fromEntries(PANELS.map((p) => [p.id, latest()]));
+
+  async function load(id: PanelId): Promise<void> {
+    const s = scope.value;
+    if (!s) return;
+    const state = panels[id];
+    const def = PANELS.find((p) => p.id === id)!;
+    const dimension = def.tabs[state.tab]!.dimension;
+    const action = `Loading ${def.title.toLowerCase()}`;
+    const query = panelQuery(s.projectId, s.range, s.timeZone, s.filters, dimension, state.limit);
+    await fill(
+      state.data,
+      () => latestOf[id]!(async () => panelData(dimension, await api.stats.query(query, undefined, action))),
+      action,
+    );
+  }
+
+  /** Asks every panel again for `next`; a new project starts empty. */
+  async function refresh(next: ReportScope): Promise<void> {
+    if (scope.value?.projectId !== next.projectId) {
+      for (const p of PANELS) {
+        reset(panels[p.id].data);
+        panels[p.id].limit = PAGE_SIZE;
+      }
+    }
+    scope.value = next;
+    await Promise.all(PANELS.map((p) => load(p.id)));
+  }
+
+  /** Shows another tab of a panel, from its first rows. */
+  async function selectTab(id: PanelId, tab: number): Promise<void> {
+    if (panels[id].tab === tab) return;
+    panels[id].tab = tab;
+    panels[id].limit = PAGE_SIZE;
+    reset(panels[id].data);
+    await load(id);
+  }
+
+  /** "More": the next PAGE_SIZE rows of a panel (asked as one larger top-N, so rows never repeat). */
+  async function more(id: PanelId): Promise<void> {
+    panels[id].limit += PAGE_SIZE;
+    await load(id);
+  }
+
+  return { scope, panels, refresh, selectTab, more, load };
+}
