@@ -2,6 +2,10 @@
  * The reader's connection pool. It connects with the read-only role, and every session also
  * starts read-only, in UTC (so day and hour buckets are UTC) and with a statement timeout: the
  * role is the guarantee, the session settings make a misconfigured role fail loudly too.
+ * JIT compilation is off: the reports are index scans and aggregations whose plans PostgreSQL
+ * estimates as costly at millions of rows, and compiling them took 0.4–0.7 s of each large
+ * statement in the 10-million-event reports benchmark (bench/, `BENCH_ONLY=reports`) while saving
+ * less than that.
  *
  * The tables it reads are named by the read models' catalog (`@eventlens/read-model`,
  * `readerTables(schemaPrefix)`), under the projections' EVENTLENS_SCHEMA_PREFIX (config.ts).
@@ -24,7 +28,7 @@ export function createReaderDb(options: ReaderDbOptions): Knex {
     connection: {
       connectionString: options.url,
       application_name: 'eventlens-query',
-      options: `-c default_transaction_read_only=on -c TimeZone=UTC -c statement_timeout=${timeout}`,
+      options: `-c default_transaction_read_only=on -c TimeZone=UTC -c statement_timeout=${timeout} -c jit=off`,
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: 5_000,

@@ -1,0 +1,21 @@
+import { stackForTests } from '@eventlens/stack';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createReaderDb } from './db';
+
+describe('the reader pool’s sessions', () => {
+  const dbs: Array<ReturnType<typeof createReaderDb>> = [];
+  afterAll(async () => {
+    await Promise.all(dbs.map((db) => db.destroy()));
+  });
+
+  it('start read-only, in UTC, with the statement timeout given and JIT compilation off', async () => {
+    const db = createReaderDb({ url: (await stackForTests()).databaseUrl, statementTimeoutMs: 4_321 });
+    dbs.push(db);
+    const { rows } = await db.raw<{ rows: Array<Record<string, string>> }>(
+      `select current_setting('transaction_read_only') as read_only, current_setting('TimeZone') as zone,
+              current_setting('statement_timeout') as timeout, current_setting('jit') as jit`,
+    );
+    expect(rows[0]).toEqual({ read_only: 'on', zone: 'UTC', timeout: '4321ms', jit: 'off' });
+    await expect(db.raw('create temporary table t (x int)')).rejects.toThrow(/read-only/);
+  });
+});
