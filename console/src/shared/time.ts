@@ -63,6 +63,21 @@ export function effectiveZone(choice: TimeZoneChoice): string {
   return choice === 'local' ? browserTimeZone() : choice;
 }
 
+/** The choice that follows the project's zone (the browser's while the project has none). */
+export const PROJECT_ZONE = 'project';
+
+/** The zone a choice ('project', 'local' or a zone name) stands for, given the project's zone. */
+export function chosenZone(choice: TimeZoneChoice, projectZone: string | null): string {
+  return choice === PROJECT_ZONE ? (projectZone ?? browserTimeZone()) : effectiveZone(choice);
+}
+
+/** The chosen zone as the range line names it: "Asia/Kolkata (project)", "Europe/Paris (browser)". */
+export function chosenZoneLabel(choice: TimeZoneChoice, projectZone: string | null): string {
+  if (choice === PROJECT_ZONE)
+    return projectZone ? `${projectZone} (project)` : `${browserTimeZone()} (browser)`;
+  return choice === 'local' ? `${browserTimeZone()} (browser)` : choice;
+}
+
 export function isValidTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });

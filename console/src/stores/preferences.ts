@@ -6,15 +6,12 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { browserTimeZone, effectiveZone, isValidTimeZone } from '@/shared/time';
+import { PROJECT_ZONE, chosenZone, chosenZoneLabel, isValidTimeZone } from '@/shared/time';
 import { currentZoneName } from '@/shared/timeZones';
 import { useProjectSettingsStore } from './projectSettings';
 import { useProjectsStore } from './projects';
 
 const KEY = 'eventlens.timezone';
-
-/** Follow the project's zone (the browser's while the project has none). */
-export const PROJECT_ZONE = 'project';
 
 function stored(): string {
   try {
@@ -35,16 +32,8 @@ export const usePreferencesStore = defineStore('preferences', () => {
   const timeZoneChoice = ref<string>(stored());
   /** The project's own zone (null: it set none), for the project being looked at. */
   const projectZone = computed(() => settings.zoneOf(projects.currentId));
-  const timeZone = computed(() =>
-    timeZoneChoice.value === PROJECT_ZONE
-      ? (projectZone.value ?? browserTimeZone())
-      : effectiveZone(timeZoneChoice.value),
-  );
-  const timeZoneLabel = computed(() => {
-    if (timeZoneChoice.value === PROJECT_ZONE)
-      return projectZone.value ? `${projectZone.value} (project)` : `${browserTimeZone()} (browser)`;
-    return timeZoneChoice.value === 'local' ? `${browserTimeZone()} (browser)` : timeZoneChoice.value;
-  });
+  const timeZone = computed(() => chosenZone(timeZoneChoice.value, projectZone.value));
+  const timeZoneLabel = computed(() => chosenZoneLabel(timeZoneChoice.value, projectZone.value));
 
   /** 'project', 'local', or a zone name (an old one is stored by its current name); anything else is ignored. */
   function setTimeZone(choice: string): void {
