@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'RATE_LIMITED',
   'READ_MODEL_UNAVAILABLE',
+  'QUERY_TIMEOUT',
   'NOT_READY',
   'INTERNAL',
 ] as const;
@@ -103,7 +104,7 @@ function isUnavailable(error: unknown): boolean {
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE'].includes(code) ||
     code.startsWith('08') || // connection exception
     code.startsWith('53') || // insufficient resources (too many connections)
-    code.startsWith('57') || // operator intervention: statement timeout, shutdown
+    code.startsWith('57') || // operator intervention: shutdown (a statement timeout is QUERY_TIMEOUT)
     code === '42P01' || // undefined table: the projections have not created the read models yet
     code === '3F000' || // undefined schema: idem
     code === '42501' // the reader role has not been granted the read models
@@ -158,6 +159,17 @@ function classifyAll(
     // Never the statement or its values: both may hold what the client sent.
     logger.info('query refused a parameter', { sqlstate: sqlState(error) });
     return new ApiError(400, 'INVALID_FIELD', 'a parameter has a value the read models cannot use');
+  }
+  if (sqlState(error) === '57014') {
+    // query_canceled: this service's statement timeout (db.ts). The same query would time out again,
+    // so no Retry-After; the fix is a smaller question or a longer timeout.
+    logger.info('query ran past the statement timeout', {});
+    return new ApiError(
+      503,
+      'QUERY_TIMEOUT',
+      "the query ran past the query API's statement timeout (EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS): " +
+        'narrow the date range or the filters, or raise the timeout',
+    );
   }
   if (isUnavailable(error)) {
     logger.error('read models unavailable', { error: describeSafely(error) });
