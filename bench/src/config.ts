@@ -26,7 +26,7 @@ const BenchEnv = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, 'a database name: lower-case letters, digits and _')
     .optional(),
-  BENCH_ONLY: z.enum(['e2e', 'reports']).optional(),
+  BENCH_ONLY: z.enum(['e2e', 'ingestion', 'reports']).optional(),
 });
 
 /** `npm run bench` (src/run.ts). */
@@ -59,10 +59,11 @@ export interface BenchConfig {
    */
   reportsDatabase: string | null;
   /**
-   * `e2e`: only the end-to-end latency, nothing saved; `reports`: only the reports, saved (BENCH_ONLY);
-   * null: every benchmark.
+   * `e2e`: only the end-to-end latency, nothing saved; `ingestion`: only the ingestion figures and
+   * their ceilings (bare HTTP, kafkajs), nothing saved; `reports`: only the reports, saved
+   * (BENCH_ONLY); null: every benchmark.
    */
-  only: 'e2e' | 'reports' | null;
+  only: 'e2e' | 'ingestion' | 'reports' | null;
 }
 
 /** Throws `ConfigError` (service kit) naming the first bad variable. */

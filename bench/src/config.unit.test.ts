@@ -47,8 +47,9 @@ describe('loadBenchConfig', () => {
     });
   });
 
-  test('BENCH_ONLY=reports runs the reports alone', () => {
+  test('BENCH_ONLY=reports or ingestion runs that benchmark alone', () => {
     expect(loadBenchConfig({ BENCH_ONLY: 'reports' }).only).toBe('reports');
+    expect(loadBenchConfig({ BENCH_ONLY: 'ingestion' }).only).toBe('ingestion');
   });
 
   test('an empty variable is unset (`BENCH_EVENTS= npm run bench` keeps the default)', () => {
@@ -71,7 +72,7 @@ describe('loadBenchConfig', () => {
     ['BENCH_DURATION_S', 'ten'],
     ['BENCH_E2E_RATE', '0'],
     ['BENCH_EXPLORER_EVENTS', '1e3.5'],
-    ['BENCH_ONLY', 'ingestion'],
+    ['BENCH_ONLY', 'projection'],
     ['BENCH_REPORTS_EVENTS', '0'],
     ['BENCH_REPORTS_DAYS', '1.5'],
     ['BENCH_REPORTS_RUNS', 'all'],

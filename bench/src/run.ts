@@ -43,6 +43,24 @@ async function main(config: BenchConfig): Promise<void> {
     printTable(endToEndRows(e2e));
     return;
   }
+  if (config.only === 'ingestion') {
+    try {
+      log(`ceiling: kafkajs producing ${config.events} events straight to the broker`);
+      const kafka = await kafkaCeiling({
+        brokers: dev.kafkaBrokers,
+        codec,
+        topic: `bench.${id}.events`,
+        events: config.events,
+      });
+      log('ingestion: bare HTTP, then /v1/events one event per request, then /v1/batch');
+      const ingest = await measureIngestion(dev, id, config);
+      log(describeIngestion(ingest));
+      printTable(ingestionRows(ingest, kafka.eventsPerSecond));
+    } finally {
+      await deleteTopics(dev.kafkaBrokers, `bench.${id}.`);
+    }
+    return;
+  }
   if (config.only === 'reports') {
     log(`reports: every report at ${config.reportsEvents} events (seeding takes minutes)`);
     const reports = await measureReports(dev, config);
@@ -62,7 +80,7 @@ async function main(config: BenchConfig): Promise<void> {
     log(`ceiling: COPY of ${config.events} rows straight into PostgreSQL`);
     const copy = await copyCeiling({ databaseUrl: dev.databaseUrl, rows: config.events });
 
-    log('ingestion: /v1/events one event per request, then /v1/batch');
+    log('ingestion: bare HTTP, then /v1/events one event per request, then /v1/batch');
     const ingest = await measureIngestion(dev, id, config);
     rows.push(...ingestionRows(ingest, kafka.eventsPerSecond));
     log(describeIngestion(ingest));

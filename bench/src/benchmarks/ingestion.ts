@@ -1,9 +1,13 @@
 /**
  * Ingestion: accepted events/s through one command-side process with its own topics and no rate
  * limit in the way — `POST /v1/events` one event per request (64 connections), then `POST /v1/batch`
- * with 500 events per request (8 connections), `durationS` seconds each. Bounded by kafkajs
+ * with 500 events per request (8 connections), `durationS` seconds each. One-event requests are
+ * bounded by bare HTTP (the same request to Express answering 202 with nothing else, src/bare-http.ts,
+ * its own process like the command side, measured first with the same load), batches by kafkajs
  * producing straight to the broker (the Kafka ceiling).
  */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import type { DevFile } from '@eventlens/stack';
@@ -13,6 +17,8 @@ import type { Row } from '../report';
 import { adminClient, createTopics } from '../support';
 
 export interface IngestionResult {
+  /** The bare-HTTP ceiling: 202s per second from src/bare-http.ts for the same one-event request. */
+  bareRequestsPerSecond: number;
   singleRequestsPerSecond: number;
   singleNon2xx: number;
   /** Milliseconds. */
@@ -23,6 +29,40 @@ export interface IngestionResult {
 }
 
 const BATCH_SIZE = 500;
+const SINGLE_CONNECTIONS = 64;
+
+/** 2xx answers per second of an autocannon run. */
+const ok = (r: autocannon.Result) => r['2xx'] / r.duration;
+
+/** 202s/s of Express alone (src/bare-http.ts, its own process) for `body` at the one-event load. */
+async function bareHttpCeiling(body: string, durationS: number): Promise<number> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, '..', 'bare-http.ts'), String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  try {
+    await waitReady(`http://127.0.0.1:${port}/readyz`);
+    const bare = await autocannon({
+      url: `http://127.0.0.1:${port}/v1/events`,
+      method: 'POST',
+      connections: SINGLE_CONNECTIONS,
+      duration: durationS,
+      headers: { 'content-type': 'text/plain' },
+      body,
+    });
+    if (bare.non2xx > 0) throw new Error(`bare HTTP answered ${bare.non2xx} requests with no 2xx`);
+    return ok(bare);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }
+}
 
 /** Runs on topics `bench.<id>.ingest` and `bench.<id>.admin` (the runner deletes `bench.<id>.*`). */
 export async function measureIngestion(
@@ -61,13 +101,15 @@ export async function measureIngestion(
       url: `https://example.com/page/${i % 50}`,
       metadata: { plan: 'pro', position: i % 10 },
     });
+    const singleBody = JSON.stringify({ api_key: key, ...event(1) });
+    const bareRequestsPerSecond = await bareHttpCeiling(singleBody, config.durationS);
     const single = await autocannon({
       url: `${url}/v1/events`,
       method: 'POST',
-      connections: 64,
+      connections: SINGLE_CONNECTIONS,
       duration: config.durationS,
       headers: { 'content-type': 'text/plain' },
-      body: JSON.stringify({ api_key: key, ...event(1) }),
+      body: singleBody,
     });
     const batch = await autocannon({
       url: `${url}/v1/batch`,
@@ -77,8 +119,8 @@ export async function measureIngestion(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ api_key: key, events: Array.from({ length: BATCH_SIZE }, (_, i) => event(i)) }),
     });
-    const ok = (r: autocannon.Result) => r['2xx'] / r.duration;
     return {
+      bareRequestsPerSecond,
       singleRequestsPerSecond: ok(single),
       singleNon2xx: single.non2xx,
       singleLatencyP50: single.latency.p50,
@@ -91,23 +133,25 @@ export async function measureIngestion(
   }
 }
 
-/** The two figures, against the Kafka ceiling (events/s kafkajs appended alone). */
+/**
+ * The two figures: one-event requests against bare HTTP (aim ≥ 0.8× of it), batches against the
+ * Kafka ceiling (events/s kafkajs appended alone; aim ≥ 0.8× of it).
+ */
 export function ingestionRows(result: IngestionResult, kafkaEventsPerSecond: number): Row[] {
-  const ceiling = { name: 'kafkajs direct', value: kafkaEventsPerSecond };
   return [
     {
       figure: 'POST /v1/events (1 event/request)',
       value: result.singleRequestsPerSecond,
       unit: 'requests/s',
-      ceiling,
-      aim: '≥ 3,000',
+      ceiling: { name: 'bare HTTP (Express, parse, 202)', value: result.bareRequestsPerSecond },
+      aim: '≥ 80% of bare HTTP',
     },
     {
       figure: `POST /v1/batch (${BATCH_SIZE} events/request)`,
       value: result.batchEventsPerSecond,
       unit: 'events/s',
-      ceiling,
-      aim: '≥ 50,000',
+      ceiling: { name: 'kafkajs direct', value: kafkaEventsPerSecond },
+      aim: '≥ 80% of kafkajs',
     },
   ];
 }
