@@ -16,7 +16,8 @@
 import type { GoalSetting, StatsQuery, StatsResult } from '@/api/types';
 import { statsFilters, type Filter } from '@/shared/filters';
 import type { Range } from '@/shared/time';
-import { dateRange } from '@/modules/overview/stats';
+import { panelData, panelQuery } from '@/modules/overview/panels';
+import { dateRange, periodChange, type PeriodChange } from '@/modules/overview/stats';
 
 export const GOAL_DIMENSION = 'event:goal';
 
@@ -108,36 +109,14 @@ export function goalRows(
   }));
 }
 
-export interface Change {
-  direction: 'up' | 'down' | 'flat';
-  /** "↑ 12%", "↓ 3.5 pts", "new" (from zero), "no change". */
-  text: string;
-  /** For screen readers: "up 12% on the previous period". */
-  label: string;
-}
-
-const number = new Intl.NumberFormat('en');
-const oneDecimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
-
 /**
- * A figure's change against the previous period: counts in whole percent ("new" from zero), the
+ * A figure's change against the previous period ("↑ 12%", "↓ 3.5 pts", "new", "no change"), as the
+ * KPI row's (overview/stats.ts, `periodChange`): counts in whole percent ("new" from zero), the
  * conversion rate in percentage points, one decimal (the Stats API's comparison of it).
  */
-export function change(metric: GoalMetric, current: number, previous: number): Change {
-  const direction = current > previous ? 'up' : current < previous ? 'down' : 'flat';
-  if (direction === 'flat')
-    return { direction, text: 'no change', label: 'no change on the previous period' };
-  let amount: string;
-  if (metric === 'conversion_rate') {
-    const points = Math.round(Math.abs(current - previous) * 10) / 10;
-    amount = `${oneDecimal.format(points)} ${points === 1 ? 'pt' : 'pts'}`;
-  } else if (previous === 0) {
-    return { direction, text: 'new', label: 'up from none in the previous period' };
-  } else {
-    amount = `${number.format(Math.round((Math.abs(current - previous) / previous) * 100))}%`;
-  }
-  const arrow = direction === 'up' ? '↑' : '↓';
-  return { direction, text: `${arrow} ${amount}`, label: `${direction} ${amount} on the previous period` };
+export function change(metric: GoalMetric, current: number, previous: number): PeriodChange {
+  const points = metric === 'conversion_rate' ? (d: number) => Math.round(d * 10) / 10 : undefined;
+  return periodChange(current, previous, points);
 }
 
 /** The dimensions a goal breaks down by, with their labels. */
@@ -162,7 +141,8 @@ export const BREAKDOWN_PAGE = 10;
 
 /**
  * One goal's converters by `dimension` (most first, ties by value), with each value's
- * `group_conversion_rate`, and the number of rows in all.
+ * `group_conversion_rate`, and the number of rows in all: a dashboard panel's query
+ * (overview/panels.ts) narrowed to the goal, with the rate in place of the percentage.
  */
 export function breakdownQuery(
   projectId: string,
@@ -173,19 +153,10 @@ export function breakdownQuery(
   dimension: string,
   limit: number,
 ): StatsQuery {
+  const narrowed = [...withoutGoalFilters(filters), goalFilter(goal)];
   return {
-    site_id: projectId,
+    ...panelQuery(projectId, range, timeZone, narrowed, dimension, limit),
     metrics: ['visitors', 'group_conversion_rate'],
-    date_range: dateRange(range),
-    dimensions: [dimension],
-    filters: [...statsFilters(withoutGoalFilters(filters)), ['is', GOAL_DIMENSION, [goal]]],
-    order_by: [
-      ['visitors', 'desc'],
-      [dimension, 'asc'],
-    ],
-    include: { total_rows: true },
-    pagination: { limit, offset: 0 },
-    timezone: timeZone,
   };
 }
 
@@ -206,12 +177,13 @@ export interface Breakdown {
 }
 
 export function breakdownData(goal: string, dimension: string, result: StatsResult): Breakdown {
-  const rows = result.results.map((r) => ({
-    value: r.dimensions[0] ?? '',
-    visitors: r.metrics[0] ?? 0,
-    rate: r.metrics[1] ?? 0,
-  }));
-  return { goal, dimension, rows, total: result.meta.total_rows ?? rows.length };
+  const { rows, total } = panelData(dimension, result);
+  return {
+    goal,
+    dimension,
+    rows: rows.map(({ value, visitors, percentage }) => ({ value, visitors, rate: percentage })),
+    total,
+  };
 }
 
 /** The filter a goal's drill-down adds: the events that reached it. */

@@ -94,43 +94,52 @@ export function formatKpi(metric: KpiMetric, value: number): string {
   return number.format(value);
 }
 
-export interface Delta {
+/** A figure's change against the previous period of equal length. */
+export interface PeriodChange {
   direction: 'up' | 'down' | 'flat';
   /** "↑ 12%", "↓ 3 pts", "new" (from zero), "no change". */
   text: string;
   /** For screen readers: "up 12% on the previous period". */
   label: string;
+}
+
+/**
+ * The change of a figure against the previous period: a relative change in whole percent (from
+ * zero to something there is no percentage: "new"), or, given `points` (the difference rounded as
+ * the figure is shown), in percentage points, for a figure that is itself a percentage (as
+ * Plausible shows it). The KPI row's deltas and the Goals screen's changes.
+ */
+export function periodChange(
+  current: number,
+  previous: number,
+  points?: (difference: number) => number,
+): PeriodChange {
+  const direction = current > previous ? 'up' : current < previous ? 'down' : 'flat';
+  if (direction === 'flat')
+    return { direction, text: 'no change', label: 'no change on the previous period' };
+  let amount: string;
+  if (points) {
+    const difference = points(Math.abs(current - previous));
+    amount = `${number.format(difference)} ${difference === 1 ? 'pt' : 'pts'}`;
+  } else if (previous === 0) {
+    return { direction, text: 'new', label: 'up from none in the previous period' };
+  } else {
+    amount = `${number.format(Math.round((Math.abs(current - previous) / previous) * 100))}%`;
+  }
+  const arrow = direction === 'up' ? '↑' : '↓';
+  return { direction, text: `${arrow} ${amount}`, label: `${direction} ${amount} on the previous period` };
+}
+
+export interface Delta extends PeriodChange {
   /** Whether the change is good news: more of everything, but less bounce. Null when flat. */
   good: boolean | null;
 }
 
-/**
- * The change against the previous period: a relative change in whole percent, except the bounce
- * rate, itself a percentage, whose change is in percentage points (as Plausible shows it). From
- * zero to something there is no percentage: "new".
- */
+/** A KPI's change: in whole percent, the bounce rate (itself a percentage) in points. */
 export function delta(metric: KpiMetric, current: number, previous: number): Delta {
-  const direction = current > previous ? 'up' : current < previous ? 'down' : 'flat';
-  const good = direction === 'flat' ? null : (direction === 'up') !== (metric === 'bounce_rate');
-  if (direction === 'flat') {
-    return { direction, text: 'no change', label: 'no change on the previous period', good };
-  }
-  const arrow = direction === 'up' ? '↑' : '↓';
-  let amount: string;
-  if (metric === 'bounce_rate') {
-    const points = Math.abs(current - previous);
-    amount = `${number.format(points)} ${points === 1 ? 'pt' : 'pts'}`;
-  } else if (previous === 0) {
-    return { direction, text: 'new', label: 'up from none in the previous period', good };
-  } else {
-    amount = `${number.format(Math.round((Math.abs(current - previous) / previous) * 100))}%`;
-  }
-  return {
-    direction,
-    text: `${arrow} ${amount}`,
-    label: `${direction} ${amount} on the previous period`,
-    good,
-  };
+  const bounce = metric === 'bounce_rate';
+  const change = periodChange(current, previous, bounce ? (d) => d : undefined);
+  return { ...change, good: change.direction === 'flat' ? null : (change.direction === 'up') !== bounce };
 }
 
 /** The chart's data, whichever API bucketed it: a label per bucket, a series per event name. */
