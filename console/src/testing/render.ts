@@ -2,7 +2,8 @@
  * Mounts the whole console (App, router, stores) on a fake HTTP client and a memory history, at
  * a given URL, logged in unless told otherwise. What a test sees is what a user would.
  */
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { flushPromises, mount, type DOMWrapper, type VueWrapper } from '@vue/test-utils';
+import { afterEach } from 'vitest';
 import { createMemoryHistory } from 'vue-router';
 import App from '@/App.vue';
 import { SESSION_HINT_KEY } from '@/api/sessionHint';
@@ -52,6 +53,21 @@ export interface Rendered {
   charts: ChartRecorder;
   /** Lets every pending request and re-render settle. */
   settle(): Promise<void>;
+  /** The button that reads `text` (an error naming it when there is none). */
+  button(text: string): DOMWrapper<HTMLButtonElement>;
+}
+
+const mounted: VueWrapper[] = [];
+
+/**
+ * For a test file: after each test, unmounts every console `renderConsole` mounted in it (unless
+ * the test did) and empties the page.
+ */
+export function unmountAfterEach(): void {
+  afterEach(() => {
+    for (const wrapper of mounted.splice(0)) if (!wrapper.vm.$.isUnmounted) wrapper.unmount();
+    document.body.replaceChildren();
+  });
 }
 
 export async function renderConsole(
@@ -102,6 +118,7 @@ export async function renderConsole(
     attachTo: document.body,
     global: { plugins: [eventlens], provide: { [CHARTS as symbol]: charts.factory } },
   });
+  mounted.push(wrapper);
   await eventlens.router.isReady();
   const settle = async () => {
     for (let i = 0; i < 5; i++) {
@@ -109,6 +126,11 @@ export async function renderConsole(
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   };
+  const button = (text: string) => {
+    const found = wrapper.findAll('button').find((b) => b.text() === text);
+    if (!found) throw new Error(`no button reads "${text}"`);
+    return found;
+  };
   await settle();
-  return { wrapper, fake, console: eventlens, charts, settle };
+  return { wrapper, fake, console: eventlens, charts, settle, button };
 }

@@ -1,16 +1,12 @@
 /** Login, logout, and the way back after a session expired. */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { events, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const anonymous = () =>
   createFakeHttp().on('GET', '/api/query/v1/auth/me', () => {
@@ -102,7 +98,7 @@ describe('auth', () => {
     const fake = createFakeHttp().on('POST', '/api/command/v1/auth/logout', undefined);
     fake.on('GET', '/api/query/v1/stats/overview', {});
     r = await renderConsole('/projects', { fake });
-    const button = r.wrapper.findAll('button').find((b) => b.text() === 'Log out')!;
+    const button = r.button('Log out');
     await button.trigger('click');
     await r.settle();
     expect(fake.callsTo('POST', '/api/command/v1/auth/logout')).toHaveLength(1);

@@ -2,21 +2,16 @@
  * The explorer as a user meets it: its state in the URL, cursor pages, the drawer, live mode, and
  * data that is only ever text.
  */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { event, events, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 const LIST = '/api/query/v1/events';
 const base = `/p/${PROJECT_ID}/events`;
 let r: Rendered | undefined;
-
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 function pages(first: ReturnType<typeof events>, second: ReturnType<typeof events>) {
   return (req: HttpRequest) =>
@@ -250,10 +245,7 @@ describe('explorer', () => {
     await vi.waitFor(() => expect(chips()).toHaveLength(3));
     expect(JSON.parse(String(fake.callsTo('GET', LIST).at(-1)?.query?.filters))).toHaveLength(3);
     // "Clear all" drops every report filter, keeping the others.
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Clear all')!
-      .trigger('click');
+    await r.button('Clear all').trigger('click');
     await r.settle();
     expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'page_view' });
     expect(fake.callsTo('GET', LIST).at(-1)?.query).not.toHaveProperty('filters');

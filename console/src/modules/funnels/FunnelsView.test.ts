@@ -2,19 +2,15 @@
  * The Funnels screen: steps edited and kept in the URL, POST /api/v2/funnel with them, visitors,
  * conversion and drop-off per step, the API's refusal shown, and CSV.
  */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { FunnelQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { funnelFromQuery, funnelToQuery, stepsProblem } from './funnel';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const RESULT = {
   steps: [
@@ -85,7 +81,7 @@ describe('funnels', () => {
     expect(funnelCalls(r)).toHaveLength(0);
 
     await r.wrapper.find('[data-testid="step-value-2"]').setValue('signup');
-    const add = r.wrapper.findAll('button').find((b) => b.text() === 'Add a step')!;
+    const add = r.button('Add a step');
     await add.trigger('click');
     await r.wrapper.find('[data-testid="step-kind-3"]').setValue('page_pattern');
     await r.wrapper.find('[data-testid="step-value-3"]').setValue('/thanks/**');

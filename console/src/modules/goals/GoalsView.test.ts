@@ -3,20 +3,16 @@
  * with 0), the change against the previous period, the selected goal's breakdown by a dimension,
  * the drill-downs into the explorer, CSV, the dashboard's range and filters, and the empty state.
  */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery, StatsResult } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { breakdownQuery, change, goalRows, goalsQuery } from './goals';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const NOW = Date.UTC(2025, 2, 1, 12, 0, 0);
 const DAY_MS = 86_400_000;
@@ -362,10 +358,7 @@ describe('the Goals screen', () => {
     expect(r.wrapper.text()).toContain('Loading the goals failed');
     expect(r.wrapper.text()).toContain('READ_MODEL_UNAVAILABLE, HTTP 503');
     fake.on('POST', '/api/query/api/v2/query', statsAnswer);
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Try again')!
-      .trigger('click');
+    await r.button('Try again').trigger('click');
     await r.settle();
     expect(table()).toHaveLength(4);
   });

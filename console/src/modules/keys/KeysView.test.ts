@@ -1,16 +1,12 @@
 /** API keys: the list of prefixes, a new key shown once, revoking after a confirmation. */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { apiKey, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const KEYS = `/api/query/v1/projects/${PROJECT_ID}/keys`;
 const ISSUE = `/api/command/v1/admin/projects/${PROJECT_ID}/keys`;
@@ -65,10 +61,7 @@ describe('API keys', () => {
     expect(r.wrapper.find('[data-testid="new-key"]').text()).toBe('elr_secret_value_123');
     expect(document.activeElement).toBe(r.wrapper.find('.secret').element);
     expect(r.wrapper.find('tbody').text()).toContain('elr_secret…');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'I have copied it')!
-      .trigger('click');
+    await r.button('I have copied it').trigger('click');
     expect(r.wrapper.text()).not.toContain('elr_secret_value_123');
   });
 

@@ -3,19 +3,15 @@
  * "More", filters from a row's click (chips, in the URL, applied to the KPIs, the chart and every
  * panel), the explorer links, and CSV.
  */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const NOW = Date.UTC(2025, 2, 1, 12, 0, 0);
 
@@ -169,10 +165,7 @@ describe('dashboard panels', () => {
     // GET /v1/stats/volume cannot filter: the minute buckets come from the Stats API.
     expect(fake.callsTo('GET', '/api/query/v1/stats/volume')).toHaveLength(0);
     expect(statsCalls(fake).some((b) => b.dimensions?.[0] === 'time:minute')).toBe(true);
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Clear all')!
-      .trigger('click');
+    await r.button('Clear all').trigger('click');
     await r.settle();
     expect(r.console.router.currentRoute.value.query.filter).toBeUndefined();
   });

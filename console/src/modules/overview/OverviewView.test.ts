@@ -2,19 +2,15 @@
  * The overview page: the KPI row with its deltas, the chart's data (the Stats API's, in the chosen
  * zone), the range and breakdown in the URL, the time zone picker, errors per part.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const NOW = Date.UTC(2025, 2, 1, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -198,10 +194,7 @@ describe('overview', () => {
     expect(localStorage.getItem('eventlens.timezone')).toBe('Asia/Kolkata');
 
     // Back to following the browser.
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Browser zone')!
-      .trigger('click');
+    await r.button('Browser zone').trigger('click');
     await r.settle();
     expect(localStorage.getItem('eventlens.timezone')).toBe('local');
     expect((input.element as HTMLInputElement).value).toBe(browser);
@@ -305,10 +298,7 @@ describe('overview', () => {
       r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => NOW });
       const note = () => r!.wrapper.find('[data-testid="refresh-note"]').text();
       expect(note()).toBe('auto-refresh paused');
-      await r.wrapper
-        .findAll('button')
-        .find((b) => b.text() === 'Refresh')!
-        .trigger('click');
+      await r.button('Refresh').trigger('click');
       await r.settle();
       expect(note()).toMatch(/^Checked \d{4}-\d\d-\d\d \d\d:\d\d:\d\d · auto-refresh paused$/);
     } finally {

@@ -9,13 +9,11 @@ import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { events, overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
+unmountAfterEach();
 afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
   localStorage.clear();
 });
 

@@ -2,19 +2,15 @@
  * Pipeline health: per-projection status (lag, freshness, throughput), dead-lettered records with
  * their error, empty and error states.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { DlqRecord, Pipeline } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { pipeline, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const record: DlqRecord = {
   projection: 'analytics',
@@ -200,10 +196,7 @@ describe('pipeline', () => {
       });
     r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
     await r.wrapper.find('button[aria-label="Replay the analytics DLQ"]').trigger('click');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Yes, replay the analytics DLQ')!
-      .trigger('click');
+    await r.button('Yes, replay the analytics DLQ').trigger('click');
     await r.settle();
     expect(r.wrapper.find('[data-replay="analytics"] [role="alert"]').text()).toContain(
       'Requesting a replay of the analytics DLQ failed',

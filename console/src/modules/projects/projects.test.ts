@@ -1,16 +1,12 @@
 /** Projects: the list, creating one (which waits for the read model), and switching. */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { OTHER_PROJECT_ID, pipeline, project, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 describe('projects', () => {
   test('creating a project sends the command, waits until the query side lists it, then opens its setup', async () => {

@@ -1,16 +1,12 @@
 /** Sessions: the list with its cursor, and one session's timeline. */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ApiError, type HttpRequest } from '@/api/http';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { event, PROJECT_ID, session } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 describe('sessions', () => {
   test('lists sessions, filters by user id in the URL, and loads the next cursor page', async () => {
@@ -21,10 +17,7 @@ describe('sessions', () => {
     );
     r = await renderConsole(`/p/${PROJECT_ID}/sessions`, { fake });
     expect(r.wrapper.findAll('tbody tr')).toHaveLength(2);
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Load more')!
-      .trigger('click');
+    await r.button('Load more').trigger('click');
     await r.settle();
     expect(r.wrapper.findAll('tbody tr')).toHaveLength(3);
     await r.wrapper.find('#s-user').setValue('u-1');
@@ -146,10 +139,7 @@ describe('sessions', () => {
     await r.settle();
     expect(r.wrapper.findAll('.timeline-item')).toHaveLength(1);
     expect(r.wrapper.find('[role="alert"]').text()).toContain('the read models are not ready');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Try again')!
-      .trigger('click');
+    await r.button('Try again').trigger('click');
     await r.settle();
     expect(r.wrapper.findAll('.timeline-item')).toHaveLength(2);
     expect(r.wrapper.find('[role="alert"]').exists()).toBe(false);

@@ -8,13 +8,11 @@ import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
+unmountAfterEach();
 afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
   localStorage.clear();
 });
 
@@ -73,14 +71,8 @@ describe('project settings', () => {
     r = await renderConsole(`/p/${PROJECT_ID}/settings`, { fake });
     await input('#settings-time-zone').setValue('asia/kolkata');
     await input('#settings-domain-0').setValue('  Shop.Example.COM ');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Add a domain')!
-      .trigger('click');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Add a domain')!
-      .trigger('click');
+    await r.button('Add a domain').trigger('click');
+    await r.button('Add a domain').trigger('click');
     await input('#settings-domain-2').setValue('blog.example.com');
     await save();
     expect(fake.callsTo('PUT', PUT)[0]!.path).toBe(`/api/command/v1/admin/projects/${PROJECT_ID}/settings`);
@@ -105,10 +97,7 @@ describe('project settings', () => {
 
     await input('#settings-time-zone').setValue('UTC');
     await input('#settings-domain-0').setValue('shop.example.com');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Add a domain')!
-      .trigger('click');
+    await r.button('Add a domain').trigger('click');
     await input('#settings-domain-1').setValue('SHOP.example.com');
     await save();
     expect(puts(fake)).toEqual([]);
@@ -128,10 +117,7 @@ describe('project settings', () => {
     r = await renderConsole(`/p/${PROJECT_ID}/settings`, { fake });
     // Row 1 left blank: the body's domains[1] is the form's row 2.
     await input('#settings-domain-1').setValue('');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Add a domain')!
-      .trigger('click');
+    await r.button('Add a domain').trigger('click');
     await input('#settings-domain-2').setValue('c.example.com');
     await save();
     expect(puts(fake)[0]!.domains).toEqual(['a.example.com', 'c.example.com']);
@@ -210,11 +196,7 @@ describe('project settings', () => {
       return { project_id: PROJECT_ID, ...(req.body as object), updated_at: '2025-03-01T00:00:00.000Z' };
     });
     r = await renderConsole(`/p/${PROJECT_ID}/settings`, { fake });
-    const addGoal = () =>
-      r!.wrapper
-        .findAll('button')
-        .find((b) => b.text() === 'Add a goal')!
-        .trigger('click');
+    const addGoal = () => r!.button('Add a goal').trigger('click');
     await addGoal();
     await addGoal();
     await input('#settings-goal-name-0').setValue('');
@@ -286,10 +268,7 @@ describe('project settings', () => {
     await input('#tz-select').setValue('Europe/Berlin');
     await r.settle();
     expect(zones().at(-1)).toBe('Europe/Berlin');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Project zone')!
-      .trigger('click');
+    await r.button('Project zone').trigger('click');
     await r.settle();
     expect(zones().at(-1)).toBe('Asia/Kolkata');
     expect(localStorage.getItem('eventlens.timezone')).toBe('project');

@@ -1,15 +1,11 @@
 /** Setup: which write key goes in the snippets, and the first event arriving by itself. */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { apiKey, event, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const KEYS = `/api/query/v1/projects/${PROJECT_ID}/keys`;
 const DEMO = 'el_abcdefgXYZ_the_rest_of_the_demo_key';
@@ -49,10 +45,7 @@ describe('setup', () => {
     expect(r.wrapper.find('[data-testid="write-key"]').exists()).toBe(false);
     expect(r.wrapper.text()).toContain('el_other12…');
     expect(r.wrapper.find('pre.code').text()).toContain('data-api-key="YOUR_WRITE_KEY"');
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Create a write key')!
-      .trigger('click');
+    await r.button('Create a write key').trigger('click');
     await r.settle();
     expect(r.wrapper.find('[data-testid="write-key"]').text()).toBe('el_brand_new_key');
     expect(r.wrapper.find('pre.code').text()).toContain('data-api-key="el_brand_new_key"');

@@ -3,18 +3,14 @@
  * optional password (8–200 characters, checked before sending), the new link shown once with this
  * origin and a copy button, revoked after a confirmation.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const LIST = `/api/query/v1/projects/${PROJECT_ID}/public-links`;
 const CREATE = `/api/command/v1/admin/projects/${PROJECT_ID}/public-links`;

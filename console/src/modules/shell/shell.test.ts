@@ -3,13 +3,11 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { SESSION_HINT_KEY } from '@/api/sessionHint';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
+unmountAfterEach();
 afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
   localStorage.clear();
 });
 
@@ -89,10 +87,7 @@ describe('shell', () => {
     });
     expect(localStorage.getItem(SESSION_HINT_KEY)).toBe('1');
     await r.settle();
-    await r.wrapper
-      .findAll('button')
-      .find((b) => b.text() === 'Log out')!
-      .trigger('click');
+    await r.button('Log out').trigger('click');
     await r.settle();
     expect(localStorage.getItem(SESSION_HINT_KEY)).toBeNull();
   });

@@ -3,18 +3,14 @@
  * schema id and the records each projection took; ids the catalog does not list; left out against
  * a query side without the route (404), and an error otherwise says what failed.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Contracts } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { pipeline, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, type Rendered } from '@/testing/render';
+import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
-afterEach(() => {
-  r?.wrapper.unmount();
-  r = undefined;
-  document.body.replaceChildren();
-});
+unmountAfterEach();
 
 const contracts: Contracts = {
   refreshed_at: '2025-03-01T12:00:00.000Z',
