@@ -3,7 +3,7 @@
  * a given URL, logged in unless told otherwise. What a test sees is what a user would.
  */
 import { flushPromises, mount, type DOMWrapper, type VueWrapper } from '@vue/test-utils';
-import { afterEach } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { createMemoryHistory } from 'vue-router';
 import App from '@/App.vue';
 import { SESSION_HINT_KEY } from '@/api/sessionHint';
@@ -133,4 +133,19 @@ export async function renderConsole(
   };
   await settle();
   return { wrapper, fake, console: eventlens, charts, settle, button };
+}
+
+/**
+ * The files the page offers as downloads from now on in this test (shared/csv.ts: a Blob URL on a
+ * link it clicks): each one's name and content, in order. The stubs are spies, restored before the
+ * next test (the dom project's `restoreMocks`).
+ */
+export function captureDownloads(): Array<{ name: string; blob: Blob }> {
+  const files: Array<{ name: string; blob: Blob }> = [];
+  let pending: Blob | undefined;
+  vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => ((pending = blob as Blob), 'blob:test'));
+  vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+    files.push({ name: this.download, blob: pending! });
+  });
+  return files;
 }

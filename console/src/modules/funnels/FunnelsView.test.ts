@@ -6,7 +6,7 @@ import { describe, expect, test, vi } from 'vitest';
 import type { FunnelQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { funnelFromQuery, funnelToQuery, stepsProblem } from './funnel';
 
 let r: Rendered | undefined;
@@ -115,24 +115,12 @@ describe('funnels', () => {
   test('"CSV" exports the steps, formula-like labels escaped', async () => {
     const fake = createFakeHttp().on('POST', '/api/query/api/v2/funnel', RESULT);
     r = await renderConsole(`/p/${PROJECT_ID}/funnels?step=page:/&step=event:signup`, { fake });
-    const blobs: Blob[] = [];
-    const names: string[] = [];
-    const createObjectURL = URL.createObjectURL;
-    URL.createObjectURL = (blob: Blob) => (blobs.push(blob), 'blob:test');
-    const click = HTMLAnchorElement.prototype.click;
-    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
-      names.push(this.download);
-    };
-    try {
-      await r.wrapper.find('[data-testid="csv"]').trigger('click');
-      // papaparse is loaded on the first export.
-      await vi.waitFor(() => expect(names).toHaveLength(1));
-    } finally {
-      URL.createObjectURL = createObjectURL;
-      HTMLAnchorElement.prototype.click = click;
-    }
-    expect(names).toEqual(['eventlens-funnel-30d.csv']);
-    expect((await blobs[0]!.text()).split('\r\n')).toEqual([
+    const files = captureDownloads();
+    await r.wrapper.find('[data-testid="csv"]').trigger('click');
+    // papaparse is loaded on the first export.
+    await vi.waitFor(() => expect(files).toHaveLength(1));
+    expect(files.map((f) => f.name)).toEqual(['eventlens-funnel-30d.csv']);
+    expect((await files[0]!.blob.text()).split('\r\n')).toEqual([
       'Step,Label,Visitors,Visits,Conversion rate,Drop-off,Drop-off rate',
       '1,/,10,12,100,0,0',
       '2,/pricing*,4,5,40,6,60',

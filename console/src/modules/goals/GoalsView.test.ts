@@ -8,7 +8,7 @@ import type { HttpRequest } from '@/api/http';
 import type { StatsQuery, StatsResult } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { breakdownQuery, change, goalRows, goalsQuery } from './goals';
 
 let r: Rendered | undefined;
@@ -279,25 +279,13 @@ describe('the Goals screen', () => {
       fake: stack(),
       clock: () => NOW,
     });
-    const files: Array<{ name: string; blob: Blob }> = [];
-    let pending: Blob | undefined;
-    const createObjectURL = URL.createObjectURL;
-    URL.createObjectURL = (blob: Blob) => ((pending = blob), 'blob:test');
-    const click = HTMLAnchorElement.prototype.click;
-    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
-      files.push({ name: this.download, blob: pending! });
-    };
-    try {
-      const buttons = r.wrapper.findAll('[data-testid="csv"]');
-      await buttons[0]!.trigger('click');
-      // papaparse is loaded on the first export.
-      await vi.waitFor(() => expect(files).toHaveLength(1));
-      await buttons[1]!.trigger('click');
-      await vi.waitFor(() => expect(files).toHaveLength(2));
-    } finally {
-      URL.createObjectURL = createObjectURL;
-      HTMLAnchorElement.prototype.click = click;
-    }
+    const files = captureDownloads();
+    const buttons = r.wrapper.findAll('[data-testid="csv"]');
+    await buttons[0]!.trigger('click');
+    // papaparse is loaded on the first export.
+    await vi.waitFor(() => expect(files).toHaveLength(1));
+    await buttons[1]!.trigger('click');
+    await vi.waitFor(() => expect(files).toHaveLength(2));
     expect(files.map((f) => f.name)).toEqual([
       'eventlens-goals-2025-02-28-12-00-2025-03-01-12-00.csv',
       'eventlens-goal-signed-up-by-country-2025-02-28-12-00-2025-03-01-12-00.csv',

@@ -8,7 +8,7 @@ import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
-import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -197,33 +197,18 @@ describe('dashboard panels', () => {
 
   test('"CSV" exports a panel’s rows and the KPI row as files', async () => {
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => NOW });
-    const files: Array<{ name: string; text: string }> = [];
-    const created: Blob[] = [];
-    const createObjectURL = URL.createObjectURL;
-    URL.createObjectURL = (blob: Blob) => {
-      created.push(blob);
-      return `blob:test/${created.length}`;
-    };
-    const click = HTMLAnchorElement.prototype.click;
-    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
-      files.push({ name: this.download, text: this.href });
-    };
-    try {
-      await panel('countries').find('[data-testid="csv"]').trigger('click');
-      // papaparse is loaded on the first export.
-      await vi.waitFor(() => expect(files).toHaveLength(1));
-      await r.wrapper.find('.kpi-actions [data-testid="csv"]').trigger('click');
-      await vi.waitFor(() => expect(files).toHaveLength(2));
-    } finally {
-      URL.createObjectURL = createObjectURL;
-      HTMLAnchorElement.prototype.click = click;
-    }
+    const files = captureDownloads();
+    await panel('countries').find('[data-testid="csv"]').trigger('click');
+    // papaparse is loaded on the first export.
+    await vi.waitFor(() => expect(files).toHaveLength(1));
+    await r.wrapper.find('.kpi-actions [data-testid="csv"]').trigger('click');
+    await vi.waitFor(() => expect(files).toHaveLength(2));
     expect(files.map((f) => f.name)).toEqual([
       'eventlens-countries-countries-2025-02-28-12-00-2025-03-01-12-00.csv',
       'eventlens-key-figures-2025-02-28-12-00-2025-03-01-12-00.csv',
     ]);
-    expect(await created[0]!.text()).toBe('Country,Visitors,Percentage\r\nDE,3,15');
-    const kpis = (await created[1]!.text()).split('\r\n');
+    expect(await files[0]!.blob.text()).toBe('Country,Visitors,Percentage\r\nDE,3,15');
+    const kpis = (await files[1]!.blob.text()).split('\r\n');
     expect(kpis[0]).toBe('Metric,This period,Previous period');
     expect(kpis[1]).toBe('Visitors,12,12');
   });
