@@ -5,9 +5,18 @@ export {
   CreateProject,
   IssueApiKey,
   RevokeApiKey,
-  CreatePublicLink,
   RegisterUser,
   ReplayDlq,
+  ApiKeyKind,
+  writeKeyPattern,
+  jsonDepth,
+  metadataJson,
+  SERVER_CONTEXT_KEYS,
+  EXCLUDED_CONTEXT_KEY,
+  BOT_CONTEXT_KEY,
+} from './commands';
+export {
+  CreatePublicLink,
   ProjectSettings,
   Goal,
   Goals,
@@ -15,16 +24,9 @@ export {
   TimeZoneName,
   Hostname,
   isCanonicalTimeZone,
-  ApiKeyKind,
-  writeKeyPattern,
-  jsonDepth,
   type ProjectGoal,
   type ProjectSettingsInput,
-  metadataJson,
-  SERVER_CONTEXT_KEYS,
-  EXCLUDED_CONTEXT_KEY,
-  BOT_CONTEXT_KEY,
-} from './commands';
+} from './settings';
 export {
   parseJsonExact,
   checkExact,
