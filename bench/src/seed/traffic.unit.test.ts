@@ -3,17 +3,8 @@
  * analytics projection would have built them), bots outside every visit, the rhythms and tails.
  */
 import { describe, expect, test } from 'vitest';
-import {
-  dayWeights,
-  E,
-  EVENT_COLUMNS,
-  pathOf,
-  traffic,
-  V,
-  VISIT_COLUMNS,
-  WEEKLY,
-  type Cell,
-} from './traffic';
+import { dayWeights, pathOf, WEEKLY } from './site';
+import { E, EVENT_COLUMNS, traffic, V, VISIT_COLUMNS, type Cell } from './traffic';
 
 const DAY = 86_400_000;
 const project = '00000000-0000-4000-8000-000000000001';
