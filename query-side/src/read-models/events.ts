@@ -6,7 +6,7 @@
  *
  * Besides event name, user, session and time, the explorer takes the Stats API's filters
  * (`filters`: the JSON of `[["is", "visit:source", ["Google"]], …]`, docs/stats-api.md, Filters),
- * parsed by the Stats API's own filter parser (`parseFilters` of stats/query.ts) and compiled to SQL
+ * parsed by the Stats API's own filter parser (`parseFilters` of stats/filters.ts) and compiled to SQL
  * by its own compiler (`filterSql` of stats/plan.ts, side `events`), so a filter means the same rows
  * here as in every report. A `visit:*` filter reads the event's visit: `analytics.sessions` joined
  * by (project, session) — a primary-key lookup per row walked in keyset order, which keeps the
@@ -26,17 +26,12 @@ import { decodeCursor, encodeCursor, cursorTimestampSql } from '../http/cursor';
 import { invalidField, notFound, type ApiError } from '../http/errors';
 import { checkOpenRange, cursorParam, fromParam, iso, limitParam, textFilter, toParam } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
-import { Binder, filterSql, usesVisitDimension } from '../stats/plan';
-import {
-  EVENT_DIMENSIONS,
-  filterNames,
-  parseFilters,
-  QueryError,
-  StatsRequest,
-  VISIT_DIMENSIONS,
-  type Filter,
-  type StatsQuery,
-} from '../stats/query';
+import { EVENT_DIMENSIONS, VISIT_DIMENSIONS } from '../stats/dimensions';
+import { QueryError } from '../stats/errors';
+import { filterNames, parseFilters, type Filter } from '../stats/filters';
+import { filterSql, usesVisitDimension } from '../stats/plan';
+import { StatsRequest, type StatsQuery } from '../stats/query';
+import { Binder } from '../stats/sql';
 import { projectDefaults } from '../stats/site';
 import { JsonObject, NextCursor, Timestamp, Uuid, toIso } from './schemas';
 

@@ -21,7 +21,8 @@ import { attachComparisons, comparisonQuery, type ResultRow } from './compare';
 import { minuteLabels, timeLabels, wallClock, zonedIso, type TimeUnit } from './dates';
 import { planQuery, type StatsTables } from './plan';
 import { FunnelRequest, FunnelResponse, funnelSteps, parseFunnel, planFunnel } from './funnel';
-import { mentionsGoals, parseQuery, QueryError, StatsRequest, StatsResponse, type StatsQuery } from './query';
+import { QueryError } from './errors';
+import { mentionsGoals, parseQuery, StatsRequest, StatsResponse, type StatsQuery } from './query';
 import { projectDefaults, resolveSite } from './site';
 
 export const PlausibleError = z

@@ -4,7 +4,9 @@
  * Plausible's rules (lib/plausible/stats/compare.ex, comparisons.ex, query_runner.ex). Pure: the
  * caller runs both statements.
  */
-import type { Filter, Metric, PropertyDimension, StatsQuery } from './query';
+import type { PropertyDimension } from './dimensions';
+import type { Filter } from './filters';
+import type { Metric, StatsQuery } from './query';
 
 /** A row of the answer: dimension labels (in the query's order) and metric values. */
 export interface ResultRow {

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { attachComparisons, change, comparisonQuery } from './compare';
 import { comparisonPeriod, minuteLabels } from './dates';
 import { planQuery } from './plan';
-import { parseQuery, QueryError, StatsRequest, type StatsQuery } from './query';
+import { QueryError } from './errors';
+import { parseQuery, StatsRequest, type StatsQuery } from './query';
 
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };

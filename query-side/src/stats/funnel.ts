@@ -14,9 +14,10 @@
 import { pagePatternRegex } from '@eventlens/contracts';
 import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
 import { z } from 'zod';
-import { Binder, boundsSql, eventSql, filterSql, type StatsTables } from './plan';
+import { boundsSql, filterSql, type StatsTables } from './plan';
 import { parseQuery, type StatsQuery, type StatsRequest } from './query';
 import { SiteId } from './site';
+import { Binder, eventSql } from './sql';
 
 export const MAX_STEPS = 8;
 

@@ -1,7 +1,7 @@
 import { humanEvents } from '@eventlens/read-model';
 import { describe, expect, test } from 'vitest';
 import { FunnelRequest, funnelSteps, parseFunnel, planFunnel } from './funnel';
-import { QueryError } from './query';
+import { QueryError } from './errors';
 
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };

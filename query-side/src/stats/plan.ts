@@ -12,16 +12,7 @@
  *   An `event:*` filter on them keeps the visits with a matching event (`exists`); an `event:*`
  *   dimension groups a visit under every value its events in the range have.
  * - Visitor identity is `coalesce(user_id, anonymous_id)`.
- * - Goals (the project's, from its settings) are rows `(name, event_name, page_regex)` of three
- *   bound arrays (`unnest`), written where they are used, so a filter stands on its own (the
- *   explorer compiles filters without this planner's statement). An event reaches a goal when it is
- *   an event of its `event_name`, or a page_view whose page matches its `page_regex` (contracts'
- *   pagePatternRegex). `event:goal` as a dimension joins each event to every goal it reaches (`eg`);
- *   as a filter it keeps the events reaching a goal whose name passes the operator (`exists`).
- *   `conversion_rate` divides a row's visitors by the visitors of the whole range with the other
- *   filters (the top-level `event:goal` and `event:props:*` filters left out, as Plausible does),
- *   `group_conversion_rate` by those of the row's own values of the dimensions other than
- *   `event:goal`.
+ * - Goals (`event:goal`, conversion_rate, group_conversion_rate): their SQL is goal-sql.ts's.
  * - Time buckets are PostgreSQL's `date_trunc(unit, ts at time zone $tz)`, and the range's
  *   instants are `local_date::timestamp at time zone $tz`: the tz database decides every day's
  *   length (23 h and 25 h on the days clocks change, +05:30 zones included).
@@ -29,16 +20,12 @@
  * Names map to SQL through the fixed tables below; every value the client sent is a bound
  * parameter (`?`, knex.raw), never SQL text.
  */
-import { pagePatternRegex } from '@eventlens/contracts';
 import { humanEvents } from '@eventlens/read-model';
-import {
-  type Dimension,
-  type Filter,
-  type Metric,
-  type PropertyDimension,
-  type StatsQuery,
-  type TimeDimension,
-} from './query';
+import type { Dimension, PropertyDimension, TimeDimension } from './dimensions';
+import type { Filter } from './filters';
+import { conversionCtes, GOAL, goalFilterSql, goalsJoinSql, groupConversionCte } from './goal-sql';
+import type { Metric, StatsQuery } from './query';
+import { Binder, eventSql, NEGATED, positiveSql } from './sql';
 
 export interface StatsTables {
   /** Qualified, trusted identifiers from the read-model catalog (readerTables). */
@@ -100,93 +87,8 @@ const TIME_FORMAT: Record<TimeDimension, { unit: string; format: string }> = {
   'time:month': { unit: 'month', format: 'YYYY-MM-DD' },
 };
 
-/**
- * The page of a URL as the projections define it (projections/src/analytics/aggregate.ts,
- * pagePath): the path without scheme, host, query or fragment, `/` when empty, plus a hash route
- * (`#/…`, `#!/…`) up to its own `?`.
- */
-const PAGE_SCHEME_HOST = '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*';
-const PAGE_HASH_ROUTE = '^[^#]*(#!?/[^?]*)';
-/** The host of an absolute URL, without user info or port. */
-const HOSTNAME = '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)';
-
-export class Binder {
-  readonly bindings: unknown[] = [];
-  /** A placeholder for `value` (knex.raw's `?`), cast when PostgreSQL cannot infer the type. */
-  bind(value: unknown, cast?: string): string {
-    this.bindings.push(value);
-    return cast ? `?::${cast}` : '?';
-  }
-}
-
 const isTime = (d: Dimension): d is TimeDimension => d.startsWith('time:');
 const isEventDimension = (d: Dimension) => d.startsWith('event:');
-const GOAL: PropertyDimension = 'event:goal';
-
-/**
- * The project's goals as rows aliased `alias`: `name`, `event_name` (null for a page goal) and
- * `page_regex` (the page pattern as a regular expression; null for an event goal), from three bound
- * arrays in the goals' order.
- */
-function goalsSql(q: StatsQuery, alias: string, b: Binder): string {
-  const names = q.goals.map((g) => g.name);
-  const events = q.goals.map((g) => ('event_name' in g ? g.event_name : null));
-  const regexes = q.goals.map((g) => ('page_path' in g ? pagePatternRegex(g.page_path) : null));
-  return (
-    `unnest(${b.bind(names, 'text[]')}, ${b.bind(events, 'text[]')}, ${b.bind(regexes, 'text[]')})` +
-    ` as ${alias}(name, event_name, page_regex)`
-  );
-}
-
-/** Whether the events row `alias` reaches the goal row `goal` (an event of its name, or a matching page view). */
-function reachesSql(alias: string, goal: string, b: Binder): string {
-  const page = eventSql('event:page', alias, b)!;
-  return (
-    `(case when ${goal}.event_name is not null then ${alias}.event_name = ${goal}.event_name` +
-    ` else ${alias}.event_name = 'page_view' and coalesce(${page} ~ ${goal}.page_regex, false) end)`
-  );
-}
-
-/**
- * The goals an `event:goal` dimension groups by, as a join condition on the goal row `goal` beside
- * `reaches`: with top-level `event:goal` filters, only the goals they name (Plausible's
- * `matching_toplevel_filters`), so a filter on one goal shows that goal's row alone.
- */
-function goalJoinSql(q: StatsQuery, alias: string, goal: string, b: Binder): string {
-  const conditions = [reachesSql(alias, goal, b)];
-  for (const f of q.filters) {
-    if (!('dimension' in f) || f.dimension !== GOAL) continue;
-    const positive = NEGATED[f.op] ?? (f.op as 'is' | 'contains' | 'matches');
-    const named = positiveSql(positive, `${goal}.name`, f.values, f.caseSensitive, b);
-    conditions.push(f.op in NEGATED ? `not coalesce(${named}, false)` : named);
-  }
-  return conditions.join(' and ');
-}
-
-/** The top-level filters a conversion rate's denominator keeps: all but `event:goal` and `event:props:*`. */
-function totalsFilters(q: StatsQuery): Filter[] {
-  return q.filters.filter(
-    (f) => !('dimension' in f) || (f.dimension !== GOAL && !f.dimension.startsWith('event:props:')),
-  );
-}
-
-/** A property dimension over an events row aliased `alias`, or undefined for a visit dimension or `event:goal`. */
-export function eventSql(dimension: PropertyDimension, alias: string, b: Binder): string | undefined {
-  if (dimension === 'event:name') return `${alias}.event_name`;
-  if (dimension === 'event:page') {
-    const u = `${alias}.url`;
-    return (
-      `(case when ${u} is null then null else ` +
-      `coalesce(nullif(regexp_replace(split_part(split_part(${u}, '#', 1), ${b.bind('?', 'text')}, 1), ${b.bind(PAGE_SCHEME_HOST, 'text')}, ''), ''), '/')` +
-      ` || coalesce(substring(${u} from ${b.bind(PAGE_HASH_ROUTE, 'text')}), '') end)`
-    );
-  }
-  if (dimension === 'event:hostname')
-    return `lower(substring(${alias}.url from ${b.bind(HOSTNAME, 'text')}))`;
-  if (dimension.startsWith('event:props:'))
-    return `(${alias}.metadata ->> ${b.bind(dimension.slice('event:props:'.length), 'text')})`;
-  return undefined;
-}
 
 /**
  * A time bucket's label. A week is the Monday it starts on, or the range's first day when the range
@@ -214,35 +116,6 @@ function dimensionSql(dimension: Dimension, side: Side, q: StatsQuery, b: Binder
   return `${side === 'events' ? 'es' : 's'}.${VISIT_COLUMNS[dimension]}`;
 }
 
-const NEGATED: Record<string, 'is' | 'contains' | 'matches'> = {
-  is_not: 'is',
-  contains_not: 'contains',
-  matches_not: 'matches',
-};
-
-/** `%value%` for LIKE, the value's own `%`, `_` and `\` taken literally. */
-const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-function positiveSql(
-  op: 'is' | 'contains' | 'matches',
-  expr: string,
-  values: string[],
-  caseSensitive: boolean,
-  b: Binder,
-): string {
-  if (op === 'is') {
-    return caseSensitive
-      ? `${expr} = any(${b.bind(values, 'text[]')})`
-      : `lower(${expr}) = any(${b.bind(
-          values.map((v) => v.toLowerCase()),
-          'text[]',
-        )})`;
-  }
-  if (op === 'contains')
-    return `${expr} ${caseSensitive ? 'like' : 'ilike'} any(${b.bind(values.map(likePattern), 'text[]')})`;
-  return `${expr} ${caseSensitive ? '~' : '~*'} any(${b.bind(values, 'text[]')})`;
-}
-
 /**
  * A filter as a predicate on a side. A negated operator is `not coalesce(positive, false)`, so a
  * row without the property passes `is_not`. On the visits side an event dimension asks whether the
@@ -255,10 +128,8 @@ export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, 
   if ('filter' in filter) return `(not coalesce(${filterSql(filter.filter, side, q, b, events)}, false))`;
   const positive = NEGATED[filter.op] ?? (filter.op as 'is' | 'contains' | 'matches');
   const negated = filter.op in NEGATED;
-  // An event "is" a goal when it reaches a goal whose name passes the operator (none: no event is).
   const goalPredicate = (alias: string) =>
-    `exists (select 1 from ${goalsSql(q, 'fg', b)} where ${positiveSql(positive, 'fg.name', filter.values, filter.caseSensitive, b)}` +
-    ` and ${reachesSql(alias, 'fg', b)})`;
+    goalFilterSql(q, alias, positive, filter.values, filter.caseSensitive, b);
   if (side === 'events' && filter.dimension === GOAL) {
     const predicate = goalPredicate('e');
     return negated ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
@@ -345,7 +216,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     const visits = usesVisitDimension(q)
       ? ` left join ${tables.sessions} es on es.project_id = e.project_id and es.session_id = e.session_id`
       : '';
-    const goals = goalJoin ? ` join ${goalsSql(q, 'eg', b)} on ${goalJoinSql(q, 'e', 'eg', b)}` : '';
+    const goals = goalJoin ? goalsJoinSql(q, 'e', 'eg', b) : '';
     const where = [
       `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
       'e.ts >= bounds.lo',
@@ -374,20 +245,14 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     );
     if (wantsPercentage)
       ctes.push(`total as (select ${EVENT_METRIC_SQL.visitors} as visitors${eventsFrom('')})`);
-    // The denominators of the conversion rates: visitors without the goal (and property) filters,
-    // of the whole range (conversion_rate) or of each value of the other dimensions (group_…).
-    if (wantsConversion)
-      ctes.push(
-        `crt as (select ${EVENT_METRIC_SQL.visitors} as visitors${eventsFrom('', totalsFilters(q))})`,
-      );
-    if (wantsGroupConversion) {
-      const others = q.dimensions.flatMap((d, i) => (d === GOAL ? [] : [{ d, i }]));
-      const dims = others.map(({ d, i }) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
-      const by = others.length > 0 ? ` group by ${others.map((_, k) => k + 1).join(', ')}` : '';
-      ctes.push(
-        `gt as (select ${[...dims, `${EVENT_METRIC_SQL.visitors} as visitors`].join(', ')}${eventsFrom('', totalsFilters(q))}${by})`,
-      );
-    }
+    ctes.push(
+      ...conversionCtes(
+        q,
+        EVENT_METRIC_SQL.visitors,
+        (d) => dimensionSql(d, 'events', q, b),
+        (filters) => eventsFrom('', filters),
+      ),
+    );
   }
 
   if (visitSide) {
@@ -408,7 +273,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       const values = eventDimensions
         .map(({ d, i }) => `${d === GOAL ? 'xg.name' : eventSql(d as PropertyDimension, 'x', b)} as d${i}`)
         .join(', ');
-      const goals = goalDimension ? ` join ${goalsSql(q, 'xg', b)} on ${goalJoinSql(q, 'x', 'xg', b)}` : '';
+      const goals = goalDimension ? goalsJoinSql(q, 'x', 'xg', b) : '';
       join =
         ` join (select distinct x.session_id, ${values} from ${tables.events} x${goals} cross join bounds` +
         ` where x.project_id = ${b.bind(q.projectId, 'uuid')} and x.ts >= bounds.lo and x.ts < bounds.hi` +
@@ -453,15 +318,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   );
   let rows = 'j';
   if (wantsGroupConversion) {
-    // Each row with the visitors of its values of the other dimensions; matched on their JSON text,
-    // which tells a missing value (null) from any text and can be hash-joined.
-    const others = dimensionColumns.filter((_, i) => q.dimensions[i] !== GOAL);
-    const key = (alias: string) => `json_build_array(${others.map((d) => `${alias}.${d}`).join(', ')})::text`;
-    const on = others.length > 0 ? `${key('j')} = ${key('gt')}` : 'true';
-    ctes.push(
-      `jg as (select j.*, coalesce(round(100.0 * j.x_visitors / nullif(gt.visitors, 0), 1), 0) as m_group_conversion_rate` +
-        ` from j left join gt on ${on})`,
-    );
+    ctes.push(groupConversionCte(q, dimensionColumns));
     rows = 'jg';
   }
 

@@ -2,17 +2,10 @@ import fc from 'fast-check';
 import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
 import { describe, expect, test } from 'vitest';
 import { planQuery } from './plan';
-import {
-  EVENT_DIMENSIONS,
-  FILTER_OPERATORS,
-  METRICS,
-  parseQuery,
-  QueryError,
-  StatsRequest,
-  TIME_DIMENSIONS,
-  VISIT_DIMENSIONS,
-  type StatsQuery,
-} from './query';
+import { EVENT_DIMENSIONS, TIME_DIMENSIONS, VISIT_DIMENSIONS } from './dimensions';
+import { QueryError } from './errors';
+import { FILTER_OPERATORS } from './filters';
+import { METRICS, parseQuery, StatsRequest, type StatsQuery } from './query';
 
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };

@@ -2,7 +2,7 @@
  * The Stats API request (Plausible's Stats API v2 body, `POST /api/v2/query`): its Zod schema (the
  * shapes, documented in the OpenAPI document) and `parseQuery`, which checks the names (metrics,
  * dimensions, filters, order_by) against what EventLens implements and answers a message naming the
- * field for anything else.
+ * field for anything else. The dimensions are dimensions.ts's, the filters filters.ts's.
  */
 import { isCanonicalTimeZone } from '@eventlens/contracts';
 import type { ProjectGoalRow } from '@eventlens/read-model';
@@ -15,6 +15,9 @@ import {
   type ComparisonMode,
   type Period,
 } from './dates';
+import { parseDimension, type Dimension } from './dimensions';
+import { QueryError } from './errors';
+import { filterNames, parseFilters, type Filter } from './filters';
 import { SiteId } from './site';
 
 export const METRICS = [
@@ -36,51 +39,6 @@ export const CONVERSION_METRICS: readonly Metric[] = ['conversion_rate', 'group_
 
 /** Plausible metrics EventLens does not compute (named in the 400). */
 const UNSUPPORTED_METRICS = ['scroll_depth', 'time_on_page', 'average_revenue', 'total_revenue', 'exit_rate'];
-
-export const TIME_DIMENSIONS = ['time:minute', 'time:hour', 'time:day', 'time:week', 'time:month'] as const;
-export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
-
-/**
- * Dimensions of an event (from analytics.events). `event:props:<key>` is one too. `event:goal` is
- * the name of each of the project's goals the event reaches (its settings; an event reaching none
- * has no `event:goal` row).
- */
-export const EVENT_DIMENSIONS = ['event:page', 'event:name', 'event:hostname', 'event:goal'] as const;
-/** Dimensions of a visit (from analytics.sessions, also for event metrics: the event's visit). */
-export const VISIT_DIMENSIONS = [
-  'visit:source',
-  'visit:referrer',
-  'visit:entry_page',
-  'visit:exit_page',
-  'visit:utm_source',
-  'visit:utm_medium',
-  'visit:utm_campaign',
-  'visit:utm_term',
-  'visit:utm_content',
-  'visit:browser',
-  'visit:os',
-  'visit:device',
-  'visit:country',
-] as const;
-
-export type PropertyDimension =
-  (typeof EVENT_DIMENSIONS)[number] | (typeof VISIT_DIMENSIONS)[number] | `event:props:${string}`;
-export type Dimension = TimeDimension | PropertyDimension;
-
-export const FILTER_OPERATORS = [
-  'is',
-  'is_not',
-  'contains',
-  'contains_not',
-  'matches',
-  'matches_not',
-] as const;
-export type FilterOperator = (typeof FILTER_OPERATORS)[number];
-
-export type Filter =
-  | { op: FilterOperator; dimension: PropertyDimension; values: string[]; caseSensitive: boolean }
-  | { op: 'and' | 'or'; filters: Filter[] }
-  | { op: 'not'; filter: Filter };
 
 export interface StatsQuery {
   projectId: string;
@@ -108,8 +66,6 @@ export const MAX_MINUTE_RANGE_MS = 2 * 86_400_000;
 
 /** Plausible's default page size (query_parser.ex, @default_pagination), also the largest. */
 export const MAX_LIMIT = 10_000;
-const MAX_FILTER_DEPTH = 6;
-const MAX_FILTER_VALUES = 100;
 
 const FilterJson = z.array(z.unknown()).meta({
   description:
@@ -234,91 +190,6 @@ export const StatsResponse = z
   })
   .meta({ id: 'StatsResult' });
 export type StatsResponse = z.input<typeof StatsResponse>;
-
-/** A request that passed the schema but names something EventLens does not have. */
-export class QueryError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
-}
-
-function parseDimension(name: string, field: string, allowTime: boolean): Dimension {
-  if ((TIME_DIMENSIONS as readonly string[]).includes(name)) {
-    if (!allowTime) throw new QueryError(field, `${name} cannot be filtered on: use date_range`);
-    return name as TimeDimension;
-  }
-  if (
-    (EVENT_DIMENSIONS as readonly string[]).includes(name) ||
-    (VISIT_DIMENSIONS as readonly string[]).includes(name)
-  )
-    return name as Dimension;
-  if (name.startsWith('event:props:') && name.length > 'event:props:'.length) return name as Dimension;
-  if (name === 'time') throw new QueryError(field, "'time' is not supported: name time:hour, time:day, …");
-  throw new QueryError(field, `unknown or unsupported dimension '${name}'`);
-}
-
-function parseFilter(raw: unknown, field: string, depth: number): Filter {
-  if (depth > MAX_FILTER_DEPTH) throw new QueryError(field, `filters nest at most ${MAX_FILTER_DEPTH} deep`);
-  if (!Array.isArray(raw) || typeof raw[0] !== 'string') throw new QueryError(field, 'must be [operator, …]');
-  const op = raw[0];
-  if (op === 'and' || op === 'or') {
-    const list: unknown = raw[1];
-    if (raw.length !== 2 || !Array.isArray(list) || list.length === 0)
-      throw new QueryError(field, `must be ["${op}", [filter, …]] with at least one filter`);
-    return { op, filters: list.map((f, i) => parseFilter(f, `${field}.1.${i}`, depth + 1)) };
-  }
-  if (op === 'not') {
-    if (raw.length !== 2) throw new QueryError(field, 'must be ["not", filter]');
-    return { op, filter: parseFilter(raw[1], `${field}.1`, depth + 1) };
-  }
-  if (!(FILTER_OPERATORS as readonly string[]).includes(op)) {
-    throw new QueryError(`${field}.0`, `unknown or unsupported operator '${op}'`);
-  }
-  if (raw.length < 3 || raw.length > 4)
-    throw new QueryError(field, 'must be [operator, dimension, [values…]]');
-  if (typeof raw[1] !== 'string') throw new QueryError(`${field}.1`, 'must be a dimension name');
-  const dimension = parseDimension(raw[1], `${field}.1`, false) as PropertyDimension;
-  const values: unknown = raw[2];
-  if (
-    !Array.isArray(values) ||
-    values.length === 0 ||
-    values.length > MAX_FILTER_VALUES ||
-    !values.every((v) => typeof v === 'string' && v.length <= 2048)
-  ) {
-    throw new QueryError(`${field}.2`, `must be 1 to ${MAX_FILTER_VALUES} strings`);
-  }
-  let caseSensitive = true;
-  if (raw.length === 4) {
-    const modifiers: unknown = raw[3];
-    const keys = modifiers && typeof modifiers === 'object' ? Object.keys(modifiers) : ['?'];
-    const value = (modifiers as { case_sensitive?: unknown } | null)?.case_sensitive;
-    if (keys.some((k) => k !== 'case_sensitive') || (value !== undefined && typeof value !== 'boolean'))
-      throw new QueryError(`${field}.3`, 'the only modifier is {"case_sensitive": boolean}');
-    caseSensitive = value !== false;
-  }
-  return { op: op as FilterOperator, dimension, values: values as string[], caseSensitive };
-}
-
-/**
- * A request's `filters` (the JSON of `[operator, dimension, [values…]]`, `["and"|"or", […]]`,
- * `["not", filter]`) as the compiler takes them (plan.ts, `filterSql`), or a `QueryError` naming the
- * one at fault by its path from `field` (`filters.1.1`). Names are checked against what EventLens
- * implements; `event:goal` is accepted here, and means something only to a caller that has the
- * project's goals (parseQuery's `goals`).
- */
-export function parseFilters(raw: readonly unknown[], field = 'filters'): Filter[] {
-  return raw.map((f, i) => parseFilter(f, `${field}.${i}`, 0));
-}
-
-/** Whether `filter` names `dimension` anywhere in its tree. */
-export function filterNames(filter: Filter, dimension: PropertyDimension): boolean {
-  if ('filters' in filter) return filter.filters.some((f) => filterNames(f, dimension));
-  if ('filter' in filter) return filterNames(filter.filter, dimension);
-  return filter.dimension === dimension;
-}
 
 /**
  * Whether a request names `event:goal` (a dimension or a filter), so that its project's goals must

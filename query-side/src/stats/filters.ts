@@ -1,0 +1,85 @@
+/**
+ * The Stats API's filters (Plausible's `[operator, dimension, [values…]]`, `["and"|"or", […]]`,
+ * `["not", filter]`): their types and operators, and `parseFilters`, which validates a request's
+ * JSON against them. Also the explorer's (read-models/events.ts).
+ */
+import { parseDimension, type PropertyDimension } from './dimensions';
+import { QueryError } from './errors';
+
+export const FILTER_OPERATORS = [
+  'is',
+  'is_not',
+  'contains',
+  'contains_not',
+  'matches',
+  'matches_not',
+] as const;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export type Filter =
+  | { op: FilterOperator; dimension: PropertyDimension; values: string[]; caseSensitive: boolean }
+  | { op: 'and' | 'or'; filters: Filter[] }
+  | { op: 'not'; filter: Filter };
+
+const MAX_FILTER_DEPTH = 6;
+const MAX_FILTER_VALUES = 100;
+
+function parseFilter(raw: unknown, field: string, depth: number): Filter {
+  if (depth > MAX_FILTER_DEPTH) throw new QueryError(field, `filters nest at most ${MAX_FILTER_DEPTH} deep`);
+  if (!Array.isArray(raw) || typeof raw[0] !== 'string') throw new QueryError(field, 'must be [operator, …]');
+  const op = raw[0];
+  if (op === 'and' || op === 'or') {
+    const list: unknown = raw[1];
+    if (raw.length !== 2 || !Array.isArray(list) || list.length === 0)
+      throw new QueryError(field, `must be ["${op}", [filter, …]] with at least one filter`);
+    return { op, filters: list.map((f, i) => parseFilter(f, `${field}.1.${i}`, depth + 1)) };
+  }
+  if (op === 'not') {
+    if (raw.length !== 2) throw new QueryError(field, 'must be ["not", filter]');
+    return { op, filter: parseFilter(raw[1], `${field}.1`, depth + 1) };
+  }
+  if (!(FILTER_OPERATORS as readonly string[]).includes(op)) {
+    throw new QueryError(`${field}.0`, `unknown or unsupported operator '${op}'`);
+  }
+  if (raw.length < 3 || raw.length > 4)
+    throw new QueryError(field, 'must be [operator, dimension, [values…]]');
+  if (typeof raw[1] !== 'string') throw new QueryError(`${field}.1`, 'must be a dimension name');
+  const dimension = parseDimension(raw[1], `${field}.1`, false) as PropertyDimension;
+  const values: unknown = raw[2];
+  if (
+    !Array.isArray(values) ||
+    values.length === 0 ||
+    values.length > MAX_FILTER_VALUES ||
+    !values.every((v) => typeof v === 'string' && v.length <= 2048)
+  ) {
+    throw new QueryError(`${field}.2`, `must be 1 to ${MAX_FILTER_VALUES} strings`);
+  }
+  let caseSensitive = true;
+  if (raw.length === 4) {
+    const modifiers: unknown = raw[3];
+    const keys = modifiers && typeof modifiers === 'object' ? Object.keys(modifiers) : ['?'];
+    const value = (modifiers as { case_sensitive?: unknown } | null)?.case_sensitive;
+    if (keys.some((k) => k !== 'case_sensitive') || (value !== undefined && typeof value !== 'boolean'))
+      throw new QueryError(`${field}.3`, 'the only modifier is {"case_sensitive": boolean}');
+    caseSensitive = value !== false;
+  }
+  return { op: op as FilterOperator, dimension, values: values as string[], caseSensitive };
+}
+
+/**
+ * A request's `filters` (the JSON of `[operator, dimension, [values…]]`, `["and"|"or", […]]`,
+ * `["not", filter]`) as the compiler takes them (plan.ts, `filterSql`), or a `QueryError` naming the
+ * one at fault by its path from `field` (`filters.1.1`). Names are checked against what EventLens
+ * implements; `event:goal` is accepted here, and means something only to a caller that has the
+ * project's goals (parseQuery's `goals`).
+ */
+export function parseFilters(raw: readonly unknown[], field = 'filters'): Filter[] {
+  return raw.map((f, i) => parseFilter(f, `${field}.${i}`, 0));
+}
+
+/** Whether `filter` names `dimension` anywhere in its tree. */
+export function filterNames(filter: Filter, dimension: PropertyDimension): boolean {
+  if ('filters' in filter) return filter.filters.some((f) => filterNames(f, dimension));
+  if ('filter' in filter) return filterNames(filter.filter, dimension);
+  return filter.dimension === dimension;
+}

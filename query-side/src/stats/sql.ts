@@ -1,0 +1,73 @@
+/**
+ * The SQL pieces the planner (plan.ts), the goals' SQL (goal-sql.ts), funnels and the explorer
+ * share: the bindings (`Binder`), an event property's expression (`eventSql`) and an operator's
+ * predicate (`positiveSql`). Every value the client sent is a bound parameter, never SQL text.
+ */
+import type { PropertyDimension } from './dimensions';
+
+/**
+ * The page of a URL as the projections define it (projections/src/analytics/aggregate.ts,
+ * pagePath): the path without scheme, host, query or fragment, `/` when empty, plus a hash route
+ * (`#/…`, `#!/…`) up to its own `?`.
+ */
+const PAGE_SCHEME_HOST = '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*';
+const PAGE_HASH_ROUTE = '^[^#]*(#!?/[^?]*)';
+/** The host of an absolute URL, without user info or port. */
+const HOSTNAME = '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)';
+
+export class Binder {
+  readonly bindings: unknown[] = [];
+  /** A placeholder for `value` (knex.raw's `?`), cast when PostgreSQL cannot infer the type. */
+  bind(value: unknown, cast?: string): string {
+    this.bindings.push(value);
+    return cast ? `?::${cast}` : '?';
+  }
+}
+
+/** A property dimension over an events row aliased `alias`, or undefined for a visit dimension or `event:goal`. */
+export function eventSql(dimension: PropertyDimension, alias: string, b: Binder): string | undefined {
+  if (dimension === 'event:name') return `${alias}.event_name`;
+  if (dimension === 'event:page') {
+    const u = `${alias}.url`;
+    return (
+      `(case when ${u} is null then null else ` +
+      `coalesce(nullif(regexp_replace(split_part(split_part(${u}, '#', 1), ${b.bind('?', 'text')}, 1), ${b.bind(PAGE_SCHEME_HOST, 'text')}, ''), ''), '/')` +
+      ` || coalesce(substring(${u} from ${b.bind(PAGE_HASH_ROUTE, 'text')}), '') end)`
+    );
+  }
+  if (dimension === 'event:hostname')
+    return `lower(substring(${alias}.url from ${b.bind(HOSTNAME, 'text')}))`;
+  if (dimension.startsWith('event:props:'))
+    return `(${alias}.metadata ->> ${b.bind(dimension.slice('event:props:'.length), 'text')})`;
+  return undefined;
+}
+
+export const NEGATED: Record<string, 'is' | 'contains' | 'matches'> = {
+  is_not: 'is',
+  contains_not: 'contains',
+  matches_not: 'matches',
+};
+
+/** `%value%` for LIKE, the value's own `%`, `_` and `\` taken literally. */
+const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** A positive operator's predicate on `expr`: any of `values` (`is`, `contains`, `matches`). */
+export function positiveSql(
+  op: 'is' | 'contains' | 'matches',
+  expr: string,
+  values: string[],
+  caseSensitive: boolean,
+  b: Binder,
+): string {
+  if (op === 'is') {
+    return caseSensitive
+      ? `${expr} = any(${b.bind(values, 'text[]')})`
+      : `lower(${expr}) = any(${b.bind(
+          values.map((v) => v.toLowerCase()),
+          'text[]',
+        )})`;
+  }
+  if (op === 'contains')
+    return `${expr} ${caseSensitive ? 'like' : 'ilike'} any(${b.bind(values.map(likePattern), 'text[]')})`;
+  return `${expr} ${caseSensitive ? '~' : '~*'} any(${b.bind(values, 'text[]')})`;
+}
