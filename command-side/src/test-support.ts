@@ -130,6 +130,47 @@ export function adminClient(url: string) {
   };
 }
 
+/**
+ * Two command-side instances on topics of their own, sharing one admin topic (so each one's
+ * directory follows what the other appends), an admin client of the first, and a reader of the
+ * admin topic: the setup of the admin tests. `stop` undoes it all, also after a failed start.
+ */
+export interface AdminPair {
+  stack: TestStack;
+  topics: { events: string; admin: string };
+  first: RunningCommandSide;
+  second: RunningCommandSide;
+  admin: ReturnType<typeof adminClient>;
+  adminLog: Awaited<ReturnType<typeof collectTopic>>;
+  stop(): Promise<void>;
+}
+
+export async function startAdminPair(): Promise<AdminPair> {
+  const stack = await testStack();
+  const topics = await createTestTopics(stack);
+  const started: RunningCommandSide[] = [];
+  let adminLog: Awaited<ReturnType<typeof collectTopic>> | undefined;
+  const stop = async () => {
+    await adminLog?.stop();
+    await Promise.all(started.map((s) => s.stop()));
+    await deleteTestTopics(stack, topics);
+  };
+  try {
+    const [first, second] = await Promise.all(
+      [0, 1].map(async () => {
+        const s = await startCommandSide(testConfig(stack, topics));
+        started.push(s);
+        return s;
+      }),
+    );
+    adminLog = await collectTopic(stack, topics.admin);
+    return { stack, topics, first: first!, second: second!, admin: adminClient(first!.url), adminLog, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 export interface CollectedRecord {
   partition: number;
   offset: string;

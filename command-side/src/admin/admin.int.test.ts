@@ -8,41 +8,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
   SESSION_SECRET,
-  adminClient,
-  collectTopic,
-  createTestTopics,
-  deleteTestTopics,
   startCommandSide,
   testConfig,
-  testStack,
+  startAdminPair,
   type RunningCommandSide,
   type TestStack,
+  type AdminPair,
 } from '../test-support';
 import { eventually } from '@eventlens/stack/eventually';
 
+let pair: AdminPair;
 let stack: TestStack;
-let topics: { events: string; admin: string };
+let topics: AdminPair['topics'];
 let first: RunningCommandSide;
 let second: RunningCommandSide;
-let admin: ReturnType<typeof adminClient>;
-let adminLog: Awaited<ReturnType<typeof collectTopic>>;
+let admin: AdminPair['admin'];
+let adminLog: AdminPair['adminLog'];
 
 beforeAll(async () => {
-  stack = await testStack();
-  topics = await createTestTopics(stack);
-  [first, second] = await Promise.all([
-    startCommandSide(testConfig(stack, topics)),
-    startCommandSide(testConfig(stack, topics)),
-  ]);
-  admin = adminClient(first.url);
-  adminLog = await collectTopic(stack, topics.admin);
+  pair = await startAdminPair();
+  ({ stack, topics, first, second, admin, adminLog } = pair);
 });
 
-afterAll(async () => {
-  await adminLog?.stop();
-  await Promise.all([first?.stop(), second?.stop()]);
-  if (topics) await deleteTestTopics(stack, topics);
-});
+afterAll(() => pair?.stop());
 
 const track = (url: string, key: string) =>
   fetch(`${url}/v1/events`, {

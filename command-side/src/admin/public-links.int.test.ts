@@ -21,39 +21,23 @@ import {
   ADMIN_TOKEN,
   SESSION_SECRET,
   adminClient,
-  collectTopic,
-  createTestTopics,
-  deleteTestTopics,
-  startCommandSide,
-  testConfig,
-  testStack,
+  startAdminPair,
   type RunningCommandSide,
-  type TestStack,
+  type AdminPair,
 } from '../test-support';
 
-let stack: TestStack;
-let topics: { events: string; admin: string };
+let pair: AdminPair;
 let first: RunningCommandSide;
 let second: RunningCommandSide;
-let admin: ReturnType<typeof adminClient>;
-let adminLog: Awaited<ReturnType<typeof collectTopic>>;
+let admin: AdminPair['admin'];
+let adminLog: AdminPair['adminLog'];
 
 beforeAll(async () => {
-  stack = await testStack();
-  topics = await createTestTopics(stack);
-  [first, second] = await Promise.all([
-    startCommandSide(testConfig(stack, topics)),
-    startCommandSide(testConfig(stack, topics)),
-  ]);
-  admin = adminClient(first.url);
-  adminLog = await collectTopic(stack, topics.admin);
+  pair = await startAdminPair();
+  ({ first, second, admin, adminLog } = pair);
 });
 
-afterAll(async () => {
-  await adminLog?.stop();
-  await Promise.all([first?.stop(), second?.stop()]);
-  if (topics) await deleteTestTopics(stack, topics);
-});
+afterAll(() => pair?.stop());
 
 async function project(name = 'shared'): Promise<string> {
   const created = await admin.call('POST', '/v1/admin/projects', { name });

@@ -9,41 +9,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@eventlens/stack/eventually';
 import {
   adminClient,
-  collectTopic,
-  createTestTopics,
-  deleteTestTopics,
-  startCommandSide,
-  testConfig,
-  testStack,
+  startAdminPair,
   type RunningCommandSide,
   type TestStack,
+  type AdminPair,
 } from '../test-support';
 
+let pair: AdminPair;
 let stack: TestStack;
-let topics: { events: string; admin: string };
 let first: RunningCommandSide;
 let second: RunningCommandSide;
-let admin: ReturnType<typeof adminClient>;
-let other: ReturnType<typeof adminClient>;
-let adminLog: Awaited<ReturnType<typeof collectTopic>>;
+let admin: AdminPair['admin'];
+let other: AdminPair['admin'];
+let adminLog: AdminPair['adminLog'];
 
 beforeAll(async () => {
-  stack = await testStack();
-  topics = await createTestTopics(stack);
-  [first, second] = await Promise.all([
-    startCommandSide(testConfig(stack, topics)),
-    startCommandSide(testConfig(stack, topics)),
-  ]);
-  admin = adminClient(first.url);
+  pair = await startAdminPair();
+  ({ stack, first, second, admin, adminLog } = pair);
   other = adminClient(second.url);
-  adminLog = await collectTopic(stack, topics.admin);
 });
 
-afterAll(async () => {
-  await adminLog?.stop();
-  await Promise.all([first?.stop(), second?.stop()]);
-  if (topics) await deleteTestTopics(stack, topics);
-});
+afterAll(() => pair?.stop());
 
 const settingsOf = (projectId: string) =>
   adminLog.records.filter(
