@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import {
   consoleErrors,
   eventually,
@@ -25,6 +25,7 @@ import {
   type Stack,
   visitorContext,
   withinViewportWidth,
+  stepsAfterSetup,
 } from './browser/support';
 
 const marker = `bt-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -105,16 +106,7 @@ beforeAll(async () => {
   }
 });
 
-function step(name: string, body: () => Promise<void>, timeout?: number): void {
-  test(
-    name,
-    async () => {
-      if (setupError) throw new Error(setupError.message.split('\n')[0]);
-      await body();
-    },
-    timeout,
-  );
-}
+const step = stepsAfterSetup(() => setupError);
 
 afterAll(async () => {
   await browser?.close();

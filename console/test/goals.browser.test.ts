@@ -15,7 +15,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import {
   GOALS,
   SITE,
@@ -38,6 +38,7 @@ import {
   screenshot,
   startConsole,
   type ConsoleServer,
+  stepsAfterSetup,
 } from './browser/support';
 
 const NEW_YORK = 'America/New_York';
@@ -79,16 +80,7 @@ afterAll(async () => {
   await services?.stop();
 });
 
-function step(name: string, body: () => Promise<void>, timeout?: number): void {
-  test(
-    name,
-    async () => {
-      if (setupError) throw new Error(setupError.message.split('\n')[0]);
-      await body();
-    },
-    timeout,
-  );
-}
+const step = stepsAfterSetup(() => setupError);
 
 /** Each goal's expected figures: the answers' row, or zeros for the goal nobody reached. */
 const expectedOf = (name: string) =>

@@ -16,7 +16,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import {
   CONSOLE_KPIS,
   GOALS,
@@ -38,6 +38,7 @@ import {
   screenshot,
   startConsole,
   type ConsoleServer,
+  stepsAfterSetup,
 } from './browser/support';
 
 const NEW_YORK = 'America/New_York';
@@ -112,16 +113,7 @@ afterAll(async () => {
   await services?.stop();
 });
 
-function step(name: string, body: () => Promise<void>, timeout?: number): void {
-  test(
-    name,
-    async () => {
-      if (setupError) throw new Error(setupError.message.split('\n')[0]);
-      await body();
-    },
-    timeout,
-  );
-}
+const step = stepsAfterSetup(() => setupError);
 
 describe('a known set of visits gets exactly its answers, from the Stats API and in the console', () => {
   step('a fresh project with its zone and goals is fed the set through the ingestion API', async () => {

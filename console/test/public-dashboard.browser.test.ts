@@ -14,7 +14,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { startPrivateStack, type PrivateStack } from './browser/private-stack';
 import {
   consoleErrors,
@@ -24,6 +24,7 @@ import {
   screenshot,
   startConsole,
   type ConsoleServer,
+  stepsAfterSetup,
 } from './browser/support';
 
 const run = `pd-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -78,16 +79,7 @@ afterAll(async () => {
   await services?.stop();
 });
 
-function step(name: string, body: () => Promise<void>, timeout?: number): void {
-  test(
-    name,
-    async () => {
-      if (setupError) throw new Error(setupError.message.split('\n')[0]);
-      await body();
-    },
-    timeout,
-  );
-}
+const step = stepsAfterSetup(() => setupError);
 
 /** POST /v1/share/session on the private query side, as the console's proxy would forward it. */
 async function exchange(body: Record<string, unknown>): Promise<{ status: number; text: string }> {

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { test } from 'vitest';
 
 export const consoleDir = fileURLToPath(new URL('../..', import.meta.url));
 export const artifacts = path.join(consoleDir, 'test-artifacts');
@@ -269,4 +270,23 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/**
+ * `step(name, body, timeout?)`: one test of a scenario whose setup ran in `beforeAll`. When that
+ * setup failed (`setupError()` is an error), every step fails with the setup error's first line
+ * rather than with an unrelated error of its own.
+ */
+export function stepsAfterSetup(setupError: () => Error | undefined) {
+  return (name: string, body: () => Promise<void>, timeout?: number): void => {
+    test(
+      name,
+      async () => {
+        const error = setupError();
+        if (error) throw new Error(error.message.split('\n')[0]);
+        await body();
+      },
+      timeout,
+    );
+  };
 }
