@@ -1,5 +1,7 @@
 // Adds up the JSON reports that each package's `vitest run` writes to test-results/ and prints
-// one closing line, "tests: N passed, N failed", for readers that look for it.
+// one closing line, "tests: N passed, N failed", for readers that look for it. Above it, each
+// failed or skipped test with its file and the first line of its error: a CI log is often read
+// from its end, and this names what failed without scrolling back through every package.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -8,6 +10,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let files = [];
+const notPassed = [];
 try {
   files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 } catch {
@@ -18,6 +21,27 @@ for (const file of files) {
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  for (const result of report.testResults ?? []) {
+    const where = `${file.replace(/\.json$/, '')}: ${path.relative(path.resolve(dir, '..'), result.name ?? '')}`;
+    for (const test of result.assertionResults ?? []) {
+      if (test.status === 'passed') continue;
+      const first = String(test.failureMessages?.[0] ?? '')
+        .split('\n')[0]
+        .slice(0, 300);
+      notPassed.push(
+        `  ${test.status}: ${where} > ${test.fullName ?? test.title}${first ? `\n      ${first}` : ''}`,
+      );
+    }
+    // A file whose hooks or imports failed says why only in its own message: its tests are
+    // reported as skipped (a failed beforeAll) or not at all (a failed import).
+    if (result.status === 'failed' && result.message)
+      notPassed.push(
+        `  failed: ${where}\n      ${String(result.message ?? '')
+          .split('\n')[0]
+          .slice(0, 300)}`,
+      );
+  }
 }
+if (notPassed.length > 0) console.log(`not passed:\n${notPassed.join('\n')}`);
 console.log(`packages reporting: ${files.map((f) => f.replace(/\.json$/, '')).join(', ') || 'none'}`);
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

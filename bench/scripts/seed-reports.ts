@@ -26,12 +26,20 @@ if (!databaseUrl) {
   console.error('seed-reports: --database-url <owner URL of an empty database> is required');
   process.exit(2);
 }
-const seeded = await seedReports({
-  databaseUrl,
-  readerRole: values['reader-role'],
-  events: Number(values.events),
-  days: Number(values.days),
-  seed: Number(values.seed),
-  log: (line) => console.error(`seed-reports: ${line}`),
-});
-console.log(JSON.stringify(seeded, null, 2));
+try {
+  const seeded = await seedReports({
+    databaseUrl,
+    readerRole: values['reader-role'],
+    events: Number(values.events),
+    days: Number(values.days),
+    seed: Number(values.seed),
+    log: (line) => console.error(`seed-reports: ${line}`),
+  });
+  console.log(JSON.stringify(seeded, null, 2));
+} catch (error) {
+  // One line, with the fix where it is known (the reader role is made by `npm run stack:up`).
+  const code = (error as { code?: string }).code;
+  const hint = code === '42704' ? ' (start the stack first, `npm run stack:up`, or pass --reader-role)' : '';
+  console.error(`seed-reports: ${error instanceof Error ? error.message : String(error)}${hint}`);
+  process.exit(1);
+}

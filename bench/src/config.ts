@@ -26,7 +26,8 @@ const BenchEnv = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, 'a database name: lower-case letters, digits and _')
     .optional(),
-  BENCH_ONLY: z.enum(['e2e', 'ingestion', 'reports']).optional(),
+  BENCH_INGEST_PROCESSES: count.default(2),
+  BENCH_ONLY: z.enum(['e2e', 'ingestion', 'projection', 'explorer', 'reports']).optional(),
 });
 
 /** `npm run bench` (src/run.ts). */
@@ -59,11 +60,16 @@ export interface BenchConfig {
    */
   reportsDatabase: string | null;
   /**
-   * `e2e`: only the end-to-end latency, nothing saved; `ingestion`: only the ingestion figures and
-   * their ceilings (bare HTTP, kafkajs), nothing saved; `reports`: only the reports, saved
-   * (BENCH_ONLY); null: every benchmark.
+   * The most command-side processes ingestion is measured with: 1, 2, … up to this many, to show
+   * how the stateless command side scales (BENCH_INGEST_PROCESSES, default 2: this machine's cores).
    */
-  only: 'e2e' | 'ingestion' | 'reports' | null;
+  ingestProcesses: number;
+  /**
+   * One benchmark alone, with the ceilings it is measured against: `e2e` (the end-to-end latency,
+   * saved), `ingestion` (bare HTTP, kafkajs), `projection` (COPY), `explorer` (not saved), or
+   * `reports` (saved) (BENCH_ONLY); null: every benchmark, saved.
+   */
+  only: 'e2e' | 'ingestion' | 'projection' | 'explorer' | 'reports' | null;
 }
 
 /** Throws `ConfigError` (service kit) naming the first bad variable. */
@@ -79,6 +85,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     reportsRuns: e.BENCH_REPORTS_RUNS,
     reportsBudgetS: e.BENCH_REPORTS_BUDGET_S,
     reportsDatabase: e.BENCH_REPORTS_DATABASE ?? null,
+    ingestProcesses: e.BENCH_INGEST_PROCESSES,
     only: e.BENCH_ONLY ?? null,
   };
 }

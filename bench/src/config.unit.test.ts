@@ -15,6 +15,7 @@ describe('loadBenchConfig', () => {
       reportsRuns: 40,
       reportsBudgetS: 15,
       reportsDatabase: null,
+      ingestProcesses: 2,
       only: null,
     });
   });
@@ -31,6 +32,7 @@ describe('loadBenchConfig', () => {
         BENCH_REPORTS_RUNS: '10',
         BENCH_REPORTS_BUDGET_S: '2.5',
         BENCH_REPORTS_DATABASE: 'reports_10m',
+        BENCH_INGEST_PROCESSES: '4',
         BENCH_ONLY: 'e2e',
       }),
     ).toEqual({
@@ -43,13 +45,20 @@ describe('loadBenchConfig', () => {
       reportsRuns: 10,
       reportsBudgetS: 2.5,
       reportsDatabase: 'reports_10m',
+      ingestProcesses: 4,
       only: 'e2e',
     });
   });
 
-  test('BENCH_ONLY=reports or ingestion runs that benchmark alone', () => {
-    expect(loadBenchConfig({ BENCH_ONLY: 'reports' }).only).toBe('reports');
-    expect(loadBenchConfig({ BENCH_ONLY: 'ingestion' }).only).toBe('ingestion');
+  test.each(['e2e', 'ingestion', 'projection', 'explorer', 'reports'] as const)(
+    'BENCH_ONLY=%s runs that benchmark alone',
+    (only) => {
+      expect(loadBenchConfig({ BENCH_ONLY: only }).only).toBe(only);
+    },
+  );
+
+  test('BENCH_ONLY names a benchmark that exists', () => {
+    expect(() => loadBenchConfig({ BENCH_ONLY: 'everything' })).toThrow(/^BENCH_ONLY: /);
   });
 
   test('an empty variable is unset (`BENCH_EVENTS= npm run bench` keeps the default)', () => {
@@ -72,7 +81,7 @@ describe('loadBenchConfig', () => {
     ['BENCH_DURATION_S', 'ten'],
     ['BENCH_E2E_RATE', '0'],
     ['BENCH_EXPLORER_EVENTS', '1e3.5'],
-    ['BENCH_ONLY', 'projection'],
+    ['BENCH_ONLY', 'everything'],
     ['BENCH_REPORTS_EVENTS', '0'],
     ['BENCH_REPORTS_DAYS', '1.5'],
     ['BENCH_REPORTS_RUNS', 'all'],

@@ -1,6 +1,6 @@
 /** The printed table's shape, and the percentile the end-to-end figures use. */
 import { describe, expect, test } from 'vitest';
-import { formatReportsTable, formatTable, type Row } from './report';
+import { aimMet, describeAim, formatReportsTable, formatTable, type Row } from './report';
 import { percentile } from './support';
 
 describe('formatTable', () => {
@@ -11,7 +11,7 @@ describe('formatTable', () => {
         value: 17_982.4,
         unit: 'events/s',
         ceiling: { name: 'kafkajs direct', value: 37_851 },
-        aim: '≥ 50,000',
+        aim: { atLeast: 50_000 },
       },
       { figure: 'end-to-end p50 at 500 events/s', value: 141, unit: 'ms' },
       {
@@ -19,20 +19,51 @@ describe('formatTable', () => {
         value: 4.3,
         unit: 'ms',
         ceiling: { name: 'SQL execution', value: 0.11 },
-        aim: '≤ 50',
+        aim: { atMost: 50 },
       },
     ];
     expect(formatTable(rows)).toEqual([
-      '| figure                                      | measured        | ceiling (same run)    | ratio | aim      |',
-      '|---------------------------------------------|-----------------|-----------------------|-------|----------|',
-      '| POST /v1/batch (500 events/request)         | 17,982 events/s | kafkajs direct 37,851 | 48%   | ≥ 50,000 |',
-      '| end-to-end p50 at 500 events/s              | 141 ms          |                       |       |          |',
-      '| explorer first page at 1000000 events (p50) | 4.3 ms          | SQL execution 0.1     | 39.1× | ≤ 50     |',
+      '| figure                                      | measured        | ceiling (same run)    | ratio | aim               | met |',
+      '|---------------------------------------------|-----------------|-----------------------|-------|-------------------|-----|',
+      '| POST /v1/batch (500 events/request)         | 17,982 events/s | kafkajs direct 37,851 | 48%   | ≥ 50,000 events/s | no  |',
+      '| end-to-end p50 at 500 events/s              | 141 ms          |                       |       |                   |     |',
+      '| explorer first page at 1000000 events (p50) | 4.3 ms          | SQL execution 0.1     | 39.1× | ≤ 50 ms           | yes |',
     ]);
   });
 
   test('no rows: the header alone', () => {
     expect(formatTable([])).toHaveLength(2);
+  });
+});
+
+describe('aimMet', () => {
+  const row = (value: number, aim: Row['aim'], ceiling?: number): Row => ({
+    figure: 'f',
+    value,
+    unit: 'ms',
+    aim,
+    ...(ceiling === undefined ? {} : { ceiling: { name: 'c', value: ceiling } }),
+  });
+
+  test('at most, at least, a share of the ceiling; edges count as met', () => {
+    expect(aimMet(row(250, { atMost: 250 }))).toBe(true);
+    expect(aimMet(row(251, { atMost: 250 }))).toBe(false);
+    expect(aimMet(row(2_500, { atLeast: 2_500 }))).toBe(true);
+    expect(aimMet(row(2_499, { atLeast: 2_500 }))).toBe(false);
+    expect(aimMet(row(80, { atLeastOfCeiling: 0.8 }, 100))).toBe(true);
+    expect(aimMet(row(79, { atLeastOfCeiling: 0.8 }, 100))).toBe(false);
+  });
+
+  test('no aim, or a share of a ceiling that was not measured: null; nothing measured: not met', () => {
+    expect(aimMet(row(1, undefined))).toBeNull();
+    expect(aimMet(row(1, { atLeastOfCeiling: 0.5 }))).toBeNull();
+    expect(aimMet(row(NaN, { atMost: 250 }))).toBe(false);
+  });
+
+  test('printed aims', () => {
+    expect(describeAim({ atMost: 250 }, 'ms')).toBe('≤ 250 ms');
+    expect(describeAim({ atLeast: 2_500 }, 'events/s')).toBe('≥ 2,500 events/s');
+    expect(describeAim({ atLeastOfCeiling: 0.8 }, 'events/s')).toBe('≥ 80% of ceiling');
   });
 });
 

@@ -10,6 +10,7 @@
  * This file composes the benchmarks (src/benchmarks/: ingestion, projection, end-to-end latency,
  * explorer reads, reports at 10 million events) in that order; their settings are read once, here,
  * from BENCH_* (src/config.ts). `BENCH_ONLY=e2e` runs the end-to-end latency alone (nothing saved),
+ * `BENCH_ONLY=ingestion|projection|explorer` that one with its ceilings (nothing saved),
  * `BENCH_ONLY=reports` the reports alone (saved).
  */
 import { randomBytes } from 'node:crypto';
@@ -17,8 +18,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createCodec } from '@eventlens/contracts';
-import { REPO_ROOT, stackForTests } from '@eventlens/stack';
-import { describeEndToEnd, endToEndRows, measureEndToEnd } from './benchmarks/end-to-end';
+import { loadConfig, REPO_ROOT, stackForTests } from '@eventlens/stack';
+import { endToEndRows, measureEndToEnd } from './benchmarks/end-to-end';
 import { explorerRows, measureExplorer } from './benchmarks/explorer';
 import { describeIngestion, ingestionRows, measureIngestion } from './benchmarks/ingestion';
 import { measureProjection, projectionRows } from './benchmarks/projection';
@@ -37,10 +38,17 @@ async function main(config: BenchConfig): Promise<void> {
   const rows: Row[] = [];
   const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0]!.toFixed(1)}`;
   log(`on ${machine}`);
+  // The stage histograms' sources: the command side, and the projection workers' port from the
+  // same EVENTLENS_* settings the stack was started with.
+  const metricsUrls = [
+    `${stack.ingestUrl}/metrics`,
+    `http://127.0.0.1:${loadConfig(process.env).ports.projections}/metrics`,
+  ];
   if (config.only === 'e2e') {
-    const e2e = await measureEndToEnd(stack, config);
-    log(describeEndToEnd(e2e));
-    printTable(endToEndRows(e2e));
+    const e2e = await measureEndToEnd(stack, metricsUrls, config);
+    const e2eRows = endToEndRows(e2e);
+    printTable(e2eRows);
+    await save({ at: new Date().toISOString(), machine, only: 'e2e', rows: e2eRows, details: { e2e } });
     return;
   }
   if (config.only === 'ingestion') {
@@ -61,11 +69,37 @@ async function main(config: BenchConfig): Promise<void> {
     }
     return;
   }
+  if (config.only === 'projection') {
+    try {
+      const source = `bench.${id}.events`;
+      log(`ceiling: kafkajs producing ${config.events} events straight to the broker`);
+      await kafkaCeiling({ brokers: dev.kafkaBrokers, codec, topic: source, events: config.events });
+      log(`ceiling: COPY of ${config.events} rows straight into PostgreSQL`);
+      const copy = await copyCeiling({ databaseUrl: dev.databaseUrl, rows: config.events });
+      log(`projection: analytics over the ${config.events} events of the kafkajs ceiling`);
+      const proj = await measureProjection(dev, id, source, config.events);
+      printTable(projectionRows(proj, copy.rowsPerSecond));
+    } finally {
+      await deleteTopics(dev.kafkaBrokers, `bench.${id}.`);
+    }
+    return;
+  }
+  if (config.only === 'explorer') {
+    log(`explorer: first page over ${config.explorerEvents} events (loading takes a minute)`);
+    printTable(explorerRows(await measureExplorer(dev, config)));
+    return;
+  }
   if (config.only === 'reports') {
     log(`reports: every report at ${config.reportsEvents} events (seeding takes minutes)`);
     const reports = await measureReports(dev, config);
     printReports(reports);
-    await save({ at: new Date().toISOString(), machine, rows: reportsRows(reports), details: { reports } });
+    await save({
+      at: new Date().toISOString(),
+      machine,
+      only: 'reports',
+      rows: reportsRows(reports),
+      details: { reports },
+    });
     return;
   }
   try {
@@ -90,9 +124,8 @@ async function main(config: BenchConfig): Promise<void> {
     rows.push(...projectionRows(proj, copy.rowsPerSecond));
 
     log(`end to end: ${config.e2eRate} events/s through the running services`);
-    const e2e = await measureEndToEnd(stack, config);
+    const e2e = await measureEndToEnd(stack, metricsUrls, config);
     rows.push(...endToEndRows(e2e));
-    log(describeEndToEnd(e2e));
 
     log(`explorer: first page over ${config.explorerEvents} events (loading takes a minute)`);
     const ex = await measureExplorer(dev, config);

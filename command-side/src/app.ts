@@ -17,6 +17,8 @@ export interface AppDeps {
   admin: AdminDeps;
   metrics: Metrics;
   checks: () => ReadinessCheck[];
+  /** What /metrics answers; `metrics.registry`'s text by default (cluster.ts: the whole service's). */
+  scrape?: () => Promise<string>;
   logger: Logger;
   /** Express `trust proxy`: addresses and ranges of trusted proxies; none when absent or empty. */
   trustProxy?: string[];
@@ -34,7 +36,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(deps.metrics.httpMiddleware);
-  app.use(healthRouter({ checks: deps.checks, registry: deps.metrics.registry }));
+  app.use(healthRouter({ checks: deps.checks, registry: deps.metrics.registry, scrape: deps.scrape }));
   const openapi = Router();
   mount(openapi, OPENAPI_ROUTE, (_req, res) => {
     res.json(commandSideDocument());

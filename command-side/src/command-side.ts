@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CodecError, EVENT_TYPES, createCodec, type Codec } from '@eventlens/contracts';
 import type { Express } from 'express';
+import type { Registry } from 'prom-client';
 import { createKeyDirectory, type KeyDirectory } from './admin/directory';
 import { openCountryLookup, type CountryLookup } from './ingest/client';
 import { createApp } from './app';
@@ -40,6 +41,12 @@ export interface CommandSideOptions {
   kafkaSocketFactory?: KafkaClientOptions['socketFactory'];
   /** The client address's country; defaults to the offline database shipped with the command side. */
   countryOf?: CountryLookup;
+  /**
+   * This instance as one worker of several (cluster.ts): /readyz names the worker (`process`
+   * check: `worker <id> of <processes>, pid <pid>`), and /metrics answers every worker's metrics
+   * gathered by `scrape` (given this instance's registry) instead of this instance's alone.
+   */
+  worker?: { id: number; processes: number; scrape: (registry: Registry) => () => Promise<string> };
 }
 
 export interface CommandSide {
@@ -68,6 +75,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
   const now = options.now ?? Date.now;
   const newId = options.newId ?? randomUUID;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
+  const worker = options.worker;
   const codec: Codec = createCodec({
     registryUrl: config.registryUrl,
     ...(config.registryAuth ? { auth: config.registryAuth } : {}),
@@ -153,6 +161,15 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
         ok: tail.caughtUp() && tailFresh,
         detail: `${tail.caughtUp() ? 'caught up' : 'catching up'} (read ${JSON.stringify(position)} of ${JSON.stringify(target)})${tailFresh ? '' : ', no recent fetch'}`,
       },
+      ...(worker
+        ? [
+            {
+              name: 'process',
+              ok: true,
+              detail: `worker ${worker.id} of ${worker.processes}, pid ${process.pid}`,
+            },
+          ]
+        : []),
     ];
   }
 
@@ -182,6 +199,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
     },
     metrics,
     checks,
+    ...(worker ? { scrape: worker.scrape(metrics.registry) } : {}),
     logger,
     trustProxy: config.http.trustProxy,
   });

@@ -24,6 +24,7 @@ import {
   type LogFormat,
   type LogLevel,
 } from '@eventlens/service-kit';
+import { PROCESSES_ENV } from './cluster';
 
 /** The shared bounds, with keep-alive longer than a load balancer's idle timeout, so the balancer always closes first. */
 export const INGEST_HTTP_LIMITS: HttpLimits = { ...DEFAULT_HTTP_LIMITS, keepAliveTimeoutMs: 65_000 };
@@ -87,6 +88,8 @@ const EnvSchema = z
     EVENTLENS_BREAKER_ERROR_PERCENT: int(1, 100).default(50),
     EVENTLENS_BREAKER_VOLUME: int(1, 10_000).default(5),
     EVENTLENS_CLIENT_ID: z.string().min(1).default('eventlens-command-side'),
+    /** Processes serving the port (cluster.ts); 1, the default, runs no cluster. */
+    ...PROCESSES_ENV,
     /** Listener bounds (shared names: every service reads them). A trickled request is cut after these. */
     EVENTLENS_HTTP_HEADERS_TIMEOUT_MS: int(100, 120_000).default(INGEST_HTTP_LIMITS.headersTimeoutMs),
     EVENTLENS_HTTP_REQUEST_TIMEOUT_MS: int(100, 300_000).default(INGEST_HTTP_LIMITS.requestTimeoutMs),
@@ -131,6 +134,11 @@ export interface CommandSideConfig {
   appendTimeoutMs: number;
   breaker: { resetTimeoutMs: number; errorThresholdPercentage: number; volumeThreshold: number };
   clientId: string;
+  /**
+   * Processes serving the port (EVENTLENS_INGEST_PROCESSES, 1–64, default 1): above 1 the entry
+   * point runs a cluster of that many workers, each one instance built from this configuration.
+   */
+  processes?: number;
   /** Listener bounds; INGEST_HTTP_LIMITS when absent. */
   httpLimits?: HttpLimits;
   /** The logger's level and format (EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT). */
@@ -169,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CommandSideCon
       volumeThreshold: e.EVENTLENS_BREAKER_VOLUME,
     },
     clientId: e.EVENTLENS_CLIENT_ID,
+    processes: e.EVENTLENS_INGEST_PROCESSES,
     httpLimits: {
       headersTimeoutMs: e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS,

@@ -43,12 +43,12 @@ async function main(): Promise<void> {
     const loadStart = Date.now();
     await db.owner.query(
       `insert into analytics.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts,
-         received_at, url, referrer, metadata, context)
+         received_at, url, page, referrer, metadata, context)
        select $1::uuid, gen_random_uuid(),
               (array['page_view','button_click','link_click','page_leave','signup_cta','form_submit'])[1 + i % 6],
               's-' || (i % 50000), 'u-' || (i % 20000), 'a-' || (i % 30000),
               now() - make_interval(secs => i * 2.5), now() - make_interval(secs => i * 2.5),
-              'https://shop.example/p/' || (i % 40), null,
+              'https://shop.example/p/' || (i % 40), '/p/' || (i % 40), null,
               jsonb_build_object('i', i, 'text', 'Add to cart', 'nested', jsonb_build_object('ok', true)),
               '{"language":"en"}'::jsonb
        from generate_series(1, $2::int) as i`,

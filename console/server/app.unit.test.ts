@@ -87,6 +87,8 @@ beforeAll(async () => {
     path.join(dist, 'index.html'),
     `<!doctype html><title>EventLens</title>${'<!-- padding -->'.repeat(60)}`,
   );
+  await mkdir(path.join(dist, '.vite'));
+  await writeFile(path.join(dist, '.vite', 'manifest.json'), '{"index.html":{"file":"assets/app-123.js"}}');
   await writeFile(
     path.join(dist, 'assets', 'app-123.js'),
     `console.log(${JSON.stringify('x'.repeat(2000))});`,
@@ -236,6 +238,14 @@ describe('static files', () => {
     expect((await fetch(`${base}/assets/gone-999.js`)).status).toBe(404);
     const traversal = await fetch(`${base}/..%2f..%2f..%2fetc%2fpasswd`);
     expect(await traversal.text()).not.toContain('root:');
+  });
+
+  test("the build's dot-folders (Vite's .vite/manifest.json) are not served", async () => {
+    for (const p of ['/.vite/manifest.json', '/%2evite/manifest.json', '/assets/../.vite/manifest.json']) {
+      const res = await fetch(base + p);
+      expect(res.status, p).toBe(404);
+      expect(await res.text(), p).not.toContain('app-123');
+    }
   });
 
   test('/config.json tells the SPA the demo key and where ingestion lives', async () => {

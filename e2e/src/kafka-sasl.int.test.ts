@@ -171,7 +171,9 @@ describe('Kafka with SASL and a registry with basic auth', () => {
       { defaultMetrics: false },
     );
     await commandSide.start();
-    await commandSide.whenReady(60_000);
+    // Ready needs the admin tail's first fetch, after its group's first join on this fresh broker:
+    // seconds here, over a minute on a loaded 2-core machine.
+    await commandSide.whenReady(120_000);
     const { url } = await commandSide.listen(0, '127.0.0.1');
     const admin = async (route: string, body: unknown) => {
       const res = await fetch(`${url}${route}`, {
@@ -242,7 +244,7 @@ describe('Kafka with SASL and a registry with basic auth', () => {
     );
     try {
       await side.start();
-      await side.whenReady(60_000);
+      await side.whenReady(120_000);
       const { url } = await side.listen(0, '127.0.0.1');
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(200);

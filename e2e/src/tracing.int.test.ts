@@ -236,7 +236,9 @@ describe('one event, one trace (OTLP export)', () => {
         spans.find(
           (s) =>
             s.traceId === batch.traceId &&
-            /^\s*insert into "?t_[0-9a-f]+_analytics"?\.events\b/i.test(statement(s)) &&
+            // `with staged as (delete from <staging> returning *) insert into …events …`: the
+            // batch is COPYed into a staging table first, then inserted from it.
+            /\binsert into "?t_[0-9a-f]+_analytics"?\.events\b/i.test(statement(s)) &&
             descendsFromBatch(s),
         ),
       { timeoutMs: 30_000 },

@@ -19,10 +19,13 @@ const { registryUrl, kafkaBrokers } = JSON.parse(readFileSync(path.join(home, 'd
 
 const id = randomUUID().slice(0, 8);
 const topic = `test.${id}.events`;
+// The set-up waits longer than the clients' defaults (1 s to connect, 10 s a registry request):
+// `npm test` runs every package at once on two cores, and this file's hooks once failed there.
 const kafka = new Kafka({
   clientId: `test-${id}`,
   brokers: kafkaBrokers.split(','),
   logLevel: logLevel.NOTHING,
+  connectionTimeout: 10_000,
 });
 const admin = kafka.admin();
 const producer = kafka.producer();
@@ -65,11 +68,11 @@ const pick = (event, fields) => Object.fromEntries(fields.map((f) => [f, event[f
 
 beforeAll(async () => {
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+  await admin.createTopics({ waitForLeaders: true, timeout: 30_000, topics: [{ topic, numPartitions: 2 }] });
   await producer.connect();
   const writers = await Promise.all(
     [v1Schema, v2Schema].map(async (schema) => {
-      const codec = createCodec({ registryUrl, schemas: { EventTracked: schema } });
+      const codec = createCodec({ registryUrl, schemas: { EventTracked: schema }, requestTimeoutMs: 30_000 });
       await codec.register();
       return codec;
     }),

@@ -4,6 +4,7 @@
  *   node --import tsx scripts/apply-probe.ts [batches=5]
  */
 import { readFileSync } from 'node:fs';
+import type pg from 'pg';
 import { stackForTests } from '@eventlens/stack';
 import { applyEvents } from '../src/analytics/apply';
 import { toEventRow, type EventRow } from '../src/analytics/rows';
@@ -34,18 +35,23 @@ const cpu = () => {
 };
 const perStatement = new Map<string, { ms: number; cpu: number }>();
 const timed = {
-  async query(text: string, values?: unknown[]) {
-    const started = performance.now();
-    const before = cpu();
-    const result = await client.query(text, values);
-    const name = text.trim().replace(/\s+/g, ' ').slice(0, 50);
-    const entry = perStatement.get(name) ?? { ms: 0, cpu: 0 };
-    entry.ms += performance.now() - started;
-    entry.cpu += cpu() - before;
-    perStatement.set(name, entry);
-    return result;
+  query(text: string | pg.Submittable, values?: unknown[]) {
+    // A COPY's stream is passed through; its CPU is counted with the statement that follows it.
+    if (typeof text !== 'string') return client.query(text);
+    return timedQuery(text, values);
   },
 };
+async function timedQuery(text: string, values?: unknown[]) {
+  const started = performance.now();
+  const before = cpu();
+  const result = await client.query(text, values);
+  const name = text.trim().replace(/\s+/g, ' ').slice(0, 50);
+  const entry = perStatement.get(name) ?? { ms: 0, cpu: 0 };
+  entry.ms += performance.now() - started;
+  entry.cpu += cpu() - before;
+  perStatement.set(name, entry);
+  return result;
+}
 let total = 0;
 for (let i = 0; i < rows.length; i += 10_000) {
   await client.query('begin');

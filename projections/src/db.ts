@@ -3,7 +3,9 @@
  * errors. The projections use `pg` directly: the hot path is a handful of bulk statements per
  * batch, each taking the batch as one JSON parameter.
  */
+import { once } from 'node:events';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Logger } from '@eventlens/service-kit';
 
 export type Pool = pg.Pool;
@@ -14,6 +16,8 @@ export interface Queryable {
     text: string,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>>;
+  /** A streaming query such as `COPY … FROM STDIN` (`copyIn`); only a client takes one. */
+  query<T extends pg.Submittable>(submittable: T): T;
 }
 
 export interface PoolOptions {
@@ -66,6 +70,35 @@ export async function transaction<T>(pool: Pool, fn: (tx: Client) => Promise<T>)
   } finally {
     client.release(broken);
   }
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * One column of COPY's text format: `\N` for null, numbers as they print, and backslash, tab,
+ * newline and carriage return escaped (https://www.postgresql.org/docs/current/sql-copy.html,
+ * "Text Format"). NUL cannot be sent (PostgreSQL text cannot hold it: rows reject it first).
+ */
+export function copyCell(value: string | number | null): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'number') return String(value);
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]!) : value;
+}
+
+/**
+ * Runs `copy <target> from stdin` on `db` (a client, in the caller's transaction) with `text`:
+ * lines of `copyCell`s joined by tabs, each ending in a newline. Resolves with the rows copied;
+ * rejects with PostgreSQL's error (a data error is class 22, as for any other statement).
+ */
+export async function copyIn(db: Queryable, target: string, text: string): Promise<number> {
+  const stream = db.query(copyFrom(`copy ${target} from stdin`));
+  // pg-copy-streams emits 'finish' once PostgreSQL has acknowledged the COPY; `once` rejects on 'error'.
+  const finished = once(stream, 'finish');
+  stream.end(text);
+  await finished;
+  return Number(stream.rowCount);
 }
 
 /** A quoted identifier. */

@@ -6,6 +6,7 @@ import { CACHE_LOOKUPS, type CacheLookup } from '@eventlens/contracts';
 import {
   Counter,
   createMetricsRegistry,
+  eventStageHistogram,
   Gauge,
   Histogram,
   registryCacheMetrics,
@@ -33,6 +34,13 @@ export interface Metrics {
    * timestamp for events without one) to its row being committed, per projection.
    */
   freshness: Histogram<'projection'>;
+  /**
+   * `eventlens_event_stage_seconds{stage,projection}` (service kit): seconds from the ingestion API
+   * receiving an event to its record coming back in a fetch (`fetched`) and to its row's transaction
+   * committing (`committed`, the same quantity as `freshness`, on the kit's finer buckets), for the
+   * projections that know an event's received time (`Projection.receivedAtOf`).
+   */
+  eventStage: Histogram<'stage' | 'projection'>;
   /** Records in a projection's DLQ not replayed yet (ops.dlq_records), set by the status refresher. */
   dlqDepth: Gauge<'projection'>;
   /** Records in a retry topic its retry worker has not applied yet (high watermark − checkpoint). */
@@ -111,6 +119,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: FRESHNESS_BUCKETS_SECONDS,
       registers,
     }),
+    eventStage: eventStageHistogram(registry),
     dlqDepth: new Gauge({
       name: 'eventlens_projection_dlq_depth',
       help: "Records in the projection's DLQ topic that were not replayed yet (indexed in ops.dlq_records).",

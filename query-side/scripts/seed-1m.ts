@@ -83,14 +83,14 @@ async function seed(owner: pg.Pool) {
     // 50 paths, times spread evenly over the last `days` days.
     await owner.query(
       `insert into analytics.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts,
-         received_at, url, referrer, metadata, context)
+         received_at, url, page, referrer, metadata, context)
        select $1, gen_random_uuid(),
               case when g % 3 = 0 then 'page_view' else 'event_' || (g % 19) end,
               's' || (g / 20),
               case when g % 5 < 3 then 'user_' || (g % 5000) end,
               'anon_' || (g % 20000),
               ts, ts + interval '150 milliseconds',
-              'https://bench.example/p/' || (g % 50) || '?ref=' || (g % 7),
+              'https://bench.example/p/' || (g % 50) || '?ref=' || (g % 7), '/p/' || (g % 50),
               case when g % 4 = 0 then 'https://search.example/' end,
               jsonb_build_object('i', g, 'plan', case when g % 2 = 0 then 'free' else 'pro' end),
               jsonb_build_object('locale', 'en-US')

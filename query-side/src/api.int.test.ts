@@ -56,12 +56,6 @@ beforeAll(async () => {
     },
   ]);
   const q = (sql: string, values: unknown[]) => tdb.owner.query(sql, values);
-  await q('insert into analytics.volume_minute values ($1, $2, $3, $4)', [
-    B,
-    new Date(NOW - 3600_000 - (NOW % 60_000)),
-    'b_event',
-    1,
-  ]);
   await q(
     "insert into analytics.sessions (project_id, session_id, user_id, first_seen, last_seen, event_count) values ($1, $2, 'b-user', $3, $3, 1)",
     [B, SESSION_B, ts],

@@ -30,6 +30,7 @@ export {
   type FreshnessBucket,
 } from './freshness';
 export { MIGRATIONS, type ReadModelMigration } from './migrations';
+export { pagePath } from './pages';
 export {
   grantRead,
   grantReadStatements,

@@ -19,6 +19,8 @@ export interface EventsRow {
   /** When the ingestion API accepted it. */
   received_at: Date;
   url: string | null;
+  /** The page of `url` as the reports name it (the analytics projection's `pagePath`), null without a URL. */
+  page: string | null;
   referrer: string | null;
   metadata: Record<string, unknown>;
   context: Record<string, unknown>;

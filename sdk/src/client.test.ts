@@ -149,7 +149,7 @@ describe('uuid', () => {
     );
   });
 
-  it('falls back to getRandomValues (plain http pages have no randomUUID) and still makes v4 UUIDs', () => {
+  it("falls back to a blob URL's UUID (plain http pages have no randomUUID) and still makes v4 UUIDs", () => {
     const noRandomUUID = { getRandomValues: <T extends ArrayBufferView>(a: T) => crypto.getRandomValues(a) };
     const ids = Array.from({ length: 2000 }, () => uuid(noRandomUUID as Crypto));
     for (const id of ids) expect(id).toMatch(UUID);

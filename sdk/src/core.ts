@@ -1,6 +1,6 @@
 import {
   createClient,
-  cut,
+  clean,
   keys,
   safe,
   type Client,
@@ -41,7 +41,7 @@ export const track = /* @__PURE__ */ safe((name: string, metadata?: Metadata): v
 
 /** Attaches a user id (1–200 characters) to this and every later event; kept in localStorage. */
 export const identify = /* @__PURE__ */ safe((userId: string): void => {
-  userId = cut(String(userId).trim(), 200);
+  userId = clean(userId);
   if (c && userId && !c.off()) c.ls.set('el_u', userId);
 });
 

@@ -104,7 +104,10 @@ async function sessionEvents(sessionId: string): Promise<StoredEvent[]> {
   return ((await res.json()) as { items: StoredEvent[] }).items.reverse();
 }
 
-/** Polls the query API (vi.waitFor) until the session's events satisfy `done`; returns them. */
+/**
+ * Polls the query API (vi.waitFor) until the session's events satisfy `done`; returns them. A test that
+ * calls it runs for longer than the 10 s default (30 s), so that the poll's own timeout is the one that fires.
+ */
 const waitForEvents = (
   sessionId: string,
   done: (events: StoredEvent[]) => boolean,
@@ -136,7 +139,7 @@ describe('the script tag against the real stack', () => {
     // Everything this page sent arrived by now: the div click produced nothing.
     expect(names(events).filter((n) => n !== 'page_view')).toEqual(['signup_cta']);
     await context.close();
-  });
+  }, 30_000);
 
   it('pushState, replaceState and back produce one page view per path, and closing the page a page_leave', async () => {
     const context = await newContext();
@@ -161,7 +164,7 @@ describe('the script tag against the real stack', () => {
     expect(Number(last.metadata.duration_ms)).toBeGreaterThan(300);
     expect(Number(last.metadata.duration_ms)).toBeLessThan(60_000);
     await context.close();
-  });
+  }, 30_000);
 
   it('a reload keeps the session, a new tab does not', async () => {
     const context = await newContext();

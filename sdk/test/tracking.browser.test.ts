@@ -398,7 +398,15 @@ describe('in Chromium', () => {
     await waitForEvent(from, 'page_view', (e) => e.url == demo('/') && e.referrer == demo('/docs'));
     await page.waitForTimeout(200);
 
-    const views = accepted(from).filter((e) => e.event_name.startsWith('page_'));
+    // In the order they happened: a navigation's leave and view are two requests sent in the same
+    // moment, which may reach the server either way round; within one millisecond the leave is first.
+    const views = accepted(from)
+      .filter((e) => e.event_name.startsWith('page_'))
+      .sort(
+        (a, b) =>
+          a.timestamp - b.timestamp ||
+          (a.event_name == 'page_leave' ? -1 : 1) - (b.event_name == 'page_leave' ? -1 : 1),
+      );
     expect(views.map((e) => `${e.event_name} ${e.url.replace(siteOrigin + '/demo', '')}`)).toEqual([
       'page_view /',
       'page_leave /',
@@ -455,6 +463,23 @@ describe('in Chromium', () => {
     const other = await waitForEvent(mark, 'page_view');
     expect(other.session_id).not.toBe(first.session_id);
     expect(other.anonymous_id).toBe(first.anonymous_id);
+  });
+
+  it('without crypto.randomUUID, as on a plain-http page, the ids are still v4 UUIDs, each its own', async () => {
+    const from = requests.length;
+    const context = await newContext();
+    // A page outside a secure context has no crypto.randomUUID; 127.0.0.1 is a secure context, so the
+    // page loses it before any script runs, and the SDK takes the UUID of a blob URL instead.
+    await context.addInitScript(() => delete (Crypto.prototype as Partial<Crypto>).randomUUID);
+    const page = await openDemo(context);
+    const view = await waitForEvent(from, 'page_view');
+    await page.click('#add-to-cart');
+    const click = await waitForEvent(from, 'button_click');
+    expect(await page.evaluate(() => typeof crypto.randomUUID)).toBe('undefined');
+    const ids = [view.event_id, view.session_id, view.anonymous_id, click.event_id];
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(4);
   });
 
   it('loses nothing and counts nothing twice while the server answers 503 for a while, with two tabs open', async () => {

@@ -11,6 +11,9 @@ export {
   Counter,
   createMetricsRegistry,
   DROPPED_DEFAULT_METRICS,
+  EVENT_STAGE_BUCKETS_SECONDS,
+  EVENT_STAGES,
+  eventStageHistogram,
   Gauge,
   Histogram,
   HTTP_DURATION_BUCKETS_SECONDS,
@@ -18,6 +21,7 @@ export {
   Registry,
   registryCacheMetrics,
   sendMetrics,
+  type EventStage,
   type HttpMetricsOptions,
   type RegistryOptions,
 } from './metrics';

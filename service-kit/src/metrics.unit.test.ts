@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createMetricsRegistry,
   DROPPED_DEFAULT_METRICS,
+  EVENT_STAGE_BUCKETS_SECONDS,
+  eventStageHistogram,
   httpMetrics,
   registryCacheMetrics,
   sendMetrics,
@@ -87,5 +89,26 @@ describe('registryCacheMetrics', () => {
     expect(text).toContain('eventlens_registry_cache_hits_total{lookup="schema_id"} 0');
     expect(text).toContain('eventlens_registry_cache_hits_total{lookup="writer_schema"} 2');
     expect(text).toContain('eventlens_registry_cache_misses_total{lookup="writer_schema"} 1');
+  });
+});
+
+describe('eventStageHistogram', () => {
+  it('counts each stage apart, in buckets fine enough to tell 120 ms from 250 ms', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const stages = eventStageHistogram(registry);
+    stages.observe({ stage: 'acknowledged', projection: '' }, 0.004);
+    stages.observe({ stage: 'committed', projection: 'analytics' }, 0.11);
+    stages.observe({ stage: 'committed', projection: 'analytics' }, 0.26);
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'eventlens_event_stage_seconds_bucket{le="0.005",stage="acknowledged",projection=""} 1',
+    );
+    expect(text).toContain(
+      'eventlens_event_stage_seconds_bucket{le="0.12",stage="committed",projection="analytics"} 1',
+    );
+    expect(text).toContain(
+      'eventlens_event_stage_seconds_bucket{le="0.3",stage="committed",projection="analytics"} 2',
+    );
+    expect(EVENT_STAGE_BUCKETS_SECONDS).toEqual([...EVENT_STAGE_BUCKETS_SECONDS].sort((a, b) => a - b));
   });
 });

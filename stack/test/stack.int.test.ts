@@ -181,7 +181,9 @@ describe('the running stack', () => {
     } finally {
       second.kill('SIGKILL');
     }
-  });
+    // A JVM's start is seconds on a quiet machine and can be a minute or two on a loaded one: the
+    // test's deadline is above the 120 s wait for the second registry.
+  }, 180_000);
 });
 
 describe('start-up failures: one line, non-zero exit, nothing left running', () => {

@@ -94,7 +94,7 @@ export function projectionRows(result: ProjectionResult, copyRowsPerSecond: numb
       value: result.eventsPerSecond,
       unit: 'events/s',
       ceiling: { name: 'COPY direct', value: copyRowsPerSecond },
-      aim: '≥ 20,000',
+      aim: { atLeastOfCeiling: 0.5 },
     },
   ];
 }

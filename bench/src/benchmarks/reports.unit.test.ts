@@ -1,6 +1,14 @@
 /** The reports benchmark's pure parts: which reports it asks for, and how it times them. */
 import { describe, expect, test } from 'vitest';
-import { BREAKDOWNS, reportSpecs, timeRuns } from './reports';
+import {
+  BREAKDOWNS,
+  LIST_PAGE,
+  listSpecs,
+  OVERVIEW_PANELS,
+  overviewSpecs,
+  reportSpecs,
+} from './report-specs';
+import { answerRows, isReportStatement, timeRuns } from './reports';
 
 describe('reportSpecs', () => {
   const specs = reportSpecs('3b1ac0e0-95f6-456e-aa9a-01e2588357ae');
@@ -53,6 +61,79 @@ describe('reportSpecs', () => {
     expect(specs[0]!.body).toMatchObject({ metrics: ['visitors'], date_range: 'realtime' });
     const funnel = specs.find((s) => s.route === '/api/v2/funnel')!;
     expect(funnel.body.steps).toHaveLength(3);
+  });
+});
+
+describe('listSpecs', () => {
+  test('the explorer’s first page, by name and by a visit filter, and the visits list: GETs of a console page', () => {
+    const specs = listSpecs();
+    expect(specs.map((s) => s.route)).toEqual([
+      '/v1/events',
+      '/v1/events',
+      '/v1/events',
+      '/v1/events',
+      '/v1/sessions',
+    ]);
+    for (const s of specs) {
+      expect(s.body).toBeUndefined();
+      expect(s.query?.limit).toBe(String(LIST_PAGE));
+      expect(s.query?.cursor).toBeUndefined();
+    }
+    expect(specs.map((s) => s.query?.event_name).filter(Boolean)).toEqual(['page_view', 'signup']);
+    expect(JSON.parse(specs[3]!.query!.filters!)).toEqual([['is', 'visit:source', ['Google']]]);
+  });
+});
+
+describe('overviewSpecs', () => {
+  const now = Date.parse('2026-03-29T12:00:00Z');
+  const specs = overviewSpecs('3b1ac0e0-95f6-456e-aa9a-01e2588357ae', now);
+  const stats = specs.filter((s) => s.route === '/api/v2/query');
+
+  test('the last 24 hours as instants, and the 24 hours before them ending 1 ms earlier', () => {
+    const ranges = stats.map((s) => s.body!.date_range);
+    expect(ranges[0]).toEqual(['2026-03-28T12:00:00.000Z', '2026-03-29T12:00:00.000Z']);
+    expect(ranges[1]).toEqual(['2026-03-27T12:00:00.000Z', '2026-03-28T11:59:59.999Z']);
+    expect(ranges.slice(2).every((r) => JSON.stringify(r) === JSON.stringify(ranges[0]))).toBe(true);
+    expect(specs.find((s) => s.route === '/v1/stats/overview')!.query).toEqual({
+      from: '2026-03-28T12:00:00.000Z',
+      to: '2026-03-29T12:00:00.000Z',
+    });
+  });
+
+  test('every request the Overview sends on open, once: hourly volume for 24 hours, each panel’s first tab', () => {
+    expect(new Set(specs.map((s) => s.name)).size).toBe(specs.length);
+    expect(specs.map((s) => s.route)).toEqual(
+      expect.arrayContaining([
+        '/v1/pipeline',
+        '/v1/stats/overview',
+        '/v1/stats/top-events',
+        '/v1/stats/top-pages',
+      ]),
+    );
+    expect(stats.find((s) => s.name.includes('time:hour'))!.body!.dimensions).toEqual(['time:hour']);
+    const panels = stats.filter((s) => (s.body!.metrics as string[]).includes('percentage'));
+    expect(panels.map((s) => (s.body!.dimensions as string[])[0])).toEqual(OVERVIEW_PANELS);
+    for (const p of panels) expect(p.body!.pagination).toEqual({ limit: 10, offset: 0 });
+  });
+});
+
+describe('answerRows and isReportStatement', () => {
+  test('rows are results, steps or items; a counters object is one', () => {
+    expect(answerRows({ results: [1, 2] })).toBe(2);
+    expect(answerRows({ steps: [1, 2, 3] })).toBe(3);
+    expect(answerRows({ items: [], next_cursor: null })).toBe(0);
+    expect(answerRows({ events: 5 })).toBe(1);
+  });
+
+  test('the caller’s authentication and the project’s settings are not the report’s SQL', () => {
+    expect(isReportStatement('select "project_id" from "admin"."api_keys" where "key_hash" = $1')).toBe(
+      false,
+    );
+    expect(isReportStatement('select * from admin.project_settings where project_id = $1')).toBe(false);
+    expect(isReportStatement('select * from "analytics"."events" as "e" where "e"."project_id" = $1')).toBe(
+      true,
+    );
+    expect(isReportStatement('with bounds as (select 1) select * from analytics.sessions s')).toBe(true);
   });
 });
 

@@ -48,6 +48,68 @@ export interface Seeded {
 
 const TABLES = ['analytics.events', 'analytics.sessions'];
 
+/**
+ * The aggregate read models the overview reads (GET /v1/stats/overview, top-events, top-pages:
+ * query-side read-models/stats.ts and overview.ts), derived from the project's events by SQL as the
+ * analytics projection derives them (projections/src/analytics/aggregate.ts): bot and excluded
+ * traffic counted apart per UTC day and left out of the rest; volume per UTC minute and name; page
+ * views per UTC hour and path (the events' `page`); distinct visitor keys (user_id, else anonymous_id) per UTC day; names
+ * with their count and latest ts. Run once, after the events are in; each table's rows are inserted in
+ * time order, as the projection appends them batch after batch (a hash aggregate's order would
+ * scatter an hour's rows over the heap, and a day's counters would read thousands of pages).
+ */
+export const AGGREGATES_SQL = [
+  `insert into analytics.volume_minute (project_id, minute, event_name, count)
+   select project_id, date_trunc('minute', ts at time zone 'UTC') at time zone 'UTC', event_name, count(*)
+     from analytics.events where project_id = $1 and (context ->> 'bot') is null and (context ->> 'excluded') is null
+    group by 1, 2, 3 order by 2, 3`,
+  `insert into analytics.page_views_hour (project_id, hour, path, views)
+   select project_id, date_trunc('hour', ts at time zone 'UTC') at time zone 'UTC',
+          page,
+          count(*)
+     from analytics.events where project_id = $1 and (context ->> 'bot') is null and (context ->> 'excluded') is null
+      and event_name = 'page_view' and url is not null
+    group by 1, 2, 3 order by 2, 3`,
+  `insert into analytics.daily_users (project_id, day, user_key)
+   select distinct project_id, (ts at time zone 'UTC')::date, coalesce(user_id, anonymous_id)
+     from analytics.events where project_id = $1 and (context ->> 'bot') is null and (context ->> 'excluded') is null
+      and coalesce(user_id, anonymous_id) is not null
+    order by 2, 3`,
+  `insert into analytics.event_names (project_id, event_name, count, last_seen)
+   select project_id, event_name, count(*), max(ts)
+     from analytics.events where project_id = $1 and (context ->> 'bot') is null and (context ->> 'excluded') is null
+    group by 1, 2`,
+  `insert into analytics.bot_events_day (project_id, day, count)
+   select project_id, (ts at time zone 'UTC')::date, count(*)
+     from analytics.events where project_id = $1 and (context ->> 'bot') is not null
+    group by 1, 2 order by 2`,
+];
+
+/** Fills the overview's aggregates (AGGREGATES_SQL) for `projectId`, unless they hold its rows already. */
+export async function fillAggregates(
+  owner: pg.Pool,
+  projectId: string,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
+  const { rows } = await owner.query('select 1 from analytics.volume_minute where project_id = $1 limit 1', [
+    projectId,
+  ]);
+  if (rows.length > 0) return;
+  const client = await owner.connect();
+  try {
+    await client.query("set work_mem = '256MB'");
+    for (const sql of AGGREGATES_SQL) {
+      log(`aggregating: ${sql.replace(/\s+/g, ' ').slice(0, 60)}`);
+      await client.query(sql, [projectId]);
+    }
+    await client.query(
+      'vacuum (analyze) analytics.volume_minute, analytics.page_views_hour, analytics.daily_users, analytics.event_names, analytics.bot_events_day',
+    );
+  } finally {
+    client.release();
+  }
+}
+
 /** The table's indexes and primary key as DDL to build them again, after dropping them. */
 async function dropIndexes(client: pg.Pool, table: string): Promise<string[]> {
   const { rows: keys } = await client.query<{ name: string; def: string }>(
@@ -145,6 +207,7 @@ export async function seedReports(options: SeedOptions): Promise<Seeded> {
         await client.query(ddl);
       }
       const indexMs = performance.now() - indexStart;
+      await fillAggregates(owner, projectId, log);
       const vacuumStart = performance.now();
       log('vacuum analyze');
       await client.query(

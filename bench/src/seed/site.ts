@@ -197,9 +197,3 @@ export function pageUrl(random: Random, path: string): string {
   if (u < 0.1) return `${SITE}${path}?q=${Math.floor(random() * 1000)}`;
   return `${SITE}${path}`;
 }
-
-/** The path of one of the site's URLs (no query string), as the projection's pagePath gives it. */
-export function pathOf(url: string): string {
-  const path = url.slice(SITE.length).split('?')[0]!;
-  return path === '' ? '/' : path;
-}

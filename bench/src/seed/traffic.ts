@@ -23,6 +23,7 @@
  * The site's catalogue, tails and rhythms are ./site.ts's; this file makes the rows.
  */
 import { randomUUID } from 'node:crypto';
+import { pagePath } from '@eventlens/read-model';
 import { exponential, seededRandom, zipf } from './random';
 import {
   bot,
@@ -42,7 +43,6 @@ import {
   otherSite,
   PAGES,
   pageUrl,
-  pathOf,
   plan,
   PLANS,
   profile,
@@ -56,7 +56,10 @@ import {
 
 export type Cell = string | number | boolean | null;
 
-/** The columns of each events row, in order (read-model migration 001, EventTracked v2). */
+/**
+ * The columns of each events row, in order (read-model migrations 001 and 009, EventTracked v2); `page`
+ * is the URL's path (`pagePath`, as the projection writes it).
+ */
 export const EVENT_COLUMNS = [
   'project_id',
   'event_id',
@@ -67,6 +70,7 @@ export const EVENT_COLUMNS = [
   'ts',
   'received_at',
   'url',
+  'page',
   'referrer',
   'metadata',
   'context',
@@ -225,6 +229,7 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       row[E.ts] = iso(ts);
       row[E.received_at] = iso(ts + 80);
       row[E.url] = `${SITE}${PAGES[Math.floor(random() * PAGES.length)]}`;
+      row[E.page] = pagePath(row[E.url] as string);
       row[E.metadata] = '{}';
       row[E.context] = JSON.stringify({ bot: BOTS[bot(random)] });
       dayEvents.push(row);
@@ -292,6 +297,7 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       row[E.received_at] = iso(t + 50 + Math.floor(random() * 400));
       row[E.client_sent_at] = iso(t + 20);
       row[E.url] = url;
+      row[E.page] = pagePath(url);
       row[E.referrer] = ref;
       row[E.metadata] = metadata;
       row[E.context] = context;
@@ -364,8 +370,8 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
     v[V.exit_url] = lastRow[E.url]!;
     v[V.entry_event_id] = first[E.event_id]!;
     v[V.exit_event_id] = lastRow[E.event_id]!;
-    v[V.entry_path] = pathOf(first[E.url] as string);
-    v[V.exit_path] = pathOf(lastRow[E.url] as string);
+    v[V.entry_path] = pagePath(first[E.url] as string);
+    v[V.exit_path] = pagePath(lastRow[E.url] as string);
     v[V.entry_referrer] = referrer;
     v[V.source] = source;
     v[V.utm_source] = utm?.source ?? null;

@@ -3,7 +3,8 @@
  * analytics projection would have built them), bots outside every visit, the rhythms and tails.
  */
 import { describe, expect, test } from 'vitest';
-import { dayWeights, pathOf, WEEKLY } from './site';
+import { pagePath } from '@eventlens/read-model';
+import { dayWeights, WEEKLY } from './site';
 import { E, EVENT_COLUMNS, traffic, V, VISIT_COLUMNS, type Cell } from './traffic';
 
 const DAY = 86_400_000;
@@ -56,7 +57,7 @@ describe('traffic', () => {
       expect([v[V.first_seen], v[V.last_seen]]).toEqual([first[E.ts], last[E.ts]]);
       expect([v[V.entry_event_id], v[V.exit_event_id]]).toEqual([first[E.event_id], last[E.event_id]]);
       expect([v[V.entry_url], v[V.exit_url]]).toEqual([first[E.url], last[E.url]]);
-      expect(v[V.entry_path]).toBe(pathOf(first[E.url] as string));
+      expect(v[V.entry_path]).toBe(pagePath(first[E.url] as string));
       expect(v[V.entry_referrer]).toBe(first[E.referrer]);
       expect(first[E.event_name]).toBe('page_view');
       expect(v[V.utm_source]).toBe(first[E.utm_source]);
@@ -103,7 +104,7 @@ describe('traffic', () => {
     const pages = new Map<string, number>();
     for (const r of ev)
       if (r[E.event_name] === 'page_view')
-        pages.set(pathOf(r[E.url] as string), (pages.get(pathOf(r[E.url] as string)) ?? 0) + 1);
+        pages.set(pagePath(r[E.url] as string), (pages.get(pagePath(r[E.url] as string)) ?? 0) + 1);
     const counts = [...pages.values()].sort((a, b) => b - a);
     expect(pages.get('/')).toBe(counts[0]);
     expect(pages.size).toBeGreaterThan(1500);

@@ -299,7 +299,7 @@ describe('login throttling', () => {
     expect((await errorOf(refused)).code).toBe('RATE_LIMITED');
   });
 
-  it('a stranger cannot lock the admin out: many bad logins from one address, then the right password from another succeeds promptly', async () => {
+  it('a stranger cannot lock the admin out: many bad logins from one address, then the right password from another succeeds', async () => {
     const stranger = freshAddress();
     const statuses: number[] = [];
     for (let i = 0; i < 15; i++) {
@@ -308,11 +308,9 @@ describe('login throttling', () => {
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5).every((s) => s === 429)).toBe(true);
 
-    const started = Date.now();
+    // The stranger's address gets 429s; the account's delay is capped (throttle.unit.test.ts checks
+    // the cap without a clock; a timing here measured the machine's load as much as the delay).
     const response = await login({ email: user.email, password: user.password }, { from: freshAddress() });
-    const took = Date.now() - started;
     expect(response.status).toBe(200);
-    expect(took).toBeLessThan(2500);
-    console.log(`the right password after a stranger's failures answered in ${took} ms`);
   });
 });

@@ -53,13 +53,22 @@ export const HEALTH_ROUTES = {
   }),
 } satisfies Record<string, RouteDoc>;
 
-export function healthRouter(options: { checks: () => ReadinessCheck[]; registry: Registry }): Router {
+export interface HealthOptions {
+  checks: () => ReadinessCheck[];
+  registry: Registry;
+  /** The text /metrics answers; `registry`'s own by default (a cluster worker gathers every worker's). */
+  scrape?: () => Promise<string>;
+}
+
+export function healthRouter(options: HealthOptions): Router {
   const router = Router();
   const { healthz, readyz } = healthHandlers({ checks: options.checks });
   mount(router, HEALTH_ROUTES.healthz, healthz);
   mount(router, HEALTH_ROUTES.readyz, readyz);
+  const scrape = options.scrape ?? (() => options.registry.metrics());
   mount(router, HEALTH_ROUTES.metrics, async (_req, res) => {
-    res.set('Content-Type', options.registry.contentType).send(await options.registry.metrics());
+    const text = await scrape();
+    res.set('Content-Type', options.registry.contentType).send(text);
   });
   return router;
 }

@@ -1,12 +1,20 @@
 /**
  * Prometheus metrics of one command-side instance, on a registry of its own (no global state):
- * the shared HTTP metrics (service-kit), events accepted, ingestion requests refused by reason,
- * the producer's batches and the breaker around it, the registry codec's cache.
+ * the shared HTTP metrics (service-kit), events accepted and the seconds from receipt to Kafka's
+ * acknowledgement (the `acknowledged` stage of the service kit's event-stage histogram), ingestion
+ * requests refused by reason, the producer's batches and the breaker around it, the registry
+ * codec's cache.
+ *
+ * When the command side runs as several processes (cluster.ts), each worker keeps this registry
+ * and a scrape answers the sum over the workers (prom-client's AggregatorRegistry): counters and
+ * histograms add up; the breaker's gauge is the largest worker's value, so 2 still means "a
+ * circuit is open".
  */
 import { CACHE_LOOKUPS, type CacheLookup } from '@eventlens/contracts';
 import {
   Counter,
   createMetricsRegistry,
+  eventStageHistogram,
   Gauge,
   Histogram,
   httpMetrics,
@@ -24,7 +32,11 @@ export interface Metrics {
   httpMiddleware: RequestHandler;
   recordFlush(stats: FlushStats): void;
   setBreakerState(state: BreakerState): void;
-  acceptedEvents(count: number, projectId: string): void;
+  /**
+   * `count` events of `projectId` acknowledged by Kafka `acknowledgedAfterMs` milliseconds after
+   * their `received_at`: counted, and each observed in `eventlens_event_stage_seconds{stage="acknowledged"}`.
+   */
+  acceptedEvents(count: number, projectId: string, acknowledgedAfterMs: number): void;
   /** The codec's `onCacheLookup` hook. */
   registryCacheLookup(lookup: CacheLookup, result: 'hit' | 'miss'): void;
 }
@@ -69,6 +81,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const breaker = new Gauge({
     name: 'eventlens_breaker_state',
     help: 'Circuit breaker around the Kafka producer: 0 closed, 1 half-open, 2 open.',
+    // Across cluster workers: the worst circuit, not a sum (two half-open circuits are not one open).
+    aggregator: 'max',
     registers,
   });
   // One series per project: what the alert on a project gone silent needs. A self-hosted install
@@ -92,6 +106,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }
   }
   const registryCacheLookup = registryCacheMetrics(registry, CACHE_LOOKUPS);
+  // The command side's one stage; the projections observe the later ones on their own registries.
+  const acknowledged = eventStageHistogram(registry).labels({ stage: 'acknowledged', projection: '' });
 
   const httpMiddleware: RequestHandler = (req, res: Response, next) => {
     observeHttp(req, res);
@@ -114,7 +130,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       batchAppends.observe(stats.appends);
     },
     setBreakerState: (state) => breaker.set(BREAKER_VALUE[state]),
-    acceptedEvents: (count, projectId) => accepted.inc({ project_id: projectId }, count),
+    acceptedEvents(count, projectId, acknowledgedAfterMs) {
+      accepted.inc({ project_id: projectId }, count);
+      // One observation per event (the histogram counts events); a request's events share the time.
+      const seconds = Math.max(0, acknowledgedAfterMs) / 1000;
+      for (let i = 0; i < count; i++) acknowledged.observe(seconds);
+    },
     registryCacheLookup,
   };
 }

@@ -1016,6 +1016,7 @@ describe('group commit under concurrency', () => {
     expect(text).toMatch(/eventlens_events_accepted_total\{project_id="[0-9a-f-]{36}"\} [1-9]/);
     expect(text).toContain('eventlens_produce_duration_seconds_bucket');
     expect(text).toContain('eventlens_breaker_state 0');
+    expect(text).toMatch(/eventlens_event_stage_seconds_count\{stage="acknowledged",projection=""\} [1-9]/);
     expect(text).toMatch(
       /eventlens_http_requests_total\{route="\/v1\/events",method="POST",status="202"\} \d+/,
     );

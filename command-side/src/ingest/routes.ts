@@ -31,8 +31,12 @@ export interface IngestDeps {
   eventsTopic: string;
   /** Why writes cannot be decided yet (schemas not registered, key directory catching up), if so. */
   notReady: () => HttpError | undefined;
-  /** Called once Kafka has acknowledged a request's records, with their count and project. */
-  onAccepted: (count: number, projectId: string) => void;
+  /**
+   * Called once Kafka has acknowledged a request's records, with their count, project and the
+   * milliseconds from their `received_at` (`now()` when the request was let through) to the
+   * acknowledgement (`now()` again).
+   */
+  onAccepted: (count: number, projectId: string, acknowledgedAfterMs: number) => void;
   /** The country of the client address (`client.ts`); the address itself is never kept. None: null. */
   countryOf?: CountryLookup;
   now: () => number;
@@ -203,7 +207,7 @@ export function ingestRouter(deps: IngestDeps): Router {
       attributes: { 'messaging.batch.message_count': items.length },
     });
     await publish(records);
-    deps.onAccepted(records.length, projectId);
+    deps.onAccepted(records.length, projectId, deps.now() - receivedAt);
     return records.length;
   }
 

@@ -12,12 +12,9 @@
  * move with the entry when a later batch brings an earlier event (./visits.ts; docs/DESIGN.md, "Visits").
  */
 import { BOT_CONTEXT_KEY } from '@eventlens/contracts';
-import { EXCLUDED_CONTEXT_KEY } from '@eventlens/read-model';
+import { EXCLUDED_CONTEXT_KEY, pagePath } from '@eventlens/read-model';
 import type { EventRow } from './rows';
-import { pagePath } from './pages';
 import { visitOf, type VisitFields } from './visits';
-
-export { pagePath };
 
 export interface VolumeRow {
   project_id: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, pagePath, userKey } from './aggregate';
+import { aggregate, userKey } from './aggregate';
 import type { EventRow } from './rows';
 
 const P = '00000000-0000-4000-8000-000000000001';
@@ -19,34 +19,11 @@ function row(overrides: Partial<EventRow>): EventRow {
     received_at: T0,
     url: null,
     referrer: null,
-    metadata: {},
+    metadata_json: '{}',
     context: {},
     ...overrides,
   };
 }
-
-describe('pagePath', () => {
-  it.each([
-    ['https://shop.example/docs/start?utm=1#install', '/docs/start'],
-    ['https://shop.example', '/'],
-    ['https://shop.example?x=1', '/'],
-    ['https://shop.example/#top', '/'],
-    ['http://localhost:5173/app/settings', '/app/settings'],
-    ['/pricing?plan=pro', '/pricing'],
-    ['/blog#comments', '/blog'],
-    ['', '/'],
-    // Hash routes (the SDK sends a fragment only with hash routing on): part of the page.
-    ['https://shop.example/app/#/settings', '/app/#/settings'],
-    ['https://shop.example/app/#/billing?tab=2', '/app/#/billing'],
-    ['https://shop.example/app?x=1#/settings', '/app#/settings'],
-    ['https://shop.example#!/team', '/#!/team'],
-    ['https://shop.example/docs#install', '/docs'],
-    ['https://shop.example/docs#', '/docs'],
-    ['/a?next=/b#c', '/a'],
-  ])('%s → %s', (url, path) => {
-    expect(pagePath(url)).toBe(path);
-  });
-});
 
 describe('userKey', () => {
   it('is the user id when identified, else the anonymous id, else nobody', () => {

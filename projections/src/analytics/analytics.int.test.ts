@@ -194,7 +194,7 @@ describe('analytics and admin projections (real Kafka, registry, PostgreSQL)', (
     );
   });
 
-  it('serves /healthz, /readyz and /metrics (lag per partition, batch sizes, apply latency, failures, freshness, queue depths)', async () => {
+  it('serves /healthz, /readyz and /metrics (lag per partition, batch sizes, apply latency, failures, freshness, event stages, queue depths)', async () => {
     await workers.service.refresher!.refresh();
     const app = createApp({
       registry: workers.metrics.registry,
@@ -232,6 +232,22 @@ describe('analytics and admin projections (real Kafka, registry, PostgreSQL)', (
         0,
       );
       expect(value('eventlens_projection_freshness_seconds_sum{projection="analytics"}')).toBeGreaterThan(0);
+      // The same rows passed the fetched and committed stages; committed is freshness's quantity.
+      const stage = (name: string, suffix: string) =>
+        value(`eventlens_event_stage_seconds_${suffix}{stage="${name}",projection="analytics"}`);
+      const fresh = value('eventlens_projection_freshness_seconds_count{projection="analytics"}');
+      expect(stage('fetched', 'count')).toBe(fresh);
+      expect(stage('committed', 'count')).toBe(fresh);
+      expect(stage('committed', 'sum')).toBeCloseTo(
+        value('eventlens_projection_freshness_seconds_sum{projection="analytics"}'),
+        6,
+      );
+      expect(stage('fetched', 'sum')).toBeGreaterThan(0);
+      expect(stage('fetched', 'sum')).toBeLessThanOrEqual(stage('committed', 'sum'));
+      // The admin projection knows no received time: no stages.
+      expect(metrics).not.toContain(
+        'eventlens_event_stage_seconds_count{stage="fetched",projection="admin"}',
+      );
       // The admin record refused by PostgreSQL above sits in the admin DLQ, not replayed.
       expect(value('eventlens_projection_dlq_depth{projection="admin"}')).toBeGreaterThanOrEqual(1);
       // The refresher sets every partition's lag, also of retry topics no batch came from yet.

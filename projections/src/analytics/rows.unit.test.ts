@@ -18,13 +18,13 @@ const valid: EventTracked = {
 };
 
 describe('toEventRow', () => {
-  it('maps a valid event, normalising ids to lower case and parsing metadata', () => {
+  it('maps a valid event, normalising ids to lower case and keeping the metadata’s JSON text', () => {
     const outcome = toEventRow(valid);
     expect(outcome).toEqual({
       kind: 'ok',
       value: expect.objectContaining({
         event_id: '6f1c7e0e-3b7a-4c55-9d2b-1b8e9c0d4a11',
-        metadata: { plan: 'pro' },
+        metadata_json: '{"plan":"pro"}',
         ts: valid.timestamp,
       }),
     });

@@ -5,7 +5,7 @@
  * retries): when a later batch brings an earlier event, they all move with the entry together
  * (apply.ts's upsert). The rules are in docs/DESIGN.md, "Visits".
  */
-import { pagePath } from './pages';
+import { pagePath } from '@eventlens/read-model';
 import type { EventRow } from './rows';
 import { sourceOf } from './sources';
 

@@ -43,7 +43,7 @@ function row(overrides: Partial<EventRow>): EventRow {
     received_at: T0,
     url: 'https://shop.example/',
     referrer: null,
-    metadata: {},
+    metadata_json: '{}',
     context: {},
     v2: v2(),
     ...overrides,

@@ -170,18 +170,17 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
 
       const { retried, deadLettered, dropped } = await forward(failed);
       const refusedAt = new Set(refused.map((r) => r.index));
-      const receivedAts =
-        store.ops === null
-          ? []
-          : rows.flatMap((row, i) =>
-              refusedAt.has(i) ? [] : [projection.receivedAtOf?.(row) ?? rowRecords[i]!.timestamp],
-            );
+      // Plain loops: these run once per row of every batch (a flatMap allocated an array per row).
+      const receivedAts: number[] = [];
+      const values: (Buffer | null)[] = [];
       if (store.ops !== null) {
+        for (let i = 0; i < rows.length; i++) {
+          if (refusedAt.has(i)) continue;
+          receivedAts.push(projection.receivedAtOf?.(rows[i]!) ?? rowRecords[i]!.timestamp);
+          values.push(rowRecords[i]!.value);
+        }
         await store.ops.recordActivity(tx, { applied, receivedAts, now: clock() });
-        await store.ops.recordSchemaVersions(
-          tx,
-          rowRecords.flatMap((record, i) => (refusedAt.has(i) ? [] : [record.value])),
-        );
+        await store.ops.recordSchemaVersions(tx, values);
       }
       await store.saveProgress(tx, tp, {
         next: lastOffset + 1,

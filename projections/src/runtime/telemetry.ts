@@ -25,6 +25,11 @@ export interface BatchTelemetryDeps {
   projection: string;
   /** The `projection` label of the freshness histogram; null: no freshness is measured. */
   statusProjection: string | null;
+  /**
+   * Whether the projection knows each event's received time (`Projection.receivedAtOf`): then the
+   * event stage histogram (`fetched`, `committed`) is observed too, under `statusProjection`.
+   */
+  stages: boolean;
   groupId: string;
   logger: Logger;
   clock: () => number;
@@ -39,12 +44,13 @@ export interface BatchTelemetry {
   behind(records: number): void;
   /**
    * A batch committed. `started` and `prepared` are `now()` readings from before the batch and after
-   * its records were prepared; `highWatermark` is the partition's at the fetch.
+   * its records were prepared; `fetchedAt` is the `clock()` (epoch ms) when the handler got the
+   * batch; `highWatermark` is the partition's at the fetch.
    */
   committed(
     tp: TopicPartition,
     result: Extract<BatchResult, { kind: 'committed' }>,
-    batch: { records: number; highWatermark: number; started: number; prepared: number },
+    batch: { records: number; highWatermark: number; started: number; prepared: number; fetchedAt: number },
   ): void;
   now(): number;
 }
@@ -94,12 +100,21 @@ export function createBatchTelemetry(deps: BatchTelemetryDeps): BatchTelemetry {
         metrics.failures.inc({ projection: deps.projection, stage: 'dlq' }, result.deadLettered);
       }
       if (deps.statusProjection !== null) {
+        const projection = deps.statusProjection;
         const projectedAt = deps.clock();
+        // One pass over the batch's rows, each value computed once (freshness and the `committed`
+        // stage are one quantity), into series looked up once per batch: prom-client hashes the
+        // labels of every `observe(labels, value)`, a cost per row on the projection's hot path.
+        const freshness = metrics.freshness.labels({ projection });
+        const fetched = deps.stages ? metrics.eventStage.labels({ stage: 'fetched', projection }) : null;
+        const committedStage = deps.stages
+          ? metrics.eventStage.labels({ stage: 'committed', projection })
+          : null;
         for (const receivedAt of result.receivedAts) {
-          metrics.freshness.observe(
-            { projection: deps.statusProjection },
-            Math.max(0, projectedAt - receivedAt) / 1000,
-          );
+          const committed = Math.max(0, projectedAt - receivedAt) / 1000;
+          freshness.observe(committed);
+          fetched?.observe(Math.max(0, batch.fetchedAt - receivedAt) / 1000);
+          committedStage?.observe(committed);
         }
       }
       const finished = now();

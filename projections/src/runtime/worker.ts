@@ -124,6 +124,7 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
     worker,
     projection: options.projection.name,
     statusProjection: options.statusProjection,
+    stages: options.projection.receivedAtOf !== undefined,
     groupId: options.groupId,
     logger,
     clock,
@@ -219,6 +220,8 @@ export function createBatchHandler<Row>(
   const { positioning, pauses, telemetry, clock, logger } = deps;
 
   return async function handleBatch(payload) {
+    // When the batch came back from its fetch: the `fetched` stage of its events.
+    const fetchedAt = clock();
     const { batch } = payload;
     const tp = { topic: batch.topic, partition: batch.partition };
     if (!payload.isRunning() || payload.isStale()) return;
@@ -278,6 +281,7 @@ export function createBatchHandler<Row>(
           highWatermark: Number(batch.highWatermark),
           started,
           prepared,
+          fetchedAt,
         });
         // A hint for Kafka tooling only; the checkpoint above is what the worker trusts.
         await payload

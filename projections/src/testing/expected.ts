@@ -7,7 +7,8 @@ import type { EventTracked } from '@eventlens/contracts';
 import { ident, type Pool } from '../db';
 
 export interface ReadModels {
-  events: { project_id: string; event_id: string; event_name: string; ts: number }[];
+  /** `page`: the URL's path (the tests' URLs are absolute, without hash routes), null without a URL. */
+  events: { project_id: string; event_id: string; event_name: string; ts: number; page: string | null }[];
   volume: { project_id: string; minute: number; event_name: string; count: number }[];
   sessions: {
     project_id: string;
@@ -79,6 +80,7 @@ export function expectedReadModels(produced: readonly EventTracked[]): ReadModel
         event_id: e.event_id,
         event_name: e.event_name,
         ts: e.timestamp,
+        page: e.url === null ? null : new URL(e.url).pathname,
       }))
       .sort(byKey((r) => `${r.project_id}|${r.event_id}`)),
     volume: tally(
@@ -159,7 +161,7 @@ export async function readModels(
   return {
     events: num(
       await q<ReadModels['events'][number]>(
-        `select project_id::text, event_id::text, event_name, ${ms('ts')} from ${s}.events ${where}`,
+        `select project_id::text, event_id::text, event_name, ${ms('ts')}, page from ${s}.events ${where}`,
       ),
       ['ts'],
     ).sort(byKey((r) => `${r.project_id}|${r.event_id}`)),

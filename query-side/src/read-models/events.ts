@@ -29,7 +29,7 @@ import { defineRoute, type AnyRoute } from '../http/route';
 import { EVENT_DIMENSIONS, VISIT_DIMENSIONS } from '../stats/dimensions';
 import { QueryError } from '../stats/errors';
 import { filterNames, parseFilters, type Filter } from '../stats/filters';
-import { filterSql, usesVisitDimension } from '../stats/plan';
+import { filterSql, usesVisitDimension } from '../stats/clauses';
 import { StatsRequest, type StatsQuery } from '../stats/query';
 import { Binder } from '../stats/sql';
 import { projectDefaults } from '../stats/site';

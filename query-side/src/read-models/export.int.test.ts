@@ -290,19 +290,22 @@ describe('filters and tenancy', () => {
 
 describe('streaming', () => {
   test(`${BIG_ROWS} rows stream with a live heap far below the file size`, { timeout: 120_000 }, async () => {
-    // What stays reachable is the measure of "flat": garbage awaiting the collector is not. The
-    // test process is also the server, so both ends of the stream are in these figures.
+    // What stays reachable is the measure of "flat": garbage awaiting the collector is not, nor is
+    // what the allocator keeps for later (RSS grew 29-41 MiB here either way, its figure followed
+    // the collector's timing, not the file). Buffers live outside the JS heap, so `external` is in
+    // the measure too: a response queued in the socket's buffers would show there. The test process
+    // is also the server, so both ends of the stream are in these figures.
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    gc();
-    const before = process.memoryUsage();
-    let peakHeap = before.heapUsed;
-    let peakRss = before.rss;
-    const sample = setInterval(() => {
+    const live = () => {
       gc();
-      const now = process.memoryUsage();
-      peakHeap = Math.max(peakHeap, now.heapUsed);
-      peakRss = Math.max(peakRss, now.rss);
+      const { heapUsed, external } = process.memoryUsage();
+      return heapUsed + external;
+    };
+    const before = live();
+    let peak = before;
+    const sample = setInterval(() => {
+      peak = Math.max(peak, live());
     }, 500);
     let bytes = 0;
     let lines = 0;
@@ -322,20 +325,16 @@ describe('streaming', () => {
     } finally {
       clearInterval(sample);
     }
-    const heapGrowth = peakHeap - before.heapUsed;
-    const rssGrowth = peakRss - before.rss;
+    const growth = peak - before;
     const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
-    console.info(
-      `export of ${BIG_ROWS} rows: ${mib(bytes)} of CSV, live heap growth ${mib(heapGrowth)}, rss growth ${mib(rssGrowth)}`,
-    );
+    console.info(`export of ${BIG_ROWS} rows: ${mib(bytes)} of CSV, live memory growth ${mib(growth)}`);
     expect(lines).toBe(BIG_ROWS + 1);
     expect(bytes).toBeGreaterThan(50 * 2 ** 20);
     // Latest first: the last seeded row opens the file, the first one closes it.
     expect(first.split('\r\n')[1]).toContain(`,https://big.example/p/${BIG_ROWS},`);
     expect(tail.split('\r\n').at(-2)).toContain(',https://big.example/p/1,');
     // A buffered export would hold the whole file (and its rows, several times its size) at once.
-    expect(heapGrowth).toBeLessThan(bytes / 4);
-    expect(rssGrowth).toBeLessThan(bytes / 2);
+    expect(growth).toBeLessThan(bytes / 4);
     await expectReleased();
   });
 
@@ -357,14 +356,16 @@ describe('streaming', () => {
   });
 
   test('an export past its timeout is aborted, not ended, and gives the connection back', async () => {
-    const short = await startServer(tdb.readerUrl, { exportTimeoutMs: 1_000 });
+    // The deadline must fall after the first rows, which a loaded machine can take seconds to send;
+    // past them the client stops reading, so the export is still running when the deadline comes.
+    const short = await startServer(tdb.readerUrl, { exportTimeoutMs: 5_000 });
     try {
       const res = await short.get(`/v1/events.csv?from=${BIG_FROM}&to=${BIG_TO}`, { key: t.readKeyA });
       expect(res.status).toBe(200);
       const reader = res.body!.getReader();
       await reader.read();
       // A client that stops reading: backpressure pauses the cursor until the deadline.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
       await expect(
         (async () => {
           for (;;) if ((await reader.read()).done) return 'complete';

@@ -163,7 +163,11 @@ export function statsApiRoutes(deps: {
   now: () => number;
 }): AnyRoute[] {
   const { db, tables, callers, now } = deps;
-  const statsTables: StatsTables = { events: tables.events, sessions: tables.sessions };
+  const statsTables: StatsTables = {
+    events: tables.events,
+    sessions: tables.sessions,
+    volumeMinute: tables.volumeMinute,
+  };
   /**
    * The project `site_id` names, checked against the caller; the request's zone (the project's by
    * default) and, when the request names `event:goal`, the project's goals: one read of its

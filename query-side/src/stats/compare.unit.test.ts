@@ -6,7 +6,11 @@ import { QueryError } from './errors';
 import { parseQuery, StatsRequest, type StatsQuery } from './query';
 
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
-const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };
+const TABLES = {
+  events: '"analytics"."events"',
+  sessions: '"analytics"."sessions"',
+  volumeMinute: '"analytics"."volume_minute"',
+};
 /** Noon UTC on Friday 2024-03-15. */
 const NOW = Date.parse('2024-03-15T12:00:00Z');
 

@@ -14,7 +14,8 @@
 import { pagePatternRegex } from '@eventlens/contracts';
 import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
 import { z } from 'zod';
-import { boundsSql, filterSql, type StatsTables } from './plan';
+import { filterSql } from './clauses';
+import { boundsSql, type StatsTables } from './plan';
 import { parseQuery, type StatsQuery, type StatsRequest } from './query';
 import { SiteId } from './site';
 import { Binder, eventSql } from './sql';

@@ -4,7 +4,11 @@ import { FunnelRequest, funnelSteps, parseFunnel, planFunnel } from './funnel';
 import { QueryError } from './errors';
 
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
-const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };
+const TABLES = {
+  events: '"analytics"."events"',
+  sessions: '"analytics"."sessions"',
+  volumeMinute: '"analytics"."volume_minute"',
+};
 const NOW = Date.parse('2024-03-15T12:00:00Z');
 
 const request = (body: Record<string, unknown>) =>

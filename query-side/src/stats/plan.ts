@@ -21,16 +21,28 @@
  * parameter (`?`, knex.raw), never SQL text.
  */
 import { humanEvents } from '@eventlens/read-model';
-import type { Dimension, PropertyDimension, TimeDimension } from './dimensions';
+import type { Dimension, PropertyDimension } from './dimensions';
 import type { Filter } from './filters';
-import { conversionCtes, GOAL, goalFilterSql, goalsJoinSql, groupConversionCte } from './goal-sql';
+import { conversionCtes, GOAL, goalsJoinSql, groupConversionCte } from './goal-sql';
 import type { Metric, StatsQuery } from './query';
-import { Binder, eventSql, NEGATED, positiveSql } from './sql';
+import { Binder, eventSql } from './sql';
+import { VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
+import {
+  dimensionSql,
+  filterSql,
+  isEventDimension,
+  isTime,
+  splitVisitFilters,
+  usesVisitDimension,
+  VISIT_COLUMNS,
+} from './clauses';
 
 export interface StatsTables {
   /** Qualified, trusted identifiers from the read-model catalog (readerTables). */
   events: string;
   sessions: string;
+  /** `volume_minute`: human events per UTC minute and name, written with the events. */
+  volumeMinute: string;
 }
 
 export interface Plan {
@@ -51,6 +63,19 @@ const EVENT_METRIC_SQL: Record<'visitors' | 'pageviews' | 'events', string> = {
   events: 'count(*)',
 };
 
+/** A visitor's key (docs/DESIGN.md, "Visits"): null for an event with neither id. */
+const VISITOR_SQL = 'coalesce(e.user_id, e.anonymous_id)';
+
+/**
+ * Each event metric over groups `t` of one visitor (`v`) each with their events (`n`) and page views
+ * (`pv`): `count(v)` counts the non-null visitors, as count(distinct) does.
+ */
+const GROUPED_METRIC_SQL: Record<'visitors' | 'pageviews' | 'events', string> = {
+  visitors: 'count(t.v)',
+  pageviews: 'coalesce(sum(t.pv), 0)',
+  events: 'coalesce(sum(t.n), 0)',
+};
+
 /**
  * The SQL of each visit metric over `s` (analytics.sessions), rounded as Plausible rounds them:
  * bounce rate a whole percent, duration whole seconds (mean), views per visit two decimals.
@@ -62,105 +87,32 @@ const VISIT_METRIC_SQL: Record<'visits' | 'bounce_rate' | 'visit_duration' | 'vi
   views_per_visit: 'coalesce(round(sum(s.page_views)::numeric / nullif(count(*), 0), 2), 0)',
 };
 
-/** analytics.sessions column of each visit dimension. */
-const VISIT_COLUMNS: Record<string, string> = {
-  'visit:source': 'source',
-  'visit:referrer': 'entry_referrer',
-  'visit:entry_page': 'entry_path',
-  'visit:exit_page': 'exit_path',
-  'visit:utm_source': 'utm_source',
-  'visit:utm_medium': 'utm_medium',
-  'visit:utm_campaign': 'utm_campaign',
-  'visit:utm_term': 'utm_term',
-  'visit:utm_content': 'utm_content',
-  'visit:browser': 'browser',
-  'visit:os': 'os',
-  'visit:device': 'device_type',
-  'visit:country': 'country',
-};
-
-const TIME_FORMAT: Record<TimeDimension, { unit: string; format: string }> = {
-  'time:minute': { unit: 'minute', format: 'YYYY-MM-DD HH24:MI:SS' },
-  'time:hour': { unit: 'hour', format: 'YYYY-MM-DD HH24:MI:SS' },
-  'time:day': { unit: 'day', format: 'YYYY-MM-DD' },
-  'time:week': { unit: 'week', format: 'YYYY-MM-DD' },
-  'time:month': { unit: 'month', format: 'YYYY-MM-DD' },
-};
-
-const isTime = (d: Dimension): d is TimeDimension => d.startsWith('time:');
-const isEventDimension = (d: Dimension) => d.startsWith('event:');
-
 /**
- * A time bucket's label. A week is the Monday it starts on, or the range's first day when the range
- * starts mid-week (Plausible's `weekstart_not_before`); `bounds` is in the FROM of every side.
+ * The range's ends as SQL a condition can hold inline, each call with its own bindings: the same
+ * expressions as `bounds`' (boundsSql), which the planner evaluates when it plans (they are stable),
+ * so it estimates the rows of the range. A condition on `bounds.lo` (a CTE's column) it cannot see
+ * into: it took 30 days or 24 hours alike for a third of the table's rows, and hashed every visit of
+ * the project to join a day's events to theirs. The `all` range (its start is a query) stays `bounds`'.
  */
-function timeSql(dimension: TimeDimension, column: string, timeZone: string, b: Binder): string {
-  const { unit, format } = TIME_FORMAT[dimension];
-  const bucket = `date_trunc('${unit}', ${column} at time zone ${b.bind(timeZone, 'text')})`;
-  if (dimension !== 'time:week') return `to_char(${bucket}, '${format}')`;
-  const firstDay = `date_trunc('day', bounds.lo at time zone ${b.bind(timeZone, 'text')})`;
-  return `to_char(greatest(${bucket}, ${firstDay}), '${format}')`;
+/** The range's two ends as SQL: each call binds its values afresh (see `rangeEnds`). */
+export interface RangeEnds {
+  lo: () => string;
+  hi: () => string;
 }
 
-type Side = 'events' | 'visits';
-
-/**
- * A dimension's SQL on a side: events `e` (its visit `es`, the goal it reaches `eg`), or visits `s`.
- * Undefined: not there.
- */
-function dimensionSql(dimension: Dimension, side: Side, q: StatsQuery, b: Binder): string | undefined {
-  if (isTime(dimension))
-    return timeSql(dimension, side === 'events' ? 'e.ts' : 's.first_seen', q.timeZone, b);
-  if (dimension === GOAL) return side === 'events' ? 'eg.name' : undefined;
-  if (isEventDimension(dimension)) return side === 'events' ? eventSql(dimension, 'e', b) : undefined;
-  return `${side === 'events' ? 'es' : 's'}.${VISIT_COLUMNS[dimension]}`;
-}
-
-/**
- * A filter as a predicate on a side. A negated operator is `not coalesce(positive, false)`, so a
- * row without the property passes `is_not`. On the visits side an event dimension asks whether the
- * visit has such an event (Plausible's meaning): `exists` for the positive operators, `not exists`
- * for the negated ones.
- */
-export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, events: string): string {
-  if ('filters' in filter)
-    return `(${filter.filters.map((f) => filterSql(f, side, q, b, events)).join(` ${filter.op} `)})`;
-  if ('filter' in filter) return `(not coalesce(${filterSql(filter.filter, side, q, b, events)}, false))`;
-  const positive = NEGATED[filter.op] ?? (filter.op as 'is' | 'contains' | 'matches');
-  const negated = filter.op in NEGATED;
-  const goalPredicate = (alias: string) =>
-    goalFilterSql(q, alias, positive, filter.values, filter.caseSensitive, b);
-  if (side === 'events' && filter.dimension === GOAL) {
-    const predicate = goalPredicate('e');
-    return negated ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
-  }
-  if (side === 'visits' && isEventDimension(filter.dimension)) {
-    const predicate =
-      filter.dimension === GOAL
-        ? goalPredicate('x')
-        : positiveSql(positive, eventSql(filter.dimension, 'x', b)!, filter.values, filter.caseSensitive, b);
-    return (
-      `(${negated ? 'not ' : ''}exists (select 1 from ${events} x where x.project_id = s.project_id` +
-      ` and x.session_id = s.session_id and ${humanEvents('x')} and ${predicate}))`
-    );
-  }
-  const expr = dimensionSql(filter.dimension, side, q, b)!;
-  const predicate = positiveSql(positive, expr, filter.values, filter.caseSensitive, b);
-  return negated ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
-}
-
-/**
- * Whether `q` reads a `visit:*` dimension (as a dimension, or anywhere in a filter's tree), so that
- * its events need their visit joined as `es`. The explorer asks it of its filters too.
- */
-export function usesVisitDimension(q: Pick<StatsQuery, 'dimensions' | 'filters'>): boolean {
-  const inFilter = (f: Filter): boolean =>
-    'filters' in f
-      ? f.filters.some(inFilter)
-      : 'filter' in f
-        ? inFilter(f.filter)
-        : f.dimension.startsWith('visit:');
-  return q.dimensions.some((d) => d.startsWith('visit:')) || q.filters.some(inFilter);
+export function rangeEnds(q: StatsQuery, b: Binder): RangeEnds {
+  const p = q.period;
+  if (p.kind === 'dates')
+    return {
+      lo: () => `((${b.bind(p.first, 'date')})::timestamp at time zone ${b.bind(q.timeZone, 'text')})`,
+      hi: () => `((${b.bind(p.last, 'date')} + 1)::timestamp at time zone ${b.bind(q.timeZone, 'text')})`,
+    };
+  if (p.kind === 'instants')
+    return {
+      lo: () => b.bind(p.from, 'timestamptz'),
+      hi: () => `(${b.bind(p.to, 'timestamptz')} + interval '1 microsecond')`,
+    };
+  return { lo: () => 'bounds.lo', hi: () => 'bounds.hi' };
 }
 
 export function boundsSql(q: StatsQuery, b: Binder, tables: StatsTables): string {
@@ -207,20 +159,24 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const visitSide = visitMetrics.length > 0;
   const goalDimension = q.dimensions.includes(GOAL);
 
+  const range = rangeEnds(q, b);
   const dimensionColumns = q.dimensions.map((_, i) => `d${i}`);
   const metricColumns = q.metrics.map((m) => `m_${m}`);
   const ctes: string[] = [`bounds as (${boundsSql(q, b, tables)})`];
 
   /** FROM and WHERE over events `e`: with `goalJoin`, joined to each goal it reaches (`eg`). */
   const eventsFrom = (extraWhere: string, filters: Filter[] = q.filters, goalJoin = false) => {
+    // A visit's events lie in [first_seen, last_seen] (the projection's rule), so the visit of an
+    // event of the range is one active since its start: the join reads those, not all of them.
     const visits = usesVisitDimension(q)
-      ? ` left join ${tables.sessions} es on es.project_id = e.project_id and es.session_id = e.session_id`
+      ? ` left join ${tables.sessions} es on es.project_id = e.project_id and es.session_id = e.session_id` +
+        ` and es.last_seen >= ${range.lo()}`
       : '';
     const goals = goalJoin ? goalsJoinSql(q, 'e', 'eg', b) : '';
     const where = [
       `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
-      'e.ts >= bounds.lo',
-      'e.ts < bounds.hi',
+      `e.ts >= ${range.lo()}`,
+      `e.ts < ${range.hi()}`,
       humanEvents('e'),
       extraWhere,
       ...filters.map((f) => filterSql(f, 'events', q, b, tables.events)),
@@ -237,14 +193,78 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     (m) => eventMetrics.includes(m) || (m === 'visitors' && needsVisitors),
   );
 
-  if (eventSide) {
+  // The visitors of a visit dimension: the events grouped by (visit, visitor) first, then their
+  // visits joined, one row per group instead of one per event (a 30-day range: ~5 events per group).
+  // The same rows and numbers as joining every event; not when a filter mixes event and visit
+  // dimensions, nor with goals (their SQL joins per event).
+  const split = splitVisitFilters(q.filters);
+  const visitJoinAfterGrouping =
+    q.dimensions.some((d) => d.startsWith('visit:')) &&
+    split !== undefined &&
+    !goalDimension &&
+    !wantsConversion &&
+    !wantsGroupConversion;
+
+  if (eventSide && visitJoinAfterGrouping) {
+    // evs: per (visit, visitor, event dimensions), the events and page views.
+    const keys = q.dimensions.flatMap((d, i) =>
+      d.startsWith('visit:') ? [] : [`${dimensionSql(d, 'events', q, b)} as k${i}`],
+    );
+    const where = [
+      `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
+      `e.ts >= ${range.lo()}`,
+      `e.ts < ${range.hi()}`,
+      humanEvents('e'),
+      pageViewPredicate,
+      ...split.event.map((f) => filterSql(f, 'events', q, b, tables.events)),
+    ].filter((w) => w !== '');
+    const keyCount = 2 + keys.length;
+    ctes.push(
+      `evs as (select ${['e.session_id as sid', `${VISITOR_SQL} as v`, ...keys, 'count(*) as n', `count(*) filter (where e.event_name = 'page_view') as pv`].join(', ')}` +
+        ` from ${tables.events} e cross join bounds where ${where.join(' and ')}` +
+        ` group by ${Array.from({ length: keyCount }, (_, i) => i + 1).join(', ')})`,
+    );
+    const dims = q.dimensions.map((d, i) =>
+      d.startsWith('visit:') ? `es.${VISIT_COLUMNS[d]} as d${i}` : `evs.k${i} as d${i}`,
+    );
+    const join =
+      ` from evs left join ${tables.sessions} es on es.project_id = ${b.bind(q.projectId, 'uuid')}` +
+      ` and es.session_id = evs.sid and es.last_seen >= ${range.lo()}`;
+    const visitWhere = split.visit.map((f) => filterSql(f, 'events', q, b, tables.events));
+    const inner =
+      `select ${[...dims, 'evs.v', 'sum(evs.n) as n', 'sum(evs.pv) as pv'].join(', ')}${join}` +
+      `${visitWhere.length > 0 ? ` where ${visitWhere.join(' and ')}` : ''}` +
+      ` group by ${Array.from({ length: q.dimensions.length + 1 }, (_, i) => i + 1).join(', ')}`;
+    const outer = evColumns.map((m) => `${GROUPED_METRIC_SQL[m]} as ${m}`);
+    ctes.push(`ev as (select ${[...dimensionColumns, ...outer].join(', ')} from (${inner}) t${groupBy})`);
+  } else if (eventSide && needsVisitors) {
+    // count(distinct visitor) sorts every event; grouping by (dimensions, visitor) and counting
+    // the groups hashes them instead, the events and page views summed from the same groups.
+    const dims = q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
+    const inner =
+      `select ${[...dims, `${VISITOR_SQL} as v`, 'count(*) as n', `count(*) filter (where e.event_name = 'page_view') as pv`].join(', ')}` +
+      `${eventsFrom(pageViewPredicate, q.filters, goalDimension)}` +
+      ` group by ${Array.from({ length: q.dimensions.length + 1 }, (_, i) => i + 1).join(', ')}`;
+    const outer = evColumns.map((m) => `${GROUPED_METRIC_SQL[m]} as ${m}`);
+    ctes.push(`ev as (select ${[...dimensionColumns, ...outer].join(', ')} from (${inner}) t${groupBy})`);
+  } else if (eventSide && volumeAnswers(q)) {
+    const dims = q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
+    const metrics = evColumns.map((m) => `${VOLUME_METRIC_SQL[m as 'events' | 'pageviews']} as ${m}`);
+    ctes.push(
+      `ev as (select ${[...dims, ...metrics].join(', ')}${volumeFrom(q, b, tables, range, pageViewPredicate)}${groupBy})`,
+    );
+  } else if (eventSide) {
     const dims = q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
     const metrics = evColumns.map((m) => `${EVENT_METRIC_SQL[m]} as ${m}`);
     ctes.push(
       `ev as (select ${[...dims, ...metrics].join(', ')}${eventsFrom(pageViewPredicate, q.filters, goalDimension)}${groupBy})`,
     );
+  }
+  if (eventSide) {
     if (wantsPercentage)
-      ctes.push(`total as (select ${EVENT_METRIC_SQL.visitors} as visitors${eventsFrom('')})`);
+      ctes.push(
+        `total as (select count(t.v) as visitors from (select distinct ${VISITOR_SQL} as v${eventsFrom('')}) t)`,
+      );
     ctes.push(
       ...conversionCtes(
         q,
@@ -276,13 +296,13 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       const goals = goalDimension ? goalsJoinSql(q, 'x', 'xg', b) : '';
       join =
         ` join (select distinct x.session_id, ${values} from ${tables.events} x${goals} cross join bounds` +
-        ` where x.project_id = ${b.bind(q.projectId, 'uuid')} and x.ts >= bounds.lo and x.ts < bounds.hi` +
+        ` where x.project_id = ${b.bind(q.projectId, 'uuid')} and x.ts >= ${range.lo()} and x.ts < ${range.hi()}` +
         ` and ${humanEvents('x')}) xe on xe.session_id = s.session_id`;
     }
     const where = [
       `s.project_id = ${b.bind(q.projectId, 'uuid')}`,
-      's.first_seen >= bounds.lo',
-      's.first_seen < bounds.hi',
+      `s.first_seen >= ${range.lo()}`,
+      `s.first_seen < ${range.hi()}`,
       'not s.is_bot',
       ...q.filters.map((f) => filterSql(f, 'visits', q, b, tables.events)),
     ];

@@ -8,7 +8,11 @@ import { FILTER_OPERATORS } from './filters';
 import { METRICS, parseQuery, StatsRequest, type StatsQuery } from './query';
 
 const PROJECT = '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
-const TABLES = { events: '"analytics"."events"', sessions: '"analytics"."sessions"' };
+const TABLES = {
+  events: '"analytics"."events"',
+  sessions: '"analytics"."sessions"',
+  volumeMinute: '"analytics"."volume_minute"',
+};
 
 /** Noon UTC: 2024-03-15 in every zone of these tests. */
 const NOW = Date.parse('2024-03-15T12:00:00Z');
@@ -133,7 +137,14 @@ describe('planQuery', () => {
     const plan = planQuery(parsed({ metrics: ['visitors', 'pageviews', 'events'] }), TABLES);
     expect(plan.sql).toContain(`from "analytics"."events" e cross join bounds where e.project_id = ?::uuid`);
     expect(plan.sql).toContain(humanEvents('e'));
-    expect(plan.sql).toContain('count(distinct coalesce(e.user_id, e.anonymous_id)) as visitors');
+    // Visitors are the groups of one visitor each (a hash), not count(distinct) (a sort).
+    expect(plan.sql).toContain(
+      "(select coalesce(e.user_id, e.anonymous_id) as v, count(*) as n, count(*) filter (where e.event_name = 'page_view') as pv from",
+    );
+    expect(plan.sql).toContain(
+      'count(t.v) as visitors, coalesce(sum(t.pv), 0) as pageviews, coalesce(sum(t.n), 0) as events',
+    );
+    expect(plan.sql).not.toContain('count(distinct');
     expect(plan.sql).not.toContain('"analytics"."sessions"');
     expect(plan.metricColumns).toEqual(['m_visitors', 'm_pageviews', 'm_events']);
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
@@ -144,12 +155,29 @@ describe('planQuery', () => {
     expect(plan.bindings.slice(0, 4)).toEqual(['2024-03-09', 'UTC', '2024-03-15', 'UTC']);
   });
 
-  test('page views alone: the whole partial-index predicate, so events_page_views can serve it', () => {
-    const plan = planQuery(parsed({ metrics: ['pageviews'] }), TABLES);
+  test('page views alone, filtered: the whole partial-index predicate, so events_page_views can serve it', () => {
+    const filters = [['is', 'event:page', ['/a']]];
+    const plan = planQuery(parsed({ metrics: ['pageviews'], filters }), TABLES);
     expect(plan.sql).toContain(`${humanEvents('e')} and e.event_name = 'page_view'`);
-    expect(planQuery(parsed({ metrics: ['pageviews', 'events'] }), TABLES).sql).not.toContain(
+    expect(planQuery(parsed({ metrics: ['pageviews', 'events'], filters }), TABLES).sql).not.toContain(
       "and e.event_name = 'page_view'",
     );
+  });
+
+  test('events and page views by time and name, unfiltered, since 1973: whole minutes from volume_minute', () => {
+    const fromVolume = (body: Record<string, unknown>) =>
+      planQuery(parsed(body), TABLES).sql.includes(TABLES.volumeMinute);
+    expect(fromVolume({ metrics: ['events', 'pageviews'], dimensions: ['time:hour', 'event:name'] })).toBe(
+      true,
+    );
+    expect(
+      fromVolume({ metrics: ['pageviews'], date_range: ['2024-03-14T10:00:30Z', '2024-03-14T11:00:00Z'] }),
+    ).toBe(true);
+    // Anything else needs each event: visitors, a filter, another dimension, a range before 1973.
+    expect(fromVolume({ metrics: ['events', 'visitors'] })).toBe(false);
+    expect(fromVolume({ metrics: ['events'], filters: [['is', 'event:name', ['signup']]] })).toBe(false);
+    expect(fromVolume({ metrics: ['events'], dimensions: ['event:page'] })).toBe(false);
+    expect(fromVolume({ metrics: ['events'], date_range: ['1972-06-01', '1973-06-01'] })).toBe(false);
   });
 
   test('values the client sent are bindings, never SQL text', () => {
@@ -198,7 +226,10 @@ describe('planQuery', () => {
     expect(plan.sql).toContain(
       'from "analytics"."sessions" s cross join bounds where s.project_id = ?::uuid',
     );
-    expect(plan.sql).toContain('s.first_seen >= bounds.lo and s.first_seen < bounds.hi and not s.is_bot');
+    // The range's ends inline (the planner sees them), not bounds' columns.
+    expect(plan.sql).toContain(
+      's.first_seen >= ((?::date)::timestamp at time zone ?::text) and s.first_seen < ((?::date + 1)::timestamp at time zone ?::text) and not s.is_bot',
+    );
     expect(plan.sql).toContain(
       `(not exists (select 1 from "analytics"."events" x where x.project_id = s.project_id and x.session_id = s.session_id and ${humanEvents('x')} and `,
     );
@@ -206,18 +237,66 @@ describe('planQuery', () => {
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
   });
 
-  test('visit dimensions of event metrics are the visit’s: sessions joined by session id', () => {
+  test('visit dimensions of event metrics are the visit’s: the events grouped by visit, then sessions joined by session id', () => {
     const plan = planQuery(parsed({ metrics: ['pageviews'], dimensions: ['visit:source'] }), TABLES);
+    expect(plan.sql).toContain(
+      'evs as (select e.session_id as sid, coalesce(e.user_id, e.anonymous_id) as v, count(*) as n',
+    );
+    expect(plan.sql).toContain(
+      'from evs left join "analytics"."sessions" es on es.project_id = ?::uuid and es.session_id = evs.sid and es.last_seen >= ((?::date)::timestamp at time zone ?::text)',
+    );
+    expect(plan.sql).toContain('es.source as d0');
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('a visit filter with a visit dimension applies after the join; an event filter before it', () => {
+    const plan = planQuery(
+      parsed({
+        metrics: ['visitors'],
+        dimensions: ['visit:source', 'time:day'],
+        filters: [
+          ['is', 'visit:country', ['DE']],
+          ['contains', 'event:page', ['/blog']],
+        ],
+      }),
+      TABLES,
+    );
+    const [evs, join] = plan.sql.split(' from evs left join ');
+    expect(evs).toContain('like any(');
+    expect(evs).toContain("to_char(date_trunc('day', e.ts at time zone ?::text), 'YYYY-MM-DD') as k1");
+    expect(join).toContain('where (es.country = any(?::text[]))');
+    expect(plan.sql).toContain('(select es.source as d0, evs.k1 as d1, evs.v, sum(evs.n) as n');
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('a filter mixing event and visit dimensions in one tree: every event joined to its visit', () => {
+    const plan = planQuery(
+      parsed({
+        metrics: ['visitors'],
+        dimensions: ['visit:source'],
+        filters: [
+          [
+            'or',
+            [
+              ['is', 'visit:country', ['DE']],
+              ['is', 'event:name', ['signup']],
+            ],
+          ],
+        ],
+      }),
+      TABLES,
+    );
+    expect(plan.sql).not.toContain('evs as');
     expect(plan.sql).toContain(
       'left join "analytics"."sessions" es on es.project_id = e.project_id and es.session_id = e.session_id',
     );
-    expect(plan.sql).toContain('es.source as d0');
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
   });
 
   test('visit metrics by an event dimension: the visits joined to the distinct values of their events', () => {
     const plan = planQuery(parsed({ metrics: ['visits'], dimensions: ['event:name'] }), TABLES);
     expect(plan.sql).toContain(
-      `from "analytics"."sessions" s join (select distinct x.session_id, x.event_name as d0 from "analytics"."events" x cross join bounds where x.project_id = ?::uuid and x.ts >= bounds.lo and x.ts < bounds.hi and ${humanEvents('x')}) xe on xe.session_id = s.session_id`,
+      `from "analytics"."sessions" s join (select distinct x.session_id, x.event_name as d0 from "analytics"."events" x cross join bounds where x.project_id = ?::uuid and x.ts >= ((?::date)::timestamp at time zone ?::text) and x.ts < ((?::date + 1)::timestamp at time zone ?::text) and ${humanEvents('x')}) xe on xe.session_id = s.session_id`,
     );
     expect(plan.sql).toContain('select xe.d0 as d0, count(*) as visits');
   });

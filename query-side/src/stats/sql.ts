@@ -5,13 +5,6 @@
  */
 import type { PropertyDimension } from './dimensions';
 
-/**
- * The page of a URL as the projections define it (projections/src/analytics/aggregate.ts,
- * pagePath): the path without scheme, host, query or fragment, `/` when empty, plus a hash route
- * (`#/…`, `#!/…`) up to its own `?`.
- */
-const PAGE_SCHEME_HOST = '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*';
-const PAGE_HASH_ROUTE = '^[^#]*(#!?/[^?]*)';
 /** The host of an absolute URL, without user info or port. */
 const HOSTNAME = '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)';
 
@@ -27,14 +20,9 @@ export class Binder {
 /** A property dimension over an events row aliased `alias`, or undefined for a visit dimension or `event:goal`. */
 export function eventSql(dimension: PropertyDimension, alias: string, b: Binder): string | undefined {
   if (dimension === 'event:name') return `${alias}.event_name`;
-  if (dimension === 'event:page') {
-    const u = `${alias}.url`;
-    return (
-      `(case when ${u} is null then null else ` +
-      `coalesce(nullif(regexp_replace(split_part(split_part(${u}, '#', 1), ${b.bind('?', 'text')}, 1), ${b.bind(PAGE_SCHEME_HOST, 'text')}, ''), ''), '/')` +
-      ` || coalesce(substring(${u} from ${b.bind(PAGE_HASH_ROUTE, 'text')}), '') end)`
-    );
-  }
+  // Written by the analytics projection (pagePath) for every event with a URL (read-model migration
+  // 009): a read, not an expression over each URL.
+  if (dimension === 'event:page') return `${alias}.page`;
   if (dimension === 'event:hostname')
     return `lower(substring(${alias}.url from ${b.bind(HOSTNAME, 'text')}))`;
   if (dimension.startsWith('event:props:'))

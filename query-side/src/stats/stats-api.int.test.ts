@@ -371,6 +371,41 @@ describe('metrics', () => {
       ['signup', 1, 1, 33.3],
     ]);
   });
+
+  // The total a percentage divides by is the visitors of the same filtered events, computed in
+  // the statement of the rows (from their grouping or on its own): each row, against the visitors
+  // the API gives for the same filters without a dimension.
+  test.each([
+    ['event:page', []],
+    ['event:page', [['is', 'visit:source', ['Google']]]],
+    ['event:page', [['is', 'event:name', ['page_view']]]],
+    ['visit:source', []],
+    ['visit:source', [['contains', 'event:page', ['/a']]]],
+    ['visit:source', [['is_not', 'visit:source', ['Google']]]],
+    [
+      'event:name',
+      [
+        ['is', 'visit:source', ['Google']],
+        ['is', 'event:page', ['/a']],
+      ],
+    ],
+  ])(
+    'percentage by %s with filters %j: each row’s visitors over the filtered total',
+    async (dimension, filters) => {
+      const asked = { site_id: t.projectA, date_range: JAN_10, filters };
+      const total = (await query({ ...asked, metrics: ['visitors'] })).body.results[0]!.metrics[0]!;
+      const { status, body } = await query({
+        ...asked,
+        metrics: ['visitors', 'percentage'],
+        dimensions: [dimension],
+      });
+      expect(status).toBe(200);
+      expect(total).toBeGreaterThan(0);
+      expect(body.results.length).toBeGreaterThan(0);
+      for (const { metrics } of body.results)
+        expect(metrics[1]).toBe(Math.round((1000 * metrics[0]!) / total) / 10);
+    },
+  );
 });
 
 describe('visit metrics (analytics.sessions)', () => {
@@ -768,16 +803,18 @@ describe('the viewer’s time zone', () => {
 });
 
 describe('the plan PostgreSQL runs', () => {
-  test('page views alone can be served by the partial index of human page views (migration 002)', async () => {
+  test('page views alone, filtered, can be served by the partial index of human page views (migration 002)', async () => {
     const request = StatsRequest.parse({
       site_id: t.projectA,
       metrics: ['pageviews'],
       date_range: JAN_10,
       dimensions: ['time:hour'],
+      filters: [['is', 'event:page', ['/a']]],
     });
     const plan = planQuery(parseQuery(request, t.projectA, NOW), {
       events: 'analytics.events',
       sessions: 'analytics.sessions',
+      volumeMinute: 'analytics.volume_minute',
     });
     const client = await tdb.owner.connect();
     try {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { generateApiKey, hashApiKey, hashPassword } from '@eventlens/contracts';
+import { pagePath } from '@eventlens/read-model';
 
 export interface Tenants {
   projectA: string;
@@ -113,16 +114,27 @@ export async function insertEvents(owner: pg.Pool, events: EventFixture[]): Prom
         e.ts,
         e.received_at ?? e.ts,
         e.url ?? null,
+        // As the analytics projection writes it.
+        e.url == null ? null : pagePath(e.url),
         e.referrer ?? null,
         JSON.stringify(e.metadata ?? {}),
         JSON.stringify(e.context ?? {}),
       );
-      const b = j * 12;
-      return `(${Array.from({ length: 12 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
+      const b = j * 13;
+      return `(${Array.from({ length: 13 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
+    // The events and their human ones' count per UTC minute and name (volume_minute), as the
+    // analytics projection writes both in one transaction: the Stats API reads either.
     await owner.query(
-      `insert into analytics.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts,
-         received_at, url, referrer, metadata, context) values ${tuples.join(', ')}`,
+      `with inserted as (
+         insert into analytics.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts,
+           received_at, url, page, referrer, metadata, context) values ${tuples.join(', ')}
+         returning project_id, ts, event_name, context)
+       insert into analytics.volume_minute as t (project_id, minute, event_name, count)
+       select project_id, to_timestamp(floor(extract(epoch from ts) / 60) * 60), event_name, count(*)
+         from inserted where (context ->> 'bot') is null and (context ->> 'excluded') is null
+        group by 1, 2, 3
+       on conflict (project_id, minute, event_name) do update set count = t.count + excluded.count`,
       values,
     );
   }

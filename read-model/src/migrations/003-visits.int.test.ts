@@ -4,40 +4,32 @@
  * keeps its values and gets the defaults, and the visit reports' time range is an index range.
  */
 import { randomBytes } from 'node:crypto';
-import knex, { type Knex } from 'knex';
-import pg from 'pg';
-import { stackForTests } from '@eventlens/stack';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ident } from '../catalog';
-import { migrateReadModel } from '../migrate';
-import { analyticsDdl } from './001-initial';
+import { oldAnalyticsSchema, type OldSchema } from './test-support';
 
 const id = randomBytes(4).toString('hex');
 const schema = `rm3_${id}_analytics`;
 const project = '3c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f';
 let owner: pg.Pool;
-let db: Knex;
+let old: OldSchema;
 
 beforeAll(async () => {
-  const dev = await stackForTests();
-  owner = new pg.Pool({ connectionString: dev.databaseUrl, max: 2 });
-  db = knex({ client: 'pg', connection: dev.databaseUrl, pool: { min: 0, max: 2 } });
+  old = await oldAnalyticsSchema(schema);
+  owner = old.owner;
   // A schema as the releases before 003 left it, holding a visit.
-  await owner.query(analyticsDdl(schema));
   await owner.query(
     `insert into ${ident(schema)}.sessions (project_id, session_id, first_seen, last_seen, event_count, page_views,
        entry_url, exit_url)
      values ($1, 'old', '2026-01-01T10:00:00Z', '2026-01-01T10:00:30Z', 2, 1, 'https://a.test/', 'https://a.test/')`,
     [project],
   );
-  const readerRole = decodeURIComponent(new URL(dev.readerDatabaseUrl).username);
-  await migrateReadModel(db, { kind: 'analytics', schema, readerRole });
+  await old.migrate();
 });
 
 afterAll(async () => {
-  await owner?.query(`drop schema if exists ${ident(schema)} cascade`);
-  await db?.destroy();
-  await owner?.end();
+  await old?.drop();
 });
 
 describe('analytics 003: visits', () => {

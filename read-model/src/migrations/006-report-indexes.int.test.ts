@@ -7,28 +7,23 @@
  * 3 UTF-8 bytes that do not compress, is still accepted by the covering index.
  */
 import { randomBytes } from 'node:crypto';
-import knex, { type Knex } from 'knex';
-import pg from 'pg';
-import { stackForTests } from '@eventlens/stack';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanEvents, ident } from '../catalog';
-import { migrateReadModel } from '../migrate';
-import { analyticsDdl } from './001-initial';
+import { oldAnalyticsSchema, type OldSchema } from './test-support';
 
 const id = randomBytes(4).toString('hex');
 const schema = `rm6_${id}_analytics`;
 const s = ident(schema);
 const project = '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 let owner: pg.Pool;
-let db: Knex;
+let old: OldSchema;
 
 beforeAll(async () => {
-  const dev = await stackForTests();
-  owner = new pg.Pool({ connectionString: dev.databaseUrl, max: 2 });
-  db = knex({ client: 'pg', connection: dev.databaseUrl, pool: { min: 0, max: 2 } });
+  old = await oldAnalyticsSchema(schema);
+  owner = old.owner;
   // 100 days of one project's events, every 30th a bot's, and a visit per 20 events: enough rows
   // for the planner's choices to depend on the statistics rather than on a tiny table.
-  await owner.query(analyticsDdl(schema));
   await owner.query(
     `insert into ${s}.events (project_id, event_id, event_name, session_id, anonymous_id, ts, received_at, context)
      select $1, gen_random_uuid(), case when g % 3 = 0 then 'page_view' else 'click' end, 's' || (g / 20),
@@ -44,16 +39,14 @@ beforeAll(async () => {
        from generate_series(0, 4999) v`,
     [project],
   );
-  const readerRole = decodeURIComponent(new URL(dev.readerDatabaseUrl).username);
-  await migrateReadModel(db, { kind: 'analytics', schema, readerRole });
-  // What autovacuum does to insert-only tables: the visibility map that lets a scan skip the table.
-  await owner.query(`vacuum ${s}.events, ${s}.sessions`);
+  await old.migrate();
+  // What autovacuum does to insert-only tables: the visibility map that lets a scan skip the table,
+  // and the statistics the plans below are chosen from (without them a run may pick another index).
+  await owner.query(`vacuum analyze ${s}.events, ${s}.sessions`);
 }, 120_000);
 
 afterAll(async () => {
-  await owner?.query(`drop schema if exists ${s} cascade`);
-  await db?.destroy();
-  await owner?.end();
+  await old?.drop();
 });
 
 async function plan(sql: string, bindings: unknown[], settings: string[] = []): Promise<string> {

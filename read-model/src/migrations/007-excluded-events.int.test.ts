@@ -8,30 +8,25 @@
  * condition is not (the predicate really is the new one).
  */
 import { randomBytes } from 'node:crypto';
-import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import { stackForTests } from '@eventlens/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanEvents, ident } from '../catalog';
-import { migrateReadModel } from '../migrate';
-import { analyticsDdl } from './001-initial';
+import { oldAnalyticsSchema, type OldSchema } from './test-support';
 
 const id = randomBytes(4).toString('hex');
 const schema = `rm7_${id}_analytics`;
 const s = ident(schema);
 const project = '7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b';
 let owner: pg.Pool;
-let db: Knex;
+let old: OldSchema;
 let readerUrl: string;
 
 beforeAll(async () => {
-  const dev = await stackForTests();
-  owner = new pg.Pool({ connectionString: dev.databaseUrl, max: 2 });
-  db = knex({ client: 'pg', connection: dev.databaseUrl, pool: { min: 0, max: 2 } });
-  readerUrl = dev.readerDatabaseUrl;
+  old = await oldAnalyticsSchema(schema);
+  owner = old.owner;
+  readerUrl = old.readerUrl;
   // A schema as the releases before the version table made it, holding a human, a bot and an
   // excluded page view; migrating it runs 002 (the index) and then 004 on those rows.
-  await owner.query(analyticsDdl(schema));
   await owner.query(
     `insert into ${s}.events (project_id, event_id, event_name, ts, received_at, context)
      values ($1, gen_random_uuid(), 'page_view', '2025-03-10T12:00:00Z', '2025-03-10T12:00:00Z', '{}'),
@@ -39,14 +34,11 @@ beforeAll(async () => {
             ($1, gen_random_uuid(), 'page_view', '2025-03-10T12:00:02Z', '2025-03-10T12:00:02Z', '{"excluded": "address"}')`,
     [project],
   );
-  const readerRole = decodeURIComponent(new URL(readerUrl).username);
-  await migrateReadModel(db, { kind: 'analytics', schema, readerRole });
+  await old.migrate();
 });
 
 afterAll(async () => {
-  await owner?.query(`drop schema if exists ${s} cascade`);
-  await db?.destroy();
-  await owner?.end();
+  await old?.drop();
 });
 
 /** EXPLAIN of `sql` with sequential scans off (a small table is read whole whatever its indexes). */

@@ -20,6 +20,7 @@ import * as goals from './005-admin-goals';
 import * as reportIndexes from './006-report-indexes';
 import * as excludedEvents from './007-excluded-events';
 import * as publicLinks from './008-admin-public-links';
+import * as eventsPage from './009-events-page';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -53,6 +54,7 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '003_visits', up: visits.up },
     { name: '004_excluded_events', up: excludedEvents.up },
     { name: '005_report_indexes', up: reportIndexes.up },
+    { name: '006_events_page', up: eventsPage.up },
   ],
   admin: [
     initial(adminDdl),

@@ -1,4 +1,4 @@
-/** Pages as the reports name them: a URL's path (page_views_hour's `path`, a visit's entry and exit path). */
+/** Pages as the reports name them: a URL's path (`events.page`, page_views_hour's `path`, a visit's entry and exit path). */
 
 /**
  * The page a URL is: its path, without scheme, host or query string, plus its hash route when the
