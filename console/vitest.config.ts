@@ -37,6 +37,10 @@ export default defineConfig({
           include: ['test/**/*.browser.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // A screen's answer polled for (expect.poll) may take seconds while every package's tests
+          // run at once on 2 cores, beyond the poll's default second; how fast it answers is the
+          // bench's to measure, not these tests'.
+          expect: { poll: { timeout: 15_000 } },
           fileParallelism: false,
         },
       },

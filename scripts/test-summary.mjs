@@ -25,8 +25,11 @@ for (const file of files) {
     const where = `${file.replace(/\.json$/, '')}: ${path.relative(path.resolve(dir, '..'), result.name ?? '')}`;
     for (const test of result.assertionResults ?? []) {
       if (test.status === 'passed') continue;
+      // vitest's timeout error keeps the first line of the stack it captured where the test was
+      // declared ("Error: STACK_TRACE_ERROR") in place of its message: say what it means.
       const first = String(test.failureMessages?.[0] ?? '')
         .split('\n')[0]
+        .replace(/^Error: STACK_TRACE_ERROR$/, 'timed out: the test ran past its own deadline (testTimeout)')
         .slice(0, 300);
       notPassed.push(
         `  ${test.status}: ${where} > ${test.fullName ?? test.title}${first ? `\n      ${first}` : ''}`,
