@@ -34,12 +34,13 @@ function stats(
 }
 
 /**
- * A dashboard panel's query (console modules/overview/panels.ts): visitors and their percentage of
- * `dimension` over `dateRange`, ordered by visitors, with total_rows, `limit` rows.
+ * A dashboard panel's query (console modules/overview/panels.ts `panelQuery`): the visitors of
+ * `dimension` over `dateRange`, ordered by visitors, with total_rows, `limit` rows. The panel's
+ * percentages divide by one query of the range's visitors (`visitorsQuery`), not each panel's own.
  */
 function panel(dimension: string, dateRange: unknown, limit: number, filters?: unknown[]) {
   return {
-    metrics: ['visitors', 'percentage'],
+    metrics: ['visitors'],
     date_range: dateRange,
     dimensions: [dimension],
     ...(filters ? { filters } : {}),
@@ -107,6 +108,7 @@ export function overviewSpecs(siteId: string, now: number): ReportSpec[] {
     { name: 'overview: top events', route: '/v1/stats/top-events', query: { ...counters, limit: '10' } },
     { name: 'overview: top pages', route: '/v1/stats/top-pages', query: { ...counters, limit: '10' } },
     ...OVERVIEW_PANELS.map((d) => overview(`${d}, 24h, top 10`, panel(d, current, 10))),
+    overview('the panels’ visitors, 24h', { metrics: ['visitors'], date_range: current }),
   ];
 }
 
@@ -140,8 +142,8 @@ export const BREAKDOWNS = [
 
 /**
  * The reports, in the order they run (the realtime ones first, right after the last minutes of
- * traffic are added). Breakdowns are the console's panel query (visitors and their percentage,
- * ordered by visitors, with total_rows) over the last 30 days, at the panel's 10 rows and at 100.
+ * traffic are added). Breakdowns are the console's panel query (visitors, ordered by visitors,
+ * with total_rows) over the last 30 days, at the panel's 10 rows and at 100.
  */
 export function reportSpecs(siteId: string): StatsSpec[] {
   const query = (name: string, body: Record<string, unknown>) => stats(siteId, name, body);

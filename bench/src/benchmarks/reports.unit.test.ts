@@ -45,7 +45,7 @@ describe('reportSpecs', () => {
         10, 100,
       ]);
       for (const s of mine) {
-        expect(s.body.metrics).toEqual(['visitors', 'percentage']);
+        expect(s.body.metrics).toEqual(['visitors']);
         expect(s.body.order_by).toEqual([
           ['visitors', 'desc'],
           [d, 'asc'],
@@ -111,9 +111,15 @@ describe('overviewSpecs', () => {
       ]),
     );
     expect(stats.find((s) => s.name.includes('time:hour'))!.body!.dimensions).toEqual(['time:hour']);
-    const panels = stats.filter((s) => (s.body!.metrics as string[]).includes('percentage'));
+    const panels = stats.filter((s) => s.body!.include !== undefined && s.body!.pagination !== undefined);
     expect(panels.map((s) => (s.body!.dimensions as string[])[0])).toEqual(OVERVIEW_PANELS);
     for (const p of panels) expect(p.body!.pagination).toEqual({ limit: 10, offset: 0 });
+    // Their percentages' denominator: the range's visitors, asked once for all five.
+    const visitors = stats.filter(
+      (s) => JSON.stringify(s.body!.metrics) === '["visitors"]' && !s.body!.dimensions,
+    );
+    expect(visitors).toHaveLength(1);
+    expect(visitors[0]!.body!.date_range).toEqual(panels[0]!.body!.date_range);
   });
 });
 

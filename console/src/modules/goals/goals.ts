@@ -16,7 +16,7 @@
 import type { GoalSetting, StatsQuery, StatsResult } from '@/api/types';
 import { statsFilters, type Filter } from '@/shared/filters';
 import type { Range } from '@/shared/time';
-import { panelData, panelQuery } from '@/modules/overview/panels';
+import { panelQuery, topList } from '@/modules/overview/panels';
 import { dateRange, periodChange, type PeriodChange } from '@/modules/overview/stats';
 
 export const GOAL_DIMENSION = 'event:goal';
@@ -177,11 +177,11 @@ export interface Breakdown {
 }
 
 export function breakdownData(goal: string, dimension: string, result: StatsResult): Breakdown {
-  const { rows, total } = panelData(dimension, result);
+  const { rows, total } = topList(result);
   return {
     goal,
     dimension,
-    rows: rows.map(({ value, visitors, percentage }) => ({ value, visitors, rate: percentage })),
+    rows: rows.map(({ value, metrics }) => ({ value, visitors: metrics[0] ?? 0, rate: metrics[1] ?? 0 })),
     total,
   };
 }

@@ -77,13 +77,14 @@ describe('dashboard panels', () => {
     ]);
     expect(rowValues('pages').slice(0, 2)).toEqual(['/', '/pricing']);
     expect(rowValues('pages')).toHaveLength(10);
-    expect(panel('pages').text()).toContain('40%');
+    // 8 of the range's 12 visitors (the fake's answer without a dimension).
+    expect(panel('pages').text()).toContain('66.7%');
     expect(rowValues('countries')).toEqual(['DE']);
     expect(panel('utm').text()).toContain('No visitors in this range.');
     const pages = statsCalls(fake).find((b) => b.dimensions?.[0] === 'event:page')!;
     expect(pages).toMatchObject({
       site_id: PROJECT_ID,
-      metrics: ['visitors', 'percentage'],
+      metrics: ['visitors'],
       date_range: [new Date(NOW - 24 * 3_600_000).toISOString(), new Date(NOW).toISOString()],
       order_by: [
         ['visitors', 'desc'],
@@ -121,6 +122,32 @@ describe('dashboard panels', () => {
     );
   });
 
+  test('the percentages divide by one visitors query per refresh, which a tab or "More" reuses', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    const panelVisitors = () =>
+      statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length === 1 && b.metrics[0] === 'visitors');
+    expect(panelVisitors()).toHaveLength(1);
+    expect(panelVisitors()[0]).toMatchObject({
+      site_id: PROJECT_ID,
+      date_range: [new Date(NOW - 24 * 3_600_000).toISOString(), new Date(NOW).toISOString()],
+    });
+    // 8, 4 and 1 of 12 visitors: Plausible's one decimal.
+    const cells = panel('pages')
+      .findAll('tbody tr')
+      .map((row) => row.findAll('td')[2]!.text());
+    expect(cells.slice(0, 3)).toEqual(['66.7%', '33.3%', '8.3%']);
+    await panel('pages').find('[data-dimension="visit:entry_page"]').trigger('click');
+    await r.settle();
+    const more = panel('pages')
+      .findAll('button')
+      .find((b) => b.text().startsWith('More'));
+    expect(more).toBeUndefined();
+    expect(panelVisitors()).toHaveLength(1);
+    // 6 of 12 on the entry pages' tab.
+    expect(panel('pages').text()).toContain('50%');
+  });
+
   test('a row’s click filters everything; the chip is in the URL and removing it unfilters', async () => {
     const fake = stack();
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
@@ -131,9 +158,9 @@ describe('dashboard panels', () => {
     expect(r.console.router.currentRoute.value.query.filter).toEqual(['visit:source=Google']);
     const chip = r.wrapper.find('[data-testid="filter-chip"]');
     expect(chip.text()).toContain('Source is Google');
-    // The KPIs (both periods), the chart and all five panels asked again, each with the filter.
+    // The KPIs (both periods), the chart, all five panels and their visitors asked again, each with the filter.
     const after = statsCalls(fake).slice(before);
-    expect(after.length).toBe(2 + 1 + 5);
+    expect(after.length).toBe(2 + 1 + 5 + 1);
     expect(after.every((b) => JSON.stringify(b.filters) === '[["is","visit:source",["Google"]]]')).toBe(true);
     expect(after.some((b) => b.dimensions?.[0] === 'time:hour')).toBe(true);
     expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('4');
@@ -207,7 +234,7 @@ describe('dashboard panels', () => {
       'eventlens-countries-countries-2025-02-28-12-00-2025-03-01-12-00.csv',
       'eventlens-key-figures-2025-02-28-12-00-2025-03-01-12-00.csv',
     ]);
-    expect(await files[0]!.blob.text()).toBe('Country,Visitors,Percentage\r\nDE,3,15');
+    expect(await files[0]!.blob.text()).toBe('Country,Visitors,Percentage\r\nDE,3,25'); // 3 of 12
     const kpis = (await files[1]!.blob.text()).split('\r\n');
     expect(kpis[0]).toBe('Metric,This period,Previous period');
     expect(kpis[1]).toBe('Visitors,12,12');

@@ -10,7 +10,15 @@ import type { StatsQuery, StatsResult } from '@/api/types';
 import type { Filter } from '@/shared/filters';
 import { fill, latest, loadable, reset, type Loadable } from '@/shared/loadable';
 import type { Range } from '@/shared/time';
-import { PAGE_SIZE, PANELS, panelData, panelQuery, type PanelData, type PanelId } from './panels';
+import {
+  PAGE_SIZE,
+  PANELS,
+  panelData,
+  panelQuery,
+  visitorsQuery,
+  type PanelData,
+  type PanelId,
+} from './panels';
 import {
   chartFromStats,
   chartQuery,
@@ -93,6 +101,22 @@ export function usePanels(api: Api) {
   );
   const latestOf = Object.fromEntries(PANELS.map((p) => [p.id, latest()]));
 
+  // The range's visitors, which every panel's percentage divides by: asked once per scope (a tab or
+  // "More" reuses it), and again after it failed.
+  let allVisitors: { scope: ReportScope; answer: Promise<number> } | null = null;
+  function visitorsOf(s: ReportScope): Promise<number> {
+    if (allVisitors?.scope !== s) {
+      const answer = api.stats
+        .query(visitorsQuery(s.projectId, s.range, s.timeZone, s.filters), undefined, 'Loading the visitors')
+        .then((r) => r.results[0]?.metrics[0] ?? 0);
+      answer.catch(() => {
+        if (allVisitors?.answer === answer) allVisitors = null;
+      });
+      allVisitors = { scope: s, answer };
+    }
+    return allVisitors.answer;
+  }
+
   async function load(id: PanelId): Promise<void> {
     const s = scope.value;
     if (!s) return;
@@ -103,7 +127,11 @@ export function usePanels(api: Api) {
     const query = panelQuery(s.projectId, s.range, s.timeZone, s.filters, dimension, state.limit);
     await fill(
       state.data,
-      () => latestOf[id]!(async () => panelData(dimension, await api.stats.query(query, undefined, action))),
+      () =>
+        latestOf[id]!(async () => {
+          const [result, all] = await Promise.all([api.stats.query(query, undefined, action), visitorsOf(s)]);
+          return panelData(dimension, result, all);
+        }),
       action,
     );
   }
