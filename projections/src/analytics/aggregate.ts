@@ -12,7 +12,7 @@
  * move with the entry when a later batch brings an earlier event (./visits.ts; docs/DESIGN.md, "Visits").
  */
 import { BOT_CONTEXT_KEY } from '@eventlens/contracts';
-import { EXCLUDED_CONTEXT_KEY, pagePath } from '@eventlens/read-model';
+import { EXCLUDED_CONTEXT_KEY } from '@eventlens/read-model';
 import type { EventRow } from './rows';
 import { visitOf, type VisitFields } from './visits';
 
@@ -233,9 +233,9 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
       });
 
     const isPageView = row.event_name === PAGE_VIEW;
-    if (isPageView && row.url !== null) {
+    if (isPageView && row.page !== null) {
       const hour = Math.floor(row.ts / HOUR) * HOUR;
-      const path = pagePath(row.url);
+      const path = row.page;
       const byPath = child(
         child(pages, project, maps<number, Map<string, PageRow>>),
         hour,
@@ -341,7 +341,7 @@ function sessionRow(s: SessionState): SessionRow {
     entry_event_id: s.entry_event_id,
     exit_event_id: s.exit_event_id,
     engagement_events: s.engagement_events,
-    exit_path: s.exit.url === null ? null : pagePath(s.exit.url),
+    exit_path: s.exit.page,
     entry_path: visit.entry_path,
     entry_referrer: visit.entry_referrer,
     source: visit.source,

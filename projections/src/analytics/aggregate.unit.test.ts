@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pagePath } from '@eventlens/read-model';
 import { aggregate, userKey } from './aggregate';
 import type { EventRow } from './rows';
 
@@ -6,9 +7,10 @@ const P = '00000000-0000-4000-8000-000000000001';
 const T0 = Date.UTC(2026, 0, 1, 23, 59, 30);
 
 let seq = 0;
-function row(overrides: Partial<EventRow>): EventRow {
+/** A row as toEventRow makes it: its page is the URL's (`pagePath`), whatever the overrides. */
+function row(overrides: Partial<Omit<EventRow, 'page'>>): EventRow {
   seq++;
-  return {
+  const r = {
     project_id: P,
     event_id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
     event_name: 'click',
@@ -23,6 +25,7 @@ function row(overrides: Partial<EventRow>): EventRow {
     context: {},
     ...overrides,
   };
+  return { ...r, page: r.url === null ? null : pagePath(r.url) };
 }
 
 describe('userKey', () => {

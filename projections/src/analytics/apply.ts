@@ -12,7 +12,6 @@
  *    shared counters: volume_minute, page_views_hour, bot_events_day, excluded_events_day,
  *    event_names
  */
-import { pagePath } from '@eventlens/read-model';
 import { copyCell, copyIn, ident, type Queryable } from '../db';
 import type { ApplyResult } from '../runtime/projection';
 import { aggregate, type Aggregates } from './aggregate';
@@ -87,7 +86,7 @@ const STAGING_COLUMNS = [
 /** A row as one line of COPY text, in STAGING_COLUMNS' order. */
 function stagingLine(r: EventRow): string {
   const v2 = r.v2;
-  let line = `${r.project_id}\t${r.event_id}\t${copyCell(r.event_name)}\t${copyCell(r.session_id)}\t${copyCell(r.user_id)}\t${copyCell(r.anonymous_id)}\t${r.ts}\t${r.received_at}\t${copyCell(r.url)}\t${copyCell(r.url === null ? null : pagePath(r.url))}\t${copyCell(r.referrer)}\t${copyCell(r.metadata_json)}\t${copyCell(JSON.stringify(r.context))}`;
+  let line = `${r.project_id}\t${r.event_id}\t${copyCell(r.event_name)}\t${copyCell(r.session_id)}\t${copyCell(r.user_id)}\t${copyCell(r.anonymous_id)}\t${r.ts}\t${r.received_at}\t${copyCell(r.url)}\t${copyCell(r.page)}\t${copyCell(r.referrer)}\t${copyCell(r.metadata_json)}\t${copyCell(JSON.stringify(r.context))}`;
   if (v2 === undefined) return `${line}${NO_V2}\n`;
   for (const field of V2_TEXT_FIELDS) line += `\t${copyCell(v2[field])}`;
   return `${line}\t${copyCell(v2.screen_width)}\t${copyCell(v2.screen_height)}\t${copyCell(v2.client_sent_at)}\n`;

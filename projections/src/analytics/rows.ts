@@ -5,6 +5,7 @@
  * of failing the bulk statement of its batch.
  */
 import { LIMITS, type AnyEvent, type EventTracked } from '@eventlens/contracts';
+import { pagePath } from '@eventlens/read-model';
 import { ok, retry, type Outcome } from '../runtime/outcome';
 
 export interface EventRow {
@@ -18,6 +19,11 @@ export interface EventRow {
   ts: number;
   received_at: number;
   url: string | null;
+  /**
+   * The page of `url` (read-model's `pagePath`), null without a URL: worked out once here for the
+   * events row, the page views per hour and the visit's entry and exit pages.
+   */
+  page: string | null;
   referrer: string | null;
   /**
    * The event's `metadata_json` as sent, checked to be a JSON object PostgreSQL's jsonb accepts; it
@@ -153,6 +159,7 @@ export function toEventRow(event: EventTracked): Outcome<EventRow> {
     ts: event.timestamp,
     received_at: event.received_at,
     url: event.url,
+    page: event.url === null ? null : pagePath(event.url),
     referrer: event.referrer,
     metadata_json: event.metadata_json,
     context: event.context,

@@ -26,8 +26,19 @@ describe('toEventRow', () => {
         event_id: '6f1c7e0e-3b7a-4c55-9d2b-1b8e9c0d4a11',
         metadata_json: '{"plan":"pro"}',
         ts: valid.timestamp,
+        page: '/',
       }),
     });
+  });
+
+  it('works out the page once, by pagePath, and none without a URL', () => {
+    const page = (url: string | null) => {
+      const outcome = toEventRow({ ...valid, url });
+      return outcome.kind === 'ok' ? outcome.value.page : undefined;
+    };
+    expect(page('https://a.dev/docs/?q=1#intro')).toBe('/docs/');
+    expect(page('https://a.dev/app#/settings?tab=2')).toBe('/app#/settings');
+    expect(page(null)).toBeNull();
   });
 
   it('carries the v2 fields, null for a record written as v1', () => {

@@ -5,7 +5,6 @@
  * retries): when a later batch brings an earlier event, they all move with the entry together
  * (apply.ts's upsert). The rules are in docs/DESIGN.md, "Visits".
  */
-import { pagePath } from '@eventlens/read-model';
 import type { EventRow } from './rows';
 import { sourceOf } from './sources';
 
@@ -41,7 +40,7 @@ export function visitOf(entry: EventRow): VisitFields {
   const v2 = entry.v2;
   const utmSource = v2?.utm_source ?? null;
   return {
-    entry_path: entry.url === null ? null : pagePath(entry.url),
+    entry_path: entry.page,
     entry_referrer: entry.referrer,
     source: sourceOf({ referrer: entry.referrer, url: entry.url, utm_source: utmSource }),
     utm_source: utmSource,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pagePath } from '@eventlens/read-model';
 import { aggregate, isEngagement } from './aggregate';
 import type { EventRow, V2Fields } from './rows';
 import { DIRECT, knownSource, SOURCES, sourceOf } from './sources';
@@ -30,9 +31,10 @@ function v2(overrides: Partial<V2Fields> = {}): V2Fields {
     ...overrides,
   };
 }
-function row(overrides: Partial<EventRow>): EventRow {
+/** A row as toEventRow makes it: its page is the URL's (`pagePath`), whatever the overrides. */
+function row(overrides: Partial<Omit<EventRow, 'page'>>): EventRow {
   seq++;
-  return {
+  const r = {
     project_id: P,
     event_id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
     event_name: 'page_view',
@@ -48,6 +50,7 @@ function row(overrides: Partial<EventRow>): EventRow {
     v2: v2(),
     ...overrides,
   };
+  return { ...r, page: r.url === null ? null : pagePath(r.url) };
 }
 
 describe('sourceOf', () => {
