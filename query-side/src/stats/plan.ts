@@ -164,6 +164,22 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const metricColumns = q.metrics.map((m) => `m_${m}`);
   const ctes: string[] = [`bounds as (${boundsSql(q, b, tables)})`];
 
+  /**
+   * The conditions on events `e`: the project, the range, human traffic, `extraWhere` (none when
+   * empty) and `filters`, joined by `and`. Bindings follow the call's place in the SQL text.
+   */
+  const eventsWhere = (extraWhere: string, filters: Filter[]) =>
+    [
+      `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
+      `e.ts >= ${range.lo()}`,
+      `e.ts < ${range.hi()}`,
+      humanEvents('e'),
+      extraWhere,
+      ...filters.map((f) => filterSql(f, 'events', q, b, tables.events)),
+    ]
+      .filter((w) => w !== '')
+      .join(' and ');
+
   /** FROM and WHERE over events `e`: with `goalJoin`, joined to each goal it reaches (`eg`). */
   const eventsFrom = (extraWhere: string, filters: Filter[] = q.filters, goalJoin = false) => {
     // A visit's events lie in [first_seen, last_seen] (the projection's rule), so the visit of an
@@ -173,15 +189,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
         ` and es.last_seen >= ${range.lo()}`
       : '';
     const goals = goalJoin ? goalsJoinSql(q, 'e', 'eg', b) : '';
-    const where = [
-      `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
-      `e.ts >= ${range.lo()}`,
-      `e.ts < ${range.hi()}`,
-      humanEvents('e'),
-      extraWhere,
-      ...filters.map((f) => filterSql(f, 'events', q, b, tables.events)),
-    ].filter((w) => w !== '');
-    return ` from ${tables.events} e${visits}${goals} cross join bounds where ${where.join(' and ')}`;
+    return ` from ${tables.events} e${visits}${goals} cross join bounds where ${eventsWhere(extraWhere, filters)}`;
   };
   // Only page views asked for: the partial index's whole predicate, so it can serve the query.
   const pageViewsOnly =
@@ -210,18 +218,11 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     const keys = q.dimensions.flatMap((d, i) =>
       d.startsWith('visit:') ? [] : [`${dimensionSql(d, 'events', q, b)} as k${i}`],
     );
-    const where = [
-      `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
-      `e.ts >= ${range.lo()}`,
-      `e.ts < ${range.hi()}`,
-      humanEvents('e'),
-      pageViewPredicate,
-      ...split.event.map((f) => filterSql(f, 'events', q, b, tables.events)),
-    ].filter((w) => w !== '');
+    const where = eventsWhere(pageViewPredicate, split.event);
     const keyCount = 2 + keys.length;
     ctes.push(
       `evs as (select ${['e.session_id as sid', `${VISITOR_SQL} as v`, ...keys, 'count(*) as n', `count(*) filter (where e.event_name = 'page_view') as pv`].join(', ')}` +
-        ` from ${tables.events} e cross join bounds where ${where.join(' and ')}` +
+        ` from ${tables.events} e cross join bounds where ${where}` +
         ` group by ${Array.from({ length: keyCount }, (_, i) => i + 1).join(', ')})`,
     );
     const dims = q.dimensions.map((d, i) =>
