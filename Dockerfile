@@ -93,6 +93,8 @@ LABEL org.opencontainers.image.source="https://github.com/eventlens/eventlens" \
 
 # ---------------------------------------------------------------------------------------------------
 # The health checks ask /healthz on the service's own port with node (the images have no curl).
+# Their 10 s timeout covers starting node itself, which takes seconds on a busy 2-core host: with
+# 3 s a healthy service failed single checks there.
 
 FROM runtime AS command-side
 COPY --from=deps-command-side /app/node_modules ./node_modules
@@ -102,7 +104,7 @@ COPY --from=build /src/command-side/dist ./command-side/dist
 ENV EVENTLENS_INGEST_HOST=0.0.0.0 EVENTLENS_INGEST_PORT=18100
 EXPOSE 18100
 USER 10001:10001
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.EVENTLENS_INGEST_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--enable-source-maps", "command-side/dist/main.js"]
 
@@ -114,7 +116,7 @@ COPY --from=build /src/projections/dist ./projections/dist
 ENV EVENTLENS_PROJECTIONS_HOST=0.0.0.0 EVENTLENS_PROJECTIONS_PORT=18400
 EXPOSE 18400
 USER 10001:10001
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.EVENTLENS_PROJECTIONS_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--enable-source-maps", "projections/dist/main.js"]
 
@@ -126,7 +128,7 @@ COPY --from=build /src/query-side/dist ./query-side/dist
 ENV EVENTLENS_QUERY_HOST=0.0.0.0 EVENTLENS_QUERY_PORT=18200
 EXPOSE 18200
 USER 10001:10001
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.EVENTLENS_QUERY_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--enable-source-maps", "query-side/dist/main.js"]
 
@@ -144,6 +146,6 @@ COPY --from=build /src/sdk/dist/eventlens.min.js ./sdk/dist/
 ENV EVENTLENS_CONSOLE_HOST=0.0.0.0 EVENTLENS_CONSOLE_PORT=18300
 EXPOSE 18300
 USER 10001:10001
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=10s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.EVENTLENS_CONSOLE_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--enable-source-maps", "console/server-dist/main.js"]

@@ -52,6 +52,12 @@ export {
 export { closeServer, onShutdown, type ShutdownOptions } from './shutdown';
 export { retry, type RetryOptions } from './retry';
 export {
+  restartAfterCrash,
+  type ConsumerCrashEvent,
+  type RestartableConsumer,
+  type RestartOptions,
+} from './consumer-restart';
+export {
   ACCEPTED_BODY_ENCODINGS,
   bodyParserError,
   createErrorHandler,

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import { describeError, retry } from '@eventlens/service-kit';
+import { describeError, restartAfterCrash, retry } from '@eventlens/service-kit';
 import { createKafka, within, type KafkaClientOptions } from './kafka-client';
 
 export interface TopicTailOptions extends KafkaClientOptions {
@@ -83,27 +83,12 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
     candidate.on(candidate.events.FETCH, () => {
       fetchedAt = Date.now();
     });
-    candidate.on(candidate.events.CRASH, ({ payload }) => {
-      logger.error('topic tail crashed', {
-        topic,
-        error: describeError(payload.error),
-        restart: payload.restart,
-      });
-      // kafkajs restarts the consumer itself when it can; otherwise start over with a new one.
-      if (!payload.restart && consumer === candidate && !stopped) {
-        consumer = undefined;
-        void candidate.disconnect().catch(() => undefined);
-        void start();
-      }
-    });
-    try {
-      await within(candidate.connect(), 5000);
-      await candidate.subscribe({ topic, fromBeginning: true });
-      // Offsets are never committed (every process reads from 0) and only resolved once applied,
-      // so a batch left early on shutdown or rebalance is not skipped. The admin topic is written
-      // without transactions: there are no control records between its last record and the high
-      // watermark, so "caught up" is reached by the records themselves.
-      await candidate.run({
+    // Offsets are never committed (every process reads from 0) and only resolved once applied,
+    // so a batch left early on shutdown or rebalance is not skipped. The admin topic is written
+    // without transactions: there are no control records between its last record and the high
+    // watermark, so "caught up" is reached by the records themselves.
+    const runTail = () =>
+      candidate.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
@@ -117,6 +102,13 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
           await heartbeat();
         },
       });
+    // A crash kafkajs does not restart (its group's first join failing on a broker still loading
+    // its coordinator, for one) would leave the tail reading nothing, for good.
+    restartAfterCrash(candidate, runTail, { logger, name: `${topic} tail`, signal: stopping.signal });
+    try {
+      await within(candidate.connect(), 5000);
+      await candidate.subscribe({ topic, fromBeginning: true });
+      await runTail();
       if (stopped) {
         await candidate.disconnect().catch(() => undefined);
         return;

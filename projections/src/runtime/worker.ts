@@ -27,7 +27,7 @@
  * Retry consumers (`dueGate`) apply only the records whose due time has come; at the first one
  * that is not due they commit what came before, pause the partition and resume it at that time.
  */
-import { describeError, type Logger } from '@eventlens/service-kit';
+import { describeError, restartAfterCrash, type Logger } from '@eventlens/service-kit';
 import type { BackoffPolicy } from './backoff';
 import { createBatchApplier, poolTransaction, postgresStore, type BatchApplier } from './apply';
 import { readCheckpoints, type TopicPartition } from './checkpoints';
@@ -159,9 +159,18 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
       }),
     );
   });
-  consumer.on(consumer.events.CRASH, (event) =>
-    logger.error('consumer crashed; kafkajs restarts it', { error: describeError(event.payload.error) }),
-  );
+  /** Aborted by stop(): no restart after a crash begins once the worker stops. */
+  const stopping = new AbortController();
+  const run = () =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+      eachBatch: (payload) => telemetry.traced(payload, handle),
+    });
+  // kafkajs restarts it after a retriable error (restartOnFailure in createConsumer); this after
+  // the rest, which would otherwise leave the worker assigned nothing and projecting nothing.
+  restartAfterCrash(consumer, run, { logger, name: options.groupId, signal: stopping.signal });
 
   let running = false;
   return {
@@ -169,17 +178,13 @@ export function createWorker<Row>(options: WorkerOptions<Row>): Worker {
       await consumer.connect();
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
       running = true;
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
-        eachBatch: (payload) => telemetry.traced(payload, handle),
-      });
+      await run();
       positioning.startSync(tuning.checkpointSyncMs);
       logger.info('worker started', { group: options.groupId, topics: options.topics, schema });
     },
     async stop() {
       running = false;
+      stopping.abort();
       positioning.stopSync();
       pauses.clear();
       await consumer.disconnect();
