@@ -171,8 +171,9 @@ describe('Kafka with SASL and a registry with basic auth', () => {
       { defaultMetrics: false },
     );
     await commandSide.start();
-    // Ready needs the admin tail's first fetch, after its group's first join on this fresh broker:
-    // seconds here, over a minute on a loaded 2-core machine.
+    // Ready needs the admin tail's first fetch, after its group's first join on this fresh broker
+    // (seconds; a join that found no coordinator in time is started again, service-kit's
+    // restartAfterCrash). The bound is for a loaded 2-core machine.
     await commandSide.whenReady(120_000);
     const { url } = await commandSide.listen(0, '127.0.0.1');
     const admin = async (route: string, body: unknown) => {
