@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@eventlens/stack/eventually';
 import { humanEvents, ident } from '../catalog';
 import { oldAnalyticsSchema, type OldSchema } from './test-support';
 
@@ -42,7 +43,23 @@ beforeAll(async () => {
   await old.migrate();
   // What autovacuum does to insert-only tables: the visibility map that lets a scan skip the table,
   // and the statistics the plans below are chosen from (without them a run may pick another index).
-  await owner.query(`vacuum analyze ${s}.events, ${s}.sessions`);
+  // VACUUM marks a page all-visible only once no transaction could still not see its rows: while
+  // another test's transaction older than these inserts is open on the server, it marks none, and
+  // the planner, costing an index-only scan as the heap reads it would still make, takes a smaller
+  // index. So it runs until every page is marked, as autovacuum's next rounds would.
+  await eventually(
+    'every page of the fixture tables all-visible',
+    async () => {
+      await owner.query(`vacuum analyze ${s}.events, ${s}.sessions`);
+      const { rows } = await owner.query<{ marked: boolean }>(
+        `select bool_and(relallvisible >= relpages) as marked from pg_class
+          where oid in ($1::regclass, $2::regclass)`,
+        [`${s}.events`, `${s}.sessions`],
+      );
+      return rows[0]!.marked;
+    },
+    { timeoutMs: 90_000, intervalMs: 500 },
+  );
 }, 120_000);
 
 afterAll(async () => {
