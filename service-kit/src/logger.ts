@@ -115,6 +115,33 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
+/** A log line as `recordingLogger` keeps it. */
+export interface RecordedLine {
+  level: LogLevel;
+  message: string;
+  fields?: LogFields;
+}
+
+/**
+ * For tests: keeps every line (level, message, fields) in `lines`, children's lines included, so a
+ * test can wait for a line or look at its fields.
+ */
+export function recordingLogger(lines: RecordedLine[]): Logger {
+  const at =
+    (level: LogLevel) =>
+    (message: string, fields?: LogFields): void => {
+      lines.push({ level, message, ...(fields ? { fields } : {}) });
+    };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
+  return logger;
+}
+
 /** An error's message for a log line or an answer; a non-Error as its string. */
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

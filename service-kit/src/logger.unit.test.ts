@@ -1,7 +1,7 @@
 import { context, trace, type SpanContext } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, kafkaLogCreator, logOptionsFrom } from './logger';
+import { createLogger, kafkaLogCreator, logOptionsFrom, recordingLogger, type RecordedLine } from './logger';
 
 function capture(level: 'debug' | 'info' = 'info', format: 'json' | 'pretty' = 'json') {
   const lines: string[] = [];
@@ -76,5 +76,18 @@ describe('kafkaLogCreator', () => {
       expect.objectContaining({ level: 'warn', namespace: 'Consumer', message: 'rebalancing' }),
     ]);
     expect(json()[0]).not.toHaveProperty('timestamp');
+  });
+});
+
+describe('recordingLogger', () => {
+  it("keeps every line with its level and fields, its children's too", () => {
+    const lines: RecordedLine[] = [];
+    const logger = recordingLogger(lines);
+    logger.info('started');
+    logger.child({ worker: 'analytics' }).error('crashed', { attempt: 2 });
+    expect(lines).toEqual([
+      { level: 'info', message: 'started' },
+      { level: 'error', message: 'crashed', fields: { attempt: 2 } },
+    ]);
   });
 });

@@ -7,19 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@eventlens/stack/eventually';
 import { API_KEYS, requestDropper } from '@eventlens/stack/kafka-faults';
-import type { Logger } from '@eventlens/service-kit';
+import { recordingLogger, type RecordedLine } from '@eventlens/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTopics, deleteTestTopics, testStack, type TestStack } from '../test-support';
 import { createTopicTail, type TopicTail } from './topic-tail';
-
-/** A logger that keeps every line (message and fields) for the test to look at. */
-function recordingLogger(lines: Array<{ message: string; fields?: object }>): Logger {
-  const record = (message: string, fields?: object) => {
-    lines.push({ message, ...(fields ? { fields } : {}) });
-  };
-  const logger: Logger = { debug: record, info: record, warn: record, error: record, child: () => logger };
-  return logger;
-}
 
 describe('the admin tail when the group coordinator does not answer its first join', () => {
   let stack: TestStack;
@@ -45,7 +36,7 @@ describe('the admin tail when the group coordinator does not answer its first jo
 
   it('starts again after kafkajs gives up on the join, then reads the whole topic and keeps fetching', async () => {
     const dropper = requestDropper();
-    const lines: Array<{ message: string; fields?: object }> = [];
+    const lines: RecordedLine[] = [];
     const read: string[] = [];
     dropper.drop(API_KEYS.FindCoordinator);
     tail = createTopicTail({

@@ -7,7 +7,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually } from '@eventlens/stack/eventually';
 import { API_KEYS, requestDropper } from '@eventlens/stack/kafka-faults';
-import { kafkaLogCreator, type Logger } from '@eventlens/service-kit';
+import { kafkaLogCreator, recordingLogger, type RecordedLine } from '@eventlens/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   caughtUp,
@@ -20,15 +20,6 @@ import {
   type TestEnv,
 } from '../testing/fixture';
 import { ident } from '../db';
-
-/** A logger that keeps every line (message and fields) for the test to look at. */
-function recordingLogger(lines: Array<{ message: string; fields?: object }>): Logger {
-  const record = (message: string, fields?: object) => {
-    lines.push({ message, ...(fields ? { fields } : {}) });
-  };
-  const logger: Logger = { debug: record, info: record, warn: record, error: record, child: () => logger };
-  return logger;
-}
 
 describe('a worker whose first group join finds no coordinator (real Kafka and PostgreSQL)', () => {
   let env: TestEnv;
@@ -48,7 +39,7 @@ describe('a worker whose first group join finds no coordinator (real Kafka and P
     await produceEvents(env, events);
 
     const dropper = requestDropper();
-    const lines: Array<{ message: string; fields?: object }> = [];
+    const lines: RecordedLine[] = [];
     const logger = recordingLogger(lines);
     const kafka = new Kafka({
       clientId: `test-${env.id}-stall`,
