@@ -13,6 +13,7 @@ import { TOPICS } from '@eventlens/contracts';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaReplication, loadConfig } from '../src/config';
+import { eventually } from '../src/eventually';
 import { findJava } from '../src/java';
 import { startKafkaCluster, waitForKafka, type KafkaCluster } from '../src/kafka';
 import { freePortRun } from '../src/ports';
@@ -79,14 +80,18 @@ describe('a three-node Kafka cluster', () => {
       for (const topic of metadata.topics) {
         for (const partition of topic.partitions) expect(partition.replicas, topic.name).toHaveLength(3);
       }
-      const configs = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: specs.map((s) => ({
-          type: ConfigResourceTypes.TOPIC,
-          name: s.topic,
-          configNames: ['min.insync.replicas'],
-        })),
-      });
+      // Asked of any one broker: a broker whose metadata has not caught up with the topics just made
+      // answers "does not host this topic-partition" for a moment (seen on a loaded machine).
+      const configs = await eventually('every topic described by the broker asked', () =>
+        admin.describeConfigs({
+          includeSynonyms: false,
+          resources: specs.map((s) => ({
+            type: ConfigResourceTypes.TOPIC,
+            name: s.topic,
+            configNames: ['min.insync.replicas'],
+          })),
+        }),
+      );
       for (const resource of configs.resources) {
         expect(
           resource.configEntries.find((c) => c.configName === 'min.insync.replicas')?.configValue,
