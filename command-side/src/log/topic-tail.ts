@@ -103,8 +103,14 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
         },
       });
     // A crash kafkajs does not restart (its group's first join failing on a broker still loading
-    // its coordinator, for one) would leave the tail reading nothing, for good.
-    restartAfterCrash(candidate, runTail, { logger, name: `${topic} tail`, signal: stopping.signal });
+    // its coordinator, for one) would leave the tail reading nothing, for good. A candidate given up
+    // below is never started again: the next attempt makes its own.
+    const discarded = new AbortController();
+    restartAfterCrash(candidate, runTail, {
+      logger,
+      name: `${topic} tail`,
+      signal: AbortSignal.any([stopping.signal, discarded.signal]),
+    });
     try {
       await within(candidate.connect(), 5000);
       await candidate.subscribe({ topic, fromBeginning: true });
@@ -115,6 +121,7 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
       }
       consumer = candidate;
     } catch (error) {
+      discarded.abort();
       await candidate.disconnect().catch(() => undefined);
       throw error;
     }
