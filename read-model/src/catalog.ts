@@ -176,3 +176,45 @@ export const EXCLUDED_CONTEXT_KEY = 'excluded';
 export function humanEvents(alias: string): string {
   return `((${alias}.context ->> 'bot') is null and (${alias}.context ->> '${EXCLUDED_CONTEXT_KEY}') is null)`;
 }
+
+/**
+ * The longest `events.page` (bytes of UTF-8) that the covering index `events_pages` (analytics 008,
+ * file 011) holds. A btree entry holds at most 2,704 bytes and a read model never refuses an event
+ * the API accepted (docs/DESIGN.md, invariant 7): with the user id, anonymous id and event name as long
+ * as the contracts allow (200 UTF-16 units, 600 bytes each) an entry is full at a page of 855 bytes
+ * (measured on PostgreSQL 15 with characters that do not compress). A page of a URL (at most 2,048
+ * units) can be longer; such events are in `events_long_pages`.
+ */
+export const PAGE_INDEX_MAX_BYTES = 800;
+
+/**
+ * The SQL condition "the page fits `events_pages`" on `analytics.events` rows named `alias` (an
+ * event without a page included): with `humanEvents`, that index's predicate, which a query must
+ * state as written here for PostgreSQL to use the partial index.
+ */
+export function indexedPage(alias: string): string {
+  return `coalesce(octet_length(${alias}.page), 0) <= ${PAGE_INDEX_MAX_BYTES}`;
+}
+
+/** The complement of `indexedPage`: a page too long for `events_pages` (the predicate of `events_long_pages`). */
+export function longPage(alias: string): string {
+  return `octet_length(${alias}.page) > ${PAGE_INDEX_MAX_BYTES}`;
+}
+
+/**
+ * `sessions.source` of a visit with no referrer from another site and no `utm_source`, as Plausible
+ * names it: written by the analytics projection (projections/src/analytics/sources.ts), and what
+ * the reports count an event of no visit (or a visit without a source) as.
+ */
+export const DIRECT_SOURCE = 'Direct / None';
+
+/**
+ * The span of an `analytics.sessions` row named `alias` (a visit), both ends included as its
+ * `first_seen` and `last_seen` are its events' instants: `tstzrange(first_seen, last_seen, '[]')`.
+ * The expression of the GiST index `sessions_span` (analytics 007, file 010), written by this
+ * function wherever a query means the index to serve it (`span @> instant`: the visits going on at
+ * that instant).
+ */
+export function visitSpan(alias: string): string {
+  return `tstzrange(${alias}.first_seen, ${alias}.last_seen, '[]')`;
+}

@@ -7,8 +7,13 @@ export {
   ident,
   MIGRATIONS_TABLE,
   READ_MODEL_KINDS,
+  DIRECT_SOURCE,
   EXCLUDED_CONTEXT_KEY,
   humanEvents,
+  indexedPage,
+  longPage,
+  PAGE_INDEX_MAX_BYTES,
+  visitSpan,
   readerTables,
   SCHEMA_PREFIX_PATTERN,
   schemaNames,
@@ -29,8 +34,10 @@ export {
   minuteOf,
   type FreshnessBucket,
 } from './freshness';
-export { MIGRATIONS, type ReadModelMigration } from './migrations';
+export { escapeForKnex, MIGRATIONS, type ReadModelMigration } from './migrations';
 export { pagePath } from './pages';
+export { channelSql, SOURCE_CATEGORIES, type SourceCategory } from './channels';
+export { COUNTRY_NAMES, countryNameSql } from './countries';
 export {
   grantRead,
   grantReadStatements,

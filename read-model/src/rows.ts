@@ -97,6 +97,11 @@ export interface SessionsRow {
   engagement_events: string;
   /** page_views = 1 and engagement_events = 0 (a generated column). */
   bounced: boolean;
+  /**
+   * The distinct visitor keys (`coalesce(user_id, anonymous_id)`) of the visit's events, in no
+   * promised order; empty when none has either id (analytics 007, file 010).
+   */
+  visitor_keys: string[];
 }
 
 /** analytics.page_views_hour: page_view events per UTC hour and URL path. */

@@ -21,6 +21,9 @@ import * as reportIndexes from './006-report-indexes';
 import * as excludedEvents from './007-excluded-events';
 import * as publicLinks from './008-admin-public-links';
 import * as eventsPage from './009-events-page';
+import * as visitVisitors from './010-visit-visitors';
+import * as pageIndexes from './011-page-indexes';
+import * as visitVersions from './012-visit-versions';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -55,6 +58,9 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '004_excluded_events', up: excludedEvents.up },
     { name: '005_report_indexes', up: reportIndexes.up },
     { name: '006_events_page', up: eventsPage.up },
+    { name: '007_visit_visitors', up: visitVisitors.up },
+    { name: '008_page_indexes', up: pageIndexes.up },
+    { name: '009_visit_versions', up: visitVersions.up },
   ],
   admin: [
     initial(adminDdl),
