@@ -2,8 +2,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The tests under load: worker processes of their own, a steady produce load, and kills whose
- * timing matters (the session timeout, a batch transaction open at the kill). One at a time, after
- * the other files, so no other test takes CPU from the workers they watch.
+ * timing matters (the session timeout, a batch transaction open at the kill). They are the project
+ * `load`, which `npm run test:load` runs one file at a time; the root `npm test` runs it after every
+ * package's other tests (scripts/test.sh), so no other test takes CPU from the workers they watch.
  */
 const LOAD_TESTS = ['src/runtime/crash.int.test.ts', 'src/runtime/rebalance.int.test.ts'];
 
@@ -32,7 +33,6 @@ export default defineConfig({
           name: 'load',
           include: LOAD_TESTS,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
         },
       },
     ],

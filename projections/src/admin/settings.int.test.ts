@@ -10,6 +10,7 @@ import { stackForTests } from '@eventlens/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ident } from '../db';
 import { caughtUp, createTestEnv, startInProcess, type InProcess, type TestEnv } from '../testing/fixture';
+import { registerForTests } from '@eventlens/stack/schemas';
 
 describe('project_settings from the admin topic', () => {
   let env: TestEnv;
@@ -113,7 +114,7 @@ describe('project_settings from the admin topic', () => {
       registryUrl: (await stackForTests()).registryUrl,
       schemas: { ProjectSettingsChanged: AVRO_HISTORY.ProjectSettingsChanged[0]! },
     });
-    await v1.register();
+    await registerForTests(v1);
     await append(
       project,
       v1.encode('ProjectSettingsChanged', {

@@ -40,6 +40,11 @@ export interface SessionCounts {
   exit_event_id: string;
   /** Events other than `page_view` and `page_leave`, and not marked non-interactive (`isEngagement`). */
   engagement_events: number;
+  /**
+   * The distinct visitor keys (`userKey`) of the batch's events of the visit, sorted; empty when
+   * none has either id. apply.ts merges them into the row's `visitor_keys`.
+   */
+  visitor_keys: string[];
 }
 
 /** A session as the visit it is: the counts above, and the entry event's attributes. */
@@ -276,6 +281,7 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
           entry_event_id: row.event_id,
           exit_event_id: row.event_id,
           engagement_events: isEngagement(row) ? 1 : 0,
+          visitor_keys: key === null ? [] : [key],
           entry: row,
           exit: row,
           userTs: row.user_id === null ? -Infinity : row.ts,
@@ -287,6 +293,8 @@ export function aggregate(rows: readonly EventRow[]): Aggregates {
       }
       s.event_count++;
       if (isPageView) s.page_views++;
+      // Nearly always one key per visit (two when a user id appears mid-visit): a scan, not a Set.
+      if (key !== null && !s.visitor_keys.includes(key)) s.visitor_keys.push(key);
       if (isEngagement(row)) s.engagement_events++;
       if (isEarlier(me, { ts: s.first_seen, id: s.entry_event_id })) {
         s.first_seen = row.ts;
@@ -341,6 +349,8 @@ function sessionRow(s: SessionState): SessionRow {
     entry_event_id: s.entry_event_id,
     exit_event_id: s.exit_event_id,
     engagement_events: s.engagement_events,
+    // Sorted, so that the rows are the same whatever order the events came in.
+    visitor_keys: s.visitor_keys.length > 1 ? s.visitor_keys.sort() : s.visitor_keys,
     exit_path: s.exit.page,
     entry_path: visit.entry_path,
     entry_referrer: visit.entry_referrer,
@@ -351,7 +361,9 @@ function sessionRow(s: SessionState): SessionRow {
     utm_term: visit.utm_term,
     utm_content: visit.utm_content,
     browser: visit.browser,
+    browser_version: visit.browser_version,
     os: visit.os,
+    os_version: visit.os_version,
     device_type: visit.device_type,
     country: visit.country,
   };

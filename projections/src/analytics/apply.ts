@@ -135,6 +135,7 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
     // `t.*` is the stored row, `excluded.*` this batch's summary. Entry/exit move only to an
     // event that is strictly earlier/later by (ts, event_id), so arrival order does not matter;
     // the visit's attributes are the entry event's, so they move with entry_event_id, all together.
+    // The visitor keys are a set: the stored ones, and this batch's when it brings one not among them.
     const entryEarlier = `(excluded.first_seen, excluded.entry_event_id) < (t.first_seen, t.entry_event_id)`;
     const exitLater = `(excluded.last_seen, excluded.exit_event_id) > (t.last_seen, t.exit_event_id)`;
     const take = (when: string, column: string) =>
@@ -142,12 +143,12 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
     await tx.query(
       `insert into ${s}.sessions as t
          (project_id, session_id, user_id, anonymous_id, first_seen, last_seen, event_count, page_views,
-          entry_url, exit_url, entry_event_id, exit_event_id, engagement_events, exit_path,
+          entry_url, exit_url, entry_event_id, exit_event_id, engagement_events, visitor_keys, exit_path,
           ${ENTRY_COLUMNS.join(', ')})
-       select p, s, u, a, ${ts('f')}, ${ts('l')}, c, v, eu, xu, ei, xi, g, exit_path, ${ENTRY_COLUMNS.join(', ')}
+       select p, s, u, a, ${ts('f')}, ${ts('l')}, c, v, eu, xu, ei, xi, g, k, exit_path, ${ENTRY_COLUMNS.join(', ')}
          from json_to_recordset($1::json) as x(p uuid, s text, u text, a text, f bigint, l bigint,
                                                c bigint, v bigint, eu text, xu text, ei uuid, xi uuid,
-                                               g bigint, exit_path text,
+                                               g bigint, k text[], exit_path text,
                                                ${ENTRY_COLUMNS.map((c) => `${c} text`).join(', ')})
        on conflict (project_id, session_id) do update set
          first_seen = least(t.first_seen, excluded.first_seen),
@@ -155,6 +156,8 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
          event_count = t.event_count + excluded.event_count,
          page_views = t.page_views + excluded.page_views,
          engagement_events = t.engagement_events + excluded.engagement_events,
+         visitor_keys = case when excluded.visitor_keys <@ t.visitor_keys then t.visitor_keys
+                             else array(select distinct unnest(t.visitor_keys || excluded.visitor_keys)) end,
          ${['entry_url', 'entry_event_id', ...ENTRY_COLUMNS].map((c) => take(entryEarlier, c)).join(',\n         ')},
          ${['exit_url', 'exit_event_id', 'exit_path'].map((c) => take(exitLater, c)).join(',\n         ')},
          user_id = case when excluded.user_id is null then t.user_id
@@ -181,6 +184,7 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
                 ei: r.entry_event_id,
                 xi: r.exit_event_id,
                 g: r.engagement_events,
+                k: r.visitor_keys,
                 exit_path: r.exit_path,
                 // ENTRY_COLUMNS, written out: a spread of a built object costs several µs per row.
                 entry_path: r.entry_path,
@@ -192,7 +196,9 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
                 utm_term: r.utm_term,
                 utm_content: r.utm_content,
                 browser: r.browser,
+                browser_version: r.browser_version,
                 os: r.os,
+                os_version: r.os_version,
                 device_type: r.device_type,
                 country: r.country,
               }) satisfies Record<(typeof ENTRY_COLUMNS)[number], string | null> & Record<string, unknown>,

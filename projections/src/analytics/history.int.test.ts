@@ -19,6 +19,7 @@ import path from 'node:path';
 import { ident } from '../db';
 import { expectedReadModels, readModels } from '../testing/expected';
 import { caughtUp, createTestEnv, startInProcess, type InProcess, type TestEnv } from '../testing/fixture';
+import { registerForTests } from '@eventlens/stack/schemas';
 
 const versions = AVRO_HISTORY.EventTracked.map((_, i) => i + 1);
 /** The columns of `events` that hold fields added after v1. */
@@ -41,7 +42,7 @@ describe('EventTracked v1 and v2 records in one topic', () => {
     writers = await Promise.all(
       AVRO_HISTORY.EventTracked.map(async (schema) => {
         const codec = createCodec({ registryUrl: env.config.registryUrl, schemas: { EventTracked: schema } });
-        await codec.register();
+        await registerForTests(codec);
         return codec;
       }),
     );

@@ -20,9 +20,7 @@
  * are unmaintained and pull in js-yaml 2. The reports need only a source name per visit, so the
  * table below is short, reviewed here, and the rule a report's reader can check.
  */
-
-/** The source of a visit with no referrer from another site and no `utm_source`. */
-export const DIRECT = 'Direct / None';
+import { DIRECT_SOURCE } from '@eventlens/read-model';
 
 export interface SourceRule {
   /** The name the reports show. */
@@ -127,6 +125,6 @@ export function sourceOf(entry: {
   const utm = entry.utm_source?.trim();
   if (utm) return byUtm.get(utm.toLowerCase()) ?? utm;
   const host = siteHost(entry.referrer);
-  if (host === null || host === siteHost(entry.url)) return DIRECT;
+  if (host === null || host === siteHost(entry.url)) return DIRECT_SOURCE;
   return knownSource(host) ?? host;
 }

@@ -5,7 +5,7 @@
  * bounces; traffic from an excluded address makes no visit and is counted apart per day); a visit
  * whose events come out of order across two
  * batches gives the same row as one that came in order; a replayed record counts once; a rebuild
- * from offset 0 gives the same rows.
+ * from offset 0 gives the same rows; a visit's visitor keys stay a set across batches and replays.
  */
 import type { EventTracked } from '@eventlens/contracts';
 import { randomUUID } from 'node:crypto';
@@ -32,7 +32,10 @@ const VISIT = `session_id, (extract(epoch from first_seen) * 1000)::float8 as fi
   event_count::float8 as event_count, page_views::float8 as page_views,
   engagement_events::float8 as engagement_events, bounced, is_bot, entry_url, exit_url, entry_path,
   exit_path, entry_referrer, source, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-  browser, os, device_type, country`;
+  browser, browser_version, os, os_version, device_type, country`;
+
+/** A visit's visitor keys in one order (the column promises none). */
+const KEYS = `array(select unnest(visitor_keys) order by 1) as visitor_keys`;
 
 describe('visits (real Kafka, registry, PostgreSQL)', () => {
   let env: TestEnv;
@@ -81,7 +84,14 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
   const e = event(project, 'e-bot');
   const f = event(project, 'f-quiet');
   const g = event(project, 'g-own');
-  const firefoxDe = { browser: 'Firefox', os: 'Linux', device_type: 'desktop', country: 'DE' };
+  const firefoxDe = {
+    browser: 'Firefox',
+    browser_version: '125',
+    os: 'Linux',
+    os_version: '6.8',
+    device_type: 'desktop',
+    country: 'DE',
+  };
   const known: EventTracked[] = [
     // A bounce from a search engine: one page view, then its page_leave.
     a(0, '/', { referrer: 'https://www.google.com/', ...firefoxDe }),
@@ -95,7 +105,9 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
       utm_term: 'analytics',
       utm_content: 'header',
       browser: 'Mobile Safari',
+      browser_version: '17',
       os: 'iOS',
+      os_version: '17.4',
       device_type: 'mobile',
       country: 'FR',
     }),
@@ -164,7 +176,9 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
         utm_term: 'analytics',
         utm_content: 'header',
         browser: 'Mobile Safari',
+        browser_version: '17',
         os: 'iOS',
+        os_version: '17.4',
         device_type: 'mobile',
         country: 'FR',
       },
@@ -186,7 +200,9 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
         ...common,
         ...noTerm,
         browser: 'Chrome',
+        browser_version: null,
         os: 'Android',
+        os_version: null,
         device_type: 'tablet',
         country: 'BR',
       },
@@ -208,7 +224,9 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
         ...common,
         ...noTerm,
         browser: null,
+        browser_version: null,
         os: null,
+        os_version: null,
         device_type: null,
         country: null,
       },
@@ -230,7 +248,9 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
         ...common,
         ...noTerm,
         browser: null,
+        browser_version: null,
         os: null,
+        os_version: null,
         device_type: null,
         country: null,
       },
@@ -269,11 +289,13 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
           referrer: 'https://news.ycombinator.com/item?id=1',
           utm_campaign: 'launch',
           browser: 'Firefox',
+          browser_version: '126',
           os: 'Windows',
+          os_version: '11',
           device_type: 'desktop',
           country: 'NL',
         }),
-        v(12, '/landing', { event_name: 'click', browser: 'Edge', country: 'BE' }),
+        v(12, '/landing', { event_name: 'click', browser: 'Edge', browser_version: '124', country: 'BE' }),
         v(30, '/features', { referrer: `${SITE}/landing`, browser: 'Edge', country: 'BE' }),
         v(31, '/features', { event_name: 'page_leave', browser: 'Edge', country: 'BE' }),
       ];
@@ -288,6 +310,8 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
         entry_path: '/landing',
         source: 'Direct / None',
         browser: 'Edge',
+        browser_version: '124',
+        os_version: null,
         country: 'BE',
       }),
     ]);
@@ -316,7 +340,9 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
       utm_term: null,
       utm_content: null,
       browser: 'Firefox',
+      browser_version: '126',
       os: 'Windows',
+      os_version: '11',
       device_type: 'desktop',
       country: 'NL',
     };
@@ -326,14 +352,14 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
 
   it('gives the same visits after a rebuild from offset 0', async () => {
     const { rows: before } = await env.pool.query(
-      `select project_id::text, entry_event_id::text, exit_event_id::text, ${VISIT}
+      `select project_id::text, entry_event_id::text, exit_event_id::text, ${VISIT}, ${KEYS}
          from ${ident(schema)}.sessions order by project_id, session_id`,
     );
     expect(before.length).toBe(7);
     // Vandalise the live visits: the rebuild must derive every column from the log again.
     await env.pool.query(
       `update ${ident(schema)}.sessions set source = 'vandalised', utm_campaign = null, country = 'ZZ',
-         entry_path = null, engagement_events = engagement_events + 5`,
+         entry_path = null, engagement_events = engagement_events + 5, visitor_keys = '{}'`,
     );
     await rebuild({
       config: env.config,
@@ -350,9 +376,35 @@ describe('visits (real Kafka, registry, PostgreSQL)', () => {
     });
     await caughtUp(env, schema, source);
     const { rows: after } = await env.pool.query(
-      `select project_id::text, entry_event_id::text, exit_event_id::text, ${VISIT}
+      `select project_id::text, entry_event_id::text, exit_event_id::text, ${VISIT}, ${KEYS}
          from ${ident(schema)}.sessions order by project_id, session_id`,
     );
     expect(after).toEqual(before);
+    expect(after.map((r) => r.visitor_keys)).toContainEqual(['anon-a-bounce']);
+  });
+
+  it('keeps each visit’s visitor keys as a set, whatever batches and replays bring them', async () => {
+    const p = randomUUID();
+    const v = event(p, 'signed-in-later');
+    const quiet = event(p, 'keyless');
+    const first = [v(0, '/'), v(10, '/pricing')];
+    const signIn = v(20, '/account', { user_id: 'user-1' });
+    await produceEvents(env, [...first, quiet(0, '/', { anonymous_id: null })]);
+    await caughtUp(env, schema, source);
+    // A later batch: the user id appears, beside the anonymous id already kept; then a replay of
+    // the first batch and another event of a key already there add nothing.
+    await produceEvents(env, [signIn]);
+    await caughtUp(env, schema, source);
+    await produceEvents(env, [...first, v(30, '/account', { user_id: 'user-1' }), v(40, '/docs')]);
+    await caughtUp(env, schema, source);
+    const { rows } = await env.pool.query(
+      `select session_id, event_count::float8 as event_count, ${KEYS}
+         from ${ident(schema)}.sessions where project_id = $1 order by session_id`,
+      [p],
+    );
+    expect(rows).toEqual([
+      { session_id: 'keyless', event_count: 1, visitor_keys: [] },
+      { session_id: 'signed-in-later', event_count: 5, visitor_keys: ['anon-signed-in-later', 'user-1'] },
+    ]);
   });
 });

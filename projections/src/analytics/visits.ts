@@ -16,7 +16,9 @@ export const VISIT_TEXT_FIELDS = [
   'utm_term',
   'utm_content',
   'browser',
+  'browser_version',
   'os',
+  'os_version',
   'device_type',
   'country',
 ] as const;
@@ -49,7 +51,9 @@ export function visitOf(entry: EventRow): VisitFields {
     utm_term: v2?.utm_term ?? null,
     utm_content: v2?.utm_content ?? null,
     browser: v2?.browser ?? null,
+    browser_version: v2?.browser_version ?? null,
     os: v2?.os ?? null,
+    os_version: v2?.os_version ?? null,
     device_type: v2?.device_type ?? null,
     country: v2?.country ?? null,
   };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { pagePath } from '@eventlens/read-model';
+import { DIRECT_SOURCE, pagePath, SOURCE_CATEGORIES } from '@eventlens/read-model';
 import { aggregate, isEngagement } from './aggregate';
 import type { EventRow, V2Fields } from './rows';
-import { DIRECT, knownSource, SOURCES, sourceOf } from './sources';
+import { knownSource, SOURCES, sourceOf } from './sources';
 import { visitOf } from './visits';
 
 const P = '00000000-0000-4000-8000-000000000001';
@@ -86,12 +86,12 @@ describe('sourceOf', () => {
   });
 
   it('is Direct / None with no referrer, a referrer that is no web URL, or one on the same site', () => {
-    expect(on(null)).toBe(DIRECT);
-    expect(on('')).toBe(DIRECT);
-    expect(on('not a url')).toBe(DIRECT);
-    expect(on('android-app://com.google.android.gm/')).toBe(DIRECT);
-    expect(on('https://shop.example/docs')).toBe(DIRECT);
-    expect(on('https://WWW.Shop.Example/docs')).toBe(DIRECT);
+    expect(on(null)).toBe(DIRECT_SOURCE);
+    expect(on('')).toBe(DIRECT_SOURCE);
+    expect(on('not a url')).toBe(DIRECT_SOURCE);
+    expect(on('android-app://com.google.android.gm/')).toBe(DIRECT_SOURCE);
+    expect(on('https://shop.example/docs')).toBe(DIRECT_SOURCE);
+    expect(on('https://WWW.Shop.Example/docs')).toBe(DIRECT_SOURCE);
   });
 
   it('names an unknown site by its host, lowercase and without www.', () => {
@@ -132,6 +132,12 @@ describe('sourceOf', () => {
     expect(new Set(hosts).size).toBe(hosts.length);
     for (const rule of SOURCES)
       for (const host of rule.hosts ?? []) expect(knownSource(host)).toBe(rule.name);
+  });
+
+  it('gives every source of the table a category, which visit:channel reads (read-model channels.ts)', () => {
+    expect(SOURCES.map((s) => s.name).filter((name) => !(name.toLowerCase() in SOURCE_CATEGORIES))).toEqual(
+      [],
+    );
   });
 });
 
@@ -184,7 +190,9 @@ describe('visits', () => {
         utm_term: 'shoes',
         utm_content: 'a',
         browser: 'Firefox',
+        browser_version: '125',
         os: 'Linux',
+        os_version: '6.8',
         device_type: 'desktop',
         country: 'DE',
       }),
@@ -197,7 +205,9 @@ describe('visits', () => {
         v2: v2({
           utm_source: 'later',
           browser: 'Chrome',
+          browser_version: '124',
           os: 'Android',
+          os_version: '14',
           device_type: 'mobile',
           country: 'FR',
         }),
@@ -222,7 +232,9 @@ describe('visits', () => {
         utm_term: 'shoes',
         utm_content: 'a',
         browser: 'Firefox',
+        browser_version: '125',
         os: 'Linux',
+        os_version: '6.8',
         device_type: 'desktop',
         country: 'DE',
         page_views: 2,
@@ -264,7 +276,9 @@ describe('visits', () => {
       utm_term: null,
       utm_content: null,
       browser: null,
+      browser_version: null,
       os: null,
+      os_version: null,
       device_type: null,
       country: null,
       entry_path: null,

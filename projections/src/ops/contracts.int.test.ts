@@ -25,6 +25,7 @@ import {
   type InProcess,
   type TestEnv,
 } from '../testing/fixture';
+import { registerForTests } from '@eventlens/stack/schemas';
 import { storeCatalog } from './contracts';
 
 describe('contract versions in ops (real Kafka, registry, PostgreSQL)', () => {
@@ -38,7 +39,7 @@ describe('contract versions in ops (real Kafka, registry, PostgreSQL)', () => {
     writers = await Promise.all(
       AVRO_HISTORY.EventTracked.map(async (schema) => {
         const codec = createCodec({ registryUrl: env.config.registryUrl, schemas: { EventTracked: schema } });
-        await codec.register();
+        await registerForTests(codec);
         return codec;
       }),
     );

@@ -8,6 +8,7 @@
  */
 import { stackForTests } from '@eventlens/stack';
 import { eventually } from '@eventlens/stack/eventually';
+import { registerForTests } from '@eventlens/stack/schemas';
 import { createCodec, type Codec, type EventTracked } from '@eventlens/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -21,6 +22,7 @@ import { createLogger, silentLogger, type Logger } from '@eventlens/service-kit'
 import { createMetrics, type Metrics } from '../metrics';
 import { RUN_TARGETS, startProjections, type RunTarget, type Service, type ServiceDeps } from '../service';
 import { allTopics, topology, type Topology } from '../topology';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 export interface TestEnv {
   id: string;
@@ -92,19 +94,19 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
   const eventPartitions = options.eventPartitions ?? 4;
   await slow(
     'create topics',
-    admin.createTopics({
-      waitForLeaders: true,
-      topics: allTopics(t).map((topic) => ({
+    createTopicsServed(
+      admin,
+      allTopics(t).map((topic) => ({
         topic,
         numPartitions: topic === t.projections.analytics.source ? eventPartitions : 1,
         replicationFactor: 1,
       })),
-    }),
+    ),
   );
   const producer = createProducer(kafka);
   await slow('producer connect', producer.connect());
   const codec = createCodec({ registryUrl: config.registryUrl });
-  await slow('register schemas', codec.register());
+  await slow('register schemas', registerForTests(codec));
 
   return {
     id,
