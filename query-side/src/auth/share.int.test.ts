@@ -19,7 +19,7 @@ import {
 import { eventually } from '@eventlens/stack/eventually';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test-support/database';
-import { insertEvents, seedTenants, type Tenants } from '../test-support/fixtures';
+import { fillVisitorKeys, insertEvents, seedTenants, type Tenants } from '../test-support/fixtures';
 import { startServer, TEST_SECRET, type TestServer } from '../test-support/server';
 import { sessionCookie } from '../test-support/session';
 import { SHARE_ROUTES } from './share-access';
@@ -140,6 +140,7 @@ beforeAll(async () => {
      values ($1, 'a1', 'va1', $3, $3, 1, 1), ($1, 'a2', 'va2', $3, $3, 1, 1), ($2, 'b1', 'vb1', $3, $3, 1, 1)`,
     [t.projectA, t.projectB, ts],
   );
+  await fillVisitorKeys(tdb.owner);
 });
 
 afterAll(async () => {

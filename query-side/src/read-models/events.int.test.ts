@@ -459,8 +459,22 @@ describe('Stats API filters (filters=)', () => {
       ids(8, 7, 5, 3, 2, 1),
     ],
     ['a metadata key', [['is', 'event:props:plan', ['pro', 'team']]], ids(8, 5)],
+    // The host's pattern holds `?`s, written so that knex does not take them for placeholders.
+    ['a host', [['is', 'event:hostname', ['C.TEST'], { case_sensitive: false }]], ids(7, 6, 5, 4, 3, 2, 1)],
+    ['not a host: an event without a URL', [['is_not', 'event:hostname', ['c.test']]], ids(8)],
     ['case-insensitive', [['is', 'visit:browser', ['firefox'], { case_sensitive: false }]], ids(3, 2, 1)],
     ['matches', [['matches', 'visit:utm_campaign', ['^spr']]], ids(3, 2, 1)],
+    [
+      'has_done: every event of the visits with a click',
+      [['has_done', ['is', 'event:name', ['click']]]],
+      ids(3, 2, 1),
+    ],
+    [
+      'has_not_done: the events of the visits without a signup, and of no visit at all',
+      [['has_not_done', ['is', 'event:name', ['signup']]]],
+      ids(8, 7, 6, 3, 2, 1),
+    ],
+    ['has_done a goal', [['has_done', ['is', 'event:goal', ['Signed up']]]], ids(5, 4)],
     ['nothing', [['is', 'visit:country', ['FR']]], []],
     ['an empty list: no filter', [], ids(8, 7, 6, 5, 4, 3, 2, 1)],
   ])('%s, paged by 2', async (_name, filters, expected) => {

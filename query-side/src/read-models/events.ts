@@ -61,7 +61,7 @@ export const MAX_FILTERS_PARAM = 8000;
 /** `filters`: the Stats API's filter language, as JSON text in one query parameter. */
 export const filtersParam = z.string().min(1).max(MAX_FILTERS_PARAM).optional().meta({
   description:
-    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit).',
+    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event\'s visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit).',
   example: '[["is","visit:source",["Google"]],["contains","event:page",["/blog"]]]',
 });
 
@@ -89,7 +89,7 @@ const DIMENSIONS = [...EVENT_DIMENSIONS, 'event:props:<key>', ...VISIT_DIMENSION
 function fix(message: string): string {
   if (/dimension|filtered on/.test(message)) return `${message}; use one of ${DIMENSIONS}`;
   if (/operator/.test(message))
-    return `${message}; use is, is_not, contains, contains_not, matches, matches_not, or and/or/not`;
+    return `${message}; use is, is_not, contains, contains_not, matches, matches_not, or and/or/not/has_done/has_not_done`;
   if (/^(must|invalid|too|expected)/i.test(message))
     return `${message}; write filters as in the Stats API, e.g. ${EXAMPLE}`;
   return message;

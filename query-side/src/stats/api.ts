@@ -48,9 +48,8 @@ async function execute(db: Knex, tables: StatsTables, q: StatsQuery) {
   const results = page.map((r, n): ResultRow => ({
     // Every metric is coalesced to 0 in SQL; bigint and numeric arrive as text.
     metrics: plan.metricColumns.map((c) => Number(r[c])),
-    dimensions: raw[n]!.map(
-      (value, i) => value ?? (q.dimensions[i] === 'visit:source' ? 'Direct / None' : '(none)'),
-    ),
+    // A value none is `(none)`; a visit's source is never null (clauses.ts, visitColumnSql).
+    dimensions: raw[n]!.map((value) => value ?? '(none)'),
   }));
   const totalRows = page.length > 0 ? Number(page[0]!.total_rows) : 0;
   return { lo: new Date(first.lo), hi: new Date(first.hi), raw, results, totalRows };
@@ -108,7 +107,8 @@ export async function runQuery(db: Knex, tables: StatsTables, q: StatsQuery, req
       site_id: q.projectId,
       metrics: request.metrics,
       date_range: [zonedIso(lo, q.timeZone), zonedIso(last, q.timeZone)],
-      dimensions: request.dimensions ?? [],
+      // As run: Plausible's bare `time` as the unit it stood for.
+      dimensions: q.dimensions,
       filters: (request.filters ?? []) as unknown[][],
       order_by: q.orderBy.map(({ key, direction }) => [key, direction] as [string, 'asc' | 'desc']),
       include: {

@@ -3,29 +3,47 @@
  * visits (`s`, analytics.sessions), in the query's zone. The planner (plan.ts) composes them; the
  * explorer (read-models/events.ts) and funnels reuse the filters.
  */
-import { humanEvents } from '@eventlens/read-model';
-import type { Dimension, TimeDimension } from './dimensions';
+import { channelSql, countryNameSql, DIRECT_SOURCE, humanEvents } from '@eventlens/read-model';
+import type { Dimension, TimeDimension, VisitDimension } from './dimensions';
 import type { Filter } from './filters';
 import { GOAL, goalFilterSql } from './goal-sql';
 import type { StatsQuery } from './query';
-import { eventSql, NEGATED, positiveSql, type Binder } from './sql';
+import { eventSql, hostnameSql, NEGATED, positiveSql, type Binder } from './sql';
 
-/** analytics.sessions column of each visit dimension. */
-export const VISIT_COLUMNS: Record<string, string> = {
-  'visit:source': 'source',
-  'visit:referrer': 'entry_referrer',
-  'visit:entry_page': 'entry_path',
-  'visit:exit_page': 'exit_path',
-  'visit:utm_source': 'utm_source',
-  'visit:utm_medium': 'utm_medium',
-  'visit:utm_campaign': 'utm_campaign',
-  'visit:utm_term': 'utm_term',
-  'visit:utm_content': 'utm_content',
-  'visit:browser': 'browser',
-  'visit:os': 'os',
-  'visit:device': 'device_type',
-  'visit:country': 'country',
-};
+const column = (name: string) => (alias: string) => `${alias}.${name}`;
+
+/**
+ * Each visit dimension's SQL on the visit row `alias` (analytics.sessions): its column, or what is
+ * derived from columns when a report reads it. A visit's source is never null for the reports: an
+ * event of no visit (no session id) and a visit projected before sources existed are `Direct /
+ * None`, as Plausible names a visit that says nowhere it came from, so that they group (and filter)
+ * with the visits the projection named so rather than as a second row of the same label.
+ */
+const VISIT_SQL = {
+  'visit:source': (alias) => `coalesce(${alias}.source, '${DIRECT_SOURCE}')`,
+  // From the source and UTM columns (read-model/src/channels.ts).
+  'visit:channel': channelSql,
+  'visit:referrer': column('entry_referrer'),
+  'visit:entry_page': column('entry_path'),
+  'visit:exit_page': column('exit_path'),
+  'visit:entry_page_hostname': (alias) => hostnameSql(`${alias}.entry_url`),
+  'visit:exit_page_hostname': (alias) => hostnameSql(`${alias}.exit_url`),
+  'visit:utm_source': column('utm_source'),
+  'visit:utm_medium': column('utm_medium'),
+  'visit:utm_campaign': column('utm_campaign'),
+  'visit:utm_term': column('utm_term'),
+  'visit:utm_content': column('utm_content'),
+  'visit:browser': column('browser'),
+  'visit:browser_version': column('browser_version'),
+  'visit:os': column('os'),
+  'visit:os_version': column('os_version'),
+  'visit:device': column('device_type'),
+  // Plausible's other name for visit:device (its query builder maps one to the other).
+  'visit:screen': column('device_type'),
+  'visit:country': column('country'),
+  // From the code (read-model/src/countries.ts).
+  'visit:country_name': (alias) => countryNameSql(`${alias}.country`),
+} satisfies Record<VisitDimension, (alias: string) => string>;
 
 export const TIME_FORMAT: Record<TimeDimension, { unit: string; format: string }> = {
   'time:minute': { unit: 'minute', format: 'YYYY-MM-DD HH24:MI:SS' },
@@ -61,7 +79,12 @@ export function dimensionSql(dimension: Dimension, side: Side, q: StatsQuery, b:
     return timeSql(dimension, side === 'events' ? 'e.ts' : 's.first_seen', q.timeZone, b);
   if (dimension === GOAL) return side === 'events' ? 'eg.name' : undefined;
   if (isEventDimension(dimension)) return side === 'events' ? eventSql(dimension, 'e', b) : undefined;
-  return `${side === 'events' ? 'es' : 's'}.${VISIT_COLUMNS[dimension]}`;
+  return visitColumnSql(dimension, side === 'events' ? 'es' : 's');
+}
+
+/** A visit dimension's value on the visit row `alias` (`VISIT_SQL`). */
+export function visitColumnSql(dimension: string, alias: string): string {
+  return VISIT_SQL[dimension as VisitDimension](alias);
 }
 
 /**
@@ -73,6 +96,12 @@ export function dimensionSql(dimension: Dimension, side: Side, q: StatsQuery, b:
 export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, events: string): string {
   if ('filters' in filter)
     return `(${filter.filters.map((f) => filterSql(f, side, q, b, events)).join(` ${filter.op} `)})`;
+  if (filter.op === 'has_done' || filter.op === 'has_not_done') {
+    // The row's visit (an event's session, or the visit itself) has an event the filter matches, at
+    // any time of the visit; an event without a session has done nothing.
+    const row = side === 'events' ? 'e' : 's';
+    return visitHasEvent(row, eventPredicate(filter.filter, 'x', q, b), filter.op === 'has_not_done', events);
+  }
   if ('filter' in filter) return `(not coalesce(${filterSql(filter.filter, side, q, b, events)}, false))`;
   const positive = NEGATED[filter.op] ?? (filter.op as 'is' | 'contains' | 'matches');
   const negated = filter.op in NEGATED;
@@ -83,18 +112,39 @@ export function filterSql(filter: Filter, side: Side, q: StatsQuery, b: Binder, 
     return negated ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
   }
   if (side === 'visits' && isEventDimension(filter.dimension)) {
-    const predicate =
-      filter.dimension === GOAL
-        ? goalPredicate('x')
-        : positiveSql(positive, eventSql(filter.dimension, 'x', b)!, filter.values, filter.caseSensitive, b);
-    return (
-      `(${negated ? 'not ' : ''}exists (select 1 from ${events} x where x.project_id = s.project_id` +
-      ` and x.session_id = s.session_id and ${humanEvents('x')} and ${predicate}))`
-    );
+    return visitHasEvent('s', eventPredicate({ ...filter, op: positive }, 'x', q, b), negated, events);
   }
   const expr = dimensionSql(filter.dimension, side, q, b)!;
   const predicate = positiveSql(positive, expr, filter.values, filter.caseSensitive, b);
   return negated ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
+}
+
+/**
+ * Whether the visit of row `row` (`e`: an event's session; `s`: the visit) has a human event `x`
+ * passing `predicate` (`negated`: has none). An event without a session has none.
+ */
+function visitHasEvent(row: 'e' | 's', predicate: string, negated: boolean, events: string): string {
+  return (
+    `(${negated ? 'not ' : ''}exists (select 1 from ${events} x where x.project_id = ${row}.project_id` +
+    ` and x.session_id = ${row}.session_id and ${humanEvents('x')} and ${predicate}))`
+  );
+}
+
+/**
+ * A filter on event dimensions only (a has_done's, parseFilters checks it) as a predicate on the
+ * events row `alias`.
+ */
+function eventPredicate(filter: Filter, alias: string, q: StatsQuery, b: Binder): string {
+  if ('filters' in filter)
+    return `(${filter.filters.map((f) => eventPredicate(f, alias, q, b)).join(` ${filter.op} `)})`;
+  if (filter.op === 'not') return `(not coalesce(${eventPredicate(filter.filter, alias, q, b)}, false))`;
+  if ('filter' in filter) throw new Error(`${filter.op} inside has_done: parseFilters refuses it`);
+  const positive = NEGATED[filter.op] ?? (filter.op as 'is' | 'contains' | 'matches');
+  const predicate =
+    filter.dimension === GOAL
+      ? goalFilterSql(q, alias, positive, filter.values, filter.caseSensitive, b)
+      : positiveSql(positive, eventSql(filter.dimension, alias, b)!, filter.values, filter.caseSensitive, b);
+  return filter.op in NEGATED ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
 }
 
 /** The dimensions a filter's tree names, at every depth. */
@@ -104,7 +154,7 @@ function namedDimensions(f: Filter): Dimension[] {
   return [f.dimension];
 }
 
-const isVisit = (d: Dimension) => d.startsWith('visit:');
+export const isVisit = (d: Dimension) => d.startsWith('visit:');
 
 /**
  * Whether `q` reads a `visit:*` dimension (as a dimension, or anywhere in a filter's tree), so that
@@ -112,6 +162,11 @@ const isVisit = (d: Dimension) => d.startsWith('visit:');
  */
 export function usesVisitDimension(q: Pick<StatsQuery, 'dimensions' | 'filters'>): boolean {
   return q.dimensions.some(isVisit) || q.filters.some((f) => namedDimensions(f).some(isVisit));
+}
+
+/** Whether `q` reads `dimension`, as a dimension or anywhere in a filter's tree. */
+export function usesDimension(q: Pick<StatsQuery, 'dimensions' | 'filters'>, dimension: Dimension): boolean {
+  return q.dimensions.includes(dimension) || q.filters.some((f) => namedDimensions(f).includes(dimension));
 }
 
 /**

@@ -75,6 +75,55 @@ describe('comparisonPeriod (Plausible comparisons.ex)', () => {
       last: '2023-03-16',
     });
   });
+  // Plausible's comparisons_test.exs, "matches the day of the week …", then a custom pair.
+  test.each([
+    // Month of 2023-02-01 (a Wednesday) on 2023-03-01: the 28 days before already start on Wednesday 01-04.
+    [
+      'already on the weekday: unchanged',
+      ['2023-02-01', '2023-02-28'],
+      '2023-03-01',
+      'previous_period',
+      ['2023-01-04', '2023-01-31'],
+    ],
+    // January 2023 starts on a Sunday; the 31 days before it on Thursday 2022-12-01.
+    [
+      'to the next such weekday',
+      ['2023-01-01', '2023-01-31'],
+      '2023-03-01',
+      'previous_period',
+      ['2022-12-04', '2023-01-03'],
+    ],
+    // The year to 2023-03-01 a year back: 2022-01-01 is a Saturday, the range's first day a Sunday.
+    [
+      'a year back, to the next such weekday',
+      ['2023-01-01', '2023-12-31'],
+      '2023-03-01',
+      'year_over_year',
+      ['2022-01-02', '2022-03-02'],
+    ],
+    // This month on 2023-03-02: 03-01 … 03-02 against 02-27 … 02-28, whose next Wednesday is 03-01.
+    [
+      'a week earlier when the next such weekday is the range’s first day',
+      ['2023-03-01', '2023-03-31'],
+      '2023-03-02',
+      'previous_period',
+      ['2023-02-22', '2023-02-23'],
+    ],
+  ] as const)('match_day_of_week, %s', (_case, [first, last], today, mode, [wantFirst, wantLast]) => {
+    expect(comparisonPeriod({ kind: 'dates', first, last }, today, mode, undefined, true)).toEqual({
+      kind: 'dates',
+      first: wantFirst,
+      last: wantLast,
+    });
+  });
+  test('match_day_of_week leaves a custom pair as given', () => {
+    const p = { kind: 'dates' as const, first: '2024-03-09', last: '2024-03-15' };
+    expect(comparisonPeriod(p, today, 'custom', ['2024-01-01', '2024-01-07'], true)).toEqual({
+      kind: 'dates',
+      first: '2024-01-01',
+      last: '2024-01-07',
+    });
+  });
   test('custom: the given dates; errors name what is wrong', () => {
     const p = { kind: 'dates' as const, first: '2024-03-09', last: '2024-03-15' };
     expect(comparisonPeriod(p, today, 'custom', ['2024-01-01', '2024-01-07'])).toEqual({
@@ -110,8 +159,22 @@ describe('parseQuery: comparisons and minutes', () => {
     ).toMatch(/^include\.comparisons: comparisons need a date_range of whole days/);
     expect(() => parsed({ include: { comparisons: { mode: 'last_week' } } })).toThrow();
     expect(() =>
-      parsed({ include: { comparisons: { mode: 'previous_period', match_day_of_week: true } } }),
+      parsed({ include: { comparisons: { mode: 'previous_period', match_day_of_week: 'yes' } } }),
     ).toThrow();
+  });
+  test('include.comparisons.match_day_of_week moves the compared period to the range’s weekday', () => {
+    // 7d up to Friday 2024-03-15 starts on a Saturday, and so does the week before it: unchanged.
+    expect(
+      parsed({ include: { comparisons: { mode: 'previous_period', match_day_of_week: true } } }).include
+        .comparison?.period,
+    ).toEqual({ kind: 'dates', first: '2024-03-02', last: '2024-03-08' });
+    // 30d (2024-02-14, a Wednesday, … 03-15): the 31 days before start on a Sunday, moved to Wednesday.
+    expect(
+      parsed({
+        date_range: '30d',
+        include: { comparisons: { mode: 'previous_period', match_day_of_week: true } },
+      }).include.comparison?.period,
+    ).toEqual({ kind: 'dates', first: '2024-01-17', last: '2024-02-16' });
   });
   test('time:minute for ranges up to 2 days, refused beyond', () => {
     expect(parsed({ date_range: 'realtime', dimensions: ['time:minute'] }).dimensions).toEqual([

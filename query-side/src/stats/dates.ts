@@ -207,6 +207,25 @@ export function zonedIso(instant: Date, timeZone: string): string {
 
 export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month';
 
+/**
+ * The unit of Plausible's bare `time` dimension for a period (its query optimizer's
+ * `resolve_time_dimension`), by the time from the period's first to its last second, in whole
+ * units: up to 48 hours `hour`, up to 40 days `day`, up to 52 weeks `week`, longer `month` (so `7d`
+ * is by day, `12mo` by week). A period of dates counts whole days (a clock change inside it does
+ * not move it). `all` has no length until the project's first event is read: null.
+ */
+export function timeUnitOf(period: Period): Exclude<TimeUnit, 'minute'> | null {
+  if (period.kind === 'all') return null;
+  const spanMs =
+    period.kind === 'dates'
+      ? (daysBetween(period.first, period.last) + 1) * DAY_MS - 1000
+      : Date.parse(period.to) - Date.parse(period.from);
+  if (Math.floor(spanMs / 3_600_000) <= 48) return 'hour';
+  if (Math.floor(spanMs / DAY_MS) <= 40) return 'day';
+  if (Math.floor(spanMs / (7 * DAY_MS)) <= 52) return 'week';
+  return 'month';
+}
+
 /** Days from `a` to `b` (negative when `b` is before `a`). */
 export function daysBetween(a: LocalDate, b: LocalDate): number {
   return Math.round((dayMs(b) - dayMs(a)) / DAY_MS);
@@ -223,6 +242,8 @@ export type ComparisonMode = 'previous_period' | 'year_over_year' | 'custom';
  * - `year_over_year`: both ends 365 days back (Plausible's `Date.add(-365)`: after a 29 February,
  *   one weekday later), the last day capped at `today` first;
  * - `custom`: the given pair of dates.
+ * With `matchDayOfWeek` (Plausible's `match_day_of_week`), the first two then start on the weekday
+ * the range starts on (matchDayOfWeek below); a custom pair is taken as given, as Plausible does.
  * Only a range of whole days has one (Plausible refuses `realtime` and `all`); returns an error
  * message otherwise.
  */
@@ -231,6 +252,7 @@ export function comparisonPeriod(
   today: LocalDate,
   mode: ComparisonMode,
   custom?: readonly string[],
+  matchDayOfWeek = false,
 ): Period | string {
   if (mode === 'custom') {
     if (!custom || custom.length !== 2 || !custom.every(isLocalDate))
@@ -243,10 +265,31 @@ export function comparisonPeriod(
     return 'comparisons need a date_range of whole days (not realtime, 30m, 24h, date-times or all)';
   const last = period.last < today ? period.last : today;
   if (last < period.first) return 'the range starts after today: there is nothing to compare yet';
-  if (mode === 'year_over_year')
-    return { kind: 'dates', first: addDays(period.first, -365), last: addDays(last, -365) };
-  const shift = daysBetween(last, period.first) - 1;
-  return { kind: 'dates', first: addDays(period.first, shift), last: addDays(last, shift) };
+  const shift = mode === 'year_over_year' ? -365 : daysBetween(last, period.first) - 1;
+  const compared = { first: addDays(period.first, shift), last: addDays(last, shift) };
+  return { kind: 'dates', ...(matchDayOfWeek ? onWeekdayOf(period.first, compared) : compared) };
+}
+
+/** The day of the week of a local date: 0 Sunday … 6 Saturday. */
+function weekday(date: LocalDate): number {
+  return new Date(dayMs(date)).getUTCDay();
+}
+
+/**
+ * `compared` moved, its length kept, to start on the weekday of `first` (Plausible's
+ * `maybe_match_day_of_week` in comparisons.ex): unchanged when it already does; otherwise starting on
+ * the next such weekday after its first day, or the one a week before that when the next one is
+ * `first` itself (the two periods would start on the same day). The moved period may overlap the
+ * range by a few days, as Plausible's does.
+ */
+function onWeekdayOf(
+  first: LocalDate,
+  compared: { first: LocalDate; last: LocalDate },
+): { first: LocalDate; last: LocalDate } {
+  const ahead = (weekday(first) - weekday(compared.first) + 7) % 7;
+  if (ahead === 0) return compared;
+  const moved = addDays(compared.first, ahead) === first ? ahead - 7 : ahead;
+  return { first: addDays(compared.first, moved), last: addDays(compared.last, moved) };
 }
 
 /**

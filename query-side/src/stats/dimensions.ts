@@ -17,22 +17,29 @@ export const EVENT_DIMENSIONS = ['event:page', 'event:name', 'event:hostname', '
 /** Dimensions of a visit (from analytics.sessions, also for event metrics: the event's visit). */
 export const VISIT_DIMENSIONS = [
   'visit:source',
+  'visit:channel',
   'visit:referrer',
   'visit:entry_page',
   'visit:exit_page',
+  'visit:entry_page_hostname',
+  'visit:exit_page_hostname',
   'visit:utm_source',
   'visit:utm_medium',
   'visit:utm_campaign',
   'visit:utm_term',
   'visit:utm_content',
   'visit:browser',
+  'visit:browser_version',
   'visit:os',
+  'visit:os_version',
   'visit:device',
+  'visit:screen',
   'visit:country',
+  'visit:country_name',
 ] as const;
 
-export type PropertyDimension =
-  (typeof EVENT_DIMENSIONS)[number] | (typeof VISIT_DIMENSIONS)[number] | `event:props:${string}`;
+export type VisitDimension = (typeof VISIT_DIMENSIONS)[number];
+export type PropertyDimension = (typeof EVENT_DIMENSIONS)[number] | VisitDimension | `event:props:${string}`;
 export type Dimension = TimeDimension | PropertyDimension;
 
 export function parseDimension(name: string, field: string, allowTime: boolean): Dimension {
@@ -46,6 +53,6 @@ export function parseDimension(name: string, field: string, allowTime: boolean):
   )
     return name as Dimension;
   if (name.startsWith('event:props:') && name.length > 'event:props:'.length) return name as Dimension;
-  if (name === 'time') throw new QueryError(field, "'time' is not supported: name time:hour, time:day, …");
+  if (name === 'time') throw new QueryError(field, "'time' cannot be filtered on: use date_range");
   throw new QueryError(field, `unknown or unsupported dimension '${name}'`);
 }

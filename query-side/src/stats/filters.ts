@@ -16,10 +16,15 @@ export const FILTER_OPERATORS = [
 ] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
+/** Plausible's behavioral operators: whether the row's visit has (not) done an event matching a filter. */
+export const BEHAVIORAL_OPERATORS = ['has_done', 'has_not_done'] as const;
+export type BehavioralOperator = (typeof BEHAVIORAL_OPERATORS)[number];
+
 export type Filter =
   | { op: FilterOperator; dimension: PropertyDimension; values: string[]; caseSensitive: boolean }
   | { op: 'and' | 'or'; filters: Filter[] }
-  | { op: 'not'; filter: Filter };
+  | { op: 'not'; filter: Filter }
+  | { op: BehavioralOperator; filter: Filter };
 
 const MAX_FILTER_DEPTH = 6;
 const MAX_FILTER_VALUES = 100;
@@ -37,6 +42,14 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
   if (op === 'not') {
     if (raw.length !== 2) throw new QueryError(field, 'must be ["not", filter]');
     return { op, filter: parseFilter(raw[1], `${field}.1`, depth + 1) };
+  }
+  if ((BEHAVIORAL_OPERATORS as readonly string[]).includes(op)) {
+    if (raw.length !== 2) throw new QueryError(field, `must be ["${op}", filter]`);
+    const inner = parseFilter(raw[1], `${field}.1`, depth + 1);
+    // As Plausible: the filter is on the events of the visit, and says nothing of another visit.
+    const wrong = innerProblem(inner, op);
+    if (wrong) throw new QueryError(`${field}.1`, `${op} takes a filter on event dimensions only: ${wrong}`);
+    return { op: op as BehavioralOperator, filter: inner };
   }
   if (!(FILTER_OPERATORS as readonly string[]).includes(op)) {
     throw new QueryError(`${field}.0`, `unknown or unsupported operator '${op}'`);
@@ -64,6 +77,17 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
     caseSensitive = value !== false;
   }
   return { op: op as FilterOperator, dimension, values: values as string[], caseSensitive };
+}
+
+/** Why `filter` cannot be the filter of `op` (has_done or has_not_done), or undefined when it can. */
+function innerProblem(filter: Filter, op: string): string | undefined {
+  if ('filters' in filter) return filter.filters.map((f) => innerProblem(f, op)).find((p) => p !== undefined);
+  if ((BEHAVIORAL_OPERATORS as readonly string[]).includes(filter.op))
+    return `${filter.op} cannot be nested in ${op}`;
+  if ('filter' in filter) return innerProblem(filter.filter, op);
+  return filter.dimension.startsWith('event:')
+    ? undefined
+    : `${filter.dimension} is of the visit, not of its events: filter on it beside ${op}`;
 }
 
 /**

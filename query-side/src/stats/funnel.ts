@@ -15,7 +15,8 @@ import { pagePatternRegex } from '@eventlens/contracts';
 import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
 import { z } from 'zod';
 import { filterSql } from './clauses';
-import { boundsSql, type StatsTables } from './plan';
+import type { StatsTables } from './plan';
+import { boundsSql, rangeEnds } from './range-sql';
 import { parseQuery, type StatsQuery, type StatsRequest } from './query';
 import { SiteId } from './site';
 import { Binder, eventSql } from './sql';
@@ -120,8 +121,8 @@ export interface FunnelPlan {
  * One statement for the funnel. Its rows: `lo`, `hi` (the range's instants) on each, and per step
  * `step` (1-based), `visitors`, `visits`.
  *
- * - `m`: the human events in the range of the visits that pass the filters, numbered in each visit
- *   by (ts, event_id) (`seq`), with one boolean per step;
+ * - `m`: the human events in the range that match some step, of the visits that pass the filters,
+ *   numbered in each visit by (ts, event_id) (`seq`), with one boolean per step;
  * - `v`: per visit, the array of positions matching each step (`a1`, `a2`, …);
  * - `r`: per visit, `k1` the first position of step 1, `k<n>` the first position of step n after
  *   `k<n-1>` (null when there is none, and then for every later step), so a step before the
@@ -132,31 +133,42 @@ export function planFunnel(funnel: Funnel, tables: StatsTables): FunnelPlan {
   const { query: q, steps } = funnel;
   const b = new Binder();
   const bounds = `bounds as (${boundsSql(q, b, tables)})`;
-  const matches = steps.map((step, k) => {
-    if ('event' in step) return `(e.event_name = ${b.bind(step.event, 'text')}) as s${k + 1}`;
+  // Whether an event matches a step; each call binds its values afresh, in the order of the text.
+  const stepMatch = (step: Step) => {
+    if ('event' in step) return `(e.event_name = ${b.bind(step.event, 'text')})`;
     const page = eventSql('event:page', 'e', b)!;
     const test =
       'page' in step
         ? `${page} = ${b.bind(step.page, 'text')}`
         : `${page} ~ ${b.bind(pagePatternRegex(step.page_pattern), 'text')}`;
-    return `(e.event_name = 'page_view' and coalesce(${test}, false)) as s${k + 1}`;
-  });
+    return `(e.event_name = 'page_view' and coalesce(${test}, false))`;
+  };
+  // The range's ends inline, not `bounds.lo`: the planner then estimates the range's events and
+  // reads them by index (with the CTE's columns it read every event of the project).
+  const range = rangeEnds(q, b);
+  const matches = steps.map((step, k) => `${stepMatch(step)} as s${k + 1}`);
+  // A visit with an event of the range is active since the range's start: only those are joined.
+  const visitOfEvent = `s.project_id = e.project_id and s.session_id = e.session_id and s.last_seen >= ${range.lo()}`;
   const where = [
     `e.project_id = ${b.bind(q.projectId, 'uuid')}`,
-    'e.ts >= bounds.lo',
-    'e.ts < bounds.hi',
+    `e.ts >= ${range.lo()}`,
+    `e.ts < ${range.hi()}`,
     humanEvents('e'),
     'not s.is_bot',
     ...q.filters.map((f) => filterSql(f, 'visits', q, b, tables.events)),
+    // Only the events of some step: the order among them is all the steps need, and the other
+    // events (most of a range's) were read, numbered and grouped for nothing.
+    `(${steps.map(stepMatch).join(' or ')})`,
   ];
-  // Per visit, the positions (seq) of the events matching each step; then, step by step, the
-  // first position of step k after the one chosen for step k-1 (null once a step is missing). Linear
+  // Per visit, the positions (seq, among its events of some step) of the events matching each
+  // step; then, step by step, the first position of step k after the one chosen for step k-1 (null
+  // once a step is missing). Linear
   // in the events: one sort for seq, one group by, and small unnests per visit — no self-join, whose
   // estimates the planner gets wrong (a nested loop over thousands of visits).
   const m =
     `m as (select e.session_id, coalesce(s.user_id, s.anonymous_id) as visitor, ` +
     `row_number() over (partition by e.session_id order by e.ts, e.event_id) as seq, ${matches.join(', ')}` +
-    ` from ${tables.events} e join ${tables.sessions} s on s.project_id = e.project_id and s.session_id = e.session_id` +
+    ` from ${tables.events} e join ${tables.sessions} s on ${visitOfEvent}` +
     ` cross join bounds where ${where.join(' and ')})`;
   const arrays = steps.map((_, k) => `array_agg(seq) filter (where s${k + 1}) as a${k + 1}`);
   const v = `v as (select session_id, visitor, ${arrays.join(', ')} from m group by session_id, visitor)`;

@@ -11,8 +11,11 @@
  *   `analytics.sessions` (`not is_bot`); a visit counts in the range where it starts (first_seen).
  *   An `event:*` filter on them keeps the visits with a matching event (`exists`); an `event:*`
  *   dimension groups a visit under every value its events in the range have.
+ * - Visitors by or filtered by `event:page` read the events from the page indexes (page-sql.ts).
  * - Visitor identity is `coalesce(user_id, anonymous_id)`.
  * - Goals (`event:goal`, conversion_rate, group_conversion_rate): their SQL is goal-sql.ts's.
+ * - Time on page (`time_on_page`) comes from the `page_leave` events the SDK sends when a page view
+ *   ends, `metadata.duration_ms` being the time the page was visible (page-time-sql.ts).
  * - Time buckets are PostgreSQL's `date_trunc(unit, ts at time zone $tz)`, and the range's
  *   instants are `local_date::timestamp at time zone $tz`: the tz database decides every day's
  *   length (23 h and 25 h on the days clocks change, +05:30 zones included).
@@ -25,7 +28,11 @@ import type { Dimension, PropertyDimension } from './dimensions';
 import type { Filter } from './filters';
 import { conversionCtes, GOAL, goalsJoinSql, groupConversionCte } from './goal-sql';
 import type { Metric, StatsQuery } from './query';
-import { Binder, eventSql } from './sql';
+import { Binder, eventSql, VISITOR_SQL } from './sql';
+import { boundsSql, rangeEnds } from './range-sql';
+import { pageArmsSource, pagesIndexAnswers } from './page-sql';
+import { pageTimeSql } from './page-time-sql';
+import { visitorsFromVisits, visitsAnswer } from './visit-sql';
 import { VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
 import {
   dimensionSql,
@@ -34,7 +41,7 @@ import {
   isTime,
   splitVisitFilters,
   usesVisitDimension,
-  VISIT_COLUMNS,
+  visitColumnSql,
 } from './clauses';
 
 export interface StatsTables {
@@ -63,9 +70,6 @@ const EVENT_METRIC_SQL: Record<'visitors' | 'pageviews' | 'events', string> = {
   events: 'count(*)',
 };
 
-/** A visitor's key (docs/DESIGN.md, "Visits"): null for an event with neither id. */
-const VISITOR_SQL = 'coalesce(e.user_id, e.anonymous_id)';
-
 /**
  * Each event metric over groups `t` of one visitor (`v`) each with their events (`n`) and page views
  * (`pv`): `count(v)` counts the non-null visitors, as count(distinct) does.
@@ -88,59 +92,6 @@ const VISIT_METRIC_SQL: Record<'visits' | 'bounce_rate' | 'visit_duration' | 'vi
 };
 
 /**
- * The range's ends as SQL a condition can hold inline, each call with its own bindings: the same
- * expressions as `bounds`' (boundsSql), which the planner evaluates when it plans (they are stable),
- * so it estimates the rows of the range. A condition on `bounds.lo` (a CTE's column) it cannot see
- * into: it took 30 days or 24 hours alike for a third of the table's rows, and hashed every visit of
- * the project to join a day's events to theirs. The `all` range (its start is a query) stays `bounds`'.
- */
-/** The range's two ends as SQL: each call binds its values afresh (see `rangeEnds`). */
-export interface RangeEnds {
-  lo: () => string;
-  hi: () => string;
-}
-
-export function rangeEnds(q: StatsQuery, b: Binder): RangeEnds {
-  const p = q.period;
-  if (p.kind === 'dates')
-    return {
-      lo: () => `((${b.bind(p.first, 'date')})::timestamp at time zone ${b.bind(q.timeZone, 'text')})`,
-      hi: () => `((${b.bind(p.last, 'date')} + 1)::timestamp at time zone ${b.bind(q.timeZone, 'text')})`,
-    };
-  if (p.kind === 'instants')
-    return {
-      lo: () => b.bind(p.from, 'timestamptz'),
-      hi: () => `(${b.bind(p.to, 'timestamptz')} + interval '1 microsecond')`,
-    };
-  return { lo: () => 'bounds.lo', hi: () => 'bounds.hi' };
-}
-
-export function boundsSql(q: StatsQuery, b: Binder, tables: StatsTables): string {
-  const p = q.period;
-  if (p.kind === 'dates') {
-    return (
-      `select (${b.bind(p.first, 'date')})::timestamp at time zone ${b.bind(q.timeZone, 'text')} as lo, ` +
-      `(${b.bind(p.last, 'date')} + 1)::timestamp at time zone ${b.bind(q.timeZone, 'text')} as hi`
-    );
-  }
-  if (p.kind === 'instants') {
-    // Both ends included, as Plausible includes `to`; timestamps have microseconds.
-    return `select ${b.bind(p.from, 'timestamptz')} as lo, ${b.bind(p.to, 'timestamptz')} + interval '1 microsecond' as hi`;
-  }
-  // `all`: from the local day of the project's first human event (an empty project: an empty range).
-  // Bound in the order they appear in the text.
-  const tz1 = b.bind(q.timeZone, 'text');
-  const tz2 = b.bind(q.timeZone, 'text');
-  const project = b.bind(q.projectId, 'uuid');
-  const hi = `(${b.bind(p.last, 'date')} + 1)::timestamp at time zone ${b.bind(q.timeZone, 'text')}`;
-  return (
-    `select coalesce((select date_trunc('day', min(e.ts) at time zone ${tz1}) at time zone ${tz2}` +
-    ` from ${tables.events} e where e.project_id = ${project} and ${humanEvents('e')}), h.hi) as lo, h.hi` +
-    ` from (select ${hi} as hi) h`
-  );
-}
-
-/**
  * The statement for `q`. Its rows: `lo`, `hi` (the range's instants, on every row) and, when the
  * page has rows, `d0…` (dimension values, text), `m_<metric>` (numbers as text), `total_rows` and
  * `ord`. An empty page is one row with only `lo` and `hi`.
@@ -157,6 +108,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     eventMetrics.includes('visitors') || wantsPercentage || wantsConversion || wantsGroupConversion;
   const eventSide = eventMetrics.length > 0 || needsVisitors;
   const visitSide = visitMetrics.length > 0;
+  const pageTimeSide = q.metrics.includes('time_on_page');
   const goalDimension = q.dimensions.includes(GOAL);
 
   const range = rangeEnds(q, b);
@@ -189,7 +141,8 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
         ` and es.last_seen >= ${range.lo()}`
       : '';
     const goals = goalJoin ? goalsJoinSql(q, 'e', 'eg', b) : '';
-    return ` from ${tables.events} e${visits}${goals} cross join bounds where ${eventsWhere(extraWhere, filters)}`;
+    // bounds before the joins: the visit's join names bounds.lo for the `all` range.
+    return ` from ${tables.events} e cross join bounds${visits}${goals} where ${eventsWhere(extraWhere, filters)}`;
   };
   // Only page views asked for: the partial index's whole predicate, so it can serve the query.
   const pageViewsOnly =
@@ -213,7 +166,15 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     !wantsConversion &&
     !wantsGroupConversion;
 
-  if (eventSide && visitJoinAfterGrouping) {
+  // The visitors of visit dimensions, from the visits themselves (visit-sql.ts): the rows the
+  // branch below groups from the events, for a fraction of the reads.
+  const fromVisits =
+    eventSide && visitJoinAfterGrouping && visitsAnswer(q, split.event, pageViewPredicate === '');
+  if (fromVisits) {
+    ctes.push(`vk as (${visitorsFromVisits(q, b, tables, range, split.visit)})`);
+    const outer = evColumns.map((m) => `${GROUPED_METRIC_SQL[m]} as ${m}`);
+    ctes.push(`ev as (select ${[...dimensionColumns, ...outer].join(', ')} from vk t${groupBy})`);
+  } else if (eventSide && visitJoinAfterGrouping) {
     // evs: per (visit, visitor, event dimensions), the events and page views.
     const keys = q.dimensions.flatMap((d, i) =>
       d.startsWith('visit:') ? [] : [`${dimensionSql(d, 'events', q, b)} as k${i}`],
@@ -226,10 +187,10 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
         ` group by ${Array.from({ length: keyCount }, (_, i) => i + 1).join(', ')})`,
     );
     const dims = q.dimensions.map((d, i) =>
-      d.startsWith('visit:') ? `es.${VISIT_COLUMNS[d]} as d${i}` : `evs.k${i} as d${i}`,
+      d.startsWith('visit:') ? `${visitColumnSql(d, 'es')} as d${i}` : `evs.k${i} as d${i}`,
     );
     const join =
-      ` from evs left join ${tables.sessions} es on es.project_id = ${b.bind(q.projectId, 'uuid')}` +
+      ` from evs cross join bounds left join ${tables.sessions} es on es.project_id = ${b.bind(q.projectId, 'uuid')}` +
       ` and es.session_id = evs.sid and es.last_seen >= ${range.lo()}`;
     const visitWhere = split.visit.map((f) => filterSql(f, 'events', q, b, tables.events));
     const inner =
@@ -241,11 +202,23 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   } else if (eventSide && needsVisitors) {
     // count(distinct visitor) sorts every event; grouping by (dimensions, visitor) and counting
     // the groups hashes them instead, the events and page views summed from the same groups.
-    const dims = q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
-    const inner =
-      `select ${[...dims, `${VISITOR_SQL} as v`, 'count(*) as n', `count(*) filter (where e.event_name = 'page_view') as pv`].join(', ')}` +
-      `${eventsFrom(pageViewPredicate, q.filters, goalDimension)}` +
-      ` group by ${Array.from({ length: q.dimensions.length + 1 }, (_, i) => i + 1).join(', ')}`;
+    const groups = ` group by ${Array.from({ length: q.dimensions.length + 1 }, (_, i) => i + 1).join(', ')}`;
+    // Built where they stand in the SQL text: their bindings follow that order.
+    const dims = () => q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
+    let inner: string;
+    if (pagesIndexAnswers(q, goalDimension)) {
+      const arm = (pageCondition: string) =>
+        `select ${[...dims(), `${VISITOR_SQL} as v`, 'e.event_name as en'].join(', ')}` +
+        eventsFrom([pageViewPredicate, pageCondition].filter((w) => w !== '').join(' and '));
+      const keys = q.dimensions.map((_, i) => `x.d${i}`);
+      inner =
+        `select ${[...keys, 'x.v', 'count(*) as n', `count(*) filter (where x.en = 'page_view') as pv`].join(', ')}` +
+        ` from ${pageArmsSource(arm)}${groups}`;
+    } else {
+      inner =
+        `select ${[...dims(), `${VISITOR_SQL} as v`, 'count(*) as n', `count(*) filter (where e.event_name = 'page_view') as pv`].join(', ')}` +
+        `${eventsFrom(pageViewPredicate, q.filters, goalDimension)}${groups}`;
+    }
     const outer = evColumns.map((m) => `${GROUPED_METRIC_SQL[m]} as ${m}`);
     ctes.push(`ev as (select ${[...dimensionColumns, ...outer].join(', ')} from (${inner}) t${groupBy})`);
   } else if (eventSide && volumeAnswers(q)) {
@@ -262,7 +235,10 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     );
   }
   if (eventSide) {
-    if (wantsPercentage)
+    // The visitors of the rows already read (vk: one row per values and visitor, the filters applied).
+    if (wantsPercentage && fromVisits)
+      ctes.push(`total as (select count(distinct vk.v) as visitors from vk)`);
+    else if (wantsPercentage)
       ctes.push(
         `total as (select count(t.v) as visitors from (select distinct ${VISITOR_SQL} as v${eventsFrom('')}) t)`,
       );
@@ -312,18 +288,22 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     );
   }
 
-  // One row per dimension value present on either side, the other side's metrics 0. A union and a
+  if (pageTimeSide) ctes.push(`tp as (${pageTimeSql(q, b, dimensionColumns, groupBy, eventsFrom)})`);
+
+  // One row per dimension value present on any side, the other sides' metrics 0. A union and a
   // group by, not a full join: a full join needs a hash- or merge-joinable condition, and dimension
   // values may be null (`is not distinct from` is neither). Each side has at most one row per value.
-  const viColumns = visitMetrics;
-  const branch = (name: 'ev' | 'vi') =>
+  const sides = [
+    ...(eventSide ? [{ name: 'ev', columns: evColumns as string[] }] : []),
+    ...(visitSide ? [{ name: 'vi', columns: visitMetrics as string[] }] : []),
+    ...(pageTimeSide ? [{ name: 'tp', columns: ['time_on_page'] }] : []),
+  ];
+  const branch = (name: string) =>
     `select ${[
       ...dimensionColumns,
-      ...evColumns.map((m) => (name === 'ev' ? m : `null as ${m}`)),
-      ...viColumns.map((m) => (name === 'vi' ? m : `null as ${m}`)),
+      ...sides.flatMap((side) => side.columns.map((m) => (side.name === name ? m : `null as ${m}`))),
     ].join(', ')} from ${name}`;
-  const branches = [...(eventSide ? [branch('ev')] : []), ...(visitSide ? [branch('vi')] : [])];
-  ctes.push(`u as (${branches.join(' union all ')})`);
+  ctes.push(`u as (${sides.map((side) => branch(side.name)).join(' union all ')})`);
   const rate = (whole: string) => `coalesce(round(100.0 * max(u.visitors) / nullif(${whole}, 0), 1), 0)`;
   const metricSelect = q.metrics.flatMap((m) => {
     if (m === 'percentage') return [`${rate('max(total.visitors)')} as m_percentage`];

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
+import { humanEvents, visitSpan, type ProjectGoalRow } from '@eventlens/read-model';
 import { describe, expect, test } from 'vitest';
 import { planQuery } from './plan';
 import { EVENT_DIMENSIONS, TIME_DIMENSIONS, VISIT_DIMENSIONS } from './dimensions';
@@ -39,7 +39,8 @@ function parseError(body: Record<string, unknown>): string {
   throw new Error('expected a QueryError');
 }
 
-const placeholders = (sql: string) => sql.split('?').length - 1;
+/** knex.raw's placeholders: each `?` but an escaped `\?` (a regular expression's, hostnameSql). */
+const placeholders = (sql: string) => sql.match(/(?<!\\)\?/g)?.length ?? 0;
 
 describe('parseQuery', () => {
   test('defaults: UTC, no dimensions or filters, Plausible’s page of 10 000', () => {
@@ -103,10 +104,58 @@ describe('parseQuery', () => {
   });
 
   test.each([
+    ['realtime', 'time:hour'],
+    ['24h', 'time:hour'],
+    [['2024-01-01', '2024-01-02'], 'time:hour'], // 47 hours 59 minutes
+    [['2024-01-01', '2024-01-03'], 'time:day'],
+    ['7d', 'time:day'],
+    [['2024-01-01', '2024-02-10'], 'time:day'], // 41 days: 40 whole
+    [['2024-01-01', '2024-02-11'], 'time:week'],
+    ['12mo', 'time:week'], // 366 days: 52 whole weeks
+    [['2023-01-01', '2024-01-06'], 'time:week'], // 371 days
+    [['2023-01-01', '2024-01-07'], 'time:month'],
+    [['2024-01-01T00:00:00Z', '2024-01-03T00:00:00Z'], 'time:hour'], // 48 hours
+    [['2024-01-01T00:00:00Z', '2024-01-03T01:00:00Z'], 'time:day'],
+  ])("'time' over %j is %s, as Plausible resolves it, in dimensions and order_by", (date_range, unit) => {
+    const q = parseQuery(
+      StatsRequest.parse({
+        site_id: PROJECT,
+        metrics: ['visitors'],
+        date_range,
+        dimensions: ['time'],
+        order_by: [['time', 'desc']],
+      }),
+      PROJECT,
+      Date.parse('2024-03-15T12:00:00Z'),
+    );
+    expect(q.dimensions).toEqual([unit]);
+    expect(q.orderBy).toEqual([{ key: unit, direction: 'desc' }]);
+  });
+
+  test.each([
     [{ metrics: ['visitors', 'visitors'] }, 'metrics: must not repeat a metric'],
-    [{ metrics: ['time_on_page'] }, "metrics.0: 'time_on_page' is not supported by EventLens"],
+    [{ metrics: ['exit_rate'] }, "metrics.0: 'exit_rate' is not supported by EventLens"],
+    [
+      { metrics: ['visitors', 'time_on_page'], dimensions: ['visit:source'] },
+      'metrics.1: time_on_page needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]',
+    ],
+    [
+      {
+        metrics: ['time_on_page'],
+        dimensions: ['event:goal'],
+        filters: [['is', 'event:page', ['/a']]],
+      },
+      'metrics.0: time_on_page is of pages, not goals: leave event:goal out of the dimensions',
+    ],
     [{ dimensions: ['time:day', 'time:hour'] }, 'dimensions: at most one time dimension'],
-    [{ dimensions: ['time'] }, "dimensions.0: 'time' is not supported: name time:hour, time:day, …"],
+    [
+      { dimensions: ['time'], date_range: 'all' },
+      "dimensions.0: 'time' needs a date_range of known length, not all: name the unit (time:month, …)",
+    ],
+    [
+      { filters: [['is', 'time', ['2024-01-01']]] },
+      "filters.0.1: 'time' cannot be filtered on: use date_range",
+    ],
     [{ dimensions: ['event:props:'] }, "dimensions.0: unknown or unsupported dimension 'event:props:'"],
     [{ filters: [['and', []]] }, 'filters.0: must be ["and", [filter, …]] with at least one filter'],
     [
@@ -127,6 +176,28 @@ describe('parseQuery', () => {
     ],
     [{ filters: [['is', 'event:page', [1]]] }, 'filters.0.2: must be 1 to 100 strings'],
     [{ timezone: '+05:30' }, "timezone: '+05:30' is not an IANA time zone name"],
+    [{ filters: [['has_done']] }, 'filters.0: must be ["has_done", filter]'],
+    [
+      { filters: [['has_not_done', ['not', ['has_done', ['is', 'event:name', ['x']]]]]] },
+      'filters.0.1: has_not_done takes a filter on event dimensions only: has_done cannot be nested in has_not_done',
+    ],
+    [
+      {
+        filters: [
+          [
+            'has_done',
+            [
+              'or',
+              [
+                ['is', 'event:name', ['x']],
+                ['is', 'visit:country', ['DE']],
+              ],
+            ],
+          ],
+        ],
+      },
+      'filters.0.1: has_done takes a filter on event dimensions only: visit:country is of the visit, not of its events: filter on it beside has_done',
+    ],
   ])('%j: %s', (body, message) => {
     expect(parseError(body)).toBe(message);
   });
@@ -243,10 +314,43 @@ describe('planQuery', () => {
       'evs as (select e.session_id as sid, coalesce(e.user_id, e.anonymous_id) as v, count(*) as n',
     );
     expect(plan.sql).toContain(
-      'from evs left join "analytics"."sessions" es on es.project_id = ?::uuid and es.session_id = evs.sid and es.last_seen >= ((?::date)::timestamp at time zone ?::text)',
+      'from evs cross join bounds left join "analytics"."sessions" es on es.project_id = ?::uuid and es.session_id = evs.sid and es.last_seen >= ((?::date)::timestamp at time zone ?::text)',
     );
-    expect(plan.sql).toContain('es.source as d0');
+    expect(plan.sql).toContain("coalesce(es.source, 'Direct / None') as d0");
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('the visitors of visit dimensions come from the visits: inside the range their rows, the cut ones and lone events from the events', () => {
+    const plan = planQuery(
+      parsed({ metrics: ['visitors', 'pageviews'], dimensions: ['visit:source', 'visit:country'] }),
+      TABLES,
+    );
+    expect(plan.sql).not.toContain('evs as');
+    expect(plan.sql).toContain(
+      'unnest(case when cardinality(es.visitor_keys) = 0 then array[null::text] else es.visitor_keys end) as v, unnest(array[es.event_count]) as n, unnest(array[es.page_views]) as pv',
+    );
+    expect(plan.sql).toContain(
+      'es.first_seen >= ((?::date)::timestamp at time zone ?::text) and es.last_seen < ((?::date + 1)::timestamp at time zone ?::text) and not es.is_bot',
+    );
+    expect(plan.sql).toContain(`${visitSpan('c')} @> ((?::date)::timestamp at time zone ?::text)`);
+    expect(plan.sql).toContain(`${visitSpan('c')} @> ((?::date + 1)::timestamp at time zone ?::text)`);
+    expect(plan.sql).toContain('and e.session_id is null group by 1, 2');
+    expect(plan.sql).toContain("coalesce(es.source, 'Direct / None') as d0, es.country as d1");
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test.each([
+    [
+      'an event filter',
+      { metrics: ['visitors'], dimensions: ['visit:source'], filters: [['is', 'event:name', ['signup']]] },
+    ],
+    ['a time dimension', { metrics: ['visitors'], dimensions: ['visit:source', 'time:day'] }],
+    ['an event dimension', { metrics: ['visitors'], dimensions: ['visit:source', 'event:page'] }],
+    ['page views alone', { metrics: ['pageviews'], dimensions: ['visit:source'] }],
+  ])('with %s, the visitors of visit dimensions come from the events', (_, body) => {
+    const plan = planQuery(parsed(body), TABLES);
+    expect(plan.sql).toContain('evs as');
+    expect(plan.sql).not.toContain('visitor_keys');
   });
 
   test('a visit filter with a visit dimension applies after the join; an event filter before it', () => {
@@ -261,11 +365,13 @@ describe('planQuery', () => {
       }),
       TABLES,
     );
-    const [evs, join] = plan.sql.split(' from evs left join ');
+    const [evs, join] = plan.sql.split(' from evs cross join bounds left join ');
     expect(evs).toContain('like any(');
     expect(evs).toContain("to_char(date_trunc('day', e.ts at time zone ?::text), 'YYYY-MM-DD') as k1");
     expect(join).toContain('where (es.country = any(?::text[]))');
-    expect(plan.sql).toContain('(select es.source as d0, evs.k1 as d1, evs.v, sum(evs.n) as n');
+    expect(plan.sql).toContain(
+      "(select coalesce(es.source, 'Direct / None') as d0, evs.k1 as d1, evs.v, sum(evs.n) as n",
+    );
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
   });
 
@@ -359,7 +465,8 @@ describe('planQuery with goals', () => {
       'as eg(name, event_name, page_regex) on (case when eg.event_name is not null then e.event_name = eg.event_name',
     );
     expect(plan.sql).toContain("else e.event_name = 'page_view' and coalesce(");
-    expect(plan.sql).toContain('and not coalesce(eg.name = any(?::text[]), false) cross join bounds');
+    expect(plan.sql).toContain('e cross join bounds join unnest(?::text[], ?::text[], ?::text[]) as eg(name');
+    expect(plan.sql).toContain('and not coalesce(eg.name = any(?::text[]), false) where');
     expect(plan.sql).toContain('eg.name as d0');
     expect(plan.sql).toContain(
       '(not coalesce(exists (select 1 from unnest(?::text[], ?::text[], ?::text[]) as fg(name, event_name, page_regex) where fg.name = any(?::text[]) and',
@@ -410,7 +517,7 @@ describe('planQuery with goals', () => {
       TABLES,
     );
     const crt = /crt as \((.*?)\), u as/.exec(plan.sql)![1]!;
-    expect(crt).toContain('es.source = any(?::text[])');
+    expect(crt).toContain("coalesce(es.source, 'Direct / None') = any(?::text[])");
     expect(crt).not.toContain('unnest');
     expect(crt).not.toContain('metadata ->> ?::text');
     expect(plan.sql).toContain(
@@ -432,7 +539,7 @@ describe('planQuery with goals', () => {
       ),
       TABLES,
     );
-    expect(plan.sql).toContain('gt as (select es.source as d1, count(distinct');
+    expect(plan.sql).toContain("gt as (select coalesce(es.source, 'Direct / None') as d1, count(distinct");
     expect(plan.sql).toContain('group by 1)');
     expect(plan.sql).toContain(
       'from j left join gt on json_build_array(j.d1)::text = json_build_array(gt.d1)::text)',
@@ -510,7 +617,7 @@ describe('planQuery over any query it accepts', () => {
         const plan = planQuery(q, TABLES);
         expect(placeholders(plan.sql)).toBe(plan.bindings.length);
         // Each binding has the type its placeholder casts to: bindings follow the text's order.
-        const casts = [...plan.sql.matchAll(/\?(?:::([a-z[\]]+))?/g)].map((m) => m[1]);
+        const casts = [...plan.sql.matchAll(/(?<!\\)\?(?:::([a-z[\]]+))?/g)].map((m) => m[1]);
         casts.forEach((cast, i) => {
           const value = plan.bindings[i];
           if (cast === 'uuid') expect(value).toBe(PROJECT);

@@ -12,6 +12,7 @@ import {
   daysBetween,
   localToday,
   resolvePeriod,
+  timeUnitOf,
   type ComparisonMode,
   type Period,
 } from './dates';
@@ -31,6 +32,7 @@ export const METRICS = [
   'percentage',
   'conversion_rate',
   'group_conversion_rate',
+  'time_on_page',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -38,7 +40,7 @@ export type Metric = (typeof METRICS)[number];
 export const CONVERSION_METRICS: readonly Metric[] = ['conversion_rate', 'group_conversion_rate'];
 
 /** Plausible metrics EventLens does not compute (named in the 400). */
-const UNSUPPORTED_METRICS = ['scroll_depth', 'time_on_page', 'average_revenue', 'total_revenue', 'exit_rate'];
+const UNSUPPORTED_METRICS = ['scroll_depth', 'average_revenue', 'total_revenue', 'exit_rate'];
 
 export interface StatsQuery {
   projectId: string;
@@ -69,7 +71,7 @@ export const MAX_LIMIT = 10_000;
 
 const FilterJson = z.array(z.unknown()).meta({
   description:
-    'A filter: `[operator, dimension, [values…], {case_sensitive?}]` with operator is, is_not, contains, contains_not, matches, matches_not; or `["and"|"or", [filters…]]`, `["not", filter]`.',
+    'A filter: `[operator, dimension, [values…], {case_sensitive?}]` with operator is, is_not, contains, contains_not, matches, matches_not; or `["and"|"or", [filters…]]`, `["not", filter]`; or `["has_done"|"has_not_done", filter]`: whether the row\'s visit has an event the filter (on event dimensions) matches.',
   example: ['is', 'event:page', ['/pricing']],
 });
 
@@ -81,7 +83,7 @@ export const StatsRequest = z
       .min(1)
       .max(METRICS.length)
       .meta({
-        description: `Any of ${METRICS.join(', ')}. conversion_rate and group_conversion_rate need an event:goal filter or dimension.`,
+        description: `Any of ${METRICS.join(', ')}. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) an event:page filter or dimension.`,
       }),
     date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
       description:
@@ -90,7 +92,7 @@ export const StatsRequest = z
     }),
     dimensions: z.array(z.string().max(200)).max(4).optional().meta({
       description:
-        'Group by: time:minute|hour|day|week|month, event:page, event:name, event:goal (the project’s goals), visit:source, …',
+        'Group by: time (the unit the range calls for), time:minute|hour|day|week|month, event:page, event:name, event:goal (the project’s goals), visit:source, …',
     }),
     filters: z.array(FilterJson).max(30).optional(),
     order_by: z
@@ -110,6 +112,10 @@ export const StatsRequest = z
               .max(2)
               .optional()
               .meta({ description: 'With mode custom: two dates, both included.' }),
+            match_day_of_week: z.boolean().optional().meta({
+              description:
+                'previous_period and year_over_year: the compared period moved to start on the weekday the range starts on (Plausible’s). Default false.',
+            }),
           })
           .optional()
           .meta({
@@ -181,7 +187,13 @@ export const StatsResponse = z
           time_labels: z.boolean(),
           total_rows: z.boolean(),
           imports: z.boolean(),
-          comparisons: z.object({ mode: z.string(), date_range: z.array(z.string()).optional() }).optional(),
+          comparisons: z
+            .object({
+              mode: z.string(),
+              date_range: z.array(z.string()).optional(),
+              match_day_of_week: z.boolean().optional(),
+            })
+            .optional(),
         }),
         pagination: z.object({ limit: z.number().int(), offset: z.number().int() }),
         timezone: z.string(),
@@ -226,7 +238,24 @@ export function parseQuery(
   });
   if (new Set(metrics).size !== metrics.length) throw new QueryError('metrics', 'must not repeat a metric');
 
-  const dimensions = (body.dimensions ?? []).map((name, i) => parseDimension(name, `dimensions.${i}`, true));
+  const today = localToday(nowMs, timeZone);
+  const period = resolvePeriod(body.date_range, today, nowMs);
+  if (typeof period === 'string') throw new QueryError('date_range', period);
+
+  // Plausible's bare `time`: the unit its range calls for (timeUnitOf), in dimensions and order_by.
+  const resolveTime = (name: string, field: string): string => {
+    if (name !== 'time') return name;
+    const unit = timeUnitOf(period);
+    if (!unit)
+      throw new QueryError(
+        field,
+        "'time' needs a date_range of known length, not all: name the unit (time:month, …)",
+      );
+    return `time:${unit}`;
+  };
+  const dimensions = (body.dimensions ?? []).map((name, i) =>
+    parseDimension(resolveTime(name, `dimensions.${i}`), `dimensions.${i}`, true),
+  );
   if (new Set(dimensions).size !== dimensions.length)
     throw new QueryError('dimensions', 'must not repeat a dimension');
   if (dimensions.filter((d) => d.startsWith('time:')).length > 1)
@@ -243,22 +272,32 @@ export function parseQuery(
       "event:goal is not available here (this route does not read the project's goals): name the goal's event with event:name, or its pages with event:page",
     );
   }
+  const pageNamed = dimensions.includes('event:page') || filters.some((f) => filterNames(f, 'event:page'));
   metrics.forEach((metric, i) => {
     if (CONVERSION_METRICS.includes(metric) && !goalNamed)
       throw new QueryError(
         `metrics.${i}`,
         `${metric} needs an event:goal filter or dimension (the goal to convert to), e.g. "filters": [["is", "event:goal", ["Signup"]]]`,
       );
+    // As Plausible: a time on page is of pages, named by a dimension or a filter.
+    if (metric === 'time_on_page' && !pageNamed)
+      throw new QueryError(
+        `metrics.${i}`,
+        'time_on_page needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]',
+      );
+    if (metric === 'time_on_page' && dimensions.includes('event:goal'))
+      throw new QueryError(
+        `metrics.${i}`,
+        'time_on_page is of pages, not goals: leave event:goal out of the dimensions',
+      );
   });
 
-  const orderBy = (body.order_by ?? []).map(([key, direction], i) => {
+  const orderBy = (body.order_by ?? []).map(([name, direction], i) => {
+    const key = body.dimensions?.includes('time') ? resolveTime(name, `order_by.${i}`) : name;
     if (!(metrics as string[]).includes(key) && !(dimensions as string[]).includes(key))
       throw new QueryError(`order_by.${i}`, `'${key}' is not a metric or dimension of this query`);
     return { key: key as Metric | Dimension, direction };
   });
-
-  const period = resolvePeriod(body.date_range, localToday(nowMs, timeZone), nowMs);
-  if (typeof period === 'string') throw new QueryError('date_range', period);
 
   if (dimensions.includes('time:minute')) {
     const tooLong =
@@ -273,9 +312,10 @@ export function parseQuery(
   if (comparisons) {
     const compared = comparisonPeriod(
       period,
-      localToday(nowMs, timeZone),
+      today,
       comparisons.mode,
       comparisons.date_range,
+      comparisons.match_day_of_week,
     );
     if (typeof compared === 'string') throw new QueryError('include.comparisons', compared);
     comparison = { mode: comparisons.mode, period: compared };

@@ -3,10 +3,14 @@
  * share: the bindings (`Binder`), an event property's expression (`eventSql`) and an operator's
  * predicate (`positiveSql`). Every value the client sent is a bound parameter, never SQL text.
  */
+import { escapeForKnex } from '@eventlens/read-model';
 import type { PropertyDimension } from './dimensions';
 
 /** The host of an absolute URL, without user info or port. */
 const HOSTNAME = '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)';
+
+/** A visitor's key over events `e` (docs/DESIGN.md, "Visits"): null for an event with neither id. */
+export const VISITOR_SQL = 'coalesce(e.user_id, e.anonymous_id)';
 
 export class Binder {
   readonly bindings: unknown[] = [];
@@ -17,14 +21,22 @@ export class Binder {
   }
 }
 
+/**
+ * The host of the URL in `column` (a SQL expression), lower case, as a SQL expression: text, null
+ * without a URL. The pattern is this module's constant, so it binds nothing: its `?`s are escaped
+ * for knex.raw, which every statement here runs through (`escapeForKnex`).
+ */
+export function hostnameSql(column: string): string {
+  return `lower(substring(${column} from ${escapeForKnex(`'${HOSTNAME}'`)}))`;
+}
+
 /** A property dimension over an events row aliased `alias`, or undefined for a visit dimension or `event:goal`. */
 export function eventSql(dimension: PropertyDimension, alias: string, b: Binder): string | undefined {
   if (dimension === 'event:name') return `${alias}.event_name`;
   // Written by the analytics projection (pagePath) for every event with a URL (read-model migration
   // 009): a read, not an expression over each URL.
   if (dimension === 'event:page') return `${alias}.page`;
-  if (dimension === 'event:hostname')
-    return `lower(substring(${alias}.url from ${b.bind(HOSTNAME, 'text')}))`;
+  if (dimension === 'event:hostname') return hostnameSql(`${alias}.url`);
   if (dimension.startsWith('event:props:'))
     return `(${alias}.metadata ->> ${b.bind(dimension.slice('event:props:'.length), 'text')})`;
   return undefined;

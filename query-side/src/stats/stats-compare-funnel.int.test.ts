@@ -12,7 +12,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test-support/database';
-import { insertEvents, seedTenants, type EventFixture, type Tenants } from '../test-support/fixtures';
+import {
+  insertEvents,
+  insertVisitsOfEvents,
+  seedTenants,
+  type EventFixture,
+  type Tenants,
+} from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
 
 let tdb: TestDatabase;
@@ -56,35 +62,6 @@ const query = (body: Record<string, unknown>) =>
 const funnel = (body: Record<string, unknown>, key = t.readKeyB) =>
   post('/api/v2/funnel', { site_id: t.projectB, date_range: ['2024-02-01', '2024-02-01'], ...body }, key);
 
-interface Visit {
-  session_id: string;
-  user_id: string;
-  first: string;
-  page_views: number;
-  engagement: number;
-  source?: string;
-}
-
-async function insertVisits(projectId: string, visits: Visit[]): Promise<void> {
-  for (const v of visits) {
-    await tdb.owner.query(
-      `insert into analytics.sessions (project_id, session_id, user_id, first_seen, last_seen, event_count,
-         page_views, entry_url, exit_url, entry_path, exit_path, source, is_bot, engagement_events)
-       values ($1, $2, $3, $4, $4, $5, $6, 'https://site.test/', 'https://site.test/', '/', '/', $7, false, $8)`,
-      [
-        projectId,
-        v.session_id,
-        v.user_id,
-        new Date(v.first),
-        v.page_views + v.engagement,
-        v.page_views,
-        v.source ?? 'Direct / None',
-        v.engagement,
-      ],
-    );
-  }
-}
-
 beforeAll(async () => {
   tdb = await createTestDatabase();
   t = await seedTenants(tdb.owner);
@@ -104,6 +81,11 @@ beforeAll(async () => {
     // The range, 2024-03-10 00:00 EST (05:00Z) … 2024-03-16 24:00 EDT (2024-03-17 04:00Z).
     view('c1', '2024-03-10T05:00:00Z', '/a'),
     view('c2', '2024-03-17T03:59:59Z', '/a'),
+    // c2's visit is no bounce: a click in it.
+    view('c2', '2024-03-17T03:59:58Z', '/a', {
+      event_name: 'click',
+      session_id: 's-c2-2024-03-17T03:59:59Z',
+    }),
     view('c3', '2024-03-12T12:00:00Z', '/b'),
     view('bot', '2024-03-12T12:00:00Z', '/a', { context: { bot: 'crawler' } }),
     // The previous period, 2024-03-03 00:00 EST (05:00Z) … 2024-03-10 00:00 EST (05:00Z).
@@ -116,6 +98,13 @@ beforeAll(async () => {
     // A year earlier (365 days back: 2023-03-11 … 2023-03-17) and the day before it.
     view('y1', '2023-03-11T12:00:00Z', '/a'),
     view('y2', '2023-03-10T12:00:00Z', '/a'),
+    // Four more visitors a year earlier: w1 bounces, w2-w4 view two pages; w5 the day before.
+    ...[1, 2, 3, 4].flatMap((n) =>
+      ['2023-03-12T12:00:00Z', ...(n === 1 ? [] : ['2023-03-12T12:01:00Z'])].map((iso) =>
+        view(`w${n}`, iso, '/a', { session_id: `w${n}` }),
+      ),
+    ),
+    view('w5', '2023-03-10T12:00:00Z', '/a', { session_id: 'w5' }),
 
     // Project B, around NOW: 15:55:00Z is the first instant of the last 5 minutes.
     ...[
@@ -125,19 +114,6 @@ beforeAll(async () => {
       ['r3', '2024-03-16T15:54:59Z'],
     ].map(([user, iso]) => view(user!, iso!, '/live', { project_id: B, session_id: `live-${user}` })),
   ]);
-  await insertVisits(A, [
-    { session_id: 'v1', user_id: 'c1', first: '2024-03-11T12:00:00Z', page_views: 1, engagement: 0 },
-    { session_id: 'v2', user_id: 'c2', first: '2024-03-12T12:00:00Z', page_views: 2, engagement: 0 },
-    ...[1, 2, 3, 4].map((n) => ({
-      session_id: `w${n}`,
-      user_id: `w${n}`,
-      first: '2023-03-12T12:00:00Z',
-      page_views: n === 1 ? 1 : 2,
-      engagement: 0,
-    })),
-    { session_id: 'w5', user_id: 'w5', first: '2023-03-10T12:00:00Z', page_views: 1, engagement: 0 },
-  ]);
-
   // Funnel visits of project B on 2024-02-01 (UTC), one minute apart in each visit.
   const at = (minute: number) => new Date(Date.UTC(2024, 1, 1, 10, minute));
   type Step = [name: string, url: string | null];
@@ -180,23 +156,9 @@ beforeAll(async () => {
     // Project A on the day: never in B's funnel.
     ...visit('fa', 'ua', [home, pricing, signup], { project_id: A }),
   ]);
-  const sources: Record<string, string> = { f1: 'Google', f3: 'Google', f5: 'Google' };
-  await insertVisits(
-    B,
-    Object.entries({ f1: 'u1', f2: 'u2', f3: 'u3', f4: 'u4', f5: 'u1', f6: 'u5', f7: 'u6', f8: 'u8' }).map(
-      ([s, user]) => ({
-        session_id: s,
-        user_id: user,
-        first: '2024-02-01T10:00:00Z',
-        page_views: 2,
-        engagement: 0,
-        ...(sources[s] ? { source: sources[s] } : {}),
-      }),
-    ),
-  );
-  await insertVisits(A, [
-    { session_id: 'fa', user_id: 'ua', first: '2024-02-01T10:00:00Z', page_views: 2, engagement: 1 },
-  ]);
+  // Every visit of the events above, as the projection builds them; three of B's from Google.
+  const google = { source: 'Google' };
+  await insertVisitsOfEvents(tdb.owner, { f1: google, f3: google, f5: google });
 });
 
 afterAll(async () => {
@@ -273,12 +235,34 @@ describe('include.comparisons', () => {
       '2023-03-11T00:00:00-05:00',
       '2023-03-17T23:59:59-04:00',
     ]);
-    // Visitors 3 against y1; visits v1, v2 (one bounce) against w1-w4 (one bounce).
+    // c1-c3 (c1 and c3 bounce) against y1 and w1-w4 (y1 and w1 bounce): 67% against 40%.
     expect(body.results).toEqual([
       {
         dimensions: [],
-        metrics: [3, 2, 50],
-        comparison: { dimensions: [], metrics: [1, 4, 25], change: [200, -50, 25] },
+        metrics: [3, 3, 67],
+        comparison: { dimensions: [], metrics: [5, 5, 40], change: [-40, -40, 27] },
+      },
+    ]);
+  });
+
+  test('year_over_year with match_day_of_week: from the Sunday a year back, so y1’s Saturday is out', async () => {
+    const { body } = await query({
+      metrics: ['visitors', 'visits', 'bounce_rate'],
+      date_range: ['2024-03-10', '2024-03-16'],
+      include: { comparisons: { mode: 'year_over_year', match_day_of_week: true } },
+    });
+    // 2024-03-10 is a Sunday; 365 days back is Saturday 2023-03-11, moved to Sunday 2023-03-12.
+    expect(body.meta.comparison_date_range).toEqual([
+      '2023-03-12T00:00:00-05:00',
+      '2023-03-18T23:59:59-04:00',
+    ]);
+    expect(body.query.include.comparisons).toEqual({ mode: 'year_over_year', match_day_of_week: true });
+    // w1-w4 (w1 bounces) without y1: 25%.
+    expect(body.results).toEqual([
+      {
+        dimensions: [],
+        metrics: [3, 3, 67],
+        comparison: { dimensions: [], metrics: [4, 4, 25], change: [-25, -25, 42] },
       },
     ]);
   });

@@ -6,7 +6,8 @@
  */
 import { humanEvents } from '@eventlens/read-model';
 import { isTime } from './clauses';
-import type { RangeEnds, StatsTables } from './plan';
+import type { StatsTables } from './plan';
+import type { RangeEnds } from './range-sql';
 import type { StatsQuery } from './query';
 import type { Binder } from './sql';
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test-support/database';
 import { insertEvents, seedTenants, type EventFixture, type Tenants } from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
+import { statsResults, withEveryEvent } from '../test-support/stats';
 
 let tdb: TestDatabase;
 let server: TestServer;
@@ -53,18 +54,7 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-async function query(body: Record<string, unknown>) {
-  const res = await fetch(`${server.url}/api/v2/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.readKeyA}` },
-    body: JSON.stringify({ site_id: t.projectA, ...body }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { results: { dimensions: string[]; metrics: number[] }[] }).results;
-}
-
-/** A filter every event passes: the planner then reads each event. */
-const EVERY_EVENT = [['is_not', 'event:name', ['no such event']]];
+const query = (body: Record<string, unknown>) => statsResults(server, t.readKeyA, t.projectA, body);
 
 describe('events and page views from volume_minute', () => {
   test.each([
@@ -92,7 +82,7 @@ describe('events and page views from volume_minute', () => {
     { metrics: ['events'], date_range: ['2024-11-02T12:34:11Z', '2024-11-02T12:34:11Z'] },
   ])('%j: the answer from each event', async (asked) => {
     const fromVolume = await query(asked);
-    const fromEvents = await query({ ...asked, filters: EVERY_EVENT });
+    const fromEvents = await query(withEveryEvent(asked));
     expect(fromVolume).toEqual(fromEvents);
     expect(fromVolume.some((r) => r.metrics.some((m) => m > 0))).toBe(true);
   });

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { generateApiKey, hashApiKey, hashPassword } from '@eventlens/contracts';
-import { pagePath } from '@eventlens/read-model';
+import { DIRECT_SOURCE, humanEvents, pagePath } from '@eventlens/read-model';
+import { VISITOR_SQL } from '../stats/sql';
 
 export interface Tenants {
   projectA: string;
@@ -139,4 +140,55 @@ export async function insertEvents(owner: pg.Pool, events: EventFixture[]): Prom
     );
   }
   return ids;
+}
+
+/** The distinct visitor keys of events `e` as `sessions.visitor_keys` holds them (empty: none). */
+const VISITOR_KEYS_OF_EVENTS = `coalesce(array_agg(distinct ${VISITOR_SQL}) filter (where ${VISITOR_SQL} is not null), '{}')`;
+
+/**
+ * Each visit's visitor keys from its human events, as the analytics projection keeps them
+ * (`sessions.visitor_keys`, read-model analytics 007): for visits a test inserted by hand, after
+ * their events. A visit must have the events its row counts, as every projected one has.
+ */
+export async function fillVisitorKeys(owner: pg.Pool): Promise<void> {
+  await owner.query(
+    `update analytics.sessions t set visitor_keys =
+       (select ${VISITOR_KEYS_OF_EVENTS} from analytics.events e
+         where e.project_id = t.project_id and e.session_id = t.session_id and ${humanEvents('e')})`,
+  );
+}
+
+/** Attributes of a visit that `insertVisitsOfEvents` cannot derive from its events. */
+export interface VisitAttributes {
+  /** Default `Direct / None`. */
+  source?: string;
+  country?: string;
+}
+
+/**
+ * The visits of the human events inserted so far, as the analytics projection builds them (span,
+ * counts, engagement, visitor keys, entry and exit URL; docs/DESIGN.md, "Visits"), for every session id that has no row
+ * yet; `attributes` by session id gives a visit's source and country. The others stay null.
+ */
+export async function insertVisitsOfEvents(
+  owner: pg.Pool,
+  attributes: Record<string, VisitAttributes> = {},
+): Promise<void> {
+  await owner.query(
+    `insert into analytics.sessions (project_id, session_id, user_id, anonymous_id, first_seen, last_seen,
+       event_count, page_views, engagement_events, source, country, visitor_keys, entry_url, exit_url)
+     select e.project_id, e.session_id, max(e.user_id), max(e.anonymous_id), min(e.ts), max(e.ts), count(*),
+            count(*) filter (where e.event_name = 'page_view'),
+            count(*) filter (where e.event_name not in ('page_view', 'page_leave')
+                               and (e.context ->> 'interactive') is distinct from 'false'),
+            coalesce(($1::jsonb) -> e.session_id ->> 'source', $2), ($1::jsonb) -> e.session_id ->> 'country',
+            ${VISITOR_KEYS_OF_EVENTS},
+            -- The earliest and the latest event's URL (ties by event id), as the projection's.
+            (array_agg(e.url order by e.ts, e.event_id))[1], (array_agg(e.url order by e.ts desc, e.event_id desc))[1]
+       from analytics.events e
+      where e.session_id is not null and ${humanEvents('e')}
+      group by e.project_id, e.session_id
+     on conflict (project_id, session_id) do nothing`,
+    [JSON.stringify(attributes), DIRECT_SOURCE],
+  );
 }

@@ -1,0 +1,94 @@
+/**
+ * The visitors of visit dimensions read from the visits (docs/stats-api.md, "Metrics"): a breakdown
+ * such as `visit:source` by `visitors` groups each visitor of the range under their visits' values.
+ * Read from the events, that is every event of the range grouped by (visit, visitor) and then joined
+ * to its visit: 91,000 events and 18,000 visits for a day of the bench's site, 1.6 million events for
+ * 30 days. Here it is the visits themselves, each with its own counts and visitor keys
+ * (`sessions.visitor_keys`, read-model analytics 007), and the events of only the few visits the
+ * range cuts. The rows and numbers are the same as the events give (stats/visits-path.int.test.ts):
+ *
+ * - A visit wholly inside the range (first_seen ≥ lo, last_seen < hi) has every event there, so its
+ *   row's `event_count`, `page_views` and `visitor_keys` are the range's: one row per key, the
+ *   counts on its first key only, null on the others (a visit with two keys counts its events
+ *   once), and one keyless row for a visit none of whose events has an id (its events count, its
+ *   visitors do not).
+ * - A visit the range cuts (going on at `lo` or at `hi`: `sessions_span @> lo`, the GiST index of
+ *   analytics 007) gives the range's events of it, grouped by visitor, as the events path does.
+ * - An event without a session id belongs to no visit: it is read on its own
+ *   (`events_without_visit`), its visit dimensions null (its source `Direct / None`: `visitColumnSql`),
+ *   as the events path's left join leaves them.
+ *
+ * Every visit with an event in the range is one of the first two kinds, and no visit is both. A
+ * visit's `first_seen` and `last_seen` are its human events' first and last instants (the
+ * projection's rule), and a visit is made of human events only (bots and excluded traffic make none;
+ * `not is_bot` states that rule, as the visit metrics do).
+ *
+ * Measured on the bench's 10 million events, the events' statement and this one in turn, the same
+ * answers: an Overview panel over 24 hours 130–151 → 35–39 ms, 30 days 2.8 → 1.3 s, 6 months
+ * 11.8 → 4.7 s (README.md, "Performance").
+ */
+import { humanEvents, visitSpan } from '@eventlens/read-model';
+import { filterSql, isVisit, visitColumnSql } from './clauses';
+import type { Filter } from './filters';
+import type { StatsTables } from './plan';
+import type { RangeEnds } from './range-sql';
+import type { StatsQuery } from './query';
+import { VISITOR_SQL, type Binder } from './sql';
+
+/**
+ * Whether `q`'s visitors are read from the visits: every dimension a visit's (no time, no event
+ * dimension: those are per event), every filter on visits alone, and every event of the range
+ * counted (`allEvents`: not the page views alone, where a visit without one must not make a row).
+ * Not without a dimension: the events' covering index (`events_reports`) answers that as fast — a
+ * visit's keys and counts are in no index (an array of keys has no bound a btree entry could
+ * hold) — measured on the bench's 10 million events: the KPI row over 24 hours 44 ms from the
+ * events, 48 from the visits; over 7 days 257 and 259 ms.
+ */
+export function visitsAnswer(q: StatsQuery, eventFilters: readonly Filter[], allEvents: boolean): boolean {
+  return allEvents && eventFilters.length === 0 && q.dimensions.length > 0 && q.dimensions.every(isVisit);
+}
+
+/**
+ * SELECT of rows (`d0…`, `v`: a visitor key or null, `n`: events, `pv`: page views), one per
+ * dimension values and visitor, over the range's human events of visits passing `visitFilters`.
+ * The same rows the events path groups, read as the module's comment says.
+ */
+export function visitorsFromVisits(
+  q: StatsQuery,
+  b: Binder,
+  tables: StatsTables,
+  range: RangeEnds,
+  visitFilters: readonly Filter[],
+): string {
+  const dims = q.dimensions.map((d, i) => `${visitColumnSql(d, 'es')} as d${i}`);
+  const project = () => b.bind(q.projectId, 'uuid');
+  const filters = () =>
+    visitFilters.map((f) => ` and ${filterSql(f, 'events', q, b, tables.events)}`).join('');
+  // Each part's SQL is built in the order of its text: the bindings follow that order.
+  // Set-returning functions in the select list run in step (a ProjectSet, several times cheaper
+  // than a lateral unnest joined to each visit): the first key's row gets the counts, the others null.
+  const inside =
+    `select ${[...dims, 'unnest(case when cardinality(es.visitor_keys) = 0 then array[null::text] else es.visitor_keys end) as v', 'unnest(array[es.event_count]) as n', 'unnest(array[es.page_views]) as pv'].join(', ')}` +
+    ` from ${tables.sessions} es cross join bounds` +
+    ` where es.project_id = ${project()} and es.first_seen >= ${range.lo()} and es.last_seen < ${range.hi()}` +
+    ` and not es.is_bot${filters()}`;
+  const cutAt = (end: () => string) =>
+    `select c.session_id from ${tables.sessions} c cross join bounds where c.project_id = ${project()}` +
+    ` and ${visitSpan('c')} @> ${end()} and c.first_seen < ${end()}`;
+  // `which` is called where its text goes, after the conditions before it have bound their values.
+  const eventsOf = (which: () => string) =>
+    `select e.session_id as sid, ${VISITOR_SQL} as v, count(*) as n, count(*) filter (where e.event_name = 'page_view') as pv` +
+    ` from ${tables.events} e cross join bounds where e.project_id = ${project()}` +
+    ` and e.ts >= ${range.lo()} and e.ts < ${range.hi()} and ${humanEvents('e')} and ${which()} group by 1, 2`;
+  const cutEvents = eventsOf(() => `e.session_id in (${cutAt(range.lo)} union ${cutAt(range.hi)})`);
+  const loneEvents = eventsOf(() => 'e.session_id is null');
+  const rest =
+    `select ${[...dims, 'x.v', 'x.n', 'x.pv'].join(', ')} from (${cutEvents} union all ${loneEvents}) x` +
+    ` left join ${tables.sessions} es on es.project_id = ${project()} and es.session_id = x.sid cross join bounds` +
+    ` where true${filters()}`;
+  const keys = q.dimensions.length + 1;
+  return (
+    `select ${[...q.dimensions.map((_, i) => `r.d${i}`), 'r.v', 'sum(r.n) as n', 'sum(r.pv) as pv'].join(', ')}` +
+    ` from (${inside} union all ${rest}) r group by ${Array.from({ length: keys }, (_, i) => i + 1).join(', ')}`
+  );
+}
