@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createCodec, type AnyEvent, type Codec } from '@eventlens/contracts';
 import { stackForTests } from '@eventlens/stack';
+import { registerForTests } from '@eventlens/stack/schemas';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { createCommandSide, type CommandSide } from './command-side';
 import type { CommandSideConfig } from './config';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const SESSION_SECRET = 'test-session-secret-0123456789';
@@ -25,7 +27,7 @@ export async function testStack(): Promise<TestStack> {
   const dev = await stackForTests();
   const brokers = dev.kafkaBrokers.split(',');
   const codec = createCodec({ registryUrl: dev.registryUrl });
-  await codec.register();
+  await registerForTests(codec);
   return {
     brokers,
     registryUrl: dev.registryUrl,
@@ -41,13 +43,10 @@ export async function createTestTopics(stack: TestStack): Promise<{ events: stri
   const admin = stack.kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: topics.events, numPartitions: 4, replicationFactor: 1 },
-        { topic: topics.admin, numPartitions: 1, replicationFactor: 1 },
-      ],
-    });
+    await createTopicsServed(admin, [
+      { topic: topics.events, numPartitions: 4, replicationFactor: 1 },
+      { topic: topics.admin, numPartitions: 1, replicationFactor: 1 },
+    ]);
   } finally {
     await admin.disconnect();
   }

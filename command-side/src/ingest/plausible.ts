@@ -8,9 +8,10 @@
  *
  * Plausible's script sends short keys (`n`, `u`, `d`, `r`, `p`, `i`, `$`) as `text/plain`; its
  * Events API documents the long ones (`name`, `url`, `domain`, `referrer`, `props`, `interactive`,
- * `revenue`). Both are read; the script's older `m`/`meta` (props as a JSON string) too. Other keys
- * (`w` the viewport width, `h` hash mode, `v` the script version, `sd`/`e` of engagement events)
- * are ignored, as Plausible ignores what it does not know.
+ * `revenue`). Both are read; the script's older `m`/`meta` (props as a JSON string) too, and `e`, the
+ * engagement event's time on the page in ms. Other keys (`w` the viewport width, `h` hash mode, `v`
+ * the script version, `sd` the engagement event's scroll depth) are ignored, as Plausible ignores
+ * what it does not know.
  */
 import { createHmac } from 'node:crypto';
 import { BatchItem, LIMITS, parseJsonExact } from '@eventlens/contracts';
@@ -27,6 +28,7 @@ const ALIASES = {
   props: ['props', 'p', 'meta', 'm'],
   interactive: ['interactive', 'i'],
   revenue: ['revenue', '$'],
+  engagementTime: ['e'],
 } as const;
 
 const item = BatchItem.shape;
@@ -50,11 +52,21 @@ export const PlausibleEvent = z
         currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code (EUR)'),
       })
       .nullish(),
+    /**
+     * `e`: the ms the page was engaged with, on the `engagement` event of Plausible's newer script
+     * (its tracker's `engagement_time`). Becomes the page_leave's `metadata.duration_ms`.
+     */
+    engagementTime: z
+      .number()
+      .int('must be whole milliseconds')
+      .min(0, 'must be whole milliseconds, 0 or more')
+      .max(Number.MAX_SAFE_INTEGER, 'must be whole milliseconds')
+      .optional(),
   })
   .meta({
     id: 'PlausibleEvent',
     description:
-      "Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones; others are ignored.",
+      "Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones, and `e` (an engagement event's milliseconds on the page) as engagementTime; others are ignored.",
   });
 export type PlausibleEvent = z.infer<typeof PlausibleEvent>;
 
@@ -182,8 +194,10 @@ export function visitorOf(
   return { anonymousId: `pv_${hash('visitor')}`, sessionId: `ps_${hash('visit')}` };
 }
 
+const ENGAGEMENT = 'engagement';
+
 /** Plausible's page view, and the engagement event its newer script sends when a page is hidden or left. */
-const NAMES: Record<string, string> = { pageview: 'page_view', engagement: 'page_leave' };
+const NAMES: Record<string, string> = { pageview: 'page_view', [ENGAGEMENT]: 'page_leave' };
 
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 
@@ -194,6 +208,9 @@ const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_c
  *   the SDK's own end-of-view event, which the read models do not count as an interaction; any
  *   other name is kept as the custom event's name.
  * - `url`, `referrer` as sent (`null` or "" is none); `props` → `metadata`, exactly as sent.
+ * - an engagement's `e` → `metadata.duration_ms`, the SDK's page_leave field the Stats API's
+ *   `time_on_page` reads, beside the props (a prop of that name, sent by the page, is kept instead).
+ *   On another event `e` means nothing to Plausible and is dropped here too.
  * - `interactive: false` → the context marker `interactive: "false"`, kept with the event (see
  *   docs/plausible.md for how the reports treat it). `revenue` → context `revenue_amount`,
  *   `revenue_currency`.
@@ -213,6 +230,13 @@ export function toBatchItem(event: PlausibleEvent, visitor: Visitor, newId: () =
     context.revenue_amount = String(event.revenue.amount);
     context.revenue_currency = event.revenue.currency;
   }
+  const props = event.props ?? undefined;
+  const metadata =
+    event.name === ENGAGEMENT &&
+    event.engagementTime !== undefined &&
+    !Object.hasOwn(props ?? {}, 'duration_ms')
+      ? { ...props, duration_ms: event.engagementTime }
+      : props;
   return {
     event_name: NAMES[event.name] ?? event.name,
     event_id: newId(),
@@ -220,7 +244,7 @@ export function toBatchItem(event: PlausibleEvent, visitor: Visitor, newId: () =
     session_id: visitor.sessionId,
     url: event.url,
     ...(event.referrer ? { referrer: event.referrer } : {}),
-    ...(event.props ? { metadata: event.props } : {}),
+    ...(metadata ? { metadata } : {}),
     ...(Object.keys(context).length > 0 ? { context } : {}),
   };
 }

@@ -51,6 +51,12 @@ describe('readPlausibleEvent', () => {
     });
   });
 
+  it("reads an engagement event's e (ms on the page) and ignores its sd (scroll depth)", () => {
+    expect(
+      readPlausibleEvent({ n: 'engagement', u: 'https://example.com/a', d: KEY, e: 4250, sd: 80 }),
+    ).toEqual({ name: 'engagement', url: 'https://example.com/a', domain: KEY, engagementTime: 4250 });
+  });
+
   it('reads the long keys, and props sent as JSON text (m, older scripts)', () => {
     expect(
       readPlausibleEvent({
@@ -97,6 +103,11 @@ describe('readPlausibleEvent', () => {
       code: 'INVALID_FIELD',
       fields: ['interactive'],
     });
+    for (const e of [-1, 1.5, '1200'])
+      expect(refusal({ n: 'engagement', u: 'https://example.com/', d: KEY, e })).toEqual({
+        code: 'INVALID_FIELD',
+        fields: ['e'],
+      });
     expect(
       refusal({ name: 'x', url: 'https://example.com/', domain: KEY, $: { amount: 1, currency: 'euro' } }),
     ).toEqual({ code: 'INVALID_FIELD', fields: ['$.currency'] });
@@ -160,6 +171,25 @@ describe('toBatchItem', () => {
     );
     expect(item.event_name).toBe('page_leave');
     expect(item).not.toHaveProperty('context');
+  });
+
+  it("keeps an engagement's e (ms on the page) as metadata.duration_ms beside the props, never over a prop of that name", () => {
+    const engagement = { name: 'engagement', url: 'https://example.com/', domain: KEY };
+    const item = toBatchItem({ ...engagement, engagementTime: 4_250 }, VISITOR, ids);
+    expect(item.metadata).toEqual({ duration_ms: 4_250 });
+    expect(BatchItem.safeParse(item).success).toBe(true);
+    const props = { plan: 'pro' };
+    expect(toBatchItem({ ...engagement, engagementTime: 0, props }, VISITOR, ids).metadata).toEqual({
+      plan: 'pro',
+      duration_ms: 0,
+    });
+    expect(props).toEqual({ plan: 'pro' }); // the props as sent are not changed
+    const own = { duration_ms: 'the page’s own' };
+    expect(toBatchItem({ ...engagement, engagementTime: 9, props: own }, VISITOR, ids).metadata).toBe(own);
+    // Not an engagement: e means nothing, and nothing is added.
+    expect(
+      toBatchItem({ ...engagement, name: 'pageview', engagementTime: 9 }, VISITOR, ids),
+    ).not.toHaveProperty('metadata');
   });
 });
 
