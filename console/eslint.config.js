@@ -5,6 +5,12 @@ import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 import root from '../eslint.config.js';
 
+const HTML_SINKS = [
+  { property: 'innerHTML', message: 'Render user data as text (no innerHTML).' },
+  { property: 'outerHTML', message: 'Render user data as text (no outerHTML).' },
+  { property: 'insertAdjacentHTML', message: 'Render user data as text.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'server-dist/**', 'test-artifacts/**', 'coverage/**'] },
   ...root,
@@ -35,12 +41,21 @@ export default tseslint.config(
   {
     // No innerHTML-like sinks in the app either.
     files: ['src/**/*.ts', 'src/**/*.vue'],
+    rules: { 'no-restricted-properties': ['error', ...HTML_SINKS] },
+  },
+  {
+    // The DOM tests wait with `waitFor` from src/testing (5 s): vitest's own defaults to 1 s, which a
+    // re-render exceeded in CI while every package's tests shared two cores.
+    files: ['src/**/*.test.ts'],
     rules: {
       'no-restricted-properties': [
         'error',
-        { property: 'innerHTML', message: 'Render user data as text (no innerHTML).' },
-        { property: 'outerHTML', message: 'Render user data as text (no outerHTML).' },
-        { property: 'insertAdjacentHTML', message: 'Render user data as text.' },
+        ...HTML_SINKS,
+        {
+          object: 'vi',
+          property: 'waitFor',
+          message: "Use waitFor from '@/testing/waitFor' (waits 5 s, not 1 s).",
+        },
       ],
     },
   },

@@ -1692,7 +1692,7 @@ export interface components {
         }[];
       };
     };
-    /** @description Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones; others are ignored. */
+    /** @description Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones, and `e` (an engagement event's milliseconds on the page) as engagementTime; others are ignored. */
     PlausibleEvent: {
       name: string;
       url: string;
@@ -1707,6 +1707,7 @@ export interface components {
         amount: number | string;
         currency: string;
       } | null;
+      engagementTime?: number;
     };
     /** @description The user now signed in. */
     LoggedIn: {

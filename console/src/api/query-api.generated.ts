@@ -746,7 +746,7 @@ export interface paths {
           from?: string;
           /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
           to?: string;
-          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
+          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event's visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
           filters?: string;
           /** @description Console sessions: the project to read (or send the X-EventLens-Project header). Read keys: may be omitted; another project than the key’s answers 404. */
           project_id?: string;
@@ -938,7 +938,7 @@ export interface paths {
           from?: string;
           /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
           to?: string;
-          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`. Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, referrer, entry_page, exit_page, utm_*, browser, os, device, country: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
+          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event's visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
           filters?: string;
           /** @description true or 1: cells exactly as stored. By default a text cell that starts with = + - @, a tab or a carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula. */
           raw?: '0' | '1' | 'true' | 'false';
@@ -2629,6 +2629,7 @@ export interface components {
           comparisons?: {
             mode: string;
             date_range?: string[];
+            match_day_of_week?: boolean;
           };
         };
         pagination: {
@@ -2649,14 +2650,14 @@ export interface components {
        * @example example.com
        */
       site_id: string;
-      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage, conversion_rate, group_conversion_rate. conversion_rate and group_conversion_rate need an event:goal filter or dimension. */
+      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage, conversion_rate, group_conversion_rate, time_on_page. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) an event:page filter or dimension. */
       metrics: string[];
       /**
        * @description A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.
        * @example 7d
        */
       date_range: string | string[];
-      /** @description Group by: time:minute|hour|day|week|month, event:page, event:name, event:goal (the project’s goals), visit:source, … */
+      /** @description Group by: time (the unit the range calls for), time:minute|hour|day|week|month, event:page, event:name, event:goal (the project’s goals), visit:source, … */
       dimensions?: string[];
       filters?: unknown[][];
       /** @description Pairs `[metric or dimension, "asc"|"desc"]`, each one of the query’s. */
@@ -2675,6 +2676,8 @@ export interface components {
           mode: 'previous_period' | 'year_over_year' | 'custom';
           /** @description With mode custom: two dates, both included. */
           date_range?: string[];
+          /** @description previous_period and year_over_year: the compared period moved to start on the weekday the range starts on (Plausible’s). Default false. */
+          match_day_of_week?: boolean;
         };
         /** @description Accepted for compatibility: nothing is imported. */
         imports?: boolean;

@@ -85,6 +85,15 @@ describe('report filters', () => {
     });
     expect(filterLabel(rowFilter('visit:country', '(none)'))).toBe('Country is (none)');
     expect(rowFilter('visit:country', 'DE')).toEqual(is('visit:country', 'DE'));
+    // A whole country code reads as its name; a part of one (contains) as typed.
+    expect(filterLabel(is('visit:country', 'DE'))).toBe('Country is Germany');
+    expect(filterLabel({ dimension: 'visit:country', op: 'is_not', value: 'US' })).toBe(
+      'Country is not United States',
+    );
+    expect(filterLabel({ dimension: 'visit:country', op: 'contains', value: 'DE' })).toBe(
+      'Country contains DE',
+    );
+    expect(filterLabel(is('visit:country', 'XX'))).toBe('Country is XX');
     expect(filterChips([is('visit:os', 'Linux')])).toEqual([{ key: 'visit:os=Linux', label: 'OS is Linux' }]);
   });
 });

@@ -15,6 +15,7 @@
  * rows without it pass.
  */
 import type { LocationQuery } from 'vue-router';
+import { countryName } from './countries';
 
 export type FilterOp = 'is' | 'is_not' | 'contains' | 'contains_not';
 
@@ -34,7 +35,10 @@ export const DIMENSION_LABELS: Record<string, string> = {
   'event:goal': 'Goal',
   'visit:entry_page': 'Entry page',
   'visit:exit_page': 'Exit page',
+  'visit:entry_page_hostname': 'Entry page host',
+  'visit:exit_page_hostname': 'Exit page host',
   'visit:source': 'Source',
+  'visit:channel': 'Channel',
   'visit:referrer': 'Referrer',
   'visit:utm_medium': 'UTM medium',
   'visit:utm_source': 'UTM source',
@@ -42,9 +46,12 @@ export const DIMENSION_LABELS: Record<string, string> = {
   'visit:utm_term': 'UTM term',
   'visit:utm_content': 'UTM content',
   'visit:browser': 'Browser',
+  'visit:browser_version': 'Browser version',
   'visit:os': 'OS',
+  'visit:os_version': 'OS version',
   'visit:device': 'Device',
   'visit:country': 'Country',
+  'visit:country_name': 'Country name',
 };
 
 /** The operators in the URL and on the chips. */
@@ -133,12 +140,23 @@ export function dimensionLabel(dimension: string): string {
   return DIMENSION_LABELS[dimension] ?? dimension;
 }
 
-/** "Source is Google", "Page does not contain /admin", "Country is (none)". */
+/**
+ * How a whole value of `dimension` reads: a country code as its name (`DE` → "Germany"), any other
+ * value as it is. The panels' rows and the filter chips show it; the value itself filters and links.
+ */
+export function valueLabel(dimension: string, value: string): string {
+  return dimension === 'visit:country' ? countryName(value) : value;
+}
+
+/** "Source is Google", "Page does not contain /admin", "Country is Germany" (`DE`), "Country is (none)". */
 export function filterLabel(filter: Filter): string {
   const name = dimensionLabel(filter.dimension);
   if (filter.op === 'contains_not' && filter.value === '') return `${name} is ${NONE}`;
   const op = OPERATORS.find((o) => o.op === filter.op)!;
-  return `${name} ${op.label} ${filter.value === '' ? '""' : filter.value}`;
+  // Only is and is not hold a whole value; contains holds a part of one, shown as typed.
+  const value =
+    filter.op === 'is' || filter.op === 'is_not' ? valueLabel(filter.dimension, filter.value) : filter.value;
+  return `${name} ${op.label} ${value === '' ? '""' : value}`;
 }
 
 /** Removable chips: a key (the URL form) and a label per filter. */

@@ -1,8 +1,9 @@
 /** The account screen: the user's active sessions, and signing them out (the current one is a logout). */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ConsoleSession } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -41,9 +42,7 @@ describe('your sessions', () => {
     const fake = createFakeHttp().on('GET', '/api/query/v1/auth/sessions', { items: sessions() });
     r = await renderConsole('/projects', { fake });
     await r.wrapper.find('a.user-email').trigger('click');
-    await vi.waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('account'), {
-      timeout: 5000,
-    });
+    await waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('account'));
     await r.settle();
     expect(fake.callsTo('GET', '/api/query/v1/auth/sessions')).toHaveLength(1);
     expect(rowOf(CURRENT).text()).toContain('Firefox on Linux');
@@ -76,9 +75,7 @@ describe('your sessions', () => {
     r = await renderConsole('/account', { fake });
     await button(CURRENT, 'Sign out this browser').trigger('click');
     await button(CURRENT, 'Confirm sign out').trigger('click');
-    await vi.waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('login'), {
-      timeout: 5000,
-    });
+    await waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('login'));
     expect(fake.callsTo('POST', `/api/command/v1/auth/sessions/${CURRENT}/revoke`)).toHaveLength(1);
     // A logout too: the browser drops its cookie and its session hint, so a cold load asks nothing.
     expect(fake.callsTo('POST', '/api/command/v1/auth/logout')).toHaveLength(1);

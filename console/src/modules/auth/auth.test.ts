@@ -1,9 +1,10 @@
 /** Login, logout, and the way back after a session expired. */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { events, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -32,14 +33,8 @@ describe('auth', () => {
     await r.wrapper.find('#login-email').setValue('dev@example.com');
     await r.wrapper.find('#login-password').setValue('pw');
     await r.wrapper.find('form').trigger('submit');
-    await vi.waitFor(
-      () =>
-        expect(r!.console.router.currentRoute.value.fullPath).toBe(
-          `/p/${PROJECT_ID}/events?event_name=signup`,
-        ),
-      {
-        timeout: 5000,
-      },
+    await waitFor(() =>
+      expect(r!.console.router.currentRoute.value.fullPath).toBe(`/p/${PROJECT_ID}/events?event_name=signup`),
     );
     await r.settle();
     expect(r.wrapper.text()).toContain('dev@example.com');
@@ -64,10 +59,8 @@ describe('auth', () => {
     });
     fake.on('GET', '/api/query/v1/event-names', { items: [] });
     r = await renderConsole(`/p/${PROJECT_ID}/events?user_id=u1`, { fake });
-    await vi.waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('login'), {
-      timeout: 5000,
-    });
-    await vi.waitFor(() => expect(r!.wrapper.text()).toContain('Your session expired'), { timeout: 5000 });
+    await waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('login'));
+    await waitFor(() => expect(r!.wrapper.text()).toContain('Your session expired'));
     const route = r.console.router.currentRoute.value;
     expect(route.name).toBe('login');
     expect(route.query).toEqual({ redirect: `/p/${PROJECT_ID}/events?user_id=u1`, expired: '1' });
@@ -80,7 +73,7 @@ describe('auth', () => {
     });
     r = await renderConsole('/projects', { fake, loggedIn: false });
     expect(r.console.router.currentRoute.value.name).toBe('login');
-    await vi.waitFor(() => expect(r!.wrapper.find('[role="alert"]').exists()).toBe(true), { timeout: 5000 });
+    await waitFor(() => expect(r!.wrapper.find('[role="alert"]').exists()).toBe(true));
     expect(r.wrapper.find('[role="alert"]').text()).toBe(
       'Checking the session failed: the query API did not answer (ECONNREFUSED) (UPSTREAM_UNAVAILABLE, HTTP 502)',
     );
@@ -108,16 +101,13 @@ describe('auth', () => {
   test('"/" opens the first project’s overview; with no project, the projects page', async () => {
     const fake = createFakeHttp().on('GET', '/api/query/v1/pipeline', { projections: [] });
     r = await renderConsole('/', { fake });
-    await vi.waitFor(
-      () => expect(r!.console.router.currentRoute.value.fullPath).toBe(`/p/${PROJECT_ID}/overview`),
-      { timeout: 5000 },
+    await waitFor(() =>
+      expect(r!.console.router.currentRoute.value.fullPath).toBe(`/p/${PROJECT_ID}/overview`),
     );
     r.wrapper.unmount();
     const empty = createFakeHttp();
     r = await renderConsole('/', { fake: empty, projects: [] });
-    await vi.waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('projects'), {
-      timeout: 5000,
-    });
+    await waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('projects'));
     expect(r.wrapper.text()).toContain('No projects yet');
   });
 });

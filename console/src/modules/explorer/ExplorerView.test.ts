@@ -2,11 +2,12 @@
  * The explorer as a user meets it: its state in the URL, cursor pages, the drawer, live mode, and
  * data that is only ever text.
  */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { event, events, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 const LIST = '/api/query/v1/events';
 const base = `/p/${PROJECT_ID}/events`;
@@ -242,7 +243,7 @@ describe('explorer', () => {
     ]);
     // Back: the chip again, asked again.
     r.console.router.back();
-    await vi.waitFor(() => expect(chips()).toHaveLength(3));
+    await waitFor(() => expect(chips()).toHaveLength(3));
     expect(JSON.parse(String(fake.callsTo('GET', LIST).at(-1)?.query?.filters))).toHaveLength(3);
     // "Clear all" drops every report filter, keeping the others.
     await r.button('Clear all').trigger('click');

@@ -2,12 +2,13 @@
  * The Funnels screen: steps edited and kept in the URL, POST /api/v2/funnel with them, visitors,
  * conversion and drop-off per step, the API's refusal shown, and CSV.
  */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { FunnelQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { funnelFromQuery, funnelToQuery, stepsProblem } from './funnel';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -118,7 +119,7 @@ describe('funnels', () => {
     const files = captureDownloads();
     await r.wrapper.find('[data-testid="csv"]').trigger('click');
     // papaparse is loaded on the first export.
-    await vi.waitFor(() => expect(files).toHaveLength(1));
+    await waitFor(() => expect(files).toHaveLength(1));
     expect(files.map((f) => f.name)).toEqual(['eventlens-funnel-30d.csv']);
     expect((await files[0]!.blob.text()).split('\r\n')).toEqual([
       'Step,Label,Visitors,Visits,Conversion rate,Drop-off,Drop-off rate',

@@ -3,13 +3,14 @@
  * with 0), the change against the previous period, the selected goal's breakdown by a dimension,
  * the drill-downs into the explorer, CSV, the dashboard's range and filters, and the empty state.
  */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery, StatsResult } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { breakdownQuery, change, goalRows, goalsQuery } from './goals';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -283,9 +284,9 @@ describe('the Goals screen', () => {
     const buttons = r.wrapper.findAll('[data-testid="csv"]');
     await buttons[0]!.trigger('click');
     // papaparse is loaded on the first export.
-    await vi.waitFor(() => expect(files).toHaveLength(1));
+    await waitFor(() => expect(files).toHaveLength(1));
     await buttons[1]!.trigger('click');
-    await vi.waitFor(() => expect(files).toHaveLength(2));
+    await waitFor(() => expect(files).toHaveLength(2));
     expect(files.map((f) => f.name)).toEqual([
       'eventlens-goals-2025-02-28-12-00-2025-03-01-12-00.csv',
       'eventlens-goal-signed-up-by-country-2025-02-28-12-00-2025-03-01-12-00.csv',

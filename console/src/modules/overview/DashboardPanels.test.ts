@@ -3,12 +3,13 @@
  * "More", filters from a row's click (chips, in the URL, applied to the KPIs, the chart and every
  * panel), the explorer links, and CSV.
  */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -24,6 +25,10 @@ const VALUES: Record<string, Array<[string, number]>> = {
   ],
   'visit:entry_page': [['/landing', 6]],
   'visit:source': [['Google', 5]],
+  'visit:channel': [
+    ['Organic Search', 5],
+    ['Direct', 2],
+  ],
   'visit:country': [['DE', 3]],
 };
 
@@ -79,7 +84,8 @@ describe('dashboard panels', () => {
     expect(rowValues('pages')).toHaveLength(10);
     // 8 of the range's 12 visitors (the fake's answer without a dimension).
     expect(panel('pages').text()).toContain('66.7%');
-    expect(rowValues('countries')).toEqual(['DE']);
+    // A country reads as its name; the code stays what the row filters by (the next test).
+    expect(rowValues('countries')).toEqual(['Germany']);
     expect(panel('utm').text()).toContain('No visitors in this range.');
     const pages = statsCalls(fake).find((b) => b.dimensions?.[0] === 'event:page')!;
     expect(pages).toMatchObject({
@@ -120,6 +126,16 @@ describe('dashboard panels', () => {
     expect(panel('pages').find('[data-dimension="visit:entry_page"]').attributes('aria-pressed')).toBe(
       'true',
     );
+  });
+
+  test('the Sources panel’s Channels tab lists the visitors by visit:channel', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    expect(rowValues('sources')).toEqual(['Google']);
+    await panel('sources').find('[data-dimension="visit:channel"]').trigger('click');
+    await r.settle();
+    expect(statsCalls(fake).at(-1)!.dimensions).toEqual(['visit:channel']);
+    expect(rowValues('sources')).toEqual(['Organic Search', 'Direct']);
   });
 
   test('the percentages divide by one visitors query per refresh, which a tab or "More" reuses', async () => {
@@ -169,9 +185,16 @@ describe('dashboard panels', () => {
     await chip.trigger('click');
     await r.settle();
     expect(r.console.router.currentRoute.value.query.filter).toBeUndefined();
+
     expect(r.wrapper.find('[data-testid="filter-chip"]').exists()).toBe(false);
     expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('12');
     expect(statsCalls(fake).at(-1)!.filters).toBeUndefined();
+    // A country's row, which reads as its name, filters by its code.
+    await panel('countries').find('[data-testid="panel-row"]').trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query.filter).toEqual(['visit:country=DE']);
+    expect(r.wrapper.find('[data-testid="filter-chip"]').text()).toContain('Country is Germany');
+    expect(statsCalls(fake).at(-1)!.filters).toEqual([['is', 'visit:country', ['DE']]]);
   });
 
   test('filters in the URL apply from the first request; with short ranges the chart asks the Stats API by minute', async () => {
@@ -182,7 +205,7 @@ describe('dashboard panels', () => {
     );
     expect(r.wrapper.findAll('[data-testid="filter-chip"]').map((c) => c.text())).toEqual([
       'Page is /pricing ×',
-      'Country is DE ×',
+      'Country is Germany ×',
     ]);
     const expected = [
       ['is', 'event:page', ['/pricing']],
@@ -227,14 +250,14 @@ describe('dashboard panels', () => {
     const files = captureDownloads();
     await panel('countries').find('[data-testid="csv"]').trigger('click');
     // papaparse is loaded on the first export.
-    await vi.waitFor(() => expect(files).toHaveLength(1));
+    await waitFor(() => expect(files).toHaveLength(1));
     await r.wrapper.find('.kpi-actions [data-testid="csv"]').trigger('click');
-    await vi.waitFor(() => expect(files).toHaveLength(2));
+    await waitFor(() => expect(files).toHaveLength(2));
     expect(files.map((f) => f.name)).toEqual([
       'eventlens-countries-countries-2025-02-28-12-00-2025-03-01-12-00.csv',
       'eventlens-key-figures-2025-02-28-12-00-2025-03-01-12-00.csv',
     ]);
-    expect(await files[0]!.blob.text()).toBe('Country,Visitors,Percentage\r\nDE,3,25'); // 3 of 12
+    expect(await files[0]!.blob.text()).toBe('Country,Visitors,Percentage\r\nGermany,3,25'); // 3 of 12
     const kpis = (await files[1]!.blob.text()).split('\r\n');
     expect(kpis[0]).toBe('Metric,This period,Previous period');
     expect(kpis[1]).toBe('Visitors,12,12');

@@ -4,12 +4,13 @@
  * zone, a panel's row, its "(none)" row), and following one lands on the explorer with those
  * filters as chips and in its request.
  */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { events, overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -68,7 +69,7 @@ function stack() {
 
 /** Waits for the router to reach `name` (a lazy view's chunk may take a moment). */
 async function landsOn(name: string) {
-  await vi.waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe(name));
+  await waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe(name));
   await r!.settle();
 }
 

@@ -39,6 +39,7 @@ export const PANELS: readonly PanelDef[] = [
     column: 'Source',
     tabs: [
       { dimension: 'visit:source', label: 'Sources' },
+      { dimension: 'visit:channel', label: 'Channels' },
       { dimension: 'visit:referrer', label: 'Referrers' },
     ],
   },

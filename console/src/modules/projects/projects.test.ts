@@ -1,9 +1,10 @@
 /** Projects: the list, creating one (which waits for the read model), and switching. */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { OTHER_PROJECT_ID, pipeline, project, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -24,11 +25,8 @@ describe('projects', () => {
     r = await renderConsole('/projects', { fake });
     await r.wrapper.find('#new-project-name').setValue('  Shop ');
     await r.wrapper.find('form').trigger('submit');
-    await vi.waitFor(
-      () => expect(r!.console.router.currentRoute.value.fullPath).toBe(`/p/${OTHER_PROJECT_ID}/setup`),
-      {
-        timeout: 5000,
-      },
+    await waitFor(() =>
+      expect(r!.console.router.currentRoute.value.fullPath).toBe(`/p/${OTHER_PROJECT_ID}/setup`),
     );
     expect(fake.callsTo('POST', '/api/command/v1/admin/projects')[0]?.body).toEqual({ name: 'Shop' });
     expect((r.wrapper.find('#project-select').element as HTMLSelectElement).value).toBe(OTHER_PROJECT_ID);
@@ -43,7 +41,7 @@ describe('projects', () => {
       .on('GET', '/api/query/v1/dlq', { items: [], next_cursor: null });
     r = await renderConsole(`/p/${PROJECT_ID}/pipeline?x=1`, { fake });
     await r.wrapper.find('#project-select').setValue(OTHER_PROJECT_ID);
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(r!.console.router.currentRoute.value.fullPath).toBe(`/p/${OTHER_PROJECT_ID}/pipeline`),
     );
     expect(fake.callsTo('GET', '/api/query/v1/dlq').at(-1)?.headers).toEqual({
@@ -60,11 +58,8 @@ describe('projects', () => {
       .on('GET', '/api/query/v1/stats/:what', { items: [], buckets: [] });
     r = await renderConsole('/projects', { fake });
     await r.wrapper.find('#project-select').setValue(OTHER_PROJECT_ID);
-    await vi.waitFor(
-      () => expect(r!.console.router.currentRoute.value.fullPath).toBe(`/p/${OTHER_PROJECT_ID}/overview`),
-      {
-        timeout: 5000,
-      },
+    await waitFor(() =>
+      expect(r!.console.router.currentRoute.value.fullPath).toBe(`/p/${OTHER_PROJECT_ID}/overview`),
     );
   });
 });

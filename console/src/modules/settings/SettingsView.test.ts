@@ -3,12 +3,13 @@
  * not show is dropped), the checks before sending, the API's refusals next to the field they name,
  * and the saved zone becoming the dashboard's default.
  */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -256,11 +257,11 @@ describe('project settings', () => {
     expect(r.wrapper.findAll('button').some((b) => b.text() === 'Project zone')).toBe(false);
 
     await r.console.router.push(`/p/${PROJECT_ID}/settings`);
-    await vi.waitFor(() => expect(input('#settings-time-zone').exists()).toBe(true));
+    await waitFor(() => expect(input('#settings-time-zone').exists()).toBe(true));
     await input('#settings-time-zone').setValue('Asia/Kolkata');
     await save();
     await r.console.router.push(`/p/${PROJECT_ID}/overview?range=24h`);
-    await vi.waitFor(() => expect(zones().at(-1)).toBe('Asia/Kolkata'));
+    await waitFor(() => expect(zones().at(-1)).toBe('Asia/Kolkata'));
     expect((input('#tz-select').element as HTMLInputElement).value).toBe('Asia/Kolkata');
     expect(r.wrapper.text()).toContain('(Asia/Kolkata (project))');
 

@@ -1,8 +1,9 @@
 /** Setup: which write key goes in the snippets, and the first event arriving by itself. */
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createFakeHttp } from '@/testing/fakeHttp';
 import { apiKey, event, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -63,10 +64,7 @@ describe('setup', () => {
     expect(status().text()).toContain('Waiting for the first event…');
     expect(fake.callsTo('GET', '/api/query/v1/events')[0]?.query?.limit).toBe(1);
     items = [event({ event_name: 'page_view' })];
-    await vi.waitFor(() => expect(status().attributes('data-status')).toBe('receiving'), {
-      timeout: 5000,
-      interval: 100,
-    });
+    await waitFor(() => expect(status().attributes('data-status')).toBe('receiving'));
     expect(status().text()).toContain('Receiving events');
     expect(status().text()).toContain('page_view');
   });

@@ -1,9 +1,10 @@
 /** The frame around every screen: its tabs, an unknown project, and a cold load without a session. */
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { SESSION_HINT_KEY } from '@/api/sessionHint';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -82,9 +83,7 @@ describe('shell', () => {
     await r.wrapper.find('#login-email').setValue('dev@example.com');
     await r.wrapper.find('#login-password').setValue('pw');
     await r.wrapper.find('form').trigger('submit');
-    await vi.waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('sessions'), {
-      timeout: 5000,
-    });
+    await waitFor(() => expect(r!.console.router.currentRoute.value.name).toBe('sessions'));
     expect(localStorage.getItem(SESSION_HINT_KEY)).toBe('1');
     await r.settle();
     await r.button('Log out').trigger('click');
