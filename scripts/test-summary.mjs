@@ -1,7 +1,8 @@
 // Adds up the JSON reports that each package's `vitest run` writes to test-results/ and prints
 // one closing line, "tests: N passed, N failed", for readers that look for it. Above it, each
 // failed or skipped test with its file and the first line of its error: a CI log is often read
-// from its end, and this names what failed without scrolling back through every package.
+// from its end, and this names what failed without scrolling back through every package, with the
+// errors outside any test that suite-errors-reporter.mjs kept.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -9,13 +10,14 @@ const dir = path.resolve(import.meta.dirname, '..', 'test-results');
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-let files = [];
+let entries = [];
 const notPassed = [];
 try {
-  files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  entries = readdirSync(dir);
 } catch {
   // no reports: the summary says so
 }
+const files = entries.filter((f) => f.endsWith('.json'));
 for (const file of files) {
   const report = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
   passed += report.numPassedTests ?? 0;
@@ -43,6 +45,15 @@ for (const file of files) {
           .split('\n')[0]
           .slice(0, 300)}`,
       );
+  }
+}
+// What the JSON reports leave out (suite-errors-reporter.mjs): a describe block's failed hook, a file
+// that failed outside its tests, an error no test caught.
+for (const file of entries.filter((f) => f.endsWith('.suite-errors.ndjson'))) {
+  const pkg = file.replace(/\.suite-errors\.ndjson$/, '');
+  for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n').filter(Boolean)) {
+    const { file: where, where: block, message } = JSON.parse(line);
+    notPassed.push(`  error: ${pkg}: ${where ? `${where} > ` : ''}${block}\n      ${message}`);
   }
 }
 if (notPassed.length > 0) console.log(`not passed:\n${notPassed.join('\n')}`);

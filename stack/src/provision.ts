@@ -1,14 +1,18 @@
 /** Topics and schemas, created at every start and idempotent. */
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import {
+  CodecError,
   PROJECTIONS,
   createCodec,
   topicSpecs,
   type RegistryAuth,
   type TopicSpec,
 } from '@eventlens/contracts';
+// The retry helper alone: the package's index would load its logging and tracing into the launcher.
+import { retry } from '@eventlens/service-kit/retry';
 import { kafkaReplication, type KafkaNodeCount } from './config';
 import { StackError } from './errors';
+import { createTopicsServed, isRetriableKafkaError } from './topics';
 
 /** A topic as the stack creates it: contracts' partitions and configs, replicated per node count. */
 export interface StackTopicSpec extends TopicSpec {
@@ -55,23 +59,12 @@ export async function ensureTopics(
       for (const topic of await ensureTopicsOnce(brokers, specs, client)) created.add(topic);
       return specs.map((s) => s.topic).filter((t) => created.has(t));
     } catch (error) {
-      if (!isRetriable(error) || Date.now() > deadline) {
+      if (!isRetriableKafkaError(error) || Date.now() > deadline) {
         throw new StackError('PROVISION_FAILED', `creating Kafka topics failed: ${(error as Error).message}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-}
-
-/** kafkajs marks broker errors worth retrying; its retry wrappers keep the original one. */
-function isRetriable(error: unknown): boolean {
-  let current = error as { retriable?: boolean; originalError?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 5; depth++) {
-    if (current.retriable === true) return true;
-    if (/does not host this topic-partition|no leader/i.test(String((current as Error).message))) return true;
-    current = (current.originalError ?? current.cause) as typeof current;
-  }
-  return false;
 }
 
 async function ensureTopicsOnce(
@@ -91,15 +84,15 @@ async function ensureTopicsOnce(
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
+      await createTopicsServed(
+        admin,
+        missing.map((s) => ({
           topic: s.topic,
           numPartitions: s.numPartitions,
           replicationFactor: s.replicationFactor ?? 1,
           configEntries: Object.entries(s.configEntries).map(([name, value]) => ({ name, value })),
         })),
-      });
+      );
     }
     // A topic may only grow: partitions cannot be removed without reordering keys.
     const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
@@ -115,13 +108,35 @@ async function ensureTopicsOnce(
   }
 }
 
+/**
+ * Registers every record type's schema versions (the codec's `register`), trying again with backoff
+ * while the registry is unavailable (a transient `CodecError`: unreachable, 5xx, or no answer within
+ * the codec's 10 s), for up to `timeoutMs`, as the services retry it at their start. A registry
+ * that just answered ready can still take longer than 10 s for a request on a loaded machine (a CI
+ * run saw it); that is waited for, not a failed start.
+ *
+ * @returns the schema id of each subject.
+ * @throws StackError PROVISION_FAILED at once when the registry refuses a schema (incompatible,
+ *         bad credentials), or with the last failure when `timeoutMs` passed.
+ */
 export async function registerSchemas(
   registryUrl: string,
   auth?: RegistryAuth,
+  timeoutMs = 120_000,
 ): Promise<Record<string, number>> {
+  const codec = createCodec({ registryUrl, ...(auth ? { auth } : {}) });
+  const signal = AbortSignal.timeout(timeoutMs);
+  let last: Error | undefined;
   try {
-    return await createCodec({ registryUrl, ...(auth ? { auth } : {}) }).register();
+    return await retry(() => codec.register(), {
+      signal,
+      shouldRetry: (error) => error instanceof CodecError && error.transient,
+      onRetry: (error) => (last = error),
+    });
   } catch (error) {
-    throw new StackError('PROVISION_FAILED', `registering schemas failed: ${(error as Error).message}`);
+    const why = signal.aborted
+      ? `the registry was unavailable for ${timeoutMs / 1000} s (last: ${last?.message ?? 'no answer'})`
+      : (error as Error).message;
+    throw new StackError('PROVISION_FAILED', `registering schemas failed: ${why}`);
   }
 }

@@ -240,7 +240,7 @@ export async function startStack(
       stackTopics(config.eventPartitions, config.eventsRetentionMs, config.kafkaNodes),
     );
     if (created.length > 0) log(`created topics: ${created.join(', ')}`);
-    const ids = await registerSchemas(registry);
+    const ids = await registerSchemas(registry, undefined, config.readyTimeoutMs);
     log(`schemas: ${Object.keys(ids).length} subjects registered`);
     const secrets = await loadSecrets(config.dataDir);
     const env = serviceEnvironment({

@@ -100,6 +100,21 @@ describe('a scratch stack running the built JavaScript', () => {
   let stdout = '';
   let dev: DevFile;
 
+  /**
+   * Rethrows `error` with the end of `service`'s log and of the launcher's output: what a failure
+   * needs. The log's last lines go on the first line too, which is what the CI summary keeps.
+   */
+  const failWithLogs = async (error: Error, service: string): Promise<never> => {
+    const log = await readFile(path.join(home, 'logs', `${service}.log`), 'utf8').catch(
+      (e: Error) => e.message,
+    );
+    const last = (text: string, n: number) => text.split('\n').filter(Boolean).slice(-n);
+    throw new Error(
+      `${error.message}; ${service}.log ends: ${last(log, 3).join(' | ')}` +
+        `\n--- launcher ---\n${last(stdout, 40).join('\n')}\n--- ${service}.log ---\n${last(log, 40).join('\n')}`,
+    );
+  };
+
   beforeAll(async () => {
     home = await mkdtemp(path.join(os.tmpdir(), 'eventlens-built-'));
     const admin = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -124,6 +139,10 @@ describe('a scratch stack running the built JavaScript', () => {
       EVENTLENS_RESTART_DELAY_MS: '200',
       EVENTLENS_RESTART_MAX_CRASHES: '3',
       EVENTLENS_RUN: 'built',
+      // Each component's readiness may take most of this test's own wait (240 s) on a loaded machine
+      // (the default, 120 s, is for one person's laptop); the launcher still gives up first, so its
+      // message names the component that was slow.
+      EVENTLENS_READY_TIMEOUT_S: '230',
     };
     launcher = spawn(process.execPath, ['--import', 'tsx', cli, 'start'], {
       cwd: REPO_ROOT,
@@ -132,13 +151,25 @@ describe('a scratch stack running the built JavaScript', () => {
     });
     launcher.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
     launcher.stderr!.on('data', (c: Buffer) => (stdout += c.toString()));
-    // 'ready', or why not: a launcher that exited ends the wait at once.
+    // 'ready', or why not: a launcher that exited ends the wait at once. The wait is for the last line
+    // the launcher prints once ready: the lines after 'ready in' can reach this pipe in a later chunk.
+    // The launcher's last lines go on the first line of the error: its "eventlens: …" line says why it
+    // stopped, and the first line is what the CI summary keeps.
+    const startedAt = Date.now();
     const outcome = await eventually(
       'the scratch stack',
-      () => (launcher.exitCode !== null ? 'the launcher exited' : /ready in/.test(stdout) && 'ready'),
+      () =>
+        launcher.exitCode !== null
+          ? `the launcher exited with code ${launcher.exitCode}`
+          : /press Ctrl-C to stop/.test(stdout) && 'ready',
       { timeoutMs: 240_000 },
     ).catch((error: Error) => error.message);
-    if (outcome !== 'ready') throw new Error(`${outcome}\n${stdout}`);
+    if (outcome !== 'ready') {
+      // The last line first: the CI summary cuts a long first line short.
+      const last = stdout.split('\n').filter(Boolean).slice(-3).reverse().join(' | ');
+      const after = `${Math.round((Date.now() - startedAt) / 1000)} s`;
+      throw new Error(`${outcome} after ${after}; its last lines, newest first: ${last}\n${stdout}`);
+    }
     dev = (await readDevFile(path.join(home, 'dev.json')))!;
   }, 300_000);
 
@@ -191,7 +222,7 @@ describe('a scratch stack running the built JavaScript', () => {
     );
     await eventually('command-side /readyz after the restart', () => ready(`${dev.ingestUrl}/readyz`), {
       timeoutMs: 60_000,
-    });
+    }).catch((error: Error) => failWithLogs(error, 'command-side'));
     const backAfterMs = Date.now() - killedAt;
     expect(newPid).not.toBe(oldPid);
     expect(stdout).toMatch(/command-side stopped \(signal SIGKILL\); restart 1 in 0\.2 s/);
@@ -217,7 +248,9 @@ describe('a scratch stack running the built JavaScript', () => {
 
   it('a crash loop (here 3 crashes within the window) is reported in one line and stops the stack with exit code 1', async () => {
     const pidFile = path.join(home, 'run', 'query-side.pid');
-    let pid = Number(await readFile(pidFile, 'utf8'));
+    let pid = Number(
+      await readFile(pidFile, 'utf8').catch((error: Error) => failWithLogs(error, 'query-side')),
+    );
     let code: number | null | undefined;
     launcher.once('exit', (exitCode) => (code = exitCode));
     for (let crash = 1; crash <= 3; crash++) {
