@@ -2,8 +2,10 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The fault tests under load: each drives a steady rate against services of its own, kills or stops
- * a process, and reports throughput and latency figures. Run one at a time, after the other files, so
- * no other test takes CPU from the rate they measure (or from the rate they must keep offering).
+ * a process, and reports throughput and latency figures. They are the project `load`, which
+ * `npm run test:load` runs one file at a time; the root `npm test` runs it after every package's other
+ * tests (scripts/test.sh), so no other test takes CPU from the rate they measure (or from the rate
+ * they must keep offering). `npm test` here runs the rest, the project `e2e`.
  */
 const LOAD_TESTS = [
   'src/kafka-failover.int.test.ts',
@@ -35,7 +37,6 @@ export default defineConfig({
           name: 'load',
           include: LOAD_TESTS,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
         },
       },
     ],

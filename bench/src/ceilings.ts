@@ -10,6 +10,7 @@ import type { Codec, EventTracked } from '@eventlens/contracts';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 export function sampleEvent(projectId: string, i: number, now = Date.now()): EventTracked {
   return {
@@ -42,7 +43,7 @@ export async function kafkaCeiling(options: {
   });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: options.topic, numPartitions: 4 }], waitForLeaders: true });
+  await createTopicsServed(admin, [{ topic: options.topic, numPartitions: 4 }]);
   await admin.disconnect();
   const projectId = randomUUID();
   const messages = Array.from({ length: options.events }, (_, i) => {

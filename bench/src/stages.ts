@@ -9,6 +9,8 @@
  * common parser, merges a histogram's labelled series into one and loses their labels.
  */
 
+import { retry } from '@eventlens/service-kit';
+
 /** The metric the services expose. */
 export const STAGE_METRIC = 'eventlens_event_stage_seconds';
 
@@ -89,12 +91,19 @@ export function histogramQuantile(q: number, buckets: Buckets | undefined): numb
 
 /** Scrapes each URL's /metrics text and sums their stage histograms; a failed scrape throws. */
 export async function scrapeStages(metricsUrls: readonly string[]): Promise<StageHistograms> {
+  // A few retries: a kept-alive connection the service closed as idle just as it was reused fails
+  // the request ("fetch failed"); a whole bench run once stopped there.
   const texts = await Promise.all(
-    metricsUrls.map(async (url) => {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-      return res.text();
-    }),
+    metricsUrls.map((url) =>
+      retry(
+        async () => {
+          const res = await fetch(url);
+          if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+          return res.text();
+        },
+        { retries: 3, minMs: 100, maxMs: 1000 },
+      ),
+    ),
   );
   return sumHistograms(texts.map(parseStageHistograms));
 }

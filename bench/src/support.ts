@@ -1,6 +1,7 @@
 /** What the benchmarks share: the log, the stack's services, admin commands and scratch topics. */
 import type { DevFile } from '@eventlens/stack';
 import { Kafka, logLevel } from 'kafkajs';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 /** Progress goes to stderr, so stdout holds the table alone. */
 export const log = (line: string): void => console.error(`bench: ${line}`);
@@ -37,7 +38,7 @@ export async function adminClient(ingestUrl: string, token: string) {
 export async function createTopics(brokers: string, topics: Array<{ topic: string; numPartitions: number }>) {
   const admin = new Kafka({ clientId: 'bench', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  await admin.createTopics({ topics, waitForLeaders: true });
+  await createTopicsServed(admin, topics);
   await admin.disconnect();
 }
 

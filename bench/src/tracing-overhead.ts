@@ -23,6 +23,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadTracingConfig, type TracingConfig } from './config';
 import { freePort, runService, waitReady } from './processes';
 import { log } from './support';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 /** Tracing off (no OTEL_* variable), on with every request sampled, on with one in ten sampled. */
 const MODES = {
@@ -82,13 +83,10 @@ async function main({ durationS, rounds, rate }: TracingConfig): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench', brokers: [dev.kafkaBrokers], logLevel: logLevel.NOTHING });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: topics.events, numPartitions: 4 },
-      { topic: topics.admin, numPartitions: 1 },
-    ],
-  });
+  await createTopicsServed(kafkaAdmin, [
+    { topic: topics.events, numPartitions: 4 },
+    { topic: topics.admin, numPartitions: 1 },
+  ]);
 
   let exportedBytes = 0;
   const receiver = createServer((req, res) => {

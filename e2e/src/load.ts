@@ -152,3 +152,33 @@ export function offeredRate(requests: readonly SentRequest[], from: number, to: 
     .reduce((sum, r) => sum + r.eventIds.length, 0);
   return events / ((to - from) / 1000);
 }
+
+/**
+ * Why requests got no answer, in one line for an assertion's message (a CI summary shows only its
+ * first line): the statuses, then per cause (`timeout` for `timeoutMs`, else the client error's code)
+ * how many and when the first and last of them were sent, e.g.
+ * `statuses {"0":3,"202":40}; no answer: ECONNRESET ×3 sent 10.2–10.9 s; peak in flight 12`.
+ */
+export function answersLine(result: Pick<LoadResult, 'requests' | 'peakInFlight'>): string {
+  const statuses: Record<number, number> = {};
+  const causes = new Map<string, { count: number; first: number; last: number }>();
+  for (const r of result.requests) {
+    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    if (r.status !== 0) continue;
+    const cause = r.timedOut ? 'timeout' : (r.error ?? 'unknown');
+    const seen = causes.get(cause);
+    if (seen) {
+      seen.count++;
+      seen.first = Math.min(seen.first, r.sentAt);
+      seen.last = Math.max(seen.last, r.sentAt);
+    } else causes.set(cause, { count: 1, first: r.sentAt, last: r.sentAt });
+  }
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const noAnswer = [...causes]
+    .sort((a, b) => b[1].count - a[1].count)
+    .map(
+      ([cause, c]) => `${cause} ×${c.count} sent ${s(c.first)}${c.last > c.first ? `–${s(c.last)}` : ''} s`,
+    )
+    .join(', ');
+  return `statuses ${JSON.stringify(statuses)}${noAnswer ? `; no answer: ${noAnswer}` : ''}; peak in flight ${result.peakInFlight}`;
+}

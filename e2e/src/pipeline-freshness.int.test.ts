@@ -3,8 +3,8 @@
  * tree's projections (a private read side, see read-side.ts) and the query API's GET /v1/pipeline
  * reports, per projection, the rows applied over the window (equal to the rows in the read model,
  * since it started at the log's end) and the freshness p50/p99 of what it projected (from the
- * ingestion API's received_at to the commit, so bounded by the time from the first POST to the
- * moment the events were seen).
+ * ingestion API's received_at to the commit, so bounded by the time from the oldest row's receipt
+ * to the answer).
  */
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@eventlens/stack/eventually';
@@ -80,16 +80,19 @@ describe('throughput and freshness per projection through the query API', () => 
 
     // Then the query API reports them: the rows applied over the window are the rows in the read
     // model (other traffic on the stack may add to both, so they are read until they agree) …
-    const { body, rows } = await eventually(
+    const { body, rows, answeredAt, firstReceived } = await eventually(
       'throughput to match the read model',
       async () => {
         const before = await side.db.query<{ n: string }>('select count(*) as n from analytics.events');
         const answer = await pipeline(60);
-        const after = await side.db.query<{ n: string }>('select count(*) as n from analytics.events');
+        const answeredAt = Date.now();
+        const after = await side.db.query<{ n: string; first_received: Date }>(
+          'select count(*) as n, min(received_at) as first_received from analytics.events',
+        );
         const analytics = answer.projections.find((p) => p.projection === 'analytics');
         const n = Number(before.rows[0]!.n);
         return analytics && n === Number(after.rows[0]!.n) && analytics.throughput.applied === n
-          ? { body: answer, rows: n }
+          ? { body: answer, rows: n, answeredAt, firstReceived: after.rows[0]!.first_received.getTime() }
           : undefined;
       },
       WAIT,
@@ -102,18 +105,22 @@ describe('throughput and freshness per projection through the query API', () => 
     const windowSeconds = (Date.parse(body.window.to) - Date.parse(body.window.from)) / 1000;
     expect(analytics.throughput.per_second).toBeCloseTo(rows / windowSeconds, 6);
 
-    // … and their freshness: measured for every row, the percentiles ordered and no later than
-    // the time from the first POST to the moment they were seen (plus the 2 % of the histogram
-    // and a second for the clocks of the ingestion API and the workers, both on this machine).
+    // … and their freshness: measured for every row, the percentiles ordered, and none later than
+    // the oldest row the read model holds could be: from its receipt to the answer (plus the 2 % of
+    // the histogram and a second for the clocks of the ingestion API and the workers, both on this
+    // machine). Only this test's events: the time from the first POST to the answer. Other tests'
+    // traffic on the stack is projected here too (events received while the read side started were
+    // projected seconds later: a CI failure when the bound was this test's own events').
     expect(analytics.freshness.count).toBeGreaterThanOrEqual(rows);
     const p50 = analytics.freshness.p50_ms!;
     const p99 = analytics.freshness.p99_ms!;
     expect(p50).toBeGreaterThan(0);
     expect(p99).toBeGreaterThanOrEqual(p50);
-    expect(p99).toBeLessThanOrEqual((seen - firstPost) * 1.02 + 1000);
+    expect(p99).toBeLessThanOrEqual((answeredAt - firstReceived) * 1.02 + 1000);
     console.log(
       `analytics over ${body.window.minutes} min: ${rows} rows applied (${analytics.throughput.per_second.toFixed(3)}/s), ` +
-        `freshness p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; first POST to seen in the read model ${seen - firstPost} ms`,
+        `freshness p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; first POST to seen in the read model ${seen - firstPost} ms, ` +
+        `oldest row received ${firstReceived - firstPost} ms after the first POST (negative: before)`,
     );
   });
 });

@@ -30,6 +30,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificates } from './tls';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -169,10 +170,10 @@ describe('PostgreSQL over TLS', () => {
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
     topics = allTopics(topology(projectionsConfig));
-    await kafkaAdmin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-    });
+    await createTopicsServed(
+      kafkaAdmin,
+      topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    );
     await kafkaAdmin.disconnect();
 
     projections = await runProjections(projectionsConfig);

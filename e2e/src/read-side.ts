@@ -22,6 +22,7 @@ import {
 import { freePort, stackForTests, type DevFile } from '@eventlens/stack';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -112,10 +113,10 @@ export async function startReadSide(): Promise<ReadSide> {
     await admin.connect();
     cleanups.push(() => admin.disconnect());
     const own = allTopics(t).filter((topic) => topic.startsWith(`test.${id}.`));
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: own.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-    });
+    await createTopicsServed(
+      admin,
+      own.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    );
     cleanups.push(async () => {
       await admin.deleteTopics({ topics: own });
       const groups = (await admin.listGroups()).groups.map((g) => g.groupId);

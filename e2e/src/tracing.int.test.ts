@@ -24,6 +24,7 @@ import { eventually } from '@eventlens/stack/eventually';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 /** A span as OTLP/JSON exports it (ids in hex, kind as its number). */
 interface OtlpSpan {
@@ -121,10 +122,10 @@ describe('one event, one trace (OTLP export)', () => {
       logLevel: logLevel.NOTHING,
     }).admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-    });
+    await createTopicsServed(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    );
 
     projections = await runProjections(projectionsConfig, ['analytics']);
     commandSide = createCommandSide(

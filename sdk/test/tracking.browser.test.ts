@@ -295,8 +295,8 @@ describe('in Chromium', () => {
     await waitFor('a refused send', () =>
       requests.slice(from).some((r) => r.status == 503 && r.body.includes('clocked')),
     );
-    // Real time has to pass (the scenario, not a wait for something): the resend, which any delivery
-    // may trigger, must leave more than a second after the first send for their clocks to differ.
+    // The outage lasts a while (the scenario, not a wait for something): the queue tries again while
+    // it lasts, and delivers once it ends.
     await sleep(1200);
     failing = false;
     const resent = await waitForEvent(from, 'clocked');
@@ -309,7 +309,11 @@ describe('in Chromium', () => {
     expect(a.sent_at).toBeGreaterThanOrEqual(a.timestamp);
     expect(Math.abs(a.sent_at - first.at)).toBeLessThan(1000);
     expect(Math.abs(b.sent_at - last.at)).toBeLessThan(1000);
-    expect(b.sent_at - a.sent_at).toBeGreaterThanOrEqual(1000);
+    // Stamped when it left, not when it was queued nor at the first send: a send from the queue
+    // follows the queueing (after the 503 reached the page, so after the server's first.at) by the
+    // queue lock's 250 ms at least (retry.ts). (Not "a second after the first send": a resend that a
+    // late answer to an earlier delivery set off can leave sooner, and arrive after the outage.)
+    expect(b.sent_at - first.at).toBeGreaterThanOrEqual(250);
     expect(resent.timestamp).toBe(a.timestamp); // the event keeps its own time
     for (const r of requests.slice(from)) expect(typeof JSON.parse(r.body).sent_at).toBe('number');
   });
@@ -421,17 +425,20 @@ describe('in Chromium', () => {
 
   it('closing the page delivers page_leave with a plausible duration_ms', async () => {
     const from = requests.length;
+    // The page's time starts after this (the SDK starts on load): an upper bound that holds however
+    // long the loaded machine takes to load the page and deliver its page view.
+    const opening = Date.now();
     const page = await openDemo();
     await waitForEvent(from, 'page_view');
     // (Another test's page may deliver its last page_leave late: this page's is the one of its session.)
     const session = await sessionIdOf(page);
-    const opened = Date.now();
-    await page.waitForTimeout(1200); // the time on the page that duration_ms must report
+    await page.waitForTimeout(1200); // the least time on the page that duration_ms must report
     await page.close({ runBeforeUnload: true });
     const closed = Date.now();
     const leave = await waitForEvent(from, 'page_leave', (e) => e.session_id == session);
     expect(leave.metadata!.duration_ms).toBeGreaterThanOrEqual(1100);
-    expect(leave.metadata!.duration_ms).toBeLessThanOrEqual(closed - opened + 1000);
+    // The browser and this process read one clock; 50 ms covers timer rounding.
+    expect(leave.metadata!.duration_ms).toBeLessThanOrEqual(closed - opening + 50);
     expect(leave.url).toBe(demo('/'));
     await sleep(300);
     expect(
@@ -458,9 +465,13 @@ describe('in Chromium', () => {
     const reloaded = await waitForEvent(from, 'page_view', (e) => e.event_id != first.event_id);
     expect(reloaded.session_id).toBe(first.session_id);
 
+    // The new tab may first send again what an earlier page queued and did not see answered (the
+    // queue is the profile's, shared by its tabs; the server counts an event id once): the new tab's
+    // own page view is the one with an id not seen yet.
+    const seen = new Set(accepted(from).map((e) => e.event_id));
     const mark = requests.length;
     await openDemo(context);
-    const other = await waitForEvent(mark, 'page_view');
+    const other = await waitForEvent(mark, 'page_view', (e) => !seen.has(e.event_id));
     expect(other.session_id).not.toBe(first.session_id);
     expect(other.anonymous_id).toBe(first.anonymous_id);
   });
@@ -554,11 +565,23 @@ describe('the demo site, under /demo/ as the console serves it', () => {
   ];
   const heading = (page: Page) => page.locator('h1').textContent();
 
-  it('every page shows its own heading on load and on reload, and sends only its own /demo/ paths', async () => {
-    const from = requests.length;
-    const context = await newContext();
-    const page = await context.newPage();
-    for (const [path, title] of pages) {
+  /** Everything accepted since `from` came from a page under /demo/ (a link gone astray would not). */
+  const expectOnlyDemoPaths = (from: number) => {
+    const sent = accepted(from);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const e of sent) {
+      expect(e.url.startsWith(`${siteOrigin}/demo/`), e.url).toBe(true);
+      if (e.referrer) expect(e.referrer.startsWith(`${siteOrigin}/demo/`), e.referrer).toBe(true);
+    }
+  };
+
+  // One test per page: each has its own deadline, which a loaded machine's navigations need (all
+  // pages in one test ran past 60 s once).
+  it.each(pages)(
+    '%s shows its own heading on load and on reload, and sends only its own /demo/ paths',
+    async (path, title) => {
+      const from = requests.length;
+      const page = await (await newContext()).newPage();
       await page.goto(demo(path));
       expect(await heading(page), path).toBe(title);
       await page.reload();
@@ -566,8 +589,13 @@ describe('the demo site, under /demo/ as the console serves it', () => {
       await waitFor(`the page_view of ${path}`, () =>
         accepted(from).some((e) => e.event_name == 'page_view' && e.url == demo(path)),
       );
-    }
-    // SPA navigation through the header, then a reload wherever it led.
+      expectOnlyDemoPaths(from);
+    },
+  );
+
+  it("navigating in the page (header links, the app's tabs, back) and reloading keeps each heading; closing sends the page_leave", async () => {
+    const from = requests.length;
+    const page = await (await newContext()).newPage();
     await page.goto(demo('/'));
     for (const [link, title] of [
       ['Pricing', 'Pricing'],
@@ -594,14 +622,8 @@ describe('the demo site, under /demo/ as the console serves it', () => {
         (e) => e.event_name == 'page_leave' && e.session_id == session && e.url == demo('/app/#/settings'),
       ),
     );
-
-    const sent = accepted(from);
-    expect(sent.length).toBeGreaterThan(20);
-    for (const e of sent) {
-      expect(e.url.startsWith(`${siteOrigin}/demo/`), e.url).toBe(true);
-      if (e.referrer) expect(e.referrer.startsWith(`${siteOrigin}/demo/`), e.referrer).toBe(true);
-    }
-    await context.close();
+    expect(accepted(from).length).toBeGreaterThan(10);
+    expectOnlyDemoPaths(from);
   });
 
   it('the full-page link, the outbound link and the custom event work; the guide points to the console', async () => {

@@ -177,6 +177,10 @@ export function reportSpecs(siteId: string): StatsSpec[] {
       'visit:source where event:page contains /blog, 30d',
       panel('visit:source', '30d', 10, [['contains', 'event:page', ['/blog']]]),
     ),
+    query('event:page with time on page, 30d, top 10', {
+      ...panel('event:page', '30d', 10),
+      metrics: ['visitors', 'time_on_page'],
+    }),
     query('sources with visits, bounce rate, duration, 30d', {
       metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'],
       date_range: '30d',

@@ -10,7 +10,7 @@
  * - **Time**: a daily rhythm (UTC: night at a fifth of the afternoon peak), a weekly one (weekends
  *   at 60%), and growth (the last day has 1.8× the first day's traffic).
  * - **Visits**: 1 page view, then another with probability 0.5, then 0.6 each; per page view a
- *   `page_leave` (85%) and engagement events (30%: one or two, names on a long tail); gaps of 45 s
+ *   `page_leave` (85%, `metadata.duration_ms` the time on the page) and engagement events (30%: one or two, names on a long tail); gaps of 45 s
  *   on average. Bounce follows (one page view, no engagement), as the projection computes it.
  * - **Pages** (20,000), **referring sites** (30,000), **UTM campaigns** (300), **countries** (60) on
  *   Zipf tails; sources as the projection names them (projections/src/analytics/sources.ts): 45%
@@ -92,7 +92,7 @@ export const EVENT_COLUMNS = [
   'country',
 ] as const;
 
-/** The columns of each sessions row, in order (migrations 001 and 003; duration and bounce are generated). */
+/** The columns of each sessions row, in order (migrations 001, 003 and 010; duration and bounce are generated). */
 export const VISIT_COLUMNS = [
   'project_id',
   'session_id',
@@ -121,6 +121,7 @@ export const VISIT_COLUMNS = [
   'device_type',
   'country',
   'is_bot',
+  'visitor_keys',
 ] as const;
 
 const col = <T extends readonly string[]>(columns: T) =>
@@ -347,7 +348,8 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       }
       t = Math.max(t + 1, leaveAt);
       if (random() < 0.85 && rows.length < budget && t < to)
-        event('page_leave', url, previousUrl, '{}', false);
+        // As the SDK sends it: the time the page was shown (the Stats API's time_on_page reads it).
+        event('page_leave', url, previousUrl, JSON.stringify({ duration_ms: dwell }), false);
       previousUrl = url;
       const more = pageViews === 1 ? 0.5 : 0.6;
       if (random() >= more || pageViews >= 40) break;
@@ -384,6 +386,8 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
     v[V.device_type] = client.device;
     v[V.country] = countryCode;
     v[V.is_bot] = false;
+    // Every event of the visit has the same key (read-model analytics 007), as an array literal.
+    v[V.visitor_keys] = `{"${userId ?? anonymousId}"}`;
     return { start: t0, events: rows, visit: v };
   }
 }

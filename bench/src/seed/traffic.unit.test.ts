@@ -36,7 +36,17 @@ describe('traffic', () => {
     expect(ev.every((r) => time(r[E.ts]) >= from && time(r[E.ts]) < to)).toBe(true);
   });
 
-  test('each visit is its human events: counts, first and last, entry and exit, bounce', () => {
+  test('each page_leave carries the time on its page, as the SDK sends it: 1 s to 30 min', () => {
+    const leaves = ev.filter((r) => r[E.event_name] === 'page_leave');
+    expect(leaves.length).toBeGreaterThan(1000);
+    for (const r of leaves) {
+      const { duration_ms } = JSON.parse(r[E.metadata] as string) as { duration_ms: number };
+      expect(duration_ms).toBeGreaterThanOrEqual(1000);
+      expect(duration_ms).toBeLessThanOrEqual(30 * 60_000);
+    }
+  });
+
+  test('each visit is its human events: counts, visitor keys, first and last, entry and exit, bounce', () => {
     const bySession = new Map<string, Cell[][]>();
     for (const r of ev.filter((r) => !isBot(r))) {
       const list = bySession.get(r[E.session_id] as string) ?? [];
@@ -51,6 +61,8 @@ describe('traffic', () => {
       const last = sorted.at(-1)!;
       expect(v[V.event_count]).toBe(rows.length);
       expect(v[V.page_views]).toBe(rows.filter((r) => r[E.event_name] === 'page_view').length);
+      const keys = [...new Set(rows.map((r) => r[E.user_id] ?? r[E.anonymous_id]))];
+      expect(v[V.visitor_keys]).toBe(`{${keys.map((k) => `"${k}"`).join(',')}}`);
       expect(v[V.engagement_events]).toBe(
         rows.filter((r) => r[E.event_name] !== 'page_view' && r[E.event_name] !== 'page_leave').length,
       );
