@@ -2603,7 +2603,7 @@ export interface components {
           dimensions: string[];
           /** @description The metrics over the compared period (0: no rows). */
           metrics: number[];
-          /** @description Per metric: the change in percent, rounded (0 → n is 100, 0 → 0 is 0); bounce_rate the difference in points, null when the compared rate is 0. */
+          /** @description Per metric: the change in percent, rounded (0 → n is 100, 0 → 0 is 0); bounce_rate the difference in points, null when the compared rate is 0; conversion_rate and exit_rate the difference in points, one decimal. */
           change: (number | null)[];
         };
       }[];
@@ -2650,7 +2650,7 @@ export interface components {
        * @example example.com
        */
       site_id: string;
-      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage, conversion_rate, group_conversion_rate, time_on_page. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) an event:page filter or dimension. */
+      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage, conversion_rate, group_conversion_rate, time_on_page, exit_rate. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) an event:page filter or dimension; exit_rate (the percentage of an exit page’s page views that ended a visit, one decimal) the visit:exit_page dimension alone. */
       metrics: string[];
       /**
        * @description A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.
@@ -2686,6 +2686,11 @@ export interface components {
         limit?: number;
         offset?: number;
       };
+      /**
+       * @description The day the presets count from (`7d` is this day and the 6 before), as `YYYY-MM-DD`; without it, today in `timezone`. Plausible’s `date`. `realtime`, `30m` and `24h` always end now.
+       * @example 2024-01-31
+       */
+      date?: string;
       /**
        * @description The IANA time zone of date ranges and time buckets; without it, the project’s zone (its settings; UTC when none).
        * @example Europe/Berlin

@@ -27,13 +27,13 @@ const roundHalfAway = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
 
 /**
  * The change of `metric` from `old` (the compared period) to `now`, as Plausible's
- * `Compare.calculate_change`: `conversion_rate` is the difference in percentage points, one
- * decimal; `bounce_rate` the difference in points, null when the old rate is 0; every other metric
- * (`group_conversion_rate` too) the percentage change rounded to a whole number, 100 from 0 to
- * anything more, 0 from 0 to 0.
+ * `Compare.calculate_change`: `conversion_rate` and `exit_rate` are the difference in percentage
+ * points, one decimal; `bounce_rate` the difference in points, null when the old rate is 0; every
+ * other metric (`group_conversion_rate` too) the percentage change rounded to a whole number, 100
+ * from 0 to anything more, 0 from 0 to 0.
  */
 export function change(metric: Metric, old: number, now: number): number | null {
-  if (metric === 'conversion_rate') return Math.round((now - old) * 10) / 10;
+  if (metric === 'conversion_rate' || metric === 'exit_rate') return Math.round((now - old) * 10) / 10;
   if (metric === 'bounce_rate') return old > 0 ? now - old : null;
   if (old === 0) return now > 0 ? 100 : 0;
   return roundHalfAway(((now - old) / old) * 100);

@@ -239,6 +239,11 @@ describe('change (Plausible Compare.calculate_change)', () => {
     expect(change('conversion_rate', 40, 40)).toBe(0);
     expect(change('group_conversion_rate', 25, 50)).toBe(100);
   });
+  test('exit_rate: the difference in points, one decimal (Plausible’s calculate_change)', () => {
+    expect(change('exit_rate', 20, 25)).toBe(5);
+    expect(change('exit_rate', 66.7, 40)).toBe(-26.7);
+    expect(change('exit_rate', 0, 33.3)).toBe(33.3);
+  });
 });
 
 describe('comparisonQuery', () => {

@@ -3,6 +3,7 @@
  * `["not", filter]`): their types and operators, and `parseFilters`, which validates a request's
  * JSON against them. Also the explorer's (read-models/events.ts).
  */
+import { pagePatternRegex } from '@eventlens/contracts';
 import { parseDimension, type PropertyDimension } from './dimensions';
 import { QueryError } from './errors';
 
@@ -15,6 +16,17 @@ export const FILTER_OPERATORS = [
   'matches_not',
 ] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+/**
+ * Plausible's wildcard operators, each the regular-expression operator it is parsed into: a value is
+ * a pattern where `**` is any characters and `*` any characters but `/`, the rest literal, matched
+ * against the whole value (contracts' pagePatternRegex, the rule of page goals and funnel steps). So
+ * `/blog/*` is a post of the blog and not the blog's own pages below it; `/blog/**` is all of them.
+ */
+export const WILDCARD_OPERATORS = {
+  matches_wildcard: 'matches',
+  matches_wildcard_not: 'matches_not',
+} as const satisfies Record<string, FilterOperator>;
 
 /** Plausible's behavioral operators: whether the row's visit has (not) done an event matching a filter. */
 export const BEHAVIORAL_OPERATORS = ['has_done', 'has_not_done'] as const;
@@ -51,7 +63,8 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
     if (wrong) throw new QueryError(`${field}.1`, `${op} takes a filter on event dimensions only: ${wrong}`);
     return { op: op as BehavioralOperator, filter: inner };
   }
-  if (!(FILTER_OPERATORS as readonly string[]).includes(op)) {
+  const wildcard = Object.hasOwn(WILDCARD_OPERATORS, op);
+  if (!wildcard && !(FILTER_OPERATORS as readonly string[]).includes(op)) {
     throw new QueryError(`${field}.0`, `unknown or unsupported operator '${op}'`);
   }
   if (raw.length < 3 || raw.length > 4)
@@ -75,6 +88,10 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
     if (keys.some((k) => k !== 'case_sensitive') || (value !== undefined && typeof value !== 'boolean'))
       throw new QueryError(`${field}.3`, 'the only modifier is {"case_sensitive": boolean}');
     caseSensitive = value !== false;
+  }
+  if (wildcard) {
+    const regexOp = WILDCARD_OPERATORS[op as keyof typeof WILDCARD_OPERATORS];
+    return { op: regexOp, dimension, values: (values as string[]).map(pagePatternRegex), caseSensitive };
   }
   return { op: op as FilterOperator, dimension, values: values as string[], caseSensitive };
 }
@@ -106,4 +123,15 @@ export function filterNames(filter: Filter, dimension: PropertyDimension): boole
   if ('filters' in filter) return filter.filters.some((f) => filterNames(f, dimension));
   if ('filter' in filter) return filterNames(filter.filter, dimension);
   return filter.dimension === dimension;
+}
+
+/**
+ * Whether `filter` filters the events themselves: an `event:*` filter anywhere in its tree but inside
+ * `has_done`/`has_not_done`, which choose visits.
+ */
+export function filtersEvents(filter: Filter): boolean {
+  if ('filters' in filter) return filter.filters.some(filtersEvents);
+  if (filter.op === 'has_done' || filter.op === 'has_not_done') return false;
+  if ('filter' in filter) return filtersEvents(filter.filter);
+  return filter.dimension.startsWith('event:');
 }

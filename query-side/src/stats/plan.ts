@@ -16,6 +16,8 @@
  * - Goals (`event:goal`, conversion_rate, group_conversion_rate): their SQL is goal-sql.ts's.
  * - Time on page (`time_on_page`) comes from the `page_leave` events the SDK sends when a page view
  *   ends, `metadata.duration_ms` being the time the page was visible (page-time-sql.ts).
+ * - Exit rate (`exit_rate`, by `visit:exit_page` only): the visits that ended on a page (the visits
+ *   side) over that page's page views in the range (`xr`), in percent with one decimal.
  * - Time buckets are PostgreSQL's `date_trunc(unit, ts at time zone $tz)`, and the range's
  *   instants are `local_date::timestamp at time zone $tz`: the tz database decides every day's
  *   length (23 h and 25 h on the days clocks change, +05:30 zones included).
@@ -107,7 +109,12 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const needsVisitors =
     eventMetrics.includes('visitors') || wantsPercentage || wantsConversion || wantsGroupConversion;
   const eventSide = eventMetrics.length > 0 || needsVisitors;
-  const visitSide = visitMetrics.length > 0;
+  // exit_rate (only by visit:exit_page, query.ts): each exit page's visits over its page views (xr).
+  const exitRateSide = q.metrics.includes('exit_rate');
+  // The exits of an exit rate are the visits of its exit page.
+  const visitColumns: string[] =
+    exitRateSide && !visitMetrics.includes('visits') ? [...visitMetrics, 'visits'] : visitMetrics;
+  const visitSide = visitColumns.length > 0;
   const pageTimeSide = q.metrics.includes('time_on_page');
   const goalDimension = q.dimensions.includes(GOAL);
 
@@ -260,7 +267,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     const dims = q.dimensions.map((d, i) =>
       isEventDimension(d) ? `xe.d${i} as d${i}` : `${dimensionSql(d, 'visits', q, b)} as d${i}`,
     );
-    const metrics = visitMetrics.map(
+    const metrics = visitColumns.map(
       (m) => `${VISIT_METRIC_SQL[m as keyof typeof VISIT_METRIC_SQL]} as ${m}`,
     );
     // Built after `dims` and before `where`, each part in the order of the SQL text: bindings
@@ -289,19 +296,31 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   }
 
   if (pageTimeSide) ctes.push(`tp as (${pageTimeSql(q, b, dimensionColumns, groupBy, eventsFrom)})`);
+  if (exitRateSide) {
+    // The page views of each exit page (a visit's exit page is the page of its last page view), in
+    // the range, with the filters but those on the exit page itself (Plausible's exit rate).
+    const filters = q.filters.filter((f) => !('dimension' in f && f.dimension === 'visit:exit_page'));
+    ctes.push(
+      `xr as (select e.page as d0, count(*) as exit_pageviews${eventsFrom("e.event_name = 'page_view'", filters)}` +
+        ` and e.page in (select vi.d0 from vi) group by 1)`,
+    );
+  }
 
   // One row per dimension value present on any side, the other sides' metrics 0. A union and a
   // group by, not a full join: a full join needs a hash- or merge-joinable condition, and dimension
   // values may be null (`is not distinct from` is neither). Each side has at most one row per value.
   const sides = [
     ...(eventSide ? [{ name: 'ev', columns: evColumns as string[] }] : []),
-    ...(visitSide ? [{ name: 'vi', columns: visitMetrics as string[] }] : []),
+    ...(visitSide ? [{ name: 'vi', columns: visitColumns }] : []),
     ...(pageTimeSide ? [{ name: 'tp', columns: ['time_on_page'] }] : []),
+    ...(exitRateSide ? [{ name: 'xr', columns: ['exit_pageviews'] }] : []),
   ];
+  // The nulls typed: a union resolves a column's type branch by branch, and two untyped nulls
+  // make text, which a third side's number then cannot join (bigint and numeric both fit numeric).
   const branch = (name: string) =>
     `select ${[
       ...dimensionColumns,
-      ...sides.flatMap((side) => side.columns.map((m) => (side.name === name ? m : `null as ${m}`))),
+      ...sides.flatMap((side) => side.columns.map((m) => (side.name === name ? m : `null::numeric as ${m}`))),
     ].join(', ')} from ${name}`;
   ctes.push(`u as (${sides.map((side) => branch(side.name)).join(' union all ')})`);
   const rate = (whole: string) => `coalesce(round(100.0 * max(u.visitors) / nullif(${whole}, 0), 1), 0)`;
@@ -310,6 +329,10 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     if (m === 'conversion_rate') return [`${rate('max(crt.visitors)')} as m_conversion_rate`];
     // Divided once the rows are grouped (below): its numerator, the row's visitors, meanwhile.
     if (m === 'group_conversion_rate') return ['coalesce(max(u.visitors), 0) as x_visitors'];
+    if (m === 'exit_rate')
+      return [
+        'coalesce(round(100.0 * max(u.visits) / nullif(max(u.exit_pageviews), 0), 1), 0) as m_exit_rate',
+      ];
     return [`coalesce(max(u.${m}), 0) as m_${m}`];
   });
   const totals = [...(wantsPercentage ? ['total'] : []), ...(wantsConversion ? ['crt'] : [])];

@@ -86,6 +86,28 @@ describe('parseQuery', () => {
     ]);
   });
 
+  test('matches_wildcard(_not) become the regular expression of the whole value, the rest literal', () => {
+    const filters = parsed({
+      filters: [
+        ['matches_wildcard', 'event:page', ['/blog/*.html', '/docs/**']],
+        ['matches_wildcard_not', 'visit:entry_page', ['/a+b/*'], { case_sensitive: false }],
+      ],
+    }).filters;
+    expect(filters).toEqual([
+      {
+        op: 'matches',
+        dimension: 'event:page',
+        values: ['^/blog/[^/]*\\.html$', '^/docs/.*$'],
+        caseSensitive: true,
+      },
+      { op: 'matches_not', dimension: 'visit:entry_page', values: ['^/a\\+b/[^/]*$'], caseSensitive: false },
+    ]);
+    const [blog] = (filters[0] as { values: string[] }).values;
+    expect(
+      ['/blog/x.html', '/blog/x.htm', '/blog/a/x.html', '/blog/xXhtml'].map((p) => new RegExp(blog!).test(p)),
+    ).toEqual([true, false, false, false]);
+  });
+
   test('presets start from today in the request’s zone', () => {
     const body = { site_id: PROJECT, metrics: ['visitors'], date_range: 'day' };
     const at = Date.parse('2024-01-01T18:30:00Z'); // midnight in Kolkata, still the 1st in UTC
@@ -101,6 +123,43 @@ describe('parseQuery', () => {
       first: '2024-01-01',
       last: '2024-01-01',
     });
+  });
+
+  test('`date` is the day presets count from; the comparison stops there too', () => {
+    expect(parsed({ date: '2024-02-29' }).period).toEqual({
+      kind: 'dates',
+      first: '2024-02-23',
+      last: '2024-02-29',
+    });
+    expect(parsed({ date: '2024-02-29', date_range: 'month' }).period).toEqual({
+      kind: 'dates',
+      first: '2024-02-01',
+      last: '2024-02-29',
+    });
+    expect(parsed({ date: '2023-12-31', date_range: 'all' }).period).toEqual({
+      kind: 'all',
+      last: '2023-12-31',
+    });
+    // A pair of dates is what it says, whatever `date` is.
+    expect(parsed({ date: '2024-02-29', date_range: ['2024-01-01', '2024-01-02'] }).period).toEqual({
+      kind: 'dates',
+      first: '2024-01-01',
+      last: '2024-01-02',
+    });
+    // The month of `date` compared up to `date` (10 days), as it would be up to today without it.
+    expect(
+      parsed({
+        date: '2024-02-10',
+        date_range: 'month',
+        include: { comparisons: { mode: 'previous_period' } },
+      }).include.comparison,
+    ).toMatchObject({ period: { first: '2024-01-22', last: '2024-01-31' } });
+  });
+
+  test.each(['2024-02-30', '29.02.2024', '2024-2-9', ''])('date %j is a 400 naming date', (date) => {
+    expect(parseError({ date })).toBe(
+      `date: '${date}' is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31`,
+    );
   });
 
   test.each([
@@ -134,7 +193,7 @@ describe('parseQuery', () => {
 
   test.each([
     [{ metrics: ['visitors', 'visitors'] }, 'metrics: must not repeat a metric'],
-    [{ metrics: ['exit_rate'] }, "metrics.0: 'exit_rate' is not supported by EventLens"],
+    [{ metrics: ['scroll_depth'] }, "metrics.0: 'scroll_depth' is not supported by EventLens"],
     [
       { metrics: ['visitors', 'time_on_page'], dimensions: ['visit:source'] },
       'metrics.1: time_on_page needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]',

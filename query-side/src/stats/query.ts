@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   comparisonPeriod,
   daysBetween,
+  isLocalDate,
   localToday,
   resolvePeriod,
   timeUnitOf,
@@ -18,7 +19,7 @@ import {
 } from './dates';
 import { parseDimension, type Dimension } from './dimensions';
 import { QueryError } from './errors';
-import { filterNames, parseFilters, type Filter } from './filters';
+import { filterNames, filtersEvents, parseFilters, type Filter } from './filters';
 import { SiteId } from './site';
 
 export const METRICS = [
@@ -33,6 +34,7 @@ export const METRICS = [
   'conversion_rate',
   'group_conversion_rate',
   'time_on_page',
+  'exit_rate',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -40,7 +42,7 @@ export type Metric = (typeof METRICS)[number];
 export const CONVERSION_METRICS: readonly Metric[] = ['conversion_rate', 'group_conversion_rate'];
 
 /** Plausible metrics EventLens does not compute (named in the 400). */
-const UNSUPPORTED_METRICS = ['scroll_depth', 'average_revenue', 'total_revenue', 'exit_rate'];
+const UNSUPPORTED_METRICS = ['scroll_depth', 'average_revenue', 'total_revenue'];
 
 export interface StatsQuery {
   projectId: string;
@@ -71,7 +73,7 @@ export const MAX_LIMIT = 10_000;
 
 const FilterJson = z.array(z.unknown()).meta({
   description:
-    'A filter: `[operator, dimension, [values…], {case_sensitive?}]` with operator is, is_not, contains, contains_not, matches, matches_not; or `["and"|"or", [filters…]]`, `["not", filter]`; or `["has_done"|"has_not_done", filter]`: whether the row\'s visit has an event the filter (on event dimensions) matches.',
+    'A filter: `[operator, dimension, [values…], {case_sensitive?}]` with operator is, is_not, contains, contains_not, matches, matches_not (a regular expression), matches_wildcard, matches_wildcard_not (a pattern of the whole value: `**` any characters, `*` any but `/`); or `["and"|"or", [filters…]]`, `["not", filter]`; or `["has_done"|"has_not_done", filter]`: whether the row\'s visit has an event the filter (on event dimensions) matches.',
   example: ['is', 'event:page', ['/pricing']],
 });
 
@@ -83,7 +85,7 @@ export const StatsRequest = z
       .min(1)
       .max(METRICS.length)
       .meta({
-        description: `Any of ${METRICS.join(', ')}. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) an event:page filter or dimension.`,
+        description: `Any of ${METRICS.join(', ')}. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) an event:page filter or dimension; exit_rate (the percentage of an exit page’s page views that ended a visit, one decimal) the visit:exit_page dimension alone.`,
       }),
     date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
       description:
@@ -135,6 +137,11 @@ export const StatsRequest = z
         offset: z.number().int().min(0).max(1_000_000).optional(),
       })
       .optional(),
+    date: z.string().max(10).optional().meta({
+      description:
+        'The day the presets count from (`7d` is this day and the 6 before), as `YYYY-MM-DD`; without it, today in `timezone`. Plausible’s `date`. `realtime`, `30m` and `24h` always end now.',
+      example: '2024-01-31',
+    }),
     timezone: z.string().max(64).optional().meta({
       description:
         'The IANA time zone of date ranges and time buckets; without it, the project’s zone (its settings; UTC when none).',
@@ -160,7 +167,7 @@ export const StatsResponse = z
               .meta({ description: 'The metrics over the compared period (0: no rows).' }),
             change: z.array(z.number().nullable()).meta({
               description:
-                'Per metric: the change in percent, rounded (0 → n is 100, 0 → 0 is 0); bounce_rate the difference in points, null when the compared rate is 0.',
+                'Per metric: the change in percent, rounded (0 → n is 100, 0 → 0 is 0); bounce_rate the difference in points, null when the compared rate is 0; conversion_rate and exit_rate the difference in points, one decimal.',
             }),
           })
           .optional()
@@ -238,7 +245,9 @@ export function parseQuery(
   });
   if (new Set(metrics).size !== metrics.length) throw new QueryError('metrics', 'must not repeat a metric');
 
-  const today = localToday(nowMs, timeZone);
+  if (body.date !== undefined && !isLocalDate(body.date))
+    throw new QueryError('date', `'${body.date}' is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31`);
+  const today = body.date ?? localToday(nowMs, timeZone);
   const period = resolvePeriod(body.date_range, today, nowMs);
   if (typeof period === 'string') throw new QueryError('date_range', period);
 
@@ -284,6 +293,17 @@ export function parseQuery(
       throw new QueryError(
         `metrics.${i}`,
         'time_on_page needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]',
+      );
+    // As Plausible: an exit rate is of exit pages, the share of a page's views that ended a visit.
+    if (metric === 'exit_rate' && (dimensions.length !== 1 || dimensions[0] !== 'visit:exit_page'))
+      throw new QueryError(
+        `metrics.${i}`,
+        'exit_rate is of exit pages: it needs "dimensions": ["visit:exit_page"] and no other dimension',
+      );
+    if (metric === 'exit_rate' && filters.some(filtersEvents))
+      throw new QueryError(
+        `metrics.${i}`,
+        "exit_rate divides a page's exits by its page views, which an event:* filter would leave out: filter on the visits instead (visit:exit_page, visit:source, has_done, …)",
       );
     if (metric === 'time_on_page' && dimensions.includes('event:goal'))
       throw new QueryError(

@@ -705,6 +705,26 @@ describe('filters', () => {
     expect(await aggregate([['is', 'event:props:button', ['buy']]])).toEqual([1, 0, 1]);
   });
 
+  test('matches_wildcard(_not): `*` any characters but `/`, `**` any, the rest literal, the whole page', async () => {
+    expect(await aggregate([['matches_wildcard', 'event:page', ['/b*']]])).toEqual([1, 1, 2]); // /b alone
+    expect(await aggregate([['matches_wildcard', 'event:page', ['/b**']]])).toEqual([2, 2, 4]); // and /blog/post-1
+    expect(await aggregate([['matches_wildcard', 'event:page', ['/blog/*']]])).toEqual([1, 1, 2]);
+    expect(await aggregate([['matches_wildcard', 'event:page', ['/blog']]])).toEqual([0, 0, 0]);
+    // `.` and `?` are literal, not a regular expression's.
+    expect(await aggregate([['matches_wildcard', 'event:page', ['/blog/post.1', '/blog/post?1']]])).toEqual([
+      0, 0, 0,
+    ]);
+    expect(
+      await aggregate([['matches_wildcard', 'event:page', ['/A', '/PRICING'], { case_sensitive: false }]]),
+    ).toEqual(await aggregate([['is', 'event:page', ['/a', '/pricing']]]));
+    expect(await aggregate([['matches_wildcard_not', 'event:page', ['/b**']]])).toEqual(
+      await aggregate([['matches_not', 'event:page', ['^/b']]]),
+    );
+    expect(await aggregate([['matches_wildcard', 'event:page', ['/*']]])).toEqual(
+      await aggregate([['is', 'event:page', ['/a', '/b', '/pricing']]]),
+    );
+  });
+
   test('and, or, not; several top-level filters all apply', async () => {
     expect(
       await aggregate([
@@ -921,6 +941,18 @@ describe('the viewer’s time zone', () => {
       t.readKeyB,
     );
     expect(empty.body.query.date_range[0]).toBe('2024-01-10T00:00:00+05:30');
+  });
+
+  test('date: the day presets count from, in the zone', async () => {
+    const base = { site_id: t.projectA, metrics: ['visitors', 'pageviews', 'events'] };
+    const day = await query({ ...base, date_range: 'day', date: '2024-01-10' });
+    expect(day.body.results).toEqual((await query({ ...base, date_range: JAN_10 })).body.results);
+    expect(day.body.query.date_range).toEqual(['2024-01-10T00:00:00+00:00', '2024-01-10T23:59:59+00:00']);
+    const week = await query({ ...base, date_range: '7d', date: '2024-01-16', timezone: 'Asia/Kolkata' });
+    expect(week.body.query.date_range).toEqual(['2024-01-10T00:00:00+05:30', '2024-01-16T23:59:59+05:30']);
+    const bad = await query({ ...base, date_range: '7d', date: '2024-01-32' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe("date: '2024-01-32' is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31");
   });
 
   test('24h and realtime end now', async () => {

@@ -114,13 +114,17 @@ describe('time_on_page', () => {
   });
 
   test('beside the other metrics, each of its own events', async () => {
-    // Visitors of any event on the page; page views; the leave of no session has no visitor.
+    // Visitors of any event on the page; page views; the visits that had it (three sides of the
+    // statement in one row); the leave of no session has no visitor and no visit.
     expect(
-      await rows({ metrics: ['visitors', 'pageviews', 'time_on_page'], dimensions: ['event:page'] }),
+      await rows({
+        metrics: ['visitors', 'pageviews', 'visits', 'time_on_page'],
+        dimensions: ['event:page'],
+      }),
     ).toEqual([
-      ['/a', 2, 3, 30],
-      ['/b', 2, 2, 68],
-      ['/c', 0, 0, 7],
+      ['/a', 2, 3, 2, 30],
+      ['/b', 2, 2, 2, 68],
+      ['/c', 0, 0, 0, 7],
     ]);
   });
 
