@@ -2730,6 +2730,8 @@ export interface components {
        * @example 7d
        */
       date_range: string | string[];
+      /** @description As the Stats API’s: the day the presets count from (`YYYY-MM-DD`). */
+      date?: string;
       /** @description An IANA zone (default: the project’s zone, UTC when it has none). */
       timezone?: string;
       /** @description As the Stats API’s; they select visits, as for visit metrics. */

@@ -42,6 +42,11 @@ export const FunnelRequest = z
       description: 'As the Stats API’s (a preset or a `[from, to]` pair), in `timezone`.',
       example: '7d',
     }),
+    date: z
+      .string()
+      .max(10)
+      .optional()
+      .meta({ description: 'As the Stats API’s: the day the presets count from (`YYYY-MM-DD`).' }),
     timezone: z
       .string()
       .max(64)
@@ -106,6 +111,7 @@ export function parseFunnel(
     site_id: body.site_id,
     metrics: ['visits'],
     date_range: body.date_range,
+    ...(body.date === undefined ? {} : { date: body.date }),
     ...(body.timezone === undefined ? {} : { timezone: body.timezone }),
     ...(body.filters === undefined ? {} : { filters: body.filters }),
   };

@@ -36,6 +36,14 @@ describe('parseFunnel and planFunnel', () => {
       /^filters\.0\.1: time:day cannot be filtered on/,
     );
   });
+  test('date: the day the presets count from, as the Stats API’s', () => {
+    expect(parseFunnel(request({ date: '2024-01-31' }), PROJECT, NOW).query.period).toEqual({
+      kind: 'dates',
+      first: '2024-01-25',
+      last: '2024-01-31',
+    });
+    expect(() => parseFunnel(request({ date: '2024-13-01' }), PROJECT, NOW)).toThrow(/^date: /);
+  });
   test('one placeholder per binding, one CTE per step, values never in the SQL', () => {
     const evil = "x'); drop table analytics.events; --";
     const funnel = parseFunnel(
