@@ -181,6 +181,14 @@ export function reportSpecs(siteId: string): StatsSpec[] {
       ...panel('event:page', '30d', 10),
       metrics: ['visitors', 'time_on_page'],
     }),
+    query('exit pages with exit rate, 30d, top 10', {
+      ...panel('visit:exit_page', '30d', 10),
+      metrics: ['visits', 'exit_rate'],
+      order_by: [
+        ['visits', 'desc'],
+        ['visit:exit_page', 'asc'],
+      ],
+    }),
     query('sources with visits, bounce rate, duration, 30d', {
       metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'],
       date_range: '30d',
