@@ -297,7 +297,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
 
   if (pageTimeSide) ctes.push(`tp as (${pageTimeSql(q, b, dimensionColumns, groupBy, eventsFrom)})`);
   if (exitRateSide) {
-    // The page views of each exit page (a visit's exit page is the page of its last page view), in
+    // The page views of each exit page (a visit's exit page is the page of its last event), in
     // the range, with the filters but those on the exit page itself (Plausible's exit rate).
     const filters = q.filters.filter((f) => !('dimension' in f && f.dimension === 'visit:exit_page'));
     ctes.push(
