@@ -16,7 +16,7 @@ import {
   type Tenants,
 } from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
-import { statsResults } from '../test-support/stats';
+import { statsAnswer, statsResults } from '../test-support/stats';
 
 let tdb: TestDatabase;
 let server: TestServer;
@@ -76,14 +76,13 @@ const rows = async (body: Record<string, unknown>) =>
     })
   ).map((r) => [...r.dimensions, ...r.metrics]);
 
-/** POSTs `body` over DAY and gives the status and the error. */
+/** The status and the error the Stats API answers `body` with, over DAY. */
 async function refused(body: Record<string, unknown>): Promise<{ status: number; error: unknown }> {
-  const res = await fetch(`${server.url}/api/v2/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.readKeyA}` },
-    body: JSON.stringify({ site_id: t.projectA, date_range: DAY, ...body }),
+  const { status, body: answer } = await statsAnswer(server, t.readKeyA, t.projectA, {
+    date_range: DAY,
+    ...body,
   });
-  return { status: res.status, error: ((await res.json()) as { error?: unknown }).error };
+  return { status, error: answer.error };
 }
 
 describe('exit_rate', () => {
@@ -129,20 +128,14 @@ describe('exit_rate', () => {
   });
 
   test('the previous period compared: the difference in points', async () => {
-    const res = await fetch(`${server.url}/api/v2/query`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.readKeyA}` },
-      body: JSON.stringify({
-        site_id: t.projectA,
-        date_range: DAY,
-        metrics: ['exit_rate'],
-        dimensions: ['visit:exit_page'],
-        filters: [['is', 'visit:exit_page', ['/c']]],
-        include: { comparisons: { mode: 'previous_period' } },
-      }),
+    const { status, body } = await statsAnswer(server, t.readKeyA, t.projectA, {
+      date_range: DAY,
+      metrics: ['exit_rate'],
+      dimensions: ['visit:exit_page'],
+      filters: [['is', 'visit:exit_page', ['/c']]],
+      include: { comparisons: { mode: 'previous_period' } },
     });
-    const body = (await res.json()) as { results: { comparison: { metrics: number[]; change: number[] } }[] };
-    expect(res.status).toBe(200);
+    expect(status).toBe(200);
     // Nothing on 2024-03-04: 66.7 points more than its 0.
     expect(body.results[0]!.comparison).toMatchObject({ metrics: [0], change: [66.7] });
   });

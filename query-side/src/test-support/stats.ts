@@ -20,6 +20,30 @@ export const withEveryEvent = (body: Record<string, unknown>) => ({
   filters: [...((body.filters as unknown[] | undefined) ?? []), ...EVERY_EVENT],
 });
 
+/** The answer to `POST /api/v2/query`: its status, and its body (results, or an error). */
+export interface StatsAnswer {
+  status: number;
+  body: {
+    results: (StatsRow & { comparison?: { metrics: number[]; change: (number | null)[] } })[];
+    error?: string;
+  };
+}
+
+/** POSTs `body` for `siteId` with `readKey` and gives the status and the body, whatever they are. */
+export async function statsAnswer(
+  server: TestServer,
+  readKey: string,
+  siteId: string,
+  body: Record<string, unknown>,
+): Promise<StatsAnswer> {
+  const res = await fetch(`${server.url}/api/v2/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${readKey}` },
+    body: JSON.stringify({ site_id: siteId, ...body }),
+  });
+  return { status: res.status, body: (await res.json()) as StatsAnswer['body'] };
+}
+
 /** POSTs `body` for `siteId` with `readKey`, expects 200 and gives its results. */
 export async function statsResults(
   server: TestServer,
@@ -27,12 +51,7 @@ export async function statsResults(
   siteId: string,
   body: Record<string, unknown>,
 ): Promise<StatsRow[]> {
-  const res = await fetch(`${server.url}/api/v2/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${readKey}` },
-    body: JSON.stringify({ site_id: siteId, ...body }),
-  });
-  const answer = (await res.json()) as { results: StatsRow[] };
-  expect(res.status, JSON.stringify(answer)).toBe(200);
-  return answer.results;
+  const answer = await statsAnswer(server, readKey, siteId, body);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body.results;
 }
