@@ -356,16 +356,17 @@ describe('streaming', () => {
   });
 
   test('an export past its timeout is aborted, not ended, and gives the connection back', async () => {
-    // The deadline must fall after the first rows, which a loaded machine can take seconds to send;
-    // past them the client stops reading, so the export is still running when the deadline comes.
-    const short = await startServer(tdb.readerUrl, { exportTimeoutMs: 5_000 });
+    // The deadline must fall after the first rows, which a loaded machine can take seconds to send
+    // (a CI run with four packages testing at once answered 503: the first batch missed a 5 s
+    // deadline); past them the client stops reading, so the export is still running when it comes.
+    const short = await startServer(tdb.readerUrl, { exportTimeoutMs: 15_000 });
     try {
       const res = await short.get(`/v1/events.csv?from=${BIG_FROM}&to=${BIG_TO}`, { key: t.readKeyA });
       expect(res.status).toBe(200);
       const reader = res.body!.getReader();
       await reader.read();
       // A client that stops reading: backpressure pauses the cursor until the deadline.
-      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      await new Promise((resolve) => setTimeout(resolve, 16_000));
       await expect(
         (async () => {
           for (;;) if ((await reader.read()).done) return 'complete';
