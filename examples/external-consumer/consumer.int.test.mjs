@@ -13,11 +13,14 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AVRO_HISTORY, createCodec, EVENT_SCHEMAS } from '@eventlens/contracts';
+import { createTopicsServed } from '@eventlens/stack/topics';
 
 const home = process.env.EVENTLENS_HOME ?? path.resolve(import.meta.dirname, '../../.eventlens');
 const { registryUrl, kafkaBrokers } = JSON.parse(readFileSync(path.join(home, 'dev.json'), 'utf8'));
 
 const id = randomUUID().slice(0, 8);
+/** Below the test's own deadline (vitest.config.mjs: 120 s), so a hang fails with the program's stderr. */
+const CONSUMER_DEADLINE_MS = 100_000;
 const topic = `test.${id}.events`;
 // The set-up waits longer than the clients' defaults (1 s to connect, 10 s a registry request):
 // `npm test` runs every package at once on two cores, and this file's hooks once failed there.
@@ -68,7 +71,7 @@ const pick = (event, fields) => Object.fromEntries(fields.map((f) => [f, event[f
 
 beforeAll(async () => {
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, timeout: 30_000, topics: [{ topic, numPartitions: 2 }] });
+  await createTopicsServed(admin, [{ topic, numPartitions: 2 }], { timeoutMs: 45_000 });
   await producer.connect();
   const writers = await Promise.all(
     [v1Schema, v2Schema].map(async (schema) => {
@@ -94,7 +97,12 @@ afterAll(async () => {
   await admin.disconnect();
 });
 
-/** Runs the program as a user would, until it has printed `max` events; returns them by event id. */
+/**
+ * Runs the program as a user would, until it has printed `max` events; returns them by event id.
+ * Past CONSUMER_DEADLINE_MS the program is killed and the test fails with what it wrote on stderr
+ * (kafkajs's warnings): a CI run once saw it still running at the test's deadline, with no output to
+ * tell why; SIGKILL because its SIGTERM handler waits for the consumer to leave its group.
+ */
 async function runConsumer(args, max) {
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -110,8 +118,12 @@ async function runConsumer(args, max) {
       String(max),
       ...args,
     ],
-    { timeout: 60_000 },
-  );
+    { timeout: CONSUMER_DEADLINE_MS, killSignal: 'SIGKILL' },
+  ).catch((error) => {
+    throw new Error(`the consumer did not print ${max} events: ${error.message}\nstderr: ${error.stderr}`, {
+      cause: error,
+    });
+  });
   const lines = stdout
     .trim()
     .split('\n')

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { include: ['*.test.mjs'], testTimeout: 90_000, hookTimeout: 60_000 },
+  test: { include: ['*.test.mjs'], testTimeout: 120_000, hookTimeout: 60_000 },
 });
