@@ -2650,7 +2650,7 @@ export interface components {
        * @example example.com
        */
       site_id: string;
-      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage, conversion_rate, group_conversion_rate, time_on_page, exit_rate. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) an event:page filter or dimension; exit_rate (the percentage of an exit page’s page views that ended a visit, one decimal) the visit:exit_page dimension alone. */
+      /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage, conversion_rate, group_conversion_rate, time_on_page, scroll_depth, exit_rate. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) and scroll_depth (how far down a visit scrolled the page at most, in whole percent, averaged over the visits) an event:page filter or dimension; exit_rate (the percentage of an exit page’s page views that ended a visit, one decimal) the visit:exit_page dimension alone. */
       metrics: string[];
       /**
        * @description A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.

@@ -14,8 +14,9 @@
  * - Visitors by or filtered by `event:page` read the events from the page indexes (page-sql.ts).
  * - Visitor identity is `coalesce(user_id, anonymous_id)`.
  * - Goals (`event:goal`, conversion_rate, group_conversion_rate): their SQL is goal-sql.ts's.
- * - Time on page (`time_on_page`) comes from the `page_leave` events the SDK sends when a page view
- *   ends, `metadata.duration_ms` being the time the page was visible (page-time-sql.ts).
+ * - Time on page (`time_on_page`) and scroll depth (`scroll_depth`) come from the `page_leave` events
+ *   the SDK sends when a page view ends, `metadata.duration_ms` being the time the page was visible
+ *   and `metadata.scroll_depth` how far down it was scrolled (page-time-sql.ts).
  * - Exit rate (`exit_rate`, by `visit:exit_page` only): the visits that ended on a page (the visits
  *   side) over that page's page views in the range (`xr`), in percent with one decimal.
  * - Time buckets are PostgreSQL's `date_trunc(unit, ts at time zone $tz)`, and the range's
@@ -33,7 +34,7 @@ import type { Metric, StatsQuery } from './query';
 import { Binder, eventSql, VISITOR_SQL } from './sql';
 import { boundsSql, rangeEnds } from './range-sql';
 import { pageArmsSource, pagesIndexAnswers } from './page-sql';
-import { pageTimeSql } from './page-time-sql';
+import { pageLeaveSql, type PageLeaveMetric } from './page-time-sql';
 import { visitorsFromVisits, visitsAnswer } from './visit-sql';
 import { VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
 import {
@@ -115,7 +116,10 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const visitColumns: string[] =
     exitRateSide && !visitMetrics.includes('visits') ? [...visitMetrics, 'visits'] : visitMetrics;
   const visitSide = visitColumns.length > 0;
-  const pageTimeSide = q.metrics.includes('time_on_page');
+  const pageLeaveMetrics = q.metrics.filter(
+    (m): m is PageLeaveMetric => m === 'time_on_page' || m === 'scroll_depth',
+  );
+  const pageLeaveSide = pageLeaveMetrics.length > 0;
   const goalDimension = q.dimensions.includes(GOAL);
 
   const range = rangeEnds(q, b);
@@ -295,7 +299,8 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     );
   }
 
-  if (pageTimeSide) ctes.push(`tp as (${pageTimeSql(q, b, dimensionColumns, groupBy, eventsFrom)})`);
+  if (pageLeaveSide)
+    ctes.push(`tp as (${pageLeaveSql(q, b, pageLeaveMetrics, dimensionColumns, groupBy, eventsFrom)})`);
   if (exitRateSide) {
     // The page views of each exit page (a visit's exit page is the page of its last event), in
     // the range, with the filters but those on the exit page itself (Plausible's exit rate).
@@ -312,7 +317,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const sides = [
     ...(eventSide ? [{ name: 'ev', columns: evColumns as string[] }] : []),
     ...(visitSide ? [{ name: 'vi', columns: visitColumns }] : []),
-    ...(pageTimeSide ? [{ name: 'tp', columns: ['time_on_page'] }] : []),
+    ...(pageLeaveSide ? [{ name: 'tp', columns: pageLeaveMetrics as string[] }] : []),
     ...(exitRateSide ? [{ name: 'xr', columns: ['exit_pageviews'] }] : []),
   ];
   // The nulls typed: a union resolves a column's type branch by branch, and two untyped nulls

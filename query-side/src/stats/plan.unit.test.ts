@@ -192,7 +192,11 @@ describe('parseQuery', () => {
 
   test.each([
     [{ metrics: ['visitors', 'visitors'] }, 'metrics: must not repeat a metric'],
-    [{ metrics: ['scroll_depth'] }, "metrics.0: 'scroll_depth' is not supported by EventLens"],
+    [{ metrics: ['total_revenue'] }, "metrics.0: 'total_revenue' is not supported by EventLens"],
+    [
+      { metrics: ['scroll_depth'], dimensions: ['visit:source'] },
+      'metrics.0: scroll_depth needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]',
+    ],
     [
       { metrics: ['visitors', 'time_on_page'], dimensions: ['visit:source'] },
       'metrics.1: time_on_page needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]',

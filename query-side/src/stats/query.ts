@@ -34,6 +34,7 @@ export const METRICS = [
   'conversion_rate',
   'group_conversion_rate',
   'time_on_page',
+  'scroll_depth',
   'exit_rate',
 ] as const;
 export type Metric = (typeof METRICS)[number];
@@ -42,7 +43,10 @@ export type Metric = (typeof METRICS)[number];
 export const CONVERSION_METRICS: readonly Metric[] = ['conversion_rate', 'group_conversion_rate'];
 
 /** Plausible metrics EventLens does not compute (named in the 400). */
-const UNSUPPORTED_METRICS = ['scroll_depth', 'average_revenue', 'total_revenue'];
+const UNSUPPORTED_METRICS = ['average_revenue', 'total_revenue'];
+
+/** The metrics of pages read from their page_leave events: they need the pages named. */
+const PAGE_LEAVE_METRICS: readonly Metric[] = ['time_on_page', 'scroll_depth'];
 
 export interface StatsQuery {
   projectId: string;
@@ -85,7 +89,7 @@ export const StatsRequest = z
       .min(1)
       .max(METRICS.length)
       .meta({
-        description: `Any of ${METRICS.join(', ')}. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) an event:page filter or dimension; exit_rate (the percentage of an exit page’s page views that ended a visit, one decimal) the visit:exit_page dimension alone.`,
+        description: `Any of ${METRICS.join(', ')}. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) and scroll_depth (how far down a visit scrolled the page at most, in whole percent, averaged over the visits) an event:page filter or dimension; exit_rate (the percentage of an exit page’s page views that ended a visit, one decimal) the visit:exit_page dimension alone.`,
       }),
     date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
       description:
@@ -288,11 +292,11 @@ export function parseQuery(
         `metrics.${i}`,
         `${metric} needs an event:goal filter or dimension (the goal to convert to), e.g. "filters": [["is", "event:goal", ["Signup"]]]`,
       );
-    // As Plausible: a time on page is of pages, named by a dimension or a filter.
-    if (metric === 'time_on_page' && !pageNamed)
+    // As Plausible: a time on page and a scroll depth are of pages, named by a dimension or a filter.
+    if (PAGE_LEAVE_METRICS.includes(metric) && !pageNamed)
       throw new QueryError(
         `metrics.${i}`,
-        'time_on_page needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]',
+        `${metric} needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]`,
       );
     // As Plausible: an exit rate is of exit pages, the share of a page's views that ended a visit.
     if (metric === 'exit_rate' && (dimensions.length !== 1 || dimensions[0] !== 'visit:exit_page'))
@@ -305,10 +309,10 @@ export function parseQuery(
         `metrics.${i}`,
         "exit_rate divides a page's exits by its page views, which an event:* filter would leave out: filter on the visits instead (visit:exit_page, visit:source, has_done, …)",
       );
-    if (metric === 'time_on_page' && dimensions.includes('event:goal'))
+    if (PAGE_LEAVE_METRICS.includes(metric) && dimensions.includes('event:goal'))
       throw new QueryError(
         `metrics.${i}`,
-        'time_on_page is of pages, not goals: leave event:goal out of the dimensions',
+        `${metric} is of pages, not goals: leave event:goal out of the dimensions`,
       );
   });
 

@@ -1151,7 +1151,7 @@ describe('auth and errors', () => {
 
   test.each([
     [{ metrics: ['visitorz'] }, /^metrics\.0: unknown metric 'visitorz'/],
-    [{ metrics: ['scroll_depth'] }, /^metrics\.0: 'scroll_depth' is not supported/],
+    [{ metrics: ['average_revenue'] }, /^metrics\.0: 'average_revenue' is not supported/],
     [{ dimensions: ['visit:city'] }, /^dimensions\.0: unknown or unsupported dimension/],
     [{ date_range: '1h' }, /^date_range: '1h' is not one of/],
     [{ date_range: ['2024-01-02', '2024-01-01'] }, /^date_range: from must not be after to/],

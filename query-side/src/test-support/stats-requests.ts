@@ -3,7 +3,7 @@
  * visit and event dimensions, filter trees of every operator (the wildcard and behavioral ones too),
  * a preset or a pair of dates, an optional `date`, four zones (with half-hour offsets and DST).
  * Four in five are built to be accepted: the metrics that need something (a conversion rate a goal,
- * time on page a page, an exit rate the exit page alone) come with it, and has_done holds event
+ * time on page and scroll depth a page, an exit rate the exit page alone) come with it, and has_done holds event
  * filters; the fifth is drawn freely, and mostly refused. The planner's unit test and the API's int
  * test both draw from it (the project's goals named here: `Signup`).
  */
@@ -13,7 +13,13 @@ import { FILTER_OPERATORS, WILDCARD_OPERATORS } from '../stats/filters';
 import { METRICS, type Metric } from '../stats/query';
 
 /** The metrics that need a goal, a page or the exit page. */
-const NEEDY: readonly Metric[] = ['conversion_rate', 'group_conversion_rate', 'time_on_page', 'exit_rate'];
+const NEEDY: readonly Metric[] = [
+  'conversion_rate',
+  'group_conversion_rate',
+  'time_on_page',
+  'scroll_depth',
+  'exit_rate',
+];
 const PLAIN = METRICS.filter((m) => !NEEDY.includes(m));
 
 const text = fc.string({ maxLength: 12 });
@@ -74,7 +80,7 @@ function withNeeds(body: Body, metric: Metric | undefined): Body {
     const filters = body.filters.filter((f) => Array.isArray(f) && String(f[0]).startsWith('has_'));
     return { ...body, metrics, dimensions: ['visit:exit_page'], filters };
   }
-  if (metric === 'time_on_page')
+  if (metric === 'time_on_page' || metric === 'scroll_depth')
     return {
       ...body,
       metrics,
