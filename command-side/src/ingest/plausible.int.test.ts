@@ -163,13 +163,13 @@ describe('POST /api/event', () => {
     });
   });
 
-  it("appends the newer script's engagement as a page_leave of the same visit, its e as metadata.duration_ms", async () => {
+  it("appends the newer script's engagement as a page_leave of the same visit, its e and sd as metadata.duration_ms and scroll_depth", async () => {
     const view = await tracked(pageview());
     const leave = await tracked({ n: 'engagement', u: pageview().u, d: key, r: null, sd: 64, e: 12_345 });
     expect(leave).toMatchObject({
       event_name: 'page_leave',
       url: pageview().u,
-      metadata_json: '{"duration_ms":12345}',
+      metadata_json: '{"duration_ms":12345,"scroll_depth":64}',
       session_id: view.session_id,
       anonymous_id: view.anonymous_id,
     });

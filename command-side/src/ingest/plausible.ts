@@ -8,10 +8,10 @@
  *
  * Plausible's script sends short keys (`n`, `u`, `d`, `r`, `p`, `i`, `$`) as `text/plain`; its
  * Events API documents the long ones (`name`, `url`, `domain`, `referrer`, `props`, `interactive`,
- * `revenue`). Both are read; the script's older `m`/`meta` (props as a JSON string) too, and `e`, the
- * engagement event's time on the page in ms. Other keys (`w` the viewport width, `h` hash mode, `v`
- * the script version, `sd` the engagement event's scroll depth) are ignored, as Plausible ignores
- * what it does not know.
+ * `revenue`). Both are read; the script's older `m`/`meta` (props as a JSON string) too, and the
+ * engagement event's `e` (its time on the page in ms) and `sd` (how far down the page was scrolled,
+ * in percent). Other keys (`w` the viewport width, `h` hash mode, `v` the script version) are
+ * ignored, as Plausible ignores what it does not know.
  */
 import { createHmac } from 'node:crypto';
 import { BatchItem, LIMITS, parseJsonExact } from '@eventlens/contracts';
@@ -29,6 +29,7 @@ const ALIASES = {
   interactive: ['interactive', 'i'],
   revenue: ['revenue', '$'],
   engagementTime: ['e'],
+  scrollDepth: ['sd'],
 } as const;
 
 const item = BatchItem.shape;
@@ -62,11 +63,22 @@ export const PlausibleEvent = z
       .min(0, 'must be whole milliseconds, 0 or more')
       .max(Number.MAX_SAFE_INTEGER, 'must be whole milliseconds')
       .optional(),
+    /**
+     * `sd`: how far down the page was scrolled at most, in percent, on the `engagement` event of
+     * Plausible's newer script. Becomes the page_leave's `metadata.scroll_depth`, as sent: the Stats
+     * API's `scroll_depth` leaves out a depth over 100, as Plausible's does.
+     */
+    scrollDepth: z
+      .number()
+      .int('must be a whole percent')
+      .min(0, 'must be a whole percent, 0 or more')
+      .max(Number.MAX_SAFE_INTEGER, 'must be a whole percent')
+      .optional(),
   })
   .meta({
     id: 'PlausibleEvent',
     description:
-      "Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones, and `e` (an engagement event's milliseconds on the page) as engagementTime; others are ignored.",
+      "Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones, `e` (an engagement event's milliseconds on the page) as engagementTime and `sd` (its scroll depth in percent) as scrollDepth; others are ignored.",
   });
 export type PlausibleEvent = z.infer<typeof PlausibleEvent>;
 
@@ -208,9 +220,10 @@ const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_c
  *   the SDK's own end-of-view event, which the read models do not count as an interaction; any
  *   other name is kept as the custom event's name.
  * - `url`, `referrer` as sent (`null` or "" is none); `props` → `metadata`, exactly as sent.
- * - an engagement's `e` → `metadata.duration_ms`, the SDK's page_leave field the Stats API's
- *   `time_on_page` reads, beside the props (a prop of that name, sent by the page, is kept instead).
- *   On another event `e` means nothing to Plausible and is dropped here too.
+ * - an engagement's `e` → `metadata.duration_ms` and `sd` → `metadata.scroll_depth`, the SDK's
+ *   page_leave fields the Stats API's `time_on_page` and `scroll_depth` read, beside the props (a
+ *   prop of that name, sent by the page, is kept instead). On another event `e` and `sd` mean
+ *   nothing to Plausible and are dropped here too.
  * - `interactive: false` → the context marker `interactive: "false"`, kept with the event (see
  *   docs/plausible.md for how the reports treat it). `revenue` → context `revenue_amount`,
  *   `revenue_currency`.
@@ -231,12 +244,13 @@ export function toBatchItem(event: PlausibleEvent, visitor: Visitor, newId: () =
     context.revenue_currency = event.revenue.currency;
   }
   const props = event.props ?? undefined;
-  const metadata =
-    event.name === ENGAGEMENT &&
-    event.engagementTime !== undefined &&
-    !Object.hasOwn(props ?? {}, 'duration_ms')
-      ? { ...props, duration_ms: event.engagementTime }
-      : props;
+  const engagement: Record<string, number> = {};
+  if (event.name === ENGAGEMENT) {
+    const fields = { duration_ms: event.engagementTime, scroll_depth: event.scrollDepth };
+    for (const [key, value] of Object.entries(fields))
+      if (value !== undefined && !Object.hasOwn(props ?? {}, key)) engagement[key] = value;
+  }
+  const metadata = Object.keys(engagement).length > 0 ? { ...props, ...engagement } : props;
   return {
     event_name: NAMES[event.name] ?? event.name,
     event_id: newId(),

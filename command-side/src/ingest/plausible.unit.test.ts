@@ -51,10 +51,25 @@ describe('readPlausibleEvent', () => {
     });
   });
 
-  it("reads an engagement event's e (ms on the page) and ignores its sd (scroll depth)", () => {
+  it("reads an engagement event's e (ms on the page) and sd (scroll depth), and ignores w, h and v", () => {
     expect(
-      readPlausibleEvent({ n: 'engagement', u: 'https://example.com/a', d: KEY, e: 4250, sd: 80 }),
-    ).toEqual({ name: 'engagement', url: 'https://example.com/a', domain: KEY, engagementTime: 4250 });
+      readPlausibleEvent({
+        n: 'engagement',
+        u: 'https://example.com/a',
+        d: KEY,
+        e: 4250,
+        sd: 80,
+        w: 1280,
+        h: 1,
+        v: 27,
+      }),
+    ).toEqual({
+      name: 'engagement',
+      url: 'https://example.com/a',
+      domain: KEY,
+      engagementTime: 4250,
+      scrollDepth: 80,
+    });
   });
 
   it('reads the long keys, and props sent as JSON text (m, older scripts)', () => {
@@ -107,6 +122,11 @@ describe('readPlausibleEvent', () => {
       expect(refusal({ n: 'engagement', u: 'https://example.com/', d: KEY, e })).toEqual({
         code: 'INVALID_FIELD',
         fields: ['e'],
+      });
+    for (const sd of [-1, 50.5, '80'])
+      expect(refusal({ n: 'engagement', u: 'https://example.com/', d: KEY, sd })).toEqual({
+        code: 'INVALID_FIELD',
+        fields: ['sd'],
       });
     expect(
       refusal({ name: 'x', url: 'https://example.com/', domain: KEY, $: { amount: 1, currency: 'euro' } }),
@@ -189,6 +209,27 @@ describe('toBatchItem', () => {
     // Not an engagement: e means nothing, and nothing is added.
     expect(
       toBatchItem({ ...engagement, name: 'pageview', engagementTime: 9 }, VISITOR, ids),
+    ).not.toHaveProperty('metadata');
+  });
+
+  it("keeps an engagement's sd (scroll depth) as metadata.scroll_depth, as sent, never over a prop of that name", () => {
+    const engagement = { name: 'engagement', url: 'https://example.com/', domain: KEY };
+    const item = toBatchItem({ ...engagement, engagementTime: 4_250, scrollDepth: 80 }, VISITOR, ids);
+    expect(item.metadata).toEqual({ duration_ms: 4_250, scroll_depth: 80 });
+    expect(BatchItem.safeParse(item).success).toBe(true);
+    // Over 100 is kept as sent: the Stats API leaves it out of scroll_depth (docs/plausible.md).
+    expect(toBatchItem({ ...engagement, scrollDepth: 255 }, VISITOR, ids).metadata).toEqual({
+      scroll_depth: 255,
+    });
+    const own = { scroll_depth: 'the page’s own' };
+    expect(
+      toBatchItem({ ...engagement, engagementTime: 9, scrollDepth: 10, props: own }, VISITOR, ids).metadata,
+    ).toEqual({
+      scroll_depth: 'the page’s own',
+      duration_ms: 9,
+    });
+    expect(
+      toBatchItem({ ...engagement, name: 'pageview', scrollDepth: 10 }, VISITOR, ids),
     ).not.toHaveProperty('metadata');
   });
 });

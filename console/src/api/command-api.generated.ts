@@ -1692,7 +1692,7 @@ export interface components {
         }[];
       };
     };
-    /** @description Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones, and `e` (an engagement event's milliseconds on the page) as engagementTime; others are ignored. */
+    /** @description Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones, `e` (an engagement event's milliseconds on the page) as engagementTime and `sd` (its scroll depth in percent) as scrollDepth; others are ignored. */
     PlausibleEvent: {
       name: string;
       url: string;
@@ -1708,6 +1708,7 @@ export interface components {
         currency: string;
       } | null;
       engagementTime?: number;
+      scrollDepth?: number;
     };
     /** @description The user now signed in. */
     LoggedIn: {
