@@ -36,7 +36,16 @@ export type Plugin = (client: Client) => void;
  */
 export type Env = Pick<
   Window,
-  'fetch' | 'navigator' | 'localStorage' | 'sessionStorage' | 'location' | 'document' | 'screen' | 'history'
+  | 'fetch'
+  | 'navigator'
+  | 'localStorage'
+  | 'sessionStorage'
+  | 'location'
+  | 'document'
+  | 'screen'
+  | 'history'
+  | 'scrollY'
+  | 'innerHeight'
 > &
   Pick<EventTarget, 'addEventListener'>;
 

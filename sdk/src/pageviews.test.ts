@@ -158,6 +158,40 @@ describe('page_leave', () => {
     expect(p.net.sent[1]!.via).toBe('beacon');
   });
 
+  it('carries scroll_depth: the lowest point of the page the view showed, in percent of its height', () => {
+    const p = page('https://shop.example/article');
+    const w = p.w as unknown as { scrollY: number; innerHeight: number };
+    let height = 4000;
+    Object.defineProperty(p.document.documentElement, 'scrollHeight', {
+      configurable: true,
+      get: () => height,
+    });
+    Object.defineProperty(w, 'innerHeight', { configurable: true, value: 800 });
+    const scrollTo = (y: number) => {
+      Object.defineProperty(w, 'scrollY', { configurable: true, value: y });
+      p.w.dispatchEvent(new p.w.Event('scroll'));
+    };
+    scrollTo(1000);
+    scrollTo(2200); // the deepest: 2,200 + 800 of 4,000 = 75%
+    scrollTo(0);
+    p.w.history.pushState({}, '', '/next');
+    // A new view starts where the window is (the top: 800 of 4,000), and a page that grew since is
+    // measured against its height when the view ends: 1,800 of 6,000 = 30%.
+    scrollTo(1000);
+    height = 6000;
+    p.hide();
+    const leaves = p.events().filter((e) => e.event_name == 'page_leave');
+    expect(leaves.map((e) => e.metadata!.scroll_depth)).toEqual([75, 30]);
+  });
+
+  it('gives scroll_depth 100 for a page shorter than the window', () => {
+    const p = page();
+    Object.defineProperty(p.document.documentElement, 'scrollHeight', { configurable: true, value: 300 });
+    Object.defineProperty(p.w, 'innerHeight', { configurable: true, value: 800 });
+    p.hide();
+    expect(p.events()[1]!.metadata).toMatchObject({ scroll_depth: 100 });
+  });
+
   it('is sent once when the page is left: visibilitychange then pagehide', () => {
     const p = page();
     vi.advanceTimersByTime(1000);
@@ -183,8 +217,8 @@ describe('page_leave', () => {
     vi.advanceTimersByTime(3000);
     p.hide();
     expect(names(p.net)).toEqual(['page_view', 'page_leave', 'page_view', 'page_leave']);
-    expect(p.events()[1]!.metadata).toEqual({ duration_ms: 1000 });
-    expect(p.events()[3]!.metadata).toEqual({ duration_ms: 3000 });
+    expect(p.events()[1]!.metadata).toMatchObject({ duration_ms: 1000 });
+    expect(p.events()[3]!.metadata).toMatchObject({ duration_ms: 3000 });
   });
 
   it('counts only visible time for a page opened in a background tab', () => {
@@ -199,7 +233,7 @@ describe('page_leave', () => {
     hidden = true;
     t.document.dispatchEvent(new t.w.Event('visibilitychange') as unknown as Event);
     expect(names(t.net)).toEqual(['page_view', 'page_leave']);
-    expect(t.net.events()[1]!.metadata).toEqual({ duration_ms: 2000 });
+    expect(t.net.events()[1]!.metadata).toMatchObject({ duration_ms: 2000 });
   });
 
   it('is exactly one per page_view, whatever the browser does in whatever order', () => {
@@ -244,7 +278,14 @@ describe('the page stays in charge', () => {
     record(t.client.w as Env);
     record(t.document);
     pageviews(t.client);
-    expect(types.sort()).toEqual(['hashchange', 'pagehide', 'pageshow', 'popstate', 'visibilitychange']);
+    expect(types.sort()).toEqual([
+      'hashchange',
+      'pagehide',
+      'pageshow',
+      'popstate',
+      'scroll',
+      'visibilitychange',
+    ]);
   });
 
   it("pushState still works, returns what it returned, and never throws the SDK's errors", () => {

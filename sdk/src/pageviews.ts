@@ -1,8 +1,8 @@
 import { on, safe, type Plugin } from './client.js';
 
 /**
- * Page tracking: `page_view` when a view starts, `page_leave` with `duration_ms` when it ends, exactly one
- * leave per view.
+ * Page tracking: `page_view` when a view starts, `page_leave` with `duration_ms` and `scroll_depth` when it
+ * ends, exactly one leave per view.
  *
  * A view starts on load, on an SPA navigation that changes the path, on a restore from the
  * back-forward cache, and when the tab becomes visible again after its view was closed. It ends when the
@@ -15,7 +15,11 @@ export const pageviews: Plugin = (c) => {
     d = w.document,
     l = w.location,
     h = w.history;
-  let open: unknown, started: number, path: string, url: string;
+  let open: unknown, started: number, path: string, url: string, seen: number;
+
+  // The lowest pixel of the page the view has shown: scroll_depth is it over the page's height, in percent
+  // (Plausible's rule; over 100 when the page is shorter than the window, so capped).
+  const scrolled = () => (seen = Math.max(seen, w.scrollY + w.innerHeight));
 
   // The path, plus (with hash routing on) the fragment when it is a hash route (#/…, #!/…) rather than
   // an in-page anchor.
@@ -28,13 +32,22 @@ export const pageviews: Plugin = (c) => {
     started = d.hidden ? 0 : Date.now();
     path = current();
     url = l.href;
+    seen = w.scrollY + w.innerHeight;
     c.send('page_view');
   };
 
   const end = (beacon?: unknown) => {
     if (!open) return;
     open = 0;
-    c.send('page_leave', { duration_ms: started && Date.now() - started }, beacon, url);
+    c.send(
+      'page_leave',
+      {
+        duration_ms: started && Date.now() - started,
+        scroll_depth: Math.min(100, Math.round((100 * seen) / d.documentElement.scrollHeight)),
+      },
+      beacon,
+      url,
+    );
   };
 
   const next = () => {
@@ -57,6 +70,7 @@ export const pageviews: Plugin = (c) => {
   on(w, 'hashchange', navigate);
   on(d, 'visibilitychange', () => (d.hidden ? end(1) : open ? (started ||= Date.now()) : start()));
   on(w, 'pagehide', () => end(1));
+  on(w, 'scroll', scrolled);
   on(w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && start());
   c.pv = next;
   start();

@@ -189,6 +189,12 @@ export const tab = (t: TabOptions = {}) => {
     document: w.document,
     screen: { width: 1280, height: 720 },
     history: w.history,
+    get scrollY() {
+      return w.scrollY;
+    },
+    get innerHeight() {
+      return w.innerHeight;
+    },
     addEventListener: w.addEventListener.bind(w),
   } as unknown as Env;
   const client = createClient({ apiKey: KEY, host: HOST, ...t.options }, env, t.plugins);

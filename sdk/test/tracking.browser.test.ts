@@ -446,6 +446,28 @@ describe('in Chromium', () => {
     ).toHaveLength(1);
   });
 
+  it('a page scrolled part of the way down delivers page_leave with that scroll_depth', async () => {
+    const from = requests.length;
+    const page = await openDemo();
+    await waitForEvent(from, 'page_view');
+    const session = await sessionIdOf(page);
+    // A page five windows tall, scrolled to its middle by the browser itself.
+    const expected = await page.evaluate(async () => {
+      document.body.style.minHeight = `${5 * window.innerHeight}px`;
+      window.scrollTo(0, 2 * window.innerHeight);
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 100)));
+      window.scrollTo(0, window.innerHeight); // back up: the deepest point stays
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 100)));
+      const height = document.documentElement.scrollHeight;
+      return Math.round((100 * 3 * window.innerHeight) / height);
+    });
+    expect(expected).toBeGreaterThan(50);
+    expect(expected).toBeLessThan(70);
+    await page.close({ runBeforeUnload: true });
+    const leave = await waitForEvent(from, 'page_leave', (e) => e.session_id == session);
+    expect(leave.metadata!.scroll_depth).toBe(expected);
+  });
+
   it('a link that leaves the page delivers its link_click and the page_leave', async () => {
     const from = requests.length;
     const page = await openDemo();
