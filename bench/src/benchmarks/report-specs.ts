@@ -181,6 +181,10 @@ export function reportSpecs(siteId: string): StatsSpec[] {
       ...panel('event:page', '30d', 10),
       metrics: ['visitors', 'time_on_page'],
     }),
+    query('event:page with scroll depth, 30d, top 10', {
+      ...panel('event:page', '30d', 10),
+      metrics: ['visitors', 'scroll_depth'],
+    }),
     query('exit pages with exit rate, 30d, top 10', {
       ...panel('visit:exit_page', '30d', 10),
       metrics: ['visits', 'exit_rate'],

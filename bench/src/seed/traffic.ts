@@ -10,7 +10,7 @@
  * - **Time**: a daily rhythm (UTC: night at a fifth of the afternoon peak), a weekly one (weekends
  *   at 60%), and growth (the last day has 1.8× the first day's traffic).
  * - **Visits**: 1 page view, then another with probability 0.5, then 0.6 each; per page view a
- *   `page_leave` (85%, `metadata.duration_ms` the time on the page) and engagement events (30%: one or two, names on a long tail); gaps of 45 s
+ *   `page_leave` (85%, `metadata.duration_ms` the time on the page, `scroll_depth` 11–100 with it) and engagement events (30%: one or two, names on a long tail); gaps of 45 s
  *   on average. Bounce follows (one page view, no engagement), as the projection computes it.
  * - **Pages** (20,000), **referring sites** (30,000), **UTM campaigns** (300), **countries** (60) on
  *   Zipf tails; sources as the projection names them (projections/src/analytics/sources.ts): 45%
@@ -348,8 +348,16 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       }
       t = Math.max(t + 1, leaveAt);
       if (random() < 0.85 && rows.length < budget && t < to)
-        // As the SDK sends it: the time the page was shown (the Stats API's time_on_page reads it).
-        event('page_leave', url, previousUrl, JSON.stringify({ duration_ms: dwell }), false);
+        // As the SDK sends it: the time the page was shown and how far down it was seen (the Stats
+        // API's time_on_page and scroll_depth read them); the longer on the page, the deeper, with no
+        // draw of its own, so the rest of the data is what it was before scroll depth.
+        event(
+          'page_leave',
+          url,
+          previousUrl,
+          JSON.stringify({ duration_ms: dwell, scroll_depth: Math.min(100, 10 + Math.floor(dwell / 1000)) }),
+          false,
+        );
       previousUrl = url;
       const more = pageViews === 1 ? 0.5 : 0.6;
       if (random() >= more || pageViews >= 40) break;

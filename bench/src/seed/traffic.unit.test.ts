@@ -36,14 +36,20 @@ describe('traffic', () => {
     expect(ev.every((r) => time(r[E.ts]) >= from && time(r[E.ts]) < to)).toBe(true);
   });
 
-  test('each page_leave carries the time on its page, as the SDK sends it: 1 s to 30 min', () => {
+  test('each page_leave carries the time on its page and its scroll depth, as the SDK sends them', () => {
     const leaves = ev.filter((r) => r[E.event_name] === 'page_leave');
     expect(leaves.length).toBeGreaterThan(1000);
+    const depths = new Set<number>();
     for (const r of leaves) {
-      const { duration_ms } = JSON.parse(r[E.metadata] as string) as { duration_ms: number };
-      expect(duration_ms).toBeGreaterThanOrEqual(1000);
-      expect(duration_ms).toBeLessThanOrEqual(30 * 60_000);
+      const metadata = JSON.parse(r[E.metadata] as string) as { duration_ms: number; scroll_depth: number };
+      expect(metadata.duration_ms).toBeGreaterThanOrEqual(1000);
+      expect(metadata.duration_ms).toBeLessThanOrEqual(30 * 60_000);
+      expect(Number.isInteger(metadata.scroll_depth)).toBe(true);
+      expect(metadata.scroll_depth).toBeGreaterThanOrEqual(11);
+      expect(metadata.scroll_depth).toBeLessThanOrEqual(100);
+      depths.add(metadata.scroll_depth);
     }
+    expect(depths.size).toBeGreaterThan(50); // a spread, not one value
   });
 
   test('each visit is its human events: counts, visitor keys, first and last, entry and exit, bounce', () => {
