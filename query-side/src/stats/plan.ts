@@ -16,7 +16,7 @@
  * - Goals (`event:goal`, conversion_rate, group_conversion_rate): their SQL is goal-sql.ts's.
  * - Time on page (`time_on_page`) and scroll depth (`scroll_depth`) come from the `page_leave` events
  *   the SDK sends when a page view ends, `metadata.duration_ms` being the time the page was visible
- *   and `metadata.scroll_depth` how far down it was scrolled (page-time-sql.ts).
+ *   and `metadata.scroll_depth` how far down it was scrolled (page-leave-sql.ts).
  * - Exit rate (`exit_rate`, by `visit:exit_page` only): the visits that ended on a page (the visits
  *   side) over that page's page views in the range (`xr`), in percent with one decimal.
  * - Time buckets are PostgreSQL's `date_trunc(unit, ts at time zone $tz)`, and the range's
@@ -30,11 +30,11 @@ import { humanEvents } from '@eventlens/read-model';
 import type { Dimension, PropertyDimension } from './dimensions';
 import type { Filter } from './filters';
 import { conversionCtes, GOAL, goalsJoinSql, groupConversionCte } from './goal-sql';
-import type { Metric, StatsQuery } from './query';
+import { isPageLeaveMetric, type Metric, type StatsQuery } from './query';
 import { Binder, eventSql, VISITOR_SQL } from './sql';
 import { boundsSql, rangeEnds } from './range-sql';
 import { pageArmsSource, pagesIndexAnswers } from './page-sql';
-import { pageLeaveSql, type PageLeaveMetric } from './page-time-sql';
+import { pageLeaveSql } from './page-leave-sql';
 import { visitorsFromVisits, visitsAnswer } from './visit-sql';
 import { VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
 import {
@@ -116,9 +116,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const visitColumns: string[] =
     exitRateSide && !visitMetrics.includes('visits') ? [...visitMetrics, 'visits'] : visitMetrics;
   const visitSide = visitColumns.length > 0;
-  const pageLeaveMetrics = q.metrics.filter(
-    (m): m is PageLeaveMetric => m === 'time_on_page' || m === 'scroll_depth',
-  );
+  const pageLeaveMetrics = q.metrics.filter(isPageLeaveMetric);
   const pageLeaveSide = pageLeaveMetrics.length > 0;
   const goalDimension = q.dimensions.includes(GOAL);
 

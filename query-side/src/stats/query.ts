@@ -45,8 +45,11 @@ export const CONVERSION_METRICS: readonly Metric[] = ['conversion_rate', 'group_
 /** Plausible metrics EventLens does not compute (named in the 400). */
 const UNSUPPORTED_METRICS = ['average_revenue', 'total_revenue'];
 
-/** The metrics of pages read from their page_leave events: they need the pages named. */
-const PAGE_LEAVE_METRICS: readonly Metric[] = ['time_on_page', 'scroll_depth'];
+/** The metrics of pages read from their page_leave events (page-leave-sql.ts): they need the pages named. */
+export const PAGE_LEAVE_METRICS = ['time_on_page', 'scroll_depth'] as const satisfies readonly Metric[];
+export type PageLeaveMetric = (typeof PAGE_LEAVE_METRICS)[number];
+export const isPageLeaveMetric = (m: Metric): m is PageLeaveMetric =>
+  (PAGE_LEAVE_METRICS as readonly Metric[]).includes(m);
 
 export interface StatsQuery {
   projectId: string;
@@ -293,7 +296,7 @@ export function parseQuery(
         `${metric} needs an event:goal filter or dimension (the goal to convert to), e.g. "filters": [["is", "event:goal", ["Signup"]]]`,
       );
     // As Plausible: a time on page and a scroll depth are of pages, named by a dimension or a filter.
-    if (PAGE_LEAVE_METRICS.includes(metric) && !pageNamed)
+    if (isPageLeaveMetric(metric) && !pageNamed)
       throw new QueryError(
         `metrics.${i}`,
         `${metric} needs an event:page filter or dimension (the pages it is of), e.g. "dimensions": ["event:page"]`,
@@ -309,7 +312,7 @@ export function parseQuery(
         `metrics.${i}`,
         "exit_rate divides a page's exits by its page views, which an event:* filter would leave out: filter on the visits instead (visit:exit_page, visit:source, has_done, …)",
       );
-    if (PAGE_LEAVE_METRICS.includes(metric) && dimensions.includes('event:goal'))
+    if (isPageLeaveMetric(metric) && dimensions.includes('event:goal'))
       throw new QueryError(
         `metrics.${i}`,
         `${metric} is of pages, not goals: leave event:goal out of the dimensions`,

@@ -5,7 +5,7 @@
  * Plausible's script's engagement `e` and `sd`, command-side's ingest/plausible.ts).
  */
 import { dimensionSql } from './clauses';
-import type { StatsQuery } from './query';
+import type { PageLeaveMetric, StatsQuery } from './query';
 import type { Binder } from './sql';
 
 /**
@@ -23,11 +23,10 @@ import type { Binder } from './sql';
  *
  * Either is 0 for a page none of whose leaves carries one, as Plausible's `ifNotFinite(…, 0)`.
  */
-export const PAGE_LEAVE_METRIC_SQL = {
+const PAGE_LEAVE_METRIC_SQL: Record<PageLeaveMetric, string> = {
   time_on_page: 'coalesce(round(sum(t.dur) / nullif(count(t.dur), 0) / 1000.0), 0)',
   scroll_depth: 'coalesce(round(avg(t.sd)), 0)',
-} as const;
-export type PageLeaveMetric = keyof typeof PAGE_LEAVE_METRIC_SQL;
+};
 
 /**
  * A number of the page_leave's metadata (`key`, a trusted constant), null unless a JSON number
