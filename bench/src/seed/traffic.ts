@@ -347,17 +347,12 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
         }
       }
       t = Math.max(t + 1, leaveAt);
+      // As the SDK sends it: the time the page was shown and how far down it was seen (the Stats API's
+      // time_on_page and scroll_depth read them); the longer on the page, the deeper, with no draw of
+      // its own, so the rest of the data is what it was before scroll depth.
+      const leave = { duration_ms: dwell, scroll_depth: Math.min(100, 10 + Math.floor(dwell / 1000)) };
       if (random() < 0.85 && rows.length < budget && t < to)
-        // As the SDK sends it: the time the page was shown and how far down it was seen (the Stats
-        // API's time_on_page and scroll_depth read them); the longer on the page, the deeper, with no
-        // draw of its own, so the rest of the data is what it was before scroll depth.
-        event(
-          'page_leave',
-          url,
-          previousUrl,
-          JSON.stringify({ duration_ms: dwell, scroll_depth: Math.min(100, 10 + Math.floor(dwell / 1000)) }),
-          false,
-        );
+        event('page_leave', url, previousUrl, JSON.stringify(leave), false);
       previousUrl = url;
       const more = pageViews === 1 ? 0.5 : 0.6;
       if (random() >= more || pageViews >= 40) break;
