@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
-import { createFakeHttp } from '@/testing/fakeHttp';
+import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { waitFor } from '@/testing/waitFor';
@@ -63,6 +63,9 @@ function stack() {
 
 const statsCalls = (fake: ReturnType<typeof stack>) =>
   fake.callsTo('POST', '/api/query/api/v2/query').map((c) => c.body as StatsQuery);
+/** The panels' own question of the range's visitors (`visitorsQuery`): visitors alone, no dimension. */
+const panelVisitors = (fake: ReturnType<typeof stack>) =>
+  statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length === 1 && b.metrics[0] === 'visitors');
 const panel = (id: string) => r!.wrapper.find(`[data-panel="${id}"]`);
 const rowValues = (id: string) =>
   panel(id)
@@ -138,17 +141,12 @@ describe('dashboard panels', () => {
     expect(rowValues('sources')).toEqual(['Organic Search', 'Direct']);
   });
 
-  test('the percentages divide by one visitors query per refresh, which a tab or "More" reuses', async () => {
+  test('the percentages divide by the KPI row’s visitors, with no query of their own; a tab reuses them', async () => {
     const fake = stack();
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
-    const panelVisitors = () =>
-      statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length === 1 && b.metrics[0] === 'visitors');
-    expect(panelVisitors()).toHaveLength(1);
-    expect(panelVisitors()[0]).toMatchObject({
-      site_id: PROJECT_ID,
-      date_range: [new Date(NOW - 24 * 3_600_000).toISOString(), new Date(NOW).toISOString()],
-    });
-    // 8, 4 and 1 of 12 visitors: Plausible's one decimal.
+    expect(panelVisitors(fake)).toHaveLength(0);
+    // 8, 4 and 1 of the KPI row's 12 visitors: Plausible's one decimal.
+    expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('12');
     const cells = panel('pages')
       .findAll('tbody tr')
       .map((row) => row.findAll('td')[2]!.text());
@@ -159,8 +157,30 @@ describe('dashboard panels', () => {
       .findAll('button')
       .find((b) => b.text().startsWith('More'));
     expect(more).toBeUndefined();
-    expect(panelVisitors()).toHaveLength(1);
+    expect(panelVisitors(fake)).toHaveLength(0);
     // 6 of 12 on the entry pages' tab.
+    expect(panel('pages').text()).toContain('50%');
+  });
+
+  test('without the KPI row’s answer the panels ask for the range’s visitors once, and a tab reuses it', async () => {
+    const fake = stack().on('POST', '/api/query/api/v2/query', (req: HttpRequest) => {
+      const body = req.body as StatsQuery;
+      if (!body.dimensions && body.metrics.length > 1) throw apiError(503, 'unavailable', 'down');
+      return statsAnswer(req);
+    });
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    expect(panelVisitors(fake)).toHaveLength(1);
+    expect(panelVisitors(fake)[0]).toMatchObject({
+      site_id: PROJECT_ID,
+      date_range: [new Date(NOW - 24 * 3_600_000).toISOString(), new Date(NOW).toISOString()],
+    });
+    const cells = panel('pages')
+      .findAll('tbody tr')
+      .map((row) => row.findAll('td')[2]!.text());
+    expect(cells.slice(0, 3)).toEqual(['66.7%', '33.3%', '8.3%']);
+    await panel('pages').find('[data-dimension="visit:entry_page"]').trigger('click');
+    await r.settle();
+    expect(panelVisitors(fake)).toHaveLength(1);
     expect(panel('pages').text()).toContain('50%');
   });
 
@@ -174,9 +194,10 @@ describe('dashboard panels', () => {
     expect(r.console.router.currentRoute.value.query.filter).toEqual(['visit:source=Google']);
     const chip = r.wrapper.find('[data-testid="filter-chip"]');
     expect(chip.text()).toContain('Source is Google');
-    // The KPIs (both periods), the chart, all five panels and their visitors asked again, each with the filter.
+    // The KPIs (both periods), the chart and all five panels asked again, each with the filter (the
+    // panels' percentages divide by the KPI row's visitors).
     const after = statsCalls(fake).slice(before);
-    expect(after.length).toBe(2 + 1 + 5 + 1);
+    expect(after.length).toBe(2 + 1 + 5);
     expect(after.every((b) => JSON.stringify(b.filters) === '[["is","visit:source",["Google"]]]')).toBe(true);
     expect(after.some((b) => b.dimensions?.[0] === 'time:hour')).toBe(true);
     expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('4');

@@ -101,20 +101,23 @@ export function usePanels(api: Api) {
   );
   const latestOf = Object.fromEntries(PANELS.map((p) => [p.id, latest()]));
 
-  // The range's visitors, which every panel's percentage divides by: asked once per scope (a tab or
-  // "More" reuses it), and again after it failed.
+  // The range's visitors, which every panel's percentage divides by: given by the caller that has
+  // them (the KPI row counts them for the same scope), else asked once per scope (a tab or "More"
+  // reuses it), and again after it failed.
   let allVisitors: { scope: ReportScope; answer: Promise<number> } | null = null;
+  const ask = (s: ReportScope): Promise<number> =>
+    api.stats
+      .query(visitorsQuery(s.projectId, s.range, s.timeZone, s.filters), undefined, 'Loading the visitors')
+      .then((r) => r.results[0]?.metrics[0] ?? 0);
+  function remember(s: ReportScope, answer: Promise<number>): Promise<number> {
+    answer.catch(() => {
+      if (allVisitors?.answer === answer) allVisitors = null;
+    });
+    allVisitors = { scope: s, answer };
+    return answer;
+  }
   function visitorsOf(s: ReportScope): Promise<number> {
-    if (allVisitors?.scope !== s) {
-      const answer = api.stats
-        .query(visitorsQuery(s.projectId, s.range, s.timeZone, s.filters), undefined, 'Loading the visitors')
-        .then((r) => r.results[0]?.metrics[0] ?? 0);
-      answer.catch(() => {
-        if (allVisitors?.answer === answer) allVisitors = null;
-      });
-      allVisitors = { scope: s, answer };
-    }
-    return allVisitors.answer;
+    return allVisitors?.scope === s ? allVisitors.answer : remember(s, ask(s));
   }
 
   async function load(id: PanelId): Promise<void> {
@@ -136,8 +139,12 @@ export function usePanels(api: Api) {
     );
   }
 
-  /** Asks every panel again for `next`; a new project starts empty. */
-  async function refresh(next: ReportScope): Promise<void> {
+  /**
+   * Asks every panel again for `next`; a new project starts empty. `visitors`: the scope's visitors
+   * when the caller counts them already (the KPI row's `visitors`: the same question), so the
+   * percentages cost no query of their own; if that promise fails, the panels ask for them.
+   */
+  async function refresh(next: ReportScope, visitors?: Promise<number>): Promise<void> {
     if (scope.value?.projectId !== next.projectId) {
       for (const p of PANELS) {
         reset(panels[p.id].data);
@@ -145,6 +152,13 @@ export function usePanels(api: Api) {
       }
     }
     scope.value = next;
+    // scope.value, not next: the ref holds a reactive proxy of it, which load() compares by identity.
+    const s = scope.value!;
+    if (visitors)
+      remember(
+        s,
+        visitors.catch(() => ask(s)),
+      );
     await Promise.all(PANELS.map((p) => load(p.id)));
   }
 

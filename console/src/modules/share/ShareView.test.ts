@@ -130,6 +130,10 @@ describe('a public dashboard', () => {
     expect(share.callsTo('POST', QUERY).map((c) => (c.body as StatsQuery).timezone)).toEqual(
       share.callsTo('POST', QUERY).map(() => 'Asia/Kolkata'),
     );
+    // The KPI row (both periods), the chart and the five panels: the panels' percentages divide by
+    // the KPI row's visitors (4 of 4 is 100%), with no query of their own.
+    expect(share.callsTo('POST', QUERY)).toHaveLength(2 + 1 + 5);
+    expect(w.find('[data-panel="pages"]').text()).toContain('100%');
     // The console's own client asked nothing: no session, no projects, no pipeline.
     expect(consoleHttp.calls).toEqual([]);
   });
