@@ -91,7 +91,8 @@ const OVERVIEW_RANGE_MS = 24 * 3_600_000;
  * ending `now` (console stores/overview.ts `refresh` and modules/overview/reports.ts): the pipeline's
  * status, the counters (GET /v1/stats/overview), the KPI row and the previous period's (two queries
  * of instants), the volume chart (hourly buckets for 24 hours: shared/time.ts `intervalFor`),
- * the top events and top pages, and each dashboard panel's first tab (panels.ts: 10 rows).
+ * the top events and top pages, and each dashboard panel's first tab (panels.ts: 10 rows), whose
+ * percentages divide by the KPI row's visitors (no query of their own).
  */
 export function overviewSpecs(siteId: string, now: number): ReportSpec[] {
   const range = (from: number, to: number) => [new Date(from).toISOString(), new Date(to).toISOString()];
@@ -108,7 +109,6 @@ export function overviewSpecs(siteId: string, now: number): ReportSpec[] {
     { name: 'overview: top events', route: '/v1/stats/top-events', query: { ...counters, limit: '10' } },
     { name: 'overview: top pages', route: '/v1/stats/top-pages', query: { ...counters, limit: '10' } },
     ...OVERVIEW_PANELS.map((d) => overview(`${d}, 24h, top 10`, panel(d, current, 10))),
-    overview('the panels’ visitors, 24h', { metrics: ['visitors'], date_range: current }),
   ];
 }
 
