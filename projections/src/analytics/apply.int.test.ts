@@ -1,7 +1,9 @@
 /**
- * The events insert goes through COPY into a per-connection staging table (apply.ts): what COPY's
- * text format must escape arrives unchanged, and two applies in one transaction (the savepoint
- * halving of runtime/apply.ts) each insert their own rows only. Real PostgreSQL, one schema.
+ * The events insert is a COPY into `events`, and when an event id is already stored a COPY into a
+ * per-connection staging table and an insert that skips it (apply.ts): what COPY's text format must
+ * escape arrives unchanged, an event stored by an earlier batch (committed, or being committed
+ * concurrently) is neither stored nor counted again, and two applies in one transaction (the
+ * savepoint halving of runtime/apply.ts) each insert their own rows only. Real PostgreSQL, one schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -19,7 +21,7 @@ const rowOf = (overrides: Parameters<typeof makeEvent>[0]): EventRow => {
   return outcome.value;
 };
 
-describe('applyEvents: COPY into staging, then insert … on conflict do nothing (real PostgreSQL)', () => {
+describe('applyEvents: COPY into events, else through staging with on conflict do nothing (real PostgreSQL)', () => {
   let pool: Pool;
   const schema = `t_${randomBytes(4).toString('hex')}_analytics`;
 
@@ -92,6 +94,31 @@ describe('applyEvents: COPY into staging, then insert … on conflict do nothing
         ts: String(row.ts),
       },
     ]);
+  });
+
+  it('stores and counts only the new events of a batch that repeats an event stored earlier', async () => {
+    // Given an event stored and counted by a committed batch
+    const project = randomUUID();
+    const stored = rowOf({ project_id: project, event_name: 'signup', session_id: 'visit-1' });
+    await transaction(pool, (tx) => applyEvents(tx, schema, [stored]));
+
+    // When a later batch brings it again with two new events of the same name and visit
+    const later = [
+      rowOf({ project_id: project, event_name: 'signup', session_id: 'visit-1' }),
+      stored,
+      rowOf({ project_id: project, event_name: 'signup', session_id: 'visit-1' }),
+    ];
+    const result = await transaction(pool, (tx) => applyEvents(tx, schema, later));
+
+    // Then the two new events are stored, and the name's count and the visit's events are three
+    expect(result.applied).toBe(2);
+    const counts = await pool.query(
+      `select (select count(*)::int from ${ident(schema)}.events where project_id = $1) as events,
+              (select count::int from ${ident(schema)}.event_names where project_id = $1 and event_name = 'signup') as named,
+              (select event_count::int from ${ident(schema)}.sessions where project_id = $1 and session_id = 'visit-1') as visit`,
+      [project],
+    );
+    expect(counts.rows).toEqual([{ events: 3, named: 3, visit: 3 }]);
   });
 
   it('inserts each apply’s own rows when one transaction applies twice, duplicates counted once', async () => {

@@ -1,18 +1,19 @@
 /**
  * Applies a batch of event rows to the analytics read models, in the caller's transaction, with
- * one statement per table. The events, one row each, are COPYed into a temporary staging table and
- * inserted from there (see `insertEvents`); the aggregates, far fewer rows, each take their rows as
- * a single JSON parameter (json_to_recordset), which keeps the statement text constant and the
- * parameter encoding native (JSON.stringify).
+ * one statement per table. The events, one row each, are COPYed straight into `events` (see
+ * `insertEvents`); the aggregates, far fewer rows, each take their rows as a single JSON parameter
+ * (json_to_recordset), which keeps the statement text constant and the parameter encoding native
+ * (JSON.stringify).
  *
- * 1. copy into the staging table, then insert into events … select … on conflict do nothing
+ * 1. copy into events under a savepoint; when an event id is already stored, roll back to it and
+ *    copy into a staging table instead, then insert into events … select … on conflict do nothing
  *    returning (project_id, event_id)
- * 2. aggregate the rows that came back (./aggregate.ts), never the rows that were sent
+ * 2. aggregate the rows that were inserted (./aggregate.ts), never the rows that were sent
  * 3. upsert sessions (the visits, with their entry event's attributes) and daily_users, then the
  *    shared counters: volume_minute, page_views_hour, bot_events_day, excluded_events_day,
  *    event_names
  */
-import { copyCell, copyIn, ident, type Queryable } from '../db';
+import { copyCell, copyIn, ident, sqlState, type Queryable } from '../db';
 import type { ApplyResult } from '../runtime/projection';
 import { aggregate, type Aggregates } from './aggregate';
 import { V2_TEXT_FIELDS, type EventRow } from './rows';
@@ -56,10 +57,80 @@ function dedupe(rows: readonly EventRow[]): EventRow[] {
   return unique;
 }
 
+/** The columns of `events` a batch writes, in the order of a line of `eventLine`. */
+const EVENT_COLUMNS = [
+  'project_id',
+  'event_id',
+  'event_name',
+  'session_id',
+  'user_id',
+  'anonymous_id',
+  'ts',
+  'received_at',
+  'url',
+  'page',
+  'referrer',
+  'metadata',
+  'context',
+  ...V2_TEXT_FIELDS,
+  'screen_width',
+  'screen_height',
+  'client_sent_at',
+] as const;
+
 /**
- * The staging table the batch's events are copied into before they are inserted: temporary (one
- * per connection, never WAL-logged), emptied at every commit, and shaped like the rows we send
- * rather than like `events` (timestamps as epoch ms). Its name is the same in every schema a
+ * A timestamp (epoch ms) as COPY text, which timestamptz reads without a function call: ISO 8601
+ * in UTC, exact to the millisecond (rows.ts keeps it within years 1000 to 9999).
+ */
+function copyTime(ms: number | null): string {
+  return ms === null ? '\\N' : new Date(ms).toISOString();
+}
+
+/** A row as one line of COPY text, in EVENT_COLUMNS' order. */
+function eventLine(r: EventRow): string {
+  const v2 = r.v2;
+  let line = `${r.project_id}\t${r.event_id}\t${copyCell(r.event_name)}\t${copyCell(r.session_id)}\t${copyCell(r.user_id)}\t${copyCell(r.anonymous_id)}\t${copyTime(r.ts)}\t${copyTime(r.received_at)}\t${copyCell(r.url)}\t${copyCell(r.page)}\t${copyCell(r.referrer)}\t${copyCell(r.metadata_json)}\t${copyCell(JSON.stringify(r.context))}`;
+  if (v2 === undefined) return `${line}${NO_V2}\n`;
+  for (const field of V2_TEXT_FIELDS) line += `\t${copyCell(v2[field])}`;
+  return `${line}\t${copyCell(v2.screen_width)}\t${copyCell(v2.screen_height)}\t${copyTime(v2.client_sent_at)}\n`;
+}
+const NO_V2 = '\t\\N'.repeat(V2_TEXT_FIELDS.length + 3);
+
+/** unique_violation: an event id of the batch is already in `events`. */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Inserts the batch's events (distinct ids) and returns the ones that were not stored yet.
+ *
+ * COPY straight into `events`, under a savepoint: nearly every batch holds only new events, and a
+ * plain COPY costs PostgreSQL about a quarter to a third less CPU per row than going through a
+ * staging table and an `insert … select … on conflict do nothing returning` (scripts/insert-probe.ts
+ * on a loaded 2-core machine: copyDirect 51–60 µs, copyStagingDeleteInsert 78–81), and nothing
+ * comes back for Node to parse. COPY cannot skip a conflict: an event id that is already stored
+ * (a client retry appended twice, in an earlier batch or in one being applied on another
+ * partition, which COPY waits for as an insert does) fails it with a unique violation. Then the
+ * batch rolls back to the savepoint and takes `insertNew`, which stores only the new events and
+ * says which they were, so every aggregate still counts each event once.
+ */
+async function insertEvents(tx: Queryable, schema: string, rows: EventRow[]): Promise<EventRow[]> {
+  let text = '';
+  for (const row of rows) text += eventLine(row);
+  await tx.query('savepoint copy_events');
+  try {
+    await copyIn(tx, `${ident(schema)}.events (${EVENT_COLUMNS.join(', ')})`, text);
+  } catch (error) {
+    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    await tx.query('rollback to savepoint copy_events');
+    await tx.query('release savepoint copy_events');
+    return insertNew(tx, schema, rows, text);
+  }
+  await tx.query('release savepoint copy_events');
+  return rows;
+}
+
+/**
+ * The staging table of `insertNew`: temporary (one per connection, never WAL-logged), emptied at
+ * every commit, with EVENT_COLUMNS' types in their order. Its name is the same in every schema a
  * connection serves; its shape does not depend on the schema.
  */
 const STAGING = 'eventlens_events_staging';
@@ -70,8 +141,8 @@ const STAGING_COLUMNS = [
   'session_id text',
   'user_id text',
   'anonymous_id text',
-  'ts bigint',
-  'received_at bigint',
+  'ts timestamptz',
+  'received_at timestamptz',
   'url text',
   'page text',
   'referrer text',
@@ -80,44 +151,27 @@ const STAGING_COLUMNS = [
   ...V2_TEXT_FIELDS.map((f) => `${f} text`),
   'screen_width integer',
   'screen_height integer',
-  'client_sent_at bigint',
+  'client_sent_at timestamptz',
 ] as const;
 
-/** A row as one line of COPY text, in STAGING_COLUMNS' order. */
-function stagingLine(r: EventRow): string {
-  const v2 = r.v2;
-  let line = `${r.project_id}\t${r.event_id}\t${copyCell(r.event_name)}\t${copyCell(r.session_id)}\t${copyCell(r.user_id)}\t${copyCell(r.anonymous_id)}\t${r.ts}\t${r.received_at}\t${copyCell(r.url)}\t${copyCell(r.page)}\t${copyCell(r.referrer)}\t${copyCell(r.metadata_json)}\t${copyCell(JSON.stringify(r.context))}`;
-  if (v2 === undefined) return `${line}${NO_V2}\n`;
-  for (const field of V2_TEXT_FIELDS) line += `\t${copyCell(v2[field])}`;
-  return `${line}\t${copyCell(v2.screen_width)}\t${copyCell(v2.screen_height)}\t${copyCell(v2.client_sent_at)}\n`;
-}
-const NO_V2 = '\t\\N'.repeat(V2_TEXT_FIELDS.length + 3);
-
 /**
- * COPY into the staging table, then one `insert … select … on conflict do nothing returning`: COPY's
- * text format is parsed by PostgreSQL at a fraction of the cost of `json_to_recordset` (measured
- * by scripts/insert-probe.ts: 38 against 76 µs of backend CPU per row over the same rows). The
- * insert drains the staging table (`delete … returning`) so that a second call in the same
- * transaction (the savepoint halving of runtime/apply.ts) never sees the first one's rows.
+ * The batch's COPY text (`eventLine`s) into the staging table, then one `insert … select … on
+ * conflict do nothing returning`: the events already stored are skipped, and the rows that come
+ * back are the ones inserted. The insert drains the staging table (`delete … returning`) so that a
+ * second call in the same transaction (the savepoint halving of runtime/apply.ts) never sees the
+ * first one's rows.
  */
-async function insertEvents(tx: Queryable, schema: string, rows: EventRow[]): Promise<EventRow[]> {
-  const s = ident(schema);
+async function insertNew(tx: Queryable, schema: string, rows: EventRow[], text: string): Promise<EventRow[]> {
+  const columns = EVENT_COLUMNS.join(', ');
   // A no-op (with a notice) once the connection has it; rolled back with a failed batch, then made again.
   await tx.query(
     `create temp table if not exists ${STAGING} (${STAGING_COLUMNS.join(', ')}) on commit delete rows`,
   );
-  let text = '';
-  for (const row of rows) text += stagingLine(row);
   await copyIn(tx, STAGING, text);
   const result = await tx.query<{ project_id: string; event_id: string }>(
     `with staged as (delete from ${STAGING} returning *)
-     insert into ${s}.events
-       (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts, received_at, url, page, referrer, metadata, context,
-        ${V2_TEXT_FIELDS.join(', ')}, screen_width, screen_height, client_sent_at)
-     select project_id, event_id, event_name, session_id, user_id, anonymous_id, ${ts('ts')}, ${ts('received_at')},
-            url, page, referrer, coalesce(metadata, '{}'), coalesce(context, '{}'),
-            ${V2_TEXT_FIELDS.join(', ')}, screen_width, screen_height, ${ts('client_sent_at')}
-       from staged
+     insert into ${ident(schema)}.events (${columns})
+     select ${columns} from staged
      on conflict do nothing
      returning project_id, event_id`,
   );
