@@ -24,6 +24,7 @@ import * as eventsPage from './009-events-page';
 import * as visitVisitors from './010-visit-visitors';
 import * as pageIndexes from './011-page-indexes';
 import * as visitVersions from './012-visit-versions';
+import * as eventsVacuum from './013-events-vacuum';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -61,6 +62,7 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '007_visit_visitors', up: visitVisitors.up },
     { name: '008_page_indexes', up: pageIndexes.up },
     { name: '009_visit_versions', up: visitVersions.up },
+    { name: '010_events_vacuum', up: eventsVacuum.up },
   ],
   admin: [
     initial(adminDdl),
