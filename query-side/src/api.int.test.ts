@@ -68,6 +68,7 @@ beforeAll(async () => {
   ]);
   await q('insert into analytics.daily_users values ($1, current_date, $2)', [B, 'b-user']);
   await q('insert into analytics.event_names values ($1, $2, 1, $3)', [B, 'b_event', ts]);
+  await q('insert into analytics.bot_events_day values ($1, current_date, 1)', [B]);
   await q(
     `insert into ops.dlq_records (projection, dlq_partition, dlq_offset, project_id, original_topic, original_partition,
        original_offset, error_code, error_message, attempts, failed_at) values ('analytics', 0, 1, $1, 'eventlens.events', 0, 1, 'E', 'm', 1, now())`,
@@ -100,6 +101,7 @@ const ROUTES: Record<string, { method: string; path: () => string }> = {
   'GET /v1/events/{event_id}': { method: 'GET', path: () => `/v1/events/${eventB}` },
   'GET /v1/events.csv': { method: 'GET', path: () => '/v1/events.csv' },
   'GET /v1/stats/overview': { method: 'GET', path: () => '/v1/stats/overview' },
+  'GET /v1/stats/not-counted': { method: 'GET', path: () => '/v1/stats/not-counted' },
   'GET /v1/stats/volume': { method: 'GET', path: () => '/v1/stats/volume' },
   'GET /v1/stats/top-events': { method: 'GET', path: () => '/v1/stats/top-events' },
   'GET /v1/stats/top-pages': { method: 'GET', path: () => '/v1/stats/top-pages' },
@@ -252,6 +254,8 @@ describe('tenancy on every route', () => {
       expect((await r.text()).split('\r\n')).toEqual([expect.stringMatching(/^event_id,/), '']),
     'GET /v1/stats/overview': async (r) =>
       expect(await r.json()).toMatchObject({ events: 0, unique_users: 0, sessions: 0, page_views: 0 }),
+    'GET /v1/stats/not-counted': async (r) =>
+      expect(await r.json()).toMatchObject({ bot_events: 0, excluded_events: 0 }),
     'GET /v1/stats/volume': async (r) => {
       const body = (await r.json()) as { buckets: Array<{ count: number }> };
       expect(body.buckets.every((b) => b.count === 0)).toBe(true);
@@ -318,7 +322,9 @@ describe('tenancy on every route', () => {
       const response = await server.get(ROUTES[key]!.path(), { key: t.readKeyB });
       expect(response.status).toBe(200);
       const text = await response.text();
-      if (key !== 'GET /v1/stats/overview' && key !== 'GET /v1/stats/volume') {
+      if (key === 'GET /v1/stats/not-counted') {
+        expect(text).toMatch(/"bot_events":1/);
+      } else if (key !== 'GET /v1/stats/overview' && key !== 'GET /v1/stats/volume') {
         expect(text).toMatch(/b_event|\/b|session-of-b|Project B|"analytics"/);
       } else {
         expect(text).toMatch(/"(events|count)":1/);

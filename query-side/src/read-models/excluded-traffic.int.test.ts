@@ -187,6 +187,8 @@ describe("a project's own traffic, from the ingestion API to the reports", () =>
       { timeoutMs: 20_000, intervalMs: 200 },
     );
     expect(overview).toMatchObject({ events: 2, page_views: 1, sessions: 1, unique_users: 1, bot_events: 0 });
+    const apart = await querySide.get(`/v1/stats/not-counted?${range}`, { key: readKey });
+    expect(await apart.json()).toMatchObject({ bot_events: 0, excluded_events: 3 });
     const explorer = await querySide.get(`/v1/events?${range}&limit=50`, { key: readKey });
     expect(explorer.status).toBe(200);
     const listed = (await explorer.json()) as { events?: unknown[]; items?: unknown[] };

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../test-support/database'
 import { seedTenants, type Tenants } from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
 import { sessionCookie } from '../test-support/session';
-import { Overview } from './overview';
+import { NotCounted, Overview } from './overview';
 import { EventNames, TopEvents, TopPages, Volume } from './stats';
 
 let tdb: TestDatabase;
@@ -184,6 +184,31 @@ describe('overview', () => {
       bot_events: 40,
       excluded_events: 8,
     });
+  });
+
+  test('not-counted: the overview’s bot and excluded events alone, for the same ranges and projects', async () => {
+    expect(await get('/v1/stats/not-counted', NotCounted)).toEqual({
+      from: '2025-03-09T12:30:00.000Z',
+      to: '2025-03-10T12:30:00.000Z',
+      bot_events: 7 + 3,
+      excluded_events: 12,
+    });
+    const range = `from=${Date.UTC(2025, 2, 10)}&to=2025-03-10T12:00:00%2B00:00`;
+    const [overview, apart] = [
+      await get(`/v1/stats/overview?${range}`, Overview),
+      await get(`/v1/stats/not-counted?${range}`, NotCounted),
+    ];
+    expect(apart).toEqual({
+      from: overview.from,
+      to: overview.to,
+      bot_events: overview.bot_events,
+      excluded_events: overview.excluded_events,
+    });
+    expect(await get('/v1/stats/not-counted', NotCounted, t.readKeyB)).toMatchObject({
+      bot_events: 40,
+      excluded_events: 8,
+    });
+    expect(await fieldsOf('/v1/stats/not-counted?from=last%20week')).toEqual(['from']);
   });
 
   test('from after to, and bad dates, are 400s naming the parameter', async () => {

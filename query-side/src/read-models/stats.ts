@@ -11,7 +11,7 @@ import type { ReaderTables } from '@eventlens/read-model';
 import { invalidField } from '../http/errors';
 import { fromParam, iso, limitParam, resolveRange, textFilter, toParam, type Range } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
-import { Overview, OverviewQuery, overview } from './overview';
+import { NotCounted, notCounted, Overview, OverviewQuery, overview } from './overview';
 import { Timestamp, toCount, toIso } from './schemas';
 
 const MINUTE_MS = 60_000;
@@ -308,6 +308,20 @@ export function statsRoutes(db: Knex, tables: ReaderTables, now: () => number): 
       query: OverviewQuery,
       response: { status: 200, description: 'The counters.', schema: Overview },
       handle: async ({ auth, query }) => overview(db, tables, auth.projectId, rangeOf(query, now())),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/stats/not-counted',
+      tag: 'stats',
+      summary: 'What the reports leave out of a range',
+      description:
+        'Bot events and events from the project’s excluded address ranges in [from, to), default the ' +
+        'last 24 hours: the two counters of /v1/stats/overview that every report leaves out, alone ' +
+        '(two sums over per-day rows).',
+      auth: 'project',
+      query: OverviewQuery,
+      response: { status: 200, description: 'The two counts.', schema: NotCounted },
+      handle: async ({ auth, query }) => notCounted(db, tables, auth.projectId, rangeOf(query, now())),
     }),
     defineRoute({
       method: 'get',
