@@ -24,7 +24,7 @@ import type {
   KeyKind,
   LoggedIn,
   Me,
-  Overview,
+  NotCounted,
   Page,
   Pipeline,
   ReplayRequested,
@@ -208,13 +208,14 @@ export function createApi(http: HttpClient) {
           action: 'Running the funnel',
           ...(signal ? { signal } : {}),
         }),
-      overview: (projectId: string, range: Range, signal?: AbortSignal) =>
-        http.request<Overview>({
+      /** What the reports leave out of `range`: bot events and the project's excluded addresses' events. */
+      notCounted: (projectId: string, range: Range, signal?: AbortSignal) =>
+        http.request<NotCounted>({
           method: 'GET',
-          path: `${QUERY}/v1/stats/overview`,
+          path: `${QUERY}/v1/stats/not-counted`,
           query: { from: range.from, to: range.to },
           headers: inProject(projectId),
-          action: 'Loading the counters',
+          action: 'Loading the bot events',
           ...(signal ? { signal } : {}),
         }),
       volume: (

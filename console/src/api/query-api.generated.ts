@@ -1112,6 +1112,100 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/stats/not-counted': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What the reports leave out of a range
+     * @description Bot events and events from the project’s excluded address ranges in [from, to), default the last 24 hours: the two counters of /v1/stats/overview that every report leaves out, alone (two sums over per-day rows).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Start of the range, inclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
+          from?: string;
+          /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
+          to?: string;
+          /** @description Console sessions: the project to read (or send the X-EventLens-Project header). Read keys: may be omitted; another project than the key’s answers 404. */
+          project_id?: string;
+        };
+        header?: {
+          /** @description Console sessions: the project to read. */
+          'x-eventlens-project'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The two counts. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['NotCounted'];
+          };
+        };
+        /** @description A parameter is invalid; `error.fields` names it. Unknown query parameters are refused too. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No credentials, an unknown or revoked read key, or an expired session. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or it belongs to a project this caller cannot read. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description PostgreSQL cannot answer right now (Retry-After). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/stats/volume': {
     parameters: {
       query?: never;
@@ -2321,6 +2415,22 @@ export interface components {
       sessions: number;
       /** @description Page views in hours overlapping the range (page_views_hour). */
       page_views: number;
+      /** @description Bot traffic (crawlers, automated browsers) over the UTC days the range touches (bot_events_day): counted apart and left out of every other figure. */
+      bot_events: number;
+      /** @description The project's own traffic: events received from its excluded address ranges (settings' `excluded_address_ranges`, marked `context.excluded` at ingestion) over the UTC days the range touches (excluded_events_day): counted apart and left out of every other figure. An event that is also bot traffic counts in bot_events only. */
+      excluded_events: number;
+    };
+    NotCounted: {
+      /**
+       * Format: date-time
+       * @description ISO 8601, UTC, millisecond precision.
+       */
+      from: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601, UTC, millisecond precision.
+       */
+      to: string;
       /** @description Bot traffic (crawlers, automated browsers) over the UTC days the range touches (bot_events_day): counted apart and left out of every other figure. */
       bot_events: number;
       /** @description The project's own traffic: events received from its excluded address ranges (settings' `excluded_address_ranges`, marked `context.excluded` at ingestion) over the UTC days the range touches (excluded_events_day): counted apart and left out of every other figure. An event that is also bot traffic counts in bot_events only. */

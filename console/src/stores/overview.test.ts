@@ -11,7 +11,7 @@ import { CLOCK } from '@/shared/clock';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
-import { overview, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
+import { notCounted, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
 import { changeSignal, useOverviewStore } from './overview';
 
 let fake: FakeHttp;
@@ -41,7 +41,7 @@ const statsCalls = () => fake.callsTo('POST', '/api/query/api/v2/query').map((c)
 function setup() {
   fake = createFakeHttp()
     .on('GET', '/api/query/v1/pipeline', () => pipeline({ analytics: offsets, admin: 3 }))
-    .on('GET', '/api/query/v1/stats/overview', overview())
+    .on('GET', '/api/query/v1/stats/not-counted', notCounted())
     .on('GET', '/api/query/v1/stats/volume', volume())
     .on('GET', '/api/query/v1/stats/top-events', {
       from: '',
@@ -59,7 +59,7 @@ function setup() {
   return useOverviewStore();
 }
 
-const dataCalls = () => fake.callsTo('GET', '/api/query/v1/stats/overview').length;
+const dataCalls = () => fake.callsTo('GET', '/api/query/v1/stats/not-counted').length;
 
 beforeEach(() => {
   now = Date.UTC(2025, 2, 1, 12, 0, 10);
@@ -71,7 +71,7 @@ describe('overview refresh', () => {
     const store = setup();
     store.configure({ projectId: PROJECT_ID, spec: { kind: 'preset', preset: '30m' }, breakdown: true });
     await store.refresh();
-    expect(store.counters.data?.events).toBe(1234);
+    expect(store.notCounted.data?.bot_events).toBe(3);
     expect(store.volume.status).toBe('ready');
     const volumeCall = fake.callsTo('GET', '/api/query/v1/stats/volume')[0]!;
     expect(volumeCall.query).toEqual({
@@ -206,7 +206,7 @@ describe('overview refresh', () => {
     });
     store.configure({ projectId: PROJECT_ID, spec: { kind: 'preset', preset: '24h' }, breakdown: false });
     await store.refresh();
-    expect(store.counters.status).toBe('ready');
+    expect(store.notCounted.status).toBe('ready');
     expect(store.topPages.status).toBe('error');
     expect(store.topPages.error?.message).toBe(
       'Loading the top pages failed: the read models cannot be queried right now (READ_MODEL_UNAVAILABLE, HTTP 503)',

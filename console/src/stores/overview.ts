@@ -15,7 +15,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '@/api/inject';
-import type { Overview, Pipeline, TopEvents, TopPages } from '@/api/types';
+import type { NotCounted, Pipeline, TopEvents, TopPages } from '@/api/types';
 import { fetchKpis, fetchVolume, type ReportScope } from '@/modules/overview/reports';
 import { chartFromVolume, type ChartData, type Kpis } from '@/modules/overview/stats';
 import type { Filter } from '@/shared/filters';
@@ -63,8 +63,8 @@ export const useOverviewStore = defineStore('overview', () => {
   const filters = ref<Filter[]>([]);
   const filterKey = () => JSON.stringify(filters.value);
 
-  /** GET /v1/stats/overview: only its `bot_events` is shown (the KPIs are the Stats API's). */
-  const counters = loadable<Overview>();
+  /** GET /v1/stats/not-counted: the bot events and the excluded addresses' events the reports leave out. */
+  const notCounted = loadable<NotCounted>();
   const kpis = loadable<Kpis>();
   const volume = loadable<ChartData>();
   const topEvents = loadable<TopEvents>();
@@ -97,7 +97,7 @@ export const useOverviewStore = defineStore('overview', () => {
     breakdown.value = next.breakdown;
     timeZone.value = next.timeZone ?? 'UTC';
     if (changed && lastFetched.value?.projectId !== next.projectId) {
-      for (const part of [counters, kpis, volume, topEvents, topPages] as Array<Loadable<unknown>>)
+      for (const part of [notCounted, kpis, volume, topEvents, topPages] as Array<Loadable<unknown>>)
         reset(part);
     }
   }
@@ -153,7 +153,7 @@ export const useOverviewStore = defineStore('overview', () => {
     const scope: ReportScope = { projectId: project, range: r, timeZone: zone, filters: narrowed };
     requests.value.data++;
     const results = await Promise.all([
-      fill(counters, () => api.stats.overview(project, r), 'Loading the bot events'),
+      fill(notCounted, () => api.stats.notCounted(project, r), 'Loading the bot events'),
       fill(kpis, () => fetchKpis(api, scope), 'Loading the counters'),
       fill(
         volume,
@@ -190,7 +190,7 @@ export const useOverviewStore = defineStore('overview', () => {
     breakdown,
     timeZone,
     filters,
-    counters,
+    notCounted,
     kpis,
     volume,
     topEvents,

@@ -1,5 +1,5 @@
 /** Builders of API answers, with plausible defaults. */
-import type { ApiKey, EventItem, Overview, Pipeline, Project, SessionItem, Volume } from '@/api/types';
+import type { ApiKey, EventItem, NotCounted, Pipeline, Project, SessionItem, Volume } from '@/api/types';
 
 export const PROJECT_ID = '11111111-1111-4111-8111-111111111111';
 export const OTHER_PROJECT_ID = '22222222-2222-4222-8222-222222222222';
@@ -38,14 +38,10 @@ export function events(count: number, overrides: Partial<EventItem> = {}): Event
   return Array.from({ length: count }, () => event(overrides));
 }
 
-export function overview(overrides: Partial<Overview> = {}): Overview {
+export function notCounted(overrides: Partial<NotCounted> = {}): NotCounted {
   return {
     from: '2025-03-01T00:00:00.000Z',
     to: '2025-03-02T00:00:00.000Z',
-    events: 1234,
-    unique_users: 56,
-    sessions: 78,
-    page_views: 910,
     bot_events: 3,
     excluded_events: 0,
     ...overrides,

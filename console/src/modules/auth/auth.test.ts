@@ -89,7 +89,7 @@ describe('auth', () => {
 
   test('log out clears the session (with the CSRF header) and shows the login page', async () => {
     const fake = createFakeHttp().on('POST', '/api/command/v1/auth/logout', undefined);
-    fake.on('GET', '/api/query/v1/stats/overview', {});
+    fake.on('GET', '/api/query/v1/stats/not-counted', {});
     r = await renderConsole('/projects', { fake });
     const button = r.button('Log out');
     await button.trigger('click');

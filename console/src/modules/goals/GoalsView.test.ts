@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery, StatsResult } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
-import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
+import { notCounted, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { breakdownQuery, change, goalRows, goalsQuery } from './goals';
 import { waitFor } from '@/testing/waitFor';
@@ -69,7 +69,7 @@ function stack(goals: unknown[] = GOALS): FakeHttp {
     .on('GET', '/api/query/v1/projects/:id/settings', settings(goals))
     .on('POST', '/api/query/api/v2/query', statsAnswer)
     .on('GET', '/api/query/v1/pipeline', pipeline())
-    .on('GET', '/api/query/v1/stats/overview', overview())
+    .on('GET', '/api/query/v1/stats/not-counted', notCounted())
     .on('GET', '/api/query/v1/stats/top-events', { from: '', to: '', items: [] })
     .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] });
 }

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
-import { overview, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
+import { notCounted, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
@@ -44,7 +44,7 @@ function stack() {
   return createFakeHttp()
     .on('POST', '/api/query/api/v2/query', statsAnswer)
     .on('GET', '/api/query/v1/pipeline', pipeline())
-    .on('GET', '/api/query/v1/stats/overview', overview())
+    .on('GET', '/api/query/v1/stats/not-counted', notCounted())
     .on('GET', '/api/query/v1/stats/volume', volume())
     .on('GET', '/api/query/v1/stats/top-events', {
       from: '',
@@ -89,15 +89,15 @@ describe('overview', () => {
   test('the project’s own traffic (its excluded addresses) is said apart beside the bots', async () => {
     const fake = stack().on(
       'GET',
-      '/api/query/v1/stats/overview',
-      overview({ bot_events: 0, excluded_events: 4 }),
+      '/api/query/v1/stats/not-counted',
+      notCounted({ bot_events: 0, excluded_events: 4 }),
     );
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
     expect(r.wrapper.find('[data-testid="bot-events"]').text()).toBe(
       'Not counted: 4 events from the project’s excluded addresses in these days.',
     );
     r.wrapper.unmount();
-    const none = stack().on('GET', '/api/query/v1/stats/overview', overview({ bot_events: 0 }));
+    const none = stack().on('GET', '/api/query/v1/stats/not-counted', notCounted({ bot_events: 0 }));
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: none, clock: () => NOW });
     expect(r.wrapper.find('[data-testid="bot-events"]').exists()).toBe(false);
   });

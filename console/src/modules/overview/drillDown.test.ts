@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { createFakeHttp } from '@/testing/fakeHttp';
-import { events, overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
+import { events, notCounted, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { waitFor } from '@/testing/waitFor';
 
@@ -56,7 +56,7 @@ function stack() {
   return createFakeHttp()
     .on('POST', '/api/query/api/v2/query', statsAnswer)
     .on('GET', '/api/query/v1/pipeline', pipeline())
-    .on('GET', '/api/query/v1/stats/overview', overview())
+    .on('GET', '/api/query/v1/stats/not-counted', notCounted())
     .on('GET', '/api/query/v1/stats/top-events', {
       from: '',
       to: '',

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
-import { overview, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
+import { notCounted, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { waitFor } from '@/testing/waitFor';
 
@@ -246,7 +246,7 @@ describe('project settings', () => {
         query: { timezone: (req.body as StatsQuery).timezone },
       }))
       .on('GET', '/api/query/v1/pipeline', pipeline())
-      .on('GET', '/api/query/v1/stats/overview', overview())
+      .on('GET', '/api/query/v1/stats/not-counted', notCounted())
       .on('GET', '/api/query/v1/stats/volume', volume())
       .on('GET', '/api/query/v1/stats/top-events', { from: '', to: '', items: [] })
       .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] });

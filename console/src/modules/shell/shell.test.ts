@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { SESSION_HINT_KEY } from '@/api/sessionHint';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
-import { overview, pipeline, PROJECT_ID } from '@/testing/fixtures';
+import { notCounted, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { waitFor } from '@/testing/waitFor';
 
@@ -21,7 +21,7 @@ describe('shell', () => {
   test('every project tab is a link in the tab bar', async () => {
     const fake = createFakeHttp()
       .on('GET', '/api/query/v1/pipeline', pipeline())
-      .on('GET', '/api/query/v1/stats/overview', overview());
+      .on('GET', '/api/query/v1/stats/not-counted', notCounted());
     r = await renderConsole(`/p/${PROJECT_ID}/keys`, { fake });
     const links = r.wrapper.findAll('nav.nav a');
     expect(links.map((a) => a.text())).toEqual([
@@ -45,7 +45,7 @@ describe('shell', () => {
   test('an unknown project says so once, instead of one error per part of the screen', async () => {
     const fake = createFakeHttp()
       .on('GET', '/api/query/v1/pipeline', pipeline())
-      .on('GET', '/api/query/v1/stats/overview', notFound)
+      .on('GET', '/api/query/v1/stats/not-counted', notFound)
       .on('GET', '/api/query/v1/stats/volume', notFound)
       .on('GET', '/api/query/v1/stats/top-events', notFound)
       .on('GET', '/api/query/v1/stats/top-pages', notFound);
@@ -71,7 +71,7 @@ describe('shell', () => {
     fake.on('GET', '/api/query/v1/auth/me', () => {
       throw apiError(401, 'UNAUTHORIZED', 'log in');
     });
-    fake.on('GET', '/api/query/v1/stats/overview', overview());
+    fake.on('GET', '/api/query/v1/stats/not-counted', notCounted());
     fake.on('GET', '/api/query/v1/pipeline', pipeline());
     r = await renderConsole(`/p/${PROJECT_ID}/sessions`, { fake, sessionHint: false });
     expect(r.console.router.currentRoute.value.name).toBe('login');
