@@ -89,7 +89,7 @@ const OVERVIEW_RANGE_MS = 24 * 3_600_000;
 /**
  * What the console's Overview requests when it opens on its default range, the last 24 hours
  * ending `now` (console stores/overview.ts `refresh` and modules/overview/reports.ts): the pipeline's
- * status, the counters (GET /v1/stats/overview), the KPI row and the previous period's (two queries
+ * status, what the reports leave out (GET /v1/stats/not-counted), the KPI row and the previous period's (two queries
  * of instants), the volume chart (hourly buckets for 24 hours: shared/time.ts `intervalFor`),
  * the top events and top pages, and each dashboard panel's first tab (panels.ts: 10 rows), whose
  * percentages divide by the KPI row's visitors (no query of their own).
@@ -99,15 +99,15 @@ export function overviewSpecs(siteId: string, now: number): ReportSpec[] {
   const current = range(now - OVERVIEW_RANGE_MS, now);
   const previous = range(now - 2 * OVERVIEW_RANGE_MS, now - OVERVIEW_RANGE_MS - 1);
   const overview = (name: string, body: Record<string, unknown>) => stats(siteId, `overview: ${name}`, body);
-  const counters = { from: current[0]!, to: current[1]! };
+  const instants = { from: current[0]!, to: current[1]! };
   return [
     { name: 'overview: pipeline status', route: '/v1/pipeline' },
-    { name: 'overview: counters', route: '/v1/stats/overview', query: counters },
+    { name: 'overview: not counted', route: '/v1/stats/not-counted', query: instants },
     overview('KPI row 24h', { metrics: KPI, date_range: current }),
     overview('KPI row, previous 24h', { metrics: KPI, date_range: previous }),
     overview('events by time:hour, 24h', series('hour', current, ['events'])),
-    { name: 'overview: top events', route: '/v1/stats/top-events', query: { ...counters, limit: '10' } },
-    { name: 'overview: top pages', route: '/v1/stats/top-pages', query: { ...counters, limit: '10' } },
+    { name: 'overview: top events', route: '/v1/stats/top-events', query: { ...instants, limit: '10' } },
+    { name: 'overview: top pages', route: '/v1/stats/top-pages', query: { ...instants, limit: '10' } },
     ...OVERVIEW_PANELS.map((d) => overview(`${d}, 24h, top 10`, panel(d, current, 10))),
   ];
 }

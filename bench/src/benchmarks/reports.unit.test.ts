@@ -94,7 +94,7 @@ describe('overviewSpecs', () => {
     expect(ranges[0]).toEqual(['2026-03-28T12:00:00.000Z', '2026-03-29T12:00:00.000Z']);
     expect(ranges[1]).toEqual(['2026-03-27T12:00:00.000Z', '2026-03-28T11:59:59.999Z']);
     expect(ranges.slice(2).every((r) => JSON.stringify(r) === JSON.stringify(ranges[0]))).toBe(true);
-    expect(specs.find((s) => s.route === '/v1/stats/overview')!.query).toEqual({
+    expect(specs.find((s) => s.route === '/v1/stats/not-counted')!.query).toEqual({
       from: '2026-03-28T12:00:00.000Z',
       to: '2026-03-29T12:00:00.000Z',
     });
@@ -105,7 +105,7 @@ describe('overviewSpecs', () => {
     expect(specs.map((s) => s.route)).toEqual(
       expect.arrayContaining([
         '/v1/pipeline',
-        '/v1/stats/overview',
+        '/v1/stats/not-counted',
         '/v1/stats/top-events',
         '/v1/stats/top-pages',
       ]),
