@@ -66,6 +66,11 @@ const statsCalls = (fake: ReturnType<typeof stack>) =>
 /** The panels' own question of the range's visitors (`visitorsQuery`): visitors alone, no dimension. */
 const panelVisitors = (fake: ReturnType<typeof stack>) =>
   statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length === 1 && b.metrics[0] === 'visitors');
+/** The Pages panel's percentage column, as shown. */
+const pagePercentages = () =>
+  panel('pages')
+    .findAll('tbody tr')
+    .map((row) => row.findAll('td')[2]!.text());
 const panel = (id: string) => r!.wrapper.find(`[data-panel="${id}"]`);
 const rowValues = (id: string) =>
   panel(id)
@@ -147,10 +152,7 @@ describe('dashboard panels', () => {
     expect(panelVisitors(fake)).toHaveLength(0);
     // 8, 4 and 1 of the KPI row's 12 visitors: Plausible's one decimal.
     expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('12');
-    const cells = panel('pages')
-      .findAll('tbody tr')
-      .map((row) => row.findAll('td')[2]!.text());
-    expect(cells.slice(0, 3)).toEqual(['66.7%', '33.3%', '8.3%']);
+    expect(pagePercentages().slice(0, 3)).toEqual(['66.7%', '33.3%', '8.3%']);
     await panel('pages').find('[data-dimension="visit:entry_page"]').trigger('click');
     await r.settle();
     const more = panel('pages')
@@ -174,10 +176,7 @@ describe('dashboard panels', () => {
       site_id: PROJECT_ID,
       date_range: [new Date(NOW - 24 * 3_600_000).toISOString(), new Date(NOW).toISOString()],
     });
-    const cells = panel('pages')
-      .findAll('tbody tr')
-      .map((row) => row.findAll('td')[2]!.text());
-    expect(cells.slice(0, 3)).toEqual(['66.7%', '33.3%', '8.3%']);
+    expect(pagePercentages().slice(0, 3)).toEqual(['66.7%', '33.3%', '8.3%']);
     await panel('pages').find('[data-dimension="visit:entry_page"]').trigger('click');
     await r.settle();
     expect(panelVisitors(fake)).toHaveLength(1);
