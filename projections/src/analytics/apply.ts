@@ -15,7 +15,7 @@
  */
 import { copyCell, copyIn, ident, sqlState, type Queryable } from '../db';
 import type { ApplyResult } from '../runtime/projection';
-import { aggregate, type Aggregates } from './aggregate';
+import { aggregate, utcBucketText, type Aggregates } from './aggregate';
 import { V2_TEXT_FIELDS, type EventRow } from './rows';
 import { VISIT_TEXT_FIELDS } from './visits';
 
@@ -81,26 +81,18 @@ const EVENT_COLUMNS = [
 /**
  * A timestamp (epoch ms) as COPY text, which timestamptz reads without a function call: ISO 8601
  * in UTC, exact to the millisecond (rows.ts keeps it within years 1000 to 9999). The text up to
- * the minute is memoised per minute (a batch spans a few), since `toISOString` for every
- * timestamp of every row was a visible share of the projection's CPU.
+ * the minute is memoised (`utcBucketText`); seconds and milliseconds are written here.
  */
 export function copyTime(ms: number | null): string {
   if (ms === null) return '\\N';
-  const minute = Math.floor(ms / MINUTE);
-  let prefix = minutes.get(minute);
-  if (prefix === undefined) {
-    // YYYY-MM-DDTHH:MM:
-    prefix = new Date(minute * MINUTE).toISOString().slice(0, 17);
-    if (minutes.size > 10_000) minutes.clear();
-    minutes.set(minute, prefix);
-  }
-  const inMinute = ms - minute * MINUTE;
+  const inMinute = ms - Math.floor(ms / MINUTE) * MINUTE;
   const seconds = Math.floor(inMinute / 1000);
   const millis = inMinute - seconds * 1000;
-  return `${prefix}${seconds < 10 ? '0' : ''}${seconds}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+  return `${utcMinute(ms)}${seconds < 10 ? '0' : ''}${seconds}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
 const MINUTE = 60_000;
-const minutes = new Map<number, string>();
+/** YYYY-MM-DDTHH:MM: of a timestamp. */
+const utcMinute = utcBucketText(MINUTE, 17);
 
 /** A row as one line of COPY text, in EVENT_COLUMNS' order. */
 function eventLine(r: EventRow): string {
