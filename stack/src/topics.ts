@@ -5,7 +5,10 @@
  * topic-partition" (UNKNOWN_TOPIC_OR_PARTITION). On a loaded machine the moment outlasted a
  * producer's retries and failed a test's setup (a CI failure). `createTopicsServed` waits until the
  * leader of every partition answers ListOffsets, which is served by the same replica manager as
- * produce and fetch. No vitest here: the launcher uses it too.
+ * produce and fetch. It creates without kafkajs's own wait for leaders: that wait retries only
+ * LEADER_NOT_AVAILABLE, so the broker's first metadata answer for a new topic,
+ * UNKNOWN_TOPIC_OR_PARTITION, failed the creation at once (another CI failure).
+ * No vitest here: the launcher uses it too.
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
 
@@ -65,7 +68,8 @@ export async function topicsServed(
 }
 
 /**
- * `admin.createTopics` (waiting for leaders), then `topicsServed` for the topics it names.
+ * `admin.createTopics` (without kafkajs's leader wait, see above), then `topicsServed` for the
+ * topics it names.
  *
  * @returns what createTopics returns: false when every topic already existed.
  */
@@ -74,7 +78,7 @@ export async function createTopicsServed(
   topics: ITopicConfig[],
   options: ServedOptions = {},
 ): Promise<boolean> {
-  const created = await admin.createTopics({ waitForLeaders: true, topics });
+  const created = await admin.createTopics({ waitForLeaders: false, topics });
   await topicsServed(
     admin,
     topics.map((t) => t.topic),
