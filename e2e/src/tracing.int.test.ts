@@ -36,7 +36,7 @@ interface OtlpSpan {
   links?: { traceId: string; spanId: string }[];
   attributes?: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
 }
-const KIND = { SERVER: 2, PRODUCER: 4, CONSUMER: 5 } as const;
+const KIND = { SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
 
 const attribute = (span: OtlpSpan, key: string) => {
   const value = span.attributes?.find((a) => a.key === key)?.value;
@@ -231,14 +231,27 @@ describe('one event, one trace (OTLP export)', () => {
       }
       return false;
     };
-    const insert = await eventually(
-      'the INSERT of the event’s visit into the read model beneath the batch span',
+    const copy = await eventually(
+      'the COPY into the events read model beneath the batch span',
       () =>
         spans.find(
           (s) =>
             s.traceId === batch.traceId &&
-            // The batch's events go in by COPY, which the pg instrumentation does not export (its
-            // span for a streamed query is never ended); the visits' upsert is a plain INSERT.
+            // The projection's own span for the COPY (the pg instrumentation never ends its span for
+            // a streamed query); its statement is `copy "t_…_analytics".events (…) from stdin`.
+            /^copy "?t_[0-9a-f]+_analytics"?\.events\b/i.test(statement(s)) &&
+            descendsFromBatch(s),
+        ),
+      { timeoutMs: 30_000 },
+    );
+    expect(copy.kind).toBe(KIND.CLIENT);
+    expect(Number(attribute(copy, 'eventlens.copy.rows'))).toBeGreaterThanOrEqual(1);
+    const insert = await eventually(
+      'the INSERT of the event’s visit beneath the batch span',
+      () =>
+        spans.find(
+          (s) =>
+            s.traceId === batch.traceId &&
             /\binsert into "?t_[0-9a-f]+_analytics"?\.sessions\b/i.test(statement(s)) &&
             descendsFromBatch(s),
         ),

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Logger } from '@eventlens/service-kit';
+import { SpanKind, withSpan, type Logger } from '@eventlens/service-kit';
 
 export type Pool = pg.Pool;
 export type Client = pg.PoolClient;
@@ -91,14 +91,31 @@ export function copyCell(value: string | number | null): string {
  * Runs `copy <target> from stdin` on `db` (a client, in the caller's transaction) with `text`:
  * lines of `copyCell`s joined by tabs, each ending in a newline. Resolves with the rows copied;
  * rejects with PostgreSQL's error (a data error is class 22, as for any other statement).
+ *
+ * Traced as a client span `COPY <table>` of its own: the pg instrumentation starts a span for a
+ * streamed query but never ends it, so without this one a batch's largest write would be missing
+ * from its trace. Attributes follow OpenTelemetry's database conventions, with the rows copied as
+ * `eventlens.copy.rows` (the conventions name only rows returned).
  */
-export async function copyIn(db: Queryable, target: string, text: string): Promise<number> {
-  const stream = db.query(copyFrom(`copy ${target} from stdin`));
-  // pg-copy-streams emits 'finish' once PostgreSQL has acknowledged the COPY; `once` rejects on 'error'.
-  const finished = once(stream, 'finish');
-  stream.end(text);
-  await finished;
-  return Number(stream.rowCount);
+export function copyIn(db: Queryable, target: string, text: string): Promise<number> {
+  const statement = `copy ${target} from stdin`;
+  return withSpan(
+    `COPY ${target.split(' ')[0]}`,
+    async (span) => {
+      const stream = db.query(copyFrom(statement));
+      // pg-copy-streams emits 'finish' once PostgreSQL has acknowledged the COPY; `once` rejects on 'error'.
+      const finished = once(stream, 'finish');
+      stream.end(text);
+      await finished;
+      const rows = Number(stream.rowCount);
+      span.setAttribute('eventlens.copy.rows', rows);
+      return rows;
+    },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system.name': 'postgresql', 'db.operation.name': 'COPY', 'db.query.text': statement },
+    },
+  );
 }
 
 /** A quoted identifier. */
