@@ -89,8 +89,8 @@ const metric = async (url: string, series: string) => {
 };
 
 let stack: TestStack;
-let topics: { events: string; admin: string };
-let primary: ChildProcess;
+let topics: { events: string; admin: string } | undefined;
+let primary: ChildProcess | undefined;
 let url: string;
 let key: string;
 let projectId: string;
@@ -122,13 +122,15 @@ beforeAll(async () => {
   events = await collectTopic(stack, topics.events);
 }, 120_000);
 
+// Each step guarded: when beforeAll failed part way, its own error is the one reported.
 afterAll(async () => {
-  if (primary.exitCode === null && primary.signalCode === null) {
-    primary.kill('SIGKILL');
-    await new Promise((resolve) => primary.once('exit', resolve));
+  const child = primary;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
   }
   await events?.stop();
-  await deleteTestTopics(stack, topics);
+  if (topics) await deleteTestTopics(stack, topics);
 });
 
 /** Sends `count` events, each on a connection of its own; their ids. */
@@ -200,10 +202,10 @@ describe('the command side as two processes', () => {
     const answers = Promise.allSettled(
       ids.map((id) => call(url, 'POST', '/v1/events', { api_key: key, event_name: 'drain', event_id: id })),
     );
-    const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => primary!.once('exit', (code) => resolve(code)));
     // Once the requests are on their way: those already accepted are answered before the workers go.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    primary.kill('SIGTERM');
+    primary!.kill('SIGTERM');
     expect(await exited).toBe(0);
     const settled = await answers;
     for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
