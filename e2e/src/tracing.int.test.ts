@@ -209,7 +209,7 @@ describe('one event, one trace (OTLP export)', () => {
       expect(spans.find((s) => s.name === name && s.traceId === traceId)?.parentSpanId).toBe(request.spanId);
     }
 
-    // The batch that applied the event links to the produce span's context, and its INSERT is beneath it.
+    // The batch that applied the event links to the produce span's context; its COPY and INSERT are beneath it.
     const batch = await eventually(
       'the projection batch span',
       () =>
@@ -231,31 +231,27 @@ describe('one event, one trace (OTLP export)', () => {
       }
       return false;
     };
-    const copy = await eventually(
-      'the COPY into the events read model beneath the batch span',
-      () =>
-        spans.find(
-          (s) =>
-            s.traceId === batch.traceId &&
-            // The projection's own span for the COPY (the pg instrumentation never ends its span for
-            // a streamed query); its statement is `copy "t_…_analytics".events (…) from stdin`.
-            /^copy "?t_[0-9a-f]+_analytics"?\.events\b/i.test(statement(s)) &&
-            descendsFromBatch(s),
-        ),
-      { timeoutMs: 30_000 },
+    /** The first statement span of the batch's trace, beneath the batch span, whose text matches. */
+    const beneathBatch = (what: string, pattern: RegExp) =>
+      eventually(
+        `${what} beneath the batch span`,
+        () =>
+          spans.find(
+            (s) => s.traceId === batch.traceId && pattern.test(statement(s)) && descendsFromBatch(s),
+          ),
+        { timeoutMs: 30_000 },
+      );
+    // The projection's own span for the COPY (the pg instrumentation never ends its span for a
+    // streamed query); its statement is `copy "t_…_analytics".events (…) from stdin`.
+    const copy = await beneathBatch(
+      'the COPY into the events read model',
+      /^copy "?t_[0-9a-f]+_analytics"?\.events\b/i,
     );
     expect(copy.kind).toBe(KIND.CLIENT);
     expect(Number(attribute(copy, 'eventlens.copy.rows'))).toBeGreaterThanOrEqual(1);
-    const insert = await eventually(
-      'the INSERT of the event’s visit beneath the batch span',
-      () =>
-        spans.find(
-          (s) =>
-            s.traceId === batch.traceId &&
-            /\binsert into "?t_[0-9a-f]+_analytics"?\.sessions\b/i.test(statement(s)) &&
-            descendsFromBatch(s),
-        ),
-      { timeoutMs: 30_000 },
+    const insert = await beneathBatch(
+      'the INSERT of the event’s visit',
+      /\binsert into "?t_[0-9a-f]+_analytics"?\.sessions\b/i,
     );
     expect(attribute(insert, 'db.system.name') ?? attribute(insert, 'db.system')).toBe('postgresql');
   });
