@@ -183,7 +183,7 @@ export const uuid = (c: Crypto = crypto): string =>
   c.randomUUID?.() ?? fromBlobUrl(URL.createObjectURL(new Blob()));
 const fromBlobUrl = (u: string) => (URL.revokeObjectURL(u), u.slice(-36));
 
-export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false | undefined)[] = []) => {
+export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false | undefined)[]) => {
   const l = w.location,
     nav = w.navigator as Navigator & { globalPrivacyControl?: boolean },
     ls = store(() => w.localStorage),
@@ -202,8 +202,8 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
     page = (u: string) => cut(o.hashRouting ? u : u.split('#')[0]!, 2048);
   // Bytes of keepalive bodies in flight.
   let inflight = 0;
-  for (const k of ['source', 'medium', 'campaign', 'term', 'content'])
-    if (q.get('utm_' + k)) context['utm_' + k] = cut(q.get('utm_' + k)!, 500);
+  for (const k of ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'])
+    if (q.get(k)) context[k] = cut(q.get(k)!, 500);
 
   /** The request body: api_key and sent_at (the client's clock at this send), then the object's fields. */
   const wrap = (json: string) =>
@@ -230,9 +230,9 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
       if (!name || c.off()) return;
       context.title = cut(w.document.title, 500);
       const now = Date.now(),
-        sid = (ss.get('el_s') || '').split(' '),
+        [sid, last] = (ss.get('el_s') || '').split(' '),
         // A session ends after 30 minutes without an event.
-        session_id = sid[0] && now - +sid[1]! < SESSION_TIMEOUT_MS ? sid[0] : uuid(),
+        session_id = sid && now - +last! < SESSION_TIMEOUT_MS ? sid : uuid(),
         anonymous_id = ls.get('el_a') || uuid(),
         event_id = uuid(),
         event = JSON.stringify({
@@ -273,4 +273,21 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
   };
   plugins.forEach((p) => p && p(c));
   return c;
+};
+
+/**
+ * The page's one client: made by the first `init` (of `eventlens-js` or of `eventlens-js/core`) that runs
+ * in a browser with a write key. The seven functions of core.ts read it; before `init` it is undefined.
+ */
+export let client: Client | undefined;
+
+/**
+ * What both `init`s do, each with its own plugins: the first call in a browser with a write key makes the
+ * client, later ones are ignored. `eventlens-js` hands its plugins over here as a list rather than as
+ * options for `eventlens-js/core`'s `init` to read back, which makes the script tag about 40 bytes smaller;
+ * it lives here, with the client, so that it is not an export of `eventlens-js/core`.
+ */
+export const start = (options: ClientOptions, plugins: (Plugin | false | undefined)[]): void => {
+  if (!client && typeof window == 'object' && options?.apiKey)
+    client = createClient(options, window, plugins);
 };

@@ -1,9 +1,9 @@
 import {
-  createClient,
+  client as c,
   clean,
   keys,
   safe,
-  type Client,
+  start,
   type ClientOptions,
   type Metadata,
   type Plugin,
@@ -24,15 +24,14 @@ export interface CoreOptions extends ClientOptions {
  * `eventlens-js/core`: the same seven functions as `eventlens-js`, but `init` turns on nothing by itself,
  * so an app that only calls `track` ships only the core (README, "Tree-shaking"). One client per page.
  * Every function is a no-op before `init` and on a server (no window), and none of them ever throws.
- * Each is its own export, marked pure, so that a bundle keeps only the ones an app calls.
+ * Each is its own export, marked pure, so that a bundle keeps only the ones an app calls. The client they
+ * use is `client` of client.ts, made by `start`.
  */
-let c: Client | undefined;
 
 /** Starts the SDK. A second call is ignored. */
-export const init = /* @__PURE__ */ safe((options: CoreOptions): void => {
-  if (c || typeof window != 'object' || !options?.apiKey) return;
-  c = createClient(options, window, [options.retry, options.autocapture, options.pageviews]);
-});
+export const init = /* @__PURE__ */ safe((options: CoreOptions): void =>
+  start(options, [options?.retry, options?.autocapture, options?.pageviews]),
+);
 
 /** Sends a custom event. `name`: 1–200 characters; `metadata`: a JSON object (anything else is left out). */
 export const track = /* @__PURE__ */ safe((name: string, metadata?: Metadata): void =>

@@ -1,6 +1,6 @@
 import { autocapture } from './autocapture.js';
-import { safe } from './client.js';
-import { init as initCore, type CoreOptions } from './core.js';
+import { safe, start } from './client.js';
+import type { CoreOptions } from './core.js';
 import { pageviews } from './pageviews.js';
 import { retry } from './retry.js';
 
@@ -19,10 +19,9 @@ export interface InitOptions extends Omit<CoreOptions, 'autocapture' | 'pageview
  * otherwise. An app that only wants `track` imports from `eventlens-js/core` and picks plugins itself.
  */
 export const init = /* @__PURE__ */ safe((options: InitOptions): void =>
-  initCore({
-    ...options,
-    autocapture: options?.autocapture !== false && autocapture,
-    pageviews: options?.pageviews !== false && pageviews,
+  start(options, [
     retry,
-  }),
+    options?.autocapture !== false && autocapture,
+    options?.pageviews !== false && pageviews,
+  ]),
 );

@@ -197,7 +197,7 @@ export const tab = (t: TabOptions = {}) => {
     },
     addEventListener: w.addEventListener.bind(w),
   } as unknown as Env;
-  const client = createClient({ apiKey: KEY, host: HOST, ...t.options }, env, t.plugins);
+  const client = createClient({ apiKey: KEY, host: HOST, ...t.options }, env, t.plugins ?? []);
   return { client, net, env, w, document: w.document as unknown as Document, local, session };
 };
 
