@@ -12,7 +12,7 @@
  * latency do, which are printed too. Saves JSON under bench/results/.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -21,6 +21,7 @@ import { traceHeaders, withSpan } from '@eventlens/service-kit';
 import { REPO_ROOT, stackForTests } from '@eventlens/stack';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadTracingConfig, type TracingConfig } from './config';
+import { cpuMs } from './cpu';
 import { freePort, runService, waitReady } from './processes';
 import { log } from './support';
 import { createTopicsServed } from '@eventlens/stack/topics';
@@ -47,14 +48,6 @@ const median = (values: number[]) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
-
-/** CPU milliseconds (user + system) a process has used: /proc/<pid>/stat fields 14 and 15, in ticks. */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-}
 
 /**
  * With no SDK registered (this process starts none), the per-request calls the command side makes

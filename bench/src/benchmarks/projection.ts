@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import type { DevFile } from '@eventlens/stack';
+import { cpuMs, cpuMsOf } from '../cpu';
 import { freePort, runService } from '../processes';
 import type { Row } from '../report';
 import { createTopics, sleep } from '../support';
@@ -15,6 +16,11 @@ export interface ProjectionResult {
   eventsPerSecond: number;
   /** All the records over the whole run, the process's start-up included. */
   withStartupEventsPerSecond: number;
+  /**
+   * CPU per event between 10 % and 90 % of the records, in µs: the projection process's, and
+   * every PostgreSQL process's (the server's other work included, little during the run).
+   */
+  cpuMicrosPerEvent: { projection: number; postgres: number };
 }
 
 /** Polls the projection's checkpoints until every record is applied, for at most 10 minutes. */
@@ -54,6 +60,12 @@ export async function measureProjection(
   await db.connect();
   try {
     const samples: Array<{ t: number; n: number }> = [];
+    // CPU read at the first samples past 10 % and 90 %, the ends of the steady-state window.
+    const cpuAt: Array<{ n: number; projection: number; postgres: number }> = [];
+    const readCpu = async (n: number) => {
+      const [projection, postgres] = await Promise.all([cpuMs(service.process.pid!), cpuMsOf('postgres')]);
+      cpuAt.push({ n, projection, postgres });
+    };
     let applied = 0;
     const deadline = Date.now() + DEADLINE_MS;
     while (applied < events && Date.now() < deadline) {
@@ -66,6 +78,7 @@ export async function measureProjection(
         .catch(() => ({ rows: [{ n: 0 }] }));
       applied = Number(res.rows[0].n);
       samples.push({ t: performance.now(), n: applied });
+      if (cpuAt.length < 2 && applied >= [0.1, 0.9][cpuAt.length]! * events) await readCpu(applied);
     }
     const finished = performance.now();
     const at = (fraction: number) => samples.find((s) => s.n >= fraction * events)!;
@@ -74,7 +87,13 @@ export async function measureProjection(
       (await db.query(`select count(*) from ${schemaPrefix}analytics.events`)).rows[0].count,
     );
     if (rows !== events) throw new Error(`projection wrote ${rows} rows for ${events} events`);
+    const [from, to] = cpuAt as [(typeof cpuAt)[number], (typeof cpuAt)[number]];
+    const perEvent = (ms: number) => (1000 * ms) / Math.max(1, to.n - from.n);
     return {
+      cpuMicrosPerEvent: {
+        projection: perEvent(to.projection - from.projection),
+        postgres: perEvent(to.postgres - from.postgres),
+      },
       eventsPerSecond: p90.t > p10.t ? (p90.n - p10.n) / ((p90.t - p10.t) / 1000) : NaN,
       withStartupEventsPerSecond: events / ((finished - started) / 1000),
     };
@@ -95,6 +114,17 @@ export function projectionRows(result: ProjectionResult, copyRowsPerSecond: numb
       unit: 'events/s',
       ceiling: { name: 'COPY direct', value: copyRowsPerSecond },
       aim: { atLeastOfCeiling: 0.5 },
+    },
+    // No ceiling: what the two halves of the work cost, to say which one a faster projection needs cut.
+    {
+      figure: 'projection: CPU of its process per event',
+      value: result.cpuMicrosPerEvent.projection,
+      unit: 'µs',
+    },
+    {
+      figure: 'projection: CPU of PostgreSQL per event',
+      value: result.cpuMicrosPerEvent.postgres,
+      unit: 'µs',
     },
   ];
 }
