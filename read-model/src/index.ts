@@ -36,6 +36,7 @@ export {
 } from './freshness';
 export { escapeForKnex, MIGRATIONS, type ReadModelMigration } from './migrations';
 export { pagePath } from './pages';
+export { LEAVE_DURATION_MAX_MS, PAGE_LEAVE, pageLeaveMeasures, type PageLeaveMeasures } from './page-leaves';
 export { channelSql, SOURCE_CATEGORIES, type SourceCategory } from './channels';
 export { COUNTRY_NAMES, countryNameSql } from './countries';
 export {

@@ -23,7 +23,7 @@
  * The site's catalogue, tails and rhythms are ./site.ts's; this file makes the rows.
  */
 import { randomUUID } from 'node:crypto';
-import { pagePath } from '@eventlens/read-model';
+import { pageLeaveMeasures, pagePath } from '@eventlens/read-model';
 import { exponential, seededRandom, zipf } from './random';
 import {
   bot,
@@ -57,8 +57,9 @@ import {
 export type Cell = string | number | boolean | null;
 
 /**
- * The columns of each events row, in order (read-model migrations 001 and 009, EventTracked v2); `page`
- * is the URL's path (`pagePath`, as the projection writes it).
+ * The columns of each events row, in order (read-model migrations 001, 009 and 014, EventTracked v2);
+ * `page` is the URL's path (`pagePath`) and the leave's measures `pageLeaveMeasures`, as the projection
+ * writes them.
  */
 export const EVENT_COLUMNS = [
   'project_id',
@@ -90,6 +91,8 @@ export const EVENT_COLUMNS = [
   'os_version',
   'device_type',
   'country',
+  'leave_duration_ms',
+  'leave_scroll_depth',
 ] as const;
 
 /** The columns of each sessions row, in order (migrations 001, 003 and 010; duration and bounce are generated). */
@@ -320,6 +323,7 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       row[E.device_type] = client.device;
       row[E.country] = countryCode;
       rows.push(row);
+      return row;
     };
     for (;;) {
       if (rows.length >= budget || t >= to) break;
@@ -351,8 +355,12 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       // time_on_page and scroll_depth read them); the longer on the page, the deeper, with no draw of
       // its own, so the rest of the data is what it was before scroll depth.
       const leave = { duration_ms: dwell, scroll_depth: Math.min(100, 10 + Math.floor(dwell / 1000)) };
-      if (random() < 0.85 && rows.length < budget && t < to)
-        event('page_leave', url, previousUrl, JSON.stringify(leave), false);
+      if (random() < 0.85 && rows.length < budget && t < to) {
+        const row = event('page_leave', url, previousUrl, JSON.stringify(leave), false);
+        const measures = pageLeaveMeasures('page_leave', leave);
+        row[E.leave_duration_ms] = measures.durationMs;
+        row[E.leave_scroll_depth] = measures.scrollDepth;
+      }
       previousUrl = url;
       const more = pageViews === 1 ? 0.5 : 0.6;
       if (random() >= more || pageViews >= 40) break;

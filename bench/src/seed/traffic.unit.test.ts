@@ -48,8 +48,17 @@ describe('traffic', () => {
       expect(metadata.scroll_depth).toBeGreaterThanOrEqual(11);
       expect(metadata.scroll_depth).toBeLessThanOrEqual(100);
       depths.add(metadata.scroll_depth);
+      // The measures the reports read, as the projection writes them from the metadata.
+      expect([r[E.leave_duration_ms], r[E.leave_scroll_depth]]).toEqual([
+        metadata.duration_ms,
+        metadata.scroll_depth,
+      ]);
     }
     expect(depths.size).toBeGreaterThan(50); // a spread, not one value
+    const others = ev.filter((r) => r[E.event_name] !== 'page_leave');
+    expect(others.every((r) => r[E.leave_duration_ms] === null && r[E.leave_scroll_depth] === null)).toBe(
+      true,
+    );
   });
 
   test('each visit is its human events: counts, visitor keys, first and last, entry and exit, bounce', () => {

@@ -23,6 +23,8 @@ function row(overrides: Partial<Omit<EventRow, 'page'>>): EventRow {
     referrer: null,
     metadata_json: '{}',
     context: {},
+    leave_duration_ms: null,
+    leave_scroll_depth: null,
     ...overrides,
   };
   return { ...r, page: r.url === null ? null : pagePath(r.url) };

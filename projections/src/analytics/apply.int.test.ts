@@ -121,6 +121,32 @@ describe('applyEvents: COPY into events, else through staging with on conflict d
     expect(counts.rows).toEqual([{ events: 3, named: 3, visit: 3 }]);
   });
 
+  it('stores a page leave’s measures by either path, COPY or staging', async () => {
+    // Given a page leave stored by COPY, then a batch repeating it with a second leave (staging)
+    const project = randomUUID();
+    const leave = (duration_ms: unknown, scroll_depth: unknown) =>
+      rowOf({
+        project_id: project,
+        event_name: 'page_leave',
+        metadata_json: JSON.stringify({ duration_ms, scroll_depth }),
+      });
+    const first = leave(12_500, 64);
+    await transaction(pool, (tx) => applyEvents(tx, schema, [first]));
+    const result = await transaction(pool, (tx) => applyEvents(tx, schema, [first, leave(1234.5, '80')]));
+
+    // Then both carry their usable duration and depth (a depth sent as a string is none)
+    expect(result.applied).toBe(1);
+    const { rows } = await pool.query(
+      `select leave_duration_ms, leave_scroll_depth from ${ident(schema)}.events
+        where project_id = $1 order by leave_duration_ms`,
+      [project],
+    );
+    expect(rows).toEqual([
+      { leave_duration_ms: 1234.5, leave_scroll_depth: null },
+      { leave_duration_ms: 12_500, leave_scroll_depth: 64 },
+    ]);
+  });
+
   it('inserts each apply’s own rows when one transaction applies twice, duplicates counted once', async () => {
     // Given two halves of a batch, the second repeating an event of the first
     const project = randomUUID();

@@ -57,26 +57,32 @@ function dedupe(rows: readonly EventRow[]): EventRow[] {
   return unique;
 }
 
-/** The columns of `events` a batch writes, in the order of a line of `eventLine`. */
-const EVENT_COLUMNS = [
-  'project_id',
-  'event_id',
-  'event_name',
-  'session_id',
-  'user_id',
-  'anonymous_id',
-  'ts',
-  'received_at',
-  'url',
-  'page',
-  'referrer',
-  'metadata',
-  'context',
-  ...V2_TEXT_FIELDS,
-  'screen_width',
-  'screen_height',
-  'client_sent_at',
-] as const;
+/**
+ * The columns of `events` a batch writes with their types, in the order of a line of `eventLine`:
+ * the COPY's column list and the staging table's shape (`insertNew`) both come from here.
+ */
+const EVENT_COLUMN_TYPES: readonly (readonly [name: string, type: string])[] = [
+  ['project_id', 'uuid'],
+  ['event_id', 'uuid'],
+  ['event_name', 'text'],
+  ['session_id', 'text'],
+  ['user_id', 'text'],
+  ['anonymous_id', 'text'],
+  ['ts', 'timestamptz'],
+  ['received_at', 'timestamptz'],
+  ['url', 'text'],
+  ['page', 'text'],
+  ['referrer', 'text'],
+  ['metadata', 'jsonb'],
+  ['context', 'jsonb'],
+  ...V2_TEXT_FIELDS.map((f) => [f, 'text'] as const),
+  ['screen_width', 'integer'],
+  ['screen_height', 'integer'],
+  ['client_sent_at', 'timestamptz'],
+  ['leave_duration_ms', 'double precision'],
+  ['leave_scroll_depth', 'double precision'],
+];
+const EVENT_COLUMNS = EVENT_COLUMN_TYPES.map(([name]) => name);
 
 /**
  * A timestamp (epoch ms) as COPY text, which timestamptz reads without a function call: ISO 8601
@@ -98,9 +104,12 @@ const utcMinute = utcBucketText(MINUTE, 17);
 function eventLine(r: EventRow): string {
   const v2 = r.v2;
   let line = `${r.project_id}\t${r.event_id}\t${copyCell(r.event_name)}\t${copyCell(r.session_id)}\t${copyCell(r.user_id)}\t${copyCell(r.anonymous_id)}\t${copyTime(r.ts)}\t${copyTime(r.received_at)}\t${copyCell(r.url)}\t${copyCell(r.page)}\t${copyCell(r.referrer)}\t${copyCell(r.metadata_json)}\t${copyCell(JSON.stringify(r.context))}`;
-  if (v2 === undefined) return `${line}${NO_V2}\n`;
-  for (const field of V2_TEXT_FIELDS) line += `\t${copyCell(v2[field])}`;
-  return `${line}\t${copyCell(v2.screen_width)}\t${copyCell(v2.screen_height)}\t${copyTime(v2.client_sent_at)}\n`;
+  if (v2 === undefined) line += NO_V2;
+  else {
+    for (const field of V2_TEXT_FIELDS) line += `\t${copyCell(v2[field])}`;
+    line += `\t${copyCell(v2.screen_width)}\t${copyCell(v2.screen_height)}\t${copyTime(v2.client_sent_at)}`;
+  }
+  return `${line}\t${copyCell(r.leave_duration_ms)}\t${copyCell(r.leave_scroll_depth)}\n`;
 }
 const NO_V2 = '\t\\N'.repeat(V2_TEXT_FIELDS.length + 3);
 
@@ -138,29 +147,11 @@ async function insertEvents(tx: Queryable, schema: string, rows: EventRow[]): Pr
 
 /**
  * The staging table of `insertNew`: temporary (one per connection, never WAL-logged), emptied at
- * every commit, with EVENT_COLUMNS' types in their order. Its name is the same in every schema a
- * connection serves; its shape does not depend on the schema.
+ * every commit, with EVENT_COLUMN_TYPES' columns in their order. Its name is the same in every schema
+ * a connection serves; its shape does not depend on the schema.
  */
 const STAGING = 'eventlens_events_staging';
-const STAGING_COLUMNS = [
-  'project_id uuid',
-  'event_id uuid',
-  'event_name text',
-  'session_id text',
-  'user_id text',
-  'anonymous_id text',
-  'ts timestamptz',
-  'received_at timestamptz',
-  'url text',
-  'page text',
-  'referrer text',
-  'metadata jsonb',
-  'context jsonb',
-  ...V2_TEXT_FIELDS.map((f) => `${f} text`),
-  'screen_width integer',
-  'screen_height integer',
-  'client_sent_at timestamptz',
-] as const;
+const STAGING_COLUMNS = EVENT_COLUMN_TYPES.map(([name, type]) => `${name} ${type}`);
 
 /**
  * The batch's COPY text (`eventLine`s) into the staging table, then one `insert … select … on

@@ -5,7 +5,7 @@
  * of failing the bulk statement of its batch.
  */
 import { LIMITS, type AnyEvent, type EventTracked } from '@eventlens/contracts';
-import { pagePath } from '@eventlens/read-model';
+import { pageLeaveMeasures, pagePath } from '@eventlens/read-model';
 import { ok, retry, type Outcome } from '../runtime/outcome';
 
 export interface EventRow {
@@ -31,6 +31,13 @@ export interface EventRow {
    */
   metadata_json: string;
   context: Record<string, string>;
+  /**
+   * A page leave's `metadata.duration_ms` (ms) and `metadata.scroll_depth` (percent) when usable, null
+   * otherwise and on every other event (read-model's `pageLeaveMeasures`): worked out here, where the
+   * metadata is parsed anyway, for the reports' time on page and scroll depth.
+   */
+  leave_duration_ms: number | null;
+  leave_scroll_depth: number | null;
   /** The EventTracked v2 fields (docs/contracts.md); all null for a record written as v1, absent: null. */
   v2?: V2Fields;
 }
@@ -149,6 +156,7 @@ export function toEventRow(event: EventTracked): Outcome<EventRow> {
   if (event.metadata_json.includes('\\u0000') && containsNul(metadata)) {
     return invalid('metadata contains a NUL character', projectId);
   }
+  const leave = pageLeaveMeasures(event.event_name, metadata as Record<string, unknown>);
   return ok({
     project_id: projectId,
     event_id: event.event_id.toLowerCase(),
@@ -163,6 +171,8 @@ export function toEventRow(event: EventTracked): Outcome<EventRow> {
     referrer: event.referrer,
     metadata_json: event.metadata_json,
     context: event.context,
+    leave_duration_ms: leave.durationMs,
+    leave_scroll_depth: leave.scrollDepth,
     v2,
   });
 }

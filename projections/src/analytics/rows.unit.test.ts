@@ -103,3 +103,21 @@ describe('toRow', () => {
     expect(outcome).toMatchObject({ kind: 'retry', failure: { code: 'UNEXPECTED_EVENT_TYPE' } });
   });
 });
+
+describe('toEventRow: a page leave’s measures (read-model’s pageLeaveMeasures, its cases there)', () => {
+  const measures = (event_name: string, metadata_json: string) => {
+    const outcome = toEventRow({ ...valid, event_name, metadata_json });
+    return outcome.kind === 'ok'
+      ? [outcome.value.leave_duration_ms, outcome.value.leave_scroll_depth]
+      : outcome;
+  };
+
+  it('are the leave’s usable duration and scroll depth, the metadata kept as sent', () => {
+    expect(measures('page_leave', '{"duration_ms":12500,"scroll_depth":64}')).toEqual([12500, 64]);
+    expect(measures('page_leave', '{"duration_ms":-1,"scroll_depth":"64"}')).toEqual([null, null]);
+  });
+
+  it('are none on any other event', () => {
+    expect(measures('page_view', '{"duration_ms":12500,"scroll_depth":64}')).toEqual([null, null]);
+  });
+});

@@ -47,6 +47,8 @@ function row(overrides: Partial<Omit<EventRow, 'page'>>): EventRow {
     referrer: null,
     metadata_json: '{}',
     context: {},
+    leave_duration_ms: null,
+    leave_scroll_depth: null,
     v2: v2(),
     ...overrides,
   };

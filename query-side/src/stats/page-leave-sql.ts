@@ -4,7 +4,9 @@
  * page was visible and `metadata.scroll_depth` how far down it was scrolled (sdk/src/pageviews.ts;
  * Plausible's script's engagement `e` and `sd`, command-side's ingest/plausible.ts).
  */
+import { PAGE_LEAVE } from '@eventlens/read-model';
 import { dimensionSql } from './clauses';
+import { pageArmsSource } from './page-sql';
 import type { PageLeaveMetric, StatsQuery } from './query';
 import type { Binder } from './sql';
 
@@ -22,30 +24,14 @@ import type { Binder } from './sql';
  *   Plausible's query leaves out depths over 100.
  *
  * Either is 0 for a page none of whose leaves carries one, as Plausible's `ifNotFinite(…, 0)`.
+ * Usable is read-model's `pageLeaveMeasures`, which the projection writes as `events.leave_duration_ms`
+ * and `events.leave_scroll_depth` (double precision); the averages are rounded as numeric, half away
+ * from zero (a double's `round` would round half to even).
  */
 const PAGE_LEAVE_METRIC_SQL: Record<PageLeaveMetric, string> = {
-  time_on_page: 'coalesce(round(sum(t.dur) / nullif(count(t.dur), 0) / 1000.0), 0)',
-  scroll_depth: 'coalesce(round(avg(t.sd)), 0)',
+  time_on_page: 'coalesce(round((sum(t.dur) / nullif(count(t.dur), 0) / 1000.0)::numeric), 0)',
+  scroll_depth: 'coalesce(round(avg(t.sd)::numeric), 0)',
 };
-
-/**
- * A number of the page_leave's metadata (`key`, a trusted constant), null unless a JSON number
- * `ok` accepts. Nested `case`s, so that the cast never sees another type and the test never sees a
- * non-number (`and` gives no order of evaluation in SQL).
- */
-const leaveNumberSql = (key: string, ok: (value: string) => string) => {
-  const value = `(e.metadata ->> '${key}')::numeric`;
-  return `case when jsonb_typeof(e.metadata -> '${key}') = 'number' then case when ${ok(value)} then ${value} end end`;
-};
-
-/** A page_leave's duration in ms (`metadata.duration_ms`), null unless a number ≥ 0. */
-const LEAVE_DURATION_SQL = leaveNumberSql('duration_ms', (v) => `${v} >= 0`);
-
-/**
- * A page_leave's scroll depth in percent (`metadata.scroll_depth`: the SDK's, or the `sd` of
- * Plausible's engagement event), null unless a number from 0 to 100.
- */
-const LEAVE_SCROLL_DEPTH_SQL = leaveNumberSql('scroll_depth', (v) => `${v} between 0 and 100`);
 
 /**
  * The `tp` CTE's body: per dimension values (`d0…`), the page-leave metrics in `metrics`.
@@ -53,6 +39,10 @@ const LEAVE_SCROLL_DEPTH_SQL = leaveNumberSql('scroll_depth', (v) => `${v} betwe
  * the filters, the visit joined for visit dimensions) with `condition` added; called after the
  * dimensions, in the order of the text. Each page_leave is one row with its visit (a leave without a
  * session is a visit of its own); the leaves are grouped by visit first, then the visits by values.
+ *
+ * The leaves are read in two arms (page-sql.ts, `pageArmsSource`): those whose page fits the
+ * covering index `events_page_leaves` (read-model analytics 011, file 014), which holds the columns
+ * the default report needs (page, visit, `leave_duration_ms`, `leave_scroll_depth`), and the rest.
  */
 export function pageLeaveSql(
   q: StatsQuery,
@@ -62,11 +52,18 @@ export function pageLeaveSql(
   groupBy: string,
   eventsFrom: (condition: string) => string,
 ): string {
-  const dims = q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
-  const visitKeys = Array.from({ length: dims.length + 1 }, (_, i) => i + 1).join(', ');
+  const dims = dimensionColumns.join(', ');
+  const visitKeys = Array.from({ length: dimensionColumns.length + 1 }, (_, i) => i + 1).join(', ');
+  const arm = (pageCondition: string) =>
+    `select ${[
+      ...q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`),
+      'coalesce(e.session_id, e.event_id::text) as visit',
+      'e.leave_duration_ms as dur',
+      'e.leave_scroll_depth as sd',
+    ].join(', ')}${eventsFrom(`e.event_name = '${PAGE_LEAVE}' and ${pageCondition}`)}`;
   const visits =
-    `select ${[...dims, `coalesce(e.session_id, e.event_id::text) as visit`, `sum(${LEAVE_DURATION_SQL}) as dur`, `max(${LEAVE_SCROLL_DEPTH_SQL}) as sd`].join(', ')}` +
-    `${eventsFrom("e.event_name = 'page_leave'")} group by ${visitKeys}`;
+    `select ${[...(dims === '' ? [] : [dims]), 'visit', 'sum(dur) as dur', 'max(sd) as sd'].join(', ')}` +
+    ` from ${pageArmsSource(arm)} group by ${visitKeys}`;
   return (
     `select ${[...dimensionColumns.map((d) => `t.${d}`), ...metrics.map((m) => `${PAGE_LEAVE_METRIC_SQL[m]} as ${m}`)].join(', ')}` +
     ` from (${visits}) t${groupBy}`

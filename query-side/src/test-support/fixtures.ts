@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { generateApiKey, hashApiKey, hashPassword } from '@eventlens/contracts';
-import { DIRECT_SOURCE, humanEvents, pagePath } from '@eventlens/read-model';
+import { DIRECT_SOURCE, humanEvents, pageLeaveMeasures, pagePath } from '@eventlens/read-model';
 import { VISITOR_SQL } from '../stats/sql';
 
 export interface Tenants {
@@ -115,21 +115,23 @@ export async function insertEvents(owner: pg.Pool, events: EventFixture[]): Prom
         e.ts,
         e.received_at ?? e.ts,
         e.url ?? null,
-        // As the analytics projection writes it.
+        // The page and (below) the page-leave measures as the analytics projection writes them.
         e.url == null ? null : pagePath(e.url),
         e.referrer ?? null,
         JSON.stringify(e.metadata ?? {}),
         JSON.stringify(e.context ?? {}),
       );
-      const b = j * 13;
-      return `(${Array.from({ length: 13 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
+      const leave = pageLeaveMeasures(e.event_name ?? 'click', e.metadata ?? {});
+      values.push(leave.durationMs, leave.scrollDepth);
+      const b = j * 15;
+      return `(${Array.from({ length: 15 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
     // The events and their human ones' count per UTC minute and name (volume_minute), as the
     // analytics projection writes both in one transaction: the Stats API reads either.
     await owner.query(
       `with inserted as (
          insert into analytics.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts,
-           received_at, url, page, referrer, metadata, context) values ${tuples.join(', ')}
+           received_at, url, page, referrer, metadata, context, leave_duration_ms, leave_scroll_depth) values ${tuples.join(', ')}
          returning project_id, ts, event_name, context)
        insert into analytics.volume_minute as t (project_id, minute, event_name, count)
        select project_id, to_timestamp(floor(extract(epoch from ts) / 60) * 60), event_name, count(*)

@@ -25,6 +25,7 @@ import * as visitVisitors from './010-visit-visitors';
 import * as pageIndexes from './011-page-indexes';
 import * as visitVersions from './012-visit-versions';
 import * as eventsVacuum from './013-events-vacuum';
+import * as pageLeaveMeasures from './014-page-leave-measures';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -63,6 +64,7 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '008_page_indexes', up: pageIndexes.up },
     { name: '009_visit_versions', up: visitVersions.up },
     { name: '010_events_vacuum', up: eventsVacuum.up },
+    { name: '011_page_leave_measures', up: pageLeaveMeasures.up },
   ],
   admin: [
     initial(adminDdl),
