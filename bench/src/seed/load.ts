@@ -12,7 +12,8 @@ import { generateApiKey, hashApiKey } from '@eventlens/contracts';
 import { migrate } from '@eventlens/projections';
 import { READ_MODEL_KINDS } from '@eventlens/read-model';
 import { copyWriter } from './copy';
-import { EVENT_COLUMNS, traffic, VISIT_COLUMNS, type TrafficOptions } from './traffic';
+import { EVENT_COLUMNS, VISIT_COLUMNS } from './columns';
+import { traffic, type TrafficOptions } from './traffic';
 
 export interface SeedOptions {
   /** An owner connection to an empty database. */

@@ -20,7 +20,8 @@
  *   visit.
  *
  * The count is exact: `events` rows in all, humans first up to their share, bots filling the rest.
- * The site's catalogue, tails and rhythms are ./site.ts's; this file makes the rows.
+ * The site's catalogue, tails and rhythms are ./site.ts's, the rows' columns ./columns.ts's; this file
+ * makes the rows.
  */
 import { randomUUID } from 'node:crypto';
 import { pageLeaveMeasures, pagePath } from '@eventlens/read-model';
@@ -53,86 +54,7 @@ import {
   UTM_SOURCES,
   utmSource,
 } from './site';
-
-export type Cell = string | number | boolean | null;
-
-/**
- * The columns of each events row, in order (read-model migrations 001, 009 and 014, EventTracked v2);
- * `page` is the URL's path (`pagePath`) and the leave's measures `pageLeaveMeasures`, as the projection
- * writes them.
- */
-export const EVENT_COLUMNS = [
-  'project_id',
-  'event_id',
-  'event_name',
-  'session_id',
-  'user_id',
-  'anonymous_id',
-  'ts',
-  'received_at',
-  'url',
-  'page',
-  'referrer',
-  'metadata',
-  'context',
-  'page_title',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'screen_width',
-  'screen_height',
-  'language',
-  'client_sent_at',
-  'browser',
-  'browser_version',
-  'os',
-  'os_version',
-  'device_type',
-  'country',
-  'leave_duration_ms',
-  'leave_scroll_depth',
-] as const;
-
-/** The columns of each sessions row, in order (migrations 001, 003 and 010; duration and bounce are generated). */
-export const VISIT_COLUMNS = [
-  'project_id',
-  'session_id',
-  'user_id',
-  'anonymous_id',
-  'first_seen',
-  'last_seen',
-  'event_count',
-  'page_views',
-  'engagement_events',
-  'entry_url',
-  'exit_url',
-  'entry_event_id',
-  'exit_event_id',
-  'entry_path',
-  'exit_path',
-  'entry_referrer',
-  'source',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'browser',
-  'os',
-  'device_type',
-  'country',
-  'is_bot',
-  'visitor_keys',
-] as const;
-
-const col = <T extends readonly string[]>(columns: T) =>
-  Object.fromEntries(columns.map((c, i) => [c, i])) as Record<T[number], number>;
-/** Index of each events column in a row. */
-export const E = col(EVENT_COLUMNS);
-/** Index of each sessions column in a row. */
-export const V = col(VISIT_COLUMNS);
+import { E, EVENT_COLUMNS, V, VISIT_COLUMNS, type Cell } from './columns';
 
 // --- The generator --------------------------------------------------------------------------
 
@@ -289,7 +211,13 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
     let engagements = 0;
     let t = t0;
     let previousUrl: string | null = null;
-    const event = (name: string, url: string, ref: string | null, metadata: string, entryUtm: boolean) => {
+    const event = (
+      name: string,
+      url: string,
+      ref: string | null,
+      metadata: Record<string, unknown>,
+      entryUtm: boolean,
+    ) => {
       const row: Cell[] = new Array(EVENT_COLUMNS.length).fill(null);
       row[E.project_id] = projectId;
       row[E.event_id] = randomUUID();
@@ -303,7 +231,10 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       row[E.url] = url;
       row[E.page] = pagePath(url);
       row[E.referrer] = ref;
-      row[E.metadata] = metadata;
+      row[E.metadata] = JSON.stringify(metadata);
+      const measures = pageLeaveMeasures(name, metadata);
+      row[E.leave_duration_ms] = measures.durationMs;
+      row[E.leave_scroll_depth] = measures.scrollDepth;
       row[E.context] = context;
       row[E.page_title] = `${url.slice(SITE.length).split('?')[0]} · Example`;
       if (entryUtm && utm) {
@@ -323,7 +254,6 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       row[E.device_type] = client.device;
       row[E.country] = countryCode;
       rows.push(row);
-      return row;
     };
     for (;;) {
       if (rows.length >= budget || t >= to) break;
@@ -333,7 +263,7 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
         const q = `utm_source=${utm.source}&utm_medium=${utm.medium}&utm_campaign=${utm.campaign}`;
         url = `${SITE}${path}?${q}`;
       }
-      event('page_view', url, pageViews === 0 ? referrer : previousUrl, '{}', pageViews === 0);
+      event('page_view', url, pageViews === 0 ? referrer : previousUrl, {}, pageViews === 0);
       pageViews++;
       const dwell = Math.min(30 * 60_000, Math.max(1000, exponential(random, 45_000)));
       const leaveAt = t + dwell;
@@ -342,10 +272,7 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
         for (let i = 0; i < n && rows.length < budget; i++) {
           t += 1 + Math.floor(random() * (dwell / 3));
           if (t >= to) break;
-          const metadata = JSON.stringify({
-            element: `el-${element(random) + 1}`,
-            plan: PLANS[plan(random)],
-          });
+          const metadata = { element: `el-${element(random) + 1}`, plan: PLANS[plan(random)] };
           event(ENGAGEMENT[engagement(random)]!, url, previousUrl, metadata, false);
           engagements++;
         }
@@ -355,12 +282,8 @@ export function* traffic(options: TrafficOptions): Generator<TrafficDay> {
       // time_on_page and scroll_depth read them); the longer on the page, the deeper, with no draw of
       // its own, so the rest of the data is what it was before scroll depth.
       const leave = { duration_ms: dwell, scroll_depth: Math.min(100, 10 + Math.floor(dwell / 1000)) };
-      if (random() < 0.85 && rows.length < budget && t < to) {
-        const row = event('page_leave', url, previousUrl, JSON.stringify(leave), false);
-        const measures = pageLeaveMeasures('page_leave', leave);
-        row[E.leave_duration_ms] = measures.durationMs;
-        row[E.leave_scroll_depth] = measures.scrollDepth;
-      }
+      if (random() < 0.85 && rows.length < budget && t < to)
+        event('page_leave', url, previousUrl, leave, false);
       previousUrl = url;
       const more = pageViews === 1 ? 0.5 : 0.6;
       if (random() >= more || pageViews >= 40) break;

@@ -5,7 +5,8 @@
 import { describe, expect, test } from 'vitest';
 import { pagePath } from '@eventlens/read-model';
 import { dayWeights, WEEKLY } from './site';
-import { E, EVENT_COLUMNS, traffic, V, VISIT_COLUMNS, type Cell } from './traffic';
+import { E, EVENT_COLUMNS, V, VISIT_COLUMNS, type Cell } from './columns';
+import { traffic } from './traffic';
 
 const DAY = 86_400_000;
 const project = '00000000-0000-4000-8000-000000000001';
