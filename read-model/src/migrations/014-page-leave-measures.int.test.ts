@@ -25,7 +25,7 @@ beforeAll(async () => {
   await owner.query(
     `insert into ${s}.events (project_id, event_id, event_name, ts, received_at, url, metadata, context)
      select $1, gen_random_uuid(), c.name, now(), now(), 'https://a.dev/', c.metadata::jsonb, '{}'
-       from unnest($2::text[], $3::text[]) with ordinality as c(name, metadata, n)`,
+       from unnest($2::text[], $3::text[]) as c(name, metadata)`,
     [project, PAGE_LEAVE_CASES.map(([name]) => name), PAGE_LEAVE_CASES.map(([, metadata]) => metadata)],
   );
   await old.migrate();
