@@ -168,17 +168,17 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   // The same rows and numbers as joining every event; not when a filter mixes event and visit
   // dimensions, nor with goals (their SQL joins per event).
   const split = splitVisitFilters(q.filters);
-  const visitJoinAfterGrouping =
-    q.dimensions.some((d) => d.startsWith('visit:')) &&
-    split !== undefined &&
-    !goalDimension &&
-    !wantsConversion &&
-    !wantsGroupConversion;
+  const visitsGroupable = split !== undefined && !goalDimension && !wantsConversion && !wantsGroupConversion;
+  const visitJoinAfterGrouping = q.dimensions.some((d) => d.startsWith('visit:')) && visitsGroupable;
 
-  // The visitors of visit dimensions, from the visits themselves (visit-sql.ts): the rows the
-  // branch below groups from the events, for a fraction of the reads.
+  // The visitors of visit dimensions, or of none (the KPI row: events and page views alone are
+  // volume_minute's), from the visits themselves (visit-sql.ts): the rows the branches below group
+  // from the events, for a fraction of the reads.
   const fromVisits =
-    eventSide && visitJoinAfterGrouping && visitsAnswer(q, split.event, pageViewPredicate === '');
+    eventSide &&
+    visitsGroupable &&
+    (q.dimensions.length > 0 || needsVisitors) &&
+    visitsAnswer(q, split.event, pageViewPredicate === '');
   if (fromVisits) {
     ctes.push(`vk as (${visitorsFromVisits(q, b, tables, range, split.visit)})`);
     const outer = evColumns.map((m) => `${GROUPED_METRIC_SQL[m]} as ${m}`);

@@ -267,7 +267,9 @@ describe('parseQuery', () => {
 
 describe('planQuery', () => {
   test('event metrics: one statement over events, bots left out with migration 002’s predicate', () => {
-    const plan = planQuery(parsed({ metrics: ['visitors', 'pageviews', 'events'] }), TABLES);
+    // Filtered on an event dimension: the visits cannot answer it (visit-sql.ts).
+    const filters = [['is_not', 'event:name', ['signup']]];
+    const plan = planQuery(parsed({ metrics: ['visitors', 'pageviews', 'events'], filters }), TABLES);
     expect(plan.sql).toContain(`from "analytics"."events" e cross join bounds where e.project_id = ?::uuid`);
     expect(plan.sql).toContain(humanEvents('e'));
     // Visitors are the groups of one visitor each (a hash), not count(distinct) (a sort).
@@ -388,9 +390,15 @@ describe('planQuery', () => {
       TABLES,
     );
     expect(plan.sql).not.toContain('evs as');
+    // A visit of one visitor key by its column (read-model analytics 012), the others' keys unnested.
+    expect(plan.sql).toContain(
+      "coalesce(es.source, 'Direct / None') as d0, es.country as d1, es.visitor_key as v, es.event_count as n, es.page_views as pv from",
+    );
+    expect(plan.sql).toContain('and not es.is_bot and es.visitor_key is not null union all');
     expect(plan.sql).toContain(
       'unnest(case when cardinality(es.visitor_keys) = 0 then array[null::text] else es.visitor_keys end) as v, unnest(array[es.event_count]) as n, unnest(array[es.page_views]) as pv',
     );
+    expect(plan.sql).toContain('and not es.is_bot and es.visitor_key is null union all');
     expect(plan.sql).toContain(
       'es.first_seen >= ((?::date)::timestamp at time zone ?::text) and es.last_seen < ((?::date + 1)::timestamp at time zone ?::text) and not es.is_bot',
     );
@@ -399,6 +407,32 @@ describe('planQuery', () => {
     expect(plan.sql).toContain('and e.session_id is null group by 1, 2');
     expect(plan.sql).toContain("coalesce(es.source, 'Direct / None') as d0, es.country as d1");
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+  });
+
+  test('the KPI row’s visitors come from the visits too; its events and page views alone from volume_minute', () => {
+    const kpi = planQuery(
+      parsed({
+        metrics: ['visitors', 'visits', 'pageviews', 'events'],
+        filters: [['is', 'visit:country', ['DE']]],
+      }),
+      TABLES,
+    );
+    expect(kpi.sql).toContain(
+      'vk as (select r.v, sum(r.n) as n, sum(r.pv) as pv from (select es.visitor_key as v',
+    );
+    expect(kpi.sql).toContain(
+      'count(t.v) as visitors, coalesce(sum(t.pv), 0) as pageviews, coalesce(sum(t.n), 0) as events from vk t',
+    );
+    expect(placeholders(kpi.sql)).toBe(kpi.bindings.length);
+    const counts = planQuery(parsed({ metrics: ['pageviews', 'events'] }), TABLES).sql;
+    expect(counts).toContain(TABLES.volumeMinute);
+    expect(counts).not.toContain('visitor_key');
+    // An event filter: only the events say which visitors had a matching event.
+    const filtered = planQuery(
+      parsed({ metrics: ['visitors'], filters: [['is', 'event:name', ['signup']]] }),
+      TABLES,
+    );
+    expect(filtered.sql).not.toContain('visitor_key');
   });
 
   test.each([

@@ -2,8 +2,9 @@
  * Given visits of many lengths (some going on at a range's start or end, some with a user id that
  * appears mid-visit, some of keyless events, with bot and excluded events among theirs) and events
  * with no visit at all, when the Stats API answers the visitors (events, page views, percentage) of
- * visit dimensions from the visits (visit-sql.ts: the visits inside the range from their rows, the
- * visits it cuts and the lone events from the events), then each answer is exactly the one computed
+ * visit dimensions, or of none (the KPI row), from the visits (visit-sql.ts: the visits inside the
+ * range from their rows, by `visitor_key` or their keys unnested; the visits it cuts and the lone
+ * events from the events), then each answer is exactly the one computed
  * from every event: the same question with a filter every event passes, which the planner can only
  * answer from the events.
  */
@@ -122,6 +123,8 @@ const RANGES: unknown[] = [
   'all',
 ];
 const DIMENSIONS = [
+  // None: the KPI row's visitors.
+  [],
   ['visit:source'],
   ['visit:country'],
   ['visit:source', 'visit:country'],

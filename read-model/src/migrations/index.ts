@@ -26,6 +26,7 @@ import * as pageIndexes from './011-page-indexes';
 import * as visitVersions from './012-visit-versions';
 import * as eventsVacuum from './013-events-vacuum';
 import * as pageLeaveMeasures from './014-page-leave-measures';
+import * as visitKey from './015-visit-key';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -65,6 +66,7 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '009_visit_versions', up: visitVersions.up },
     { name: '010_events_vacuum', up: eventsVacuum.up },
     { name: '011_page_leave_measures', up: pageLeaveMeasures.up },
+    { name: '012_visit_key', up: visitKey.up },
   ],
   admin: [
     initial(adminDdl),
