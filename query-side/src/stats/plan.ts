@@ -42,6 +42,7 @@ import {
   filterSql,
   isEventDimension,
   isTime,
+  isVisit,
   splitVisitFilters,
   usesVisitDimension,
   visitColumnSql,
@@ -171,13 +172,14 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   const visitsGroupable = split !== undefined && !goalDimension && !wantsConversion && !wantsGroupConversion;
   const visitJoinAfterGrouping = q.dimensions.some((d) => d.startsWith('visit:')) && visitsGroupable;
 
-  // The visitors of visit dimensions, or of none (the KPI row: events and page views alone are
-  // volume_minute's), from the visits themselves (visit-sql.ts): the rows the branches below group
-  // from the events, for a fraction of the reads.
+  // The visitors of visit dimensions, time buckets or none (the KPI row, a time series), from the
+  // visits themselves (visit-sql.ts): the rows the branches below group from the events, for a
+  // fraction of the reads. Without visitors or a visit dimension, events and page views are
+  // volume_minute's.
   const fromVisits =
     eventSide &&
     visitsGroupable &&
-    (q.dimensions.length > 0 || needsVisitors) &&
+    (needsVisitors || q.dimensions.some(isVisit)) &&
     visitsAnswer(q, split.event, pageViewPredicate === '');
   if (fromVisits) {
     ctes.push(`vk as (${visitorsFromVisits(q, b, tables, range, split.visit)})`);

@@ -344,10 +344,38 @@ describe('planQuery', () => {
 
   test('time buckets are date_trunc in the zone, formatted as Plausible labels them', () => {
     const plan = planQuery(parsed({ dimensions: ['time:hour'], timezone: 'Asia/Kolkata' }), TABLES);
+    // Read from the visits (visit-sql.ts): a visit inside one bucket is in its start's, the events of
+    // the others each in their own.
     expect(plan.sql).toContain(
-      "to_char(date_trunc('hour', e.ts at time zone ?::text), 'YYYY-MM-DD HH24:MI:SS') as d0",
+      "to_char(date_trunc('hour', es.first_seen at time zone ?::text), 'YYYY-MM-DD HH24:MI:SS') as d0",
+    );
+    expect(plan.sql).toContain(
+      "to_char(date_trunc('hour', e.ts at time zone ?::text), 'YYYY-MM-DD HH24:MI:SS') as t",
     );
     expect(plan.sql).toContain('row_number() over (order by d0 asc) as ord');
+    const minutes = planQuery(parsed({ dimensions: ['time:minute'], date_range: 'day' }), TABLES).sql;
+    expect(minutes).toContain(
+      "to_char(date_trunc('minute', e.ts at time zone ?::text), 'YYYY-MM-DD HH24:MI:SS') as d0",
+    );
+  });
+
+  test('a time series’ visitors come from the visits: those inside one bucket from their rows, the ones that cross a bucket’s end from their events', () => {
+    const plan = planQuery(parsed({ metrics: ['visitors', 'pageviews'], dimensions: ['time:day'] }), TABLES);
+    const sameDay =
+      "date_trunc('day', es.first_seen at time zone ?::text) = date_trunc('day', es.last_seen at time zone ?::text)";
+    expect(plan.sql).toContain(`and not es.is_bot and ${sameDay} and es.visitor_key is not null`);
+    expect(plan.sql).toContain(`and not es.is_bot and ${sameDay} and es.visitor_key is null`);
+    expect(plan.sql).toContain(
+      "and not c.is_bot and not (date_trunc('day', c.first_seen at time zone ?::text) = date_trunc('day', c.last_seen at time zone ?::text)))) group by 1, 2, 3",
+    );
+    // Read by session (an array: PostgreSQL cannot estimate how few cross), not joined to every event.
+    expect(plan.sql).toContain('e.session_id = any(array(select c.session_id from');
+    expect(plan.sql).toContain('select x.t as d0, x.v, x.n, x.pv from');
+    expect(placeholders(plan.sql)).toBe(plan.bindings.length);
+    // Events alone are volume_minute's, as before.
+    expect(planQuery(parsed({ metrics: ['events'], dimensions: ['time:day'] }), TABLES).sql).not.toContain(
+      'visitor_key',
+    );
   });
 
   test('visit metrics: sessions started in the range, not bots; event filters as exists', () => {
@@ -440,7 +468,7 @@ describe('planQuery', () => {
       'an event filter',
       { metrics: ['visitors'], dimensions: ['visit:source'], filters: [['is', 'event:name', ['signup']]] },
     ],
-    ['a time dimension', { metrics: ['visitors'], dimensions: ['visit:source', 'time:day'] }],
+    ['minutes', { metrics: ['visitors'], dimensions: ['visit:source', 'time:minute'], date_range: 'day' }],
     ['an event dimension', { metrics: ['visitors'], dimensions: ['visit:source', 'event:page'] }],
     ['page views alone', { metrics: ['pageviews'], dimensions: ['visit:source'] }],
   ])('with %s, the visitors of visit dimensions come from the events', (_, body) => {

@@ -131,7 +131,14 @@ const DIMENSIONS = [
   ['visit:channel'],
   ['visit:country_name'],
   ['visit:entry_page_hostname', 'visit:exit_page_hostname'],
+  // Time buckets: a visit inside one from its row, the ones that cross a bucket's end from their events.
+  ['time:hour'],
+  ['time:day'],
+  ['time:week'],
+  ['visit:source', 'time:hour'],
 ];
+// Each case in one of these zones: a half-hour zone's hours start at :30 in UTC.
+const ZONES = [undefined, 'Asia/Kolkata', 'America/New_York'];
 const FILTERS: unknown[][] = [
   [],
   [['is', 'visit:country', ['DE']]],
@@ -153,6 +160,7 @@ const cases = RANGES.flatMap((date_range, r) =>
       date_range,
       dimensions,
       ...(filters.length > 0 ? { filters } : {}),
+      ...(ZONES[(r + f) % ZONES.length] ? { timezone: ZONES[(r + f) % ZONES.length] } : {}),
     })),
   ),
 );
