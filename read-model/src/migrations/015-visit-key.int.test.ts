@@ -54,6 +54,39 @@ afterAll(async () => {
   await old?.drop();
 });
 
+/**
+ * The plan of `sql` once it names `index` (each look a new transaction, with `settings`, after
+ * `before`): an index built in a migration's transaction serves only once no older transaction is
+ * open on the server (pg_index.indcheckxmin), and another package's test may hold one for a moment.
+ */
+async function planReading(
+  index: string,
+  sql: string,
+  bindings: unknown[],
+  settings: string[],
+  before?: () => Promise<unknown>,
+) {
+  return eventually(
+    `a plan that reads ${index}`,
+    async () => {
+      await before?.();
+      const client = await owner.connect();
+      try {
+        await client.query('begin');
+        for (const setting of settings) await client.query(setting);
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, bindings);
+        const text = rows.map((r) => r['QUERY PLAN']).join('\n');
+        if (!text.includes(index)) throw new Error(`the plan reads another index:\n${text}`);
+        return text;
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}
+
 const keysOf = async () =>
   (
     await owner.query<{ session_id: string; visitor_key: string | null }>(
@@ -94,33 +127,14 @@ describe('sessions.visitor_key', () => {
     const sql = `select es.visitor_key, es.event_count, es.page_views from ${s}.sessions es
                   where es.project_id = $1 and es.first_seen >= $2 and es.last_seen < $3
                     and not es.is_bot and es.visitor_key is not null`;
-    // The index was built in the transaction that rewrote every visit: PostgreSQL lets a query use
-    // it once no older transaction is open on the server (pg_index.indcheckxmin), and plans an
-    // index-only scan once VACUUM has marked the pages all-visible. Each look is a new transaction.
-    const plan = await eventually(
-      'a plan that reads sessions_reports alone',
-      async () => {
-        await owner.query(`vacuum analyze ${s}.sessions`);
-        const client = await owner.connect();
-        try {
-          await client.query('begin');
-          await client.query('set local enable_seqscan = off');
-          await client.query('set local enable_bitmapscan = off');
-          const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, [
-            project,
-            '2026-03-01T00:00:00Z',
-            '2026-03-02T00:00:00Z',
-          ]);
-          const text = rows.map((r) => r['QUERY PLAN']).join('\n');
-          if (!text.includes('Index Only Scan using sessions_reports'))
-            throw new Error(`not index-only:\n${text}`);
-          return text;
-        } finally {
-          await client.query('rollback');
-          client.release();
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
+    // An index-only scan is planned once VACUUM has marked the pages all-visible, which it does
+    // only once no older transaction is open: it runs before each look.
+    const plan = await planReading(
+      'Index Only Scan using sessions_reports',
+      sql,
+      [project, '2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z'],
+      ['set local enable_seqscan = off', 'set local enable_bitmapscan = off'],
+      () => owner.query(`vacuum analyze ${s}.sessions`),
     );
     expect(plan).toContain('Index Only Scan using sessions_reports');
     // The hour holds every visit; only `steady` has one key. A range that cuts it (ending before its
@@ -136,28 +150,12 @@ describe('sessions.visitor_key', () => {
                   where es.project_id = $1 and es.first_seen >= $2 and es.last_seen < $3
                     and not es.is_bot and es.visitor_key is null`;
     const range = [project, '2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z'];
-    const plan = await eventually(
-      'a plan that reads sessions_other_keys',
-      async () => {
-        const client = await owner.connect();
-        try {
-          await client.query('begin');
-          // A handful of visits: the covering index's entries, all-visible, would serve as well. What
-          // is asked is whether the partial index can serve the query, as it does among millions.
-          await client.query('set local enable_seqscan = off');
-          await client.query('set local enable_indexonlyscan = off');
-          const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, range);
-          const text = rows.map((r) => r['QUERY PLAN']).join('\n');
-          if (!text.includes('sessions_other_keys'))
-            throw new Error(`the plan reads another index:\n${text}`);
-          return text;
-        } finally {
-          await client.query('rollback');
-          client.release();
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    // A handful of visits: the covering index's entries, all-visible, would serve as well. What is
+    // asked is whether the partial index can serve the query, as it does among millions.
+    const plan = await planReading('sessions_other_keys', sql, range, [
+      'set local enable_seqscan = off',
+      'set local enable_indexonlyscan = off',
+    ]);
     expect(plan).toContain('sessions_other_keys');
     const { rows } = await owner.query<{ session_id: string }>(sql, range);
     expect(rows.map((r) => r.session_id).sort()).toEqual(['anon-then-user', 'keyless', 'one-key']);
