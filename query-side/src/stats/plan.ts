@@ -170,7 +170,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   // dimensions, nor with goals (their SQL joins per event).
   const split = splitVisitFilters(q.filters);
   const visitsGroupable = split !== undefined && !goalDimension && !wantsConversion && !wantsGroupConversion;
-  const visitJoinAfterGrouping = q.dimensions.some((d) => d.startsWith('visit:')) && visitsGroupable;
+  const visitJoinAfterGrouping = q.dimensions.some(isVisit) && visitsGroupable;
 
   // The visitors of visit dimensions, time buckets or none (the KPI row, a time series), from the
   // visits themselves (visit-sql.ts): the rows the branches below group from the events, for a

@@ -9,8 +9,13 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { eventually } from '@eventlens/stack/eventually';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { humanEvents, ident, visitSpan } from '../catalog';
-import { oldAnalyticsSchema, type OldSchema } from './test-support';
+import { ident, visitSpan } from '../catalog';
+import {
+  insertPageViewsAndVisits,
+  oldAnalyticsSchema,
+  type OldPageView,
+  type OldSchema,
+} from './test-support';
 
 const id = randomBytes(4).toString('hex');
 const schema = `rm10_${id}_analytics`;
@@ -19,8 +24,8 @@ const project = '0b1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b';
 let owner: pg.Pool;
 let old: OldSchema;
 
-/** [session, user id, anonymous id, minute, context] of each event. */
-const EVENTS: [string, string | null, string | null, number, Record<string, string>][] = [
+/** Page views of the visits: a user id mid-visit, one key, none, a bot and an excluded event. */
+const EVENTS: OldPageView[] = [
   ['anon-then-user', null, 'a1', 0, {}],
   ['anon-then-user', null, 'a1', 1, {}],
   ['anon-then-user', 'u1', 'a1', 2, {}],
@@ -35,19 +40,7 @@ const EVENTS: [string, string | null, string | null, number, Record<string, stri
 beforeAll(async () => {
   old = await oldAnalyticsSchema(schema);
   owner = old.owner;
-  for (const [session, user, anonymous, minute, context] of EVENTS) {
-    await owner.query(
-      `insert into ${s}.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts, received_at, context)
-       values ($1, gen_random_uuid(), 'page_view', $2, $3, $4, timestamptz '2026-03-01T10:00:00Z' + $5 * interval '1 minute', now(), $6)`,
-      [project, session, user, anonymous, minute, JSON.stringify(context)],
-    );
-  }
-  // The visits as the projection made them (human events only).
-  await owner.query(
-    `insert into ${s}.sessions (project_id, session_id, first_seen, last_seen, event_count, page_views)
-     select project_id, session_id, min(ts), max(ts), count(*), count(*) from ${s}.events e
-      where ${humanEvents('e')} group by 1, 2`,
-  );
+  await insertPageViewsAndVisits(owner, schema, project, EVENTS);
   await old.migrate();
 });
 

@@ -11,8 +11,13 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { eventually } from '@eventlens/stack/eventually';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { humanEvents, ident } from '../catalog';
-import { oldAnalyticsSchema, type OldSchema } from './test-support';
+import { ident } from '../catalog';
+import {
+  insertPageViewsAndVisits,
+  oldAnalyticsSchema,
+  type OldPageView,
+  type OldSchema,
+} from './test-support';
 
 const id = randomBytes(4).toString('hex');
 const schema = `rm15_${id}_analytics`;
@@ -21,8 +26,8 @@ const project = '7e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b';
 let owner: pg.Pool;
 let old: OldSchema;
 
-/** [session, user id, anonymous id, minute] of each event. */
-const EVENTS: [string, string | null, string | null, number][] = [
+/** Page views of the visits: one key, two, none. */
+const EVENTS: OldPageView[] = [
   ['anon-then-user', null, 'a1', 0],
   ['anon-then-user', 'u1', 'a1', 2],
   ['one-key', null, 'a2', 5],
@@ -35,18 +40,7 @@ const EVENTS: [string, string | null, string | null, number][] = [
 beforeAll(async () => {
   old = await oldAnalyticsSchema(schema);
   owner = old.owner;
-  for (const [session, user, anonymous, minute] of EVENTS) {
-    await owner.query(
-      `insert into ${s}.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts, received_at, context)
-       values ($1, gen_random_uuid(), 'page_view', $2, $3, $4, timestamptz '2026-03-01T10:00:00Z' + $5 * interval '1 minute', now(), '{}')`,
-      [project, session, user, anonymous, minute],
-    );
-  }
-  await owner.query(
-    `insert into ${s}.sessions (project_id, session_id, first_seen, last_seen, event_count, page_views)
-     select project_id, session_id, min(ts), max(ts), count(*), count(*) from ${s}.events e
-      where ${humanEvents('e')} group by 1, 2`,
-  );
+  await insertPageViewsAndVisits(owner, schema, project, EVENTS);
   await old.migrate();
 });
 

@@ -7,7 +7,7 @@
 import knex from 'knex';
 import pg from 'pg';
 import { stackForTests } from '@eventlens/stack';
-import { ident } from '../catalog';
+import { humanEvents, ident } from '../catalog';
 import { migrateReadModel } from '../migrate';
 import { analyticsDdl } from './001-initial';
 
@@ -42,4 +42,33 @@ export async function oldAnalyticsSchema(schema: string): Promise<OldSchema> {
       await owner.end();
     },
   };
+}
+
+/** [session, user id, anonymous id, minute after 2026-03-01T10:00Z, context] of a page view. */
+export type OldPageView = [string, string | null, string | null, number, Record<string, string>?];
+
+/**
+ * Inserts `views` of `project` into the schema's events, then the visits the projection made of
+ * them before any migration: one per session, of its human events only (first and last instant,
+ * counts), with none of the columns later migrations add.
+ */
+export async function insertPageViewsAndVisits(
+  owner: pg.Pool,
+  schema: string,
+  project: string,
+  views: readonly OldPageView[],
+): Promise<void> {
+  const s = ident(schema);
+  for (const [session, user, anonymous, minute, context = {}] of views) {
+    await owner.query(
+      `insert into ${s}.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts, received_at, context)
+       values ($1, gen_random_uuid(), 'page_view', $2, $3, $4, timestamptz '2026-03-01T10:00:00Z' + $5 * interval '1 minute', now(), $6)`,
+      [project, session, user, anonymous, minute, JSON.stringify(context)],
+    );
+  }
+  await owner.query(
+    `insert into ${s}.sessions (project_id, session_id, first_seen, last_seen, event_count, page_views)
+     select project_id, session_id, min(ts), max(ts), count(*), count(*) from ${s}.events e
+      where ${humanEvents('e')} group by 1, 2`,
+  );
 }
