@@ -19,10 +19,11 @@ export function pagesIndexAnswers(q: StatsQuery, goalDimension: boolean): boolea
 }
 
 /**
- * The events of the range as one source `x`: `arm(condition)` is a SELECT over events `e` with
- * `condition` added to its WHERE, called once per index in the order of the SQL text (its bindings
- * follow that order). Together the arms hold every event once, as one read would.
+ * The events of the range as one source named `alias` (`x` unless given): `arm(condition)` is a
+ * SELECT over events `e` with `condition` added to its WHERE, called once per index in the order of
+ * the SQL text (its bindings follow that order). Together the arms hold every event once, as one
+ * read would.
  */
-export function pageArmsSource(arm: (pageCondition: string) => string): string {
-  return `(${arm(indexedPage('e'))} union all ${arm(longPage('e'))}) x`;
+export function pageArmsSource(arm: (pageCondition: string) => string, alias = 'x'): string {
+  return `(${arm(indexedPage('e'))} union all ${arm(longPage('e'))}) ${alias}`;
 }

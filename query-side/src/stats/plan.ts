@@ -238,6 +238,16 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     ctes.push(
       `ev as (select ${[...dims, ...metrics].join(', ')}${volumeFrom(q, b, tables, range, pageViewPredicate)}${groupBy})`,
     );
+  } else if (eventSide && q.dimensions.includes('event:page') && pagesIndexAnswers(q, goalDimension)) {
+    // Events or page views by page: every row needs its page, which the page indexes hold (an
+    // index-only read of the range) and events_page_views does not (a table read per page view).
+    const arm = (pageCondition: string) =>
+      `select ${[...q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`), 'e.event_name'].join(', ')}` +
+      eventsFrom([pageViewPredicate, pageCondition].filter((w) => w !== '').join(' and '));
+    const metrics = evColumns.map((m) => `${EVENT_METRIC_SQL[m]} as ${m}`);
+    ctes.push(
+      `ev as (select ${[...dimensionColumns, ...metrics].join(', ')} from ${pageArmsSource(arm, 'e')}${groupBy})`,
+    );
   } else if (eventSide) {
     const dims = q.dimensions.map((d, i) => `${dimensionSql(d, 'events', q, b)} as d${i}`);
     const metrics = evColumns.map((m) => `${EVENT_METRIC_SQL[m]} as ${m}`);

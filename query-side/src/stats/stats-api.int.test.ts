@@ -1032,7 +1032,7 @@ describe('the plan PostgreSQL runs', () => {
     expect((await planned(request, t.projectA)).plan).toContain('events_page_views');
   });
 
-  test('visitors by or filtered by event:page read the page indexes (read-model analytics 008), a page too long for the covering one counted too', async () => {
+  test('visitors, page views or events by event:page, and visitors filtered by it, read the page indexes (read-model analytics 008), a page too long for the covering one counted too', async () => {
     // A project of its own: a page of 1,001 bytes of UTF-8, over PAGE_INDEX_MAX_BYTES (800), is in
     // events_long_pages; the short page and the event without a URL are in events_pages.
     const project = randomUUID();
@@ -1096,9 +1096,7 @@ describe('the plan PostgreSQL runs', () => {
       return {
         rows: rows.map((r) => [
           ...(r.d0 === undefined ? [] : [r.d0]),
-          r.m_visitors,
-          r.m_pageviews,
-          r.m_events,
+          ...(request.metrics as string[]).map((m) => r[`m_${m}`]),
         ]),
         indexes: ['events_pages', 'events_long_pages'].filter((i) => plan.includes(`using ${i} on`)),
       };
@@ -1115,6 +1113,23 @@ describe('the plan PostgreSQL runs', () => {
     // Filtered by a page, without a dimension: the same two arms.
     expect(await run({ filters: [['is', 'event:page', [long]]] })).toEqual({
       rows: [['2', '2', '2']],
+      indexes: ['events_pages', 'events_long_pages'],
+    });
+    // Without visitors, by page (the console's Top pages and Top events): the same two arms, not
+    // events_page_views, which has no page. Page views alone leave out the events that are none.
+    expect(await run({ metrics: ['pageviews'], dimensions: ['event:page'] })).toEqual({
+      rows: [
+        ['/short', '3'],
+        [long, '2'],
+      ],
+      indexes: ['events_pages', 'events_long_pages'],
+    });
+    expect(await run({ metrics: ['events'], dimensions: ['event:page'] })).toEqual({
+      rows: [
+        ['/short', '3'],
+        [long, '2'],
+        [null, '1'],
+      ],
       indexes: ['events_pages', 'events_long_pages'],
     });
   });
