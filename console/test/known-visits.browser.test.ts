@@ -4,7 +4,7 @@
  * York's clock change and around midnight in India, +05:30) through the real ingestion API gets
  * exactly the answers written there by hand, from the Stats API (POST /api/v2/query and
  * /api/v2/funnel, with the project's read key) and in the console in Chromium (the Overview's KPI
- * row, chart and panels in the chosen zone and a custom range, and the Funnels screen).
+ * row, chart, panels and top lists in the chosen zone and a custom range, and the Funnels screen).
  *
  * The services are this work tree's, started beside the running stack (browser/private-stack.ts),
  * with the console's server in front of them. So the test reads what the code does now (goals in
@@ -418,6 +418,29 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
       }
       await page.locator('[data-testid="panels"]').scrollIntoViewIfNeeded();
       await screenshot(page, 'known-visits-panels');
+    },
+  );
+
+  step(
+    'console: the top events and top pages are the answers’ events by name and page views by page',
+    async () => {
+      /** A top list's rows as shown: "<value> <count>". */
+      const top = (title: string) =>
+        page
+          .getByRole('region', { name: title })
+          .locator('tbody tr')
+          .evaluateAll((trs) =>
+            trs.map((tr) => Array.from(tr.children, (c) => c.textContent!.trim()).join(' ')),
+          );
+      /** An answer's rows with a count, largest first, then by value (byte order, as the database's): 10 at most. */
+      const ranked = (rows: readonly Row[], key: string, count: string) =>
+        rows
+          .filter((r) => Number(r[count]) > 0)
+          .sort((a, b) => Number(b[count]) - Number(a[count]) || (String(a[key]) < String(b[key]) ? -1 : 1))
+          .slice(0, 10)
+          .map((r) => `${r[key]} ${r[count]}`);
+      await expect.poll(() => top('Top events')).toEqual(ranked(answers.eventNames, 'name', 'events'));
+      await expect.poll(() => top('Top pages')).toEqual(ranked(answers.pages, 'page', 'pageviews'));
     },
   );
 

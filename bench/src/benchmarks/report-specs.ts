@@ -54,6 +54,20 @@ function panel(dimension: string, dateRange: unknown, limit: number, filters?: u
 }
 
 /** A time series of `metrics` in buckets of `unit` over `dateRange`, with every bucket labelled. */
+/** A top list of the Overview (console modules/overview/stats.ts `topQuery`): `metric` by `dimension`, 10 rows. */
+function top(metric: string, dimension: string, dateRange: unknown) {
+  return {
+    metrics: [metric],
+    date_range: dateRange,
+    dimensions: [dimension],
+    order_by: [
+      [metric, 'desc'],
+      [dimension, 'asc'],
+    ],
+    pagination: { limit: 10, offset: 0 },
+  };
+}
+
 function series(unit: 'minute' | 'hour' | 'day', dateRange: unknown, metrics: string[]) {
   return { metrics, date_range: dateRange, dimensions: [`time:${unit}`], include: { time_labels: true } };
 }
@@ -91,7 +105,7 @@ const OVERVIEW_RANGE_MS = 24 * 3_600_000;
  * ending `now` (console stores/overview.ts `refresh` and modules/overview/reports.ts): the pipeline's
  * status, what the reports leave out (GET /v1/stats/not-counted), the KPI row and the previous period's (two queries
  * of instants), the volume chart (hourly buckets for 24 hours: shared/time.ts `intervalFor`),
- * the top events and top pages, and each dashboard panel's first tab (panels.ts: 10 rows), whose
+ * the top events and top pages (events by name, page views by page), and each dashboard panel's first tab (panels.ts: 10 rows), whose
  * percentages divide by the KPI row's visitors (no query of their own).
  */
 export function overviewSpecs(siteId: string, now: number): ReportSpec[] {
@@ -106,8 +120,8 @@ export function overviewSpecs(siteId: string, now: number): ReportSpec[] {
     overview('KPI row 24h', { metrics: KPI, date_range: current }),
     overview('KPI row, previous 24h', { metrics: KPI, date_range: previous }),
     overview('events by time:hour, 24h', series('hour', current, ['events'])),
-    { name: 'overview: top events', route: '/v1/stats/top-events', query: { ...instants, limit: '10' } },
-    { name: 'overview: top pages', route: '/v1/stats/top-pages', query: { ...instants, limit: '10' } },
+    overview('top events', top('events', 'event:name', current)),
+    overview('top pages', top('pageviews', 'event:page', current)),
     ...OVERVIEW_PANELS.map((d) => overview(`${d}, 24h, top 10`, panel(d, current, 10))),
   ];
 }

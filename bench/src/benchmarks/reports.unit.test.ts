@@ -103,13 +103,14 @@ describe('overviewSpecs', () => {
   test('every request the Overview sends on open, once: hourly volume for 24 hours, each panel’s first tab', () => {
     expect(new Set(specs.map((s) => s.name)).size).toBe(specs.length);
     expect(specs.map((s) => s.route)).toEqual(
-      expect.arrayContaining([
-        '/v1/pipeline',
-        '/v1/stats/not-counted',
-        '/v1/stats/top-events',
-        '/v1/stats/top-pages',
-      ]),
+      expect.arrayContaining(['/v1/pipeline', '/v1/stats/not-counted']),
     );
+    // The top lists, the Stats API's like the rest: events by name, page views by page.
+    const tops = stats.filter((s) => s.name.startsWith('overview: top '));
+    expect(tops.map((s) => [s.body!.metrics, s.body!.dimensions, s.body!.pagination])).toEqual([
+      [['events'], ['event:name'], { limit: 10, offset: 0 }],
+      [['pageviews'], ['event:page'], { limit: 10, offset: 0 }],
+    ]);
     expect(stats.find((s) => s.name.includes('time:hour'))!.body!.dimensions).toEqual(['time:hour']);
     const panels = stats.filter((s) => s.body!.include !== undefined && s.body!.pagination !== undefined);
     expect(panels.map((s) => (s.body!.dimensions as string[])[0])).toEqual(OVERVIEW_PANELS);

@@ -35,8 +35,6 @@ import type {
   SessionItem,
   StatsQuery,
   StatsResult,
-  TopEvents,
-  TopPages,
   Volume,
 } from './types';
 
@@ -235,24 +233,6 @@ export function createApi(http: HttpClient) {
           },
           headers: inProject(projectId),
           action: 'Loading the event volume',
-          ...(signal ? { signal } : {}),
-        }),
-      topEvents: (projectId: string, range: Range, limit = 10, signal?: AbortSignal) =>
-        http.request<TopEvents>({
-          method: 'GET',
-          path: `${QUERY}/v1/stats/top-events`,
-          query: { from: range.from, to: range.to, limit },
-          headers: inProject(projectId),
-          action: 'Loading the top events',
-          ...(signal ? { signal } : {}),
-        }),
-      topPages: (projectId: string, range: Range, limit = 10, signal?: AbortSignal) =>
-        http.request<TopPages>({
-          method: 'GET',
-          path: `${QUERY}/v1/stats/top-pages`,
-          query: { from: range.from, to: range.to, limit },
-          headers: inProject(projectId),
-          action: 'Loading the top pages',
           ...(signal ? { signal } : {}),
         }),
       eventNames: (projectId: string, prefix?: string, limit = 20) =>

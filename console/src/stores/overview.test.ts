@@ -11,7 +11,7 @@ import { CLOCK } from '@/shared/clock';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
-import { notCounted, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
+import { notCounted, pipeline, PROJECT_ID, volume, withTopLists } from '@/testing/fixtures';
 import { changeSignal, useOverviewStore } from './overview';
 
 let fake: FakeHttp;
@@ -37,19 +37,16 @@ function statsAnswer(req: HttpRequest) {
   return { ...base, results: [{ metrics: [hour * 10, 5, 9, 1.8, 40, 61, 20], dimensions: [] }] };
 }
 const statsCalls = () => fake.callsTo('POST', '/api/query/api/v2/query').map((c) => c.body as StatsQuery);
+/** The Stats API queries of the KPI row and the chart: all but the top lists (one dimension, not time). */
+const reportCalls = () =>
+  statsCalls().filter((b) => b.dimensions === undefined || b.dimensions[0]!.startsWith('time:'));
 
 function setup() {
   fake = createFakeHttp()
     .on('GET', '/api/query/v1/pipeline', () => pipeline({ analytics: offsets, admin: 3 }))
     .on('GET', '/api/query/v1/stats/not-counted', notCounted())
     .on('GET', '/api/query/v1/stats/volume', volume())
-    .on('GET', '/api/query/v1/stats/top-events', {
-      from: '',
-      to: '',
-      items: [{ event_name: 'button_click', count: 3 }],
-    })
-    .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] })
-    .on('POST', '/api/query/api/v2/query', statsAnswer);
+    .on('POST', '/api/query/api/v2/query', withTopLists(statsAnswer, { events: [['button_click', 3]] }));
   const app = createApp({});
   app.provide(API, createApi(fake.client()));
   app.provide(CLOCK, () => now);
@@ -83,13 +80,45 @@ describe('overview refresh', () => {
     });
     expect(volumeCall.headers).toEqual({ 'x-eventlens-project': PROJECT_ID });
     // The KPIs: the range and the 30 minutes before it, both from the Stats API.
-    expect(statsCalls().map((b) => b.date_range)).toEqual([
+    expect(reportCalls().map((b) => b.date_range)).toEqual([
       [new Date(now - 30 * 60_000).toISOString(), new Date(now).toISOString()],
       [new Date(now - 60 * 60_000).toISOString(), new Date(now - 30 * 60_000 - 1).toISOString()],
     ]);
     expect(store.kpis.data?.current.visitors).toBe(110);
     expect(store.kpis.data?.previous.visitors).toBe(110);
     expect(store.kpis.data?.current.visit_duration).toBe(61);
+    // The top lists: the Stats API's too, over the same range, exact to the millisecond.
+    const range = [new Date(now - 30 * 60_000).toISOString(), new Date(now).toISOString()];
+    expect(
+      statsCalls().filter((b) => b.dimensions?.length === 1 && !b.dimensions[0]!.startsWith('time:')),
+    ).toEqual([
+      {
+        site_id: PROJECT_ID,
+        metrics: ['events'],
+        date_range: range,
+        dimensions: ['event:name'],
+        order_by: [
+          ['events', 'desc'],
+          ['event:name', 'asc'],
+        ],
+        pagination: { limit: 10, offset: 0 },
+        timezone: 'UTC',
+      },
+      {
+        site_id: PROJECT_ID,
+        metrics: ['pageviews'],
+        date_range: range,
+        dimensions: ['event:page'],
+        order_by: [
+          ['pageviews', 'desc'],
+          ['event:page', 'asc'],
+        ],
+        pagination: { limit: 10, offset: 0 },
+        timezone: 'UTC',
+      },
+    ]);
+    expect(store.topEvents.data).toEqual([{ value: 'button_click', count: 3 }]);
+    expect(store.topPages.data).toEqual([]);
   });
 
   test('hours and days are the Stats API’s buckets, in the configured zone', async () => {
@@ -127,8 +156,8 @@ describe('overview refresh', () => {
     await store.refresh();
     expect(dataCalls()).toBe(2);
     expect(statsCalls().map((b) => b.timezone)).toEqual([
-      ...Array(3).fill('UTC'),
-      ...Array(3).fill('America/New_York'),
+      ...Array(5).fill('UTC'),
+      ...Array(5).fill('America/New_York'),
     ]);
   });
 
@@ -192,7 +221,7 @@ describe('overview refresh', () => {
     await store.refresh();
     expect(dataCalls()).toBe(3);
     // Hour buckets (24 h and 7 d), now the Stats API's, by event name with the breakdown.
-    expect(statsCalls().flatMap((b) => (b.dimensions ? [b.dimensions] : []))).toEqual([
+    expect(reportCalls().flatMap((b) => (b.dimensions ? [b.dimensions] : []))).toEqual([
       ['time:hour'],
       ['time:hour'],
       ['time:hour', 'event:name'],
@@ -201,8 +230,11 @@ describe('overview refresh', () => {
 
   test('each part fails on its own, saying what failed; a failed part is asked again next time', async () => {
     const store = setup();
-    fake.on('GET', '/api/query/v1/stats/top-pages', () => {
-      throw apiError(503, 'READ_MODEL_UNAVAILABLE', 'the read models cannot be queried right now');
+    const answer = withTopLists(statsAnswer);
+    fake.on('POST', '/api/query/api/v2/query', (req: HttpRequest) => {
+      if ((req.body as StatsQuery).dimensions?.[0] === 'event:page')
+        throw apiError(503, 'READ_MODEL_UNAVAILABLE', 'the read models cannot be queried right now');
+      return answer(req);
     });
     store.configure({ projectId: PROJECT_ID, spec: { kind: 'preset', preset: '24h' }, breakdown: false });
     await store.refresh();

@@ -1,23 +1,23 @@
 /**
- * The overview's data for a project, a range and a time zone: the KPI row and the volume chart from
- * the Stats API (exact, days and buckets in the zone; the KPIs with the previous period of equal
- * length, a second query, for the deltas), top events and top pages, and the bot events left out.
- * The Stats API's reports are asked as modules/overview/reports.ts asks them, also for a public
- * dashboard; the rest (top lists, bot counters, unfiltered minute buckets) are the read models'.
+ * The overview's data for a project, a range and a time zone: the KPI row, the volume chart and the
+ * top events and top pages from the Stats API (exact, filtered, days and buckets in the zone; the
+ * KPIs with the previous period of equal length, a second query, for the deltas), and the bot
+ * events left out. The Stats API's reports are asked as modules/overview/reports.ts asks them, also
+ * for a public dashboard; the rest (bot counters, unfiltered minute buckets) are the read models'.
  *
  * Refresh strategy (called every 5 s by the view, never while the tab is hidden):
  * - a custom range that ended before the last complete fetch cannot change: no request at all;
  * - otherwise one cheap request first: the projections' checkpoints (/v1/pipeline). The read models
  *   change only when a checkpoint moves, so when the checkpoints and the minute are the same as at
  *   the last fetch, nothing else is asked;
- * - else the four reads run in parallel, each with its own loading and error state.
+ * - else the five reads run in parallel, each with its own loading and error state.
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useApi } from '@/api/inject';
-import type { NotCounted, Pipeline, TopEvents, TopPages } from '@/api/types';
-import { fetchKpis, fetchVolume, type ReportScope } from '@/modules/overview/reports';
-import { chartFromVolume, type ChartData, type Kpis } from '@/modules/overview/stats';
+import type { NotCounted, Pipeline } from '@/api/types';
+import { fetchKpis, fetchTop, fetchVolume, type ReportScope } from '@/modules/overview/reports';
+import { chartFromVolume, type ChartData, type Kpis, type TopItem } from '@/modules/overview/stats';
 import type { Filter } from '@/shared/filters';
 import { useClock } from '@/shared/clock';
 import { fill, loadable, reset, type Loadable } from '@/shared/loadable';
@@ -67,8 +67,8 @@ export const useOverviewStore = defineStore('overview', () => {
   const notCounted = loadable<NotCounted>();
   const kpis = loadable<Kpis>();
   const volume = loadable<ChartData>();
-  const topEvents = loadable<TopEvents>();
-  const topPages = loadable<TopPages>();
+  const topEvents = loadable<TopItem[]>();
+  const topPages = loadable<TopItem[]>();
 
   const lastFetched = ref<Fetched | null>(null);
   const lastCheckedAt = ref<number | null>(null);
@@ -166,8 +166,8 @@ export const useOverviewStore = defineStore('overview', () => {
             : fetchVolume(api, scope, unit, withBreakdown),
         'Loading the event volume',
       ),
-      fill(topEvents, () => api.stats.topEvents(project, r, 10), 'Loading the top events'),
-      fill(topPages, () => api.stats.topPages(project, r, 10), 'Loading the top pages'),
+      fill(topEvents, () => fetchTop(api, scope, 'events'), 'Loading the top events'),
+      fill(topPages, () => fetchTop(api, scope, 'pages'), 'Loading the top pages'),
     ]);
     if (mine !== generation) return;
     lastFetched.value = {

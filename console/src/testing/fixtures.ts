@@ -1,5 +1,16 @@
 /** Builders of API answers, with plausible defaults. */
-import type { ApiKey, EventItem, NotCounted, Pipeline, Project, SessionItem, Volume } from '@/api/types';
+import type { HttpRequest } from '@/api/http';
+import type {
+  ApiKey,
+  EventItem,
+  NotCounted,
+  Pipeline,
+  Project,
+  SessionItem,
+  StatsQuery,
+  Volume,
+} from '@/api/types';
+import { TOP_LISTS, type TopList } from '@/modules/overview/stats';
 
 export const PROJECT_ID = '11111111-1111-4111-8111-111111111111';
 export const OTHER_PROJECT_ID = '22222222-2222-4222-8222-222222222222';
@@ -60,6 +71,29 @@ export function volume(overrides: Partial<Volume> = {}): Volume {
     ],
     breakdown: null,
     ...overrides,
+  };
+}
+
+/**
+ * A Stats API handler that answers the Overview's top lists (modules/overview/stats.ts, `TOP_LISTS`)
+ * with `rows` (value and count, as sent; none when not given) and hands every other query to `otherwise`.
+ */
+export function withTopLists(
+  otherwise: (req: HttpRequest) => unknown,
+  rows: Partial<Record<TopList, Array<[value: string, count: number]>>> = {},
+) {
+  return (req: HttpRequest) => {
+    const body = req.body as StatsQuery;
+    const list = (Object.keys(TOP_LISTS) as TopList[]).find(
+      (l) =>
+        body.metrics.length === 1 &&
+        body.metrics[0] === TOP_LISTS[l].metric &&
+        body.dimensions?.length === 1 &&
+        body.dimensions[0] === TOP_LISTS[l].dimension,
+    );
+    if (list === undefined) return otherwise(req);
+    const results = (rows[list] ?? []).map(([value, count]) => ({ metrics: [count], dimensions: [value] }));
+    return { results, meta: {}, query: { timezone: body.timezone } };
   };
 }
 

@@ -69,9 +69,7 @@ function stack(goals: unknown[] = GOALS): FakeHttp {
     .on('GET', '/api/query/v1/projects/:id/settings', settings(goals))
     .on('POST', '/api/query/api/v2/query', statsAnswer)
     .on('GET', '/api/query/v1/pipeline', pipeline())
-    .on('GET', '/api/query/v1/stats/not-counted', notCounted())
-    .on('GET', '/api/query/v1/stats/top-events', { from: '', to: '', items: [] })
-    .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] });
+    .on('GET', '/api/query/v1/stats/not-counted', notCounted());
 }
 
 const statsCalls = (fake: FakeHttp) =>

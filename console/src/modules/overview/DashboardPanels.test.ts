@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
-import { notCounted, pipeline, PROJECT_ID } from '@/testing/fixtures';
+import { notCounted, pipeline, PROJECT_ID, withTopLists } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { waitFor } from '@/testing/waitFor';
 
@@ -54,11 +54,9 @@ function statsAnswer(req: HttpRequest) {
 
 function stack() {
   return createFakeHttp()
-    .on('POST', '/api/query/api/v2/query', statsAnswer)
+    .on('POST', '/api/query/api/v2/query', withTopLists(statsAnswer))
     .on('GET', '/api/query/v1/pipeline', pipeline())
-    .on('GET', '/api/query/v1/stats/not-counted', notCounted())
-    .on('GET', '/api/query/v1/stats/top-events', { from: '', to: '', items: [] })
-    .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] });
+    .on('GET', '/api/query/v1/stats/not-counted', notCounted());
 }
 
 const statsCalls = (fake: ReturnType<typeof stack>) =>
@@ -95,7 +93,9 @@ describe('dashboard panels', () => {
     // A country reads as its name; the code stays what the row filters by (the next test).
     expect(rowValues('countries')).toEqual(['Germany']);
     expect(panel('utm').text()).toContain('No visitors in this range.');
-    const pages = statsCalls(fake).find((b) => b.dimensions?.[0] === 'event:page')!;
+    const pages = statsCalls(fake).find(
+      (b) => b.dimensions?.[0] === 'event:page' && b.metrics[0] === 'visitors',
+    )!;
     expect(pages).toMatchObject({
       site_id: PROJECT_ID,
       metrics: ['visitors'],
@@ -168,7 +168,7 @@ describe('dashboard panels', () => {
     const fake = stack().on('POST', '/api/query/api/v2/query', (req: HttpRequest) => {
       const body = req.body as StatsQuery;
       if (!body.dimensions && body.metrics.length > 1) throw apiError(503, 'unavailable', 'down');
-      return statsAnswer(req);
+      return withTopLists(statsAnswer)(req);
     });
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
     expect(panelVisitors(fake)).toHaveLength(1);
@@ -193,14 +193,23 @@ describe('dashboard panels', () => {
     expect(r.console.router.currentRoute.value.query.filter).toEqual(['visit:source=Google']);
     const chip = r.wrapper.find('[data-testid="filter-chip"]');
     expect(chip.text()).toContain('Source is Google');
-    // The KPIs (both periods), the chart and all five panels asked again, each with the filter (the
-    // panels' percentages divide by the KPI row's visitors).
+    // The KPIs (both periods), the chart, the two top lists and all five panels asked again, each
+    // with the filter (the panels' percentages divide by the KPI row's visitors).
     const after = statsCalls(fake).slice(before);
-    expect(after.length).toBe(2 + 1 + 5);
+    expect(after.length).toBe(2 + 1 + 2 + 5);
     expect(after.every((b) => JSON.stringify(b.filters) === '[["is","visit:source",["Google"]]]')).toBe(true);
     expect(after.some((b) => b.dimensions?.[0] === 'time:hour')).toBe(true);
+    expect(
+      after
+        .filter((b) => b.dimensions?.length === 1 && b.metrics.length === 1)
+        .map((b) => [b.metrics[0], b.dimensions![0]]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['events', 'event:name'],
+        ['pageviews', 'event:page'],
+      ]),
+    );
     expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('4');
-    expect(r.wrapper.find('[data-testid="unfiltered-note"]').exists()).toBe(true);
 
     await chip.trigger('click');
     await r.settle();

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
-import { notCounted, pipeline, PROJECT_ID, volume } from '@/testing/fixtures';
+import { notCounted, pipeline, PROJECT_ID, volume, withTopLists } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 
 let r: Rendered | undefined;
@@ -42,20 +42,14 @@ const statsCalls = (fake: ReturnType<typeof stack>) =>
 
 function stack() {
   return createFakeHttp()
-    .on('POST', '/api/query/api/v2/query', statsAnswer)
+    .on(
+      'POST',
+      '/api/query/api/v2/query',
+      withTopLists(statsAnswer, { events: [['<b>signup</b>', 7]], pages: [['/pricing', 4]] }),
+    )
     .on('GET', '/api/query/v1/pipeline', pipeline())
     .on('GET', '/api/query/v1/stats/not-counted', notCounted())
-    .on('GET', '/api/query/v1/stats/volume', volume())
-    .on('GET', '/api/query/v1/stats/top-events', {
-      from: '',
-      to: '',
-      items: [{ event_name: '<b>signup</b>', count: 7 }],
-    })
-    .on('GET', '/api/query/v1/stats/top-pages', {
-      from: '',
-      to: '',
-      items: [{ path: '/pricing', views: 4 }],
-    });
+    .on('GET', '/api/query/v1/stats/volume', volume());
 }
 
 describe('overview', () => {

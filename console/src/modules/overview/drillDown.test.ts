@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { createFakeHttp } from '@/testing/fakeHttp';
-import { events, notCounted, pipeline, PROJECT_ID } from '@/testing/fixtures';
+import { events, notCounted, pipeline, PROJECT_ID, withTopLists } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { waitFor } from '@/testing/waitFor';
 
@@ -54,15 +54,9 @@ function statsAnswer(req: HttpRequest) {
 
 function stack() {
   return createFakeHttp()
-    .on('POST', '/api/query/api/v2/query', statsAnswer)
+    .on('POST', '/api/query/api/v2/query', withTopLists(statsAnswer, { events: [['signup', 2]] }))
     .on('GET', '/api/query/v1/pipeline', pipeline())
     .on('GET', '/api/query/v1/stats/not-counted', notCounted())
-    .on('GET', '/api/query/v1/stats/top-events', {
-      from: '',
-      to: '',
-      items: [{ event_name: 'signup', count: 2 }],
-    })
-    .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] })
     .on('GET', '/api/query/v1/events', { items: events(2), next_cursor: null })
     .on('GET', '/api/query/v1/event-names', { items: [] });
 }

@@ -25,9 +25,13 @@ import {
   kpiQuery,
   kpiValues,
   previousRange,
+  topItems,
+  topQuery,
   type ChartData,
   type Kpis,
   type StatsUnit,
+  type TopItem,
+  type TopList,
 } from './stats';
 
 /** What a report counts over: the project, the range as resolved when asked, the zone, the filters. */
@@ -79,6 +83,15 @@ export async function fetchVolume(
     'Loading the event volume',
   );
   return chartFromStats(result, unit, range, timeZone, breakdown);
+}
+
+/** A top list of `scope` (stats.ts, `TOP_LISTS`): its 10 largest rows. */
+export async function fetchTop(api: Api, scope: ReportScope, list: TopList): Promise<TopItem[]> {
+  const { projectId, range, timeZone, filters } = scope;
+  const action = list === 'events' ? 'Loading the top events' : 'Loading the top pages';
+  return topItems(
+    await api.stats.query(topQuery(projectId, range, timeZone, filters, list), undefined, action),
+  );
 }
 
 /** One panel: its chosen tab, how many rows it shows, and its data. */

@@ -185,6 +185,52 @@ export function chartQuery(
 }
 
 /**
+ * The Overview's two top lists: events by name and page views by page, exact for the range and
+ * narrowed by the dashboard's filters like every other report (the same engine as the panels).
+ */
+export const TOP_LISTS = {
+  events: { metric: 'events', dimension: 'event:name' },
+  pages: { metric: 'pageviews', dimension: 'event:page' },
+} as const;
+export type TopList = keyof typeof TOP_LISTS;
+
+/** A top list's row: the event name or page (`(none)` for page views without a URL) and its count. */
+export interface TopItem {
+  value: string;
+  count: number;
+}
+
+/** The `limit` largest rows of a top list, then by value, as one Stats API query. */
+export function topQuery(
+  projectId: string,
+  range: Range,
+  timeZone: string,
+  filters: readonly Filter[],
+  list: TopList,
+  limit = 10,
+): StatsQuery {
+  const { metric, dimension } = TOP_LISTS[list];
+  return {
+    site_id: projectId,
+    metrics: [metric],
+    date_range: dateRange(range),
+    dimensions: [dimension],
+    ...(filters.length > 0 ? { filters: statsFilters(filters) } : {}),
+    order_by: [
+      [metric, 'desc'],
+      [dimension, 'asc'],
+    ],
+    pagination: { limit, offset: 0 },
+    timezone: timeZone,
+  };
+}
+
+/** A top list's answer as its rows. */
+export function topItems(result: StatsResult): TopItem[] {
+  return result.results.map((r) => ({ value: String(r.dimensions[0]), count: r.metrics[0] ?? 0 }));
+}
+
+/**
  * The Stats API's rows as chart series over its `time_labels` (every bucket of the range's local
  * days, in the query's zone), less the buckets wholly outside the range. With the breakdown: the `top` names by total, each its series, the rest "Other",
  * as GET /v1/stats/volume does.

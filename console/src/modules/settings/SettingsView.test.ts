@@ -247,9 +247,7 @@ describe('project settings', () => {
       }))
       .on('GET', '/api/query/v1/pipeline', pipeline())
       .on('GET', '/api/query/v1/stats/not-counted', notCounted())
-      .on('GET', '/api/query/v1/stats/volume', volume())
-      .on('GET', '/api/query/v1/stats/top-events', { from: '', to: '', items: [] })
-      .on('GET', '/api/query/v1/stats/top-pages', { from: '', to: '', items: [] });
+      .on('GET', '/api/query/v1/stats/volume', volume());
     const zones = () =>
       fake.callsTo('POST', '/api/query/api/v2/query').map((c) => (c.body as StatsQuery).timezone);
     r = await renderConsole(`/p/${PROJECT_ID}/overview?range=24h`, { fake });

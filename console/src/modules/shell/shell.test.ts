@@ -46,9 +46,7 @@ describe('shell', () => {
     const fake = createFakeHttp()
       .on('GET', '/api/query/v1/pipeline', pipeline())
       .on('GET', '/api/query/v1/stats/not-counted', notFound)
-      .on('GET', '/api/query/v1/stats/volume', notFound)
-      .on('GET', '/api/query/v1/stats/top-events', notFound)
-      .on('GET', '/api/query/v1/stats/top-pages', notFound);
+      .on('GET', '/api/query/v1/stats/volume', notFound);
     r = await renderConsole(`/p/${UNKNOWN}/overview`, { fake });
     await r.settle();
     const alerts = r.wrapper.findAll('[role="alert"]');
