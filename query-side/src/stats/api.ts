@@ -167,6 +167,7 @@ export function statsApiRoutes(deps: {
     events: tables.events,
     sessions: tables.sessions,
     volumeMinute: tables.volumeMinute,
+    pageViewsHour: tables.pageViewsHour,
   };
   /**
    * The project `site_id` names, checked against the caller; the request's zone (the project's by

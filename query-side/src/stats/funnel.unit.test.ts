@@ -8,6 +8,7 @@ const TABLES = {
   events: '"analytics"."events"',
   sessions: '"analytics"."sessions"',
   volumeMinute: '"analytics"."volume_minute"',
+  pageViewsHour: '"analytics"."page_views_hour"',
 };
 const NOW = Date.parse('2024-03-15T12:00:00Z');
 

@@ -36,7 +36,7 @@ import { boundsSql, rangeEnds } from './range-sql';
 import { pageArmsSource, pagesIndexAnswers } from './page-sql';
 import { pageLeaveSql } from './page-leave-sql';
 import { visitorsFromVisits, visitsAnswer } from './visit-sql';
-import { VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
+import { pageHoursAnswer, pageHoursRows, VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
 import {
   dimensionSql,
   filterSql,
@@ -54,6 +54,8 @@ export interface StatsTables {
   sessions: string;
   /** `volume_minute`: human events per UTC minute and name, written with the events. */
   volumeMinute: string;
+  /** `page_views_hour`: human page views per UTC hour and page, written with the events. */
+  pageViewsHour: string;
 }
 
 export interface Plan {
@@ -238,6 +240,10 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     ctes.push(
       `ev as (select ${[...dims, ...metrics].join(', ')}${volumeFrom(q, b, tables, range, pageViewPredicate)}${groupBy})`,
     );
+  } else if (eventSide && pageHoursAnswer(q)) {
+    ctes.push(
+      `ev as (select d0, sum(n) as pageviews from (${pageHoursRows(q, b, tables, range)}) x group by 1 having sum(n) > 0)`,
+    );
   } else if (eventSide && q.dimensions.includes('event:page') && pagesIndexAnswers(q, goalDimension)) {
     // Events or page views by page: every row needs its page, which the page indexes hold (an
     // index-only read of the range) and events_page_views does not (a table read per page view).
@@ -337,7 +343,10 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       ...dimensionColumns,
       ...sides.flatMap((side) => side.columns.map((m) => (side.name === name ? m : `null::numeric as ${m}`))),
     ].join(', ')} from ${name}`;
-  ctes.push(`u as (${sides.map((side) => branch(side.name)).join(' union all ')})`);
+  // One side holding every metric (most reports): its rows are already one per value.
+  const only =
+    sides.length === 1 && q.metrics.every((m) => sides[0]!.columns.includes(m)) ? sides[0] : undefined;
+  if (only === undefined) ctes.push(`u as (${sides.map((side) => branch(side.name)).join(' union all ')})`);
   const rate = (whole: string) => `coalesce(round(100.0 * max(u.visitors) / nullif(${whole}, 0), 1), 0)`;
   const metricSelect = q.metrics.flatMap((m) => {
     if (m === 'percentage') return [`${rate('max(total.visitors)')} as m_percentage`];
@@ -351,10 +360,15 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     return [`coalesce(max(u.${m}), 0) as m_${m}`];
   });
   const totals = [...(wantsPercentage ? ['total'] : []), ...(wantsConversion ? ['crt'] : [])];
-  ctes.push(
-    `j as (select ${[...dimensionColumns.map((d) => `u.${d}`), ...metricSelect].join(', ')} from u` +
-      `${totals.map((t) => ` cross join ${t}`).join('')}${groupBy})`,
-  );
+  if (only !== undefined)
+    ctes.push(
+      `j as (select ${[...dimensionColumns, ...q.metrics.map((m) => `coalesce(${m}, 0) as m_${m}`)].join(', ')} from ${only.name})`,
+    );
+  else
+    ctes.push(
+      `j as (select ${[...dimensionColumns.map((d) => `u.${d}`), ...metricSelect].join(', ')} from u` +
+        `${totals.map((t) => ` cross join ${t}`).join('')}${groupBy})`,
+    );
   let rows = 'j';
   if (wantsGroupConversion) {
     ctes.push(groupConversionCte(q, dimensionColumns));

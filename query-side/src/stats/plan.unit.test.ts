@@ -11,6 +11,7 @@ const TABLES = {
   events: '"analytics"."events"',
   sessions: '"analytics"."sessions"',
   volumeMinute: '"analytics"."volume_minute"',
+  pageViewsHour: '"analytics"."page_views_hour"',
 };
 
 /** Noon UTC: 2024-03-15 in every zone of these tests. */
@@ -297,6 +298,19 @@ describe('planQuery', () => {
     expect(planQuery(parsed({ metrics: ['pageviews', 'events'], filters }), TABLES).sql).not.toContain(
       "and e.event_name = 'page_view'",
     );
+  });
+
+  test('page views alone by page, unfiltered: whole hours from page_views_hour; anything else, from the events', () => {
+    const fromHours = (body: Record<string, unknown>) =>
+      planQuery(parsed({ metrics: ['pageviews'], dimensions: ['event:page'], ...body }), TABLES).sql.includes(
+        TABLES.pageViewsHour,
+      );
+    expect(fromHours({})).toBe(true);
+    expect(fromHours({ date_range: ['2024-03-14T10:00:30Z', '2024-03-14T11:00:00Z'] })).toBe(true);
+    expect(fromHours({ filters: [['is', 'event:name', ['page_view']]] })).toBe(false);
+    expect(fromHours({ metrics: ['pageviews', 'events'] })).toBe(false);
+    expect(fromHours({ dimensions: ['event:page', 'time:hour'] })).toBe(false);
+    expect(fromHours({ date_range: 'all' })).toBe(false);
   });
 
   test('events and page views by time and name, unfiltered, since 1973: whole minutes from volume_minute', () => {

@@ -108,6 +108,7 @@ function fromVisits(body: Record<string, unknown>): boolean {
     events: 'analytics.events',
     sessions: 'analytics.sessions',
     volumeMinute: 'analytics.volume_minute',
+    pageViewsHour: 'analytics.page_views_hour',
   });
   return plan.sql.includes('visitor_keys');
 }

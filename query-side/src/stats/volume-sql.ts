@@ -1,8 +1,9 @@
 /**
- * The Stats API's one shortcut that stays exact (docs/stats-api.md, "Metrics"): events and page
+ * The Stats API's two shortcuts that stay exact (docs/stats-api.md, "Metrics"): events and page
  * views alone, unfiltered, by time and event name, from `volume_minute` for the range's whole
- * minutes plus the events of its partial minutes. The planner (plan.ts) asks `volumeAnswers` and
- * then builds its `ev` rows over `volumeFrom`.
+ * minutes plus the events of its partial minutes (the planner, plan.ts, asks `volumeAnswers` and
+ * then builds its `ev` rows over `volumeFrom`); page views alone by page, from `page_views_hour` for
+ * the whole hours plus the page views of the partial ones (`pageHoursAnswer`, `pageHoursRows`).
  */
 import { humanEvents } from '@eventlens/read-model';
 import { isTime } from './clauses';
@@ -77,3 +78,51 @@ export const VOLUME_METRIC_SQL: Record<'pageviews' | 'events', string> = {
   pageviews: "coalesce(sum(e.n) filter (where e.event_name = 'page_view'), 0)",
   events: 'coalesce(sum(e.n), 0)',
 };
+
+/**
+ * Whether `page_views_hour` answers `q` as exactly as the events do: page views alone by
+ * `event:page` alone (the Overview's Top pages), unfiltered, over a range of dates or instants (the
+ * `all` range's ends are `bounds`' columns, which these rows do not join). Its rows are the human page views of a page per UTC hour, written in the events' transaction as
+ * `volume_minute` is; page views without a page are in `volume_minute` only. No time dimension:
+ * a bucket of a half-hour zone is not a sum of UTC hours.
+ */
+export function pageHoursAnswer(q: StatsQuery): boolean {
+  return (
+    q.metrics.length === 1 &&
+    q.metrics[0] === 'pageviews' &&
+    q.dimensions.length === 1 &&
+    q.dimensions[0] === 'event:page' &&
+    q.filters.length === 0 &&
+    q.period.kind !== 'all'
+  );
+}
+
+/**
+ * Rows (d0: the page, n: page views) whose sums by page equal the range's human page views by
+ * page: `page_views_hour` for the range's whole UTC hours; for those hours the page views without
+ * a page (`null`) as `volume_minute`'s page views less `page_views_hour`'s, which leaves out only
+ * them; and the page views of the partial hours at either end one by one. `lo_h` is `lo` rounded
+ * up to an hour, `hi_h` `hi` rounded down; when the range holds no whole hour (`lo_h > hi_h`), the
+ * first edge is the whole range and the rest are empty (as `volumeFrom`'s minutes).
+ */
+export function pageHoursRows(q: StatsQuery, b: Binder, tables: StatsTables, range: RangeEnds): string {
+  const loH = () => `date_trunc('hour', ${range.lo()} + interval '1 hour' - interval '1 microsecond')`;
+  const hiH = () => `date_trunc('hour', ${range.hi()})`;
+  const project = () => b.bind(q.projectId, 'uuid');
+  // Thunks, called in the order of the SQL text: each call binds its values, and bindings follow
+  // the text's order.
+  const hours = (column: string) =>
+    `select ${column} from ${tables.pageViewsHour} h` +
+    ` where h.project_id = ${project()} and h.hour >= ${loH()} and h.hour < ${hiH()}`;
+  const pages = hours('h.path as d0, h.views as n');
+  const all =
+    `(select coalesce(sum(v.count), 0) from ${tables.volumeMinute} v where v.project_id = ${project()}` +
+    ` and v.event_name = 'page_view' and v.minute >= ${loH()} and v.minute < ${hiH()})`;
+  const withPage = `(${hours('coalesce(sum(h.views), 0)')})`;
+  const edge = (from: () => string, to: () => string) =>
+    `select e.page as d0, 1 as n from ${tables.events} e where e.project_id = ${project()}` +
+    ` and e.ts >= ${from()} and e.ts < ${to()} and ${humanEvents('e')} and e.event_name = 'page_view'`;
+  const head = edge(range.lo, () => `least(${loH()}, ${range.hi()})`);
+  const tail = edge(() => `greatest(${hiH()}, ${loH()})`, range.hi);
+  return `${pages} union all select null, ${all} - ${withPage} union all ${head} union all ${tail}`;
+}

@@ -1,10 +1,11 @@
 /**
  * Given events at odd seconds (so that ranges start and end inside minutes) around New York's fall
  * clock change and India's +05:30 midnight, with bot and excluded ones among them, when the Stats
- * API answers events and page views by time and event name from `volume_minute` (whole minutes)
- * plus the events of the partial minutes at the ends, then each answer is exactly the one computed
- * from every event: the same question with a filter that every event passes, which the planner can
- * only answer from the events.
+ * API answers events and page views by time and event name from `volume_minute` (whole minutes),
+ * or page views by page from `page_views_hour` (whole hours), plus the events of the partial
+ * minutes or hours at the ends, then each answer is exactly the one computed from every event: the
+ * same question with a filter that every event passes, which the planner can only answer from the
+ * events.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test-support/database';
@@ -45,6 +46,14 @@ beforeAll(async () => {
   // Three in one minute, a second apart from each other, to cut a minute in the middle.
   for (const s of [10, 11, 12])
     events.push({ project_id: t.projectA, event_name: 'click', ts: new Date(`2024-11-02T12:34:${s}Z`) });
+  // Page views without a URL (no page), in a whole hour and in a partial one, and a bot's.
+  for (const [at, context] of [
+    ['2024-11-02T10:15:00Z', {}],
+    ['2024-11-02T10:45:00Z', {}],
+    ['2024-11-02T13:59:59Z', {}],
+    ['2024-11-02T10:20:00Z', { bot: 'Googlebot' }],
+  ] as const)
+    events.push({ project_id: t.projectA, event_name: 'page_view', ts: new Date(at), context });
   await insertEvents(tdb.owner, events);
 });
 
@@ -85,6 +94,42 @@ describe('events and page views from volume_minute', () => {
     const fromEvents = await query(withEveryEvent(asked));
     expect(fromVolume).toEqual(fromEvents);
     expect(fromVolume.some((r) => r.metrics.some((m) => m > 0))).toBe(true);
+  });
+
+  test.each([
+    { date_range: ['2024-11-02', '2024-11-02'] },
+    { date_range: ['2024-11-01', '2024-11-03'], timezone: 'Asia/Kolkata' },
+    { date_range: ['2024-11-02T09:03:30Z', '2024-11-02T13:59:59.500Z'] },
+    { date_range: ['2024-11-02T10:10:00Z', '2024-11-02T10:50:00Z'] },
+    { date_range: ['2024-11-02T11:00:00Z', '2024-11-02T11:59:59.999Z'] },
+  ])('page views by event:page (%j): from page_views_hour, the answer from each event', async (range) => {
+    const asked = {
+      metrics: ['pageviews'],
+      dimensions: ['event:page'],
+      ...range,
+      order_by: [
+        ['pageviews', 'desc'],
+        ['event:page', 'asc'],
+      ],
+    };
+    const fromHours = await query(asked);
+    expect(fromHours).toEqual(await query(withEveryEvent(asked)));
+    expect(fromHours.length).toBeGreaterThan(0);
+  });
+
+  test('page views without a page count as (none), in whole hours and partial ones alike; a bot’s not at all', async () => {
+    const pagesOf = (date_range: string[]) =>
+      query({ metrics: ['pageviews'], dimensions: ['event:page'], date_range }).then((rows) =>
+        rows.filter((r) => r.dimensions[0] === '(none)'),
+      );
+    // 10:00–11:00 is a whole hour (two without a page); 13:00–14:00 is cut (one, at 13:59:59).
+    expect(await pagesOf(['2024-11-02T09:30:00Z', '2024-11-02T14:00:00Z'])).toEqual([
+      { metrics: [3], dimensions: ['(none)'] },
+    ]);
+    expect(await pagesOf(['2024-11-02T10:30:00Z', '2024-11-02T13:00:00Z'])).toEqual([
+      { metrics: [1], dimensions: ['(none)'] },
+    ]);
+    expect(await pagesOf(['2024-11-02T11:00:00Z', '2024-11-02T12:00:00Z'])).toEqual([]);
   });
 
   test('the partial minutes count at both ends: 12:34:10.5 to 12:34:12 holds two of the three clicks', async () => {

@@ -126,18 +126,24 @@ export async function insertEvents(owner: pg.Pool, events: EventFixture[]): Prom
       const b = j * 15;
       return `(${Array.from({ length: 15 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
-    // The events and their human ones' count per UTC minute and name (volume_minute), as the
-    // analytics projection writes both in one transaction: the Stats API reads either.
+    // The events, their human ones' count per UTC minute and name (volume_minute) and the human
+    // page views of a page per UTC hour (page_views_hour), as the analytics projection writes them
+    // in one transaction: the Stats API reads any of them.
     await owner.query(
       `with inserted as (
          insert into analytics.events (project_id, event_id, event_name, session_id, user_id, anonymous_id, ts,
            received_at, url, page, referrer, metadata, context, leave_duration_ms, leave_scroll_depth) values ${tuples.join(', ')}
-         returning project_id, ts, event_name, context)
-       insert into analytics.volume_minute as t (project_id, minute, event_name, count)
-       select project_id, to_timestamp(floor(extract(epoch from ts) / 60) * 60), event_name, count(*)
-         from inserted where (context ->> 'bot') is null and (context ->> 'excluded') is null
-        group by 1, 2, 3
-       on conflict (project_id, minute, event_name) do update set count = t.count + excluded.count`,
+         returning project_id, ts, event_name, page, context),
+       human as (select * from inserted where (context ->> 'bot') is null and (context ->> 'excluded') is null),
+       minutes as (
+         insert into analytics.volume_minute as t (project_id, minute, event_name, count)
+         select project_id, to_timestamp(floor(extract(epoch from ts) / 60) * 60), event_name, count(*)
+           from human group by 1, 2, 3
+         on conflict (project_id, minute, event_name) do update set count = t.count + excluded.count)
+       insert into analytics.page_views_hour as t (project_id, hour, path, views)
+       select project_id, to_timestamp(floor(extract(epoch from ts) / 3600) * 3600), page, count(*)
+         from human where event_name = 'page_view' and page is not null group by 1, 2, 3
+       on conflict (project_id, hour, path) do update set views = t.views + excluded.views`,
       values,
     );
   }
