@@ -42,11 +42,37 @@ export function volumeAnswers(q: StatsQuery): boolean {
 }
 
 /**
+ * The range's whole UTC `unit`s as two ends: `lo` rounded up to a `unit`, `hi` rounded down. Each
+ * call binds its values afresh, as `RangeEnds`' do.
+ */
+function wholeUnits(range: RangeEnds, unit: 'minute' | 'hour'): RangeEnds {
+  return {
+    lo: () => `date_trunc('${unit}', ${range.lo()} + interval '1 ${unit}' - interval '1 microsecond')`,
+    hi: () => `date_trunc('${unit}', ${range.hi()})`,
+  };
+}
+
+/**
+ * `part(from, to)` over the range's partial units at its start, [lo, whole.lo), and at its end,
+ * [whole.hi, hi), as one union: when the range holds no whole unit (`whole.lo > whole.hi`), the
+ * first is the whole range and the second is empty. The parts are built in the order of the SQL
+ * text, so their bindings follow that order.
+ */
+function partialEnds(
+  range: RangeEnds,
+  whole: RangeEnds,
+  part: (from: () => string, to: () => string) => string,
+) {
+  const head = part(range.lo, () => `least(${whole.lo()}, ${range.hi()})`);
+  const tail = part(() => `greatest(${whole.hi()}, ${whole.lo()})`, range.hi);
+  return `${head} union all ${tail}`;
+}
+
+/**
  * FROM over rows `e` (ts, event_name, n: how many events) equal to the range's human events: the
  * whole UTC minutes in the range from `volume_minute` (tens of thousands of rows for a month instead
- * of millions of events), and the events of the partial minutes at either end one by one. `lo_m`
- * is `lo` rounded up to a minute, `hi_m` `hi` rounded down; when the range holds no whole minute
- * (`lo_m > hi_m`), the first part is the whole range and the others are empty. `extraWhere` on
+ * of millions of events), and the events of the partial minutes at either end one by one
+ * (`wholeUnits`, `partialEnds`). `extraWhere` on
  * `e` keeps rows as the events' own `where` would (page views alone: only theirs, so that no other
  * event name becomes a row of 0).
  */
@@ -57,20 +83,20 @@ export function volumeFrom(
   range: RangeEnds,
   extraWhere: string,
 ): string {
-  const loM = () => `date_trunc('minute', ${range.lo()} + interval '1 minute' - interval '1 microsecond')`;
-  const hiM = () => `date_trunc('minute', ${range.hi()})`;
+  const whole = wholeUnits(range, 'minute');
   const project = () => b.bind(q.projectId, 'uuid');
+  // Built in the order of the SQL text: each call binds its values, and bindings follow that order.
   const minutes =
     `select v.minute as ts, v.event_name, v.count as n from ${tables.volumeMinute} v` +
-    ` where v.project_id = ${project()} and v.minute >= ${loM()} and v.minute < ${hiM()}`;
-  // Thunks, called in the order of the SQL text: each call binds its values, and bindings follow
-  // the text's order.
-  const edge = (from: () => string, to: () => string) =>
-    `select e.ts, e.event_name, 1 as n from ${tables.events} e` +
-    ` where e.project_id = ${project()} and e.ts >= ${from()} and e.ts < ${to()} and ${humanEvents('e')}`;
-  const head = edge(range.lo, () => `least(${loM()}, ${range.hi()})`);
-  const tail = edge(() => `greatest(${hiM()}, ${loM()})`, range.hi);
-  return ` from (${minutes} union all ${head} union all ${tail}) e cross join bounds${extraWhere ? ` where ${extraWhere}` : ''}`;
+    ` where v.project_id = ${project()} and v.minute >= ${whole.lo()} and v.minute < ${whole.hi()}`;
+  const ends = partialEnds(
+    range,
+    whole,
+    (from, to) =>
+      `select e.ts, e.event_name, 1 as n from ${tables.events} e` +
+      ` where e.project_id = ${project()} and e.ts >= ${from()} and e.ts < ${to()} and ${humanEvents('e')}`,
+  );
+  return ` from (${minutes} union all ${ends}) e cross join bounds${extraWhere ? ` where ${extraWhere}` : ''}`;
 }
 
 /** Each event metric over `volumeFrom`'s rows. */
@@ -82,9 +108,10 @@ export const VOLUME_METRIC_SQL: Record<'pageviews' | 'events', string> = {
 /**
  * Whether `page_views_hour` answers `q` as exactly as the events do: page views alone by
  * `event:page` alone (the Overview's Top pages), unfiltered, over a range of dates or instants (the
- * `all` range's ends are `bounds`' columns, which these rows do not join). Its rows are the human page views of a page per UTC hour, written in the events' transaction as
- * `volume_minute` is; page views without a page are in `volume_minute` only. No time dimension:
- * a bucket of a half-hour zone is not a sum of UTC hours.
+ * `all` range's ends are `bounds`' columns, which these rows do not join). Its rows are the human
+ * page views of a page per UTC hour, written in the events' transaction as `volume_minute` is;
+ * page views without a page are in `volume_minute` only. No time dimension: a bucket of a
+ * half-hour zone is not a sum of UTC hours.
  */
 export function pageHoursAnswer(q: StatsQuery): boolean {
   return (
@@ -102,27 +129,26 @@ export function pageHoursAnswer(q: StatsQuery): boolean {
  * page: `page_views_hour` for the range's whole UTC hours; for those hours the page views without
  * a page (`null`) as `volume_minute`'s page views less `page_views_hour`'s, which leaves out only
  * them; and the page views of the partial hours at either end one by one. `lo_h` is `lo` rounded
- * up to an hour, `hi_h` `hi` rounded down; when the range holds no whole hour (`lo_h > hi_h`), the
- * first edge is the whole range and the rest are empty (as `volumeFrom`'s minutes).
+ * up to an hour, `hi_h` `hi` rounded down (`wholeUnits`, `partialEnds`).
  */
 export function pageHoursRows(q: StatsQuery, b: Binder, tables: StatsTables, range: RangeEnds): string {
-  const loH = () => `date_trunc('hour', ${range.lo()} + interval '1 hour' - interval '1 microsecond')`;
-  const hiH = () => `date_trunc('hour', ${range.hi()})`;
+  const whole = wholeUnits(range, 'hour');
   const project = () => b.bind(q.projectId, 'uuid');
-  // Thunks, called in the order of the SQL text: each call binds its values, and bindings follow
-  // the text's order.
+  // Built in the order of the SQL text: each call binds its values, and bindings follow that order.
   const hours = (column: string) =>
     `select ${column} from ${tables.pageViewsHour} h` +
-    ` where h.project_id = ${project()} and h.hour >= ${loH()} and h.hour < ${hiH()}`;
+    ` where h.project_id = ${project()} and h.hour >= ${whole.lo()} and h.hour < ${whole.hi()}`;
   const pages = hours('h.path as d0, h.views as n');
   const all =
     `(select coalesce(sum(v.count), 0) from ${tables.volumeMinute} v where v.project_id = ${project()}` +
-    ` and v.event_name = 'page_view' and v.minute >= ${loH()} and v.minute < ${hiH()})`;
+    ` and v.event_name = 'page_view' and v.minute >= ${whole.lo()} and v.minute < ${whole.hi()})`;
   const withPage = `(${hours('coalesce(sum(h.views), 0)')})`;
-  const edge = (from: () => string, to: () => string) =>
-    `select e.page as d0, 1 as n from ${tables.events} e where e.project_id = ${project()}` +
-    ` and e.ts >= ${from()} and e.ts < ${to()} and ${humanEvents('e')} and e.event_name = 'page_view'`;
-  const head = edge(range.lo, () => `least(${loH()}, ${range.hi()})`);
-  const tail = edge(() => `greatest(${hiH()}, ${loH()})`, range.hi);
-  return `${pages} union all select null, ${all} - ${withPage} union all ${head} union all ${tail}`;
+  const ends = partialEnds(
+    range,
+    whole,
+    (from, to) =>
+      `select e.page as d0, 1 as n from ${tables.events} e where e.project_id = ${project()}` +
+      ` and e.ts >= ${from()} and e.ts < ${to()} and ${humanEvents('e')} and e.event_name = 'page_view'`,
+  );
+  return `${pages} union all select null, ${all} - ${withPage} union all ${ends}`;
 }
