@@ -17,7 +17,13 @@ import { computed, ref } from 'vue';
 import { useApi } from '@/api/inject';
 import type { NotCounted, Pipeline } from '@/api/types';
 import { fetchKpis, fetchTop, fetchVolume, type ReportScope } from '@/modules/overview/reports';
-import { chartFromVolume, type ChartData, type Kpis, type TopItem } from '@/modules/overview/stats';
+import {
+  chartFromVolume,
+  TOP_LISTS,
+  type ChartData,
+  type Kpis,
+  type TopItem,
+} from '@/modules/overview/stats';
 import type { Filter } from '@/shared/filters';
 import { useClock } from '@/shared/clock';
 import { fill, loadable, reset, type Loadable } from '@/shared/loadable';
@@ -166,8 +172,8 @@ export const useOverviewStore = defineStore('overview', () => {
             : fetchVolume(api, scope, unit, withBreakdown),
         'Loading the event volume',
       ),
-      fill(topEvents, () => fetchTop(api, scope, 'events'), 'Loading the top events'),
-      fill(topPages, () => fetchTop(api, scope, 'pages'), 'Loading the top pages'),
+      fill(topEvents, () => fetchTop(api, scope, 'events'), TOP_LISTS.events.action),
+      fill(topPages, () => fetchTop(api, scope, 'pages'), TOP_LISTS.pages.action),
     ]);
     if (mine !== generation) return;
     lastFetched.value = {

@@ -6,7 +6,7 @@
 import type { StatsQuery, StatsResult } from '@/api/types';
 import type { Range } from '@/shared/time';
 import { statsFilters, type Filter } from '@/shared/filters';
-import { dateRange } from './stats';
+import { dateRange, rankedQuery } from './stats';
 
 export interface PanelTab {
   /** The Stats API dimension. */
@@ -108,18 +108,8 @@ export function panelQuery(
   limit: number,
 ): StatsQuery {
   return {
-    site_id: projectId,
-    metrics: ['visitors'],
-    date_range: dateRange(range),
-    dimensions: [dimension],
-    ...(filters.length > 0 ? { filters: statsFilters(filters) } : {}),
-    order_by: [
-      ['visitors', 'desc'],
-      [dimension, 'asc'],
-    ],
+    ...rankedQuery(projectId, range, timeZone, filters, 'visitors', dimension, limit),
     include: { total_rows: true },
-    pagination: { limit, offset: 0 },
-    timezone: timeZone,
   };
 }
 

@@ -25,6 +25,7 @@ import {
   kpiQuery,
   kpiValues,
   previousRange,
+  TOP_LISTS,
   topItems,
   topQuery,
   type ChartData,
@@ -88,10 +89,8 @@ export async function fetchVolume(
 /** A top list of `scope` (stats.ts, `TOP_LISTS`): its 10 largest rows. */
 export async function fetchTop(api: Api, scope: ReportScope, list: TopList): Promise<TopItem[]> {
   const { projectId, range, timeZone, filters } = scope;
-  const action = list === 'events' ? 'Loading the top events' : 'Loading the top pages';
-  return topItems(
-    await api.stats.query(topQuery(projectId, range, timeZone, filters, list), undefined, action),
-  );
+  const query = topQuery(projectId, range, timeZone, filters, list);
+  return topItems(await api.stats.query(query, undefined, TOP_LISTS[list].action));
 }
 
 /** One panel: its chosen tab, how many rows it shows, and its data. */

@@ -189,8 +189,8 @@ export function chartQuery(
  * narrowed by the dashboard's filters like every other report (the same engine as the panels).
  */
 export const TOP_LISTS = {
-  events: { metric: 'events', dimension: 'event:name' },
-  pages: { metric: 'pageviews', dimension: 'event:page' },
+  events: { metric: 'events', dimension: 'event:name', action: 'Loading the top events' },
+  pages: { metric: 'pageviews', dimension: 'event:page', action: 'Loading the top pages' },
 } as const;
 export type TopList = keyof typeof TOP_LISTS;
 
@@ -200,16 +200,19 @@ export interface TopItem {
   count: number;
 }
 
-/** The `limit` largest rows of a top list, then by value, as one Stats API query. */
-export function topQuery(
+/**
+ * `metric` by `dimension`, the `limit` largest rows, then by value, over `range` in `timeZone`,
+ * narrowed by `filters`: the question of a top list and of a dashboard panel (panels.ts).
+ */
+export function rankedQuery(
   projectId: string,
   range: Range,
   timeZone: string,
   filters: readonly Filter[],
-  list: TopList,
-  limit = 10,
+  metric: string,
+  dimension: string,
+  limit: number,
 ): StatsQuery {
-  const { metric, dimension } = TOP_LISTS[list];
   return {
     site_id: projectId,
     metrics: [metric],
@@ -223,6 +226,18 @@ export function topQuery(
     pagination: { limit, offset: 0 },
     timezone: timeZone,
   };
+}
+
+/** A top list's 10 rows as one Stats API query. */
+export function topQuery(
+  projectId: string,
+  range: Range,
+  timeZone: string,
+  filters: readonly Filter[],
+  list: TopList,
+): StatsQuery {
+  const { metric, dimension } = TOP_LISTS[list];
+  return rankedQuery(projectId, range, timeZone, filters, metric, dimension, 10);
 }
 
 /** A top list's answer as its rows. */
