@@ -27,7 +27,7 @@
  * parameter (`?`, knex.raw), never SQL text.
  */
 import { humanEvents } from '@eventlens/read-model';
-import type { Dimension, PropertyDimension } from './dimensions';
+import type { PropertyDimension } from './dimensions';
 import type { Filter } from './filters';
 import { conversionCtes, GOAL, goalsJoinSql, groupConversionCte } from './goal-sql';
 import { isPageLeaveMetric, type Metric, type StatsQuery } from './query';
@@ -35,13 +35,13 @@ import { Binder, eventSql, VISITOR_SQL } from './sql';
 import { boundsSql, rangeEnds } from './range-sql';
 import { pageArmsSource, pagesIndexAnswers } from './page-sql';
 import { pageLeaveSql } from './page-leave-sql';
+import { joinedRowsCtes, orderSql, type Side } from './rows-sql';
 import { visitorsFromVisits, visitsAnswer } from './visit-sql';
 import { pageHoursAnswer, pageHoursRows, VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
 import {
   dimensionSql,
   filterSql,
   isEventDimension,
-  isTime,
   isVisit,
   splitVisitFilters,
   usesVisitDimension,
@@ -327,48 +327,13 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
     );
   }
 
-  // One row per dimension value present on any side, the other sides' metrics 0. A union and a
-  // group by, not a full join: a full join needs a hash- or merge-joinable condition, and dimension
-  // values may be null (`is not distinct from` is neither). Each side has at most one row per value.
-  const sides = [
+  const sides: Side[] = [
     ...(eventSide ? [{ name: 'ev', columns: evColumns as string[] }] : []),
     ...(visitSide ? [{ name: 'vi', columns: visitColumns }] : []),
     ...(pageLeaveSide ? [{ name: 'tp', columns: pageLeaveMetrics as string[] }] : []),
     ...(exitRateSide ? [{ name: 'xr', columns: ['exit_pageviews'] }] : []),
   ];
-  // The nulls typed: a union resolves a column's type branch by branch, and two untyped nulls
-  // make text, which a third side's number then cannot join (bigint and numeric both fit numeric).
-  const branch = (name: string) =>
-    `select ${[
-      ...dimensionColumns,
-      ...sides.flatMap((side) => side.columns.map((m) => (side.name === name ? m : `null::numeric as ${m}`))),
-    ].join(', ')} from ${name}`;
-  // One side holding every metric (most reports): its rows are already one per value.
-  const only =
-    sides.length === 1 && q.metrics.every((m) => sides[0]!.columns.includes(m)) ? sides[0] : undefined;
-  if (only === undefined) ctes.push(`u as (${sides.map((side) => branch(side.name)).join(' union all ')})`);
-  const rate = (whole: string) => `coalesce(round(100.0 * max(u.visitors) / nullif(${whole}, 0), 1), 0)`;
-  const metricSelect = q.metrics.flatMap((m) => {
-    if (m === 'percentage') return [`${rate('max(total.visitors)')} as m_percentage`];
-    if (m === 'conversion_rate') return [`${rate('max(crt.visitors)')} as m_conversion_rate`];
-    // Divided once the rows are grouped (below): its numerator, the row's visitors, meanwhile.
-    if (m === 'group_conversion_rate') return ['coalesce(max(u.visitors), 0) as x_visitors'];
-    if (m === 'exit_rate')
-      return [
-        'coalesce(round(100.0 * max(u.visits) / nullif(max(u.exit_pageviews), 0), 1), 0) as m_exit_rate',
-      ];
-    return [`coalesce(max(u.${m}), 0) as m_${m}`];
-  });
-  const totals = [...(wantsPercentage ? ['total'] : []), ...(wantsConversion ? ['crt'] : [])];
-  if (only !== undefined)
-    ctes.push(
-      `j as (select ${[...dimensionColumns, ...q.metrics.map((m) => `coalesce(${m}, 0) as m_${m}`)].join(', ')} from ${only.name})`,
-    );
-  else
-    ctes.push(
-      `j as (select ${[...dimensionColumns.map((d) => `u.${d}`), ...metricSelect].join(', ')} from u` +
-        `${totals.map((t) => ` cross join ${t}`).join('')}${groupBy})`,
-    );
+  ctes.push(...joinedRowsCtes(q, sides, dimensionColumns, groupBy));
   let rows = 'j';
   if (wantsGroupConversion) {
     ctes.push(groupConversionCte(q, dimensionColumns));
@@ -382,27 +347,4 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   );
   const sql = `with ${ctes.join(', ')} select bounds.lo, bounds.hi, page.* from bounds left join page on true order by page.ord`;
   return { sql, bindings: b.bindings, dimensionColumns, metricColumns };
-}
-
-/**
- * The explicit order_by, else Plausible's default (the time dimension ascending, else the first
- * metric descending); then every dimension ascending, so equal rows have one order across pages.
- */
-function orderSql(q: StatsQuery, dimensionColumns: string[]): string {
-  const column = (key: string) => {
-    const d = q.dimensions.indexOf(key as Dimension);
-    return d >= 0 ? dimensionColumns[d]! : `m_${key}`;
-  };
-  const terms: string[] = [];
-  if (q.orderBy.length > 0) {
-    for (const { key, direction } of q.orderBy) terms.push(`${column(key)} ${direction} nulls last`);
-  } else {
-    const time = q.dimensions.find(isTime);
-    if (time) terms.push(`${column(time)} asc`);
-    else terms.push(`m_${q.metrics[0]} desc`);
-  }
-  for (const d of dimensionColumns) {
-    if (!terms.some((t) => t.startsWith(`${d} `))) terms.push(`${d} asc nulls last`);
-  }
-  return terms.join(', ');
 }
