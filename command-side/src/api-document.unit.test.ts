@@ -20,6 +20,7 @@ function buildApp(): Express {
     appender: { append: async () => {} },
     codec: { encode: () => Buffer.alloc(0) },
     notReady: () => undefined,
+    catchUp: async () => undefined,
     now: () => 0,
     newId: () => '00000000-0000-4000-8000-000000000000',
   };

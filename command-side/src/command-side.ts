@@ -39,6 +39,8 @@ export interface CommandSideOptions {
   defaultMetrics?: boolean;
   /** How the producer opens broker connections (kafkajs `socketFactory`): TLS options, or a test that cuts them. */
   kafkaSocketFactory?: KafkaClientOptions['socketFactory'];
+  /** The same for the admin log's tail (the key directory): a test that slows its fetches. */
+  adminTailSocketFactory?: KafkaClientOptions['socketFactory'];
   /** The client address's country; defaults to the offline database shipped with the command side. */
   countryOf?: CountryLookup;
   /**
@@ -69,6 +71,12 @@ export interface CommandSide {
 
 /** A tail that has not fetched for this long may be missing revocations. */
 const TAIL_STALE_MS = 10_000;
+/**
+ * How long a command (or a request with a key this instance does not know) waits for the key
+ * directory to read the admin log to its end: the broker's answer and a fetch or two (the tail's
+ * fetches wait at most 100 ms), with room for a loaded machine.
+ */
+const CATCH_UP_TIMEOUT_MS = 5_000;
 
 export function createCommandSide(config: CommandSideConfig, options: CommandSideOptions = {}): CommandSide {
   const logger = options.logger ?? silentLogger;
@@ -110,6 +118,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
 
   const tail = createTopicTail({
     ...kafkaOptions,
+    socketFactory: options.adminTailSocketFactory,
     topic: config.topics.admin,
     onRecord: async (value, position) => {
       if (!value) return;
@@ -141,6 +150,21 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
     }
     return undefined;
   };
+
+  /** readToEnd's bound: a broker that cannot say where the admin log ends soon answers 503. */
+  const catchUp = () =>
+    tail.readToEnd(CATCH_UP_TIMEOUT_MS).catch((error: unknown) => {
+      logger.warn('the key directory could not read the admin log to its end', {
+        error: describeError(error),
+      });
+      throw new HttpError(
+        'NOT_READY',
+        'the key directory cannot read the admin log to its end; retry shortly',
+        {
+          retryAfterS: 1,
+        },
+      );
+    });
 
   function checks(): ReadinessCheck[] {
     const { position, target } = tail.progress();
@@ -182,6 +206,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
       eventsTopic: config.topics.events,
       countryOf: options.countryOf ?? openCountryLookup(),
       notReady,
+      catchUp,
       now,
       newId,
       visitorSecret: config.sessionSecret,
@@ -194,6 +219,7 @@ export function createCommandSide(config: CommandSideConfig, options: CommandSid
       auth: { sessionSecret: config.sessionSecret, adminToken: config.adminToken, now },
       cookieSecure: config.http.cookieSecure,
       notReady,
+      catchUp,
       now,
       newId,
     },

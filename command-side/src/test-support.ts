@@ -9,7 +9,7 @@ import { createCodec, type AnyEvent, type Codec } from '@eventlens/contracts';
 import { stackForTests } from '@eventlens/stack';
 import { registerForTests } from '@eventlens/stack/schemas';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
-import { createCommandSide, type CommandSide } from './command-side';
+import { createCommandSide, type CommandSide, type CommandSideOptions } from './command-side';
 import type { CommandSideConfig } from './config';
 import { createTopicsServed } from '@eventlens/stack/topics';
 
@@ -95,8 +95,11 @@ export interface RunningCommandSide {
   stop(): Promise<void>;
 }
 
-export async function startCommandSide(config: CommandSideConfig): Promise<RunningCommandSide> {
-  const commandSide = createCommandSide(config, { defaultMetrics: false });
+export async function startCommandSide(
+  config: CommandSideConfig,
+  options: CommandSideOptions = {},
+): Promise<RunningCommandSide> {
+  const commandSide = createCommandSide(config, { defaultMetrics: false, ...options });
   const { url } = await commandSide.listen();
   await commandSide.whenReady(30_000);
   return { commandSide, url, stop: () => commandSide.stop() };

@@ -1,13 +1,21 @@
 /**
  * Admin commands against the running stack: projects, keys and users are events in the admin
- * topic, and every instance's key directory follows that topic (revocations within 2 s).
+ * topic, and every instance's key directory follows that topic (revocations within 2 s); a command
+ * or an unknown key first reads it to its end, so it sees what another instance appended just before.
  */
 import { randomUUID } from 'node:crypto';
-import { hashApiKey, issueSessionToken, verifyPassword, type AnyEvent } from '@eventlens/contracts';
+import {
+  CSRF_HEADER,
+  hashApiKey,
+  issueSessionToken,
+  verifyPassword,
+  type AnyEvent,
+} from '@eventlens/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
   SESSION_SECRET,
+  adminClient,
   startCommandSide,
   testConfig,
   startAdminPair,
@@ -16,6 +24,7 @@ import {
   type AdminPair,
 } from '../test-support';
 import { eventually } from '@eventlens/stack/eventually';
+import { API_KEYS, requestDelayer, requestDropper } from '@eventlens/stack/kafka-faults';
 
 let pair: AdminPair;
 let stack: TestStack;
@@ -321,6 +330,83 @@ describe('an instance started later', () => {
       expect(await track(third.url, dead.key)).toBe(401);
     } finally {
       await third.stop();
+    }
+  });
+});
+
+describe('what one instance appended, the next request to another sees', () => {
+  // `slow` reads the admin log 2 s late (its tail's fetches reach the broker late), so it learns
+  // of another instance's records long after that instance answered. No waiting in between: each
+  // command, and each request with a key it does not know, first reads the admin log to its end.
+  const FETCH_DELAY_MS = 2000;
+  let slow: RunningCommandSide;
+  beforeAll(async () => {
+    const delayer = requestDelayer();
+    delayer.delay(API_KEYS.Fetch, FETCH_DELAY_MS);
+    slow = await startCommandSide(testConfig(stack, topics), {
+      adminTailSocketFactory: delayer.socketFactory,
+    });
+  });
+  afterAll(() => slow?.stop());
+
+  it('a project created through one instance takes a key through the other, which the first takes events with', async () => {
+    const project = await admin.call('POST', '/v1/admin/projects', { name: 'across' });
+    expect(project.status).toBe(201);
+    const issued = await adminClient(slow.url).call(
+      'POST',
+      `/v1/admin/projects/${project.body.project_id}/keys`,
+      {
+        kind: 'write',
+      },
+    );
+    expect(issued.status).toBe(201);
+    const key = issued.body.key as string;
+    expect(await track(first.url, key)).toBe(202);
+
+    // And the other way round: a key issued through the first is taken by the slow one at once.
+    const { key: firstKey } = await admin.projectWithKey('across, the other way');
+    expect(await track(slow.url, firstKey)).toBe(202);
+  });
+
+  it('a user registered through one instance is taken by the other: its email refused again, its login accepted', async () => {
+    const email = `across.${randomUUID()}@example.com`;
+    const password = 'correct horse battery';
+    expect((await admin.call('POST', '/v1/admin/users', { email, password })).status).toBe(201);
+    const again = await adminClient(slow.url).call('POST', '/v1/admin/users', { email, password });
+    expect(again.status).toBe(409);
+
+    const other = `across.${randomUUID()}@example.com`;
+    expect((await admin.call('POST', '/v1/admin/users', { email: other, password })).status).toBe(201);
+    const login = await fetch(`${slow.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [CSRF_HEADER]: '1',
+        'x-forwarded-for': '198.51.100.200',
+      },
+      body: JSON.stringify({ email: other, password }),
+    });
+    expect(login.status).toBe(200);
+  });
+
+  it('an unknown key is still refused (401), after the read', async () => {
+    expect(await track(slow.url, 'el_not-a-key-of-anyone')).toBe(401);
+  });
+
+  it('when the broker cannot say where the admin log ends: commands 503 NOT_READY, an unknown key still 401', async () => {
+    const dropper = requestDropper();
+    const cut = await startCommandSide(testConfig(stack, topics), {
+      adminTailSocketFactory: dropper.socketFactory,
+    });
+    try {
+      dropper.drop(API_KEYS.ListOffsets);
+      const refused = await adminClient(cut.url).call('POST', '/v1/admin/projects', { name: 'never' });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: { code: 'NOT_READY' } });
+      expect(dropper.dropped()).toBeGreaterThan(0);
+      expect(await track(cut.url, 'el_not-a-key-of-anyone')).toBe(401);
+    } finally {
+      await cut.stop();
     }
   });
 });

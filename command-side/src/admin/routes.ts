@@ -3,7 +3,10 @@
  * create and revoke public dashboard links, replace a project's settings, register console users, request a replay of a projection's DLQ; and the console's sessions
  * (log in, log out, revoke a session: `sessions.ts`). Each command is decided
  * against the directory, appended, and applied to the directory once Kafka acknowledges it, so
- * this instance sees its own changes at once. Commands run one at a time per instance, so two of them cannot decide on the same state.
+ * this instance sees its own changes at once; before it, the directory reads the admin log to its
+ * end (`catchUp`), so it also sees what other instances appended. Commands run one at a time per
+ * instance, so two of them cannot decide on the same state; two instances deciding at the same
+ * moment still can (Kafka has no conditional append), see docs/scaling.md.
  * Not CORS-open: only the console's own origin (or a script with the admin token) calls these.
  */
 import {
@@ -62,6 +65,12 @@ export interface AdminDeps {
   adminTopic: string;
   auth: AdminAuthOptions;
   notReady: () => HttpError | undefined;
+  /**
+   * Resolves once the directory holds what the admin log held when it was called: commands are
+   * decided on what every instance appended before them, not only this one (a project created
+   * through one replica, its key issued through another). Rejects with a 503 NOT_READY HttpError.
+   */
+  catchUp: () => Promise<void>;
   now: () => number;
   newId: () => string;
   generateKey?: (kind: ApiKeyKind) => string;
@@ -231,7 +240,11 @@ export function adminRouter(deps: AdminDeps): Router {
     return decision.response;
   }
 
-  const ready: RequestHandler = (_req, _res, next) => next(deps.notReady());
+  const ready: RequestHandler = (_req, _res, next) => {
+    const notReady = deps.notReady();
+    if (notReady) next(notReady);
+    else deps.catchUp().then(() => next(), next);
+  };
 
   const sessions = sessionRoutes({
     directory: deps.directory,
@@ -240,6 +253,7 @@ export function adminRouter(deps: AdminDeps): Router {
     newId: deps.newId,
     run: (decide) => serially(() => commit(decide())),
     notReady: deps.notReady,
+    catchUp: deps.catchUp,
     throttle: deps.loginThrottle,
     cookieSecure: deps.cookieSecure,
     sleep: deps.sleep,

@@ -102,6 +102,8 @@ export interface SessionRoutesDeps {
   /** Decides serially and appends (the admin router's commit). */
   run: <R>(decide: () => Decision<R>) => Promise<R>;
   notReady: () => HttpError | undefined;
+  /** The admin router's: the directory reads the admin log to its end (a user registered elsewhere). */
+  catchUp: () => Promise<void>;
   throttle?: LoginThrottle | ThrottleOptions;
   /** `auto`: Secure when the request came over https (req.secure honours `trust proxy`). */
   cookieSecure?: 'auto' | 'always' | 'never';
@@ -149,15 +151,16 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     path: '/',
     secure: deps.cookieSecure === 'always' || ((deps.cookieSecure ?? 'auto') === 'auto' && req.secure),
   });
-  const ensureReady = () => {
+  const ensureReady = async () => {
     const error = deps.notReady();
     if (error) throw error;
+    await deps.catchUp();
   };
 
   const login: RequestHandler = async (req, res: Response) => {
     requireCsrf(req);
     const body = validate(LoginBody, req.body);
-    ensureReady();
+    await ensureReady();
     const email = body.email.toLowerCase();
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const decision = throttle.check(email, address);
@@ -189,7 +192,7 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     requireCsrf(req);
     const session = current(req);
     if (session) {
-      ensureReady();
+      await ensureReady();
       await deps.run(() => decideRevokeSession(deps.directory, session.sid, session, deps));
     }
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
@@ -205,7 +208,7 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     if (!SessionParams.shape.session_id.safeParse(id).success) {
       throw new HttpError('NOT_FOUND', 'no such session');
     }
-    ensureReady();
+    await ensureReady();
     await deps.run(() => decideRevokeSession(deps.directory, id, session, deps));
     if (id === session.sid) res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.status(204).end();

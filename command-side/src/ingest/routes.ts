@@ -32,6 +32,12 @@ export interface IngestDeps {
   /** Why writes cannot be decided yet (schemas not registered, key directory catching up), if so. */
   notReady: () => HttpError | undefined;
   /**
+   * Resolves once the directory holds what the admin log held when it was called (rejects when it
+   * cannot): a key or domain it does not know may have been added a moment ago through another
+   * instance. Asked only then, so known keys cost nothing.
+   */
+  catchUp: () => Promise<void>;
+  /**
    * Called once Kafka has acknowledged a request's records, with their count, project and the
    * milliseconds from their `received_at` (`now()` when the request was let through) to the
    * acknowledgement (`now()` again).
@@ -190,7 +196,7 @@ export function ingestRouter(deps: IngestDeps): Router {
   ): Promise<number> {
     const notReady = deps.notReady();
     if (notReady) throw notReady;
-    const { projectId, limitKey } = writer();
+    const { projectId, limitKey } = await known(writer);
     const decision = await deps.limiter.take(limitKey, Array.isArray(events) ? events.length : 1);
     if (!decision.ok) {
       const who = limitKey.startsWith('domain:') ? 'domain' : 'key';
@@ -209,6 +215,23 @@ export function ingestRouter(deps: IngestDeps): Router {
     await publish(records);
     deps.onAccepted(records.length, projectId, deps.now() - receivedAt);
     return records.length;
+  }
+
+  /**
+   * `writer()`; when it refuses, once more after the directory has read the admin log to its end
+   * (a key issued through another instance a moment ago is then known). When the log cannot be
+   * read to its end, the first refusal stands.
+   */
+  async function known(writer: () => Writer): Promise<Writer> {
+    try {
+      return writer();
+    } catch (refusal) {
+      if (!(refusal instanceof HttpError)) throw refusal;
+      await deps.catchUp().catch(() => {
+        throw refusal;
+      });
+      return writer();
+    }
   }
 
   function encode(

@@ -3,7 +3,7 @@
  * directory), in a consumer group of its own per process.
  */
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
 import { describeError, restartAfterCrash, retry } from '@eventlens/service-kit';
 import { createKafka, within, type KafkaClientOptions } from './kafka-client';
 
@@ -30,6 +30,13 @@ export interface TopicTail {
   progress(): TailProgress;
   /** When the consumer last completed a fetch (epoch ms): a tail that stops fetching goes stale. */
   lastFetchAt(): number | undefined;
+  /**
+   * Resolves once this tail has applied every record the topic held when it was called (its high
+   * watermarks, asked of the broker after the call), so what another process appended and had
+   * acknowledged before is seen here. Callers arriving while the broker is being asked share the
+   * next ask, never an earlier one. Rejects with a `Deadline` after `timeoutMs`.
+   */
+  readToEnd(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,10 +58,77 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
   let fetchedAt: number | undefined;
   /** Aborted by stop(): ends the wait between start attempts. */
   const stopping = new AbortController();
+  /** readToEnd's waits: each ends once `position` reaches its high watermarks. */
+  const waits = new Set<{ high: Record<number, number>; done: () => void }>();
+  /** readToEnd's admin client, connected on first use and kept; dropped after a failure. */
+  let ender: Admin | undefined;
+  /** The ask of the broker under way, and the one queued behind it for callers that came later. */
+  let asking: Promise<Record<number, number>> | undefined;
+  let queued: Promise<Record<number, number>> | undefined;
+
+  const reached = (high: Record<number, number>) =>
+    Object.entries(high).every(([partition, end]) => (position[Number(partition)] ?? 0) >= end);
+
+  function settleWaits(): void {
+    for (const wait of waits) {
+      if (reached(wait.high)) {
+        waits.delete(wait);
+        wait.done();
+      }
+    }
+  }
+
+  async function highWatermarks(): Promise<Record<number, number>> {
+    try {
+      if (!ender) {
+        ender = kafka.admin();
+        await within(ender.connect(), 5000);
+      }
+      const offsets = await within(ender.fetchTopicOffsets(topic), 5000);
+      return Object.fromEntries(offsets.map((o) => [o.partition, Number(o.high)]));
+    } catch (error) {
+      const failed = ender;
+      ender = undefined;
+      await failed?.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** One ask at a time: a caller arriving during an ask shares the next one, asked after it. */
+  function nextHighWatermarks(): Promise<Record<number, number>> {
+    if (!asking) {
+      asking = highWatermarks().finally(() => (asking = undefined));
+      return asking;
+    }
+    queued ??= asking
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return nextHighWatermarks();
+      });
+    return queued;
+  }
+
+  async function readToEnd(timeoutMs: number): Promise<void> {
+    let wait: { high: Record<number, number>; done: () => void } | undefined;
+    const untilRead = async () => {
+      const high = await nextHighWatermarks();
+      if (reached(high)) return;
+      await new Promise<void>((done) => {
+        wait = { high, done };
+        waits.add(wait);
+      });
+    };
+    try {
+      await within(untilRead(), timeoutMs);
+    } finally {
+      if (wait) waits.delete(wait);
+    }
+  }
 
   function checkCaughtUp(): void {
     if (caughtUp || !target) return;
-    if (Object.entries(target).every(([partition, high]) => (position[Number(partition)] ?? 0) >= high)) {
+    if (reached(target)) {
       caughtUp = true;
       markCaughtUp();
     }
@@ -99,6 +173,7 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
             position[batch.partition] = Number(message.offset) + 1;
           }
           checkCaughtUp();
+          settleWaits();
           await heartbeat();
         },
       });
@@ -154,6 +229,8 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
     const current = consumer;
     consumer = undefined;
     await current?.disconnect().catch(() => undefined);
+    await ender?.disconnect().catch(() => undefined);
+    ender = undefined;
   }
 
   return {
@@ -162,6 +239,7 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
     whenCaughtUp: () => caughtUpPromise,
     progress: () => ({ position: { ...position }, target: { ...(target ?? {}) } }),
     lastFetchAt: () => fetchedAt,
+    readToEnd,
     stop,
   };
 }
