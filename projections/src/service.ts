@@ -24,7 +24,7 @@ import { closeServer, createLogger, retry, startHttpServer, type Logger } from '
 import { createApp } from './app';
 import type { Config } from './config';
 import { createPool, type Pool } from './db';
-import { createKafka, createProducer, type Kafka, type Producer } from './kafka';
+import { createKafka, createProducer, quietFetch, type Kafka, type Producer } from './kafka';
 import { createMetrics, type Metrics } from './metrics';
 import { createProjection } from './projections';
 import { replayDlq } from './ops/replay';
@@ -153,9 +153,25 @@ export function projectionWorkers(deps: ServiceDeps, t: Topology, name: Projecti
     backoff: deps.config.backoff,
     clock: deps.clock,
   };
+  // The events are the one busy source: the admin log and the retry topics carry few records.
+  const sourceTuning = name === 'analytics' ? common.tuning : quietFetch(common.tuning);
   return [
-    createWorker({ ...common, name, groupId: p.group, topics: [p.source], dueGate: false }),
-    createWorker({ ...common, name: `${name}.retry`, groupId: p.retryGroup, topics: p.retry, dueGate: true }),
+    createWorker({
+      ...common,
+      name,
+      groupId: p.group,
+      topics: [p.source],
+      dueGate: false,
+      tuning: sourceTuning,
+    }),
+    createWorker({
+      ...common,
+      name: `${name}.retry`,
+      groupId: p.retryGroup,
+      topics: p.retry,
+      dueGate: true,
+      tuning: quietFetch(common.tuning),
+    }),
   ];
 }
 
@@ -192,7 +208,7 @@ function opsWorker(deps: ServiceDeps, t: Topology): Worker {
     router: null,
     metrics: deps.metrics,
     logger: deps.logger,
-    tuning: deps.config.consumer,
+    tuning: quietFetch(deps.config.consumer),
     backoff: deps.config.backoff,
     clock: deps.clock,
   });
