@@ -173,7 +173,10 @@ export function createCallers(options: CallersOptions): Callers {
             `Authorization must be "Bearer <read key>" (or "${SHARE_AUTH_SCHEME} <grant>" of a public dashboard)`,
           );
         const projectId = await projectOfKey(match[1]!);
-        if (!projectId) throw unauthorized('unknown or revoked read key');
+        if (!projectId)
+          throw unauthorized(
+            'unknown or revoked read key (one issued in the last second or two may not be known yet: retry)',
+          );
         return { kind: 'read_key', projectId };
       }
       const s = await session(req);
