@@ -389,6 +389,25 @@ describe('what one instance appended, the next request to another sees', () => {
     expect(login.status).toBe(200);
   });
 
+  it('a domain declared through one instance is taken by the other as POST /api/event domain', async () => {
+    const { projectId } = await admin.projectWithKey('declared domain');
+    const domain = `across-${randomUUID().slice(0, 8)}.example`;
+    const settings = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {
+      time_zone: 'UTC',
+      domains: [domain],
+    });
+    expect(settings.status).toBe(200);
+    const sent = await fetch(`${slow.url}/api/event`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0',
+      },
+      body: JSON.stringify({ n: 'pageview', u: `https://${domain}/`, d: domain }),
+    });
+    expect(sent.status).toBe(202);
+  });
+
   it('an unknown key is still refused (401), after the read', async () => {
     expect(await track(slow.url, 'el_not-a-key-of-anyone')).toBe(401);
   });
