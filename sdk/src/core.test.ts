@@ -219,6 +219,8 @@ describe('page', () => {
     const api = await open();
     api.init({ apiKey: KEY, host: HOST });
     api.page();
+    // The new view starts once this task is over.
+    await new Promise((resolve) => setTimeout(resolve));
     expect(names(net)).toEqual(['page_view', 'page_leave', 'page_view']);
   });
 });

@@ -41,6 +41,9 @@ const page = (url = 'https://shop.example/', referrer?: string, hashRouting?: bo
   };
 };
 
+/** Lets the tasks queued by the code under test run: an SPA navigation's view starts in one. */
+const settle = () => vi.advanceTimersByTime(0);
+
 /** Views and leaves alternate, starting with a view: exactly one leave per view. */
 const expectPaired = (net: Network) => {
   const seq = names(net).filter((n) => n == 'page_view' || n == 'page_leave');
@@ -60,11 +63,46 @@ describe('page_view', () => {
     const p = page('https://shop.example/');
     vi.advanceTimersByTime(1500);
     p.w.history.pushState({}, '', '/pricing');
+    // The leave at once, the view once the navigation's task is over.
+    expect(names(p.net)).toEqual(['page_view', 'page_leave']);
+    settle();
     expect(names(p.net)).toEqual(['page_view', 'page_leave', 'page_view']);
     const [, leave, view] = p.events();
     expect(leave).toMatchObject({ url: 'https://shop.example/', metadata: { duration_ms: 1500 } });
     expect(view).toMatchObject({ url: 'https://shop.example/pricing', referrer: 'https://shop.example/' });
     expect(p.net.sent.every((r) => r.via == 'fetch')).toBe(true);
+  });
+
+  it('an SPA navigation: the leave carries the page left, the view the title the app sets after changing the URL', () => {
+    const p = page('https://shop.example/');
+    p.document.title = 'Home';
+    p.w.history.pushState({}, '', '/pricing');
+    p.document.title = 'Pricing'; // as routers do: the URL first, then the page
+    settle();
+    const [, leave, view] = p.events();
+    expect(leave).toMatchObject({
+      event_name: 'page_leave',
+      url: 'https://shop.example/',
+      context: { title: 'Home' },
+    });
+    expect(view).toMatchObject({
+      event_name: 'page_view',
+      url: 'https://shop.example/pricing',
+      context: { title: 'Pricing' },
+    });
+  });
+
+  it('a redirect inside one task (pushState, then pushState again) is one view, of the page landed on', () => {
+    const p = page('https://shop.example/');
+    p.w.history.pushState({}, '', '/account');
+    p.w.history.pushState({}, '', '/login');
+    settle();
+    expect(names(p.net)).toEqual(['page_view', 'page_leave', 'page_view']);
+    expect(p.events()[2]).toMatchObject({
+      url: 'https://shop.example/login',
+      referrer: 'https://shop.example/',
+    });
+    expectPaired(p.net);
   });
 
   it('exactly one per change of path: a query-only or same-URL pushState/replaceState sends none', () => {
@@ -75,6 +113,7 @@ describe('page_view', () => {
     p.w.history.pushState({}, '', '/list?page=3#top');
     expect(names(p.net)).toEqual(['page_view']);
     p.w.history.replaceState({}, '', '/item/7');
+    settle();
     expect(names(p.net)).toEqual(['page_view', 'page_leave', 'page_view']);
     expect(p.events()[2]!.url).toBe('https://shop.example/item/7');
   });
@@ -85,7 +124,9 @@ describe('page_view', () => {
     const original = Object.getPrototypeOf(p.w.history).replaceState as History['replaceState'];
     original.call(p.w.history, {}, '', '/b');
     p.popstate();
+    settle();
     p.popstate();
+    settle();
     expect(names(p.net)).toEqual(['page_view', 'page_leave', 'page_view']);
     expect(p.events()[2]!.url).toBe('https://shop.example/b');
   });
@@ -112,8 +153,10 @@ describe('page_view', () => {
     original.call(p.w.history, {}, '', '#/settings');
     p.hashchange();
     p.popstate();
+    settle();
     original.call(p.w.history, {}, '', '#!/billing');
     p.hashchange();
+    settle();
     expect(names(p.net)).toEqual(['page_view', 'page_leave', 'page_view', 'page_leave', 'page_view']);
     expect(p.events()[2]!.url).toBe('https://app.example/#/settings');
     expect(p.events()[4]).toMatchObject({
@@ -175,6 +218,7 @@ describe('page_leave', () => {
     scrollTo(2200); // the deepest: 2,200 + 800 of 4,000 = 75%
     scrollTo(0);
     p.w.history.pushState({}, '', '/next');
+    settle();
     // A new view starts where the window is (the top: 800 of 4,000), and a page that grew since is
     // measured against its height when the view ends: 1,800 of 6,000 = 30%.
     scrollTo(1000);
@@ -304,6 +348,7 @@ describe('the page stays in charge', () => {
   it('page() with page tracking on closes the current view and opens a new one', () => {
     const p = page('https://shop.example/a');
     p.client.pv!();
+    settle();
     expect(names(p.net)).toEqual(['page_view', 'page_leave', 'page_view']);
   });
 });

@@ -4,7 +4,8 @@ import { on, safe, type Plugin } from './client.js';
  * Page tracking: `page_view` when a view starts, `page_leave` with `duration_ms` and `scroll_depth` when it
  * ends, exactly one leave per view.
  *
- * A view starts on load, on an SPA navigation that changes the path, on a restore from the
+ * A view starts on load, on an SPA navigation that changes the path (once the navigation's task is
+ * over, so that it carries the title the app sets), on a restore from the
  * back-forward cache, and when the tab becomes visible again after its view was closed. It ends when the
  * page is hidden or left (visibilitychange → hidden, pagehide: the last events a browser reliably fires,
  * sent with sendBeacon) and on an SPA navigation. No unload/beforeunload listeners: they break the
@@ -51,10 +52,12 @@ export const pageviews: Plugin = (c) => {
     );
   };
 
+  // The leave at once; the new view once the navigation's task is over (its promises included): a
+  // router sets the page's title after it changes the URL, and the view carries the title.
   const next = () => {
     end();
     c.ref = url;
-    start();
+    setTimeout(safe(start));
   };
 
   const navigate = () => current() != path && next();

@@ -32,6 +32,7 @@ interface Received {
   referrer?: string;
   timestamp: number;
   metadata?: Record<string, unknown>;
+  context?: Record<string, string>;
   status: number;
   path: string;
 }
@@ -430,6 +431,14 @@ describe('in Chromium', () => {
       'page_view /',
     ]);
     expect(new Set(views.map((e) => e.session_id)).size).toBe(1);
+    // The demo's router sets the title after pushState, as routers do: the leave carries the page
+    // left's title, the view the new page's. (The first view has the title of the HTML: the SDK
+    // starts before the demo's script renders the page.)
+    expect(views.slice(0, 3).map((e) => e.context?.title)).toEqual([
+      'EventLens demo shop',
+      'Home · EventLens demo shop',
+      'Pricing · EventLens demo shop',
+    ]);
   });
 
   it('closing the page delivers page_leave with a plausible duration_ms', async () => {
