@@ -68,8 +68,10 @@ export const COUNTRY_DATABASE = createRequire(import.meta.url).resolve(
 
 /**
  * Addresses that belong to no country (RFC 6890 special-purpose blocks a client can come from:
- * private, shared, loopback, link-local, unique-local). The database maps some of them to a country
- * (192.168.0.0/16 reads as AU in the packaged data), so they are answered null before any lookup.
+ * private, shared, loopback, link-local, unique-local; and the documentation ranges of RFC 5737 and
+ * RFC 3849, which examples and tests send). The database maps some of them to a country
+ * (192.168.0.0/16 and 203.0.113.0/24 read as AU in the packaged data), so they are answered null
+ * before any lookup.
  */
 const NO_COUNTRY = new BlockList();
 for (const [network, prefix] of [
@@ -80,12 +82,16 @@ for (const [network, prefix] of [
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
   ['192.168.0.0', 16],
+  ['192.0.2.0', 24],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
 ] as const)
   NO_COUNTRY.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
   ['::', 127],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['2001:db8::', 32],
 ] as const)
   NO_COUNTRY.addSubnet(network, prefix, 'ipv6');
 

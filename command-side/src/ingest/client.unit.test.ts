@@ -54,8 +54,12 @@ describe('client address → country', () => {
     expect(countryOf('2a01:e0a::1')).toBe('FR');
   });
 
-  it('answers null for private, loopback, absent and malformed addresses', () => {
+  it('answers null for private, loopback, documentation, absent and malformed addresses', () => {
     for (const address of [
+      '192.0.2.10',
+      '198.51.100.7',
+      '203.0.113.7',
+      '2001:db8::1',
       '127.0.0.1',
       '10.1.2.3',
       '172.20.0.5',
