@@ -2378,6 +2378,11 @@ export interface components {
       user_id: string | null;
       anonymous_id: string | null;
       url: string | null;
+      /**
+       * @description The event’s page as the reports name it, its `event:page` value: the path of `url` without the query string, with its hash route (`#/…`, `#!/…`) when the URL has one, e.g. `/blog` for `https://x.dev/blog?utm_source=twitter`, `/app/#/settings` for `https://x.dev/app/#/settings`. Null without a URL.
+       * @example /blog
+       */
+      page: string | null;
       referrer: string | null;
       /**
        * Format: date-time

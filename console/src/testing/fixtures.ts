@@ -36,6 +36,7 @@ export function event(overrides: Partial<EventItem> = {}): EventItem {
     user_id: null,
     anonymous_id: 'anon-1',
     url: 'https://shop.example/pricing?x=1',
+    page: '/pricing',
     referrer: null,
     timestamp: new Date(Date.UTC(2025, 2, 1, 12, 0, 0) - n * 1000).toISOString(),
     received_at: new Date(Date.UTC(2025, 2, 1, 12, 0, 1) - n * 1000).toISOString(),

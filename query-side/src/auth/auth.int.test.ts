@@ -93,6 +93,12 @@ describe('read keys', () => {
     },
   );
 
+  test('a write key is told it is one, and which key reads', async () => {
+    const response = await server.get('/v1/events', { key: t.writeKeyA });
+    expect(response.status).toBe(401);
+    expect((await errorOf(response)).message).toMatch(/write key \(el_…\).*read key \(elr_…\)/);
+  });
+
   test('an Authorization header is judged alone: a bad key with a good cookie is still a 401', async () => {
     const response = await server.get('/v1/projects', { key: 'elr_nope', cookie: sessionCookie() });
     expect(response.status).toBe(401);

@@ -172,6 +172,11 @@ export function createCallers(options: CallersOptions): Callers {
           throw unauthorized(
             `Authorization must be "Bearer <read key>" (or "${SHARE_AUTH_SCHEME} <grant>" of a public dashboard)`,
           );
+        // A write key (el_…, public: it sits in web pages) never reads; say so rather than "unknown".
+        if (match[1]!.startsWith('el_'))
+          throw unauthorized(
+            'this is a write key (el_…), which only sends events: the Stats and read APIs take a read key (elr_…), issued with kind "read"',
+          );
         const projectId = await projectOfKey(match[1]!);
         if (!projectId)
           throw unauthorized(

@@ -194,12 +194,39 @@ describe('items', () => {
       user_id: e.user_id,
       anonymous_id: 'anon-5',
       url: 'https://a.example/p/5?q=1',
+      page: '/p/5',
       referrer: 'https://ref.example/',
       timestamp: e.ts.toISOString(),
       received_at: new Date(e.ts.getTime() + 1500).toISOString(),
       metadata: { i: 5, nested: { ok: true } },
       context: { locale: 'en' },
     });
+  });
+
+  test('page is the event’s `event:page`: the path without the query string, with a hash route', async () => {
+    const projectId = await insertProject(tdb.owner, 'Pages');
+    const { key } = await insertKey(tdb.owner, projectId, 'read');
+    const pages: Array<[url: string | null, page: string | null]> = [
+      ['https://x.dev/blog?utm_source=twitter', '/blog'],
+      ['https://x.dev/demo/app/#/settings', '/demo/app/#/settings'],
+      [null, null],
+    ];
+    const ids = await insertEvents(
+      tdb.owner,
+      pages.map(([url], i) => ({ project_id: projectId, url, ts: new Date(BASE - i * 1000) })),
+    );
+    const list = EventsPage.parse(await (await server.get('/v1/events', { key })).json());
+    expect(list.items.map((e) => [e.url, e.page])).toEqual(pages);
+    for (const [i, id] of ids.entries()) {
+      const one = (await (await server.get(`/v1/events/${id}`, { key })).json()) as { page: string | null };
+      expect(one.page).toBe(pages[i]![1]);
+    }
+    // What the page filter (the Stats API's event:page) matches is what each item says its page is.
+    const filtered = await server.get(
+      `/v1/events?filters=${encodeURIComponent('[["is","event:page",["/demo/app/#/settings"]]]')}`,
+      { key },
+    );
+    expect(EventsPage.parse(await filtered.json()).items.map((e) => e.event_id)).toEqual([ids[1]]);
   });
 
   test('an unknown id is a 404; a malformed one a 400 naming event_id', async () => {

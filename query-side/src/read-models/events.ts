@@ -35,6 +35,11 @@ import { Binder } from '../stats/sql';
 import { projectDefaults } from '../stats/site';
 import { JsonObject, NextCursor, Timestamp, Uuid, toIso } from './schemas';
 
+/**
+ * One event of the explorer (and of a session's timeline): `url` as the SDK sent it, and `page`, the
+ * read model's `events.page`, which is what every report, the Stats API's `event:page` and the
+ * explorer's own page filter name the event's page by.
+ */
 export const EventItem = z
   .object({
     event_id: Uuid,
@@ -43,6 +48,11 @@ export const EventItem = z
     user_id: z.string().nullable(),
     anonymous_id: z.string().nullable(),
     url: z.string().nullable(),
+    page: z.string().nullable().meta({
+      description:
+        'The event’s page as the reports name it, its `event:page` value: the path of `url` without the query string, with its hash route (`#/…`, `#!/…`) when the URL has one, e.g. `/blog` for `https://x.dev/blog?utm_source=twitter`, `/app/#/settings` for `https://x.dev/app/#/settings`. Null without a URL.',
+      example: '/blog',
+    }),
     referrer: z.string().nullable(),
     timestamp: Timestamp.meta({ description: 'When it happened (client clock).' }),
     received_at: Timestamp.meta({ description: 'When the ingestion API accepted it.' }),
@@ -185,6 +195,7 @@ export const EVENT_COLUMNS = [
   'user_id',
   'anonymous_id',
   'url',
+  'page',
   'referrer',
   'ts',
   'received_at',
@@ -208,6 +219,7 @@ export function toEventItem(row: EventRow): z.input<typeof EventItem> {
     user_id: row.user_id,
     anonymous_id: row.anonymous_id,
     url: row.url,
+    page: row.page,
     referrer: row.referrer,
     timestamp: toIso(row.ts),
     received_at: toIso(row.received_at),

@@ -75,6 +75,7 @@ beforeAll(async () => {
       project_id: t.projectA,
       session_id: SPECIAL,
       event_name: i === 0 ? 'page_view' : 'click',
+      url: `https://a.example/app/?ref=mail#/step/${i}`,
       ts: new Date(BASE - 86_400_000 * 3 + Math.floor(i / 2) * 5000),
     })),
   );
@@ -201,6 +202,10 @@ describe('one session', () => {
     const body = SessionDetail.parse(await (await server.get(path, { key: t.readKeyA })).json());
     expect(body.timeline.items).toHaveLength(12);
     expect(body.timeline.next_cursor).toBeNull();
+    // Timeline items are the explorer's: each with its page as the reports name it.
+    expect(body.timeline.items.map((e) => e.page).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `/app/#/step/${i}`).sort(),
+    );
     expect((await server.get(`${path}?limit=201`, { key: t.readKeyA })).status).toBe(400);
   });
 

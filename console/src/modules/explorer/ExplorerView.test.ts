@@ -103,6 +103,24 @@ describe('explorer', () => {
     expect(document.activeElement).toBe(button.element);
   });
 
+  test('the Page column is the event’s page as the reports name it, not the URL’s path and query', async () => {
+    const list = [
+      event({ url: 'https://a.dev/blog?x=1', page: '/blog' }),
+      event({ url: 'https://a.dev/demo/app/#/settings', page: '/demo/app/#/settings' }),
+      event({ url: null, page: null }),
+    ];
+    const fake = createFakeHttp().on('GET', LIST, { items: list, next_cursor: null });
+    r = await renderConsole(base, { fake });
+    const column = r.wrapper.findAll('thead th').findIndex((th) => th.text() === 'Page');
+    const cells = r.wrapper.findAll('tbody tr[data-event-id]').map((tr) => tr.findAll('td')[column]!);
+    expect(cells.map((td) => td.text())).toEqual(['/blog', '/demo/app/#/settings', '—']);
+    // The full URL stays at hand: the cell's title, and the drawer.
+    expect(cells[0]!.find('span').attributes('title')).toBe('https://a.dev/blog?x=1');
+    await r.wrapper.findAll('button.row-open')[0]!.trigger('click');
+    await r.settle();
+    expect(r.wrapper.find('[role="dialog"]').text()).toContain('https://a.dev/blog?x=1');
+  });
+
   test('Tab stays inside the drawer', async () => {
     const fake = createFakeHttp().on('GET', LIST, { items: events(1), next_cursor: null });
     r = await renderConsole(base, { fake });
