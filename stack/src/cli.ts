@@ -86,7 +86,10 @@ async function start(config: StackConfig, mode: StackState['mode'], run: RunMode
     fail(error);
   }
   log(`ready in ${(stack.readyInMs / 1000).toFixed(1)} s; details in ${config.devFile}`);
-  for (const [key, value] of Object.entries(stack.dev)) console.log(`  ${key.padEnd(18)} ${value}`);
+  // Secrets in clear only on a terminal: a start under systemd or nohup writes this to a journal or
+  // a log file, which `status` would not show them in (README: they are in dev.json).
+  for (const line of describeDevFile(stack.dev, { showSecrets: process.stdout.isTTY === true }))
+    console.log(line);
   if (run === 'built') log('services run from their built JavaScript (npm run build)');
   log(mode === 'foreground' ? 'press Ctrl-C to stop' : 'stop with "npm run stack:down"');
 }

@@ -52,7 +52,8 @@ export function describeDevFile(dev: DevFile, options: { showSecrets: boolean })
   return Object.entries(dev).map(([key, value]) => {
     const field = key as keyof DevFile;
     let shown = String(value);
-    if (!options.showSecrets && SECRET_FIELDS.has(field)) shown = '*** (--show-secrets to print)';
+    if (!options.showSecrets && SECRET_FIELDS.has(field))
+      shown = '*** (in dev.json; status --show-secrets prints it)';
     else if (!options.showSecrets && URL_FIELDS.has(field)) shown = redact(shown);
     return `  ${key.padEnd(18)} ${shown}`;
   });
