@@ -34,6 +34,9 @@ const ALIASES = {
 
 const item = BatchItem.shape;
 
+const DOMAIN_REQUIRED =
+  'is required: a domain the project declares (data-domain="example.com"), or its write key';
+
 /** A Plausible event as read (long names). Rules of the contract's own fields where they meet it. */
 export const PlausibleEvent = z
   .object({
@@ -41,8 +44,8 @@ export const PlausibleEvent = z
     url: item.url.unwrap(),
     /** A domain the project declares in its settings, or the project's write key (`siteOf`). */
     domain: z
-      .string()
-      .min(1, 'is required: a domain the project declares (data-domain="example.com"), or its write key'),
+      .string({ error: (issue) => (issue.input === undefined ? DOMAIN_REQUIRED : undefined) })
+      .min(1, DOMAIN_REQUIRED),
     /** The script sends `null` (and a browser may give "") when there is none. */
     referrer: item.referrer.unwrap().nullish(),
     props: item.metadata.unwrap().nullish(),

@@ -133,6 +133,23 @@ describe('readPlausibleEvent', () => {
     ).toEqual({ code: 'INVALID_FIELD', fields: ['$.currency'] });
     expect(refusal([])).toEqual({ code: 'INVALID_FIELD', fields: ['body'] });
   });
+
+  it('tells a request without a domain what to send, as it tells an empty one', () => {
+    const messageOf = (body: unknown) => {
+      try {
+        readPlausibleEvent(body);
+      } catch (error) {
+        if (error instanceof HttpError) return error.message;
+        throw error;
+      }
+      throw new Error('accepted');
+    };
+    const hint = /is required: a domain the project declares \(data-domain="example.com"\), or its write key/;
+    expect(messageOf({ n: 'pageview', u: 'https://example.com/' })).toMatch(hint);
+    expect(messageOf({ n: 'pageview', u: 'https://example.com/', d: '' })).toMatch(hint);
+    // Another type is told the type, not that the field is missing.
+    expect(messageOf({ n: 'pageview', u: 'https://example.com/', d: 5 })).not.toMatch(hint);
+  });
 });
 
 describe('toBatchItem', () => {

@@ -66,7 +66,7 @@ export const MAX_PAGE = 200;
 
 export function limitParam(defaultLimit: number, max: number = MAX_PAGE) {
   return z.coerce
-    .number()
+    .number({ error: `must be a whole number from 1 to ${max}` })
     .int()
     .min(1)
     .max(max)

@@ -130,10 +130,15 @@ describe('keyset pagination', () => {
     expect(await tooBig.json()).toEqual({
       error: {
         code: 'INVALID_FIELD',
-        message: 'limit: Too big: expected number to be <=200',
-        fields: [{ field: 'limit', message: 'Too big: expected number to be <=200' }],
+        message: 'limit: must be a whole number from 1 to 200',
+        fields: [{ field: 'limit', message: 'must be a whole number from 1 to 200' }],
       },
     });
+    const notANumber = await server.get('/v1/events?limit=abc', { key: t.readKeyA });
+    expect(notANumber.status).toBe(400);
+    expect(((await notANumber.json()) as { error: { message: string } }).error.message).toBe(
+      'limit: must be a whole number from 1 to 200',
+    );
   });
 
   test.each([

@@ -155,6 +155,11 @@ export function resolvePeriod(
   if (isZonedDateTime(from) && isZonedDateTime(to)) {
     return Date.parse(from) <= Date.parse(to) ? { kind: 'instants', from, to } : 'from must not be after to';
   }
+  // Well formed, but no day of the calendar (2024-02-30): say which, not what the form is.
+  const unreal = [from, to].find(
+    (t) => typeof t === 'string' && DATE.test(t.slice(0, 10)) && !isLocalDate(t.slice(0, 10)),
+  );
+  if (unreal !== undefined) return `'${unreal.slice(0, 10)}' is not a day of the calendar`;
   return 'a pair must be two dates (YYYY-MM-DD) or two ISO 8601 date-times with an offset';
 }
 

@@ -99,6 +99,13 @@ describe('resolvePeriod: Plausible presets in the zone’s today', () => {
     expect(resolvePeriod(['2024-02-01', '2024-01-01'], today, NOW)).toBe('from must not be after to');
     expect(resolvePeriod(['2024-01-01'], today, NOW)).toMatch(/exactly two/);
     expect(resolvePeriod(['2024-01-01', '2024-01-02T00:00:00Z'], today, NOW)).toMatch(/two dates/);
+    // Of the right form but no day: named, rather than told the form it already has.
+    expect(resolvePeriod(['2024-02-30', '2024-03-01'], today, NOW)).toBe(
+      "'2024-02-30' is not a day of the calendar",
+    );
+    expect(resolvePeriod(['2024-01-01T00:00:00Z', '2024-13-01T00:00:00Z'], today, NOW)).toBe(
+      "'2024-13-01' is not a day of the calendar",
+    );
   });
 });
 
