@@ -64,6 +64,7 @@ describe('overview', () => {
     ]);
     const chart = r.wrapper.find('.chart');
     expect(chart.attributes('data-total')).toBe('8');
+    expect(r.wrapper.find('figcaption').text()).toMatch(/^8 events between /);
     expect(r.charts.created).toBe(1);
     const option = r.charts.options.at(-1)! as { series: Array<{ data: number[]; type: string }> };
     expect(option.series).toHaveLength(1);
