@@ -599,6 +599,15 @@ describe('bad input gets a clear 4xx naming the field, and nothing crashes', () 
     const differs = await post('/v1/events', event({}), { authorization: `Bearer el_${long(20)}` });
     expect(differs.status).toBe(400);
     expect(differs.body.error?.fields?.[0]?.field).toBe('api_key');
+    // A key of the wrong form is named where it was sent: the header (a read key, here).
+    const malformed = await post('/v1/events', { event_name: 'x' }, { authorization: 'Bearer elr_xx' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error?.fields).toEqual([
+      {
+        field: 'authorization',
+        message: 'Bearer must be a write key: el_ followed by 16-64 letters or digits',
+      },
+    ]);
   });
 
   it('still serves after all of it', async () => {

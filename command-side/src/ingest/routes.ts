@@ -370,6 +370,11 @@ function withBearerKey(req: Request): Record<string, unknown> {
   if (header === undefined) return fields;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (!bearer) throw new HttpError('UNAUTHORIZED', 'Authorization must be "Bearer <write key>"');
+  // Checked here, so that a malformed key is named where it was sent: the header, not `api_key`.
+  const form = TrackEvent.shape.api_key.safeParse(bearer);
+  if (!form.success) {
+    throw invalidFields([{ field: 'authorization', message: `Bearer ${form.error.issues[0]!.message}` }]);
+  }
   if (fields.api_key === undefined) return { ...fields, api_key: bearer };
   if (fields.api_key !== bearer) {
     throw invalidFields([{ field: 'api_key', message: 'differs from the key in the Authorization header' }]);
