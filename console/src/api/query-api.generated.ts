@@ -2548,6 +2548,16 @@ export interface components {
       page_views: number;
       entry_url: string | null;
       exit_url: string | null;
+      /**
+       * @description The visit’s entry page as the reports name it, its `visit:entry_page` value: the path of `entry_url` without the query string, with its hash route (`#/…`, `#!/…`) when the URL has one, e.g. `/blog` for `https://x.dev/blog?utm_source=twitter`. Null without an entry URL.
+       * @example /blog
+       */
+      entry_page: string | null;
+      /**
+       * @description The visit’s exit page as the reports name it, its `visit:exit_page` value: the path of `exit_url` without the query string, with its hash route (`#/…`, `#!/…`) when the URL has one, e.g. `/app/#/settings` for `https://x.dev/app/#/settings`. Null without an exit URL.
+       * @example /app/#/settings
+       */
+      exit_page: string | null;
     };
     SessionDetail: {
       session: components['schemas']['Session'];

@@ -144,6 +144,8 @@ export function session(overrides: Partial<SessionItem> = {}): SessionItem {
     page_views: 2,
     entry_url: 'https://shop.example/',
     exit_url: 'https://shop.example/pricing',
+    entry_page: '/',
+    exit_page: '/pricing',
     ...overrides,
   };
 }

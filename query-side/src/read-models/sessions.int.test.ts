@@ -1,13 +1,23 @@
 /**
  * Given sessions and their events in two projects, when the sessions list is paged and one
  * session is opened, then the list walks every session once, most recent first, and the
- * timeline lists the session's events oldest first, page by page.
+ * timeline lists the session's events oldest first, page by page; each session names its entry
+ * and exit pages as the Stats API's visit:entry_page and visit:exit_page do.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test-support/database';
-import { insertEvents, seedTenants, type Tenants } from '../test-support/fixtures';
+import { pagePath } from '@eventlens/read-model';
+import {
+  insertEvents,
+  insertKey,
+  insertProject,
+  insertVisitsOfEvents,
+  seedTenants,
+  type Tenants,
+} from '../test-support/fixtures';
 import { startServer, type TestServer } from '../test-support/server';
 import { sessionCookie } from '../test-support/session';
+import { statsResults } from '../test-support/stats';
 import { SessionDetail, SessionsPage } from './sessions';
 
 let tdb: TestDatabase;
@@ -30,6 +40,8 @@ const sessionsA: S[] = Array.from({ length: 31 }, (_, i) => ({
 }));
 const SPECIAL = 'sess/ä 1?#&';
 let timeline: string[];
+/** A project of two visits built from their events: one through three pages, one without a URL. */
+let pages: { projectId: string; key: string };
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
@@ -42,7 +54,8 @@ beforeAll(async () => {
   ) =>
     tdb.owner.query(
       `insert into analytics.sessions (project_id, session_id, user_id, anonymous_id, first_seen, last_seen,
-         event_count, page_views, entry_url, exit_url) values ($1, $2, $3, 'anon', $4, $5, $6, $7, $8, $9)`,
+         event_count, page_views, entry_url, exit_url, entry_path, exit_path)
+       values ($1, $2, $3, 'anon', $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         project,
         s.id,
@@ -53,6 +66,9 @@ beforeAll(async () => {
         extra.views ?? 0,
         extra.entry ?? null,
         extra.exit ?? null,
+        // The URLs' paths, as the analytics projection writes them.
+        extra.entry === undefined ? null : pagePath(extra.entry),
+        extra.exit === undefined ? null : pagePath(extra.exit),
       ],
     );
   for (const s of sessionsA) await insert(t.projectA, s);
@@ -79,6 +95,24 @@ beforeAll(async () => {
       ts: new Date(BASE - 86_400_000 * 3 + Math.floor(i / 2) * 5000),
     })),
   );
+  const pagesProject = await insertProject(tdb.owner, 'Pages', new Date(BASE - 86_400_000 * 30));
+  pages = { projectId: pagesProject, key: (await insertKey(tdb.owner, pagesProject, 'read')).key };
+  const view = (session: string, url: string | null, seconds: number) => ({
+    project_id: pagesProject,
+    session_id: session,
+    event_name: 'page_view',
+    url,
+    ts: new Date(BASE - 3_600_000 + seconds * 1000),
+  });
+  await insertEvents(tdb.owner, [
+    view('v-1', 'https://x.dev/blog?utm_source=twitter', 0),
+    view('v-1', 'https://x.dev/pricing', 10),
+    view('v-1', 'https://x.dev/app/?ref=mail#/settings', 20),
+    view('v-2', null, 30),
+  ]);
+  // Their visits as the analytics projection builds them; before B's events below, whose
+  // same-named session is to have no visit row.
+  await insertVisitsOfEvents(tdb.owner);
   await insertEvents(tdb.owner, [{ project_id: t.projectB, session_id: 'sess-00', ts: new Date(BASE) }]);
   await insertEvents(tdb.owner, [{ project_id: t.projectB, session_id: SPECIAL, ts: new Date(BASE) }]);
 });
@@ -149,6 +183,8 @@ describe('sessions list', () => {
         page_views: 4,
         entry_url: 'https://a.example/start',
         exit_url: 'https://a.example/end',
+        entry_page: '/start',
+        exit_page: '/end',
       },
     ]);
   });
@@ -169,6 +205,38 @@ describe('sessions list', () => {
     const cursor = (events as { next_cursor: string }).next_cursor;
     const response = await server.get(`/v1/sessions?cursor=${cursor}`, { key: t.readKeyA });
     expect(response.status).toBe(400);
+  });
+});
+
+describe('entry and exit pages', () => {
+  test('are the visit’s visit:entry_page and visit:exit_page: no query string, a hash route kept', async () => {
+    const { projectId, key } = pages;
+    const list = SessionsPage.parse(await (await server.get('/v1/sessions', { key })).json());
+    expect(list.items.map((s) => [s.session_id, s.entry_url, s.entry_page, s.exit_url, s.exit_page])).toEqual(
+      [
+        ['v-2', null, null, null, null],
+        [
+          'v-1',
+          'https://x.dev/blog?utm_source=twitter',
+          '/blog',
+          'https://x.dev/app/?ref=mail#/settings',
+          '/app/#/settings',
+        ],
+      ],
+    );
+    const one = SessionDetail.parse(await (await server.get('/v1/sessions/v-1', { key })).json());
+    expect([one.session.entry_page, one.session.exit_page]).toEqual(['/blog', '/app/#/settings']);
+    // What the Stats API's visit:entry_page and visit:exit_page match is what the visit says its pages are.
+    const day = new Date(BASE).toISOString().slice(0, 10);
+    const visits = await statsResults(server, key, projectId, {
+      metrics: ['visits'],
+      date_range: [day, day],
+      filters: [
+        ['is', 'visit:entry_page', ['/blog']],
+        ['is', 'visit:exit_page', ['/app/#/settings']],
+      ],
+    });
+    expect(visits).toEqual([{ dimensions: [], metrics: [1] }]);
   });
 });
 

@@ -13,6 +13,11 @@ import { defineRoute, type AnyRoute } from '../http/route';
 import { EventItem, selectEvents, toEventItem } from './events';
 import { NextCursor, Timestamp, toCount, toIso } from './schemas';
 
+/**
+ * One session (a visit): `entry_url` / `exit_url` as the SDK sent them, and `entry_page` /
+ * `exit_page`, the read model's `sessions.entry_path` / `exit_path`, which is what the Overview's
+ * entry and exit pages and the Stats API's `visit:entry_page` / `visit:exit_page` name them by.
+ */
 export const SessionItem = z
   .object({
     session_id: z.string(),
@@ -25,6 +30,16 @@ export const SessionItem = z
     page_views: z.number().int(),
     entry_url: z.string().nullable(),
     exit_url: z.string().nullable(),
+    entry_page: z.string().nullable().meta({
+      description:
+        'The visit’s entry page as the reports name it, its `visit:entry_page` value: the path of `entry_url` without the query string, with its hash route (`#/…`, `#!/…`) when the URL has one, e.g. `/blog` for `https://x.dev/blog?utm_source=twitter`. Null without an entry URL.',
+      example: '/blog',
+    }),
+    exit_page: z.string().nullable().meta({
+      description:
+        'The visit’s exit page as the reports name it, its `visit:exit_page` value: the path of `exit_url` without the query string, with its hash route (`#/…`, `#!/…`) when the URL has one, e.g. `/app/#/settings` for `https://x.dev/app/#/settings`. Null without an exit URL.',
+      example: '/app/#/settings',
+    }),
   })
   .meta({ id: 'Session' });
 
@@ -71,6 +86,8 @@ const SESSION_COLUMNS = [
   'page_views',
   'entry_url',
   'exit_url',
+  'entry_path',
+  'exit_path',
 ] as const;
 
 function selectSessions(db: Knex, tables: ReaderTables) {
@@ -92,6 +109,8 @@ function toSessionItem(row: SessionRow): z.input<typeof SessionItem> {
     page_views: toCount(row.page_views),
     entry_url: row.entry_url,
     exit_url: row.exit_url,
+    entry_page: row.entry_path,
+    exit_page: row.exit_path,
   };
 }
 

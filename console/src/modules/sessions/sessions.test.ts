@@ -103,6 +103,53 @@ describe('sessions', () => {
     expect(r.wrapper.text()).toContain('End of the list: 1 session.');
   });
 
+  test('the Entry page column is the visit’s entry page as the reports name it, the full URL its title', async () => {
+    const fake = createFakeHttp().on('GET', '/api/query/v1/sessions', {
+      items: [
+        session({ entry_url: 'https://shop.example/blog?utm_source=x', entry_page: '/blog' }),
+        session({
+          session_id: 'sess-2',
+          entry_url: 'https://shop.example/app/?ref=mail#/settings',
+          entry_page: '/app/#/settings',
+        }),
+        session({ session_id: 'sess-3', entry_url: null, entry_page: null, exit_url: null, exit_page: null }),
+      ],
+      next_cursor: null,
+    });
+    r = await renderConsole(`/p/${PROJECT_ID}/sessions`, { fake });
+    const cells = r.wrapper.findAll('tbody tr td[data-label="Entry page"]');
+    expect(cells.map((td) => td.text())).toEqual(['/blog', '/app/#/settings', '—']);
+    expect(cells[0]!.find('span').attributes('title')).toBe('https://shop.example/blog?utm_source=x');
+    expect(cells[1]!.find('span').attributes('title')).toBe('https://shop.example/app/?ref=mail#/settings');
+  });
+
+  test('one session names its entry and exit pages as the reports do, the full URLs their titles', async () => {
+    let visit = session({
+      entry_url: 'https://shop.example/blog?utm_source=x',
+      entry_page: '/blog',
+      exit_url: 'https://shop.example/app/?ref=mail#/settings',
+      exit_page: '/app/#/settings',
+    });
+    const fake = createFakeHttp().on('GET', '/api/query/v1/sessions/:id', () => ({
+      session: visit,
+      timeline: { items: [event()], next_cursor: null },
+    }));
+    r = await renderConsole(`/p/${PROJECT_ID}/sessions/sess-1`, { fake });
+    /** The field labelled `label`: its text and its title. */
+    const field = (label: string) => {
+      const dt = r!.wrapper.findAll('.fields dt').find((d) => d.text() === label)!;
+      const dd = dt.element.nextElementSibling as HTMLElement;
+      return [dd.textContent?.trim(), dd.getAttribute('title')];
+    };
+    expect(field('Entry page')).toEqual(['/blog', 'https://shop.example/blog?utm_source=x']);
+    expect(field('Exit page')).toEqual(['/app/#/settings', 'https://shop.example/app/?ref=mail#/settings']);
+    r.wrapper.unmount();
+    visit = session({ entry_url: null, entry_page: null, exit_url: null, exit_page: null });
+    r = await renderConsole(`/p/${PROJECT_ID}/sessions/sess-1`, { fake });
+    expect(field('Entry page')[0]).toBe('—');
+    expect(field('Exit page')[0]).toBe('—');
+  });
+
   test('one session counts its events and page views with the right noun', async () => {
     const fake = createFakeHttp().on('GET', '/api/query/v1/sessions/:id', {
       session: session({ event_count: 1, page_views: 1 }),
