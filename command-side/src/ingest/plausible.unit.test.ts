@@ -17,14 +17,20 @@ const VISITOR: Visitor = { anonymousId: 'pv_1', sessionId: 'ps_1' };
 const DAY = 86_400_000;
 const NOON = Date.parse('2026-03-04T12:00:00Z');
 
-function refusal(body: unknown): { code: string; fields: string[] } {
+/** The HttpError readPlausibleEvent refuses `body` with (it must refuse it). */
+function refused(body: unknown): HttpError {
   try {
     readPlausibleEvent(body);
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
-    return { code: error.code, fields: (error.options.fields ?? []).map((f) => f.field) };
+    return error;
   }
   throw new Error('accepted');
+}
+
+function refusal(body: unknown): { code: string; fields: string[] } {
+  const error = refused(body);
+  return { code: error.code, fields: (error.options.fields ?? []).map((f) => f.field) };
 }
 
 describe('readPlausibleEvent', () => {
@@ -135,15 +141,7 @@ describe('readPlausibleEvent', () => {
   });
 
   it('tells a request without a domain what to send, as it tells an empty one', () => {
-    const messageOf = (body: unknown) => {
-      try {
-        readPlausibleEvent(body);
-      } catch (error) {
-        if (error instanceof HttpError) return error.message;
-        throw error;
-      }
-      throw new Error('accepted');
-    };
+    const messageOf = (body: unknown) => refused(body).message;
     const hint = /is required: a domain the project declares \(data-domain="example.com"\), or its write key/;
     expect(messageOf({ n: 'pageview', u: 'https://example.com/' })).toMatch(hint);
     expect(messageOf({ n: 'pageview', u: 'https://example.com/', d: '' })).toMatch(hint);
