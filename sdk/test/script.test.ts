@@ -95,10 +95,12 @@ describe('the script tag', () => {
     expect(off.net.sent).toHaveLength(0);
   });
 
-  it('data-hash-routing makes hash routes pages and keeps them in the url; without it the fragment is left out', () => {
+  it('data-hash-routing makes hash routes pages and keeps them in the url; without it the fragment is left out', async () => {
     const on = load(`data-api-key="${KEY}" data-host="${HOST}" data-hash-routing`);
     on.w.location.hash = '#/settings';
     on.w.dispatchEvent(new on.w.HashChangeEvent('hashchange'));
+    // A navigation's view starts once the navigation's task is over.
+    await new Promise((resolve) => on.w.setTimeout(resolve, 0));
     expect(on.net.events().map((e) => `${e.event_name} ${e.url}`)).toEqual([
       'page_view https://shop.example/',
       'page_leave https://shop.example/',
