@@ -240,11 +240,13 @@ export function adminRouter(deps: AdminDeps): Router {
     return decision.response;
   }
 
-  const ready: RequestHandler = (_req, _res, next) => {
+  /** Before a command: refused while not ready, then the directory read to the admin log's end. */
+  async function ready(): Promise<void> {
     const notReady = deps.notReady();
-    if (notReady) next(notReady);
-    else deps.catchUp().then(() => next(), next);
-  };
+    if (notReady) throw notReady;
+    await deps.catchUp();
+  }
+  const readyStep: RequestHandler = (_req, _res, next) => void ready().then(() => next(), next);
 
   const sessions = sessionRoutes({
     directory: deps.directory,
@@ -252,8 +254,7 @@ export function adminRouter(deps: AdminDeps): Router {
     now: deps.now,
     newId: deps.newId,
     run: (decide) => serially(() => commit(decide())),
-    notReady: deps.notReady,
-    catchUp: deps.catchUp,
+    ready,
     throttle: deps.loginThrottle,
     cookieSecure: deps.cookieSecure,
     sleep: deps.sleep,
@@ -265,7 +266,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.use(
     '/v1/admin',
     adminAuth({ ...deps.auth, isRevoked: (sid) => deps.directory.sessionRevoked(sid) }),
-    ready,
+    readyStep,
   );
 
   mount(router, ADMIN_ROUTES.createProject, async (req, res) => {

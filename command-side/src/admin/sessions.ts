@@ -101,9 +101,11 @@ export interface SessionRoutesDeps {
   newId: () => string;
   /** Decides serially and appends (the admin router's commit). */
   run: <R>(decide: () => Decision<R>) => Promise<R>;
-  notReady: () => HttpError | undefined;
-  /** The admin router's: the directory reads the admin log to its end (a user registered elsewhere). */
-  catchUp: () => Promise<void>;
+  /**
+   * The admin router's step before a command: rejects while not ready (503), then has the directory
+   * read the admin log to its end (a user registered through another instance a moment ago).
+   */
+  ready: () => Promise<void>;
   throttle?: LoginThrottle | ThrottleOptions;
   /** `auto`: Secure when the request came over https (req.secure honours `trust proxy`). */
   cookieSecure?: 'auto' | 'always' | 'never';
@@ -151,16 +153,11 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     path: '/',
     secure: deps.cookieSecure === 'always' || ((deps.cookieSecure ?? 'auto') === 'auto' && req.secure),
   });
-  const ensureReady = async () => {
-    const error = deps.notReady();
-    if (error) throw error;
-    await deps.catchUp();
-  };
 
   const login: RequestHandler = async (req, res: Response) => {
     requireCsrf(req);
     const body = validate(LoginBody, req.body);
-    await ensureReady();
+    await deps.ready();
     const email = body.email.toLowerCase();
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const decision = throttle.check(email, address);
@@ -192,7 +189,7 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     requireCsrf(req);
     const session = current(req);
     if (session) {
-      await ensureReady();
+      await deps.ready();
       await deps.run(() => decideRevokeSession(deps.directory, session.sid, session, deps));
     }
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
@@ -208,7 +205,7 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     if (!SessionParams.shape.session_id.safeParse(id).success) {
       throw new HttpError('NOT_FOUND', 'no such session');
     }
-    await ensureReady();
+    await deps.ready();
     await deps.run(() => decideRevokeSession(deps.directory, id, session, deps));
     if (id === session.sid) res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.status(204).end();

@@ -40,6 +40,12 @@ export interface TopicTail {
   stop(): Promise<void>;
 }
 
+/** A wait for the tail to have read up to `high` (next offset per partition). */
+interface Wait {
+  high: Record<number, number>;
+  done: () => void;
+}
+
 /**
  * Reads a whole topic into memory and keeps following it. Uses a consumer group of its own (a
  * unique id per process, offsets never committed) so every process reads everything from 0.
@@ -58,9 +64,9 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
   let fetchedAt: number | undefined;
   /** Aborted by stop(): ends the wait between start attempts. */
   const stopping = new AbortController();
-  /** readToEnd's waits: each ends once `position` reaches its high watermarks. */
-  const waits = new Set<{ high: Record<number, number>; done: () => void }>();
-  /** readToEnd's admin client, connected on first use and kept; dropped after a failure. */
+  /** The waits of start-up's catching up and of readToEnd: each ends once `position` reaches its high watermarks. */
+  const waits = new Set<Wait>();
+  /** The admin client that asks for the high watermarks, connected on first use and kept; dropped after a failure. */
   let ender: Admin | undefined;
   /** The ask of the broker under way, and the one queued behind it for callers that came later. */
   let asking: Promise<Record<number, number>> | undefined;
@@ -110,13 +116,12 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
   }
 
   async function readToEnd(timeoutMs: number): Promise<void> {
-    let wait: { high: Record<number, number>; done: () => void } | undefined;
+    let wait: Wait | undefined;
     const untilRead = async () => {
       const high = await nextHighWatermarks();
-      if (reached(high)) return;
       await new Promise<void>((done) => {
         wait = { high, done };
-        waits.add(wait);
+        whenReached(wait);
       });
     };
     try {
@@ -126,25 +131,22 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
     }
   }
 
-  function checkCaughtUp(): void {
-    if (caughtUp || !target) return;
-    if (reached(target)) {
-      caughtUp = true;
-      markCaughtUp();
-    }
+  /** Ends `done` once the tail has read up to `high`: at once, or from the batch that gets there. */
+  function whenReached(wait: Wait): void {
+    if (reached(wait.high)) wait.done();
+    else waits.add(wait);
   }
 
   async function runOnce(): Promise<void> {
     if (!target) {
-      const admin = kafka.admin();
-      try {
-        await within(admin.connect(), 5000);
-        const offsets = await within(admin.fetchTopicOffsets(topic), 5000);
-        target = Object.fromEntries(offsets.map((o) => [o.partition, Number(o.high)]));
-      } finally {
-        await admin.disconnect().catch(() => undefined);
-      }
-      checkCaughtUp();
+      target = await highWatermarks();
+      whenReached({
+        high: target,
+        done: () => {
+          caughtUp = true;
+          markCaughtUp();
+        },
+      });
     }
     const candidate = kafka.consumer({
       groupId: `${options.clientId}.tail.${randomUUID()}`,
@@ -172,7 +174,6 @@ export function createTopicTail(options: TopicTailOptions): TopicTail {
             resolveOffset(message.offset);
             position[batch.partition] = Number(message.offset) + 1;
           }
-          checkCaughtUp();
           settleWaits();
           await heartbeat();
         },
