@@ -26,6 +26,7 @@ import {
   SHARE_AUTH_SCHEME,
   verifySessionToken,
   verifyShareGrant,
+  writeKeyPattern,
   type ConsoleSession,
 } from '@eventlens/contracts';
 import type { ReaderTables } from '@eventlens/read-model';
@@ -172,8 +173,9 @@ export function createCallers(options: CallersOptions): Callers {
           throw unauthorized(
             `Authorization must be "Bearer <read key>" (or "${SHARE_AUTH_SCHEME} <grant>" of a public dashboard)`,
           );
-        // A write key (el_…, public: it sits in web pages) never reads; say so rather than "unknown".
-        if (match[1]!.startsWith('el_'))
+        // A key of the write keys' form (el_…, public: it sits in web pages) never reads; say so
+        // rather than "unknown".
+        if (writeKeyPattern.test(match[1]!))
           throw unauthorized(
             'this is a write key (el_…), which only sends events: the Stats and read APIs take a read key (elr_…), issued with kind "read"',
           );
