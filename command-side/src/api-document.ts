@@ -38,6 +38,6 @@ export function commandSideDocument(): ReturnType<typeof openApiDocument> {
     title: 'EventLens command API',
     version: '1',
     description:
-      'Ingestion (events from browsers and servers, appended to Kafka) and admin commands (projects, keys, console users and sessions, DLQ replays), each answered once Kafka has acknowledged it. Errors: `{ error: { code, message, fields? } }`.',
+      'Ingestion (events from browsers and servers, appended to Kafka) and admin commands (projects, keys, console users and sessions, DLQ replays), each answered once Kafka has acknowledged it. Errors: `{ error: { code, message, fields? } }`. A method a path does not take is a 405 `METHOD_NOT_ALLOWED` whose `Allow` header lists the methods it takes.',
   }));
 }

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'UNAUTHORIZED',
   'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'CONFLICT',
   'RATE_LIMITED',
   'LOG_UNAVAILABLE',
@@ -33,6 +34,8 @@ export function statusOf(code: ErrorCode): number {
       return 401;
     case 'NOT_FOUND':
       return 404;
+    case 'METHOD_NOT_ALLOWED':
+      return 405;
     case 'CONFLICT':
       return 409;
     case 'PAYLOAD_TOO_LARGE':

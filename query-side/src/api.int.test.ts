@@ -151,6 +151,56 @@ describe('the OpenAPI document', () => {
     expect(await unknown.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no such route' } });
   });
 
+  test('a method a documented path does not take is a 405 whose Allow lists the documented ones', async () => {
+    const byPath = new Map<string, string[]>();
+    for (const { path, method } of operations()) {
+      byPath.set(path, [...(byPath.get(path) ?? []), method.toUpperCase()]);
+    }
+    for (const [path, documented] of byPath) {
+      const allowed = [...documented, ...(documented.includes('GET') ? ['HEAD'] : [])].sort();
+      const method = documented.includes('DELETE') ? 'PUT' : 'DELETE';
+      const concrete = ROUTES[`${documented[0]} ${path}`]!.path();
+      const response = await fetch(`${server.url}${concrete}`, { method });
+      expect(response.status, path).toBe(405);
+      expect(response.headers.get('allow'), path).toBe(allowed.join(', '));
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code, path).toBe('METHOD_NOT_ALLOWED');
+      expect(body.error.message, path).toMatch(new RegExp(`^${method} is not allowed on \\S+; use [A-Z]`));
+    }
+    const statsApi = await fetch(`${server.url}/api/v2/query`);
+    expect(statsApi.status).toBe(405);
+    expect(statsApi.headers.get('allow')).toBe('POST');
+    expect(await statsApi.json()).toEqual({
+      error: { code: 'METHOD_NOT_ALLOWED', message: 'GET is not allowed on /api/v2/query; use POST' },
+    });
+    const events = await fetch(`${server.url}/v1/events`, { method: 'DELETE' });
+    expect(await events.json()).toEqual({
+      error: { code: 'METHOD_NOT_ALLOWED', message: 'DELETE is not allowed on /v1/events; use GET' },
+    });
+  });
+
+  test('OPTIONS answers as before: the CORS preflight, Express’s own Allow, 404 off the routers', async () => {
+    const preflight = await fetch(`${server.url}/v1/events`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://elsewhere.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    const statsApi = await fetch(`${server.url}/api/v2/query`, { method: 'OPTIONS' });
+    expect([statsApi.status, statsApi.headers.get('allow'), await statsApi.text()]).toEqual([
+      200,
+      'POST',
+      'POST',
+    ]);
+    const health = await fetch(`${server.url}/healthz`, { method: 'OPTIONS' });
+    expect(health.status).toBe(404);
+    expect(await health.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no such route' } });
+  });
+
   test('documents each route’s parameters from the schemas that validate them', () => {
     const params = (key: string) => {
       const op = operations().find((o) => o.key === key)!.op;

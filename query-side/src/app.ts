@@ -14,7 +14,7 @@ import { createCallers } from './auth/callers';
 import { authRoutes } from './auth/routes';
 import { createShareThrottle, shareRoutes, type ShareThrottleOptions } from './auth/share';
 import { cors } from './http/cors';
-import { healthHandlers, silentLogger as kitSilentLogger } from '@eventlens/service-kit';
+import { healthHandlers, silentLogger as kitSilentLogger, unroutedHandler } from '@eventlens/service-kit';
 import { ApiError, describeSafely, errorHandler, type Logger } from './http/errors';
 import { createMetrics } from './http/metrics';
 import { mountRoutes, type AnyRoute } from './http/route';
@@ -149,6 +149,7 @@ export function createApp(deps: AppDeps): Express {
         version: '1',
         description:
           'Read-only API over the EventLens read models. Errors: `{ error: { code, message, fields? } }`. ' +
+          'A method a path does not take is a 405 `METHOD_NOT_ALLOWED` whose `Allow` header lists the methods it takes. ' +
           'Times are UTC; ranges are [from, to).',
       },
     }));
@@ -185,7 +186,13 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(statsApi);
   app.use(router);
-  app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'no such route')));
+  // A method the path does not take: 405 with Allow, read from the routes above (the kit's).
+  app.use(
+    unroutedHandler({
+      notFound: () => new ApiError(404, 'NOT_FOUND', 'no such route'),
+      methodNotAllowed: (message) => new ApiError(405, 'METHOD_NOT_ALLOWED', message),
+    }),
+  );
   app.use(errorHandler(logger));
   return app;
 }

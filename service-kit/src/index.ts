@@ -72,6 +72,14 @@ export {
   type FieldError,
 } from './http-errors';
 export {
+  allowedMethods,
+  methodNotAllowed,
+  unroutedHandler,
+  type MethodNotAllowed,
+  type UnroutedOptions,
+  type UnroutedRequest,
+} from './method-not-allowed';
+export {
   linkFromHeaders,
   SpanKind,
   startTracing,

@@ -8,7 +8,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import { HttpError } from '../errors';
 import { LogError } from '../log/appender';
 import { ERROR_CODE_LOCAL } from './metrics';
-import { bodyParserError, createErrorHandler, type Logger } from '@eventlens/service-kit';
+import { bodyParserError, createErrorHandler, unroutedHandler, type Logger } from '@eventlens/service-kit';
 
 /**
  * Maps a thrown value to an HttpError; `undefined` means unexpected (a bug, or a failure nobody named).
@@ -63,5 +63,11 @@ export function errorMiddleware(logger: Pick<Logger, 'info' | 'warn' | 'error'>)
   });
 }
 
-export const notFoundHandler: RequestHandler = (req, _res, next) =>
-  next(new HttpError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+/**
+ * After every route: a method the path does not take is a 405 METHOD_NOT_ALLOWED with `Allow`
+ * (read from the app's router by the kit), any other request that no route took a 404 NOT_FOUND.
+ */
+export const notFoundHandler: RequestHandler = unroutedHandler({
+  notFound: (req) => new HttpError('NOT_FOUND', `no route for ${req.method} ${req.path}`),
+  methodNotAllowed: (message) => new HttpError('METHOD_NOT_ALLOWED', message),
+});

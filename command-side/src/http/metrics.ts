@@ -100,9 +100,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers,
   });
   // Every reason an ingestion request can be refused with starts at 0: rate() sees the first one.
+  // A 405 is no refusal of an ingestion route: no route matched it, so its label is `unmatched`.
+  const neverIngest: readonly ErrorCode[] = ['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'CONFLICT'];
   for (const route of INGEST_ROUTES) {
     for (const reason of ERROR_CODES) {
-      if (reason !== 'NOT_FOUND' && reason !== 'CONFLICT') refused.inc({ route, reason }, 0);
+      if (!neverIngest.includes(reason)) refused.inc({ route, reason }, 0);
     }
   }
   const registryCacheLookup = registryCacheMetrics(registry, CACHE_LOOKUPS);

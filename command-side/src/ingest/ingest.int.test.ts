@@ -255,6 +255,58 @@ describe('POST /v1/events', () => {
   });
 });
 
+describe('a method the path does not take', () => {
+  const call = async (method: string, path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${running.url}${path}`, { method, headers });
+    const text = await response.text();
+    return { status: response.status, allow: response.headers.get('allow'), text };
+  };
+
+  it('is a 405 naming what is allowed, with Allow; an unknown path stays a 404', async () => {
+    const get = await call('GET', '/v1/events');
+    expect(get.status).toBe(405);
+    expect(get.allow).toBe('OPTIONS, POST');
+    expect(JSON.parse(get.text)).toEqual({
+      error: { code: 'METHOD_NOT_ALLOWED', message: 'GET is not allowed on /v1/events; use POST' },
+    });
+
+    const onHealth = await call('DELETE', '/healthz');
+    expect(onHealth.status).toBe(405);
+    expect(onHealth.allow).toBe('GET, HEAD');
+    expect(JSON.parse(onHealth.text)).toEqual({
+      error: { code: 'METHOD_NOT_ALLOWED', message: 'DELETE is not allowed on /healthz; use GET' },
+    });
+    expect((await call('HEAD', '/healthz')).status).toBe(200);
+    const head = await call('HEAD', '/v1/batch');
+    expect([head.status, head.allow, head.text]).toEqual([405, 'OPTIONS, POST', '']);
+
+    // Behind the admin guard: refused as ever without credentials, a 405 with them.
+    expect((await call('GET', '/v1/admin/projects')).status).toBe(401);
+    const admin = await call('GET', '/v1/admin/projects', { authorization: `Bearer ${adminToken}` });
+    expect([admin.status, admin.allow]).toEqual([405, 'POST']);
+    expect(JSON.parse(admin.text)).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
+
+    const unknown = await call('GET', '/v1/nope');
+    expect([unknown.status, unknown.allow]).toEqual([404, null]);
+    expect(JSON.parse(unknown.text)).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no route for GET /v1/nope' },
+    });
+  });
+
+  it('leaves OPTIONS as it was: the preflight, Express’s own answer, and 404 off the routes', async () => {
+    const preflight = await call('OPTIONS', '/v1/batch', {
+      origin: 'https://shop.example',
+      'access-control-request-method': 'POST',
+    });
+    expect([preflight.status, preflight.allow]).toEqual([204, null]);
+    const login = await call('OPTIONS', '/v1/auth/login');
+    expect([login.status, login.allow, login.text]).toEqual([200, 'POST', 'POST']);
+    const unknown = await call('OPTIONS', '/v1/nope');
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.text)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+});
+
 describe('POST /v1/batch', () => {
   it('appends every event, a session in one partition in the order sent', async () => {
     const session = `s-${randomUUID()}`;

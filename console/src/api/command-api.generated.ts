@@ -1680,6 +1680,7 @@ export interface components {
           | 'PAYLOAD_TOO_LARGE'
           | 'UNAUTHORIZED'
           | 'NOT_FOUND'
+          | 'METHOD_NOT_ALLOWED'
           | 'CONFLICT'
           | 'RATE_LIMITED'
           | 'LOG_UNAVAILABLE'
