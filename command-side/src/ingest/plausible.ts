@@ -52,7 +52,10 @@ export const PlausibleEvent = z
     interactive: z.boolean().optional(),
     revenue: z
       .strictObject({
-        amount: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal number')]),
+        amount: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal number')], {
+          // Neither a number nor a string ("Invalid input" by default): say what it takes.
+          error: 'must be a number or a decimal string ("12.50")',
+        }),
         currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code (EUR)'),
       })
       .nullish(),

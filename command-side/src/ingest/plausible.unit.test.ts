@@ -140,6 +140,14 @@ describe('readPlausibleEvent', () => {
     expect(refusal([])).toEqual({ code: 'INVALID_FIELD', fields: ['body'] });
   });
 
+  it('tells a revenue amount of neither type what it takes, and a string that is no decimal that', () => {
+    const messageOf = (amount: unknown) =>
+      refused({ n: 'x', u: 'https://example.com/', d: KEY, $: { amount, currency: 'EUR' } }).message;
+    expect(messageOf(true)).toBe('$.amount: must be a number or a decimal string ("12.50")');
+    expect(messageOf(null)).toBe('$.amount: must be a number or a decimal string ("12.50")');
+    expect(messageOf('12,50')).toBe('$.amount: must be a decimal number');
+  });
+
   it('tells a request without a domain what to send, as it tells an empty one', () => {
     const messageOf = (body: unknown) => refused(body).message;
     const hint = /is required: a domain the project declares \(data-domain="example.com"\), or its write key/;

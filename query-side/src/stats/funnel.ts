@@ -24,11 +24,18 @@ import { Binder, eventSql } from './sql';
 export const MAX_STEPS = 8;
 
 const Step = z
-  .union([
-    z.strictObject({ page: z.string().min(1).max(2048) }),
-    z.strictObject({ page_pattern: z.string().min(1).max(2048) }),
-    z.strictObject({ event: z.string().min(1).max(200) }),
-  ])
+  .union(
+    [
+      z.strictObject({ page: z.string().min(1).max(2048) }),
+      z.strictObject({ page_pattern: z.string().min(1).max(2048) }),
+      z.strictObject({ event: z.string().min(1).max(200) }),
+    ],
+    {
+      // Zod's own word for an object no option's keys fit is "Invalid input": say what a step is instead.
+      // (An object whose keys fit one option, `{"page": ""}`, is told that option's error.)
+      error: 'a step is exactly one of {"page": "/path"}, {"page_pattern": "/blog/**"} or {"event": "name"}',
+    },
+  )
   .meta({
     description:
       'A page view of a page (`{"page": "/pricing"}`, the path as `event:page` has it), of pages matching a wildcard pattern (`{"page_pattern": "/blog/**"}`: `*` any characters but `/`, `**` any characters), or an event by name (`{"event": "signup"}`).',

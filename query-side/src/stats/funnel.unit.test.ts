@@ -28,6 +28,30 @@ describe('FunnelRequest', () => {
     expect(() => request({ steps: [{ goal: '/a' }, { page: '/b' }] })).toThrow();
     expect(() => request({ metrics: ['visitors'] })).toThrow();
   });
+
+  test('a step that is none of them is told what a step is, not "Invalid input"; one that is, its own error', () => {
+    for (const step of [{ goal: '/a' }, { page: '/a', event: 'x' }, {}, 'signup']) {
+      const parsed = FunnelRequest.safeParse({
+        site_id: PROJECT,
+        date_range: '7d',
+        steps: [{ page: '/' }, step],
+      });
+      expect(parsed.error?.issues).toEqual([
+        expect.objectContaining({
+          path: ['steps', 1],
+          message: expect.stringMatching(/^a step is exactly one of \{"page": "\/path"\}/),
+        }),
+      ]);
+    }
+    const empty = FunnelRequest.safeParse({
+      site_id: PROJECT,
+      date_range: '7d',
+      steps: [{ page: '/' }, { page: '' }],
+    });
+    expect(empty.error?.issues).toEqual([
+      expect.objectContaining({ path: ['steps', 1, 'page'], code: 'too_small' }),
+    ]);
+  });
 });
 
 describe('parseFunnel and planFunnel', () => {
