@@ -36,6 +36,8 @@ let dev: Dev;
 let proxy: Server, site: Server, browser: Browser | undefined;
 let siteOrigin: string;
 const methods: string[] = [];
+/** The path of every request the site (the demo's origin) was asked, before the /demo/ prefix is taken off. */
+const sitePaths: string[] = [];
 /** While true the proxy answers 503 with Retry-After: 1 instead of forwarding, as ingestion does when Kafka is down. */
 let failing = false;
 /** The paths of the requests the proxy answered 503. */
@@ -76,6 +78,7 @@ beforeAll(async () => {
   const demo = createDemoHandler({ apiKey: dev.apiKey, host: proxyOrigin });
   // Mounted under /demo/ as the console mounts it.
   site = createServer((req, res) => {
+    sitePaths.push(req.url!);
     if (req.url!.startsWith('/demo/')) req.url = req.url!.slice('/demo'.length);
     else return res.writeHead(404).end();
     if (!demo(req, res)) res.writeHead(404).end();
@@ -218,6 +221,11 @@ describe('the script tag against the real stack', () => {
     expect(new Set(ids).size).toBe(ids.length);
     await context.close();
   }, 90_000); // its three polls alone may take 20 + 10 + 40 s
+
+  it('the pages asked their site for nothing outside the demo (no /favicon.ico, which the browser asks for unless the page names an icon)', () => {
+    expect(sitePaths.length).toBeGreaterThan(5);
+    expect(sitePaths.filter((p) => !p.startsWith('/demo/'))).toEqual([]);
+  });
 
   it('never made a CORS preflight', () => {
     expect(methods.length).toBeGreaterThan(10);
