@@ -5,6 +5,7 @@
  * with one line naming the variable (`BENCH_EVENTS: Too small: expected number to be >0`). An
  * empty variable counts as unset.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { parseEnv } from '@eventlens/service-kit';
 
@@ -28,6 +29,7 @@ const BenchEnv = z.object({
     .optional(),
   BENCH_INGEST_PROCESSES: count.default(2),
   BENCH_ONLY: z.enum(['e2e', 'ingestion', 'projection', 'explorer', 'reports']).optional(),
+  BENCH_CPU_PROFILE_DIR: z.string().optional(),
 });
 
 /** `npm run bench` (src/run.ts). */
@@ -70,6 +72,14 @@ export interface BenchConfig {
    * `reports` (saved) (BENCH_ONLY); null: every benchmark, saved.
    */
   only: 'e2e' | 'ingestion' | 'projection' | 'explorer' | 'reports' | null;
+  /**
+   * A directory (made if missing) into which the services the bench starts itself (the command side
+   * of the ingestion runs, cluster workers included, and the projection process) write a V8 CPU
+   * profile each, `--cpu-prof`, when they stop (BENCH_CPU_PROFILE_DIR); null: not profiled. Open a
+   * `.cpuprofile` in Chromium's DevTools (Performance). The profiler costs them some CPU, so the
+   * figures of a profiled run are not comparable with others.
+   */
+  cpuProfileDir: string | null;
 }
 
 /** Throws `ConfigError` (service kit) naming the first bad variable. */
@@ -87,6 +97,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
     reportsDatabase: e.BENCH_REPORTS_DATABASE ?? null,
     ingestProcesses: e.BENCH_INGEST_PROCESSES,
     only: e.BENCH_ONLY ?? null,
+    cpuProfileDir: e.BENCH_CPU_PROFILE_DIR === undefined ? null : path.resolve(e.BENCH_CPU_PROFILE_DIR),
   };
 }
 

@@ -1,4 +1,5 @@
 /** The BENCH_* settings: defaults, coercion, empty as unset, and one line naming a bad variable. */
+import path from 'node:path';
 import { ConfigError } from '@eventlens/service-kit';
 import { describe, expect, test } from 'vitest';
 import { loadBenchConfig, loadTracingConfig } from './config';
@@ -17,6 +18,7 @@ describe('loadBenchConfig', () => {
       reportsDatabase: null,
       ingestProcesses: 2,
       only: null,
+      cpuProfileDir: null,
     });
   });
 
@@ -34,6 +36,7 @@ describe('loadBenchConfig', () => {
         BENCH_REPORTS_DATABASE: 'reports_10m',
         BENCH_INGEST_PROCESSES: '4',
         BENCH_ONLY: 'e2e',
+        BENCH_CPU_PROFILE_DIR: '/tmp/profiles',
       }),
     ).toEqual({
       events: 5000,
@@ -47,6 +50,7 @@ describe('loadBenchConfig', () => {
       reportsDatabase: 'reports_10m',
       ingestProcesses: 4,
       only: 'e2e',
+      cpuProfileDir: '/tmp/profiles',
     });
   });
 
@@ -66,6 +70,12 @@ describe('loadBenchConfig', () => {
       events: 200_000,
       only: null,
     });
+  });
+
+  test('BENCH_CPU_PROFILE_DIR is resolved against the working directory, as the services will be started elsewhere', () => {
+    expect(loadBenchConfig({ BENCH_CPU_PROFILE_DIR: 'profiles' }).cpuProfileDir).toBe(
+      path.resolve('profiles'),
+    );
   });
 
   test('other variables are ignored', () => {

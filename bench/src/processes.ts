@@ -10,12 +10,26 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export function runService(pkg: string, env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, pkg, 'src', 'main.ts')], {
-    cwd: path.join(REPO_ROOT, pkg),
-    env: { ...process.env, ...env, EVENTLENS_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/**
+ * Starts `pkg`'s `src/main.ts` with `env` over this process's environment, logging warnings only.
+ * `cpuProfileDir`: the process (and the cluster workers it forks, which inherit its flags) writes a
+ * CPU profile there when it stops (BenchConfig.cpuProfileDir).
+ */
+export function runService(
+  pkg: string,
+  env: Record<string, string>,
+  options: { cpuProfileDir?: string | null } = {},
+): Running {
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', path.join(REPO_ROOT, pkg, 'src', 'main.ts')],
+    {
+      cwd: path.join(REPO_ROOT, pkg),
+      env: { ...process.env, ...env, EVENTLENS_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return {
     process: child,
     stop: async () => {

@@ -77,7 +77,7 @@ async function main(config: BenchConfig): Promise<void> {
       log(`ceiling: COPY of ${config.events} rows straight into PostgreSQL`);
       const copy = await copyCeiling({ databaseUrl: dev.databaseUrl, rows: config.events });
       log(`projection: analytics over the ${config.events} events of the kafkajs ceiling`);
-      const proj = await measureProjection(dev, id, source, config.events);
+      const proj = await measureProjection(dev, id, source, config.events, config);
       printTable(projectionRows(proj, copy.rowsPerSecond));
     } finally {
       await deleteTopics(dev.kafkaBrokers, `bench.${id}.`);
@@ -120,7 +120,7 @@ async function main(config: BenchConfig): Promise<void> {
     log(describeIngestion(ingest));
 
     log(`projection: analytics over the ${config.events} events of the kafkajs ceiling`);
-    const proj = await measureProjection(dev, id, source, config.events);
+    const proj = await measureProjection(dev, id, source, config.events, config);
     rows.push(...projectionRows(proj, copy.rowsPerSecond));
 
     log(`end to end: ${config.e2eRate} events/s through the running services`);

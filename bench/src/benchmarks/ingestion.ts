@@ -83,7 +83,7 @@ async function bareHttpCeiling(body: string, durationS: number, processes: numbe
 export async function measureIngestion(
   dev: DevFile,
   id: string,
-  config: Pick<BenchConfig, 'durationS' | 'ingestProcesses'>,
+  config: Pick<BenchConfig, 'durationS' | 'ingestProcesses' | 'cpuProfileDir'>,
 ): Promise<IngestionResult> {
   const topics = { events: `bench.${id}.ingest`, admin: `bench.${id}.admin` };
   await createTopics(dev.kafkaBrokers, [
@@ -113,11 +113,15 @@ export async function measureIngestion(
   const steps: IngestionStep[] = [];
   for (let processes = 1; processes <= config.ingestProcesses; processes++) {
     const port = await freePort();
-    const service = runService('command-side', {
-      ...env,
-      EVENTLENS_INGEST_PORT: String(port),
-      EVENTLENS_INGEST_PROCESSES: String(processes),
-    });
+    const service = runService(
+      'command-side',
+      {
+        ...env,
+        EVENTLENS_INGEST_PORT: String(port),
+        EVENTLENS_INGEST_PROCESSES: String(processes),
+      },
+      config,
+    );
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitProcessesReady(`${url}/readyz`, processes);

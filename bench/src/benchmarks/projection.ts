@@ -35,6 +35,7 @@ export async function measureProjection(
   id: string,
   source: string,
   events: number,
+  options: { cpuProfileDir: string | null },
 ): Promise<ProjectionResult> {
   const prefix = `bench.${id}`;
   const failureTopics = ['analytics', 'admin'].flatMap((p) => [
@@ -45,17 +46,21 @@ export async function measureProjection(
   const schemaPrefix = `bench_${id}_`;
   const port = await freePort();
   const started = performance.now();
-  const service = runService('projections', {
-    EVENTLENS_KAFKA_BROKERS: dev.kafkaBrokers,
-    EVENTLENS_REGISTRY_URL: dev.registryUrl,
-    EVENTLENS_DATABASE_URL: dev.databaseUrl,
-    EVENTLENS_READER_DATABASE_URL: dev.readerDatabaseUrl,
-    EVENTLENS_PROJECTIONS_PORT: String(port),
-    EVENTLENS_EVENTS_TOPIC: source,
-    EVENTLENS_FAILURE_TOPIC_PREFIX: prefix,
-    EVENTLENS_GROUP_PREFIX: prefix,
-    EVENTLENS_SCHEMA_PREFIX: schemaPrefix,
-  });
+  const service = runService(
+    'projections',
+    {
+      EVENTLENS_KAFKA_BROKERS: dev.kafkaBrokers,
+      EVENTLENS_REGISTRY_URL: dev.registryUrl,
+      EVENTLENS_DATABASE_URL: dev.databaseUrl,
+      EVENTLENS_READER_DATABASE_URL: dev.readerDatabaseUrl,
+      EVENTLENS_PROJECTIONS_PORT: String(port),
+      EVENTLENS_EVENTS_TOPIC: source,
+      EVENTLENS_FAILURE_TOPIC_PREFIX: prefix,
+      EVENTLENS_GROUP_PREFIX: prefix,
+      EVENTLENS_SCHEMA_PREFIX: schemaPrefix,
+    },
+    options,
+  );
   const db = new pg.Client({ connectionString: dev.databaseUrl });
   await db.connect();
   try {
