@@ -8,6 +8,13 @@
  * Order: produce (acks = all), then mark `replayed_at`. A crash in between replays those records
  * again next time; re-applying is idempotent and a second failure of the same generation is
  * indexed once.
+ *
+ * One replay takes the records the DLQ held when it began, and no later ones: each DLQ partition's
+ * last indexed offset is read first, and every chunk stays at or below it. Without that bound, a
+ * replayed record that failed again and came back (the retry delays' sum later: 71 s by default,
+ * 1.2 s in the tests) while later chunks were still being sent was a new unreplayed row, replayed
+ * in the same run as the next generation, and so on: a DLQ of 4 still-bad records was once replayed
+ * as 16 (generations 0 to 3) on a loaded machine.
  */
 import { ident, type Queryable } from '../db';
 import type { Producer } from '../kafka';
@@ -49,16 +56,27 @@ export async function replayDlq(deps: ReplayDeps): Promise<{ replayed: number }>
   const clock = deps.clock ?? Date.now;
   const ops = ident(deps.opsSchema);
   const chunkSize = deps.chunkSize ?? 500;
+  // The DLQ as it stands now: each partition's last indexed offset (as text: a bigint).
+  const { rows: ends } = await deps.pool.query<{ dlq_partition: number; last: string }>(
+    `select dlq_partition, max(dlq_offset)::text as last from ${ops}.dlq_records
+      where projection = $1 group by dlq_partition`,
+    [deps.projection],
+  );
+  const partitions = ends.map((e) => e.dlq_partition);
+  const lasts = ends.map((e) => e.last);
   let replayed = 0;
   for (;;) {
     const { rows } = await deps.pool.query<DlqRecordRow>(
-      `select dlq_partition, dlq_offset, project_id, original_topic, original_partition, original_offset,
-              error_code, error_message, attempts, failed_at, key, value_base64, generation
-         from ${ops}.dlq_records
-        where projection = $1 and replayed_at is null
-        order by dlq_partition, dlq_offset
+      `select d.dlq_partition, d.dlq_offset, d.project_id, d.original_topic, d.original_partition,
+              d.original_offset, d.error_code, d.error_message, d.attempts, d.failed_at, d.key,
+              d.value_base64, d.generation
+         from ${ops}.dlq_records d
+         join unnest($3::int[], $4::bigint[]) as b(dlq_partition, last)
+           on b.dlq_partition = d.dlq_partition and d.dlq_offset <= b.last
+        where d.projection = $1 and d.replayed_at is null
+        order by d.dlq_partition, d.dlq_offset
         limit $2`,
-      [deps.projection, chunkSize],
+      [deps.projection, chunkSize, partitions, lasts],
     );
     if (rows.length === 0) break;
     const now = clock();

@@ -285,4 +285,46 @@ describe('a bad record never stops a partition (real Kafka, registry, PostgreSQL
       ),
     ).toBe(good.length);
   });
+
+  it('a replay takes the records the DLQ held when it began, not those that failed again while it ran', async () => {
+    const ops = ident(env.topology.ops.schema);
+    const generation = async (n: number, replayed: boolean) =>
+      count(
+        env.pool,
+        `select count(*) as n from ${ops}.dlq_records
+          where projection = 'analytics' and generation = $1 and (replayed_at is not null) = $2`,
+        [n, replayed],
+      );
+    expect(await generation(1, false)).toBe(4);
+    // The first send returns only once its records have failed again and are back in the DLQ, as a
+    // long replay's first chunks are while its later ones are still being sent.
+    let first = true;
+    const producer: typeof env.producer = {
+      ...env.producer,
+      sendBatch: async (batch) => {
+        const sent = await env.producer.sendBatch(batch);
+        if (first) {
+          first = false;
+          await eventually(
+            'the replayed records back in the DLQ as generation 2',
+            async () => (await generation(2, false)) === 4,
+            {
+              timeoutMs: 30_000,
+            },
+          );
+        }
+        return sent;
+      },
+    };
+    const replayed = await replayDlq({
+      pool: env.pool,
+      producer,
+      opsSchema: env.topology.ops.schema,
+      projection: 'analytics',
+      retryTopic: env.topology.projections.analytics.retry[0]!,
+      logger: env.logger,
+    });
+    expect(replayed).toEqual({ replayed: 4 });
+    expect([await generation(1, true), await generation(2, false)]).toEqual([4, 4]);
+  });
 });
