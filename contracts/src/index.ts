@@ -24,6 +24,8 @@ export {
   TimeZoneName,
   Hostname,
   isCanonicalTimeZone,
+  CANONICAL_TIME_ZONE,
+  PagePath,
   type ProjectGoal,
   type ProjectSettingsInput,
 } from './settings';

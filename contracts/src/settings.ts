@@ -50,10 +50,16 @@ export function isCanonicalTimeZone(name: string): boolean {
   }
 }
 
-export const TimeZoneName = z.string().max(64).refine(isCanonicalTimeZone, {
-  message:
-    'must be a canonical IANA time zone name such as Europe/Berlin or UTC (no offsets, no retired aliases such as US/Eastern, exact case)',
-});
+/** What `isCanonicalTimeZone` takes, for messages: "must be …", "'EST' is not …". */
+export const CANONICAL_TIME_ZONE =
+  'a canonical IANA time zone name such as Europe/Berlin or UTC (no offsets, no retired aliases such as US/Eastern, EST or Etc/GMT+5, exact case)';
+
+export const TimeZoneName = z
+  .string()
+  .max(64)
+  .refine(isCanonicalTimeZone, {
+    message: `must be ${CANONICAL_TIME_ZONE}`,
+  });
 
 /** A DNS label: letters, digits and hyphens, not at either end (RFC 1123), lowercase. */
 const HOSTNAME =
@@ -77,9 +83,10 @@ const eventName = text().max(LIMITS.eventNameMaxLength).refine(notBlank, NOT_BLA
 /**
  * A page goal's path pattern: a path as the Stats API's `event:page` has it (starting with `/`, no
  * query string, which `event:page` never holds), with Plausible's wildcards `*` (any characters but
- * `/`) and `**` (any characters); goals.ts has the rule.
+ * `/`) and `**` (any characters); goals.ts has the rule. The Stats API's funnel steps take the same
+ * (a page, or a pattern), so that a step that could never match is refused as a goal is.
  */
-const pagePath = text()
+export const PagePath = text()
   .max(LIMITS.goalPagePathMaxLength)
   .superRefine((s, ctx) => {
     if (!s.startsWith('/'))
@@ -87,7 +94,8 @@ const pagePath = text()
     else if (s.includes('?'))
       ctx.addIssue({
         code: 'custom',
-        message: 'must not hold a query string (?…): goals match the path alone, as event:page has it',
+        message:
+          'must not hold a query string (?…): a page is matched by its path alone, as event:page has it',
       });
   });
 
@@ -103,7 +111,7 @@ export const Goal = z
   .strictObject({
     name: text().min(1).max(LIMITS.goalNameMaxLength).refine(notBlank, NOT_BLANK),
     event_name: eventName.optional(),
-    page_path: pagePath.optional(),
+    page_path: PagePath.optional(),
   })
   .superRefine((goal, ctx) => {
     if ((goal.event_name === undefined) === (goal.page_path === undefined)) {

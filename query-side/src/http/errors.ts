@@ -64,17 +64,24 @@ export function forbidden(message: string): ApiError {
   return new ApiError(403, 'FORBIDDEN', message);
 }
 
-/** A Zod failure as a 400 naming each field (an unknown parameter is named too). */
+/**
+ * A Zod failure as a 400 naming each field (an unknown parameter is named too), once: a value that
+ * breaks two checks (`1e300` for a whole number up to 1,000,000) is told the first, not both.
+ */
 export function fromZodError(error: z.ZodError): ApiError {
   const fields: FieldError[] = [];
+  const named = new Set<string>();
+  const add = (field: string, message: string) => {
+    if (named.has(field)) return;
+    named.add(field);
+    fields.push({ field, message });
+  };
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        fields.push({ field: [...issue.path, key].join('.'), message: 'unknown parameter' });
-      }
+      for (const key of issue.keys) add([...issue.path, key].join('.'), 'unknown parameter');
       continue;
     }
-    fields.push({ field: issue.path.join('.') || '(root)', message: issue.message });
+    add(issue.path.join('.') || '(root)', issue.message);
   }
   const message = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
   return new ApiError(400, 'INVALID_FIELD', message, fields);

@@ -23,6 +23,7 @@ import { planQuery, type StatsTables } from './plan';
 import { FunnelRequest, FunnelResponse, funnelSteps, parseFunnel, planFunnel } from './funnel';
 import { QueryError } from './errors';
 import { mentionsGoals, parseQuery, StatsRequest, StatsResponse, type StatsQuery } from './query';
+import { firstBadPattern, regexPatterns } from './patterns';
 import { projectDefaults, resolveSite } from './site';
 
 export const PlausibleError = z
@@ -134,22 +135,25 @@ interface FunnelRow {
 /**
  * Runs `work`, turning a client's mistake into a 400: a `QueryError`, or a PostgreSQL data
  * exception (SQLSTATE class 22), which only a value the client sent that the checks let through can
- * cause — a `matches` pattern PostgreSQL cannot compile (2201B), or a zone Intl knows and this
- * PostgreSQL's tz database does not.
+ * cause — a `matches` pattern PostgreSQL cannot compile (2201B: named by its place in the request's
+ * `filters`, patterns.ts), or a zone Intl knows and this PostgreSQL's tz database does not.
  */
-async function clientErrors<T>(work: () => Promise<T>): Promise<T> {
+async function clientErrors<T>(work: () => Promise<T>, request: { db: Knex; filters: unknown }): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof QueryError) throw new ApiError(400, 'INVALID_FIELD', error.message);
     const e = error as { code?: unknown; severity?: unknown };
     if (typeof e.severity === 'string' && typeof e.code === 'string' && e.code.startsWith('22')) {
+      if (e.code !== '2201B')
+        throw new ApiError(400, 'INVALID_FIELD', 'timezone, filters: a value PostgreSQL cannot use');
+      const bad = await firstBadPattern(request.db, regexPatterns(request.filters));
       throw new ApiError(
         400,
         'INVALID_FIELD',
-        e.code === '2201B'
+        bad === undefined
           ? 'filters: a regular expression PostgreSQL cannot compile'
-          : 'timezone, filters: a value PostgreSQL cannot use',
+          : `${bad.path}: '${bad.pattern}' is a regular expression PostgreSQL cannot compile (${bad.reason}); matches takes PostgreSQL's syntax`,
       );
     }
     throw error;
@@ -206,7 +210,13 @@ export function statsApiRoutes(deps: {
       response: { status: 200, description: 'The rows, and the query as run.', schema: StatsResponse },
       async handle({ auth, body: sent }) {
         const { projectId, goals, body } = await siteOf(auth.caller, sent);
-        return clientErrors(() => runQuery(db, statsTables, parseQuery(body, projectId, now(), goals), body));
+        return clientErrors(
+          () => runQuery(db, statsTables, parseQuery(body, projectId, now(), goals), body),
+          {
+            db,
+            filters: body.filters,
+          },
+        );
       },
     }),
     defineRoute({
@@ -227,26 +237,32 @@ export function statsApiRoutes(deps: {
       response: { status: 200, description: 'Each step’s figures, in order.', schema: FunnelResponse },
       async handle({ auth, body: sent }) {
         const { projectId, goals, body } = await siteOf(auth.caller, sent);
-        return clientErrors(async () => {
-          const funnel = parseFunnel(body, projectId, now(), goals);
-          const plan = planFunnel(funnel, statsTables);
-          const { rows } = await db.raw<{ rows: FunnelRow[] }>(plan.sql, plan.bindings as Knex.RawBinding[]);
-          const lo = new Date(rows[0]!.lo);
-          const hi = new Date(rows[0]!.hi);
-          const period = funnel.query.period;
-          const last = period.kind === 'instants' ? new Date(period.to) : new Date(hi.getTime() - 1000);
-          return {
-            steps: funnelSteps(
-              funnel.steps,
-              rows.map((r) => ({ visitors: Number(r.visitors), visits: Number(r.visits) })),
-            ),
-            query: {
-              site_id: projectId,
-              date_range: [zonedIso(lo, funnel.query.timeZone), zonedIso(last, funnel.query.timeZone)],
-              timezone: funnel.query.timeZone,
-            },
-          };
-        });
+        return clientErrors(
+          async () => {
+            const funnel = parseFunnel(body, projectId, now(), goals);
+            const plan = planFunnel(funnel, statsTables);
+            const { rows } = await db.raw<{ rows: FunnelRow[] }>(
+              plan.sql,
+              plan.bindings as Knex.RawBinding[],
+            );
+            const lo = new Date(rows[0]!.lo);
+            const hi = new Date(rows[0]!.hi);
+            const period = funnel.query.period;
+            const last = period.kind === 'instants' ? new Date(period.to) : new Date(hi.getTime() - 1000);
+            return {
+              steps: funnelSteps(
+                funnel.steps,
+                rows.map((r) => ({ visitors: Number(r.visitors), visits: Number(r.visits) })),
+              ),
+              query: {
+                site_id: projectId,
+                date_range: [zonedIso(lo, funnel.query.timeZone), zonedIso(last, funnel.query.timeZone)],
+                timezone: funnel.query.timeZone,
+              },
+            };
+          },
+          { db, filters: body.filters },
+        );
       },
     }),
   ];

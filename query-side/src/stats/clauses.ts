@@ -147,6 +147,27 @@ function eventPredicate(filter: Filter, alias: string, q: StatsQuery, b: Binder)
   return filter.op in NEGATED ? `(not coalesce(${predicate}, false))` : `(${predicate})`;
 }
 
+/**
+ * The filters of `filters` that each event passes or fails on its own: event dimensions only and no
+ * has_done/has_not_done anywhere in the tree (those ask about the visit). The visit side's `event:*`
+ * dimensions group a visit by the values of its events that pass them (planQuery), as the events
+ * side counts only those events: visits of `signup` events by page are the pages of the signups.
+ */
+export function perEventFilters(filters: readonly Filter[]): Filter[] {
+  const perEvent = (f: Filter): boolean =>
+    'filters' in f
+      ? f.filters.every(perEvent)
+      : 'filter' in f
+        ? f.op === 'not' && perEvent(f.filter)
+        : !isVisit(f.dimension);
+  return filters.filter(perEvent);
+}
+
+/** A per-event filter (`perEventFilters`) as a predicate on the events row `alias`. */
+export function eventFilterSql(filter: Filter, alias: string, q: StatsQuery, b: Binder): string {
+  return eventPredicate(filter, alias, q, b);
+}
+
 /** The dimensions a filter's tree names, at every depth. */
 function namedDimensions(f: Filter): Dimension[] {
   if ('filters' in f) return f.filters.flatMap(namedDimensions);

@@ -12,12 +12,13 @@
  * an event).
  */
 import { pagePatternRegex } from '@eventlens/contracts';
+import { PagePath } from '@eventlens/contracts';
 import { humanEvents, type ProjectGoalRow } from '@eventlens/read-model';
 import { z } from 'zod';
 import { filterSql } from './clauses';
 import type { StatsTables } from './plan';
 import { boundsSql, rangeEnds } from './range-sql';
-import { parseQuery, type StatsQuery, type StatsRequest } from './query';
+import { DateRange, parseQuery, type StatsQuery, type StatsRequest } from './query';
 import { SiteId } from './site';
 import { Binder, eventSql } from './sql';
 
@@ -26,8 +27,8 @@ export const MAX_STEPS = 8;
 const Step = z
   .union(
     [
-      z.strictObject({ page: z.string().min(1).max(2048) }),
-      z.strictObject({ page_pattern: z.string().min(1).max(2048) }),
+      z.strictObject({ page: PagePath }),
+      z.strictObject({ page_pattern: PagePath }),
       z.strictObject({ event: z.string().min(1).max(200) }),
     ],
     {
@@ -45,7 +46,7 @@ export type Step = z.output<typeof Step>;
 export const FunnelRequest = z
   .strictObject({
     site_id: SiteId,
-    date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
+    date_range: DateRange.meta({
       description: 'As the Stats API’s (a preset or a `[from, to]` pair), in `timezone`.',
       example: '7d',
     }),

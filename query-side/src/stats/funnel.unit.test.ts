@@ -29,6 +29,23 @@ describe('FunnelRequest', () => {
     expect(() => request({ metrics: ['visitors'] })).toThrow();
   });
 
+  test('a page or a pattern is a path as event:page has it, as a page goal is: a step that could never match is refused', () => {
+    const issues = (step: Record<string, string>) =>
+      FunnelRequest.safeParse({
+        site_id: PROJECT,
+        date_range: '7d',
+        steps: [{ page: '/' }, step],
+      }).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues({ page: 'pricing' })).toEqual([
+      ['steps.1.page', 'must start with / (a path such as /pricing or /blog/**)'],
+    ]);
+    expect(issues({ page_pattern: 'blog/**' })).toEqual([
+      ['steps.1.page_pattern', 'must start with / (a path such as /pricing or /blog/**)'],
+    ]);
+    expect(issues({ page: '/a?x=1' })?.[0]?.[1]).toMatch(/^must not hold a query string/);
+    expect(issues({ page_pattern: '/blog/**' })).toBeUndefined();
+  });
+
   test('a step that is none of them is told what a step is, not "Invalid input"; one that is, its own error', () => {
     for (const step of [{ goal: '/a' }, { page: '/a', event: 'x' }, {}, 'signup']) {
       const parsed = FunnelRequest.safeParse({
@@ -49,7 +66,10 @@ describe('FunnelRequest', () => {
       steps: [{ page: '/' }, { page: '' }],
     });
     expect(empty.error?.issues).toEqual([
-      expect.objectContaining({ path: ['steps', 1, 'page'], code: 'too_small' }),
+      expect.objectContaining({
+        path: ['steps', 1, 'page'],
+        message: expect.stringMatching(/^must start with \//),
+      }),
     ]);
   });
 });
@@ -75,7 +95,7 @@ describe('parseFunnel and planFunnel', () => {
       request({
         timezone: 'America/New_York',
         filters: [['is', 'visit:source', [evil]]],
-        steps: [{ page: evil }, { page_pattern: '/blog/**' }, { event: evil }],
+        steps: [{ page: `/${evil}` }, { page_pattern: '/blog/**' }, { event: evil }],
       }),
       PROJECT,
       NOW,

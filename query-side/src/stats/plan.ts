@@ -40,9 +40,11 @@ import { visitorsFromVisits, visitsAnswer } from './visit-sql';
 import { pageHoursAnswer, pageHoursRows, VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
 import {
   dimensionSql,
+  eventFilterSql,
   filterSql,
   isEventDimension,
   isVisit,
+  perEventFilters,
   splitVisitFilters,
   usesVisitDimension,
   visitColumnSql,
@@ -282,7 +284,9 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
   if (visitSide) {
     // An event dimension of a visit: each value its events in the range have (a visit with pages
     // /a and /b counts for both; one reaching two goals, for both), from a join on the distinct
-    // (session, values) of those events.
+    // (session, values) of those events — of the events that pass the per-event filters, as on the
+    // events side (visits of `signup` events by page: the pages of the signups, not every page of
+    // those visits).
     const eventDimensions = q.dimensions.flatMap((d, i) => (isEventDimension(d) ? [{ d, i }] : []));
     const dims = q.dimensions.map((d, i) =>
       isEventDimension(d) ? `xe.d${i} as d${i}` : `${dimensionSql(d, 'visits', q, b)} as d${i}`,
@@ -301,7 +305,8 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       join =
         ` join (select distinct x.session_id, ${values} from ${tables.events} x${goals} cross join bounds` +
         ` where x.project_id = ${b.bind(q.projectId, 'uuid')} and x.ts >= ${range.lo()} and x.ts < ${range.hi()}` +
-        ` and ${humanEvents('x')}) xe on xe.session_id = s.session_id`;
+        ` and ${[humanEvents('x'), ...perEventFilters(q.filters).map((f) => eventFilterSql(f, 'x', q, b))].join(' and ')})` +
+        ` xe on xe.session_id = s.session_id`;
     }
     const where = [
       `s.project_id = ${b.bind(q.projectId, 'uuid')}`,

@@ -238,7 +238,14 @@ describe('parseQuery', () => {
       'filters.0.3: the only modifier is {"case_sensitive": boolean}',
     ],
     [{ filters: [['is', 'event:page', [1]]] }, 'filters.0.2: must be 1 to 100 strings'],
-    [{ timezone: '+05:30' }, "timezone: '+05:30' is not an IANA time zone name"],
+    [
+      { timezone: '+05:30' },
+      "timezone: '+05:30' is not a canonical IANA time zone name such as Europe/Berlin or UTC (no offsets, no retired aliases such as US/Eastern, EST or Etc/GMT+5, exact case)",
+    ],
+    [
+      { timezone: 'US/Eastern' },
+      "timezone: 'US/Eastern' is not a canonical IANA time zone name such as Europe/Berlin or UTC (no offsets, no retired aliases such as US/Eastern, EST or Etc/GMT+5, exact case)",
+    ],
     [{ filters: [['has_done']] }, 'filters.0: must be ["has_done", filter]'],
     [
       { filters: [['has_not_done', ['not', ['has_done', ['is', 'event:name', ['x']]]]]] },

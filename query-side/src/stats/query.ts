@@ -4,7 +4,7 @@
  * dimensions, filters, order_by) against what EventLens implements and answers a message naming the
  * field for anything else. The dimensions are dimensions.ts's, the filters filters.ts's.
  */
-import { isCanonicalTimeZone } from '@eventlens/contracts';
+import { CANONICAL_TIME_ZONE, isCanonicalTimeZone } from '@eventlens/contracts';
 import type { ProjectGoalRow } from '@eventlens/read-model';
 import { z } from 'zod';
 import {
@@ -84,6 +84,24 @@ const FilterJson = z.array(z.unknown()).meta({
   example: ['is', 'event:page', ['/pricing']],
 });
 
+/** The largest `pagination.offset`: deeper pages of a breakdown are better asked with filters. */
+export const MAX_OFFSET = 1_000_000;
+
+/** A whole number from `min` to `max`; whatever it breaks, it is told the one rule. */
+function wholeNumber(min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max.toLocaleString('en-US')}`;
+  return z.number({ error: message }).int(message).min(min, message).max(max, message);
+}
+
+/**
+ * A date range as sent: a preset's name or a `[from, to]` pair (parseQuery reads them). Missing or
+ * of another type, it is told what it takes, not Zod's "Invalid input" for a union.
+ */
+export const DateRange = z.union([z.string().max(20), z.array(z.string().max(40)).max(2)], {
+  error: (issue) =>
+    `${issue.input === undefined ? 'is required:' : 'must be'} a preset such as "7d" or a [from, to] pair of dates`,
+});
+
 export const StatsRequest = z
   .strictObject({
     site_id: SiteId,
@@ -94,7 +112,7 @@ export const StatsRequest = z
       .meta({
         description: `Any of ${METRICS.join(', ')}. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) and scroll_depth (how far down a visit scrolled the page at most, in whole percent, averaged over the visits) an event:page filter or dimension; exit_rate (the percentage of an exit page’s page views that ended a visit, one decimal) the visit:exit_page dimension alone.`,
       }),
-    date_range: z.union([z.string().max(20), z.array(z.string().max(40)).max(2)]).meta({
+    date_range: DateRange.meta({
       description:
         'A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.',
       example: '7d',
@@ -140,8 +158,8 @@ export const StatsRequest = z
       .optional(),
     pagination: z
       .strictObject({
-        limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
-        offset: z.number().int().min(0).max(1_000_000).optional(),
+        limit: wholeNumber(1, MAX_LIMIT).optional(),
+        offset: wholeNumber(0, MAX_OFFSET).optional(),
       })
       .optional(),
     date: z.string().max(10).optional().meta({
@@ -242,7 +260,7 @@ export function parseQuery(
   const timeZone = body.timezone ?? 'UTC';
   // The same rule as a project's default zone (contracts, TimeZoneName).
   if (!isCanonicalTimeZone(timeZone))
-    throw new QueryError('timezone', `'${timeZone}' is not an IANA time zone name`);
+    throw new QueryError('timezone', `'${timeZone}' is not ${CANONICAL_TIME_ZONE}`);
 
   const metrics = body.metrics.map((name, i): Metric => {
     if ((METRICS as readonly string[]).includes(name)) return name as Metric;

@@ -580,6 +580,33 @@ describe('visit metrics (analytics.sessions)', () => {
       ['signup', 'Mobile', 1, 1],
     ]);
   });
+
+  test('visit metrics by an event dimension, filtered on an event dimension: a visit counts under the values of the events the filter keeps, as its visitors do', async () => {
+    const byPage = (filters: unknown[]) =>
+      query({
+        site_id: t.projectA,
+        metrics: ['visitors', 'visits'],
+        date_range: JAN_10,
+        dimensions: ['event:page'],
+        filters,
+      }).then((r) => rows(r.body));
+    // s1's click is on /b: not /a, where s1 only viewed pages.
+    expect(await byPage([['is', 'event:name', ['click']]])).toEqual([['/b', 1, 1]]);
+    // s3's signup has plan pro; its page view, no plan: no `(none)` row of the page view.
+    const plans = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'visits'],
+      date_range: JAN_10,
+      dimensions: ['event:props:plan'],
+      filters: [['is', 'event:name', ['signup']]],
+    });
+    expect(rows(plans.body)).toEqual([['pro', 1, 1]]);
+    // has_done asks about the visit, not each event: every page of the visits that clicked (s1).
+    expect(await byPage([['has_done', ['is', 'event:name', ['click']]]])).toEqual([
+      ['/a', 1, 1],
+      ['/b', 1, 1],
+    ]);
+  });
 });
 
 describe('breakdowns, order and pagination', () => {
@@ -1192,7 +1219,7 @@ describe('auth and errors', () => {
     expect(body.error).toMatch(message);
   });
 
-  test('a regular expression PostgreSQL cannot compile is a 400 naming filters', async () => {
+  test('a regular expression PostgreSQL cannot compile is a 400 naming it, where it is in filters', async () => {
     const { status, body } = await query({
       site_id: t.projectA,
       metrics: ['events'],
@@ -1200,7 +1227,44 @@ describe('auth and errors', () => {
       filters: [['matches', 'event:page', ['(unclosed']]],
     });
     expect(status).toBe(400);
-    expect(body.error).toBe('filters: a regular expression PostgreSQL cannot compile');
+    expect(body.error).toBe(
+      "filters.0.2.0: '(unclosed' is a regular expression PostgreSQL cannot compile (invalid regular expression: parentheses () not balanced); matches takes PostgreSQL's syntax",
+    );
+    const nested = await query({
+      site_id: t.projectA,
+      metrics: ['visitors', 'visits'],
+      date_range: JAN_10,
+      filters: [
+        ['is', 'event:name', ['page_view']],
+        [
+          'or',
+          [
+            ['is', 'event:page', ['/a']],
+            ['has_done', ['matches_not', 'event:page', ['^/a', '[b']]],
+          ],
+        ],
+      ],
+    });
+    expect([nested.status, nested.body.error]).toEqual([
+      400,
+      expect.stringMatching(
+        /^filters\.1\.1\.1\.1\.2\.1: '\[b' is a regular expression PostgreSQL cannot compile \(invalid regular expression: brackets \[\] not balanced\)/,
+      ),
+    ]);
+    const funnel = await fetch(`${server.url}/api/v2/funnel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.readKeyA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        site_id: t.projectA,
+        date_range: JAN_10,
+        filters: [['matches', 'event:page', ['a{2,1}']]],
+        steps: [{ page: '/a' }, { page: '/b' }],
+      }),
+    });
+    expect(funnel.status).toBe(400);
+    expect(((await funnel.json()) as { error: string }).error).toMatch(
+      /^filters\.0\.2\.0: 'a\{2,1\}' is a regular expression/,
+    );
   });
 
   test('a body that is not JSON is a 400 in the same shape', async () => {
