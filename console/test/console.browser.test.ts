@@ -319,7 +319,7 @@ describe('the console in Chromium, against the running stack', () => {
     await page.goto(
       `${server.url}/p/${stack.projectId}/overview?range=custom&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
     );
-    const pages = page.getByRole('region', { name: 'Pages', exact: true });
+    const pages = page.getByRole('region', { name: 'Pages by visitors', exact: true });
     const rows = pages.getByTestId('panel-row');
     const listed = () => rows.allTextContents().then((t) => t.map((x) => x.trim()).sort());
     // The custom event has no page: the Stats API's "(none)" row.

@@ -45,6 +45,8 @@ const DAY = Date.UTC(2024, 5, 3);
 const at = (h: number, m: number) => DAY + (h * 60 + m) * 60_000;
 const FROM = new Date(at(9, 0)).toISOString();
 const TO = new Date(at(12, 0)).toISOString();
+/** Where the explorer stops: the custom range's "To" minute (12:00) is included. */
+const END = new Date(at(12, 1)).toISOString();
 interface Sent {
   event_id: string;
   event_name: string;
@@ -135,7 +137,7 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
     async () => {
       await page.goto(`${server.url}/p/${services.project.id}/overview?range=custom&from=${FROM}&to=${TO}`);
       // The dashboard narrowed to /pricing first: a click on its row in the Pages panel.
-      const pages = page.getByRole('region', { name: 'Pages', exact: true });
+      const pages = page.getByRole('region', { name: 'Pages by visitors', exact: true });
       await pages.getByTestId('panel-row').filter({ hasText: '/pricing' }).click();
       await page.waitForURL((url) => url.searchParams.get('filter') === 'event:page=/pricing');
       // Then Google's "Events" in the Sources panel: visits a and c.
@@ -147,7 +149,8 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
       await page.waitForURL((url) => url.pathname.endsWith('/events'));
       const url = new URL(page.url());
       expect(url.searchParams.getAll('filter')).toEqual(['event:page=/pricing', 'visit:source=Google']);
-      expect([url.searchParams.get('from'), url.searchParams.get('to')]).toEqual([FROM, TO]);
+      // The range's "To" minute is included: the explorer stops where the next minute starts.
+      expect([url.searchParams.get('from'), url.searchParams.get('to')]).toEqual([FROM, END]);
       const chips = page.getByTestId('filter-chip');
       expect((await chips.allTextContents()).map((t) => t.replace('×', '').trim())).toEqual([
         'Page is /pricing',
@@ -165,7 +168,7 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
         ['is', 'event:page', ['/pricing']],
         ['is', 'visit:source', ['Google']],
       ]);
-      expect([csv.searchParams.get('from'), csv.searchParams.get('to')]).toEqual([FROM, TO]);
+      expect([csv.searchParams.get('from'), csv.searchParams.get('to')]).toEqual([FROM, END]);
       const exported = await ctx.request.get(csv.toString());
       expect(exported.status()).toBe(200);
       const lines = (await exported.text()).split('\r\n').slice(1, -1);
@@ -195,7 +198,9 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
     await expect.poll(listed).toEqual(newestFirst(1, 2, 4, 5, 6));
 
     await page.goBack();
-    const topPage = page.getByRole('region', { name: 'Top pages' }).getByRole('link', { name: '/pricing' });
+    const topPage = page
+      .getByRole('region', { name: 'Pages by page views' })
+      .getByRole('link', { name: '/pricing' });
     await topPage.waitFor({ timeout: 20_000 });
     await topPage.click();
     await page.waitForURL(

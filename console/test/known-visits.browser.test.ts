@@ -338,6 +338,9 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
     });
   }
 
+  /** An answer's rows that have a value of `key` (not the "(none)" row). */
+  const withValue = (rows: readonly Row[], key: string): Row[] => rows.filter((r) => r[key] !== '(none)');
+
   /** An answer's rows as a panel shows them: the value, its visitors and their percentage. */
   const shown = (column: string, key: string, rows: readonly Row[]): Row[] =>
     rows.map((r) => ({ [column]: String(r[key]), Visitors: String(r.visitors), '%': `${r.percentage}%` }));
@@ -392,9 +395,17 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
         ['pages', 'visit:entry_page', 'Page', 'entry_page', answers.entryPages],
         ['pages', 'visit:exit_page', 'Page', 'exit_page', answers.exitPages],
         ['sources', null, 'Source', 'source', answers.sources],
-        ['utm', null, 'Value', 'utm_medium', answers.utmMedium],
-        ['utm', 'visit:utm_source', 'Value', 'utm_source', answers.utmSource],
-        ['utm', 'visit:utm_campaign', 'Value', 'utm_campaign', answers.utmCampaign],
+        // The UTM tabs leave out the visits without a value (no "(none)" row), as Plausible's; the
+        // percentages stay of all the range's visitors.
+        ['utm', null, 'Value', 'utm_medium', withValue(answers.utmMedium, 'utm_medium')],
+        ['utm', 'visit:utm_source', 'Value', 'utm_source', withValue(answers.utmSource, 'utm_source')],
+        [
+          'utm',
+          'visit:utm_campaign',
+          'Value',
+          'utm_campaign',
+          withValue(answers.utmCampaign, 'utm_campaign'),
+        ],
         ['devices', null, 'Device', 'browser', answers.browsers],
         ['devices', 'visit:os', 'Device', 'os', answers.operatingSystems],
         ['devices', 'visit:device', 'Device', 'device', answers.devices],
@@ -440,7 +451,7 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
           .slice(0, 10)
           .map((r) => `${r[key]} ${r[count]}`);
       await expect.poll(() => top('Top events')).toEqual(ranked(answers.eventNames, 'name', 'events'));
-      await expect.poll(() => top('Top pages')).toEqual(ranked(answers.pages, 'page', 'pageviews'));
+      await expect.poll(() => top('Pages by page views')).toEqual(ranked(answers.pages, 'page', 'pageviews'));
     },
   );
 

@@ -14,11 +14,29 @@ import { tokenizeJson } from './json';
 const T = Date.UTC(2025, 2, 30, 0, 30, 0); // 30 March 2025, 00:30 UTC: Paris switches to summer time at 01:00 UTC
 
 describe('time', () => {
-  test('presets end now; custom ranges are as given; past custom ranges are recognised', () => {
+  test('presets end now; past custom ranges are recognised once their last minute is over', () => {
     expect(resolveRange({ kind: 'preset', preset: '30m' }, T)).toEqual({ from: T - 1_800_000, to: T });
-    expect(isInThePast({ kind: 'custom', from: 1, to: T }, T)).toBe(true);
-    expect(isInThePast({ kind: 'custom', from: 1, to: T + 1 }, T)).toBe(false);
+    expect(isInThePast({ kind: 'custom', from: 1, to: T - 60_000 }, T)).toBe(true);
+    // "To" names the minute starting at T - 30 s: it runs until T + 30 s.
+    expect(isInThePast({ kind: 'custom', from: 1, to: T - 30_000 }, T)).toBe(false);
+    expect(isInThePast({ kind: 'custom', from: 1, to: T }, T)).toBe(false);
     expect(isInThePast({ kind: 'preset', preset: '7d' }, T)).toBe(false);
+  });
+
+  test('a custom range takes in the whole minute its "To" names: to 23:59 is the whole day', () => {
+    const from = Date.UTC(2025, 2, 1, 0, 0);
+    const to = Date.UTC(2025, 2, 2, 23, 59);
+    const range = resolveRange({ kind: 'custom', from, to }, T);
+    // Both ends included, as the Stats API's date_range: up to 1 ms before the next day.
+    expect(range).toEqual({ from, to: Date.UTC(2025, 2, 3) - 1 });
+    // Two whole days, 2,880 minutes (not 2,879), and its previous period the two days before.
+    expect(range.to + 1 - range.from).toBe(2 * 86_400_000);
+    // In a zone too: 00:00 to 23:59 in Kolkata is that local day, whole.
+    const kFrom = fromInputValue('2025-03-01T00:00', 'Asia/Kolkata')!;
+    const kTo = fromInputValue('2025-03-01T23:59', 'Asia/Kolkata')!;
+    const day = resolveRange({ kind: 'custom', from: kFrom, to: kTo }, T);
+    expect(formatDateTime(day.to, 'Asia/Kolkata', true)).toBe('2025-03-01 23:59:59.999');
+    expect(day.to + 1 - day.from).toBe(86_400_000);
   });
 
   test('interval by range: minutes to 3 h, hours to 7 d, days beyond', () => {

@@ -9,11 +9,16 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
+/**
+ * The Overview's and Goals' presets: rolling windows that end now, so their labels count hours
+ * ("7 × 24 h"). "Last 7 days" is kept for calendar days, which the Funnels screen and the Stats
+ * API's `7d` mean (today and the 6 days before): one label, one window. The URL keeps the keys.
+ */
 export const PRESETS = {
-  '30m': { label: 'Last 30 minutes', short: '30 min', ms: 30 * MINUTE },
-  '24h': { label: 'Last 24 hours', short: '24 h', ms: DAY },
-  '7d': { label: 'Last 7 days', short: '7 d', ms: 7 * DAY },
-  '30d': { label: 'Last 30 days', short: '30 d', ms: 30 * DAY },
+  '30m': { label: 'Last 30 minutes, to now', short: '30 min', ms: 30 * MINUTE },
+  '24h': { label: 'Last 24 hours, to now', short: '24 h', ms: DAY },
+  '7d': { label: 'Last 7 × 24 hours, to now', short: '7 × 24 h', ms: 7 * DAY },
+  '30d': { label: 'Last 30 × 24 hours, to now', short: '30 × 24 h', ms: 30 * DAY },
 } as const;
 
 export type Preset = keyof typeof PRESETS;
@@ -27,14 +32,20 @@ export interface Range {
   to: number;
 }
 
+/**
+ * The instants a spec counts over, both included (as the Stats API's `date_range`). A custom range's
+ * ends are the minutes typed in the picker (a datetime-local input has minute resolution): `to`
+ * takes in the whole minute it names, up to 1 ms before the next, so "to 23:59" ends the day and a
+ * range of whole days is expressible (without it, two days to 23:59 were 2,879 minutes).
+ */
 export function resolveRange(spec: RangeSpec, now: number): Range {
-  if (spec.kind === 'custom') return { from: spec.from, to: spec.to };
+  if (spec.kind === 'custom') return { from: spec.from, to: spec.to + MINUTE - 1 };
   return { from: now - PRESETS[spec.preset].ms, to: now };
 }
 
-/** A custom range that ended before `now`: its data can no longer change (late events aside). */
+/** A custom range that ended before `now` (its last minute too): its data can no longer change (late events aside). */
 export function isInThePast(spec: RangeSpec, now: number): boolean {
-  return spec.kind === 'custom' && spec.to <= now;
+  return spec.kind === 'custom' && resolveRange(spec, now).to < now;
 }
 
 /** Minute buckets up to 3 hours, hours up to 7 days (168), days beyond. */
@@ -71,11 +82,15 @@ export function chosenZone(choice: TimeZoneChoice, projectZone: string | null): 
   return choice === PROJECT_ZONE ? (projectZone ?? browserTimeZone()) : effectiveZone(choice);
 }
 
-/** The chosen zone as the range line names it: "Asia/Kolkata (project)", "Europe/Paris (browser)". */
+/**
+ * The chosen zone as the range line names it: "Asia/Kolkata, the project’s zone", "Europe/Paris, the
+ * browser’s zone", a picked zone by its name. No brackets of its own: the range line and a column
+ * header put it in theirs ("(UTC (project))" read as a typo).
+ */
 export function chosenZoneLabel(choice: TimeZoneChoice, projectZone: string | null): string {
-  if (choice === PROJECT_ZONE)
-    return projectZone ? `${projectZone} (project)` : `${browserTimeZone()} (browser)`;
-  return choice === 'local' ? `${browserTimeZone()} (browser)` : choice;
+  const browser = `${browserTimeZone()}, the browser’s zone`;
+  if (choice === PROJECT_ZONE) return projectZone ? `${projectZone}, the project’s zone` : browser;
+  return choice === 'local' ? browser : choice;
 }
 
 export function isValidTimeZone(zone: string): boolean {

@@ -82,7 +82,7 @@ describe('overview refresh', () => {
     // The KPIs: the range and the 30 minutes before it, both from the Stats API.
     expect(reportCalls().map((b) => b.date_range)).toEqual([
       [new Date(now - 30 * 60_000).toISOString(), new Date(now).toISOString()],
-      [new Date(now - 60 * 60_000).toISOString(), new Date(now - 30 * 60_000 - 1).toISOString()],
+      [new Date(now - 60 * 60_000 - 1).toISOString(), new Date(now - 30 * 60_000 - 1).toISOString()],
     ]);
     expect(store.kpis.data?.current.visitors).toBe(110);
     expect(store.kpis.data?.previous.visitors).toBe(110);

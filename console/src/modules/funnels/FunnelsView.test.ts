@@ -7,7 +7,8 @@ import type { FunnelQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
-import { funnelFromQuery, funnelToQuery, stepsProblem } from './funnel';
+import { PRESETS } from '@/shared/time';
+import { FUNNEL_RANGES, funnelFromQuery, funnelToQuery, stepsProblem } from './funnel';
 import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
@@ -44,6 +45,19 @@ describe('funnels', () => {
     expect(stepsProblem([...state.steps, { kind: 'page', value: ' ' }])).toBe('Step 4 is empty.');
     expect(stepsProblem(Array(9).fill(state.steps[0]))).toBe('A funnel has at most 8 steps.');
     expect(stepsProblem(state.steps)).toBeNull();
+  });
+
+  test('a range label means one window: calendar days here, rolling hours on the Overview', () => {
+    expect(FUNNEL_RANGES.find((r) => r.value === '7d')!.label).toBe('Last 7 days');
+    const overview = Object.values(PRESETS).flatMap((p) => [p.label, p.short]);
+    for (const { label } of FUNNEL_RANGES) {
+      expect(
+        overview.some((o) => o.toLowerCase().includes(label.toLowerCase())),
+        label,
+      ).toBe(false);
+    }
+    // The Overview's never say "days": they end now, a whole number of 24 hours.
+    expect(overview.filter((o) => /\bdays?\b/.test(o))).toEqual([]);
   });
 
   test('a link with steps runs at once: visitors, conversion and drop-off per step', async () => {

@@ -23,13 +23,18 @@ export const STEP_KINDS: ReadonlyArray<{ kind: StepKind; label: string; placehol
   { kind: 'event', label: 'Event', placeholder: 'signup' },
 ];
 
-/** The Stats API's presets the screen offers, counted in the query's time zone. */
+/**
+ * The Stats API's presets the screen offers, counted in the query's time zone. They are calendar
+ * days up to today (docs/stats-api.md: `7d` is today and the 6 days before, `30d` today and the 30
+ * before), which "Last 7 days" means on every screen; the Overview's rolling windows say "7 × 24 h"
+ * (shared/time.ts, PRESETS). The screen says how they count above the steps.
+ */
 export const FUNNEL_RANGES = [
   { value: 'day', label: 'Today' },
-  { value: '7d', label: '7 days' },
-  { value: '30d', label: '30 days' },
-  { value: '91d', label: '91 days' },
-  { value: '12mo', label: '12 months' },
+  { value: '7d', label: 'Last 7 days' },
+  { value: '30d', label: 'Last 30 days' },
+  { value: '91d', label: 'Last 91 days' },
+  { value: '12mo', label: 'Last 12 months' },
 ] as const;
 export type FunnelRange = (typeof FUNNEL_RANGES)[number]['value'];
 

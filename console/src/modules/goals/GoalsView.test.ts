@@ -36,11 +36,16 @@ const settings = (goals: unknown[]) => ({
   updated_at: '2025-01-01T00:00:00.000Z',
 });
 
-/** The Stats API: by goal this period (three goals reached) and the previous one (one); breakdowns. */
-function statsAnswer(req: HttpRequest): StatsResult {
+/**
+ * The Stats API: by goal this period (three goals reached) and the previous one (one); the
+ * previous period's visitors (`previousVisitors`); breakdowns.
+ */
+function statsAnswer(req: HttpRequest, previousVisitors = 8): StatsResult {
   const body = req.body as StatsQuery;
   const query = { timezone: body.timezone } as StatsResult['query'];
   const current = Array.isArray(body.date_range) && body.date_range[1] === NOW_ISO;
+  if (!body.dimensions?.length)
+    return { results: [{ dimensions: [], metrics: [previousVisitors] }], meta: {}, query };
   if (body.dimensions?.[0] === 'event:goal') {
     const results = current
       ? [
@@ -48,7 +53,9 @@ function statsAnswer(req: HttpRequest): StatsResult {
           { dimensions: ['Signed up'], metrics: [2, 2, 22.2] },
           { dimensions: ['Read the blog'], metrics: [1, 2, 11.1] },
         ]
-      : [{ dimensions: ['Saw pricing'], metrics: [4, 4, 50] }];
+      : previousVisitors === 0
+        ? []
+        : [{ dimensions: ['Saw pricing'], metrics: [4, 4, 50] }];
     return { results, meta: {}, query };
   }
   const byCountry = [
@@ -75,7 +82,9 @@ function stack(goals: unknown[] = GOALS): FakeHttp {
 const statsCalls = (fake: FakeHttp) =>
   fake.callsTo('POST', '/api/query/api/v2/query').map((c) => c.body as StatsQuery);
 const goalCalls = (fake: FakeHttp) => statsCalls(fake).filter((q) => q.dimensions?.[0] === 'event:goal');
-const breakdownCalls = (fake: FakeHttp) => statsCalls(fake).filter((q) => q.dimensions?.[0] !== 'event:goal');
+const breakdownCalls = (fake: FakeHttp) =>
+  statsCalls(fake).filter((q) => q.dimensions?.length && q.dimensions[0] !== 'event:goal');
+const visitorsCalls = (fake: FakeHttp) => statsCalls(fake).filter((q) => !q.dimensions?.length);
 
 /** The goals table as seen: per row its cells' text, a figure and its change (`6 ↑ 50%`). */
 const table = () =>
@@ -128,6 +137,23 @@ describe('goals, the pure part', () => {
     });
   });
 
+  test('after a period without visitors a conversion rate is "new", not points from its placeholder 0', () => {
+    expect(change('conversion_rate', 33.3, 0, true)).toEqual({
+      direction: 'up',
+      text: 'new',
+      label: 'new',
+    });
+    // No rate now either (no visitors, or none converted): nothing changed, as the counts say.
+    expect(change('conversion_rate', 0, 0, true).text).toBe('no change');
+    // The counts are unchanged by it; with visitors before, a rate of 0 then is a real 0.
+    expect(change('visitors', 3, 0, true).text).toBe('new');
+    expect(change('conversion_rate', 33.3, 0, false).text).toBe('↑ 33.3 pts');
+    const rows = (visitors: number) =>
+      goalRows(GOALS, { results: [], meta: {} } as unknown as StatsResult, null, visitors);
+    expect(rows(0).every((g) => g.noVisitorsBefore)).toBe(true);
+    expect(rows(8).some((g) => g.noVisitorsBefore)).toBe(false);
+  });
+
   test('the table leaves the dashboard’s goal filters out; the breakdown names its goal', () => {
     const range = { from: NOW - DAY_MS, to: NOW };
     const filters = [
@@ -167,7 +193,7 @@ describe('the Goals screen', () => {
     // This period and the previous one of equal length, ending 1 ms before it.
     expect(goalCalls(fake).map((q) => q.date_range)).toEqual([
       [FROM, NOW_ISO],
-      [new Date(NOW - 2 * DAY_MS).toISOString(), new Date(NOW - DAY_MS - 1).toISOString()],
+      [new Date(NOW - 2 * DAY_MS - 1).toISOString(), new Date(NOW - DAY_MS - 1).toISOString()],
     ]);
     expect(goalCalls(fake)[0]).toMatchObject({
       site_id: PROJECT_ID,
@@ -186,6 +212,26 @@ describe('the Goals screen', () => {
       'up 50% on the previous period (4)',
     );
     expect(r.wrapper.find('nav.nav a[aria-current="page"]').text()).toBe('Goals');
+  });
+
+  test('after a period without visitors the rates are "new", as the counts beside them', async () => {
+    const fake = stack().on('POST', '/api/query/api/v2/query', (req: HttpRequest) => statsAnswer(req, 0));
+    r = await renderConsole(`/p/${PROJECT_ID}/goals?range=24h`, { fake, clock: () => NOW });
+    // The previous period's visitors, with the table's filters, over its range.
+    expect(visitorsCalls(fake)).toEqual([
+      {
+        site_id: PROJECT_ID,
+        metrics: ['visitors'],
+        date_range: [new Date(NOW - 2 * DAY_MS - 1).toISOString(), new Date(NOW - DAY_MS - 1).toISOString()],
+        timezone: expect.any(String),
+      },
+    ]);
+    expect(table().map((row) => row[4])).toEqual(['22.2% new', '66.7% new', '11.1% new', '0% no change']);
+    expect(
+      r.wrapper
+        .find('[data-goal="Signed up"] [data-label="Conversion rate"] .goal-change')
+        .attributes('title'),
+    ).toBe('Previous period: no visitors');
   });
 
   test('each goal drills into the explorer filtered to it, with the range and the dashboard’s filters', async () => {
@@ -223,9 +269,10 @@ describe('the Goals screen', () => {
     expect(goalCalls(fake)[0]!.filters).toBeUndefined();
     expect(r.wrapper.text()).toContain('Goal filters do not narrow this table');
     // The goal filter of the row replaces the dashboard's.
+    // The explorer stops after the range's last minute (its "To" minute is included).
     expect(linkOf(r.wrapper.findAll('[data-testid="goal-explore"]')[2]!.attributes('href'))).toEqual({
       from,
-      to,
+      to: '2025-02-08T00:01:00.000Z',
       filter: ['event:goal=Read the blog'],
     });
   });

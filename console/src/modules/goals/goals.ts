@@ -9,15 +9,17 @@
  *   The dashboard's filters narrow it, but for goal filters (each row is a goal already).
  * - **The comparison**: the same query over the previous period of equal length (the dashboard's
  *   KPI row compares the same way, modules/overview/stats.ts): counts change in whole percent
- *   ("new" from zero), the conversion rate in points, as the Stats API's comparisons give it.
+ *   ("new" from zero), the conversion rate in points, as the Stats API's comparisons give it. With
+ *   it the previous period's visitors (`previousVisitorsQuery`): without any, its rate is no number
+ *   and a rate now is "new".
  * - **The breakdown**: one goal's converters by a dimension (source, page, country, …) with
  *   `group_conversion_rate`, each value's converters as % of that value's visitors.
  */
 import type { GoalSetting, StatsQuery, StatsResult } from '@/api/types';
 import { statsFilters, type Filter } from '@/shared/filters';
 import type { Range } from '@/shared/time';
-import { panelQuery, topList } from '@/modules/overview/panels';
-import { dateRange, periodChange, type PeriodChange } from '@/modules/overview/stats';
+import { panelQuery, topList, visitorsQuery } from '@/modules/overview/panels';
+import { dateRange, periodChange, previousRange, type PeriodChange } from '@/modules/overview/stats';
 
 export const GOAL_DIMENSION = 'event:goal';
 
@@ -49,6 +51,8 @@ export interface GoalRow extends Goal {
   current: GoalFigures;
   /** The previous period's figures (zeros for a goal nobody reached then); null until known. */
   previous: GoalFigures | null;
+  /** Whether the previous period had no visitors at all (its conversion rate is then no number). */
+  noVisitorsBefore: boolean;
 }
 
 /** The filters a goal query keeps: the dashboard's, less its goal filters. */
@@ -99,6 +103,7 @@ export function goalRows(
   goals: readonly GoalSetting[],
   current: StatsResult,
   previous: StatsResult | null,
+  previousVisitors?: number,
 ): GoalRow[] {
   const now = figuresByGoal(current);
   const then = previous ? figuresByGoal(previous) : null;
@@ -106,17 +111,40 @@ export function goalRows(
     ...toGoal(g),
     current: now.get(g.name) ?? { ...ZERO },
     previous: then ? (then.get(g.name) ?? { ...ZERO }) : null,
+    noVisitorsBefore: previousVisitors === 0,
   }));
+}
+
+/**
+ * Every visitor of the previous period (`previousRange` of the table's range) with the table's
+ * filters: what its conversion rates divide by, asked only to know whether there were any.
+ */
+export function previousVisitorsQuery(
+  projectId: string,
+  range: Range,
+  timeZone: string,
+  filters: readonly Filter[],
+): StatsQuery {
+  return visitorsQuery(projectId, previousRange(range), timeZone, withoutGoalFilters(filters));
 }
 
 /**
  * A figure's change against the previous period ("↑ 12%", "↓ 3.5 pts", "new", "no change"), as the
  * KPI row's (overview/stats.ts, `periodChange`): counts in whole percent ("new" from zero), the
  * conversion rate in percentage points, one decimal (the Stats API's comparison of it).
+ * `noVisitorsBefore`: the previous period had no visitors at all, so its conversion rate is no
+ * number (a placeholder 0): a rate now is "new", not "↑ 33.3 pts" invented from that 0.
  */
-export function change(metric: GoalMetric, current: number, previous: number): PeriodChange {
-  const points = metric === 'conversion_rate' ? (d: number) => Math.round(d * 10) / 10 : undefined;
-  return periodChange(current, previous, points);
+export function change(
+  metric: GoalMetric,
+  current: number,
+  previous: number,
+  noVisitorsBefore = false,
+): PeriodChange {
+  if (metric !== 'conversion_rate') return periodChange(current, previous);
+  // A rate of 0 now may be of no visitors either: 0 against 0, "no change", as the counts beside it.
+  const before = noVisitorsBefore && current > 0 ? null : previous;
+  return periodChange(current, before, (d) => Math.round(d * 10) / 10);
 }
 
 /** The dimensions a goal breaks down by, with their labels. */

@@ -1,6 +1,6 @@
 /**
  * The Goals screen's data: the table (this period and the previous one, two Stats API queries in
- * parallel, as the Overview's KPI row asks them) and the selected goal's breakdown, each a
+ * parallel, as the Overview's KPI row asks them, and the previous period's visitors beside) and the selected goal's breakdown, each a
  * `Loadable` with its own loading and error state. A newer request drops an older answer, so a
  * quick change of range or goal never shows a stale table.
  */
@@ -8,7 +8,15 @@ import { useApi } from '@/api/inject';
 import type { GoalSetting } from '@/api/types';
 import { fill, latest, loadable } from '@/shared/loadable';
 import { withPreviousPeriod, type ReportScope } from '@/modules/overview/reports';
-import { breakdownData, breakdownQuery, goalRows, goalsQuery, type Breakdown, type GoalRow } from './goals';
+import {
+  breakdownData,
+  breakdownQuery,
+  goalRows,
+  goalsQuery,
+  previousVisitorsQuery,
+  type Breakdown,
+  type GoalRow,
+} from './goals';
 
 export function useGoalsReport() {
   const api = useApi();
@@ -23,13 +31,20 @@ export function useGoalsReport() {
       table,
       () =>
         latestTable(async () => {
-          const [current, previous] = await withPreviousPeriod(
-            api,
-            scope.range,
-            (range) => goalsQuery(scope.projectId, range, scope.timeZone, scope.filters),
-            action,
-          );
-          return goalRows(goals, current, previous);
+          const [[current, previous], before] = await Promise.all([
+            withPreviousPeriod(
+              api,
+              scope.range,
+              (range) => goalsQuery(scope.projectId, range, scope.timeZone, scope.filters),
+              action,
+            ),
+            api.stats.query(
+              previousVisitorsQuery(scope.projectId, scope.range, scope.timeZone, scope.filters),
+              undefined,
+              action,
+            ),
+          ]);
+          return goalRows(goals, current, previous, before.results[0]?.metrics[0] ?? 0);
         }),
       action,
     );

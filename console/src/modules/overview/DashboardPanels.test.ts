@@ -30,6 +30,11 @@ const VALUES: Record<string, Array<[string, number]>> = {
     ['Direct', 2],
   ],
   'visit:country': [['DE', 3]],
+  // Most visits carry no UTM value: the Stats API's "(none)" row.
+  'visit:utm_source': [
+    ['(none)', 10],
+    ['newsletter', 2],
+  ],
 };
 
 function statsAnswer(req: HttpRequest) {
@@ -41,7 +46,11 @@ function statsAnswer(req: HttpRequest) {
     return { results: [{ metrics: [visitors, 15, 30, 2, 40, 95, 50], dimensions: [] }], meta: {}, query };
   }
   if (dimension.startsWith('time:')) return { results: [], meta: { time_labels: [] }, query };
-  const all = VALUES[dimension] ?? [];
+  // `contains ""` on the dimension keeps the rows with a value, as the Stats API does.
+  const valuesOnly = body.filters?.some(
+    (f) => f[0] === 'contains' && f[1] === dimension && JSON.stringify(f[2]) === '[""]',
+  );
+  const all = (VALUES[dimension] ?? []).filter(([value]) => !(valuesOnly && value === '(none)'));
   const limit = body.pagination?.limit ?? 10_000;
   return {
     results: all
@@ -64,6 +73,13 @@ const statsCalls = (fake: ReturnType<typeof stack>) =>
 /** The panels' own question of the range's visitors (`visitorsQuery`): visitors alone, no dimension. */
 const panelVisitors = (fake: ReturnType<typeof stack>) =>
   statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length === 1 && b.metrics[0] === 'visitors');
+/** A query's filters less the UTM panel's own (`contains ""` on its tab's dimension): the dashboard's. */
+const dashboardFilters = (b: StatsQuery) =>
+  JSON.stringify(
+    (b.filters ?? []).filter(
+      (f) => !(f[0] === 'contains' && b.dimensions?.[0] === f[1] && JSON.stringify(f[2]) === '[""]'),
+    ),
+  );
 /** The Pages panel's percentage column, as shown. */
 const pagePercentages = () =>
   panel('pages')
@@ -80,7 +96,8 @@ describe('dashboard panels', () => {
     const fake = stack();
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
     expect(r.wrapper.findAll('[data-panel]').map((p) => p.find('h2').text())).toEqual([
-      'Pages',
+      // Distinct from the Overview's "Pages by page views" below the panels.
+      'Pages by visitors',
       'Sources',
       'UTM',
       'Devices',
@@ -92,7 +109,7 @@ describe('dashboard panels', () => {
     expect(panel('pages').text()).toContain('66.7%');
     // A country reads as its name; the code stays what the row filters by (the next test).
     expect(rowValues('countries')).toEqual(['Germany']);
-    expect(panel('utm').text()).toContain('No visitors in this range.');
+    expect(panel('utm').text()).toContain('No visits with a UTM medium value in this range.');
     const pages = statsCalls(fake).find(
       (b) => b.dimensions?.[0] === 'event:page' && b.metrics[0] === 'visitors',
     )!;
@@ -134,6 +151,26 @@ describe('dashboard panels', () => {
     expect(panel('pages').find('[data-dimension="visit:entry_page"]').attributes('aria-pressed')).toBe(
       'true',
     );
+  });
+
+  test('the UTM tabs leave out the visits without a value; the percentages stay of all visitors', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?filter=visit:country=DE`, { fake, clock: () => NOW });
+    await panel('utm').find('[data-dimension="visit:utm_source"]').trigger('click');
+    await r.settle();
+    const asked = statsCalls(fake).at(-1)!;
+    expect(asked.dimensions).toEqual(['visit:utm_source']);
+    // The dashboard's filter, and the one that drops the "(none)" row.
+    expect(asked.filters).toEqual([
+      ['is', 'visit:country', ['DE']],
+      ['contains', 'visit:utm_source', ['']],
+    ]);
+    expect(rowValues('utm')).toEqual(['newsletter']);
+    // 2 of the range's 4 visitors with the dashboard's filter (the fake's answer), not of those with a UTM value.
+    expect(panel('utm').find('tbody tr').findAll('td')[2]!.text()).toBe('50%');
+    // Elsewhere the filters are the dashboard's alone.
+    const sources = statsCalls(fake).find((b) => b.dimensions?.[0] === 'visit:source')!;
+    expect(sources.filters).toEqual([['is', 'visit:country', ['DE']]]);
   });
 
   test('the Sources panel’s Channels tab lists the visitors by visit:channel', async () => {
@@ -194,10 +231,11 @@ describe('dashboard panels', () => {
     const chip = r.wrapper.find('[data-testid="filter-chip"]');
     expect(chip.text()).toContain('Source is Google');
     // The KPIs (both periods), the chart, the two top lists and all five panels asked again, each
-    // with the filter (the panels' percentages divide by the KPI row's visitors).
+    // with the filter (the panels' percentages divide by the KPI row's visitors; the UTM panel adds
+    // its own, the next test).
     const after = statsCalls(fake).slice(before);
     expect(after.length).toBe(2 + 1 + 2 + 5);
-    expect(after.every((b) => JSON.stringify(b.filters) === '[["is","visit:source",["Google"]]]')).toBe(true);
+    expect(after.every((b) => dashboardFilters(b) === '[["is","visit:source",["Google"]]]')).toBe(true);
     expect(after.some((b) => b.dimensions?.[0] === 'time:hour')).toBe(true);
     expect(
       after
@@ -240,7 +278,7 @@ describe('dashboard panels', () => {
       ['is', 'event:page', ['/pricing']],
       ['is', 'visit:country', ['DE']],
     ];
-    expect(statsCalls(fake).every((b) => JSON.stringify(b.filters) === JSON.stringify(expected))).toBe(true);
+    expect(statsCalls(fake).every((b) => dashboardFilters(b) === JSON.stringify(expected))).toBe(true);
     // GET /v1/stats/volume cannot filter: the minute buckets come from the Stats API.
     expect(fake.callsTo('GET', '/api/query/v1/stats/volume')).toHaveLength(0);
     expect(statsCalls(fake).some((b) => b.dimensions?.[0] === 'time:minute')).toBe(true);

@@ -8,6 +8,7 @@ import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { notCounted, pipeline, PROJECT_ID, volume, withTopLists } from '@/testing/fixtures';
 import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { KPI_METRICS } from './stats';
 
 let r: Rendered | undefined;
 unmountAfterEach();
@@ -75,6 +76,10 @@ describe('overview', () => {
       `/p/${PROJECT_ID}/events?event_name=%3Cb%3Esignup%3C/b%3E&from=`,
     );
     expect(r.wrapper.text()).toContain('/pricing');
+    // Two lists of pages, each titled by what it ranks by; no two headings alike.
+    const headings = r.wrapper.findAll('h2').map((h) => h.text());
+    expect(headings).toEqual(expect.arrayContaining(['Pages by visitors', 'Pages by page views']));
+    expect(new Set(headings).size).toBe(headings.length);
     // Bot traffic is left out of the counters and said apart.
     expect(r.wrapper.find('[data-testid="bot-events"]').text()).toBe(
       'Not counted: 3 bot events (crawlers and automated browsers) in these days.',
@@ -112,6 +117,14 @@ describe('overview', () => {
     });
   });
 
+  test('the presets say they are rolling windows ending now; "days" are kept for calendar days', async () => {
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?range=7d`, { fake: stack(), clock: () => NOW });
+    const presets = r.wrapper.findAll('[aria-label="Time range"] .segment');
+    expect(presets.map((b) => b.text())).toEqual(['30 min', '24 h', '7 × 24 h', '30 × 24 h', 'Custom']);
+    expect(presets[2]!.attributes('title')).toBe('Last 7 × 24 hours, to now');
+    expect(r.wrapper.text()).toContain('changes against the 7 × 24 hours before it');
+  });
+
   test('the KPI row: seven Stats API metrics, each with its change against the previous period', async () => {
     const fake = stack();
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
@@ -141,10 +154,34 @@ describe('overview', () => {
     const kpiCalls = statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length > 1);
     expect(kpiCalls.map((b) => b.date_range)).toEqual([
       [iso(NOW - 24 * 3_600_000), iso(NOW)],
-      [iso(NOW - 48 * 3_600_000), iso(NOW - 24 * 3_600_000 - 1)],
+      [iso(NOW - 48 * 3_600_000 - 1), iso(NOW - 24 * 3_600_000 - 1)],
     ]);
     expect(kpiCalls[0]!.metrics).toEqual(kpiCalls[1]!.metrics);
     expect(r.wrapper.text()).toContain('changes against the 24 hours before it');
+  });
+
+  test('after a period without visits every card says "new", the rates and averages too', async () => {
+    // The previous period: no visits, so every figure is 0 (a rate's 0 is no number).
+    const empty = (req: HttpRequest) => {
+      const answer = statsAnswer(req);
+      const body = req.body as StatsQuery;
+      if (body.dimensions || (body.date_range as string[])[0] === iso(NOW - 24 * 3_600_000)) return answer;
+      return { ...answer, results: [{ metrics: [0, 0, 0, 0, 0, 0, 0], dimensions: [] }] };
+    };
+    const fake = stack().on(
+      'POST',
+      '/api/query/api/v2/query',
+      withTopLists(empty, { events: [['signup', 7]], pages: [['/pricing', 4]] }),
+    );
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    const deltas = r.wrapper.findAll('[data-kpi] .kpi-delta [aria-hidden="true"]').map((d) => d.text());
+    expect(deltas).toEqual(KPI_METRICS.map(() => 'new'));
+    const bounce = r.wrapper.find('[data-kpi="bounce_rate"] .kpi-delta');
+    // Not "↑ 40 pts" in red: nothing to be better or worse than.
+    expect(bounce.classes()).not.toContain('bad');
+    expect(bounce.classes()).not.toContain('good');
+    expect(bounce.attributes('title')).toBe('Previous period: no visits');
+    expect(bounce.find('.visually-hidden').text()).toBe('new (no visits)');
   });
 
   test('the chart’s buckets are the Stats API’s, labelled as it sent them, in the chosen zone', async () => {
@@ -257,6 +294,28 @@ describe('overview', () => {
     });
     expect(r.wrapper.text()).toContain('Asia/Tokyo');
     localStorage.clear();
+  });
+
+  test('a custom range of whole days to 23:59 counts every minute and compares with the days before', async () => {
+    const fake = stack();
+    const from = '2025-02-25T00:00:00.000Z';
+    const to = '2025-02-26T23:59:00.000Z';
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?range=custom&from=${from}&to=${to}`, {
+      fake,
+      clock: () => NOW,
+    });
+    const kpiCalls = statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length > 1);
+    expect(kpiCalls.map((b) => b.date_range)).toEqual([
+      ['2025-02-25T00:00:00.000Z', '2025-02-26T23:59:59.999Z'],
+      ['2025-02-23T00:00:00.000Z', '2025-02-24T23:59:59.999Z'],
+    ]);
+    // Not "the 2,879 minutes before it".
+    expect(r.wrapper.text()).toContain('changes against the 2 days before it');
+    // The range line: the zone in one pair of brackets.
+    expect(r.wrapper.text()).toMatch(/2025-02-25 00:00:00 → 2025-02-26 23:59:59 \([^()]+\)/);
+    expect(r.wrapper.text()).not.toMatch(/\([^()]*\(/);
+    // The picker (open with a custom range) shows the minute as typed.
+    expect((r.wrapper.find('#range-to').element as HTMLInputElement).value).toMatch(/^2025-02-2\dT\d\d:59$/);
   });
 
   test('one failing part shows its error; the others still show their data', async () => {

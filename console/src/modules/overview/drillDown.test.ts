@@ -22,6 +22,8 @@ const NOW = Date.UTC(2025, 3, 1, 12, 0, 0);
 const FROM = '2025-03-01T06:30:00.000Z';
 const TO = '2025-03-01T11:30:00.000Z';
 const CUSTOM = `range=custom&from=${FROM}&to=${TO}`;
+/** Where the explorer stops ([from, to)): the custom range's "To" minute is included, so 11:31. */
+const END = '2025-03-01T11:31:00.000Z';
 
 /** Hours 09:00, 10:00 and 11:00 on the zone's wall clock; by name with the breakdown. */
 function statsAnswer(req: HttpRequest) {
@@ -82,11 +84,11 @@ describe('drill-down into the explorer', () => {
     });
     const link = (kpi: string) =>
       target(r!.wrapper.find(`[data-kpi="${kpi}"] [data-testid="kpi-explore"]`).attributes('href')!);
-    expect(link('visitors')).toEqual({ from: FROM, to: TO, filter: ['visit:source=Google'] });
+    expect(link('visitors')).toEqual({ from: FROM, to: END, filter: ['visit:source=Google'] });
     expect(link('pageviews')).toEqual({
       event_name: 'page_view',
       from: FROM,
-      to: TO,
+      to: END,
       filter: ['visit:source=Google'],
     });
     expect(r.wrapper.find('[data-kpi="events"] [data-testid="kpi-explore"]').attributes('aria-label')).toBe(
@@ -101,11 +103,11 @@ describe('drill-down into the explorer', () => {
     });
     const links = r.wrapper.findAll('[data-testid="bucket-explore"]');
     expect(links.map((a) => a.text())).toEqual(['03-01 09:00', '03-01 10:00', '03-01 11:00']);
-    // The first and last buckets are cut to the range (06:30 … 11:30).
+    // The first and last buckets are cut to the range (06:30 … 11:30, its minute included).
     expect(links.map((a) => target(a.attributes('href')!))).toEqual([
       { from: '2025-03-01T09:00:00.000Z', to: '2025-03-01T10:00:00.000Z', filter: ['visit:country=DE'] },
       { from: '2025-03-01T10:00:00.000Z', to: '2025-03-01T11:00:00.000Z', filter: ['visit:country=DE'] },
-      { from: '2025-03-01T11:00:00.000Z', to: TO, filter: ['visit:country=DE'] },
+      { from: '2025-03-01T11:00:00.000Z', to: END, filter: ['visit:country=DE'] },
     ]);
     r.charts.click({ dataIndex: 1, seriesName: 'Events' });
     await landsOn('explorer');
@@ -121,6 +123,8 @@ describe('drill-down into the explorer', () => {
     // A range in Kolkata's morning: 09:30–11:30 IST is 04:00–06:00 UTC.
     const from = '2025-03-01T04:00:00.000Z';
     const to = '2025-03-01T08:00:00.000Z';
+    // The range's "To" minute is included: the last bucket opens to its end.
+    const end = '2025-03-01T08:01:00.000Z';
     r = await renderConsole(`/p/${PROJECT_ID}/overview?range=custom&from=${from}&to=${to}&breakdown=1`, {
       fake: stack(),
       clock: () => NOW,
@@ -131,14 +135,14 @@ describe('drill-down into the explorer', () => {
     expect(hours.map((h) => [h.from, h.to])).toEqual([
       [from, '2025-03-01T04:30:00.000Z'],
       ['2025-03-01T04:30:00.000Z', '2025-03-01T05:30:00.000Z'],
-      ['2025-03-01T05:30:00.000Z', to],
+      ['2025-03-01T05:30:00.000Z', end],
     ]);
     r.charts.click({ dataIndex: 2, seriesName: 'signup' });
     await landsOn('explorer');
     expect(r.console.router.currentRoute.value.query).toMatchObject({
       event_name: 'signup',
       from: '2025-03-01T05:30:00.000Z',
-      to,
+      to: end,
     });
     r.console.router.back();
     await landsOn('overview');
@@ -163,7 +167,7 @@ describe('drill-down into the explorer', () => {
     const chips = r.wrapper.findAll('[data-testid="filter-chip"]');
     expect(chips.map((c) => c.text())).toEqual(['Page is /pricing ×', 'Country is (none) ×']);
     const call = fake.callsTo('GET', '/api/query/v1/events').at(-1)!;
-    expect(call.query).toMatchObject({ from: FROM, to: TO });
+    expect(call.query).toMatchObject({ from: FROM, to: END });
     expect(JSON.parse(String(call.query?.filters))).toEqual([
       ['is', 'event:page', ['/pricing']],
       ['contains_not', 'visit:country', ['']],
@@ -183,7 +187,7 @@ describe('drill-down into the explorer', () => {
     expect(target(link.attributes('href')!)).toEqual({
       event_name: 'signup',
       from: FROM,
-      to: TO,
+      to: END,
       filter: ['visit:os=Linux'],
     });
   });

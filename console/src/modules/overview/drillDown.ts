@@ -48,7 +48,9 @@ export function explorerLink(scope: DrillScope, narrowing: Narrowing = {}): Rout
     query: {
       ...(narrowing.event_name !== undefined ? { event_name: narrowing.event_name } : {}),
       from: iso(range.from),
-      ...(closed ? { to: iso(range.to) } : {}),
+      // A Range includes its `to`; the explorer's `to` is where it stops ([from, to)): 1 ms later,
+      // so a custom range to 11:30 (its minute included) opens as 11:31.
+      ...(closed ? { to: iso(range.to + 1) } : {}),
       ...(filters.length > 0 ? { filter: filtersToQuery(filters) } : {}),
     },
   };
@@ -64,11 +66,14 @@ export function kpiLink(scope: DrillScope, metric: KpiMetric): RouteLocationRaw 
   return explorerLink(scope, metric === 'pageviews' ? { event_name: 'page_view' } : {});
 }
 
-/** Where bucket `index` of the chart starts and ends, within the range. */
+/** Where bucket `index` of the chart starts and ends (included, as a Range's), within the range. */
 export function bucketRange(chart: ChartData, index: number): Range {
   const start = chart.starts[index] ?? chart.from;
-  const next = chart.starts[index + 1] ?? chart.to;
-  return { from: Math.max(start, chart.from), to: Math.min(next, chart.to) };
+  const next = chart.starts[index + 1];
+  return {
+    from: Math.max(start, chart.from),
+    to: next === undefined ? chart.to : Math.min(next - 1, chart.to),
+  };
 }
 
 /** A bucket of the time series, and with the breakdown the series' event name ("Other": all). */

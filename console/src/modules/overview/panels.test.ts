@@ -1,6 +1,6 @@
 /** A panel's percentage, computed in the console from one visitors query (panels.ts). */
 import { describe, expect, test } from 'vitest';
-import { percentageOf } from './panels';
+import { PANELS, percentageOf, tabFilters } from './panels';
 
 describe('percentageOf', () => {
   test('rounds to one decimal as the Stats API does (PostgreSQL round(100.0 * v / all, 1))', () => {
@@ -25,5 +25,25 @@ describe('percentageOf', () => {
 
   test('no visitors at all is 0%, not a division by zero', () => {
     expect(percentageOf(0, 0)).toBe(0);
+  });
+});
+
+describe('tabFilters', () => {
+  const google = { dimension: 'visit:source', op: 'is' as const, value: 'Google' };
+  const panel = (id: string) => PANELS.find((p) => p.id === id)!;
+
+  test('the UTM tabs ask only for visits with a value: `contains ""`, which a missing value fails', () => {
+    for (const tab of panel('utm').tabs) {
+      expect(tabFilters(panel('utm'), tab.dimension, [google])).toEqual([
+        google,
+        { dimension: tab.dimension, op: 'contains', value: '' },
+      ]);
+    }
+  });
+
+  test('every other panel keeps its "(none)" row (Direct / None, a page without a URL…)', () => {
+    for (const def of PANELS.filter((p) => p.id !== 'utm')) {
+      for (const tab of def.tabs) expect(tabFilters(def, tab.dimension, [google])).toEqual([google]);
+    }
   });
 });

@@ -17,15 +17,29 @@ export interface PanelTab {
 export interface PanelDef {
   id: 'pages' | 'sources' | 'utm' | 'devices' | 'countries';
   title: string;
+  /**
+   * The card's heading, when the title alone could be mistaken for another report: the Overview
+   * also lists pages by page views ("Pages by page views"), so this one says it ranks by visitors.
+   */
+  heading?: string;
   /** The first column's header. */
   column: string;
   tabs: PanelTab[];
+  /**
+   * Lists only the visits that have a value of the tab's dimension, without the "(none)" row, as
+   * Plausible's UTM tabs do: most visits carry no UTM value, and a "(none) 100%" row above the real
+   * values would make the rows add up to more than all visitors. The percentages stay of all the
+   * range's visitors. Elsewhere "(none)" says something ("Direct / None", a page view without a
+   * URL, an address without a country) and stays.
+   */
+  valuesOnly?: boolean;
 }
 
 export const PANELS: readonly PanelDef[] = [
   {
     id: 'pages',
     title: 'Pages',
+    heading: 'Pages by visitors',
     column: 'Page',
     tabs: [
       { dimension: 'event:page', label: 'Top pages' },
@@ -47,6 +61,7 @@ export const PANELS: readonly PanelDef[] = [
     id: 'utm',
     title: 'UTM',
     column: 'Value',
+    valuesOnly: true,
     tabs: [
       { dimension: 'visit:utm_medium', label: 'Medium' },
       { dimension: 'visit:utm_source', label: 'Source' },
@@ -111,6 +126,22 @@ export function panelQuery(
     ...rankedQuery(projectId, range, timeZone, filters, 'visitors', dimension, limit),
     include: { total_rows: true },
   };
+}
+
+/**
+ * The filter that keeps the rows with a value of `dimension`: every present value contains "", a
+ * missing one contains nothing (SQL null), so exactly the "(none)" row goes; it is the complement
+ * of that row's own filter (`contains_not ""`, shared/filters.ts). `is_not ""` would not do: a
+ * missing value matches the Stats API's negated operators.
+ */
+export const hasValue = (dimension: string): Filter => ({ dimension, op: 'contains', value: '' });
+
+/**
+ * The filters a panel's tab asks with: the dashboard's, and for a `valuesOnly` panel `hasValue` of
+ * its dimension (its percentages still divide by `visitorsQuery`, which has only the dashboard's).
+ */
+export function tabFilters(def: PanelDef, dimension: string, filters: readonly Filter[]): Filter[] {
+  return def.valuesOnly ? [...filters, hasValue(dimension)] : [...filters];
 }
 
 /** The range's visitors with the filters: what every panel's percentage divides by. */

@@ -15,6 +15,7 @@ import {
   PANELS,
   panelData,
   panelQuery,
+  tabFilters,
   visitorsQuery,
   type PanelData,
   type PanelId,
@@ -139,7 +140,8 @@ export function usePanels(api: Api) {
     const def = PANELS.find((p) => p.id === id)!;
     const dimension = def.tabs[state.tab]!.dimension;
     const action = `Loading ${def.title.toLowerCase()}`;
-    const query = panelQuery(s.projectId, s.range, s.timeZone, s.filters, dimension, state.limit);
+    const filters = tabFilters(def, dimension, s.filters);
+    const query = panelQuery(s.projectId, s.range, s.timeZone, filters, dimension, state.limit);
     await fill(
       state.data,
       () =>

@@ -11,7 +11,10 @@ import {
   formatKpi,
   kpiQuery,
   kpiValues,
+  previousFigure,
   previousRange,
+  type KpiMetric,
+  type Kpis,
 } from './stats';
 
 const HOUR = 3_600_000;
@@ -55,8 +58,12 @@ describe('KPI queries', () => {
 
   test('the previous period has the same length and ends just before the range starts', () => {
     const prev = previousRange(range);
-    expect(prev).toEqual({ from: Date.UTC(2025, 2, 1, 11, 0), to: Date.UTC(2025, 2, 1, 11, 30) - 1 });
-    expect(prev.to - prev.from + 1).toBe(range.to - range.from);
+    expect(prev).toEqual({ from: Date.UTC(2025, 2, 1, 11, 0) - 1, to: Date.UTC(2025, 2, 1, 11, 30) - 1 });
+    // As many milliseconds, both ends included.
+    expect(prev.to - prev.from).toBe(range.to - range.from);
+    // Two whole days (a custom range to 23:59, its minute included) compare with the two before.
+    const days = { from: Date.UTC(2025, 2, 3), to: Date.UTC(2025, 2, 5) - 1 };
+    expect(previousRange(days)).toEqual({ from: Date.UTC(2025, 2, 1), to: Date.UTC(2025, 2, 3) - 1 });
   });
 
   test('the one row becomes values by metric; no row is zeros', () => {
@@ -80,11 +87,35 @@ describe('KPI queries', () => {
   });
 });
 
+/** KPIs with `metric` at `current` now and `previous` before; both periods have visits unless said. */
+function kpis(
+  metric: KpiMetric,
+  current: number,
+  previous: number,
+  visits: { current: number; previous: number } = { current: 10, previous: 10 },
+): Kpis {
+  const zeros = () => Object.fromEntries(KPI_METRICS.map((m) => [m, 0])) as Record<KpiMetric, number>;
+  const k: Kpis = { current: zeros(), previous: zeros() };
+  k.current.visits = visits.current;
+  k.previous.visits = visits.previous;
+  k.current[metric] = current;
+  k.previous[metric] = previous;
+  return k;
+}
+
 describe('deltas against the previous period', () => {
   test('a relative change in whole percent, with its arrow', () => {
-    expect(delta('visitors', 12, 10)).toMatchObject({ direction: 'up', text: '↑ 20%', good: true });
-    expect(delta('pageviews', 1, 3)).toMatchObject({ direction: 'down', text: '↓ 67%', good: false });
-    expect(delta('visit_duration', 30, 30)).toMatchObject({
+    expect(delta('visitors', kpis('visitors', 12, 10))).toMatchObject({
+      direction: 'up',
+      text: '↑ 20%',
+      good: true,
+    });
+    expect(delta('pageviews', kpis('pageviews', 1, 3))).toMatchObject({
+      direction: 'down',
+      text: '↓ 67%',
+      good: false,
+    });
+    expect(delta('visit_duration', kpis('visit_duration', 30, 30))).toMatchObject({
       direction: 'flat',
       text: 'no change',
       good: null,
@@ -92,17 +123,52 @@ describe('deltas against the previous period', () => {
   });
 
   test('from zero there is no percentage', () => {
-    expect(delta('events', 4, 0)).toMatchObject({ direction: 'up', text: 'new' });
+    expect(delta('events', kpis('events', 4, 0))).toMatchObject({ direction: 'up', text: 'new' });
   });
 
   test('the bounce rate changes in points, and less of it is good', () => {
-    expect(delta('bounce_rate', 40, 43)).toMatchObject({ direction: 'down', text: '↓ 3 pts', good: true });
-    expect(delta('bounce_rate', 51, 50)).toMatchObject({ direction: 'up', text: '↑ 1 pt', good: false });
-    expect(delta('bounce_rate', 20, 0)).toMatchObject({ text: '↑ 20 pts' });
+    expect(delta('bounce_rate', kpis('bounce_rate', 40, 43))).toMatchObject({
+      direction: 'down',
+      text: '↓ 3 pts',
+      good: true,
+    });
+    expect(delta('bounce_rate', kpis('bounce_rate', 51, 50))).toMatchObject({
+      direction: 'up',
+      text: '↑ 1 pt',
+      good: false,
+    });
+    // A previous period with visits and a bounce rate of 0%: a real 0, so a real difference.
+    expect(delta('bounce_rate', kpis('bounce_rate', 20, 0))).toMatchObject({ text: '↑ 20 pts' });
+  });
+
+  test('after a period without visits every rate and average is "new", as the counts are, and not coloured', () => {
+    const noVisitsBefore = { current: 5, previous: 0 };
+    for (const [metric, now] of [
+      ['bounce_rate', 43],
+      ['views_per_visit', 2.5],
+      ['visit_duration', 95],
+    ] as const) {
+      expect(delta(metric, kpis(metric, now, 0, noVisitsBefore)), metric).toEqual({
+        direction: 'up',
+        text: 'new',
+        label: 'new',
+        good: null,
+      });
+      expect(previousFigure(metric, kpis(metric, now, 0, noVisitsBefore))).toBeNull();
+    }
+    // A bounce rate of 0% with visits now is still new against nothing.
+    expect(delta('bounce_rate', kpis('bounce_rate', 0, 0, noVisitsBefore)).text).toBe('new');
+    // The counts keep theirs.
+    expect(delta('visits', kpis('visits', 5, 0, noVisitsBefore))).toMatchObject({ text: 'new', good: true });
+    expect(previousFigure('visits', kpis('visits', 5, 0, noVisitsBefore))).toBe(0);
+    // No visits in either period: nothing changed.
+    expect(delta('bounce_rate', kpis('bounce_rate', 0, 0, { current: 0, previous: 0 })).text).toBe(
+      'no change',
+    );
   });
 
   test('the screen-reader text says the same', () => {
-    expect(delta('visitors', 12, 10).label).toBe('up 20% on the previous period');
+    expect(delta('visitors', kpis('visitors', 12, 10)).label).toBe('up 20% on the previous period');
   });
 });
 

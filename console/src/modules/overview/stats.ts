@@ -56,9 +56,11 @@ export function dateRange(range: Range): [string, string] {
  * The period before `range`, of the same length, ending 1 ms before it starts (the API includes
  * both ends, so the two periods share no instant): Plausible's "previous period", asked as a second
  * query because the API's `include.comparisons` takes only whole local days, and these are instants.
+ * Both hold the same milliseconds, ends included (`to - from + 1`): a custom range of two whole days
+ * (to 23:59:59.999) compares with exactly the two whole days before it.
  */
 export function previousRange(range: Range): Range {
-  return { from: range.from - (range.to - range.from), to: range.from - 1 };
+  return { from: range.from - (range.to - range.from + 1), to: range.from - 1 };
 }
 
 /** The KPI row's query; `filters` (the dashboard's, shared/filters.ts) narrow it. */
@@ -97,7 +99,7 @@ export function formatKpi(metric: KpiMetric, value: number): string {
 /** A figure's change against the previous period of equal length. */
 export interface PeriodChange {
   direction: 'up' | 'down' | 'flat';
-  /** "↑ 12%", "↓ 3 pts", "new" (from zero), "no change". */
+  /** "↑ 12%", "↓ 3 pts", "new" (from zero, or from a period without visits), "no change". */
   text: string;
   /** For screen readers: "up 12% on the previous period". */
   label: string;
@@ -108,12 +110,20 @@ export interface PeriodChange {
  * zero to something there is no percentage: "new"), or, given `points` (the difference rounded as
  * the figure is shown), in percentage points, for a figure that is itself a percentage (as
  * Plausible shows it). The KPI row's deltas and the Goals screen's changes.
+ *
+ * `previous` is null when the previous period has no such figure: a rate or an average over visits
+ * (bounce rate, views per visit, visit duration, conversion rate) of a period without visits is no
+ * number, only a placeholder 0, and the Stats API's comparison gives `change: null` for it, as
+ * Plausible's does. A difference from that 0 would be invented ("↑ 43 pts"), so the change is
+ * "new", as the counts beside it say.
  */
 export function periodChange(
   current: number,
-  previous: number,
+  previous: number | null,
   points?: (difference: number) => number,
 ): PeriodChange {
+  // Read with the previous figure after it: "new (no visits)".
+  if (previous === null) return { direction: 'up', text: 'new', label: 'new' };
   const direction = current > previous ? 'up' : current < previous ? 'down' : 'flat';
   if (direction === 'flat')
     return { direction, text: 'no change', label: 'no change on the previous period' };
@@ -131,15 +141,37 @@ export function periodChange(
 }
 
 export interface Delta extends PeriodChange {
-  /** Whether the change is good news: more of everything, but less bounce. Null when flat. */
+  /**
+   * Whether the change is good news: more of everything, but less bounce. Null when flat, and for
+   * a rate that is new (no visits before): neither better nor worse than nothing.
+   */
   good: boolean | null;
 }
 
+/** The KPIs that are rates or averages over visits: no number in a period without visits. */
+export const PER_VISIT_METRICS: ReadonlySet<KpiMetric> = new Set([
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+]);
+
+/**
+ * The previous period's figure a KPI compares with: null for a per-visit metric when that period
+ * had no visits but this one has (see `periodChange`). With no visits in either period every
+ * figure is 0 in both, which reads "no change" as the counts do.
+ */
+export function previousFigure(metric: KpiMetric, kpis: Kpis): number | null {
+  const noVisitsBefore = kpis.previous.visits === 0 && kpis.current.visits > 0;
+  return PER_VISIT_METRICS.has(metric) && noVisitsBefore ? null : kpis.previous[metric];
+}
+
 /** A KPI's change: in whole percent, the bounce rate (itself a percentage) in points. */
-export function delta(metric: KpiMetric, current: number, previous: number): Delta {
+export function delta(metric: KpiMetric, kpis: Kpis): Delta {
   const bounce = metric === 'bounce_rate';
-  const change = periodChange(current, previous, bounce ? (d) => d : undefined);
-  return { ...change, good: change.direction === 'flat' ? null : (change.direction === 'up') !== bounce };
+  const previous = previousFigure(metric, kpis);
+  const change = periodChange(kpis.current[metric], previous, bounce ? (d) => d : undefined);
+  const neutral = change.direction === 'flat' || previous === null;
+  return { ...change, good: neutral ? null : (change.direction === 'up') !== bounce };
 }
 
 /** The chart's data, whichever API bucketed it: a label per bucket, a series per event name. */

@@ -261,7 +261,7 @@ describe('project settings', () => {
     await r.console.router.push(`/p/${PROJECT_ID}/overview?range=24h`);
     await waitFor(() => expect(zones().at(-1)).toBe('Asia/Kolkata'));
     expect((input('#tz-select').element as HTMLInputElement).value).toBe('Asia/Kolkata');
-    expect(r.wrapper.text()).toContain('(Asia/Kolkata (project))');
+    expect(r.wrapper.text()).toContain('(Asia/Kolkata, the project’s zone)');
 
     // The viewer picks another zone: theirs; "Project zone" goes back to the project's.
     await input('#tz-select').setValue('Europe/Berlin');
