@@ -49,9 +49,11 @@ describe('createDemoHandler', () => {
       '<demo-help',
     ])
       expect(html).toContain(part);
-    // Every link of the site stays under its base.
+    // Every link of the site stays under its base; the icon is empty data (`data:,`), so the browser
+    // asks for no /favicon.ico outside it (img-src allows data:).
     for (const [, href] of html.matchAll(/href="([^"]*)"/g))
-      expect(href).toMatch(/^(\/demo\/|#|https:\/\/example\.com\/)/);
+      expect(href).toMatch(/^(\/demo\/|#|https:\/\/example\.com\/|data:,$)/);
+    expect(html).toContain('<link rel="icon" href="data:," />');
     // No inline script: every <script> has a src.
     expect(html.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
   });
