@@ -167,6 +167,19 @@ describe('deltas against the previous period', () => {
     );
   });
 
+  test('a period without visits after one with visits has no rate or average to compare: "no visits", not coloured', () => {
+    const noVisitsNow = { current: 0, previous: 5 };
+    for (const metric of ['bounce_rate', 'views_per_visit', 'visit_duration'] as const)
+      expect(delta(metric, kpis(metric, 0, 40, noVisitsNow)), metric).toEqual({
+        direction: 'flat',
+        text: 'no visits',
+        label: 'no visits in this period to compare',
+        good: null,
+      });
+    // The counts fall to zero as they did.
+    expect(delta('visits', kpis('visits', 0, 5, noVisitsNow))).toMatchObject({ text: '↓ 100%', good: false });
+  });
+
   test('the screen-reader text says the same', () => {
     expect(delta('visitors', kpis('visitors', 12, 10)).label).toBe('up 20% on the previous period');
   });

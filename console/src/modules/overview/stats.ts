@@ -165,8 +165,14 @@ export function previousFigure(metric: KpiMetric, kpis: Kpis): number | null {
   return PER_VISIT_METRICS.has(metric) && noVisitsBefore ? null : kpis.previous[metric];
 }
 
-/** A KPI's change: in whole percent, the bounce rate (itself a percentage) in points. */
+/**
+ * A KPI's change: in whole percent, the bounce rate (itself a percentage) in points. A per-visit
+ * metric of a period without visits (after one with visits) has no figure to compare: "no visits",
+ * uncoloured, rather than a bounce rate "↓ 43 pts" from a placeholder 0 that would read as good news.
+ */
 export function delta(metric: KpiMetric, kpis: Kpis): Delta {
+  if (PER_VISIT_METRICS.has(metric) && kpis.current.visits === 0 && kpis.previous.visits > 0)
+    return { direction: 'flat', text: 'no visits', label: 'no visits in this period to compare', good: null };
   const bounce = metric === 'bounce_rate';
   const previous = previousFigure(metric, kpis);
   const change = periodChange(kpis.current[metric], previous, bounce ? (d) => d : undefined);
