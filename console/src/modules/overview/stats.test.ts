@@ -11,7 +11,7 @@ import {
   formatKpi,
   kpiQuery,
   kpiValues,
-  previousFigure,
+  kpiFigure,
   previousRange,
   type KpiMetric,
   type Kpis,
@@ -154,13 +154,13 @@ describe('deltas against the previous period', () => {
         label: 'new',
         good: null,
       });
-      expect(previousFigure(metric, kpis(metric, now, 0, noVisitsBefore))).toBeNull();
+      expect(kpiFigure(metric, kpis(metric, now, 0, noVisitsBefore), 'previous')).toBeNull();
     }
     // A bounce rate of 0% with visits now is still new against nothing.
     expect(delta('bounce_rate', kpis('bounce_rate', 0, 0, noVisitsBefore)).text).toBe('new');
     // The counts keep theirs.
     expect(delta('visits', kpis('visits', 5, 0, noVisitsBefore))).toMatchObject({ text: 'new', good: true });
-    expect(previousFigure('visits', kpis('visits', 5, 0, noVisitsBefore))).toBe(0);
+    expect(kpiFigure('visits', kpis('visits', 5, 0, noVisitsBefore), 'previous')).toBe(0);
     // No visits in either period: nothing changed.
     expect(delta('bounce_rate', kpis('bounce_rate', 0, 0, { current: 0, previous: 0 })).text).toBe(
       'no change',

@@ -111,18 +111,19 @@ export interface PeriodChange {
  * the figure is shown), in percentage points, for a figure that is itself a percentage (as
  * Plausible shows it). The KPI row's deltas and the Goals screen's changes.
  *
- * `previous` is null when the previous period has no such figure: a rate or an average over visits
- * (bounce rate, views per visit, visit duration, conversion rate) of a period without visits is no
- * number, only a placeholder 0, and the Stats API's comparison gives `change: null` for it, as
- * Plausible's does. A difference from that 0 would be invented ("↑ 43 pts"), so the change is
- * "new", as the counts beside it say.
+ * A null figure is one its period does not have: a rate or an average over visits (bounce rate,
+ * views per visit, visit duration, conversion rate) of a period without visits is no number, only
+ * a placeholder 0, and the Stats API's comparison gives `change: null` for it, as Plausible's does.
+ * A difference from that 0 would be invented ("↑ 43 pts", or "↓ 43 pts" read as good news), so a
+ * null previous figure is "new", as the counts beside it say, and a null current one "no visits".
  */
 export function periodChange(
-  current: number,
+  current: number | null,
   previous: number | null,
   points?: (difference: number) => number,
 ): PeriodChange {
-  // Read with the previous figure after it: "new (no visits)".
+  if (current === null)
+    return { direction: 'flat', text: 'no visits', label: 'no visits in this period to compare' };
   if (previous === null) return { direction: 'up', text: 'new', label: 'new' };
   const direction = current > previous ? 'up' : current < previous ? 'down' : 'flat';
   if (direction === 'flat')
@@ -142,8 +143,8 @@ export function periodChange(
 
 export interface Delta extends PeriodChange {
   /**
-   * Whether the change is good news: more of everything, but less bounce. Null when flat, and for
-   * a rate that is new (no visits before): neither better nor worse than nothing.
+   * Whether the change is good news: more of everything, but less bounce. Null when flat, and when
+   * either period has no such figure (`periodChange`): neither better nor worse than nothing.
    */
   good: boolean | null;
 }
@@ -156,27 +157,23 @@ export const PER_VISIT_METRICS: ReadonlySet<KpiMetric> = new Set([
 ]);
 
 /**
- * The previous period's figure a KPI compares with: null for a per-visit metric when that period
- * had no visits but this one has (see `periodChange`). With no visits in either period every
- * figure is 0 in both, which reads "no change" as the counts do.
+ * A KPI's figure in one period: null for a per-visit metric of a period without visits when the
+ * other period has some (see `periodChange`). With no visits in either period every figure is 0 in
+ * both, which reads "no change" as the counts do.
  */
-export function previousFigure(metric: KpiMetric, kpis: Kpis): number | null {
-  const noVisitsBefore = kpis.previous.visits === 0 && kpis.current.visits > 0;
-  return PER_VISIT_METRICS.has(metric) && noVisitsBefore ? null : kpis.previous[metric];
+export function kpiFigure(metric: KpiMetric, kpis: Kpis, period: 'current' | 'previous'): number | null {
+  const other = period === 'current' ? 'previous' : 'current';
+  const noVisits = kpis[period].visits === 0 && kpis[other].visits > 0;
+  return PER_VISIT_METRICS.has(metric) && noVisits ? null : kpis[period][metric];
 }
 
-/**
- * A KPI's change: in whole percent, the bounce rate (itself a percentage) in points. A per-visit
- * metric of a period without visits (after one with visits) has no figure to compare: "no visits",
- * uncoloured, rather than a bounce rate "↓ 43 pts" from a placeholder 0 that would read as good news.
- */
+/** A KPI's change: in whole percent, the bounce rate (itself a percentage) in points. */
 export function delta(metric: KpiMetric, kpis: Kpis): Delta {
-  if (PER_VISIT_METRICS.has(metric) && kpis.current.visits === 0 && kpis.previous.visits > 0)
-    return { direction: 'flat', text: 'no visits', label: 'no visits in this period to compare', good: null };
   const bounce = metric === 'bounce_rate';
-  const previous = previousFigure(metric, kpis);
-  const change = periodChange(kpis.current[metric], previous, bounce ? (d) => d : undefined);
-  const neutral = change.direction === 'flat' || previous === null;
+  const current = kpiFigure(metric, kpis, 'current');
+  const previous = kpiFigure(metric, kpis, 'previous');
+  const change = periodChange(current, previous, bounce ? (d) => d : undefined);
+  const neutral = change.direction === 'flat' || current === null || previous === null;
   return { ...change, good: neutral ? null : (change.direction === 'up') !== bounce };
 }
 
