@@ -131,10 +131,10 @@ function visitHasEvent(row: 'e' | 's', predicate: string, negated: boolean, even
 }
 
 /**
- * A filter on event dimensions only (a has_done's, parseFilters checks it) as a predicate on the
- * events row `alias`.
+ * A filter on event dimensions only (a has_done's, parseFilters checks it, or one of
+ * `perEventFilters`) as a predicate on the events row `alias`.
  */
-function eventPredicate(filter: Filter, alias: string, q: StatsQuery, b: Binder): string {
+export function eventPredicate(filter: Filter, alias: string, q: StatsQuery, b: Binder): string {
   if ('filters' in filter)
     return `(${filter.filters.map((f) => eventPredicate(f, alias, q, b)).join(` ${filter.op} `)})`;
   if (filter.op === 'not') return `(not coalesce(${eventPredicate(filter.filter, alias, q, b)}, false))`;
@@ -161,11 +161,6 @@ export function perEventFilters(filters: readonly Filter[]): Filter[] {
         ? f.op === 'not' && perEvent(f.filter)
         : !isVisit(f.dimension);
   return filters.filter(perEvent);
-}
-
-/** A per-event filter (`perEventFilters`) as a predicate on the events row `alias`. */
-export function eventFilterSql(filter: Filter, alias: string, q: StatsQuery, b: Binder): string {
-  return eventPredicate(filter, alias, q, b);
 }
 
 /** The dimensions a filter's tree names, at every depth. */

@@ -40,7 +40,7 @@ import { visitorsFromVisits, visitsAnswer } from './visit-sql';
 import { pageHoursAnswer, pageHoursRows, VOLUME_METRIC_SQL, volumeAnswers, volumeFrom } from './volume-sql';
 import {
   dimensionSql,
-  eventFilterSql,
+  eventPredicate,
   filterSql,
   isEventDimension,
   isVisit,
@@ -305,7 +305,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       join =
         ` join (select distinct x.session_id, ${values} from ${tables.events} x${goals} cross join bounds` +
         ` where x.project_id = ${b.bind(q.projectId, 'uuid')} and x.ts >= ${range.lo()} and x.ts < ${range.hi()}` +
-        ` and ${[humanEvents('x'), ...perEventFilters(q.filters).map((f) => eventFilterSql(f, 'x', q, b))].join(' and ')})` +
+        ` and ${[humanEvents('x'), ...perEventFilters(q.filters).map((f) => eventPredicate(f, 'x', q, b))].join(' and ')})` +
         ` xe on xe.session_id = s.session_id`;
     }
     const where = [
