@@ -31,7 +31,7 @@ import type { PropertyDimension } from './dimensions';
 import type { Filter } from './filters';
 import { conversionCtes, GOAL, goalsJoinSql, groupConversionCte } from './goal-sql';
 import { isPageLeaveMetric, type Metric, type StatsQuery } from './query';
-import { Binder, eventSql, VISITOR_SQL } from './sql';
+import { Binder, eventSql, groupCountsSql, VISITOR_SQL } from './sql';
 import { boundsSql, rangeEnds } from './range-sql';
 import { pageArmsSource, pagesIndexAnswers } from './page-sql';
 import { pageLeaveSql } from './page-leave-sql';
@@ -209,7 +209,7 @@ export function planQuery(q: StatsQuery, tables: StatsTables): Plan {
       ` and es.session_id = evs.sid and es.last_seen >= ${range.lo()}`;
     const visitWhere = split.visit.map((f) => filterSql(f, 'events', q, b, tables.events));
     const inner =
-      `select ${[...dims, 'evs.v', 'sum(evs.n) as n', 'sum(evs.pv) as pv'].join(', ')}${join}` +
+      `select ${[...dims, 'evs.v', groupCountsSql('evs')].join(', ')}${join}` +
       `${visitWhere.length > 0 ? ` where ${visitWhere.join(' and ')}` : ''}` +
       ` group by ${Array.from({ length: q.dimensions.length + 1 }, (_, i) => i + 1).join(', ')}`;
     const outer = evColumns.map((m) => `${GROUPED_METRIC_SQL[m]} as ${m}`);

@@ -467,7 +467,7 @@ describe('planQuery', () => {
       TABLES,
     );
     expect(kpi.sql).toContain(
-      'vk as (select r.v, sum(r.n) as n, sum(r.pv) as pv from (select es.visitor_key as v',
+      'vk as (select r.v, sum(r.n::integer) as n, sum(r.pv::integer) as pv from (select es.visitor_key as v',
     );
     expect(kpi.sql).toContain(
       'count(t.v) as visitors, coalesce(sum(t.pv), 0) as pageviews, coalesce(sum(t.n), 0) as events from vk t',
@@ -515,7 +515,7 @@ describe('planQuery', () => {
     expect(evs).toContain("to_char(date_trunc('day', e.ts at time zone ?::text), 'YYYY-MM-DD') as k1");
     expect(join).toContain('where (es.country = any(?::text[]))');
     expect(plan.sql).toContain(
-      "(select coalesce(es.source, 'Direct / None') as d0, evs.k1 as d1, evs.v, sum(evs.n) as n",
+      "(select coalesce(es.source, 'Direct / None') as d0, evs.k1 as d1, evs.v, sum(evs.n::integer) as n",
     );
     expect(placeholders(plan.sql)).toBe(plan.bindings.length);
   });

@@ -12,6 +12,16 @@ const HOSTNAME = '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)';
 /** A visitor's key over events `e` (docs/DESIGN.md, "Visits"): null for an event with neither id. */
 export const VISITOR_SQL = 'coalesce(e.user_id, e.anonymous_id)';
 
+/**
+ * The events (`n`) and page views (`pv`) of a group of rows `alias` of one visitor (and dimension
+ * values), each row one visit's counts in the range. Summed as integers: PostgreSQL's sum of an
+ * integer keeps a bigint per group, its sum of a bigint a 128-bit state allocated per group, which
+ * doubled the grouping's time (the KPI row over 7 days of the bench's 10 million events, 84,000
+ * visitors: 220 → 160 ms). A row is one visit's events, far below 2^31; the sums are bigints.
+ */
+export const groupCountsSql = (alias: string) =>
+  `sum(${alias}.n::integer) as n, sum(${alias}.pv::integer) as pv`;
+
 export class Binder {
   readonly bindings: unknown[] = [];
   /** A placeholder for `value` (knex.raw's `?`), cast when PostgreSQL cannot infer the type. */

@@ -46,7 +46,7 @@ import type { Filter } from './filters';
 import type { StatsTables } from './plan';
 import type { RangeEnds } from './range-sql';
 import type { StatsQuery } from './query';
-import { VISITOR_SQL, type Binder } from './sql';
+import { groupCountsSql, VISITOR_SQL, type Binder } from './sql';
 
 /**
  * Whether `q`'s visitors are read from the visits: every dimension a visit's or a time bucket of an
@@ -134,7 +134,7 @@ export function visitorsFromVisits(
     ` where true${filters()}`;
   const keys = q.dimensions.length + 1;
   return (
-    `select ${[...q.dimensions.map((_, i) => `r.d${i}`), 'r.v', 'sum(r.n) as n', 'sum(r.pv) as pv'].join(', ')}` +
+    `select ${[...q.dimensions.map((_, i) => `r.d${i}`), 'r.v', groupCountsSql('r')].join(', ')}` +
     ` from (${oneKey} union all ${otherKeys} union all ${rest}) r group by ${Array.from({ length: keys }, (_, i) => i + 1).join(', ')}`
   );
 }
