@@ -53,7 +53,6 @@ function panel(dimension: string, dateRange: unknown, limit: number, filters?: u
   };
 }
 
-/** A time series of `metrics` in buckets of `unit` over `dateRange`, with every bucket labelled. */
 /** A top list of the Overview (console modules/overview/stats.ts `topQuery`): `metric` by `dimension`, 10 rows. */
 function top(metric: string, dimension: string, dateRange: unknown) {
   return {
@@ -68,6 +67,7 @@ function top(metric: string, dimension: string, dateRange: unknown) {
   };
 }
 
+/** A time series of `metrics` in buckets of `unit` over `dateRange`, with every bucket labelled. */
 function series(unit: 'minute' | 'hour' | 'day', dateRange: unknown, metrics: string[]) {
   return { metrics, date_range: dateRange, dimensions: [`time:${unit}`], include: { time_labels: true } };
 }
