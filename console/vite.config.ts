@@ -8,6 +8,9 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig(() => ({
   plugins: [vue()],
+  // Every component is `<script setup>`: Vue's Options API support (data, methods, mixins…) is dead
+  // code here, and dropping it takes 1.5 KB gzipped off the initial load (test/bundle-size.test.ts).
+  define: { __VUE_OPTIONS_API__: 'false' },
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   build: {
     target: 'es2022',

@@ -278,7 +278,8 @@ describe('goals in the console, over the known set of visits', () => {
         const want = expectedOf(g.name);
         const kind = g.event_name !== undefined ? 'Event' : 'Page pattern';
         const target = g.event_name ?? g.page_path;
-        return [g.name, kind, target, want.visitors, want.events, want.conversion_rate, 0, 0, 0].join(',');
+        // Nobody in the nine days before: no conversions, and no rate (an empty cell, not 0).
+        return [g.name, kind, target, want.visitors, want.events, want.conversion_rate, 0, 0, ''].join(',');
       }),
     );
     expect(file.suggestedFilename()).toMatch(/^eventlens-goals-.*\.csv$/);

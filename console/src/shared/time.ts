@@ -33,13 +33,19 @@ export interface Range {
 }
 
 /**
+ * The last instant of a minute typed as a range's end. A datetime-local input has minute resolution,
+ * so a typed "To" takes in the whole minute it names, up to 1 ms before the next: "to 23:59" ends
+ * the day and a range of whole days is expressible (without it, two days to 23:59 were 2,879
+ * minutes). The dashboard's custom range and the explorer's "To" both end so.
+ */
+export const endOfMinute = (minute: number): number => minute + MINUTE - 1;
+
+/**
  * The instants a spec counts over, both included (as the Stats API's `date_range`). A custom range's
- * ends are the minutes typed in the picker (a datetime-local input has minute resolution): `to`
- * takes in the whole minute it names, up to 1 ms before the next, so "to 23:59" ends the day and a
- * range of whole days is expressible (without it, two days to 23:59 were 2,879 minutes).
+ * ends are the minutes typed in the picker: `to` is the end of its minute (`endOfMinute`).
  */
 export function resolveRange(spec: RangeSpec, now: number): Range {
-  if (spec.kind === 'custom') return { from: spec.from, to: spec.to + MINUTE - 1 };
+  if (spec.kind === 'custom') return { from: spec.from, to: endOfMinute(spec.to) };
   return { from: now - PRESETS[spec.preset].ms, to: now };
 }
 

@@ -79,6 +79,35 @@ describe('explorer', () => {
     expect(fake.callsTo('GET', LIST).at(-1)?.query?.event_name).toBeUndefined();
   });
 
+  test('"To" includes its whole minute, as the dashboard’s custom range: to 23:59 is the whole day', async () => {
+    localStorage.setItem('eventlens.timezone', 'Asia/Kolkata');
+    try {
+      const fake = createFakeHttp().on('GET', LIST, { items: events(2), next_cursor: null });
+      r = await renderConsole(base, { fake });
+      await r.wrapper.find('#f-from').setValue('2025-03-01T00:00');
+      await r.wrapper.find('#f-to').setValue('2025-03-01T23:59');
+      await r.wrapper.find('form.filters').trigger('submit');
+      await r.settle();
+      // The explorer stops where the next minute starts: midnight in Kolkata, 18:30 UTC.
+      const day = { from: '2025-02-28T18:30:00.000Z', to: '2025-03-01T18:30:00.000Z' };
+      expect(r.console.router.currentRoute.value.query).toEqual(day);
+      expect(fake.callsTo('GET', LIST).at(-1)?.query).toMatchObject(day);
+      // The field still reads 23:59, the last minute the list includes.
+      expect((r.wrapper.find('#f-to').element as HTMLInputElement).value).toBe('2025-03-01T23:59');
+      // One minute is a range: from 10:00 to 10:00.
+      await r.wrapper.find('#f-from').setValue('2025-03-01T10:00');
+      await r.wrapper.find('#f-to').setValue('2025-03-01T10:00');
+      await r.wrapper.find('form.filters').trigger('submit');
+      await r.settle();
+      expect(r.console.router.currentRoute.value.query).toEqual({
+        from: '2025-03-01T04:30:00.000Z',
+        to: '2025-03-01T04:31:00.000Z',
+      });
+    } finally {
+      localStorage.clear();
+    }
+  });
+
   test('a row opens the drawer with the full event as JSON; Esc closes it and focus returns to the row', async () => {
     const list = events(3, { metadata: { plan: 'pro', nested: { n: 1 } } });
     const fake = createFakeHttp().on('GET', LIST, { items: list, next_cursor: null });

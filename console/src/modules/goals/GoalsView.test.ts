@@ -9,7 +9,7 @@ import type { StatsQuery, StatsResult } from '@/api/types';
 import { apiError, createFakeHttp, type FakeHttp } from '@/testing/fakeHttp';
 import { notCounted, pipeline, PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
-import { breakdownQuery, change, goalRows, goalsQuery } from './goals';
+import { breakdownQuery, change, goalFigure, goalRows, goalsQuery } from './goals';
 import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
@@ -36,26 +36,30 @@ const settings = (goals: unknown[]) => ({
   updated_at: '2025-01-01T00:00:00.000Z',
 });
 
+/** Every visitor of this period and of the previous one. */
+type Visitors = { current: number; previous: number };
+
 /**
- * The Stats API: by goal this period (three goals reached) and the previous one (one); the
- * previous period's visitors (`previousVisitors`); breakdowns.
+ * The Stats API: by goal this period (three goals reached) and the previous one (one), none in a
+ * period without visitors; each period's visitors (`visitors`); breakdowns.
  */
-function statsAnswer(req: HttpRequest, previousVisitors = 8): StatsResult {
+function statsAnswer(req: HttpRequest, visitors: Visitors = { current: 9, previous: 8 }): StatsResult {
   const body = req.body as StatsQuery;
   const query = { timezone: body.timezone } as StatsResult['query'];
-  const current = Array.isArray(body.date_range) && body.date_range[1] === NOW_ISO;
+  const period = Array.isArray(body.date_range) && body.date_range[1] === NOW_ISO ? 'current' : 'previous';
   if (!body.dimensions?.length)
-    return { results: [{ dimensions: [], metrics: [previousVisitors] }], meta: {}, query };
+    return { results: [{ dimensions: [], metrics: [visitors[period]] }], meta: {}, query };
   if (body.dimensions?.[0] === 'event:goal') {
-    const results = current
-      ? [
-          { dimensions: ['Saw pricing'], metrics: [6, 7, 66.7] },
-          { dimensions: ['Signed up'], metrics: [2, 2, 22.2] },
-          { dimensions: ['Read the blog'], metrics: [1, 2, 11.1] },
-        ]
-      : previousVisitors === 0
+    const results =
+      visitors[period] === 0
         ? []
-        : [{ dimensions: ['Saw pricing'], metrics: [4, 4, 50] }];
+        : period === 'current'
+          ? [
+              { dimensions: ['Saw pricing'], metrics: [6, 7, 66.7] },
+              { dimensions: ['Signed up'], metrics: [2, 2, 22.2] },
+              { dimensions: ['Read the blog'], metrics: [1, 2, 11.1] },
+            ]
+          : [{ dimensions: ['Saw pricing'], metrics: [4, 4, 50] }];
     return { results, meta: {}, query };
   }
   const byCountry = [
@@ -74,7 +78,7 @@ function statsAnswer(req: HttpRequest, previousVisitors = 8): StatsResult {
 function stack(goals: unknown[] = GOALS): FakeHttp {
   return createFakeHttp()
     .on('GET', '/api/query/v1/projects/:id/settings', settings(goals))
-    .on('POST', '/api/query/api/v2/query', statsAnswer)
+    .on('POST', '/api/query/api/v2/query', (req: HttpRequest) => statsAnswer(req))
     .on('GET', '/api/query/v1/pipeline', pipeline())
     .on('GET', '/api/query/v1/stats/not-counted', notCounted());
 }
@@ -134,24 +138,60 @@ describe('goals, the pure part', () => {
       direction: 'down',
       text: '↓ 1 pt',
       label: 'down 1 pt on the previous period',
+      good: false,
     });
   });
 
+  /** The goals of an answer (Signed up reached now, nobody before), with each period's visitors. */
+  const rowsWith = (visitors: Visitors) =>
+    goalRows(
+      GOALS,
+      { results: [{ dimensions: ['Signed up'], metrics: [3, 3, 33.3] }], meta: {} } as unknown as StatsResult,
+      { results: [], meta: {} } as unknown as StatsResult,
+      visitors,
+    );
+
   test('after a period without visitors a conversion rate is "new", not points from its placeholder 0', () => {
-    expect(change('conversion_rate', 33.3, 0, true)).toEqual({
+    expect(change('conversion_rate', 33.3, null)).toEqual({
       direction: 'up',
       text: 'new',
       label: 'new',
+      good: null,
     });
-    // No rate now either (no visitors, or none converted): nothing changed, as the counts say.
-    expect(change('conversion_rate', 0, 0, true).text).toBe('no change');
+    // Nobody converted now, and nobody was there to before: nothing changed, as the counts say.
+    expect(change('conversion_rate', 0, null).text).toBe('no change');
     // The counts are unchanged by it; with visitors before, a rate of 0 then is a real 0.
-    expect(change('visitors', 3, 0, true).text).toBe('new');
-    expect(change('conversion_rate', 33.3, 0, false).text).toBe('↑ 33.3 pts');
-    const rows = (visitors: number) =>
-      goalRows(GOALS, { results: [], meta: {} } as unknown as StatsResult, null, visitors);
-    expect(rows(0).every((g) => g.noVisitorsBefore)).toBe(true);
-    expect(rows(8).some((g) => g.noVisitorsBefore)).toBe(false);
+    expect(change('visitors', 3, 0).text).toBe('new');
+    expect(change('conversion_rate', 33.3, 0).text).toBe('↑ 33.3 pts');
+    const [signedUp] = rowsWith({ current: 9, previous: 0 });
+    expect(goalFigure(signedUp!, 'conversion_rate', 'previous')).toBeNull();
+    expect(goalFigure(signedUp!, 'visitors', 'previous')).toBe(0);
+    expect(goalFigure(rowsWith({ current: 9, previous: 8 })[0]!, 'conversion_rate', 'previous')).toBe(0);
+  });
+
+  test('a period without visitors after one with visitors has no rate: "no visits", uncoloured, not a fall', () => {
+    // The mirror case, read as the KPI row reads its rates (overview/stats.ts, `periodChange`).
+    expect(change('conversion_rate', null, 50)).toEqual({
+      direction: 'flat',
+      text: 'no visits',
+      label: 'no visits in this period to compare',
+      good: null,
+    });
+    expect(change('conversion_rate', null, 0).text).toBe('no visits');
+    // The counts fall to zero as they did, and that is bad news.
+    expect(change('visitors', 0, 4)).toMatchObject({ text: '↓ 100%', good: false });
+    const [signedUp] = rowsWith({ current: 0, previous: 8 });
+    expect(goalFigure(signedUp!, 'conversion_rate', 'current')).toBeNull();
+    expect(goalFigure(signedUp!, 'conversion_rate', 'previous')).toBe(0);
+    // No visitors in either period: no rate in either, and nothing changed.
+    const [none] = rowsWith({ current: 0, previous: 0 });
+    expect(
+      change(
+        'conversion_rate',
+        goalFigure(none!, 'conversion_rate', 'current'),
+        goalFigure(none!, 'conversion_rate', 'previous'),
+      ).text,
+    ).toBe('no change');
   });
 
   test('the table leaves the dashboard’s goal filters out; the breakdown names its goal', () => {
@@ -215,23 +255,59 @@ describe('the Goals screen', () => {
   });
 
   test('after a period without visitors the rates are "new", as the counts beside them', async () => {
-    const fake = stack().on('POST', '/api/query/api/v2/query', (req: HttpRequest) => statsAnswer(req, 0));
+    const fake = stack().on('POST', '/api/query/api/v2/query', (req: HttpRequest) =>
+      statsAnswer(req, { current: 9, previous: 0 }),
+    );
     r = await renderConsole(`/p/${PROJECT_ID}/goals?range=24h`, { fake, clock: () => NOW });
-    // The previous period's visitors, with the table's filters, over its range.
+    // Each period's visitors, with the table's filters, over its range.
+    const visitors = (range: [number, number]) => ({
+      site_id: PROJECT_ID,
+      metrics: ['visitors'],
+      date_range: range.map((ms) => new Date(ms).toISOString()),
+      timezone: expect.any(String),
+    });
     expect(visitorsCalls(fake)).toEqual([
-      {
-        site_id: PROJECT_ID,
-        metrics: ['visitors'],
-        date_range: [new Date(NOW - 2 * DAY_MS - 1).toISOString(), new Date(NOW - DAY_MS - 1).toISOString()],
-        timezone: expect.any(String),
-      },
+      visitors([NOW - DAY_MS, NOW]),
+      visitors([NOW - 2 * DAY_MS - 1, NOW - DAY_MS - 1]),
     ]);
     expect(table().map((row) => row[4])).toEqual(['22.2% new', '66.7% new', '11.1% new', '0% no change']);
+    const signedUp = r.wrapper.find('[data-goal="Signed up"] [data-label="Conversion rate"] .goal-change');
+    expect(signedUp.attributes('title')).toBe('Previous period: no visitors');
+    // Nothing to be better than: uncoloured, as the KPI row's rates after a period without visits.
+    expect(signedUp.classes()).toEqual(['goal-change']);
     expect(
-      r.wrapper
-        .find('[data-goal="Signed up"] [data-label="Conversion rate"] .goal-change')
-        .attributes('title'),
-    ).toBe('Previous period: no visitors');
+      r.wrapper.find('[data-goal="Signed up"] [data-label="Unique conversions"] .goal-change').classes(),
+    ).toContain('good');
+  });
+
+  test('a period without visitors after one with visitors: the rates read "no visits", uncoloured, and the CSV leaves them empty', async () => {
+    const fake = stack().on('POST', '/api/query/api/v2/query', (req: HttpRequest) =>
+      statsAnswer(req, { current: 0, previous: 8 }),
+    );
+    r = await renderConsole(`/p/${PROJECT_ID}/goals?range=24h`, { fake, clock: () => NOW });
+    // Not "↓ 50 pts" from the placeholder 0 of no visitors; the counts fall as they did.
+    expect(table().find((row) => row[0] === 'Saw pricing')).toEqual([
+      'Saw pricing',
+      'Page pattern /pricing',
+      '0 ↓ 100%',
+      '0 ↓ 100%',
+      '0% no visits',
+      'Events',
+    ]);
+    expect(table().map((row) => row[4])).toEqual(Array(4).fill('0% no visits'));
+    const rate = r.wrapper.find('[data-goal="Saw pricing"] [data-label="Conversion rate"] .goal-change');
+    expect(rate.classes()).toEqual(['goal-change']);
+    expect(rate.attributes('title')).toBe('Previous period: 50%');
+    expect(rate.find('.visually-hidden').text()).toBe('no visits in this period to compare (50%)');
+
+    const files = captureDownloads();
+    await r.wrapper.findAll('[data-testid="csv"]')[0]!.trigger('click');
+    await waitFor(() => expect(files).toHaveLength(1));
+    // A period without visitors has no rate: an empty cell, the previous period's real rates beside.
+    expect((await files[0]!.blob.text()).split('\r\n').slice(1, 3)).toEqual([
+      'Signed up,Event,signup_completed,0,0,,0,0,0',
+      'Saw pricing,Page pattern,/pricing,0,0,,4,4,50',
+    ]);
   });
 
   test('each goal drills into the explorer filtered to it, with the range and the dashboard’s filters', async () => {

@@ -10,8 +10,9 @@
  * - **The comparison**: the same query over the previous period of equal length (the dashboard's
  *   KPI row compares the same way, modules/overview/stats.ts): counts change in whole percent
  *   ("new" from zero), the conversion rate in points, as the Stats API's comparisons give it. With
- *   it the previous period's visitors (`previousVisitorsQuery`): without any, its rate is no number
- *   and a rate now is "new".
+ *   it every visitor of both periods (`allVisitorsQuery`): a period without any has no rate (the
+ *   KPI row's rule, overview/stats.ts `perVisit`), so a rate after it is "new" and one of it reads
+ *   "no visits".
  * - **The breakdown**: one goal's converters by a dimension (source, page, country, …) with
  *   `group_conversion_rate`, each value's converters as % of that value's visitors.
  */
@@ -19,7 +20,7 @@ import type { GoalSetting, StatsQuery, StatsResult } from '@/api/types';
 import { statsFilters, type Filter } from '@/shared/filters';
 import type { Range } from '@/shared/time';
 import { panelQuery, topList, visitorsQuery } from '@/modules/overview/panels';
-import { dateRange, periodChange, previousRange, type PeriodChange } from '@/modules/overview/stats';
+import { dateRange, perVisit, periodDelta, type Delta } from '@/modules/overview/stats';
 
 export const GOAL_DIMENSION = 'event:goal';
 
@@ -47,12 +48,14 @@ export type GoalMetric = (typeof GOAL_METRICS)[number];
 
 export type GoalFigures = Record<GoalMetric, number>;
 
+export type Period = 'current' | 'previous';
+
 export interface GoalRow extends Goal {
   current: GoalFigures;
   /** The previous period's figures (zeros for a goal nobody reached then); null until known. */
   previous: GoalFigures | null;
-  /** Whether the previous period had no visitors at all (its conversion rate is then no number). */
-  noVisitorsBefore: boolean;
+  /** Every visitor of each period, what its conversion rates divide by (unknown: rates as answered). */
+  allVisitors?: Record<Period, number>;
 }
 
 /** The filters a goal query keeps: the dashboard's, less its goal filters. */
@@ -103,7 +106,7 @@ export function goalRows(
   goals: readonly GoalSetting[],
   current: StatsResult,
   previous: StatsResult | null,
-  previousVisitors?: number,
+  allVisitors?: Record<Period, number>,
 ): GoalRow[] {
   const now = figuresByGoal(current);
   const then = previous ? figuresByGoal(previous) : null;
@@ -111,40 +114,47 @@ export function goalRows(
     ...toGoal(g),
     current: now.get(g.name) ?? { ...ZERO },
     previous: then ? (then.get(g.name) ?? { ...ZERO }) : null,
-    noVisitorsBefore: previousVisitors === 0,
+    ...(allVisitors ? { allVisitors } : {}),
   }));
 }
 
 /**
- * Every visitor of the previous period (`previousRange` of the table's range) with the table's
- * filters: what its conversion rates divide by, asked only to know whether there were any.
+ * Every visitor of `range` with the table's filters: what its conversion rates divide by, asked
+ * (for both periods) only to know whether there were any.
  */
-export function previousVisitorsQuery(
+export function allVisitorsQuery(
   projectId: string,
   range: Range,
   timeZone: string,
   filters: readonly Filter[],
 ): StatsQuery {
-  return visitorsQuery(projectId, previousRange(range), timeZone, withoutGoalFilters(filters));
+  return visitorsQuery(projectId, range, timeZone, withoutGoalFilters(filters));
 }
 
 /**
- * A figure's change against the previous period ("↑ 12%", "↓ 3.5 pts", "new", "no change"), as the
- * KPI row's (overview/stats.ts, `periodChange`): counts in whole percent ("new" from zero), the
- * conversion rate in percentage points, one decimal (the Stats API's comparison of it).
- * `noVisitorsBefore`: the previous period had no visitors at all, so its conversion rate is no
- * number (a placeholder 0): a rate now is "new", not "↑ 33.3 pts" invented from that 0.
+ * A goal's figure in a period: null for the conversion rate of a period without visitors, which
+ * has no rate (`perVisit`, as the KPI row's rates), and for a previous period not known yet.
  */
-export function change(
-  metric: GoalMetric,
-  current: number,
-  previous: number,
-  noVisitorsBefore = false,
-): PeriodChange {
-  if (metric !== 'conversion_rate') return periodChange(current, previous);
-  // A rate of 0 now may be of no visitors either: 0 against 0, "no change", as the counts beside it.
-  const before = noVisitorsBefore && current > 0 ? null : previous;
-  return periodChange(current, before, (d) => Math.round(d * 10) / 10);
+export function goalFigure(row: GoalRow, metric: GoalMetric, period: Period): number | null {
+  const figures = row[period];
+  if (!figures) return null;
+  return metric === 'conversion_rate' && row.allVisitors
+    ? perVisit(figures.conversion_rate, row.allVisitors[period])
+    : figures[metric];
+}
+
+/**
+ * A figure's change against the previous period ("↑ 12%", "↓ 3.5 pts", "new", "no visits", "no
+ * change"), as the KPI row's (overview/stats.ts, `periodDelta`): counts in whole percent ("new" from
+ * zero), the conversion rate in percentage points, one decimal (the Stats API's comparison of it).
+ * A null rate (a period without visitors) is "new" after it and "no visits" in it, uncoloured.
+ */
+export function change(metric: GoalMetric, current: number | null, previous: number | null): Delta {
+  if (metric !== 'conversion_rate') return periodDelta(current, previous);
+  // Nobody converted now, and there was nobody to convert before: "no change", as the counts beside
+  // it say, rather than a 0% that reads as "new".
+  const before = current === 0 && previous === null ? 0 : previous;
+  return periodDelta(current, before, (d) => Math.round(d * 10) / 10);
 }
 
 /** The dimensions a goal breaks down by, with their labels. */

@@ -1,19 +1,20 @@
 /**
  * The Goals screen's data: the table (this period and the previous one, two Stats API queries in
- * parallel, as the Overview's KPI row asks them, and the previous period's visitors beside) and the selected goal's breakdown, each a
+ * parallel, as the Overview's KPI row asks them, with both periods' visitors beside) and the
+ * selected goal's breakdown, each a
  * `Loadable` with its own loading and error state. A newer request drops an older answer, so a
  * quick change of range or goal never shows a stale table.
  */
 import { useApi } from '@/api/inject';
-import type { GoalSetting } from '@/api/types';
+import type { GoalSetting, StatsResult } from '@/api/types';
 import { fill, latest, loadable } from '@/shared/loadable';
 import { withPreviousPeriod, type ReportScope } from '@/modules/overview/reports';
 import {
+  allVisitorsQuery,
   breakdownData,
   breakdownQuery,
   goalRows,
   goalsQuery,
-  previousVisitorsQuery,
   type Breakdown,
   type GoalRow,
 } from './goals';
@@ -31,20 +32,16 @@ export function useGoalsReport() {
       table,
       () =>
         latestTable(async () => {
-          const [[current, previous], before] = await Promise.all([
-            withPreviousPeriod(
-              api,
-              scope.range,
-              (range) => goalsQuery(scope.projectId, range, scope.timeZone, scope.filters),
-              action,
-            ),
-            api.stats.query(
-              previousVisitorsQuery(scope.projectId, scope.range, scope.timeZone, scope.filters),
-              undefined,
-              action,
-            ),
+          const { projectId, range, timeZone, filters } = scope;
+          const [[current, previous], [visitorsNow, visitorsBefore]] = await Promise.all([
+            withPreviousPeriod(api, range, (r) => goalsQuery(projectId, r, timeZone, filters), action),
+            withPreviousPeriod(api, range, (r) => allVisitorsQuery(projectId, r, timeZone, filters), action),
           ]);
-          return goalRows(goals, current, previous, before.results[0]?.metrics[0] ?? 0);
+          const count = (r: StatsResult) => r.results[0]?.metrics[0] ?? 0;
+          return goalRows(goals, current, previous, {
+            current: count(visitorsNow),
+            previous: count(visitorsBefore),
+          });
         }),
       action,
     );

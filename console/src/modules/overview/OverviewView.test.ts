@@ -7,7 +7,8 @@ import type { HttpRequest } from '@/api/http';
 import type { StatsQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { notCounted, pipeline, PROJECT_ID, volume, withTopLists } from '@/testing/fixtures';
-import { renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
+import { waitFor } from '@/testing/waitFor';
 import { KPI_METRICS } from './stats';
 
 let r: Rendered | undefined;
@@ -182,6 +183,76 @@ describe('overview', () => {
     expect(bounce.classes()).not.toContain('good');
     expect(bounce.attributes('title')).toBe('Previous period: no visits');
     expect(bounce.find('.visually-hidden').text()).toBe('new (no visits)');
+  });
+
+  test('a range in the link that cannot be read: the last 24 hours, and one line saying so', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?range=custom&from=abc&to=${iso(NOW)}`, {
+      fake,
+      clock: () => NOW,
+    });
+    expect(r.wrapper.find('[data-testid="range-problem"]').text()).toBe(
+      'The link’s range “from=abc” is not a date; showing the last 24 hours',
+    );
+    const kpiCalls = statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length > 1);
+    expect(kpiCalls[0]!.date_range).toEqual([iso(NOW - 24 * 3_600_000), iso(NOW)]);
+    expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('12');
+    // Another range chosen: the link's problem is gone with it.
+    await r.wrapper
+      .findAll('.range-picker button')
+      .find((b) => b.text() === '7 × 24 h')!
+      .trigger('click');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toMatchObject({ range: '7d' });
+    expect(r.wrapper.find('[data-testid="range-problem"]').exists()).toBe(false);
+  });
+
+  test('a date no Date can hold in the link is said, not thrown', async () => {
+    r = await renderConsole(
+      `/p/${PROJECT_ID}/overview?range=custom&from=${iso(NOW - 3_600_000)}&to=%2B275760-09-13T00:00:00.000Z`,
+      { fake: stack(), clock: () => NOW },
+    );
+    expect(r.wrapper.find('[data-testid="range-problem"]').text()).toContain('is not a date');
+    expect(r.wrapper.find('[data-kpi="visitors"] .kpi-value').text()).toBe('12');
+  });
+
+  /** The KPI CSV's lines with no visits in `period` (3 events without a visit: bots' or a server's). */
+  async function kpiCsvWithout(period: 'current' | 'previous'): Promise<string[]> {
+    const withoutVisits = (req: HttpRequest) => {
+      const answer = statsAnswer(req);
+      const body = req.body as StatsQuery;
+      const current = (body.date_range as string[])[0] === iso(NOW - 24 * 3_600_000);
+      if (body.dimensions || current !== (period === 'current')) return answer;
+      return { ...answer, results: [{ metrics: [0, 0, 0, 0, 0, 0, 3], dimensions: [] }] };
+    };
+    const fake = stack().on('POST', '/api/query/api/v2/query', withTopLists(withoutVisits));
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    const files = captureDownloads();
+    await r.wrapper.find('.kpi-actions [data-testid="csv"]').trigger('click');
+    await waitFor(() => expect(files).toHaveLength(1));
+    return (await files[0]!.blob.text()).split('\r\n');
+  }
+
+  test('the KPI CSV leaves the rates and averages of a previous period without visits empty, not 0', async () => {
+    // As the screen's "no visits": a rate of no visits is no number.
+    expect(await kpiCsvWithout('previous')).toEqual([
+      'Metric,This period,Previous period',
+      'Visitors,12,0',
+      'Visits,15,0',
+      'Page views,30,0',
+      'Views per visit,2,',
+      'Bounce rate,40,',
+      'Visit duration,95,',
+      'Events,50,3',
+    ]);
+  });
+
+  test('the KPI CSV leaves the rates of this period empty when it has no visits, the previous ones as they were', async () => {
+    expect((await kpiCsvWithout('current')).slice(4, 7)).toEqual([
+      'Views per visit,,2.5',
+      'Bounce rate,,43',
+      'Visit duration,,60',
+    ]);
   });
 
   test('the chart’s buckets are the Stats API’s, labelled as it sent them, in the chosen zone', async () => {

@@ -178,6 +178,39 @@ describe('drill-down into the explorer', () => {
     expect(csv.searchParams.get('from')).toBe(FROM);
   });
 
+  test('a drill-down round-trips: the explorer’s "To" shows the range’s last minute, and Apply keeps the range', async () => {
+    localStorage.setItem('eventlens.timezone', 'UTC');
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?${CUSTOM}`, { fake, clock: () => NOW });
+    await r.wrapper.find('[data-kpi="events"] [data-testid="kpi-explore"]').trigger('click');
+    await landsOn('explorer');
+    // The range typed on the dashboard, 06:30 to 11:30 (its minute included), as typed.
+    const field = (id: string) => (r!.wrapper.find(id).element as HTMLInputElement).value;
+    expect([field('#f-from'), field('#f-to')]).toEqual(['2025-03-01T06:30', '2025-03-01T11:30']);
+    await r.wrapper.find('#f-event-name').setValue('signup');
+    await r.wrapper.find('form.filters').trigger('submit');
+    await r.settle();
+    // Exactly the dashboard's range: not a minute more at its end.
+    expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'signup', from: FROM, to: END });
+    expect(fake.callsTo('GET', '/api/query/v1/events').at(-1)!.query).toMatchObject({ from: FROM, to: END });
+  });
+
+  test('a preset’s drill-down keeps its start to the millisecond through Apply', async () => {
+    localStorage.setItem('eventlens.timezone', 'UTC');
+    // Now is 27.123 s into a minute: the last 24 hours start there too.
+    const now = NOW + 27_123;
+    const start = new Date(now - 86_400_000).toISOString();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => now });
+    await r.wrapper.find('[data-kpi="events"] [data-testid="kpi-explore"]').trigger('click');
+    await landsOn('explorer');
+    expect(r.console.router.currentRoute.value.query).toEqual({ from: start });
+    await r.wrapper.find('#f-event-name').setValue('signup');
+    await r.wrapper.find('form.filters').trigger('submit');
+    await r.settle();
+    // The field shows 12:00; left as it was, it is still the link's instant, not 12:00:00.000.
+    expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'signup', from: start });
+  });
+
   test('a top event opens its events with the range and the filters', async () => {
     r = await renderConsole(`/p/${PROJECT_ID}/overview?${CUSTOM}&filter=visit:os=Linux`, {
       fake: stack(),

@@ -49,7 +49,8 @@ export function explorerLink(scope: DrillScope, narrowing: Narrowing = {}): Rout
       ...(narrowing.event_name !== undefined ? { event_name: narrowing.event_name } : {}),
       from: iso(range.from),
       // A Range includes its `to`; the explorer's `to` is where it stops ([from, to)): 1 ms later,
-      // so a custom range to 11:30 (its minute included) opens as 11:31.
+      // so a custom range to 11:30 (its minute included) opens as 11:31, and the explorer's "To"
+      // field shows 11:30, its last minute, as the dashboard's picker did (ExplorerFilters.vue).
       ...(closed ? { to: iso(range.to + 1) } : {}),
       ...(filters.length > 0 ? { filter: filtersToQuery(filters) } : {}),
     },

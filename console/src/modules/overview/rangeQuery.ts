@@ -6,18 +6,64 @@
 import { computed } from 'vue';
 import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from 'vue-router';
 import { filtersFromQuery, filtersToQuery, rowFilter, withFilter, type Filter } from '@/shared/filters';
-import { isPreset, type RangeSpec } from '@/shared/time';
+import { isPreset, PRESETS, type RangeSpec } from '@/shared/time';
 
 const first = (v: LocationQuery[string] | undefined) => (Array.isArray(v) ? v[0] : v) ?? undefined;
 
-export function specFromQuery(query: LocationQuery): RangeSpec {
+/** The range a link asks for, and, when it could not be read, what the page says instead. */
+export interface LinkRange {
+  spec: RangeSpec;
+  /** "The link’s range “from=abc” is not a date; showing the last 24 hours", or null. */
+  problem: string | null;
+}
+
+/**
+ * An instant of a link: an ISO 8601 date, with a time or not (`2025-03-01T10:00:00.000Z`). A
+ * four-digit year keeps the range, its end's minute and its previous period within what a Date
+ * can hold (a `to` in the year 275760 made the range line and every query throw); Date.parse alone
+ * also reads "1" as 2001.
+ */
+function linkInstant(text: string | undefined): number | undefined {
+  const ms = text !== undefined && /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The part of the link at fault, as the page quotes it: “from=abc”, cut short when long. */
+const quote = (key: string, value: string) =>
+  `“${key}=${value.length > 40 ? `${value.slice(0, 40)}…` : value}”`;
+
+/** What a link's range that cannot be read shows: the default, the last 24 hours, saying why. */
+const unread = (reason: string): LinkRange => ({
+  spec: { kind: 'preset', preset: '24h' },
+  problem: `The link’s range ${reason}; showing the last 24 hours`,
+});
+
+/**
+ * The range of a report screen's URL. One it cannot read (a `from` that is no date, a custom range
+ * without its end or ending before it starts, an unknown `range`, `from`/`to` without
+ * `range=custom`) is the last 24 hours, as without any, and says so: silently showing another range
+ * than the link's would pass for its figures.
+ */
+export function rangeFromQuery(query: LocationQuery): LinkRange {
   const range = first(query.range);
+  const text = { from: first(query.from), to: first(query.to) };
   if (range === 'custom') {
-    const from = Date.parse(first(query.from) ?? '');
-    const to = Date.parse(first(query.to) ?? '');
-    if (Number.isFinite(from) && Number.isFinite(to) && from < to) return { kind: 'custom', from, to };
+    const from = linkInstant(text.from);
+    const to = linkInstant(text.to);
+    if (from !== undefined && to !== undefined)
+      return from < to
+        ? { spec: { kind: 'custom', from, to }, problem: null }
+        : unread(`${quote('to', text.to!)} is not after its “from”`);
+    const key = from === undefined ? 'from' : 'to';
+    const value = text[key];
+    return unread(value === undefined ? `has no “${key}”` : `${quote(key, value)} is not a date`);
   }
-  return { kind: 'preset', preset: isPreset(range) ? range : '24h' };
+  if (isPreset(range)) return { spec: { kind: 'preset', preset: range }, problem: null };
+  if (range !== undefined)
+    return unread(`${quote('range', range)} is not one of ${Object.keys(PRESETS).join(', ')}, custom`);
+  const stray = text.from !== undefined ? 'from' : text.to !== undefined ? 'to' : null;
+  if (stray) return unread(`${quote(stray, text[stray]!)} comes without “range=custom”`);
+  return { spec: { kind: 'preset', preset: '24h' }, problem: null };
 }
 
 export function specToQuery(spec: RangeSpec): LocationQueryRaw {
@@ -32,7 +78,10 @@ export function specToQuery(spec: RangeSpec): LocationQueryRaw {
 export function useReportQuery() {
   const route = useRoute();
   const router = useRouter();
-  const spec = computed(() => specFromQuery(route.query));
+  const link = computed(() => rangeFromQuery(route.query));
+  const spec = computed(() => link.value.spec);
+  /** Why the link's range was not taken, said on the page; null when it was. */
+  const rangeProblem = computed(() => link.value.problem);
   const filters = computed(() => filtersFromQuery(route.query));
 
   function setQuery(patch: LocationQueryRaw): void {
@@ -46,5 +95,5 @@ export function useReportQuery() {
   const addFilter = (dimension: string, value: string) =>
     setFilters(withFilter(filters.value, rowFilter(dimension, value)));
 
-  return { spec, filters, setQuery, setSpec, setFilters, addFilter };
+  return { spec, rangeProblem, filters, setQuery, setSpec, setFilters, addFilter };
 }

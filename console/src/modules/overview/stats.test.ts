@@ -161,10 +161,13 @@ describe('deltas against the previous period', () => {
     // The counts keep theirs.
     expect(delta('visits', kpis('visits', 5, 0, noVisitsBefore))).toMatchObject({ text: 'new', good: true });
     expect(kpiFigure('visits', kpis('visits', 5, 0, noVisitsBefore), 'previous')).toBe(0);
-    // No visits in either period: nothing changed.
-    expect(delta('bounce_rate', kpis('bounce_rate', 0, 0, { current: 0, previous: 0 })).text).toBe(
-      'no change',
-    );
+    // No visits in either period: no rate in either, and nothing changed.
+    const noVisits = kpis('bounce_rate', 0, 0, { current: 0, previous: 0 });
+    expect(delta('bounce_rate', noVisits)).toMatchObject({ text: 'no change', good: null });
+    expect([
+      kpiFigure('bounce_rate', noVisits, 'current'),
+      kpiFigure('bounce_rate', noVisits, 'previous'),
+    ]).toEqual([null, null]);
   });
 
   test('a period without visits after one with visits has no rate or average to compare: "no visits", not coloured', () => {

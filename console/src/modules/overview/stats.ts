@@ -111,23 +111,22 @@ export interface PeriodChange {
  * the figure is shown), in percentage points, for a figure that is itself a percentage (as
  * Plausible shows it). The KPI row's deltas and the Goals screen's changes.
  *
- * A null figure is one its period does not have: a rate or an average over visits (bounce rate,
- * views per visit, visit duration, conversion rate) of a period without visits is no number, only
- * a placeholder 0, and the Stats API's comparison gives `change: null` for it, as Plausible's does.
- * A difference from that 0 would be invented ("↑ 43 pts", or "↓ 43 pts" read as good news), so a
- * null previous figure is "new", as the counts beside it say, and a null current one "no visits".
+ * A null figure is one its period does not have (`perVisit`): a difference from the placeholder 0
+ * the Stats API sends for it would be invented ("↑ 43 pts", or "↓ 43 pts" read as good news), so a
+ * null previous figure is "new", as the counts beside it say, a null current one "no visits", and
+ * none in either period "no change", as the counts (0 and 0) say.
  */
 export function periodChange(
   current: number | null,
   previous: number | null,
   points?: (difference: number) => number,
 ): PeriodChange {
+  if (current === previous)
+    return { direction: 'flat', text: 'no change', label: 'no change on the previous period' };
   if (current === null)
     return { direction: 'flat', text: 'no visits', label: 'no visits in this period to compare' };
   if (previous === null) return { direction: 'up', text: 'new', label: 'new' };
-  const direction = current > previous ? 'up' : current < previous ? 'down' : 'flat';
-  if (direction === 'flat')
-    return { direction, text: 'no change', label: 'no change on the previous period' };
+  const direction = current > previous ? 'up' : 'down';
   let amount: string;
   if (points) {
     const difference = points(Math.abs(current - previous));
@@ -149,6 +148,18 @@ export interface Delta extends PeriodChange {
   good: boolean | null;
 }
 
+/** `periodChange` and whether it is good news: more, or with `lessIsBetter` less (the bounce rate). */
+export function periodDelta(
+  current: number | null,
+  previous: number | null,
+  points?: (difference: number) => number,
+  lessIsBetter = false,
+): Delta {
+  const change = periodChange(current, previous, points);
+  const neutral = change.direction === 'flat' || current === null || previous === null;
+  return { ...change, good: neutral ? null : (change.direction === 'up') !== lessIsBetter };
+}
+
 /** The KPIs that are rates or averages over visits: no number in a period without visits. */
 export const PER_VISIT_METRICS: ReadonlySet<KpiMetric> = new Set([
   'views_per_visit',
@@ -157,14 +168,20 @@ export const PER_VISIT_METRICS: ReadonlySet<KpiMetric> = new Set([
 ]);
 
 /**
- * A KPI's figure in one period: null for a per-visit metric of a period without visits when the
- * other period has some (see `periodChange`). With no visits in either period every figure is 0 in
- * both, which reads "no change" as the counts do.
+ * A rate or an average over visits (bounce rate, views per visit, visit duration, a goal's
+ * conversion rate) of a period with `visits`: null without visits. The Stats API sends a placeholder
+ * 0 for it, which is no number, and its comparison gives `change: null`, as Plausible's does.
+ */
+export const perVisit = (value: number, visits: number): number | null => (visits > 0 ? value : null);
+
+/**
+ * A KPI's figure in one period: null for a per-visit metric of a period without visits
+ * (`perVisit`). The KPI row's change reads it (`periodChange`) and says "no visits" for its
+ * previous figure; the CSV leaves its cell empty.
  */
 export function kpiFigure(metric: KpiMetric, kpis: Kpis, period: 'current' | 'previous'): number | null {
-  const other = period === 'current' ? 'previous' : 'current';
-  const noVisits = kpis[period].visits === 0 && kpis[other].visits > 0;
-  return PER_VISIT_METRICS.has(metric) && noVisits ? null : kpis[period][metric];
+  const figures = kpis[period];
+  return PER_VISIT_METRICS.has(metric) ? perVisit(figures[metric], figures.visits) : figures[metric];
 }
 
 /** A KPI's change: in whole percent, the bounce rate (itself a percentage) in points. */
@@ -172,9 +189,7 @@ export function delta(metric: KpiMetric, kpis: Kpis): Delta {
   const bounce = metric === 'bounce_rate';
   const current = kpiFigure(metric, kpis, 'current');
   const previous = kpiFigure(metric, kpis, 'previous');
-  const change = periodChange(current, previous, bounce ? (d) => d : undefined);
-  const neutral = change.direction === 'flat' || current === null || previous === null;
-  return { ...change, good: neutral ? null : (change.direction === 'up') !== bounce };
+  return periodDelta(current, previous, bounce ? (d) => d : undefined, bounce);
 }
 
 /** The chart's data, whichever API bucketed it: a label per bucket, a series per event name. */

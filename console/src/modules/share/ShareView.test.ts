@@ -5,7 +5,7 @@
  * navigation, no explorer link, nothing else of the console. A revoked link says so.
  */
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createMemoryHistory } from 'vue-router';
 import App from '@/App.vue';
 import type { HttpRequest } from '@/api/http';
@@ -167,6 +167,7 @@ describe('a public dashboard', () => {
         [{ field: 'password', message: password === undefined ? 'this link needs its password' : 'wrong' }],
       );
     });
+    const logged = vi.spyOn(console, 'error');
     const { wrapper: w } = await render(`/share/${TOKEN}`, share);
     expect(w.find('[data-testid="shared-dashboard"]').exists()).toBe(false);
     const input = w.find('#share-password');
@@ -177,6 +178,8 @@ describe('a public dashboard', () => {
     await w.find('form').trigger('submit');
     await settle();
     expect(w.find('[role="alert"]').text()).toBe('Wrong password. Try again.');
+    // Both 401s are answers, not errors: the console's code logs nothing (Chromium still logs the requests).
+    expect(logged).not.toHaveBeenCalled();
 
     await w.find('#share-password').setValue('the right one');
     await w.find('form').trigger('submit');
