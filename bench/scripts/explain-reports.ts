@@ -15,7 +15,7 @@ import pg from 'pg';
 import { generateApiKey, hashApiKey } from '@eventlens/contracts';
 import { createApp, createReaderDb, readerSessionOptions } from '@eventlens/query-side';
 import { stackForTests } from '@eventlens/stack';
-import { isReportStatement } from '../src/benchmarks/reports';
+import { isReportStatement, send } from '../src/benchmarks/reports';
 import { listSpecs, overviewSpecs, reportSpecs } from '../src/benchmarks/report-specs';
 
 const { values } = parseArgs({
@@ -68,18 +68,8 @@ try {
   const specs = [...listSpecs(), ...overviewSpecs(projectId, Date.now()), ...reportSpecs(projectId)];
   for (const spec of specs.filter((s) => only.test(s.name))) {
     captured = [];
-    const url = new URL(`${base}${spec.route}`);
-    for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, v);
-    const response = await fetch(url, {
-      method: spec.body ? 'POST' : 'GET',
-      headers: {
-        authorization: `Bearer ${readKey}`,
-        ...(spec.body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(spec.body ? { body: JSON.stringify(spec.body) } : {}),
-    });
-    await response.text();
-    console.log(`\n### ${spec.name} (${response.status})`);
+    await send(base, readKey, spec);
+    console.log(`\n### ${spec.name}`);
     for (const s of captured) {
       console.log(`\n${s.sql}\n${JSON.stringify(s.bindings)}\n`);
       const plan = await bare.query(`explain (analyze, buffers) ${s.sql}`, s.bindings);

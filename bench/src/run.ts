@@ -27,6 +27,7 @@ import { AIM_MS, measureReports, reportsRows, type ReportsResult } from './bench
 import { copyCeiling, kafkaCeiling } from './ceilings';
 import { loadBenchConfig, type BenchConfig } from './config';
 import { formatReportsTable, printTable, type Row } from './report';
+import { settle, type Quiet } from './quiet';
 import { deleteTopics, log, withServices } from './support';
 
 async function main(config: BenchConfig): Promise<void> {
@@ -44,11 +45,23 @@ async function main(config: BenchConfig): Promise<void> {
     `${stack.ingestUrl}/metrics`,
     `http://127.0.0.1:${loadConfig(process.env).ports.projections}/metrics`,
   ];
+  // Before each benchmark: a checkpoint and a quiet machine (quiet.ts), so none measures the last one's leftovers.
+  const settled: Record<string, Quiet> = {};
+  const settleBefore = async (benchmark: string) => {
+    settled[benchmark] = await settle(dev.databaseUrl, log);
+  };
   if (config.only === 'e2e') {
+    await settleBefore('e2e');
     const e2e = await measureEndToEnd(stack, metricsUrls, config);
     const e2eRows = endToEndRows(e2e);
     printTable(e2eRows);
-    await save({ at: new Date().toISOString(), machine, only: 'e2e', rows: e2eRows, details: { e2e } });
+    await save({
+      at: new Date().toISOString(),
+      machine,
+      only: 'e2e',
+      rows: e2eRows,
+      details: { e2e, settled },
+    });
     return;
   }
   if (config.only === 'ingestion') {
@@ -114,23 +127,28 @@ async function main(config: BenchConfig): Promise<void> {
     log(`ceiling: COPY of ${config.events} rows straight into PostgreSQL`);
     const copy = await copyCeiling({ databaseUrl: dev.databaseUrl, rows: config.events });
 
+    await settleBefore('ingestion');
     log('ingestion: bare HTTP, then /v1/events one event per request, then /v1/batch');
     const ingest = await measureIngestion(dev, id, config);
     rows.push(...ingestionRows(ingest, kafka.eventsPerSecond));
     log(describeIngestion(ingest));
 
+    await settleBefore('projection');
     log(`projection: analytics over the ${config.events} events of the kafkajs ceiling`);
     const proj = await measureProjection(dev, id, source, config.events, config);
     rows.push(...projectionRows(proj, copy.rowsPerSecond));
 
+    await settleBefore('e2e');
     log(`end to end: ${config.e2eRate} events/s through the running services`);
     const e2e = await measureEndToEnd(stack, metricsUrls, config);
     rows.push(...endToEndRows(e2e));
 
+    await settleBefore('explorer');
     log(`explorer: first page over ${config.explorerEvents} events (loading takes a minute)`);
     const ex = await measureExplorer(dev, config);
     rows.push(...explorerRows(ex));
 
+    await settleBefore('reports');
     log(`reports: every report at ${config.reportsEvents} events (seeding takes minutes)`);
     const reports = await measureReports(dev, config);
     rows.push(...reportsRows(reports));
@@ -142,7 +160,7 @@ async function main(config: BenchConfig): Promise<void> {
       machine,
       events: config.events,
       rows,
-      details: { kafka, copy, ingest, proj, e2e, ex, reports },
+      details: { kafka, copy, ingest, proj, e2e, ex, reports, settled },
     });
   } finally {
     await deleteTopics(dev.kafkaBrokers, `bench.${id}.`);

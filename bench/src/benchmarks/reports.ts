@@ -22,6 +22,7 @@ import type { DevFile } from '@eventlens/stack';
 import type { BenchConfig } from '../config';
 import type { Row } from '../report';
 import { copyTraffic, fillAggregates, seedReports, type Seeded } from '../seed/load';
+import { settle } from '../quiet';
 import { log, percentile } from '../support';
 import { AIM_MS, listSpecs, overviewSpecs, reportSpecs, type ReportSpec } from './report-specs';
 
@@ -147,6 +148,8 @@ export async function measureReports(
         to: now,
         seed: now % 1_000_000,
       });
+      // The seed's writes (a checkpoint's worth, autovacuum) done before the timing starts (quiet.ts).
+      await settle(dev.databaseUrl, (line) => log(`reports: ${line}`));
       return {
         seed,
         liveEvents: added.events,
@@ -162,7 +165,11 @@ export async function measureReports(
 }
 
 /** Sends `spec` to `base` with the read key; its answer's JSON, or an error naming the report. */
-async function send(base: string, readKey: string, spec: ReportSpec): Promise<Record<string, unknown>> {
+export async function send(
+  base: string,
+  readKey: string,
+  spec: ReportSpec,
+): Promise<Record<string, unknown>> {
   const url = new URL(`${base}${spec.route}`);
   for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, v);
   const response = await fetch(url, {
