@@ -12,10 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { generateApiKey, hashApiKey } from '@eventlens/contracts';
 import { createApp, createReaderDb, readerSessionOptions } from '@eventlens/query-side';
 import { stackForTests } from '@eventlens/stack';
-import { isReportStatement, send } from '../src/benchmarks/reports';
+import { issueReadKey, isReportStatement, send } from '../src/benchmarks/reports';
 import { listSpecs, overviewSpecs, reportSpecs } from '../src/benchmarks/report-specs';
 
 const { values } = parseArgs({
@@ -34,17 +33,7 @@ readerUrl.pathname = `/${values.database}`;
 
 const owner = new pg.Client({ connectionString: ownerUrl.toString() });
 await owner.connect();
-const { rows } = await owner.query<{ project_id: string }>(
-  "select project_id from admin.projects where name = 'reports bench'",
-);
-const projectId = rows[0]!.project_id;
-const readKey = generateApiKey('read');
-const keyId = randomUUID();
-await owner.query(
-  `insert into admin.api_keys (key_id, project_id, kind, name, key_hash, key_prefix, issued_at)
-   values ($1, $2, 'read', 'explain', $3, $4, now())`,
-  [keyId, projectId, hashApiKey(readKey), readKey.slice(0, 10)],
-);
+const { projectId, readKey, keyId } = await issueReadKey(owner, values.database, 'explain');
 
 const db = createReaderDb({ url: readerUrl.toString(), poolMax: 4, statementTimeoutMs: 600_000 });
 let captured: Array<{ sql: string; bindings: unknown[] }> = [];

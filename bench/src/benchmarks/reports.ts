@@ -105,17 +105,7 @@ export async function measureReports(
     try {
       if (reuse) {
         log(`reports: measuring the database ${reuse} as it is`);
-        const { rows } = await owner.query<{ project_id: string }>(
-          "select project_id from admin.projects where name = 'reports bench'",
-        );
-        if (rows.length !== 1) throw new Error(`${reuse} holds no one project seeded by seed-reports`);
-        projectId = rows[0]!.project_id;
-        readKey = generateApiKey('read');
-        await owner.query(
-          `insert into admin.api_keys (key_id, project_id, kind, name, key_hash, key_prefix, issued_at)
-           values ($1, $2, 'read', 'bench', $3, $4, now())`,
-          [randomUUID(), projectId, hashApiKey(readKey), readKey.slice(0, 10)],
-        );
+        ({ projectId, readKey } = await issueReadKey(owner, reuse, 'bench'));
         seed = { reused: reuse };
         // A database seeded before the seed filled the overview's aggregates: fill them now, once.
         await fillAggregates(owner, projectId, (line) => log(`reports: ${line}`));
@@ -162,6 +152,31 @@ export async function measureReports(
     if (!reuse) await admin.query(`drop database if exists ${database} with (force)`);
     await admin.end();
   }
+}
+
+/**
+ * A read key for the project seed-reports made in `database` (its owner connection `owner`), named
+ * `name`: the project's id, the key, and the key's id (to delete it afterwards). Throws when the
+ * database holds no one such project.
+ */
+export async function issueReadKey(
+  owner: pg.Pool | pg.Client,
+  database: string,
+  name: string,
+): Promise<{ projectId: string; readKey: string; keyId: string }> {
+  const { rows } = await owner.query<{ project_id: string }>(
+    "select project_id from admin.projects where name = 'reports bench'",
+  );
+  if (rows.length !== 1) throw new Error(`${database} holds no one project seeded by seed-reports`);
+  const projectId = rows[0]!.project_id;
+  const readKey = generateApiKey('read');
+  const keyId = randomUUID();
+  await owner.query(
+    `insert into admin.api_keys (key_id, project_id, kind, name, key_hash, key_prefix, issued_at)
+     values ($1, $2, 'read', $3, $4, $5, now())`,
+    [keyId, projectId, name, hashApiKey(readKey), readKey.slice(0, 10)],
+  );
+  return { projectId, readKey, keyId };
 }
 
 /** Sends `spec` to `base` with the read key; its answer's JSON, or an error naming the report. */

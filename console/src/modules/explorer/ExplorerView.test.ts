@@ -84,10 +84,14 @@ describe('explorer', () => {
     try {
       const fake = createFakeHttp().on('GET', LIST, { items: events(2), next_cursor: null });
       r = await renderConsole(base, { fake });
-      await r.wrapper.find('#f-from').setValue('2025-03-01T00:00');
-      await r.wrapper.find('#f-to').setValue('2025-03-01T23:59');
-      await r.wrapper.find('form.filters').trigger('submit');
-      await r.settle();
+      /** Types `from` and `to` in the range fields and applies the form. */
+      const applyRange = async (from: string, to: string) => {
+        await r!.wrapper.find('#f-from').setValue(from);
+        await r!.wrapper.find('#f-to').setValue(to);
+        await r!.wrapper.find('form.filters').trigger('submit');
+        await r!.settle();
+      };
+      await applyRange('2025-03-01T00:00', '2025-03-01T23:59');
       // The explorer stops where the next minute starts: midnight in Kolkata, 18:30 UTC.
       const day = { from: '2025-02-28T18:30:00.000Z', to: '2025-03-01T18:30:00.000Z' };
       expect(r.console.router.currentRoute.value.query).toEqual(day);
@@ -95,10 +99,7 @@ describe('explorer', () => {
       // The field still reads 23:59, the last minute the list includes.
       expect((r.wrapper.find('#f-to').element as HTMLInputElement).value).toBe('2025-03-01T23:59');
       // One minute is a range: from 10:00 to 10:00.
-      await r.wrapper.find('#f-from').setValue('2025-03-01T10:00');
-      await r.wrapper.find('#f-to').setValue('2025-03-01T10:00');
-      await r.wrapper.find('form.filters').trigger('submit');
-      await r.settle();
+      await applyRange('2025-03-01T10:00', '2025-03-01T10:00');
       expect(r.console.router.currentRoute.value.query).toEqual({
         from: '2025-03-01T04:30:00.000Z',
         to: '2025-03-01T04:31:00.000Z',
