@@ -185,6 +185,27 @@ describe('overview', () => {
     expect(bounce.find('.visually-hidden').text()).toBe('new (no visits)');
   });
 
+  test('a period without visits shows no rate on its cards: "—", not the placeholder 0%', async () => {
+    // This period: 3 events and no visits (bots' or a server's); the Stats API sends 0 for its rates.
+    const withoutVisits = (req: HttpRequest) => {
+      const answer = statsAnswer(req);
+      const body = req.body as StatsQuery;
+      if (body.dimensions || (body.date_range as string[])[0] !== iso(NOW - 24 * 3_600_000)) return answer;
+      return { ...answer, results: [{ metrics: [0, 0, 0, 0, 0, 0, 3], dimensions: [] }] };
+    };
+    const fake = stack().on('POST', '/api/query/api/v2/query', withTopLists(withoutVisits));
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    const value = (metric: string) => r!.wrapper.find(`[data-kpi="${metric}"] .kpi-value`);
+    for (const metric of ['views_per_visit', 'bounce_rate', 'visit_duration']) {
+      expect(value(metric).text()).toBe('—no visits');
+      expect(value(metric).attributes('title')).toBe('No visits in this period');
+    }
+    // The counts are numbers: zero visits is a figure.
+    expect(value('visits').text()).toBe('0');
+    expect(value('events').text()).toBe('3');
+    expect(value('visits').attributes('title')).toBeUndefined();
+  });
+
   test('a range in the link that cannot be read: the last 24 hours, and one line saying so', async () => {
     const fake = stack();
     r = await renderConsole(`/p/${PROJECT_ID}/overview?range=custom&from=abc&to=${iso(NOW)}`, {
