@@ -26,11 +26,12 @@ const EVENTS_PER_KEY = 500;
 /** About this many sampled events per second, whatever the rate. */
 const SAMPLES_PER_SECOND = 10;
 /**
- * Seconds of load at the main rate before anything is measured. On a stack started a moment
- * before, the command side answered in 99 ms on average over the first 8 s at 1,000 events/s and in
- * 15–18 ms afterwards (its own request-duration histogram, scraped every 2.5 s): the JIT of Kafka's
- * JVM and of the services. With 3 s the first measured run still held that tail (ack p99 2.4 s);
- * with 10 s, on the same freshly started stack, 188 ms.
+ * Seconds of load at the main rate before anything is measured: the first seconds compile the routes
+ * (the services' JIT and Kafka's JVM), open the sender's keep-alive connections and size the
+ * services' pools. On a stack started a moment before, the command side answered in 99 ms on average
+ * over the first 8 s at 1,000 events/s and in 15–18 ms afterwards (its own request-duration
+ * histogram, scraped every 2.5 s). With 3 s the first measured run still held that tail (ack p99
+ * 2.4 s); with 10 s, on the same freshly started stack, 188 ms.
  */
 export const WARMUP_S = 10;
 /** p99 from receipt to committed that a sweep step must stay within, ms. */
@@ -96,10 +97,7 @@ export async function measureEndToEnd(
       eventName: name,
     });
 
-  // Warm-up, not measured: the first seconds of a new project's traffic compile the routes (and
-  // the broker's request path), open the sender's keep-alive connections and size the services'
-  // pools (one run without it had a steady p50 of 42 ms but a p99 of 3.8 s from its first second
-  // alone).
+  // Warm-up, not measured (WARMUP_S says why it lasts that long).
   log(`  warm-up: ${WARMUP_S} s at ${config.e2eRate} events/s, not measured`);
   await run(config.e2eRate, 1, WARMUP_S, 'bench_e2e_warmup');
   const main = await run(config.e2eRate, 1);
