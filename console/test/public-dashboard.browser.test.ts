@@ -132,7 +132,8 @@ describe('a public dashboard link, with a password, in Chromium', () => {
       async () => {
         const answer = await services.post<{ results: Array<{ metrics: number[] }> }>('/api/v2/query', {
           metrics: ['visits', 'pageviews'],
-          date_range: '7d',
+          // The visits were sent just now: the last 24 hours hold them (7d leaves today out).
+          date_range: '24h',
         });
         return answer.results[0]?.metrics.join(',') === '2,3' ? true : undefined;
       },

@@ -2751,6 +2751,7 @@ export interface components {
           time_labels: boolean;
           total_rows: boolean;
           imports: boolean;
+          trim_relative_date_range?: boolean;
           comparisons?: {
             mode: string;
             date_range?: string[];
@@ -2778,7 +2779,7 @@ export interface components {
       /** @description Any of visitors, visits, pageviews, views_per_visit, bounce_rate, visit_duration, events, percentage, conversion_rate, group_conversion_rate, time_on_page, scroll_depth, exit_rate. conversion_rate and group_conversion_rate need an event:goal filter or dimension; time_on_page (whole seconds a visit spent on the page, from its page_leave events) and scroll_depth (how far down a visit scrolled the page at most, in whole percent, averaged over the visits) an event:page filter or dimension; exit_rate (the percentage of an exit page’s page views that ended a visit, one decimal) the visit:exit_page dimension alone. */
       metrics: string[];
       /**
-       * @description A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.
+       * @description A preset in `timezone`: realtime, 30m, 24h, day (today), <N>d (the N whole days before today: 7d, 28d, 30d, 91d, …; N up to 5,000), <N>mo (the N whole months before this one: 6mo, 12mo, …; N up to 100), month, year (the current ones, whole), all; or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.
        * @example 7d
        */
       date_range: string | string[];
@@ -2790,6 +2791,8 @@ export interface components {
       include?: {
         time_labels?: boolean;
         total_rows?: boolean;
+        /** @description With date_range month or year: the range ends today, not at the end of the month or year. */
+        trim_relative_date_range?: boolean;
         /**
          * @description Each row gets `comparison: {dimensions, metrics, change}` for the same dimension values over the previous period, the same days a year (365 days) earlier, or a custom pair of dates. Needs a date_range of whole days.
          * @example {

@@ -11,8 +11,8 @@ export const DAY = 24 * HOUR;
 
 /**
  * The Overview's and Goals' presets: rolling windows that end now, so their labels count hours
- * ("7 × 24 h"). "Last 7 days" is kept for calendar days, which the Funnels screen and the Stats
- * API's `7d` mean (today and the 6 days before): one label, one window. The URL keeps the keys.
+ * ("7 × 24 h"). "Last 7 days" is kept for calendar days, which the Funnels screen means (today
+ * and the 6 days before): one label, one window. The URL keeps the keys.
  */
 export const PRESETS = {
   '30m': { label: 'Last 30 minutes, to now', short: '30 min', ms: 30 * MINUTE },

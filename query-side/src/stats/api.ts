@@ -116,6 +116,7 @@ export async function runQuery(db: Knex, tables: StatsTables, q: StatsQuery, req
         time_labels: q.include.timeLabels,
         total_rows: q.include.totalRows,
         imports: false,
+        ...(request.include?.trim_relative_date_range ? { trim_relative_date_range: true } : {}),
         ...(comparisons ? { comparisons } : {}),
       },
       pagination: { limit: q.limit, offset: q.offset },

@@ -151,7 +151,7 @@ describe('parseQuery: comparisons and minutes', () => {
     const q = parsed({ include: { comparisons: { mode: 'previous_period' } }, timezone: 'America/New_York' });
     expect(q.include.comparison).toEqual({
       mode: 'previous_period',
-      period: { kind: 'dates', first: '2024-03-02', last: '2024-03-08' },
+      period: { kind: 'dates', first: '2024-03-01', last: '2024-03-07' },
     });
   });
   test('refusals name include.comparisons', () => {
@@ -164,18 +164,18 @@ describe('parseQuery: comparisons and minutes', () => {
     ).toThrow();
   });
   test('include.comparisons.match_day_of_week moves the compared period to the range’s weekday', () => {
-    // 7d up to Friday 2024-03-15 starts on a Saturday, and so does the week before it: unchanged.
+    // 7d before Friday 2024-03-15 starts on a Friday, and so does the week before it: unchanged.
     expect(
       parsed({ include: { comparisons: { mode: 'previous_period', match_day_of_week: true } } }).include
         .comparison?.period,
-    ).toEqual({ kind: 'dates', first: '2024-03-02', last: '2024-03-08' });
-    // 30d (2024-02-14, a Wednesday, … 03-15): the 31 days before start on a Sunday, moved to Wednesday.
+    ).toEqual({ kind: 'dates', first: '2024-03-01', last: '2024-03-07' });
+    // 30d (2024-02-14, a Wednesday, … 03-14): the 30 days before start on a Monday, moved to Wednesday.
     expect(
       parsed({
         date_range: '30d',
         include: { comparisons: { mode: 'previous_period', match_day_of_week: true } },
       }).include.comparison?.period,
-    ).toEqual({ kind: 'dates', first: '2024-01-17', last: '2024-02-16' });
+    ).toEqual({ kind: 'dates', first: '2024-01-17', last: '2024-02-15' });
   });
   test('time:minute for ranges up to 2 days, refused beyond', () => {
     expect(parsed({ date_range: 'realtime', dimensions: ['time:minute'] }).dimensions).toEqual([
@@ -256,11 +256,11 @@ describe('comparisonQuery', () => {
       pagination: { limit: 2, offset: 4 },
     });
     const c = comparisonQuery(q, [
-      ['2024-03-09', '/a'],
-      ['2024-03-10', '/b'],
-      ['2024-03-11', '/a'],
+      ['2024-03-08', '/a'],
+      ['2024-03-09', '/b'],
+      ['2024-03-10', '/a'],
     ]);
-    expect(c.period).toEqual({ kind: 'dates', first: '2024-03-02', last: '2024-03-08' });
+    expect(c.period).toEqual({ kind: 'dates', first: '2024-03-01', last: '2024-03-07' });
     expect(c.offset).toBe(0);
     expect(c.limit).toBeGreaterThan(1_000_000);
     expect(c.include.comparison).toBeNull();

@@ -23,23 +23,19 @@ export type Period =
   | { kind: 'instants'; from: string; to: string }
   | { kind: 'all'; last: LocalDate };
 
-/** The presets of Plausible's Stats API v2. */
-export const DATE_RANGE_PRESETS = [
-  'realtime',
-  '30m',
-  '24h',
-  'day',
-  '7d',
-  '28d',
-  '30d',
-  '91d',
-  'month',
-  '6mo',
-  '12mo',
-  'year',
-  'all',
-] as const;
+/**
+ * The named presets of Plausible's Stats API v2, besides `<N>d` and `<N>mo` (relativePreset). `24h`
+ * is EventLens's (the Overview's default range); Plausible's parser takes the others.
+ */
+export const DATE_RANGE_PRESETS = ['realtime', '30m', '24h', 'day', 'month', 'year', 'all'] as const;
 export type DateRangePreset = (typeof DATE_RANGE_PRESETS)[number];
+
+/** The largest N of `<N>d` and of `<N>mo`, Plausible's (api_query_parser.ex, parse_input_date_range). */
+export const MAX_PRESET_DAYS = 5000;
+export const MAX_PRESET_MONTHS = 100;
+
+/** What a `date_range` string names, for messages: every form it can take. */
+const PRESET_FORMS = `${DATE_RANGE_PRESETS.join(', ')}, <N>d (the N days before today, N up to ${MAX_PRESET_DAYS.toLocaleString('en-US')}) or <N>mo (the N months before this one, N up to ${MAX_PRESET_MONTHS})`;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** A date-time with seconds optional, fractions optional, and a zone that is `Z` or ±hh:mm. */
@@ -97,13 +93,13 @@ export function weekStart(date: LocalDate): LocalDate {
 
 /**
  * A `date_range` as local dates, `today` being the current date in the query's zone and `nowMs` the
- * current instant. The presets are Plausible's (lib/plausible/stats/filters/query_parser.ex,
- * parse_time_range): `realtime` and `30m` the last 5 and 30 minutes (to 5 s after now, as
- * Plausible), `24h` the last 24 hours; `day` is today;
- * `7d` today and the 6 days before; `28d`/`91d` likewise; `30d` today and the 30 days before (as
- * Plausible counts it); `month`, `year` the whole current month or year; `6mo`/`12mo` the current
- * month and the 5/11 before, whole; `all` up to today. A pair of dates is both days included; a pair
- * of date-times is taken as given. Returns an error message for anything else.
+ * current instant, as Plausible's current Stats API resolves it (lib/plausible/stats/
+ * query_period.ex): `realtime` and `30m` the last 5 and 30 minutes (to 5 s after now), `24h` the last
+ * 24 hours; `day` is today; `<N>d` (`7d`, `28d`, `30d`, `91d`, any N from 1 to 5,000) the N whole
+ * days before today, today left out; `<N>mo` (`6mo`, `12mo`, any N from 1 to 100) the N whole months
+ * before the current one; `month` and `year` the whole current month or year (trimRelative cuts them
+ * at today); `all` up to today. A pair of dates is both days included; a pair of date-times is taken
+ * as given. Returns an error message for anything else.
  */
 export function resolvePeriod(
   range: string | readonly string[],
@@ -125,27 +121,20 @@ export function resolvePeriod(
         return last(24 * 60, 0);
       case 'day':
         return { kind: 'dates', first: today, last: today };
-      case '7d':
-        return { kind: 'dates', first: addDays(today, -6), last: today };
-      case '28d':
-        return { kind: 'dates', first: addDays(today, -27), last: today };
-      case '30d':
-        return { kind: 'dates', first: addDays(today, -30), last: today };
-      case '91d':
-        return { kind: 'dates', first: addDays(today, -90), last: today };
       case 'month':
         return { kind: 'dates', first: monthStart(today), last: monthEnd(today) };
-      case '6mo':
-        return { kind: 'dates', first: monthStart(today, -5), last: monthEnd(today) };
-      case '12mo':
-        return { kind: 'dates', first: monthStart(today, -11), last: monthEnd(today) };
       case 'year':
         return { kind: 'dates', first: `${today.slice(0, 4)}-01-01`, last: `${today.slice(0, 4)}-12-31` };
       case 'all':
         return { kind: 'all', last: today };
-      default:
-        return `'${range}' is not one of ${DATE_RANGE_PRESETS.join(', ')} nor a [from, to] pair`;
     }
+    const relative = /^([1-9]\d{0,3})(d|mo)$/.exec(range);
+    const n = relative ? Number(relative[1]) : 0;
+    if (relative?.[2] === 'd' && n <= MAX_PRESET_DAYS)
+      return { kind: 'dates', first: addDays(today, -n), last: addDays(today, -1) };
+    if (relative?.[2] === 'mo' && n <= MAX_PRESET_MONTHS)
+      return { kind: 'dates', first: monthStart(today, -n), last: addDays(monthStart(today), -1) };
+    return `'${range}' is not one of ${PRESET_FORMS}, nor a [from, to] pair`;
   }
   if (range.length !== 2) return 'a pair must have exactly two elements, [from, to]';
   const [from, to] = range as [string, string];
@@ -161,6 +150,16 @@ export function resolvePeriod(
   );
   if (unreal !== undefined) return `'${unreal.slice(0, 10)}' is not a day of the calendar`;
   return 'a pair must be two dates (YYYY-MM-DD) or two ISO 8601 date-times with an offset';
+}
+
+/**
+ * `include.trim_relative_date_range`: a `month` or `year` preset ends today instead of at the end of
+ * the month or year (Plausible's: its dashboard's charts stop at today). Any other range is as it was.
+ */
+export function trimRelative(range: string | readonly string[], period: Period, today: LocalDate): Period {
+  if ((range === 'month' || range === 'year') && period.kind === 'dates' && period.last > today)
+    return { ...period, last: today };
+  return period;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -7,6 +7,8 @@ import {
   localToday,
   monthEnd,
   monthStart,
+  trimRelative,
+  type Period,
   resolvePeriod,
   timeLabels,
   wallClock,
@@ -50,13 +52,20 @@ describe('resolvePeriod: Plausible presets in the zone’s today', () => {
   const NOW = Date.parse('2024-03-15T12:00:00Z');
   test.each([
     ['day', '2024-03-15', '2024-03-15'],
-    ['7d', '2024-03-09', '2024-03-15'],
-    ['28d', '2024-02-17', '2024-03-15'],
-    ['30d', '2024-02-14', '2024-03-15'],
-    ['91d', '2023-12-16', '2024-03-15'],
+    // <N>d: the N whole days before today (Plausible's query_period.ex, build_last_n_days_range).
+    ['7d', '2024-03-08', '2024-03-14'],
+    ['28d', '2024-02-16', '2024-03-14'],
+    ['30d', '2024-02-14', '2024-03-14'],
+    ['91d', '2023-12-15', '2024-03-14'],
+    ['1d', '2024-03-14', '2024-03-14'],
+    ['14d', '2024-03-01', '2024-03-14'],
+    ['5000d', '2010-07-07', '2024-03-14'],
     ['month', '2024-03-01', '2024-03-31'],
-    ['6mo', '2023-10-01', '2024-03-31'],
-    ['12mo', '2023-04-01', '2024-03-31'],
+    // <N>mo: the N whole months before this one (build_last_n_months_range).
+    ['6mo', '2023-09-01', '2024-02-29'],
+    ['12mo', '2023-03-01', '2024-02-29'],
+    ['1mo', '2024-02-01', '2024-02-29'],
+    ['100mo', '2015-11-01', '2024-02-29'],
     ['year', '2024-01-01', '2024-12-31'],
   ])('%s is %s … %s', (preset, first, last) => {
     expect(resolvePeriod(preset, today, NOW)).toEqual({ kind: 'dates', first, last });
@@ -96,6 +105,11 @@ describe('resolvePeriod: Plausible presets in the zone’s today', () => {
 
   test('anything else is a message', () => {
     expect(resolvePeriod('1h', today, NOW)).toMatch(/'1h' is not one of/);
+    // Plausible's bounds of N: 1 to 5,000 days, 1 to 100 months; the message names both forms.
+    for (const range of ['0d', '5001d', '0mo', '101mo', '07d', '7days', '-7d'])
+      expect(resolvePeriod(range, today, NOW)).toMatch(
+        /<N>d \(the N days before today, N up to 5,000\) or <N>mo/,
+      );
     expect(resolvePeriod(['2024-02-01', '2024-01-01'], today, NOW)).toBe('from must not be after to');
     expect(resolvePeriod(['2024-01-01'], today, NOW)).toMatch(/exactly two/);
     expect(resolvePeriod(['2024-01-01', '2024-01-02T00:00:00Z'], today, NOW)).toMatch(/two dates/);
@@ -173,5 +187,22 @@ describe('timeLabels', () => {
     // Lord Howe moves its clocks by 30 minutes: no whole hour is skipped.
     expect(timeLabels('hour', '2024-10-06', '2024-10-06', 'Australia/Lord_Howe')).toHaveLength(24);
     expect(timeLabels('hour', '2024-03-09', '2024-03-10', 'America/New_York')).toHaveLength(47);
+  });
+});
+
+describe('trimRelative: include.trim_relative_date_range', () => {
+  const today = '2024-03-15';
+  const NOW = Date.parse('2024-03-15T12:00:00Z');
+  const trimmed = (range: string) => trimRelative(range, resolvePeriod(range, today, NOW) as Period, today);
+  test('month and year end today', () => {
+    expect(trimmed('month')).toEqual({ kind: 'dates', first: '2024-03-01', last: '2024-03-15' });
+    expect(trimmed('year')).toEqual({ kind: 'dates', first: '2024-01-01', last: '2024-03-15' });
+  });
+  test('every other range is as it was: those of past days have nothing after today to trim', () => {
+    for (const range of ['day', '7d', '6mo', 'all', '24h'])
+      expect(trimmed(range)).toEqual(resolvePeriod(range, today, NOW));
+    // A month of the past (a date pair) is not a relative range.
+    const pair = resolvePeriod(['2024-03-01', '2024-03-31'], today, NOW) as Period;
+    expect(trimRelative(['2024-03-01', '2024-03-31'], pair, today)).toEqual(pair);
   });
 });

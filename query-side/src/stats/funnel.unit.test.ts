@@ -84,8 +84,8 @@ describe('parseFunnel and planFunnel', () => {
   test('date: the day the presets count from, as the Stats API’s', () => {
     expect(parseFunnel(request({ date: '2024-01-31' }), PROJECT, NOW).query.period).toEqual({
       kind: 'dates',
-      first: '2024-01-25',
-      last: '2024-01-31',
+      first: '2024-01-24',
+      last: '2024-01-30',
     });
     expect(() => parseFunnel(request({ date: '2024-13-01' }), PROJECT, NOW)).toThrow(/^date: /);
   });

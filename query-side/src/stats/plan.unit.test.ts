@@ -53,7 +53,7 @@ describe('parseQuery', () => {
       orderBy: [],
       limit: 10_000,
       offset: 0,
-      period: { kind: 'dates', first: '2024-03-09', last: '2024-03-15' },
+      period: { kind: 'dates', first: '2024-03-08', last: '2024-03-14' },
       timeZone: 'UTC',
       include: { timeLabels: false, totalRows: false, comparison: null },
     });
@@ -126,10 +126,11 @@ describe('parseQuery', () => {
   });
 
   test('`date` is the day presets count from; the comparison stops there too', () => {
+    // 7d: the 7 days before `date`.
     expect(parsed({ date: '2024-02-29' }).period).toEqual({
       kind: 'dates',
-      first: '2024-02-23',
-      last: '2024-02-29',
+      first: '2024-02-22',
+      last: '2024-02-28',
     });
     expect(parsed({ date: '2024-02-29', date_range: 'month' }).period).toEqual({
       kind: 'dates',
@@ -295,7 +296,7 @@ describe('planQuery', () => {
     expect(plan.sql).toContain(
       'select (?::date)::timestamp at time zone ?::text as lo, (?::date + 1)::timestamp',
     );
-    expect(plan.bindings.slice(0, 4)).toEqual(['2024-03-09', 'UTC', '2024-03-15', 'UTC']);
+    expect(plan.bindings.slice(0, 4)).toEqual(['2024-03-08', 'UTC', '2024-03-14', 'UTC']);
   });
 
   test('page views alone, filtered: the whole partial-index predicate, so events_page_views can serve it', () => {

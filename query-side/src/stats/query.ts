@@ -13,6 +13,7 @@ import {
   isLocalDate,
   localToday,
   resolvePeriod,
+  trimRelative,
   timeUnitOf,
   type ComparisonMode,
   type Period,
@@ -114,7 +115,7 @@ export const StatsRequest = z
       }),
     date_range: DateRange.meta({
       description:
-        'A preset (realtime, 30m, 24h, day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all) in `timezone`, or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.',
+        'A preset in `timezone`: realtime, 30m, 24h, day (today), <N>d (the N whole days before today: 7d, 28d, 30d, 91d, …; N up to 5,000), <N>mo (the N whole months before this one: 6mo, 12mo, …; N up to 100), month, year (the current ones, whole), all; or `[from, to]`: two dates (both days included) or two ISO 8601 date-times with offsets.',
       example: '7d',
     }),
     dimensions: z.array(z.string().max(200)).max(4).optional().meta({
@@ -131,6 +132,10 @@ export const StatsRequest = z
       .strictObject({
         time_labels: z.boolean().optional(),
         total_rows: z.boolean().optional(),
+        trim_relative_date_range: z.boolean().optional().meta({
+          description:
+            'With date_range month or year: the range ends today, not at the end of the month or year.',
+        }),
         comparisons: z
           .strictObject({
             mode: z.enum(['previous_period', 'year_over_year', 'custom']),
@@ -219,6 +224,7 @@ export const StatsResponse = z
           time_labels: z.boolean(),
           total_rows: z.boolean(),
           imports: z.boolean(),
+          trim_relative_date_range: z.boolean().optional(),
           comparisons: z
             .object({
               mode: z.string(),
@@ -273,8 +279,11 @@ export function parseQuery(
   if (body.date !== undefined && !isLocalDate(body.date))
     throw new QueryError('date', `'${body.date}' is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31`);
   const today = body.date ?? localToday(nowMs, timeZone);
-  const period = resolvePeriod(body.date_range, today, nowMs);
-  if (typeof period === 'string') throw new QueryError('date_range', period);
+  const resolved = resolvePeriod(body.date_range, today, nowMs);
+  if (typeof resolved === 'string') throw new QueryError('date_range', resolved);
+  const period = body.include?.trim_relative_date_range
+    ? trimRelative(body.date_range, resolved, today)
+    : resolved;
 
   // Plausible's bare `time`: the unit its range calls for (timeUnitOf), in dimensions and order_by.
   const resolveTime = (name: string, field: string): string => {

@@ -978,7 +978,23 @@ describe('the viewer’s time zone', () => {
     expect(day.body.results).toEqual((await query({ ...base, date_range: JAN_10 })).body.results);
     expect(day.body.query.date_range).toEqual(['2024-01-10T00:00:00+00:00', '2024-01-10T23:59:59+00:00']);
     const week = await query({ ...base, date_range: '7d', date: '2024-01-16', timezone: 'Asia/Kolkata' });
-    expect(week.body.query.date_range).toEqual(['2024-01-10T00:00:00+05:30', '2024-01-16T23:59:59+05:30']);
+    // The 7 whole days before `date` (Plausible's 7d leaves today out).
+    expect(week.body.query.date_range).toEqual(['2024-01-09T00:00:00+05:30', '2024-01-15T23:59:59+05:30']);
+    const months = await query({ ...base, date_range: '3mo', date: '2024-01-16' });
+    expect(months.body.query.date_range).toEqual(['2023-10-01T00:00:00+00:00', '2023-12-31T23:59:59+00:00']);
+    const month = await query({ ...base, date_range: 'month', date: '2024-01-16' });
+    expect(month.body.query.date_range).toEqual(['2024-01-01T00:00:00+00:00', '2024-01-31T23:59:59+00:00']);
+    const trimmed = await query({
+      ...base,
+      date_range: 'month',
+      date: '2024-01-16',
+      include: { trim_relative_date_range: true },
+    });
+    expect(trimmed.body.query.date_range).toEqual(['2024-01-01T00:00:00+00:00', '2024-01-16T23:59:59+00:00']);
+    expect(trimmed.body.query.include.trim_relative_date_range).toBe(true);
+    const tooMany = await query({ ...base, date_range: '5001d' });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error).toMatch(/^date_range: '5001d' is not one of .*<N>d .*<N>mo/);
     const bad = await query({ ...base, date_range: '7d', date: '2024-01-32' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe("date: '2024-01-32' is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31");

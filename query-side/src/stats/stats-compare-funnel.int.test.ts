@@ -25,8 +25,13 @@ let tdb: TestDatabase;
 let server: TestServer;
 let t: Tenants;
 
-/** Saturday 2024-03-16, 12:00 in New York (EDT, -04:00): "7d" is 2024-03-10 … 2024-03-16 there. */
+/** Saturday 2024-03-16, 12:00 in New York (EDT, -04:00): the last 5 minutes' now. */
 const NOW = Date.parse('2024-03-16T16:00:00Z');
+/**
+ * "7d" is the 7 days before today (Plausible's): counted from Sunday 2024-03-17 (`date`), it is
+ * 2024-03-10 … 2024-03-16 in New York, the week the clocks changed.
+ */
+const WEEK = { date_range: '7d', date: '2024-03-17' };
 const NY = 'America/New_York';
 
 interface Row {
@@ -171,7 +176,7 @@ describe('include.comparisons', () => {
   test('previous_period of 7 days in New York across the clock change: the 7 local days before', async () => {
     const { status, body } = await query({
       metrics: ['visitors', 'pageviews'],
-      date_range: '7d',
+      ...WEEK,
       include: { comparisons: { mode: 'previous_period' } },
     });
     expect(status).toBe(200);
@@ -189,7 +194,7 @@ describe('include.comparisons', () => {
   test('by day: each day against the day 7 days before, zeros where that day had nothing', async () => {
     const { body } = await query({
       metrics: ['visitors'],
-      date_range: '7d',
+      ...WEEK,
       dimensions: ['time:day'],
       include: { comparisons: { mode: 'previous_period' } },
     });
@@ -215,7 +220,7 @@ describe('include.comparisons', () => {
   test('by page: each page against the same page, a page new in the range is +100', async () => {
     const { body } = await query({
       metrics: ['visitors'],
-      date_range: '7d',
+      ...WEEK,
       dimensions: ['event:page'],
       include: { comparisons: { mode: 'previous_period' } },
     });
@@ -270,7 +275,7 @@ describe('include.comparisons', () => {
   test('custom: the given days', async () => {
     const { body } = await query({
       metrics: ['visitors'],
-      date_range: '7d',
+      ...WEEK,
       include: { comparisons: { mode: 'custom', date_range: ['2024-03-10', '2024-03-10'] } },
     });
     expect(body.results[0]!.comparison).toEqual({ dimensions: [], metrics: [1], change: [200] });

@@ -8,7 +8,14 @@ import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { PRESETS } from '@/shared/time';
-import { FUNNEL_RANGES, funnelFromQuery, funnelToQuery, stepsProblem } from './funnel';
+import {
+  dateIn,
+  FUNNEL_RANGES,
+  funnelDateRange,
+  funnelFromQuery,
+  funnelToQuery,
+  stepsProblem,
+} from './funnel';
 import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;
@@ -47,6 +54,20 @@ describe('funnels', () => {
     expect(stepsProblem(state.steps)).toBeNull();
   });
 
+  test('a range is the calendar days up to today in the zone, sent as a pair of dates', () => {
+    // 2024-03-01 20:00 UTC: still 1 March in New York, already 2 March in Kolkata (+05:30).
+    const now = Date.parse('2024-03-01T20:00:00Z');
+    expect(funnelDateRange('day', 'UTC', now)).toBe('day');
+    expect(funnelDateRange('7d', 'America/New_York', now)).toEqual(['2024-02-24', '2024-03-01']);
+    expect(funnelDateRange('7d', 'Asia/Kolkata', now)).toEqual(['2024-02-25', '2024-03-02']);
+    // 2024 is a leap year: 30 days up to 1 March start on 1 February.
+    expect(funnelDateRange('30d', 'UTC', now)).toEqual(['2024-02-01', '2024-03-01']);
+    expect(funnelDateRange('91d', 'UTC', now)).toEqual(['2023-12-02', '2024-03-01']);
+    // This month and the 11 before, whole: from the first of April of the year before.
+    expect(funnelDateRange('12mo', 'UTC', now)).toEqual(['2023-04-01', '2024-03-01']);
+    expect(dateIn(now, 'Asia/Kolkata')).toBe('2024-03-02');
+  });
+
   test('a range label means one window: calendar days here, rolling hours on the Overview', () => {
     expect(FUNNEL_RANGES.find((r) => r.value === '7d')!.label).toBe('Last 7 days');
     const overview = Object.values(PRESETS).flatMap((p) => [p.label, p.short]);
@@ -69,11 +90,16 @@ describe('funnels', () => {
     expect(funnelCalls(r)).toEqual([
       {
         site_id: PROJECT_ID,
-        date_range: '7d',
+        date_range: [expect.any(String), expect.any(String)],
         timezone: expect.any(String),
         steps: [{ page: '/' }, { page_pattern: '/pricing*' }, { event: 'signup' }],
       },
     ]);
+    // Last 7 days: today in the zone and the 6 days before.
+    const call = funnelCalls(r)[0]!;
+    const [first, last] = call.date_range as [string, string];
+    expect(last).toBe(dateIn(Date.now(), call.timezone!));
+    expect((Date.parse(last) - Date.parse(first)) / 86_400_000).toBe(6);
     const rows = r.wrapper
       .findAll('[data-testid="funnel-result"] tbody tr')
       .map((tr) => tr.findAll('th, td').map((c) => c.text()));
@@ -103,8 +129,9 @@ describe('funnels', () => {
     await r.wrapper.find('[data-testid="funnel-range"]').setValue('91d');
     await r.wrapper.find('form').trigger('submit');
     await r.settle();
+    const [first91, last91] = funnelCalls(r).at(-1)!.date_range as [string, string];
+    expect((Date.parse(last91) - Date.parse(first91)) / 86_400_000).toBe(90);
     expect(funnelCalls(r).at(-1)).toMatchObject({
-      date_range: '91d',
       steps: [{ page: '/' }, { event: 'signup' }, { page_pattern: '/thanks/**' }],
     });
     expect(r.console.router.currentRoute.value.query).toMatchObject({
@@ -134,7 +161,9 @@ describe('funnels', () => {
     await r.wrapper.find('[data-testid="csv"]').trigger('click');
     // papaparse is loaded on the first export.
     await waitFor(() => expect(files).toHaveLength(1));
-    expect(files.map((f) => f.name)).toEqual(['eventlens-funnel-30d.csv']);
+    // Named by the days it covers (the default, Last 30 days), not by a preset that moves every day.
+    const [first, last] = funnelCalls(r).at(-1)!.date_range as [string, string];
+    expect(files.map((f) => f.name)).toEqual([`eventlens-funnel-${first}-to-${last}.csv`]);
     expect((await files[0]!.blob.text()).split('\r\n')).toEqual([
       'Step,Label,Visitors,Visits,Conversion rate,Drop-off,Drop-off rate',
       '1,/,10,12,100,0,0',

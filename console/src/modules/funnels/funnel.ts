@@ -1,8 +1,8 @@
 /**
  * A funnel as the screen edits it and as POST /api/v2/funnel takes it (docs/stats-api.md,
  * "Funnels"): 2–8 steps, each a page (`/pricing`), a page pattern (`/blog/**`) or an event name,
- * over a Stats API preset range in a time zone. In the URL as repeated `step=<kind>:<value>` and
- * `range=<preset>`, so a copied link runs the same funnel.
+ * over a range of calendar days in a time zone. In the URL as repeated `step=<kind>:<value>` and
+ * `range=<preset>`, so a copied link runs the same funnel over the days before the day it is opened.
  */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router';
 import type { FunnelQuery, FunnelStep } from '@/api/types';
@@ -24,10 +24,10 @@ export const STEP_KINDS: ReadonlyArray<{ kind: StepKind; label: string; placehol
 ];
 
 /**
- * The Stats API's presets the screen offers, counted in the query's time zone. They are calendar
- * days up to today (docs/stats-api.md: `7d` is today and the 6 days before, `30d` today and the 30
- * before), which "Last 7 days" means on every screen; the Overview's rolling windows say "7 × 24 h"
- * (shared/time.ts, PRESETS). The screen says how they count above the steps.
+ * The ranges the screen offers: calendar days of the query's time zone up to today included, which
+ * "Last 7 days" means on every screen (today and the 6 before; "Last 12 months" this month and the 11
+ * before, whole). The Overview's rolling windows say "7 × 24 h" (shared/time.ts, PRESETS). The
+ * screen says how they count above the steps; funnelDateRange turns them into dates.
  */
 export const FUNNEL_RANGES = [
   { value: 'day', label: 'Today' },
@@ -78,10 +78,45 @@ export function funnelStep(step: StepDraft): FunnelStep {
   return { event: value };
 }
 
-export function funnelQuery(projectId: string, state: FunnelState, timeZone: string): FunnelQuery {
+/** The calendar date (YYYY-MM-DD) of the instant `now` (ms) in `timeZone`. */
+export function dateIn(now: number, timeZone: string): string {
+  // en-CA writes dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+}
+
+const addDays = (date: string, days: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The Stats API's `date_range` for `range` at `now` in `timeZone`: `day` (today) as it is, the others
+ * as the pair of dates they cover up to today. The API's own `7d` is the 7 days *before* today
+ * (Plausible's presets, docs/stats-api.md), which would leave out what was sent a minute ago.
+ */
+export function funnelDateRange(range: FunnelRange, timeZone: string, now: number): 'day' | [string, string] {
+  if (range === 'day') return 'day';
+  const today = dateIn(now, timeZone);
+  if (range === '12mo') {
+    const [y, m] = today.split('-').map(Number) as [number, number];
+    return [new Date(Date.UTC(y, m - 12, 1)).toISOString().slice(0, 10), today];
+  }
+  const days = { '7d': 7, '30d': 30, '91d': 91 }[range];
+  return [addDays(today, 1 - days), today];
+}
+
+export function funnelQuery(
+  projectId: string,
+  state: FunnelState,
+  timeZone: string,
+  now: number,
+): FunnelQuery {
   return {
     site_id: projectId,
-    date_range: state.range,
+    date_range: funnelDateRange(state.range, timeZone, now),
     timezone: timeZone,
     steps: state.steps.map(funnelStep),
   };
