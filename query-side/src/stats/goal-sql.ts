@@ -128,7 +128,7 @@ export function groupConversionCte(q: StatsQuery, dimensionColumns: string[]): s
   const key = (alias: string) => `json_build_array(${others.map((d) => `${alias}.${d}`).join(', ')})::text`;
   const on = others.length > 0 ? `${key('j')} = ${key('gt')}` : 'true';
   return (
-    `jg as (select j.*, coalesce(round(100.0 * j.x_visitors / nullif(gt.visitors, 0), 1), 0) as m_group_conversion_rate` +
+    `jg as (select j.*, coalesce(round(100.0 * j.x_visitors / nullif(gt.visitors, 0), 2), 0) as m_group_conversion_rate` +
     ` from j left join gt on ${on})`
   );
 }

@@ -153,11 +153,11 @@ describe('event:goal as a dimension', () => {
     });
     expect(res.status).toBe(200);
     expect(rows(res.body.results)).toEqual([
-      ['Every page', 6, 9, 85.7],
-      ['Signup', 3, 4, 42.9],
-      ['Any blog post', 2, 2, 28.6],
-      ['Pricing', 2, 2, 28.6],
-      ['Docs, deep', 1, 1, 14.3],
+      ['Every page', 6, 9, 85.71],
+      ['Signup', 3, 4, 42.86],
+      ['Any blog post', 2, 2, 28.57],
+      ['Pricing', 2, 2, 28.57],
+      ['Docs, deep', 1, 1, 14.29],
     ]);
   });
 
@@ -168,14 +168,14 @@ describe('event:goal as a dimension', () => {
     });
     expect(rows(res.body.results)).toEqual([
       ['Every page', 'Google', 3, 100],
-      ['Any blog post', 'Google', 2, 66.7],
+      ['Any blog post', 'Google', 2, 66.67],
       ['Every page', 'Direct / None', 2, 100],
       ['Docs, deep', 'Direct / None', 1, 50],
       ['Every page', 'Twitter', 1, 50],
-      ['Pricing', 'Google', 1, 33.3],
+      ['Pricing', 'Google', 1, 33.33],
       ['Pricing', 'Twitter', 1, 50],
       ['Signup', 'Direct / None', 1, 50],
-      ['Signup', 'Google', 1, 33.3],
+      ['Signup', 'Google', 1, 33.33],
       ['Signup', 'Twitter', 1, 50],
     ]);
   });
@@ -199,8 +199,8 @@ describe('event:goal as a dimension', () => {
       filters: [['is', 'event:goal', ['PRICING', 'signup'], { case_sensitive: false }]],
     });
     expect(rows(res.body.results)).toEqual([
-      ['Signup', 3, 42.9],
-      ['Pricing', 2, 28.6],
+      ['Signup', 3, 42.86],
+      ['Pricing', 2, 28.57],
     ]);
   });
 
@@ -221,7 +221,7 @@ describe('event:goal filters', () => {
       metrics: ['visitors', 'events', 'conversion_rate'],
       filters: [['is', 'event:goal', ['Signup']]],
     });
-    expect(rows(res.body.results)).toEqual([[3, 4, 42.9]]);
+    expect(rows(res.body.results)).toEqual([[3, 4, 42.86]]);
   });
 
   test('page goals: `*` within one segment, `**` across segments, the query string aside', async () => {
@@ -261,9 +261,9 @@ describe('event:goal filters', () => {
       filters: [['is', 'event:goal', ['Signup']]],
     });
     expect(rows(res.body.results)).toEqual([
-      ['Direct / None', 1, 50, 14.3],
-      ['Google', 1, 33.3, 14.3],
-      ['Twitter', 1, 50, 14.3],
+      ['Direct / None', 1, 50, 14.29],
+      ['Google', 1, 33.33, 14.29],
+      ['Twitter', 1, 50, 14.29],
     ]);
   });
 
@@ -282,7 +282,7 @@ describe('event:goal filters', () => {
     expect(res.body.results).toEqual([
       {
         dimensions: [],
-        metrics: [3, 42.9],
+        metrics: [3, 42.86],
         comparison: { dimensions: [], metrics: [1, 25], change: [200, 17.9] },
       },
     ]);
@@ -303,9 +303,9 @@ describe('event:goal filters', () => {
         r.comparison!.change[0],
       ]),
     ).toEqual([
-      ['Direct / None', 14.3, 0, 14.3],
-      ['Google', 14.3, 25, -10.7],
-      ['Twitter', 14.3, 0, 14.3],
+      ['Direct / None', 14.29, 0, 14.3],
+      ['Google', 14.29, 25, -10.7],
+      ['Twitter', 14.29, 0, 14.3],
     ]);
   });
 

@@ -667,7 +667,7 @@ describe('planQuery with goals', () => {
     expect(crt).not.toContain('unnest');
     expect(crt).not.toContain('metadata ->> ?::text');
     expect(plan.sql).toContain(
-      'coalesce(round(100.0 * max(u.visitors) / nullif(max(crt.visitors), 0), 1), 0) as m_conversion_rate',
+      'coalesce(round(100.0 * max(u.visitors) / nullif(max(crt.visitors), 0), 2), 0) as m_conversion_rate',
     );
     expect(plan.sql).toContain('from u cross join crt');
     expect(plan.metricColumns).toEqual(['m_conversion_rate']);

@@ -39,10 +39,12 @@ export function joinedRowsCtes(
   const only =
     sides.length === 1 && q.metrics.every((m) => sides[0]!.columns.includes(m)) ? sides[0] : undefined;
   if (only === undefined) ctes.push(`u as (${sides.map((side) => branch(side.name)).join(' union all ')})`);
-  const rate = (whole: string) => `coalesce(round(100.0 * max(u.visitors) / nullif(${whole}, 0), 1), 0)`;
+  // Plausible's roundings (special_metrics.ex): a percentage to one decimal, a conversion rate to two.
+  const rate = (whole: string, decimals: number) =>
+    `coalesce(round(100.0 * max(u.visitors) / nullif(${whole}, 0), ${decimals}), 0)`;
   const metricSelect = q.metrics.flatMap((m) => {
-    if (m === 'percentage') return [`${rate('max(total.visitors)')} as m_percentage`];
-    if (m === 'conversion_rate') return [`${rate('max(crt.visitors)')} as m_conversion_rate`];
+    if (m === 'percentage') return [`${rate('max(total.visitors)', 1)} as m_percentage`];
+    if (m === 'conversion_rate') return [`${rate('max(crt.visitors)', 2)} as m_conversion_rate`];
     // Divided once the rows are grouped (plan.ts, groupConversionCte): its numerator, the row's visitors, meanwhile.
     if (m === 'group_conversion_rate') return ['coalesce(max(u.visitors), 0) as x_visitors'];
     if (m === 'exit_rate')

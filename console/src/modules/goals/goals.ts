@@ -4,7 +4,7 @@
  *
  * - **The table**: every goal of the project's settings, by `event:goal`: unique conversions
  *   (`visitors`, the goal's converters), total conversions (`events`, its completions) and the
- *   conversion rate (`conversion_rate`: converters as % of every visitor of the range, one decimal).
+ *   conversion rate (`conversion_rate`: converters as % of every visitor of the range, two decimals).
  *   The Stats API has no row for a goal nobody reached: its row is filled from the settings, with 0.
  *   The dashboard's filters narrow it, but for goal filters (each row is a goal already).
  * - **The comparison**: the same query over the previous period of equal length (the dashboard's
