@@ -186,7 +186,7 @@ describe('a public dashboard link, with a password, in Chromium', () => {
       const allowed = new Set([
         'POST /api/query/v1/share/session',
         'POST /api/query/api/v2/query',
-        `GET /api/query/v1/projects/${services.project.id}/settings`,
+        `GET /api/query/v1/projects/${services.project.id}/time-zone`,
       ]);
       expect(apiRequests.length).toBeGreaterThan(5);
       expect([...new Set(apiRequests)].filter((r) => !allowed.has(r))).toEqual([]);

@@ -31,6 +31,7 @@ import type {
   Project,
   PublicLink,
   ReadSettings,
+  ProjectTimeZone,
   SessionDetail,
   SessionItem,
   StatsQuery,
@@ -116,6 +117,13 @@ export function createApi(http: HttpClient) {
      * replaced whole on the command side (ProjectSettingsChanged): send back every field read.
      */
     settings: {
+      /** The project's default zone alone: what a public dashboard's grant may read of its settings. */
+      timeZone: (projectId: string) =>
+        http.request<ProjectTimeZone>({
+          method: 'GET',
+          path: `${QUERY}/v1/projects/${enc(projectId)}/time-zone`,
+          action: 'Loading the project’s time zone',
+        }),
       get: (projectId: string) =>
         http.request<ReadSettings>({
           method: 'GET',

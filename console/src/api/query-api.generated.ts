@@ -332,7 +332,7 @@ export interface paths {
     put?: never;
     /**
      * Exchange a public dashboard link for a grant
-     * @description The token of a link made with the command side's POST /v1/admin/projects/{project_id}/public-links, and its password when it has one, for a grant of an hour: send it as `Authorization: Share <grant>` to POST /api/v2/query, POST /api/v2/funnel and GET /v1/projects/{project_id}/settings of that project, and to nothing else (403). A request that already carries a valid grant of the link renews it without the password. A link without a password needs none. 401 names `password` when one is needed or wrong; wrong passwords are throttled per address and per link and address (429 with Retry-After), and slowed per link.
+     * @description The token of a link made with the command side's POST /v1/admin/projects/{project_id}/public-links, and its password when it has one, for a grant of an hour: send it as `Authorization: Share <grant>` to POST /api/v2/query, POST /api/v2/funnel and GET /v1/projects/{project_id}/time-zone of that project, and to nothing else (403). A request that already carries a valid grant of the link renews it without the password. A link without a password needs none. 401 names `password` when one is needed or wrong; wrong passwords are throttled per address and per link and address (429 with Retry-After), and slowed per link.
      */
     post: {
       parameters: {
@@ -553,6 +553,84 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/projects/{project_id}/time-zone': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A project's default time zone
+     * @description What a public dashboard reads of its project: the zone its reports count days in. A read key of the project, a public dashboard’s grant of the project, or a console session. UTC for a project whose settings were never set. The rest of the settings (domains, goals, excluded address ranges) is the settings route’s, which a grant may not call.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The project id. */
+          project_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The zone. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ProjectTimeZone'];
+          };
+        };
+        /** @description A parameter is invalid; `error.fields` names it. Unknown query parameters are refused too. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No credentials, an unknown or revoked read key, or an expired session. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found, or it belongs to a project this caller cannot read. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description PostgreSQL cannot answer right now (Retry-After). */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/projects/{project_id}/settings': {
     parameters: {
       query?: never;
@@ -562,7 +640,7 @@ export interface paths {
     };
     /**
      * A project's settings: its default time zone, declared domains, goals and excluded address ranges
-     * @description A read key of the project, a public dashboard’s grant of the project (its default zone), or a console session. A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.
+     * @description A read key of the project or a console session (a public dashboard’s grant reads the zone alone, GET /v1/projects/{project_id}/time-zone: the domains, goals and excluded address ranges are the owner’s). A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.
      */
     get: {
       parameters: {
@@ -596,6 +674,15 @@ export interface paths {
         };
         /** @description No credentials, an unknown or revoked read key, or an expired session. */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A public dashboard’s grant: this route is not part of the dashboard. */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -2298,6 +2385,15 @@ export interface components {
        */
       created_at: string;
       created_by: string | null;
+    };
+    ProjectTimeZone: {
+      /** Format: uuid */
+      project_id: string;
+      /**
+       * @description The default IANA zone of the project’s reports (the Stats API’s without `timezone`).
+       * @example Asia/Kolkata
+       */
+      time_zone: string;
     };
     ProjectSettings: {
       /** Format: uuid */

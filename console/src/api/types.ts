@@ -35,6 +35,7 @@ export type DlqRecord = Query['DlqRecord'];
  * from ProjectSettingsChanged v2 on, its goals and excluded address ranges: `ReadSettings`).
  */
 export type ProjectSettings = Query['ProjectSettings'];
+export type ProjectTimeZone = Query['ProjectTimeZone'];
 /** POST /api/v2/query (the Stats API, docs/stats-api.md): the request and its answer. */
 export type StatsQuery = Query['StatsQuery'];
 export type StatsResult = Query['StatsResult'];

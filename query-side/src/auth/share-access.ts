@@ -6,12 +6,14 @@ import { SHARE_AUTH_SCHEME } from '@eventlens/contracts';
 
 /**
  * The only routes a grant may call (`METHOD path` as declared): the public dashboard's reports and
- * the project's default zone. Every other route answers a grant with 403 (http/route.ts).
+ * the project's default zone. Not the settings: their excluded address ranges, goals and domains
+ * are the owner's, and anyone with the link could read them. Every other route answers a grant
+ * with 403 (http/route.ts).
  */
 export const SHARE_ROUTES: ReadonlySet<string> = new Set([
   'POST /api/v2/query',
   'POST /api/v2/funnel',
-  'GET /v1/projects/{project_id}/settings',
+  'GET /v1/projects/{project_id}/time-zone',
 ]);
 
 /** Whether a grant may call the route declared as `method path`. */

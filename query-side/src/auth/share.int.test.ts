@@ -276,7 +276,7 @@ describe('what a grant may read', () => {
     grant = await grantOf(await insertLink(t.projectA));
   });
 
-  test('its project’s Stats API, funnel and settings', async () => {
+  test('its project’s Stats API, funnel and default zone', async () => {
     expect((await visitors(grant, t.projectA)).status).toBe(200);
     const funnel = await call('POST', '/api/v2/funnel', {
       grant,
@@ -287,15 +287,21 @@ describe('what a grant may read', () => {
       },
     });
     expect(funnel.status).toBe(200);
+    const zone = await call('GET', `/v1/projects/${t.projectA}/time-zone`, { grant });
+    expect(zone.status).toBe(200);
+    expect(zone.body).toEqual({ project_id: t.projectA, time_zone: 'UTC' });
+  });
+
+  test('not the settings: the excluded address ranges, goals and domains are the owner’s (403)', async () => {
     const settings = await call('GET', `/v1/projects/${t.projectA}/settings`, { grant });
-    expect(settings.status).toBe(200);
-    expect(settings.body).toMatchObject({ project_id: t.projectA, time_zone: 'UTC' });
+    expect(settings.status).toBe(403);
+    expect(JSON.stringify(settings.body)).not.toMatch(/excluded_address_ranges|goals|domains/);
   });
 
   test('nothing of another project (404)', async () => {
     const stats = await visitors(grant, t.projectB);
     expect(stats.status).toBe(404);
-    expect((await call('GET', `/v1/projects/${t.projectB}/settings`, { grant })).status).toBe(404);
+    expect((await call('GET', `/v1/projects/${t.projectB}/time-zone`, { grant })).status).toBe(404);
   });
 
   test('no other route of the document: events, sessions, CSV, keys, links, projects, pipeline … (403)', async () => {

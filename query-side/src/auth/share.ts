@@ -172,7 +172,7 @@ export function shareRoutes(options: ShareRoutesOptions): AnyRoute[] {
       tag: 'share',
       summary: 'Exchange a public dashboard link for a grant',
       description:
-        `The token of a link made with the command side's POST /v1/admin/projects/{project_id}/public-links, and its password when it has one, for a grant of an hour: send it as \`Authorization: ${SHARE_AUTH_SCHEME} <grant>\` to POST /api/v2/query, POST /api/v2/funnel and GET /v1/projects/{project_id}/settings of that project, and to nothing else (403). ` +
+        `The token of a link made with the command side's POST /v1/admin/projects/{project_id}/public-links, and its password when it has one, for a grant of an hour: send it as \`Authorization: ${SHARE_AUTH_SCHEME} <grant>\` to POST /api/v2/query, POST /api/v2/funnel and GET /v1/projects/{project_id}/time-zone of that project, and to nothing else (403). ` +
         'A request that already carries a valid grant of the link renews it without the password. ' +
         'A link without a password needs none. 401 names `password` when one is needed or wrong; wrong passwords are throttled per address and per link and address (429 with Retry-After), and slowed per link.',
       auth: 'public',

@@ -61,6 +61,13 @@ export const ProjectSettings = z
   })
   .meta({ id: 'ProjectSettings' });
 
+export const ProjectTimeZone = z
+  .object({
+    project_id: Uuid,
+    time_zone: ProjectSettings.shape.time_zone,
+  })
+  .meta({ id: 'ProjectTimeZone' });
+
 export const ProjectParams = z.strictObject({ project_id: Uuid.meta({ description: 'The project id.' }) });
 
 type ProjectRow = Pick<ProjectsRow, 'project_id' | 'name' | 'created_at' | 'created_by'>;
@@ -93,18 +100,40 @@ export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
     }),
     defineRoute({
       method: 'get',
+      path: '/v1/projects/{project_id}/time-zone',
+      tag: 'projects',
+      summary: "A project's default time zone",
+      description:
+        'What a public dashboard reads of its project: the zone its reports count days in. A read key of the project, a public dashboard’s grant of the project, or a console session. UTC for a project whose settings were never set. The rest of the settings (domains, goals, excluded address ranges) is the settings route’s, which a grant may not call.',
+      auth: 'caller',
+      params: ProjectParams,
+      response: { status: 200, description: 'The zone.', schema: ProjectTimeZone },
+      async handle({ auth, params }) {
+        const bound = boundProject(auth.caller);
+        if (bound !== undefined && bound.toLowerCase() !== params.project_id.toLowerCase())
+          throw notFound('project');
+        const project = await db(tables.projects).first('project_id').where('project_id', params.project_id);
+        if (!project) throw notFound('project');
+        const row = await db(tables.projectSettings)
+          .first<Pick<ProjectSettingsRow, 'time_zone'> | undefined>('time_zone')
+          .where('project_id', params.project_id);
+        return { project_id: project.project_id as string, time_zone: row?.time_zone ?? 'UTC' };
+      },
+    }),
+    defineRoute({
+      method: 'get',
       path: '/v1/projects/{project_id}/settings',
       tag: 'projects',
       summary:
         "A project's settings: its default time zone, declared domains, goals and excluded address ranges",
       description:
-        'A read key of the project, a public dashboard’s grant of the project (its default zone), or a console session. A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.',
+        'A read key of the project or a console session (a public dashboard’s grant reads the zone alone, GET /v1/projects/{project_id}/time-zone: the domains, goals and excluded address ranges are the owner’s). A project whose settings were never set answers the defaults (UTC, no domains, no goals, no excluded ranges). Changed with PUT /v1/admin/projects/{project_id}/settings on the command side, which replaces them whole: send back `goals` and `excluded_address_ranges` as answered here to keep them.',
       auth: 'caller',
       params: ProjectParams,
       response: { status: 200, description: 'The settings.', schema: ProjectSettings },
       async handle({ auth, params }) {
-        // A key (or a public dashboard's grant) reads its own project's settings only; another
-        // project's is "not found".
+        // A key reads its own project's settings only; another project's is "not found". A grant
+        // never gets here (auth/share-access.ts).
         const bound = boundProject(auth.caller);
         if (bound !== undefined && bound.toLowerCase() !== params.project_id.toLowerCase())
           throw notFound('project');

@@ -991,7 +991,7 @@ describe('the viewer’s time zone', () => {
       include: { trim_relative_date_range: true },
     });
     expect(trimmed.body.query.date_range).toEqual(['2024-01-01T00:00:00+00:00', '2024-01-16T23:59:59+00:00']);
-    expect(trimmed.body.query.include.trim_relative_date_range).toBe(true);
+    expect((trimmed.body.query.include as Record<string, unknown>).trim_relative_date_range).toBe(true);
     const tooMany = await query({ ...base, date_range: '5001d' });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error).toMatch(/^date_range: '5001d' is not one of .*<N>d .*<N>mo/);

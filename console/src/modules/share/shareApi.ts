@@ -3,7 +3,7 @@
  * console's session. The token is exchanged for a grant (POST /v1/share/session, with the link's
  * password when it has one), and every request of the dashboard then carries
  * `Authorization: Share <grant>` (docs/stats-api.md, Authentication). The query side answers such a
- * request only on the dashboard's routes (the Stats API and the project's settings), for the link's
+ * request only on the dashboard's routes (the Stats API and the project's time zone), for the link's
  * project, and stops answering within a second of the link's revocation.
  *
  * The dashboard has an HTTP client of its own (SHARE_HTTP; tests provide a fake one), not the
