@@ -47,15 +47,19 @@ export function boundsSql(q: StatsQuery, b: Binder, tables: StatsTables): string
     // Both ends included, as Plausible includes `to`; timestamps have microseconds.
     return `select ${b.bind(p.from, 'timestamptz')} as lo, ${b.bind(p.to, 'timestamptz')} + interval '1 microsecond' as hi`;
   }
-  // `all`: from the local day of the project's first human event (an empty project: an empty range).
-  // Bound in the order they appear in the text.
+  // `all`: from the local day of the project's first human event, and today at the latest (a project
+  // without events, or with none before today: today alone, as Plausible's [today, today]; `least`
+  // passes over the null of no events). Bound in the order they appear in the text.
   const tz1 = b.bind(q.timeZone, 'text');
   const tz2 = b.bind(q.timeZone, 'text');
   const project = b.bind(q.projectId, 'uuid');
+  const today = `${b.bind(p.last, 'date')}::timestamp at time zone ${b.bind(q.timeZone, 'text')}`;
+  // The day after `last` from the date, not + 24 hours: a day the clocks change has 23 or 25.
   const hi = `(${b.bind(p.last, 'date')} + 1)::timestamp at time zone ${b.bind(q.timeZone, 'text')}`;
+  const days = `select ${today} as today, ${hi} as hi`;
   return (
-    `select coalesce((select date_trunc('day', min(e.ts) at time zone ${tz1}) at time zone ${tz2}` +
-    ` from ${tables.events} e where e.project_id = ${project} and ${humanEvents('e')}), h.hi) as lo, h.hi` +
-    ` from (select ${hi} as hi) h`
+    `select least((select date_trunc('day', min(e.ts) at time zone ${tz1}) at time zone ${tz2}` +
+    ` from ${tables.events} e where e.project_id = ${project} and ${humanEvents('e')}), h.today) as lo,` +
+    ` h.hi from (${days}) h`
   );
 }

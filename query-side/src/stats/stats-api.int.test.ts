@@ -12,6 +12,8 @@ import { createTestDatabase, type TestDatabase } from '../test-support/database'
 import {
   fillVisitorKeys,
   insertEvents,
+  insertKey,
+  insertProject,
   seedTenants,
   type EventFixture,
   type Tenants,
@@ -970,6 +972,13 @@ describe('the viewer’s time zone', () => {
       t.readKeyB,
     );
     expect(empty.body.query.date_range[0]).toBe('2024-01-10T00:00:00+05:30');
+    // A project without events: today alone (Plausible's [today, today]), not a range ending before it starts.
+    const none = await insertProject(tdb.owner, 'No events yet');
+    const { key } = await insertKey(tdb.owner, none, 'read');
+    const fresh = await query({ site_id: none, metrics: ['visitors', 'events'], date_range: 'all' }, key);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.results).toEqual([{ metrics: [0, 0], dimensions: [] }]);
+    expect(fresh.body.query.date_range).toEqual(['2024-11-03T00:00:00+00:00', '2024-11-03T23:59:59+00:00']);
   });
 
   test('date: the day presets count from, in the zone', async () => {
