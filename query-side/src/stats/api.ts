@@ -26,6 +26,7 @@ import { mentionsGoals, parseQuery, StatsRequest, StatsResponse, type StatsQuery
 import { firstBadPattern, regexPatterns } from './patterns';
 import { projectDefaults, resolveSite } from './site';
 
+import { NONE_LABEL } from './sql';
 export const PlausibleError = z
   .object({ error: z.string().meta({ example: "metrics.0: unknown metric 'visitorz'" }) })
   .meta({ id: 'StatsError', description: 'Plausible’s error shape: one message, naming the field.' });
@@ -50,7 +51,7 @@ async function execute(db: Knex, tables: StatsTables, q: StatsQuery) {
     // Every metric is coalesced to 0 in SQL; bigint and numeric arrive as text.
     metrics: plan.metricColumns.map((c) => Number(r[c])),
     // A value none is `(none)`; a visit's source is never null (clauses.ts, visitColumnSql).
-    dimensions: raw[n]!.map((value) => value ?? '(none)'),
+    dimensions: raw[n]!.map((value) => value ?? NONE_LABEL),
   }));
   const totalRows = page.length > 0 ? Number(page[0]!.total_rows) : 0;
   return { lo: new Date(first.lo), hi: new Date(first.hi), raw, results, totalRows };

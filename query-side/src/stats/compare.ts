@@ -43,7 +43,8 @@ export function change(metric: Metric, old: number, now: number): number | null 
  * The compared query: the main one over `period`, every row (no pagination), and — when the main
  * page has property dimensions — only the page's dimension values, as Plausible's
  * `add_comparison_filters` does, so the second statement reads no more groups than the page shows.
- * A page holding a missing value (`(none)`, SQL null, which `is` cannot name) or a query with
+ * A page holding a missing value (`(none)`, SQL null, which `is` names only together with a stored
+ * value `(none)`, sql.ts MISSING_LABELS) or a query with
  * `percentage` or `conversion_rate` (whose totals, over all rows, would shrink with the filter) is
  * compared unfiltered.
  *

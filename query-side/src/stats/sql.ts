@@ -61,7 +61,21 @@ export const NEGATED: Record<string, 'is' | 'contains' | 'matches'> = {
 /** `%value%` for LIKE, the value's own `%`, `_` and `\` taken literally. */
 const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** A positive operator's predicate on `expr`: any of `values` (`is`, `contains`, `matches`). */
+/** How the Stats API shows a missing value in a row's `dimensions` (api.ts). */
+export const NONE_LABEL = '(none)';
+
+/**
+ * The labels an `is` filter takes for the missing value: the Stats API's own, and Plausible's
+ * `(not set)` (its label of an empty UTM value, device, browser or OS, which its filters read as
+ * empty: where_builder.ex), so a row's value filters to that row and a Plausible client's filter
+ * means what it meant there.
+ */
+const MISSING_LABELS: ReadonlySet<string> = new Set([NONE_LABEL, '(not set)']);
+
+/**
+ * A positive operator's predicate on `expr`: any of `values` (`is`, `contains`, `matches`). `is`
+ * with a missing value's label (MISSING_LABELS) matches the rows without a value too.
+ */
 export function positiveSql(
   op: 'is' | 'contains' | 'matches',
   expr: string,
@@ -70,10 +84,14 @@ export function positiveSql(
   b: Binder,
 ): string {
   if (op === 'is') {
+    // The missing value as its label (the expression once: it may hold bound parameters itself).
+    const missing = values.some((v) => MISSING_LABELS.has(v));
+    const subject = missing ? `coalesce(${expr}, '${NONE_LABEL}')` : expr;
+    const listed = missing ? [...values, NONE_LABEL] : values;
     return caseSensitive
-      ? `${expr} = any(${b.bind(values, 'text[]')})`
-      : `lower(${expr}) = any(${b.bind(
-          values.map((v) => v.toLowerCase()),
+      ? `${subject} = any(${b.bind(listed, 'text[]')})`
+      : `lower(${subject}) = any(${b.bind(
+          listed.map((v) => v.toLowerCase()),
           'text[]',
         )})`;
   }

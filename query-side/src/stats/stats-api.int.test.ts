@@ -708,6 +708,20 @@ describe('breakdowns, order and pagination', () => {
       ['(none)', 3],
     ]);
   });
+
+  test('a filter on the (none) label matches the rows without a value, as that row counts them', async () => {
+    const events = async (filters: unknown[]) =>
+      (await query({ site_id: t.projectA, metrics: ['events'], date_range: JAN_10, filters })).body
+        .results[0]!.metrics[0];
+    expect(await events([['is', 'event:props:plan', ['(none)']]])).toBe(8);
+    // Plausible's label of a missing value, for a client written against it.
+    expect(await events([['is', 'event:props:plan', ['(not set)']]])).toBe(8);
+    expect(await events([['is', 'event:props:plan', ['(none)', 'pro']]])).toBe(9);
+    expect(await events([['is_not', 'event:props:plan', ['(none)']]])).toBe(1);
+    expect(await events([['is', 'event:hostname', ['(none)']]])).toBe(3);
+    // A label inside a has_done's filter too: visits with an event without the property.
+    expect(await events([['has_done', ['is', 'event:props:plan', ['(none)']]]])).toBe(9);
+  });
 });
 
 describe('filters', () => {
