@@ -8,7 +8,7 @@ import type { Dimension, TimeDimension, VisitDimension } from './dimensions';
 import type { Filter } from './filters';
 import { GOAL, goalFilterSql } from './goal-sql';
 import type { StatsQuery } from './query';
-import { eventSql, hostnameSql, NEGATED, positiveSql, type Binder } from './sql';
+import { eventSql, hostnameSql, NEGATED, positiveSql, referrerSql, type Binder } from './sql';
 
 const column = (name: string) => (alias: string) => `${alias}.${name}`;
 
@@ -23,7 +23,8 @@ const VISIT_SQL = {
   'visit:source': (alias) => `coalesce(${alias}.source, '${DIRECT_SOURCE}')`,
   // From the source and UTM columns (read-model/src/channels.ts).
   'visit:channel': channelSql,
-  'visit:referrer': column('entry_referrer'),
+  // Plausible's cleaned form of the entry's referrer (sql.ts), computed when a report reads it.
+  'visit:referrer': referrerSql,
   'visit:entry_page': column('entry_path'),
   'visit:exit_page': column('exit_path'),
   'visit:entry_page_hostname': (alias) => hostnameSql(`${alias}.entry_url`),

@@ -14,6 +14,7 @@ import {
   insertEvents,
   insertKey,
   insertProject,
+  insertVisitsOfEvents,
   seedTenants,
   type EventFixture,
   type Tenants,
@@ -707,6 +708,51 @@ describe('breakdowns, order and pagination', () => {
       ['site.test', 6],
       ['(none)', 3],
     ]);
+  });
+
+  test('visit:referrer is Plausible’s: host without www. and path, Direct / None for none or internal', async () => {
+    const site = await insertProject(tdb.owner, 'Referrers');
+    const { key } = await insertKey(tdb.owner, site, 'read');
+    const referrers: Array<string | null> = [
+      'https://www.Google.com/search?q=x',
+      'https://news.ycombinator.com/',
+      'https://news.ycombinator.com',
+      null,
+      'https://site.test/other', // the site's own page: internal navigation
+      'android-app://com.slack', // not an http(s) URL
+      'http://user@blog.example.org:8080/posts/1/?a=b#c',
+    ];
+    await insertEvents(
+      tdb.owner,
+      referrers.map((referrer, i) => ({
+        project_id: site,
+        session_id: `r${i}`,
+        anonymous_id: `visitor-${i}`,
+        event_name: 'page_view',
+        ts: new Date('2024-01-10T10:00:00Z'),
+        url: 'https://www.site.test/landing',
+        referrer,
+      })),
+    );
+    await insertVisitsOfEvents(tdb.owner);
+    await fillVisitorKeys(tdb.owner);
+    const ask = async (body: Record<string, unknown>) =>
+      rows((await query({ site_id: site, metrics: ['visitors'], date_range: JAN_10, ...body }, key)).body);
+    const expected = [
+      ['Direct / None', 3],
+      ['news.ycombinator.com', 2],
+      ['blog.example.org/posts/1', 1],
+      ['google.com/search', 1],
+    ];
+    expect(await ask({ dimensions: ['visit:referrer'] })).toEqual(expected);
+    // The same values on the events side (a per-event filter sends visitors through the events).
+    expect(
+      await ask({ dimensions: ['visit:referrer'], filters: [['is', 'event:name', ['page_view']]] }),
+    ).toEqual(expected);
+    // A row's value filters to that row.
+    expect(await ask({ filters: [['is', 'visit:referrer', ['news.ycombinator.com']]] })).toEqual([[2]]);
+    expect(await ask({ filters: [['is', 'visit:referrer', ['Direct / None']]] })).toEqual([[3]]);
+    expect(await ask({ filters: [['contains', 'visit:referrer', ['example.org/posts']]] })).toEqual([[1]]);
   });
 
   test('a filter on the (none) label matches the rows without a value, as that row counts them', async () => {

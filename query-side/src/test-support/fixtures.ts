@@ -175,7 +175,7 @@ export interface VisitAttributes {
 
 /**
  * The visits of the human events inserted so far, as the analytics projection builds them (span,
- * counts, engagement, visitor keys, entry and exit URL and path; docs/DESIGN.md, "Visits"), for every session id that has no row
+ * counts, engagement, visitor keys, entry and exit URL and path, entry referrer; docs/DESIGN.md, "Visits"), for every session id that has no row
  * yet; `attributes` by session id gives a visit's source and country. The others stay null.
  */
 export async function insertVisitsOfEvents(
@@ -185,7 +185,7 @@ export async function insertVisitsOfEvents(
   await owner.query(
     `insert into analytics.sessions (project_id, session_id, user_id, anonymous_id, first_seen, last_seen,
        event_count, page_views, engagement_events, source, country, visitor_keys, entry_url, exit_url,
-       entry_path, exit_path)
+       entry_path, exit_path, entry_referrer)
      select e.project_id, e.session_id, max(e.user_id), max(e.anonymous_id), min(e.ts), max(e.ts), count(*),
             count(*) filter (where e.event_name = 'page_view'),
             count(*) filter (where e.event_name not in ('page_view', 'page_leave')
@@ -195,7 +195,9 @@ export async function insertVisitsOfEvents(
             -- The earliest and the latest event's URL (ties by event id), as the projection's.
             (array_agg(e.url order by e.ts, e.event_id))[1], (array_agg(e.url order by e.ts desc, e.event_id desc))[1],
             -- Their paths: each event's page is its URL's (pagePath), as the projection's entry and exit paths.
-            (array_agg(e.page order by e.ts, e.event_id))[1], (array_agg(e.page order by e.ts desc, e.event_id desc))[1]
+            (array_agg(e.page order by e.ts, e.event_id))[1], (array_agg(e.page order by e.ts desc, e.event_id desc))[1],
+            -- The entry event's referrer as sent.
+            (array_agg(e.referrer order by e.ts, e.event_id))[1]
        from analytics.events e
       where e.session_id is not null and ${humanEvents('e')}
       group by e.project_id, e.session_id
