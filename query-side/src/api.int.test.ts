@@ -97,6 +97,10 @@ const ROUTES: Record<string, { method: string; path: () => string }> = {
     method: 'GET',
     path: () => `/v1/projects/${t.projectB}/settings`,
   },
+  'GET /v1/projects/{project_id}/time-zone': {
+    method: 'GET',
+    path: () => `/v1/projects/${t.projectB}/time-zone`,
+  },
   'GET /v1/events': { method: 'GET', path: () => '/v1/events' },
   'GET /v1/events/{event_id}': { method: 'GET', path: () => `/v1/events/${eventB}` },
   'GET /v1/events.csv': { method: 'GET', path: () => '/v1/events.csv' },
@@ -329,6 +333,8 @@ describe('tenancy on every route', () => {
       'public: a link token names its project; exchanges and what a grant reads in auth/share.int.test.ts',
     'GET /v1/projects/{project_id}/settings':
       'the path names the project (any for a session); another project’s for a read key is a 404: stats/settings.int.test.ts',
+    'GET /v1/projects/{project_id}/time-zone':
+      'the path names the project (any for a session); another project’s for a read key is a 404 (stats/settings.int.test.ts), for a grant too (auth/share.int.test.ts)',
     'GET /v1/pipeline': 'install-wide operational status, no per-project rows',
     'GET /v1/contracts': 'install-wide contracts and record counts, no per-project rows',
     'GET /healthz': 'public',

@@ -131,6 +131,25 @@ describe('GET /v1/projects/{project_id}/settings', () => {
   });
 });
 
+describe('GET /v1/projects/{project_id}/time-zone', () => {
+  test('the zone alone, for a key of the project or a session; UTC when never set; another project’s a 404', async () => {
+    const key = { authorization: `Bearer ${t.readKeyA}` };
+    expect(await get(`/v1/projects/${t.projectA}/time-zone`, key)).toEqual({
+      status: 200,
+      body: { project_id: t.projectA, time_zone: 'Asia/Kolkata' },
+    });
+    expect((await get(`/v1/projects/${t.projectB}/time-zone`, key)).status).toBe(404);
+    const cookie = sessionCookie({ user_id: t.user.user_id, email: t.user.email }, NOW);
+    expect((await get(`/v1/projects/${unset.projectId}/time-zone`, { cookie })).body).toEqual({
+      project_id: unset.projectId,
+      time_zone: 'UTC',
+    });
+    expect(
+      (await get(`/v1/projects/00000000-0000-4000-8000-000000000000/time-zone`, { cookie })).status,
+    ).toBe(404);
+  });
+});
+
 describe('the Stats API with project settings', () => {
   test('without `timezone`, days are the project’s (Asia/Kolkata: the day changes at 18:30 UTC)', async () => {
     const answer = await post('/api/v2/query', { site_id: t.projectA, ...byDay }, t.readKeyA);
