@@ -1,7 +1,7 @@
 /**
  * Issue 14's goals in the console, in Chromium, over the known set of visits of
  * known-visits.browser.test.ts (test/browser/known-visits.ts: its events, its goals and the answers
- * written there by hand — "Saw pricing" 66.7 %, "Signed up" 22.2 %, "Read the blog" 11.1 %,
+ * written there by hand — "Saw pricing" 66.67 %, "Signed up" 22.22 %, "Read the blog" 11.11 %,
  * "Purchased" nobody): the Goals screen shows each goal's unique and total conversions and its
  * conversion rate (the one nobody reached as 0), the change against the period before, the
  * breakdowns by source and by country with their group conversion rates, drills into the explorer

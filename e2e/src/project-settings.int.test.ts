@@ -216,9 +216,9 @@ describe('project settings from the command side to the Stats API', () => {
     );
     // a3's /blog/2025/deep is not a blog post: `*` stops at /.
     expect(rows(converted.body)).toEqual([
-      ['Signup', 2, 2, 66.7],
-      ['Blog post', 1, 1, 33.3],
-      ['Pricing', 1, 1, 33.3],
+      ['Signup', 2, 2, 66.67],
+      ['Blog post', 1, 1, 33.33],
+      ['Pricing', 1, 1, 33.33],
     ]);
 
     const cleared = await admin.call('PUT', `/v1/admin/projects/${projectId}/settings`, {

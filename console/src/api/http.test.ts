@@ -73,7 +73,26 @@ describe('http client', () => {
       status: 400,
       code: 'HTTP_400',
       detail: 'metrics: unknown metric "visitorz"',
+      retryable: false,
     });
+    // No code of the server's: the status alone, not a made-up code beside it.
+    expect((error as ApiError).message).toBe(
+      'Loading the KPIs failed: metrics: unknown metric "visitorz" (HTTP 400)',
+    );
+  });
+
+  test('retryable: unreachable, 408, 429 and 5xx; not a client error', () => {
+    const at = (status: number) => new ApiError(status, 'X', 'x', 'Loading').retryable;
+    expect([0, 408, 429, 500, 502, 503].map(at)).toEqual([true, true, true, true, true, true]);
+    expect([400, 401, 403, 404, 409, 413, 422].map(at)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   test('a non-JSON error (a proxy page) and an unreachable server still say what failed', async () => {
@@ -86,7 +105,7 @@ describe('http client', () => {
       await html
         .request({ method: 'GET', path: '/x', action: 'Loading sessions' })
         .catch((e: Error) => e.message),
-    ).toBe('Loading sessions failed: Bad Gateway (HTTP_502, HTTP 502)');
+    ).toBe('Loading sessions failed: Bad Gateway (HTTP 502)');
     const down = createHttpClient({
       fetch: recordingFetch(() => Promise.reject(new TypeError('fetch failed'))).fetch,
     });

@@ -30,8 +30,26 @@ export class ApiError extends Error {
     readonly action: string,
     readonly fields: FieldError[] = [],
   ) {
-    super(`${action} failed: ${detail}${status > 0 ? ` (${code}, HTTP ${status})` : ''}`);
+    super(`${action} failed: ${detail}${status > 0 ? ` (${apiErrorReference(code, status)})` : ''}`);
   }
+
+  /**
+   * Whether asking again can answer otherwise: the server unreachable (0), a timeout (408), too many
+   * requests (429) or a server error (5xx). A client error (400, 404, 409, …) answers the same request
+   * the same way: it is fixed by changing what was sent, not by sending it again.
+   */
+  get retryable(): boolean {
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/**
+ * How an error names itself for people and support: the server's code and the status
+ * (`INVALID_FIELD, HTTP 400`), or the status alone when the server sent no code (the Stats API's
+ * Plausible-shaped errors, a proxy's page), rather than a made-up `HTTP_400` beside `HTTP 400`.
+ */
+export function apiErrorReference(code: string, status: number): string {
+  return code === `HTTP_${status}` ? `HTTP ${status}` : `${code}, HTTP ${status}`;
 }
 
 export type QueryValue = string | number | boolean | null | undefined;

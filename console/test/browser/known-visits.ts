@@ -527,24 +527,24 @@ export function answersFor(anchor: Anchor) {
     ],
     /**
      * Goals: converters (visitors), completions (events), the visits that reached each, and
-     * converters as % of all 9 visitors, one decimal. Signed up: V1 (a), V9 (h). Saw pricing: the
+     * converters as % of all 9 visitors, two decimals. Signed up: V1 (a), V9 (h). Saw pricing: the
      * page views of /pricing in V1 V3 V7 V8 V9 (/pricing?plan=pro) V11, by a c f g h i (V11's click
      * on /pricing is no page view). Read the blog: V4's two posts, by d. Purchased: nobody, no row.
      */
     goals: [
-      { goal: 'Saw pricing', visitors: 6, events: 6, visits: 6, conversion_rate: 66.7 },
-      { goal: 'Signed up', visitors: 2, events: 2, visits: 2, conversion_rate: 22.2 },
-      { goal: 'Read the blog', visitors: 1, events: 2, visits: 1, conversion_rate: 11.1 },
+      { goal: 'Saw pricing', visitors: 6, events: 6, visits: 6, conversion_rate: 66.67 },
+      { goal: 'Signed up', visitors: 2, events: 2, visits: 2, conversion_rate: 22.22 },
+      { goal: 'Read the blog', visitors: 1, events: 2, visits: 1, conversion_rate: 11.11 },
     ],
     /** The visits that saw pricing (a goal filter on visit metrics): V8 of those 6 bounced, 16.7 → 17. */
-    sawPricingVisits: { visitors: 6, visits: 6, bounce_rate: 17, conversion_rate: 66.7 },
+    sawPricingVisits: { visitors: 6, visits: 6, bounce_rate: 17, conversion_rate: 66.67 },
     /**
      * Signed up by source: Google's visitors are a and g, one signed up (50 %); Facebook's only h
      * (100 %); conversion_rate stays of all 9 visitors.
      */
     signedUpBySource: [
-      { source: 'Facebook', visitors: 1, group_conversion_rate: 100, conversion_rate: 11.1 },
-      { source: 'Google', visitors: 1, group_conversion_rate: 50, conversion_rate: 11.1 },
+      { source: 'Facebook', visitors: 1, group_conversion_rate: 100, conversion_rate: 11.11 },
+      { source: 'Google', visitors: 1, group_conversion_rate: 50, conversion_rate: 11.11 },
     ],
     /**
      * Saw pricing by country: FR h of b h, IN i of d i (50 %); US c g, GB a, (none) f, all theirs

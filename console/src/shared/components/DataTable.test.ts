@@ -173,6 +173,24 @@ describe('states', () => {
     expect(w.emitted('retry')).toHaveLength(1);
   });
 
+  test('a client error says what to change, with no Try again: the same request would get the same answer', () => {
+    const w = table({
+      status: 'error',
+      error: apiError(
+        400,
+        'HTTP_400',
+        "steps.0.page: '/pricing?x=1' is a path, without a query",
+        'Running the funnel',
+      ),
+    });
+    const alert = w.find('[role="alert"]');
+    expect(alert.find('.alert-detail').text().replace(/\s+/g, ' ')).toBe(
+      "steps.0.page: '/pricing?x=1' is a path, without a query (HTTP 400)",
+    );
+    expect(alert.text()).not.toContain('HTTP_400');
+    expect(alert.find('button').exists()).toBe(false);
+  });
+
   test('keepContentOnError: the stale rows stay under the error', () => {
     const w = table({
       status: 'error',
