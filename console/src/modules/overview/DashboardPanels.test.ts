@@ -177,10 +177,14 @@ describe('dashboard panels', () => {
     const fake = stack();
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
     expect(rowValues('sources')).toEqual(['Google']);
+    const header = () => panel('sources').find('thead th').text();
+    expect(header()).toBe('Source');
     await panel('sources').find('[data-dimension="visit:channel"]').trigger('click');
     await r.settle();
     expect(statsCalls(fake).at(-1)!.dimensions).toEqual(['visit:channel']);
     expect(rowValues('sources')).toEqual(['Organic Search', 'Direct']);
+    // The first column says what the rows of this tab are.
+    expect(header()).toBe('Channel');
   });
 
   test('the percentages divide by the KPI row’s visitors, with no query of their own; a tab reuses them', async () => {

@@ -12,6 +12,8 @@ export interface PanelTab {
   /** The Stats API dimension. */
   dimension: string;
   label: string;
+  /** The first column's header on this tab (and in its CSV): what the rows are. */
+  column: string;
 }
 
 export interface PanelDef {
@@ -22,8 +24,6 @@ export interface PanelDef {
    * also lists pages by page views ("Pages by page views"), so this one says it ranks by visitors.
    */
   heading?: string;
-  /** The first column's header. */
-  column: string;
   tabs: PanelTab[];
   /**
    * Lists only the visits that have a value of the tab's dimension, without the "(none)" row, as
@@ -40,51 +40,46 @@ export const PANELS: readonly PanelDef[] = [
     id: 'pages',
     title: 'Pages',
     heading: 'Pages by visitors',
-    column: 'Page',
     tabs: [
-      { dimension: 'event:page', label: 'Top pages' },
-      { dimension: 'visit:entry_page', label: 'Entry pages' },
-      { dimension: 'visit:exit_page', label: 'Exit pages' },
+      { dimension: 'event:page', label: 'Top pages', column: 'Page' },
+      { dimension: 'visit:entry_page', label: 'Entry pages', column: 'Entry page' },
+      { dimension: 'visit:exit_page', label: 'Exit pages', column: 'Exit page' },
     ],
   },
   {
     id: 'sources',
     title: 'Sources',
-    column: 'Source',
     tabs: [
-      { dimension: 'visit:source', label: 'Sources' },
-      { dimension: 'visit:channel', label: 'Channels' },
-      { dimension: 'visit:referrer', label: 'Referrers' },
+      { dimension: 'visit:source', label: 'Sources', column: 'Source' },
+      { dimension: 'visit:channel', label: 'Channels', column: 'Channel' },
+      { dimension: 'visit:referrer', label: 'Referrers', column: 'Referrer' },
     ],
   },
   {
     id: 'utm',
     title: 'UTM',
-    column: 'Value',
     valuesOnly: true,
     tabs: [
-      { dimension: 'visit:utm_medium', label: 'Medium' },
-      { dimension: 'visit:utm_source', label: 'Source' },
-      { dimension: 'visit:utm_campaign', label: 'Campaign' },
-      { dimension: 'visit:utm_term', label: 'Term' },
-      { dimension: 'visit:utm_content', label: 'Content' },
+      { dimension: 'visit:utm_medium', label: 'Medium', column: 'UTM medium' },
+      { dimension: 'visit:utm_source', label: 'Source', column: 'UTM source' },
+      { dimension: 'visit:utm_campaign', label: 'Campaign', column: 'UTM campaign' },
+      { dimension: 'visit:utm_term', label: 'Term', column: 'UTM term' },
+      { dimension: 'visit:utm_content', label: 'Content', column: 'UTM content' },
     ],
   },
   {
     id: 'devices',
     title: 'Devices',
-    column: 'Device',
     tabs: [
-      { dimension: 'visit:browser', label: 'Browser' },
-      { dimension: 'visit:os', label: 'OS' },
-      { dimension: 'visit:device', label: 'Device' },
+      { dimension: 'visit:browser', label: 'Browser', column: 'Browser' },
+      { dimension: 'visit:os', label: 'OS', column: 'Operating system' },
+      { dimension: 'visit:device', label: 'Device', column: 'Device' },
     ],
   },
   {
     id: 'countries',
     title: 'Countries',
-    column: 'Country',
-    tabs: [{ dimension: 'visit:country', label: 'Countries' }],
+    tabs: [{ dimension: 'visit:country', label: 'Countries', column: 'Country' }],
   },
 ];
 
