@@ -56,7 +56,9 @@ export const PlausibleEvent = z
           // Neither a number nor a string ("Invalid input" by default): say what it takes.
           error: 'must be a number or a decimal string ("12.50")',
         }),
-        currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code (EUR)'),
+        // Three letters in any case (a code is case-insensitive, and a shop's `eur` must not cost
+        // the purchase): kept in its canonical upper case (toBatchItem).
+        currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code of three letters (EUR)'),
       })
       .nullish(),
     /**
@@ -231,8 +233,8 @@ const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_c
  *   prop of that name, sent by the page, is kept instead). On another event `e` and `sd` mean
  *   nothing to Plausible and are dropped here too.
  * - `interactive: false` → the context marker `interactive: "false"`, kept with the event (see
- *   docs/plausible.md for how the reports treat it). `revenue` → context `revenue_amount`,
- *   `revenue_currency`.
+ *   docs/plausible.md for how the reports treat it). `revenue` → context `revenue_amount` (as
+ *   sent) and `revenue_currency` (its ISO 4217 code in upper case: `eur` is `EUR`).
  * - `utm_*` of the URL's query → the context keys the SDK sends them under, so the reports' sources
  *   read the same for both senders.
  * - `event_id`: a random uuid — Plausible sends none, so a retried request counts twice.
@@ -247,7 +249,7 @@ export function toBatchItem(event: PlausibleEvent, visitor: Visitor, newId: () =
   if (event.interactive === false) context.interactive = 'false';
   if (event.revenue) {
     context.revenue_amount = String(event.revenue.amount);
-    context.revenue_currency = event.revenue.currency;
+    context.revenue_currency = event.revenue.currency.toUpperCase();
   }
   const props = event.props ?? undefined;
   const engagement: Record<string, number> = {};

@@ -206,6 +206,25 @@ describe('toBatchItem', () => {
     expect(BatchItem.safeParse(item).success).toBe(true);
   });
 
+  it('takes a currency code in any case, kept in upper case; not a code of another length', () => {
+    const sent = {
+      n: 'Purchase',
+      u: 'https://example.com/',
+      d: KEY,
+      $: { amount: '49.90', currency: 'eur' },
+    };
+    const event = readPlausibleEvent(sent);
+    expect(event.revenue).toEqual({ amount: '49.90', currency: 'eur' });
+    expect(toBatchItem(event, VISITOR, ids).context).toMatchObject({
+      revenue_amount: '49.90',
+      revenue_currency: 'EUR',
+    });
+    expect(refusal({ ...sent, $: { amount: 1, currency: 'eu' } })).toEqual({
+      code: 'INVALID_FIELD',
+      fields: ['$.currency'],
+    });
+  });
+
   it("maps the newer script's engagement event to page_leave; interactive true adds no marker", () => {
     const item = toBatchItem(
       { name: 'engagement', url: 'https://example.com/', domain: KEY, interactive: true },
