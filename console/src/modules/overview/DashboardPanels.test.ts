@@ -224,6 +224,49 @@ describe('dashboard panels', () => {
     expect(panel('pages').text()).toContain('50%');
   });
 
+  test('a goal filter turns the KPI row into its conversions, as Plausible’s dashboard does', async () => {
+    const fake = createFakeHttp()
+      .on('POST', '/api/query/api/v2/query', (req: HttpRequest) => {
+        const body = req.body as StatsQuery;
+        if (!body.dimensions && body.metrics.includes('conversion_rate')) {
+          // Unique conversions, total conversions, conversion rate; the previous period had fewer.
+          const current = (body.date_range as string[])[1] === new Date(NOW).toISOString();
+          return {
+            results: [{ metrics: current ? [3, 4, 42.86] : [1, 1, 25], dimensions: [] }],
+            meta: {},
+            query: {},
+          };
+        }
+        return withTopLists(statsAnswer)(req);
+      })
+      .on('GET', '/api/query/v1/pipeline', pipeline())
+      .on('GET', '/api/query/v1/stats/not-counted', notCounted());
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?filter=${encodeURIComponent('event:goal=Signup')}`, {
+      fake,
+      clock: () => NOW,
+    });
+    const kpiQueries = statsCalls(fake).filter((b) => !b.dimensions && b.metrics.length > 1);
+    expect(kpiQueries.map((b) => b.metrics)).toEqual([
+      ['visitors', 'events', 'conversion_rate'],
+      ['visitors', 'events', 'conversion_rate'],
+    ]);
+    const cards = r.wrapper
+      .findAll('[data-kpi]')
+      .map((c) => [
+        c.attributes('data-kpi'),
+        c.find('.kpi-label').text(),
+        c.find('.kpi-value').text(),
+        c.find('.kpi-delta [aria-hidden]').text(),
+      ]);
+    expect(cards).toEqual([
+      ['visitors', 'Unique conversions', '3', '↑ 200%'],
+      ['events', 'Total conversions', '4', '↑ 300%'],
+      ['conversion_rate', 'Conversion rate', '42.86%', '↑ 17.9 pts'],
+    ]);
+    // No page views beside views per visit: the visit cards are not there.
+    expect(r.wrapper.find('[data-kpi="pageviews"]').exists()).toBe(false);
+  });
+
   test('a row’s click filters everything; the chip is in the URL and removing it unfilters', async () => {
     const fake = stack();
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });

@@ -23,6 +23,7 @@ import {
 import {
   chartFromStats,
   chartQuery,
+  kpiMetrics,
   kpiQuery,
   kpiValues,
   previousRange,
@@ -68,7 +69,8 @@ export async function fetchKpis(api: Api, scope: ReportScope): Promise<Kpis> {
     (range) => kpiQuery(scope.projectId, range, scope.timeZone, scope.filters),
     'Loading the counters',
   );
-  return { current: kpiValues(current), previous: kpiValues(previous) };
+  const metrics = kpiMetrics(scope.filters);
+  return { metrics, current: kpiValues(current, metrics), previous: kpiValues(previous, metrics) };
 }
 
 /** The event volume of `scope` in `unit` buckets, by event name with `breakdown`. */

@@ -1,6 +1,7 @@
 /** The overview's Stats API queries and what their answers become: KPIs, deltas, chart buckets. */
 import { describe, expect, test } from 'vitest';
 import type { StatsResult } from '@/api/types';
+import type { Filter } from '@/shared/filters';
 import { PROJECT_ID, volume } from '@/testing/fixtures';
 import {
   KPI_METRICS,
@@ -9,6 +10,8 @@ import {
   chartQuery,
   delta,
   formatKpi,
+  kpiLabel,
+  kpiMetrics,
   kpiQuery,
   kpiValues,
   kpiFigure,
@@ -75,8 +78,10 @@ describe('KPI queries', () => {
       bounce_rate: 50,
       visit_duration: 42,
       events: 9,
+      // Not in the row's query: none.
+      conversion_rate: 0,
     });
-    expect(Object.values(kpiValues(result([])))).toEqual(KPI_METRICS.map(() => 0));
+    expect(Object.values(kpiValues(result([]))).every((v) => v === 0)).toBe(true);
   });
 
   test('values are shown by their kind', () => {
@@ -95,7 +100,7 @@ function kpis(
   visits: { current: number; previous: number } = { current: 10, previous: 10 },
 ): Kpis {
   const zeros = () => Object.fromEntries(KPI_METRICS.map((m) => [m, 0])) as Record<KpiMetric, number>;
-  const k: Kpis = { current: zeros(), previous: zeros() };
+  const k: Kpis = { metrics: KPI_METRICS, current: zeros(), previous: zeros() };
   k.current.visits = visits.current;
   k.previous.visits = visits.previous;
   k.current[metric] = current;
@@ -124,6 +129,33 @@ describe('deltas against the previous period', () => {
 
   test('from zero there is no percentage', () => {
     expect(delta('events', kpis('events', 4, 0))).toMatchObject({ direction: 'up', text: 'new' });
+  });
+
+  test('a conversion rate changes in points, to one decimal, and more of it is good', () => {
+    expect(delta('conversion_rate', kpis('conversion_rate', 42.86, 25))).toMatchObject({
+      direction: 'up',
+      text: '↑ 17.9 pts',
+      good: true,
+    });
+    expect(formatKpi('conversion_rate', 42.86)).toBe('42.86%');
+  });
+
+  test('a goal filter turns the row into its conversions; any other filter keeps the visits’', () => {
+    const goal: Filter = { dimension: 'event:goal', op: 'is', value: 'Signup' };
+    const source: Filter = { dimension: 'visit:source', op: 'is', value: 'Google' };
+    expect(kpiMetrics([source, goal])).toEqual(['visitors', 'events', 'conversion_rate']);
+    expect(kpiMetrics([source])).toEqual(KPI_METRICS);
+    expect(kpiMetrics([])).toEqual(KPI_METRICS);
+    const row = kpiMetrics([goal]);
+    expect(row.map((m) => kpiLabel(m, row))).toEqual([
+      'Unique conversions',
+      'Total conversions',
+      'Conversion rate',
+    ]);
+    expect(kpiLabel('visitors', KPI_METRICS)).toBe('Visitors');
+    // The answer's values by the row's metrics, in the query's order.
+    const values = kpiValues(result([{ metrics: [3, 4, 42.86], dimensions: [] }]), row);
+    expect([values.visitors, values.events, values.conversion_rate, values.visits]).toEqual([3, 4, 42.86, 0]);
   });
 
   test('the bounce rate changes in points, and less of it is good', () => {

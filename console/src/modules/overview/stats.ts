@@ -26,7 +26,14 @@ export const KPI_METRICS = [
   'visit_duration',
   'events',
 ] as const;
-export type KpiMetric = (typeof KPI_METRICS)[number];
+/**
+ * The KPI row while a goal filters the dashboard: its conversions, as Plausible's dashboard shows
+ * them. The visit figures would contradict one another there: the page views are the goal's page
+ * views (none for an event goal) beside the views per visit of the visits that converted.
+ */
+export const GOAL_KPI_METRICS = ['visitors', 'events', 'conversion_rate'] as const;
+
+export type KpiMetric = (typeof KPI_METRICS)[number] | (typeof GOAL_KPI_METRICS)[number];
 
 export const KPI_LABELS: Record<KpiMetric, string> = {
   visitors: 'Visitors',
@@ -36,10 +43,30 @@ export const KPI_LABELS: Record<KpiMetric, string> = {
   bounce_rate: 'Bounce rate',
   visit_duration: 'Visit duration',
   events: 'Events',
+  conversion_rate: 'Conversion rate',
 };
+
+/** The cards' names of the goal row's figures (Plausible's): converters and completions. */
+const GOAL_LABELS: Partial<Record<KpiMetric, string>> = {
+  visitors: 'Unique conversions',
+  events: 'Total conversions',
+};
+
+/** The KPI row's metrics under `filters`: the conversions of a goal when one filters, else the visits'. */
+export function kpiMetrics(filters: readonly Filter[]): readonly KpiMetric[] {
+  return filters.some((f) => f.dimension === 'event:goal' && f.op === 'is') ? GOAL_KPI_METRICS : KPI_METRICS;
+}
+
+/** A KPI card's name in a row of `metrics`. */
+export function kpiLabel(metric: KpiMetric, metrics: readonly KpiMetric[]): string {
+  // By content: a store hands the list on as a reactive copy, not the constant itself.
+  return (metrics.includes('conversion_rate') ? GOAL_LABELS[metric] : undefined) ?? KPI_LABELS[metric];
+}
 
 /** The KPI values of the range and of the previous period of equal length, by metric. */
 export interface Kpis {
+  /** The row's metrics, in order (`kpiMetrics`); the others are 0 in the records. */
+  metrics: readonly KpiMetric[];
   current: Record<KpiMetric, number>;
   previous: Record<KpiMetric, number>;
 }
@@ -72,17 +99,24 @@ export function kpiQuery(
 ): StatsQuery {
   return {
     site_id: projectId,
-    metrics: [...KPI_METRICS],
+    metrics: [...kpiMetrics(filters)],
     date_range: dateRange(range),
     ...(filters.length > 0 ? { filters: statsFilters(filters) } : {}),
     timezone: timeZone,
   };
 }
 
-/** The one row of a query without dimensions, by metric (zeros when the API sent no row). */
-export function kpiValues(result: StatsResult): Record<KpiMetric, number> {
+/**
+ * The one row of a query without dimensions, by metric: `metrics` in the query's order, every other
+ * KPI 0 (zeros too when the API sent no row).
+ */
+export function kpiValues(
+  result: StatsResult,
+  metrics: readonly KpiMetric[] = KPI_METRICS,
+): Record<KpiMetric, number> {
   const row = result.results[0]?.metrics ?? [];
-  return Object.fromEntries(KPI_METRICS.map((m, i) => [m, row[i] ?? 0])) as Record<KpiMetric, number>;
+  const all = [...new Set<KpiMetric>([...KPI_METRICS, ...GOAL_KPI_METRICS])];
+  return Object.fromEntries(all.map((m) => [m, row[metrics.indexOf(m)] ?? 0])) as Record<KpiMetric, number>;
 }
 
 const number = new Intl.NumberFormat('en');
@@ -91,7 +125,8 @@ const decimals = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximum
 /** A KPI's value as shown: counts grouped, views per visit with 2 decimals, %, a duration. */
 export function formatKpi(metric: KpiMetric, value: number): string {
   if (metric === 'views_per_visit') return decimals.format(value);
-  if (metric === 'bounce_rate') return `${number.format(value)}%`;
+  // Whole percent; a conversion rate with the Stats API's two decimals.
+  if (metric === 'bounce_rate' || metric === 'conversion_rate') return `${number.format(value)}%`;
   if (metric === 'visit_duration') return formatDuration(value * 1000);
   return number.format(value);
 }
@@ -184,12 +219,16 @@ export function kpiFigure(metric: KpiMetric, kpis: Kpis, period: 'current' | 'pr
   return PER_VISIT_METRICS.has(metric) ? perVisit(figures[metric], figures.visits) : figures[metric];
 }
 
-/** A KPI's change: in whole percent, the bounce rate (itself a percentage) in points. */
+/**
+ * A KPI's change: in whole percent; a rate (itself a percentage) in points — the bounce rate's
+ * whole, less being better; a conversion rate's to one decimal, as the Stats API's comparison.
+ */
 export function delta(metric: KpiMetric, kpis: Kpis): Delta {
-  const bounce = metric === 'bounce_rate';
   const current = kpiFigure(metric, kpis, 'current');
   const previous = kpiFigure(metric, kpis, 'previous');
-  return periodDelta(current, previous, bounce ? (d) => d : undefined, bounce);
+  if (metric === 'bounce_rate') return periodDelta(current, previous, (d) => d, true);
+  if (metric === 'conversion_rate') return periodDelta(current, previous, (d) => Math.round(d * 10) / 10);
+  return periodDelta(current, previous);
 }
 
 /** The chart's data, whichever API bucketed it: a label per bucket, a series per event name. */
