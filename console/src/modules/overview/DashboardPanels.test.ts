@@ -224,6 +224,23 @@ describe('dashboard panels', () => {
     expect(panel('pages').text()).toContain('50%');
   });
 
+  test('"Add a filter" sets any operator (is not, contains…), which every report then asks with', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    const before = statsCalls(fake).length;
+    const form = r.wrapper.find('form[aria-label="Add a report filter"]');
+    await form.find('#af-dimension').setValue('visit:source');
+    await form.find('#af-op').setValue('is_not');
+    await form.find('#af-value').setValue('Google');
+    await form.trigger('submit');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query.filter).toEqual(['visit:source!=Google']);
+    expect(r.wrapper.find('[data-testid="filter-chip"]').text()).toContain('Source is not Google');
+    const after = statsCalls(fake).slice(before);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((b) => dashboardFilters(b) === '[["is_not","visit:source",["Google"]]]')).toBe(true);
+  });
+
   test('a goal filter turns the KPI row into its conversions, as Plausible’s dashboard does', async () => {
     const fake = createFakeHttp()
       .on('POST', '/api/query/api/v2/query', (req: HttpRequest) => {
