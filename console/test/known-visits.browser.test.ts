@@ -392,22 +392,22 @@ describe('a known set of visits gets exactly its answers, from the Stats API and
       const panel = (id: string) => page.locator(`[data-panel="${id}"]`);
       const cases: Array<[string, string | null, string, string, readonly Row[]]> = [
         ['pages', null, 'Page', 'page', answers.pages],
-        ['pages', 'visit:entry_page', 'Page', 'entry_page', answers.entryPages],
-        ['pages', 'visit:exit_page', 'Page', 'exit_page', answers.exitPages],
+        ['pages', 'visit:entry_page', 'Entry page', 'entry_page', answers.entryPages],
+        ['pages', 'visit:exit_page', 'Exit page', 'exit_page', answers.exitPages],
         ['sources', null, 'Source', 'source', answers.sources],
         // The UTM tabs leave out the visits without a value (no "(none)" row), as Plausible's; the
         // percentages stay of all the range's visitors.
-        ['utm', null, 'Value', 'utm_medium', withValue(answers.utmMedium, 'utm_medium')],
-        ['utm', 'visit:utm_source', 'Value', 'utm_source', withValue(answers.utmSource, 'utm_source')],
+        ['utm', null, 'UTM medium', 'utm_medium', withValue(answers.utmMedium, 'utm_medium')],
+        ['utm', 'visit:utm_source', 'UTM source', 'utm_source', withValue(answers.utmSource, 'utm_source')],
         [
           'utm',
           'visit:utm_campaign',
-          'Value',
+          'UTM campaign',
           'utm_campaign',
           withValue(answers.utmCampaign, 'utm_campaign'),
         ],
-        ['devices', null, 'Device', 'browser', answers.browsers],
-        ['devices', 'visit:os', 'Device', 'os', answers.operatingSystems],
+        ['devices', null, 'Browser', 'browser', answers.browsers],
+        ['devices', 'visit:os', 'Operating system', 'os', answers.operatingSystems],
         ['devices', 'visit:device', 'Device', 'device', answers.devices],
         // A country reads as its name in the panel (src/shared/countries.ts).
         [
