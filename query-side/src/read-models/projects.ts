@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { ApiKeysRow, ProjectSettingsRow, ProjectsRow, ReaderTables } from '@eventlens/read-model';
-import { boundProject } from '../auth/callers';
+import { boundProject, type Caller } from '../auth/callers';
 import { notFound } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Timestamp, Uuid, toIso, toIsoOrNull } from './schemas';
@@ -75,6 +75,17 @@ type ProjectRow = Pick<ProjectsRow, 'project_id' | 'name' | 'created_at' | 'crea
 type KeyRow = Pick<ApiKeysRow, 'key_id' | 'kind' | 'name' | 'key_prefix' | 'issued_at' | 'revoked_at'>;
 
 export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
+  /**
+   * The project `requested` names, as stored, if `caller` may read it: a key (or a grant) its own
+   * project only; another project, like one that does not exist, is a 404 (existence never leaks).
+   */
+  const readableProject = async (caller: Caller, requested: string): Promise<string> => {
+    const bound = boundProject(caller);
+    if (bound !== undefined && bound.toLowerCase() !== requested.toLowerCase()) throw notFound('project');
+    const project = await db(tables.projects).first('project_id').where('project_id', requested);
+    if (!project) throw notFound('project');
+    return project.project_id as string;
+  };
   return [
     defineRoute({
       method: 'get',
@@ -109,15 +120,11 @@ export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
       params: ProjectParams,
       response: { status: 200, description: 'The zone.', schema: ProjectTimeZone },
       async handle({ auth, params }) {
-        const bound = boundProject(auth.caller);
-        if (bound !== undefined && bound.toLowerCase() !== params.project_id.toLowerCase())
-          throw notFound('project');
-        const project = await db(tables.projects).first('project_id').where('project_id', params.project_id);
-        if (!project) throw notFound('project');
+        const projectId = await readableProject(auth.caller, params.project_id);
         const row = await db(tables.projectSettings)
           .first<Pick<ProjectSettingsRow, 'time_zone'> | undefined>('time_zone')
-          .where('project_id', params.project_id);
-        return { project_id: project.project_id as string, time_zone: row?.time_zone ?? 'UTC' };
+          .where('project_id', projectId);
+        return { project_id: projectId, time_zone: row?.time_zone ?? 'UTC' };
       },
     }),
     defineRoute({
@@ -132,13 +139,8 @@ export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
       params: ProjectParams,
       response: { status: 200, description: 'The settings.', schema: ProjectSettings },
       async handle({ auth, params }) {
-        // A key reads its own project's settings only; another project's is "not found". A grant
-        // never gets here (auth/share-access.ts).
-        const bound = boundProject(auth.caller);
-        if (bound !== undefined && bound.toLowerCase() !== params.project_id.toLowerCase())
-          throw notFound('project');
-        const project = await db(tables.projects).first('project_id').where('project_id', params.project_id);
-        if (!project) throw notFound('project');
+        // A grant never gets here (auth/share-access.ts).
+        const projectId = await readableProject(auth.caller, params.project_id);
         const row = await db(tables.projectSettings)
           .first<
             | Pick<
@@ -147,9 +149,9 @@ export function projectRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
               >
             | undefined
           >('time_zone', 'domains', 'goals', 'excluded_address_ranges', 'updated_at')
-          .where('project_id', params.project_id);
+          .where('project_id', projectId);
         return {
-          project_id: project.project_id as string,
+          project_id: projectId,
           time_zone: row?.time_zone ?? 'UTC',
           domains: row?.domains ?? [],
           goals: row?.goals ?? [],
