@@ -25,8 +25,8 @@ import { QueryError } from './errors';
 import { mentionsGoals, parseQuery, StatsRequest, StatsResponse, type StatsQuery } from './query';
 import { firstBadPattern, regexPatterns } from './patterns';
 import { projectDefaults, resolveSite } from './site';
-
 import { NONE_LABEL } from './sql';
+
 export const PlausibleError = z
   .object({ error: z.string().meta({ example: "metrics.0: unknown metric 'visitorz'" }) })
   .meta({ id: 'StatsError', description: 'Plausible’s error shape: one message, naming the field.' });

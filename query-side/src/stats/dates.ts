@@ -24,7 +24,7 @@ export type Period =
   | { kind: 'all'; last: LocalDate };
 
 /**
- * The named presets of Plausible's Stats API v2, besides `<N>d` and `<N>mo` (relativePreset). `24h`
+ * The named presets of Plausible's Stats API v2, besides `<N>d` and `<N>mo` (resolvePeriod). `24h`
  * is EventLens's (the Overview's default range); Plausible's parser takes the others.
  */
 export const DATE_RANGE_PRESETS = ['realtime', '30m', '24h', 'day', 'month', 'year', 'all'] as const;

@@ -145,6 +145,8 @@ describe('deltas against the previous period', () => {
     const source: Filter = { dimension: 'visit:source', op: 'is', value: 'Google' };
     expect(kpiMetrics([source, goal])).toEqual(['visitors', 'events', 'conversion_rate']);
     expect(kpiMetrics([source])).toEqual(KPI_METRICS);
+    expect(kpiMetrics([{ ...goal, op: 'contains', value: 'Sign' }])).toEqual(kpiMetrics([goal]));
+    expect(kpiMetrics([{ ...goal, op: 'is_not' }])).toEqual(KPI_METRICS);
     expect(kpiMetrics([])).toEqual(KPI_METRICS);
     const row = kpiMetrics([goal]);
     expect(row.map((m) => kpiLabel(m, row))).toEqual([

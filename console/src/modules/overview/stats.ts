@@ -52,9 +52,14 @@ const GOAL_LABELS: Partial<Record<KpiMetric, string>> = {
   events: 'Total conversions',
 };
 
-/** The KPI row's metrics under `filters`: the conversions of a goal when one filters, else the visits'. */
+/**
+ * The KPI row's metrics under `filters`: the conversions of the goals a filter names (`is` or
+ * `contains`, the operators Plausible takes for goals), else the visits'. A goal left out (`is not`)
+ * names no conversion: the visits' row.
+ */
 export function kpiMetrics(filters: readonly Filter[]): readonly KpiMetric[] {
-  return filters.some((f) => f.dimension === 'event:goal' && f.op === 'is') ? GOAL_KPI_METRICS : KPI_METRICS;
+  const goal = filters.some((f) => f.dimension === 'event:goal' && (f.op === 'is' || f.op === 'contains'));
+  return goal ? GOAL_KPI_METRICS : KPI_METRICS;
 }
 
 /** A KPI card's name in a row of `metrics`. */
