@@ -262,8 +262,8 @@ describe('overview', () => {
       'Visits,15,0',
       'Page views,30,0',
       'Views per visit,2,',
-      'Bounce rate,40,',
-      'Visit duration,95,',
+      'Bounce rate (%),40,',
+      'Visit duration (seconds),95,',
       'Events,50,3',
     ]);
   });
@@ -271,8 +271,8 @@ describe('overview', () => {
   test('the KPI CSV leaves the rates of this period empty when it has no visits, the previous ones as they were', async () => {
     expect((await kpiCsvWithout('current')).slice(4, 7)).toEqual([
       'Views per visit,,2.5',
-      'Bounce rate,,43',
-      'Visit duration,,60',
+      'Bounce rate (%),,43',
+      'Visit duration (seconds),,60',
     ]);
   });
 
@@ -285,6 +285,17 @@ describe('overview', () => {
       const option = r.charts.options.at(-1)! as { xAxis: { data: string[] } };
       expect(option.xAxis.data).toEqual(['03-01 09:00', '03-01 10:00', '03-01 11:00']);
       expect(r.wrapper.text()).toContain('Buckets are hours in Asia/Kolkata.');
+      // Its CSV: each bucket's whole start and the zone, which a file read later needs.
+      const files = captureDownloads();
+      await r.wrapper.find('button[aria-label="Export the event volume as CSV"]').trigger('click');
+      await waitFor(() => expect(files).toHaveLength(1));
+      const lines = (await files[0]!.blob.text()).split('\r\n');
+      expect(lines[0]).toMatch(/^Bucket start \(Asia\/Kolkata\),/);
+      expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual([
+        '2025-03-01 09:00:00',
+        '2025-03-01 10:00:00',
+        '2025-03-01 11:00:00',
+      ]);
     } finally {
       localStorage.clear();
     }

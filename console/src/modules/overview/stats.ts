@@ -68,6 +68,19 @@ export function kpiLabel(metric: KpiMetric, metrics: readonly KpiMetric[]): stri
   return (metrics.includes('conversion_rate') ? GOAL_LABELS[metric] : undefined) ?? KPI_LABELS[metric];
 }
 
+/** The unit of a KPI whose number alone would not say it, for a CSV's reader (the cards show it). */
+const KPI_UNITS: Partial<Record<KpiMetric, string>> = {
+  bounce_rate: '%',
+  conversion_rate: '%',
+  visit_duration: 'seconds',
+};
+
+/** A KPI's name in a CSV: its card's name, with its unit where the number alone would not say it. */
+export function kpiCsvLabel(metric: KpiMetric, metrics: readonly KpiMetric[]): string {
+  const unit = KPI_UNITS[metric];
+  return unit ? `${kpiLabel(metric, metrics)} (${unit})` : kpiLabel(metric, metrics);
+}
+
 /** The KPI values of the range and of the previous period of equal length, by metric. */
 export interface Kpis {
   /** The row's metrics, in order (`kpiMetrics`); the others are 0 in the records. */
