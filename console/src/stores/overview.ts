@@ -17,13 +17,8 @@ import { computed, ref } from 'vue';
 import { useApi } from '@/api/inject';
 import type { NotCounted, Pipeline } from '@/api/types';
 import { fetchKpis, fetchTop, fetchVolume, type ReportScope } from '@/modules/overview/reports';
-import {
-  chartFromVolume,
-  TOP_LISTS,
-  type ChartData,
-  type Kpis,
-  type TopItem,
-} from '@/modules/overview/stats';
+import { chartFromVolume, TOP_LISTS, type ChartData, type TopItem } from '@/modules/overview/stats';
+import { type Kpis } from '@/modules/overview/kpis';
 import type { Filter } from '@/shared/filters';
 import { useClock } from '@/shared/clock';
 import { fill, loadable, reset, type Loadable } from '@/shared/loadable';

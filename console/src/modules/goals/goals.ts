@@ -20,7 +20,8 @@ import type { GoalSetting, StatsQuery, StatsResult } from '@/api/types';
 import { statsFilters, type Filter } from '@/shared/filters';
 import type { Range } from '@/shared/time';
 import { panelQuery, topList, visitorsQuery } from '@/modules/overview/panels';
-import { dateRange, perVisit, periodDelta, type Delta } from '@/modules/overview/stats';
+import { dateRange } from '@/modules/overview/stats';
+import { perVisit, periodDelta, type Delta } from '@/modules/overview/kpis';
 
 export const GOAL_DIMENSION = 'event:goal';
 

@@ -9,7 +9,7 @@ import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { notCounted, pipeline, PROJECT_ID, volume, withTopLists } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
 import { waitFor } from '@/testing/waitFor';
-import { KPI_METRICS } from './stats';
+import { KPI_METRICS } from './kpis';
 
 let r: Rendered | undefined;
 unmountAfterEach();

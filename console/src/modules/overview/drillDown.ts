@@ -17,7 +17,8 @@
 import type { RouteLocationRaw } from 'vue-router';
 import { filtersToQuery, rowFilter, withFilter, type Filter } from '@/shared/filters';
 import type { Range } from '@/shared/time';
-import type { ChartData, KpiMetric } from './stats';
+import type { ChartData } from './stats';
+import type { KpiMetric } from './kpis';
 
 export interface DrillScope {
   projectId: string;

@@ -23,19 +23,16 @@ import {
 import {
   chartFromStats,
   chartQuery,
-  kpiMetrics,
-  kpiQuery,
-  kpiValues,
   previousRange,
   TOP_LISTS,
   topItems,
   topQuery,
   type ChartData,
-  type Kpis,
   type StatsUnit,
   type TopItem,
   type TopList,
 } from './stats';
+import { kpiMetrics, kpiQuery, kpiValues, type Kpis } from './kpis';
 
 /** What a report counts over: the project, the range as resolved when asked, the zone, the filters. */
 export interface ReportScope {

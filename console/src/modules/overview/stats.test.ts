@@ -3,11 +3,9 @@ import { describe, expect, test } from 'vitest';
 import type { StatsResult } from '@/api/types';
 import type { Filter } from '@/shared/filters';
 import { PROJECT_ID, volume } from '@/testing/fixtures';
+import { chartFromStats, chartFromVolume, chartQuery, previousRange } from './stats';
 import {
   KPI_METRICS,
-  chartFromStats,
-  chartFromVolume,
-  chartQuery,
   delta,
   formatKpi,
   kpiLabel,
@@ -15,10 +13,9 @@ import {
   kpiQuery,
   kpiValues,
   kpiFigure,
-  previousRange,
   type KpiMetric,
   type Kpis,
-} from './stats';
+} from './kpis';
 
 const HOUR = 3_600_000;
 const range = { from: Date.UTC(2025, 2, 1, 11, 30), to: Date.UTC(2025, 2, 1, 12, 0) };
