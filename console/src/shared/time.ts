@@ -181,6 +181,12 @@ export function zoneOffset(ms: number, zone: string): number {
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
+/** The calendar date (YYYY-MM-DD) of the instant `ms` in `zone`. */
+export function dateIn(ms: number, zone: string): string {
+  const p = parts(ms, zone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
 /** `YYYY-MM-DDTHH:mm` (a datetime-local input's value) of `ms` in the zone. */
 export function toInputValue(ms: number, zone: string): string {
   const p = parts(ms, zone);

@@ -7,15 +7,8 @@ import type { FunnelQuery } from '@/api/types';
 import { apiError, createFakeHttp } from '@/testing/fakeHttp';
 import { PROJECT_ID } from '@/testing/fixtures';
 import { captureDownloads, renderConsole, unmountAfterEach, type Rendered } from '@/testing/render';
-import { PRESETS } from '@/shared/time';
-import {
-  dateIn,
-  FUNNEL_RANGES,
-  funnelDateRange,
-  funnelFromQuery,
-  funnelToQuery,
-  stepsProblem,
-} from './funnel';
+import { dateIn, PRESETS } from '@/shared/time';
+import { FUNNEL_RANGES, funnelDateRange, funnelFromQuery, funnelToQuery, stepsProblem } from './funnel';
 import { waitFor } from '@/testing/waitFor';
 
 let r: Rendered | undefined;

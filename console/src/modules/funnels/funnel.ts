@@ -6,6 +6,7 @@
  */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router';
 import type { FunnelQuery, FunnelStep } from '@/api/types';
+import { dateIn } from '@/shared/time';
 
 export const MIN_STEPS = 2;
 export const MAX_STEPS = 8;
@@ -76,17 +77,6 @@ export function funnelStep(step: StepDraft): FunnelStep {
   if (step.kind === 'page') return { page: value };
   if (step.kind === 'page_pattern') return { page_pattern: value };
   return { event: value };
-}
-
-/** The calendar date (YYYY-MM-DD) of the instant `now` (ms) in `timeZone`. */
-export function dateIn(now: number, timeZone: string): string {
-  // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
 }
 
 const addDays = (date: string, days: number): string =>
