@@ -42,24 +42,23 @@ export function hostnameSql(column: string): string {
 
 /** The path of an http(s) URL: from the first `/` after the host to the query or fragment. */
 const HTTP_PATH = '^[hH][tT][tT][pP][sS]?://[^/?#]*([^?#]*)';
-/** The host of an http(s) URL (user info and port left out). */
-const HTTP_HOST = '^[hH][tT][tT][pP][sS]?://(?:[^/?#@]*@)?([^/?#:]*)';
 
 /**
  * Plausible's `visit:referrer` over a visit row `alias` (its ingestion's `clean_referrer` and
- * `parse_referrer`), from the entry's referrer as sent (`entry_referrer`): an http(s) URL's host,
- * lower case and without a leading `www.`, then its path without trailing slashes
- * (`news.ycombinator.com`, `google.com/search`; query and fragment left out). None, another kind of
- * URL, or the entry page's own host (internal navigation; `www.` and case ignored, as the source's
- * rule) is `Direct / None`, as Plausible shows it. A text expression, never null.
+ * `parse_referrer`), from the entry's referrer as sent (`entry_referrer`): an http(s) URL's host
+ * (`hostnameSql`: lower case, no user info or port) without a leading `www.`, then its path without
+ * trailing slashes (`news.ycombinator.com`, `google.com/search`; query and fragment left out). None,
+ * another kind of URL, or the entry page's own host (internal navigation; `www.` and case ignored,
+ * as the source's rule) is `Direct / None`, as Plausible shows it. A text expression, never null.
  */
 export function referrerSql(alias: string): string {
-  const host = (column: string) =>
-    `regexp_replace(lower(substring(${column} from ${escapeForKnex(`'${HTTP_HOST}'`)})), '^www\\.', '')`;
+  const host = (column: string) => `regexp_replace(${hostnameSql(column)}, '^www\\.', '')`;
   const referrerHost = host(`${alias}.entry_referrer`);
-  const path = `rtrim(coalesce(substring(${alias}.entry_referrer from ${escapeForKnex(`'${HTTP_PATH}'`)}), ''), '/')`;
+  const path = `rtrim(substring(${alias}.entry_referrer from ${escapeForKnex(`'${HTTP_PATH}'`)}), '/')`;
+  // Only http(s) has a path here; another scheme's URL (android-app://…) names no site.
   return (
-    `(case when ${referrerHost} <> '' and ${referrerHost} is distinct from ${host(`${alias}.entry_url`)}` +
+    `(case when ${path} is not null and ${referrerHost} <> ''` +
+    ` and ${referrerHost} is distinct from ${host(`${alias}.entry_url`)}` +
     ` then ${referrerHost} || ${path} else '${DIRECT_SOURCE}' end)`
   );
 }
