@@ -15,13 +15,14 @@
  * names one: the events that reach a goal so named, exactly those the Stats API counts as the
  * goal's completions (bots aside: the explorer lists them).
  *
- * Bot traffic is listed like any other event (the explorer shows what was received); a filter on a
+ * Bot traffic and excluded traffic are listed like any other event (the explorer shows what was
+ * received) unless `counted` asks for the events the reports count (`countedParam`); a filter on a
  * `visit:*` dimension keeps only events with a visit, and bot events make none (docs/DESIGN.md,
  * Visits), so `is` on a visit dimension never lists a bot's event while `is_not` does.
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { EventsRow, ProjectGoalRow, ReaderTables } from '@eventlens/read-model';
+import { humanEvents, type EventsRow, type ProjectGoalRow, type ReaderTables } from '@eventlens/read-model';
 import { decodeCursor, encodeCursor, cursorTimestampSql } from '../http/cursor';
 import { invalidField, notFound, type ApiError } from '../http/errors';
 import { checkOpenRange, cursorParam, fromParam, iso, limitParam, textFilter, toParam } from '../http/params';
@@ -71,9 +72,24 @@ export const MAX_FILTERS_PARAM = 8000;
 /** `filters`: the Stats API's filter language, as JSON text in one query parameter. */
 export const filtersParam = z.string().min(1).max(MAX_FILTERS_PARAM).optional().meta({
   description:
-    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event\'s visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit).',
+    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event\'s visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless `counted` or a filter leaves them out (a visit:* `is` filter does: bots make no visit).',
   example: '[["is","visit:source",["Google"]],["contains","event:page",["/blog"]]]',
 });
+
+/**
+ * `counted`: only the events the reports count, so that a list opened from a number on the
+ * dashboard holds exactly the events behind it. Every report leaves out bot traffic (`context.bot`)
+ * and the traffic of the project's excluded address ranges (`context.excluded`), the predicate being
+ * read-model's `humanEvents`; the explorer lists them by default, as the record of all accepted.
+ */
+export const countedParam = z
+  .enum(['true', 'false', '1', '0'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1')
+  .meta({
+    description:
+      'true or 1: only the events the reports count, leaving out bot traffic (`context.bot`) and excluded traffic (`context.excluded`: the project’s excluded address ranges), as every report does. By default every event is listed.',
+  });
 
 export const EventsQuery = z.strictObject({
   cursor: cursorParam,
@@ -84,6 +100,7 @@ export const EventsQuery = z.strictObject({
   from: fromParam,
   to: toParam,
   filters: filtersParam,
+  counted: countedParam,
 });
 
 /** `filters.1.1` (the Stats API's path) as this parameter names it: `filters[1][1]`. */
@@ -239,6 +256,8 @@ export interface ListEventsInput {
   to?: number;
   /** Stats API filters (resolveEventFilters), all of which apply. */
   filters?: StatsQuery;
+  /** Only the events the reports count (`countedParam`): no bot or excluded traffic. */
+  counted?: boolean;
 }
 
 /** The explorer's filters (tenancy first), shared by the list and the CSV export (export.ts). */
@@ -261,6 +280,8 @@ export function whereEventFilters<Q extends Knex.QueryBuilder>(
   if (input.session_id !== undefined) q.where('e.session_id', input.session_id);
   if (input.from !== undefined) q.where('e.ts', '>=', iso(input.from));
   if (input.to !== undefined) q.where('e.ts', '<', iso(input.to));
+  // The reports' own predicate, as written in the partial indexes' definitions (read-model catalog).
+  if (input.counted) q.whereRaw(humanEvents('e'));
   const stats = input.filters;
   if (stats && stats.filters.length > 0) {
     if (usesVisitDimension(stats)) {
@@ -331,7 +352,7 @@ export function eventRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
       description:
         'Keyset pagination on (timestamp, event_id), newest first. Without from/to the list is not windowed. ' +
         '`limit` above 200 is a 400, not a clamp. `filters` takes the Stats API’s filters on any report dimension ' +
-        '(docs/stats-api.md); every event is listed, bot traffic included, unless a filter leaves it out.',
+        '(docs/stats-api.md); every event is listed, bot and excluded traffic included, unless `counted` or a filter leaves it out.',
       auth: 'project',
       query: EventsQuery,
       response: { status: 200, description: 'A page of events.', schema: EventsPage },

@@ -31,6 +31,7 @@ import { invalidField, type Logger } from '../http/errors';
 import { checkOpenRange, fromParam, textFilter, toParam } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
 import {
+  countedParam,
   filtersParam,
   NEWEST_FIRST,
   regexError,
@@ -87,6 +88,7 @@ export const ExportQuery = z.strictObject({
   from: fromParam,
   to: toParam,
   filters: filtersParam,
+  counted: countedParam,
   raw: z
     .enum(['true', 'false', '1', '0'])
     .optional()
