@@ -30,6 +30,7 @@ import {
 const run = `dd-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
+const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 let services: PrivateStack;
 let server: ConsoleServer;
@@ -57,6 +58,8 @@ interface Sent {
   timestamp: string;
 }
 let sent: Sent[];
+/** A crawler's page view of /pricing in the range: listed in the explorer, counted by no report. */
+let crawled: Sent;
 
 function knownSet(): Sent[] {
   const visit = (id: string, referrer: string) => ({
@@ -125,9 +128,18 @@ const listed = () =>
 describe('drill-down into the explorer, and the settings screen, on this work tree’s services', () => {
   step('the known set reaches the read models, and the user logs in', async () => {
     sent = knownSet();
+    crawled = {
+      event_id: randomUUID(),
+      event_name: 'page_view',
+      session_id: `${run}-crawler`,
+      anonymous_id: `${run}-crawler`,
+      url: 'https://drill.example/pricing',
+      timestamp: new Date(at(10, 30)).toISOString(),
+    };
     // An ordinary browser's User-Agent: ingestion leaves bots (a client without one) out of the reports.
     await services.untilAccepted(() => services.sendBatch(sent, { 'user-agent': CHROME }));
-    await services.untilListed(new Set(sent.map((e) => e.event_id)));
+    await services.untilAccepted(() => services.sendBatch([crawled], { 'user-agent': GOOGLEBOT }));
+    await services.untilListed(new Set([...sent, crawled].map((e) => e.event_id)));
     await page.goto(`${server.url}/p/${services.project.id}/overview`);
     await logIn(page, services.stack);
   });
@@ -195,7 +207,17 @@ describe('drill-down into the explorer, and the settings screen, on this work tr
     await pageViews.getByTestId('kpi-explore').click();
     await page.waitForURL((url) => url.pathname.endsWith('/events'));
     expect(new URL(page.url()).searchParams.get('event_name')).toBe('page_view');
+    // The 5 the KPI counted, not the crawler's page view: "Counted only" is ticked.
     await expect.poll(listed).toEqual(newestFirst(1, 2, 4, 5, 6));
+    const countedOnly = page.getByTestId('counted-only');
+    expect(await countedOnly.isChecked()).toBe(true);
+    // Unticked: every page view received, the crawler's marked as one the reports leave out.
+    await countedOnly.uncheck();
+    await expect.poll(listed).toEqual([crawled.event_id, ...newestFirst(1, 2, 4, 5, 6)]);
+    const crawlerRow = page.locator(`tbody tr[data-event-id="${crawled.event_id}"]`);
+    expect(await crawlerRow.getByTestId('not-counted').textContent()).toBe('Bot');
+    expect(await page.getByTestId('not-counted').count()).toBe(1);
+    await page.goBack();
 
     await page.goBack();
     const topPage = page

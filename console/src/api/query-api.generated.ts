@@ -814,7 +814,7 @@ export interface paths {
     };
     /**
      * List events, latest first
-     * @description Keyset pagination on (timestamp, event_id), newest first. Without from/to the list is not windowed. `limit` above 200 is a 400, not a clamp. `filters` takes the Stats API’s filters on any report dimension (docs/stats-api.md); every event is listed, bot traffic included, unless a filter leaves it out.
+     * @description Keyset pagination on (timestamp, event_id), newest first. Without from/to the list is not windowed. `limit` above 200 is a 400, not a clamp. `filters` takes the Stats API’s filters on any report dimension (docs/stats-api.md); every event is listed, bot and excluded traffic included, unless `counted` or a filter leaves it out.
      */
     get: {
       parameters: {
@@ -833,8 +833,10 @@ export interface paths {
           from?: string;
           /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
           to?: string;
-          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event's visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
+          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event's visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless `counted` or a filter leaves them out (a visit:* `is` filter does: bots make no visit). */
           filters?: string;
+          /** @description true or 1: only the events the reports count, leaving out bot traffic (`context.bot`) and excluded traffic (`context.excluded`: the project’s excluded address ranges), as every report does. By default every event is listed. */
+          counted?: '0' | '1' | 'true' | 'false';
           /** @description Console sessions: the project to read (or send the X-EventLens-Project header). Read keys: may be omitted; another project than the key’s answers 404. */
           project_id?: string;
         };
@@ -1025,8 +1027,10 @@ export interface paths {
           from?: string;
           /** @description End of the range, exclusive: ISO 8601 (with Z or an offset) or epoch milliseconds. */
           to?: string;
-          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event's visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless a filter excludes them (a visit:* `is` filter does: bots make no visit). */
+          /** @description Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event's visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless `counted` or a filter leaves them out (a visit:* `is` filter does: bots make no visit). */
           filters?: string;
+          /** @description true or 1: only the events the reports count, leaving out bot traffic (`context.bot`) and excluded traffic (`context.excluded`: the project’s excluded address ranges), as every report does. By default every event is listed. */
+          counted?: '0' | '1' | 'true' | 'false';
           /** @description true or 1: cells exactly as stored. By default a text cell that starts with = + - @, a tab or a carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula. */
           raw?: '0' | '1' | 'true' | 'false';
           /** @description Console sessions: the project to read (or send the X-EventLens-Project header). Read keys: may be omitted; another project than the key’s answers 404. */

@@ -57,11 +57,11 @@ export interface Page<T> {
 
 /**
  * The filters of GET /v1/events the explorer sets (`from`, `to`: epoch milliseconds or ISO;
- * `filters`: the Stats API's filters as JSON).
+ * `filters`: the Stats API's filters as JSON; `counted`: only the events the reports count).
  */
 export type EventFilters = Pick<
   NonNullable<QueryPaths['/v1/events']['get']['parameters']['query']>,
-  'event_name' | 'user_id' | 'session_id' | 'from' | 'to' | 'filters'
+  'event_name' | 'user_id' | 'session_id' | 'from' | 'to' | 'filters' | 'counted'
 >;
 
 type GeneratedProjectionStatus = Query['Pipeline']['projections'][number];

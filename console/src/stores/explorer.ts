@@ -22,7 +22,18 @@ export function compareEvents(a: EventItem, b: EventItem): number {
 }
 
 /**
- * The explorer's filters: GET /v1/events's own (event name, user, session, range), and report
+ * Why the reports leave an event out, as the explorer marks its row, or null for an event they
+ * count: bot traffic (`context.bot`, its value the kind of bot) and the traffic of the project's
+ * excluded address ranges (`context.excluded`), the keys the query side's `counted` reads.
+ */
+export function notCountedAs(e: Pick<EventItem, 'context'>): 'Bot' | 'Excluded' | null {
+  if (e.context.bot !== undefined && e.context.bot !== null) return 'Bot';
+  if (e.context.excluded !== undefined && e.context.excluded !== null) return 'Excluded';
+  return null;
+}
+
+/**
+ * The explorer's filters: GET /v1/events's own (event name, user, session, range, counted), and report
  * filters on any dimension (shared/filters.ts), sent as the Stats API's `filters`, which the query
  * side compiles as the reports do (a page is `event:page`, a source the event's visit's).
  */
@@ -35,7 +46,7 @@ export function eventParams(f: ExplorerFilters): EventFilters {
 }
 
 export function sameFilters(a: ExplorerFilters, b: ExplorerFilters): boolean {
-  const keys = ['event_name', 'user_id', 'session_id', 'from', 'to'] as const;
+  const keys = ['event_name', 'user_id', 'session_id', 'from', 'to', 'counted'] as const;
   return (
     keys.every((k) => (a[k] ?? '') === (b[k] ?? '')) &&
     JSON.stringify(a.filters ?? []) === JSON.stringify(b.filters ?? [])

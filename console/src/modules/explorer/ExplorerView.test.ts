@@ -343,6 +343,55 @@ describe('explorer', () => {
     expect(r.console.router.currentRoute.value.query).toEqual({});
   });
 
+  test('"Counted only" asks for the events the reports count, survives Apply and the CSV link; rows the reports leave out are marked', async () => {
+    const fake = createFakeHttp().on('GET', LIST, {
+      items: [
+        event({ event_name: 'person', context: { language: 'en' } }),
+        event({ event_name: 'crawler', context: { bot: 'crawler' } }),
+        event({ event_name: 'office', context: { excluded: 'address' } }),
+      ],
+      next_cursor: null,
+    });
+    fake.on('GET', '/api/query/v1/event-names', { items: [] });
+    r = await renderConsole(base, { fake });
+    // Every event by default, each one the reports leave out marked on its row.
+    expect(fake.callsTo('GET', LIST)[0]!.query).not.toHaveProperty('counted');
+    const marks = () =>
+      r!.wrapper
+        .findAll('tbody tr[data-event-id]')
+        .map((tr) => tr.find('[data-testid="not-counted"]'))
+        .map((b) => (b.exists() ? b.text() : null));
+    expect(marks()).toEqual([null, 'Bot', 'Excluded']);
+
+    await r.wrapper.find('[data-testid="counted-only"]').setValue(true);
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({ counted: 'true' });
+    expect(fake.callsTo('GET', LIST).at(-1)!.query).toMatchObject({ counted: 'true' });
+    const csv = new URL(r.wrapper.find('a[data-testid="events-csv"]').attributes('href')!, 'http://x');
+    expect(csv.searchParams.get('counted')).toBe('true');
+
+    // Applying the form keeps it; unticking it lists every event again.
+    await r.wrapper.find('#f-event-name').setValue('person');
+    await r.wrapper.find('form.filters').trigger('submit');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'person', counted: 'true' });
+    await r.wrapper.find('[data-testid="counted-only"]').setValue(false);
+    await r.settle();
+    expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'person' });
+    expect(fake.callsTo('GET', LIST).at(-1)!.query).not.toHaveProperty('counted');
+  });
+
+  test('a link’s counted=true ticks "Counted only"; any other value is no narrowing', async () => {
+    const fake = createFakeHttp().on('GET', LIST, { items: events(1), next_cursor: null });
+    fake.on('GET', '/api/query/v1/event-names', { items: [] });
+    r = await renderConsole(`${base}?counted=true`, { fake });
+    expect((r.wrapper.find('[data-testid="counted-only"]').element as HTMLInputElement).checked).toBe(true);
+    await r.console.router.push(`${base}?counted=maybe`);
+    await r.settle();
+    expect((r.wrapper.find('[data-testid="counted-only"]').element as HTMLInputElement).checked).toBe(false);
+    expect(fake.callsTo('GET', LIST).at(-1)!.query).not.toHaveProperty('counted');
+  });
+
   test('an old link’s page (`path=`) reads as a page filter', async () => {
     const fake = createFakeHttp().on('GET', LIST, { items: events(1), next_cursor: null });
     fake.on('GET', '/api/query/v1/event-names', { items: [] });

@@ -1,6 +1,7 @@
 /**
  * The explorer's state in the URL, so that a copied link reproduces the view and Back/Forward
- * move through it: ?event_name=&user_id=&session_id=&from=&to= (ISO), repeated `filter=` (report
+ * move through it: ?event_name=&user_id=&session_id=&from=&to= (ISO), &counted=true (only the
+ * events the reports count), repeated `filter=` (report
  * filters on any dimension, shared/filters.ts: `filter=visit:source=Google`), &event=<id> for the
  * open row, &live=1. A link from before report filters, `path=/pricing`, reads as
  * `filter=event:page=/pricing`.
@@ -32,6 +33,8 @@ export function stateFromQuery(query: LocationQuery): ExplorerState {
     const value = key === 'from' || key === 'to' ? instant(first(query[key])) : first(query[key]);
     if (value !== undefined) filters[key] = value;
   }
+  // Only `true` is kept: the one value that narrows the list (the API also reads 1, false and 0).
+  if (first(query.counted) === 'true') filters.counted = 'true';
   let reports: Filter[] = filtersFromQuery(query);
   const path = first(query.path);
   if (path !== undefined) reports = andFilter(reports, { dimension: 'event:page', op: 'is', value: path });
@@ -45,6 +48,7 @@ export function stateToQuery(state: ExplorerState): LocationQueryRaw {
     const value = state.filters[key];
     if (value) query[key] = value;
   }
+  if (state.filters.counted === 'true') query.counted = 'true';
   const reports = filtersToQuery(state.filters.filters ?? []);
   if (reports) query.filter = reports;
   if (state.live) query.live = '1';

@@ -318,10 +318,10 @@ describe('the Goals screen', () => {
     const links = r.wrapper.findAll('[data-testid="goal-explore"]').map((a) => linkOf(a.attributes('href')));
     // A preset: from its start, open at the end, as the Overview's drill-downs.
     expect(links).toEqual([
-      { from: FROM, filter: ['visit:source=Google', 'event:goal=Signed up'] },
-      { from: FROM, filter: ['visit:source=Google', 'event:goal=Saw pricing'] },
-      { from: FROM, filter: ['visit:source=Google', 'event:goal=Read the blog'] },
-      { from: FROM, filter: ['visit:source=Google', 'event:goal==Purchased'] },
+      { counted: 'true', from: FROM, filter: ['visit:source=Google', 'event:goal=Signed up'] },
+      { counted: 'true', from: FROM, filter: ['visit:source=Google', 'event:goal=Saw pricing'] },
+      { counted: 'true', from: FROM, filter: ['visit:source=Google', 'event:goal=Read the blog'] },
+      { counted: 'true', from: FROM, filter: ['visit:source=Google', 'event:goal==Purchased'] },
     ]);
     // Followed, the explorer asks GET /v1/events with the goal among the Stats API filters.
     r.fake.on('GET', '/api/query/v1/events', { items: [], next_cursor: null });
@@ -347,6 +347,7 @@ describe('the Goals screen', () => {
     // The goal filter of the row replaces the dashboard's.
     // The explorer stops after the range's last minute (its "To" minute is included).
     expect(linkOf(r.wrapper.findAll('[data-testid="goal-explore"]')[2]!.attributes('href'))).toEqual({
+      counted: 'true',
       from,
       to: '2025-02-08T00:01:00.000Z',
       filter: ['event:goal=Read the blog'],
@@ -389,6 +390,7 @@ describe('the Goals screen', () => {
     expect(
       linkOf(r.wrapper.findAll('[data-testid="goal-breakdown-explore"]')[1]!.attributes('href')),
     ).toEqual({
+      counted: 'true',
       from: FROM,
       filter: ['event:goal=Saw pricing', 'visit:country=FR'],
     });

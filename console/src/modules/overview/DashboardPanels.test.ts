@@ -366,14 +366,26 @@ describe('dashboard panels', () => {
       return { ...Object.fromEntries(url.searchParams), filter: url.searchParams.getAll('filter') };
     };
     // A preset range: from its start, open at the end (events arriving later show too).
-    expect(href('pages', 1)).toEqual({ from, filter: ['visit:country=DE', 'event:page=/pricing'] });
-    expect(href('sources')).toEqual({ from, filter: ['visit:country=DE', 'visit:source=Google'] });
+    expect(href('pages', 1)).toEqual({
+      counted: 'true',
+      from,
+      filter: ['visit:country=DE', 'event:page=/pricing'],
+    });
+    expect(href('sources')).toEqual({
+      counted: 'true',
+      from,
+      filter: ['visit:country=DE', 'visit:source=Google'],
+    });
     // The row of the filter's own dimension replaces it.
-    expect(href('countries')).toEqual({ from, filter: ['visit:country=DE'] });
+    expect(href('countries')).toEqual({ counted: 'true', from, filter: ['visit:country=DE'] });
     // Another tab: its own dimension.
     await panel('pages').find('[data-dimension="visit:entry_page"]').trigger('click');
     await r.settle();
-    expect(href('pages')).toEqual({ from, filter: ['visit:country=DE', 'visit:entry_page=/landing'] });
+    expect(href('pages')).toEqual({
+      counted: 'true',
+      from,
+      filter: ['visit:country=DE', 'visit:entry_page=/landing'],
+    });
   });
 
   test('"CSV" exports a panel’s rows and the KPI row as files', async () => {

@@ -74,7 +74,7 @@ describe('overview', () => {
     const link = r.wrapper.find('.toplist a');
     expect(link.text()).toBe('<b>signup</b>');
     expect(link.attributes('href')).toContain(
-      `/p/${PROJECT_ID}/events?event_name=%3Cb%3Esignup%3C/b%3E&from=`,
+      `/p/${PROJECT_ID}/events?counted=true&event_name=%3Cb%3Esignup%3C/b%3E&from=`,
     );
     expect(r.wrapper.text()).toContain('/pricing');
     // Two lists of pages, each titled by what it ranks by; no two headings alike.
@@ -443,6 +443,7 @@ describe('overview', () => {
     const href = new URL(link.attributes('href')!, 'http://console.test');
     expect(href.pathname).toBe(`/p/${PROJECT_ID}/events`);
     expect(Object.fromEntries(href.searchParams)).toEqual({
+      counted: 'true',
       event_name: 'page_view',
       filter: 'event:page=/pricing',
       from: new Date(NOW - 24 * 3_600_000).toISOString(),

@@ -84,8 +84,14 @@ describe('drill-down into the explorer', () => {
     });
     const link = (kpi: string) =>
       target(r!.wrapper.find(`[data-kpi="${kpi}"] [data-testid="kpi-explore"]`).attributes('href')!);
-    expect(link('visitors')).toEqual({ from: FROM, to: END, filter: ['visit:source=Google'] });
+    expect(link('visitors')).toEqual({
+      counted: 'true',
+      from: FROM,
+      to: END,
+      filter: ['visit:source=Google'],
+    });
     expect(link('pageviews')).toEqual({
+      counted: 'true',
       event_name: 'page_view',
       from: FROM,
       to: END,
@@ -105,13 +111,24 @@ describe('drill-down into the explorer', () => {
     expect(links.map((a) => a.text())).toEqual(['03-01 09:00', '03-01 10:00', '03-01 11:00']);
     // The first and last buckets are cut to the range (06:30 … 11:30, its minute included).
     expect(links.map((a) => target(a.attributes('href')!))).toEqual([
-      { from: '2025-03-01T09:00:00.000Z', to: '2025-03-01T10:00:00.000Z', filter: ['visit:country=DE'] },
-      { from: '2025-03-01T10:00:00.000Z', to: '2025-03-01T11:00:00.000Z', filter: ['visit:country=DE'] },
-      { from: '2025-03-01T11:00:00.000Z', to: END, filter: ['visit:country=DE'] },
+      {
+        counted: 'true',
+        from: '2025-03-01T09:00:00.000Z',
+        to: '2025-03-01T10:00:00.000Z',
+        filter: ['visit:country=DE'],
+      },
+      {
+        counted: 'true',
+        from: '2025-03-01T10:00:00.000Z',
+        to: '2025-03-01T11:00:00.000Z',
+        filter: ['visit:country=DE'],
+      },
+      { counted: 'true', from: '2025-03-01T11:00:00.000Z', to: END, filter: ['visit:country=DE'] },
     ]);
     r.charts.click({ dataIndex: 1, seriesName: 'Events' });
     await landsOn('explorer');
     expect(r.console.router.currentRoute.value.query).toEqual({
+      counted: 'true',
       from: '2025-03-01T10:00:00.000Z',
       to: '2025-03-01T11:00:00.000Z',
       filter: ['visit:country=DE'],
@@ -191,7 +208,12 @@ describe('drill-down into the explorer', () => {
     await r.wrapper.find('form.filters').trigger('submit');
     await r.settle();
     // Exactly the dashboard's range: not a minute more at its end.
-    expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'signup', from: FROM, to: END });
+    expect(r.console.router.currentRoute.value.query).toEqual({
+      event_name: 'signup',
+      counted: 'true',
+      from: FROM,
+      to: END,
+    });
     expect(fake.callsTo('GET', '/api/query/v1/events').at(-1)!.query).toMatchObject({ from: FROM, to: END });
   });
 
@@ -203,12 +225,16 @@ describe('drill-down into the explorer', () => {
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: stack(), clock: () => now });
     await r.wrapper.find('[data-kpi="events"] [data-testid="kpi-explore"]').trigger('click');
     await landsOn('explorer');
-    expect(r.console.router.currentRoute.value.query).toEqual({ from: start });
+    expect(r.console.router.currentRoute.value.query).toEqual({ counted: 'true', from: start });
     await r.wrapper.find('#f-event-name').setValue('signup');
     await r.wrapper.find('form.filters').trigger('submit');
     await r.settle();
     // The field shows 12:00; left as it was, it is still the link's instant, not 12:00:00.000.
-    expect(r.console.router.currentRoute.value.query).toEqual({ event_name: 'signup', from: start });
+    expect(r.console.router.currentRoute.value.query).toEqual({
+      event_name: 'signup',
+      counted: 'true',
+      from: start,
+    });
   });
 
   test('a top event opens its events with the range and the filters', async () => {
@@ -218,6 +244,7 @@ describe('drill-down into the explorer', () => {
     });
     const link = r.wrapper.findAll('.toplist')[0]!.find('a');
     expect(target(link.attributes('href')!)).toEqual({
+      counted: 'true',
       event_name: 'signup',
       from: FROM,
       to: END,

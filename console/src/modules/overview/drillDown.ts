@@ -1,7 +1,9 @@
 /**
  * Drill-down: from any number on the dashboard to the explorer, showing the events behind it. The
  * explorer gets the dashboard's range, its active filters and the clicked thing's own filter, all
- * in its URL (explorerQuery.ts), so the link is shareable and Back returns to the dashboard:
+ * in its URL (explorerQuery.ts), so the link is shareable and Back returns to the dashboard. Every
+ * link asks for the counted events only (`counted=true`): the dashboard's numbers leave out bot and
+ * excluded traffic, so the list behind a number holds that number's events and no others:
  *
  * - a panel's row (page, entry/exit page, source, referrer, UTM value, browser, OS, device,
  *   country): `is` that value (`rowFilter`: the "(none)" row is the missing value), replacing a
@@ -47,6 +49,7 @@ export function explorerLink(scope: DrillScope, narrowing: Narrowing = {}): Rout
     name: 'explorer',
     params: { projectId: scope.projectId },
     query: {
+      counted: 'true',
       ...(narrowing.event_name !== undefined ? { event_name: narrowing.event_name } : {}),
       from: iso(range.from),
       // A Range includes its `to`; the explorer's `to` is where it stops ([from, to)): 1 ms later,
