@@ -18,13 +18,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createCodec } from '@eventlens/contracts';
-import { loadConfig, REPO_ROOT, stackForTests } from '@eventlens/stack';
+import { loadConfig, REPO_ROOT, stackForTests, type DevFile } from '@eventlens/stack';
 import { endToEndRows, measureEndToEnd } from './benchmarks/end-to-end';
 import { explorerRows, measureExplorer } from './benchmarks/explorer';
 import { describeIngestion, ingestionRows, measureIngestion } from './benchmarks/ingestion';
 import { measureProjection, projectionRows } from './benchmarks/projection';
 import { AIM_MS, measureReports, reportsRows, type ReportsResult } from './benchmarks/reports';
-import { copyCeiling, kafkaCeiling } from './ceilings';
+import { copyCeiling, copyEveryIndexCeiling, kafkaCeiling } from './ceilings';
 import { loadBenchConfig, type BenchConfig } from './config';
 import { formatReportsTable, printTable, type Row } from './report';
 import { settle, type Quiet } from './quiet';
@@ -87,11 +87,12 @@ async function main(config: BenchConfig): Promise<void> {
       const source = `bench.${id}.events`;
       log(`ceiling: kafkajs producing ${config.events} events straight to the broker`);
       await kafkaCeiling({ brokers: dev.kafkaBrokers, codec, topic: source, events: config.events });
-      log(`ceiling: COPY of ${config.events} rows straight into PostgreSQL`);
-      const copy = await copyCeiling({ databaseUrl: dev.databaseUrl, rows: config.events });
+      const { copy, copyEveryIndex } = await copyCeilings(dev, config.events);
       log(`projection: analytics over the ${config.events} events of the kafkajs ceiling`);
       const proj = await measureProjection(dev, id, source, config.events, config);
-      printTable(projectionRows(proj, copy.rowsPerSecond));
+      printTable(
+        projectionRows(proj, { copy: copy.rowsPerSecond, copyEveryIndex: copyEveryIndex.rowsPerSecond }),
+      );
     } finally {
       await deleteTopics(dev.kafkaBrokers, `bench.${id}.`);
     }
@@ -124,8 +125,7 @@ async function main(config: BenchConfig): Promise<void> {
       topic: source,
       events: config.events,
     });
-    log(`ceiling: COPY of ${config.events} rows straight into PostgreSQL`);
-    const copy = await copyCeiling({ databaseUrl: dev.databaseUrl, rows: config.events });
+    const { copy, copyEveryIndex } = await copyCeilings(dev, config.events);
 
     await settleBefore('ingestion');
     log('ingestion: bare HTTP, then /v1/events one event per request, then /v1/batch');
@@ -136,7 +136,9 @@ async function main(config: BenchConfig): Promise<void> {
     await settleBefore('projection');
     log(`projection: analytics over the ${config.events} events of the kafkajs ceiling`);
     const proj = await measureProjection(dev, id, source, config.events, config);
-    rows.push(...projectionRows(proj, copy.rowsPerSecond));
+    rows.push(
+      ...projectionRows(proj, { copy: copy.rowsPerSecond, copyEveryIndex: copyEveryIndex.rowsPerSecond }),
+    );
 
     await settleBefore('e2e');
     log(`end to end: ${config.e2eRate} events/s through the running services`);
@@ -160,11 +162,28 @@ async function main(config: BenchConfig): Promise<void> {
       machine,
       events: config.events,
       rows,
-      details: { kafka, copy, ingest, proj, e2e, ex, reports, settled },
+      details: { kafka, copy, copyEveryIndex, ingest, proj, e2e, ex, reports, settled },
     });
   } finally {
     await deleteTopics(dev.kafkaBrokers, `bench.${id}.`);
   }
+}
+
+/**
+ * Both COPY ceilings over `rows` rows, one after the other: into a key and one index (the
+ * projection's aim), and into the read model's `events` shape with every index (ceilings.ts).
+ */
+async function copyCeilings(dev: DevFile, rows: number) {
+  log(`ceiling: COPY of ${rows} rows straight into PostgreSQL`);
+  const copy = await copyCeiling({ databaseUrl: dev.databaseUrl, rows });
+  log(`ceiling: COPY of ${rows} rows into a table like the read model's events, every index`);
+  const copyEveryIndex = await copyEveryIndexCeiling({
+    databaseUrl: dev.databaseUrl,
+    // The role the projection process grants its schemas to, as it reads it (EVENTLENS_READER_DATABASE_URL).
+    readerRole: decodeURIComponent(new URL(dev.readerDatabaseUrl).username),
+    rows,
+  });
+  return { copy, copyEveryIndex };
 }
 
 /** The reports' own table (report, p50, p95, bare SQL p95, within the aim), after the run's table. */
