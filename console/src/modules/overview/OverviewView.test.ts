@@ -98,6 +98,15 @@ describe('overview', () => {
       'Not counted: 4 events from the project’s excluded addresses in these days.',
     );
     r.wrapper.unmount();
+    // With a filter, the figure says it is the whole project's: the days' counts have no dimensions.
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?filter=visit:source=Google`, {
+      fake,
+      clock: () => NOW,
+    });
+    expect(r.wrapper.find('[data-testid="bot-events"]').text()).toBe(
+      'Not counted: 4 events from the project’s excluded addresses in these days (the whole project’s: counted apart by day, this figure is not narrowed by the filters).',
+    );
+    r.wrapper.unmount();
     const none = stack().on('GET', '/api/query/v1/stats/not-counted', notCounted({ bot_events: 0 }));
     r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake: none, clock: () => NOW });
     expect(r.wrapper.find('[data-testid="bot-events"]').exists()).toBe(false);
