@@ -84,6 +84,17 @@ export const cursorParam = z
 export const textFilter = (description: string) =>
   z.string().min(1).max(200).optional().meta({ description });
 
+/**
+ * An optional on/off query parameter: `true` or `1` is on; `false`, `0` or none is off; any other
+ * value is a 400 naming the parameter. Parses to a boolean.
+ */
+export const switchParam = (description: string) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1')
+    .meta({ description });
+
 export const DAY_MS = 24 * 3600 * 1000;
 
 export interface Range {

@@ -25,7 +25,16 @@ import { z } from 'zod';
 import { humanEvents, type EventsRow, type ProjectGoalRow, type ReaderTables } from '@eventlens/read-model';
 import { decodeCursor, encodeCursor, cursorTimestampSql } from '../http/cursor';
 import { invalidField, notFound, type ApiError } from '../http/errors';
-import { checkOpenRange, cursorParam, fromParam, iso, limitParam, textFilter, toParam } from '../http/params';
+import {
+  checkOpenRange,
+  cursorParam,
+  fromParam,
+  iso,
+  limitParam,
+  switchParam,
+  textFilter,
+  toParam,
+} from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { EVENT_DIMENSIONS, VISIT_DIMENSIONS } from '../stats/dimensions';
 import { QueryError } from '../stats/errors';
@@ -82,14 +91,9 @@ export const filtersParam = z.string().min(1).max(MAX_FILTERS_PARAM).optional().
  * and the traffic of the project's excluded address ranges (`context.excluded`), the predicate being
  * read-model's `humanEvents`; the explorer lists them by default, as the record of all accepted.
  */
-export const countedParam = z
-  .enum(['true', 'false', '1', '0'])
-  .optional()
-  .transform((v) => v === 'true' || v === '1')
-  .meta({
-    description:
-      'true or 1: only the events the reports count, leaving out bot traffic (`context.bot`) and excluded traffic (`context.excluded`: the project’s excluded address ranges), as every report does. By default every event is listed.',
-  });
+export const countedParam = switchParam(
+  'true or 1: only the events the reports count, leaving out bot traffic (`context.bot`) and excluded traffic (`context.excluded`: the project’s excluded address ranges), as every report does. By default every event is listed.',
+);
 
 export const EventsQuery = z.strictObject({
   cursor: cursorParam,

@@ -28,7 +28,7 @@ import QueryStream from 'pg-query-stream';
 import { z } from 'zod';
 import type { EventsRow, ReaderTables } from '@eventlens/read-model';
 import { invalidField, type Logger } from '../http/errors';
-import { checkOpenRange, fromParam, textFilter, toParam } from '../http/params';
+import { checkOpenRange, fromParam, switchParam, textFilter, toParam } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
 import {
   countedParam,
@@ -89,14 +89,9 @@ export const ExportQuery = z.strictObject({
   to: toParam,
   filters: filtersParam,
   counted: countedParam,
-  raw: z
-    .enum(['true', 'false', '1', '0'])
-    .optional()
-    .transform((v) => v === 'true' || v === '1')
-    .meta({
-      description:
-        'true or 1: cells exactly as stored. By default a text cell that starts with = + - @, a tab or a carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula.',
-    }),
+  raw: switchParam(
+    'true or 1: cells exactly as stored. By default a text cell that starts with = + - @, a tab or a carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula.',
+  ),
 });
 
 /**
