@@ -165,7 +165,12 @@ describe('drill-down into the explorer', () => {
     await landsOn('overview');
     r.charts.click({ dataIndex: 0, seriesName: 'Other' });
     await landsOn('explorer');
+    // "Other": the events of none of the names the chart shows apart, each an `is_not` filter.
     expect(r.console.router.currentRoute.value.query.event_name).toBeUndefined();
+    expect(r.console.router.currentRoute.value.query.filter).toEqual([
+      'event:name!=page_view',
+      'event:name!=signup',
+    ]);
   });
 
   test('a panel’s "(none)" row is the missing value; the explorer shows the filters as chips and asks with them', async () => {

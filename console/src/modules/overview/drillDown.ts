@@ -9,17 +9,17 @@
  *   country): `is` that value (`rowFilter`: the "(none)" row is the missing value), replacing a
  *   dashboard filter of the same dimension;
  * - a KPI: its range and filters (page views: the `page_view` events);
- * - a bucket of the time series: that bucket within the range (and its event name with the
- *   breakdown, but for "Other");
+ * - a bucket of the time series: that bucket within the range (and with the breakdown its event
+ *   name; "Other": `is_not` each event name the chart shows apart);
  * - a top event: its name; a top page: its page views.
  *
  * A preset range ("last 24 hours") opens the explorer from its start with no end, so events that
  * arrive later show too; a custom range and a bucket give both ends. Pure functions.
  */
 import type { RouteLocationRaw } from 'vue-router';
-import { filtersToQuery, rowFilter, withFilter, type Filter } from '@/shared/filters';
+import { andFilter, filtersToQuery, rowFilter, withFilter, type Filter } from '@/shared/filters';
 import type { Range } from '@/shared/time';
-import type { ChartData } from './stats';
+import { OTHER_SERIES, type ChartData } from './stats';
 import type { KpiMetric } from './kpis';
 
 export interface DrillScope {
@@ -37,12 +37,16 @@ interface Narrowing {
   event_name?: string;
   /** A part of the range (a bucket): both ends are set. */
   within?: Range;
+  /** Event names left out, each as an `is_not` filter (a breakdown's "Other"). */
+  otherThan?: readonly string[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function explorerLink(scope: DrillScope, narrowing: Narrowing = {}): RouteLocationRaw {
-  const filters = narrowing.filter ? withFilter(scope.filters, narrowing.filter) : [...scope.filters];
+  let filters = narrowing.filter ? withFilter(scope.filters, narrowing.filter) : [...scope.filters];
+  for (const name of narrowing.otherThan ?? [])
+    filters = andFilter(filters, { dimension: 'event:name', op: 'is_not', value: name });
   const range = narrowing.within ?? scope.range;
   const closed = narrowing.within !== undefined || !scope.openEnd;
   return {
@@ -81,18 +85,21 @@ export function bucketRange(chart: ChartData, index: number): Range {
   };
 }
 
-/** A bucket of the time series, and with the breakdown the series' event name ("Other": all). */
+/**
+ * A bucket of the time series, and with the breakdown the series' event name; the "Other" series
+ * is the events of none of the names the chart shows apart, so it opens on exactly those.
+ */
 export function bucketLink(
   scope: DrillScope,
   chart: ChartData,
   index: number,
   series?: string,
 ): RouteLocationRaw {
-  const name = chart.breakdown && series !== undefined && series !== 'Other' ? series : undefined;
-  return explorerLink(scope, {
-    within: bucketRange(chart, index),
-    ...(name !== undefined ? { event_name: name } : {}),
-  });
+  const within = bucketRange(chart, index);
+  if (!chart.breakdown || series === undefined) return explorerLink(scope, { within });
+  if (series !== OTHER_SERIES) return explorerLink(scope, { within, event_name: series });
+  const named = chart.series.map((s) => s.name).filter((n) => n !== OTHER_SERIES);
+  return explorerLink(scope, { within, otherThan: named });
 }
 
 /** A top event's events. */

@@ -35,6 +35,9 @@ export function previousRange(range: Range): Range {
 }
 
 /** The chart's data, whichever API bucketed it: a label per bucket, a series per event name. */
+/** The series of a breakdown that sums the event names not shown apart. */
+export const OTHER_SERIES = 'Other';
+
 export interface ChartData {
   unit: 'minute' | 'hour' | 'day' | 'week' | 'month';
   labels: string[];
@@ -179,7 +182,7 @@ export function chartFromStats(
   const series = ranked.slice(0, top).map(([name, data]) => ({ name, data }));
   const rest = ranked.slice(top);
   if (rest.length > 0) {
-    series.push({ name: 'Other', data: buckets.map((_, i) => sum(rest.map(([, d]) => d[i]!))) });
+    series.push({ name: OTHER_SERIES, data: buckets.map((_, i) => sum(rest.map(([, d]) => d[i]!))) });
   }
   return { ...base, series };
 }
@@ -221,7 +224,7 @@ export function chartFromVolume(volume: Volume, timeZone: string): ChartData {
   const series = b
     ? [
         ...b.series.map((s) => ({ name: s.event_name, data: s.counts })),
-        ...(b.other.total > 0 ? [{ name: 'Other', data: b.other.counts }] : []),
+        ...(b.other.total > 0 ? [{ name: OTHER_SERIES, data: b.other.counts }] : []),
       ]
     : [{ name: 'Events', data: volume.buckets.map((x) => x.count) }];
   return {
