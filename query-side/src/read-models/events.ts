@@ -18,7 +18,8 @@
  * Bot traffic and excluded traffic are listed like any other event (the explorer shows what was
  * received) unless `counted` asks for the events the reports count (`countedParam`); a filter on a
  * `visit:*` dimension keeps only events with a visit, and bot events make none (docs/DESIGN.md,
- * Visits), so `is` on a visit dimension never lists a bot's event while `is_not` does.
+ * Visits), so `is` on a visit dimension lists no bot's event (but with a missing value's label,
+ * `(none)`, `(not set)` or `Direct / None`, which an event without a visit has) while `is_not` does.
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -81,7 +82,7 @@ export const MAX_FILTERS_PARAM = 8000;
 /** `filters`: the Stats API's filter language, as JSON text in one query parameter. */
 export const filtersParam = z.string().min(1).max(MAX_FILTERS_PARAM).optional().meta({
   description:
-    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event\'s visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless `counted` or a filter leaves them out (a visit:* `is` filter does: bots make no visit).',
+    'Stats API filters as JSON (docs/stats-api.md, Filters), all of which apply: `[operator, dimension, [values…]]` with operator is, is_not, contains, contains_not, matches, matches_not, or `["and"|"or", [filters…]]`, `["not", filter]`, `["has_done"|"has_not_done", filter]` (the event\'s visit has, or has not, an event the filter on event dimensions matches). Dimensions: event:page, event:name, event:hostname, event:props:<key>, event:goal (the names of the project’s goals: the events reaching one so named; a name no goal has matches nothing), and the visit:* dimensions (source, channel, referrer, entry_page, exit_page, entry_page_hostname, exit_page_hostname, utm_*, browser, browser_version, os, os_version, device (or screen), country, country_name: the event’s visit). An invalid filter is a 400 naming it (`filters[1][1]`). Bot events are listed unless `counted` or a filter leaves them out (a visit:* `is` filter does, as bots make no visit, unless its value is a missing value’s label: (none), (not set), Direct / None).',
   example: '[["is","visit:source",["Google"]],["contains","event:page",["/blog"]]]',
 });
 
