@@ -33,9 +33,9 @@ export function notCountedAs(e: Pick<EventItem, 'context'>): 'Bot' | 'Excluded' 
 }
 
 /**
- * The explorer's filters: GET /v1/events's own (event name, user, session, range, counted), and report
- * filters on any dimension (shared/filters.ts), sent as the Stats API's `filters`, which the query
- * side compiles as the reports do (a page is `event:page`, a source the event's visit's).
+ * The explorer's filters: GET /v1/events's own (event name, user, session, range, counted), and
+ * report filters on any dimension (shared/filters.ts), sent as the Stats API's `filters`, which the
+ * query side compiles as the reports do (a page is `event:page`, a source the event's visit's).
  */
 export type ExplorerFilters = Omit<EventFilters, 'filters'> & { filters?: Filter[] };
 
