@@ -221,6 +221,7 @@ describe('the OpenAPI document', () => {
         'query:from',
         'query:to',
         'query:filters',
+        'query:counted',
         ...project,
       ].sort(),
     );
