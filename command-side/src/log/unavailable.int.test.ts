@@ -29,6 +29,9 @@ import {
 } from '../test-support';
 import { eventually } from '@eventlens/stack/eventually';
 
+/** How long the group commit waits for Kafka to acknowledge an append, in ms. */
+const APPEND_TIMEOUT_MS = 5000;
+
 let stack: TestStack;
 beforeAll(async () => {
   stack = await testStack();
@@ -88,7 +91,7 @@ describe('a producer whose broker is unreachable', () => {
       lingerMs: 2,
       maxRecords: 5000,
       maxBytes: 768 * 1024,
-      timeoutMs: 5000,
+      timeoutMs: APPEND_TIMEOUT_MS,
     });
     // Counts the appends that get past the breaker: once it is open, none should.
     const counted: Appender = {
@@ -152,7 +155,10 @@ describe('a producer whose broker is unreachable', () => {
       expect(answer.status).toBe(503);
       expect(answer.code).toBe('LOG_UNAVAILABLE');
       expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
-      expect(answer.ms).toBeLessThan(1000);
+      // The refused connection answers, not the append's 5 s timeout (the group commit's, above):
+      // no request waits it out. Not a tighter stopwatch: on a loaded machine the first answer,
+      // which goes through the producer's connection retries, took 1.7 s.
+      expect(answer.ms).toBeLessThan(APPEND_TIMEOUT_MS);
     }
     // The circuit opens after 5 failures: from then on the answer does not involve Kafka at all
     // (counted, rather than timed: a stopwatch under a loaded machine says nothing about Kafka).
