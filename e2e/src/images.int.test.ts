@@ -8,6 +8,10 @@
  * label matches the current sources (scripts/images/inputs.sh); otherwise they are rebuilt, from cached
  * layers where the dependencies did not change. NODE_IMAGE picks another base, as for the script.
  * Needs podman, buildah, runc and debootstrap (Debian: apt-get install -y podman buildah runc debootstrap).
+ *
+ * The projections image also catches up a backlog inside the memory limit its Kubernetes Deployment
+ * gives it (podman --memory): a worker that overruns it is OOM-killed, restarts at its checkpoint,
+ * fetches the same records and is killed again, so it would never catch up.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,8 +20,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, loadConfig, REPO_ROOT, stackForTests } from '@eventlens/stack';
 import { eventually } from '@eventlens/stack/eventually';
+import { behind, createTestEnv, generateTraffic, produceEvents } from '@eventlens/projections/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 
 const run = promisify(execFile);
 const TAG = process.env.EVENTLENS_IMAGE_TAG ?? 'dev';
@@ -233,4 +239,94 @@ describe('container images', () => {
     },
     180_000,
   );
+  it('projections catches up a backlog within the memory limit of its Kubernetes Deployment', async () => {
+    const limit = deploymentMemoryLimit(
+      await readFile(path.join(REPO_ROOT, 'k8s/base/projections/projections.yaml'), 'utf8'),
+      'projections',
+    );
+    // 33 MB of Avro (277 bytes an event) in 4 partitions. With fetches of 4 MiB per partition (the
+    // default once) the container was killed at about 11,400 events a partition; with 1 MiB it
+    // caught up in 12 s.
+    const traffic = generateTraffic({ projects: 10, sessionsPerProject: 1_200, eventsPerSession: 10 });
+    const env = await createTestEnv();
+    try {
+      await produceEvents(env, traffic);
+      const { source, schema } = env.topology.projections.analytics;
+      const port = await freePort();
+      const container = `eventlens-image-test-projections-memory-${env.id}`;
+      containers.push(container);
+      const started = Date.now();
+      await podman([
+        'run',
+        '--detach',
+        '--name',
+        container,
+        '--network=host',
+        '--read-only',
+        '--tmpfs',
+        '/tmp:rw,size=64m',
+        `--memory=${limit}`,
+        `--memory-swap=${limit}`,
+        ...ULIMITS,
+        ...Object.entries({
+          ...env.env,
+          EVENTLENS_PROJECTIONS_HOST: '127.0.0.1',
+          EVENTLENS_PROJECTIONS_PORT: String(port),
+        }).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+        `ghcr.io/eventlens/projections:${TAG}`,
+      ]);
+      const state = () =>
+        podman([
+          'inspect',
+          '--format',
+          '{{.State.Status}} exit code {{.State.ExitCode}}, OOM-killed {{.State.OOMKilled}}',
+          container,
+        ]).then((r) => r.stdout.trim());
+      // 'caught up', or why not: a container that stopped ends the wait at once.
+      const outcome = await eventually(
+        'the projections container caught up',
+        async () => {
+          const lagging = await behind(env, schema, source);
+          if (lagging.length === 0) return 'caught up';
+          const now = await state();
+          return now.startsWith('running ') ? undefined : `${now}; ${lagging.join(', ')}`;
+        },
+        { timeoutMs: 180_000, intervalMs: 500 },
+      ).catch((error: Error) => error.message);
+      expect(outcome, `under --memory=${limit}`).toBe('caught up');
+      expect(await state()).toMatch(/^running .* OOM-killed false$/);
+      const stored = await env.pool.query<{ n: string }>(`select count(*) as n from "${schema}".events`);
+      expect(Number(stored.rows[0]!.n)).toBe(traffic.length);
+      console.log(
+        `projections: ${traffic.length} events caught up in ${Date.now() - started} ms under --memory=${limit}`,
+      );
+      await podman(['rm', '--force', '--time', '5', container]);
+    } finally {
+      await env.cleanup();
+    }
+  }, 300_000);
 });
+
+/**
+ * The memory limit of a Deployment's container in Kubernetes' quantity notation (`256Mi`), which
+ * podman's --memory reads as well once the `i` is dropped (`256M` is 256 MiB to podman).
+ */
+function deploymentMemoryLimit(manifest: string, container: string): string {
+  for (const doc of parseAllDocuments(manifest)) {
+    const object = doc.toJS() as {
+      kind?: string;
+      spec?: {
+        template?: {
+          spec?: { containers?: { name: string; resources?: { limits?: { memory?: string } } }[] };
+        };
+      };
+    } | null;
+    if (object?.kind !== 'Deployment') continue;
+    const limit = object.spec?.template?.spec?.containers?.find((c) => c.name === container)?.resources
+      ?.limits?.memory;
+    const match = /^(\d+)(Ki|Mi|Gi)$/.exec(limit ?? '');
+    if (match) return `${match[1]}${match[2]![0]!.toLowerCase()}`;
+    throw new Error(`the ${container} Deployment's memory limit is ${limit ?? 'missing'}, not <n>Ki|Mi|Gi`);
+  }
+  throw new Error(`no Deployment with a container ${container}`);
+}

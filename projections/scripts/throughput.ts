@@ -16,7 +16,7 @@ const concurrency = process.argv[3] ?? '4';
 const env = await createTestEnv({
   env: {
     EVENTLENS_PROJECTIONS_CONCURRENCY: concurrency,
-    EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION: process.env.MAX_BYTES ?? String(4 * 1024 * 1024),
+    ...(process.env.MAX_BYTES ? { EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION: process.env.MAX_BYTES } : {}),
   },
 });
 

@@ -69,7 +69,17 @@ const EnvSchema = z
           delays.length === RETRY_DELAYS_MS.length && delays.every((d) => Number.isInteger(d) && d >= 0),
         `must be ${RETRY_DELAYS_MS.length} non-negative integers`,
       ),
-    EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION: int(1024).default(4 * 1024 * 1024),
+    /**
+     * The most a fetch brings of one partition (bytes of Kafka records), so the size of a batch; a
+     * fetch brings at most four partitions' worth. What a worker holds while it catches up a backlog
+     * grows with it (the records, their decoded events, rows and COPY text), so this is what keeps
+     * the process within its Kubernetes memory limit (256 MiB, k8s/base/projections): at 4 MiB the
+     * image was OOM-killed there catching up 200,000 events, at 1 MiB it peaked at 125 MiB
+     * (e2e/src/images.int.test.ts catches up a backlog under that limit). Smaller batches also cut
+     * garbage collection, most of which was copying a batch's live objects: unconstrained, 2.0 s of
+     * GC for those 200,000 events at 1 MiB against 3.3–3.5 s at 4 MiB, for the same throughput.
+     */
+    EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION: int(1024).default(1024 * 1024),
     /** Partitions applied at once by one consumer (one PostgreSQL transaction each). */
     EVENTLENS_PROJECTIONS_CONCURRENCY: int(1, 64).default(4),
     /**

@@ -76,6 +76,12 @@ export async function measureProjection(
     const deadline = Date.now() + DEADLINE_MS;
     while (applied < events && Date.now() < deadline) {
       await sleep(50);
+      // A projection that died (out of memory, say) ends the run at once, not at the deadline.
+      const { exitCode, signalCode } = service.process;
+      if (exitCode !== null || signalCode !== null)
+        throw new Error(
+          `the projection exited (${signalCode ?? `code ${exitCode}`}) at ${applied} of ${events} events`,
+        );
       const res = await db
         .query(
           `select coalesce(sum(next_offset), 0)::bigint as n from ${schemaPrefix}analytics.checkpoints where topic = $1`,

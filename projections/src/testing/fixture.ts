@@ -24,6 +24,8 @@ import { RUN_TARGETS, startProjections, type RunTarget, type Service, type Servi
 import { allTopics, topology, type Topology } from '../topology';
 import { createTopicsServed } from '@eventlens/stack/topics';
 
+export { generateTraffic } from './traffic';
+
 export interface TestEnv {
   id: string;
   /** Environment for a worker process (`node --import tsx src/main.ts`). */
