@@ -33,7 +33,9 @@ export function runService(
   return {
     process: child,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      // Gone already: exited, or killed by a signal (the kernel's OOM killer, say), when the exit
+      // code stays null and 'exit' will not fire again.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     },
