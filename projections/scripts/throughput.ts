@@ -16,7 +16,9 @@ const concurrency = process.argv[3] ?? '4';
 const env = await createTestEnv({
   env: {
     EVENTLENS_PROJECTIONS_CONCURRENCY: concurrency,
-    ...(process.env.MAX_BYTES ? { EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION: process.env.MAX_BYTES } : {}),
+    ...(process.env.MAX_BYTES
+      ? { EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION: process.env.MAX_BYTES }
+      : {}),
   },
 });
 
