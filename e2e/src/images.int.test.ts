@@ -40,6 +40,32 @@ const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const podman = (args: string[], timeout = 60_000) =>
   run('podman', [...PODMAN, ...args], { timeout, maxBuffer: 16 * 1024 * 1024 });
 
+/**
+ * Starts `image` as `container` the way the tests run every image: on the host's network, with a
+ * read-only root filesystem and a tmpfs /tmp, `env` as its environment (undefined values left out),
+ * and `extra` podman options before the image.
+ */
+const runDetached = (
+  container: string,
+  image: string,
+  env: Record<string, string | undefined>,
+  extra: string[] = [],
+) =>
+  podman([
+    'run',
+    '--detach',
+    '--name',
+    container,
+    '--network=host',
+    '--read-only',
+    '--tmpfs',
+    '/tmp:rw,size=64m',
+    ...ULIMITS,
+    ...extra,
+    ...Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : ['--env', `${k}=${v}`])),
+    image,
+  ]);
+
 async function has(tool: string): Promise<boolean> {
   return run('sh', ['-c', `command -v ${tool}`]).then(
     () => true,
@@ -167,19 +193,7 @@ describe('container images', () => {
       const container = `eventlens-image-test-${name}-${id}`;
       containers.push(container);
       const started = Date.now();
-      await podman([
-        'run',
-        '--detach',
-        '--name',
-        container,
-        '--network=host',
-        '--read-only',
-        '--tmpfs',
-        '/tmp:rw,size=64m',
-        ...ULIMITS,
-        ...Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : ['--env', `${k}=${v}`])),
-        image,
-      ]);
+      await runDetached(container, image, env);
       // 'ready', or why not: a container that stopped ends the wait at once.
       const outcome = await eventually(
         `${name} /readyz`,
@@ -256,25 +270,12 @@ describe('container images', () => {
       const container = `eventlens-image-test-projections-memory-${env.id}`;
       containers.push(container);
       const started = Date.now();
-      await podman([
-        'run',
-        '--detach',
-        '--name',
+      await runDetached(
         container,
-        '--network=host',
-        '--read-only',
-        '--tmpfs',
-        '/tmp:rw,size=64m',
-        `--memory=${limit}`,
-        `--memory-swap=${limit}`,
-        ...ULIMITS,
-        ...Object.entries({
-          ...env.env,
-          EVENTLENS_PROJECTIONS_HOST: '127.0.0.1',
-          EVENTLENS_PROJECTIONS_PORT: String(port),
-        }).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
         `ghcr.io/eventlens/projections:${TAG}`,
-      ]);
+        { ...env.env, EVENTLENS_PROJECTIONS_HOST: '127.0.0.1', EVENTLENS_PROJECTIONS_PORT: String(port) },
+        [`--memory=${limit}`, `--memory-swap=${limit}`],
+      );
       const state = () =>
         podman([
           'inspect',
