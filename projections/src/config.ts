@@ -75,9 +75,10 @@ const EnvSchema = z
      * grows with it (the records, their decoded events, rows and COPY text), so this is what keeps
      * the process within its Kubernetes memory limit (256 MiB, k8s/base/projections): at 4 MiB it
      * was OOM-killed there catching up the bench's 200,000 events, at 1 MiB it peaked at 125 MiB
-     * (e2e/src/images.int.test.ts catches up a backlog under that limit; README, "Memory"). Smaller batches also cut
-     * garbage collection, most of which was copying a batch's live objects: unconstrained, 2.0 s of
-     * GC for those 200,000 events at 1 MiB against 3.3–3.5 s at 4 MiB, for the same throughput.
+     * (e2e/src/images.int.test.ts catches up a backlog under that limit; README, "Memory").
+     * Smaller batches also cut garbage collection, most of which was copying a batch's live objects:
+     * unconstrained, 2.0 s of GC for those 200,000 events at 1 MiB against 3.3–3.5 s at 4 MiB, for
+     * the same throughput.
      */
     EVENTLENS_PROJECTIONS_MAX_BYTES_PER_PARTITION: int(1024).default(1024 * 1024),
     /** Partitions applied at once by one consumer (one PostgreSQL transaction each). */
