@@ -51,12 +51,23 @@ export function createPool(options: PoolOptions): Pool {
 
 /**
  * Runs `fn` in a transaction on one client. Commits when it returns, rolls back when it throws.
- * A client whose rollback fails is discarded rather than returned to the pool: its connection is
- * the likely reason.
+ * A client whose rollback fails, or whose connection died, is discarded rather than returned to
+ * the pool.
+ *
+ * The client is listened to while it is checked out: pg-pool listens only to idle clients, and a
+ * connection that ends under a checked-out one (PostgreSQL restarted, its backend terminated)
+ * emits 'error' on the client besides failing the statement in flight. Unheard, that event is an
+ * uncaught exception, which ends the process (runtime/postgres-down.int.test.ts met one when its
+ * database was closed during a batch). Heard, the batch fails with its statement's error, a
+ * transient one (runtime/classify.ts), and is retried on a new connection.
  */
 export async function transaction<T>(pool: Pool, fn: (tx: Client) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  const lost = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', lost);
   try {
     await client.query('begin');
     const result = await fn(client);
@@ -68,6 +79,7 @@ export async function transaction<T>(pool: Pool, fn: (tx: Client) => Promise<T>)
     });
     throw error;
   } finally {
+    client.off('error', lost);
     client.release(broken);
   }
 }

@@ -87,6 +87,14 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
   const statusName = `${deps.projection}:rebuild`;
 
   const lockClient = await deps.pool.connect();
+  // Checked out for the whole rebuild: its connection may end under it (db.ts, `transaction`),
+  // and an unheard 'error' event would end the process. The statements that follow fail on their own.
+  let lockLost: Error | undefined;
+  const lost = (error: Error) => {
+    lockLost = error;
+    logger.warn('the rebuild lock connection was lost', { error: error.message });
+  };
+  lockClient.on('error', lost);
   const admin = deps.kafka.admin();
   try {
     const locked = await lockClient.query<{ ok: boolean }>(
@@ -170,7 +178,8 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
     await lockClient
       .query('select pg_advisory_unlock(hashtext($1))', [`eventlens.rebuild:${live}`])
       .catch(() => undefined);
-    lockClient.release();
+    lockClient.off('error', lost);
+    lockClient.release(lockLost);
   }
 
   async function readAll(schema: string): Promise<Record<string, number>> {
