@@ -88,7 +88,8 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
 
   const lockClient = await deps.pool.connect();
   // Checked out for the whole rebuild: its connection may end under it (db.ts, `transaction`),
-  // and an unheard 'error' event would end the process. The statements that follow fail on their own.
+  // and an unheard 'error' event would end the process. A rebuild that loses it goes on without
+  // the advisory lock (its statements run on the pool's other connections); the loss is logged.
   let lockLost: Error | undefined;
   const lost = (error: Error) => {
     lockLost = error;
