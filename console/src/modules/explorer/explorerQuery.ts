@@ -2,8 +2,8 @@
  * The explorer's state in the URL, so that a copied link reproduces the view and Back/Forward
  * move through it: ?event_name=&user_id=&session_id=&from=&to= (ISO), &counted=true (only the
  * events the reports count), repeated `filter=` (report filters on any dimension,
- * shared/filters.ts: `filter=visit:source=Google`), &event=<id> for the open row, &live=1. A link from before report filters, `path=/pricing`, reads as
- * `filter=event:page=/pricing`.
+ * shared/filters.ts: `filter=visit:source=Google`), &event=<id> for the open row, &live=1. A link
+ * from before report filters, `path=/pricing`, reads as `filter=event:page=/pricing`.
  */
 import type { LocationQuery, LocationQueryRaw } from 'vue-router';
 import { QUERY } from '@/api';
