@@ -284,7 +284,7 @@ async function upsertAggregates(tx: Queryable, schema: string, agg: Aggregates):
     await tx.query(
       `insert into ${s}.page_views_hour as t (project_id, hour, path, views)
        select p, ${ts('h')}, u, v from json_to_recordset($1::json) as x(p uuid, h bigint, u text, v bigint)
-       on conflict (project_id, hour, path) do update set views = t.views + excluded.views`,
+       on conflict (project_id, hour, md5(path)) do update set views = t.views + excluded.views`,
       [JSON.stringify(agg.pages.map((r) => ({ p: r.project_id, h: r.hour, u: r.path, v: r.views })))],
     );
   }

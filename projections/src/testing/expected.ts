@@ -80,7 +80,8 @@ export function expectedReadModels(produced: readonly EventTracked[]): ReadModel
         event_id: e.event_id,
         event_name: e.event_name,
         ts: e.timestamp,
-        page: e.url === null ? null : new URL(e.url).pathname,
+        // The path as sent: URL percent-encodes what is not ASCII, which decodeURI undoes.
+        page: e.url === null ? null : decodeURI(new URL(e.url).pathname),
       }))
       .sort(byKey((r) => `${r.project_id}|${r.event_id}`)),
     volume: tally(
@@ -111,7 +112,11 @@ export function expectedReadModels(produced: readonly EventTracked[]): ReadModel
     pages: tally(
       events.filter((e) => e.event_name === 'page_view' && e.url !== null),
       (e) => `${e.project_id}|${hour(e.timestamp)}|${new URL(e.url!).pathname}`,
-      (e) => ({ project_id: e.project_id, hour: hour(e.timestamp), path: new URL(e.url!).pathname }),
+      (e) => ({
+        project_id: e.project_id,
+        hour: hour(e.timestamp),
+        path: decodeURI(new URL(e.url!).pathname),
+      }),
     )
       .map(({ n, ...r }) => ({ ...r, views: n }) as ReadModels['pages'][number])
       .sort(byKey((r) => `${r.project_id}|${r.hour}|${r.path}`)),

@@ -16,6 +16,13 @@ export interface TrafficOptions {
 }
 
 const PATHS = ['/', '/pricing', '/docs/getting-started', '/blog/launch', '/signup'];
+/**
+ * The longest page a URL of the contracts' limit (2,048 UTF-16 units) can carry here, in CJK
+ * characters (3 bytes of UTF-8 each, 5,971 bytes in all) that PostgreSQL cannot compress: every key
+ * and index a page reaches must take it. The first page view of every tenth session (the fourth,
+ * the fourteenth, …) is of it.
+ */
+export const LONGEST_PATH = `/${Array.from({ length: 1990 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 0x5000))).join('')}`;
 const NAMES = ['page_view', 'click', 'page_leave', 'signup_started'];
 
 export function mulberry32(seed: number): () => number {
@@ -47,7 +54,8 @@ export function generateTraffic(options: TrafficOptions): EventTracked[] {
       for (let i = 0; i < options.eventsPerSession; i++) {
         ts += Math.floor(random() * 45_000);
         const name = i === 0 ? 'page_view' : NAMES[Math.floor(random() * NAMES.length)]!;
-        const path = PATHS[Math.floor(random() * PATHS.length)]!;
+        const drawn = PATHS[Math.floor(random() * PATHS.length)]!;
+        const path = i === 0 && s % 10 === 3 ? LONGEST_PATH : drawn;
         events.push({
           event_id: randomUUID(),
           project_id: projectId,

@@ -143,7 +143,7 @@ export async function insertEvents(owner: pg.Pool, events: EventFixture[]): Prom
        insert into analytics.page_views_hour as t (project_id, hour, path, views)
        select project_id, to_timestamp(floor(extract(epoch from ts) / 3600) * 3600), page, count(*)
          from human where event_name = 'page_view' and page is not null group by 1, 2, 3
-       on conflict (project_id, hour, path) do update set views = t.views + excluded.views`,
+       on conflict (project_id, hour, md5(path)) do update set views = t.views + excluded.views`,
       values,
     );
   }

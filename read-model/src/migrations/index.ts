@@ -27,6 +27,7 @@ import * as visitVersions from './012-visit-versions';
 import * as eventsVacuum from './013-events-vacuum';
 import * as pageLeaveMeasures from './014-page-leave-measures';
 import * as visitKey from './015-visit-key';
+import * as pageViewsHourKey from './016-page-views-hour-key';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -67,6 +68,7 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '010_events_vacuum', up: eventsVacuum.up },
     { name: '011_page_leave_measures', up: pageLeaveMeasures.up },
     { name: '012_visit_key', up: visitKey.up },
+    { name: '013_page_views_hour_key', up: pageViewsHourKey.up },
   ],
   admin: [
     initial(adminDdl),
