@@ -14,7 +14,7 @@
  * ignored, as Plausible ignores what it does not know.
  */
 import { createHmac } from 'node:crypto';
-import { BatchItem, LIMITS, parseJsonExact } from '@eventlens/contracts';
+import { BatchItem, formatPath, LIMITS, parseJsonExact } from '@eventlens/contracts';
 import { z } from 'zod';
 import type { KeyDirectory } from '../admin/directory';
 import { invalidFields, type FieldError } from '../errors';
@@ -111,7 +111,11 @@ export function readPlausibleEvent(body: unknown): PlausibleEvent {
     if (field === 'props' && typeof value === 'string') {
       const parsed = parseJsonExact(value, { maxDepth: LIMITS.metadataMaxDepth + 1 });
       if (!parsed.ok) {
-        errors.push({ field: key, message: 'must be a JSON object, or JSON text of one' });
+        // JSON that cannot be kept exactly is told why, at its path, as props sent as an object are.
+        if ('issues' in parsed)
+          for (const issue of parsed.issues.slice(0, 5))
+            errors.push({ field: formatPath([key, ...issue.path]), message: issue.message });
+        else errors.push({ field: key, message: 'must be a JSON object, or JSON text of one' });
         continue;
       }
       value = parsed.value;
@@ -129,8 +133,33 @@ export function readPlausibleEvent(body: unknown): PlausibleEvent {
       errors.push({ field: head + tail.join(''), message: issue.message });
     }
   }
+  // The URL's utm_* values become context values (toBatchItem): they are held to the contract's
+  // rule for those (no NUL, at most LIMITS.contextValueMaxLength), named by the URL as sent.
+  if (result.success) {
+    const utm = item.context.unwrap().safeParse(utmOf(result.data.url));
+    for (const issue of utm.success ? [] : utm.error.issues)
+      errors.push({
+        field: sentAs.url ?? 'url',
+        message: `its query's ${String(issue.path[0])}, decoded, ${issue.message}`,
+      });
+  }
   if (errors.length > 0) throw invalidFields(errors);
   return result.data!;
+}
+
+/**
+ * The `utm_*` values of `url`'s query string, decoded, under the context keys the SDK sends them
+ * with (an empty or absent one is left out). `url` is a URL the contract took; one it cannot parse
+ * (a relative one) has none.
+ */
+export function utmOf(url: string): Record<string, string> {
+  const query = URL.canParse(url) ? new URL(url).searchParams : undefined;
+  const utm: Record<string, string> = {};
+  for (const key of UTM_KEYS) {
+    const value = query?.get(key);
+    if (value) utm[key] = value;
+  }
+  return utm;
 }
 
 /** The key `body` sent `field` under (`d` for `domain` from the script), or the long name if none. */
@@ -236,16 +265,13 @@ const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_c
  *   docs/plausible.md for how the reports treat it). `revenue` → context `revenue_amount` (as
  *   sent) and `revenue_currency` (its ISO 4217 code in upper case: `eur` is `EUR`).
  * - `utm_*` of the URL's query → the context keys the SDK sends them under, so the reports' sources
- *   read the same for both senders.
+ *   read the same for both senders (`utmOf`; a value the contract would refuse in `context` was
+ *   refused by readPlausibleEvent, naming the URL).
  * - `event_id`: a random uuid — Plausible sends none, so a retried request counts twice.
  */
 export function toBatchItem(event: PlausibleEvent, visitor: Visitor, newId: () => string): BatchItem {
-  const context: Record<string, string> = {};
-  const query = URL.canParse(event.url) ? new URL(event.url).searchParams : undefined;
-  for (const key of UTM_KEYS) {
-    const value = query?.get(key);
-    if (value) context[key] = value.slice(0, LIMITS.contextValueMaxLength);
-  }
+  // Checked by readPlausibleEvent against the contract's rule for context values.
+  const context: Record<string, string> = utmOf(event.url);
   if (event.interactive === false) context.interactive = 'false';
   if (event.revenue) {
     context.revenue_amount = String(event.revenue.amount);

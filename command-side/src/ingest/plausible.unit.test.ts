@@ -140,6 +140,46 @@ describe('readPlausibleEvent', () => {
     expect(refusal([])).toEqual({ code: 'INVALID_FIELD', fields: ['body'] });
   });
 
+  it("holds the URL's utm_* values to the contract's rule for context values, naming the URL as sent (they were dead-lettered, or cut)", () => {
+    const fieldsOf = (body: unknown) => refused(body).options.fields ?? [];
+    // %00 decodes to NUL, which PostgreSQL text cannot hold: the projection dead-lettered the event.
+    expect(fieldsOf({ n: 'pageview', u: 'https://shop.example/?utm_source=news%00letter', d: KEY })).toEqual([
+      {
+        field: 'u',
+        message:
+          "its query's utm_source, decoded, contains the NUL character (U+0000), which cannot be stored; remove it",
+      },
+    ]);
+    // 501 characters, one over the limit: refused, not cut.
+    const long = `${'a'.repeat(500)}%F0%9F%98%80`;
+    const [tooLong] = fieldsOf({
+      name: 'pageview',
+      url: `https://pl.dev/?utm_campaign=${long}`,
+      domain: KEY,
+    });
+    expect(tooLong?.field).toBe('url');
+    expect(tooLong?.message).toMatch(/^its query's utm_campaign, decoded, .*500/);
+    // At the limit (500 characters, 501 UTF-16 units) it is kept whole: a cut at 500 units had
+    // split the emoji and left U+FFFD in its place.
+    const kept = readPlausibleEvent({
+      n: 'pageview',
+      u: `https://pl.dev/?utm_term=${'a'.repeat(499)}%F0%9F%98%80`,
+      d: KEY,
+    });
+    expect(toBatchItem(kept, VISITOR, () => 'id').context).toEqual({ utm_term: `${'a'.repeat(499)}😀` });
+  });
+
+  it('tells props sent as JSON text (m) what cannot be kept exactly, at its path, as props sent as an object are told', () => {
+    const text = '{"order_id":12345678901234567890,"a":{"b":-0}}';
+    expect(refused({ n: 'x', u: 'https://a.example/', d: KEY, m: text }).options.fields).toEqual([
+      {
+        field: 'm.order_id',
+        message: '12345678901234567890 cannot be stored exactly as a number; send it as a string',
+      },
+      { field: 'm.a.b', message: 'is negative zero (-0), which is stored as 0; send 0' },
+    ]);
+  });
+
   it('tells a revenue amount of neither type what it takes, and a string that is no decimal that', () => {
     const messageOf = (amount: unknown) =>
       refused({ n: 'x', u: 'https://example.com/', d: KEY, $: { amount, currency: 'EUR' } }).message;
