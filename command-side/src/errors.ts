@@ -85,14 +85,19 @@ export function fieldErrors(
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys)
         fields.push({ field: dotted([...path, key]), message: 'is not a known field' });
-    } else if (issue.code === 'invalid_union') {
+    } else if (issue.code === 'invalid_union' && issue.message === 'Invalid input') {
+      // Zod's default: each alternative's complaint. A union with its own message says it whole.
       const alternatives = [...new Set(issue.errors.flat().map((sub) => sub.message))];
       fields.push({ field: dotted(path), message: `Invalid input: ${alternatives.join(', or ')}` });
     } else {
       fields.push({ field: dotted(path), message: issue.message });
     }
   }
-  return fields.slice(0, MAX_FIELDS);
+  // A rule checked twice (a bound inside a union and again after it) is told once.
+  const told = new Set<string>();
+  return fields
+    .filter((f) => !told.has(`${f.field}\n${f.message}`) && told.add(`${f.field}\n${f.message}`))
+    .slice(0, MAX_FIELDS);
 }
 
 export function invalidFields(fields: FieldError[]): HttpError {

@@ -16,8 +16,12 @@ import { checkExact, formatPath, stringProblem, RESERVED_KEY } from './exact';
 import { LIMITS } from './limits';
 import { PROJECTIONS } from './topics';
 
-const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
-const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
+/**
+ * The instants an event's timestamp may name, epoch milliseconds, both included: 2000-01-01 to
+ * 2100-01-01 UTC. The Stats API's calendar follows them (query-side stats/dates.ts).
+ */
+export const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
+export const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
 
 /** A string kept exactly as sent: no lone surrogate, no NUL (PostgreSQL text and jsonb cannot hold either). */
 export const text = () =>
@@ -149,14 +153,23 @@ export const context = z
  * Digits below the millisecond in an ISO string are dropped (truncated toward the past): the log
  * and the read models keep milliseconds.
  */
+const TIMESTAMP_FORMS =
+  'must be an ISO 8601 date-time with Z or an offset (2024-01-31T12:00:00.000Z), or whole epoch milliseconds (1706702400000)';
+const TIMESTAMP_RANGE = 'must be between 2000-01-01 and 2100-01-01';
 export const timestamp = z
-  .union([
-    z.number().int().min(EARLIEST_TIMESTAMP_MS).max(LATEST_TIMESTAMP_MS),
-    z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-  ])
-  .refine((ms) => ms >= EARLIEST_TIMESTAMP_MS && ms <= LATEST_TIMESTAMP_MS, {
-    message: 'must be between 2000-01-01 and 2100-01-01',
-  });
+  .union(
+    [
+      z
+        .number()
+        .int(TIMESTAMP_FORMS)
+        .min(EARLIEST_TIMESTAMP_MS, TIMESTAMP_RANGE)
+        .max(LATEST_TIMESTAMP_MS, TIMESTAMP_RANGE),
+      z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+    ],
+    // Neither form (Zod's default is "Invalid input" with each alternative's complaint): both forms.
+    { error: TIMESTAMP_FORMS },
+  )
+  .refine((ms) => ms >= EARLIEST_TIMESTAMP_MS && ms <= LATEST_TIMESTAMP_MS, { message: TIMESTAMP_RANGE });
 
 /** PostgreSQL returns a uuid in lowercase; an uppercase one would not read back as sent. */
 const eventId = z.uuid().refine((s) => s === s.toLowerCase(), {
@@ -189,7 +202,27 @@ export type BatchItem = z.infer<typeof BatchItem>;
 export const TrackBatch = z.strictObject({
   api_key: apiKey,
   sent_at: sentAt,
-  events: z.array(BatchItem).min(1).max(LIMITS.batchMaxEvents),
+  events: z
+    .array(BatchItem)
+    .min(1)
+    .max(LIMITS.batchMaxEvents)
+    .superRefine((events, ctx) => {
+      // An event id names one event, and the read models keep the first event of an id: a batch
+      // that gives one id to two different events would have the second accepted and never kept.
+      // The same event twice (a client's retry merged in) is harmless and taken.
+      const firstOf = new Map<string, number>();
+      events.forEach((event, i) => {
+        if (event.event_id === undefined) return;
+        const first = firstOf.get(event.event_id);
+        if (first === undefined) firstOf.set(event.event_id, i);
+        else if (JSON.stringify(events[first]) !== JSON.stringify(event))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'event_id'],
+            message: `is events[${first}]'s, whose event differs: an event id names one event, and only the first of an id is kept; give each event its own id`,
+          });
+      });
+    }),
 });
 export type TrackBatch = z.infer<typeof TrackBatch>;
 

@@ -104,6 +104,23 @@ describe('TrackBatch', () => {
     expect(fieldsOf(TrackBatch.safeParse({ api_key: key, events: [] }))).toEqual(['events']);
   });
 
+  it('refuses one event id given to two different events, naming the second; the same event twice is taken', () => {
+    const id = '7628183b-bf55-467d-8618-e289d674a7ff';
+    const other = { event_id: '0b6f9f1e-33c2-4c59-9a4e-3a3f3f6b1c2d', event_name: 'c' };
+    const result = TrackBatch.safeParse({
+      api_key: key,
+      events: [{ event_id: id, event_name: 'b1' }, other, { event_id: id, event_name: 'b2' }],
+    });
+    expect(fieldsOf(result)).toEqual(['events.2.event_id']);
+    expect(result.error?.issues[0]?.message).toMatch(/^is events\[0\]'s, whose event differs/);
+    const same = { event_id: id, event_name: 'b1', metadata: { plan: 'pro' } };
+    expect(TrackBatch.parse({ api_key: key, events: [same, other, { ...same }] }).events).toHaveLength(3);
+    // Without ids, events are never the same event: the server gives each its own.
+    expect(
+      TrackBatch.parse({ api_key: key, events: [{ event_name: 'e' }, { event_name: 'e' }] }).events,
+    ).toHaveLength(2);
+  });
+
   it('does not allow an api_key inside batch items', () => {
     const result = TrackBatch.safeParse({ api_key: key, events: [{ event_name: 'e', api_key: key }] });
     expect(result.success).toBe(false);

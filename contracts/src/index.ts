@@ -14,6 +14,8 @@ export {
   SERVER_CONTEXT_KEYS,
   EXCLUDED_CONTEXT_KEY,
   BOT_CONTEXT_KEY,
+  EARLIEST_TIMESTAMP_MS,
+  LATEST_TIMESTAMP_MS,
 } from './commands';
 export {
   CreatePublicLink,

@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { CodecError, TrackEvent, issueSessionToken } from '@eventlens/contracts';
 import express, { type Express } from 'express';
+import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminAuth, readCookie } from '../admin/auth';
 import { HttpError, fieldErrors, validate } from '../errors';
@@ -48,7 +49,23 @@ describe('error mapping', () => {
     expect(result.success).toBe(false);
     const fields = fieldErrors(result.error!.issues);
     expect(fields.map((f) => f.field).sort()).toEqual(['api_key', 'event_name', 'extra', 'timestamp']);
-    expect(fields.find((f) => f.field === 'timestamp')!.message).toMatch(/^Invalid input: .* or /);
+    // A union with a message of its own (the contract's timestamp) says its rule whole.
+    expect(fields.find((f) => f.field === 'timestamp')!.message).toBe(
+      'must be an ISO 8601 date-time with Z or an offset (2024-01-31T12:00:00.000Z), or whole epoch milliseconds (1706702400000)',
+    );
+    // Zod's default union message lists each alternative's complaint; a rule checked twice is told once.
+    const union = z.union([z.number(), z.boolean()]).safeParse('x');
+    expect(fieldErrors(union.error!.issues)).toEqual([
+      { field: 'body', message: expect.stringMatching(/^Invalid input: .*number.*, or .*boolean/) },
+    ]);
+    const early = TrackEvent.safeParse({
+      api_key: 'el_0123456789abcdef',
+      event_name: 'e',
+      timestamp: 946684799999,
+    });
+    expect(fieldErrors(early.error!.issues)).toEqual([
+      { field: 'timestamp', message: 'must be between 2000-01-01 and 2100-01-01' },
+    ]);
     expect(() => validate(TrackEvent, [1])).toThrow(HttpError);
   });
 
@@ -66,6 +83,35 @@ describe('error mapping', () => {
     expect(text).not.toContain('secret');
     expect(text).not.toContain('.ts');
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('paths', () => {
+  it('answers a path parameter that is not valid percent-encoding with 400 INVALID_FIELD, not a 500', async () => {
+    const logged: unknown[] = [];
+    const app = express();
+    app.post('/v1/admin/projects/:projectId/keys', (_req, res) => res.status(201).end());
+    app.use(
+      errorMiddleware({
+        info: () => undefined,
+        warn: () => undefined,
+        error: (...args: unknown[]) => void logged.push(args),
+      }),
+    );
+    const base = await serve(app);
+    for (const id of ['%', '%ZZ', '%E0%A4%A', '%C0%80']) {
+      const response = await fetch(`${base}/v1/admin/projects/${id}/keys`, { method: 'POST' });
+      expect(response.status, id).toBe(400);
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'INVALID_FIELD',
+          message:
+            'the URL is not valid percent-encoding: a % must be followed by two hex digits, and they must decode to UTF-8',
+        },
+      });
+    }
+    expect((await fetch(`${base}/v1/admin/projects/%41/keys`, { method: 'POST' })).status).toBe(201);
+    expect(logged).toEqual([]);
   });
 });
 
