@@ -33,6 +33,23 @@ export interface ErrorAnswer {
   retryAfterS?: number | undefined;
 }
 
+/**
+ * Express's refusal of a path whose parameter is not valid percent-encoding (`/projects/%ZZ`,
+ * `%E0%A4%A`, a lone `%`): `decodeURIComponent`'s URIError, which Express marks 400 ("Failed to
+ * decode param"). As a 400 INVALID_FIELD naming the URL; undefined for anything else.
+ */
+export function pathDecodeError(error: unknown): (ErrorAnswer & { code: 'INVALID_FIELD' }) | undefined {
+  const e = error as { status?: unknown; message?: unknown };
+  if (e === null || typeof e !== 'object' || e.status !== 400) return undefined;
+  if (!(error instanceof URIError) && !/^Failed to decode param/.test(String(e.message))) return undefined;
+  return {
+    status: 400,
+    code: 'INVALID_FIELD',
+    message:
+      'the URL is not valid percent-encoding: a % must be followed by two hex digits, and they must decode to UTF-8',
+  };
+}
+
 /** What body-parser inflates (Node 20 has no zstd); any other Content-Encoding is a 415. */
 export const ACCEPTED_BODY_ENCODINGS = ['identity', 'gzip', 'deflate', 'br'] as const;
 const acceptedEncodings = ACCEPTED_BODY_ENCODINGS.join(', ');
@@ -49,7 +66,14 @@ export function bodyParserError(
   error: unknown,
   contentEncoding: string | undefined,
 ): (ErrorAnswer & { code: BodyErrorCode }) | undefined {
-  const e = error as { type?: unknown; status?: unknown; limit?: unknown; code?: unknown; message?: unknown };
+  const e = error as {
+    type?: unknown;
+    status?: unknown;
+    limit?: unknown;
+    code?: unknown;
+    message?: unknown;
+    body?: unknown;
+  };
   if (e === null || typeof e !== 'object') return undefined;
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
   if (
@@ -68,7 +92,12 @@ export function bodyParserError(
   if (typeof e.type !== 'string' || typeof e.status !== 'number') return undefined;
   switch (e.type) {
     case 'entity.parse.failed':
-      return { status: 400, code: 'INVALID_JSON', message: 'the body is not valid JSON' };
+      // express.json's strict mode refuses a bare value (`null`, `5`, `"x"`) that is valid JSON.
+      return {
+        status: 400,
+        code: 'INVALID_JSON',
+        message: isJson(e.body) ? 'the body must be a JSON object' : 'the body is not valid JSON',
+      };
     case 'entity.too.large':
       return {
         status: 413,
@@ -92,6 +121,17 @@ export function bodyParserError(
     return { status: 400, code: 'INVALID_JSON', message: 'the request body could not be read' };
   }
   return undefined;
+}
+
+/** Whether body-parser's raw `body` (a string on its parse errors) is JSON text. */
+function isJson(body: unknown): boolean {
+  if (typeof body !== 'string') return false;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Writes an answer in the shared shape (JSON, Retry-After when set). */

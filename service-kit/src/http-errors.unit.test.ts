@@ -1,7 +1,7 @@
-import express from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { bodyParserError, createErrorHandler, errorBody } from './http-errors';
+import { bodyParserError, createErrorHandler, errorBody, pathDecodeError } from './http-errors';
 
 describe('errorBody', () => {
   it('is the shared shape, fields only when given', () => {
@@ -12,7 +12,53 @@ describe('errorBody', () => {
   });
 });
 
+describe('pathDecodeError', () => {
+  it("is Express's refusal of a path parameter that does not decode, and nothing else", () => {
+    // What Express's router throws for /x/%ZZ (its decode_param).
+    const express = Object.assign(new URIError("Failed to decode param '%ZZ'"), {
+      status: 400,
+      statusCode: 400,
+    });
+    expect(pathDecodeError(express)).toMatchObject({ status: 400, code: 'INVALID_FIELD' });
+    expect(pathDecodeError(express)?.message).toMatch(/^the URL is not valid percent-encoding/);
+    expect(pathDecodeError(new URIError('URI malformed'))).toBeUndefined();
+    expect(pathDecodeError(Object.assign(new Error('other'), { status: 400 }))).toBeUndefined();
+    expect(pathDecodeError(null)).toBeUndefined();
+  });
+});
+
 describe('bodyParserError', () => {
+  it("tells a bare JSON value that express.json's strict mode refused from text that is no JSON", async () => {
+    const refusals: unknown[] = [];
+    const app = express();
+    app.post('/', express.json(), (_req, res) => void res.end());
+    app.use(((error, req, res, _next) => {
+      refusals.push(bodyParserError(error, req.headers['content-encoding']));
+      res.status(400).end();
+    }) as ErrorRequestHandler);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      for (const body of ['null', '5', '"x"', '{"a":', 'nul'])
+        await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    } finally {
+      server.close();
+    }
+    expect(refusals).toEqual([
+      ...['null', '5', '"x"'].map(() => ({
+        status: 400,
+        code: 'INVALID_JSON',
+        message: 'the body must be a JSON object',
+      })),
+      ...['{"a":', 'nul'].map(() => ({
+        status: 400,
+        code: 'INVALID_JSON',
+        message: 'the body is not valid JSON',
+      })),
+    ]);
+  });
+
   it('maps body-parser failures to the shared codes and ignores anything else', () => {
     expect(bodyParserError({ type: 'entity.parse.failed', status: 400 }, undefined)?.code).toBe(
       'INVALID_JSON',

@@ -62,6 +62,7 @@ export {
 export {
   ACCEPTED_BODY_ENCODINGS,
   bodyParserError,
+  pathDecodeError,
   createErrorHandler,
   errorBody,
   sendError,

@@ -8,7 +8,13 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import { HttpError } from '../errors';
 import { LogError } from '../log/appender';
 import { ERROR_CODE_LOCAL } from './metrics';
-import { bodyParserError, createErrorHandler, unroutedHandler, type Logger } from '@eventlens/service-kit';
+import {
+  bodyParserError,
+  createErrorHandler,
+  pathDecodeError,
+  unroutedHandler,
+  type Logger,
+} from '@eventlens/service-kit';
 
 /**
  * Maps a thrown value to an HttpError; `undefined` means unexpected (a bug, or a failure nobody named).
@@ -41,7 +47,7 @@ export function toHttpError(error: unknown, req?: Pick<Request, 'headers'>): Htt
     }
     return undefined;
   }
-  const body = bodyParserError(error, req?.headers['content-encoding']);
+  const body = bodyParserError(error, req?.headers['content-encoding']) ?? pathDecodeError(error);
   return body ? new HttpError(body.code, body.message) : undefined;
 }
 

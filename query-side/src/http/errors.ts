@@ -6,6 +6,7 @@
  */
 import {
   bodyParserError,
+  pathDecodeError,
   createErrorHandler,
   type FieldError,
   type Logger as KitLogger,
@@ -122,19 +123,13 @@ function isUnavailable(error: unknown): boolean {
 function classify(error: unknown, contentEncoding: string | undefined): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof z.ZodError) return fromZodError(error);
-  const body = bodyParserError(error, contentEncoding);
+  const body = bodyParserError(error, contentEncoding) ?? pathDecodeError(error);
   if (body) return new ApiError(body.status, body.code, body.message);
   const e = error as { status?: unknown; statusCode?: unknown };
   const status = Number(e?.status ?? e?.statusCode);
-  // Other client errors raised by Express itself (a malformed %-escape in the path, …).
+  // Other client errors raised by Express itself.
   if (status === 404) return new ApiError(404, 'NOT_FOUND', 'no such route');
-  if (status >= 400 && status < 500) {
-    const message =
-      error instanceof URIError || /decode/i.test(String((error as Error)?.message))
-        ? 'the URL is not valid percent-encoding'
-        : 'malformed request';
-    return new ApiError(400, 'INVALID_FIELD', message);
-  }
+  if (status >= 400 && status < 500) return new ApiError(400, 'INVALID_FIELD', 'malformed request');
   return undefined;
 }
 
