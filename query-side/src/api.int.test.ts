@@ -205,6 +205,57 @@ describe('the OpenAPI document', () => {
     expect(await health.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no such route' } });
   });
 
+  test('CORS: read-key requests from any origin, GET on the read routes and POST with JSON on the Stats API; never cookies', async () => {
+    const origin = 'https://elsewhere.example';
+    const preflight = (path: string, method: string, headers: string) =>
+      fetch(`${server.url}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': method,
+          'access-control-request-headers': headers,
+        },
+      });
+    for (const path of ['/api/v2/query', '/api/v2/funnel']) {
+      const allowed = await preflight(path, 'POST', 'authorization,content-type');
+      expect(allowed.status).toBe(204);
+      expect(
+        Object.fromEntries([...allowed.headers].filter(([h]) => h.startsWith('access-control-'))),
+      ).toEqual({
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'Authorization, Content-Type',
+        'access-control-max-age': '600',
+      });
+      // Another header, or GET, is refused by omission.
+      for (const refused of [
+        await preflight(path, 'POST', 'authorization,x-other'),
+        await preflight(path, 'GET', ''),
+      ])
+        expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    // A read route's preflight may not ask for a body's type: it takes GET alone.
+    expect(
+      (await preflight('/v1/events', 'GET', 'authorization,content-type')).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBeNull();
+    const query = (headers: Record<string, string>) =>
+      fetch(`${server.url}/api/v2/query`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ site_id: t.projectB, metrics: ['events'], date_range: 'day' }),
+      });
+    const withKey = await query({ authorization: `Bearer ${t.readKeyB}` });
+    expect(withKey.status).toBe(200);
+    expect(withKey.headers.get('access-control-allow-origin')).toBe('*');
+    // A cookie is never allowed cross-origin: no header, so the browser keeps the answer from the page.
+    const withCookie = await query({ cookie: 'eventlens_session=x' });
+    expect(withCookie.headers.get('access-control-allow-origin')).toBeNull();
+    const auth = await preflight('/v1/auth/me', 'GET', 'authorization');
+    expect(auth.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   test('documents each route’s parameters from the schemas that validate them', () => {
     const params = (key: string) => {
       const op = operations().find((o) => o.key === key)!.op;

@@ -76,7 +76,16 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(cors({ isOpen: (path) => path.startsWith('/v1/') && !path.startsWith('/v1/auth/') }));
+  app.use(
+    cors({
+      openMethod: (path) =>
+        path === '/api/v2/query' || path === '/api/v2/funnel'
+          ? 'POST'
+          : path.startsWith('/v1/') && !path.startsWith('/v1/auth/')
+            ? 'GET'
+            : undefined,
+    }),
+  );
   app.use(cookieParser());
 
   const callers = createCallers({

@@ -22,7 +22,15 @@ import { minuteLabels, timeLabels, wallClock, zonedIso, type TimeUnit } from './
 import { planQuery, type StatsTables } from './plan';
 import { FunnelRequest, FunnelResponse, funnelSteps, parseFunnel, planFunnel } from './funnel';
 import { QueryError } from './errors';
-import { mentionsGoals, parseQuery, StatsRequest, StatsResponse, type StatsQuery } from './query';
+import {
+  MAX_RANGE_DAYS,
+  mentionsGoals,
+  parseQuery,
+  rangeTooLong,
+  StatsRequest,
+  StatsResponse,
+  type StatsQuery,
+} from './query';
 import { firstBadPattern, regexPatterns } from './patterns';
 import { projectDefaults, resolveSite } from './site';
 import { NONE_LABEL } from './sql';
@@ -60,6 +68,10 @@ async function execute(db: Knex, tables: StatsTables, q: StatsQuery) {
 /** Every bucket of `q`'s time dimension over the instants [lo, hi), as `time_labels` lists them. */
 function bucketLabels(q: StatsQuery, lo: Date, hi: Date): string[] {
   const unit = q.dimensions.find((d) => d.startsWith('time:'))!.slice('time:'.length) as TimeUnit;
+  // `all` is as long as the project's days: only now known (parseQuery checks the other ranges).
+  const maxDays = MAX_RANGE_DAYS[unit];
+  if (q.period.kind === 'all' && maxDays !== undefined && hi.getTime() - lo.getTime() > maxDays * 86_400_000)
+    throw new QueryError('dimensions', rangeTooLong(unit, maxDays));
   if (unit === 'minute') return minuteLabels(lo, hi, q.timeZone);
   const firstDay = wallClock(lo, q.timeZone).local.slice(0, 10);
   const lastDay = wallClock(new Date(Math.max(lo.getTime(), hi.getTime() - 1)), q.timeZone).local.slice(

@@ -183,11 +183,64 @@ describe('parseQuery: comparisons and minutes', () => {
     ]);
     expect(parsed({ date_range: 'day', dimensions: ['time:minute'] }).dimensions).toEqual(['time:minute']);
     expect(parseError({ date_range: '7d', dimensions: ['time:minute'] })).toBe(
-      'dimensions: time:minute needs a date_range of at most 2 days',
+      'dimensions: time:minute needs a date_range of at most 2 days: use time:hour for a longer one',
     );
     expect(parseError({ date_range: 'all', dimensions: ['time:minute'] })).toMatch(
       /^dimensions: time:minute/,
     );
+  });
+  test('hours over at most 400 days and days over 10,000: a series has at most about 10,000 buckets', () => {
+    expect(
+      parsed({ date_range: ['2024-01-01', '2025-02-03'], dimensions: ['time:hour'] }).dimensions,
+    ).toEqual(['time:hour']);
+    expect(parseError({ date_range: ['2024-01-01', '2025-02-04'], dimensions: ['time:hour'] })).toBe(
+      'dimensions: time:hour needs a date_range of at most 400 days: use time:day for a longer one',
+    );
+    expect(
+      parseError({
+        date_range: ['2024-01-01T00:00:00Z', '2025-02-04T00:00:01Z'],
+        dimensions: ['time:hour'],
+      }),
+    ).toMatch(/^dimensions: time:hour needs/);
+    expect(parsed({ date_range: ['2000-01-01', '2027-05-18'], dimensions: ['time:day'] }).dimensions).toEqual(
+      ['time:day'],
+    );
+    expect(parseError({ date_range: ['2000-01-01', '2027-05-19'], dimensions: ['time:day'] })).toBe(
+      'dimensions: time:day needs a date_range of at most 10,000 days: use time:week or time:month for a longer one',
+    );
+    // Weeks and months over the whole calendar are fewer than 10,000.
+    expect(
+      parsed({ date_range: ['1999-01-01', '2100-12-31'], dimensions: ['time:week'] }).dimensions,
+    ).toEqual(['time:week']);
+  });
+  test('days outside the calendar (1999-01-01 to 2100-12-31) are a 400 naming the field, whatever the form', () => {
+    const outside = /is outside EventLens's calendar, 1999-01-01 to 2100-12-31/;
+    expect(parseError({ date_range: ['0001-01-01', '0001-12-31'] })).toMatch(outside);
+    expect(parseError({ date_range: ['0100-01-01', '0100-01-02'] })).toMatch(outside);
+    expect(parseError({ date_range: ['9999-12-30', '9999-12-31'] })).toMatch(outside);
+    expect(parseError({ date_range: ['1998-12-31', '2024-01-01'] })).toMatch(
+      /^date_range: '1998-12-31' is outside/,
+    );
+    expect(parseError({ date_range: ['2024-01-01T00:00:00Z', '2101-01-01T00:00:00Z'] })).toMatch(
+      /^date_range: '2101-01-01' is outside/,
+    );
+    expect(parseError({ date_range: 'month', date: '9999-12-31' })).toMatch(/^date: '9999-12-31' is outside/);
+    expect(
+      parseError({
+        date_range: '7d',
+        include: { comparisons: { mode: 'custom', date_range: ['0999-01-01', '0999-01-07'] } },
+      }),
+    ).toMatch(/^include.comparisons: '0999-01-01' is outside/);
+    // The calendar's ends are taken, and the compared period may reach before them (it holds no events).
+    expect(parsed({ date_range: ['1999-01-01', '2100-12-31'] }).period).toEqual({
+      kind: 'dates',
+      first: '1999-01-01',
+      last: '2100-12-31',
+    });
+    expect(
+      parsed({ date_range: 'year', date: '1999-06-01', include: { comparisons: { mode: 'year_over_year' } } })
+        .include.comparison?.period,
+    ).toEqual({ kind: 'dates', first: '1998-01-01', last: '1998-06-01' });
   });
   test('time:minute buckets by the zone’s wall-clock minute', () => {
     const plan = planQuery(parsed({ date_range: 'realtime', dimensions: ['time:minute'] }), TABLES);

@@ -9,6 +9,8 @@
  * as a parameter.
  */
 
+import { EARLIEST_TIMESTAMP_MS, LATEST_TIMESTAMP_MS } from '@eventlens/contracts';
+
 /** A calendar date, `YYYY-MM-DD`. */
 export type LocalDate = string;
 
@@ -42,9 +44,16 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 const DAY_MS = 86_400_000;
 
+/** The instant a local date's midnight would be in UTC; `setUTCFullYear` keeps years 0–99 as they are (Date.UTC makes them 1900–1999). */
+function utcMs(y: number, monthIndex: number, d: number): number {
+  const t = new Date(0);
+  t.setUTCFullYear(y, monthIndex, d);
+  return t.getTime();
+}
+
 function dayMs(date: LocalDate): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return Date.UTC(y, m - 1, d);
+  return utcMs(y, m - 1, d);
 }
 
 function fromDayMs(ms: number): LocalDate {
@@ -56,8 +65,25 @@ export function isLocalDate(text: string): boolean {
   const m = DATE.exec(text);
   if (!m) return false;
   const [, y, mo, d] = m.map(Number) as [number, number, number, number];
-  const date = new Date(Date.UTC(y, mo - 1, d));
+  const date = new Date(utcMs(y, mo - 1, d));
   return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+/**
+ * The days the Stats API takes, in `date_range`, `date` and a custom comparison: the whole years
+ * around the instants an event's timestamp may name (contracts, 2000-01-01 to 2100-01-01 UTC), so
+ * that any zone's local day of any event is in it. Days outside hold no events; they are refused
+ * rather than computed, since a calendar of 10,000 years has no ISO 8601 form for its far end
+ * (9999-12-31 + 1 day) and older days carry the zones' local-mean-time offsets (+05:53:28).
+ */
+export const FIRST_DAY: LocalDate = `${new Date(EARLIEST_TIMESTAMP_MS).getUTCFullYear() - 1}-01-01`;
+export const LAST_DAY: LocalDate = `${new Date(LATEST_TIMESTAMP_MS).getUTCFullYear()}-12-31`;
+
+/** Why `date` (a real calendar date) is not taken, naming the calendar; undefined when it is. */
+export function outsideCalendar(date: LocalDate): string | undefined {
+  return date < FIRST_DAY || date > LAST_DAY
+    ? `'${date}' is outside EventLens's calendar, ${FIRST_DAY} to ${LAST_DAY} (events' timestamps are from ${new Date(EARLIEST_TIMESTAMP_MS).toISOString().slice(0, 10)} to ${new Date(LATEST_TIMESTAMP_MS).toISOString().slice(0, 10)})`
+    : undefined;
 }
 
 /** True for an ISO 8601 date-time with a zone whose parts are real (no 25:00, no Feb 30). */
@@ -78,7 +104,7 @@ export function addDays(date: LocalDate, days: number): LocalDate {
 /** The first day of the month `months` after the month of `date` (negative: before). */
 export function monthStart(date: LocalDate, months = 0): LocalDate {
   const [y, m] = date.split('-').map(Number) as [number, number];
-  return fromDayMs(Date.UTC(y, m - 1 + months, 1));
+  return fromDayMs(utcMs(y, m - 1 + months, 1));
 }
 
 export function monthEnd(date: LocalDate): LocalDate {
@@ -139,9 +165,14 @@ export function resolvePeriod(
   if (range.length !== 2) return 'a pair must have exactly two elements, [from, to]';
   const [from, to] = range as [string, string];
   if (isLocalDate(from) && isLocalDate(to)) {
+    const outside = outsideCalendar(from) ?? outsideCalendar(to);
+    if (outside) return outside;
     return from <= to ? { kind: 'dates', first: from, last: to } : 'from must not be after to';
   }
   if (isZonedDateTime(from) && isZonedDateTime(to)) {
+    // The date as written (its own offset's), which is within a day of any zone's.
+    const outside = outsideCalendar(from.slice(0, 10)) ?? outsideCalendar(to.slice(0, 10));
+    if (outside) return outside;
     return Date.parse(from) <= Date.parse(to) ? { kind: 'instants', from, to } : 'from must not be after to';
   }
   // Well formed, but no day of the calendar (2024-02-30): say which, not what the form is.
@@ -262,6 +293,8 @@ export function comparisonPeriod(
     if (!custom || custom.length !== 2 || !custom.every(isLocalDate))
       return 'a custom comparison needs date_range: two dates (YYYY-MM-DD)';
     const [first, last] = custom as [string, string];
+    const outside = outsideCalendar(first) ?? outsideCalendar(last);
+    if (outside) return outside;
     return first <= last ? { kind: 'dates', first, last } : 'from must not be after to';
   }
   if (custom !== undefined) return `date_range is only for the custom mode`;

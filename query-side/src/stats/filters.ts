@@ -3,7 +3,7 @@
  * `["not", filter]`): their types and operators, and `parseFilters`, which validates a request's
  * JSON against them. Also the explorer's (read-models/events.ts).
  */
-import { pagePatternRegex } from '@eventlens/contracts';
+import { LIMITS, pagePatternRegex } from '@eventlens/contracts';
 import { parseDimension, type PropertyDimension } from './dimensions';
 import { QueryError } from './errors';
 
@@ -40,6 +40,8 @@ export type Filter =
 
 const MAX_FILTER_DEPTH = 6;
 const MAX_FILTER_VALUES = 100;
+/** The longest value a filter compares with, in UTF-16 code units: the longest URL an event may carry. */
+const MAX_FILTER_VALUE_LENGTH = LIMITS.urlMaxLength;
 
 function parseFilter(raw: unknown, field: string, depth: number): Filter {
   if (depth > MAX_FILTER_DEPTH) throw new QueryError(field, `filters nest at most ${MAX_FILTER_DEPTH} deep`);
@@ -72,14 +74,16 @@ function parseFilter(raw: unknown, field: string, depth: number): Filter {
   if (typeof raw[1] !== 'string') throw new QueryError(`${field}.1`, 'must be a dimension name');
   const dimension = parseDimension(raw[1], `${field}.1`, false) as PropertyDimension;
   const values: unknown = raw[2];
-  if (
-    !Array.isArray(values) ||
-    values.length === 0 ||
-    values.length > MAX_FILTER_VALUES ||
-    !values.every((v) => typeof v === 'string' && v.length <= 2048)
-  ) {
+  if (!Array.isArray(values) || values.length === 0 || values.length > MAX_FILTER_VALUES)
     throw new QueryError(`${field}.2`, `must be 1 to ${MAX_FILTER_VALUES} strings`);
-  }
+  values.forEach((v: unknown, i) => {
+    if (typeof v !== 'string') throw new QueryError(`${field}.2.${i}`, 'must be a string');
+    if (v.length > MAX_FILTER_VALUE_LENGTH)
+      throw new QueryError(
+        `${field}.2.${i}`,
+        `is ${v.length.toLocaleString('en-US')} characters, over the limit of ${MAX_FILTER_VALUE_LENGTH.toLocaleString('en-US')} (the longest URL an event may carry)`,
+      );
+  });
   let caseSensitive = true;
   if (raw.length === 4) {
     const modifiers: unknown = raw[3];

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { humanEvents, visitSpan, type ProjectGoalRow } from '@eventlens/read-model';
 import { describe, expect, test } from 'vitest';
+import { comparisonQuery } from './compare';
 import { planQuery } from './plan';
 import { QueryError } from './errors';
 import { parseQuery, StatsRequest, type StatsQuery } from './query';
@@ -238,7 +239,12 @@ describe('parseQuery', () => {
       { filters: [['is', 'event:page', ['/a'], { case: true }]] },
       'filters.0.3: the only modifier is {"case_sensitive": boolean}',
     ],
-    [{ filters: [['is', 'event:page', [1]]] }, 'filters.0.2: must be 1 to 100 strings'],
+    [{ filters: [['is', 'event:page', [1]]] }, 'filters.0.2.0: must be a string'],
+    [{ filters: [['is', 'event:page', []]] }, 'filters.0.2: must be 1 to 100 strings'],
+    [
+      { filters: [['is', 'visit:source', ['Google', 'x'.repeat(2049)]]] },
+      'filters.0.2.1: is 2,049 characters, over the limit of 2,048 (the longest URL an event may carry)',
+    ],
     [
       { timezone: '+05:30' },
       "timezone: '+05:30' is not a canonical IANA time zone name such as Europe/Berlin or UTC (no offsets, no retired aliases such as US/Eastern, EST or Etc/GMT+5, exact case)",
@@ -334,7 +340,15 @@ describe('planQuery', () => {
     expect(fromVolume({ metrics: ['events', 'visitors'] })).toBe(false);
     expect(fromVolume({ metrics: ['events'], filters: [['is', 'event:name', ['signup']]] })).toBe(false);
     expect(fromVolume({ metrics: ['events'], dimensions: ['event:page'] })).toBe(false);
-    expect(fromVolume({ metrics: ['events'], date_range: ['1972-06-01', '1973-06-01'] })).toBe(false);
+    // Only a compared period reaches before 1973 (the calendar starts in 1999): the century before it.
+    const century = parsed({
+      metrics: ['events'],
+      date_range: ['1999-01-01', '2100-12-31'],
+      date: '2100-12-31',
+      include: { comparisons: { mode: 'previous_period' } },
+    });
+    expect(planQuery(century, TABLES).sql.includes(TABLES.volumeMinute)).toBe(true);
+    expect(planQuery(comparisonQuery(century, []), TABLES).sql.includes(TABLES.volumeMinute)).toBe(false);
   });
 
   test('values the client sent are bindings, never SQL text', () => {

@@ -12,11 +12,13 @@ import {
   daysBetween,
   isLocalDate,
   localToday,
+  outsideCalendar,
   resolvePeriod,
   trimRelative,
   timeUnitOf,
   type ComparisonMode,
   type Period,
+  type TimeUnit,
 } from './dates';
 import { parseDimension, type Dimension } from './dimensions';
 import { QueryError } from './errors';
@@ -73,8 +75,27 @@ export interface StatsQuery {
   };
 }
 
-/** The longest range `time:minute` buckets: 2 days, 2,880 labels. */
-export const MAX_MINUTE_RANGE_MS = 2 * 86_400_000;
+/**
+ * The longest range, in days, each fine time unit buckets, so that a series has at most about
+ * 10,000 buckets (the largest page, MAX_LIMIT) and `time_labels` at most as many labels: minutes over
+ * 2 days (2,880), hours over 400 days (9,600), days over 10,000 days (27 years). Weeks and months
+ * over the whole calendar (dates.ts, FIRST_DAY to LAST_DAY) are fewer. `all` is checked once the
+ * project's first day is known (stats/api.ts).
+ */
+export const MAX_RANGE_DAYS: Readonly<Partial<Record<TimeUnit, number>>> = {
+  minute: 2,
+  hour: 400,
+  day: 10_000,
+};
+
+/** The message of a range too long for `unit`, with the unit to use instead. */
+export function rangeTooLong(unit: TimeUnit, maxDays: number): string {
+  const coarser = { minute: 'time:hour', hour: 'time:day', day: 'time:week or time:month' } as Record<
+    TimeUnit,
+    string
+  >;
+  return `time:${unit} needs a date_range of at most ${maxDays.toLocaleString('en-US')} days: use ${coarser[unit]} for a longer one`;
+}
 
 /** Plausible's default page size (query_parser.ex, @default_pagination), also the largest. */
 export const MAX_LIMIT = 10_000;
@@ -278,6 +299,8 @@ export function parseQuery(
 
   if (body.date !== undefined && !isLocalDate(body.date))
     throw new QueryError('date', `'${body.date}' is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31`);
+  const dateOutside = body.date === undefined ? undefined : outsideCalendar(body.date);
+  if (dateOutside) throw new QueryError('date', dateOutside);
   const today = body.date ?? localToday(nowMs, timeZone);
   const resolved = resolvePeriod(body.date_range, today, nowMs);
   if (typeof resolved === 'string') throw new QueryError('date_range', resolved);
@@ -353,12 +376,14 @@ export function parseQuery(
     return { key: key as Metric | Dimension, direction };
   });
 
-  if (dimensions.includes('time:minute')) {
+  const time = dimensions.find((d) => d.startsWith('time:'))?.slice('time:'.length) as TimeUnit | undefined;
+  const maxDays = time === undefined ? undefined : MAX_RANGE_DAYS[time];
+  if (maxDays !== undefined) {
     const tooLong =
-      period.kind === 'all' ||
-      (period.kind === 'dates' && daysBetween(period.first, period.last) >= 2) ||
-      (period.kind === 'instants' && Date.parse(period.to) - Date.parse(period.from) > MAX_MINUTE_RANGE_MS);
-    if (tooLong) throw new QueryError('dimensions', 'time:minute needs a date_range of at most 2 days');
+      (period.kind === 'all' && time === 'minute') ||
+      (period.kind === 'dates' && daysBetween(period.first, period.last) + 1 > maxDays) ||
+      (period.kind === 'instants' && Date.parse(period.to) - Date.parse(period.from) > maxDays * 86_400_000);
+    if (tooLong) throw new QueryError('dimensions', rangeTooLong(time!, maxDays));
   }
 
   let comparison: StatsQuery['include']['comparison'] = null;

@@ -1041,6 +1041,37 @@ describe('the viewer’s time zone', () => {
     expect(fresh.body.query.date_range).toEqual(['2024-11-03T00:00:00+00:00', '2024-11-03T23:59:59+00:00']);
   });
 
+  test('all by hour: the labels of at most 400 days, a 400 past them once the first day is read', async () => {
+    // A's first human event is on 2024-01-01; `date` moves today, where `all` ends.
+    const base = {
+      site_id: t.projectA,
+      metrics: ['events'],
+      date_range: 'all',
+      dimensions: ['time:hour'],
+      include: { time_labels: true },
+    };
+    const within = await query({ ...base, date: '2025-01-31' });
+    expect(within.status).toBe(200);
+    expect(within.body.meta.time_labels).toHaveLength(397 * 24);
+    const past = await query({ ...base, date: '2025-02-04' });
+    expect(past.status).toBe(400);
+    expect(past.body).toEqual({
+      error: 'dimensions: time:hour needs a date_range of at most 400 days: use time:day for a longer one',
+    });
+  });
+
+  test('days outside the calendar are a 400 naming the field, also with labels (they once were a 500)', async () => {
+    for (const change of [
+      { date_range: ['9999-12-30', '9999-12-31'], dimensions: ['time:day'], include: { time_labels: true } },
+      { date_range: 'month', date: '9999-12-31' },
+      { date_range: ['0100-01-01', '0100-01-02'], dimensions: ['time:week'], include: { time_labels: true } },
+    ]) {
+      const { status, body } = await query({ site_id: t.projectA, metrics: ['visitors'], ...change });
+      expect(status, JSON.stringify(change)).toBe(400);
+      expect(body.error).toMatch(/^(date_range|date): '\d{4}-\d{2}-\d{2}' is outside EventLens's calendar/);
+    }
+  });
+
   test('date: the day presets count from, in the zone', async () => {
     const base = { site_id: t.projectA, metrics: ['visitors', 'pageviews', 'events'] };
     const day = await query({ ...base, date_range: 'day', date: '2024-01-10' });
