@@ -23,20 +23,40 @@ import { PROJECTIONS } from './topics';
 export const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
 export const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
 
-/** A string kept exactly as sent: no lone surrogate, no NUL (PostgreSQL text and jsonb cannot hold either). */
-export const text = () =>
-  z.string().superRefine((s, ctx) => {
+/**
+ * A string kept exactly as sent: no lone surrogate, no NUL (PostgreSQL text and jsonb cannot hold
+ * either); with `max`, at most that many UTF-16 code units, as LIMITS counts them (JavaScript's
+ * `length`: an emoji or a CJK Extension B character counts 2). The projection checks the same
+ * counts again and the read models' index budgets assume them (an id of 200 units is at most 600
+ * bytes of UTF-8). Zod's own `max` counts code points since 4.6, which let an id of 200 emoji (400
+ * units, 800 bytes) through, to be dead-lettered after its 202; it is kept for the API document's
+ * `maxLength`, with the same message.
+ */
+const codePoints = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+export const text = (max?: number) => {
+  const string = z.string().superRefine((s, ctx) => {
     const problem = stringProblem(s);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
+  if (max === undefined) return string;
+  const message = `must be at most ${max.toLocaleString('en-US')} characters (UTF-16 code units: an emoji counts 2)`;
+  // Zod's max refuses what has too many code points; this, what has few enough of them but too many
+  // units (one issue either way).
+  return string.max(max, message).refine((s) => s.length <= max || codePoints(s) > max, { message });
+};
 
 /** Blank (empty or only whitespace) is refused; whitespace around a value is kept, never trimmed. */
 const BLANK = /^\s*$/u;
 export const notBlank = (s: string) => !BLANK.test(s);
 export const NOT_BLANK = { message: 'must not be empty or only whitespace' };
 
-const id = text().max(LIMITS.idMaxLength).refine(notBlank, NOT_BLANK);
-const url = text().max(LIMITS.urlMaxLength);
+const id = text(LIMITS.idMaxLength).refine(notBlank, NOT_BLANK);
+const url = text(LIMITS.urlMaxLength);
 
 const utf8 = new TextEncoder();
 
@@ -142,7 +162,7 @@ export const context = z
   })
   .pipe(
     z
-      .record(text().max(64), text().max(LIMITS.contextValueMaxLength))
+      .record(text(64), text(LIMITS.contextValueMaxLength))
       .refine((value) => Object.keys(value).length <= LIMITS.contextMaxKeys, {
         message: `at most ${LIMITS.contextMaxKeys} keys`,
       }),
@@ -178,7 +198,7 @@ const eventId = z.uuid().refine((s) => s === s.toLowerCase(), {
 
 /** The fields of one tracked event, shared by TrackEvent and the items of TrackBatch. */
 const eventFields = {
-  event_name: text().max(LIMITS.eventNameMaxLength).refine(notBlank, NOT_BLANK),
+  event_name: text(LIMITS.eventNameMaxLength).refine(notBlank, NOT_BLANK),
   metadata: metadata.optional(),
   session_id: id.optional(),
   user_id: id.optional(),

@@ -91,6 +91,37 @@ describe('TrackEvent', () => {
   });
 });
 
+describe('lengths are UTF-16 code units, as LIMITS counts them and the projection checks them', () => {
+  // U+20000: a CJK Extension B character, 2 units and 4 bytes of UTF-8, which nothing compresses.
+  const wide = (n: number) => String.fromCodePoint(0x20000).repeat(n);
+  const event = (fields: Record<string, unknown>) =>
+    TrackEvent.safeParse({ api_key: key, event_name: 'e', ...fields });
+  it('takes each field at its limit in units, and refuses one unit more, however few code points that is', () => {
+    for (const [field, limit] of [
+      ['event_name', LIMITS.eventNameMaxLength],
+      ['session_id', LIMITS.idMaxLength],
+      ['user_id', LIMITS.idMaxLength],
+      ['anonymous_id', LIMITS.idMaxLength],
+    ] as const) {
+      expect(event({ [field]: wide(limit / 2) }).success, field).toBe(true);
+      // 101 code points, 202 units: Zod's own max (code points) took it; the projection did not.
+      const over = event({ [field]: wide(limit / 2 + 1) });
+      expect(fieldsOf(over), field).toEqual([field]);
+      expect(over.error?.issues[0]?.message).toBe(
+        `must be at most ${limit} characters (UTF-16 code units: an emoji counts 2)`,
+      );
+      // Too many code points too: one issue, not two.
+      expect(fieldsOf(event({ [field]: 'x'.repeat(limit + 1) })), field).toEqual([field]);
+    }
+    const url = `https://a.dev/${wide((LIMITS.urlMaxLength - 14) / 2)}`;
+    expect(url.length).toBe(LIMITS.urlMaxLength);
+    expect(event({ url }).success).toBe(true);
+    expect(fieldsOf(event({ url: `${url}x` }))).toEqual(['url']);
+    expect(event({ context: { k: wide(LIMITS.contextValueMaxLength / 2) } }).success).toBe(true);
+    expect(fieldsOf(event({ context: { k: `${wide(LIMITS.contextValueMaxLength / 2)}x` } }))).toEqual(['context.k']);
+  });
+});
+
 describe('TrackBatch', () => {
   it('takes up to the batch limit and names the item at fault', () => {
     const events = Array.from({ length: LIMITS.batchMaxEvents }, () => ({ event_name: 'e' }));

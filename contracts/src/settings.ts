@@ -78,7 +78,7 @@ export const Hostname = z
     message: 'must be a host name such as example.com: no scheme, port, path or trailing dot',
   });
 
-const eventName = text().max(LIMITS.eventNameMaxLength).refine(notBlank, NOT_BLANK);
+const eventName = text(LIMITS.eventNameMaxLength).refine(notBlank, NOT_BLANK);
 
 /**
  * A page goal's path pattern: a path as the Stats API's `event:page` has it (starting with `/`, no
@@ -86,18 +86,15 @@ const eventName = text().max(LIMITS.eventNameMaxLength).refine(notBlank, NOT_BLA
  * `/`) and `**` (any characters); goals.ts has the rule. The Stats API's funnel steps take the same
  * (a page, or a pattern), so that a step that could never match is refused as a goal is.
  */
-export const PagePath = text()
-  .max(LIMITS.goalPagePathMaxLength)
-  .superRefine((s, ctx) => {
-    if (!s.startsWith('/'))
-      ctx.addIssue({ code: 'custom', message: 'must start with / (a path such as /pricing or /blog/**)' });
-    else if (s.includes('?'))
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'must not hold a query string (?…): a page is matched by its path alone, as event:page has it',
-      });
-  });
+export const PagePath = text(LIMITS.goalPagePathMaxLength).superRefine((s, ctx) => {
+  if (!s.startsWith('/'))
+    ctx.addIssue({ code: 'custom', message: 'must start with / (a path such as /pricing or /blog/**)' });
+  else if (s.includes('?'))
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must not hold a query string (?…): a page is matched by its path alone, as event:page has it',
+    });
+});
 
 /** A goal as the command gives it: a display name and exactly one of its two kinds. */
 export type ProjectGoal = { name: string; event_name: string } | { name: string; page_path: string };
@@ -109,7 +106,7 @@ export type ProjectGoal = { name: string; event_name: string } | { name: string;
  */
 export const Goal = z
   .strictObject({
-    name: text().min(1).max(LIMITS.goalNameMaxLength).refine(notBlank, NOT_BLANK),
+    name: text(LIMITS.goalNameMaxLength).min(1).refine(notBlank, NOT_BLANK),
     event_name: eventName.optional(),
     page_path: PagePath.optional(),
   })
