@@ -135,7 +135,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           (r.from ?? []).filter((peer) => peer.namespaceSelector),
         ),
       );
-      const expectIngressController = name === 'console' || name === 'command-side';
+      const expectIngressController = name === 'console' || name === 'command-side' || name === 'query-side';
       expect(fromNamespaces.length > 0, `${name} from the ingress controller`).toBe(expectIngressController);
     }
   });
