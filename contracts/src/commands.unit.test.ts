@@ -118,7 +118,9 @@ describe('lengths are UTF-16 code units, as LIMITS counts them and the projectio
     expect(event({ url }).success).toBe(true);
     expect(fieldsOf(event({ url: `${url}x` }))).toEqual(['url']);
     expect(event({ context: { k: wide(LIMITS.contextValueMaxLength / 2) } }).success).toBe(true);
-    expect(fieldsOf(event({ context: { k: `${wide(LIMITS.contextValueMaxLength / 2)}x` } }))).toEqual(['context.k']);
+    expect(fieldsOf(event({ context: { k: `${wide(LIMITS.contextValueMaxLength / 2)}x` } }))).toEqual([
+      'context.k',
+    ]);
   });
 });
 
