@@ -70,11 +70,11 @@ export interface Client {
   send(name: string, metadata?: Metadata, beacon?: unknown, url?: string): void;
   /**
    * POSTs a JSON object (text, without `api_key`) to the ingestion API, adding `api_key` and `sent_at`
-   * (now). `keepalive` while the keepalive budget allows. Resolves when done with it: delivered (2xx) or
-   * refused for good (400, 401, 413, 415). Rejects when another try is worth it: with the Retry-After
-   * seconds (429, 5xx), or with the network error.
+   * (now). `keepalive` while the keepalive budget allows. Resolves with the response when done with it:
+   * delivered (2xx) or refused for good (400, 401, 413, 415). Rejects when another try is worth it: with
+   * the Retry-After seconds (429, 5xx), or with the network error.
    */
-  post(path: string, json: string): Promise<void>;
+  post(path: string, json: string): Promise<Response>;
   /** Set by the page-tracking plugin: what `page()` does instead of sending a bare page_view. */
   pv?: () => void;
   /**
@@ -268,6 +268,7 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
         .finally(() => keepalive && (inflight -= size))
         .then((r) => {
           if (r.status > 499 || r.status == 429) throw +r.headers.get('Retry-After')!;
+          return r;
         });
     },
   };

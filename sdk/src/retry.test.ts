@@ -115,6 +115,59 @@ describe('the retry queue', () => {
     expect(batches(net)).toHaveLength(1);
   });
 
+  it('drops only the events a 400 names and sends the others again at once (one bad event took them all)', async () => {
+    const local = mapStorage();
+    const net = network();
+    net.answer = () => new TypeError('offline');
+    const { client } = tab({ net, local: local.storage, plugins: [retry] });
+    for (const name of ['good1', 'bad', 'good2', 'bad2']) {
+      client.send(name);
+      await advance(1);
+    }
+    expect(queueKeys(local.data)).toHaveLength(4);
+    // The API refuses the batch whole, naming each event at fault (command side's INVALID_FIELD).
+    net.answer = (req) => {
+      const names: string[] = JSON.parse(req.body).events.map((e: { event_name: string }) => e.event_name);
+      const bad = names.flatMap((n, i) => (n.startsWith('bad') ? [i] : []));
+      if (bad.length === 0) return 202;
+      const fields = bad.map((i) => ({
+        field: `events[${i}].metadata.n`,
+        message: 'cannot be stored exactly',
+      }));
+      return {
+        status: 400,
+        body: JSON.stringify({
+          error: { code: 'INVALID_FIELD', message: 'events[1].metadata.n: …', fields },
+        }),
+      };
+    };
+    await advance(5_000);
+    const sent = batches(net).map((r) =>
+      JSON.parse(r.body).events.map((e: { event_name: string }) => e.event_name),
+    );
+    expect(sent).toEqual([
+      ['good1', 'bad', 'good2', 'bad2'],
+      ['good1', 'good2'],
+    ]);
+    expect(batches(net).map((r) => r.status)).toEqual([400, 202]);
+    expect(queueKeys(local.data)).toHaveLength(0);
+  });
+
+  it('frees the lock when a retry fails, so that the next page load sends at once', async () => {
+    const local = mapStorage();
+    const first = tab({ local: local.storage, plugins: [retry] });
+    first.net.answer = () => new TypeError('offline');
+    first.client.send('e');
+    // Until the first retry (0.5–1 s of backoff, then the 250 ms settle) has failed too.
+    while (batches(first.net).length === 0) await advance(10);
+    await advance(1);
+    expect(local.data.get('el_l')).toBeUndefined();
+    // The page reloads: a new tab, before the old one's next retry (1–2 s later) would take the lock.
+    const next = tab({ local: local.storage, plugins: [retry] });
+    await advance(300);
+    expect(batches(next.net)).toHaveLength(1);
+  });
+
   it('tries again as soon as the browser is back online', async () => {
     const net = network();
     net.answer = () => ({ status: 503, headers: { 'Retry-After': '3600' } });

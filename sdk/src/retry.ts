@@ -59,22 +59,30 @@ export const retry: Plugin = (c) => {
     ls.set('el_l', lock);
     setTimeout(
       safe(() => {
-        const sending = queued(),
-          events = sending.map(ls.get).filter((e) => e);
-        if (ls.get('el_l') != lock || !events.length) return (busy = 0);
-        c.post('/v1/batch', '{"events":[' + events + ']}').then(
-          safe(() => {
-            // Delivered, or refused for good (a 4xx other than 429): either way, done with these.
-            busy = tries = 0;
-            sending.forEach((k) => ls.set(k));
-            if (ls.get('el_l') == lock) ls.set('el_l');
-            flush();
-          }),
-          (after) => {
-            busy = 0;
-            schedule(after);
-          },
-        );
+        const sending = queued().filter(ls.get),
+          release = () => ls.get('el_l') == lock && ls.set('el_l');
+        if (ls.get('el_l') != lock || !sending.length) return (busy = 0);
+        c.post('/v1/batch', '{"events":[' + sending.map(ls.get) + ']}')
+          // A 400 names the events it refused (`events[3].metadata.n`): only those are dropped, and the
+          // rest go again at once; the API refuses a batch whole, and one bad event must not take the
+          // others with it.
+          .then((r) => (r.status == 400 ? r.text() : ''))
+          .then(
+            safe((refused) => {
+              // Delivered, or refused for good (a 4xx other than 429): either way, done with these.
+              busy = tries = 0;
+              const named = refused.match(/events\[\d+/g);
+              (named ? named.map((m) => sending[+m.slice(7)]!) : sending).forEach((k) => ls.set(k));
+              release();
+              flush();
+            }),
+            (after) => {
+              // Free the lock at once: a reload (a new tab) would wait out its expiry before sending.
+              busy = 0;
+              release();
+              schedule(after);
+            },
+          );
       }),
       250,
     );

@@ -30,13 +30,15 @@ describe('size', () => {
   // plausible_ignore) about 23. 2,741 with all of them; 2,722 since the plain-http UUID comes from a blob
   // URL; 2,788 with the page leave's scroll_depth (66); 2,736 with the same features since the plugins
   // reach the client as a list (one start for both inits) and the store's set is shortened too; 2,740 since
-  // an SPA navigation's view starts after the navigation's task (it carries the title the app sets). Every
+  // an SPA navigation's view starts after the navigation's task (it carries the title the app sets); 2,799
+  // since the retry queue drops only the events a 400 names (one bad event took every queued one with it)
+  // and frees its lock when a retry fails (a reload waited out the lock's 30 s). Every
   // feature left costs 10 to 110 bytes and tighter minifier settings gain nothing (README, "Sizes";
   // `npm run sizes` prints the breakdown): the budget holds today's size, not a target below it.
-  it('the script-tag build (every default feature, minified IIFE) is at most 2,743 bytes gzipped', () => {
+  it('the script-tag build (every default feature, minified IIFE) is at most 2,802 bytes gzipped', () => {
     const size = gzip(readFileSync(new URL('../dist/eventlens.min.js', import.meta.url)));
     console.log(`dist/eventlens.min.js: ${size} bytes gzip -9`);
-    expect(size).toBeLessThanOrEqual(2743);
+    expect(size).toBeLessThanOrEqual(2802);
   });
 
   it('a track-only import tree-shakes to at most 1,400 bytes gzipped', async () => {

@@ -37,7 +37,7 @@ export interface Sent {
   status?: number;
 }
 
-type Answer = number | Error | { status: number; headers?: Record<string, string> };
+type Answer = number | Error | { status: number; headers?: Record<string, string>; body?: string };
 
 /**
  * A recording network: fetch and sendBeacon. `answer` decides each fetch's fate (a status, a status with
@@ -61,9 +61,10 @@ export const network = () => {
       sent.push(req);
       const a = net.answer(req);
       if (a instanceof Error) throw a;
-      const { status, headers } = typeof a == 'number' ? { status: a, headers: {} } : a;
+      const { status, headers, body } =
+        typeof a == 'number' ? { status: a, headers: {}, body: undefined } : a;
       req.status = status;
-      return new Response(status == 204 ? null : '{}', { status, headers });
+      return new Response(status == 204 ? null : (body ?? '{}'), { status, headers });
     },
     sendBeacon: (url: string | URL, data?: BodyInit | null): boolean => {
       const ok = net.beacon();

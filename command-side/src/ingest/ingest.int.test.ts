@@ -244,8 +244,11 @@ describe('POST /v1/events', () => {
       { origin: 'https://shop.example' },
     );
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    // The SDK's retry queue reads Retry-After from a page on another origin: it must be exposed.
+    expect(response.headers.get('access-control-expose-headers')).toBe('Retry-After');
     const refused = await post('/v1/events', '{', { origin: 'https://shop.example' });
     expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    expect(refused.headers.get('access-control-expose-headers')).toBe('Retry-After');
 
     const adminPreflight = await fetch(`${running.url}/v1/admin/projects`, {
       method: 'OPTIONS',

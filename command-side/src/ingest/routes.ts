@@ -72,12 +72,15 @@ interface Writer {
 
 /**
  * Open to every origin, without credentials: a write key is public and identifies the project on
- * its own. Only the headers a sender needs; a preflight result is cached for a day.
+ * its own. Only the headers a sender needs; a preflight result is cached for a day. `Retry-After`
+ * is exposed: a page on another origin reads only the safelisted response headers otherwise, and
+ * the SDK's retry queue waits as long as a 429 or 503 asks.
  */
 const openCors = cors({
   origin: '*',
   methods: ['POST'],
   allowedHeaders: ['Content-Type', 'Authorization'],
+  exposedHeaders: ['Retry-After'],
   credentials: false,
   maxAge: 86_400,
 });
