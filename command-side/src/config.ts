@@ -2,7 +2,6 @@
  * Configuration, parsed once from the environment at start-up (CONVENTIONS.md). A bad value fails
  * with one line naming the variable; nothing else in this package reads `process.env`.
  */
-import { isIP } from 'node:net';
 import {
   CONNECTION_ENV,
   LIMITS,
@@ -20,6 +19,7 @@ import {
   logOptionsFrom,
   parseEnv,
   readPemFile,
+  TrustedProxies,
   type HttpLimits,
   type LogFormat,
   type LogLevel,
@@ -30,30 +30,6 @@ import { PROCESSES_ENV } from './cluster';
 export const INGEST_HTTP_LIMITS: HttpLimits = { ...DEFAULT_HTTP_LIMITS, keepAliveTimeoutMs: 65_000 };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-/** Express's named ranges, an address, or an address/prefix: what `trust proxy` takes. */
-function isTrustedProxyEntry(entry: string): boolean {
-  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
-  const [address, prefix, extra] = entry.split('/');
-  const version = isIP(address ?? '');
-  if (version === 0 || extra !== undefined) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
-}
-
-/** Comma-separated trusted proxies; empty (the default) trusts none: req.ip is the connecting address. */
-const TrustedProxies = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry.length > 0),
-  )
-  .refine((entries) => entries.every(isTrustedProxyEntry), {
-    message: 'must list addresses, address/prefix ranges or loopback|linklocal|uniquelocal, comma-separated',
-  });
 
 const EnvSchema = z
   .object({

@@ -30,6 +30,8 @@ export interface ConsoleServerDeps {
   /** The demo project's write key, public by nature, offered to the Setup view. */
   demoApiKey: string | undefined;
   logger: Logger;
+  /** The proxies in front whose forwarding headers name the client (EVENTLENS_CONSOLE_TRUST_PROXY). */
+  trustedProxies?: readonly string[];
   fetch?: typeof fetch;
   /** Counts every request and serves /metrics; no /metrics without it. */
   metrics?: ConsoleMetrics;
@@ -66,8 +68,9 @@ function stripPrefix(url: string, prefix: string): string {
 
 export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
   const doFetch = deps.fetch ?? fetch;
-  const query = createApiProxy({ name: 'query API', target: deps.queryUrl, logger: deps.logger });
-  const command = createApiProxy({ name: 'command API', target: deps.ingestUrl, logger: deps.logger });
+  const proxied = { logger: deps.logger, trustedProxies: deps.trustedProxies ?? [] };
+  const query = createApiProxy({ name: 'query API', target: deps.queryUrl, ...proxied });
+  const command = createApiProxy({ name: 'command API', target: deps.ingestUrl, ...proxied });
   const serveStatic = createStaticHandler({ root: deps.distDir });
 
   async function check(name: string, url: string): Promise<CheckResult> {

@@ -290,6 +290,7 @@ describe('config', () => {
       ingestUrl: 'http://127.0.0.1:18100',
       demoApiKey: undefined,
       distDir: undefined,
+      trustedProxies: [],
       http: {
         headersTimeoutMs: 10_000,
         requestTimeoutMs: 20_000,
@@ -300,6 +301,13 @@ describe('config', () => {
     });
     expect(() => loadConfig({ EVENTLENS_INGEST_URL: 'http://x' })).toThrow(
       'EVENTLENS_QUERY_URL: is required',
+    );
+    const urls = { EVENTLENS_QUERY_URL: 'http://x', EVENTLENS_INGEST_URL: 'http://x' };
+    expect(
+      loadConfig({ ...urls, EVENTLENS_CONSOLE_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustedProxies,
+    ).toEqual(['loopback', '10.0.0.0/8']);
+    expect(() => loadConfig({ ...urls, EVENTLENS_CONSOLE_TRUST_PROXY: 'everyone' })).toThrow(
+      /^EVENTLENS_CONSOLE_TRUST_PROXY: must list addresses/,
     );
     expect(() => loadConfig({ EVENTLENS_QUERY_URL: 'ftp://x', EVENTLENS_INGEST_URL: 'http://x' })).toThrow(
       /^EVENTLENS_QUERY_URL: must be/,

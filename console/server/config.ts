@@ -8,6 +8,7 @@ import {
   LOG_ENV,
   logOptionsFrom,
   parseEnv,
+  TrustedProxies,
   type HttpLimits,
   type LogFormat,
   type LogLevel,
@@ -33,6 +34,12 @@ const Env = z
       .string()
       .regex(/^\S{8,256}$/, 'must be a write key (el_…)')
       .optional(),
+    /**
+     * The proxies in front of the console (a TLS-terminating reverse proxy, the ingress controller)
+     * whose X-Forwarded-For, -Proto and -Host name the client to the APIs: comma-separated addresses,
+     * address/prefix ranges or loopback|linklocal|uniquelocal. None by default.
+     */
+    EVENTLENS_CONSOLE_TRUST_PROXY: TrustedProxies,
     /** Where the built SPA is; default: console/dist next to this folder. */
     EVENTLENS_CONSOLE_DIST: z.string().min(1).optional(),
     /** Listener bounds (shared names: every service reads them). A trickled request is cut after these. */
@@ -55,6 +62,8 @@ export interface ConsoleConfig {
   ingestUrl: string;
   demoApiKey: string | undefined;
   distDir: string | undefined;
+  /** EVENTLENS_CONSOLE_TRUST_PROXY, as a list (proxy-addr's entries). */
+  trustedProxies: string[];
   http: HttpLimits;
   /** The logger's level and format (EVENTLENS_LOG_LEVEL, EVENTLENS_LOG_FORMAT). */
   log: { level: LogLevel; format: LogFormat };
@@ -70,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConsoleConf
     ingestUrl: e.EVENTLENS_INGEST_URL,
     demoApiKey: e.EVENTLENS_DEMO_API_KEY,
     distDir: e.EVENTLENS_CONSOLE_DIST,
+    trustedProxies: e.EVENTLENS_CONSOLE_TRUST_PROXY,
     http: {
       headersTimeoutMs: e.EVENTLENS_HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.EVENTLENS_HTTP_REQUEST_TIMEOUT_MS,

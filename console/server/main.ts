@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     demo: await loadDemo(config.demoApiKey, origin),
     demoApiKey: config.demoApiKey,
     logger,
+    trustedProxies: config.trustedProxies,
     metrics: createConsoleMetrics(),
   });
   logger.info('console listening', { url: origin, queryUrl: config.queryUrl, ingestUrl: config.ingestUrl });

@@ -5,7 +5,8 @@
  * `EVENTLENS_QUERY_URL: is required` when the variable is absent.
  */
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import { isIP } from 'node:net';
+import { z } from 'zod';
 
 /** A bad or missing variable; `message` is `VARIABLE: what is wrong`, one line. */
 export class ConfigError extends Error {
@@ -58,3 +59,32 @@ export function readPemFile(file: string, variable: string): string {
   if (!text.includes('-----BEGIN ')) throw new ConfigError(variable, `is not a PEM file: ${file}`);
   return text;
 }
+
+/** Express's named ranges, an address, or an address/prefix: what `trust proxy` (proxy-addr) takes. */
+function isTrustedProxyEntry(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [address, prefix, extra] = entry.split('/');
+  const version = isIP(address ?? '');
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * A `…_TRUST_PROXY` variable: the proxies that may name the client (X-Forwarded-For, -Proto, -Host),
+ * comma-separated addresses, `address/prefix` ranges or `loopback`, `linklocal`, `uniquelocal`
+ * (Express's `trust proxy`, proxy-addr's names). Empty (the default) trusts none: the client is the
+ * connecting address. Parsed into the list.
+ */
+export const TrustedProxies = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0),
+  )
+  .refine((entries) => entries.every(isTrustedProxyEntry), {
+    message: 'must list addresses, address/prefix ranges or loopback|linklocal|uniquelocal, comma-separated',
+  });

@@ -25,7 +25,7 @@ export {
   type HttpMetricsOptions,
   type RegistryOptions,
 } from './metrics';
-export { ConfigError, parseEnv, readPemFile, type ParseEnvOptions } from './config';
+export { ConfigError, parseEnv, readPemFile, TrustedProxies, type ParseEnvOptions } from './config';
 export {
   createLogger,
   describeError,
