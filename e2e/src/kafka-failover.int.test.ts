@@ -65,7 +65,7 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
   let supervisor: Supervisor;
   let cluster: KafkaCluster;
   let commandSide: CommandSide | undefined;
-  let projections: { stop(): Promise<void> } | undefined;
+  let projections: { ready: Promise<void>; stop(): Promise<void> } | undefined;
   let db: pg.Client;
   let url: string;
   const adminToken = `test-admin-${randomUUID()}`;
@@ -116,6 +116,7 @@ describe('a Kafka node killed under load on a three-node cluster', () => {
         EVENTLENS_LOG_LEVEL: 'error',
       }),
     );
+    await projections.ready;
     commandSide = createCommandSide(
       loadConfig({
         EVENTLENS_KAFKA_BROKERS: cluster.brokers,

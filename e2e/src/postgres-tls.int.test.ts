@@ -58,7 +58,7 @@ describe('PostgreSQL over TLS', () => {
   let readerUrl: string;
   let kafka: Kafka;
   let topics: string[] = [];
-  let projections: { stop(): Promise<void> } | undefined;
+  let projections: { ready: Promise<void>; stop(): Promise<void> } | undefined;
   let commandSide: CommandSide | undefined;
   let reader: Knex | undefined;
   let queryServer: Server | undefined;
@@ -177,6 +177,7 @@ describe('PostgreSQL over TLS', () => {
     await kafkaAdmin.disconnect();
 
     projections = await runProjections(projectionsConfig);
+    await projections.ready;
     commandSide = createCommandSide(
       loadConfig({
         EVENTLENS_KAFKA_BROKERS: dev.kafkaBrokers,

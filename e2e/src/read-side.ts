@@ -135,6 +135,7 @@ export async function startReadSide(): Promise<ReadSide> {
 
     const projections = await runProjections(config);
     cleanups.push(() => projections.stop());
+    await projections.ready;
 
     const port = await freePort();
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

@@ -76,7 +76,7 @@ describe('one event, one trace (OTLP export)', () => {
   let tracing: Tracing;
   let admin: Admin;
   let topics: string[] = [];
-  let projections: { stop(): Promise<void> } | undefined;
+  let projections: { ready: Promise<void>; stop(): Promise<void> } | undefined;
   let commandSide: CommandSide | undefined;
   let url: string;
   let databaseUrl: string;
@@ -128,6 +128,7 @@ describe('one event, one trace (OTLP export)', () => {
     );
 
     projections = await runProjections(projectionsConfig, ['analytics']);
+    await projections.ready;
     commandSide = createCommandSide(
       loadConfig({
         ...env,

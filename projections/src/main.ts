@@ -12,7 +12,7 @@ export async function main(run?: readonly RunTarget[]): Promise<void> {
   // Before the application's first statement: its PostgreSQL statements are traced under the batches.
   const tracing = await startTracing({ serviceName: 'projections', env: process.env });
   const config = loadConfig();
-  const running: { service?: { stop(): Promise<void> } } = {};
+  const running: { service?: { ready: Promise<void>; stop(): Promise<void> } } = {};
   // Listening from the first moment: a stop that arrives while the workers are still joining their
   // groups (a rebalance can take seconds) must end the process too, not leave it to be killed.
   // Before start-up returns nothing has been applied outside a transaction, so exiting loses nothing.
@@ -24,6 +24,8 @@ export async function main(run?: readonly RunTarget[]): Promise<void> {
     },
   });
   running.service = await runProjections(config, run);
+  // Waits for Kafka and PostgreSQL with /healthz answering; rejects only on a failure for good.
+  await running.service.ready;
 }
 
 // Run as a program (`tsx src/main.ts` or the `dist/main.js` bundle), not when imported. The file name,

@@ -54,13 +54,15 @@ export interface Runtime {
 
 /**
  * Builds the runtime of one process; `name` goes into the PostgreSQL application name and the Kafka
- * client id (`eventlens-projections-<name>`). Connects the producer; rejects when Kafka does not
- * answer.
+ * client id (`eventlens-projections-<name>`). With `connect` (the default), connects the producer
+ * and rejects when Kafka does not answer; without, the caller connects it (`runProjections`, which
+ * waits for Kafka with its health listener already answering).
  */
 export async function createRuntime(
   config: Config,
   name: string,
   synchronousCommit = config.pg.synchronousCommit,
+  connect = true,
 ): Promise<Runtime> {
   const logger = createLogger({ service: 'projections', ...config.log });
   const pool = createPool({
@@ -77,7 +79,7 @@ export async function createRuntime(
     security: config.kafkaSecurity,
   });
   const producer = createProducer(kafka);
-  await producer.connect();
+  if (connect) await producer.connect();
   const metrics = createMetrics({ defaultMetrics: true });
   return {
     config,
@@ -285,18 +287,20 @@ export async function startProjections(deps: ServiceDeps): Promise<Service> {
 /**
  * The workers' process: the runtime, the health and metrics listener (/readyz asks PostgreSQL and
  * Kafka), then the workers of `run` (default: every projection and ops), started as soon as their
- * dependencies answer. `stop` stops the workers, the listener and the runtime, once.
+ * dependencies answer. The listener comes first: while Kafka or PostgreSQL does not answer yet (a
+ * first deploy whose Kafka is still starting), /healthz answers and /readyz names the one that does
+ * not, and the process waits instead of exiting into a restart loop. `stop` stops the workers, the
+ * listener and the runtime, once.
  */
 export async function runProjections(
   config: Config,
   run?: readonly RunTarget[],
-): Promise<{ stop(): Promise<void> }> {
-  const runtime = await createRuntime(config, run?.join('-') ?? 'all');
+): Promise<{ ready: Promise<void>; stop(): Promise<void> }> {
+  const runtime = await createRuntime(config, run?.join('-') ?? 'all', config.pg.synchronousCommit, false);
   const { logger, pool, kafka, metrics } = runtime;
   const codec = createRegistryCodec(config, metrics);
 
   const admin = kafka.admin();
-  await admin.connect();
   const app = createApp({
     registry: metrics.registry,
     checks: {
@@ -315,13 +319,33 @@ export async function runProjections(
   });
   logger.info('http listening', { host: address.address, port: address.port });
 
-  const started = await startWhenReady(() => startProjections({ ...runtime, codec, run }), config, logger);
+  const abort = new AbortController();
+  const starting = startWhenReady(
+    async () => {
+      // kafkajs connects each client once; connecting a connected one again is a no-op.
+      await admin.connect();
+      await runtime.producer.connect();
+      return startProjections({ ...runtime, codec, run });
+    },
+    config,
+    logger,
+    abort.signal,
+  );
   let stopping: Promise<void> | undefined;
   return {
+    // Rejects only when start-up fails for good (not an outage it waits out), or not at all once stopped.
+    ready: starting.then(
+      () => undefined,
+      (error: unknown) => {
+        if (!abort.signal.aborted) throw error;
+      },
+    ),
     stop() {
       stopping ??= (async () => {
         logger.info('stopping');
-        await started.stop();
+        abort.abort(new Error('stopped while starting'));
+        const started = await starting.catch(() => undefined);
+        await started?.stop();
         await admin.disconnect().catch(() => undefined);
         await closeServer(server);
         await runtime.close();
@@ -333,14 +357,17 @@ export async function runProjections(
 
 /**
  * PostgreSQL (or Kafka) may not be up yet when the process starts: wait for it like a worker
- * waits on a transient error, instead of crashing into a restart loop.
+ * waits on a transient error, instead of crashing into a restart loop. `signal` ends the wait (a
+ * stop during start-up).
  */
 async function startWhenReady(
   start: () => Promise<Service>,
   config: Config,
   logger: Logger,
+  signal: AbortSignal,
 ): Promise<Service> {
   return retry(start, {
+    signal,
     minMs: config.backoff.minMs,
     maxMs: config.backoff.maxMs,
     shouldRetry: (error) => classifyError(error).kind === 'transient',
