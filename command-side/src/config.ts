@@ -18,7 +18,9 @@ import {
   LOG_ENV,
   logOptionsFrom,
   parseEnv,
+  KafkaBrokers,
   readPemFile,
+  RegistryUrl,
   TrustedProxies,
   type HttpLimits,
   type LogFormat,
@@ -33,11 +35,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const EnvSchema = z
   .object({
-    EVENTLENS_KAFKA_BROKERS: z
-      .string()
-      .trim()
-      .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port]'),
-    EVENTLENS_REGISTRY_URL: z.url({ protocol: /^https?$/ }),
+    EVENTLENS_KAFKA_BROKERS: KafkaBrokers,
+    EVENTLENS_REGISTRY_URL: RegistryUrl,
     /** TLS, SASL and registry credentials of an existing Kafka and registry (README, Configuration). */
     ...CONNECTION_ENV,
     EVENTLENS_SESSION_SECRET: z.string().min(16, 'must be at least 16 characters'),

@@ -18,10 +18,12 @@ import {
 import { z } from 'zod';
 import {
   DEFAULT_HTTP_LIMITS,
+  KafkaBrokers,
   LOG_ENV,
   logOptionsFrom,
   parseEnv,
   readPemFile,
+  RegistryUrl,
   type HttpLimits,
   type LogFormat,
   type LogLevel,
@@ -33,8 +35,8 @@ const topicName = z.string().regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, ".", "
 
 const EnvSchema = z
   .object({
-    EVENTLENS_KAFKA_BROKERS: z.string().min(1),
-    EVENTLENS_REGISTRY_URL: z.url(),
+    EVENTLENS_KAFKA_BROKERS: KafkaBrokers,
+    EVENTLENS_REGISTRY_URL: RegistryUrl,
     /** TLS, SASL and registry credentials of an existing Kafka and registry (README, Configuration). */
     ...CONNECTION_ENV,
     EVENTLENS_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),

@@ -21,6 +21,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, EVENTLENS_DATABASE_URL: 'mysql://x' })).toThrow(
       /^EVENTLENS_DATABASE_URL: /,
     );
+    // Refused at start, as the command side refuses them (they failed 6 s later on a NaN port).
+    expect(() => loadConfig({ ...base, EVENTLENS_KAFKA_BROKERS: 'kafka' })).toThrow(
+      'EVENTLENS_KAFKA_BROKERS: must be host:port[,host:port]',
+    );
+    expect(() => loadConfig({ ...base, EVENTLENS_REGISTRY_URL: 'registry:8080' })).toThrow(
+      'EVENTLENS_REGISTRY_URL: must be the http(s) URL of the schema registry',
+    );
     expect(() => loadConfig({ ...base, EVENTLENS_RETRY_DELAYS_MS: '1,2' })).toThrow(
       /^EVENTLENS_RETRY_DELAYS_MS/,
     );

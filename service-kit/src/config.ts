@@ -88,3 +88,15 @@ export const TrustedProxies = z
   .refine((entries) => entries.every(isTrustedProxyEntry), {
     message: 'must list addresses, address/prefix ranges or loopback|linklocal|uniquelocal, comma-separated',
   });
+
+/** `EVENTLENS_KAFKA_BROKERS`: bootstrap brokers, `host:port` comma-separated (a missing port is refused at start, not met as a NaN port when connecting). */
+export const KafkaBrokers = z
+  .string()
+  .trim()
+  .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port]');
+
+/** `EVENTLENS_REGISTRY_URL`: the schema registry's http(s) URL (`registry:8080`, without a scheme, is refused). */
+export const RegistryUrl = z.url({
+  protocol: /^https?$/,
+  error: 'must be the http(s) URL of the schema registry',
+});

@@ -25,7 +25,15 @@ export {
   type HttpMetricsOptions,
   type RegistryOptions,
 } from './metrics';
-export { ConfigError, parseEnv, readPemFile, TrustedProxies, type ParseEnvOptions } from './config';
+export {
+  ConfigError,
+  KafkaBrokers,
+  parseEnv,
+  readPemFile,
+  RegistryUrl,
+  TrustedProxies,
+  type ParseEnvOptions,
+} from './config';
 export {
   createLogger,
   describeError,
