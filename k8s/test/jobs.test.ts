@@ -64,6 +64,8 @@ describe('the projection rebuild Job', () => {
       const listening = new Set(['EVENTLENS_PROJECTIONS_HOST', 'EVENTLENS_PROJECTIONS_PORT']);
       expect(jobContainer.env).toEqual(container.env.filter((v: { name: string }) => !listening.has(v.name)));
       expect(jobContainer.image.split(':')[0]).toBe(container.image.split(':')[0]);
+      // The same code as the workers it rebuilds for: prod's tag (another overlay sets its own, docs/deploy.md).
+      if (overlay === 'prod') expect(jobContainer.image).toBe(container.image);
       expect(jobContainer.workingDir).toBe(container.workingDir);
       expect(jobContainer.securityContext).toEqual(container.securityContext);
       expect(jobContainer.volumeMounts).toEqual(container.volumeMounts);
