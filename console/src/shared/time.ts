@@ -10,6 +10,21 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 /**
+ * The instants a custom range may span: the Stats API's calendar (docs/stats-api.md, "EventLens's
+ * calendar": local days from 1999-01-01 to 2100-12-31, around events' timestamps of 2000-01-01 to
+ * 2100-01-01), less a day at each end so that the days are in it in every zone. A range outside is
+ * one the API refuses.
+ */
+export const CALENDAR = { from: Date.UTC(1999, 0, 2), to: Date.UTC(2100, 11, 30) } as const;
+
+/** Why a custom range [from, to] (epoch ms) is outside CALENDAR, or null. */
+export function outsideCalendar(from: number, to: number): string | null {
+  return from < CALENDAR.from || to > CALENDAR.to
+    ? 'is outside 1999-01-02 to 2100-12-30 (EventLens keeps events of 2000 to 2100)'
+    : null;
+}
+
+/**
  * The Overview's and Goals' presets: rolling windows that end now, so their labels count hours
  * ("7 × 24 h"). "Last 7 days" is kept for calendar days, which the Funnels screen means (today
  * and the 6 days before): one label, one window. The URL keeps the keys.

@@ -408,6 +408,23 @@ describe('overview', () => {
     localStorage.clear();
   });
 
+  test('a custom range outside the calendar is refused in the form, not sent to fail every panel', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview`, { fake, clock: () => NOW });
+    await r.wrapper
+      .findAll('.segment')
+      .find((b) => b.text() === 'Custom')!
+      .trigger('click');
+    await r.wrapper.find('#range-from').setValue('1990-01-01T00:00');
+    await r.wrapper.find('#range-to').setValue('2025-03-01T10:00');
+    await r.wrapper.find('#custom-range').trigger('submit');
+    await r.settle();
+    expect(r.wrapper.find('#custom-range').text()).toContain(
+      'The range is outside 1999-01-02 to 2100-12-30 (EventLens keeps events of 2000 to 2100).',
+    );
+    expect(r.console.router.currentRoute.value.query.range).toBeUndefined();
+  });
+
   test('a custom range of whole days to 23:59 counts every minute and compares with the days before', async () => {
     const fake = stack();
     const from = '2025-02-25T00:00:00.000Z';

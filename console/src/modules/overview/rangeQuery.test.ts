@@ -56,6 +56,21 @@ describe('the range of a link', () => {
     );
   });
 
+  test('a range outside the calendar the Stats API keeps is the default, saying why (every query failed on it)', () => {
+    const problem = (query: Record<string, string>) => rangeFromQuery(query).problem;
+    for (const [from, to] of [
+      ['1990-01-01T00:00:00.000Z', TO],
+      ['0001-01-01', TO],
+      [FROM, '2101-01-01T00:00:00.000Z'],
+    ] as const)
+      expect(problem({ range: 'custom', from, to })).toBe(
+        'The link’s range is outside 1999-01-02 to 2100-12-30 (EventLens keeps events of 2000 to 2100); showing the last 24 hours',
+      );
+    expect(
+      problem({ range: 'custom', from: '1999-01-02T00:00:00.000Z', to: '2100-12-30T00:00:00.000Z' }),
+    ).toBeNull();
+  });
+
   test('a date beyond a four-digit year is no date: its range and previous period could not be computed', () => {
     // The last instant a Date holds: its end's minute and everything after it would be no time.
     expect(rangeFromQuery({ range: 'custom', from: FROM, to: '+275760-09-13T00:00:00.000Z' }).problem).toBe(

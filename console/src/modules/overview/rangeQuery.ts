@@ -6,7 +6,7 @@
 import { computed } from 'vue';
 import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from 'vue-router';
 import { filtersFromQuery, filtersToQuery, rowFilter, withFilter, type Filter } from '@/shared/filters';
-import { isPreset, PRESETS, type RangeSpec } from '@/shared/time';
+import { isPreset, outsideCalendar, PRESETS, type RangeSpec } from '@/shared/time';
 
 const first = (v: LocationQuery[string] | undefined) => (Array.isArray(v) ? v[0] : v) ?? undefined;
 
@@ -50,10 +50,11 @@ export function rangeFromQuery(query: LocationQuery): LinkRange {
   if (range === 'custom') {
     const from = linkInstant(text.from);
     const to = linkInstant(text.to);
-    if (from !== undefined && to !== undefined)
-      return from < to
-        ? { spec: { kind: 'custom', from, to }, problem: null }
-        : unread(`${quote('to', text.to!)} is not after its “from”`);
+    if (from !== undefined && to !== undefined) {
+      if (from >= to) return unread(`${quote('to', text.to!)} is not after its “from”`);
+      const outside = outsideCalendar(from, to);
+      return outside ? unread(outside) : { spec: { kind: 'custom', from, to }, problem: null };
+    }
     const key = from === undefined ? 'from' : 'to';
     const value = text[key];
     return unread(value === undefined ? `has no “${key}”` : `${quote(key, value)} is not a date`);
