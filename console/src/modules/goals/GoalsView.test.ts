@@ -452,6 +452,28 @@ describe('the Goals screen', () => {
     });
   });
 
+  test('back to the Overview from the navigation, the range and filters are still the ones it showed', async () => {
+    const fake = stack();
+    r = await renderConsole(`/p/${PROJECT_ID}/overview?range=7d&filter=visit:country=DE`, {
+      fake,
+      clock: () => NOW,
+    });
+    const nav = (label: string) =>
+      r.wrapper
+        .findAll('nav.nav a')
+        .find((a) => a.text() === label)!
+        .trigger('click');
+    await nav('Goals');
+    await r.settle();
+    await nav('Overview');
+    await r.settle();
+    expect(r.console.router.currentRoute.value.name).toBe('overview');
+    expect(r.console.router.currentRoute.value.query).toMatchObject({
+      range: '7d',
+      filter: ['visit:country=DE'],
+    });
+  });
+
   test('without goals: no query, a link to the settings', async () => {
     const fake = stack([]);
     r = await renderConsole(`/p/${PROJECT_ID}/goals`, { fake, clock: () => NOW });
