@@ -45,6 +45,17 @@ describe('funnels', () => {
     expect(stepsProblem([...state.steps, { kind: 'page', value: ' ' }])).toBe('Step 4 is empty.');
     expect(stepsProblem(Array(9).fill(state.steps[0]))).toBe('A funnel has at most 8 steps.');
     expect(stepsProblem(state.steps)).toBeNull();
+    // What the API would refuse, said with the step's number as the screen counts (it said steps.1.page).
+    expect(stepsProblem([state.steps[0]!, { kind: 'page', value: 'pricing' }])).toBe(
+      'Step 2: a page starts with / (such as /pricing).',
+    );
+    expect(stepsProblem([state.steps[0]!, { kind: 'page_pattern', value: 'blog/**' }])).toBe(
+      'Step 2: a page starts with / (such as /pricing).',
+    );
+    expect(stepsProblem([...state.steps.slice(0, 2), { kind: 'event', value: 'e'.repeat(201) }])).toBe(
+      'Step 3: an event name has at most 200 characters.',
+    );
+    expect(stepsProblem([...state.steps.slice(0, 2), { kind: 'event', value: 'e'.repeat(200) }])).toBeNull();
   });
 
   test('a range is the calendar days up to today in the zone, sent as a pair of dates', () => {
@@ -141,10 +152,10 @@ describe('funnels', () => {
 
   test('the API’s refusal is shown as its message', async () => {
     const fake = createFakeHttp().on('POST', '/api/query/api/v2/funnel', () => {
-      throw apiError(400, 'BAD_REQUEST', "steps.1.page_pattern: '***' is not a pattern");
+      throw apiError(400, 'BAD_REQUEST', "steps.1.page_pattern: '/***' is not a pattern");
     });
-    r = await renderConsole(`/p/${PROJECT_ID}/funnels?step=page:/&step=page_pattern:***`, { fake });
-    expect(r.wrapper.text()).toContain("steps.1.page_pattern: '***' is not a pattern");
+    r = await renderConsole(`/p/${PROJECT_ID}/funnels?step=page:/&step=page_pattern:/***`, { fake });
+    expect(r.wrapper.text()).toContain("steps.1.page_pattern: '/***' is not a pattern");
   });
 
   test('"CSV" exports the steps, formula-like labels escaped', async () => {

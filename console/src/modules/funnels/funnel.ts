@@ -64,12 +64,28 @@ export function funnelToQuery(state: FunnelState): LocationQueryRaw {
   return { step: state.steps.map((s) => `${s.kind}:${s.value}`), range: state.range };
 }
 
-/** Why the steps cannot run yet, or null when they can: 2–8 steps, none blank. */
+/** The longest event name and page the API takes (contracts' LIMITS, in UTF-16 code units). */
+const EVENT_MAX = 200;
+const PAGE_MAX = 2048;
+
+/**
+ * Why the steps cannot run yet, or null when they can: 2–8 steps, none blank, pages starting with
+ * `/`, none longer than the API takes (what POST /api/v2/funnel refuses, said with the step's number).
+ */
 export function stepsProblem(steps: readonly StepDraft[]): string | null {
   if (steps.length < MIN_STEPS) return `A funnel has at least ${MIN_STEPS} steps.`;
   if (steps.length > MAX_STEPS) return `A funnel has at most ${MAX_STEPS} steps.`;
-  const blank = steps.findIndex((s) => s.value.trim() === '');
-  return blank >= 0 ? `Step ${blank + 1} is empty.` : null;
+  for (const [i, step] of steps.entries()) {
+    const value = step.value.trim();
+    if (value === '') return `Step ${i + 1} is empty.`;
+    if (step.kind === 'event' && value.length > EVENT_MAX)
+      return `Step ${i + 1}: an event name has at most ${EVENT_MAX} characters.`;
+    if (step.kind !== 'event' && !value.startsWith('/'))
+      return `Step ${i + 1}: a page starts with / (such as /pricing).`;
+    if (step.kind !== 'event' && value.length > PAGE_MAX)
+      return `Step ${i + 1}: a page has at most ${PAGE_MAX.toLocaleString('en-US')} characters.`;
+  }
+  return null;
 }
 
 export function funnelStep(step: StepDraft): FunnelStep {
