@@ -494,7 +494,13 @@ describe('the console in Chromium, against the running stack', () => {
       // Freshness and throughput sit beside lag and the DLQ count.
       const headers = await page.locator('[data-testid="projections"] thead th').allTextContents();
       expect(headers.map((h) => h.trim())).toEqual(
-        expect.arrayContaining(['Lag', 'Freshness p50', 'Freshness p99', 'Throughput', 'Dead letters']),
+        expect.arrayContaining([
+          'Lag',
+          'Freshness p50',
+          'Freshness p99',
+          'Throughput',
+          'Dead letters (all projects)',
+        ]),
       );
       await record.scrollIntoViewIfNeeded();
       await screenshot(page, 'pipeline');

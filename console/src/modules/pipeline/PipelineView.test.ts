@@ -128,7 +128,7 @@ describe('pipeline', () => {
       .on('GET', '/api/query/v1/pipeline', pipeline({ analytics: 1, admin: 1 }))
       .on('GET', '/api/query/v1/dlq', { items: [], next_cursor: null });
     r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
-    expect(r.wrapper.text()).toContain('No dead-lettered records.');
+    expect(r.wrapper.text()).toContain('No dead-lettered records of this project');
     await r.wrapper.find('#dlq-projection').setValue('admin');
     await r.settle();
     expect(fake.callsTo('GET', '/api/query/v1/dlq').at(-1)?.query).toMatchObject({ projection: 'admin' });
