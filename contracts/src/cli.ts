@@ -81,8 +81,13 @@ async function main(args: string[]): Promise<number> {
     console.log(`${count} versions of ${Object.keys(history).length} records; ${GENERATED_MODULE} written`);
     return 0;
   }
+  const usage = 'usage: npm run contracts -- generate | check [--registry <url>] [--local]';
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(usage);
+    return 0;
+  }
   if (command !== 'check') {
-    console.error('usage: npm run contracts -- generate | check [--registry <url>] [--local]');
+    console.error(usage);
     return 2;
   }
   const problems = await localProblems();

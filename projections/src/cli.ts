@@ -29,6 +29,11 @@ function projectionArg(value: string | undefined): ProjectionName {
 export async function cli(argv: readonly string[]): Promise<void> {
   const [command, arg, ...flags] = argv;
   switch (command) {
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(USAGE);
+      return;
     case 'run': {
       if (arg !== undefined && !(RUN_TARGETS as readonly string[]).includes(arg)) {
         throw new UsageError(`expected one of ${RUN_TARGETS.join(', ')}, got ${arg}`);

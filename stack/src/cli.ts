@@ -259,6 +259,13 @@ async function main(argv: string[]): Promise<void> {
       return fetchArtifacts(config);
     case 'projections':
       return projectionsCli(config, rest);
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(
+        'usage: npm run <start|stack:up|stack:down|stack:reset> (node stack/src/cli.ts start [--background] | up | down | reset | status [--show-secrets] | fetch | projections <command>)',
+      );
+      return;
     default:
       throw new StackError(
         'CONFIG_INVALID',
