@@ -454,12 +454,13 @@ describe('the Goals screen', () => {
 
   test('back to the Overview from the navigation, the range and filters are still the ones it showed', async () => {
     const fake = stack();
-    r = await renderConsole(`/p/${PROJECT_ID}/overview?range=7d&filter=visit:country=DE`, {
+    const rendered = await renderConsole(`/p/${PROJECT_ID}/overview?range=7d&filter=visit:country=DE`, {
       fake,
       clock: () => NOW,
     });
+    r = rendered;
     const nav = (label: string) =>
-      r.wrapper
+      rendered.wrapper
         .findAll('nav.nav a')
         .find((a) => a.text() === label)!
         .trigger('click');
