@@ -381,10 +381,11 @@ describe('the Goals screen', () => {
     const rows = r.wrapper
       .findAll('[data-testid="goal-breakdown"] tbody tr')
       .map((tr) => tr.findAll('td').map((c) => c.text()));
+    // A country by its name, as the Overview's panels show it (the value itself still filters).
     expect(rows).toEqual([
-      ['US', '2', '100%', 'Events'],
-      ['FR', '1', '50%', 'Events'],
-      ['IN', '1', '50%', 'Events'],
+      ['United States', '2', '100%', 'Events'],
+      ['France', '1', '50%', 'Events'],
+      ['India', '1', '50%', 'Events'],
     ]);
     // A value's events: the goal and the value.
     expect(
@@ -423,9 +424,9 @@ describe('the Goals screen', () => {
     ]);
     expect((await files[1]!.blob.text()).split('\r\n')).toEqual([
       'Country,Conversions,Conversion rate',
-      'US,2,100',
-      'FR,1,50',
-      'IN,1,50',
+      'United States,2,100',
+      'France,1,50',
+      'India,1,50',
     ]);
   });
 
