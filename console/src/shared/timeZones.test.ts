@@ -1,7 +1,7 @@
 /** The zones offered by current IANA names, whatever old names the runtime's ICU keeps. */
 import { describe, expect, test } from 'vitest';
 import { formatStatsBucket } from './time';
-import { RENAMED_ZONES, currentZoneName, currentZoneNames, isKnownZone } from './timeZones';
+import { RENAMED_ZONES, currentZoneName, currentZoneNames, isKnownZone, zoneOfList } from './timeZones';
 
 describe('time zone names', () => {
   test('ICU’s old names become the current ones; others are unchanged', () => {
@@ -37,5 +37,16 @@ describe('Stats API bucket labels', () => {
     expect(formatStatsBucket('2025-11-29', 'day')).toBe('2025-11-29');
     expect(formatStatsBucket('2025-11-24', 'week')).toBe('2025-11-24');
     expect(formatStatsBucket('2025-11-01', 'month')).toBe('2025-11');
+  });
+});
+
+describe('zoneOfList', () => {
+  const zones = ['UTC', 'Asia/Kolkata', 'Europe/Berlin', 'Europe/Kyiv'];
+  test('finds a zone by its current name in any case, or by the old name it was renamed from', () => {
+    expect(zoneOfList('europe/berlin ', zones)).toBe('Europe/Berlin');
+    // The API takes the old name as an alias; the picker said it was no time zone.
+    expect(zoneOfList('Asia/Calcutta', zones)).toBe('Asia/Kolkata');
+    expect(zoneOfList('europe/kiev', zones)).toBe('Europe/Kyiv');
+    expect(zoneOfList('Mars/Olympus', zones)).toBeUndefined();
   });
 });

@@ -38,6 +38,18 @@ export function currentZoneName(zone: string): string {
   return RENAMED_ZONES[zone] ?? zone;
 }
 
+const renamedByLower = new Map(Object.entries(RENAMED_ZONES).map(([old, now]) => [old.toLowerCase(), now]));
+
+/**
+ * The zone of `zones` (current names) that `value` names, in any case, by its current name or by the
+ * old one a user may know it by (`asia/calcutta` → `Asia/Kolkata`); undefined when none.
+ */
+export function zoneOfList(value: string, zones: readonly string[]): string | undefined {
+  const wanted = value.trim().toLowerCase();
+  const current = (renamedByLower.get(wanted) ?? wanted).toLowerCase();
+  return zones.find((z) => z.toLowerCase() === current);
+}
+
 /** Whether the runtime can format in `zone` (any name it knows, old or current). */
 export function isKnownZone(zone: string): boolean {
   if (!zone) return false;

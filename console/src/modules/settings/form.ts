@@ -16,6 +16,7 @@
  */
 import { ApiError } from '@/api/http';
 import type { GoalSetting, ReadSettings } from '@/api/types';
+import { zoneOfList } from '@/shared/timeZones';
 
 /** contracts' LIMITS (projectDomainsMax, projectGoalsMax, excludedAddressRangesMax, goalNameMaxLength). */
 export const MAX_DOMAINS = 20;
@@ -71,12 +72,6 @@ export function formFromSettings(read: ReadSettings, browserZone: string): Setti
 }
 
 const rangeLines = (text: string) => text.split(/\r?\n/);
-
-/** The zone of the list `value` names, in any case; undefined when none. */
-export function zoneOfList(value: string, zones: readonly string[]): string | undefined {
-  const wanted = value.trim().toLowerCase();
-  return zones.find((z) => z.toLowerCase() === wanted);
-}
 
 /** RFC 1123 labels, at least two (contracts' Hostname, which lowercases first). */
 const HOSTNAME =
