@@ -72,18 +72,41 @@ export function specToQuery(spec: RangeSpec): LocationQueryRaw {
   return { range: 'custom', from: new Date(spec.from).toISOString(), to: new Date(spec.to).toISOString() };
 }
 
+/** What a report screen last showed (the Overview's store): for which project, over what, filtered how. */
+export interface LastShown {
+  projectId: string | null;
+  spec: RangeSpec;
+  filters: readonly Filter[];
+}
+
 /**
  * The current route's range and filters, and their changes, each pushed as a history entry (Back
- * returns to the previous view); `setQuery` changes other parameters of the screen alike.
+ * returns to the previous view); `setQuery` changes other parameters of the screen alike. With
+ * `adopt`, a screen opened without a range or filters (from the navigation) takes the ones `last`
+ * showed for `projectId` and puts them in its URL: the Overview and Goals keep each other's.
  */
-export function useReportQuery() {
+export function useReportQuery(adopt?: { projectId: string; last: LastShown }) {
   const route = useRoute();
   const router = useRouter();
   const link = computed(() => rangeFromQuery(route.query));
-  const spec = computed(() => link.value.spec);
+  const adopted =
+    adopt &&
+    route.query.range === undefined &&
+    route.query.filter === undefined &&
+    adopt.last.projectId === adopt.projectId
+      ? { spec: adopt.last.spec, filters: [...adopt.last.filters] }
+      : null;
+  if (adopted) {
+    void router.replace({
+      query: { ...route.query, ...specToQuery(adopted.spec), filter: filtersToQuery(adopted.filters) },
+    });
+  }
+  // Until the replaced URL is the route, the adopted ones (not the default, which would be fetched).
+  const pending = () => adopted !== null && route.query.range === undefined;
+  const spec = computed<RangeSpec>(() => (pending() ? adopted!.spec : link.value.spec));
   /** Why the link's range was not taken, said on the page; null when it was. */
   const rangeProblem = computed(() => link.value.problem);
-  const filters = computed(() => filtersFromQuery(route.query));
+  const filters = computed<Filter[]>(() => (pending() ? adopted!.filters : filtersFromQuery(route.query)));
 
   function setQuery(patch: LocationQueryRaw): void {
     void router.push({ query: { ...route.query, ...patch } });
