@@ -12,10 +12,10 @@ export const DAY = 24 * HOUR;
 /**
  * The instants a custom range may span: the Stats API's calendar (docs/stats-api.md, "EventLens's
  * calendar": local days from 1999-01-01 to 2100-12-31, around events' timestamps of 2000-01-01 to
- * 2100-01-01), less a day at each end so that the days are in it in every zone. A range outside is
- * one the API refuses.
+ * 2100-01-01), less a day at each end so that the days are in it in every zone (`to` excluded: a
+ * range may end at 2100-12-31T00:00Z, the end of 2100-12-30). A range outside is one the API refuses.
  */
-export const CALENDAR = { from: Date.UTC(1999, 0, 2), to: Date.UTC(2100, 11, 30) } as const;
+export const CALENDAR = { from: Date.UTC(1999, 0, 2), to: Date.UTC(2100, 11, 31) } as const;
 
 /** Why a custom range [from, to] (epoch ms) is outside CALENDAR, or null. */
 export function outsideCalendar(from: number, to: number): string | null {
