@@ -79,9 +79,22 @@ export async function transaction<T>(pool: Pool, fn: (tx: Client) => Promise<T>)
     });
     throw error;
   } finally {
-    client.off('error', lost);
-    client.release(broken);
+    releaseHeard(client, lost, broken);
   }
+}
+
+/**
+ * Gives back a client that was listened to while checked out (`transaction`, the rebuild's lock).
+ * A healthy one loses `listener` (the pool's idle listener takes over); a `broken` one is destroyed
+ * and keeps it, so that anything its closing connection still reports is heard rather than thrown.
+ */
+export function releaseHeard(
+  client: Client,
+  listener: (error: Error) => void,
+  broken: Error | undefined,
+): void {
+  if (broken === undefined) client.off('error', listener);
+  client.release(broken);
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/;

@@ -30,7 +30,7 @@
  */
 import type { Codec } from '@eventlens/contracts';
 import type { Config } from '../config';
-import { ident, transaction, type Pool } from '../db';
+import { ident, releaseHeard, transaction, type Pool } from '../db';
 import type { Kafka, Producer } from '../kafka';
 import type { Logger } from '@eventlens/service-kit';
 import type { Metrics } from '../metrics';
@@ -178,9 +178,11 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
     await admin.disconnect().catch(() => undefined);
     await lockClient
       .query('select pg_advisory_unlock(hashtext($1))', [`eventlens.rebuild:${live}`])
-      .catch(() => undefined);
-    lockClient.off('error', lost);
-    lockClient.release(lockLost);
+      .catch((error: unknown) => {
+        // Its connection is gone: destroyed, not given back to the pool.
+        lockLost ??= error instanceof Error ? error : new Error(String(error));
+      });
+    releaseHeard(lockClient, lost, lockLost);
   }
 
   async function readAll(schema: string): Promise<Record<string, number>> {
