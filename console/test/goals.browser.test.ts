@@ -216,8 +216,12 @@ describe('goals in the console, over the known set of visits', () => {
         trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent!.trim()).slice(0, 3)),
       );
   const unordered = (rows: string[][]) => rows.map((r) => r.join(' | ')).sort();
+  // A country as the console names it (English, CLDR's names: DE → Germany); other values as they are.
+  const regions = new Intl.DisplayNames(['en'], { type: 'region' });
+  const named = (key: string, value: string) =>
+    key === 'country' && /^[A-Z]{2}$/.test(value) ? (regions.of(value) ?? value) : value;
   const shown = (key: string, rows: readonly Row[]) =>
-    rows.map((r) => [String(r[key]), String(r.visitors), `${r.group_conversion_rate}%`]);
+    rows.map((r) => [named(key, String(r[key])), String(r.visitors), `${r.group_conversion_rate}%`]);
 
   step('console: a goal by source and by country, each value’s own conversion rate', async () => {
     await page.locator('[data-goal="Signed up"] [data-testid="goal-select"]').click();
