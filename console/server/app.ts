@@ -84,10 +84,11 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
     }
   }
 
-  // The service kit's /healthz and /readyz; ready when both APIs answer their own /readyz.
+  // The service kit's /healthz and /readyz; ready when the query API answers its own /readyz: the
+  // pages and dashboards (the public ones too) read it. Not the command side: when Kafka is down it is
+  // not ready, and a console taken out of its Service then would take the read-only dashboards with it.
   const health = healthHandlers({
-    checks: () =>
-      Promise.all([check('query', `${deps.queryUrl}/readyz`), check('command', `${deps.ingestUrl}/readyz`)]),
+    checks: () => Promise.all([check('query', `${deps.queryUrl}/readyz`)]),
   });
 
   function demo(req: IncomingMessage, res: ServerResponse, upstreamUrl: string): void {

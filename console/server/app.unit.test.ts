@@ -176,6 +176,25 @@ describe('proxy', () => {
     expect(get.headers.get('content-type')).toContain('text/html');
   });
 
+  test('ready while the command side is not: the dashboards read the query API alone', async () => {
+    const handler = createConsoleHandler({
+      distDir: dist,
+      queryUrl: query.url,
+      ingestUrl: 'http://127.0.0.1:1',
+      demo: { unavailable: 'no key' },
+      demoApiKey: undefined,
+      logger: silentLogger,
+    });
+    const s = createServer(handler);
+    const url = await listen(s);
+    try {
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    } finally {
+      handler.close();
+      s.close();
+    }
+  });
+
   test('an upstream that does not answer is a 502 that names it', async () => {
     const dead = createConsoleHandler({
       distDir: dist,
@@ -196,7 +215,7 @@ describe('proxy', () => {
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(503);
       expect(((await ready.json()) as { error: { message: string } }).error.message).toMatch(
-        /^not ready: query \(.+\), command \(.+\)$/,
+        /^not ready: query \(.+\)$/,
       );
       const demoPage = await fetch(`${url}/demo/`);
       expect(demoPage.status).toBe(503);
@@ -265,14 +284,11 @@ describe('demo and health', () => {
     expect((await fetch(`${base}/demo/unknown`)).status).toBe(404);
   });
 
-  test('/healthz answers; /readyz checks both APIs', async () => {
+  test('/healthz answers; /readyz checks the query API, which the dashboards read, not the command side', async () => {
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({
-      status: 'ready',
-      checks: { query: { ok: true, detail: 'ok' }, command: { ok: true, detail: 'ok' } },
-    });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { query: { ok: true, detail: 'ok' } } });
   });
 });
 
