@@ -176,11 +176,12 @@ describe('proxy', () => {
     expect(get.headers.get('content-type')).toContain('text/html');
   });
 
-  test('ready while the command side is not: the dashboards read the query API alone', async () => {
+  /** A console without a demo over `queryUrl` and `ingestUrl`, served on a loopback port, for `run`. */
+  async function withConsole(queryUrl: string, ingestUrl: string, run: (url: string) => Promise<void>) {
     const handler = createConsoleHandler({
       distDir: dist,
-      queryUrl: query.url,
-      ingestUrl: 'http://127.0.0.1:1',
+      queryUrl,
+      ingestUrl,
       demo: { unavailable: 'no key' },
       demoApiKey: undefined,
       logger: silentLogger,
@@ -188,25 +189,21 @@ describe('proxy', () => {
     const s = createServer(handler);
     const url = await listen(s);
     try {
-      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      await run(url);
     } finally {
       handler.close();
-      s.close();
+      await new Promise((resolve) => s.close(resolve));
     }
+  }
+
+  test('ready while the command side is not: the dashboards read the query API alone', async () => {
+    await withConsole(query.url, 'http://127.0.0.1:1', async (url) => {
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    });
   });
 
   test('an upstream that does not answer is a 502 that names it', async () => {
-    const dead = createConsoleHandler({
-      distDir: dist,
-      queryUrl: 'http://127.0.0.1:1',
-      ingestUrl: 'http://127.0.0.1:1',
-      demo: { unavailable: 'no key' },
-      demoApiKey: undefined,
-      logger: silentLogger,
-    });
-    const s = createServer(dead);
-    const url = await listen(s);
-    try {
+    await withConsole('http://127.0.0.1:1', 'http://127.0.0.1:1', async (url) => {
       const res = await fetch(`${url}/api/query/v1/events`);
       expect(res.status).toBe(502);
       expect(await res.json()).toEqual({
@@ -220,10 +217,7 @@ describe('proxy', () => {
       const demoPage = await fetch(`${url}/demo/`);
       expect(demoPage.status).toBe(503);
       expect(await demoPage.text()).toContain('no key');
-    } finally {
-      dead.close();
-      await new Promise((resolve) => s.close(resolve));
-    }
+    });
   });
 });
 

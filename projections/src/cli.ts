@@ -9,7 +9,8 @@
  */
 import { loadConfig } from './config';
 import { main } from './main';
-import { RUN_TARGETS, rebuildCommand, replayDlqCommand, type RunTarget } from './service';
+import { rebuildCommand, replayDlqCommand } from './commands';
+import { RUN_TARGETS, type RunTarget } from './service';
 import { PROJECTION_NAMES, type ProjectionName } from './topology';
 
 const USAGE = `usage: projections <command>

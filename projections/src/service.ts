@@ -3,7 +3,8 @@
  * and nowhere else. `main.ts` (the workers' process) and `cli.ts` (the other commands) only parse
  * their arguments and configuration and call one of:
  * - `runProjections`: the health/metrics listener and the workers of the selected projections;
- * - `replayDlqCommand`, `rebuildCommand`: the CLI's one-shot commands;
+ * - `createRuntime`, `createRegistryCodec`, `migrateAll`: what the CLI's one-shot commands
+ *   (commands.ts) are built from;
  * - `startProjections`: the workers alone, from collaborators the caller made (the integration
  *   tests pass theirs, with unique names).
  *
@@ -27,10 +28,8 @@ import { createPool, type Pool } from './db';
 import { createKafka, createProducer, quietFetch, type Kafka, type Producer } from './kafka';
 import { createMetrics, type Metrics } from './metrics';
 import { createProjection } from './projections';
-import { replayDlq } from './ops/replay';
 import { createOpsReactor } from './ops/reactor';
 import { createStatusRefresher, type StatusRefresher } from './ops/status';
-import { rebuild, type RebuildResult } from './rebuild/rebuild';
 import { classifyError } from './runtime/classify';
 import type { Projection } from './runtime/projection';
 import { createRouter } from './runtime/router';
@@ -374,51 +373,4 @@ async function startWhenReady(
     onRetry: (error, attempt) =>
       logger.warn('start-up failed, retrying', { error: classifyError(error).failure.message, attempt }),
   });
-}
-
-/**
- * `dlq:replay <projection>`: re-injects the projection's DLQ records through its first retry topic.
- * With synchronous commit on: these writes are not derived from the log, so none may be lost.
- */
-export async function replayDlqCommand(
-  config: Config,
-  projection: ProjectionName,
-): Promise<{ replayed: number }> {
-  const runtime = await createRuntime(config, 'dlq-replay', 'on');
-  try {
-    const t = topology(config);
-    await migrateAll(runtime.pool, t, config.readerRole);
-    return await replayDlq({
-      pool: runtime.pool,
-      producer: runtime.producer,
-      opsSchema: t.ops.schema,
-      projection,
-      retryTopic: t.projections[projection].retry[0]!,
-      logger: runtime.logger,
-    });
-  } finally {
-    await runtime.close();
-  }
-}
-
-/** `rebuild <projection>`: replays the source into a fresh schema and swaps it in (rebuild/rebuild.ts). */
-export async function rebuildCommand(
-  config: Config,
-  projection: ProjectionName,
-  options: { keepOld: boolean },
-): Promise<RebuildResult> {
-  const runtime = await createRuntime(config, 'rebuild');
-  try {
-    const t = topology(config);
-    await migrateAll(runtime.pool, t, config.readerRole);
-    return await rebuild({
-      ...runtime,
-      topology: t,
-      projection,
-      codec: createRegistryCodec(config),
-      keepOld: options.keepOld,
-    });
-  } finally {
-    await runtime.close();
-  }
 }

@@ -17,20 +17,13 @@ import { bodyParserError } from '@eventlens/service-kit';
 import type { Caller, Callers } from '../auth/callers';
 import { ApiError, fromZodError } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
+import { MAX_RANGE_DAYS, rangeTooLong } from './calendar';
 import { attachComparisons, comparisonQuery, type ResultRow } from './compare';
 import { minuteLabels, timeLabels, wallClock, zonedIso, type TimeUnit } from './dates';
 import { planQuery, type StatsTables } from './plan';
 import { FunnelRequest, FunnelResponse, funnelSteps, parseFunnel, planFunnel } from './funnel';
 import { QueryError } from './errors';
-import {
-  MAX_RANGE_DAYS,
-  mentionsGoals,
-  parseQuery,
-  rangeTooLong,
-  StatsRequest,
-  StatsResponse,
-  type StatsQuery,
-} from './query';
+import { mentionsGoals, parseQuery, StatsRequest, StatsResponse, type StatsQuery } from './query';
 import { firstBadPattern, regexPatterns } from './patterns';
 import { projectDefaults, resolveSite } from './site';
 import { NONE_LABEL } from './sql';

@@ -9,7 +9,7 @@
  * as a parameter.
  */
 
-import { EARLIEST_TIMESTAMP_MS, LATEST_TIMESTAMP_MS } from '@eventlens/contracts';
+import { outsideCalendar } from './calendar';
 
 /** A calendar date, `YYYY-MM-DD`. */
 export type LocalDate = string;
@@ -44,7 +44,10 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 const DAY_MS = 86_400_000;
 
-/** The instant a local date's midnight would be in UTC; `setUTCFullYear` keeps years 0–99 as they are (Date.UTC makes them 1900–1999). */
+/**
+ * The instant a local date's midnight would be in UTC; `setUTCFullYear` keeps years 0–99 as they
+ * are (Date.UTC makes them 1900–1999).
+ */
 function utcMs(y: number, monthIndex: number, d: number): number {
   const t = new Date(0);
   t.setUTCFullYear(y, monthIndex, d);
@@ -67,23 +70,6 @@ export function isLocalDate(text: string): boolean {
   const [, y, mo, d] = m.map(Number) as [number, number, number, number];
   const date = new Date(utcMs(y, mo - 1, d));
   return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
-
-/**
- * The days the Stats API takes, in `date_range`, `date` and a custom comparison: the whole years
- * around the instants an event's timestamp may name (contracts, 2000-01-01 to 2100-01-01 UTC), so
- * that any zone's local day of any event is in it. Days outside hold no events; they are refused
- * rather than computed, since a calendar of 10,000 years has no ISO 8601 form for its far end
- * (9999-12-31 + 1 day) and older days carry the zones' local-mean-time offsets (+05:53:28).
- */
-export const FIRST_DAY: LocalDate = `${new Date(EARLIEST_TIMESTAMP_MS).getUTCFullYear() - 1}-01-01`;
-export const LAST_DAY: LocalDate = `${new Date(LATEST_TIMESTAMP_MS).getUTCFullYear()}-12-31`;
-
-/** Why `date` (a real calendar date) is not taken, naming the calendar; undefined when it is. */
-export function outsideCalendar(date: LocalDate): string | undefined {
-  return date < FIRST_DAY || date > LAST_DAY
-    ? `'${date}' is outside EventLens's calendar, ${FIRST_DAY} to ${LAST_DAY} (events' timestamps are from ${new Date(EARLIEST_TIMESTAMP_MS).toISOString().slice(0, 10)} to ${new Date(LATEST_TIMESTAMP_MS).toISOString().slice(0, 10)})`
-    : undefined;
 }
 
 /** True for an ISO 8601 date-time with a zone whose parts are real (no 25:00, no Feb 30). */

@@ -12,7 +12,6 @@ import {
   daysBetween,
   isLocalDate,
   localToday,
-  outsideCalendar,
   resolvePeriod,
   trimRelative,
   timeUnitOf,
@@ -20,6 +19,7 @@ import {
   type Period,
   type TimeUnit,
 } from './dates';
+import { MAX_RANGE_DAYS, outsideCalendar, rangeTooLong } from './calendar';
 import { parseDimension, type Dimension } from './dimensions';
 import { QueryError } from './errors';
 import { filterNames, filtersEvents, parseFilters, type Filter } from './filters';
@@ -73,28 +73,6 @@ export interface StatsQuery {
     /** `include.comparisons`: the mode and the period compared with; null without. */
     comparison: { mode: ComparisonMode; period: Period } | null;
   };
-}
-
-/**
- * The longest range, in days, each fine time unit buckets, so that a series has at most about
- * 10,000 buckets (the largest page, MAX_LIMIT) and `time_labels` at most as many labels: minutes over
- * 2 days (2,880), hours over 400 days (9,600), days over 10,000 days (27 years). Weeks and months
- * over the whole calendar (dates.ts, FIRST_DAY to LAST_DAY) are fewer. `all` is checked once the
- * project's first day is known (stats/api.ts).
- */
-export const MAX_RANGE_DAYS: Readonly<Partial<Record<TimeUnit, number>>> = {
-  minute: 2,
-  hour: 400,
-  day: 10_000,
-};
-
-/** The message of a range too long for `unit`, with the unit to use instead. */
-export function rangeTooLong(unit: TimeUnit, maxDays: number): string {
-  const coarser = { minute: 'time:hour', hour: 'time:day', day: 'time:week or time:month' } as Record<
-    TimeUnit,
-    string
-  >;
-  return `time:${unit} needs a date_range of at most ${maxDays.toLocaleString('en-US')} days: use ${coarser[unit]} for a longer one`;
 }
 
 /** Plausible's default page size (query_parser.ex, @default_pagination), also the largest. */
