@@ -38,8 +38,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Secure flag of the session cookie; `auto` follows req.secure (default). */
   cookieSecure?: 'auto' | 'always' | 'never';
-  /** Express `trust proxy` (default `loopback`). */
-  trustProxy?: string | boolean | number;
+  /** The proxies whose forwarding headers name the client (Express `trust proxy`; default `loopback`). */
+  trustProxy?: readonly string[];
   /** How long read-key and project lookups are reused, ≤ 1000 ms (default 1000). */
   keyCacheTtlMs?: number;
   /** How long a session's revocation lookup is reused, ≤ 500 ms (default 250). */
@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Express {
   const tables = readerTables(deps.schemaPrefix ?? '');
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.trustProxy ?? 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? ['loopback']);
   app.set('query parser', 'simple');
 
   const metrics = createMetrics(db);

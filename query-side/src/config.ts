@@ -9,6 +9,7 @@ import {
   LOG_ENV,
   logOptionsFrom,
   parseEnv,
+  trustedProxies,
   type HttpLimits,
   type LogFormat,
   type LogLevel,
@@ -29,8 +30,12 @@ const Env = z
      * trusted proxy, by X-Forwarded-Proto). `true`/`false` force it.
      */
     EVENTLENS_QUERY_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-    /** Express `trust proxy`: which hops may set X-Forwarded-For/-Proto. The console's reverse proxy is local. */
-    EVENTLENS_QUERY_TRUST_PROXY: z.string().min(1).default('loopback'),
+    /**
+     * The proxies that may name the client (service-kit's `trustedProxies`: addresses, ranges or
+     * proxy-addr's names). The console's reverse proxy is local, hence `loopback`. `true` or a hop
+     * count are refused: they would believe a client's own X-Forwarded-For.
+     */
+    EVENTLENS_QUERY_TRUST_PROXY: trustedProxies('loopback'),
     EVENTLENS_QUERY_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     /**
@@ -83,7 +88,8 @@ export interface Config {
   port: number;
   host: string;
   cookieSecure: 'auto' | 'always' | 'never';
-  trustProxy: string | boolean | number;
+  /** EVENTLENS_QUERY_TRUST_PROXY, as a list (proxy-addr's entries). */
+  trustProxy: readonly string[];
   dbPoolMax: number;
   statementTimeoutMs: number;
   /** Bound of one CSV export, ms (EVENTLENS_QUERY_EXPORT_TIMEOUT_MS). */
@@ -105,7 +111,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cookieSecure: ({ auto: 'auto', true: 'always', false: 'never' } as const)[
       e.EVENTLENS_QUERY_COOKIE_SECURE
     ],
-    trustProxy: parseTrustProxy(e.EVENTLENS_QUERY_TRUST_PROXY),
+    trustProxy: e.EVENTLENS_QUERY_TRUST_PROXY,
     dbPoolMax: e.EVENTLENS_QUERY_DB_POOL_MAX,
     statementTimeoutMs: e.EVENTLENS_QUERY_STATEMENT_TIMEOUT_MS,
     exportTimeoutMs: e.EVENTLENS_QUERY_EXPORT_TIMEOUT_MS,
@@ -120,9 +126,3 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-function parseTrustProxy(value: string): string | boolean | number {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value;
-}

@@ -14,7 +14,7 @@ test('defaults', () => {
     port: 18200,
     host: '127.0.0.1',
     cookieSecure: 'auto',
-    trustProxy: 'loopback',
+    trustProxy: ['loopback'],
     dbPoolMax: 10,
     statementTimeoutMs: 10_000,
     exportTimeoutMs: 600_000,
@@ -66,9 +66,14 @@ test('overrides', () => {
     EVENTLENS_QUERY_PORT: '9000',
     EVENTLENS_QUERY_HOST: '0.0.0.0',
     EVENTLENS_QUERY_COOKIE_SECURE: 'true',
-    EVENTLENS_QUERY_TRUST_PROXY: '1',
+    EVENTLENS_QUERY_TRUST_PROXY: 'uniquelocal, 192.0.2.0/24',
   });
-  expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', cookieSecure: 'always', trustProxy: 1 });
+  expect(config).toMatchObject({
+    port: 9000,
+    host: '0.0.0.0',
+    cookieSecure: 'always',
+    trustProxy: ['uniquelocal', '192.0.2.0/24'],
+  });
 });
 
 test.each([
@@ -84,6 +89,10 @@ test.each([
   [{ ...base, EVENTLENS_QUERY_PORT: 'eighty' }, 'EVENTLENS_QUERY_PORT:'],
   [{ ...base, EVENTLENS_QUERY_COOKIE_SECURE: 'yes' }, 'EVENTLENS_QUERY_COOKIE_SECURE:'],
   [{ ...base, EVENTLENS_HTTP_MAX_CONNECTIONS: '0' }, 'EVENTLENS_HTTP_MAX_CONNECTIONS:'],
+  // `true` or a hop count would believe any client's X-Forwarded-For; a misspelt name would crash at start.
+  [{ ...base, EVENTLENS_QUERY_TRUST_PROXY: 'true' }, 'EVENTLENS_QUERY_TRUST_PROXY: must list addresses'],
+  [{ ...base, EVENTLENS_QUERY_TRUST_PROXY: '1' }, 'EVENTLENS_QUERY_TRUST_PROXY: must list addresses'],
+  [{ ...base, EVENTLENS_QUERY_TRUST_PROXY: 'loopbak' }, 'EVENTLENS_QUERY_TRUST_PROXY: must list addresses'],
 ])('fails with one line naming the variable (%#)', (env, message) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);

@@ -73,21 +73,26 @@ function isTrustedProxyEntry(entry: string): boolean {
 /**
  * A `…_TRUST_PROXY` variable: the proxies that may name the client (X-Forwarded-For, -Proto, -Host),
  * comma-separated addresses, `address/prefix` ranges or `loopback`, `linklocal`, `uniquelocal`
- * (Express's `trust proxy`, proxy-addr's names). Empty (the default) trusts none: the client is the
- * connecting address. Parsed into the list.
+ * (Express's `trust proxy`, proxy-addr's names), parsed into the list; `fallback` is the value when
+ * unset. Empty trusts none: the client is the connecting address.
  */
-export const TrustedProxies = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry.length > 0),
-  )
-  .refine((entries) => entries.every(isTrustedProxyEntry), {
-    message: 'must list addresses, address/prefix ranges or loopback|linklocal|uniquelocal, comma-separated',
-  });
+export function trustedProxies(fallback = '') {
+  return z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
+    .refine((entries) => entries.every(isTrustedProxyEntry), {
+      message: 'must list addresses, address/prefix ranges or loopback|linklocal|uniquelocal, comma-separated',
+    });
+}
+
+/** `trustedProxies()` with the empty default: no proxy is trusted unless listed. */
+export const TrustedProxies = trustedProxies();
 
 /** `EVENTLENS_KAFKA_BROKERS`: bootstrap brokers, `host:port` comma-separated (a missing port is refused at start, not met as a NaN port when connecting). */
 export const KafkaBrokers = z

@@ -32,6 +32,7 @@ export {
   readPemFile,
   RegistryUrl,
   TrustedProxies,
+  trustedProxies,
   type ParseEnvOptions,
 } from './config';
 export {
