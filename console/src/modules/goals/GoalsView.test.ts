@@ -280,7 +280,7 @@ describe('the Goals screen', () => {
     ).toContain('good');
   });
 
-  test('a period without visitors after one with visitors: the rates read "no visits", uncoloured, and the CSV leaves them empty', async () => {
+  test('a period without visitors after one with visitors: the rates show "—" and read "no visits", uncoloured, and the CSV leaves them empty', async () => {
     const fake = stack().on('POST', '/api/query/api/v2/query', (req: HttpRequest) =>
       statsAnswer(req, { current: 0, previous: 8 }),
     );
@@ -291,10 +291,16 @@ describe('the Goals screen', () => {
       'Page pattern /pricing',
       '0 ↓ 100%',
       '0 ↓ 100%',
-      '0% no visits',
+      '— no visits',
       'Events',
     ]);
-    expect(table().map((row) => row[4])).toEqual(Array(4).fill('0% no visits'));
+    // Not the placeholder 0%: no rate, as the KPI row's cards show it.
+    expect(table().map((row) => row[4])).toEqual(Array(4).fill('— no visits'));
+    expect(
+      r.wrapper
+        .find('[data-goal="Saw pricing"] [data-label="Conversion rate"] .goal-value')
+        .attributes('title'),
+    ).toBe('No visits in this period');
     const rate = r.wrapper.find('[data-goal="Saw pricing"] [data-label="Conversion rate"] .goal-change');
     expect(rate.classes()).toEqual(['goal-change']);
     expect(rate.attributes('title')).toBe('Previous period: 50%');
