@@ -44,8 +44,11 @@ export interface Metrics {
 /** Gauge values of `eventlens_breaker_state`; the alert `EventLensBreakerOpen` fires on 2. */
 export const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-/** The ingestion routes whose refusals `eventlens_ingest_requests_refused_total` counts. */
-export const INGEST_ROUTES = ['/v1/events', '/v1/batch'] as const;
+/**
+ * The ingestion routes whose refusals `eventlens_ingest_requests_refused_total` counts: every path
+ * of ingest/routes.ts `INGEST_ROUTES` (a unit test keeps the two equal), Plausible's too.
+ */
+export const INGEST_ROUTES = ['/v1/events', '/v1/batch', '/api/event'] as const;
 
 /** Where the error middleware leaves the code it answered with, for the refusal counter. */
 export const ERROR_CODE_LOCAL = 'errorCode';
@@ -95,7 +98,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   const refused = new Counter({
     name: 'eventlens_ingest_requests_refused_total',
-    help: 'Ingestion requests (POST /v1/events, /v1/batch) answered with an error, by route and reason (the error code).',
+    help: 'Ingestion requests (POST /v1/events, /v1/batch, /api/event) answered with an error, by route and reason (the error code).',
     labelNames: ['route', 'reason'] as const,
     registers,
   });

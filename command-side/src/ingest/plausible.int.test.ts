@@ -217,6 +217,19 @@ describe('POST /api/event', () => {
     const notJson = await send('n=pageview');
     expect(notJson.status).toBe(400);
     expect(notJson.body.error?.code).toBe('INVALID_JSON');
+    // Counted as the other ingestion routes' refusals are, by reason: the dashboards' refusal rate sees them.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const count = (reason: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) =>
+            l.startsWith(`eventlens_ingest_requests_refused_total{route="/api/event",reason="${reason}"} `),
+          )
+          ?.split(' ')[1] ?? 'NaN',
+      );
+    expect(count('INVALID_FIELD')).toBeGreaterThanOrEqual(cases.length);
+    expect(count('INVALID_JSON')).toBeGreaterThanOrEqual(1);
   });
 
   it('answers an unknown key as domain exactly as /v1/events answers it', async () => {
