@@ -249,6 +249,9 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
         } satisfies SdkEvent);
       ss.set('el_s', session_id + ' ' + now);
       ls.set('el_a', anonymous_id);
+      // Offline, a beacon is lost without a word (sendBeacon still answers true), and the fetch of a page
+      // going away may not live to fail: the retry queue keeps the event for the next page.
+      if (beacon && !nav.onLine && c.q) return c.q(event, now + event_id);
       if (beacon && safe(() => nav.sendBeacon(host + '/v1/events', wrap(event)))()) return;
       // Queue key: timestamp first, so that keys sort oldest first.
       c.post('/v1/events', event).then(

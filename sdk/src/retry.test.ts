@@ -196,6 +196,21 @@ describe('the retry queue', () => {
     expect(queueKeys(local.data)).toHaveLength(0);
   });
 
+  it('queues an event sent as the page goes away while offline: a beacon then is lost, though sendBeacon answers true', async () => {
+    const local = mapStorage();
+    const first = tab({ local: local.storage, plugins: [retry], navigator: { onLine: false } });
+    first.client.send('page_leave', { duration_ms: 1 }, true);
+    expect(first.net.sent).toHaveLength(0);
+    expect(queueKeys(local.data)).toHaveLength(1);
+
+    const next = tab({ local: local.storage, plugins: [retry] });
+    await advance(300);
+    expect(JSON.parse(batches(next.net)[0]!.body).events[0].event_name).toBe('page_leave');
+    // Online, it goes by beacon as before.
+    next.client.send('page_leave', { duration_ms: 2 }, true);
+    expect(next.net.sent.at(-1)).toMatchObject({ via: 'beacon' });
+  });
+
   it('sends the queue after the next delivery that goes through', async () => {
     const net = network();
     net.answer = () => ({ status: 503, headers: { 'Retry-After': '3600' } });

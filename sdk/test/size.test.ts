@@ -32,13 +32,14 @@ describe('size', () => {
   // reach the client as a list (one start for both inits) and the store's set is shortened too; 2,740 since
   // an SPA navigation's view starts after the navigation's task (it carries the title the app sets); 2,799
   // since the retry queue drops only the events a 400 names (one bad event took every queued one with it)
-  // and frees its lock when a retry fails (a reload waited out the lock's 30 s). Every
+  // and frees its lock when a retry fails (a reload waited out the lock's 30 s); 2,817 since a page leave
+  // sent offline goes to the retry queue (a beacon then is lost though sendBeacon answers true). Every
   // feature left costs 10 to 110 bytes and tighter minifier settings gain nothing (README, "Sizes";
   // `npm run sizes` prints the breakdown): the budget holds today's size, not a target below it.
-  it('the script-tag build (every default feature, minified IIFE) is at most 2,802 bytes gzipped', () => {
+  it('the script-tag build (every default feature, minified IIFE) is at most 2,820 bytes gzipped', () => {
     const size = gzip(readFileSync(new URL('../dist/eventlens.min.js', import.meta.url)));
     console.log(`dist/eventlens.min.js: ${size} bytes gzip -9`);
-    expect(size).toBeLessThanOrEqual(2802);
+    expect(size).toBeLessThanOrEqual(2820);
   });
 
   it('a track-only import tree-shakes to at most 1,400 bytes gzipped', async () => {

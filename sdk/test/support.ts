@@ -179,7 +179,13 @@ export const tab = (t: TabOptions = {}) => {
   const session = t.session ?? mapStorage().storage;
   const env = {
     fetch: net.fetch,
-    navigator: { language: 'en-GB', sendBeacon: net.sendBeacon, webdriver: false, ...t.navigator },
+    navigator: {
+      language: 'en-GB',
+      onLine: true,
+      sendBeacon: net.sendBeacon,
+      webdriver: false,
+      ...t.navigator,
+    },
     get localStorage() {
       return typeof local == 'function' ? local() : local;
     },
