@@ -276,6 +276,20 @@ describe('delivery', () => {
     expect(JSON.parse(req!.body).api_key).toBe(KEY);
   });
 
+  it('takes a host without a scheme as that host, not as a path of the page (every event went to the page itself)', () => {
+    const sentTo = (host: string) => {
+      const { client, net } = tab({ options: { host } });
+      client.send('e');
+      // Resolved against the page as the browser's fetch resolves it.
+      return new URL(net.sent[0]!.url, 'https://shop.example/docs/').href;
+    };
+    expect(sentTo('ingest.example.com')).toBe('https://ingest.example.com/v1/events');
+    expect(sentTo('ingest.example.com:8443/')).toBe('https://ingest.example.com:8443/v1/events');
+    expect(sentTo('http://localhost:18100')).toBe('http://localhost:18100/v1/events');
+    // A path of the page's own origin (a first-party proxy) stays one.
+    expect(sentTo('/collect')).toBe('https://shop.example/collect/v1/events');
+  });
+
   it('uses sendBeacon when the page is going away', () => {
     const { client, net } = tab();
     client.send('page_leave', { duration_ms: 1 }, true);

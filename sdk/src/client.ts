@@ -110,8 +110,11 @@ export const KEEPALIVE_BUDGET = 6e4;
 /** The first `n` characters of `s`, never ending in half a character (a lone surrogate the API refuses). */
 export const cut = (s: string, n: number): string => s.slice(0, n).replace(/[\ud800-\udbff]$/, '');
 
-/** An event name or user id as sent: a string, trimmed, at most 200 characters. */
-export const clean = (s: unknown): string => cut(String(s).trim(), 200);
+/**
+ * An event name or user id as sent: a string, trimmed, at most 200 characters. null and undefined give
+ * '' (ignored), not the names "null" and "undefined" that `track(user?.plan)` would otherwise send.
+ */
+export const clean = (s: unknown): string => cut(String(s ?? '').trim(), 200);
 
 /** Wraps a function so that nothing it throws reaches its caller: the host page never sees our errors. */
 export const safe =
@@ -188,7 +191,9 @@ export const createClient = (o: ClientOptions, w: Env, plugins: (Plugin | false 
     nav = w.navigator as Navigator & { globalPrivacyControl?: boolean },
     ls = store(() => w.localStorage),
     ss = store(() => w.sessionStorage),
-    host = (o.host || '').replace(/\/+$/, ''),
+    // `ingest.example.com` without a scheme is that host, as `//ingest.example.com` (the page's scheme):
+    // as a relative URL it would post to the page's own origin and every event would be lost.
+    host = (o.host || '/').replace(/^(?!\/|https?:)/, '//').replace(/\/+$/, ''),
     key = o.apiKey,
     // The page context (EventTracked v2 types these keys): campaign parameters of the landing page
     // (the URL the SDK started on), screen, language and time zone; the title is read at each event.

@@ -136,6 +136,18 @@ describe('track', () => {
     for (const e of net.events()) expect(e).not.toHaveProperty('metadata');
   });
 
+  it('sends nothing for a name or user id of null or undefined (not events named "null" or "undefined")', async () => {
+    const api = await open();
+    api.init({ apiKey: KEY, host: HOST, pageviews: false });
+    api.track(null as never);
+    api.track(undefined as never);
+    api.identify(null as never);
+    api.identify(undefined as never);
+    api.track('kept');
+    expect(names(net)).toEqual(['kept']);
+    expect(net.events()[0]).not.toHaveProperty('user_id');
+  });
+
   it('throws nothing, whatever it is given', async () => {
     const api = await open();
     api.init({ apiKey: KEY, host: HOST, pageviews: false });
