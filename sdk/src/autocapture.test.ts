@@ -188,6 +188,25 @@ describe('one intent, one event', () => {
     expect(p.net.sent[0]!.body).not.toContain('jane');
   });
 
+  it('an input button counts as a button, its value as its text; an input submit button names the submission', () => {
+    const p = page(`<input type="button" id="more" value="  Load   more ">
+      <form id="news"><input name="email" value="jane@example.com"><input type="submit" value="Subscribe"></form>
+      <input type="text" id="field" data-eventlens="typed" value="secret">`);
+    p.$('#news').addEventListener('submit', (e) => e.preventDefault());
+    p.click('#more');
+    p.click('#news input[type=submit]');
+    // A marked text field is clicked too: its value is typed, never sent.
+    p.click('#field');
+    expect(p.events()).toMatchObject([
+      { event_name: 'button_click', metadata: { tag: 'input', id: 'more', text: 'Load more' } },
+      { event_name: 'form_submit', metadata: { tag: 'form', id: 'news', text: 'Subscribe' } },
+      { event_name: 'typed', metadata: { tag: 'input', id: 'field' } },
+    ]);
+    expect(p.events()).toHaveLength(3);
+    expect(p.events()[2]!.metadata).not.toHaveProperty('text');
+    expect(p.net.sent.map((r) => r.body).join()).not.toMatch(/jane|secret/);
+  });
+
   it('a submission without a submitter (Enter in a lone field, requestSubmit) carries the form text', () => {
     const p = page(`<form id="f"><label>Search <input name="q" value="secret"></label></form>`);
     p.$('#f').addEventListener('submit', (e) => e.preventDefault());

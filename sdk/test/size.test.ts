@@ -34,13 +34,14 @@ describe('size', () => {
   // since the retry queue drops only the events a 400 names (one bad event took every queued one with it)
   // and frees its lock when a retry fails (a reload waited out the lock's 30 s); 2,817 since a page leave
   // sent offline goes to the retry queue (a beacon then is lost though sendBeacon answers true); 2,840 since
-  // a host without a scheme is that host (as a relative URL every event went to the page itself). Every
+  // a host without a scheme is that host (as a relative URL every event went to the page itself); 2,870
+  // since input buttons are buttons (their clicks went unseen, their submissions without text). Every
   // feature left costs 10 to 110 bytes and tighter minifier settings gain nothing (README, "Sizes";
   // `npm run sizes` prints the breakdown): the budget holds today's size, not a target below it.
-  it('the script-tag build (every default feature, minified IIFE) is at most 2,845 bytes gzipped', () => {
+  it('the script-tag build (every default feature, minified IIFE) is at most 2,875 bytes gzipped', () => {
     const size = gzip(readFileSync(new URL('../dist/eventlens.min.js', import.meta.url)));
     console.log(`dist/eventlens.min.js: ${size} bytes gzip -9`);
-    expect(size).toBeLessThanOrEqual(2845);
+    expect(size).toBeLessThanOrEqual(2875);
   });
 
   // 1,361 before a page leave sent offline is queued and a host without a scheme is that host (+45).
