@@ -3,11 +3,14 @@
  * service that matches its Service and port, and a PrometheusRule that is exactly the alert rules
  * Prometheus loads locally (monitoring/rules), so the two never drift.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { PROMETHEUS_RULE_FILE, renderPrometheusRule, ruleGroups } from '../scripts/monitoring';
-import { render } from './render';
+import { K8S_DIR, render, type K8sObject } from './render';
 
 const SERVICES = ['command-side', 'query-side', 'projections', 'console'];
 
@@ -57,4 +60,25 @@ it('dev has no monitoring objects (it needs no Prometheus operator)', () => {
   const kinds = new Set(render('dev').map((o) => o.kind));
   expect(kinds.has('ServiceMonitor')).toBe(false);
   expect(kinds.has('PrometheusRule')).toBe(false);
+});
+
+it("the README's overlay that labels the monitors and rules for a Prometheus's selectors renders, labelling exactly those", () => {
+  const readme = readFileSync(join(K8S_DIR, 'README.md'), 'utf8');
+  const marker = readme.indexOf('<!-- k8s/test/monitoring.test.ts renders this overlay -->');
+  expect(marker).toBeGreaterThan(0);
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(marker))![1]!;
+  const dir = mkdtempSync(join(tmpdir(), 'eventlens-overlay-'));
+  try {
+    // As written, the overlay sits next to prod; here it is elsewhere, so its path to prod is made relative.
+    const prod = relative(dir, join(K8S_DIR, 'overlays', 'prod'));
+    writeFileSync(join(dir, 'kustomization.yaml'), block.replace('../prod', prod));
+    const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
+    const objects = parseAllDocuments(out).map((d) => d.toJSON() as K8sObject);
+    const labelled = objects.filter((o) => o.metadata.labels?.release === 'kube-prometheus-stack');
+    expect(labelled.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+      [...SERVICES.map((s) => `ServiceMonitor/${s}`), 'PrometheusRule/eventlens'].sort(),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
