@@ -87,7 +87,8 @@ export function trustedProxies(fallback = '') {
         .filter((entry) => entry.length > 0),
     )
     .refine((entries) => entries.every(isTrustedProxyEntry), {
-      message: 'must list addresses, address/prefix ranges or loopback|linklocal|uniquelocal, comma-separated',
+      message:
+        'must list addresses, address/prefix ranges or loopback|linklocal|uniquelocal, comma-separated',
     });
 }
 
