@@ -23,19 +23,29 @@ function isFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** Fails before anything starts, so a taken port never leaves half a stack running. */
+/**
+ * Fails before anything starts, so a taken port never leaves half a stack running. Every taken port
+ * is named in the one line: a second stack on the machine finds all of them taken at once, and
+ * learning them one failed start at a time took seven starts.
+ */
 export async function assertPortsFree(
   config: StackConfig,
   which: Array<keyof StackConfig['ports']>,
 ): Promise<void> {
-  for (const name of which) {
-    const port = config.ports[name];
-    if (!(await isFree(port))) {
-      throw new StackError(
-        'PORT_IN_USE',
-        `port ${port} for ${LABEL[name]} is already in use: stop what holds it (ss -ltnp 'sport = :${port}') or set ${PORT_ENV[name]} to a free port`,
-      );
-    }
+  const taken: Array<keyof StackConfig['ports']> = [];
+  for (const name of which) if (!(await isFree(config.ports[name]))) taken.push(name);
+  if (taken.length === 1) {
+    const port = config.ports[taken[0]!];
+    throw new StackError(
+      'PORT_IN_USE',
+      `port ${port} for ${LABEL[taken[0]!]} is already in use: stop what holds it (ss -ltnp 'sport = :${port}') or set ${PORT_ENV[taken[0]!]} to a free port`,
+    );
+  }
+  if (taken.length > 1) {
+    throw new StackError(
+      'PORT_IN_USE',
+      `ports ${taken.map((n) => `${config.ports[n]} (${LABEL[n]})`).join(', ')} are already in use: stop what holds them or set ${taken.map((n) => PORT_ENV[n]).join(', ')} to free ports; a second EventLens stack on this machine also needs a DATABASE_URL of its own (README.md, "Configuration")`,
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { StackError } from './errors';
+import { claimDatabase } from './lineage';
 import { loadSecrets } from './secrets';
 
 export interface PostgresTarget {
@@ -158,8 +159,13 @@ export async function resolvePostgres(options: {
 /**
  * Creates the read-model database, the registry's database and a read-only role, idempotently.
  * The reader role gets SELECT on everything the owner creates later too (default privileges).
+ * With `claim`, the database is first claimed for that stack (lineage.ts `claimDatabase`): a
+ * database of another checkout's stack is refused (DATABASE_IN_USE) before anything of it changes.
  */
-export async function provisionPostgres(target: PostgresTarget): Promise<string[]> {
+export async function provisionPostgres(
+  target: PostgresTarget,
+  claim?: { dataDir: string },
+): Promise<string[]> {
   const created: string[] = [];
   const dbName = decodeURIComponent(new URL(target.databaseUrl).pathname.slice(1));
   const registryDb = decodeURIComponent(new URL(target.registryDatabaseUrl).pathname.slice(1));
@@ -189,6 +195,8 @@ export async function provisionPostgres(target: PostgresTarget): Promise<string[
         `database ${notUtf8.map((r) => `${r.datname} is ${r.encoding}`).join(', ')}: EventLens needs UTF8 to keep text exactly; drop it or point DATABASE_URL at a UTF8 database`,
       );
     }
+    // Before the reader role's password is set to this checkout's: another checkout's stack may use it.
+    if (claim) await claimDatabase({ databaseUrl: target.databaseUrl, dataDir: claim.dataDir });
     const role = await admin.query('select 1 from pg_roles where rolname = $1', [readerName]);
     const verb = role.rowCount === 0 ? 'create' : 'alter';
     await admin.query(`${verb} role ${ident(readerName)} login password ${literal(readerPassword)}`);

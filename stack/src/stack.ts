@@ -147,7 +147,7 @@ export async function startStack(
       dataDir: config.dataDir,
       privatePort: config.ports.postgres,
     });
-    const created = await provisionPostgres(target);
+    const created = await provisionPostgres(target, { dataDir: config.dataDir });
     await recordCreatedDatabases(config, created);
     return target;
   })();

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alignWithLog } from '../src/lineage';
+import { alignWithLog, claimDatabase } from '../src/lineage';
 import { withDatabase } from '../src/postgres';
 import { stackForTests } from '../src/testing';
 
@@ -59,5 +62,54 @@ describe('read models follow the Kafka log they were built from', () => {
       alignWithLog({ databaseUrl: url, clusterId: 'cluster-b', ownedByStack: false }),
     ).rejects.toThrow(/DATABASE_URL holds read models of another Kafka log \(schemas analytics\)/);
     expect(await schemas()).toEqual(['analytics']);
+  });
+});
+
+describe('a database belongs to one checkout', () => {
+  let owner: string;
+  let url: string;
+  const name = `claim_${randomBytes(4).toString('hex')}`;
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'eventlens-claim-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    owner = (await stackForTests()).databaseUrl;
+    const admin = new pg.Client({ connectionString: owner });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    url = withDatabase(owner, name);
+  });
+
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: owner });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a second checkout the first one's database, and gives it up once that checkout's data is gone", async () => {
+    const first = dataDir();
+    const second = dataDir();
+    await claimDatabase({ databaseUrl: url, dataDir: first });
+    // The same checkout starts again.
+    await claimDatabase({ databaseUrl: url, dataDir: first });
+    // Another clone on the machine with only its ports moved: refused before anything is changed.
+    const refused = claimDatabase({ databaseUrl: url, dataDir: second });
+    await expect(refused).rejects.toMatchObject({ code: 'DATABASE_IN_USE' });
+    await expect(refused).rejects.toThrow(
+      `the database ${name} belongs to the EventLens stack of another checkout (its data: ${first}): set DATABASE_URL`,
+    );
+    // The first checkout's stack was reset (its data directory removed): the database is free.
+    rmSync(first, { recursive: true, force: true });
+    await claimDatabase({ databaseUrl: url, dataDir: second });
+    await expect(claimDatabase({ databaseUrl: url, dataDir: dataDir() })).rejects.toMatchObject({
+      code: 'DATABASE_IN_USE',
+    });
   });
 });
