@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { checkVersions, SUBJECT_COMPATIBILITY } from './compatibility';
+import { checkKeptFields, checkVersions, SUBJECT_COMPATIBILITY } from './compatibility';
 import type { EventType } from './events';
 import {
   AVRO_DIR,
@@ -50,12 +50,10 @@ export async function localProblems(dir = AVRO_DIR): Promise<string[]> {
       problems.push(`${record}: no compatibility level in SUBJECT_COMPATIBILITY (compatibility.ts)`);
       continue;
     }
+    const versions = files.map((f) => f.schema);
     problems.push(
-      ...checkVersions(
-        record,
-        files.map((f) => f.schema),
-        level,
-      ).map((i) => i.line),
+      ...checkKeptFields(record, versions),
+      ...checkVersions(record, versions, level).map((i) => i.line),
     );
   }
   return problems;

@@ -90,7 +90,7 @@ export function resolutionProblem(
       } catch {
         return {
           field: field.name,
-          reason: `is ${typeName(field.type)} and cannot read the ${typeName(written.type)}`,
+          reason: `is ${typeText(field.type)} and cannot read the ${typeText(written.type)}`,
         };
       }
     }
@@ -172,3 +172,46 @@ export function describeBreak(
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+/**
+ * EventLens's own rule on top of Avro's (docs/contracts.md, "What a new version may change"): every
+ * field of a version is in the next one under the same name with the same type — its logical type,
+ * an enum's symbols and a nested record's fields included (docs are free). Avro's FULL level lets
+ * a field with a default be removed, renamed (a removal plus an addition) or moved from
+ * `timestamp-millis` to `timestamp-micros`, and every consumer pinned to an older version then reads
+ * the default, or a thousand times the value, from every new record without an error anywhere.
+ * Returns one line per field that broke the rule, naming the record, the field and the fix.
+ */
+export function checkKeptFields(record: string, versions: readonly AvroRecordSchema[]): string[] {
+  const lines: string[] = [];
+  for (let n = 1; n < versions.length; n++) {
+    const [before, after] = [`v${n}`, `v${n + 1}`];
+    for (const field of versions[n - 1]!.fields) {
+      const kept = versions[n]!.fields.find((f) => f.name === field.name);
+      if (!kept) {
+        lines.push(
+          `${record} ${after}: field ${field.name} of ${before} is missing in ${after}: a published field is never removed or renamed, since consumers pinned to ${before} would read its default from every new record (EventLens's rule, docs/contracts.md); keep it, and add a new field beside it`,
+        );
+      } else if (typeKey(kept.type) !== typeKey(field.type)) {
+        lines.push(
+          `${record} ${after}: field ${field.name} is ${typeText(field.type)} in ${before} and ${typeText(kept.type)} in ${after}: a published field's type never changes, its logical type and an enum's symbols included (EventLens's rule, docs/contracts.md); add a new field with a default instead`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+/** A type as JSON with its docs left out (a doc may change; nothing else may). */
+function typeKey(type: unknown): string {
+  return JSON.stringify(type, (key, value: unknown) => (key === 'doc' ? undefined : value));
+}
+
+/** A type as the check's lines name it: `long (timestamp-millis)`, `enum ApiKeyKind [a, b]`. */
+function typeText(type: unknown): string {
+  const t = type as { type?: unknown; symbols?: string[] };
+  if (t && t.type === 'enum' && Array.isArray(t.symbols))
+    return `${typeName(type)} [${t.symbols.join(', ')}]`;
+  if (Array.isArray(type)) return `[${type.map(typeText).join(', ')}]`;
+  return typeName(type);
+}

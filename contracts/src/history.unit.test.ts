@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generatedModule, localProblems } from './cli';
-import { checkVersions, resolutionProblem, rulesOf, SUBJECT_COMPATIBILITY } from './compatibility';
+import {
+  checkKeptFields,
+  checkVersions,
+  resolutionProblem,
+  rulesOf,
+  SUBJECT_COMPATIBILITY,
+} from './compatibility';
 import { AVRO_SCHEMAS, EVENT_TYPES, type AvroRecordSchema } from './events';
 import { AVRO_HISTORY } from './avro-history.generated';
 import {
@@ -210,5 +216,58 @@ describe('the local compatibility check', () => {
     ]);
     expect(rulesOf('FULL_TRANSITIVE')).toEqual({ backward: true, forward: true, transitive: true });
     expect(rulesOf('NONE')).toEqual({ backward: false, forward: false, transitive: false });
+  });
+});
+
+describe("EventLens's rule: a published field keeps its name and its type", () => {
+  type Field = AvroRecordSchema['fields'][number];
+  const change = (name: string, to: Partial<Field> | null) =>
+    withFields(
+      v2,
+      v2.fields.flatMap((f): Field[] => (f.name !== name ? [f] : to === null ? [] : [{ ...f, ...to }])),
+    );
+
+  it('passes the committed history, and a version that only adds a field with a default or changes a doc', () => {
+    for (const type of EVENT_TYPES) expect(checkKeptFields(type, AVRO_HISTORY[type])).toEqual([]);
+    const added = withFields(v2, [
+      ...v2.fields.map((f) => (f.name === 'url' ? { ...f, doc: 'The page, as sent.' } : f)),
+      { name: 'referrer_host', type: ['null', 'string'], default: null },
+    ]);
+    expect(checkKeptFields('EventTracked', [v1, v2, added])).toEqual([]);
+  });
+
+  // Each of these passes Avro's FULL_TRANSITIVE and the registry: consumers pinned to v2 would read
+  // null for every new record's url or referrer, or timestamps a thousand times too large.
+  it('refuses a field with a default renamed (an alias too) or removed, naming it and the fix', () => {
+    const renamed = change('url', { name: 'page_url', aliases: ['url'] } as never);
+    expect(checkVersions('EventTracked', [v1, v2, renamed], 'FULL_TRANSITIVE')).toEqual([]);
+    expect(checkKeptFields('EventTracked', [v1, v2, renamed])).toEqual([
+      "EventTracked v3: field url of v2 is missing in v3: a published field is never removed or renamed, since consumers pinned to v2 would read its default from every new record (EventLens's rule, docs/contracts.md); keep it, and add a new field beside it",
+    ]);
+    expect(checkKeptFields('EventTracked', [v1, v2, change('referrer', null)])).toMatchObject([
+      expect.stringContaining('field referrer of v2 is missing in v3'),
+    ]);
+  });
+
+  it('refuses a changed logical type and a changed enum, naming both types', () => {
+    const micros = change('timestamp', { type: { type: 'long', logicalType: 'timestamp-micros' } });
+    expect(checkVersions('EventTracked', [v1, v2, micros], 'FULL_TRANSITIVE')).toEqual([]);
+    expect(checkKeptFields('EventTracked', [v1, v2, micros])).toEqual([
+      "EventTracked v3: field timestamp is long (timestamp-millis) in v2 and long (timestamp-micros) in v3: a published field's type never changes, its logical type and an enum's symbols included (EventLens's rule, docs/contracts.md); add a new field with a default instead",
+    ]);
+    const keys = AVRO_HISTORY.ApiKeyIssued[0]!;
+    const admin = withFields(
+      keys,
+      keys.fields.map((f) =>
+        f.name === 'kind'
+          ? { ...f, type: { type: 'enum', name: 'ApiKeyKind', symbols: ['write', 'read', 'admin'] } }
+          : f,
+      ),
+    );
+    expect(checkKeptFields('ApiKeyIssued', [keys, admin])).toMatchObject([
+      expect.stringContaining(
+        'field kind is enum ApiKeyKind [write, read] in v1 and enum ApiKeyKind [write, read, admin] in v2',
+      ),
+    ]);
   });
 });

@@ -70,6 +70,7 @@ export { AVRO_HISTORY } from './avro-history.generated';
 export {
   COMPATIBILITY_LEVELS,
   SUBJECT_COMPATIBILITY,
+  checkKeptFields,
   checkVersions,
   resolutionProblem,
   rulesOf,
