@@ -125,4 +125,3 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     log: logOptionsFrom(e),
   };
 }
-
