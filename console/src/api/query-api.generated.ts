@@ -2694,7 +2694,7 @@ export interface components {
         last_processed_at: string | null;
         /**
          * Format: date-time
-         * @description When the status was last written.
+         * @description When the status was last written: every projections process writes it at least every 5 s, so one older than 30 s before `window.to` means none is running, and `lag` is as of then.
          */
         updated_at: string | null;
         /** @description Records sent to the retry topics so far. */

@@ -98,7 +98,10 @@ export const Pipeline = z
           .int()
           .meta({ description: 'Records not yet applied: the sum of the partitions’ lag.' }),
         last_processed_at: Timestamp.nullable().meta({ description: 'Latest over the partitions.' }),
-        updated_at: Timestamp.nullable().meta({ description: 'When the status was last written.' }),
+        updated_at: Timestamp.nullable().meta({
+          description:
+            'When the status was last written: every projections process writes it at least every 5 s, so one older than 30 s before `window.to` means none is running, and `lag` is as of then.',
+        }),
         retry_count: z.number().int().meta({ description: 'Records sent to the retry topics so far.' }),
         dlq_count: z.number().int().meta({ description: 'Records sent to the DLQ so far.' }),
         partitions: z.array(Partition),

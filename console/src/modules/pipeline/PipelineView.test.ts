@@ -57,6 +57,24 @@ describe('pipeline', () => {
     expect(r.wrapper.text()).toContain('npm run projections -- dlq:replay analytics');
   });
 
+  test('a status no projections process has written for over 30 s says the lag is unknown, not 0', async () => {
+    const status = pipeline({ analytics: 120, admin: 9 });
+    // The window ends 12:00:30; analytics last reported at 11:59:00 (its process is down), admin at 12:00:00.
+    status.projections[0]!.updated_at = '2025-03-01T11:59:00.000Z';
+    const fake = createFakeHttp()
+      .on('GET', '/api/query/v1/pipeline', status)
+      .on('GET', '/api/query/v1/dlq', { items: [], next_cursor: null });
+    r = await renderConsole(`/p/${PROJECT_ID}/pipeline`, { fake });
+    const lag = (name: string) =>
+      r!.wrapper.find(`tr[data-projection="${name}"] td[data-label^="Lag"]`).text();
+    expect(lag('analytics')).toBe('unknown');
+    expect(lag('admin')).toBe('0');
+    const notes = r.wrapper.findAll('[data-testid="stale-status"]');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.text()).toContain('analytics has not reported for 1 min 30 s');
+    expect(notes[0]!.text()).toContain('its lag is unknown (0 when it last reported)');
+  });
+
   test('shows each projection’s freshness p50/p99 and throughput beside its lag, with a sparkline per minute', async () => {
     const status = pipeline({ analytics: 120, admin: 9 });
     const analytics = status.projections[0]!;

@@ -23,3 +23,19 @@ export function formatRate(perSecond: number): string {
 export function formatWindow(minutes: number): string {
   return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }
+
+/**
+ * How long a projection's status may go unwritten before the screen calls it stale: the projections
+ * write it at least every 5 s (EVENTLENS_OPS_REFRESH_MS, whose refresher runs in every projections
+ * process), so 30 s without a write means no projections process is running or reaching
+ * PostgreSQL, and the lag shown is the one of that moment, not now's (it read 0 while 13,000
+ * events waited).
+ */
+export const STALE_AFTER_MS = 30_000;
+
+/** The status's age in ms when it is stale (written more than STALE_AFTER_MS before `now`), else null. */
+export function staleFor(updatedAt: string | null, now: string | number): number | null {
+  if (updatedAt === null) return null;
+  const age = new Date(now).getTime() - new Date(updatedAt).getTime();
+  return age > STALE_AFTER_MS ? age : null;
+}
