@@ -25,10 +25,16 @@ export function toHttpError(error: unknown, req?: Pick<Request, 'headers'>): Htt
   if (error instanceof LogError) {
     switch (error.code) {
       case 'LOG_UNAVAILABLE':
-      case 'APPEND_TIMEOUT':
         return new HttpError('LOG_UNAVAILABLE', 'the event log is unavailable; retry later', {
           retryAfterS: error.retryAfterS ?? 1,
         });
+      case 'APPEND_TIMEOUT':
+        // Kafka may yet have written what it did not confirm in time: the retry is what keeps it exact.
+        return new HttpError(
+          'LOG_UNAVAILABLE',
+          'the event log did not confirm the append in time, and may have written it: retry later with the same event_id (an event appended twice counts once)',
+          { retryAfterS: error.retryAfterS ?? 1 },
+        );
       case 'CLOSED':
         return new HttpError('NOT_READY', 'the service is shutting down; retry later', { retryAfterS: 1 });
       case 'APPEND_REJECTED':

@@ -28,9 +28,17 @@ describe('error mapping', () => {
       options: { retryAfterS: 7 },
     });
     expect(toHttpError(new LogError('APPEND_TIMEOUT', 'x'))).toMatchObject({
+      code: 'LOG_UNAVAILABLE',
       status: 503,
       options: { retryAfterS: 1 },
     });
+    // A timed-out append may have been written: the client is told so, and how a retry stays exact.
+    expect(toHttpError(new LogError('APPEND_TIMEOUT', 'x'))!.message).toContain(
+      'may have written it: retry later with the same event_id',
+    );
+    expect(toHttpError(new LogError('LOG_UNAVAILABLE', 'x'))!.message).toBe(
+      'the event log is unavailable; retry later',
+    );
     expect(toHttpError(new CodecError('REGISTRY_UNAVAILABLE', 'x', true))).toMatchObject({
       code: 'NOT_READY',
     });
