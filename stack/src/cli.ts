@@ -33,7 +33,7 @@ import {
 } from './stack';
 import { restartPolicyFromEnv } from './restart';
 import { runModeFrom, type RunMode } from './services';
-import { isAlive, killOrphans, lastLines } from './supervisor';
+import { findOrphans, isAlive, killOrphans, lastLines } from './supervisor';
 
 const log = (line: string) => console.log(`eventlens: ${line}`);
 
@@ -197,7 +197,13 @@ async function reset(config: StackConfig): Promise<void> {
 async function status(config: StackConfig, showSecrets: boolean): Promise<void> {
   const state = await readState(config);
   if (!state) {
-    log('not running');
+    // The launcher may have been killed with its services still running (and still answering).
+    const orphans = await findOrphans(config.runDir, config.home);
+    log(
+      orphans.length > 0
+        ? `not running, but its launcher is gone and these processes run unsupervised: ${orphans.map((o) => `${o.name} (pid ${o.pid})`).join(', ')}; \`npm run stack:down\` stops them`
+        : 'not running',
+    );
     process.exitCode = 3;
     return;
   }

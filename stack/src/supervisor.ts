@@ -188,24 +188,40 @@ function commandLine(pid: number): string {
 }
 
 /** Kills children left behind by a launcher that died without cleaning up. Returns their names. */
-export async function killOrphans(runDir: string, home: string): Promise<string[]> {
+/**
+ * The processes a stack of `home` started and left running with no launcher to supervise them (it
+ * was killed): each `<name>.pid` of `runDir` whose process is alive and carries `home`'s marker.
+ */
+export async function findOrphans(
+  runDir: string,
+  home: string,
+): Promise<Array<{ name: string; pid: number }>> {
   let entries: string[];
   try {
     entries = (await readdir(runDir)).filter((f) => f.endsWith('.pid'));
   } catch {
     return [];
   }
-  const killed: string[] = [];
+  const found: Array<{ name: string; pid: number }> = [];
   for (const file of entries) {
-    const pidFile = path.join(runDir, file);
-    const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && commandLine(pid).includes(markerArg(home))) {
-      signalGroup(pid, 'SIGKILL');
-      killed.push(file.replace(/\.pid$/, ''));
-    }
-    await rm(pidFile, { force: true });
+    const pid = Number((await readFile(path.join(runDir, file), 'utf8')).trim());
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && commandLine(pid).includes(markerArg(home)))
+      found.push({ name: file.replace(/\.pid$/, ''), pid });
   }
-  return killed;
+  return found;
+}
+
+/** Kills `findOrphans`' processes (their process groups) and removes every pid file. Returns their names. */
+export async function killOrphans(runDir: string, home: string): Promise<string[]> {
+  const orphans = await findOrphans(runDir, home);
+  for (const { pid } of orphans) signalGroup(pid, 'SIGKILL');
+  try {
+    for (const file of (await readdir(runDir)).filter((f) => f.endsWith('.pid')))
+      await rm(path.join(runDir, file), { force: true });
+  } catch {
+    // No run directory: nothing to remove.
+  }
+  return orphans.map((o) => o.name);
 }
 
 export async function lastLines(file: string, count = 5): Promise<string> {
