@@ -85,6 +85,8 @@ export const TABLES = {
     contractSubjects: 'contract_subjects',
     contractVersions: 'contract_versions',
     failureCounts: 'failure_counts',
+    /** Per ops name and partition, the offset below which records were counted (ops migration 002, file 017). */
+    countedThrough: 'counted_through',
   },
 } as const satisfies Record<ReadModelKind, Record<string, string>>;
 

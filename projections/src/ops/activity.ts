@@ -16,6 +16,11 @@
  * is applied again, so the figures are exact for every minute that is kept. A rebuild's worker
  * writes under its own name (`analytics:rebuild`), never under the live projection's.
  *
+ * A record is counted once per name however often it is applied: `counted_through` holds, per name
+ * and partition, the offset below which records are counted already (`countedThrough`,
+ * `markCounted`), and a batch counts only its records at or above it. A rebuild's swap puts in
+ * checkpoints that may trail the live worker's, which then applies those records again.
+ *
  * The histogram's buckets (DDSketch's logarithmic mapping, relative accuracy 2 %) are defined in
  * `@eventlens/read-model` (freshness.ts), which the query side reads quantiles with.
  *
@@ -82,4 +87,39 @@ export async function pruneActivity(
     [retentionMinutes],
   );
   return Number(result.rows[0]?.n ?? 0);
+}
+
+/**
+ * The offset of `tp` below which `projection`'s records are counted in ops already (0: none), read
+ * in the batch's transaction. ops migration 002 (read-model file 017) says why: a rebuild's swap makes
+ * the live worker apply again records it had counted.
+ */
+export async function countedThrough(
+  db: Queryable,
+  opsSchema: string,
+  projection: string,
+  tp: { topic: string; partition: number },
+): Promise<number> {
+  const { rows } = await db.query<{ next_offset: string }>(
+    `select next_offset from ${ident(opsSchema)}.counted_through
+      where projection = $1 and topic = $2 and partition = $3`,
+    [projection, tp.topic, tp.partition],
+  );
+  return rows[0] === undefined ? 0 : Number(rows[0].next_offset);
+}
+
+/** Moves the mark of `countedThrough` up to `next` (never down), in the batch's transaction. */
+export async function markCounted(
+  db: Queryable,
+  opsSchema: string,
+  projection: string,
+  tp: { topic: string; partition: number },
+  next: number,
+): Promise<void> {
+  await db.query(
+    `insert into ${ident(opsSchema)}.counted_through as c (projection, topic, partition, next_offset)
+     values ($1, $2, $3, $4)
+     on conflict (projection, topic, partition) do update set next_offset = greatest(c.next_offset, excluded.next_offset)`,
+    [projection, tp.topic, tp.partition, next],
+  );
 }

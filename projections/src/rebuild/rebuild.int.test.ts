@@ -97,6 +97,23 @@ describe('rebuild <projection> (real Kafka, registry, PostgreSQL)', () => {
     expect(await repositions(live)).toBeGreaterThan(repositionsBefore);
     expect(await readModels(env.pool, schema)).toEqual(expectedReadModels([...a, ...b, ...c]));
 
+    // The live worker applied b again after the swap (it had applied it before), and counted it in ops
+    // once: the Pipeline's throughput and the Contracts' records seen equal what is in the read model
+    // and on the log (they were b's records over).
+    const ops = ident(env.topology.ops.schema);
+    expect(
+      await count(
+        env.pool,
+        `select sum(applied) as n from ${ops}.projection_throughput where projection = 'analytics'`,
+      ),
+    ).toBe(await count(env.pool, `select count(*) as n from ${ident(schema)}.events`));
+    expect(
+      await count(
+        env.pool,
+        `select sum(records) as n from ${ops}.schema_versions_seen where projection = 'analytics'`,
+      ),
+    ).toBe(a.length + b.length + c.length);
+
     // The old schema is gone, the new one is readable by the query side, and the retry topics'
     // checkpoints travelled with it.
     expect(

@@ -108,6 +108,11 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
 
     await deps.pool.query(`drop schema if exists ${ident(next)} cascade`);
     await migrate(deps.pool, { kind: deps.projection, schema: next, readerRole: deps.config.readerRole });
+    // This replay counts its records from offset 0 under its own name: an earlier rebuild's marks go.
+    await deps.pool.query(
+      `delete from ${ident(deps.topology.ops.schema)}.counted_through where projection = $1`,
+      [statusName],
+    );
     for (const topic of p.retry) {
       for (const o of await admin.fetchTopicOffsets(topic)) {
         await deps.pool.query(

@@ -21,7 +21,7 @@
 import type { Logger } from '@eventlens/service-kit';
 import { describeError } from '@eventlens/service-kit';
 import { isDataError, transaction, type Pool, type Queryable } from '../db';
-import { recordActivity } from '../ops/activity';
+import { countedThrough, markCounted, recordActivity } from '../ops/activity';
 import { recordSchemaVersions } from '../ops/contracts';
 import { lockCheckpoint, saveProgress, type TopicPartition } from './checkpoints';
 import { classifyError } from './classify';
@@ -72,6 +72,10 @@ export interface BatchStore {
       activity: { applied: number; receivedAts: number[]; now: number },
     ): Promise<void>;
     recordSchemaVersions(tx: Queryable, values: (Buffer | null)[]): Promise<void>;
+    /** The offset below which the partition's records are counted already (ops/activity.ts). */
+    countedThrough(tx: Queryable, tp: TopicPartition): Promise<number>;
+    /** Moves that mark up to `next`. */
+    markCounted(tx: Queryable, tp: TopicPartition, next: number): Promise<void>;
   } | null;
 }
 
@@ -99,6 +103,8 @@ export function postgresStore(options: {
               recordActivity(tx, opsSchema, { projection: statusProjection, ...activity }),
             recordSchemaVersions: (tx, values) =>
               recordSchemaVersions(tx, opsSchema, { projection: statusProjection, values }),
+            countedThrough: (tx, tp) => countedThrough(tx, opsSchema, statusProjection, tp),
+            markCounted: (tx, tp, next) => markCounted(tx, opsSchema, statusProjection, tp, next),
           },
   };
 }
@@ -156,14 +162,26 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
       const { rows, rowRecords, failed, skipped } = sortOutcomes(records, outcomes, checkpoint);
       if (skipped === records.length) return { kind: 'behind', next: Math.max(checkpoint, lastOffset + 1) };
 
+      // Rows of records counted in ops already (applied again after a rebuild's swap moved the
+      // checkpoint back under them) are applied first and counted nowhere: rows[0, recounted).
+      const counted = store.ops === null ? 0 : await store.ops.countedThrough(tx, tp);
+      let recounted = 0;
+      while (recounted < rows.length && rowRecords[recounted]!.offset < counted) recounted++;
       let applied = 0;
+      let appliedAgain = 0;
       let refused: RowFailure[] = [];
-      if (rows.length > 0) {
+      const applyRows = async (from: number, to: number) => {
+        if (from === to) return 0;
+        const part = rows.slice(from, to);
         const result = isolate
-          ? await applyIsolated(tx, rows, projection)
-          : await applyBulk(tx, rows, projection);
-        applied = result.applied;
-        refused = result.failed;
+          ? await applyIsolated(tx, part, projection, from)
+          : await applyBulk(tx, part, projection, from);
+        refused = refused.concat(result.failed);
+        return result.applied;
+      };
+      if (rows.length > 0) {
+        appliedAgain = await applyRows(0, recounted);
+        applied = await applyRows(recounted, rows.length);
         for (const { index, failure } of refused)
           failed.push({ record: rowRecords[index]!, outcome: retry(failure) });
       }
@@ -174,13 +192,14 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
       const receivedAts: number[] = [];
       const values: (Buffer | null)[] = [];
       if (store.ops !== null) {
-        for (let i = 0; i < rows.length; i++) {
+        for (let i = recounted; i < rows.length; i++) {
           if (refusedAt.has(i)) continue;
           receivedAts.push(projection.receivedAtOf?.(rows[i]!) ?? rowRecords[i]!.timestamp);
           values.push(rowRecords[i]!.value);
         }
         await store.ops.recordActivity(tx, { applied, receivedAts, now: clock() });
         await store.ops.recordSchemaVersions(tx, values);
+        if (lastOffset + 1 > counted) await store.ops.markCounted(tx, tp, lastOffset + 1);
       }
       await store.saveProgress(tx, tp, {
         next: lastOffset + 1,
@@ -191,7 +210,8 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
         kind: 'committed',
         next: lastOffset + 1,
         applied,
-        duplicates: rows.length - applied - refused.length,
+        // Rows applied again after a swap are neither: they were applied and counted before.
+        duplicates: rows.length - recounted - applied - refused.filter((r) => r.index >= recounted).length,
         skipped,
         retried,
         deadLettered,
@@ -272,9 +292,15 @@ export function sortOutcomes<Row>(
   return { rows, rowRecords, failed, skipped };
 }
 
-async function applyBulk<Row>(tx: Queryable, rows: Row[], projection: Projection<Row>): Promise<ApplyResult> {
+async function applyBulk<Row>(
+  tx: Queryable,
+  rows: Row[],
+  projection: Projection<Row>,
+  offset = 0,
+): Promise<ApplyResult> {
   try {
-    return await projection.apply(tx, rows);
+    const result = await projection.apply(tx, rows);
+    return { applied: result.applied, failed: result.failed.map((f) => ({ ...f, index: f.index + offset })) };
   } catch (error) {
     if (isDataError(error)) throw new IsolationNeeded(describeError(error));
     throw error;

@@ -68,11 +68,20 @@ function fakeProjection(): Projection<Row> & { applied: number[][] } {
   };
 }
 
-function setup(options: { checkpoint?: number; low?: number; router?: Router | null; ops?: boolean } = {}) {
+function setup(
+  options: {
+    checkpoint?: number;
+    low?: number;
+    router?: Router | null;
+    ops?: boolean;
+    counted?: number;
+  } = {},
+) {
   const transactions: { tx: FakeTx; outcome: 'commit' | 'rollback' }[] = [];
   const progress: unknown[] = [];
   const activity: unknown[] = [];
   const versions: unknown[] = [];
+  const marks: number[] = [];
   const routed: FailedRecord[][] = [];
   const store: BatchStore = {
     lockCheckpoint: async (tx) => {
@@ -89,6 +98,8 @@ function setup(options: { checkpoint?: number; low?: number; router?: Router | n
         : {
             recordActivity: async (_tx, a) => void activity.push(a),
             recordSchemaVersions: async (_tx, values) => void versions.push(values.map(String)),
+            countedThrough: async () => marks.at(-1) ?? options.counted ?? 0,
+            markCounted: async (_tx, _tp, next) => void marks.push(next),
           },
   };
   const router: Router = {
@@ -120,7 +131,7 @@ function setup(options: { checkpoint?: number; low?: number; router?: Router | n
     logger: silentLogger,
     clock: () => 9000,
   });
-  return { applier, projection, transactions, progress, activity, versions, routed };
+  return { applier, projection, transactions, progress, activity, versions, routed, marks };
 }
 
 const origin = (fetched = 0) => ({ tp, fetched, highWatermark: 100 });
@@ -310,5 +321,39 @@ describe('sortOutcomes', () => {
     expect(sorted.rows.map((r) => r.id)).toEqual([1]);
     expect(sorted.rowRecords.map((r) => r.offset)).toEqual([1]);
     expect(sorted.failed.map((f) => f.record.offset)).toEqual([2]);
+  });
+});
+
+describe('counted once in ops, however often applied', () => {
+  it('applies again the records below the ops mark (a rebuild swapped in older checkpoints) without counting them', async () => {
+    // The live worker had counted up to offset 2 when the swap put the checkpoint back at 0.
+    const { applier, projection, activity, versions, marks } = setup({ counted: 2 });
+    const records = [record(0), record(1), record(2), record(3)];
+    const result = await applier.apply(origin(), records, [ok(row(0)), ok(row(1)), ok(row(2)), ok(row(3))]);
+    // Every row reaches the new schema; the first two in a statement of their own.
+    expect(projection.applied).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    expect(result).toMatchObject({ kind: 'committed', applied: 2, duplicates: 0 });
+    expect(activity).toEqual([
+      { applied: 2, receivedAts: [expect.any(Number), expect.any(Number)], now: 9000 },
+    ]);
+    expect(versions).toEqual([['v2', 'v3']]);
+    expect(marks).toEqual([4]);
+
+    // The next batch, wholly above the mark, counts as before.
+    await applier.apply(origin(), [record(4)], [ok(row(4))]);
+    expect(activity).toHaveLength(2);
+    expect(marks).toEqual([4, 5]);
+  });
+
+  it('counts a batch wholly below the mark nowhere, and leaves the mark where it is', async () => {
+    const { applier, projection, activity, marks } = setup({ counted: 10 });
+    const result = await applier.apply(origin(), [record(0), record(1)], [ok(row(0)), ok(row(1))]);
+    expect(projection.applied).toEqual([[0, 1]]);
+    expect(result).toMatchObject({ kind: 'committed', applied: 0, duplicates: 0 });
+    expect(activity).toEqual([{ applied: 0, receivedAts: [], now: 9000 }]);
+    expect(marks).toEqual([]);
   });
 });

@@ -28,6 +28,7 @@ import * as eventsVacuum from './013-events-vacuum';
 import * as pageLeaveMeasures from './014-page-leave-measures';
 import * as visitKey from './015-visit-key';
 import * as pageViewsHourKey from './016-page-views-hour-key';
+import * as countedThrough from './017-ops-counted-through';
 
 export interface ReadModelMigration {
   /** `NNN_what`: the name the version table records. */
@@ -76,5 +77,5 @@ export const MIGRATIONS: Readonly<Record<ReadModelKind, readonly ReadModelMigrat
     { name: '003_goals', up: goals.up },
     { name: '004_public_links', up: publicLinks.up },
   ],
-  ops: [initial(opsDdl)],
+  ops: [initial(opsDdl), { name: '002_counted_through', up: countedThrough.up }],
 };
