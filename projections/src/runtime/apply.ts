@@ -168,7 +168,6 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
       let recounted = 0;
       while (recounted < rows.length && rowRecords[recounted]!.offset < counted) recounted++;
       let applied = 0;
-      let appliedAgain = 0;
       let refused: RowFailure[] = [];
       const applyRows = async (from: number, to: number) => {
         if (from === to) return 0;
@@ -180,7 +179,7 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
         return result.applied;
       };
       if (rows.length > 0) {
-        appliedAgain = await applyRows(0, recounted);
+        await applyRows(0, recounted);
         applied = await applyRows(recounted, rows.length);
         for (const { index, failure } of refused)
           failed.push({ record: rowRecords[index]!, outcome: retry(failure) });
