@@ -8,29 +8,34 @@ import { alignWithLog, claimDatabase } from '../src/lineage';
 import { withDatabase } from '../src/postgres';
 import { stackForTests } from '../src/testing';
 
-describe('read models follow the Kafka log they were built from', () => {
-  let owner: string;
-  let url: string;
-  const name = `lineage_${randomBytes(4).toString('hex')}`;
-
+/**
+ * A database of its own on the stack's server for the enclosing describe: created before its tests,
+ * dropped after them. Returns its URL (read once the tests run).
+ */
+function scratchDatabase(prefix: string): () => string {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  let owner = '';
+  let url = '';
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: owner });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
   beforeAll(async () => {
     owner = (await stackForTests()).databaseUrl;
-    const admin = new pg.Client({ connectionString: owner });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
+    await admin(`create database ${name}`);
     url = withDatabase(owner, name);
   });
+  afterAll(() => admin(`drop database if exists ${name} with (force)`));
+  return () => url;
+}
 
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: owner });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  });
+describe('read models follow the Kafka log they were built from', () => {
+  const database = scratchDatabase('lineage');
 
   const schemas = async () => {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: database() });
     await client.connect();
     const { rows } = await client.query<{ nspname: string }>(
       "select nspname from pg_namespace where nspname in ('analytics', 'ops') order by 1",
@@ -39,7 +44,7 @@ describe('read models follow the Kafka log they were built from', () => {
     return rows.map((r) => r.nspname);
   };
   const createSchemas = async (...names: string[]) => {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: database() });
     await client.connect();
     for (const n of names) await client.query(`create schema ${n}; create table ${n}.checkpoints (n int)`);
     await client.end();
@@ -47,68 +52,53 @@ describe('read models follow the Kafka log they were built from', () => {
 
   it('clears read models left by another log in a database the stack owns, and keeps them for the same log', async () => {
     await createSchemas('analytics', 'ops');
-    expect(await alignWithLog({ databaseUrl: url, clusterId: 'cluster-a', ownedByStack: true })).toEqual([
-      'analytics',
-      'ops',
-    ]);
+    expect(
+      await alignWithLog({ databaseUrl: database(), clusterId: 'cluster-a', ownedByStack: true }),
+    ).toEqual(['analytics', 'ops']);
     expect(await schemas()).toEqual([]);
     await createSchemas('analytics');
-    expect(await alignWithLog({ databaseUrl: url, clusterId: 'cluster-a', ownedByStack: true })).toEqual([]);
+    expect(
+      await alignWithLog({ databaseUrl: database(), clusterId: 'cluster-a', ownedByStack: true }),
+    ).toEqual([]);
     expect(await schemas()).toEqual(['analytics']);
   });
 
   it('refuses, naming the schemas, to clear a database given by DATABASE_URL', async () => {
     await expect(
-      alignWithLog({ databaseUrl: url, clusterId: 'cluster-b', ownedByStack: false }),
+      alignWithLog({ databaseUrl: database(), clusterId: 'cluster-b', ownedByStack: false }),
     ).rejects.toThrow(/DATABASE_URL holds read models of another Kafka log \(schemas analytics\)/);
     expect(await schemas()).toEqual(['analytics']);
   });
 });
 
 describe('a database belongs to one checkout', () => {
-  let owner: string;
-  let url: string;
-  const name = `claim_${randomBytes(4).toString('hex')}`;
+  const database = scratchDatabase('claim');
   const dirs: string[] = [];
   const dataDir = () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'eventlens-claim-'));
     dirs.push(dir);
     return dir;
   };
-
-  beforeAll(async () => {
-    owner = (await stackForTests()).databaseUrl;
-    const admin = new pg.Client({ connectionString: owner });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    url = withDatabase(owner, name);
-  });
-
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: owner });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+  afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it("refuses a second checkout the first one's database, and gives it up once that checkout's data is gone", async () => {
     const first = dataDir();
     const second = dataDir();
-    await claimDatabase({ databaseUrl: url, dataDir: first });
+    await claimDatabase({ databaseUrl: database(), dataDir: first });
     // The same checkout starts again.
-    await claimDatabase({ databaseUrl: url, dataDir: first });
+    await claimDatabase({ databaseUrl: database(), dataDir: first });
     // Another clone on the machine with only its ports moved: refused before anything is changed.
-    const refused = claimDatabase({ databaseUrl: url, dataDir: second });
+    const refused = claimDatabase({ databaseUrl: database(), dataDir: second });
     await expect(refused).rejects.toMatchObject({ code: 'DATABASE_IN_USE' });
     await expect(refused).rejects.toThrow(
-      `the database ${name} belongs to the EventLens stack of another checkout (its data: ${first}): set DATABASE_URL`,
+      `the database ${new URL(database()).pathname.slice(1)} belongs to the EventLens stack of another checkout (its data: ${first}): set DATABASE_URL`,
     );
     // The first checkout's stack was reset (its data directory removed): the database is free.
     rmSync(first, { recursive: true, force: true });
-    await claimDatabase({ databaseUrl: url, dataDir: second });
-    await expect(claimDatabase({ databaseUrl: url, dataDir: dataDir() })).rejects.toMatchObject({
+    await claimDatabase({ databaseUrl: database(), dataDir: second });
+    await expect(claimDatabase({ databaseUrl: database(), dataDir: dataDir() })).rejects.toMatchObject({
       code: 'DATABASE_IN_USE',
     });
   });
