@@ -171,7 +171,7 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
       let refused: RowFailure[] = [];
       const applyRows = async (from: number, to: number) => {
         if (from === to) return 0;
-        const part = rows.slice(from, to);
+        const part = from === 0 && to === rows.length ? rows : rows.slice(from, to);
         const result = isolate
           ? await applyIsolated(tx, part, projection, from)
           : await applyBulk(tx, part, projection, from);
