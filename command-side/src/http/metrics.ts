@@ -25,6 +25,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ERROR_CODES, type ErrorCode } from '../errors';
 import type { BreakerState } from '../log/breaker';
 import type { FlushStats } from '../log/group-commit';
+import { INGEST_ROUTES } from '../ingest/routes';
 
 export interface Metrics {
   registry: Registry;
@@ -44,11 +45,8 @@ export interface Metrics {
 /** Gauge values of `eventlens_breaker_state`; the alert `EventLensBreakerOpen` fires on 2. */
 export const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-/**
- * The ingestion routes whose refusals `eventlens_ingest_requests_refused_total` counts: every path
- * of ingest/routes.ts `INGEST_ROUTES` (a unit test keeps the two equal), Plausible's too.
- */
-export const INGEST_ROUTES = ['/v1/events', '/v1/batch', '/api/event'] as const;
+/** The paths whose refusals `eventlens_ingest_requests_refused_total` counts: every ingestion route's. */
+const INGEST_PATHS: readonly string[] = Object.values(INGEST_ROUTES).map((route) => route.path);
 
 /** Where the error middleware leaves the code it answered with, for the refusal counter. */
 export const ERROR_CODE_LOCAL = 'errorCode';
@@ -105,7 +103,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   // Every reason an ingestion request can be refused with starts at 0: rate() sees the first one.
   // A 405 is no refusal of an ingestion route: no route matched it, so its label is `unmatched`.
   const neverIngest: readonly ErrorCode[] = ['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'CONFLICT'];
-  for (const route of INGEST_ROUTES) {
+  for (const route of INGEST_PATHS) {
     for (const reason of ERROR_CODES) {
       if (!neverIngest.includes(reason)) refused.inc({ route, reason }, 0);
     }
@@ -119,7 +117,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     res.once('finish', () => {
       if (res.statusCode < 400) return;
       const route = routeOf(req);
-      if (!(INGEST_ROUTES as readonly string[]).includes(route)) return;
+      if (!INGEST_PATHS.includes(route)) return;
       const code = res.locals[ERROR_CODE_LOCAL] as ErrorCode | undefined;
       refused.inc({ route, reason: code ?? `HTTP_${res.statusCode}` });
     });
