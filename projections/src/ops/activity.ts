@@ -17,8 +17,8 @@
  * writes under its own name (`analytics:rebuild`), never under the live projection's.
  *
  * A record is counted once per name however often it is applied: `counted_through` holds, per name
- * and partition, the offset below which records are counted already (`countedThrough`,
- * `markCounted`), and a batch counts only its records at or above it. A rebuild's swap puts in
+ * and partition, the offset below which records are counted already (`countedThrough`; the batch's
+ * `recordActivity` moves it), and a batch counts only its records at or above it. A rebuild's swap puts in
  * checkpoints that may trail the live worker's, which then applies those records again.
  *
  * The histogram's buckets (DDSketch's logarithmic mapping, relative accuracy 2 %) are defined in
@@ -42,9 +42,15 @@ export interface BatchActivity {
   receivedAts: readonly number[];
   /** Projected time, epoch ms. */
   now: number;
+  /** The batch's partition and the offset after its last record: `counted_through` moves up to it. */
+  counted?: { topic: string; partition: number; next: number };
 }
 
-/** Adds a batch's throughput and freshness to its minute, in the caller's (the batch's) transaction. */
+/**
+ * Adds a batch's throughput and freshness to its minute, and moves its partition's `counted_through`
+ * mark, in the caller's (the batch's) transaction and in one statement. A batch that counts nothing
+ * writes nothing: its mark need not move, since none of its records is counted.
+ */
 export async function recordActivity(db: Queryable, opsSchema: string, batch: BatchActivity): Promise<void> {
   if (batch.applied === 0 && batch.receivedAts.length === 0) return;
   const ops = ident(opsSchema);
@@ -55,6 +61,11 @@ export async function recordActivity(db: Queryable, opsSchema: string, batch: Ba
        insert into ${ops}.projection_throughput as t (minute, projection, applied)
        select to_timestamp($1::bigint / 1000.0), $2, $3::bigint where $3::bigint > 0
        on conflict (minute, projection) do update set applied = t.applied + excluded.applied
+     ), mark as (
+       insert into ${ops}.counted_through as c (projection, topic, partition, next_offset)
+       select $2, $7::text, $8::int, $9::bigint where $9::bigint is not null
+       on conflict (projection, topic, partition)
+       do update set next_offset = greatest(c.next_offset, excluded.next_offset)
      )
      insert into ${ops}.projection_freshness as f (minute, projection, bucket, value_ms, count)
      select to_timestamp($1::bigint / 1000.0), $2, x.bucket, x.value_ms, x.count
@@ -68,6 +79,9 @@ export async function recordActivity(db: Queryable, opsSchema: string, batch: Ba
       histogram.map((b) => b.bucket),
       histogram.map((b) => b.value_ms),
       histogram.map((b) => b.count),
+      batch.counted?.topic ?? null,
+      batch.counted?.partition ?? null,
+      batch.counted?.next ?? null,
     ],
   );
 }
@@ -106,20 +120,4 @@ export async function countedThrough(
     [projection, tp.topic, tp.partition],
   );
   return rows[0] === undefined ? 0 : Number(rows[0].next_offset);
-}
-
-/** Moves the mark of `countedThrough` up to `next` (never down), in the batch's transaction. */
-export async function markCounted(
-  db: Queryable,
-  opsSchema: string,
-  projection: string,
-  tp: { topic: string; partition: number },
-  next: number,
-): Promise<void> {
-  await db.query(
-    `insert into ${ident(opsSchema)}.counted_through as c (projection, topic, partition, next_offset)
-     values ($1, $2, $3, $4)
-     on conflict (projection, topic, partition) do update set next_offset = greatest(c.next_offset, excluded.next_offset)`,
-    [projection, tp.topic, tp.partition, next],
-  );
 }

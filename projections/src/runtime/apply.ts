@@ -21,7 +21,7 @@
 import type { Logger } from '@eventlens/service-kit';
 import { describeError } from '@eventlens/service-kit';
 import { isDataError, transaction, type Pool, type Queryable } from '../db';
-import { countedThrough, markCounted, recordActivity } from '../ops/activity';
+import { countedThrough, recordActivity } from '../ops/activity';
 import { recordSchemaVersions } from '../ops/contracts';
 import { lockCheckpoint, saveProgress, type TopicPartition } from './checkpoints';
 import { classifyError } from './classify';
@@ -67,15 +67,19 @@ export interface BatchStore {
    * per writer schema id (ops/contracts.ts). Null: the worker keeps none and measures no freshness.
    */
   ops: {
+    /** Also moves the partition's `countedThrough` mark to `counted.next`. */
     recordActivity(
       tx: Queryable,
-      activity: { applied: number; receivedAts: number[]; now: number },
+      activity: {
+        applied: number;
+        receivedAts: number[];
+        now: number;
+        counted: { topic: string; partition: number; next: number };
+      },
     ): Promise<void>;
     recordSchemaVersions(tx: Queryable, values: (Buffer | null)[]): Promise<void>;
     /** The offset below which the partition's records are counted already (ops/activity.ts). */
     countedThrough(tx: Queryable, tp: TopicPartition): Promise<number>;
-    /** Moves that mark up to `next`. */
-    markCounted(tx: Queryable, tp: TopicPartition, next: number): Promise<void>;
   } | null;
 }
 
@@ -104,7 +108,6 @@ export function postgresStore(options: {
             recordSchemaVersions: (tx, values) =>
               recordSchemaVersions(tx, opsSchema, { projection: statusProjection, values }),
             countedThrough: (tx, tp) => countedThrough(tx, opsSchema, statusProjection, tp),
-            markCounted: (tx, tp, next) => markCounted(tx, opsSchema, statusProjection, tp, next),
           },
   };
 }
@@ -196,9 +199,9 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
           receivedAts.push(projection.receivedAtOf?.(rows[i]!) ?? rowRecords[i]!.timestamp);
           values.push(rowRecords[i]!.value);
         }
-        await store.ops.recordActivity(tx, { applied, receivedAts, now: clock() });
+        const next = lastOffset + 1;
+        await store.ops.recordActivity(tx, { applied, receivedAts, now: clock(), counted: { ...tp, next } });
         await store.ops.recordSchemaVersions(tx, values);
-        if (lastOffset + 1 > counted) await store.ops.markCounted(tx, tp, lastOffset + 1);
       }
       await store.saveProgress(tx, tp, {
         next: lastOffset + 1,
