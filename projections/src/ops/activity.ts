@@ -17,8 +17,8 @@
  * writes under its own name (`analytics:rebuild`), never under the live projection's.
  *
  * A record is counted once per name however often it is applied: `counted_through` holds, per name
- * and partition, the offset below which records are counted already (`countedThrough`; the batch's
- * `recordActivity` moves it), and a batch counts only its records at or above it. A rebuild's swap puts in
+ * and partition, the offset below which records are counted already (read with the checkpoint,
+ * runtime/checkpoints.ts `lockCheckpoint`; the batch's `recordActivity` moves it), and a batch counts only its records at or above it. A rebuild's swap puts in
  * checkpoints that may trail the live worker's, which then applies those records again.
  *
  * The histogram's buckets (DDSketch's logarithmic mapping, relative accuracy 2 %) are defined in
@@ -101,23 +101,4 @@ export async function pruneActivity(
     [retentionMinutes],
   );
   return Number(result.rows[0]?.n ?? 0);
-}
-
-/**
- * The offset of `tp` below which `projection`'s records are counted in ops already (0: none), read
- * in the batch's transaction. ops migration 002 (read-model file 017) says why: a rebuild's swap makes
- * the live worker apply again records it had counted.
- */
-export async function countedThrough(
-  db: Queryable,
-  opsSchema: string,
-  projection: string,
-  tp: { topic: string; partition: number },
-): Promise<number> {
-  const { rows } = await db.query<{ next_offset: string }>(
-    `select next_offset from ${ident(opsSchema)}.counted_through
-      where projection = $1 and topic = $2 and partition = $3`,
-    [projection, tp.topic, tp.partition],
-  );
-  return rows[0] === undefined ? 0 : Number(rows[0].next_offset);
 }

@@ -21,7 +21,7 @@
 import type { Logger } from '@eventlens/service-kit';
 import { describeError } from '@eventlens/service-kit';
 import { isDataError, transaction, type Pool, type Queryable } from '../db';
-import { countedThrough, recordActivity } from '../ops/activity';
+import { recordActivity } from '../ops/activity';
 import { recordSchemaVersions } from '../ops/contracts';
 import { lockCheckpoint, saveProgress, type TopicPartition } from './checkpoints';
 import { classifyError } from './classify';
@@ -54,8 +54,11 @@ export interface BatchOrigin {
 
 /** What the transaction writes besides the projection's rows; bound to the worker's schemas. */
 export interface BatchStore {
-  /** Locks the partition's checkpoint row and returns it (runtime/checkpoints.ts). */
-  lockCheckpoint(tx: Queryable, tp: TopicPartition): Promise<number>;
+  /**
+   * Locks the partition's checkpoint row and returns it, with the offset below which the partition's
+   * records are counted in ops already (0 without ops; runtime/checkpoints.ts, ops/activity.ts).
+   */
+  lockCheckpoint(tx: Queryable, tp: TopicPartition): Promise<{ checkpoint: number; counted: number }>;
   /** Moves the checkpoint (and the ops status) of the partition. */
   saveProgress(
     tx: Queryable,
@@ -67,7 +70,7 @@ export interface BatchStore {
    * per writer schema id (ops/contracts.ts). Null: the worker keeps none and measures no freshness.
    */
   ops: {
-    /** Also moves the partition's `countedThrough` mark to `counted.next`. */
+    /** Also moves the partition's `counted_through` mark up to `counted.next`. */
     recordActivity(
       tx: Queryable,
       activity: {
@@ -78,8 +81,6 @@ export interface BatchStore {
       },
     ): Promise<void>;
     recordSchemaVersions(tx: Queryable, values: (Buffer | null)[]): Promise<void>;
-    /** The offset below which the partition's records are counted already (ops/activity.ts). */
-    countedThrough(tx: Queryable, tp: TopicPartition): Promise<number>;
   } | null;
 }
 
@@ -96,7 +97,13 @@ export function postgresStore(options: {
 }): BatchStore {
   const { schema, opsSchema, statusProjection } = options;
   return {
-    lockCheckpoint: (tx, tp) => lockCheckpoint(tx, schema, tp),
+    lockCheckpoint: (tx, tp) =>
+      lockCheckpoint(
+        tx,
+        schema,
+        tp,
+        statusProjection === null ? undefined : { opsSchema, projection: statusProjection },
+      ),
     saveProgress: (tx, tp, progress) =>
       saveProgress(tx, schema, tp, { ...progress, statusProjection, opsSchema }),
     ops:
@@ -107,7 +114,6 @@ export function postgresStore(options: {
               recordActivity(tx, opsSchema, { projection: statusProjection, ...activity }),
             recordSchemaVersions: (tx, values) =>
               recordSchemaVersions(tx, opsSchema, { projection: statusProjection, values }),
-            countedThrough: (tx, tp) => countedThrough(tx, opsSchema, statusProjection, tp),
           },
   };
 }
@@ -150,7 +156,7 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
   ): Promise<BatchResult> {
     const { tp } = origin;
     return deps.transaction(async (tx) => {
-      const checkpoint = await store.lockCheckpoint(tx, tp);
+      const { checkpoint, counted } = await store.lockCheckpoint(tx, tp);
       if (origin.fetched > checkpoint) {
         const low = await deps.lowWatermark(tp);
         if (origin.fetched > low) return { kind: 'reposition', offset: checkpoint, fetched: origin.fetched };
@@ -167,7 +173,6 @@ export function createBatchApplier<Row>(deps: BatchApplierDeps<Row>): BatchAppli
 
       // Rows of records counted in ops already (applied again after a rebuild's swap moved the
       // checkpoint back under them) are applied first and counted nowhere: rows[0, recounted).
-      const counted = store.ops === null ? 0 : await store.ops.countedThrough(tx, tp);
       let recounted = 0;
       while (recounted < rows.length && rowRecords[recounted]!.offset < counted) recounted++;
       let applied = 0;

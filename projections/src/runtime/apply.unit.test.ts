@@ -86,7 +86,7 @@ function setup(
   const store: BatchStore = {
     lockCheckpoint: async (tx) => {
       await tx.query('lock checkpoint');
-      return options.checkpoint ?? 0;
+      return { checkpoint: options.checkpoint ?? 0, counted: marks.at(-1) ?? options.counted ?? 0 };
     },
     saveProgress: async (tx, _tp, p) => {
       await tx.query('save progress');
@@ -102,7 +102,6 @@ function setup(
               marks.push(Math.max(marks.at(-1) ?? options.counted ?? 0, counted.next));
             },
             recordSchemaVersions: async (_tx, values) => void versions.push(values.map(String)),
-            countedThrough: async () => marks.at(-1) ?? options.counted ?? 0,
           },
   };
   const router: Router = {

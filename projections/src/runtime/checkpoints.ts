@@ -29,18 +29,32 @@ export async function readCheckpoints(
  * rebalance, a live worker during a rebuild swap) serialise here, and the second one sees what
  * the first committed.
  */
-export async function lockCheckpoint(db: Queryable, schema: string, tp: TopicPartition): Promise<number> {
+export async function lockCheckpoint(
+  db: Queryable,
+  schema: string,
+  tp: TopicPartition,
+  counted?: { opsSchema: string; projection: string },
+): Promise<{ checkpoint: number; counted: number }> {
   const s = ident(schema);
-  const select = `select next_offset from ${s}.checkpoints where topic = $1 and partition = $2 for update`;
-  let result = await db.query<{ next_offset: string }>(select, [tp.topic, tp.partition]);
+  // The ops mark of the partition (ops/activity.ts, `counted_through`) comes in the same round trip:
+  // this runs once per batch. The subquery's row is read, not locked.
+  const mark = counted
+    ? `(select next_offset from ${ident(counted.opsSchema)}.counted_through
+         where projection = $3 and topic = $1 and partition = $2)`
+    : 'null::bigint';
+  const select = `select next_offset, ${mark} as counted from ${s}.checkpoints
+                   where topic = $1 and partition = $2 for update`;
+  const values = counted ? [tp.topic, tp.partition, counted.projection] : [tp.topic, tp.partition];
+  let result = await db.query<{ next_offset: string; counted: string | null }>(select, values);
   if (result.rows.length === 0) {
     await db.query(
       `insert into ${s}.checkpoints (topic, partition, next_offset) values ($1, $2, 0) on conflict do nothing`,
       [tp.topic, tp.partition],
     );
-    result = await db.query<{ next_offset: string }>(select, [tp.topic, tp.partition]);
+    result = await db.query<{ next_offset: string; counted: string | null }>(select, values);
   }
-  return Number(result.rows[0]!.next_offset);
+  const row = result.rows[0]!;
+  return { checkpoint: Number(row.next_offset), counted: Number(row.counted ?? 0) };
 }
 
 export interface Progress {

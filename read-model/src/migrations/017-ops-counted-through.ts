@@ -9,8 +9,9 @@
  *   schema, rightly, and counted them again in ops, which the swap does not touch: a rebuild under
  *   200 events/s added 90 and 100 records to the Pipeline's throughput and the Contracts' "records
  *   seen". The read model was exact.
- * - **Now** a batch counts in ops only its records at or above the mark, and moves the mark in its
- *   own transaction (projections/src/runtime/apply.ts): a record is counted once per ops name,
+ * - **Now** a batch reads the mark with its checkpoint, counts in ops only its records at or above
+ *   it, and moves it in the statement that adds its throughput, all in its own transaction
+ *   (projections/src/runtime/apply.ts): no round trip more per batch; a record is counted once per ops name,
  *   however often it is applied. ops is not swapped, so the mark survives the rebuild; a rebuild's
  *   own name starts from no mark (its rows are deleted when it starts).
  */
