@@ -11,8 +11,8 @@
  *   seen". The read model was exact.
  * - **Now** a batch reads the mark with its checkpoint, counts in ops only its records at or above
  *   it, and moves it in the statement that adds its throughput, all in its own transaction
- *   (projections/src/runtime/apply.ts): no round trip more per batch; a record is counted once per ops name,
- *   however often it is applied. ops is not swapped, so the mark survives the rebuild; a rebuild's
+ *   (projections/src/runtime/apply.ts), with no round trip more per batch. A record is counted once
+ *   per ops name, however often it is applied. ops is not swapped, so the mark survives the rebuild; a rebuild's
  *   own name starts from no mark (its rows are deleted when it starts).
  */
 import type { Knex } from 'knex';
