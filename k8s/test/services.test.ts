@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig as stackConfig } from '@eventlens/stack';
+import { REGISTRY_POOL, loadConfig as stackConfig } from '@eventlens/stack';
 import { describe, expect, it } from 'vitest';
 import { find, K8S_DIR, one, OVERLAYS, REPO_ROOT, render, type K8sObject, type Overlay } from './render';
 
@@ -163,6 +163,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay: Overlay) => {
     const registryEnv = env('registry');
     expect(registryEnv.APICURIO_STORAGE_KIND).toBe('sql');
     expect(registryEnv.APICURIO_STORAGE_SQL_KIND).toBe('postgresql');
+    // Bounded as the local stack bounds it: Apicurio's defaults hold 20 open per replica and allow 100.
+    expect(registryEnv).toMatchObject({
+      APICURIO_DATASOURCE_JDBC_INITIAL_SIZE: String(REGISTRY_POOL.min),
+      APICURIO_DATASOURCE_JDBC_MIN_SIZE: String(REGISTRY_POOL.min),
+      APICURIO_DATASOURCE_JDBC_MAX_SIZE: String(REGISTRY_POOL.max),
+    });
     const jdbc = /^jdbc:postgresql:\/\/([^:/]+):5432\/(\w+)$/.exec(registryEnv.APICURIO_DATASOURCE_URL!);
     expect(jdbc?.[1]).toBe(`${cluster.metadata.name}-rw`);
     const created = (initdb.postInitSQL as string[])

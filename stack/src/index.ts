@@ -7,6 +7,7 @@ export { Supervisor } from './supervisor';
 export { startKafka, startKafkaCluster, waitForKafka, type KafkaCluster } from './kafka';
 export { ensureTopics, stackTopics } from './provision';
 export { findJava } from './java';
+export { REGISTRY_POOL } from './registry';
 export { freePort, freePortRun } from './ports';
 // Prometheus with the shipped monitoring/prometheus.yml (EVENTLENS_MONITORING=1, the monitoring tests).
 export {

@@ -30,6 +30,11 @@ const JDBC_TLS_PARAMETERS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey'] as c
  * Apicurio Registry's datasource settings from a postgres:// URL. TLS settings in the URL
  * (`?sslmode=verify-full&sslrootcert=/path/ca.pem`) carry over, so the registry connects to a
  * PostgreSQL that requires TLS exactly as the services do.
+ *
+ * The pool is bounded (REGISTRY_POOL): Apicurio 3.3's own defaults keep 20 connections open and
+ * allow 100 (its application.properties, `apicurio.datasource.jdbc.*`), PostgreSQL's whole default
+ * `max_connections`. Its clients cache every schema by id, so it answers a few lookups per start:
+ * three stacks side by side on one server had taken 60 connections with nothing to do.
  */
 export function jdbcEnv(databaseUrl: string): Record<string, string> {
   const u = new URL(databaseUrl);
@@ -45,8 +50,14 @@ export function jdbcEnv(databaseUrl: string): Record<string, string> {
     APICURIO_DATASOURCE_URL: `jdbc:postgresql://${u.hostname}:${u.port || 5432}${u.pathname}${query}`,
     APICURIO_DATASOURCE_USERNAME: decodeURIComponent(u.username) || 'postgres',
     APICURIO_DATASOURCE_PASSWORD: decodeURIComponent(u.password) || 'unused',
+    APICURIO_DATASOURCE_JDBC_INITIAL_SIZE: String(REGISTRY_POOL.min),
+    APICURIO_DATASOURCE_JDBC_MIN_SIZE: String(REGISTRY_POOL.min),
+    APICURIO_DATASOURCE_JDBC_MAX_SIZE: String(REGISTRY_POOL.max),
   };
 }
+
+/** The registry's PostgreSQL connections: kept open, and at most (jdbcEnv). */
+export const REGISTRY_POOL = { min: 2, max: 10 } as const;
 
 export async function startRegistry(o: RegistryOptions, supervisor: Supervisor): Promise<Child> {
   return supervisor.spawn({

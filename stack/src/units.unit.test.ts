@@ -60,6 +60,9 @@ describe('connection URLs', () => {
       APICURIO_DATASOURCE_URL: 'jdbc:postgresql://127.0.0.1:5433/eventlens_registry',
       APICURIO_DATASOURCE_USERNAME: 'reg',
       APICURIO_DATASOURCE_PASSWORD: 'pw',
+      // Apicurio's own defaults hold 20 connections open and allow 100.
+      APICURIO_DATASOURCE_JDBC_MIN_SIZE: '2',
+      APICURIO_DATASOURCE_JDBC_MAX_SIZE: '10',
     });
   });
 
