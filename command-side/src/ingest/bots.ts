@@ -7,11 +7,22 @@
  * its own events (curl, a back-end library), whose User-Agent says nothing about the visitor — isbot
  * calls every such client a bot, which would drop all server-side tracking. Crawlers that run the
  * SDK (Googlebot renders pages) and automated browsers (HeadlessChrome) do use the browser form.
+ *
+ * Plausible's Events API (`POST /api/event`) is the exception: its User-Agent is the visitor's by
+ * definition (Plausible requires it, and a server integration forwards the visitor's), so there
+ * every form is classified, as Plausible classifies it: `curl/…` or `Googlebot/2.1` is a bot.
  */
 import { isbotMatch } from 'isbot';
 
-/** The part of the User-Agent that isbot recognised (`Headless`, `Googlebot`…), or undefined for a visitor. */
-export function botOf(userAgent: string | undefined): string | undefined {
-  if (userAgent === undefined || !userAgent.startsWith('Mozilla/')) return undefined;
+/**
+ * The part of the User-Agent that isbot recognised (`Headless`, `Googlebot`…), or undefined for a
+ * visitor. `visitorsOwn`: the User-Agent is the visitor's whatever its form (`/api/event`, above).
+ */
+export function botOf(
+  userAgent: string | undefined,
+  options: { visitorsOwn?: boolean } = {},
+): string | undefined {
+  if (userAgent === undefined) return undefined;
+  if (!options.visitorsOwn && !userAgent.startsWith('Mozilla/')) return undefined;
   return isbotMatch(userAgent) ?? undefined;
 }

@@ -27,4 +27,15 @@ describe('bot traffic from the User-Agent', () => {
     for (const ua of ['curl/8.5.0', 'node', 'python-requests/2.31', '', undefined])
       expect(botOf(ua)).toBeUndefined();
   });
+
+  it("given Plausible's Events API, whose User-Agent is the visitor's in any form, then a client or crawler of any form is a bot", () => {
+    const visitorsOwn = { visitorsOwn: true };
+    for (const ua of [
+      'curl/8.5.0',
+      'python-requests/2.31.0',
+      'Googlebot/2.1 (+http://www.google.com/bot.html)',
+    ])
+      expect(botOf(ua, visitorsOwn), ua).toBeDefined();
+    expect(botOf(chrome, visitorsOwn)).toBeUndefined();
+  });
 });

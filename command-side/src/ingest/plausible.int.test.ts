@@ -198,6 +198,9 @@ describe('POST /api/event', () => {
       userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
     });
     expect(value.context).toHaveProperty('bot');
+    // The visitor's User-Agent in any form: a crawler or an HTTP client that is no browser is a bot here.
+    for (const userAgent of ['Googlebot/2.1 (+http://www.google.com/bot.html)', 'curl/8.5.0'])
+      expect((await tracked(pageview(), { userAgent })).context, userAgent).toHaveProperty('bot');
   });
 
   it('refuses a bad payload with 400 INVALID_FIELD naming the field as sent', async () => {

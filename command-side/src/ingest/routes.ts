@@ -178,10 +178,10 @@ export function ingestRouter(deps: IngestDeps): Router {
   const visitorSecret = deps.visitorSecret ?? randomBytes(32).toString('hex');
 
   /** What the request says of its sender: bot or not, browser, OS, device type, country, address. */
-  function senderOf(req: Request): Sender {
+  function senderOf(req: Request, ua: { visitorsOwn?: boolean } = {}): Sender {
     const userAgent = req.get('user-agent');
     return {
-      bot: botOf(userAgent),
+      bot: botOf(userAgent, ua),
       client: { ...userAgentFields(userAgent), country: deps.countryOf?.(req.ip) ?? null },
       address: req.ip,
     };
@@ -341,7 +341,8 @@ export function ingestRouter(deps: IngestDeps): Router {
     INGEST_ROUTES.plausible,
     async (req, res) => {
       const event = withSpan('validate', () => readPlausibleEvent(req.body));
-      const sender = senderOf(req);
+      // Plausible's User-Agent is the visitor's in every form (bots.ts).
+      const sender = senderOf(req, { visitorsOwn: true });
       const userAgent = req.get('user-agent');
       const writer = (): Writer => {
         const site = siteOf(event.domain, sentAs(req.body, 'domain'), deps.directory);
