@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { ReaderTables } from '@eventlens/read-model';
 import { bodyParserError } from '@eventlens/service-kit';
 import type { Caller, Callers } from '../auth/callers';
-import { ApiError, fromZodError } from '../http/errors';
+import { ApiError, fromZodError, notFound } from '../http/errors';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { MAX_RANGE_DAYS, rangeTooLong } from './calendar';
 import { attachComparisons, comparisonQuery, type ResultRow } from './compare';
@@ -189,7 +189,10 @@ export function statsApiRoutes(deps: {
     T extends { site_id: string; timezone?: string; dimensions?: unknown; filters?: unknown },
   >(caller: Caller, body: T) {
     const site = await resolveSite(db, tables.projectSettings, body.site_id);
-    const projectId = await callers.projectOf(caller, site);
+    // One answer for a site that is not there and one the key may not read: `site not found`.
+    const projectId = await callers.projectOf(caller, site).catch((error: unknown) => {
+      throw error instanceof ApiError && error.code === 'NOT_FOUND' ? notFound('site') : error;
+    });
     const wantsGoals = mentionsGoals(body);
     const defaults =
       body.timezone === undefined || wantsGoals

@@ -88,12 +88,13 @@ const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${
 export const NONE_LABEL = '(none)';
 
 /**
- * The labels an `is` filter takes for the missing value: the Stats API's own, and Plausible's
+ * The labels an `is` filter takes for the missing value: the Stats API's own, Plausible's
  * `(not set)` (its label of an empty UTM value, device, browser or OS, which its filters read as
- * empty: where_builder.ex), so a row's value filters to that row and a Plausible client's filter
- * means what it meant there.
+ * empty: where_builder.ex), and `""`, what Plausible stores for a missing value (its examples
+ * filter `["is_not", "visit:country_name", [""]]` to leave unknown countries out). So a row's value
+ * filters to that row and a Plausible client's filter means what it meant there.
  */
-const MISSING_LABELS: ReadonlySet<string> = new Set([NONE_LABEL, '(not set)']);
+const MISSING_LABELS: ReadonlySet<string> = new Set([NONE_LABEL, '(not set)', '']);
 
 /**
  * A positive operator's predicate on `expr`: any of `values` (`is`, `contains`, `matches`). `is`

@@ -762,6 +762,9 @@ describe('breakdowns, order and pagination', () => {
     expect(await events([['is', 'event:props:plan', ['(none)']]])).toBe(8);
     // Plausible's label of a missing value, for a client written against it.
     expect(await events([['is', 'event:props:plan', ['(not set)']]])).toBe(8);
+    // And the empty value Plausible stores for a missing one (its example: is_not visit:country_name "").
+    expect(await events([['is', 'event:props:plan', ['']]])).toBe(8);
+    expect(await events([['is_not', 'event:props:plan', ['']]])).toBe(1);
     expect(await events([['is', 'event:props:plan', ['(none)', 'pro']]])).toBe(9);
     expect(await events([['is_not', 'event:props:plan', ['(none)']]])).toBe(1);
     expect(await events([['is', 'event:hostname', ['(none)']]])).toBe(3);
@@ -1283,11 +1286,11 @@ describe('the plan PostgreSQL runs', () => {
 describe('auth and errors', () => {
   test('a read key of another project is a 404; no key a 401; both in Plausible’s shape', async () => {
     const other = await query({ site_id: t.projectA, metrics: ['visitors'], date_range: 'day' }, t.readKeyB);
-    expect(other).toEqual({ status: 404, body: { error: 'project not found' } });
+    expect(other).toEqual({ status: 404, body: { error: 'site not found' } });
     const own = await query({ site_id: t.projectB, metrics: ['events'], date_range: JAN_10 }, t.readKeyB);
     expect(own.body.results).toEqual([{ metrics: [1], dimensions: [] }]); // B's one event, none of A's
     const missing = await query({ site_id: randomUUID(), metrics: ['visitors'], date_range: 'day' });
-    expect(missing.status).toBe(404);
+    expect(missing).toEqual({ status: 404, body: { error: 'site not found' } });
     const none = await query({ site_id: t.projectA, metrics: ['visitors'], date_range: 'day' }, null);
     expect(none.status).toBe(401);
     expect(typeof none.body.error).toBe('string');
