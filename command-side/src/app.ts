@@ -10,7 +10,7 @@ import { healthRouter, type ReadinessCheck } from './http/health';
 import type { Metrics } from './http/metrics';
 import { mount } from './http/openapi';
 import { ingestRouter, type IngestDeps } from './ingest/routes';
-import type { Logger } from '@eventlens/service-kit';
+import { rejectMalformedQuery, type Logger } from '@eventlens/service-kit';
 
 export interface AppDeps {
   ingest: Omit<IngestDeps, 'onAccepted'>;
@@ -31,6 +31,8 @@ export function createApp(deps: AppDeps): Express {
   // req.ip is the connecting address unless that hop is a configured proxy (login throttling).
   app.set('trust proxy', deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy : false);
   app.set('query parser', 'simple');
+  // Before any route reads the query: a parameter that is not UTF-8 is a 400, not U+FFFD.
+  app.use(rejectMalformedQuery);
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     next();

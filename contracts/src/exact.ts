@@ -60,6 +60,46 @@ export const EXACT_MESSAGES = {
  * Parses JSON text and applies the rule. `syntax` for text that is not JSON (or repeats a key with
  * another value), `issues` for JSON that cannot be kept exactly.
  */
+export type JsonBodyResult =
+  | { ok: true; value: unknown }
+  | { ok: false; code: 'INVALID_JSON'; message: string }
+  | { ok: false; code: 'INVALID_FIELD'; issues: ExactIssue[] };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * A request body's bytes under the rule, the same on every route of every service. INVALID_JSON,
+ * with a message saying what to send: an empty body, bytes that are not UTF-8 (decoding would put
+ * U+FFFD in their place: a value altered, not kept), text that is not JSON, a key repeated with
+ * another value. INVALID_FIELD with the issues (`formatPath` names each field): JSON that cannot
+ * be kept exactly (parseJsonExact). A leading byte-order mark is skipped.
+ */
+export function parseJsonBody(bytes: Uint8Array, options: ExactOptions): JsonBodyResult {
+  if (bytes.length === 0)
+    return { ok: false, code: 'INVALID_JSON', message: 'the request body is empty; send a JSON object' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return {
+      ok: false,
+      code: 'INVALID_JSON',
+      message: 'the body is not valid UTF-8; send JSON text encoded as UTF-8',
+    };
+  }
+  const parsed = parseJsonExact(text, options);
+  if (parsed.ok) return parsed;
+  if ('issues' in parsed) return { ok: false, code: 'INVALID_FIELD', issues: parsed.issues };
+  const duplicate = /^Duplicate key '(.*)' encountered at position (\d+)$/s.exec(parsed.syntax);
+  return {
+    ok: false,
+    code: 'INVALID_JSON',
+    message: duplicate
+      ? `the body repeats the key ${JSON.stringify(duplicate[1])} with different values (at character ${duplicate[2]}); send each key once`
+      : `the body is not valid JSON: ${parsed.syntax}`,
+  };
+}
+
 export function parseJsonExact(text: string, options: ExactOptions): ExactParseResult {
   let value: unknown;
   try {

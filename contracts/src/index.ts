@@ -33,6 +33,7 @@ export {
 } from './settings';
 export {
   parseJsonExact,
+  parseJsonBody,
   checkExact,
   stringProblem,
   formatPath,
@@ -41,6 +42,7 @@ export {
   type ExactIssue,
   type ExactOptions,
   type ExactParseResult,
+  type JsonBodyResult,
   type PathSegment,
 } from './exact';
 export {

@@ -512,6 +512,50 @@ describe('bad input', () => {
     expect(calls).toBeGreaterThan(400);
   });
 
+  test('a query parameter that is not UTF-8, or a stray %, is a 400 naming it: never read as U+FFFD', async () => {
+    for (const { key, op } of getRoutes()) {
+      const name = (op.parameters ?? []).find((p) => p.in === 'query')?.name;
+      if (name === undefined) continue;
+      for (const value of ['%FF', '%ED%A0%80', 'a%', '%E0%A4%A']) {
+        const response = await server.get(
+          `${ROUTES[key]!.path()}?${name}=${value}`,
+          key.includes('/keys') ? { cookie: sessionCookie() } : { key: t.readKeyA },
+        );
+        const body = (await response.json()) as { error: { code: string; fields: Array<{ field: string }> } };
+        expect(response.status, `${key} ${name}=${value}`).toBe(400);
+        expect(body.error.fields).toEqual([
+          { field: name, message: expect.stringMatching(/percent-encoding/) },
+        ]);
+      }
+    }
+  });
+
+  test('a filter value with a lone surrogate or NUL is a 400 naming the value; a Stats body repeating a key is refused', async () => {
+    const path = ROUTES['GET /v1/events']!.path();
+    for (const [value, message] of [
+      ['x\udfffy', /surrogate/],
+      ['a\u0000', /NUL/],
+    ] as const) {
+      // JSON.stringify writes both as escapes (\udfff, \u0000): the query string itself is valid.
+      const filters = encodeURIComponent(JSON.stringify([['is', 'event:name', [value]]]));
+      const response = await server.get(`${path}?filters=${filters}`, { key: t.readKeyA });
+      const body = (await response.json()) as {
+        error: { fields: Array<{ field: string; message: string }> };
+      };
+      expect(response.status, JSON.stringify(value)).toBe(400);
+      expect(body.error.fields).toEqual([
+        { field: 'filters[0][2][0]', message: expect.stringMatching(message) },
+      ]);
+    }
+    const repeated = await fetch(`${server.url}/api/v2/query`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.readKeyA}`, 'content-type': 'application/json' },
+      body: `{"site_id":"${t.projectA}","metrics":["visitors"],"date_range":"day","metrics":["events"]}`,
+    });
+    expect(repeated.status).toBe(400);
+    expect(JSON.stringify(await repeated.json())).toMatch(/repeats the key \\"metrics\\"/);
+  });
+
   test('hostile path parameters', async () => {
     for (const [key, template] of [
       ['GET /v1/events/{event_id}', '/v1/events/'],

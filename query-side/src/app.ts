@@ -14,7 +14,12 @@ import { createCallers } from './auth/callers';
 import { authRoutes } from './auth/routes';
 import { createShareThrottle, shareRoutes, type ShareThrottleOptions } from './auth/share';
 import { cors } from './http/cors';
-import { healthHandlers, silentLogger as kitSilentLogger, unroutedHandler } from '@eventlens/service-kit';
+import {
+  healthHandlers,
+  rejectMalformedQuery,
+  silentLogger as kitSilentLogger,
+  unroutedHandler,
+} from '@eventlens/service-kit';
 import { ApiError, describeSafely, errorHandler, type Logger } from './http/errors';
 import { createMetrics } from './http/metrics';
 import { mountRoutes, type AnyRoute } from './http/route';
@@ -68,6 +73,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? ['loopback']);
   app.set('query parser', 'simple');
+  // Before any route reads the query: a parameter that is not UTF-8 is a 400, not U+FFFD.
+  app.use(rejectMalformedQuery);
 
   const metrics = createMetrics(db);
   app.use(metrics.middleware);

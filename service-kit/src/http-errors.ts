@@ -39,6 +39,15 @@ export interface ErrorAnswer {
  * decode param"). As a 400 INVALID_FIELD naming the URL; undefined for anything else.
  */
 export function pathDecodeError(error: unknown): (ErrorAnswer & { code: 'INVALID_FIELD' }) | undefined {
+  if (error instanceof MalformedQueryError) {
+    const message = `is not valid percent-encoding: a % must be followed by two hex digits, and they must decode to UTF-8 (a literal % is %25)`;
+    return {
+      status: 400,
+      code: 'INVALID_FIELD',
+      message: `the query parameter ${error.parameter} ${message}`,
+      fields: [{ field: error.parameter, message }],
+    };
+  }
   const e = error as { status?: unknown; message?: unknown };
   if (e === null || typeof e !== 'object' || e.status !== 400) return undefined;
   if (!(error instanceof URIError) && !/^Failed to decode param/.test(String(e.message))) return undefined;
@@ -48,6 +57,51 @@ export function pathDecodeError(error: unknown): (ErrorAnswer & { code: 'INVALID
     message:
       'the URL is not valid percent-encoding: a % must be followed by two hex digits, and they must decode to UTF-8',
   };
+}
+
+/**
+ * A query parameter that does not decode exactly. Express's query parser (node:querystring) puts
+ * U+FFFD in place of bytes that are not UTF-8 and keeps a stray `%` as it is, so `user_id=%FF`
+ * would look for "\uFFFD" and answer with the events that hold it: a value altered, not refused.
+ * `rejectMalformedQuery` raises it before any route reads the query; `pathDecodeError` answers it.
+ */
+export class MalformedQueryError extends URIError {
+  readonly status = 400;
+  constructor(readonly parameter: string) {
+    super(`the query parameter ${parameter} is not valid percent-encoding`);
+  }
+}
+
+/** The first parameter of `url`'s query string that does not decode as UTF-8 (`+` is a space), or undefined. */
+export function malformedQuery(url: string): MalformedQueryError | undefined {
+  const start = url.indexOf('?');
+  if (start < 0) return undefined;
+  const decode = (text: string) => decodeURIComponent(text.replaceAll('+', ' '));
+  for (const pair of url.slice(start + 1).split('&')) {
+    const eq = pair.indexOf('=');
+    const rawKey = eq < 0 ? pair : pair.slice(0, eq);
+    let key: string;
+    try {
+      key = decode(rawKey);
+    } catch {
+      return new MalformedQueryError(JSON.stringify(rawKey));
+    }
+    try {
+      if (eq >= 0) decode(pair.slice(eq + 1));
+    } catch {
+      return new MalformedQueryError(key);
+    }
+  }
+  return undefined;
+}
+
+/** Express middleware (any framework passing `url` and `next`): refuses a malformed query string (above). */
+export function rejectMalformedQuery(
+  req: { url: string },
+  _res: unknown,
+  next: (error?: unknown) => void,
+): void {
+  next(malformedQuery(req.url));
 }
 
 /** What body-parser inflates (Node 20 has no zstd); any other Content-Encoding is a 415. */

@@ -1,7 +1,13 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { bodyParserError, createErrorHandler, errorBody, pathDecodeError } from './http-errors';
+import {
+  bodyParserError,
+  createErrorHandler,
+  errorBody,
+  malformedQuery,
+  pathDecodeError,
+} from './http-errors';
 
 describe('errorBody', () => {
   it('is the shared shape, fields only when given', () => {
@@ -24,6 +30,30 @@ describe('pathDecodeError', () => {
     expect(pathDecodeError(new URIError('URI malformed'))).toBeUndefined();
     expect(pathDecodeError(Object.assign(new Error('other'), { status: 400 }))).toBeUndefined();
     expect(pathDecodeError(null)).toBeUndefined();
+  });
+});
+
+describe('malformedQuery', () => {
+  it('names the first parameter whose key or value is not percent-encoded UTF-8, which Express would read as U+FFFD', () => {
+    expect(malformedQuery('/v1/events?user_id=%FF')?.parameter).toBe('user_id');
+    expect(malformedQuery('/v1/events?a=1&b=%ED%A0%80')?.parameter).toBe('b'); // a surrogate's bytes
+    expect(malformedQuery('/v1/events?q=100%')?.parameter).toBe('q'); // node:querystring keeps a stray %
+    expect(malformedQuery('/x?%E0%A4%A=1')?.parameter).toBe('"%E0%A4%A"');
+    const answer = pathDecodeError(malformedQuery('/x?from=%C0%80'));
+    expect(answer).toMatchObject({ status: 400, code: 'INVALID_FIELD', fields: [{ field: 'from' }] });
+    expect(answer?.message).toMatch(/^the query parameter from is not valid percent-encoding/);
+  });
+
+  it('passes every well-formed query string', () => {
+    for (const url of [
+      '/x',
+      '/x?',
+      '/x?a=1&b=2',
+      '/x?q=100%25&s=a+b',
+      '/x?flag&e=%F0%9F%98%80',
+      '/x?a==b&&c=',
+    ])
+      expect(malformedQuery(url), url).toBeUndefined();
   });
 });
 

@@ -6,14 +6,13 @@
  * `navigator.sendBeacon` sends for a string body, and it needs no CORS preflight.
  *
  * Bytes that are not UTF-8 are a 400 INVALID_JSON (decoding would replace them with U+FFFD).
- * Parsing applies the contracts' exactness rule (`parseJsonExact`) to every body, for every route:
+ * Parsing applies the contracts' exactness rule (`parseJsonBody`, as the query side's bodies) to every body, for every route:
  * a body whose values could not be stored and read back exactly (a lone surrogate, NUL, the key
  * `__proto__`, a number a double does not hold, -0, nesting beyond the limit) is a 400 naming each
  * field; a key repeated with another value is a 400 INVALID_JSON naming the key. Numbers reach the
  * routes as plain numbers.
  */
-import { isUtf8 } from 'node:buffer';
-import { formatPath, LIMITS, parseJsonExact } from '@eventlens/contracts';
+import { formatPath, LIMITS, parseJsonBody } from '@eventlens/contracts';
 import express, { type RequestHandler } from 'express';
 import { HttpError, invalidFields } from '../errors';
 
@@ -45,29 +44,14 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler[] {
   const read = express.raw({ type: () => true, limit: options.limitBytes, inflate: true });
   const parse: RequestHandler = (req, _res, next) => {
     const raw: unknown = req.body;
-    if (!Buffer.isBuffer(raw) || raw.length === 0) {
-      return next(new HttpError('INVALID_JSON', 'the request body is empty; send a JSON object'));
-    }
-    // toString would turn bytes that are not UTF-8 into U+FFFD: a value altered, not kept.
-    if (!isUtf8(raw)) {
-      return next(
-        new HttpError('INVALID_JSON', 'the body is not valid UTF-8; send JSON text encoded as UTF-8'),
-      );
-    }
-    let text = raw.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const parsed = parseJsonExact(text, { maxDepth: options.maxDepth ?? LIMITS.bodyMaxDepth });
+    const parsed = parseJsonBody(Buffer.isBuffer(raw) ? raw : Buffer.alloc(0), {
+      maxDepth: options.maxDepth ?? LIMITS.bodyMaxDepth,
+    });
     if (parsed.ok) {
       req.body = parsed.value;
       return next();
     }
-    if ('syntax' in parsed) {
-      const duplicate = /^Duplicate key '(.*)' encountered at position (\d+)$/s.exec(parsed.syntax);
-      const message = duplicate
-        ? `the body repeats the key ${JSON.stringify(duplicate[1])} with different values (at character ${duplicate[2]}); send each key once`
-        : `the body is not valid JSON: ${parsed.syntax}`;
-      return next(new HttpError('INVALID_JSON', message));
-    }
+    if (parsed.code === 'INVALID_JSON') return next(new HttpError('INVALID_JSON', parsed.message));
     next(
       invalidFields(
         parsed.issues.map((issue) => ({ field: formatPath(issue.path), message: issue.message })),
@@ -77,6 +61,7 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler[] {
   return [accepts, read, parse];
 }
 
-function hasBody(req: { headers: Record<string, unknown> }): boolean {
+/** Whether the request carries a body (a length over 0, or chunks). */
+export function hasBody(req: { headers: Record<string, unknown> }): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }

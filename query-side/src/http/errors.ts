@@ -124,7 +124,7 @@ function classify(error: unknown, contentEncoding: string | undefined): ApiError
   if (error instanceof ApiError) return error;
   if (error instanceof z.ZodError) return fromZodError(error);
   const body = bodyParserError(error, contentEncoding) ?? pathDecodeError(error);
-  if (body) return new ApiError(body.status, body.code, body.message);
+  if (body) return new ApiError(body.status, body.code, body.message, body.fields);
   const e = error as { status?: unknown; statusCode?: unknown };
   const status = Number(e?.status ?? e?.statusCode);
   // Other client errors raised by Express itself.

@@ -7,6 +7,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { formatPath, LIMITS, parseJsonBody } from '@eventlens/contracts';
 import type { Caller, Callers } from '../auth/callers';
 import { PROJECT_HEADER } from '../auth/callers';
 import { shareMayCall } from '../auth/share-access';
@@ -130,7 +131,33 @@ export interface MountOptions {
   validateResponses: boolean;
 }
 
-const jsonBody = express.json({ limit: '16kb', strict: true, type: () => true });
+/**
+ * A body read as bytes and parsed under the contracts' exactness rule, as the command side's
+ * (`parseJsonBody`): bytes that are not UTF-8, a lone surrogate, or a key repeated with another
+ * value would otherwise reach a report as U+FFFD or as the last of the values, silently.
+ */
+const jsonBody: express.RequestHandler[] = [
+  express.raw({ limit: '16kb', type: () => true }),
+  (req, _res, next) => {
+    const raw: unknown = req.body;
+    const parsed = parseJsonBody(Buffer.isBuffer(raw) ? raw : Buffer.alloc(0), {
+      maxDepth: LIMITS.bodyMaxDepth,
+    });
+    if (parsed.ok) {
+      req.body = parsed.value;
+      next();
+    } else if (parsed.code === 'INVALID_JSON') next(new ApiError(400, 'INVALID_JSON', parsed.message));
+    else
+      next(
+        new ApiError(
+          400,
+          'INVALID_FIELD',
+          parsed.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; '),
+          parsed.issues.map((i) => ({ field: formatPath(i.path), message: i.message })),
+        ),
+      );
+  },
+];
 
 /**
  * PostgreSQL text cannot hold U+0000: a NUL reaching a query would be a 500, so it is a 400
@@ -175,13 +202,16 @@ export function mountRoutes(
       },
     ];
     if (route.body) {
-      handlers.push((req, _res, next) => {
-        if (!req.is('application/json')) {
-          next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json'));
-          return;
-        }
-        next();
-      }, jsonBody);
+      handlers.push(
+        (req, _res, next) => {
+          if (!req.is('application/json')) {
+            next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json'));
+            return;
+          }
+          next();
+        },
+        ...jsonBody,
+      );
     }
     handlers.push(async (req, res) => {
       let auth: Record<string, unknown> = {};

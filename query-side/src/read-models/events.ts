@@ -23,6 +23,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { LIMITS, parseJsonExact } from '@eventlens/contracts';
 import { humanEvents, type EventsRow, type ProjectGoalRow, type ReaderTables } from '@eventlens/read-model';
 import { decodeCursor, encodeCursor, cursorTimestampSql } from '../http/cursor';
 import { invalidField, notFound, type ApiError } from '../http/errors';
@@ -135,12 +136,16 @@ function fix(message: string): string {
  */
 export function parseEventFilters(text: string | undefined): Filter[] | undefined {
   if (text === undefined) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
+  // Under the exactness rule, as a body: JSON.parse would pass a lone surrogate on as U+FFFD (which
+  // then matches that character) and keep the last of a repeated key's values.
+  const parsed = parseJsonExact(text, { maxDepth: LIMITS.bodyMaxDepth });
+  if (!parsed.ok && 'syntax' in parsed)
     throw invalidField('filters', `must be JSON: a list of Stats API filters, e.g. ${EXAMPLE}`);
+  if (!parsed.ok) {
+    const issue = parsed.issues[0]!;
+    throw invalidField(bracketed(['filters', ...issue.path].join('.')), issue.message);
   }
+  const json = parsed.value;
   const shape = StatsRequest.shape.filters.safeParse(json);
   if (!shape.success) {
     const issue = shape.error.issues[0]!;
