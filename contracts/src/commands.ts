@@ -247,7 +247,7 @@ export const TrackBatch = z.strictObject({
 export type TrackBatch = z.infer<typeof TrackBatch>;
 
 export const CreateProject = z.strictObject({
-  name: z.string().trim().min(1).max(LIMITS.projectNameMaxLength),
+  name: text(LIMITS.projectNameMaxLength).refine(notBlank, NOT_BLANK),
 });
 export type CreateProject = z.infer<typeof CreateProject>;
 
@@ -257,7 +257,7 @@ export type ApiKeyKind = z.infer<typeof ApiKeyKind>;
 export const IssueApiKey = z.strictObject({
   project_id: z.uuid(),
   kind: ApiKeyKind,
-  name: z.string().trim().min(1).max(LIMITS.keyNameMaxLength).optional(),
+  name: text(LIMITS.keyNameMaxLength).refine(notBlank, NOT_BLANK).optional(),
 });
 export type IssueApiKey = z.infer<typeof IssueApiKey>;
 
@@ -273,7 +273,7 @@ export const RegisterUser = z.strictObject({
     .max(254)
     .transform((s) => s.toLowerCase()),
   password: z.string().min(LIMITS.passwordMinLength).max(LIMITS.passwordMaxLength),
-  name: z.string().trim().min(1).max(LIMITS.projectNameMaxLength).optional(),
+  name: text(LIMITS.projectNameMaxLength).refine(notBlank, NOT_BLANK).optional(),
 });
 export type RegisterUser = z.infer<typeof RegisterUser>;
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { TrackBatch, TrackEvent, RegisterUser, IssueApiKey, ReplayDlq, jsonDepth, LIMITS } from './index';
+import {
+  CreateProject,
+  TrackBatch,
+  TrackEvent,
+  RegisterUser,
+  IssueApiKey,
+  ReplayDlq,
+  jsonDepth,
+  LIMITS,
+} from './index';
 
 const key = 'el_abcdefghijklmnopqrstuvwx';
 
@@ -204,5 +213,26 @@ describe('ReplayDlq', () => {
     expect(ReplayDlq.parse({ projection: 'admin' })).toEqual({ projection: 'admin' });
     expect(fieldsOf(ReplayDlq.safeParse({ projection: 'ops' }))).toEqual(['projection']);
     expect(fieldsOf(ReplayDlq.safeParse({ projection: 'admin', extra: 1 }))).toEqual(['']);
+  });
+});
+
+describe('names of projects, keys and users', () => {
+  const project = '00000000-0000-4000-8000-000000000000';
+  it('are kept exactly as sent, whitespace around them included: never trimmed', () => {
+    for (const name of ['  Acme  ', '\u00a0Acme\u00a0', '\ufeffAcme\t\n']) {
+      expect(CreateProject.parse({ name }).name).toBe(name);
+      expect(IssueApiKey.parse({ project_id: project, kind: 'read', name }).name).toBe(name);
+      expect(
+        RegisterUser.parse({ email: 'a@b.example', password: 'x'.repeat(LIMITS.passwordMinLength), name })
+          .name,
+      ).toBe(name);
+    }
+  });
+
+  it('are refused when blank, saying so, and counted in UTF-16 units as every other text', () => {
+    const blank = CreateProject.safeParse({ name: '   ' });
+    expect(blank.error?.issues.map((i) => i.message)).toEqual(['must not be empty or only whitespace']);
+    const emoji = '😀'.repeat(LIMITS.projectNameMaxLength / 2 + 1); // few enough code points, too many units
+    expect(CreateProject.safeParse({ name: emoji }).error?.issues[0]?.message).toMatch(/UTF-16 code units/);
   });
 });
