@@ -9,6 +9,7 @@ import { HttpError, fieldErrors, validate } from '../errors';
 import { LogError } from '../log/appender';
 import { jsonBody } from './body';
 import { errorMiddleware, toHttpError } from './error-middleware';
+import { mount } from './openapi';
 
 const servers: { close(): void }[] = [];
 afterAll(() => servers.forEach((s) => s.close()));
@@ -120,6 +121,47 @@ describe('paths', () => {
     }
     expect((await fetch(`${base}/v1/admin/projects/%41/keys`, { method: 'POST' })).status).toBe(201);
     expect(logged).toEqual([]);
+  });
+});
+
+describe('inputs a route does not take', () => {
+  it('refuses a query parameter, and a body on a route without one, naming it: never ignored', async () => {
+    const app = express();
+    app.set('query parser', 'simple');
+    const router = express.Router();
+    let replays = 0;
+    mount(
+      router,
+      {
+        method: 'post',
+        path: '/replay',
+        tag: 'admin',
+        summary: 'a route without a body',
+        security: [],
+        responses: { 202: { description: 'requested' } },
+        errors: {},
+      },
+      (_req, res) => {
+        replays++;
+        res.status(202).end();
+      },
+    );
+    app.use(router);
+    app.use(errorMiddleware({ info: () => undefined, warn: () => undefined, error: () => undefined }));
+    const base = await serve(app);
+    const dryRun = await fetch(`${base}/replay?dry_run=true`, { method: 'POST' });
+    expect(dryRun.status).toBe(400);
+    expect(((await dryRun.json()) as { error: { fields: unknown } }).error.fields).toEqual([
+      { field: 'dry_run', message: 'is not a parameter of this route: it takes none' },
+    ]);
+    const withBody = await fetch(`${base}/replay`, { method: 'POST', body: 'garbage' });
+    expect(withBody.status).toBe(400);
+    expect(((await withBody.json()) as { error: { fields: unknown } }).error.fields).toEqual([
+      { field: 'body', message: 'this route takes no body: send none' },
+    ]);
+    expect(replays).toBe(0);
+    expect((await fetch(`${base}/replay`, { method: 'POST' })).status).toBe(202);
+    expect(replays).toBe(1);
   });
 });
 

@@ -10,8 +10,8 @@ import { OpenApiGeneratorV3, OpenAPIRegistry, type RouteConfig } from '@asteasol
 import { CSRF_HEADER, SESSION_COOKIE } from '@eventlens/contracts';
 import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
-import { ERROR_CODES, statusOf, type ErrorCode } from '../errors';
-import { jsonBody } from './body';
+import { ERROR_CODES, invalidFields, statusOf, type ErrorCode } from '../errors';
+import { hasBody, jsonBody } from './body';
 
 /** The ways to authenticate; a route's `security` lists the combinations it accepts. */
 export type SecurityScheme = 'writeKey' | 'adminToken' | 'session' | 'csrf';
@@ -57,8 +57,11 @@ export function expressPath(path: string): string {
 }
 
 /**
- * Mounts `handler` for `route`, after `before` (CORS, authentication) and, for a route with a body,
- * the body parser of `http/body.ts` with the declared media types and limit.
+ * Mounts `handler` for `route`, after `before` (CORS, authentication), the refusal of any query
+ * parameter (no route here takes one) and, for a route with a body, the body parser of
+ * `http/body.ts` with the declared media types and limit; a route without one refuses a body. An
+ * input the route would not read is a 400 naming it, never ignored: `?dry_run=true` on a replay
+ * would otherwise replay for real.
  */
 export function mount(
   router: Router,
@@ -66,9 +69,34 @@ export function mount(
   handler: RequestHandler,
   options: { before?: RequestHandler[] } = {},
 ): void {
-  const body = route.body ? jsonBody({ types: route.body.types, limitBytes: route.body.limitBytes }) : [];
-  router[route.method](expressPath(route.path), ...(options.before ?? []), ...body, handler);
+  const body = route.body
+    ? jsonBody({ types: route.body.types, limitBytes: route.body.limitBytes })
+    : [noBody];
+  router[route.method](expressPath(route.path), ...(options.before ?? []), noQuery, ...body, handler);
 }
+
+/** What `mount` answers for an input the route does not take (documented on every route). */
+const NO_EXTRA_INPUT =
+  'A query parameter (no route here takes one), or a body sent to a route that takes none.';
+
+const noQuery: RequestHandler = (req, _res, next) => {
+  const names = Object.keys(req.query as Record<string, unknown>);
+  next(
+    names.length > 0
+      ? invalidFields(
+          names.map((field) => ({ field, message: 'is not a parameter of this route: it takes none' })),
+        )
+      : undefined,
+  );
+};
+
+const noBody: RequestHandler = (req, _res, next) => {
+  next(
+    hasBody(req)
+      ? invalidFields([{ field: 'body', message: 'this route takes no body: send none' }])
+      : undefined,
+  );
+};
 
 /** What a request with a body may be refused with before its handler runs (http/body.ts). */
 export const BODY_ERRORS = {
@@ -167,7 +195,8 @@ function pathConfig(route: RouteDoc): RouteConfig {
     };
   }
   const byStatus = new Map<number, string[]>();
-  for (const [code, when] of Object.entries(route.errors) as Array<[ErrorCode, string]>) {
+  const errors = { INVALID_FIELD: NO_EXTRA_INPUT, ...route.errors };
+  for (const [code, when] of Object.entries(errors) as Array<[ErrorCode, string]>) {
     const status = statusOf(code);
     byStatus.set(status, [...(byStatus.get(status) ?? []), `\`${code}\`: ${when}`]);
   }

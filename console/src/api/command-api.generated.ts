@@ -32,6 +32,15 @@ export interface paths {
             };
           };
         };
+        /** @description `INVALID_FIELD`: A query parameter (no route here takes one), or a body sent to a route that takes none. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
       };
     };
     put?: never;
@@ -80,6 +89,15 @@ export interface paths {
                 message: string;
               };
             };
+          };
+        };
+        /** @description `INVALID_FIELD`: A query parameter (no route here takes one), or a body sent to a route that takes none. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
           };
         };
         /** @description A dependency is not ready; `error.message` and `checks` name it. */
@@ -141,6 +159,15 @@ export interface paths {
             'text/plain': string;
           };
         };
+        /** @description `INVALID_FIELD`: A query parameter (no route here takes one), or a body sent to a route that takes none. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
       };
     };
     put?: never;
@@ -177,6 +204,15 @@ export interface paths {
             'application/json': {
               [key: string]: unknown;
             };
+          };
+        };
+        /** @description `INVALID_FIELD`: A query parameter (no route here takes one), or a body sent to a route that takes none. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
           };
         };
       };
@@ -266,9 +302,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -422,9 +458,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -534,9 +570,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is missing, invalid, or could not be stored and read back exactly (named as sent: `n`, `d`…); or `domain` is neither a key nor a domain a project declares (the message says how to declare it).
          *
-         *     `INVALID_FIELD`: A field is missing, invalid, or could not be stored and read back exactly (named as sent: `n`, `d`…); or `domain` is neither a key nor a domain a project declares (the message says how to declare it).
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -650,9 +686,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each. The x-eventlens-csrf header is missing (`error.fields` names it).
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each. The x-eventlens-csrf header is missing (`error.fields` names it).
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -902,9 +938,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -1008,9 +1044,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -1114,6 +1150,15 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description `INVALID_FIELD`: A query parameter (no route here takes one), or a body sent to a route that takes none. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
         /** @description `UNAUTHORIZED`: No admin token and no console session, a wrong token, a session logged out or revoked, or a session without the CSRF header. */
         401: {
           headers: {
@@ -1195,9 +1240,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -1301,6 +1346,15 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description `INVALID_FIELD`: A query parameter (no route here takes one), or a body sent to a route that takes none. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
         /** @description `UNAUTHORIZED`: No admin token and no console session, a wrong token, a session logged out or revoked, or a session without the CSRF header. */
         401: {
           headers: {
@@ -1389,9 +1443,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -1513,9 +1567,9 @@ export interface paths {
           };
         };
         /**
-         * @description `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
+         * @description `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
          *
-         *     `INVALID_FIELD`: A field is invalid, unknown, or could not be stored and read back exactly; `error.fields` names each.
+         *     `INVALID_JSON`: The body is empty, not JSON, not UTF-8, or repeats a key with different values; the message says which.
          *
          *     `INVALID_BODY_ENCODING`: The body does not inflate as its Content-Encoding says.
          */
@@ -1619,6 +1673,15 @@ export interface paths {
             'application/json': components['schemas']['ReplayRequested'];
           };
         };
+        /** @description `INVALID_FIELD`: A query parameter (no route here takes one), or a body sent to a route that takes none. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
         /** @description `UNAUTHORIZED`: No admin token and no console session, a wrong token, a session logged out or revoked, or a session without the CSRF header. */
         401: {
           headers: {
@@ -1664,10 +1727,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    /** @description How many events Kafka acknowledged: all of the request. */
-    Accepted: {
-      accepted: number;
-    };
     /** @description Every error answer. `code` is stable; `fields` names the inputs at fault. 429 and 503 carry Retry-After. */
     ErrorBody: {
       error: {
@@ -1692,6 +1751,10 @@ export interface components {
           message: string;
         }[];
       };
+    };
+    /** @description How many events Kafka acknowledged: all of the request. */
+    Accepted: {
+      accepted: number;
     };
     /** @description Plausible's Events API payload. Short keys (`n`, `u`, `d`, `r`, `p`, `m`, `i`, `$`), as Plausible's script sends them, are read as the long ones, `e` (an engagement event's milliseconds on the page) as engagementTime and `sd` (its scroll depth in percent) as scrollDepth; others are ignored. */
     PlausibleEvent: {
