@@ -23,8 +23,11 @@ const PREFIX = /^(?:0|[1-9]\d{0,2})$/;
 
 /** `input` as a normalised CIDR range, or the problem with it (a message naming the fix). */
 export function normaliseAddressRange(input: string): AddressRangeResult {
+  if (input !== input.trim()) return { ok: false, problem: 'has whitespace around it: remove it' };
   const parts = input.split('/');
   const [address = '', prefixText] = parts;
+  if (prefixText !== undefined && /^0\d+$/.test(prefixText))
+    return { ok: false, problem: `has a prefix length with a leading zero: write /${Number(prefixText)}` };
   if (parts.length > 2 || address === '' || (prefixText !== undefined && !PREFIX.test(prefixText))) {
     return { ok: false, problem: `must be an IPv4 or IPv6 address or CIDR range, ${EXAMPLES}` };
   }
@@ -36,9 +39,18 @@ export function normaliseAddressRange(input: string): AddressRangeResult {
       return { ok: false, problem: `is not an IPv6 address or range, ${EXAMPLES}` };
     parsed = ipaddr.IPv6.parse(address);
     if (parsed.isIPv4MappedAddress()) {
+      // The IPv4 range it stands for keeps the prefix: ::ffff:1.2.3.0/120 is 1.2.3.0/24.
+      const v4 = parsed.toIPv4Address().toString();
+      const prefix = prefixText === undefined ? 128 : Number(prefixText);
+      if (prefix > 128) return { ok: false, problem: 'has a prefix length over 128' };
       return {
         ok: false,
-        problem: `is an IPv4-mapped IPv6 address: write it as IPv4 (${parsed.toIPv4Address().toString()})`,
+        problem:
+          prefix === 128
+            ? `is an IPv4-mapped IPv6 address: write it as IPv4 (${v4})`
+            : prefix >= 96
+              ? `is an IPv4-mapped IPv6 range: write it as IPv4 (${v4}/${prefix - 96})`
+              : 'is an IPv6 range wider than the IPv4-mapped addresses (/96): give IPv4 ranges as IPv4 (0.0.0.0/0 for all of them) and IPv6 ranges apart',
       };
     }
   } else {

@@ -21,18 +21,24 @@ describe('normaliseAddressRange', () => {
     ['10.0.0.0/33', /prefix length over 32/],
     ['::/129', /prefix length over 128/],
     ['10.0.0.0/', /must be an IPv4 or IPv6 address or CIDR range/],
-    ['10.0.0.0/08', /must be an IPv4 or IPv6 address or CIDR range/],
+    ['10.0.0.0/08', /leading zero: write \/8/],
     ['10.0.0.0/8/8', /must be an IPv4 or IPv6 address or CIDR range/],
     ['/8', /must be an IPv4 or IPv6 address or CIDR range/],
     ['010.0.0.1', /dotted decimal/],
     ['0x7f.0.0.1', /dotted decimal/],
     ['127.1', /dotted decimal/],
     ['256.0.0.1', /dotted decimal/],
-    [' 10.0.0.1', /dotted decimal/],
+    [' 10.0.0.1', /whitespace around it/],
+    ['10.0.0.0/8 ', /whitespace around it/],
+    ['2001:db8::/032', /leading zero: write \/32/],
     ['example.com', /dotted decimal/],
     ['2001:db8::g', /not an IPv6 address/],
     ['fe80::1%eth0', /zone id/],
-    ['::ffff:203.0.113.0/120', /IPv4-mapped .* write it as IPv4 \(203\.0\.113\.0\)/],
+    // The IPv4 range it stands for, its prefix kept.
+    ['::ffff:203.0.113.0/120', /IPv4-mapped IPv6 range: write it as IPv4 \(203\.0\.113\.0\/24\)/],
+    ['::ffff:0:0/96', /write it as IPv4 \(0\.0\.0\.0\/0\)/],
+    ['::ffff:203.0.113.7', /IPv4-mapped IPv6 address: write it as IPv4 \(203\.0\.113\.7\)/],
+    ['::ffff:0:0/80', /wider than the IPv4-mapped addresses/],
   ])('refuses %s', (input, problem) => {
     const result = normaliseAddressRange(input);
     expect(result.ok).toBe(false);
