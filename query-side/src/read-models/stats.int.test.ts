@@ -260,6 +260,19 @@ describe('volume', () => {
     ]);
   });
 
+  test('a range of too many buckets is refused with the fix that works: day is the widest interval', async () => {
+    const message = async (interval: string) => {
+      const response = await server.get(
+        `/v1/stats/volume?interval=${interval}&from=2001-01-01T00:00:00Z&to=2099-01-01T00:00:00Z`,
+        { key: t.readKeyA },
+      );
+      expect(response.status).toBe(400);
+      return ((await response.json()) as { error: { message: string } }).error.message;
+    };
+    expect(await message('day')).toMatch(/: use a shorter range$/);
+    expect(await message('hour')).toMatch(/use a wider interval or a shorter range$/);
+  });
+
   test('one event name', async () => {
     const body = await get('/v1/stats/volume?interval=day&event_name=click', Volume);
     expect(body.buckets.map((b) => b.count)).toEqual([107, 7]);

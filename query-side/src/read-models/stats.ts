@@ -144,7 +144,7 @@ export async function volume(
   if (!starts) {
     throw invalidField(
       'interval',
-      `${input.interval} allows a range of at most ${MAX_INTERVALS} ${input.interval}s: use a wider interval or a shorter range`,
+      `${input.interval} allows a range of at most ${MAX_INTERVALS} ${input.interval}s: ${input.interval === 'day' ? 'use a shorter range' : 'use a wider interval or a shorter range'}`,
     );
   }
   const index = new Map(starts.map((start, i) => [start, i]));
