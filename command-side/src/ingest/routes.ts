@@ -92,7 +92,7 @@ const openCors = cors({
 z.globalRegistry.add(BatchItem.shape.metadata.unwrap(), {
   type: 'object',
   additionalProperties: true,
-  description: `Any JSON object, at most ${LIMITS.metadataMaxDepth} levels deep and ${LIMITS.metadataMaxBytes} bytes as JSON; kept exactly as sent.`,
+  description: `Any JSON object, at most ${LIMITS.metadataMaxDepth} levels deep and ${LIMITS.metadataMaxBytes} bytes as JSON; kept exactly as sent (in the log with its keys in the order sent; the read models' jsonb, and so the query API, orders an object's keys by length, then bytes).`,
 });
 z.globalRegistry.add(BatchItem.shape.context.unwrap(), {
   type: 'object',

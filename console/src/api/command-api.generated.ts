@@ -251,7 +251,7 @@ export interface paths {
             api_key?: string;
             sent_at?: number | string;
             event_name: string;
-            /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent. */
+            /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent (in the log with its keys in the order sent; the read models' jsonb, and so the query API, orders an object's keys by length, then bytes). */
             metadata?: {
               [key: string]: unknown;
             };
@@ -272,7 +272,7 @@ export interface paths {
             api_key?: string;
             sent_at?: number | string;
             event_name: string;
-            /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent. */
+            /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent (in the log with its keys in the order sent; the read models' jsonb, and so the query API, orders an object's keys by length, then bytes). */
             metadata?: {
               [key: string]: unknown;
             };
@@ -404,7 +404,7 @@ export interface paths {
             sent_at?: number | string;
             events: {
               event_name: string;
-              /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent. */
+              /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent (in the log with its keys in the order sent; the read models' jsonb, and so the query API, orders an object's keys by length, then bytes). */
               metadata?: {
                 [key: string]: unknown;
               };
@@ -427,7 +427,7 @@ export interface paths {
             sent_at?: number | string;
             events: {
               event_name: string;
-              /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent. */
+              /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent (in the log with its keys in the order sent; the read models' jsonb, and so the query API, orders an object's keys by length, then bytes). */
               metadata?: {
                 [key: string]: unknown;
               };
@@ -1762,7 +1762,7 @@ export interface components {
       url: string;
       domain: string;
       referrer?: string | null;
-      /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent. */
+      /** @description Any JSON object, at most 6 levels deep and 16384 bytes as JSON; kept exactly as sent (in the log with its keys in the order sent; the read models' jsonb, and so the query API, orders an object's keys by length, then bytes). */
       props?: {
         [key: string]: unknown;
       };

@@ -123,7 +123,10 @@ export function sessionRoutes(db: Knex, tables: ReaderTables): AnyRoute[] {
       summary: 'List sessions, most recently active first',
       description:
         'Keyset pagination on (last_seen, session_id). from/to select sessions active in [from, to) ' +
-        '(last_seen >= from and first_seen < to); without them the list is not windowed.',
+        '(last_seen >= from and first_seen < to); without them the list is not windowed. A session ' +
+        'that gets an event during a walk moves ahead of the cursor and is not listed again in that ' +
+        'walk (the order is by activity): a new walk lists it first; the events (`/v1/events`) page in ' +
+        'an order that never changes.',
       auth: 'project',
       query: SessionsQuery,
       response: { status: 200, description: 'A page of sessions.', schema: SessionsPage },
