@@ -136,8 +136,8 @@ function fix(message: string): string {
  */
 export function parseEventFilters(text: string | undefined): Filter[] | undefined {
   if (text === undefined) return undefined;
-  // Under the exactness rule, as a body: JSON.parse would pass a lone surrogate on as U+FFFD (which
-  // then matches that character) and keep the last of a repeated key's values.
+  // Under the exactness rule, as a body: JSON.parse would pass a lone surrogate on (PostgreSQL reads
+  // it as U+FFFD, which then matches that character) and keep the last of a repeated key's values.
   const parsed = parseJsonExact(text, { maxDepth: LIMITS.bodyMaxDepth });
   if (!parsed.ok && 'syntax' in parsed)
     throw invalidField('filters', `must be JSON: a list of Stats API filters, e.g. ${EXAMPLE}`);
