@@ -296,7 +296,11 @@ describe('login throttling', () => {
     const refused = await login({ email: other.email, password: other.password }, { from });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await errorOf(refused)).code).toBe('RATE_LIMITED');
+    expect(await errorOf(refused)).toMatchObject({
+      code: 'RATE_LIMITED',
+      // It is this account that is locked from here, not the address: it says so.
+      message: 'too many failed logins to this account from this address: try again later',
+    });
   });
 
   it('a stranger cannot lock the admin out: many bad logins from one address, then the right password from another succeeds', async () => {

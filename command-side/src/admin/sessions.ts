@@ -162,7 +162,12 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const decision = throttle.check(email, address);
     if (decision.kind === 'refuse') {
-      throw new HttpError('RATE_LIMITED', 'too many failed logins from this address: try again later', {
+      // Which limit it is: a user locked out of one account may still log in to another.
+      const what =
+        decision.reason === 'address'
+          ? 'too many failed logins from this address'
+          : 'too many failed logins to this account from this address';
+      throw new HttpError('RATE_LIMITED', `${what}: try again later`, {
         retryAfterS: decision.retryAfterS,
       });
     }
