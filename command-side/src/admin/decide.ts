@@ -5,11 +5,9 @@
  * A refusal is a domain error: a value with a stable code and the ids it is about, no HTTP status
  * and no wording; the HTTP layer answers each code in one place (http/domain-errors.ts).
  */
-import { isUtf8 } from 'node:buffer';
 import {
   KEY_PREFIX_LENGTH,
   SESSION_TTL_MS,
-  USER_AGENT_MAX,
   type AnyEvent,
   type ConsoleSession,
   type CreateProject,
@@ -24,6 +22,7 @@ import {
   SHARE_TOKEN_PREFIX_LENGTH,
 } from '@eventlens/contracts';
 import type { KeyDirectory } from './directory';
+import { sessionUserAgent } from './user-agent';
 import type {
   CreatedProject,
   CreatedPublicLink,
@@ -386,17 +385,4 @@ function settingsView(value: ProjectSettingsChanged): ProjectSettingsView {
     excluded_address_ranges: [...value.excluded_address_ranges],
     updated_at: new Date(value.changed_at).toISOString(),
   };
-}
-
-/**
- * The User-Agent as the session list shows it. Node reads a header's bytes as Latin-1, so a
- * browser's UTF-8 (`é`) would read `Ã©`: bytes that are valid UTF-8 are read as UTF-8. Cut to
- * USER_AGENT_MAX UTF-16 units, never inside a surrogate pair (half a pair is no text: Avro would
- * carry it as U+FFFD).
- */
-export function sessionUserAgent(header: string): string {
-  const bytes = Buffer.from(header, 'latin1');
-  const text = !bytes.every((b) => b < 0x80) && isUtf8(bytes) ? bytes.toString('utf8') : header;
-  const cut = text.slice(0, USER_AGENT_MAX);
-  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
 }

@@ -1,6 +1,6 @@
 import { USER_AGENT_MAX } from '@eventlens/contracts';
 import { describe, expect, it } from 'vitest';
-import { sessionUserAgent } from './decide';
+import { sessionUserAgent } from './user-agent';
 
 /** What Node hands over for a header whose bytes are the UTF-8 of `text`: each byte as a Latin-1 character. */
 const asNodeReadsIt = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
