@@ -49,7 +49,13 @@ export class ApiError extends Error {
 }
 
 export function invalidField(field: string, message: string): ApiError {
-  return new ApiError(400, 'INVALID_FIELD', `${field}: ${message}`, [{ field, message }]);
+  return invalidFields([{ field, message }]);
+}
+
+/** A 400 naming each field, its message `field: message; …`. */
+export function invalidFields(fields: FieldError[]): ApiError {
+  const message = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+  return new ApiError(400, 'INVALID_FIELD', message, fields);
 }
 
 export function notFound(what: string): ApiError {
@@ -84,8 +90,7 @@ export function fromZodError(error: z.ZodError): ApiError {
     }
     add(issue.path.join('.') || '(root)', issue.message);
   }
-  const message = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
-  return new ApiError(400, 'INVALID_FIELD', message, fields);
+  return invalidFields(fields);
 }
 
 export const ErrorBody = z

@@ -11,7 +11,15 @@ import { formatPath, LIMITS, parseJsonBody } from '@eventlens/contracts';
 import type { Caller, Callers } from '../auth/callers';
 import { PROJECT_HEADER } from '../auth/callers';
 import { shareMayCall } from '../auth/share-access';
-import { ApiError, ErrorBody, fromZodError, forbidden, invalidField, unauthorized } from './errors';
+import {
+  ApiError,
+  ErrorBody,
+  fromZodError,
+  forbidden,
+  invalidField,
+  invalidFields,
+  unauthorized,
+} from './errors';
 
 /**
  * - `public`: no credentials.
@@ -147,15 +155,7 @@ const jsonBody: express.RequestHandler[] = [
       req.body = parsed.value;
       next();
     } else if (parsed.code === 'INVALID_JSON') next(new ApiError(400, 'INVALID_JSON', parsed.message));
-    else
-      next(
-        new ApiError(
-          400,
-          'INVALID_FIELD',
-          parsed.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; '),
-          parsed.issues.map((i) => ({ field: formatPath(i.path), message: i.message })),
-        ),
-      );
+    else next(invalidFields(parsed.issues.map((i) => ({ field: formatPath(i.path), message: i.message }))));
   },
 ];
 
