@@ -80,6 +80,8 @@ const NO_EXTRA_INPUT =
   'A query parameter (no route here takes one), or a body sent to a route that takes none.';
 
 const noQuery: RequestHandler = (req, _res, next) => {
+  // On every ingestion request: Express parses `req.query` at each read, so only a URL with a query reads it.
+  if (!/\?./.test(req.url)) return next();
   const names = Object.keys(req.query as Record<string, unknown>);
   next(
     names.length > 0
