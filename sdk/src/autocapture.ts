@@ -7,7 +7,8 @@ import { cut, on, safe, type Metadata, type Plugin } from './client.js';
  * propagation cannot hide a click). A click counts only when it lands in a `button`, an `a`, an input
  * button (`type` button or submit, its value as its text) or an element marked `data-eventlens`, also
  * inside open shadow roots (the event's composed path, not its target, which is the shadow host at the
- * document); clicks on wrappers, icons outside buttons or padding send nothing. A form's submit button sends no click of its own: the submission is the intent, one
+ * document); clicks on wrappers, icons outside buttons or padding send nothing. A form's submit
+ * button sends no click of its own: the submission is the intent, one
  * `form_submit` with the submitter's text, whether the form was sent by a click or by Enter (which makes
  * the browser click that button too). `submit` does not leave a shadow root, so the root of whatever is
  * clicked or focused gets the same submit listener (adding the same listener twice adds it once).

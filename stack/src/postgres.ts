@@ -152,7 +152,10 @@ export async function resolvePostgres(options: {
 
 const STACK_DATABASE = 'eventlens';
 
-/** The names a stack-owned database may take, in order of preference: its own, then `<base>`, `<base>_2` … `<base>_9`. */
+/**
+ * The names a stack-owned database may take, in order of preference: its own, then `<base>`,
+ * `<base>_2` … `<base>_9`.
+ */
 function stackDatabaseNames(first: string): string[] {
   const base = first.replace(/_[2-9]$/, '');
   const names = [base, ...Array.from({ length: 8 }, (_, i) => `${base}_${i + 2}`)];

@@ -18,8 +18,9 @@
  *
  * A record is counted once per name however often it is applied: `counted_through` holds, per name
  * and partition, the offset below which records are counted already (read with the checkpoint,
- * runtime/checkpoints.ts `lockCheckpoint`; the batch's `recordActivity` moves it), and a batch counts only its records at or above it. A rebuild's swap puts in
- * checkpoints that may trail the live worker's, which then applies those records again.
+ * runtime/checkpoints.ts `lockCheckpoint`; the batch's `recordActivity` moves it), and a batch
+ * counts only its records at or above it. A rebuild's swap puts in checkpoints that may trail the
+ * live worker's, which then applies those records again.
  *
  * The histogram's buckets (DDSketch's logarithmic mapping, relative accuracy 2 %) are defined in
  * `@eventlens/read-model` (freshness.ts), which the query side reads quantiles with.
