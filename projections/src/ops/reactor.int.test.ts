@@ -93,6 +93,16 @@ describe('DlqReplayRequested in the admin topic (real Kafka, registry, PostgreSQ
         )) === 1,
       { timeoutMs: 30_000 },
     );
+    // The retry consumer can apply the re-injected record before the ops batch that produced it
+    // commits; the request's row and the records' replayed_at land in that one transaction.
+    await eventually(
+      'the replay request recorded',
+      async () =>
+        (await count(env.pool, `select count(*) as n from ${ops()}.dlq_replay_requests where request_id = $1`, [
+          requestId,
+        ])) === 1,
+      { timeoutMs: 30_000 },
+    );
     expect(await dlqCount('replayed_at is null')).toBe(0);
     expect(
       (
