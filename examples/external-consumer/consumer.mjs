@@ -69,7 +69,7 @@ export async function consume(options) {
 async function main() {
   const { values } = parseArgs({
     options: {
-      brokers: { type: 'string', default: 'localhost:9092' },
+      brokers: { type: 'string', default: '127.0.0.1:19092' }, // the local stack's (EVENTLENS_KAFKA_PORT)
       registry: { type: 'string' },
       topic: { type: 'string', default: 'eventlens.events' },
       group: { type: 'string', default: 'external-consumer' },

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureKafka, ensureRegistry } from './artifacts';
 import { loadConfig, type StackConfig } from './config';
-import { checkMaven } from './java';
+import { checkMaven, findStackJava } from './java';
 import { describeDevFile, readDevFile } from './devfile';
 import { StackError } from './errors';
 import { dropProvisioned, resolvePostgres } from './postgres';
@@ -215,12 +215,13 @@ async function status(config: StackConfig, showSecrets: boolean): Promise<void> 
 async function fetchArtifacts(config: StackConfig): Promise<void> {
   await mkdir(config.cacheDir, { recursive: true });
   const pomFile = path.join(config.repoRoot, 'stack', 'maven', 'pom.xml');
-  const [libDir, jar] = await Promise.all([
+  const [libDir, jar, [kafkaJava, registryJava]] = await Promise.all([
     ensureKafka(config.cacheDir, config.kafkaVersion, pomFile, checkMaven),
     ensureRegistry(config.cacheDir, config.registryVersion, checkMaven),
+    findStackJava(config),
   ]);
-  log(`Kafka ${config.kafkaVersion}: ${libDir}`);
-  log(`Apicurio Registry ${config.registryVersion}: ${jar}`);
+  log(`Kafka ${config.kafkaVersion}: ${libDir} (Java ${kafkaJava.major}: ${kafkaJava.bin})`);
+  log(`Apicurio Registry ${config.registryVersion}: ${jar} (Java ${registryJava.major}: ${registryJava.bin})`);
 }
 
 /** The projections CLI, configured from dev.json like the services the stack runs. */

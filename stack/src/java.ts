@@ -74,6 +74,28 @@ export async function findJava(options: {
   );
 }
 
+/**
+ * The two runtimes a stack needs: Kafka's (Java 17+, `JAVA_HOME` first) and the registry's (Java 21+,
+ * `EVENTLENS_REGISTRY_JAVA_HOME` first). Called by every start and by `fetch`, so that a machine
+ * without a Java 21 is told so before the tests, not when the first stack starts.
+ * Errors: StackError JAVA_MISSING / JAVA_TOO_OLD, naming the variable that points at a JDK.
+ */
+export function findStackJava(config: {
+  javaHome: string | undefined;
+  registryJavaHome: string | undefined;
+  registryVersion: string;
+}): Promise<[kafka: JavaRuntime, registry: JavaRuntime]> {
+  return Promise.all([
+    findJava({ minMajor: 17, preferHomes: [config.javaHome], purpose: 'Kafka', envHint: 'JAVA_HOME' }),
+    findJava({
+      minMajor: 21,
+      preferHomes: [config.registryJavaHome, config.javaHome],
+      purpose: `Apicurio Registry ${config.registryVersion}`,
+      envHint: 'EVENTLENS_REGISTRY_JAVA_HOME',
+    }),
+  ]);
+}
+
 export async function checkMaven(): Promise<void> {
   try {
     await run('mvn', ['-v'], { timeout: 30_000 });

@@ -8,7 +8,7 @@ import { ensureKafka, ensureRegistry } from './artifacts';
 import type { StackConfig } from './config';
 import { writeDevFile, type DevFile } from './devfile';
 import { StackError } from './errors';
-import { checkMaven, findJava } from './java';
+import { checkMaven, findStackJava } from './java';
 import { kafkaMetaFile, startKafkaCluster, waitForKafka } from './kafka';
 import { assertPortsFree } from './ports';
 import { provisionPostgres, redact, resolvePostgres, type PostgresTarget } from './postgres';
@@ -120,15 +120,7 @@ export async function startStack(
     'projections',
     ...(config.monitoring ? (['prometheus'] as const) : []),
   ]);
-  const [kafkaJava, registryJava] = await Promise.all([
-    findJava({ minMajor: 17, preferHomes: [config.javaHome], purpose: 'Kafka', envHint: 'JAVA_HOME' }),
-    findJava({
-      minMajor: 21,
-      preferHomes: [config.registryJavaHome, config.javaHome],
-      purpose: `Apicurio Registry ${config.registryVersion}`,
-      envHint: 'EVENTLENS_REGISTRY_JAVA_HOME',
-    }),
-  ]);
+  const [kafkaJava, registryJava] = await findStackJava(config);
 
   const pomFile = path.join(config.repoRoot, 'stack', 'maven', 'pom.xml');
   const artifacts = (async () => {
