@@ -1968,8 +1968,8 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Only this projection’s DLQ. */
-          projection?: string;
+          /** @description Only this projection’s DLQ: one of analytics, admin. */
+          projection?: 'analytics' | 'admin';
           /** @description Opaque: the `next_cursor` of the previous page. */
           cursor?: string;
           /** @description Page size, 1-200 (default 50); above 200 is a 400. */

@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { PROJECTIONS } from '@eventlens/contracts';
 import type { DlqRecordsRow, ReaderTables } from '@eventlens/read-model';
 import { cursorTimestampSql, decodeCursor, encodeCursor } from '../http/cursor';
 import { cursorParam, limitParam } from '../http/params';
@@ -11,7 +12,12 @@ import { defineRoute, type AnyRoute } from '../http/route';
 import { NextCursor, Timestamp, Uuid, toCount, toIso, toIsoOrNull } from './schemas';
 
 export const DlqQuery = z.strictObject({
-  projection: z.string().min(1).max(200).optional().meta({ description: 'Only this projection’s DLQ.' }),
+  // An enum, not any text: a misspelt name is a 400 naming the field, not an empty list that reads
+  // as "no dead letters".
+  projection: z
+    .enum(PROJECTIONS)
+    .optional()
+    .meta({ description: `Only this projection’s DLQ: one of ${PROJECTIONS.join(', ')}.` }),
   cursor: cursorParam,
   limit: limitParam(50),
 });

@@ -298,7 +298,19 @@ describe('dlq', () => {
   test('by projection', async () => {
     const items = await walk('projection=admin&limit=3', { key: t.readKeyA });
     expect(items.map((r) => r.dlq_offset)).toEqual([1, 5, 3, 7]);
-    expect(await walk('projection=nope', { key: t.readKeyA })).toEqual([]);
+  });
+
+  test('a projection that does not exist is a 400 naming the field, not an empty list', async () => {
+    for (const projection of ['nope', 'Admin', '']) {
+      const response = await server.get(`/v1/dlq?projection=${projection}`, { key: t.readKeyA });
+      expect(response.status, projection).toBe(400);
+      const body = (await response.json()) as {
+        error: { code: string; fields: Array<{ field: string; message: string }> };
+      };
+      expect(body.error.code).toBe('INVALID_FIELD');
+      expect(body.error.fields.map((f) => f.field)).toEqual(['projection']);
+      expect(body.error.fields[0]!.message).toContain('analytics');
+    }
   });
 
   test('records carry every field', async () => {
