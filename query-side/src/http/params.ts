@@ -64,14 +64,29 @@ export const toParam = instant.optional().meta({
 
 export const MAX_PAGE = 200;
 
+/**
+ * A query parameter holding a whole number from `min` to `max`, written in decimal digits only.
+ * `z.coerce.number` would read it with `Number()`: `1e2` as 100, `0x10` as 16, ` 5 ` as 5, `5.0` as
+ * 5. Those are refused instead, with the one message `must be a whole number from min to max`,
+ * as is every value out of bounds. Documented (OpenAPI) as an integer; absent: `fallback`.
+ */
+export function wholeNumberParam(min: number, max: number, fallback: number) {
+  return z
+    .preprocess(
+      (value) => (typeof value === 'string' && /^[0-9]{1,16}$/.test(value) ? Number(value) : value),
+      z
+        .number({ error: `must be a whole number from ${min} to ${max}` })
+        .int()
+        .min(min)
+        .max(max),
+    )
+    .default(fallback);
+}
+
 export function limitParam(defaultLimit: number, max: number = MAX_PAGE) {
-  return z.coerce
-    .number({ error: `must be a whole number from 1 to ${max}` })
-    .int()
-    .min(1)
-    .max(max)
-    .default(defaultLimit)
-    .meta({ description: `Page size, 1-${max} (default ${defaultLimit}); above ${max} is a 400.` });
+  return wholeNumberParam(1, max, defaultLimit).meta({
+    description: `Page size, 1-${max} (default ${defaultLimit}); above ${max} is a 400.`,
+  });
 }
 
 export const cursorParam = z

@@ -19,6 +19,7 @@ import type {
   ProjectionThroughputRow,
   ReaderTables,
 } from '@eventlens/read-model';
+import { wholeNumberParam } from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { Timestamp, toCount, toIso, toIsoOrNull } from './schemas';
 
@@ -37,17 +38,11 @@ export const MAX_WINDOW_MINUTES = 1440;
 export const DEFAULT_WINDOW_MINUTES = 15;
 
 export const PipelineQuery = z.strictObject({
-  minutes: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_WINDOW_MINUTES)
-    .default(DEFAULT_WINDOW_MINUTES)
-    .meta({
-      description:
-        'Window of the throughput and freshness figures: the current UTC minute and the minutes − 1 before ' +
-        `it, 1-${MAX_WINDOW_MINUTES} (default ${DEFAULT_WINDOW_MINUTES}; the projections keep 24 h).`,
-    }),
+  minutes: wholeNumberParam(1, MAX_WINDOW_MINUTES, DEFAULT_WINDOW_MINUTES).meta({
+    description:
+      'Window of the throughput and freshness figures: the current UTC minute and the minutes − 1 before ' +
+      `it, 1-${MAX_WINDOW_MINUTES} (default ${DEFAULT_WINDOW_MINUTES}; the projections keep 24 h).`,
+  }),
 });
 
 const Throughput = z

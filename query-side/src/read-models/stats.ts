@@ -9,7 +9,16 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { ReaderTables } from '@eventlens/read-model';
 import { invalidField } from '../http/errors';
-import { fromParam, iso, limitParam, resolveRange, textFilter, toParam, type Range } from '../http/params';
+import {
+  fromParam,
+  iso,
+  limitParam,
+  resolveRange,
+  textFilter,
+  toParam,
+  wholeNumberParam,
+  type Range,
+} from '../http/params';
 import { defineRoute, type AnyRoute } from '../http/route';
 import { NotCounted, notCounted, Overview, OverviewQuery, overview } from './overview';
 import { Timestamp, toCount, toIso } from './schemas';
@@ -38,13 +47,9 @@ export const VolumeQuery = z.strictObject({
     .enum(['event_name'])
     .optional()
     .meta({ description: 'Also split the buckets by event name: the top `top` names plus "other".' }),
-  top: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(20)
-    .default(5)
-    .meta({ description: 'With breakdown: how many names get their own series (1-20, default 5).' }),
+  top: wholeNumberParam(1, 20, 5).meta({
+    description: 'With breakdown: how many names get their own series (1-20, default 5).',
+  }),
 });
 
 const Series = z.object({
