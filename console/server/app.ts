@@ -5,6 +5,8 @@
  *
  *   /api/query/*    → query side   (reads, console login)
  *   /api/command/*  → command side (admin commands; ingestion for snippets on this origin)
+ *                     both only under /v1/ and /api/: a service's /metrics, /healthz and /readyz are
+ *                     not reachable from this origin
  *   POST /v1/events, /v1/batch → command side (the demo page's SDK sends to this origin's root)
  *   /demo/, /eventlens.min.js, /demo.js → sdk/serve.js's createDemoHandler
  *   /config.json    → what the SPA needs to know about this install (the demo write key)
@@ -66,6 +68,16 @@ function stripPrefix(url: string, prefix: string): string {
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
+/**
+ * What the proxies pass on: the APIs' own routes, `/v1/…` and `/api/…` (the Stats API, Plausible's
+ * Events API). Not the services' operational paths (`/metrics`, `/healthz`, `/readyz`): those are
+ * for Prometheus and the orchestrator on the services' own ports, and this origin is the public one
+ * (the Ingress sends it everything but the ingestion and Stats API paths).
+ */
+export function isApiPath(upstreamPath: string): boolean {
+  return upstreamPath.startsWith('/v1/') || upstreamPath.startsWith('/api/');
+}
+
 export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
   const doFetch = deps.fetch ?? fetch;
   const proxied = { logger: deps.logger, trustedProxies: deps.trustedProxies ?? [] };
@@ -110,13 +122,23 @@ export function createConsoleHandler(deps: ConsoleServerDeps): ConsoleHandler {
     deps.metrics?.observe(req, res);
 
     if (pathname === '/healthz') return health.healthz(req, res);
-    if (pathname === '/metrics' && deps.metrics) return void sendMetrics(deps.metrics.registry, res);
-    if (pathname === '/readyz') return health.readyz(req, res);
-    if (pathname === '/api/query' || pathname.startsWith('/api/query/')) {
-      return query.forward(req, res, stripPrefix(url, '/api/query'));
+    if (pathname === '/metrics' && deps.metrics) {
+      // Prometheus scrapes the pod's port directly; a request a proxy forwarded (the Ingress adds
+      // X-Forwarded-For) came from the public side of this origin, which is not told the figures.
+      if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) {
+        return json(res, 404, errorBody('NOT_FOUND', 'no /metrics through a proxy: scrape the port itself'));
+      }
+      return void sendMetrics(deps.metrics.registry, res);
     }
-    if (pathname === '/api/command' || pathname.startsWith('/api/command/')) {
-      return command.forward(req, res, stripPrefix(url, '/api/command'));
+    if (pathname === '/readyz') return health.readyz(req, res);
+    for (const [prefix, api] of [
+      ['/api/query', query],
+      ['/api/command', command],
+    ] as const) {
+      if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) continue;
+      const upstream = stripPrefix(url, prefix);
+      if (isApiPath(upstream.split('?')[0]!)) return api.forward(req, res, upstream);
+      return json(res, 404, errorBody('NOT_FOUND', `no API under ${pathname}`));
     }
     if (
       (pathname === '/v1/events' || pathname === '/v1/batch') &&

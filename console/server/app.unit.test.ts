@@ -142,6 +142,27 @@ describe('proxy', () => {
     expect(command.seen.at(-1)).toMatchObject({ method: 'DELETE', url: '/v1/admin/projects/p/keys/k' });
   });
 
+  test("a service's /metrics, /healthz and /readyz are not reachable through this origin", async () => {
+    const seen = query.seen.length + command.seen.length;
+    for (const path of [
+      '/api/query/metrics',
+      '/api/command/metrics',
+      '/api/query/readyz',
+      '/api/command/healthz',
+      '/api/query/metrics?x=1',
+      '/api/query',
+      '/api/command/',
+    ]) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    }
+    expect(query.seen.length + command.seen.length).toBe(seen);
+    // The APIs' own routes still pass: the Stats API is under /api/.
+    expect((await fetch(`${base}/api/query/api/v2/query`, { method: 'POST', body: '{}' })).status).toBe(200);
+    expect(query.seen.at(-1)).toMatchObject({ method: 'POST', url: '/api/v2/query' });
+  });
+
   test('status codes and error bodies pass through', async () => {
     const res = await fetch(`${base}/api/query/v1/missing`);
     expect(res.status).toBe(404);
