@@ -221,7 +221,9 @@ async function fetchArtifacts(config: StackConfig): Promise<void> {
     findStackJava(config),
   ]);
   log(`Kafka ${config.kafkaVersion}: ${libDir} (Java ${kafkaJava.major}: ${kafkaJava.bin})`);
-  log(`Apicurio Registry ${config.registryVersion}: ${jar} (Java ${registryJava.major}: ${registryJava.bin})`);
+  log(
+    `Apicurio Registry ${config.registryVersion}: ${jar} (Java ${registryJava.major}: ${registryJava.bin})`,
+  );
 }
 
 /** The projections CLI, configured from dev.json like the services the stack runs. */
