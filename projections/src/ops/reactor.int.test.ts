@@ -98,9 +98,11 @@ describe('DlqReplayRequested in the admin topic (real Kafka, registry, PostgreSQ
     await eventually(
       'the replay request recorded',
       async () =>
-        (await count(env.pool, `select count(*) as n from ${ops()}.dlq_replay_requests where request_id = $1`, [
-          requestId,
-        ])) === 1,
+        (await count(
+          env.pool,
+          `select count(*) as n from ${ops()}.dlq_replay_requests where request_id = $1`,
+          [requestId],
+        )) === 1,
       { timeoutMs: 30_000 },
     );
     expect(await dlqCount('replayed_at is null')).toBe(0);
