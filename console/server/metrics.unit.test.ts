@@ -70,7 +70,11 @@ describe('the console server with metrics', () => {
   });
 
   test('a /metrics request a proxy forwarded (the public side of the Ingress) is told nothing', async () => {
-    for (const headers of [{ 'X-Forwarded-For': '203.0.113.7' }, { Forwarded: 'for=203.0.113.7' }]) {
+    const forwarded: Array<Record<string, string>> = [
+      { 'X-Forwarded-For': '203.0.113.7' },
+      { Forwarded: 'for=203.0.113.7' },
+    ];
+    for (const headers of forwarded) {
       const res = await fetch(`${base}/metrics`, { headers });
       expect(res.status).toBe(404);
       expect(await res.text()).not.toContain('eventlens_http_requests_total');
