@@ -46,7 +46,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(openapi);
   app.use(ingestRouter({ ...deps.ingest, onAccepted: deps.metrics.acceptedEvents }));
   app.use(adminRouter(deps.admin));
-  app.use(notFoundHandler);
+  // A POST that no route took is readable from any origin: a tracker sending to a wrong path (a
+  // `data-host` ending in /v1, the query API's host) then reads the 404, a final answer it drops,
+  // where a response without CORS looks to it like a network error, retried on every page load.
+  // The body names the method and path, nothing else.
+  app.use((req, res, next) => {
+    if (req.method === 'POST') res.set('Access-Control-Allow-Origin', '*');
+    next();
+  }, notFoundHandler);
   app.use(errorMiddleware(deps.logger));
   return app;
 }

@@ -63,7 +63,7 @@ const utf8 = new TextEncoder();
 export const writeKeyPattern = /^el_[A-Za-z0-9_-]{16,64}$/;
 export const apiKey = z
   .string()
-  .regex(writeKeyPattern, 'must be a write key: el_ followed by 16-64 letters or digits');
+  .regex(writeKeyPattern, 'must be a write key: el_ followed by 16-64 letters, digits, - or _');
 
 /** Depth of a JSON value: a scalar is 0, `{}` is 1. Iterative so hostile nesting cannot overflow the stack. */
 export function jsonDepth(value: unknown): number {

@@ -255,6 +255,14 @@ describe('POST /v1/events', () => {
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
     });
     expect(adminPreflight.headers.get('access-control-allow-origin')).toBeNull();
+
+    // A tracker sending to a path that is not an ingestion route reads the 404 (final, dropped), not a
+    // CORS failure its retry queue takes for a network error and sends again forever.
+    for (const path of ['/v1/v1/events', '/events', '/v1/event']) {
+      const wrong = await post(path, { api_key: key, event_name: 'x' }, { origin: 'https://shop.example' });
+      expect(wrong.status, path).toBe(404);
+      expect(wrong.headers.get('access-control-allow-origin'), path).toBe('*');
+    }
   });
 });
 
@@ -660,7 +668,7 @@ describe('bad input gets a clear 4xx naming the field, and nothing crashes', () 
     expect(malformed.body.error?.fields).toEqual([
       {
         field: 'authorization',
-        message: 'Bearer must be a write key: el_ followed by 16-64 letters or digits',
+        message: 'Bearer must be a write key: el_ followed by 16-64 letters, digits, - or _',
       },
     ]);
   });
