@@ -157,6 +157,16 @@ describe('form submissions', () => {
     expect(p.net.sent[0]!.body).not.toMatch(/jane|hunter/);
   });
 
+  it("a form's id is its attribute, even when one of its fields is named id", () => {
+    const p = page(
+      `<form id="crud"><input type="hidden" name="id" value="42"><button id="save">Save</button></form>`,
+    );
+    (p.document.getElementById('save') as unknown as HTMLElement).click();
+    expect(p.events().map((e) => [e.event_name, e.metadata])).toEqual([
+      ['form_submit', { tag: 'form', id: 'crud', text: 'Save' }],
+    ]);
+  });
+
   it('are named by data-eventlens and carry data-eventlens-* like clicks', () => {
     const p = page(
       `<form id="f" data-eventlens="newsletter" data-eventlens-list="weekly"><input value="x"></form>`,

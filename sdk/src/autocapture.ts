@@ -23,7 +23,9 @@ export const autocapture: Plugin = (c) => {
     // data-eventlens-plan="pro" → metadata.plan = "pro"
     for (const a of el.attributes) if (a.name.startsWith('data-eventlens-')) m[a.name.slice(15)] = a.value;
     m.tag = tag;
-    if (el.id) m.id = el.id;
+    // The attribute, not `el.id`: a form with a field named "id" gives that field for `form.id`.
+    const id = el.getAttribute('id');
+    if (id) m.id = id;
     // Visible text only: never text inside ignored parts, never a field's value (inputs have no text
     // nodes; textarea and select do, so they are skipped). Stops early on huge elements.
     const t = (from || el) as HTMLInputElement,

@@ -77,6 +77,8 @@ export interface Client {
   post(path: string, json: string): Promise<Response>;
   /** Set by the page-tracking plugin: what `page()` does instead of sending a bare page_view. */
   pv?: () => void;
+  /** Set by the page-tracking plugin: ends the open view (its page_leave), for `reset()`. */
+  e?: () => void;
   /**
    * Set by the retry plugin; called after each delivery by fetch: with no arguments when it went through,
    * with the event (JSON, without api_key), its queue key and the rejection when it should be retried.
@@ -111,10 +113,12 @@ export const KEEPALIVE_BUDGET = 6e4;
 export const cut = (s: string, n: number): string => s.slice(0, n).replace(/[\ud800-\udbff]$/, '');
 
 /**
- * An event name or user id as sent: a string, trimmed, at most 200 characters. null and undefined give
- * '' (ignored), not the names "null" and "undefined" that `track(user?.plan)` would otherwise send.
+ * An event name or user id as sent: a string (or another primitive, written out: `identify(42)`),
+ * trimmed, at most 200 characters. null, undefined, objects and functions give '' (ignored): not the
+ * names "null" and "undefined" that `track(user?.plan)` would send, nor "[object Object]" for
+ * `identify(user)`.
  */
-export const clean = (s: unknown): string => cut(String(s ?? '').trim(), 200);
+export const clean = (s: unknown): string => cut(s === Object(s) ? '' : String(s ?? '').trim(), 200);
 
 /** Wraps a function so that nothing it throws reaches its caller: the host page never sees our errors. */
 export const safe =
@@ -297,6 +301,15 @@ export let client: Client | undefined;
  * it lives here, with the client, so that it is not an export of `eventlens-js/core`.
  */
 export const start = (options: ClientOptions, plugins: (Plugin | false | undefined)[]): void => {
-  if (!client && typeof window == 'object' && options?.apiKey)
+  if (!client && typeof window == 'object' && options?.apiKey) {
+    // Another copy of the SDK started on this page already (the script tag beside a bundled
+    // `eventlens-js`, two bundles): a second client would send every event again.
+    const w = window as Window & { __eventlens?: 1 };
+    if (w.__eventlens) return console.warn(TWICE);
+    w.__eventlens = 1;
     client = createClient(options, window, plugins);
+  }
 };
+
+/** What a second copy of the SDK on a page says in the console, once, before doing nothing. */
+export const TWICE = 'eventlens: loaded twice';

@@ -107,6 +107,25 @@ describe('init (eventlens-js)', () => {
   });
 });
 
+describe('two copies of the SDK on one page', () => {
+  it('the second copy to start sends nothing and says so once in the console', async () => {
+    const first = await open();
+    first.init({ apiKey: KEY, host: HOST, pageviews: false });
+    vi.resetModules();
+    const second = (await import('./index.js')) as Api;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      second.init({ apiKey: KEY, host: HOST, pageviews: false });
+      expect(warn).toHaveBeenCalledExactlyOnceWith('eventlens: loaded twice');
+    } finally {
+      warn.mockRestore();
+    }
+    second.track('from the second');
+    first.track('from the first');
+    expect(names(net)).toEqual(['from the first']);
+  });
+});
+
 describe('eventlens-js/core', () => {
   it('turns nothing on by itself', async () => {
     const api = await open('core');
@@ -146,6 +165,34 @@ describe('track', () => {
     api.track('kept');
     expect(names(net)).toEqual(['kept']);
     expect(net.events()[0]).not.toHaveProperty('user_id');
+  });
+
+  it('sends nothing for a name or user id that is an object; a number is written out', async () => {
+    const api = await open();
+    api.init({ apiKey: KEY, host: HOST, pageviews: false });
+    api.track({ name: 'signup' } as never);
+    api.track((() => 'fn') as never);
+    api.identify({ id: 7 } as never);
+    api.track('after object id');
+    api.identify(7 as never);
+    api.track(404 as never);
+    expect(names(net)).toEqual(['after object id', '404']);
+    expect(net.events()[0]).not.toHaveProperty('user_id');
+    expect(net.events()[1]!.user_id).toBe('7');
+  });
+
+  it('sends the event without its metadata when JSON cannot write it (a BigInt, a cycle)', async () => {
+    const api = await open();
+    api.init({ apiKey: KEY, host: HOST, pageviews: false });
+    const circular: Record<string, unknown> = { a: 1 };
+    circular.self = circular;
+    api.track('big', { n: 10n } as never);
+    api.track('cycle', circular);
+    api.track('fine', { n: 10 });
+    expect(names(net)).toEqual(['big', 'cycle', 'fine']);
+    expect(net.events()[0]).not.toHaveProperty('metadata');
+    expect(net.events()[1]).not.toHaveProperty('metadata');
+    expect(net.events()[2]!.metadata).toEqual({ n: 10 });
   });
 
   it('throws nothing, whatever it is given', async () => {
@@ -204,6 +251,28 @@ describe('identify and reset', () => {
     expect(net.events()[2]!.user_id).toBe('u'.repeat(199));
   });
 
+  it('reset ends the open page view in the old visit; the next navigation starts one in the new', async () => {
+    const api = await open();
+    api.init({ apiKey: KEY, host: HOST });
+    win.history.pushState({}, '', '/pricing');
+    await new Promise((resolve) => setTimeout(resolve));
+    api.reset();
+    win.history.pushState({}, '', '/');
+    await new Promise((resolve) => setTimeout(resolve));
+    const events = net.events();
+    expect(events.map((e) => [e.event_name, new URL(e.url as string).pathname])).toEqual([
+      ['page_view', '/'],
+      ['page_leave', '/'],
+      ['page_view', '/pricing'],
+      ['page_leave', '/pricing'],
+      ['page_view', '/'],
+    ]);
+    // The leave of /pricing is in the visit that viewed it; the new visit starts with the new view.
+    expect(events[3]!.session_id).toBe(events[2]!.session_id);
+    expect(events[4]!.session_id).not.toBe(events[2]!.session_id);
+    expect(events[4]!.anonymous_id).not.toBe(events[2]!.anonymous_id);
+  });
+
   it('reset clears both identities and starts a new session', async () => {
     const api = await open();
     api.init({ apiKey: KEY, host: HOST, pageviews: false });
@@ -257,6 +326,22 @@ describe('optOut and optIn', () => {
     api.optIn();
     api.track('c');
     expect(names(net)).toEqual(['c']);
+  });
+
+  it('optOut before init is kept (a consent banner runs first): init then sends nothing', async () => {
+    let api = await open();
+    api.optOut();
+    api.init({ apiKey: KEY, host: HOST });
+    api.track('a');
+    win.document.body.innerHTML = '<button id="b">Go</button>';
+    clickB();
+    expect(net.sent).toHaveLength(0);
+
+    api = await open('index', win);
+    api.optIn();
+    api.init({ apiKey: KEY, host: HOST, pageviews: false });
+    api.track('b');
+    expect(names(net)).toEqual(['b']);
   });
 
   it('identify while opted out stores nothing', async () => {

@@ -4,6 +4,7 @@ import {
   keys,
   safe,
   start,
+  store,
   type ClientOptions,
   type Metadata,
   type Plugin,
@@ -33,9 +34,17 @@ export const init = /* @__PURE__ */ safe((options: CoreOptions): void =>
   start(options, [options?.retry, options?.autocapture, options?.pageviews]),
 );
 
-/** Sends a custom event. `name`: 1–200 characters; `metadata`: a JSON object (anything else is left out). */
+/**
+ * Sends a custom event. `name`: 1–200 characters; `metadata`: a JSON object. Metadata that is not an
+ * object, or that JSON cannot write (a BigInt, a cycle), is left out and the event is still sent.
+ */
 export const track = /* @__PURE__ */ safe((name: string, metadata?: Metadata): void =>
-  c?.send(name, metadata && typeof metadata == 'object' && !Array.isArray(metadata) ? metadata : undefined),
+  c?.send(
+    name,
+    metadata && typeof metadata == 'object' && !Array.isArray(metadata) && safe(JSON.stringify)(metadata)
+      ? metadata
+      : undefined,
+  ),
 );
 
 /** Attaches a user id (1–200 characters) to this and every later event; kept in localStorage. */
@@ -44,8 +53,12 @@ export const identify = /* @__PURE__ */ safe((userId: string): void => {
   if (c && userId && !c.off()) c.ls.set('el_u', userId);
 });
 
-/** Forgets the user id, the anonymous id and the session (call it on log-out). */
+/**
+ * Forgets the user id, the anonymous id and the session (call it on log-out). The open page view
+ * ends first, so its page_leave is the old visit's; the next navigation starts a view in the new one.
+ */
 export const reset = /* @__PURE__ */ safe((): void => {
+  c?.e?.();
   c?.ls.set('el_u');
   c?.ls.set('el_a');
   c?.ss.set('el_s');
@@ -54,11 +67,18 @@ export const reset = /* @__PURE__ */ safe((): void => {
 /** Records a page view now: for a router the SDK cannot see, or with page tracking off. */
 export const page = /* @__PURE__ */ safe((): void => (c?.pv ? c.pv() : c?.send('page_view')));
 
-/** Stops sending anything from this browser (persisted in localStorage) and drops the retry queue. */
+// The client's localStorage, or before `init` the page's: a consent banner may run first.
+const local = () => c?.ls || store(() => window.localStorage);
+
+/**
+ * Stops sending anything from this browser (persisted in localStorage) and drops the retry queue.
+ * Also before `init`: the switch is kept and `init` then sends nothing.
+ */
 export const optOut = /* @__PURE__ */ safe((): void => {
-  c?.ls.set('el_o', '1');
-  if (c) keys(c.ls).forEach((k) => k.startsWith('el_q:') && c!.ls.set(k));
+  const s = local();
+  s.set('el_o', '1');
+  keys(s).forEach((k) => k.startsWith('el_q:') && s.set(k));
 });
 
-/** Undoes `optOut`. */
-export const optIn = /* @__PURE__ */ safe((): void => c?.ls.set('el_o'));
+/** Undoes `optOut` (also before `init`). */
+export const optIn = /* @__PURE__ */ safe((): void => local().set('el_o'));

@@ -77,5 +77,6 @@ export const pageviews: Plugin = (c) => {
   on(w, 'scroll', scrolled);
   on(w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && start());
   c.pv = next;
+  c.e = end;
   start();
 };

@@ -7,7 +7,9 @@ import { safe } from './client.js';
 import { identify, init, optIn, optOut, page, reset, track } from './index.js';
 
 safe(() => {
-  (window as unknown as { eventlens: object }).eventlens = {
+  // The tag twice on a page (or a copy loaded async beside the defer one): the first copy keeps the
+  // global; this one's init is refused by start (client.ts), or every event would be counted twice.
+  (window as unknown as { eventlens?: object }).eventlens ||= {
     init,
     track,
     identify,

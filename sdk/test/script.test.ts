@@ -50,6 +50,25 @@ describe('the script tag', () => {
     expect(names(net)).toEqual(['page_view', 'button_click', 'from_the_global']);
   });
 
+  it('the tag twice on a page counts each event once: the second copy keeps the first copy’s global', () => {
+    const w = new Window({
+      url: 'https://shop.example/',
+      settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true },
+    });
+    const net = network();
+    Object.assign(w, { fetch: net.fetch });
+    Object.defineProperty(w.navigator, 'sendBeacon', { value: net.sendBeacon });
+    Object.defineProperty(w.navigator, 'webdriver', { value: false });
+    const warnings: unknown[] = [];
+    Object.assign(w.console, { warn: (...args: unknown[]) => warnings.push(args.join(' ')) });
+    const tag = `<script data-api-key="${KEY}" data-host="${HOST}">${code}</script>`;
+    w.document.write(`<!doctype html><body><button id="b">Buy</button>${tag}${tag}</body>`);
+    (w.document.getElementById('b') as unknown as HTMLElement).click();
+    (w as unknown as { eventlens: typeof Index }).eventlens.track('once');
+    expect(names(net)).toEqual(['page_view', 'button_click', 'once']);
+    expect(warnings).toEqual(['eventlens: loaded twice']);
+  });
+
   it('data-autocapture="false" and data-pageviews="false" turn those off', () => {
     const { w, net, api } = load(
       `data-api-key="${KEY}" data-host="${HOST}" data-autocapture="false" data-pageviews="false"`,

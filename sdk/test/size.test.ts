@@ -35,17 +35,22 @@ describe('size', () => {
   // and frees its lock when a retry fails (a reload waited out the lock's 30 s); 2,817 since a page leave
   // sent offline goes to the retry queue (a beacon then is lost though sendBeacon answers true); 2,840 since
   // a host without a scheme is that host (as a relative URL every event went to the page itself); 2,870
-  // since input buttons are buttons (their clicks went unseen, their submissions without text). Every
+  // since input buttons are buttons (their clicks went unseen, their submissions without text); 2,970
+  // since a second copy on the page sends nothing (24 of it the console warning), reset ends the open
+  // view, optOut works before init, metadata JSON cannot write is left out (the event was lost), object
+  // names and ids are ignored ("[object Object]" was sent) and a form's id is its attribute. Every
   // feature left costs 10 to 110 bytes and tighter minifier settings gain nothing (README, "Sizes";
   // `npm run sizes` prints the breakdown): the budget holds today's size, not a target below it.
-  it('the script-tag build (every default feature, minified IIFE) is at most 2,875 bytes gzipped', () => {
+  it('the script-tag build (every default feature, minified IIFE) is at most 2,975 bytes gzipped', () => {
     const size = gzip(readFileSync(new URL('../dist/eventlens.min.js', import.meta.url)));
     console.log(`dist/eventlens.min.js: ${size} bytes gzip -9`);
-    expect(size).toBeLessThanOrEqual(2875);
+    expect(size).toBeLessThanOrEqual(2975);
   });
 
-  // 1,361 before a page leave sent offline is queued and a host without a scheme is that host (+45).
-  it('a track-only import tree-shakes to at most 1,410 bytes gzipped', async () => {
+  // 1,361 before a page leave sent offline is queued and a host without a scheme is that host (+45);
+  // 1,406 before a second copy on the page sends nothing, unwritable metadata is left out and object
+  // names are ignored (+64).
+  it('a track-only import tree-shakes to at most 1,475 bytes gzipped', async () => {
     const code = await bundle(`import { init, track } from 'eventlens-js/core';
       init({ apiKey: 'el_0123456789abcdef', host: 'https://ingest.example' });
       track('signup');`);
@@ -54,7 +59,7 @@ describe('size', () => {
     // Tree-shaken for real: none of the plugins, none of the other functions came along.
     for (const left_out of ['pushState', 'button_click', 'el_l', '/v1/batch', 'el_q:'])
       expect(code).not.toContain(left_out);
-    expect(size).toBeLessThanOrEqual(1410);
+    expect(size).toBeLessThanOrEqual(1475);
   });
 
   it('each plugin only adds its own code to a core bundle', async () => {
