@@ -28,7 +28,7 @@ const BenchEnv = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/, 'a database name: lower-case letters, digits and _')
     .optional(),
   BENCH_INGEST_PROCESSES: count.default(2),
-  BENCH_ONLY: z.enum(['e2e', 'ingestion', 'projection', 'explorer', 'reports']).optional(),
+  BENCH_ONLY: z.enum(['e2e', 'ingestion', 'projection', 'explorer', 'reports', 'sizes']).optional(),
   BENCH_CPU_PROFILE_DIR: z.string().optional(),
 });
 
@@ -69,9 +69,9 @@ export interface BenchConfig {
   /**
    * One benchmark alone, with the ceilings it is measured against: `e2e` (the end-to-end latency,
    * saved), `ingestion` (bare HTTP, kafkajs), `projection` (COPY), `explorer` (not saved), or
-   * `reports` (saved) (BENCH_ONLY); null: every benchmark, saved.
+   * `reports` (saved), `sizes` (BENCH_ONLY); null: every benchmark, saved.
    */
-  only: 'e2e' | 'ingestion' | 'projection' | 'explorer' | 'reports' | null;
+  only: 'e2e' | 'ingestion' | 'projection' | 'explorer' | 'reports' | 'sizes' | null;
   /**
    * A directory (made if missing) into which the services the bench starts itself (the command side
    * of the ingestion runs, cluster workers included, and the projection process) write a V8 CPU

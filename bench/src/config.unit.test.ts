@@ -54,7 +54,7 @@ describe('loadBenchConfig', () => {
     });
   });
 
-  test.each(['e2e', 'ingestion', 'projection', 'explorer', 'reports'] as const)(
+  test.each(['e2e', 'ingestion', 'projection', 'explorer', 'reports', 'sizes'] as const)(
     'BENCH_ONLY=%s runs that benchmark alone',
     (only) => {
       expect(loadBenchConfig({ BENCH_ONLY: only }).only).toBe(only);

@@ -8,9 +8,10 @@
  * end-to-end latency (a project named "bench <time>").
  *
  * This file composes the benchmarks (src/benchmarks/: ingestion, projection, end-to-end latency,
- * explorer reads, reports at 10 million events) in that order; their settings are read once, here,
+ * explorer reads, reports at 10 million events, the build's sizes) in that order; their settings are read once, here,
  * from BENCH_* (src/config.ts). `BENCH_ONLY=e2e` runs the end-to-end latency alone (nothing saved),
  * `BENCH_ONLY=ingestion|projection|explorer` that one with its ceilings (nothing saved),
+ * `BENCH_ONLY=sizes` the script tag's and the console's first-load sizes (nothing saved),
  * `BENCH_ONLY=reports` the reports alone (saved).
  */
 import { randomBytes } from 'node:crypto';
@@ -24,6 +25,7 @@ import { explorerRows, measureExplorer } from './benchmarks/explorer';
 import { describeIngestion, ingestionRows, measureIngestion } from './benchmarks/ingestion';
 import { measureProjection, projectionRows } from './benchmarks/projection';
 import { AIM_MS, measureReports, reportsRows, type ReportsResult } from './benchmarks/reports';
+import { measureSizes, sizesRows } from './benchmarks/sizes';
 import { copyCeiling, copyEveryIndexCeiling, kafkaCeiling } from './ceilings';
 import { loadBenchConfig, type BenchConfig } from './config';
 import { formatReportsTable, printTable, type Row } from './report';
@@ -98,6 +100,10 @@ async function main(config: BenchConfig): Promise<void> {
     }
     return;
   }
+  if (config.only === 'sizes') {
+    printTable(sizesRows(await measureSizes(REPO_ROOT)));
+    return;
+  }
   if (config.only === 'explorer') {
     log(`explorer: first page over ${config.explorerEvents} events (loading takes a minute)`);
     printTable(explorerRows(await measureExplorer(dev, config)));
@@ -155,6 +161,9 @@ async function main(config: BenchConfig): Promise<void> {
     const reports = await measureReports(dev, config);
     rows.push(...reportsRows(reports));
 
+    const sizes = await measureSizes(REPO_ROOT);
+    rows.push(...sizesRows(sizes));
+
     printTable(rows);
     printReports(reports);
     await save({
@@ -162,7 +171,7 @@ async function main(config: BenchConfig): Promise<void> {
       machine,
       events: config.events,
       rows,
-      details: { kafka, copy, copyEveryIndex, ingest, proj, e2e, ex, reports, settled },
+      details: { kafka, copy, copyEveryIndex, ingest, proj, e2e, ex, reports, sizes, settled },
     });
   } finally {
     await deleteTopics(dev.kafkaBrokers, `bench.${id}.`);
