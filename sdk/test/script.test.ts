@@ -10,8 +10,11 @@ import { HOST, KEY, names, network } from './support.js';
 
 const code = readFileSync(new URL('../dist/eventlens.min.js', import.meta.url), 'utf8');
 
-/** A page whose only script is the SDK, with these data- attributes on its tag. */
-const load = (attributes: string, navigator: Record<string, unknown> = {}) => {
+/**
+ * A page whose only script is the SDK, with these data- attributes on its tag (`copies` tags of it),
+ * and the console warnings it printed.
+ */
+const load = (attributes: string, navigator: Record<string, unknown> = {}, copies = 1) => {
   const w = new Window({
     url: 'https://shop.example/',
     settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true },
@@ -22,11 +25,12 @@ const load = (attributes: string, navigator: Record<string, unknown> = {}) => {
   // happy-dom reports itself as automated (navigator.webdriver); a visitor's browser does not.
   navigator = { webdriver: false, ...navigator };
   for (const [k, v] of Object.entries(navigator)) Object.defineProperty(w.navigator, k, { value: v });
-  w.document.write(
-    `<!doctype html><body><button id="b">Buy</button><script ${attributes}>${code}</script></body>`,
-  );
+  const warnings: string[] = [];
+  Object.assign(w.console, { warn: (...args: unknown[]) => warnings.push(args.join(' ')) });
+  const tag = `<script ${attributes}>${code}</script>`;
+  w.document.write(`<!doctype html><body><button id="b">Buy</button>${tag.repeat(copies)}</body>`);
   const api = (w as unknown as { eventlens: typeof Index }).eventlens;
-  return { w, net, api };
+  return { w, net, api, warnings };
 };
 
 describe('the script tag', () => {
@@ -51,20 +55,9 @@ describe('the script tag', () => {
   });
 
   it('the tag twice on a page counts each event once: the second copy keeps the first copy’s global', () => {
-    const w = new Window({
-      url: 'https://shop.example/',
-      settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true },
-    });
-    const net = network();
-    Object.assign(w, { fetch: net.fetch });
-    Object.defineProperty(w.navigator, 'sendBeacon', { value: net.sendBeacon });
-    Object.defineProperty(w.navigator, 'webdriver', { value: false });
-    const warnings: unknown[] = [];
-    Object.assign(w.console, { warn: (...args: unknown[]) => warnings.push(args.join(' ')) });
-    const tag = `<script data-api-key="${KEY}" data-host="${HOST}">${code}</script>`;
-    w.document.write(`<!doctype html><body><button id="b">Buy</button>${tag}${tag}</body>`);
+    const { w, net, api, warnings } = load(`data-api-key="${KEY}" data-host="${HOST}"`, {}, 2);
     (w.document.getElementById('b') as unknown as HTMLElement).click();
-    (w as unknown as { eventlens: typeof Index }).eventlens.track('once');
+    api.track('once');
     expect(names(net)).toEqual(['page_view', 'button_click', 'once']);
     expect(warnings).toEqual(['eventlens: loaded twice']);
   });
