@@ -428,6 +428,24 @@ describe('health and metrics', () => {
     }
   });
 
+  test.each([
+    [
+      'a role PostgreSQL does not know (28000, as a refused login)',
+      'postgres://eventlens_no_such_role@127.0.0.1:5432/postgres',
+    ],
+    ['a database that is not there (3D000)', 'postgres://postgres@127.0.0.1:5432/eventlens_no_such_database'],
+  ])('a reader PostgreSQL refuses, %s, is a 503 with Retry-After, not a 500', async (_, url) => {
+    const refused = await startServer(url, { logger: { info() {}, error() {} } });
+    try {
+      const data = await refused.get('/v1/event-names', { key: t.readKeyA });
+      expect(data.status).toBe(503);
+      expect(data.headers.get('retry-after')).toBe('2');
+      expect((await errorOf(data)).code).toBe('READ_MODEL_UNAVAILABLE');
+    } finally {
+      await refused.close();
+    }
+  });
+
   test('metrics count requests by route template and status, and show the pool', async () => {
     await server.get(`/v1/events/${t.projectA}`, { key: t.readKeyA }); // a 404 on a templated route
     const text = await (await server.get('/metrics')).text();

@@ -117,6 +117,8 @@ function isUnavailable(error: unknown): boolean {
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE'].includes(code) ||
     code.startsWith('08') || // connection exception
+    code.startsWith('28') || // invalid authorization: the reader's login refused (a rotated password, NOLOGIN)
+    code === '3D000' || // invalid catalog name: the database is not there (yet)
     code.startsWith('53') || // insufficient resources (too many connections)
     code.startsWith('57') || // operator intervention: shutdown (a statement timeout is QUERY_TIMEOUT)
     code === '42P01' || // undefined table: the projections have not created the read models yet
