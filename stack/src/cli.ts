@@ -21,6 +21,7 @@ import { loadConfig, type StackConfig } from './config';
 import { checkMaven, findStackJava } from './java';
 import { describeDevFile, readDevFile } from './devfile';
 import { StackError } from './errors';
+import { monitoringHome } from './monitoring';
 import { dropProvisioned, resolvePostgres } from './postgres';
 import {
   createdDatabases,
@@ -188,9 +189,11 @@ async function reset(config: StackConfig): Promise<void> {
     }
   }
   await rm(config.dataDir, { recursive: true, force: true });
+  // Prometheus's series too: kept, they named projects the reset wiped, and its alerts fired for them.
+  await rm(monitoringHome(config.home), { recursive: true, force: true });
   await rm(config.devFile, { force: true });
   log(
-    `wiped ${config.dataDir}${databases.length > 0 ? ` and databases ${databases.join(', ')}` : ''} (download cache kept)`,
+    `wiped ${config.dataDir}, ${monitoringHome(config.home)}${databases.length > 0 ? ` and databases ${databases.join(', ')}` : ''} (download cache kept)`,
   );
 }
 

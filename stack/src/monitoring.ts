@@ -100,6 +100,9 @@ export interface MonitoringOptions {
 }
 
 /** Starts Prometheus as a child of `supervisor` and waits until it answers /-/ready. */
+/** Where a stack keeps its Prometheus (configuration and data): `<EVENTLENS_HOME>/monitoring`. */
+export const monitoringHome = (home: string): string => path.join(home, 'monitoring');
+
 export async function startPrometheus(
   o: MonitoringOptions,
   supervisor: Supervisor,

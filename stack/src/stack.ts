@@ -15,7 +15,7 @@ import { provisionPostgres, redact, resolvePostgres, type PostgresTarget } from 
 import { ensureTopics, registerSchemas, stackTopics } from './provision';
 import { registryUrl, startRegistry, waitForRegistry } from './registry';
 import { isAlive, killOrphans, markerArg, Supervisor, type Child } from './supervisor';
-import { findPrometheus, localTargets, startPrometheus } from './monitoring';
+import { findPrometheus, localTargets, monitoringHome, startPrometheus } from './monitoring';
 import { bootstrap } from './bootstrap';
 import { loadSecrets } from './secrets';
 import { alignWithLog, readClusterId } from './lineage';
@@ -344,7 +344,7 @@ async function startMonitoring(config: StackConfig, supervisor: Supervisor, log:
   }
   const { url } = await startPrometheus(
     {
-      dir: path.join(config.home, 'monitoring'),
+      dir: monitoringHome(config.home),
       port: config.ports.prometheus,
       targets: localTargets(config.ports),
       bin,
