@@ -17,6 +17,7 @@ import {
   EVENT_SCHEMAS,
   type EventTracked,
 } from '../src/index';
+import { registered } from './registered';
 
 // contracts cannot depend on @eventlens/stack (it depends on contracts), so read dev.json directly.
 const home = process.env.EVENTLENS_HOME ?? path.resolve(import.meta.dirname, '../../.eventlens');
@@ -63,15 +64,15 @@ const readBack = EVENT_SCHEMAS.EventTracked.parse(event);
 describe('codec with the real registry', () => {
   it('registers idempotently: the same ids on every start', async () => {
     const options = isolated();
-    const first = await createCodec(options).register();
-    const second = await createCodec(options).register();
+    const first = await registered(createCodec(options));
+    const second = await registered(createCodec(options));
     expect(second).toEqual(first);
     expect(Object.keys(first)).toHaveLength(Object.keys(AVRO_SCHEMAS).length);
   });
 
   it('writes the Confluent wire format: magic byte 0, the schema id, the Avro body', async () => {
     const codec = createCodec(isolated());
-    await codec.register();
+    await registered(codec);
     const buffer = codec.encode('EventTracked', event);
     expect(buffer[0]).toBe(0);
     expect(buffer.readUInt32BE(1)).toBe(codec.schemaId('EventTracked'));
@@ -81,7 +82,7 @@ describe('codec with the real registry', () => {
 
   it('round-trips through decode, and a plain registry client given only the URL decodes it too', async () => {
     const codec = createCodec(registry);
-    const ids = await codec.register();
+    const ids = await registered(codec);
     expect(ids[registry.subjectFor('EventTracked')]).toBe(codec.schemaId('EventTracked'));
     const buffer = codec.encode('EventTracked', event);
     expect(await codec.decode(buffer)).toEqual({
@@ -93,7 +94,7 @@ describe('codec with the real registry', () => {
   });
 
   it('lists the subjects through the Confluent API', async () => {
-    await createCodec(registry).register();
+    await registered(createCodec(registry));
     const subjects = (await (await fetch(`${registryUrl}/subjects`)).json()) as string[];
     for (const type of Object.keys(AVRO_SCHEMAS)) expect(subjects).toContain(registry.subjectFor(type));
   });
@@ -107,9 +108,9 @@ describe('codec with the real registry', () => {
       ],
     };
     const options = isolated();
-    await createCodec(options).register();
+    await registered(createCodec(options));
     const writer = createCodec({ ...options, schemas: { EventTracked: newer } });
-    await writer.register();
+    await registered(writer);
     const reader = createCodec(options);
     const decoded = await reader.decode(
       writer.encode('EventTracked', { ...event, region: 'Bretagne' } as EventTracked),
@@ -121,7 +122,7 @@ describe('codec with the real registry', () => {
 
   it('refuses an incompatible change with a clear code', async () => {
     const options = isolated();
-    await createCodec(options).register();
+    await registered(createCodec(options));
     const renamed = {
       ...AVRO_SCHEMAS.ProjectCreated,
       fields: [...AVRO_SCHEMAS.ProjectCreated.fields, { name: 'owner', type: 'string' }],
@@ -135,7 +136,7 @@ describe('codec with the real registry', () => {
 
   it('names what is wrong with records it cannot read', async () => {
     const codec = createCodec(registry);
-    await codec.register();
+    await registered(codec);
     const codeOf = (b: Buffer) =>
       codec.decode(b).then(
         () => 'decoded',
@@ -163,7 +164,7 @@ describe('codec with the real registry', () => {
 
   it('refuses to encode a value that does not match the schema, naming the field', async () => {
     const codec = createCodec(registry);
-    await codec.register();
+    await registered(codec);
     expect(() => codec.encode('EventTracked', { ...event, timestamp: 'soon' as unknown as number })).toThrow(
       /timestamp/,
     );
@@ -199,7 +200,7 @@ describe('codec with the real registry', () => {
 
     it('keeps encoding and decoding known schemas, and reports unknown ones as transient', async () => {
       const codec = createCodec({ ...registry, registryUrl: proxyUrl });
-      await codec.register();
+      await registered(codec);
       const before = codec.encode('EventTracked', event);
       await codec.decode(before);
       proxy.closeAllConnections();
@@ -219,7 +220,7 @@ describe('codec with the real registry', () => {
 describe('decoded values', () => {
   it('are plain objects that the strict Zod event schemas accept', async () => {
     const codec = createCodec(registry);
-    await codec.register();
+    await registered(codec);
     const decoded = await codec.decode(codec.encode('EventTracked', event));
     expect(Object.getPrototypeOf(decoded.value)).toBe(Object.prototype);
     expect(EVENT_SCHEMAS.EventTracked.parse(decoded.value)).toEqual(readBack);
@@ -228,7 +229,7 @@ describe('decoded values', () => {
 
   it('hold plain objects in a list of records too (ProjectSettingsChanged v2 goals), and read v1 as empty lists', async () => {
     const codec = createCodec(registry);
-    await codec.register();
+    await registered(codec);
     const settings = {
       project_id: '6d1f0a3e-2b7c-4e55-8f6a-1c2d3e4f5a60',
       time_zone: 'UTC',
@@ -246,7 +247,7 @@ describe('decoded values', () => {
       ...registry,
       schemas: { ProjectSettingsChanged: AVRO_HISTORY.ProjectSettingsChanged[0]! },
     });
-    await v1.register();
+    await registered(v1);
     const { goals: _goals, excluded_address_ranges: _ranges, ...v1Value } = settings;
     const read = await codec.decode(v1.encode('ProjectSettingsChanged', v1Value));
     expect(read.value).toStrictEqual({ ...v1Value, goals: [], excluded_address_ranges: [] });
@@ -262,7 +263,7 @@ describe('cache lookups', () => {
     });
     expect(() => codec.encode('EventTracked', event)).toThrow(CodecError);
     expect(lookups).toEqual(['schema_id:miss']);
-    await codec.register();
+    await registered(codec);
     const buffer = codec.encode('EventTracked', event);
     const reader = createCodec({
       ...registry,

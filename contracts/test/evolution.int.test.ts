@@ -25,6 +25,7 @@ import {
   type AvroRecordSchema,
   type EventType,
 } from '../src/index';
+import { registered } from './registered';
 
 const home = process.env.EVENTLENS_HOME ?? path.resolve(import.meta.dirname, '../../.eventlens');
 const { registryUrl } = JSON.parse(readFileSync(path.join(home, 'dev.json'), 'utf8')) as {
@@ -58,7 +59,7 @@ const BREAKS: Array<[string, AvroRecordSchema, string]> = [
 ];
 
 beforeAll(async () => {
-  await createCodec({ registryUrl, subjectFor }).register();
+  await registered(createCodec({ registryUrl, subjectFor }));
 });
 
 afterAll(async () => {
@@ -85,14 +86,14 @@ describe('the codec on the registry', () => {
 
   it('is idempotent: a second start registers nothing new and writes with the same ids', async () => {
     const first = createCodec({ registryUrl, subjectFor });
-    const ids = await first.register();
-    expect(await createCodec({ registryUrl, subjectFor }).register()).toEqual(ids);
+    const ids = await registered(first);
+    expect(await registered(createCodec({ registryUrl, subjectFor }))).toEqual(ids);
     expect(await get(`/subjects/${subjectFor('EventTracked')}/versions`)).toEqual([1, 2]);
   });
 
   it('describes what the registry holds: subjects, versions with their schema ids, the level', async () => {
     const codec = createCodec({ registryUrl, subjectFor });
-    await codec.register();
+    await registered(codec);
     const [eventTracked, projectCreated] = await describeSubjects({
       registryUrl,
       records: ['EventTracked', 'ProjectCreated'],
@@ -210,7 +211,7 @@ describe('the real subjects', () => {
     });
     // Only a level the registry has not been given yet may differ before registration.
     expect(before.problems.filter((p) => !/the registry enforces/.test(p))).toEqual([]);
-    await createCodec({ registryUrl }).register();
+    await registered(createCodec({ registryUrl }));
     const after = await checkAgainstRegistry({
       registryUrl,
       history,
